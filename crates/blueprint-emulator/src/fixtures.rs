@@ -1,0 +1,287 @@
+//! Fixtures: declarations of tenants (id, domains, size class), their app registrations
+//! (secrets, certificates, granted permissions) and the objects they already hold. Objects are
+//! created through the same rules as a client's POST, so a fixture cannot hold what Graph
+//! would refuse.
+
+use std::path::Path;
+
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::generate_app_certificate;
+use crate::kinds::{Kind, Shape};
+use crate::tenant::{App, ClientSecret, SizeClass, Tenant, new_guid};
+
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "empty-agency",
+        include_str!("../fixtures/empty-agency.yaml"),
+    ),
+    (
+        "legacy-agency",
+        include_str!("../fixtures/legacy-agency.yaml"),
+    ),
+];
+
+/// The names of the fixtures compiled into the emulator.
+pub fn built_in_names() -> Vec<&'static str> {
+    BUILT_IN.iter().map(|(n, _)| *n).collect()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub tenants: Vec<TenantSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSpec {
+    pub name: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub size: SizeClass,
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+    #[serde(default)]
+    pub objects: Vec<ObjectSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSpec {
+    pub name: String,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// `true` (a valid secret), `false` (none), or `expired`.
+    #[serde(default = "default_secret")]
+    pub secret: SecretSpec,
+    #[serde(default)]
+    pub certificate: bool,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+fn default_secret() -> SecretSpec {
+    SecretSpec::Flag(true)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SecretSpec {
+    Flag(bool),
+    Word(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectSpec {
+    /// The entity type, e.g. `group` or `conditionalAccessPolicy`.
+    pub kind: String,
+    /// A create body (collections).
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A PATCH body (singletons).
+    #[serde(default)]
+    pub patch: Option<Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("unknown fixture '{0}': built-in fixtures are {1}, or give the path of a YAML file")]
+    Unknown(String, String),
+    #[error("reading fixture {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("fixture {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+impl Fixture {
+    /// A built-in fixture by name, or a YAML file by path.
+    pub fn load(name_or_path: &str) -> Result<Fixture, FixtureError> {
+        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+            return Fixture::parse(text, name_or_path);
+        }
+        let path = Path::new(name_or_path);
+        if path.extension().is_some() || path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+                path: name_or_path.to_string(),
+                source,
+            })?;
+            return Fixture::parse(&text, name_or_path);
+        }
+        Err(FixtureError::Unknown(
+            name_or_path.to_string(),
+            built_in_names().join(", "),
+        ))
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Fixture, FixtureError> {
+        serde_saphyr::from_str(text).map_err(|e| FixtureError::Invalid {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Builds the fixture's tenants: generates what it leaves to the emulator (ids, secrets,
+    /// certificates) from `rng`, then creates its objects in order.
+    pub fn build(&self, rng: &mut impl Rng) -> Result<Vec<Tenant>, FixtureError> {
+        let invalid = |message: String| FixtureError::Invalid {
+            origin: self.name.clone(),
+            message,
+        };
+        let mut tenants = Vec::new();
+        for spec in &self.tenants {
+            if spec.domains.is_empty() {
+                return Err(invalid(format!(
+                    "tenant '{}' needs at least one domain",
+                    spec.name
+                )));
+            }
+            let id = spec.id.clone().unwrap_or_else(|| new_guid(rng));
+            let mut tenant = Tenant::new(id, spec.name.clone(), spec.domains.clone(), spec.size);
+            for app in &spec.apps {
+                tenant.apps.push(build_app(app, rng).map_err(&invalid)?);
+            }
+            for (i, object) in spec.objects.iter().enumerate() {
+                create_object(&mut tenant, object, rng).map_err(|m| {
+                    invalid(format!(
+                        "tenant '{}', object {} ({}): {m}",
+                        spec.name,
+                        i + 1,
+                        object.kind
+                    ))
+                })?;
+            }
+            tenants.push(tenant);
+        }
+        Ok(tenants)
+    }
+}
+
+/// A secret in the shape Entra generates (`xxx8Q~` followed by 34 characters).
+fn generate_secret(rng: &mut impl Rng) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~";
+    let mut pick = |n: usize| -> String {
+        (0..n)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect()
+    };
+    format!("{}8Q~{}", pick(3), pick(34))
+}
+
+fn build_app(spec: &AppSpec, rng: &mut impl Rng) -> Result<App, String> {
+    let client_id = spec.client_id.clone().unwrap_or_else(|| new_guid(rng));
+    let now = time::OffsetDateTime::now_utc();
+    let rfc = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let secrets = match &spec.secret {
+        SecretSpec::Flag(false) => vec![],
+        SecretSpec::Flag(true) => vec![ClientSecret {
+            value: generate_secret(rng),
+            expires: rfc(now + time::Duration::days(365)),
+        }],
+        SecretSpec::Word(w) if w == "expired" => vec![ClientSecret {
+            value: generate_secret(rng),
+            expires: rfc(now - time::Duration::days(30)),
+        }],
+        SecretSpec::Word(other) => {
+            return Err(format!(
+                "app '{}': secret must be true, false or expired, not '{other}'",
+                spec.name
+            ));
+        }
+    };
+    let certificates = if spec.certificate {
+        vec![generate_app_certificate(&spec.name)?]
+    } else {
+        vec![]
+    };
+    Ok(App {
+        display_name: spec.name.clone(),
+        client_id,
+        secrets,
+        certificates,
+        permissions: spec.permissions.clone(),
+    })
+}
+
+fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> Result<(), String> {
+    let kind = crate::kinds::KINDS
+        .iter()
+        .find(|k| k.entity == spec.kind)
+        .ok_or_else(|| format!("unknown kind '{}'", spec.kind))?;
+    let password = format!("Fx-{}!a9", new_guid(rng));
+    match (kind.shape, &spec.body, &spec.patch) {
+        (Shape::Collection, Some(body), None) => {
+            let body = substitute(tenant, body, &password)?;
+            tenant.create(kind, body, rng).map_err(|e| e.message)?;
+        }
+        (Shape::Singleton, None, Some(patch)) => {
+            let patch = substitute(tenant, patch, &password)?;
+            tenant.update(kind, None, patch).map_err(|e| e.message)?;
+        }
+        (Shape::Collection, _, _) => {
+            return Err("a collection object needs 'body' (and no 'patch')".into());
+        }
+        (Shape::Singleton, _, _) => return Err("a singleton needs 'patch' (and no 'body')".into()),
+    }
+    Ok(())
+}
+
+/// Replaces `{{domain}}`, `{{password}}` and `{{id:KIND:NAME}}` (the id of an earlier object
+/// by display name, or a user by UPN) in every string of `value`.
+fn substitute(tenant: &Tenant, value: &Value, password: &str) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => {
+            let mut s = s
+                .replace("{{domain}}", tenant.initial_domain())
+                .replace("{{password}}", password);
+            while let Some(start) = s.find("{{id:") {
+                let end = s[start..].find("}}").ok_or("unclosed {{id:…}}")? + start;
+                let reference = &s[start + 5..end];
+                let (kind_name, key) = reference
+                    .split_once(':')
+                    .ok_or_else(|| format!("'{reference}' should be KIND:NAME"))?;
+                let kind = Kind::by_entity_opt(kind_name)
+                    .ok_or_else(|| format!("unknown kind '{kind_name}' in reference"))?;
+                let id = tenant
+                    .items(kind)
+                    .find(|o| {
+                        o["displayName"].as_str() == Some(key)
+                            || o["userPrincipalName"]
+                                .as_str()
+                                .is_some_and(|u| u.eq_ignore_ascii_case(key))
+                    })
+                    .and_then(|o| o["id"].as_str())
+                    .ok_or_else(|| format!("no {kind_name} named '{key}' before this object"))?
+                    .to_string();
+                s.replace_range(start..end + 2, &id);
+            }
+            Value::String(s)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| substitute(tenant, i, password))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), substitute(tenant, v, password)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}

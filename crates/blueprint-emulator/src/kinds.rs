@@ -1,0 +1,480 @@
+//! The resources the emulator serves (graph-notes §5), as data: where each lives, how its
+//! verbs answer, who may read and write it, how it is throttled and paged.
+
+use crate::error::ErrorStyle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A collection of entities addressed by id.
+    Collection,
+    /// One object per tenant, read and patched in place.
+    Singleton,
+}
+
+/// Which throttling regime applies (graph-notes §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleClass {
+    /// Identity protection and conditional access: 1 request per second per tenant, no
+    /// `Retry-After`.
+    ConditionalAccess,
+    /// Entra ID directory objects: resource-unit token buckets.
+    Identity,
+    /// Intune device configuration and compliance.
+    Intune,
+    /// Only the global per-app limit.
+    Other,
+}
+
+#[derive(Debug)]
+pub struct Kind {
+    /// The schema's entity type for items of this kind (the base type for derived kinds).
+    pub entity: &'static str,
+    /// Path under `/v1.0/`.
+    pub path: &'static str,
+    pub shape: Shape,
+    pub style: ErrorStyle,
+    /// Items carry derived types, so `@odata.type` is required when writing and always
+    /// present when reading.
+    pub derived: bool,
+    /// PATCH answers 200 with the updated object instead of 204.
+    pub patch_returns_body: bool,
+    pub can_create: bool,
+    pub can_delete: bool,
+    /// Default and maximum page size.
+    pub page_default: usize,
+    pub page_max: usize,
+    /// Application permissions that allow reading (any of them, or any write permission).
+    pub read: &'static [&'static str],
+    /// Application permissions that allow writing (any of them).
+    pub write: &'static [&'static str],
+    pub throttle: ThrottleClass,
+    /// `$count` needs `ConsistencyLevel: eventual` (directory objects, advanced queries).
+    pub count_needs_eventual: bool,
+    /// Properties the service sets; ignored when a client sends them.
+    pub server_props: &'static [&'static str],
+    /// Navigation properties the resource accepts inline in a write body (the schema leaves
+    /// them out; rules check them).
+    pub inline_nav: &'static [&'static str],
+    /// Properties accepted on write but never returned on read.
+    pub write_only: &'static [&'static str],
+    /// `POST {id}/assign` and `GET {id}/assignments` (Intune).
+    pub assignable: bool,
+    /// Properties a `$filter` may name (`id` is always allowed).
+    pub filterable: &'static [&'static str],
+}
+
+const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
+
+pub static KINDS: &[Kind] = &[
+    Kind {
+        entity: "conditionalAccessPolicy",
+        path: "identity/conditionalAccess/policies",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &["Policy.Read.All", "Policy.Read.ConditionalAccess"],
+        write: &["Policy.ReadWrite.ConditionalAccess"],
+        throttle: ThrottleClass::ConditionalAccess,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "modifiedDateTime", "templateId"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[
+            "displayName",
+            "state",
+            "createdDateTime",
+            "modifiedDateTime",
+        ],
+    },
+    Kind {
+        entity: "namedLocation",
+        path: "identity/conditionalAccess/namedLocations",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &["Policy.Read.All", "Policy.Read.ConditionalAccess"],
+        write: &["Policy.ReadWrite.ConditionalAccess"],
+        throttle: ThrottleClass::ConditionalAccess,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "modifiedDateTime"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["displayName", "createdDateTime", "modifiedDateTime"],
+    },
+    Kind {
+        entity: "group",
+        path: "groups",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "Group.Read.All",
+            "GroupMember.Read.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        write: &[
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Group.Create",
+        ],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: true,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "renewedDateTime",
+            "securityIdentifier",
+            "mail",
+            "proxyAddresses",
+            "deletedDateTime",
+            "onPremisesSyncEnabled",
+            "expirationDateTime",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[
+            "displayName",
+            "mailNickname",
+            "mail",
+            "securityEnabled",
+            "mailEnabled",
+            "groupTypes",
+            "isAssignableToRole",
+            "createdDateTime",
+        ],
+    },
+    Kind {
+        entity: "user",
+        path: "users",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "User.Read.All",
+            "User.ReadBasic.All",
+            "User.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        write: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: true,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "deletedDateTime",
+            "mail",
+            "proxyAddresses",
+        ],
+        inline_nav: &[],
+        write_only: &["passwordProfile"],
+        assignable: false,
+        filterable: &[
+            "displayName",
+            "userPrincipalName",
+            "mail",
+            "mailNickname",
+            "accountEnabled",
+            "userType",
+            "givenName",
+            "surname",
+        ],
+    },
+    Kind {
+        entity: "groupSettingTemplate",
+        path: "groupSettingTemplates",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 100,
+        page_max: 999,
+        read: DIRECTORY_READ,
+        write: &[],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: true,
+        server_props: &[],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["displayName"],
+    },
+    Kind {
+        entity: "groupSetting",
+        path: "groupSettings",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "Directory.Read.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ],
+        write: &["Directory.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: true,
+        server_props: &["id", "displayName"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["displayName", "templateId"],
+    },
+    Kind {
+        entity: "groupLifecyclePolicy",
+        path: "groupLifecyclePolicies",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "Directory.Read.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ],
+        write: &["Directory.ReadWrite.All", "Group.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: true,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["managedGroupTypes"],
+    },
+    Kind {
+        entity: "authorizationPolicy",
+        path: "policies/authorizationPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["Policy.Read.All", "Policy.ReadWrite.Authorization"],
+        write: &["Policy.ReadWrite.Authorization"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "deletedDateTime"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "authenticationMethodsPolicy",
+        path: "policies/authenticationMethodsPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        write: &["Policy.ReadWrite.AuthenticationMethod"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "lastModifiedDateTime", "policyVersion"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "authenticationMethodConfiguration",
+        path: "policies/authenticationMethodsPolicy/authenticationMethodConfigurations",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 100,
+        page_max: 100,
+        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        write: &["Policy.ReadWrite.AuthenticationMethod"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &["includeTargets"],
+        write_only: &[],
+        assignable: false,
+        filterable: &["state"],
+    },
+    Kind {
+        entity: "sharepointSettings",
+        path: "admin/sharepoint/settings",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "SharePointTenantSettings.Read.All",
+            "SharePointTenantSettings.ReadWrite.All",
+        ],
+        write: &["SharePointTenantSettings.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &[
+            "tenantDefaultTimezone",
+            "availableManagedPathsForSiteCreation",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "deviceCompliancePolicy",
+        path: "deviceManagement/deviceCompliancePolicies",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
+        inline_nav: &["scheduledActionsForRule", "assignments"],
+        write_only: &["scheduledActionsForRule", "assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
+    Kind {
+        entity: "deviceConfiguration",
+        path: "deviceManagement/deviceConfigurations",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
+    Kind {
+        entity: "agreement",
+        path: "identityGovernance/termsOfUse/agreements",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &["Agreement.Read.All", "Agreement.ReadWrite.All"],
+        write: &["Agreement.ReadWrite.All"],
+        throttle: ThrottleClass::ConditionalAccess,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &["files"],
+        write_only: &["files"],
+        assignable: false,
+        filterable: &["displayName"],
+    },
+];
+
+impl Kind {
+    pub fn by_entity(entity: &str) -> &'static Kind {
+        KINDS
+            .iter()
+            .find(|k| k.entity == entity)
+            .unwrap_or_else(|| panic!("no kind for entity {entity}"))
+    }
+
+    pub fn by_entity_opt(entity: &str) -> Option<&'static Kind> {
+        KINDS.iter().find(|k| k.entity == entity)
+    }
+
+    /// Finds the kind whose path is a prefix of `segments`; returns it with the rest.
+    pub fn route<'a>(segments: &'a [&'a str]) -> Option<(&'static Kind, &'a [&'a str])> {
+        // Longest path first, so `policies/authenticationMethodsPolicy/…Configurations`
+        // wins over `policies/authenticationMethodsPolicy`.
+        let mut best: Option<(&'static Kind, usize)> = None;
+        for kind in KINDS {
+            let parts: Vec<&str> = kind.path.split('/').collect();
+            if segments.len() >= parts.len()
+                && segments[..parts.len()]
+                    .iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                && best.is_none_or(|(_, n)| parts.len() > n)
+            {
+                best = Some((kind, parts.len()));
+            }
+        }
+        best.map(|(k, n)| (k, &segments[n..]))
+    }
+
+    pub fn may_read(&self, roles: &[String]) -> bool {
+        roles
+            .iter()
+            .any(|r| self.read.contains(&r.as_str()) || self.write.contains(&r.as_str()))
+    }
+
+    pub fn may_write(&self, roles: &[String]) -> bool {
+        roles.iter().any(|r| self.write.contains(&r.as_str()))
+    }
+}

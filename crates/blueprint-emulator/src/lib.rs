@@ -1,0 +1,330 @@
+//! A stateful stand-in for Microsoft Graph (v1.0) and the Entra ID token service, faithful
+//! enough that clients written from Microsoft's documentation work against it unchanged.
+//!
+//! It serves many tenants in one process, each declared by a fixture: verified domains, size
+//! class, app registrations with secrets, certificates and granted application permissions,
+//! and the objects the tenant already holds. It validates requests as Graph does, throttles as
+//! Graph does, and can inject the faults a good client must survive, reproducibly.
+//!
+//! This crate shares no code with the product's Graph client on purpose: it is an independent
+//! reading of Microsoft's documented behaviour, so the two cannot agree on a mistake.
+
+mod auth;
+mod batch;
+mod countries;
+mod defaults;
+mod error;
+mod faults;
+mod fixtures;
+mod graph;
+mod http;
+mod kinds;
+mod odata;
+mod rules;
+mod schema;
+mod server;
+mod tenant;
+mod throttle;
+mod tls;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+pub use error::GraphError;
+pub use faults::{FaultConfig, parse_latency};
+pub use fixtures::{Fixture, FixtureError, built_in_names};
+pub use http::app;
+pub use server::{ReadyApp, ReadyInfo, ReadyTenant, RunningEmulator, serve};
+pub use tenant::{App, SizeClass, Tenant};
+pub use throttle::ThrottleMode;
+
+/// How to run an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Serve HTTPS (with a generated CA) as well as plain HTTP on loopback.
+    pub tls: bool,
+    /// Fixtures to seed (ignored when `state_file` already holds a state).
+    pub seeds: Vec<Fixture>,
+    /// Persist the tenants here (written atomically after changes) and resume from it.
+    pub state_file: Option<PathBuf>,
+    /// Write one JSON document here once connections are accepted.
+    pub ready_file: Option<PathBuf>,
+    /// Where generated material goes (CA, app certificates and keys). A temporary directory
+    /// when not given.
+    pub out_dir: Option<PathBuf>,
+    pub faults: FaultConfig,
+    pub throttle: ThrottleMode,
+    /// Seed for everything random (ids, secrets, faults); random when not given.
+    pub rng_seed: Option<u64>,
+    /// Lifetime of issued access tokens, in seconds (Entra: about an hour).
+    pub token_lifetime_secs: i64,
+    /// Largest request body accepted (Graph answers 413 beyond its limit).
+    pub max_body_bytes: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: false,
+            seeds: Vec::new(),
+            state_file: None,
+            ready_file: None,
+            out_dir: None,
+            faults: FaultConfig::default(),
+            throttle: ThrottleMode::Realistic,
+            rng_seed: None,
+            token_lifetime_secs: 3599,
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    #[error("state file {path}: {message}")]
+    State { path: String, message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The saved form of an emulator's tenants (`--state FILE`).
+#[derive(Serialize, Deserialize)]
+struct SavedState {
+    format: u32,
+    tenants: Vec<Tenant>,
+}
+
+/// Request counts by method, route and status, for `/_emulator/requests`.
+#[derive(Default)]
+pub(crate) struct Metrics {
+    counts: Mutex<BTreeMap<(String, String, u16), u64>>,
+}
+
+impl Metrics {
+    pub(crate) fn record(&self, method: &str, route: &str, status: u16) {
+        *self
+            .counts
+            .lock()
+            .expect("metrics lock")
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default() += 1;
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<(String, String, u16, u64)> {
+        self.counts
+            .lock()
+            .expect("metrics lock")
+            .iter()
+            .map(|((m, r, s), n)| (m.clone(), r.clone(), *s, *n))
+            .collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.counts.lock().expect("metrics lock").clear();
+    }
+}
+
+/// The emulator's shared state: tenants, keys, throttle and fault plan.
+pub struct Emulator {
+    tenants: RwLock<BTreeMap<String, Arc<Mutex<Tenant>>>>,
+    domains: RwLock<HashMap<String, String>>,
+    seed: Vec<Tenant>,
+    pub(crate) signer: auth::Signer,
+    pub(crate) throttle: throttle::Throttle,
+    pub(crate) faults: FaultConfig,
+    rng: Mutex<StdRng>,
+    pub(crate) metrics: Metrics,
+    dirty: AtomicBool,
+    pub(crate) token_lifetime_secs: i64,
+    pub(crate) max_body_bytes: usize,
+}
+
+impl Emulator {
+    /// Builds an emulator from seeded tenants (or a saved state).
+    pub fn new(config: &EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        let mut rng = match config.rng_seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let saved = match &config.state_file {
+            Some(path) if path.exists() => Some(load_state(path)?),
+            _ => None,
+        };
+        let tenants = match saved {
+            Some(t) => t,
+            None => {
+                let mut all = Vec::new();
+                for fixture in &config.seeds {
+                    all.extend(fixture.build(&mut rng)?);
+                }
+                all
+            }
+        };
+        let signer = auth::Signer::generate().map_err(EmulatorError::Setup)?;
+        let emulator = Emulator {
+            tenants: RwLock::new(BTreeMap::new()),
+            domains: RwLock::new(HashMap::new()),
+            seed: tenants.clone(),
+            signer,
+            throttle: throttle::Throttle::new(config.throttle),
+            faults: config.faults,
+            rng: Mutex::new(rng),
+            metrics: Metrics::default(),
+            dirty: AtomicBool::new(true),
+            token_lifetime_secs: config.token_lifetime_secs,
+            max_body_bytes: config.max_body_bytes,
+        };
+        emulator.install(tenants)?;
+        Ok(emulator)
+    }
+
+    fn install(&self, tenants: Vec<Tenant>) -> Result<(), EmulatorError> {
+        let mut map = BTreeMap::new();
+        let mut domains = HashMap::new();
+        for t in tenants {
+            let id = t.id.to_ascii_lowercase();
+            for d in &t.domains {
+                if let Some(other) = domains.insert(d.to_ascii_lowercase(), id.clone())
+                    && other != id
+                {
+                    return Err(EmulatorError::Setup(format!(
+                        "domain {d} is declared by two tenants"
+                    )));
+                }
+            }
+            if map.insert(id.clone(), Arc::new(Mutex::new(t))).is_some() {
+                return Err(EmulatorError::Setup(format!(
+                    "tenant id {id} is declared twice"
+                )));
+            }
+        }
+        *self.tenants.write().expect("tenants lock") = map;
+        *self.domains.write().expect("domains lock") = domains;
+        Ok(())
+    }
+
+    /// A tenant by id or by one of its verified domains.
+    pub fn tenant(&self, id_or_domain: &str) -> Option<Arc<Mutex<Tenant>>> {
+        let key = id_or_domain.to_ascii_lowercase();
+        let tenants = self.tenants.read().expect("tenants lock");
+        if let Some(t) = tenants.get(&key) {
+            return Some(t.clone());
+        }
+        let domains = self.domains.read().expect("domains lock");
+        domains.get(&key).and_then(|id| tenants.get(id)).cloned()
+    }
+
+    pub fn tenant_ids(&self) -> Vec<String> {
+        self.tenants
+            .read()
+            .expect("tenants lock")
+            .values()
+            .map(|t| t.lock().expect("tenant lock").id.clone())
+            .collect()
+    }
+
+    /// Copies of every tenant, for a state dump or a save.
+    pub fn snapshot(&self) -> Vec<Tenant> {
+        self.tenants
+            .read()
+            .expect("tenants lock")
+            .values()
+            .map(|t| t.lock().expect("tenant lock").clone())
+            .collect()
+    }
+
+    /// Back to the seeded state.
+    pub fn reset(&self) -> Result<(), EmulatorError> {
+        self.install(self.seed.clone())?;
+        self.metrics.clear();
+        self.mark_dirty();
+        Ok(())
+    }
+
+    pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+        f(&mut self.rng.lock().expect("rng lock"))
+    }
+
+    pub(crate) fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Saves the state if it changed since the last save.
+    pub fn save_if_dirty(&self, path: &std::path::Path) -> Result<(), EmulatorError> {
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let state = SavedState {
+            format: 1,
+            tenants: self.snapshot(),
+        };
+        let result = write_atomically(path, &serde_json::to_vec(&state).unwrap_or_default());
+        if result.is_err() {
+            self.mark_dirty();
+        }
+        result.map_err(|e| EmulatorError::State {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn load_state(path: &std::path::Path) -> Result<Vec<Tenant>, EmulatorError> {
+    let err = |message: String| EmulatorError::State {
+        path: path.display().to_string(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let state: SavedState = serde_json::from_slice(&bytes).map_err(|e| {
+        err(format!(
+            "not an emulator state file ({e}); move it away to start from the fixtures"
+        ))
+    })?;
+    if state.format != 1 {
+        return Err(err(format!("unknown state format {}", state.format)));
+    }
+    Ok(state.tenants)
+}
+
+/// Writes through a temporary file in the same directory and renames it over the target, so
+/// a reader or a crash never sees half a file.
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,509 @@
+//! The Graph v1.0 type metadata the emulator serves (`schema/graph-v1.yaml`), and the two things
+//! it is used for: rejecting request bodies that real Graph would reject (unknown properties,
+//! wrong JSON types, unknown enum members, abstract types without `@odata.type`), and giving
+//! reads Graph's shape (every declared property present, omitted collections as `[]` and other
+//! omitted values as `null`).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorStyle, GraphError};
+
+const SCHEMA_YAML: &str = include_str!("../schema/graph-v1.yaml");
+const NAMESPACE: &str = "microsoft.graph";
+
+/// A property's declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    Primitive(Primitive),
+    Enum(String),
+    Structured(String),
+    Collection(Box<TypeRef>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primitive {
+    String,
+    Boolean,
+    Int32,
+    Int64,
+    Double,
+    DateTimeOffset,
+    Date,
+    TimeOfDay,
+    Duration,
+    Guid,
+    Binary,
+}
+
+impl Primitive {
+    fn parse(name: &str) -> Option<Primitive> {
+        Some(match name {
+            "String" => Primitive::String,
+            "Boolean" => Primitive::Boolean,
+            "Int32" | "Int16" | "Byte" => Primitive::Int32,
+            "Int64" => Primitive::Int64,
+            "Double" | "Single" | "Decimal" => Primitive::Double,
+            "DateTimeOffset" => Primitive::DateTimeOffset,
+            "Date" => Primitive::Date,
+            "TimeOfDay" => Primitive::TimeOfDay,
+            "Duration" => Primitive::Duration,
+            "Guid" => Primitive::Guid,
+            "Binary" | "Stream" => Primitive::Binary,
+            _ => return None,
+        })
+    }
+
+    fn edm_name(self) -> &'static str {
+        match self {
+            Primitive::String => "Edm.String",
+            Primitive::Boolean => "Edm.Boolean",
+            Primitive::Int32 => "Edm.Int32",
+            Primitive::Int64 => "Edm.Int64",
+            Primitive::Double => "Edm.Double",
+            Primitive::DateTimeOffset => "Edm.DateTimeOffset",
+            Primitive::Date => "Edm.Date",
+            Primitive::TimeOfDay => "Edm.TimeOfDay",
+            Primitive::Duration => "Edm.Duration",
+            Primitive::Guid => "Edm.Guid",
+            Primitive::Binary => "Edm.Binary",
+        }
+    }
+}
+
+/// A complex or entity type.
+#[derive(Debug)]
+pub struct StructuredType {
+    pub base: Option<String>,
+    pub is_abstract: bool,
+    /// An open type (directory objects) also takes directory extension properties
+    /// (`extension_{appId}_{name}`).
+    pub open: bool,
+    /// Own properties in declaration order.
+    pub props: Vec<(String, TypeRef)>,
+}
+
+#[derive(Debug)]
+pub struct EnumType {
+    pub flags: bool,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Schema {
+    types: HashMap<String, StructuredType>,
+    enums: HashMap<String, EnumType>,
+}
+
+#[derive(Deserialize)]
+struct RawSchema {
+    #[serde(default)]
+    enums: indexmap::IndexMap<String, RawEnum>,
+    #[serde(default)]
+    complex: indexmap::IndexMap<String, RawType>,
+    #[serde(default)]
+    entities: indexmap::IndexMap<String, RawType>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawEnum {
+    Members(Vec<String>),
+    Detailed {
+        #[serde(default)]
+        flags: bool,
+        members: Vec<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct RawType {
+    #[serde(default)]
+    base: Option<String>,
+    #[serde(default, rename = "abstract")]
+    is_abstract: bool,
+    #[serde(default)]
+    open: bool,
+    #[serde(default)]
+    props: Option<indexmap::IndexMap<String, String>>,
+}
+
+/// The schema compiled into the binary. A broken schema file is a build defect, caught by the
+/// crate's tests, so failing loudly here is right.
+pub fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::parse(SCHEMA_YAML).expect("schema/graph-v1.yaml is valid"))
+}
+
+impl Schema {
+    pub fn parse(text: &str) -> Result<Schema, String> {
+        let raw: RawSchema = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut schema = Schema {
+            types: HashMap::new(),
+            enums: HashMap::new(),
+        };
+        for (name, e) in raw.enums {
+            let (flags, members) = match e {
+                RawEnum::Members(m) => (false, m),
+                RawEnum::Detailed { flags, members } => (flags, members),
+            };
+            schema.enums.insert(name, EnumType { flags, members });
+        }
+        let mut pending = Vec::new();
+        for (name, t) in raw.complex.into_iter().chain(raw.entities) {
+            pending.push((name, t));
+        }
+        let names: Vec<String> = pending.iter().map(|(n, _)| n.clone()).collect();
+        for (name, t) in pending {
+            let mut props = Vec::new();
+            for (prop, ty) in t.props.unwrap_or_default() {
+                let parsed = schema
+                    .parse_type(&ty, &names)
+                    .ok_or_else(|| format!("{name}.{prop}: unknown type '{ty}'"))?;
+                props.push((prop, parsed));
+            }
+            if let Some(base) = &t.base
+                && !names.contains(base)
+            {
+                return Err(format!("{name}: unknown base type '{base}'"));
+            }
+            schema.types.insert(
+                name,
+                StructuredType {
+                    base: t.base,
+                    is_abstract: t.is_abstract,
+                    open: t.open,
+                    props,
+                },
+            );
+        }
+        Ok(schema)
+    }
+
+    fn parse_type(&self, text: &str, structured: &[String]) -> Option<TypeRef> {
+        let text = text.trim();
+        if let Some(inner) = text
+            .strip_prefix("Collection(")
+            .and_then(|t| t.strip_suffix(')'))
+        {
+            return Some(TypeRef::Collection(Box::new(
+                self.parse_type(inner, structured)?,
+            )));
+        }
+        let bare = text
+            .strip_prefix("Edm.")
+            .or_else(|| text.strip_prefix("microsoft.graph."))
+            .unwrap_or(text);
+        if let Some(p) = Primitive::parse(bare) {
+            return Some(TypeRef::Primitive(p));
+        }
+        if self.enums.contains_key(bare) {
+            return Some(TypeRef::Enum(bare.to_string()));
+        }
+        if structured.iter().any(|s| s == bare) {
+            return Some(TypeRef::Structured(bare.to_string()));
+        }
+        None
+    }
+
+    /// All properties of a type, inherited first, in declaration order.
+    pub fn all_props(&self, name: &str) -> Vec<(&str, &TypeRef)> {
+        let mut chain = Vec::new();
+        let mut current = self.types.get(name);
+        while let Some(t) = current {
+            chain.push(t);
+            current = t.base.as_deref().and_then(|b| self.types.get(b));
+        }
+        chain
+            .iter()
+            .rev()
+            .flat_map(|t| t.props.iter().map(|(n, ty)| (n.as_str(), ty)))
+            .collect()
+    }
+
+    pub fn prop_type(&self, type_name: &str, prop: &str) -> Option<&TypeRef> {
+        let mut current = self.types.get(type_name);
+        while let Some(t) = current {
+            if let Some((_, ty)) = t.props.iter().find(|(n, _)| n == prop) {
+                return Some(ty);
+            }
+            current = t.base.as_deref().and_then(|b| self.types.get(b));
+        }
+        None
+    }
+
+    fn is_open(&self, name: &str) -> bool {
+        let mut current = self.types.get(name);
+        while let Some(t) = current {
+            if t.open {
+                return true;
+            }
+            current = t.base.as_deref().and_then(|b| self.types.get(b));
+        }
+        false
+    }
+
+    /// Whether `derived` is `base` or inherits from it.
+    pub fn is_a(&self, derived: &str, base: &str) -> bool {
+        let mut current = Some(derived);
+        while let Some(name) = current {
+            if name == base {
+                return true;
+            }
+            current = self.types.get(name).and_then(|t| t.base.as_deref());
+        }
+        false
+    }
+
+    /// The concrete type named by an `@odata.type` value, checked against the declared type.
+    pub fn resolve_odata_type(
+        &self,
+        declared: &str,
+        odata_type: Option<&Value>,
+        style: ErrorStyle,
+    ) -> Result<String, GraphError> {
+        let Some(value) = odata_type else {
+            let t = self.types.get(declared);
+            if t.is_some_and(|t| t.is_abstract) {
+                return Err(GraphError::bad_request(
+                    style,
+                    format!(
+                        "A type named '{NAMESPACE}.{declared}' is abstract; the payload must \
+                         name a concrete type in '@odata.type'."
+                    ),
+                ));
+            }
+            return Ok(declared.to_string());
+        };
+        let Some(text) = value.as_str() else {
+            return Err(GraphError::bad_request(
+                style,
+                "The value of '@odata.type' must be a string.",
+            ));
+        };
+        let name = text
+            .trim_start_matches('#')
+            .strip_prefix("microsoft.graph.")
+            .unwrap_or("");
+        match self.types.get(name) {
+            Some(t) if self.is_a(name, declared) && !t.is_abstract => Ok(name.to_string()),
+            Some(_) if self.is_a(name, declared) => Err(GraphError::bad_request(
+                style,
+                format!("A type named '{text}' is abstract and cannot be instantiated."),
+            )),
+            _ => Err(GraphError::bad_request(
+                style,
+                format!(
+                    "A type named '{text}' could not be resolved by the model. When a model is \
+                     available, each type name must resolve to a valid type."
+                ),
+            )),
+        }
+    }
+
+    /// Checks a request body (or part of one) against a structured type. Returns the concrete
+    /// type the value was read as.
+    pub fn validate_object(
+        &self,
+        declared: &str,
+        value: &Value,
+        style: ErrorStyle,
+    ) -> Result<String, GraphError> {
+        self.validate_object_except(declared, value, style, &[])
+    }
+
+    /// As [`Schema::validate_object`], leaving the named top-level properties to the caller
+    /// (navigation properties a resource accepts inline).
+    pub fn validate_object_except(
+        &self,
+        declared: &str,
+        value: &Value,
+        style: ErrorStyle,
+        skip: &[&str],
+    ) -> Result<String, GraphError> {
+        let Some(obj) = value.as_object() else {
+            return Err(GraphError::bad_request(
+                style,
+                format!(
+                    "An unexpected '{}' node was found when reading from the JSON reader. A \
+                     'StartObject' node was expected for type '{NAMESPACE}.{declared}'.",
+                    json_node_name(value)
+                ),
+            ));
+        };
+        let actual = self.resolve_odata_type(declared, obj.get("@odata.type"), style)?;
+        for (key, v) in obj {
+            if key.contains("@odata.") || skip.contains(&key.as_str()) {
+                continue;
+            }
+            let Some(ty) = self.prop_type(&actual, key) else {
+                if key.starts_with("extension_") && self.is_open(&actual) {
+                    continue;
+                }
+                return Err(GraphError::bad_request(
+                    style,
+                    format!(
+                        "The property '{key}' does not exist on type '{NAMESPACE}.{actual}'. Make \
+                         sure to only use property names that are defined by the type or mark \
+                         the type as open type."
+                    ),
+                ));
+            };
+            self.validate_value(ty, v, style)?;
+        }
+        Ok(actual)
+    }
+
+    fn validate_value(&self, ty: &TypeRef, v: &Value, style: ErrorStyle) -> Result<(), GraphError> {
+        if v.is_null() {
+            return Ok(());
+        }
+        match ty {
+            TypeRef::Collection(inner) => {
+                let Some(items) = v.as_array() else {
+                    return Err(GraphError::bad_request(
+                        style,
+                        format!(
+                            "An unexpected '{}' node was found when reading from the JSON reader. \
+                             A 'StartArray' node was expected.",
+                            json_node_name(v)
+                        ),
+                    ));
+                };
+                for item in items {
+                    self.validate_value(inner, item, style)?;
+                }
+                Ok(())
+            }
+            TypeRef::Structured(name) => self.validate_object(name, v, style).map(|_| ()),
+            TypeRef::Enum(name) => {
+                let e = &self.enums[name];
+                let Some(text) = v.as_str() else {
+                    return Err(convert_error(v, &format!("{NAMESPACE}.{name}"), style));
+                };
+                let parts: Vec<&str> = if e.flags {
+                    text.split(',').map(str::trim).collect()
+                } else {
+                    vec![text]
+                };
+                for part in parts {
+                    if !e.members.iter().any(|m| m == part) {
+                        return Err(GraphError::bad_request(
+                            style,
+                            format!("Requested value '{part}' was not found."),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            TypeRef::Primitive(p) => {
+                let ok = match p {
+                    Primitive::String | Primitive::Binary | Primitive::Duration => v.is_string(),
+                    Primitive::Boolean => v.is_boolean(),
+                    Primitive::Int32 => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+                    Primitive::Int64 => v.is_i64() || v.is_u64(),
+                    Primitive::Double => {
+                        v.is_number() || matches!(v.as_str(), Some("NaN" | "INF" | "-INF"))
+                    }
+                    Primitive::DateTimeOffset => v.as_str().is_some_and(|s| {
+                        time::OffsetDateTime::parse(
+                            s,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .is_ok()
+                    }),
+                    Primitive::Date => v.as_str().is_some_and(|s| {
+                        time::Date::parse(
+                            s,
+                            time::macros::format_description!("[year]-[month]-[day]"),
+                        )
+                        .is_ok()
+                    }),
+                    Primitive::TimeOfDay => v.is_string(),
+                    Primitive::Guid => v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(convert_error(v, p.edm_name(), style))
+                }
+            }
+        }
+    }
+
+    /// Gives a stored object Graph's read shape: `@odata.type` first for derived types, then
+    /// every declared property in declaration order, omitted ones as `[]` or `null`.
+    pub fn normalise(&self, type_name: &str, value: &Value, tag_type: bool) -> Value {
+        let Some(obj) = value.as_object() else {
+            return value.clone();
+        };
+        let actual = obj
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .and_then(|t| t.trim_start_matches('#').strip_prefix("microsoft.graph."))
+            .filter(|t| self.types.contains_key(*t))
+            .unwrap_or(type_name)
+            .to_string();
+        let mut out = Map::new();
+        if tag_type || actual != type_name {
+            out.insert(
+                "@odata.type".into(),
+                Value::String(format!("#{NAMESPACE}.{actual}")),
+            );
+        }
+        for (name, ty) in self.all_props(&actual) {
+            let v = match obj.get(name) {
+                Some(v) => self.normalise_value(ty, v),
+                None => match ty {
+                    TypeRef::Collection(_) => Value::Array(Vec::new()),
+                    _ => Value::Null,
+                },
+            };
+            out.insert(name.to_string(), v);
+        }
+        // Stored values the schema models as navigation properties (e.g. a method's
+        // `includeTargets`) are returned inline, as Graph does for those resources.
+        for (k, v) in obj {
+            if !out.contains_key(k) && k != "@odata.type" {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn normalise_value(&self, ty: &TypeRef, v: &Value) -> Value {
+        match (ty, v) {
+            (TypeRef::Structured(name), Value::Object(_)) => self.normalise(name, v, false),
+            (TypeRef::Collection(inner), Value::Array(items)) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| self.normalise_value(inner, i))
+                    .collect(),
+            ),
+            (TypeRef::Collection(_), Value::Null) => Value::Array(Vec::new()),
+            _ => v.clone(),
+        }
+    }
+}
+
+fn json_node_name(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "StartObject",
+        Value::Array(_) => "StartArray",
+        _ => "PrimitiveValue",
+    }
+}
+
+fn convert_error(v: &Value, expected: &str, style: ErrorStyle) -> GraphError {
+    let literal = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    GraphError::bad_request(
+        style,
+        format!("Cannot convert the literal '{literal}' to the expected type '{expected}'."),
+    )
+}

@@ -1,0 +1,396 @@
+//! One emulated tenant: its identity (id, domains, size), its registered applications, and its
+//! directory and service objects. Operations here are the semantics of Graph's verbs, free of
+//! HTTP: the router and `$batch` both call them.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::{ErrorStyle, GraphError};
+use crate::kinds::{Kind, Shape};
+use crate::rules;
+use crate::schema::schema;
+
+/// Tenant size class, which sets the identity throttling budget (graph-notes §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeClass {
+    #[default]
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientSecret {
+    pub value: String,
+    /// RFC 3339; a secret past this is refused with AADSTS7000222.
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Certificate {
+    /// PEM of the X.509 certificate registered on the app.
+    pub cert_pem: String,
+    /// PEM (PKCS#8) of its private key: the app's, kept so the ready file can hand it out.
+    pub key_pem: String,
+    /// base64url SHA-1 of the DER certificate (`x5t`).
+    pub x5t: String,
+    /// base64url SHA-256 of the DER certificate (`x5t#S256`).
+    pub x5t_s256: String,
+    /// SubjectPublicKeyInfo PEM, for verifying assertions.
+    pub public_key_pem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct App {
+    pub display_name: String,
+    pub client_id: String,
+    pub secrets: Vec<ClientSecret>,
+    pub certificates: Vec<Certificate>,
+    /// Granted application permissions (app roles), e.g. `Group.ReadWrite.All`.
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: String,
+    pub display_name: String,
+    /// Verified domains; the first is the initial `*.onmicrosoft.com` domain.
+    pub domains: Vec<String>,
+    pub size: SizeClass,
+    pub apps: Vec<App>,
+    /// Collections by entity type, items by id in creation order.
+    pub collections: BTreeMap<String, IndexMap<String, Value>>,
+    /// Singletons by entity type.
+    pub singletons: BTreeMap<String, Value>,
+    /// Intune assignments by policy id.
+    pub assignments: BTreeMap<String, Vec<Value>>,
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub fn new_guid(rng: &mut impl Rng) -> String {
+    let bytes: [u8; 16] = rng.random();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+impl Tenant {
+    pub fn new(id: String, display_name: String, domains: Vec<String>, size: SizeClass) -> Self {
+        let mut tenant = Tenant {
+            id,
+            display_name,
+            domains,
+            size,
+            apps: Vec::new(),
+            collections: BTreeMap::new(),
+            singletons: BTreeMap::new(),
+            assignments: BTreeMap::new(),
+        };
+        crate::defaults::install(&mut tenant);
+        tenant
+    }
+
+    pub fn initial_domain(&self) -> &str {
+        self.domains.first().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn app(&self, client_id: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    pub fn items(&self, kind: &Kind) -> impl Iterator<Item = &Value> {
+        self.collections
+            .get(kind.entity)
+            .into_iter()
+            .flat_map(|c| c.values())
+    }
+
+    /// Looks an item up by id (users also by userPrincipalName).
+    pub fn find(&self, kind: &Kind, key: &str) -> Option<&Value> {
+        let coll = self.collections.get(kind.entity)?;
+        if let Some(v) = coll.get(key) {
+            return Some(v);
+        }
+        let lower = key.to_ascii_lowercase();
+        coll.get(&lower).or_else(|| {
+            if kind.entity == "user" {
+                coll.values().find(|u| {
+                    u["userPrincipalName"]
+                        .as_str()
+                        .is_some_and(|upn| upn.eq_ignore_ascii_case(key))
+                })
+            } else {
+                None
+            }
+        })
+    }
+
+    fn find_id(&self, kind: &Kind, key: &str) -> Option<String> {
+        self.find(kind, key)
+            .and_then(|v| v["id"].as_str())
+            .map(str::to_string)
+    }
+
+    pub fn singleton(&self, kind: &Kind) -> &Value {
+        self.singletons.get(kind.entity).unwrap_or(&Value::Null)
+    }
+
+    /// POST to a collection: validate, assign server properties, store. Returns the stored
+    /// object.
+    pub fn create(
+        &mut self,
+        kind: &'static Kind,
+        body: Value,
+        rng: &mut impl Rng,
+    ) -> Result<Value, GraphError> {
+        if kind.shape != Shape::Collection || !kind.can_create {
+            return Err(GraphError::method_not_allowed());
+        }
+        let mut obj = check_body(kind, body, true, None)?;
+        let id = new_guid(rng);
+        rules::before_create(self, kind, &mut obj, rng)?;
+        obj.insert("id".into(), Value::String(id.clone()));
+        let mut value = Value::Object(obj);
+        reorder_id_first(&mut value);
+        self.collections
+            .entry(kind.entity.to_string())
+            .or_default()
+            .insert(id, value.clone());
+        Ok(value)
+    }
+
+    /// PATCH an item (or a singleton when `key` is `None`). Returns the updated object.
+    pub fn update(
+        &mut self,
+        kind: &'static Kind,
+        key: Option<&str>,
+        body: Value,
+    ) -> Result<Value, GraphError> {
+        let current = match (kind.shape, key) {
+            (Shape::Singleton, None) => self.singleton(kind).clone(),
+            (Shape::Collection, Some(key)) => self
+                .find(kind, key)
+                .cloned()
+                .ok_or_else(|| not_found(kind, key))?,
+            _ => return Err(GraphError::method_not_allowed()),
+        };
+        let current_type = current
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_start_matches("#microsoft.graph.").to_string());
+        let patch = check_body(kind, body, false, current_type.as_deref())?;
+        let mut merged = current.clone();
+        merge(&mut merged, &Value::Object(patch.clone()));
+        rules::before_update(self, kind, &current, &mut merged, &patch)?;
+        match key {
+            None => {
+                self.singletons
+                    .insert(kind.entity.to_string(), merged.clone());
+            }
+            Some(_) => {
+                let id = current["id"].as_str().unwrap_or_default().to_string();
+                self.collections
+                    .entry(kind.entity.to_string())
+                    .or_default()
+                    .insert(id, merged.clone());
+            }
+        }
+        Ok(merged)
+    }
+
+    pub fn delete(&mut self, kind: &'static Kind, key: &str) -> Result<(), GraphError> {
+        if !kind.can_delete {
+            return Err(GraphError::method_not_allowed());
+        }
+        let id = self
+            .find_id(kind, key)
+            .ok_or_else(|| not_found(kind, key))?;
+        rules::before_delete(self, kind, &id)?;
+        if let Some(coll) = self.collections.get_mut(kind.entity) {
+            coll.shift_remove(&id);
+        }
+        self.assignments.remove(&id);
+        Ok(())
+    }
+
+    /// `POST {id}/assign`: replaces the policy's assignments. Returns them.
+    pub fn assign(
+        &mut self,
+        kind: &'static Kind,
+        key: &str,
+        body: Value,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<Value>, GraphError> {
+        let id = self
+            .find_id(kind, key)
+            .ok_or_else(|| not_found(kind, key))?;
+        let style = kind.style;
+        let Some(items) = body.get("assignments").and_then(Value::as_array) else {
+            return Err(GraphError::bad_request(
+                style,
+                "The request body must contain 'assignments'.",
+            ));
+        };
+        if let Some(extra) = body
+            .as_object()
+            .and_then(|o| o.keys().find(|k| *k != "assignments"))
+        {
+            return Err(GraphError::bad_request(
+                style,
+                format!(
+                    "The parameter '{extra}' in the request payload is not a valid parameter for the operation 'assign'."
+                ),
+            ));
+        }
+        let assignment_type = if kind.entity == "deviceCompliancePolicy" {
+            "deviceCompliancePolicyAssignment"
+        } else {
+            "deviceConfigurationAssignment"
+        };
+        let mut stored = Vec::new();
+        for item in items {
+            schema().validate_object(assignment_type, item, style)?;
+            let target = item.get("target").cloned().unwrap_or(Value::Null);
+            if target.is_null() {
+                return Err(GraphError::bad_request(
+                    style,
+                    "An assignment must have a target.",
+                ));
+            }
+            if let Some(group_id) = target.get("groupId").and_then(Value::as_str)
+                && self.find(Kind::by_entity("group"), group_id).is_none()
+            {
+                return Err(GraphError::bad_request(
+                    style,
+                    format!("Group '{group_id}' was not found."),
+                ));
+            }
+            let assignment_id = format!("{id}_{}", new_guid(rng));
+            stored.push(json!({"id": assignment_id, "target": target}));
+        }
+        self.assignments.insert(id, stored.clone());
+        Ok(stored)
+    }
+
+    pub fn assignments_of(&self, kind: &Kind, key: &str) -> Result<Vec<Value>, GraphError> {
+        let id = self
+            .find_id(kind, key)
+            .ok_or_else(|| not_found(kind, key))?;
+        Ok(self.assignments.get(&id).cloned().unwrap_or_default())
+    }
+}
+
+pub fn not_found(kind: &Kind, key: &str) -> GraphError {
+    match kind.style {
+        ErrorStyle::Directory => GraphError::not_found(
+            kind.style,
+            format!(
+                "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        ),
+        ErrorStyle::Service => GraphError::not_found(
+            kind.style,
+            format!("The {} with id '{key}' was not found.", kind.entity),
+        ),
+    }
+}
+
+/// Parses a write body against the schema: it must be an object of the kind's type (or a
+/// derived type named by `@odata.type`); server-set properties are dropped.
+fn check_body(
+    kind: &Kind,
+    body: Value,
+    creating: bool,
+    current_type: Option<&str>,
+) -> Result<Map<String, Value>, GraphError> {
+    let style = kind.style;
+    let Value::Object(mut obj) = body else {
+        return Err(GraphError::bad_request(
+            style,
+            "The request body must be a JSON object.",
+        ));
+    };
+    if kind.derived && !obj.contains_key("@odata.type") {
+        return Err(GraphError::bad_request(
+            style,
+            format!(
+                "A value without a type name was found and no expected type is available. The \
+                 '@odata.type' property is required for '{}'.",
+                kind.entity
+            ),
+        ));
+    }
+    let declared = current_type.unwrap_or(kind.entity);
+    if let (Some(current), Some(sent)) =
+        (current_type, obj.get("@odata.type").and_then(Value::as_str))
+        && sent.trim_start_matches("#microsoft.graph.") != current
+    {
+        return Err(GraphError::bad_request(
+            style,
+            format!(
+                "The '@odata.type' '{sent}' does not match the type of the existing object '#microsoft.graph.{current}'."
+            ),
+        ));
+    }
+    for prop in kind.server_props {
+        if creating || *prop != "id" {
+            obj.remove(*prop);
+        } else {
+            obj.remove("id");
+        }
+    }
+    schema().validate_object_except(
+        declared,
+        &Value::Object(obj.clone()),
+        style,
+        kind.inline_nav,
+    )?;
+    if !kind.derived {
+        obj.remove("@odata.type");
+    }
+    Ok(obj)
+}
+
+/// Graph's PATCH: top-level and nested complex values merge; collections and primitives are
+/// replaced.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                match (t.get_mut(k), v) {
+                    (Some(existing @ Value::Object(_)), Value::Object(_)) => merge(existing, v),
+                    _ => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn reorder_id_first(value: &mut Value) {
+    if let Value::Object(obj) = value {
+        let mut out = Map::new();
+        if let Some(t) = obj.remove("@odata.type") {
+            out.insert("@odata.type".into(), t);
+        }
+        if let Some(id) = obj.remove("id") {
+            out.insert("id".into(), id);
+        }
+        out.append(obj);
+        *obj = out;
+    }
+}

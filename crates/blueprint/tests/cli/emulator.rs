@@ -1,0 +1,1 @@
+//! `blueprint emulator` from the command line.

@@ -1,0 +1,5 @@
+//! Integration tests of the `blueprint` binary, run as a user would run it.
+
+mod support;
+
+mod emulator;
