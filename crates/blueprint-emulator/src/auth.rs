@@ -171,7 +171,18 @@ impl Signer {
                 validation.leeway = 0;
                 validation.validate_nbf = true;
                 let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| match e.kind() {
+                        jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                            "Lifetime validation failed, the token is expired.".to_string()
+                        }
+                        jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                            "IDX10503: Signature validation failed: the token was not signed by this service.".to_string()
+                        }
+                        jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+                            "Invalid audience: the token is not for Microsoft Graph.".to_string()
+                        }
+                        _ => format!("The token could not be read: {e}."),
+                    })?;
                 let mut cache = self.verified.lock().expect("cache lock");
                 if cache.len() > 10_000 {
                     cache.clear();

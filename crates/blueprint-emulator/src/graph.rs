@@ -138,7 +138,7 @@ pub fn execute(
         return Err(GraphError::forbidden());
     }
     let mut t = tenant.lock().expect("tenant lock");
-    let response = match (kind.shape, rest, method.as_str()) {
+    match (kind.shape, rest, method.as_str()) {
         (Shape::Singleton, [], "GET") => {
             query.reject_collection_options(kind)?;
             let mut v = read_shape(kind, &t, t.singleton(kind), &query)?;
@@ -239,8 +239,7 @@ pub fn execute(
         }
         (_, [], _) | (Shape::Collection, [_], _) => Err(GraphError::method_not_allowed()),
         (_, [.., last], _) => Err(GraphError::unknown_segment(last)),
-    };
-    response
+    }
 }
 
 fn require_body(kind: &Kind, req: &GraphRequest) -> Result<Value, GraphError> {

@@ -426,7 +426,7 @@ pub static KINDS: &[Kind] = &[
         page_max: 999,
         read: &["Agreement.Read.All", "Agreement.ReadWrite.All"],
         write: &["Agreement.ReadWrite.All"],
-        throttle: ThrottleClass::ConditionalAccess,
+        throttle: ThrottleClass::Identity,
         count_needs_eventual: false,
         server_props: &["id"],
         inline_nav: &["files"],

@@ -108,6 +108,8 @@ pub enum EmulatorError {
 #[derive(Serialize, Deserialize)]
 struct SavedState {
     format: u32,
+    /// The tenants as seeded, so `reset` after a resume returns to the fixture state.
+    seed: Vec<Tenant>,
     tenants: Vec<Tenant>,
 }
 
@@ -167,21 +169,21 @@ impl Emulator {
             Some(path) if path.exists() => Some(load_state(path)?),
             _ => None,
         };
-        let tenants = match saved {
-            Some(t) => t,
+        let (seed, tenants) = match saved {
+            Some(saved) => (saved.seed, saved.tenants),
             None => {
                 let mut all = Vec::new();
                 for fixture in &config.seeds {
                     all.extend(fixture.build(&mut rng)?);
                 }
-                all
+                (all.clone(), all)
             }
         };
         let signer = auth::Signer::generate().map_err(EmulatorError::Setup)?;
         let emulator = Emulator {
             tenants: RwLock::new(BTreeMap::new()),
             domains: RwLock::new(HashMap::new()),
-            seed: tenants.clone(),
+            seed,
             signer,
             throttle: throttle::Throttle::new(config.throttle),
             faults: config.faults,
@@ -273,6 +275,7 @@ impl Emulator {
         }
         let state = SavedState {
             format: 1,
+            seed: self.seed.clone(),
             tenants: self.snapshot(),
         };
         let result = write_atomically(path, &serde_json::to_vec(&state).unwrap_or_default());
@@ -286,7 +289,7 @@ impl Emulator {
     }
 }
 
-fn load_state(path: &std::path::Path) -> Result<Vec<Tenant>, EmulatorError> {
+fn load_state(path: &std::path::Path) -> Result<SavedState, EmulatorError> {
     let err = |message: String| EmulatorError::State {
         path: path.display().to_string(),
         message,
@@ -300,7 +303,7 @@ fn load_state(path: &std::path::Path) -> Result<Vec<Tenant>, EmulatorError> {
     if state.format != 1 {
         return Err(err(format!("unknown state format {}", state.format)));
     }
-    Ok(state.tenants)
+    Ok(state)
 }
 
 /// Writes through a temporary file in the same directory and renames it over the target, so

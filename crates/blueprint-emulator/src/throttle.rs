@@ -296,7 +296,7 @@ impl Throttle {
 /// sends values such as `2.128`).
 pub fn format_retry_after(secs: f64) -> String {
     let ms = (secs * 1000.0).ceil() as u64;
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}", ms / 1000)
     } else {
         format!("{}.{:03}", ms / 1000, ms % 1000)

@@ -1,0 +1,556 @@
+//! The resources of graph-notes §5: create/read/update/delete with Graph's status codes,
+//! server-set properties, read normalisation and validation.
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn ca_policy(name: &str, exclude_group: Option<&str>) -> Value {
+    let mut users = json!({"includeUsers": ["All"]});
+    if let Some(g) = exclude_group {
+        users["excludeGroups"] = json!([g]);
+    }
+    json!({
+        "displayName": name,
+        "state": "enabledForReportingButNotEnforced",
+        "conditions": {
+            "clientAppTypes": ["all"],
+            "applications": {"includeApplications": ["All"]},
+            "users": users
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
+    })
+}
+
+#[tokio::test]
+async fn conditional_access_policy_lifecycle() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("grp-Conditional_Access_Exclude", "grp-ca-exclude"),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let gid = group.body["id"].as_str().unwrap();
+
+    let created = emu
+        .post(
+            &t,
+            "identity/conditionalAccess/policies",
+            ca_policy("GRANT - MFA", Some(gid)),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert!(created.body["createdDateTime"].is_string());
+    assert!(
+        created.body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#identity/conditionalAccess/policies/$entity")
+    );
+    assert!(created.header("location").unwrap().ends_with(&id));
+    // Omitted complex values read as null, omitted collections as [].
+    assert!(created.body["sessionControls"].is_null());
+    assert!(created.body["conditions"]["platforms"].is_null());
+    assert_eq!(
+        created.body["conditions"]["users"]["excludeUsers"],
+        json!([])
+    );
+
+    let patched = emu
+        .patch(
+            &t,
+            &format!("identity/conditionalAccess/policies/{id}"),
+            json!({"state": "enabled"}),
+        )
+        .await;
+    assert_eq!(patched.status, 204);
+    assert!(patched.text.is_empty());
+    let read = emu
+        .get(&t, &format!("identity/conditionalAccess/policies/{id}"))
+        .await;
+    assert_eq!(read.body["state"], "enabled");
+    assert!(read.body["modifiedDateTime"].is_string());
+    // A nested PATCH merges into the complex value instead of replacing it.
+    let nested = emu
+        .patch(
+            &t,
+            &format!("identity/conditionalAccess/policies/{id}"),
+            json!({"conditions": {"users": {"excludeUsers": []}}}),
+        )
+        .await;
+    assert_eq!(nested.status, 204, "{}", nested.text);
+    let read = emu
+        .get(&t, &format!("identity/conditionalAccess/policies/{id}"))
+        .await;
+    assert_eq!(
+        read.body["conditions"]["users"]["excludeGroups"],
+        json!([gid])
+    );
+    assert_eq!(
+        read.body["conditions"]["applications"]["includeApplications"],
+        json!(["All"])
+    );
+
+    let deleted = emu
+        .delete(&t, &format!("identity/conditionalAccess/policies/{id}"))
+        .await;
+    assert_eq!(deleted.status, 204);
+    let gone = emu
+        .get(&t, &format!("identity/conditionalAccess/policies/{id}"))
+        .await;
+    assert_eq!(gone.status, 404);
+}
+
+#[tokio::test]
+async fn conditional_access_validation() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "identity/conditionalAccess/policies";
+    let mut no_users = ca_policy("x", None);
+    no_users["conditions"]["users"] = json!({});
+    let mut no_controls = ca_policy("x", None);
+    no_controls.as_object_mut().unwrap().remove("grantControls");
+    let mut unknown_prop = ca_policy("x", None);
+    unknown_prop["conditions"]["colour"] = json!("blue");
+    let mut bad_state = ca_policy("x", None);
+    bad_state["state"] = json!("on");
+    let mut block_and_mfa = ca_policy("x", None);
+    block_and_mfa["grantControls"]["builtInControls"] = json!(["block", "mfa"]);
+    let cases = [
+        (no_users, "users"),
+        (no_controls, "grant control"),
+        (
+            unknown_prop,
+            "does not exist on type 'microsoft.graph.conditionalAccessConditionSet'",
+        ),
+        (bad_state, "'on'"),
+        (
+            ca_policy("x", Some("2d2c1b8a-0000-4000-8000-000000000000")),
+            "not the id of a group",
+        ),
+        (block_and_mfa, "block"),
+        (json!({"displayName": "x"}), "state"),
+    ];
+    for (body, needle) in cases {
+        let r = emu.post(&t, path, body.clone()).await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.code(), "BadRequest");
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(needle),
+            "{message} should mention {needle}"
+        );
+        assert!(r.body["error"]["innerError"]["request-id"].is_string());
+    }
+    assert!(
+        emu.get(&t, path).await.body["value"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn named_locations() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "identity/conditionalAccess/namedLocations";
+    let no_type = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "x", "countriesAndRegions": ["AU"]}),
+        )
+        .await;
+    assert_eq!(no_type.status, 400);
+    let bad_cidr = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.ipNamedLocation", "displayName": "x",
+            "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": "10.0.0.0/33"}]}))
+        .await;
+    assert_eq!(bad_cidr.status, 400, "{}", bad_cidr.text);
+    let bad_country = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.countryNamedLocation", "displayName": "x", "countriesAndRegions": ["XX"]}))
+        .await;
+    assert_eq!(bad_country.status, 400);
+    let abstract_range = emu
+        .post(
+            &t,
+            path,
+            json!({"@odata.type": "#microsoft.graph.ipNamedLocation", "displayName": "x",
+            "ipRanges": [{"cidrAddress": "10.0.0.0/8"}]}),
+        )
+        .await;
+    assert_eq!(
+        abstract_range.status, 400,
+        "ipRange is abstract: {}",
+        abstract_range.text
+    );
+
+    let created = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.countryNamedLocation", "displayName": "Allowed Countries",
+            "countriesAndRegions": ["AU"], "includeUnknownCountriesAndRegions": false}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["@odata.type"],
+        "#microsoft.graph.countryNamedLocation"
+    );
+    assert_eq!(created.body["countryLookupMethod"], Value::Null);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let untyped_patch = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"countriesAndRegions": ["AU", "NZ"]}),
+        )
+        .await;
+    assert_eq!(untyped_patch.status, 400, "PATCH needs @odata.type");
+    let patch = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.countryNamedLocation", "countriesAndRegions": ["AU", "NZ"]}))
+        .await;
+    assert_eq!(patch.status, 204, "{}", patch.text);
+    let wrong_type_patch = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"@odata.type": "#microsoft.graph.ipNamedLocation", "isTrusted": true}),
+        )
+        .await;
+    assert_eq!(wrong_type_patch.status, 400);
+
+    // A location in use by a policy cannot be deleted.
+    let mut policy = ca_policy("BLOCK - Countries", None);
+    policy["conditions"]["locations"] =
+        json!({"includeLocations": ["All"], "excludeLocations": [id]});
+    policy["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]});
+    let p = emu
+        .post(&t, "identity/conditionalAccess/policies", policy)
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    let del = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(del.status, 400);
+}
+
+#[tokio::test]
+async fn groups_and_users() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let missing = emu
+        .post(
+            &t,
+            "groups",
+            json!({"displayName": "x", "mailEnabled": false, "securityEnabled": true}),
+        )
+        .await;
+    assert_eq!(
+        (missing.status.as_u16(), missing.code()),
+        (400, "Request_BadRequest")
+    );
+    let bad_nick = emu
+        .post(&t, "groups", security_group("x", "has space"))
+        .await;
+    assert_eq!(bad_nick.status, 400);
+    let dotted = emu.post(&t, "groups", security_group("x", "a.b")).await;
+    assert_eq!(dotted.status, 400);
+    let mail_enabled_security = emu
+        .post(&t, "groups", json!({"displayName": "x", "mailEnabled": true, "mailNickname": "x", "securityEnabled": true}))
+        .await;
+    assert_eq!(mail_enabled_security.status, 400);
+    let unknown = emu.post(&t, "groups", json!({"displayName": "x", "mailEnabled": false, "mailNickname": "x", "securityEnabled": true, "colour": "red"})).await;
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown
+            .text
+            .contains("does not exist on type 'microsoft.graph.group'")
+    );
+
+    let a = emu
+        .post(&t, "groups", security_group("Same Name", "same1"))
+        .await;
+    let b = emu
+        .post(&t, "groups", security_group("Same Name", "same2"))
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), b.status.as_u16()),
+        (201, 201),
+        "Graph allows duplicate group names"
+    );
+    assert_eq!(a.body["groupTypes"], json!([]));
+    assert!(
+        a.body["securityIdentifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("S-1-12-1-")
+    );
+    let id = a.body["id"].as_str().unwrap();
+    assert_eq!(
+        emu.patch(&t, &format!("groups/{id}"), json!({"description": "d"}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        emu.get(&t, &format!("groups/{id}")).await.body["description"],
+        "d"
+    );
+
+    let unified = emu
+        .post(&t, "groups", json!({"displayName": "Team", "mailEnabled": true, "mailNickname": "team", "securityEnabled": false, "groupTypes": ["Unified"]}))
+        .await;
+    assert_eq!(unified.status, 201, "{}", unified.text);
+    assert_eq!(
+        unified.body["mail"],
+        format!("team@{}", emu.tenant().domain)
+    );
+
+    let user = |upn: &str, password: &str| {
+        json!({"accountEnabled": true, "displayName": "U", "mailNickname": "u", "userPrincipalName": upn,
+               "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": password}})
+    };
+    let domain = emu.tenant().domain.clone();
+    let unverified = emu
+        .post(&t, "users", user("u@example.com", "Str0ng!Passw0rd"))
+        .await;
+    assert_eq!(unverified.status, 400);
+    assert!(unverified.text.contains("verified domain"));
+    let weak = emu
+        .post(&t, "users", user(&format!("u@{domain}"), "password"))
+        .await;
+    assert_eq!(weak.status, 400);
+    let created = emu
+        .post(&t, "users", user(&format!("u@{domain}"), "Str0ng!Passw0rd"))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(
+        !created.text.contains("Str0ng!Passw0rd"),
+        "passwords are never returned"
+    );
+    let dup = emu
+        .post(&t, "users", user(&format!("U@{domain}"), "Str0ng!Passw0rd"))
+        .await;
+    assert_eq!(dup.status, 400);
+    let by_upn = emu.get(&t, &format!("users/u@{domain}")).await;
+    assert_eq!(by_upn.status, 200);
+    assert!(
+        by_upn.body.get("accountEnabled").is_none(),
+        "not in the default property set"
+    );
+    let selected = emu
+        .get(
+            &t,
+            &format!("users/u@{domain}?$select=accountEnabled,displayName"),
+        )
+        .await;
+    assert_eq!(selected.body["accountEnabled"], true);
+    assert!(selected.body.get("userPrincipalName").is_none());
+    assert!(
+        !emu.state().await.to_string().contains("Str0ng!Passw0rd"),
+        "passwords are never stored"
+    );
+}
+
+#[tokio::test]
+async fn group_settings_take_template_defaults_once_per_template() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let templates = emu.get(&t, "groupSettingTemplates").await;
+    let unified = templates.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["displayName"] == "Group.Unified")
+        .unwrap()
+        .clone();
+    let template_id = unified["id"].as_str().unwrap();
+    assert_eq!(template_id, "62375ab9-6b52-47ed-826b-58e47e0e304b");
+
+    let body = json!({"templateId": template_id, "values": [{"name": "EnableGroupCreation", "value": "false"}]});
+    let created = emu.post(&t, "groupSettings", body.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["displayName"], "Group.Unified");
+    let values = created.body["values"].as_array().unwrap();
+    assert_eq!(values.len(), unified["values"].as_array().unwrap().len());
+    let value = |n: &str| values.iter().find(|v| v["name"] == n).unwrap()["value"].clone();
+    assert_eq!(value("EnableGroupCreation"), "false");
+    assert_eq!(value("AllowToAddGuests"), "true", "a template default");
+
+    let again = emu.post(&t, "groupSettings", body).await;
+    assert_eq!(again.status, 400, "one setting per template");
+    let bad_value = emu.post(&t, "groupSettings", json!({"templateId": "08d542b9-071f-4e16-94b0-74abb372e3d9", "values": [{"name": "AllowToAddGuests", "value": "maybe"}]})).await;
+    assert_eq!(bad_value.status, 400);
+    let bad_name = emu.post(&t, "groupSettings", json!({"templateId": "08d542b9-071f-4e16-94b0-74abb372e3d9", "values": [{"name": "Nope", "value": "x"}]})).await;
+    assert_eq!(bad_name.status, 400);
+    let id = created.body["id"].as_str().unwrap();
+    let patch = emu
+        .patch(&t, &format!("groupSettings/{id}"), json!({"values": [{"name": "EnableGroupCreation", "value": "false"}, {"name": "PrefixSuffixNamingRequirement", "value": "GRP-[GroupName]"}]}))
+        .await;
+    assert_eq!(patch.status, 204, "{}", patch.text);
+    let read = emu.get(&t, &format!("groupSettings/{id}")).await;
+    assert!(read.text.contains("GRP-[GroupName]"));
+}
+
+#[tokio::test]
+async fn singletons_and_patch_status_codes() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let authz = emu.patch(&t, "policies/authorizationPolicy", json!({"allowInvitesFrom": "adminsAndGuestInviters", "defaultUserRolePermissions": {"allowedToCreateApps": false}})).await;
+    assert_eq!(authz.status, 204, "{}", authz.text);
+    let read = emu.get(&t, "policies/authorizationPolicy").await;
+    assert_eq!(read.body["allowInvitesFrom"], "adminsAndGuestInviters");
+    assert_eq!(
+        read.body["defaultUserRolePermissions"]["allowedToCreateApps"],
+        false
+    );
+    assert_eq!(
+        read.body["defaultUserRolePermissions"]["allowedToReadOtherUsers"],
+        true
+    );
+    let bad_role = emu
+        .patch(
+            &t,
+            "policies/authorizationPolicy",
+            json!({"guestUserRoleId": "62e90394-69f5-4237-9190-012177145e10"}),
+        )
+        .await;
+    assert_eq!(bad_role.status, 400);
+
+    let sp = emu.patch(&t, "admin/sharepoint/settings", json!({"sharingCapability": "existingExternalUserSharingOnly", "idleSessionSignOut": {"isEnabled": true, "warnAfterInSeconds": 2700, "signOutAfterInSeconds": 3600}})).await;
+    assert_eq!(sp.status, 200, "{}", sp.text);
+    assert_eq!(
+        sp.body["sharingCapability"],
+        "existingExternalUserSharingOnly"
+    );
+    let bad_sp = emu
+        .patch(
+            &t,
+            "admin/sharepoint/settings",
+            json!({"sharingCapability": "everyone"}),
+        )
+        .await;
+    assert_eq!(bad_sp.status, 400);
+
+    let methods = emu.get(&t, "policies/authenticationMethodsPolicy").await;
+    assert_eq!(methods.status, 200);
+    let configs = methods.body["authenticationMethodConfigurations"]
+        .as_array()
+        .unwrap();
+    assert!(configs.iter().any(|c| c["id"] == "Fido2"
+        && c["@odata.type"] == "#microsoft.graph.fido2AuthenticationMethodConfiguration"));
+    let m = emu.patch(&t, "policies/authenticationMethodsPolicy", json!({"registrationEnforcement": {"authenticationMethodsRegistrationCampaign": {"state": "enabled", "snoozeDurationInDays": 1}}})).await;
+    assert_eq!(m.status, 200, "{}", m.text);
+    let fido = emu.patch(&t, "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2", json!({"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "state": "enabled"})).await;
+    assert_eq!(fido.status, 204, "{}", fido.text);
+
+    let lifecycle = emu.post(&t, "groupLifecyclePolicies", json!({"groupLifetimeInDays": 365, "managedGroupTypes": "All", "alternateNotificationEmails": "ict@examples.gov.au"})).await;
+    assert_eq!(lifecycle.status, 201, "{}", lifecycle.text);
+    let id = lifecycle.body["id"].as_str().unwrap();
+    let second = emu
+        .post(
+            &t,
+            "groupLifecyclePolicies",
+            json!({"groupLifetimeInDays": 180, "managedGroupTypes": "All"}),
+        )
+        .await;
+    assert_eq!(second.status, 400);
+    let patched = emu
+        .patch(
+            &t,
+            &format!("groupLifecyclePolicies/{id}"),
+            json!({"groupLifetimeInDays": 180}),
+        )
+        .await;
+    assert_eq!(
+        patched.status, 200,
+        "PATCH answers with the object: {}",
+        patched.text
+    );
+    assert_eq!(patched.body["groupLifetimeInDays"], 180);
+}
+
+fn windows_compliance(name: &str, with_block: bool) -> Value {
+    let mut body = json!({
+        "@odata.type": "#microsoft.graph.windows10CompliancePolicy",
+        "displayName": name,
+        "passwordRequired": true,
+        "passwordMinimumLength": 14,
+        "bitLockerEnabled": true,
+        "secureBootEnabled": true
+    });
+    if with_block {
+        body["scheduledActionsForRule"] = json!([{"ruleName": "PasswordRequired", "scheduledActionConfigurations": [
+            {"actionType": "block", "gracePeriodHours": 0, "notificationTemplateId": "", "notificationMessageCCList": []}
+        ]}]);
+    }
+    body
+}
+
+#[tokio::test]
+async fn intune_policies_and_assignments() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceManagement/deviceCompliancePolicies";
+    let no_block = emu
+        .post(&t, path, windows_compliance("Windows 10", false))
+        .await;
+    assert_eq!(no_block.status, 400);
+    let created = emu
+        .post(&t, path, windows_compliance("Windows 10", true))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["version"], 1);
+    assert!(
+        created.body.get("scheduledActionsForRule").is_none(),
+        "GET does not return scheduled actions"
+    );
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu.patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "passwordMinimumLength": 16})).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["version"], 2);
+
+    let group = emu
+        .post(&t, "groups", security_group("Windows Devices", "win"))
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid}}]}))
+        .await;
+    assert_eq!(assign.status, 200, "{}", assign.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
+    let bad = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "00000000-0000-4000-8000-000000000000"}}]}))
+        .await;
+    assert_eq!(bad.status, 400);
+
+    let config = emu
+        .post(&t, "deviceManagement/deviceConfigurations", json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "Windows baseline", "passwordRequired": true}))
+        .await;
+    assert_eq!(config.status, 201, "{}", config.text);
+}
+
+#[tokio::test]
+async fn terms_of_use_agreements_referenced_by_policies() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "identityGovernance/termsOfUse/agreements";
+    let no_file = emu.post(&t, path, json!({"displayName": "Acceptable Use Policy", "isViewingBeforeAcceptanceRequired": true})).await;
+    assert_eq!(no_file.status, 400);
+    let created = emu
+        .post(&t, path, json!({"displayName": "Acceptable Use Policy", "isViewingBeforeAcceptanceRequired": true,
+            "files": [{"fileName": "aup.pdf", "language": "en", "isDefault": true, "fileData": {"data": "JVBERi0xLjQK"}}]}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    let mut policy = ca_policy("GRANT - Terms of Use", None);
+    policy["grantControls"] = json!({"operator": "OR", "termsOfUse": [id]});
+    let p = emu
+        .post(&t, "identity/conditionalAccess/policies", policy)
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+}

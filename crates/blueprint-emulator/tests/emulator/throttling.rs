@@ -1,0 +1,113 @@
+//! Throttling as Microsoft documents it ("Microsoft Graph throttling guidance",
+//! "service-specific throttling limits").
+
+use std::time::{Duration, Instant};
+
+use blueprint_emulator::ThrottleMode;
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn conditional_access_allows_one_request_per_second_per_tenant() {
+    let mut cfg = config("empty-agency");
+    cfg.throttle = ThrottleMode::Realistic;
+    let emu = start_with(cfg).await;
+    let t = emu.token().await;
+    let other_app = emu.token_for("blueprint-auditor").await;
+    let first = emu.get(&t, "identity/conditionalAccess/policies").await;
+    assert_eq!(first.status, 200);
+    // All apps combined: another app is throttled too.
+    let second = emu
+        .get(&other_app, "identity/conditionalAccess/namedLocations")
+        .await;
+    assert_eq!(second.status, 429);
+    assert!(
+        second.header("retry-after").is_none(),
+        "no Retry-After from the CA service"
+    );
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    assert_eq!(
+        emu.get(&t, "identity/conditionalAccess/policies")
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn identity_buckets_answer_with_fractional_retry_after_and_headers() {
+    let mut cfg = config("empty-agency");
+    // A small tenant's 3,500 resource units per 10 s, scaled to 3.5: a handful of requests.
+    cfg.throttle = ThrottleMode::Scale(0.001);
+    let emu = start_with(cfg).await;
+    let t = emu.token().await;
+    let ok = emu.get(&t, "groups").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("x-ms-resource-unit"), Some("1"));
+    let mut throttled = None;
+    for _ in 0..10 {
+        let r = emu.get(&t, "groups").await;
+        if r.status == 429 {
+            throttled = Some(r);
+            break;
+        }
+    }
+    let r = throttled.expect("the bucket runs dry");
+    let retry_after: f64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!(retry_after > 0.0 && retry_after <= 10.0, "{retry_after}");
+    let scope = r.header("x-ms-throttle-scope").unwrap();
+    assert!(
+        scope.starts_with("Tenant_Application/ReadWrite/"),
+        "{scope}"
+    );
+    assert!(scope.ends_with(&emu.tenant().id));
+    assert_eq!(
+        r.header("x-ms-throttle-information"),
+        Some("ResourceUnitLimitExceeded")
+    );
+    // Retrying before Retry-After is throttled again; after it, the request goes through.
+    assert_eq!(emu.get(&t, "groups").await.status, 429);
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(retry_after)).await;
+    let after = emu.get(&t, "groups").await;
+    assert_eq!(after.status, 200, "after {:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn intune_writes_are_limited_per_tenant() {
+    let mut cfg = config("empty-agency");
+    cfg.throttle = ThrottleMode::Scale(0.02); // 100 writes per app per 20 s → 2
+    let emu = start_with(cfg).await;
+    let t = emu.token().await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let r = emu
+            .post(&t, "deviceManagement/deviceConfigurations", json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": format!("c{i}")}))
+            .await;
+        statuses.push(r.status.as_u16());
+        if r.status == 429 {
+            assert!(r.header("retry-after").is_some());
+        }
+    }
+    assert_eq!(&statuses[..2], &[201, 201]);
+    assert!(statuses[2..].contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn throttling_off_never_throttles() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    for _ in 0..20 {
+        assert_eq!(
+            emu.get(&t, "identity/conditionalAccess/policies")
+                .await
+                .status,
+            200
+        );
+    }
+}
