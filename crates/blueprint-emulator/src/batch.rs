@@ -76,8 +76,9 @@ fn parse(bytes: &[u8]) -> Result<Vec<Item>, GraphError> {
                 "Invalid batch payload format: request '{id}' must use a URL relative to the version, such as '/groups'."
             )));
         }
+        // Step URLs are relative to the version: `/v1.0/groups` names a segment 'v1.0',
+        // which Graph answers with 400 (a known trap of SDK batch helpers).
         let relative = url.trim_start_matches('/');
-        let relative = relative.strip_prefix("v1.0/").unwrap_or(relative);
         let (path, query) = relative.split_once('?').unwrap_or((relative, ""));
         let headers: Vec<(String, String)> = r["headers"]
             .as_object()

@@ -113,6 +113,7 @@ fn to_http(resp: GraphResponse, request_id: &str, client_request_id: &str) -> Re
                 "content-type",
                 "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
             );
+            put("odata-version", "4.0");
             AxumBody::from(serde_json::to_vec(&v).unwrap_or_default())
         }
         Body::Text(t) => {
@@ -400,13 +401,14 @@ async fn graph_inner(
     let rid = request_id();
     match run_one(em, &caller, &origin, &greq, conn.is_some(), &rid) {
         Ok(resp) => to_http(resp, &rid, &crid),
-        Err(_) => {
-            if let Some(c) = conn {
+        Err(_) => match conn {
+            Some(c) => {
                 c.kill.notify_one();
+                // The connection task drops the connection; no response may get out first.
+                std::future::pending::<Response>().await
             }
-            // The connection is going away; this response is never delivered.
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+            None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
     }
 }
 

@@ -27,7 +27,8 @@ async fn batch_items_run_with_their_own_status_and_dependencies() {
         {"id": "2", "method": "GET", "url": "/groups?$filter=displayName eq 'Batch A'", "dependsOn": ["1"]},
         {"id": "3", "method": "GET", "url": "/groups/00000000-0000-4000-8000-000000000000"},
         {"id": "4", "method": "GET", "url": "/policies/authorizationPolicy", "dependsOn": ["3"]},
-        {"id": "5", "method": "GET", "url": "/organization"}
+        {"id": "5", "method": "GET", "url": "/organization"},
+        {"id": "6", "method": "GET", "url": "/v1.0/groups"}
     ]})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(by_id(&r, "1")["status"], 201);
@@ -50,6 +51,14 @@ async fn batch_items_run_with_their_own_status_and_dependencies() {
         "a failed parent fails its dependants"
     );
     assert_eq!(by_id(&r, "5")["status"], 200);
+    // Step URLs are relative to the version; naming it is Graph's 400.
+    assert_eq!(by_id(&r, "6")["status"], 400);
+    assert!(
+        by_id(&r, "6")["body"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'v1.0'")
+    );
 }
 
 #[tokio::test]

@@ -1,12 +1,25 @@
 //! One module per subcommand.
 
+pub mod catalogue;
+pub mod common;
+pub mod demo;
+pub mod deploy;
 pub mod emulator;
+pub mod evaluate;
+pub mod init;
+pub mod plan;
 
 use crate::cli::{Cli, Command};
 use crate::{CommandError, Outcome};
 
 pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
     match cli.command {
+        Command::Catalogue(args) => catalogue::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }

@@ -2,4 +2,8 @@
 
 mod support;
 
+mod catalogue;
+
 mod emulator;
+
+mod sdk_compat;

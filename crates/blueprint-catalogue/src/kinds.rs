@@ -1,0 +1,390 @@
+//! The Graph v1.0 resource kinds a catalogue may describe, and what each one allows.
+//!
+//! The engine PATCHes and POSTs desired fields to Graph verbatim, so a property name that Graph
+//! does not have would fail only at deploy time, against a live tenant. Checking names here
+//! moves that failure to `catalogue validate`. Property lists follow the v1.0 CSDL (see
+//! `graph-notes.md` §5); only top-level properties are checked.
+
+/// How a kind's objects are identified in the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKey {
+    /// Matched by the value of this property (adopt an existing object with the same value
+    /// instead of creating a duplicate).
+    Property(&'static str),
+    /// One object per tenant: there is nothing to match, only fields to compare.
+    Singleton,
+}
+
+/// One resource kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindSpec {
+    /// The catalogue's name for the kind; also the prefix of references (`group:…`).
+    pub name: &'static str,
+    /// Graph v1.0 path of the collection (or of the singleton).
+    pub path: &'static str,
+    pub identity: IdentityKey,
+    /// Properties every object of the kind may have.
+    pub properties: &'static [&'static str],
+    /// Derived types: when non-empty, `@odata.type` is required and must be one of these, and
+    /// each adds its own properties.
+    pub derived: &'static [(&'static str, &'static [&'static str])],
+    /// Properties allowed only under `create_only` (POST-only, not returned on GET).
+    pub create_only: &'static [&'static str],
+    /// Arrays whose items are matched by a key property rather than by position, so two
+    /// features may each own different items of a singleton's array.
+    pub keyed_arrays: &'static [(&'static str, &'static str)],
+    /// Objects of this kind are only ever checked, never created (user accounts: the tool
+    /// must not create accounts with passwords).
+    pub prerequisite_only: bool,
+}
+
+impl KindSpec {
+    /// The properties allowed for an object of derived type `odata_type` (or the base type).
+    pub fn allows(&self, property: &str, odata_type: Option<&str>) -> bool {
+        if property == "@odata.type" {
+            return !self.derived.is_empty();
+        }
+        self.properties.contains(&property)
+            || odata_type
+                .and_then(|t| self.derived.iter().find(|(name, _)| *name == t))
+                .is_some_and(|(_, extra)| extra.contains(&property))
+    }
+
+    /// Every property name the kind could have, for "did you mean" hints.
+    pub fn all_properties(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.properties
+            .iter()
+            .copied()
+            .chain(self.derived.iter().flat_map(|(_, p)| p.iter().copied()))
+    }
+
+    pub fn is_singleton(&self) -> bool {
+        self.identity == IdentityKey::Singleton
+    }
+}
+
+const CA_POLICY: KindSpec = KindSpec {
+    name: "conditionalAccessPolicy",
+    path: "/identity/conditionalAccess/policies",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "state",
+        "conditions",
+        "grantControls",
+        "sessionControls",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const NAMED_LOCATION: KindSpec = KindSpec {
+    name: "namedLocation",
+    path: "/identity/conditionalAccess/namedLocations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName"],
+    derived: &[
+        (
+            "#microsoft.graph.ipNamedLocation",
+            &["ipRanges", "isTrusted"],
+        ),
+        (
+            "#microsoft.graph.countryNamedLocation",
+            &[
+                "countriesAndRegions",
+                "includeUnknownCountriesAndRegions",
+                "countryLookupMethod",
+            ],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const GROUP: KindSpec = KindSpec {
+    name: "group",
+    path: "/groups",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "mailEnabled",
+        "mailNickname",
+        "securityEnabled",
+        "groupTypes",
+        "isAssignableToRole",
+        "visibility",
+        "membershipRule",
+        "membershipRuleProcessingState",
+    ],
+    derived: &[],
+    create_only: &["owners@odata.bind", "members@odata.bind"],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const GROUP_SETTING: KindSpec = KindSpec {
+    name: "groupSetting",
+    path: "/groupSettings",
+    // A tenant holds at most one setting object per template, so the template id is the key.
+    identity: IdentityKey::Property("templateId"),
+    properties: &["templateId", "values"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("values", "name")],
+    prerequisite_only: false,
+};
+
+const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
+    name: "groupLifecyclePolicy",
+    path: "/groupLifecyclePolicies",
+    // Graph exposes a collection, but a tenant may hold only one policy.
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "groupLifetimeInDays",
+        "managedGroupTypes",
+        "alternateNotificationEmails",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const AUTHORIZATION_POLICY: KindSpec = KindSpec {
+    name: "authorizationPolicy",
+    path: "/policies/authorizationPolicy",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "allowInvitesFrom",
+        "allowedToSignUpEmailBasedSubscriptions",
+        "allowedToUseSSPR",
+        "allowEmailVerifiedUsersToJoinOrganization",
+        "allowUserConsentForRiskyApps",
+        "blockMsolPowerShell",
+        "guestUserRoleId",
+        "defaultUserRolePermissions",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
+    name: "authenticationMethodsPolicy",
+    path: "/policies/authenticationMethodsPolicy",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "registrationEnforcement",
+        "authenticationMethodConfigurations",
+        "policyMigrationState",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("authenticationMethodConfigurations", "id")],
+    prerequisite_only: false,
+};
+
+const SHAREPOINT_SETTINGS: KindSpec = KindSpec {
+    name: "sharepointSettings",
+    path: "/admin/sharepoint/settings",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "allowedDomainGuidsForSyncApp",
+        "availableManagedPathsForSiteCreation",
+        "deletedUserPersonalSiteRetentionPeriodInDays",
+        "excludedFileExtensionsForSyncApp",
+        "idleSessionSignOut",
+        "imageTaggingOption",
+        "isCommentingOnSitePagesEnabled",
+        "isFileActivityNotificationEnabled",
+        "isLegacyAuthProtocolsEnabled",
+        "isLoopEnabled",
+        "isMacSyncAppEnabled",
+        "isRequireAcceptingUserToMatchInvitedUserEnabled",
+        "isResharingByExternalUsersEnabled",
+        "isSharePointMobileNotificationEnabled",
+        "isSharePointNewsfeedEnabled",
+        "isSiteCreationEnabled",
+        "isSiteCreationUIEnabled",
+        "isSitePagesCreationEnabled",
+        "isSitesStorageLimitAutomatic",
+        "isSyncButtonHiddenOnPersonalSite",
+        "isUnmanagedSyncAppForTenantRestricted",
+        "personalSiteDefaultStorageLimitInMB",
+        "sharingAllowedDomainList",
+        "sharingBlockedDomainList",
+        "sharingCapability",
+        "sharingDomainRestrictionMode",
+        "siteCreationDefaultManagedPath",
+        "siteCreationDefaultStorageLimitInMB",
+        "tenantDefaultTimezone",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
+    name: "deviceCompliancePolicy",
+    path: "/deviceManagement/deviceCompliancePolicies",
+    identity: IdentityKey::Property("displayName"),
+    // `assignments` is a navigation property: the engine sends it with `POST {id}/assign`.
+    properties: &[
+        "displayName",
+        "description",
+        "roleScopeTagIds",
+        "assignments",
+    ],
+    derived: &[
+        (
+            "#microsoft.graph.windows10CompliancePolicy",
+            &[
+                "passwordRequired",
+                "passwordBlockSimple",
+                "passwordRequiredToUnlockFromIdle",
+                "passwordMinutesOfInactivityBeforeLock",
+                "passwordExpirationDays",
+                "passwordMinimumLength",
+                "passwordMinimumCharacterSetCount",
+                "passwordRequiredType",
+                "passwordPreviousPasswordBlockCount",
+                "requireHealthyDeviceReport",
+                "osMinimumVersion",
+                "osMaximumVersion",
+                "mobileOsMinimumVersion",
+                "mobileOsMaximumVersion",
+                "earlyLaunchAntiMalwareDriverEnabled",
+                "bitLockerEnabled",
+                "secureBootEnabled",
+                "codeIntegrityEnabled",
+                "storageRequireEncryption",
+                "activeFirewallRequired",
+                "defenderEnabled",
+                "defenderVersion",
+                "signatureOutOfDate",
+                "rtpEnabled",
+                "antivirusRequired",
+                "antiSpywareRequired",
+                "deviceThreatProtectionEnabled",
+                "deviceThreatProtectionRequiredSecurityLevel",
+                "configurationManagerComplianceRequired",
+                "tpmRequired",
+                "validOperatingSystemBuildRanges",
+            ],
+        ),
+        (
+            "#microsoft.graph.iosCompliancePolicy",
+            &[
+                "passcodeBlockSimple",
+                "passcodeExpirationDays",
+                "passcodeMinimumLength",
+                "passcodeMinutesOfInactivityBeforeLock",
+                "passcodeMinutesOfInactivityBeforeScreenTimeout",
+                "passcodePreviousPasscodeBlockCount",
+                "passcodeMinimumCharacterSetCount",
+                "passcodeRequiredType",
+                "passcodeRequired",
+                "osMinimumVersion",
+                "osMaximumVersion",
+                "osMinimumBuildVersion",
+                "osMaximumBuildVersion",
+                "securityBlockJailbrokenDevices",
+                "deviceThreatProtectionEnabled",
+                "deviceThreatProtectionRequiredSecurityLevel",
+                "advancedThreatProtectionRequiredSecurityLevel",
+                "managedEmailProfileRequired",
+                "restrictedApps",
+            ],
+        ),
+    ],
+    create_only: &["scheduledActionsForRule"],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const AGREEMENT: KindSpec = KindSpec {
+    name: "agreement",
+    path: "/identityGovernance/termsOfUse/agreements",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "isViewingBeforeAcceptanceRequired",
+        "isPerDeviceAcceptanceRequired",
+        "termsExpiration",
+        "userReacceptRequiredFrequency",
+    ],
+    derived: &[],
+    // The agreement's PDF: sent once, and Graph does not return file data on GET.
+    create_only: &["files"],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+};
+
+const USER: KindSpec = KindSpec {
+    name: "user",
+    path: "/users",
+    identity: IdentityKey::Property("userPrincipalName"),
+    properties: &[
+        "userPrincipalName",
+        "displayName",
+        "accountEnabled",
+        "userType",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: true,
+};
+
+/// Every kind a catalogue resource may have.
+pub const KINDS: &[KindSpec] = &[
+    CA_POLICY,
+    NAMED_LOCATION,
+    GROUP,
+    GROUP_SETTING,
+    GROUP_LIFECYCLE_POLICY,
+    AUTHORIZATION_POLICY,
+    AUTHENTICATION_METHODS_POLICY,
+    SHAREPOINT_SETTINGS,
+    DEVICE_COMPLIANCE_POLICY,
+    AGREEMENT,
+    USER,
+];
+
+/// Kinds a reference may name that no catalogue resource defines: the engine looks them up in
+/// the tenant. `directoryRoleTemplate:*` stands for every directory role (the blueprint's
+/// "Select all directory roles"), spliced into the list that holds it.
+pub const TENANT_REFERENCE_KINDS: &[&str] = &["directoryRoleTemplate"];
+
+pub fn kind(name: &str) -> Option<&'static KindSpec> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

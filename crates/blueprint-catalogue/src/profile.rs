@@ -1,0 +1,627 @@
+//! The agency profile: who the agency is and the values the blueprint leaves to it.
+//!
+//! The full profile (`blueprint.toml`) will also hold the connection, the execution plan and
+//! sprints; this module reads only its `[agency]` and `[params]` tables, and ignores the rest, so
+//! it keeps working as the profile grows. Every value is checked for its type (a CIDR range, an
+//! ISO 3166 country code, a UPN) and a bad one is reported at its file:line:col.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use toml::Spanned;
+
+use crate::schema::ImplementationType;
+use crate::source::{Diagnostics, ErrorKind, FileId, Loc, Sources, line_col_of_offset};
+
+/// The type of a template parameter, used to validate `{{ … }}` uses before any profile exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    Text,
+    TextList,
+    CidrList,
+}
+
+/// Every parameter a catalogue template may name, with its type.
+pub const PARAMETERS: &[(&str, ParamType)] = &[
+    ("agency.name", ParamType::Text),
+    ("agency.domain", ParamType::Text),
+    ("agency.prefix", ParamType::Text),
+    ("agency.tenant_id", ParamType::Text),
+    ("agency.implementation", ParamType::Text),
+    ("params.trusted_ip_ranges", ParamType::CidrList),
+    ("params.allowed_countries", ParamType::TextList),
+    ("params.break_glass_upns", ParamType::TextList),
+    ("params.contacts.technical", ParamType::Text),
+    ("params.contacts.security", ParamType::Text),
+    ("params.contacts.group_expiration", ParamType::Text),
+    ("params.group_naming_policy", ParamType::Text),
+    ("params.sharing_allowed_domains", ParamType::TextList),
+    ("params.terms_of_use_expiry_start", ParamType::Text),
+    ("params.terms_of_use_pdf", ParamType::Text),
+];
+
+pub fn parameter_type(name: &str) -> Option<ParamType> {
+    PARAMETERS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// A validated agency profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgencyProfile {
+    pub agency: Agency,
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agency {
+    /// The agency's name as it appears in display names (`<Agency> Internal Network`).
+    pub name: String,
+    /// The agency's primary domain (`<Agency>.gov.au`).
+    pub domain: DomainName,
+    /// The agency acronym used in group names (`rol-<prefix>-administrators`).
+    pub prefix: Prefix,
+    pub tenant_id: Option<TenantId>,
+    pub implementation: ImplementationType,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// The agency's network egress ranges (the `<Agency> Internal Network` named location).
+    pub trusted_ip_ranges: Vec<Cidr>,
+    /// Countries sign-ins may come from; the blueprint allows Australia only.
+    pub allowed_countries: Vec<CountryCode>,
+    /// Emergency access (break-glass) accounts: checked to exist and be excluded from
+    /// conditional access, never created by the tool.
+    pub break_glass_upns: Vec<Upn>,
+    pub contacts: Contacts,
+    /// Group.Unified `PrefixSuffixNamingRequirement`; the blueprint leaves it to the agency.
+    pub group_naming_policy: String,
+    /// Domains SharePoint may share with (the agency's own and other trusted agencies').
+    pub sharing_allowed_domains: Vec<DomainName>,
+    /// When the terms of use first expire (the blueprint: 1 July, annually), `YYYY-MM-DD`.
+    pub terms_of_use_expiry_start: Option<String>,
+    /// Path of the agency's terms-of-use PDF.
+    pub terms_of_use_pdf: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contacts {
+    pub technical: Option<Email>,
+    pub security: Option<Email>,
+    /// Where expiry notices for groups with no owner go.
+    pub group_expiration: Email,
+}
+
+/// A DNS domain name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainName(String);
+/// The agency acronym: ASCII letters and digits, because it goes into group mail nicknames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix(String);
+/// An Entra tenant id (a GUID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantId(String);
+/// An IPv4 or IPv6 range in CIDR notation, host bits zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cidr {
+    pub address: IpAddr,
+    pub prefix_len: u8,
+}
+/// An ISO 3166-1 alpha-2 country code, as conditional access named locations take them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(String);
+/// A user principal name (`name@domain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upn(String);
+/// An email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+macro_rules! text_newtype {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+text_newtype!(DomainName, Prefix, TenantId, CountryCode, Upn, Email);
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix_len)
+    }
+}
+
+impl DomainName {
+    pub fn parse(text: &str) -> Result<DomainName, String> {
+        let lower = text.to_ascii_lowercase();
+        let labels_ok = lower.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if lower.contains('.') && lower.len() <= 253 && labels_ok {
+            Ok(DomainName(lower))
+        } else {
+            Err(format!(
+                "`{text}` is not a domain name (e.g. agency.gov.au)"
+            ))
+        }
+    }
+}
+
+impl Prefix {
+    pub fn parse(text: &str) -> Result<Prefix, String> {
+        if (2..=16).contains(&text.len()) && text.chars().all(|c| c.is_ascii_alphanumeric()) {
+            Ok(Prefix(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not an agency prefix: use 2 to 16 ASCII letters or digits (the agency acronym), because it becomes part of group names and mail nicknames"
+            ))
+        }
+    }
+}
+
+impl TenantId {
+    pub fn parse(text: &str) -> Result<TenantId, String> {
+        let groups: Vec<&str> = text.split('-').collect();
+        let shape = [8, 4, 4, 4, 12];
+        let ok = groups.len() == 5
+            && groups
+                .iter()
+                .zip(shape)
+                .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
+        if ok {
+            Ok(TenantId(text.to_ascii_lowercase()))
+        } else {
+            Err(format!(
+                "`{text}` is not a tenant id: expected a GUID such as 00000000-0000-0000-0000-000000000000"
+            ))
+        }
+    }
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let bad = || format!("`{text}` is not a CIDR range (e.g. 203.0.113.0/24 or 2001:db8::/32)");
+        let (address, prefix) = text.split_once('/').ok_or_else(bad)?;
+        let address: IpAddr = address.parse().map_err(|_| bad())?;
+        let prefix_len: u8 = prefix.parse().map_err(|_| bad())?;
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        if prefix_len > bits {
+            return Err(format!("`{text}`: the prefix length is more than {bits}"));
+        }
+        let network = mask(address, prefix_len);
+        if network != address {
+            return Err(format!(
+                "`{text}` has host bits set: the range starts at {network}/{prefix_len}"
+            ));
+        }
+        Ok(Cidr {
+            address,
+            prefix_len,
+        })
+    }
+
+    /// The Graph `ipRange` object for this range.
+    pub fn to_graph(&self) -> Value {
+        let odata_type = if self.address.is_ipv4() {
+            "#microsoft.graph.iPv4CidrRange"
+        } else {
+            "#microsoft.graph.iPv6CidrRange"
+        };
+        json!({ "@odata.type": odata_type, "cidrAddress": self.to_string() })
+    }
+}
+
+fn mask(address: IpAddr, prefix_len: u8) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            let m = if prefix_len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix_len)
+            };
+            IpAddr::V4((bits & m).into())
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let m = if prefix_len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix_len)
+            };
+            IpAddr::V6((bits & m).into())
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes officially assigned (249 of them).
+const ISO_3166_ALPHA_2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+pub fn iso_3166_alpha_2_codes() -> impl Iterator<Item = &'static str> {
+    ISO_3166_ALPHA_2.split(' ')
+}
+
+impl CountryCode {
+    pub fn parse(text: &str) -> Result<CountryCode, String> {
+        if iso_3166_alpha_2_codes().any(|c| c == text) {
+            Ok(CountryCode(text.to_owned()))
+        } else if iso_3166_alpha_2_codes().any(|c| c.eq_ignore_ascii_case(text)) {
+            Err(format!(
+                "`{text}`: country codes are upper case (`{}`)",
+                text.to_ascii_uppercase()
+            ))
+        } else {
+            Err(format!(
+                "`{text}` is not an ISO 3166-1 alpha-2 country code (e.g. AU for Australia)"
+            ))
+        }
+    }
+}
+
+fn split_address(text: &str) -> Option<(&str, DomainName)> {
+    let (local, domain) = text.rsplit_once('@')?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+'".contains(c));
+    let domain = DomainName::parse(domain).ok()?;
+    local_ok.then_some((local, domain))
+}
+
+impl Upn {
+    pub fn parse(text: &str) -> Result<Upn, String> {
+        split_address(text).map(|_| Upn(text.to_owned())).ok_or_else(|| {
+            format!("`{text}` is not a user principal name (e.g. break.glass_priv1@agency.onmicrosoft.com)")
+        })
+    }
+}
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, String> {
+        split_address(text)
+            .map(|_| Email(text.to_owned()))
+            .ok_or_else(|| format!("`{text}` is not an email address"))
+    }
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    let bad = || format!("`{text}` is not a date in the form YYYY-MM-DD");
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return Err(bad());
+    }
+    let (month, day): (u32, u32) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(bad());
+    }
+    Ok(text.to_owned())
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct ProfileDoc {
+    agency: Option<Spanned<AgencyDoc>>,
+    #[serde(default)]
+    params: Option<ParamsDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgencyDoc {
+    name: Spanned<String>,
+    domain: Spanned<String>,
+    prefix: Spanned<String>,
+    #[serde(default)]
+    tenant_id: Option<Spanned<String>>,
+    #[serde(default)]
+    implementation: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ParamsDoc {
+    #[serde(default)]
+    trusted_ip_ranges: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_countries: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    break_glass_upns: Vec<Spanned<String>>,
+    #[serde(default)]
+    contacts: ContactsDoc,
+    #[serde(default)]
+    group_naming_policy: Option<Spanned<String>>,
+    #[serde(default)]
+    sharing_allowed_domains: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    terms_of_use_expiry_start: Option<Spanned<String>>,
+    #[serde(default)]
+    terms_of_use_pdf: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ContactsDoc {
+    #[serde(default)]
+    technical: Option<Spanned<String>>,
+    #[serde(default)]
+    security: Option<Spanned<String>>,
+    #[serde(default)]
+    group_expiration: Option<Spanned<String>>,
+}
+
+/// The blueprint's naming requirement for Microsoft 365 groups. The ABAC leaves the policy to
+/// the agency; its own Microsoft 365 groups are named `grp-…`, so that is the default.
+pub const DEFAULT_GROUP_NAMING_POLICY: &str = "grp-[GroupName]";
+
+impl AgencyProfile {
+    /// Reads the `[agency]` and `[params]` tables of a profile. `name` is how diagnostics refer
+    /// to the file.
+    pub fn from_toml(name: &str, text: &str) -> Result<AgencyProfile, Diagnostics> {
+        let mut sources = Sources::default();
+        let file = sources.add(name, text);
+        let mut reader = Reader {
+            sources: &sources,
+            file,
+            text,
+            problems: Diagnostics::default(),
+        };
+        let doc: ProfileDoc = match toml::from_str(text) {
+            Ok(doc) => doc,
+            Err(err) => {
+                let kind = if err.message().contains("unknown field") {
+                    ErrorKind::UnknownField
+                } else if err.message().contains("missing field") {
+                    ErrorKind::MissingField
+                } else if err.message().contains("invalid type") {
+                    ErrorKind::InvalidValue
+                } else {
+                    ErrorKind::Syntax
+                };
+                let span = err.span().unwrap_or(0..0);
+                let at = reader.loc(&span);
+                return Err(Diagnostics(vec![sources.diagnostic(
+                    kind,
+                    at,
+                    err.message().trim().to_owned(),
+                )]));
+            }
+        };
+        let Some(agency) = doc.agency else {
+            return Err(Diagnostics(vec![
+                sources
+                    .diagnostic(
+                        ErrorKind::MissingField,
+                        reader.loc(&(0..0)),
+                        "the profile has no [agency] table",
+                    )
+                    .with_help("add [agency] with name, domain and prefix"),
+            ]));
+        };
+        let profile = reader.build(agency.into_inner(), doc.params.unwrap_or_default());
+        if reader.problems.is_empty() {
+            Ok(profile)
+        } else {
+            Err(reader.problems)
+        }
+    }
+}
+
+struct Reader<'a> {
+    sources: &'a Sources,
+    file: FileId,
+    text: &'a str,
+    problems: Diagnostics,
+}
+
+impl Reader<'_> {
+    fn loc(&self, span: &std::ops::Range<usize>) -> Loc {
+        let (line, column) = line_col_of_offset(self.text, span.start);
+        Loc {
+            file: self.file,
+            line,
+            column,
+            offset: Some(span.start),
+            len: span.end.saturating_sub(span.start),
+        }
+    }
+
+    /// Parses one value, recording a located problem if it is invalid.
+    fn check<T>(
+        &mut self,
+        field: &str,
+        value: &Spanned<String>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match parse(value.get_ref()) {
+            Ok(v) => Some(v),
+            Err(message) => {
+                let at = self.loc(&value.span());
+                self.problems.push(self.sources.diagnostic(
+                    ErrorKind::InvalidParameter,
+                    at,
+                    format!("{field}: {message}"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn check_all<T>(
+        &mut self,
+        field: &str,
+        values: &[Spanned<String>],
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Vec<T> {
+        values
+            .iter()
+            .filter_map(|v| self.check(field, v, &parse))
+            .collect()
+    }
+
+    fn build(&mut self, agency: AgencyDoc, params: ParamsDoc) -> AgencyProfile {
+        let placeholder_domain = DomainName("agency.invalid".into());
+        let domain = self
+            .check("agency.domain", &agency.domain, DomainName::parse)
+            .unwrap_or(placeholder_domain);
+        let prefix = self
+            .check("agency.prefix", &agency.prefix, Prefix::parse)
+            .unwrap_or(Prefix("X".into()));
+        let tenant_id = agency
+            .tenant_id
+            .as_ref()
+            .and_then(|t| self.check("agency.tenant_id", t, TenantId::parse));
+        let implementation = agency
+            .implementation
+            .as_ref()
+            .and_then(|i| {
+                self.check("agency.implementation", i, |t| match t {
+                    "cloud-native" => Ok(ImplementationType::CloudNative),
+                    "hybrid" => Ok(ImplementationType::Hybrid),
+                    other => Err(format!(
+                        "`{other}` is not an implementation type: use cloud-native or hybrid"
+                    )),
+                })
+            })
+            .unwrap_or(ImplementationType::CloudNative);
+        if agency.name.get_ref().trim().is_empty() {
+            let at = self.loc(&agency.name.span());
+            self.problems.push(self.sources.diagnostic(
+                ErrorKind::InvalidParameter,
+                at,
+                "agency.name: the agency name is empty",
+            ));
+        }
+
+        let trusted_ip_ranges = self.check_all(
+            "params.trusted_ip_ranges",
+            &params.trusted_ip_ranges,
+            Cidr::parse,
+        );
+        let allowed_countries = match &params.allowed_countries {
+            Some(list) => self.check_all("params.allowed_countries", list, CountryCode::parse),
+            None => vec![CountryCode("AU".into())],
+        };
+        let break_glass_upns = self.check_all(
+            "params.break_glass_upns",
+            &params.break_glass_upns,
+            Upn::parse,
+        );
+        let contacts = &params.contacts;
+        let technical = contacts
+            .technical
+            .as_ref()
+            .and_then(|c| self.check("params.contacts.technical", c, Email::parse));
+        let security = contacts
+            .security
+            .as_ref()
+            .and_then(|c| self.check("params.contacts.security", c, Email::parse));
+        // The blueprint's address for expiry notices of groups with no owner.
+        let default_group_expiration = Email(format!("Office365_Group_Expiration@{domain}"));
+        let group_expiration = contacts
+            .group_expiration
+            .as_ref()
+            .and_then(|c| self.check("params.contacts.group_expiration", c, Email::parse))
+            .unwrap_or(default_group_expiration);
+        let group_naming_policy = params
+            .group_naming_policy
+            .as_ref()
+            .map(|p| p.get_ref().clone())
+            .unwrap_or_else(|| DEFAULT_GROUP_NAMING_POLICY.to_owned());
+        let sharing_allowed_domains = match &params.sharing_allowed_domains {
+            Some(list) => self.check_all("params.sharing_allowed_domains", list, DomainName::parse),
+            None => vec![domain.clone()],
+        };
+        let terms_of_use_expiry_start = params
+            .terms_of_use_expiry_start
+            .as_ref()
+            .and_then(|d| self.check("params.terms_of_use_expiry_start", d, parse_date));
+        AgencyProfile {
+            agency: Agency {
+                name: agency.name.get_ref().trim().to_owned(),
+                domain,
+                prefix,
+                tenant_id,
+                implementation,
+            },
+            params: Params {
+                trusted_ip_ranges,
+                allowed_countries,
+                break_glass_upns,
+                contacts: Contacts {
+                    technical,
+                    security,
+                    group_expiration,
+                },
+                group_naming_policy,
+                sharing_allowed_domains,
+                terms_of_use_expiry_start,
+                terms_of_use_pdf: params.terms_of_use_pdf.map(|p| p.into_inner()),
+            },
+        }
+    }
+}
+
+impl AgencyProfile {
+    /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
+    /// `None` when the profile leaves an optional one unset.
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        let a = &self.agency;
+        let p = &self.params;
+        let texts =
+            |items: Vec<String>| Value::Array(items.into_iter().map(Value::String).collect());
+        Some(match name {
+            "agency.name" => Value::String(a.name.clone()),
+            "agency.domain" => Value::String(a.domain.to_string()),
+            "agency.prefix" => Value::String(a.prefix.to_string()),
+            "agency.tenant_id" => Value::String(a.tenant_id.as_ref()?.to_string()),
+            "agency.implementation" => Value::String(a.implementation.as_str().to_owned()),
+            "params.trusted_ip_ranges" => {
+                texts(p.trusted_ip_ranges.iter().map(Cidr::to_string).collect())
+            }
+            "params.allowed_countries" => {
+                texts(p.allowed_countries.iter().map(|c| c.0.clone()).collect())
+            }
+            "params.break_glass_upns" => {
+                texts(p.break_glass_upns.iter().map(|u| u.0.clone()).collect())
+            }
+            "params.contacts.technical" => {
+                Value::String(p.contacts.technical.as_ref()?.to_string())
+            }
+            "params.contacts.security" => Value::String(p.contacts.security.as_ref()?.to_string()),
+            "params.contacts.group_expiration" => {
+                Value::String(p.contacts.group_expiration.to_string())
+            }
+            "params.group_naming_policy" => Value::String(p.group_naming_policy.clone()),
+            "params.sharing_allowed_domains" => texts(
+                p.sharing_allowed_domains
+                    .iter()
+                    .map(DomainName::to_string)
+                    .collect(),
+            ),
+            "params.terms_of_use_expiry_start" => {
+                Value::String(p.terms_of_use_expiry_start.clone()?)
+            }
+            "params.terms_of_use_pdf" => Value::String(p.terms_of_use_pdf.clone()?),
+            _ => return None,
+        })
+    }
+}

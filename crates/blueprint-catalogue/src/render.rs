@@ -1,0 +1,198 @@
+//! Rendering a feature's resources for one agency: the desired state the engine plans from.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalogue::{Catalogue, Feature, reference_text};
+use crate::kinds::{self, IdentityKey};
+use crate::node::{Node, NodeValue, REF_KEY, merge_patch};
+use crate::profile::AgencyProfile;
+use crate::schema::{ImplementationType, Prerequisite};
+use crate::source::{Diagnostics, ErrorKind};
+use crate::template::{self, RenderProblem};
+
+/// One tenant object as the agency should have it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredObject {
+    /// The feature that owns it.
+    pub feature: String,
+    pub kind: String,
+    /// Graph v1.0 path of its collection (or of the singleton).
+    pub path: String,
+    /// The property that identifies it (`displayName`, `templateId`, …); `None` for singletons.
+    pub identity_key: Option<String>,
+    /// Its identity value, rendered (empty for singletons).
+    pub identity: String,
+    /// `kind:identity` as references name it (rendered).
+    pub reference: String,
+    /// Checked to exist, never created or changed.
+    pub prerequisite: bool,
+    /// Only these fields are compared with the tenant and sent on PATCH/POST. References are
+    /// `{"$ref": "kind:identity"}` markers for the engine to replace with object ids.
+    pub desired: Value,
+    /// Sent only on POST.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_only: Option<Value>,
+    /// The `kind:identity` references inside `desired` and `create_only`, in order.
+    pub references: Vec<String>,
+}
+
+impl Catalogue {
+    /// The desired state of one feature for an agency. Disabled features render too (a person
+    /// may want to see what they decline); the caller decides what to deploy.
+    pub fn render_feature(
+        &self,
+        feature: &Feature,
+        profile: &AgencyProfile,
+    ) -> Result<Vec<DesiredObject>, Diagnostics> {
+        let mut objects = Vec::new();
+        let mut problems = Diagnostics::default();
+        for resource in &feature.doc.resources {
+            let Some(kind) = kinds::kind(&resource.kind.value) else {
+                continue;
+            };
+            let hybrid = profile.agency.implementation == ImplementationType::Hybrid;
+            let mut desired = resource.desired.clone();
+            if let (true, Some(patch)) = (hybrid, &resource.hybrid) {
+                merge_patch(&mut desired, patch);
+            }
+            let elements: Vec<Option<String>> = match &resource.for_each {
+                Some(param) => profile
+                    .lookup(&param.value)
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                None => vec![None],
+            };
+            for each in elements {
+                let mut render = |node: &Node| {
+                    render_node(self, node, profile, each.as_deref(), feature, &mut problems)
+                };
+                let desired_json = render(&desired);
+                let create_only = resource.create_only.as_ref().map(&mut render);
+                let (identity_key, identity) = match kind.identity {
+                    IdentityKey::Singleton => (None, String::new()),
+                    IdentityKey::Property(p) => (
+                        Some(p.to_owned()),
+                        desired_json
+                            .get(p)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ),
+                };
+                let mut references = Vec::new();
+                collect_references(&desired_json, &mut references);
+                if let Some(c) = &create_only {
+                    collect_references(c, &mut references);
+                }
+                objects.push(DesiredObject {
+                    feature: feature.id().to_owned(),
+                    kind: kind.name.to_owned(),
+                    path: kind.path.to_owned(),
+                    reference: reference_text(kind.name, &identity),
+                    identity_key,
+                    identity,
+                    prerequisite: match resource.prerequisite {
+                        Some(Prerequisite::Always) => true,
+                        Some(Prerequisite::Hybrid) => hybrid,
+                        None => false,
+                    },
+                    desired: desired_json,
+                    create_only,
+                    references,
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(objects)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The desired state of every enabled feature, in dependency order.
+    pub fn render_all(&self, profile: &AgencyProfile) -> Result<Vec<DesiredObject>, Diagnostics> {
+        let mut objects = Vec::new();
+        let mut problems = Diagnostics::default();
+        for feature in self.topological_order() {
+            if feature.disabled.is_some() {
+                continue;
+            }
+            match self.render_feature(feature, profile) {
+                Ok(mut o) => objects.append(&mut o),
+                Err(mut p) => problems.0.append(&mut p.0),
+            }
+        }
+        if problems.is_empty() {
+            Ok(objects)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn render_node(
+    catalogue: &Catalogue,
+    node: &Node,
+    profile: &AgencyProfile,
+    each: Option<&str>,
+    feature: &Feature,
+    problems: &mut Diagnostics,
+) -> Value {
+    match &node.value {
+        NodeValue::Str(text) => match template::render(text, profile, each) {
+            Ok(value) => value,
+            Err(problem) => {
+                let message = match problem {
+                    RenderProblem::Missing(param) => format!(
+                        "feature `{}` needs `{param}`, which the agency profile does not set",
+                        feature.id()
+                    ),
+                    RenderProblem::Unusable(why) => format!("feature `{}`: {why}", feature.id()),
+                };
+                problems.push(
+                    catalogue
+                        .sources
+                        .diagnostic(ErrorKind::InvalidParameter, node.at, message)
+                        .with_help("set it in the profile's [params], or disable the feature in an overlay with a justification"),
+                );
+                Value::Null
+            }
+        },
+        NodeValue::Seq(items) => Value::Array(
+            items
+                .iter()
+                .map(|n| render_node(catalogue, n, profile, each, feature, problems))
+                .collect(),
+        ),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.name.clone(),
+                        render_node(catalogue, v, profile, each, feature, problems),
+                    )
+                })
+                .collect::<Map<_, _>>(),
+        ),
+        _ => node.to_json(),
+    }
+}
+
+fn collect_references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let (1, Some(Value::String(r))) = (map.len(), map.get(REF_KEY)) {
+                out.push(r.clone());
+                return;
+            }
+            map.values().for_each(|v| collect_references(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,965 @@
+//! Integration tests of the catalogue: the built-in catalogue's integrity, rendered desired
+//! state (snapshots), every validation error kind with its message and location, overlays, the
+//! agency profile, and robustness of the loaders against arbitrary input.
+//!
+//! Snapshots live in `tests/snapshots/`; after an intended change, regenerate them with
+//! `BLESS=1 cargo test -p blueprint-catalogue` and review the diff.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use blueprint_catalogue::catalogue::raw_identity;
+use blueprint_catalogue::schema::Check;
+use blueprint_catalogue::{
+    AgencyProfile, Catalogue, CatalogueError, Diagnostic, ErrorKind, FeatureStatus, InputFile,
+    builtin, kinds,
+};
+use proptest::prelude::*;
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+const SAMPLE_PROFILE: &str = include_str!("fixtures/sample-agency.toml");
+
+fn sample_profile() -> AgencyProfile {
+    AgencyProfile::from_toml("sample-agency.toml", SAMPLE_PROFILE).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn builtin_catalogue() -> Catalogue {
+    Catalogue::builtin().unwrap_or_else(|e| panic!("the built-in catalogue must load:\n{e}"))
+}
+
+fn with_overlay(text: &str) -> Result<Catalogue, CatalogueError> {
+    Catalogue::load(
+        builtin::coverage(),
+        builtin::files(),
+        vec![InputFile::new("agency/overlay.yaml", text)],
+    )
+}
+
+/// The diagnostics of an overlay that must not load.
+fn overlay_errors(text: &str) -> Vec<Diagnostic> {
+    match with_overlay(text) {
+        Ok(_) => panic!("the overlay should have been refused:\n{text}"),
+        Err(CatalogueError::Invalid(d)) => d.0,
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+/// Asserts there is exactly one diagnostic, of `kind`, at `location`, whose message contains
+/// `message`; returns it.
+fn only_error(errors: &[Diagnostic], kind: ErrorKind, location: &str, message: &str) -> Diagnostic {
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected one error, got:\n{}",
+        rendered.join("\n\n")
+    );
+    let e = &errors[0];
+    assert_eq!(e.kind, kind, "{e}");
+    assert_eq!(e.location(), location, "{e}");
+    assert!(
+        e.message.contains(message),
+        "message {:?} lacks {:?}",
+        e.message,
+        message
+    );
+    e.clone()
+}
+
+/// A complete, valid overlay feature; tests break one thing in it at a time. Line numbers
+/// matter: the assertions below count them.
+const VALID_FEATURE: &str = r#"features:
+  - id: agency-extra-exclusion-group
+    title: Extra conditional access exclusion group
+    area: identity
+    abac: [{ file: platform.md, heading: "Microsoft 365 groups" }]
+    story: { as: agency security officer, want: a second exclusion group, so_that: service accounts are excluded }
+    acceptance:
+      - text: The group exists.
+        checks: [{ matches: "group:grp-Extra_Exclude" }]
+    licences: [entra-id-p1]
+    implementation: [cloud-native]
+    story_points: 1
+    user_impact: None.
+    resources:
+      - kind: group
+        desired:
+          displayName: grp-Extra_Exclude
+          mailEnabled: false
+          mailNickname: grp-Extra_Exclude
+          securityEnabled: true
+"#;
+
+fn snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}: run with BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "snapshot {name} differs from line {}:\nexpected: {:?}\nactual:   {:?}\n(run with BLESS=1 to accept)",
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line)
+        );
+    }
+}
+
+// ---- the built-in catalogue ------------------------------------------------------------------
+
+#[test]
+fn builtin_catalogue_validates() {
+    let catalogue = builtin_catalogue();
+    assert!(
+        catalogue.features().len() >= 80,
+        "{}",
+        catalogue.features().len()
+    );
+}
+
+#[test]
+fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_names() {
+    let catalogue = builtin_catalogue();
+    let mut names: Vec<String> = catalogue
+        .features()
+        .iter()
+        .flat_map(|f| f.doc.resources.iter())
+        .filter(|r| r.kind.value == "conditionalAccessPolicy")
+        .filter_map(|r| {
+            r.desired
+                .get("displayName")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "BLOCK - Legacy Authentication",
+            "BLOCK - Unapproved Devices",
+            "BLOCK – Countries Not Allowed",
+            "BLOCK – Guest Access",
+            "BLOCK – High Risk Sign-Ins",
+            "GRANT – Guest Access",
+            "GRANT – Intune Enrolment",
+            "GRANT – Terms of Use",
+            "GRANT – Windows Device Access",
+            "GRANT – iOS Device Access",
+            "SESSION - Admin Sign-in Frequency",
+            "SESSION - User Sign-in Frequency",
+        ]
+    );
+}
+
+#[test]
+fn every_automated_resource_is_backed_by_a_check_and_manual_features_are_attested() {
+    let catalogue = builtin_catalogue();
+    for feature in catalogue.features() {
+        let checked: HashSet<String> = feature
+            .doc
+            .acceptance
+            .iter()
+            .flat_map(|c| c.checks.iter())
+            .filter_map(|c| match c {
+                Check::Matches(r) | Check::Exists(r) => Some(r.value.clone()),
+                _ => None,
+            })
+            .collect();
+        match feature.status() {
+            FeatureStatus::Automated => {
+                for resource in &feature.doc.resources {
+                    let kind = kinds::kind(&resource.kind.value).expect("known kind");
+                    let id = raw_identity(kind, resource).expect("identity");
+                    let text = blueprint_catalogue::catalogue::reference_text(kind.name, &id);
+                    assert!(
+                        checked.contains(&text),
+                        "{}: {text} is not checked",
+                        feature.id()
+                    );
+                }
+            }
+            FeatureStatus::Manual => {
+                let attested = feature
+                    .doc
+                    .acceptance
+                    .iter()
+                    .all(|c| c.checks.iter().all(|k| matches!(k, Check::Attested(_))));
+                assert!(
+                    attested,
+                    "{}: a manual feature is proven by attestation",
+                    feature.id()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn conditional_access_policies_wait_for_the_break_glass_check() {
+    let catalogue = builtin_catalogue();
+    for feature in catalogue.features() {
+        let is_policy = feature
+            .doc
+            .resources
+            .iter()
+            .any(|r| r.kind.value == "conditionalAccessPolicy");
+        if is_policy {
+            let deps = catalogue.dependencies(feature.id());
+            assert!(
+                deps.contains(&"identity-break-glass-accounts"),
+                "{}: {deps:?}",
+                feature.id()
+            );
+        }
+    }
+    // References are edges: the country block policy depends on the location it excludes.
+    assert!(
+        catalogue
+            .dependencies("ca-block-countries-not-allowed")
+            .contains(&"identity-ca-exclusion-group")
+    );
+}
+
+#[test]
+fn builtin_dependency_graph_is_acyclic() {
+    let catalogue = builtin_catalogue();
+    let order = catalogue.topological_order();
+    assert_eq!(
+        order.len(),
+        catalogue.features().len(),
+        "every feature is placed: no cycle"
+    );
+    let position = |id: &str| order.iter().position(|f| f.id() == id).expect("placed");
+    for feature in catalogue.features() {
+        for dependency in catalogue.dependencies(feature.id()) {
+            assert!(
+                position(dependency) < position(feature.id()),
+                "{} before {}",
+                dependency,
+                feature.id()
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Whatever chain of new features an agency adds on top of built-in ones, the graph stays
+    /// acyclic and ordered; closing the chain back on itself is always reported as a cycle.
+    #[test]
+    fn dependency_graph_stays_acyclic_and_cycles_are_caught(
+        picks in proptest::collection::vec(0usize..1000, 1..6),
+        close_cycle in any::<bool>(),
+    ) {
+        let catalogue = builtin_catalogue();
+        let builtin_ids: Vec<&str> = catalogue.features().iter().map(|f| f.id()).collect();
+        let mut overlay = String::from("features:\n");
+        for (i, pick) in picks.iter().enumerate() {
+            let mut deps = vec![builtin_ids[pick % builtin_ids.len()].to_owned()];
+            if i > 0 {
+                deps.push(format!("agency-step-{}", i - 1));
+            }
+            if close_cycle && i == 0 {
+                deps.push(format!("agency-step-{}", picks.len() - 1));
+            }
+            overlay.push_str(&format!(
+                "  - id: agency-step-{i}\n    title: Step {i}\n    area: identity\n    abac: [{{ file: platform.md, heading: \"Azure Active Directory\" }}]\n    story: {{ as: a, want: b, so_that: c }}\n    acceptance: [{{ text: done, checks: [{{ attested: evidence }}] }}]\n    depends_on: {deps:?}\n    licences: []\n    implementation: [cloud-native]\n    story_points: 1\n    user_impact: None.\n    manual: [{{ portal: somewhere, settings: [a] }}]\n"
+            ));
+        }
+        match with_overlay(&overlay) {
+            Ok(c) => {
+                prop_assert!(!close_cycle);
+                let order = c.topological_order();
+                prop_assert_eq!(order.len(), c.features().len());
+            }
+            Err(CatalogueError::Invalid(d)) => {
+                prop_assert!(close_cycle, "{}", d);
+                prop_assert!(d.iter().all(|e| e.kind == ErrorKind::DependencyCycle), "{}", d);
+                prop_assert!(d.0[0].message.contains("agency-step-0"));
+            }
+            Err(e) => prop_assert!(false, "{}", e),
+        }
+    }
+}
+
+// ---- coverage --------------------------------------------------------------------------------
+
+#[test]
+fn coverage_accounts_for_every_abac_section() {
+    let report = builtin_catalogue().coverage();
+    let t = report.totals;
+    assert_eq!(t.sections, t.automated + t.manual + t.out_of_scope);
+    assert!(
+        report
+            .sections
+            .iter()
+            .all(|s| !s.features.is_empty() || s.reason.is_some())
+    );
+    snapshot(
+        "coverage-totals.json",
+        &format!("{}\n", serde_json::to_string_pretty(&t).expect("json")),
+    );
+}
+
+/// When the ABAC documents are at hand (they are in this workspace's shared reference folder),
+/// the coverage table lists exactly their level-2 and level-3 headings.
+#[test]
+fn coverage_table_matches_the_abac_documents_when_present() {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/blueprint-abac");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    };
+    let mut expected = HashSet::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let mut in_code = false;
+        let mut parent = String::new();
+        let mut headings = Vec::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if in_code {
+                continue;
+            }
+            if let Some(h) = line.strip_prefix("## ") {
+                parent = h.trim().to_owned();
+                headings.push((None, parent.clone()));
+            } else if let Some(h) = line.strip_prefix("### ") {
+                headings.push((Some(parent.clone()), h.trim().to_owned()));
+            }
+        }
+        let repeated = |h: &str| headings.iter().filter(|(_, x)| x == h).count() > 1;
+        let mut names: Vec<String> = headings
+            .iter()
+            .map(|(p, h)| match p {
+                Some(p) if repeated(h) => format!("{p} > {h}"),
+                _ => h.clone(),
+            })
+            .collect();
+        if names.is_empty() {
+            let title = text
+                .lines()
+                .find_map(|l| l.strip_prefix("title:"))
+                .unwrap_or_default();
+            names.push(title.trim().to_owned());
+        }
+        expected.extend(names.into_iter().map(|h| (name.clone(), h)));
+    }
+    let actual: HashSet<(String, String)> = builtin_catalogue()
+        .sections()
+        .iter()
+        .map(|s| (s.file.clone(), s.heading.clone()))
+        .collect();
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let extra: Vec<_> = actual.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}\nextra {extra:?}"
+    );
+}
+
+// ---- rendered desired state (snapshots) -------------------------------------------------------
+
+#[test]
+fn rendered_desired_state_for_a_cloud_native_agency_matches_the_snapshot() {
+    let objects = builtin_catalogue()
+        .render_all(&sample_profile())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_string_pretty(&objects).expect("json");
+    snapshot("desired-state-cloud-native.json", &format!("{json}\n"));
+}
+
+#[test]
+fn rendered_desired_state_for_a_hybrid_agency_matches_the_snapshot() {
+    let text = SAMPLE_PROFILE.replace(
+        "implementation = \"cloud-native\"",
+        "implementation = \"hybrid\"",
+    );
+    let profile = AgencyProfile::from_toml("hybrid.toml", &text).expect("profile");
+    let catalogue = builtin_catalogue();
+    let mut objects = Vec::new();
+    for id in ["identity-role-groups", "ca-grant-windows-device-access"] {
+        objects.extend(
+            catalogue
+                .render_feature(catalogue.feature(id).expect(id), &profile)
+                .expect("render"),
+        );
+    }
+    let json = serde_json::to_string_pretty(&objects).expect("json");
+    snapshot("desired-state-hybrid.json", &format!("{json}\n"));
+}
+
+#[test]
+fn rendering_reports_a_parameter_the_profile_does_not_set() {
+    let text = SAMPLE_PROFILE.replace("terms_of_use_expiry_start = \"2025-07-01\"\n", "");
+    let profile = AgencyProfile::from_toml("p.toml", &text).expect("profile");
+    let catalogue = builtin_catalogue();
+    let errors = catalogue
+        .render_feature(
+            catalogue.feature("ca-terms-of-use").expect("feature"),
+            &profile,
+        )
+        .expect_err("needs the expiry start");
+    let e = only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "builtin:conditional-access.yaml:88:28",
+        "needs `params.terms_of_use_expiry_start`",
+    );
+    assert!(e.help.is_some());
+}
+
+// ---- validation errors: one test per kind ------------------------------------------------------
+
+#[test]
+fn valid_overlay_feature_loads() {
+    let catalogue = with_overlay(VALID_FEATURE).unwrap_or_else(|e| panic!("{e}"));
+    assert!(catalogue.feature("agency-extra-exclusion-group").is_some());
+}
+
+#[test]
+fn yaml_syntax_error_is_located() {
+    let errors = overlay_errors("features:\n  - id: [unclosed\n");
+    let e = only_error(&errors, ErrorKind::Syntax, "agency/overlay.yaml:2:9", "");
+    assert!(!e.message.is_empty());
+    // The rendered form shows the line and a caret under the column.
+    let rendered = e.to_string();
+    assert!(rendered.contains("2 |   - id: [unclosed"), "{rendered}");
+    assert!(rendered.contains("  |         ^"), "{rendered}");
+}
+
+#[test]
+fn unknown_field_is_located() {
+    let text = VALID_FEATURE.replace(
+        "    user_impact: None.\n",
+        "    user_impact: None.\n    colour: blue\n",
+    );
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::UnknownField,
+        "agency/overlay.yaml:14:5",
+        "unknown field `colour`",
+    );
+}
+
+#[test]
+fn missing_field_is_located() {
+    let text = VALID_FEATURE.replace("    user_impact: None.\n", "");
+    // serde-saphyr places a missing field at the end of the mapping that lacks it.
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::MissingField,
+        "agency/overlay.yaml:13:5",
+        "missing field `user_impact`",
+    );
+}
+
+#[test]
+fn invalid_value_is_located() {
+    let text = VALID_FEATURE.replace("area: identity", "area: kitchen");
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::InvalidValue,
+        "agency/overlay.yaml:4:11",
+        "unknown variant `kitchen`",
+    );
+}
+
+#[test]
+fn duplicate_feature_id_is_located_and_points_at_the_first() {
+    let text = VALID_FEATURE.replace("agency-extra-exclusion-group", "ca-block-guest-access");
+    let e = only_error(
+        &overlay_errors(&text),
+        ErrorKind::DuplicateId,
+        "agency/overlay.yaml:2:9",
+        "duplicate feature id `ca-block-guest-access` (first defined at builtin:conditional-access.yaml:",
+    );
+    assert!(e.help.as_deref().unwrap_or_default().contains("overrides"));
+}
+
+#[test]
+fn duplicate_resource_is_located() {
+    let text = VALID_FEATURE.replace("grp-Extra_Exclude", "grp-Conditional_Access_Exclude");
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::DuplicateResource,
+        "agency/overlay.yaml:17:24",
+        "`group:grp-Conditional_Access_Exclude` is already defined by feature `identity-ca-exclusion-group`",
+    );
+}
+
+#[test]
+fn overlapping_singleton_fields_are_a_duplicate_resource() {
+    let text = VALID_FEATURE.replace(
+        "      - kind: group\n        desired:\n          displayName: grp-Extra_Exclude\n          mailEnabled: false\n          mailNickname: grp-Extra_Exclude\n          securityEnabled: true\n",
+        "      - kind: sharepointSettings\n        desired:\n          isSiteCreationEnabled: true\n",
+    )
+    .replace("group:grp-Extra_Exclude", "sharepointSettings");
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::DuplicateResource,
+        "agency/overlay.yaml:17:11",
+        "`isSiteCreationEnabled` of `sharepointSettings` is already set by feature `sharepoint-site-creation-and-pages`",
+    );
+}
+
+#[test]
+fn unknown_dependency_is_located_with_a_suggestion() {
+    let text = VALID_FEATURE.replace(
+        "    licences:",
+        "    depends_on: [identity-role-group]\n    licences:",
+    );
+    let e = only_error(
+        &overlay_errors(&text),
+        ErrorKind::UnknownDependency,
+        "agency/overlay.yaml:10:18",
+        "depends on `identity-role-group`, which does not exist",
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some("did you mean `identity-role-groups`?")
+    );
+}
+
+#[test]
+fn unknown_reference_is_located() {
+    let text = VALID_FEATURE.replace(
+        "          securityEnabled: true\n",
+        "          securityEnabled: true\n          description: { $ref: \"group:grp-Nowhere\" }\n",
+    );
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::UnknownReference,
+        "agency/overlay.yaml:21:32",
+        "`group:grp-Nowhere` does not match any resource in the catalogue",
+    );
+}
+
+#[test]
+fn dependency_cycle_is_printed() {
+    let first = VALID_FEATURE.replace(
+        "    licences:",
+        "    depends_on: [agency-second]\n    licences:",
+    );
+    let second = VALID_FEATURE
+        .replace("features:\n", "")
+        .replace("agency-extra-exclusion-group", "agency-second")
+        .replace("grp-Extra_Exclude", "grp-Second")
+        .replace(
+            "    licences:",
+            "    depends_on: [agency-extra-exclusion-group]\n    licences:",
+        );
+    let e = only_error(
+        &overlay_errors(&format!("{first}\n{second}")),
+        ErrorKind::DependencyCycle,
+        "agency/overlay.yaml:31:18",
+        "dependency cycle: agency-extra-exclusion-group → agency-second → agency-extra-exclusion-group",
+    );
+    assert!(
+        e.to_string()
+            .contains("31 |     depends_on: [agency-extra-exclusion-group]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_resource_kind_is_located_with_a_suggestion() {
+    let text = VALID_FEATURE.replace("kind: group", "kind: groups");
+    // The check that names `group:grp-Extra_Exclude` is also (rightly) unresolved.
+    let errors: Vec<Diagnostic> = overlay_errors(&text)
+        .into_iter()
+        .filter(|e| e.kind == ErrorKind::UnknownKind)
+        .collect();
+    let e = only_error(
+        &errors,
+        ErrorKind::UnknownKind,
+        "agency/overlay.yaml:15:15",
+        "unknown resource kind `groups`",
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `group`?"));
+}
+
+#[test]
+fn desired_field_the_kind_does_not_have_is_located() {
+    let text = VALID_FEATURE.replace(
+        "          securityEnabled: true\n",
+        "          securityEnabled: true\n          secretColour: blue\n",
+    );
+    only_error(
+        &overlay_errors(&text),
+        ErrorKind::UnknownProperty,
+        "agency/overlay.yaml:21:11",
+        "group has no property `secretColour` in Graph v1.0",
+    );
+    let typo = VALID_FEATURE.replace("mailNickname:", "mailNickName:");
+    let e = only_error(
+        &overlay_errors(&typo),
+        ErrorKind::UnknownProperty,
+        "agency/overlay.yaml:19:11",
+        "mailNickName",
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `mailNickname`?"));
+}
+
+#[test]
+fn unknown_template_parameter_is_located_at_the_braces() {
+    let text = VALID_FEATURE
+        .replace(
+            "displayName: grp-Extra_Exclude",
+            "displayName: \"grp-{{ agency.acronym }}-Extra\"",
+        )
+        .replace(
+            "group:grp-Extra_Exclude",
+            "group:grp-{{ agency.acronym }}-Extra",
+        );
+    let errors = overlay_errors(&text);
+    let in_desired: Vec<Diagnostic> = errors.iter().filter(|e| e.line == 17).cloned().collect();
+    let e = only_error(
+        &in_desired,
+        ErrorKind::UnknownTemplateParameter,
+        "agency/overlay.yaml:17:29",
+        "unknown template parameter `agency.acronym`",
+    );
+    assert!(
+        e.help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("known parameters"),
+        "{e}"
+    );
+}
+
+#[test]
+fn invalid_parameter_value_is_located_in_the_profile() {
+    let text = SAMPLE_PROFILE.replace("\"203.0.113.0/24\"", "\"203.0.113.7/24\"");
+    let errors = AgencyProfile::from_toml("blueprint.toml", &text).expect_err("host bits set");
+    let e = only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "blueprint.toml:11:22",
+        "params.trusted_ip_ranges",
+    );
+    assert!(e.message.contains("203.0.113.0/24"), "{e}");
+
+    let text = SAMPLE_PROFILE.replace(
+        "allowed_countries = [\"AU\"]",
+        "allowed_countries = [\"AU\", \"XX\"]",
+    );
+    let errors = AgencyProfile::from_toml("blueprint.toml", &text).expect_err("bad country");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "blueprint.toml:12:28",
+        "not an ISO 3166-1 alpha-2 country code",
+    );
+}
+
+#[test]
+fn abac_reference_to_an_unlisted_section_is_located() {
+    let text = VALID_FEATURE.replace("Microsoft 365 groups", "Microsoft 365 group");
+    let e = only_error(
+        &overlay_errors(&text),
+        ErrorKind::AbacCoverage,
+        "agency/overlay.yaml:5:12",
+        "ABAC section `Microsoft 365 group` of platform.md is not in the coverage table",
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some("did you mean `Microsoft 365 groups`?")
+    );
+}
+
+#[test]
+fn abac_section_no_feature_accounts_for_is_located() {
+    let coverage = InputFile::new(
+        "coverage.yaml",
+        format!(
+            "{}\n  - file: platform.md\n    headings:\n      - \"A section nobody implements\"\n",
+            builtin::coverage().text
+        ),
+    );
+    let errors = match Catalogue::load(coverage, builtin::files(), Vec::new()) {
+        Err(CatalogueError::Invalid(d)) => d.0,
+        other => panic!("expected an error, got {other:?}"),
+    };
+    let lines = builtin::coverage().text.lines().count() as u64;
+    only_error(
+        &errors,
+        ErrorKind::AbacCoverage,
+        &format!("coverage.yaml:{}:9", lines + 4),
+        "ABAC section `A section nobody implements` of platform.md is not accounted for",
+    );
+}
+
+#[test]
+fn overlay_of_an_unknown_feature_is_located() {
+    let e = only_error(
+        &overlay_errors("overrides:\n  - feature: ca-block-guests\n    story_points: 3\n"),
+        ErrorKind::InvalidOverlay,
+        "agency/overlay.yaml:2:14",
+        "cannot override `ca-block-guests`: no feature has that id",
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some("did you mean `ca-block-guest-access`?")
+    );
+}
+
+#[test]
+fn disabling_without_a_justification_is_refused() {
+    only_error(
+        &overlay_errors(
+            "disable:\n  - feature: ca-block-guest-access\n    justification: \"  \"\n",
+        ),
+        ErrorKind::MissingField,
+        "agency/overlay.yaml:3:20",
+        "disabling `ca-block-guest-access` needs a justification",
+    );
+    only_error(
+        &overlay_errors("disable:\n  - feature: ca-block-guest-access\n"),
+        ErrorKind::MissingField,
+        "agency/overlay.yaml:2:5",
+        "missing field `justification`",
+    );
+}
+
+#[test]
+fn disabling_a_feature_others_need_is_refused() {
+    let e = only_error(
+        &overlay_errors("disable:\n  - feature: identity-break-glass-accounts\n    justification: We have none\n")
+            .into_iter()
+            .filter(|e| e.message.contains("ca-block-guest-access"))
+            .collect::<Vec<_>>(),
+        ErrorKind::InvalidOverlay,
+        "builtin:conditional-access.yaml:149:18",
+        "feature `ca-block-guest-access` needs `identity-break-glass-accounts`, which the overlay disables (We have none)",
+    );
+    assert!(e.help.is_some());
+}
+
+// ---- overlays that apply ---------------------------------------------------------------------
+
+#[test]
+fn overlay_adds_an_exclusion_group_changes_sign_in_frequency_and_disables_a_feature() {
+    let overlay = format!(
+        "{VALID_FEATURE}
+overrides:
+  - feature: ca-block-countries-not-allowed
+    reason: Service accounts used by the agency's monitoring
+    append:
+      conditions: {{ users: {{ excludeGroups: [ {{ $ref: \"group:grp-Extra_Exclude\" }} ] }} }}
+  - feature: ca-session-user-sign-in-frequency
+    merge:
+      sessionControls: {{ signInFrequency: {{ value: 8 }} }}
+disable:
+  - feature: ca-block-unapproved-devices
+    justification: Agency supports Android through a separate assessment (risk acceptance RA-12)
+"
+    );
+    let catalogue = with_overlay(&overlay).unwrap_or_else(|e| panic!("{e}"));
+    let profile = sample_profile();
+    let render = |id: &str| {
+        catalogue
+            .render_feature(catalogue.feature(id).expect(id), &profile)
+            .expect("render")
+    };
+
+    let countries = &render("ca-block-countries-not-allowed")[0];
+    assert_eq!(
+        countries.desired["conditions"]["users"]["excludeGroups"],
+        serde_json::json!([{"$ref": "group:grp-Conditional_Access_Exclude"}, {"$ref": "group:grp-Extra_Exclude"}])
+    );
+    assert!(
+        catalogue
+            .dependencies("ca-block-countries-not-allowed")
+            .contains(&"agency-extra-exclusion-group")
+    );
+
+    let frequency = &render("ca-session-user-sign-in-frequency")[0];
+    assert_eq!(
+        frequency.desired["sessionControls"]["signInFrequency"],
+        serde_json::json!({"isEnabled": true, "type": "hours", "value": 8})
+    );
+
+    let disabled = catalogue
+        .feature("ca-block-unapproved-devices")
+        .expect("feature");
+    assert!(
+        disabled
+            .disabled
+            .as_deref()
+            .unwrap_or_default()
+            .contains("RA-12")
+    );
+    let all = catalogue.render_all(&profile).expect("render all");
+    assert!(
+        all.iter()
+            .all(|o| o.feature != "ca-block-unapproved-devices")
+    );
+}
+
+// ---- the agency profile ------------------------------------------------------------------------
+
+#[test]
+fn profile_reads_agency_and_params_and_fills_blueprint_defaults() {
+    let profile = sample_profile();
+    assert_eq!(profile.agency.prefix.as_str(), "DOE");
+    assert_eq!(profile.params.trusted_ip_ranges.len(), 2);
+    assert_eq!(
+        profile.params.contacts.group_expiration.as_str(),
+        "Office365_Group_Expiration@examples.gov.au"
+    );
+    assert_eq!(profile.params.group_naming_policy, "grp-[GroupName]");
+
+    let minimal = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n";
+    let profile = AgencyProfile::from_toml("m.toml", minimal).expect("minimal profile");
+    assert_eq!(
+        profile.params.allowed_countries.len(),
+        1,
+        "the blueprint allows Australia"
+    );
+    assert_eq!(
+        profile.params.sharing_allowed_domains[0].as_str(),
+        "a.gov.au"
+    );
+}
+
+#[test]
+fn profile_errors_are_located() {
+    let errors = AgencyProfile::from_toml(
+        "b.toml",
+        "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\nmotto = \"x\"\n",
+    )
+    .expect_err("unknown field");
+    only_error(
+        &errors.0,
+        ErrorKind::UnknownField,
+        "b.toml:5:1",
+        "unknown field `motto`",
+    );
+
+    let errors =
+        AgencyProfile::from_toml("b.toml", "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\n")
+            .expect_err("no prefix");
+    only_error(
+        &errors.0,
+        ErrorKind::MissingField,
+        "b.toml:1:1",
+        "missing field `prefix`",
+    );
+
+    let errors = AgencyProfile::from_toml("b.toml", "[agency\n").expect_err("syntax");
+    assert_eq!(errors.0[0].kind, ErrorKind::Syntax);
+    assert_eq!(errors.0[0].line, 1);
+
+    let errors = AgencyProfile::from_toml(
+        "b.toml",
+        "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"A-B\"\ntenant_id = \"nope\"\n",
+    )
+    .expect_err("bad values");
+    assert_eq!(errors.0.len(), 2);
+    assert_eq!(errors.0[0].location(), "b.toml:4:10");
+    assert_eq!(errors.0[1].location(), "b.toml:5:13");
+}
+
+#[test]
+fn iso_3166_list_is_complete() {
+    assert_eq!(
+        blueprint_catalogue::profile::iso_3166_alpha_2_codes().count(),
+        249
+    );
+}
+
+// ---- robustness --------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn loader_never_panics_on_arbitrary_text(text in "\\PC{0,400}") {
+        let _ = with_overlay(&text);
+    }
+
+    #[test]
+    fn loader_never_panics_on_yaml_shaped_input(
+        lines in proptest::collection::vec(
+            prop_oneof![
+                Just("features:".to_owned()),
+                Just("  - id: x".to_owned()),
+                Just("    resources:".to_owned()),
+                Just("      - kind: group".to_owned()),
+                Just("        desired: { displayName: \"{{ agency.name\" }".to_owned()),
+                Just("        desired: { $ref: 1 }".to_owned()),
+                Just("overrides: [{ feature: x, merge: ~ }]".to_owned()),
+                Just("disable: [{ feature: ca-block-guest-access, justification: y }]".to_owned()),
+                Just("&a [*a]".to_owned()),
+                "[ -~]{0,30}",
+            ],
+            0..12,
+        )
+    ) {
+        let _ = with_overlay(&lines.join("\n"));
+    }
+
+    #[test]
+    fn profile_reader_never_panics(text in "\\PC{0,300}") {
+        let _ = AgencyProfile::from_toml("p.toml", &text);
+    }
+
+    #[test]
+    fn templates_never_panic(text in "[{}a-z_. |\"()]{0,40}") {
+        let _ = blueprint_catalogue::template::check(&text, false);
+        let _ = blueprint_catalogue::template::render(&text, &sample_profile(), None);
+    }
+}
+
+// ---- the JSON Schema for editors -----------------------------------------------------------------
+
+#[test]
+fn json_schema_agrees_with_the_kinds_and_areas() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../catalogue.schema.json")).expect("the schema is JSON");
+    let enum_of = |pointer: &str| -> Vec<String> {
+        schema
+            .pointer(pointer)
+            .and_then(|v| v.as_array())
+            .unwrap_or_else(|| panic!("{pointer}"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let kinds_in_schema = enum_of("/$defs/resource/properties/kind/enum");
+    let kinds_in_code: Vec<String> = kinds::KINDS.iter().map(|k| k.name.to_owned()).collect();
+    assert_eq!(kinds_in_schema, kinds_in_code);
+    let areas_in_schema = enum_of("/$defs/feature/properties/area/enum");
+    let areas_in_code: Vec<String> = blueprint_catalogue::schema::Area::ALL
+        .iter()
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    assert_eq!(areas_in_schema, areas_in_code);
+}

@@ -1,0 +1,797 @@
+//! The deploy walk: the plan's dependency graph walked with bounded parallelism. Every change
+//! is journalled before it is made (with the object's previous state) and when it completes,
+//! so a crash or kill resumes from a fresh reading of the tenant without repeating or losing
+//! work. A create whose outcome is unknown is followed by a look-up, never a blind re-POST.
+//! Each write is read back and verified. A failed change fails the run and its dependants are
+//! skipped; independent branches finish.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use blueprint_catalogue::DesiredObject;
+use blueprint_graph::{GraphClient, GraphError};
+use blueprint_store::{ChangeIntent, ManagedObject, Store};
+use petgraph::graphmap::DiGraphMap;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tokio::task::JoinSet;
+
+use crate::EngineError;
+use crate::compare::diff;
+use crate::observe::{Observation, observe};
+use crate::plan::{Action, Op, Plan, RefLookup, compared_fields, resolve_refs};
+use crate::resources::{self, REPORT_ONLY};
+
+/// How a deploy runs.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// At most this many changes in flight (DESIGN.md: 10).
+    pub parallelism: usize,
+    /// Switch verified conditional access policies from report-only to their desired state.
+    pub enforce: bool,
+    pub sprint: Option<i64>,
+    /// Where files the catalogue names (`$file`, e.g. the terms of use PDF) are found: the
+    /// workspace.
+    pub files_dir: std::path::PathBuf,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            parallelism: 10,
+            enforce: false,
+            sprint: None,
+            files_dir: std::path::PathBuf::from("."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Outcome {
+    Done { op: String, object_id: String },
+    Unchanged,
+    Failed { error: String },
+    Skipped { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionResult {
+    pub feature: String,
+    pub reference: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployReport {
+    pub results: Vec<ActionResult>,
+    /// Changes an earlier, interrupted run left unfinished (resolved by this run's reading).
+    pub interrupted: Vec<String>,
+}
+
+impl DeployReport {
+    pub fn failed(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed { .. } | Outcome::Skipped { .. }))
+            .count()
+    }
+
+    pub fn done(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+            .count()
+    }
+}
+
+/// Progress as the walk goes, for a progress bar.
+pub type Progress = Arc<dyn Fn(&ActionResult) + Send + Sync>;
+
+struct Context {
+    client: GraphClient,
+    store: Store,
+    tenant: String,
+    run_id: i64,
+    enforce: bool,
+    /// Ids by reference: what the tenant had, plus what this run created.
+    ids: Mutex<HashMap<String, String>>,
+    role_templates: Vec<String>,
+    /// Where `$file` markers' relative paths start.
+    files_dir: std::path::PathBuf,
+    /// References more than one action changes: each re-reads the object first.
+    shared: HashSet<String>,
+}
+
+impl crate::plan::RefLookup for Context {
+    fn id(&self, reference: &str) -> Option<String> {
+        self.ids.lock().expect("ids lock").get(reference).cloned()
+    }
+
+    fn all(&self, kind: &str) -> Vec<String> {
+        match kind {
+            "directoryRoleTemplate" => self.role_templates.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The key of a file marker: `{"$file": path}` becomes the file's contents, base64, when the
+/// request is sent (never stored).
+const FILE_KEY: &str = "$file";
+
+fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
+    use base64::Engine;
+    Ok(match value {
+        Value::Object(map) => {
+            if let (1, Some(Value::String(p))) = (map.len(), map.get(FILE_KEY)) {
+                let path = dir.join(p);
+                let bytes =
+                    std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+                return Ok(Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(bytes),
+                ));
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), attach_files(v, dir)?)))
+                    .collect::<Result<Map<_, _>, String>>()?,
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| attach_files(v, dir))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Applies a plan. The caller holds the tenant's deploy lock.
+pub async fn apply(
+    client: &GraphClient,
+    store: &Store,
+    tenant: &str,
+    plan: &Plan,
+    observation: &Observation,
+    options: &DeployOptions,
+    progress: Progress,
+) -> Result<DeployReport, EngineError> {
+    let run_id = store.begin_run(tenant, "deploy", options.sprint).await?;
+    let interrupted = store
+        .take_interrupted(tenant, run_id)
+        .await?
+        .into_iter()
+        .map(|c| format!("{} {} (feature {})", c.op, c.reference, c.feature))
+        .collect();
+    let ids: HashMap<String, String> = observation
+        .matches
+        .keys()
+        .filter_map(|r| observation.id_of(r).map(|id| (r.clone(), id)))
+        .collect();
+
+    // The dependency graph: an edge from what is needed to what needs it.
+    let mut graph: DiGraphMap<usize, ()> = DiGraphMap::new();
+    let index_of: HashMap<&str, usize> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.object.identity_key.is_some())
+        .map(|(i, a)| (a.reference.as_str(), i))
+        .collect();
+    // Several features may own fields of one object (a singleton, a group setting): their
+    // changes go one after another, each on a fresh reading of the object.
+    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, a) in plan.actions.iter().enumerate() {
+        by_reference
+            .entry(a.reference.as_str())
+            .or_default()
+            .push(i);
+    }
+    let shared: HashSet<String> = by_reference
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(r, _)| r.to_string())
+        .collect();
+    for (i, action) in plan.actions.iter().enumerate() {
+        graph.add_node(i);
+        for r in &action.depends_on {
+            if let Some(&j) = index_of.get(r.as_str())
+                && j != i
+            {
+                graph.add_edge(j, i, ());
+            }
+        }
+    }
+    for indices in by_reference.values() {
+        for pair in indices.windows(2) {
+            graph.add_edge(pair[0], pair[1], ());
+        }
+    }
+    if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
+        return Err(EngineError::Catalogue(format!(
+            "the desired objects reference each other in a cycle (through {})",
+            plan.actions[cycle.node_id()].reference
+        )));
+    }
+
+    let ctx = Arc::new(Context {
+        client: client.clone(),
+        store: store.clone(),
+        tenant: tenant.to_string(),
+        run_id,
+        enforce: options.enforce,
+        ids: Mutex::new(ids),
+        role_templates: observation.role_templates.clone(),
+        files_dir: options.files_dir.clone(),
+        shared,
+    });
+
+    let mut results: Vec<Option<ActionResult>> = vec![None; plan.actions.len()];
+    let mut waiting: HashMap<usize, usize> = (0..plan.actions.len())
+        .map(|i| {
+            (
+                i,
+                graph
+                    .neighbors_directed(i, petgraph::Direction::Incoming)
+                    .count(),
+            )
+        })
+        .collect();
+    let mut failed: HashSet<usize> = HashSet::new();
+    let mut ready: Vec<usize> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(i, _)| *i)
+        .collect();
+    ready.sort_unstable_by(|a, b| b.cmp(a));
+    let mut running: JoinSet<(usize, ActionResult)> = JoinSet::new();
+    let parallelism = options.parallelism.max(1);
+
+    loop {
+        while running.len() < parallelism
+            && let Some(i) = ready.pop()
+        {
+            let action = plan.actions[i].clone();
+            let blocker = graph
+                .neighbors_directed(i, petgraph::Direction::Incoming)
+                .find(|j| failed.contains(j));
+            if let Some(j) = blocker {
+                let result = ActionResult {
+                    feature: action.feature.clone(),
+                    reference: action.reference.clone(),
+                    outcome: Outcome::Skipped {
+                        reason: format!("{} did not succeed", plan.actions[j].reference),
+                    },
+                };
+                progress(&result);
+                failed.insert(i);
+                release(i, &graph, &mut waiting, &mut ready);
+                results[i] = Some(result);
+                continue;
+            }
+            let ctx = ctx.clone();
+            let observation = observation.clone();
+            running.spawn(async move {
+                let outcome = execute(&ctx, &action, &observation).await;
+                (
+                    i,
+                    ActionResult {
+                        feature: action.feature.clone(),
+                        reference: action.reference.clone(),
+                        outcome,
+                    },
+                )
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, result) =
+            joined.map_err(|e| EngineError::Internal(format!("a deploy task panicked: {e}")))?;
+        progress(&result);
+        if matches!(
+            result.outcome,
+            Outcome::Failed { .. } | Outcome::Skipped { .. }
+        ) {
+            failed.insert(i);
+        }
+        release(i, &graph, &mut waiting, &mut ready);
+        results[i] = Some(result);
+    }
+    let results: Vec<ActionResult> = results.into_iter().flatten().collect();
+    let report = DeployReport {
+        results,
+        interrupted,
+    };
+    store
+        .finish_run(
+            run_id,
+            if report.failed() == 0 {
+                "succeeded"
+            } else {
+                "failed"
+            },
+        )
+        .await?;
+    Ok(report)
+}
+
+fn release(
+    i: usize,
+    graph: &DiGraphMap<usize, ()>,
+    waiting: &mut HashMap<usize, usize>,
+    ready: &mut Vec<usize>,
+) {
+    for next in graph.neighbors_directed(i, petgraph::Direction::Outgoing) {
+        if let Some(n) = waiting.get_mut(&next) {
+            *n -= 1;
+            if *n == 0 {
+                ready.push(next);
+            }
+        }
+    }
+}
+
+fn failed(error: impl std::fmt::Display) -> Outcome {
+    Outcome::Failed {
+        error: error.to_string(),
+    }
+}
+
+async fn execute(ctx: &Context, action: &Action, observation: &Observation) -> Outcome {
+    if let Some(reason) = &action.blocked {
+        return Outcome::Skipped {
+            reason: reason.clone(),
+        };
+    }
+    let refreshed;
+    let action = if ctx.shared.contains(&action.reference) && action.op != Op::Check {
+        match refresh(ctx, action).await {
+            Ok(a) => {
+                refreshed = a;
+                &refreshed
+            }
+            Err(e) => return failed(e),
+        }
+    } else {
+        action
+    };
+    let result = match action.op {
+        Op::Unchanged | Op::Check => {
+            if ctx.enforce && resources::is_conditional_access(&action.kind) {
+                enforce(ctx, action).await
+            } else {
+                return Outcome::Unchanged;
+            }
+        }
+        Op::Create => create(ctx, action).await,
+        Op::Update => update(ctx, action, observation).await,
+    };
+    match result {
+        Ok(Some((op, id))) => Outcome::Done { op, object_id: id },
+        Ok(None) => Outcome::Unchanged,
+        Err(e) => failed(e),
+    }
+}
+
+/// Re-reads a shared object (an earlier action of this run may have created or changed it)
+/// and plans this action's part afresh.
+async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
+    let object = &action.object;
+    let current = match ctx
+        .id(&object.reference)
+        .or_else(|| action.object_id.clone())
+    {
+        Some(id) => Some(
+            ctx.client
+                .get(&object_path(object, Some(&id)))
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        None if !resources::has_id(object) => Some(
+            ctx.client
+                .get(&object.path)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        None => look_up(ctx, object).await?,
+    };
+    let actual = match &current {
+        Some(c) if resources::has_assignments(&object.kind) => {
+            let id = c["id"].as_str().unwrap_or_default();
+            let assigned = ctx
+                .client
+                .list(&format!("{}/{id}/assignments", object.path))
+                .await
+                .map_err(|e| e.to_string())?;
+            Some(crate::plan::with_assignments(object, c, &assigned))
+        }
+        other => other.clone(),
+    };
+    let (op, changes) = crate::plan::classify(object, actual.as_ref(), ctx, false);
+    Ok(Action {
+        op,
+        changes,
+        object_id: current
+            .as_ref()
+            .and_then(|c| c["id"].as_str())
+            .map(str::to_string),
+        current,
+        ..action.clone()
+    })
+}
+
+/// The object's path for reads and writes.
+fn object_path(object: &DesiredObject, id: Option<&str>) -> String {
+    match id {
+        Some(id) if resources::has_id(object) => format!("{}/{id}", object.path),
+        _ => object.path.clone(),
+    }
+}
+
+fn resolved(ctx: &Context, value: &Value) -> Result<Value, String> {
+    let mut unresolved = Vec::new();
+    let v = resolve_refs(value, ctx, &mut unresolved);
+    if let Some(r) = unresolved.first() {
+        return Err(format!("{r} has no id yet (was it created?)"));
+    }
+    Ok(v)
+}
+
+/// The body of a create: the blueprint's fields and create-only fields, references resolved,
+/// side-door properties removed, conditional access report-only.
+fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), String> {
+    let mut body = resolved(ctx, &object.desired)?;
+    if let Some(extra) = &object.create_only {
+        let extra = attach_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let map = body
+        .as_object_mut()
+        .ok_or("desired fields must be an object")?;
+    let assignments = if resources::has_assignments(&object.kind) {
+        map.remove(resources::ASSIGNMENTS)
+    } else {
+        None
+    };
+    if resources::is_conditional_access(&object.kind) {
+        map.insert("state".into(), json!(REPORT_ONLY));
+    }
+    Ok((body, assignments))
+}
+
+async fn journal_intent(
+    ctx: &Context,
+    action: &Action,
+    op: &str,
+    id: Option<&str>,
+    before: Option<&Value>,
+) -> Result<i64, String> {
+    ctx.store
+        .record_intent(&ChangeIntent {
+            run_id: ctx.run_id,
+            tenant: &ctx.tenant,
+            feature: &action.feature,
+            reference: &action.reference,
+            op,
+            object_id: id,
+            before,
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn journal_done(
+    ctx: &Context,
+    change: i64,
+    action: &Action,
+    id: &str,
+    created: bool,
+    after: &Value,
+) -> Result<(), String> {
+    let object = ManagedObject {
+        reference: action.reference.clone(),
+        kind: action.kind.clone(),
+        object_id: id.to_string(),
+        feature: action.feature.clone(),
+        created_by_tool: created,
+    };
+    ctx.store
+        .record_done(change, &object, &ctx.tenant, after)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Finds the object by its identity after a create whose outcome is unknown.
+async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>, String> {
+    let seen = observe(&ctx.client, &[object])
+        .await
+        .map_err(|e| e.to_string())?;
+    match seen.single(&object.reference) {
+        Ok(found) => Ok(found.cloned()),
+        Err(n) => Err(format!(
+            "{n} objects now match {}; resolve by hand",
+            object.reference
+        )),
+    }
+}
+
+async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
+    let object = &action.object;
+    let (body, assignments) = create_body(ctx, object)?;
+    let change = journal_intent(ctx, action, "create", None, None).await?;
+    let result = async {
+        let mut attempts = 0;
+        let id = loop {
+            attempts += 1;
+            match ctx.client.post(&object.path, &body).await {
+                Ok(created) => {
+                    break created["id"]
+                        .as_str()
+                        .map(str::to_string)
+                        .ok_or("created object has no id")?;
+                }
+                Err(GraphError::OutcomeUnknown { .. }) if attempts < 3 => {
+                    // The create may have committed: look before trying again.
+                    if let Some(found) = look_up(ctx, object).await? {
+                        break found["id"]
+                            .as_str()
+                            .map(str::to_string)
+                            .ok_or("found object has no id")?;
+                    }
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        };
+        ctx.ids
+            .lock()
+            .expect("ids lock")
+            .insert(object.reference.clone(), id.clone());
+        if let Some(assignments) = &assignments {
+            assign(ctx, object, &id, assignments).await?;
+        }
+        let after = verify(ctx, object, &id, false).await?;
+        let op = if ctx.enforce && resources::is_conditional_access(&object.kind) {
+            enforce_state(ctx, action, &id, &after).await?;
+            "create+enforce"
+        } else {
+            "create"
+        };
+        Ok::<_, String>((op.to_string(), id, after))
+    }
+    .await;
+    match result {
+        Ok((op, id, after)) => {
+            journal_done(ctx, change, action, &id, true, &after).await?;
+            Ok(Some((op, id)))
+        }
+        Err(e) => {
+            let _ = ctx.store.record_failed(change, &e).await;
+            Err(e)
+        }
+    }
+}
+
+async fn assign(
+    ctx: &Context,
+    object: &DesiredObject,
+    id: &str,
+    assignments: &Value,
+) -> Result<(), String> {
+    ctx.client
+        .post(
+            &format!("{}/{id}/assign", object.path),
+            &json!({ "assignments": assignments }),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("assigning: {e}"))
+}
+
+/// Reads the object back and checks the blueprint's fields took effect.
+async fn verify(
+    ctx: &Context,
+    object: &DesiredObject,
+    id: &str,
+    enforcing: bool,
+) -> Result<Value, String> {
+    let path = object_path(object, Some(id));
+    let mut after = ctx
+        .client
+        .get(&path)
+        .await
+        .map_err(|e| format!("reading back: {e}"))?;
+    if resources::has_assignments(&object.kind) {
+        let assigned = ctx
+            .client
+            .list(&format!("{path}/assignments"))
+            .await
+            .map_err(|e| format!("reading back assignments: {e}"))?;
+        after[resources::ASSIGNMENTS] = Value::Array(
+            assigned
+                .iter()
+                .map(|a| json!({"target": a["target"].clone()}))
+                .collect(),
+        );
+    }
+    let desired = compared_fields(object, &resolved(ctx, &object.desired)?, enforcing);
+    let differences = diff(&desired, &after, resources::keyed_arrays(&object.kind));
+    if let Some(d) = differences.first() {
+        return Err(format!(
+            "read-back differs at {}: expected {}, found {}",
+            d.path, d.expected, d.actual
+        ));
+    }
+    Ok(after)
+}
+
+async fn update(
+    ctx: &Context,
+    action: &Action,
+    observation: &Observation,
+) -> Result<Option<(String, String)>, String> {
+    let object = &action.object;
+    let current = action.current.clone().unwrap_or(Value::Null);
+    let id = current["id"].as_str().map(str::to_string);
+    let desired = resolved(ctx, &object.desired)?;
+    let compared = compared_fields(object, &desired, false);
+    let changed_keys: HashSet<String> = action
+        .changes
+        .iter()
+        .map(|c| c.path.split(['.', '[']).next().unwrap_or("").to_string())
+        .collect();
+    let mut body = Map::new();
+    let mut assignments = None;
+    let mut method_configs = Vec::new();
+    for (k, v) in compared.as_object().into_iter().flatten() {
+        if !changed_keys.contains(k) {
+            continue;
+        }
+        if k == resources::ASSIGNMENTS && resources::has_assignments(&object.kind) {
+            assignments = Some(v.clone());
+        } else if k == resources::METHOD_CONFIGURATIONS {
+            method_configs = v.as_array().cloned().unwrap_or_default();
+        } else if let Some((_, key)) = resources::keyed_arrays(&object.kind)
+            .iter()
+            .find(|(p, _)| p == k)
+        {
+            body.insert(k.clone(), merge_keyed(&current[k.as_str()], v, key));
+        } else {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(t) = desired.get("@odata.type")
+        && !body.is_empty()
+    {
+        body.insert("@odata.type".into(), t.clone());
+    }
+    let change = journal_intent(ctx, action, "update", id.as_deref(), Some(&current)).await?;
+    let result = async {
+        let path = object_path(object, id.as_deref());
+        if !body.is_empty() {
+            ctx.client
+                .patch(&path, &Value::Object(body))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        for config in &method_configs {
+            let config_id = config["id"]
+                .as_str()
+                .ok_or("a method configuration without id")?;
+            let mut patch = config.clone();
+            if let Some(m) = patch.as_object_mut() {
+                m.remove("id");
+            }
+            ctx.client
+                .patch(
+                    &format!("{path}/{}/{config_id}", resources::METHOD_CONFIGURATIONS),
+                    &patch,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let target = id.clone().unwrap_or_default();
+        if let Some(a) = &assignments {
+            assign(ctx, object, &target, a).await?;
+        }
+        let mut after = verify(ctx, object, &target, false).await?;
+        let mut op = "update";
+        if ctx.enforce && resources::is_conditional_access(&object.kind) {
+            if enforce_state(ctx, action, &target, &after).await? {
+                op = "update+enforce";
+            }
+            after = ctx.client.get(&path).await.map_err(|e| e.to_string())?;
+        }
+        let _ = observation;
+        Ok::<_, String>((op.to_string(), target, after))
+    }
+    .await;
+    match result {
+        Ok((op, id, after)) => {
+            journal_done(ctx, change, action, &id, false, &after).await?;
+            Ok(Some((op, id)))
+        }
+        Err(e) => {
+            let _ = ctx.store.record_failed(change, &e).await;
+            Err(e)
+        }
+    }
+}
+
+/// A keyed list for PATCH: Graph replaces the whole list, so send the tenant's elements with
+/// the blueprint's ones laid over them.
+fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value {
+    let mut out: Vec<Value> = current.as_array().cloned().unwrap_or_default();
+    for d in desired.as_array().into_iter().flatten() {
+        match out.iter_mut().find(|c| c.get(key) == d.get(key)) {
+            Some(c) => crate::merge_into(c, d),
+            None => out.push(d.clone()),
+        }
+    }
+    Value::Array(out)
+}
+
+/// An unchanged conditional access policy, when enforcing: switch it on if it is verified.
+async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
+    let Some(id) = action.object_id.clone() else {
+        return Ok(None);
+    };
+    let current = action.current.clone().unwrap_or(Value::Null);
+    let desired_state = action
+        .object
+        .desired
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("enabled");
+    if current["state"].as_str() == Some(desired_state) {
+        return Ok(None);
+    }
+    let after = verify(ctx, &action.object, &id, false).await?;
+    let change = journal_intent(ctx, action, "enforce", Some(&id), Some(&current)).await?;
+    match enforce_state(ctx, action, &id, &after).await {
+        Ok(_) => {
+            let after = ctx
+                .client
+                .get(&object_path(&action.object, Some(&id)))
+                .await
+                .map_err(|e| e.to_string())?;
+            journal_done(ctx, change, action, &id, false, &after).await?;
+            Ok(Some(("enforce".into(), id)))
+        }
+        Err(e) => {
+            let _ = ctx.store.record_failed(change, &e).await;
+            Err(e)
+        }
+    }
+}
+
+/// PATCHes a verified policy's state to the blueprint's. Returns whether it changed.
+async fn enforce_state(
+    ctx: &Context,
+    action: &Action,
+    id: &str,
+    verified: &Value,
+) -> Result<bool, String> {
+    let desired_state = action
+        .object
+        .desired
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("enabled");
+    if verified["state"].as_str() == Some(desired_state) {
+        return Ok(false);
+    }
+    let path = object_path(&action.object, Some(id));
+    ctx.client
+        .patch(&path, &json!({ "state": desired_state }))
+        .await
+        .map_err(|e| format!("enforcing: {e}"))?;
+    Ok(true)
+}

@@ -1,0 +1,217 @@
+//! Field-level comparison of what the blueprint sets with what the tenant has. Only the fields
+//! the blueprint sets are compared, after normalising Graph's defaults: an omitted collection
+//! reads as `[]` and an omitted value as `null`, lists of plain values are sets, and keyed lists
+//! (a setting's `values` by `name`) are matched by key.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One setting that differs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldDiff {
+    /// Where, e.g. `conditions.users.excludeGroups` or `values[EnableGroupCreation].value`.
+    pub path: String,
+    pub expected: Value,
+    pub actual: Value,
+}
+
+/// Compares `desired` (the blueprint's fields) against `actual` (the tenant object).
+pub fn diff(desired: &Value, actual: &Value, keyed: &[(&str, &str)]) -> Vec<FieldDiff> {
+    let mut out = Vec::new();
+    walk("", desired, actual, keyed, &mut out);
+    out
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn is_empty_like(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn walk(
+    path: &str,
+    desired: &Value,
+    actual: &Value,
+    keyed: &[(&str, &str)],
+    out: &mut Vec<FieldDiff>,
+) {
+    match desired {
+        Value::Object(map) => {
+            if !actual.is_object() {
+                if !(map.is_empty() && actual.is_null()) {
+                    out.push(FieldDiff {
+                        path: path.to_string(),
+                        expected: desired.clone(),
+                        actual: actual.clone(),
+                    });
+                }
+                return;
+            }
+            for (k, v) in map {
+                walk(
+                    &join(path, k),
+                    v,
+                    actual.get(k).unwrap_or(&Value::Null),
+                    keyed,
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            let Some(actual_items) = actual
+                .as_array()
+                .or_else(|| actual.is_null().then_some(&EMPTY))
+            else {
+                out.push(FieldDiff {
+                    path: path.to_string(),
+                    expected: desired.clone(),
+                    actual: actual.clone(),
+                });
+                return;
+            };
+            let key = keyed.iter().find(|(p, _)| *p == path).map(|(_, k)| *k);
+            if let Some(key) = key {
+                // Keyed: each desired element is compared with the actual element of the
+                // same key; elements the blueprint does not name are left alone.
+                for item in items {
+                    let id = item.get(key).cloned().unwrap_or(Value::Null);
+                    let label = format!(
+                        "{path}[{}]",
+                        id.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| id.to_string())
+                    );
+                    match actual_items.iter().find(|a| a.get(key) == Some(&id)) {
+                        Some(a) => walk(&label, item, a, keyed, out),
+                        None => out.push(FieldDiff {
+                            path: label,
+                            expected: item.clone(),
+                            actual: Value::Null,
+                        }),
+                    }
+                }
+            } else if items.iter().all(|i| !i.is_object())
+                && actual_items.iter().all(|i| !i.is_object())
+            {
+                // Plain values: a set (Graph does not promise an order).
+                let mut a: Vec<String> = items.iter().map(canonical).collect();
+                let mut b: Vec<String> = actual_items.iter().map(canonical).collect();
+                a.sort();
+                b.sort();
+                a.dedup();
+                b.dedup();
+                if a != b {
+                    out.push(FieldDiff {
+                        path: path.to_string(),
+                        expected: desired.clone(),
+                        actual: actual.clone(),
+                    });
+                }
+            } else {
+                // Objects without a key: the same number, each desired one matched by some
+                // actual one on the fields the blueprint sets.
+                let matched = items.len() == actual_items.len()
+                    && items
+                        .iter()
+                        .all(|d| actual_items.iter().any(|a| diff(d, a, &[]).is_empty()));
+                if !matched {
+                    out.push(FieldDiff {
+                        path: path.to_string(),
+                        expected: desired.clone(),
+                        actual: actual.clone(),
+                    });
+                }
+            }
+        }
+        Value::Null => {
+            if !is_empty_like(actual) && actual != &Value::Object(Default::default()) {
+                out.push(FieldDiff {
+                    path: path.to_string(),
+                    expected: Value::Null,
+                    actual: actual.clone(),
+                });
+            }
+        }
+        Value::Number(n) => {
+            let same = actual.as_f64().is_some_and(|a| Some(a) == n.as_f64());
+            if !same {
+                out.push(FieldDiff {
+                    path: path.to_string(),
+                    expected: desired.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        _ => {
+            if desired != actual {
+                out.push(FieldDiff {
+                    path: path.to_string(),
+                    expected: desired.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+    }
+}
+
+static EMPTY: Vec<Value> = Vec::new();
+
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_the_fields_the_blueprint_sets_are_compared() {
+        let desired = json!({"displayName": "x", "conditions": {"users": {"includeUsers": ["All"], "excludeGroups": ["b", "a"]}}});
+        let actual = json!({"displayName": "x", "id": "1", "createdDateTime": "t",
+            "conditions": {"users": {"includeUsers": ["All"], "excludeGroups": ["a", "b"], "excludeUsers": ["u"]}, "platforms": null}});
+        assert!(diff(&desired, &actual, &[]).is_empty());
+    }
+
+    #[test]
+    fn defaults_normalise_and_differences_are_located() {
+        let desired = json!({"excludeRoles": [], "platforms": null, "countries": ["AU"], "n": 365});
+        let actual = json!({"excludeRoles": null, "countries": ["AU", "NZ"], "n": 180});
+        let d = diff(&desired, &actual, &[]);
+        let paths: Vec<_> = d.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, vec!["countries", "n"]);
+        assert_eq!(d[0].actual, json!(["AU", "NZ"]));
+    }
+
+    #[test]
+    fn keyed_lists_match_by_key() {
+        let desired = json!({"values": [{"name": "EnableGroupCreation", "value": "false"}]});
+        let actual = json!({"values": [{"name": "AllowToAddGuests", "value": "true"}, {"name": "EnableGroupCreation", "value": "true"}]});
+        let d = diff(&desired, &actual, &[("values", "name")]);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].path, "values[EnableGroupCreation].value");
+    }
+
+    #[test]
+    fn unkeyed_object_lists_match_as_multisets() {
+        let desired =
+            json!({"ipRanges": [{"cidrAddress": "10.0.0.0/8"}, {"cidrAddress": "192.168.0.0/16"}]});
+        let actual = json!({"ipRanges": [{"@odata.type": "#x", "cidrAddress": "192.168.0.0/16"}, {"@odata.type": "#x", "cidrAddress": "10.0.0.0/8"}]});
+        assert!(diff(&desired, &actual, &[]).is_empty());
+        let fewer = json!({"ipRanges": [{"cidrAddress": "10.0.0.0/8"}]});
+        assert_eq!(diff(&desired, &fewer, &[]).len(), 1);
+    }
+}

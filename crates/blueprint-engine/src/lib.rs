@@ -1,0 +1,190 @@
+//! The engine: from the catalogue and the agency's profile to a desired state; from the
+//! tenant to an observation; a plan of the differences as a dependency graph; the deploy walk
+//! that applies it safely; and the evaluation that proves each feature is in place.
+//!
+//! It knows nothing of the command line or the web server: they call [`Session`].
+
+pub mod apply;
+pub mod compare;
+pub mod evaluate;
+pub mod observe;
+pub mod plan;
+pub mod resources;
+pub mod workspace;
+
+use blueprint_catalogue::DesiredObject;
+use blueprint_catalogue::source::Diagnostics;
+use blueprint_graph::{GraphClient, GraphEvent};
+use serde_json::Value;
+
+pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
+pub use evaluate::{Evaluation, Verdict};
+pub use plan::{Op, Plan};
+pub use workspace::Workspace;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An input file is wrong: located diagnostics (file:line:col).
+    #[error("{0}")]
+    Input(Diagnostics),
+    /// Bad usage or configuration (missing credential, no profile).
+    #[error("{0}")]
+    Usage(String),
+    #[error("catalogue: {0}")]
+    Catalogue(String),
+    #[error(transparent)]
+    Graph(Box<blueprint_graph::GraphError>),
+    #[error(transparent)]
+    Store(#[from] blueprint_store::StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl EngineError {
+    /// Whether the error is the user's input or configuration (exit code 2).
+    pub fn is_input(&self) -> bool {
+        match self {
+            EngineError::Input(_) | EngineError::Usage(_) | EngineError::Catalogue(_) => true,
+            // A wrong credential, a bad endpoint or an unreachable host is configuration.
+            EngineError::Graph(e) => matches!(
+                e.as_ref(),
+                blueprint_graph::GraphError::Config(_)
+                    | blueprint_graph::GraphError::Auth { .. }
+                    | blueprint_graph::GraphError::Transport { .. }
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl From<blueprint_graph::GraphError> for EngineError {
+    fn from(e: blueprint_graph::GraphError) -> Self {
+        EngineError::Graph(Box::new(e))
+    }
+}
+
+/// Deep-merges `patch` into `target` (objects merge, everything else is replaced).
+pub(crate) fn merge_into(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                match t.get_mut(k) {
+                    Some(slot @ Value::Object(_)) if v.is_object() => merge_into(slot, v),
+                    _ => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A workspace connected to its tenant: the unit the commands work with.
+pub struct Session {
+    pub workspace: Workspace,
+    pub client: GraphClient,
+    tenant_id: String,
+    pub desired: Vec<DesiredObject>,
+    pub selected: Vec<String>,
+}
+
+impl Session {
+    /// Renders the desired state of the selected features and connects to the tenant.
+    pub fn open(
+        workspace: Workspace,
+        observer: std::sync::Arc<dyn Fn(GraphEvent) + Send + Sync>,
+    ) -> Result<Session, EngineError> {
+        let selected: Vec<String> = workspace
+            .catalogue
+            .topological_order()
+            .into_iter()
+            .filter(|f| f.disabled.is_none() && workspace.selects(f.id()))
+            .map(|f| f.id().to_string())
+            .collect();
+        let all = workspace
+            .catalogue
+            .render_all(&workspace.profile)
+            .map_err(EngineError::Input)?;
+        let desired: Vec<DesiredObject> = all
+            .into_iter()
+            .filter(|o| selected.contains(&o.feature))
+            .collect();
+        let config = workspace.graph_config()?;
+        let tenant_id = config.tenant_id.clone();
+        let client = GraphClient::new(config, observer)?;
+        Ok(Session {
+            workspace,
+            client,
+            tenant_id,
+            desired,
+            selected,
+        })
+    }
+
+    pub fn tenant_id(&self) -> String {
+        self.tenant_id.clone()
+    }
+
+    fn objects(&self) -> Vec<&DesiredObject> {
+        self.desired.iter().collect()
+    }
+
+    /// Reads the tenant and plans.
+    pub async fn plan(&self, enforce: bool) -> Result<(Plan, observe::Observation), EngineError> {
+        let objects = self.objects();
+        let observation = observe::observe(&self.client, &objects).await?;
+        Ok((plan::plan(&objects, &observation, enforce), observation))
+    }
+
+    /// Plans afresh and applies, holding the tenant's deploy lock.
+    pub async fn deploy(
+        &self,
+        options: &DeployOptions,
+        progress: Progress,
+    ) -> Result<(Plan, DeployReport), EngineError> {
+        let state = self.workspace.state_path();
+        if let Some(dir) = state.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| EngineError::Usage(format!("creating {}: {e}", dir.display())))?;
+        }
+        let store = blueprint_store::Store::open(&state).await?;
+        let tenant = self.tenant_id();
+        let lock = store.acquire_lock(&tenant).await?;
+        let options = DeployOptions {
+            files_dir: self.workspace.dir.clone(),
+            ..options.clone()
+        };
+        let options = &options;
+        let result = async {
+            let (plan, observation) = self.plan(options.enforce).await?;
+            let report = apply::apply(
+                &self.client,
+                &store,
+                &tenant,
+                &plan,
+                &observation,
+                options,
+                progress,
+            )
+            .await?;
+            Ok((plan, report))
+        }
+        .await;
+        store.release_lock(lock).await?;
+        store.close().await;
+        result
+    }
+
+    /// Reads the tenant and evaluates every selected feature.
+    pub async fn evaluate(&self) -> Result<Evaluation, EngineError> {
+        let objects = self.objects();
+        let observation = observe::observe(&self.client, &objects).await?;
+        Ok(evaluate::evaluate(
+            &self.workspace.catalogue,
+            &self.selected,
+            &objects,
+            &observation,
+        ))
+    }
+}

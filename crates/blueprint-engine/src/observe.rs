@@ -1,0 +1,136 @@
+//! Reading the tenant: the counterpart of every desired object, in as few round trips as Graph
+//! allows (one `$batch` of up to 20 reads per round, filtered queries for large collections,
+//! whole small collections once).
+
+use std::collections::{BTreeMap, HashMap};
+
+use blueprint_catalogue::DesiredObject;
+use blueprint_graph::GraphClient;
+use serde_json::Value;
+
+use crate::EngineError;
+use crate::resources::{self, Lookup};
+
+/// The tenant as the engine saw it.
+#[derive(Debug, Default, Clone)]
+pub struct Observation {
+    /// Tenant objects matching each desired object's identity, by reference.
+    pub matches: BTreeMap<String, Vec<Value>>,
+    /// Intune assignments by policy id.
+    pub assignments: HashMap<String, Vec<Value>>,
+    /// Directory role template ids, when a desired object names every role.
+    pub role_templates: Vec<String>,
+}
+
+impl crate::plan::RefLookup for Observation {
+    fn id(&self, reference: &str) -> Option<String> {
+        self.id_of(reference)
+    }
+
+    fn all(&self, kind: &str) -> Vec<String> {
+        match kind {
+            "directoryRoleTemplate" => self.role_templates.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+const ROLE_TEMPLATES_PATH: &str = "directoryRoleTemplates?$select=id,displayName";
+
+impl Observation {
+    /// The single counterpart of a reference; more than one is ambiguous.
+    pub fn single(&self, reference: &str) -> Result<Option<&Value>, usize> {
+        match self.matches.get(reference).map(Vec::as_slice) {
+            None | Some([]) => Ok(None),
+            Some([one]) => Ok(Some(one)),
+            Some(many) => Err(many.len()),
+        }
+    }
+
+    pub fn id_of(&self, reference: &str) -> Option<String> {
+        self.single(reference)
+            .ok()
+            .flatten()
+            .and_then(|v| v["id"].as_str())
+            .map(str::to_string)
+    }
+}
+
+/// Reads the counterparts of `objects`.
+pub async fn observe(
+    client: &GraphClient,
+    objects: &[&DesiredObject],
+) -> Result<Observation, EngineError> {
+    let mut paths: Vec<String> = objects.iter().map(|o| resources::read_path(o)).collect();
+    let wants_roles = objects
+        .iter()
+        .any(|o| o.references.iter().any(|r| r == "directoryRoleTemplate:*"));
+    if wants_roles {
+        paths.push(ROLE_TEMPLATES_PATH.to_string());
+    }
+    paths.sort();
+    paths.dedup();
+    let results = client.get_many(&paths).await;
+    let mut by_path: HashMap<String, Value> = HashMap::new();
+    for (path, result) in paths.iter().zip(results) {
+        match result {
+            Ok(v) => {
+                by_path.insert(path.clone(), v);
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut observation = Observation::default();
+    if let Some(roles) = by_path.get(ROLE_TEMPLATES_PATH) {
+        observation.role_templates = items(roles)
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect();
+    }
+    for object in objects {
+        let found = by_path.get(&resources::read_path(object));
+        let matches: Vec<Value> = match (resources::lookup(object), found) {
+            (_, None) => Vec::new(),
+            (Lookup::Singleton, Some(v)) => vec![v.clone()],
+            (_, Some(v)) => items(v)
+                .into_iter()
+                .filter(|c| resources::is_counterpart(object, c))
+                .collect(),
+        };
+        observation
+            .matches
+            .insert(object.reference.clone(), matches);
+    }
+    // Assignments are a second round, for the policies that exist.
+    let mut assignment_paths = Vec::new();
+    for object in objects
+        .iter()
+        .filter(|o| resources::has_assignments(&o.kind))
+    {
+        if let Some(id) = observation.id_of(&object.reference) {
+            assignment_paths.push((id.clone(), format!("{}/{id}/assignments", object.path)));
+        }
+    }
+    if !assignment_paths.is_empty() {
+        let paths: Vec<String> = assignment_paths.iter().map(|(_, p)| p.clone()).collect();
+        for ((id, _), result) in assignment_paths.iter().zip(client.get_many(&paths).await) {
+            let value = result?;
+            observation.assignments.insert(id.clone(), items(&value));
+        }
+    }
+    Ok(observation)
+}
+
+/// The items of a collection response (or of an already merged list).
+fn items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Object(o) => o
+            .get("value")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}

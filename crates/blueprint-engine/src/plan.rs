@@ -1,0 +1,275 @@
+//! The plan: for every desired object, create, update (with the field-level changes) or leave
+//! unchanged, after matching it to the tenant by identity key (adopting an existing object
+//! rather than duplicating it) and resolving references to ids. References are the edges of
+//! the dependency graph the deploy walks.
+
+use std::collections::BTreeMap;
+
+use blueprint_catalogue::DesiredObject;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::compare::{FieldDiff, diff};
+use crate::observe::Observation;
+use crate::resources;
+
+/// The marker the catalogue puts where a reference's id belongs.
+pub const REF_KEY: &str = "$ref";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Create,
+    Update,
+    Unchanged,
+    /// A prerequisite the tool checks but never creates or changes.
+    Check,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub feature: String,
+    pub kind: String,
+    pub reference: String,
+    pub op: Op,
+    /// The tenant object's id when it exists.
+    pub object_id: Option<String>,
+    /// What changes (for a create: every field, from nothing).
+    pub changes: Vec<FieldDiff>,
+    /// References this object needs to exist first.
+    pub depends_on: Vec<String>,
+    /// Why this action cannot go ahead (ambiguous match, missing prerequisite).
+    pub blocked: Option<String>,
+    #[serde(skip)]
+    pub object: DesiredObject,
+    /// The tenant object as read.
+    #[serde(skip)]
+    pub current: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub enforce: bool,
+}
+
+impl Plan {
+    pub fn count(&self, op: Op) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.op == op && a.blocked.is_none())
+            .count()
+    }
+
+    pub fn blocked(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| a.blocked.is_some())
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|a| matches!(a.op, Op::Create | Op::Update) && a.blocked.is_none())
+    }
+}
+
+/// Where references get their ids.
+pub trait RefLookup {
+    /// The id of the object a `kind:identity` reference names.
+    fn id(&self, reference: &str) -> Option<String>;
+    /// Every id of a kind the tenant defines (for `kind:*`, e.g. every directory role).
+    fn all(&self, kind: &str) -> Vec<String>;
+}
+
+/// Replaces every `{"$ref": "kind:identity"}` with its id, and splices `{"$ref": "kind:*"}`
+/// in a list into every id of the kind. An unknown reference becomes a placeholder naming it
+/// (for display) and is reported in `unresolved`.
+pub fn resolve_refs(value: &Value, lookup: &dyn RefLookup, unresolved: &mut Vec<String>) -> Value {
+    fn marker(v: &Value) -> Option<&str> {
+        let map = v.as_object()?;
+        match (map.len(), map.get(REF_KEY)) {
+            (1, Some(Value::String(r))) => Some(r.as_str()),
+            _ => None,
+        }
+    }
+    if let Some(r) = marker(value) {
+        return match lookup.id(r) {
+            Some(id) => Value::String(id),
+            None => {
+                unresolved.push(r.to_string());
+                Value::String(format!("<id of {r}>"))
+            }
+        };
+    }
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_refs(v, lookup, unresolved)))
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match marker(item).and_then(|r| r.strip_suffix(":*")) {
+                    Some(kind) => out.extend(lookup.all(kind).into_iter().map(Value::String)),
+                    None => out.push(resolve_refs(item, lookup, unresolved)),
+                }
+            }
+            Value::Array(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// The fields compared for an object: the blueprint's, with the conditional-access state left
+/// out unless enforcing (policies stay report-only until an explicit enforcement step).
+pub fn compared_fields(object: &DesiredObject, resolved: &Value, enforce: bool) -> Value {
+    let mut v = resolved.clone();
+    if resources::is_conditional_access(&object.kind)
+        && !enforce
+        && let Some(map) = v.as_object_mut()
+    {
+        map.remove("state");
+    }
+    v
+}
+
+/// The tenant object as compared: with its Intune assignments attached (targets only).
+pub fn comparable_actual(
+    object: &DesiredObject,
+    current: &Value,
+    observation: &Observation,
+) -> Value {
+    let assignments = current["id"]
+        .as_str()
+        .and_then(|id| observation.assignments.get(id))
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    with_assignments(object, current, assignments)
+}
+
+/// The tenant object with its Intune assignments attached (targets only), as compared.
+pub fn with_assignments(object: &DesiredObject, current: &Value, assignments: &[Value]) -> Value {
+    let mut actual = current.clone();
+    if resources::has_assignments(&object.kind) && current.is_object() {
+        let targets: Vec<Value> = assignments
+            .iter()
+            .map(|a| json!({"target": a["target"].clone()}))
+            .collect();
+        actual[resources::ASSIGNMENTS] = Value::Array(targets);
+    }
+    actual
+}
+
+/// Create, update (with the differences) or unchanged, for one object against its
+/// counterpart (already carrying its assignments).
+pub fn classify(
+    object: &DesiredObject,
+    actual: Option<&Value>,
+    lookup: &dyn RefLookup,
+    enforce: bool,
+) -> (Op, Vec<FieldDiff>) {
+    let mut unresolved = Vec::new();
+    let compared = compared_fields(
+        object,
+        &resolve_refs(&object.desired, lookup, &mut unresolved),
+        enforce,
+    );
+    match actual {
+        None => (Op::Create, top_level_fields(&compared)),
+        Some(actual) => {
+            let changes = diff(&compared, actual, resources::keyed_arrays(&object.kind));
+            (
+                if changes.is_empty() {
+                    Op::Unchanged
+                } else {
+                    Op::Update
+                },
+                changes,
+            )
+        }
+    }
+}
+
+/// Builds the plan from the desired objects and what the tenant holds.
+pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool) -> Plan {
+    let lookup = observation;
+    let mut actions = Vec::new();
+    for object in objects {
+        let mut action = Action {
+            feature: object.feature.clone(),
+            kind: object.kind.clone(),
+            reference: object.reference.clone(),
+            op: Op::Unchanged,
+            object_id: None,
+            changes: Vec::new(),
+            depends_on: object.references.clone(),
+            blocked: None,
+            object: (*object).clone(),
+            current: None,
+        };
+        match observation.single(&object.reference) {
+            Err(n) => {
+                action.op = if object.prerequisite {
+                    Op::Check
+                } else {
+                    Op::Update
+                };
+                action.blocked = Some(format!(
+                    "{n} objects in the tenant match {}; the tool will not guess which to manage. Rename or remove the extras, then plan again.",
+                    object.reference
+                ));
+            }
+            Ok(None) if object.prerequisite => {
+                action.op = Op::Check;
+                action.blocked = Some(format!(
+                    "prerequisite {} does not exist; the tool never creates it. Create it by hand (see the feature's manual steps), then plan again.",
+                    object.reference
+                ));
+            }
+            Ok(Some(current)) if object.prerequisite => {
+                action.op = Op::Check;
+                action.object_id = current["id"].as_str().map(str::to_string);
+                action.current = Some(current.clone());
+            }
+            Ok(None) => {
+                (action.op, action.changes) = classify(object, None, lookup, enforce);
+            }
+            Ok(Some(current)) => {
+                action.object_id = current["id"].as_str().map(str::to_string);
+                action.current = Some(current.clone());
+                let actual = comparable_actual(object, current, observation);
+                (action.op, action.changes) = classify(object, Some(&actual), lookup, enforce);
+            }
+        }
+        actions.push(action);
+    }
+    // A missing prerequisite or an ambiguous object blocks everything that depends on it.
+    let blocked: BTreeMap<String, String> = actions
+        .iter()
+        .filter_map(|a| {
+            a.blocked
+                .as_ref()
+                .map(|_| (a.reference.clone(), a.reference.clone()))
+        })
+        .collect();
+    for a in actions.iter_mut().filter(|a| a.blocked.is_none()) {
+        if let Some(r) = a.depends_on.iter().find(|r| blocked.contains_key(*r)) {
+            a.blocked = Some(format!("depends on {r}, which is blocked"));
+        }
+    }
+    Plan { actions, enforce }
+}
+
+fn top_level_fields(v: &Value) -> Vec<FieldDiff> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| FieldDiff {
+                    path: k.clone(),
+                    expected: v.clone(),
+                    actual: Value::Null,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

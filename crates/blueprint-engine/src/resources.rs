@@ -1,0 +1,114 @@
+//! What the engine must know about each resource kind beyond the catalogue's kinds table: how
+//! to find an object in the tenant in few round trips, and which parts are written through
+//! side doors (Intune assignments through `/assign`, authentication method configurations
+//! through their own paths, conditional access state through the enforcement step).
+
+use blueprint_catalogue::DesiredObject;
+use serde_json::Value;
+
+/// How the engine finds a desired object's counterpart in the tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// The path is the object.
+    Singleton,
+    /// A filtered query by the identity property (large collections: groups, users).
+    Filter(String),
+    /// The whole collection, matched locally (small collections: policies, settings).
+    ListAll,
+}
+
+/// A kind with one object per tenant that lives in a collection (Graph allows one group
+/// lifecycle policy): found by listing, created by POST when absent, patched by id.
+pub fn is_collection_singleton(kind: &str) -> bool {
+    kind == "groupLifecyclePolicy"
+}
+
+/// Whether the object is addressed by id (everything but true singletons).
+pub fn has_id(object: &DesiredObject) -> bool {
+    object.identity_key.is_some() || is_collection_singleton(&object.kind)
+}
+
+pub fn lookup(object: &DesiredObject) -> Lookup {
+    if is_collection_singleton(&object.kind) {
+        return Lookup::ListAll;
+    }
+    let Some(key) = &object.identity_key else {
+        return Lookup::Singleton;
+    };
+    match object.kind.as_str() {
+        "group" => Lookup::Filter(format!(
+            "{}?$filter={}",
+            object.path,
+            encode(&format!(
+                "{key} eq '{}'",
+                object.identity.replace('\'', "''")
+            ))
+        )),
+        "user" => Lookup::Filter(format!(
+            "{}?$filter={}&$select=id,displayName,userPrincipalName,accountEnabled",
+            object.path,
+            encode(&format!(
+                "{key} eq '{}'",
+                object.identity.replace('\'', "''")
+            ))
+        )),
+        _ => Lookup::ListAll,
+    }
+}
+
+/// The read path for a desired object (the query that finds it).
+pub fn read_path(object: &DesiredObject) -> String {
+    match lookup(object) {
+        Lookup::Singleton | Lookup::ListAll => object.path.clone(),
+        Lookup::Filter(p) => p,
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Whether a tenant object is the desired object's counterpart (same identity value).
+pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
+    match &object.identity_key {
+        None => true,
+        Some(key) => match (
+            candidate.get(key).and_then(Value::as_str),
+            object.kind.as_str(),
+        ) {
+            (Some(v), "user") => v.eq_ignore_ascii_case(&object.identity),
+            (Some(v), _) => v == object.identity,
+            _ => false,
+        },
+    }
+}
+
+/// Properties written through a side door rather than the object's own POST/PATCH.
+pub const ASSIGNMENTS: &str = "assignments";
+pub const METHOD_CONFIGURATIONS: &str = "authenticationMethodConfigurations";
+
+pub fn has_assignments(kind: &str) -> bool {
+    matches!(kind, "deviceCompliancePolicy" | "deviceConfiguration")
+}
+
+/// Conditional access policies go out report-only first (DESIGN.md).
+pub fn is_conditional_access(kind: &str) -> bool {
+    kind == "conditionalAccessPolicy"
+}
+
+pub const REPORT_ONLY: &str = "enabledForReportingButNotEnforced";
+
+pub fn keyed_arrays(kind: &str) -> &'static [(&'static str, &'static str)] {
+    blueprint_catalogue::kinds::kind(kind)
+        .map(|k| k.keyed_arrays)
+        .unwrap_or(&[])
+}

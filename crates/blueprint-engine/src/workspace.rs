@@ -1,0 +1,313 @@
+//! An engagement workspace: a directory holding the agency's profile (`blueprint.toml`: who the
+//! agency is, how to reach its tenant, what it selected) and the tool's state
+//! (`.blueprint/state.db`). Secrets are never written here: a client secret comes from the
+//! environment (`AZURE_CLIENT_SECRET`), a certificate from a file the profile points at.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources};
+use blueprint_catalogue::{AgencyProfile, Catalogue};
+use blueprint_graph::{Credential, GraphConfig, SecretString};
+use serde::Deserialize;
+
+use crate::EngineError;
+
+pub const PROFILE_FILE: &str = "blueprint.toml";
+pub const STATE_DIR: &str = ".blueprint";
+
+/// How to reach the tenant, as the profile gives it (environment overrides it).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSection {
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub authority: Option<String>,
+    pub graph: Option<String>,
+    /// A PEM file with the app's certificate (and its private key, unless `private_key_path`).
+    pub certificate_path: Option<PathBuf>,
+    pub private_key_path: Option<PathBuf>,
+    /// An extra trusted CA (PEM), e.g. an emulator's.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The execution plan's selection: which features the agency implements.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSection {
+    /// Feature ids; empty means every feature of the catalogue.
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<Exclusion>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    pub feature: String,
+    pub justification: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProfileSections {
+    #[serde(default)]
+    connection: ConnectionSection,
+    #[serde(default)]
+    plan: PlanSection,
+}
+
+const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "plan"];
+
+/// A workspace opened for work: its profile validated, its catalogue loaded.
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub profile: AgencyProfile,
+    pub connection: ConnectionSection,
+    pub plan: PlanSection,
+    pub catalogue: Arc<Catalogue>,
+}
+
+fn located(
+    name: &str,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    kind: ErrorKind,
+    message: String,
+    help: &str,
+) -> Diagnostics {
+    let mut sources = Sources::default();
+    let file = sources.add(name, text);
+    let offset = span.as_ref().map(|s| s.start).unwrap_or(0);
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0) as u64
+        + 1;
+    let loc = Loc {
+        file,
+        line,
+        column,
+        offset: Some(offset),
+        len: span.map(|s| s.len()).unwrap_or(0),
+    };
+    Diagnostics(vec![sources.diagnostic(kind, loc, message).with_help(help)])
+}
+
+impl Workspace {
+    pub fn profile_path(dir: &Path) -> PathBuf {
+        dir.join(PROFILE_FILE)
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join(STATE_DIR).join("state.db")
+    }
+
+    /// Opens the workspace in `dir`: reads and validates `blueprint.toml`, loads the built-in
+    /// catalogue with the agency's overlays (`catalogue/` in the workspace, when present).
+    pub fn open(dir: &Path) -> Result<Workspace, EngineError> {
+        let path = Self::profile_path(dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            EngineError::Usage(format!(
+                "no profile at {} ({e}); create one with `blueprint init {}`",
+                path.display(),
+                dir.display()
+            ))
+        })?;
+        let name = path.display().to_string();
+        let profile = AgencyProfile::from_toml(&name, &text).map_err(EngineError::Input)?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| {
+            EngineError::Input(located(
+                &name,
+                &text,
+                e.span(),
+                ErrorKind::InvalidParameter,
+                e.message().to_string(),
+                "fix the TOML syntax",
+            ))
+        })?;
+        for key in table.keys() {
+            if !TOP_LEVEL.contains(&key.as_str()) {
+                let offset = text
+                    .find(&format!("[{key}"))
+                    .or_else(|| text.find(key.as_str()));
+                return Err(EngineError::Input(located(
+                    &name,
+                    &text,
+                    offset.map(|o| o..o + key.len() + 1),
+                    ErrorKind::UnknownField,
+                    format!("unknown table `{key}` in the profile"),
+                    "the profile has [agency], [params], [connection] and [plan]",
+                )));
+            }
+        }
+        let sections: ProfileSections = toml::from_str(&text).map_err(|e| {
+            EngineError::Input(located(
+                &name,
+                &text,
+                e.span(),
+                ErrorKind::InvalidParameter,
+                e.message().to_string(),
+                "see `blueprint init --help` for the profile's fields",
+            ))
+        })?;
+        let overlay = dir.join("catalogue");
+        let catalogue = if overlay.is_dir() {
+            Catalogue::with_overlay_dir(&overlay)
+        } else {
+            Catalogue::builtin()
+        }
+        .map_err(|e| EngineError::Catalogue(e.to_string()))?;
+        let ws = Workspace {
+            dir: dir.to_path_buf(),
+            profile,
+            connection: sections.connection,
+            plan: sections.plan,
+            catalogue: Arc::new(catalogue),
+        };
+        ws.check_selection(&name, &text)?;
+        Ok(ws)
+    }
+
+    fn check_selection(&self, name: &str, text: &str) -> Result<(), EngineError> {
+        let ids = self
+            .plan
+            .features
+            .iter()
+            .chain(self.plan.exclude.iter().map(|e| &e.feature));
+        for id in ids {
+            if self.catalogue.feature(id).is_none() {
+                let offset = text.find(&format!("\"{id}\""));
+                return Err(EngineError::Input(located(
+                    name,
+                    text,
+                    offset.map(|o| o..o + id.len() + 2),
+                    ErrorKind::UnknownReference,
+                    format!("unknown feature `{id}` in [plan]"),
+                    "`blueprint catalogue list` shows the feature ids",
+                )));
+            }
+        }
+        for e in &self.plan.exclude {
+            if e.justification.trim().is_empty() {
+                let offset = text.find(&format!("\"{}\"", e.feature));
+                return Err(EngineError::Input(located(
+                    name,
+                    text,
+                    offset.map(|o| o..o + e.feature.len() + 2),
+                    ErrorKind::MissingField,
+                    format!("excluding `{}` needs a justification", e.feature),
+                    "say why the agency departs from the blueprint",
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the execution plan selects a feature.
+    pub fn selects(&self, feature: &str) -> bool {
+        let chosen =
+            self.plan.features.is_empty() || self.plan.features.iter().any(|f| f == feature);
+        chosen && !self.plan.exclude.iter().any(|e| e.feature == feature)
+    }
+
+    /// The Graph connection: profile values, overridden by the Azure environment variables.
+    pub fn graph_config(&self) -> Result<GraphConfig, EngineError> {
+        connection_config(&self.connection, &self.dir, &|name| {
+            std::env::var(name).ok()
+        })
+    }
+}
+
+/// Builds the Graph connection from the profile's `[connection]` and the environment
+/// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` or
+/// `AZURE_CLIENT_CERTIFICATE_PATH`, `AZURE_AUTHORITY_HOST`, `BLUEPRINT_GRAPH_URL`,
+/// `BLUEPRINT_CA_FILE`). Environment overrides the profile.
+pub fn connection_config(
+    c: &ConnectionSection,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<GraphConfig, EngineError> {
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    let tenant_id = env("AZURE_TENANT_ID")
+        .or_else(|| c.tenant_id.clone())
+        .ok_or_else(|| {
+            EngineError::Usage(
+                "no tenant id: set AZURE_TENANT_ID or [connection] tenant_id in blueprint.toml"
+                    .into(),
+            )
+        })?;
+    let client_id = env("AZURE_CLIENT_ID")
+        .or_else(|| c.client_id.clone())
+        .ok_or_else(|| {
+            EngineError::Usage(
+                "no client id: set AZURE_CLIENT_ID or [connection] client_id in blueprint.toml"
+                    .into(),
+            )
+        })?;
+    let cert_path = env("AZURE_CLIENT_CERTIFICATE_PATH")
+        .map(PathBuf::from)
+        .or_else(|| c.certificate_path.as_deref().map(resolve));
+    let credential = if let Some(secret) = env("AZURE_CLIENT_SECRET").filter(|s| !s.is_empty()) {
+        Credential::Secret(SecretString::new(secret))
+    } else if let Some(path) = cert_path {
+        let mut pem = std::fs::read_to_string(&path).map_err(|e| {
+            EngineError::Usage(format!(
+                "cannot read the client certificate {}: {e}",
+                path.display()
+            ))
+        })?;
+        if let Some(key) = c.private_key_path.as_deref().map(resolve) {
+            let key_pem = std::fs::read_to_string(&key).map_err(|e| {
+                EngineError::Usage(format!(
+                    "cannot read the certificate's private key {}: {e}",
+                    key.display()
+                ))
+            })?;
+            pem.push('\n');
+            pem.push_str(&key_pem);
+        }
+        Credential::Certificate {
+            pem: SecretString::new(pem),
+        }
+    } else {
+        return Err(EngineError::Usage(
+            "no credential: set AZURE_CLIENT_SECRET, or AZURE_CLIENT_CERTIFICATE_PATH (or [connection] certificate_path in blueprint.toml)".into(),
+        ));
+    };
+    let ca_path = env("BLUEPRINT_CA_FILE")
+        .map(PathBuf::from)
+        .or_else(|| c.ca_file.as_deref().map(resolve));
+    let extra_ca_pem = match ca_path {
+        Some(p) => Some(std::fs::read(&p).map_err(|e| {
+            EngineError::Usage(format!("cannot read the CA file {}: {e}", p.display()))
+        })?),
+        None => None,
+    };
+    let mut config = GraphConfig {
+        tenant_id,
+        client_id,
+        credential,
+        ..GraphConfig::default()
+    };
+    if let Some(a) = env("AZURE_AUTHORITY_HOST").or_else(|| c.authority.clone()) {
+        config.authority = a.trim_end_matches('/').to_string();
+    }
+    if let Some(g) = env("BLUEPRINT_GRAPH_URL").or_else(|| c.graph.clone()) {
+        config.graph = g
+            .trim_end_matches('/')
+            .trim_end_matches("/v1.0")
+            .to_string();
+    }
+    config.extra_ca_pem = extra_ca_pem;
+    Ok(config)
+}

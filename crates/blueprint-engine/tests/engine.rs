@@ -1,0 +1,328 @@
+//! The engine against the emulator over HTTP(S): converge, adopt without duplicating, leave
+//! unmanaged objects alone, survive faults, and prove the result by evaluation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use blueprint_catalogue::{Catalogue, FeatureStatus};
+use blueprint_emulator::{EmulatorConfig, FaultConfig, Fixture, RunningEmulator, ThrottleMode};
+use blueprint_engine::{DeployOptions, Op, Session, Verdict, Workspace};
+use serde_json::Value;
+
+fn automated_features() -> Vec<String> {
+    let catalogue = Catalogue::builtin().unwrap();
+    catalogue
+        .features()
+        .iter()
+        .filter(|f| f.status() == FeatureStatus::Automated)
+        .map(|f| f.id().to_string())
+        .collect()
+}
+
+async fn emulator(
+    seed: &str,
+    tweak: impl FnOnce(&mut EmulatorConfig),
+    dir: &Path,
+) -> RunningEmulator {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut config = EmulatorConfig {
+        tls: true,
+        seeds: vec![Fixture::load(seed).unwrap()],
+        throttle: ThrottleMode::Off,
+        rng_seed: Some(5),
+        out_dir: Some(dir.join("emulator")),
+        ..EmulatorConfig::default()
+    };
+    tweak(&mut config);
+    blueprint_emulator::serve(config).await.unwrap()
+}
+
+/// A workspace whose profile reaches the emulator's tenant with the app certificate.
+fn workspace(dir: &Path, running: &RunningEmulator, features: &[String]) -> Workspace {
+    let info = running.info();
+    let t = &info.tenants[0];
+    let app = &t.apps[0];
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let list = |v: &[String]| v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ");
+    let profile = format!(
+        r#"[agency]
+name = {name}
+domain = {domain}
+prefix = "EXA"
+implementation = "cloud-native"
+
+[params]
+trusted_ip_ranges = ["203.0.113.0/24"]
+allowed_countries = ["AU"]
+break_glass_upns = [{bg1}, {bg2}]
+sharing_allowed_domains = [{domain}]
+
+[params.contacts]
+group_expiration = "ict@example.gov.au"
+
+[connection]
+tenant_id = {tenant}
+client_id = {client}
+authority = {authority}
+graph = {graph}
+certificate_path = {cert}
+private_key_path = {key}
+ca_file = {ca}
+
+[plan]
+features = [{features}]
+"#,
+        name = q(&t.name),
+        domain = q(t.domains.last().unwrap()),
+        bg1 = q(&format!("breakglass01@{}", t.domain)),
+        bg2 = q(&format!("breakglass02@{}", t.domain)),
+        tenant = q(&t.id),
+        client = q(&app.client_id),
+        authority = q(&info.authority),
+        graph = q(&info.graph),
+        cert = q(&app.certificate_path.as_ref().unwrap().display().to_string()),
+        key = q(&app.private_key_path.as_ref().unwrap().display().to_string()),
+        ca = q(&info.ca_file.as_ref().unwrap().display().to_string()),
+        features = list(features),
+    );
+    let ws_dir = dir.join("workspace");
+    std::fs::create_dir_all(&ws_dir).unwrap();
+    std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
+    Workspace::open(&ws_dir).unwrap()
+}
+
+fn session(ws: Workspace) -> Session {
+    Session::open(ws, Arc::new(|_| {})).unwrap()
+}
+
+fn quiet() -> blueprint_engine::Progress {
+    Arc::new(|_| {})
+}
+
+async fn state(running: &RunningEmulator) -> Value {
+    let tenants: Vec<Value> = running
+        .emulator()
+        .snapshot()
+        .into_iter()
+        .map(|t| serde_json::json!({"collections": t.collections, "singletons": t.singletons}))
+        .collect();
+    serde_json::json!({ "tenants": tenants })
+}
+
+/// Display names (or UPNs) per collection, to find duplicates.
+fn names(state: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
+        let mut names: Vec<String> = items
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|o| {
+                o["displayName"]
+                    .as_str()
+                    .or(o["templateId"].as_str())
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        out.insert(kind.clone(), names);
+    }
+    out
+}
+
+fn assert_no_duplicates(state: &Value) {
+    for (kind, names) in names(state) {
+        if kind == "groupSettingTemplate" || kind == "authenticationMethodConfiguration" {
+            continue;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for n in &names {
+            assert!(seen.insert(n), "duplicate {kind} '{n}'");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploys_the_automated_catalogue_to_an_empty_tenant_and_proves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = automated_features();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(plan.count(Op::Create) > 20, "creates most of the catalogue");
+    assert_eq!(
+        plan.blocked().count(),
+        0,
+        "{:?}",
+        plan.blocked()
+            .map(|a| a.blocked.clone())
+            .collect::<Vec<_>>()
+    );
+
+    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let (_, enforced) = s
+        .deploy(
+            &DeployOptions {
+                enforce: true,
+                ..Default::default()
+            },
+            quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(enforced.failed(), 0, "{:#?}", enforced.results);
+
+    let evaluation = s.evaluate().await.unwrap();
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    assert_eq!(evaluation.features.len(), features.len());
+
+    let (again, _) = s.plan(true).await.unwrap();
+    assert!(
+        !again.has_changes(),
+        "a second plan shows zero changes: {:#?}",
+        again
+            .actions
+            .iter()
+            .filter(|a| a.op != Op::Unchanged && a.op != Op::Check)
+            .map(|a| (&a.reference, &a.changes))
+            .collect::<Vec<_>>()
+    );
+    assert_no_duplicates(&state(&running).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = state(&running).await;
+    let s = session(workspace(dir.path(), &running, &automated_features()));
+    let (plan, _) = s.plan(false).await.unwrap();
+    // Adopted, not duplicated: the legacy "Allowed Countries" is updated in place.
+    let countries = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "namedLocation:Allowed Countries")
+        .unwrap();
+    assert_eq!(countries.op, Op::Update);
+    assert!(
+        countries
+            .changes
+            .iter()
+            .any(|c| c.path == "countriesAndRegions")
+    );
+
+    let (_, report) = s
+        .deploy(
+            &DeployOptions {
+                enforce: true,
+                ..Default::default()
+            },
+            quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation.all_pass(),
+        "{:#?}",
+        evaluation
+            .features
+            .iter()
+            .filter(|f| f.verdict != Verdict::Pass)
+            .collect::<Vec<_>>()
+    );
+    let (again, _) = s.plan(true).await.unwrap();
+    assert!(!again.has_changes());
+
+    let after = state(&running).await;
+    assert_no_duplicates(&after);
+    let store = blueprint_store::Store::open(&s.workspace.state_path())
+        .await
+        .unwrap();
+    let managed: std::collections::HashSet<String> = store
+        .managed_objects(&s.tenant_id())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.object_id)
+        .collect();
+    let mut untouched = 0;
+    for (kind, items) in before["tenants"][0]["collections"].as_object().unwrap() {
+        for (id, object) in items.as_object().unwrap() {
+            if managed.contains(id) {
+                continue;
+            }
+            assert_eq!(
+                &after["tenants"][0]["collections"][kind][id], object,
+                "unmanaged {kind} {id} changed"
+            );
+            untouched += 1;
+        }
+    }
+    assert!(
+        untouched >= 8,
+        "the legacy tenant's own objects were compared ({untouched})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn converges_through_faults_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator(
+        "empty-agency",
+        |c| {
+            c.faults = FaultConfig {
+                latency_ms: Some((0, 20)),
+                fault_rate: 0.2,
+            };
+            c.rng_seed = Some(77);
+        },
+        dir.path(),
+    )
+    .await;
+    let s = session(workspace(dir.path(), &running, &automated_features()));
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let result = s
+            .deploy(
+                &DeployOptions {
+                    enforce: true,
+                    ..Default::default()
+                },
+                quiet(),
+            )
+            .await;
+        if let Ok((_, report)) = &result
+            && report.failed() == 0
+        {
+            break;
+        }
+        assert!(runs < 8, "converges within a few runs: {result:?}");
+    }
+    assert_no_duplicates(&state(&running).await);
+    let evaluation = loop {
+        // Reads can meet injected faults too; the client retries, a run may still fail.
+        if let Ok(e) = s.evaluate().await {
+            break e;
+        }
+    };
+    assert!(
+        evaluation.all_pass(),
+        "{:#?}",
+        evaluation
+            .features
+            .iter()
+            .filter(|f| f.verdict != Verdict::Pass)
+            .collect::<Vec<_>>()
+    );
+}

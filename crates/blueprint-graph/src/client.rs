@@ -1,0 +1,1056 @@
+//! The Graph client: one shared connection pool, token cache, retry discipline and
+//! conditional-access gate per tenant connection.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderMap};
+use reqwest::{Method, Url};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::assertion::AssertionSigner;
+use crate::error::{parse_graph_error, truncate};
+use crate::retry::{RetryBudget, parse_retry_after};
+use crate::{Credential, GraphConfig, GraphError, RetryPolicy, SecretString};
+
+/// Something worth telling a person while it happens (the CLI prints "throttled by Microsoft
+/// Graph, waiting 2.1 s").
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphEvent {
+    /// Graph answered 429; the call waits `wait` before attempt `attempt + 1`.
+    Throttled {
+        path: String,
+        wait: Duration,
+        attempt: u32,
+    },
+    /// A transient failure (5xx, dropped connection, refused token); the call waits `wait`.
+    Retrying {
+        path: String,
+        reason: String,
+        wait: Duration,
+        attempt: u32,
+    },
+    /// A new access token, valid for `expires_in`.
+    TokenAcquired { expires_in: Duration },
+}
+
+/// Receives [`GraphEvent`]s. Called inline: keep it quick.
+pub type Observer = Arc<dyn Fn(GraphEvent) + Send + Sync>;
+
+/// Counters since the client was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GraphStats {
+    /// HTTP requests sent to Graph (a `$batch` counts once).
+    pub round_trips: u64,
+    /// HTTP requests sent to the token endpoint.
+    pub token_requests: u64,
+    /// Attempts made after a failed one (batch items count one each).
+    pub retries: u64,
+    /// 429 answers received (batch items count one each).
+    pub throttled: u64,
+    /// Time spent waiting between attempts.
+    pub waited: Duration,
+}
+
+#[derive(Default)]
+struct Counters {
+    round_trips: AtomicU64,
+    token_requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    waited_nanos: AtomicU64,
+}
+
+enum Auth {
+    Secret(SecretString),
+    Certificate(AssertionSigner),
+}
+
+struct CachedToken {
+    value: SecretString,
+    /// Ask for a new one from here on, ahead of expiry, so no request goes out with a token
+    /// that lapses in flight.
+    refresh_at: Instant,
+}
+
+/// Whether a request may be sent again when its outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Safety {
+    /// GET, PATCH, DELETE, a `$batch` of reads: repeating it changes nothing.
+    Idempotent,
+    /// POST that creates: repeating it after a lost answer may create a duplicate.
+    Create,
+}
+
+pub(crate) struct RequestSpec<'a> {
+    pub method: Method,
+    pub url: Url,
+    /// What to call the request in errors and events (the path as the caller gave it).
+    pub display: String,
+    pub body: Option<&'a Value>,
+    pub safety: Safety,
+    /// Goes through the conditional-access gate.
+    pub conditional_access: bool,
+}
+
+/// A response with a success status (or a 404 to a DELETE that had already gone through).
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub client_request_id: String,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    /// `{graph}/v1.0/`
+    graph_root: Url,
+    token_url: String,
+    scope: String,
+    tenant_id: String,
+    client_id: String,
+    auth: Auth,
+    timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    conditional_access_interval: Duration,
+    /// When the last conditional-access request finished; held while one is in flight.
+    conditional_access_gate: tokio::sync::Mutex<Option<Instant>>,
+    /// Held while a token is fetched, so concurrent calls wait for one request, not many.
+    token: tokio::sync::Mutex<Option<CachedToken>>,
+    counters: Counters,
+    observer: Observer,
+}
+
+/// A Microsoft Graph client for one tenant and app. Cheap to clone; clones share the token,
+/// the connection pool, the statistics and the conditional-access gate.
+#[derive(Clone)]
+pub struct GraphClient(pub(crate) Arc<Inner>);
+
+impl fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("graph", &self.0.graph_root.as_str())
+            .field("token_url", &self.0.token_url)
+            .field("tenant_id", &self.0.tenant_id)
+            .field("client_id", &self.0.client_id)
+            .field(
+                "credential",
+                &match self.0.auth {
+                    Auth::Secret(_) => "secret ***",
+                    Auth::Certificate(_) => "certificate ***",
+                },
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphClient {
+    /// Checks the configuration and builds the client. Refuses plain `http://` except to a
+    /// loopback host (an emulator on this machine): tokens and secrets must not travel in clear.
+    pub fn new(config: GraphConfig, observer: Observer) -> Result<Self, GraphError> {
+        config.check_complete()?;
+        let authority = endpoint_url("authority", &config.authority)?;
+        let graph = endpoint_url("graph", &config.graph)?;
+        let tenant = config.tenant_id.trim();
+        if !tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(GraphError::Config(format!(
+                "the tenant id {tenant:?} is neither a GUID nor a domain name"
+            )));
+        }
+        let token_url = format!(
+            "{}/{tenant}/oauth2/v2.0/token",
+            authority.as_str().trim_end_matches('/')
+        );
+        let graph_root = Url::parse(&format!("{}/v1.0/", graph.as_str().trim_end_matches('/')))
+            .map_err(|e| GraphError::Config(format!("the graph URL {graph}: {e}")))?;
+        let auth = match &config.credential {
+            Credential::Secret(secret) => Auth::Secret(secret.clone()),
+            Credential::Certificate { pem } => {
+                Auth::Certificate(AssertionSigner::from_pem(pem.expose())?)
+            }
+        };
+
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("blueprint/", env!("CARGO_PKG_VERSION")))
+            // Graph does not redirect API calls; following one could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)));
+        if let Some(pem) = &config.extra_ca_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                GraphError::Config(format!("the extra CA file is not PEM certificates: {e}"))
+            })?;
+            if roots.is_empty() {
+                return Err(GraphError::Config(
+                    "the extra CA file (BLUEPRINT_CA_FILE) holds no PEM CERTIFICATE".to_string(),
+                ));
+            }
+            builder = builder.tls_certs_merge(roots);
+        }
+        let http = builder.build().map_err(|e| {
+            GraphError::Config(format!("cannot build the HTTP client: {}", error_chain(&e)))
+        })?;
+
+        Ok(Self(Arc::new(Inner {
+            http,
+            scope: scope_for(&graph),
+            graph_root,
+            token_url,
+            tenant_id: tenant.to_string(),
+            client_id: config.client_id.trim().to_string(),
+            auth,
+            timeout: config.timeout,
+            retry: config.retry,
+            conditional_access_interval: config.conditional_access_interval,
+            conditional_access_gate: tokio::sync::Mutex::new(None),
+            token: tokio::sync::Mutex::new(None),
+            counters: Counters::default(),
+            observer,
+        })))
+    }
+
+    /// A client whose events go nowhere.
+    pub fn without_observer(config: GraphConfig) -> Result<Self, GraphError> {
+        Self::new(config, Arc::new(|_| {}))
+    }
+
+    /// `GET {graph}/v1.0/{path}` (path may carry a query string).
+    pub async fn get(&self, path: &str) -> Result<Value, GraphError> {
+        let answer = self
+            .0
+            .send(self.0.spec(Method::GET, path, None, Safety::Idempotent)?)
+            .await?;
+        parse_body(&answer, "GET", path)
+    }
+
+    /// Every item of a collection, following `@odata.nextLink` verbatim until it is absent.
+    pub async fn list(&self, path: &str) -> Result<Vec<Value>, GraphError> {
+        let url = self.0.resolve(path)?;
+        let mut items = Vec::new();
+        self.0
+            .collect_pages(url, path.to_string(), &mut items)
+            .await?;
+        Ok(items)
+    }
+
+    /// `POST` a create. Never re-sent once it may have reached Graph: a lost answer (timeout,
+    /// dropped connection, 5xx) gives [`GraphError::OutcomeUnknown`], so the caller looks the
+    /// object up. A 429 is a refusal and is retried.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
+        let answer = self
+            .0
+            .send(
+                self.0
+                    .spec(Method::POST, path, Some(body), Safety::Create)?,
+            )
+            .await?;
+        parse_body(&answer, "POST", path).map_err(|e| GraphError::OutcomeUnknown {
+            method: "POST".to_string(),
+            path: path.to_string(),
+            cause: format!("HTTP {} but the answer is unreadable: {e}", answer.status),
+        })
+    }
+
+    /// `PATCH`: `None` for 204, `Some(body)` when the resource answers 200 with itself.
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
+        let answer = self
+            .0
+            .send(
+                self.0
+                    .spec(Method::PATCH, path, Some(body), Safety::Idempotent)?,
+            )
+            .await?;
+        if answer.status == 204 || answer.body.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_body(&answer, "PATCH", path).map(Some)
+    }
+
+    /// `DELETE`. A 404 is an error for the caller to judge, except right after an attempt whose
+    /// answer was lost: then the object is gone because of this call.
+    pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
+        self.0
+            .send(
+                self.0
+                    .spec(Method::DELETE, path, None, Safety::Idempotent)?,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Counters since the client was made.
+    pub fn stats(&self) -> GraphStats {
+        let c = &self.0.counters;
+        GraphStats {
+            round_trips: c.round_trips.load(Ordering::Relaxed),
+            token_requests: c.token_requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            waited: Duration::from_nanos(c.waited_nanos.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// The `{graph}/v1.0/` root requests are sent under.
+    pub fn graph_root(&self) -> &str {
+        self.0.graph_root.as_str()
+    }
+}
+
+impl Inner {
+    pub(crate) fn spec<'a>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&'a Value>,
+        safety: Safety,
+    ) -> Result<RequestSpec<'a>, GraphError> {
+        let url = self.resolve(path)?;
+        Ok(RequestSpec {
+            conditional_access: self.is_conditional_access(&url),
+            method,
+            url,
+            display: path.to_string(),
+            body,
+            safety,
+        })
+    }
+
+    /// A path relative to `{graph}/v1.0/`, or an absolute URL (a nextLink) on Graph's origin.
+    pub(crate) fn resolve(&self, path: &str) -> Result<Url, GraphError> {
+        let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            let url =
+                Url::parse(path).map_err(|e| GraphError::Config(format!("bad URL {path}: {e}")))?;
+            if url.origin() != self.graph_root.origin() {
+                // The access token goes with every request: never to a host the config did not name.
+                return Err(GraphError::Transport {
+                    method: "GET".to_string(),
+                    path: path.to_string(),
+                    cause: format!(
+                        "refusing to send the access token to {}, which is not the configured Graph ({})",
+                        url.origin().ascii_serialization(),
+                        self.graph_root.origin().ascii_serialization()
+                    ),
+                });
+            }
+            return Ok(url);
+        }
+        // "./" keeps a first segment with a colon from reading as a URL scheme.
+        self.graph_root
+            .join(&format!("./{}", path.trim_start_matches('/')))
+            .map_err(|e| GraphError::Config(format!("bad Graph path {path}: {e}")))
+    }
+
+    /// The path under `v1.0/` for display, e.g. `groups?$skiptoken=…`.
+    pub(crate) fn display_path(&self, url: &Url) -> String {
+        let root = self.graph_root.path();
+        let path = url.path().strip_prefix(root).unwrap_or(url.path());
+        match url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        }
+    }
+
+    /// Conditional access policies and named locations share one limit of a request per second
+    /// per tenant, with no Retry-After on their 429s.
+    pub(crate) fn is_conditional_access(&self, url: &Url) -> bool {
+        is_conditional_access_path(&self.display_path(url))
+    }
+
+    /// Follows a collection from `url`, appending every `value` item to `items`.
+    pub(crate) async fn collect_pages(
+        &self,
+        mut url: Url,
+        mut display: String,
+        items: &mut Vec<Value>,
+    ) -> Result<(), GraphError> {
+        loop {
+            let spec = RequestSpec {
+                conditional_access: self.is_conditional_access(&url),
+                method: Method::GET,
+                url: url.clone(),
+                display: display.clone(),
+                body: None,
+                safety: Safety::Idempotent,
+            };
+            let answer = self.send(spec).await?;
+            let page = parse_body(&answer, "GET", &display)?;
+            let next = take_page(page, items).map_err(|cause| GraphError::Transport {
+                method: "GET".to_string(),
+                path: display.clone(),
+                cause,
+            })?;
+            let Some(next) = next else { return Ok(()) };
+            let next_url = self.resolve(&next)?;
+            if next_url == url {
+                return Err(GraphError::Transport {
+                    method: "GET".to_string(),
+                    path: display,
+                    cause:
+                        "@odata.nextLink points at the page just read; stopping rather than looping"
+                            .to_string(),
+                });
+            }
+            display = self.display_path(&next_url);
+            url = next_url;
+        }
+    }
+
+    /// Sends one logical request, retrying what is safe to retry.
+    pub(crate) async fn send(&self, spec: RequestSpec<'_>) -> Result<Answer, GraphError> {
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let method_name = spec.method.as_str().to_string();
+        let mut budget = RetryBudget::new(&self.retry);
+        let mut token_refreshed = false;
+        // An earlier attempt may have taken effect although its answer was lost.
+        let mut maybe_applied = false;
+        loop {
+            let attempt = budget.start_attempt();
+            let token = self.access_token().await?;
+            let outcome = self.exchange(&spec, &token, &client_request_id).await;
+            let (reason, retry_after, throttled) = match outcome {
+                Ok(response) => {
+                    let status = response.status;
+                    if (200..300).contains(&status) {
+                        return Ok(Answer {
+                            status,
+                            body: response.body,
+                            client_request_id,
+                        });
+                    }
+                    let error = parse_graph_error(&response.body);
+                    let retry_after = response
+                        .headers
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let summary = match (error.code.as_str(), error.message.as_str()) {
+                        ("", "") => format!("HTTP {status}"),
+                        ("", message) => format!("HTTP {status}: {message}"),
+                        (code, "") => format!("HTTP {status} {code}"),
+                        (code, message) => format!("HTTP {status} {code}: {message}"),
+                    };
+                    if status == 401
+                        && error.code == "InvalidAuthenticationToken"
+                        && !token_refreshed
+                    {
+                        // Expired or revoked early: one fresh token, then the answer stands.
+                        token_refreshed = true;
+                        self.forget_token(&token).await;
+                        (
+                            "the access token was refused (InvalidAuthenticationToken); using a new one".to_string(),
+                            Some(Duration::ZERO),
+                            false,
+                        )
+                    } else if status == 429 {
+                        (summary, retry_after, true)
+                    } else if is_transient_status(status) {
+                        if spec.safety == Safety::Create {
+                            return Err(GraphError::OutcomeUnknown {
+                                method: method_name,
+                                path: spec.display,
+                                cause: summary,
+                            });
+                        }
+                        maybe_applied = true;
+                        (summary, retry_after, false)
+                    } else if status == 404 && spec.method == Method::DELETE && maybe_applied {
+                        return Ok(Answer {
+                            status,
+                            body: String::new(),
+                            client_request_id,
+                        });
+                    } else {
+                        return Err(GraphError::Api {
+                            status,
+                            code: error.code,
+                            message: error.message,
+                            request_id: response
+                                .headers
+                                .get("request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string)
+                                .or(error.request_id),
+                            client_request_id,
+                            method: method_name,
+                            path: spec.display,
+                        });
+                    }
+                }
+                Err(failure) => {
+                    if failure.fatal {
+                        return Err(GraphError::Transport {
+                            method: method_name,
+                            path: spec.display,
+                            cause: failure.cause,
+                        });
+                    }
+                    if failure.may_have_reached_graph {
+                        if spec.safety == Safety::Create {
+                            return Err(GraphError::OutcomeUnknown {
+                                method: method_name,
+                                path: spec.display,
+                                cause: failure.cause,
+                            });
+                        }
+                        maybe_applied = true;
+                    }
+                    (failure.cause, None, false)
+                }
+            };
+            if throttled {
+                self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+            match budget.next_wait(retry_after) {
+                Ok(wait) => {
+                    let event = if throttled {
+                        GraphEvent::Throttled {
+                            path: spec.display.clone(),
+                            wait,
+                            attempt,
+                        }
+                    } else {
+                        GraphEvent::Retrying {
+                            path: spec.display.clone(),
+                            reason: reason.clone(),
+                            wait,
+                            attempt,
+                        }
+                    };
+                    tracing::debug!(method = %method_name, path = %spec.display, %reason, wait_ms = wait.as_millis() as u64, attempt, "retrying Graph request");
+                    self.wait_before_retry(event, wait, 1).await;
+                }
+                Err(give_up) => {
+                    return Err(GraphError::RetriesExhausted {
+                        method: method_name,
+                        path: spec.display,
+                        attempts: budget.attempts,
+                        last: format!("{reason}; {}", give_up.describe(&self.retry)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Tells the observer, counts, and sleeps.
+    pub(crate) async fn wait_before_retry(&self, event: GraphEvent, wait: Duration, retried: u64) {
+        (self.observer)(event);
+        self.counters.retries.fetch_add(retried, Ordering::Relaxed);
+        self.counters.waited_nanos.fetch_add(
+            u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        tokio::time::sleep(wait).await;
+    }
+
+    pub(crate) fn count_throttled(&self, n: u64) {
+        self.counters.throttled.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// One HTTP exchange with Graph, through the conditional-access gate when needed.
+    async fn exchange(
+        &self,
+        spec: &RequestSpec<'_>,
+        token: &SecretString,
+        client_request_id: &str,
+    ) -> Result<RawResponse, TransportFailure> {
+        let mut gate = if spec.conditional_access {
+            let gate = self.conditional_access_gate.lock().await;
+            if let Some(last) = *gate {
+                tokio::time::sleep_until(last + self.conditional_access_interval).await;
+            }
+            Some(gate)
+        } else {
+            None
+        };
+        let mut request = self
+            .http
+            .request(spec.method.clone(), spec.url.clone())
+            .bearer_auth(token.expose())
+            .header("client-request-id", client_request_id)
+            .header(ACCEPT, "application/json")
+            .timeout(self.timeout);
+        if let Some(body) = spec.body {
+            request = request.json(body);
+        }
+        self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
+        let result = read_response(request.send().await, self.timeout).await;
+        // Spacing counts from the answer, so the next request cannot overtake this one on the
+        // way to Graph, whatever the latency.
+        if let Some(gate) = gate.as_mut() {
+            **gate = Some(Instant::now());
+        }
+        result
+    }
+
+    /// A valid access token: the cached one, or a new one when it is due for refresh.
+    async fn access_token(&self) -> Result<SecretString, GraphError> {
+        let mut cache = self.token.lock().await;
+        if let Some(cached) = cache.as_ref()
+            && Instant::now() < cached.refresh_at
+        {
+            return Ok(cached.value.clone());
+        }
+        let fresh = self.request_token().await?;
+        let value = fresh.value.clone();
+        *cache = Some(fresh);
+        Ok(value)
+    }
+
+    /// Drops `rejected` from the cache, unless another call has already replaced it.
+    async fn forget_token(&self, rejected: &SecretString) {
+        let mut cache = self.token.lock().await;
+        if cache.as_ref().is_some_and(|c| &c.value == rejected) {
+            *cache = None;
+        }
+    }
+
+    /// The client credentials grant, retried on 429, 5xx and connection failures (asking for a
+    /// token twice is harmless).
+    async fn request_token(&self) -> Result<CachedToken, GraphError> {
+        let mut budget = RetryBudget::new(&self.retry);
+        loop {
+            let attempt = budget.start_attempt();
+            let mut form: Vec<(&str, String)> = vec![
+                ("grant_type", "client_credentials".to_string()),
+                ("client_id", self.client_id.clone()),
+                ("scope", self.scope.clone()),
+            ];
+            match &self.auth {
+                Auth::Secret(secret) => form.push(("client_secret", secret.expose().to_string())),
+                Auth::Certificate(signer) => {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    form.push((
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+                    ));
+                    form.push((
+                        "client_assertion",
+                        signer.sign(&self.token_url, &self.client_id, now)?,
+                    ));
+                }
+            }
+            let request = self
+                .http
+                .post(&self.token_url)
+                .header(ACCEPT, "application/json")
+                .header("client-request-id", uuid::Uuid::new_v4().to_string())
+                .form(&form)
+                .timeout(self.timeout);
+            self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
+            let (reason, retry_after) = match read_response(request.send().await, self.timeout)
+                .await
+            {
+                Ok(response) if response.status == 200 => return self.accept_token(&response.body),
+                Ok(response) if response.status == 429 || is_transient_status(response.status) => {
+                    let retry_after = response
+                        .headers
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    (
+                        format!("token endpoint answered HTTP {}", response.status),
+                        retry_after,
+                    )
+                }
+                Ok(response) => {
+                    return Err(crate::error::parse_token_error(
+                        response.status,
+                        &response.body,
+                        &self.secrets(),
+                    ));
+                }
+                Err(failure) if failure.fatal => {
+                    return Err(GraphError::Transport {
+                        method: "POST".to_string(),
+                        path: self.token_url.clone(),
+                        cause: failure.cause,
+                    });
+                }
+                Err(failure) => (failure.cause, None),
+            };
+            match budget.next_wait(retry_after) {
+                Ok(wait) => {
+                    let event = GraphEvent::Retrying {
+                        path: self.token_url.clone(),
+                        reason: reason.clone(),
+                        wait,
+                        attempt,
+                    };
+                    self.wait_before_retry(event, wait, 1).await;
+                }
+                Err(give_up) => {
+                    return Err(GraphError::RetriesExhausted {
+                        method: "POST".to_string(),
+                        path: self.token_url.clone(),
+                        attempts: budget.attempts,
+                        last: format!("{reason}; {}", give_up.describe(&self.retry)),
+                    });
+                }
+            }
+        }
+    }
+
+    fn accept_token(&self, body: &str) -> Result<CachedToken, GraphError> {
+        let invalid = |what: &str| GraphError::Auth {
+            status: 200,
+            error: "invalid_token_response".to_string(),
+            aadsts: None,
+            description: format!("the token endpoint's answer {what}"),
+        };
+        let parsed: Value = serde_json::from_str(body).map_err(|_| invalid("is not JSON"))?;
+        let access_token = parsed
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| invalid("has no access_token"))?;
+        // A number in v2.0; a string in older Entra answers.
+        let expires_in = match parsed.get("expires_in") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .ok_or_else(|| invalid("has no usable expires_in"))?;
+        let lifetime = Duration::from_secs_f64(expires_in);
+        // Refresh five minutes early, or halfway through a token shorter-lived than ten minutes.
+        let margin = Duration::from_secs(300).min(lifetime / 2);
+        (self.observer)(GraphEvent::TokenAcquired {
+            expires_in: lifetime,
+        });
+        tracing::debug!(expires_in_s = expires_in, "acquired a Graph access token");
+        Ok(CachedToken {
+            value: SecretString::new(access_token),
+            refresh_at: Instant::now() + lifetime - margin,
+        })
+    }
+
+    /// Values that must never appear in what the client reports.
+    fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            Auth::Secret(secret) => vec![secret.expose()],
+            Auth::Certificate(_) => Vec::new(),
+        }
+    }
+}
+
+struct RawResponse {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// Why an exchange produced no HTTP answer.
+struct TransportFailure {
+    cause: String,
+    /// The request may have been received (and acted on) even though no answer came back.
+    may_have_reached_graph: bool,
+    /// Retrying cannot help (e.g. the server's certificate is not trusted).
+    fatal: bool,
+}
+
+async fn read_response(
+    sent: Result<reqwest::Response, reqwest::Error>,
+    timeout: Duration,
+) -> Result<RawResponse, TransportFailure> {
+    let response = sent.map_err(|e| transport_failure(&e, timeout))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.map_err(|e| {
+        let mut failure = transport_failure(&e, timeout);
+        // The status line arrived: the request certainly reached Graph.
+        failure.may_have_reached_graph = true;
+        failure.cause = format!(
+            "HTTP {status}, then the answer broke off: {}",
+            failure.cause
+        );
+        failure
+    })?;
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn transport_failure(error: &reqwest::Error, timeout: Duration) -> TransportFailure {
+    let fatal = is_certificate_error(error);
+    let cause = if error.is_timeout() {
+        format!("no answer within {} s", timeout.as_secs_f64())
+    } else if fatal {
+        format!(
+            "TLS failed: {} (if this is an emulator or a TLS-inspecting proxy, set BLUEPRINT_CA_FILE to its CA)",
+            error_chain(error)
+        )
+    } else {
+        error_chain(error)
+    };
+    TransportFailure {
+        cause,
+        // A failed connect means nothing was sent; anything later may have been.
+        may_have_reached_graph: !error.is_connect() || error.is_timeout(),
+        fatal,
+    }
+}
+
+/// The error and its sources, "a: b: c", skipping repeats.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// A rustls certificate failure anywhere in the chain. io::Error hides the error it wraps from
+/// `source()` (and hyper nests one io::Error in another), so look inside those too.
+fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if is_certificate_error_here(e) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+fn is_certificate_error_here(error: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        );
+    }
+    match error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        Some(inner) => is_certificate_error_here(inner),
+        None => false,
+    }
+}
+
+/// Worth another attempt when the request is safe to repeat.
+fn is_transient_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504 | 507 | 509)
+}
+
+pub(crate) fn is_conditional_access_path(path: &str) -> bool {
+    path.trim_start_matches('/')
+        .to_ascii_lowercase()
+        .starts_with("identity/conditionalaccess/")
+}
+
+/// Moves a page's `value` items into `items`; returns its `@odata.nextLink`.
+pub(crate) fn take_page(page: Value, items: &mut Vec<Value>) -> Result<Option<String>, String> {
+    let Value::Object(mut page) = page else {
+        return Err("the answer is not a JSON object".to_string());
+    };
+    match page.remove("value") {
+        Some(Value::Array(values)) => items.extend(values),
+        _ => return Err("the answer is not a collection (no `value` array)".to_string()),
+    }
+    Ok(match page.remove("@odata.nextLink") {
+        Some(Value::String(next)) if !next.is_empty() => Some(next),
+        _ => None,
+    })
+}
+
+fn parse_body(answer: &Answer, method: &str, path: &str) -> Result<Value, GraphError> {
+    if answer.body.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&answer.body).map_err(|e| GraphError::Transport {
+        method: method.to_string(),
+        path: path.to_string(),
+        cause: format!(
+            "HTTP {} with a body that is not JSON ({e}): {}",
+            answer.status,
+            truncate(&answer.body, 200)
+        ),
+    })
+}
+
+/// An endpoint URL the client may send credentials to.
+fn endpoint_url(name: &str, value: &str) -> Result<Url, GraphError> {
+    let url = Url::parse(value.trim())
+        .map_err(|e| GraphError::Config(format!("the {name} URL {value:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(GraphError::Config(format!(
+            "refusing the {name} URL {value}: plain http would send credentials and tokens unencrypted; \
+             use https (http is allowed only to a loopback address such as 127.0.0.1 or localhost)"
+        ))),
+        other => Err(GraphError::Config(format!(
+            "the {name} URL {value} has scheme {other:?}; use https"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // IPv6 hosts come bracketed: "[::1]".
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The `.default` scope of the Graph the client talks to: national clouds have their own Graph
+/// hosts; a loopback stand-in speaks for the public one.
+fn scope_for(graph: &Url) -> String {
+    if is_loopback(graph) {
+        return "https://graph.microsoft.com/.default".to_string();
+    }
+    format!("{}/.default", graph.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(authority: &str, graph: &str) -> GraphConfig {
+        GraphConfig {
+            authority: authority.to_string(),
+            graph: graph.to_string(),
+            tenant_id: "contoso.onmicrosoft.com".to_string(),
+            client_id: "00000000-0000-0000-0000-000000000001".to_string(),
+            credential: Credential::Secret(SecretString::new("the-client-secret")),
+            ..GraphConfig::default()
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_loopback() {
+        for (authority, graph) in [
+            ("http://login.example.com", "https://graph.microsoft.com"),
+            (
+                "https://login.microsoftonline.com",
+                "http://graph.example.com",
+            ),
+            ("https://login.microsoftonline.com", "http://10.0.0.1:8080"),
+        ] {
+            let err = GraphClient::without_observer(config(authority, graph)).unwrap_err();
+            assert!(matches!(err, GraphError::Config(_)), "{err}");
+            assert!(err.to_string().contains("https"), "{err}");
+        }
+        for host in [
+            "http://127.0.0.1:9",
+            "http://127.8.9.10:9",
+            "http://[::1]:9",
+            "http://LOCALHOST:9",
+        ] {
+            GraphClient::without_observer(config(host, host))
+                .unwrap_or_else(|e| panic!("{host}: {e}"));
+        }
+    }
+
+    #[test]
+    fn paths_resolve_under_v1_and_foreign_next_links_are_refused() {
+        let client = GraphClient::without_observer(config(
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com/",
+        ))
+        .unwrap();
+        let inner = &client.0;
+        assert_eq!(
+            inner.resolve("groups/abc").unwrap().as_str(),
+            "https://graph.microsoft.com/v1.0/groups/abc"
+        );
+        assert_eq!(
+            inner
+                .resolve("/policies/authorizationPolicy")
+                .unwrap()
+                .as_str(),
+            "https://graph.microsoft.com/v1.0/policies/authorizationPolicy"
+        );
+        let with_query = inner
+            .resolve("groups?$filter=displayName eq 'x'&$top=5")
+            .unwrap();
+        assert_eq!(
+            inner.display_path(&with_query),
+            "groups?$filter=displayName%20eq%20%27x%27&$top=5"
+        );
+        assert!(
+            inner
+                .resolve("https://graph.microsoft.com/v1.0/groups?$skiptoken=x")
+                .is_ok()
+        );
+        assert!(inner.resolve("https://evil.example/v1.0/groups").is_err());
+        assert!(
+            inner.is_conditional_access(
+                &inner
+                    .resolve("identity/conditionalAccess/policies")
+                    .unwrap()
+            )
+        );
+        assert!(
+            inner.is_conditional_access(
+                &inner
+                    .resolve("/identity/conditionalAccess/namedLocations/x")
+                    .unwrap()
+            )
+        );
+        assert!(!inner.is_conditional_access(&inner.resolve("groups").unwrap()));
+    }
+
+    #[test]
+    fn scope_follows_the_graph_host() {
+        assert_eq!(
+            scope_for(&Url::parse("https://graph.microsoft.com").unwrap()),
+            "https://graph.microsoft.com/.default"
+        );
+        assert_eq!(
+            scope_for(&Url::parse("https://graph.microsoft.us/").unwrap()),
+            "https://graph.microsoft.us/.default"
+        );
+        assert_eq!(
+            scope_for(&Url::parse("http://127.0.0.1:4000").unwrap()),
+            "https://graph.microsoft.com/.default"
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let client = GraphClient::without_observer(config(
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+        ))
+        .unwrap();
+        let text = format!("{client:?}");
+        assert!(!text.contains("the-client-secret"), "{text}");
+        assert!(text.contains("contoso.onmicrosoft.com"));
+    }
+
+    #[test]
+    fn pages_give_items_and_next_link() {
+        let mut items = Vec::new();
+        let next = take_page(
+            serde_json::json!({"value":[1,2],"@odata.nextLink":"https://g/v1.0/x?s=1"}),
+            &mut items,
+        )
+        .unwrap();
+        assert_eq!(next.as_deref(), Some("https://g/v1.0/x?s=1"));
+        assert_eq!(
+            take_page(serde_json::json!({"value":[]}), &mut items).unwrap(),
+            None
+        );
+        assert_eq!(items.len(), 2);
+        assert!(take_page(serde_json::json!({"id":"x"}), &mut items).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Waiting between attempts: `Retry-After` when the service names a time, otherwise exponential
+//! backoff with full jitter, all within a per-call wait budget.
+
+use std::time::Duration;
+
+use rand::Rng as _;
+
+use crate::RetryPolicy;
+
+/// The longest single wait taken from a `Retry-After` header; anything longer is either an
+/// error or a sign to stop, and the call's wait budget decides which.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// Parses `Retry-After`: delay-seconds, which Graph sends fractional at times (`2.128`), or an
+/// HTTP-date.
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Some(Duration::from_secs_f64(seconds).min(MAX_RETRY_AFTER));
+        }
+        return None;
+    }
+    let date =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = date - time::OffsetDateTime::now_utc();
+    Some(
+        Duration::try_from(delta)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
+}
+
+/// Full jitter: a uniform wait in `[0, min(max_backoff, base · 2^(failures-1))]`.
+pub(crate) fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(30);
+    let ceiling = policy
+        .base_backoff
+        .saturating_mul(1u32 << exponent)
+        .min(policy.max_backoff);
+    if ceiling.is_zero() {
+        return Duration::ZERO;
+    }
+    let nanos = rand::rng().random_range(0..=ceiling.as_nanos().min(u64::MAX as u128) as u64);
+    Duration::from_nanos(nanos)
+}
+
+/// Tracks one logical call's attempts and waits against the policy.
+#[derive(Debug)]
+pub(crate) struct RetryBudget<'p> {
+    policy: &'p RetryPolicy,
+    pub(crate) attempts: u32,
+    waited: Duration,
+}
+
+/// Why a call gives up instead of waiting again.
+#[derive(Debug, PartialEq)]
+pub(crate) enum GiveUp {
+    Attempts,
+    WaitBudget { wanted: Duration },
+}
+
+impl<'p> RetryBudget<'p> {
+    pub(crate) fn new(policy: &'p RetryPolicy) -> Self {
+        Self {
+            policy,
+            attempts: 0,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Counts an attempt about to be made.
+    pub(crate) fn start_attempt(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// The wait before the next attempt, or why there is none.
+    pub(crate) fn next_wait(&mut self, retry_after: Option<Duration>) -> Result<Duration, GiveUp> {
+        if self.attempts >= self.policy.max_attempts.max(1) {
+            return Err(GiveUp::Attempts);
+        }
+        let wait = retry_after.unwrap_or_else(|| backoff(self.policy, self.attempts));
+        if self.waited + wait > self.policy.max_wait_total {
+            return Err(GiveUp::WaitBudget { wanted: wait });
+        }
+        self.waited += wait;
+        Ok(wait)
+    }
+}
+
+impl GiveUp {
+    pub(crate) fn describe(&self, policy: &RetryPolicy) -> String {
+        match self {
+            GiveUp::Attempts => format!("all {} attempts used", policy.max_attempts),
+            GiveUp::WaitBudget { wanted } => format!(
+                "another wait of {:.1} s would exceed the {} s wait budget",
+                wanted.as_secs_f64(),
+                policy.max_wait_total.as_secs()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_integer_fractional_and_dates() {
+        assert_eq!(parse_retry_after("10"), Some(Duration::from_secs(10)));
+        assert_eq!(
+            parse_retry_after(" 2.128 "),
+            Some(Duration::from_millis(2128))
+        );
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        let past = parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(past, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn backoff_is_bounded_by_the_exponential_ceiling() {
+        let policy = RetryPolicy {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(350),
+            ..RetryPolicy::default()
+        };
+        for _ in 0..200 {
+            assert!(backoff(&policy, 1) <= Duration::from_millis(100));
+            assert!(backoff(&policy, 2) <= Duration::from_millis(200));
+            assert!(backoff(&policy, 10) <= Duration::from_millis(350));
+        }
+        // Full jitter spreads the waits: not every draw is the same.
+        let draws: std::collections::HashSet<_> = (0..20).map(|_| backoff(&policy, 3)).collect();
+        assert!(draws.len() > 1);
+    }
+
+    #[test]
+    fn budget_stops_at_attempts_and_at_the_wait_total() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            max_wait_total: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
+        let mut budget = RetryBudget::new(&policy);
+        budget.start_attempt();
+        assert_eq!(
+            budget.next_wait(Some(Duration::from_secs(3))),
+            Ok(Duration::from_secs(3))
+        );
+        budget.start_attempt();
+        assert_eq!(
+            budget.next_wait(Some(Duration::from_secs(3))),
+            Err(GiveUp::WaitBudget {
+                wanted: Duration::from_secs(3)
+            })
+        );
+        assert_eq!(
+            budget.next_wait(Some(Duration::from_secs(1))),
+            Ok(Duration::from_secs(1))
+        );
+        budget.start_attempt();
+        assert_eq!(budget.next_wait(None), Err(GiveUp::Attempts));
+    }
+}

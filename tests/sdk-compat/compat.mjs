@@ -1,0 +1,476 @@
+// Drives Microsoft's own, unmodified client libraries (@azure/identity and
+// @microsoft/microsoft-graph-client) against a running `blueprint emulator`, configured the way a
+// user points them at a custom endpoint: an authority host, a Graph base URL and custom host, and
+// the emulator's CA trusted through NODE_EXTRA_CA_CERTS.
+//
+// Usage: NODE_EXTRA_CA_CERTS=<ca_file> node compat.mjs <ready.json>
+// Prints one line per check; exits non-zero on the first failure.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+
+import { ClientCertificateCredential, ClientSecretCredential } from "@azure/identity";
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  GraphError,
+  PageIterator,
+} from "@microsoft/microsoft-graph-client";
+// The package has no "exports" map and Node's ES module loader does not resolve directory
+// imports, so the sub-path needs its index file spelled out.
+import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+
+const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+
+let checks = 0;
+const cleanups = [];
+
+function pass(what) {
+  checks += 1;
+  console.log(`ok   ${what}`);
+}
+
+class CheckFailed extends Error {}
+
+function check(cond, what, detail) {
+  if (!cond) {
+    throw new CheckFailed(`${what}${detail === undefined ? "" : `: ${detail}`}`);
+  }
+  pass(what);
+}
+
+function describe(err) {
+  if (err instanceof GraphError) {
+    return `GraphError status=${err.statusCode} code=${err.code} message=${err.message} requestId=${err.requestId}`;
+  }
+  if (err && err.name === "AuthenticationError") {
+    return `${err.name} status=${err.statusCode}: ${err.message}`;
+  }
+  return err && err.stack ? err.stack : String(err);
+}
+
+/** Runs `fn`, turning any exception into a failure that names the step. */
+async function step(what, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CheckFailed) throw err;
+    throw new CheckFailed(`${what}: ${describe(err)}`);
+  }
+}
+
+function decodeJwtPart(part) {
+  return JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+}
+
+/** Checks that `token` is a compact JWS whose claims name this tenant, app and Graph. */
+function checkJwt(label, accessToken, tenantId, clientId) {
+  const token = accessToken && accessToken.token;
+  check(typeof token === "string" && token.length > 0, `${label}: getToken returned a token`);
+  const parts = token.split(".");
+  check(
+    parts.length === 3 && parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p)),
+    `${label}: token is a compact JWT (three base64url parts)`,
+    `${parts.length} parts`,
+  );
+  const header = decodeJwtPart(parts[0]);
+  const claims = decodeJwtPart(parts[1]);
+  check(header.alg === "RS256" && typeof header.kid === "string", `${label}: JWT header is RS256 with a kid`, JSON.stringify(header));
+  check(
+    claims.aud === "https://graph.microsoft.com" || claims.aud === "00000003-0000-0000-c000-000000000000",
+    `${label}: aud is Microsoft Graph`,
+    claims.aud,
+  );
+  check(claims.tid === tenantId, `${label}: tid is the tenant`, claims.tid);
+  check(claims.appid === clientId || claims.azp === clientId, `${label}: appid is the client`, claims.appid);
+  const now = Date.now();
+  check(
+    typeof accessToken.expiresOnTimestamp === "number" && accessToken.expiresOnTimestamp > now + 60_000,
+    `${label}: expiresOnTimestamp is in the future`,
+    accessToken.expiresOnTimestamp,
+  );
+  return claims;
+}
+
+/** Expects `fn` to throw the Graph client's GraphError with this status and code. */
+async function expectGraphError(what, fn, statusCode, code) {
+  let caught;
+  try {
+    await fn();
+  } catch (err) {
+    caught = err;
+  }
+  check(caught !== undefined, `${what}: request failed`, "it succeeded");
+  check(caught instanceof GraphError, `${what}: library threw a GraphError`, describe(caught));
+  check(caught.statusCode === statusCode, `${what}: statusCode ${statusCode}`, describe(caught));
+  check(caught.code === code, `${what}: code ${code}`, describe(caught));
+  check(
+    typeof caught.requestId === "string" && caught.requestId.length > 0 && caught.date instanceof Date && !Number.isNaN(caught.date.getTime()),
+    `${what}: GraphError carries innerError's request-id and date`,
+    describe(caught),
+  );
+  return caught;
+}
+
+/** The emulator's own per-route request counts, read over its operator endpoint (not Graph). */
+async function emulatorCounts(ready) {
+  const res = await fetch(`${ready.plain_http}/_emulator/requests`);
+  if (!res.ok) throw new Error(`GET /_emulator/requests: HTTP ${res.status}`);
+  const body = await res.json();
+  const counts = new Map();
+  for (const r of body.requests) {
+    const key = `${r.method} ${r.route} ${r.status}`;
+    counts.set(key, (counts.get(key) || 0) + r.count);
+  }
+  return counts;
+}
+
+function countsDelta(before, after) {
+  const delta = new Map();
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) || 0);
+    if (d > 0) delta.set(k, d);
+  }
+  return delta;
+}
+
+function graphClient(ready, credential) {
+  const graphUrl = new URL(ready.graph);
+  return Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }),
+    // Requests go to `${baseUrl}${defaultVersion}/...` (urlJoin in GraphRequest.buildFullUrl).
+    baseUrl: `${ready.graph}/`,
+    defaultVersion: "v1.0",
+    // The authentication and telemetry handlers only add their headers for Graph's own hosts or
+    // these; GraphRequestUtil.isValidEndpoint compares the host name without the port.
+    customHosts: new Set([graphUrl.hostname]),
+  });
+}
+
+async function main() {
+  const readyPath = process.argv[2];
+  if (!readyPath) {
+    throw new CheckFailed("usage: node compat.mjs <ready.json> (the emulator's --ready-file)");
+  }
+  const ready = JSON.parse(readFileSync(readyPath, "utf8"));
+  pass(`read ready file ${readyPath}`);
+
+  for (const field of ["authority", "graph", "plain_http", "tenants"]) {
+    check(ready[field] !== undefined, `ready file has '${field}'`);
+  }
+  if (ready.tls) {
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    check(
+      !!extra && resolve(extra) === resolve(ready.ca_file),
+      "NODE_EXTRA_CA_CERTS is the emulator's CA file",
+      `NODE_EXTRA_CA_CERTS=${extra ?? "(unset)"}, ready.ca_file=${ready.ca_file}; run node with NODE_EXTRA_CA_CERTS=<ca_file>`,
+    );
+  }
+  check(new URL(ready.graph).protocol === "https:", "Graph URL is https (the Graph client only authenticates https URLs)", ready.graph);
+
+  const tenant = ready.tenants[0];
+  check(!!tenant, "ready file lists a tenant");
+  const app = tenant.apps[0];
+  check(
+    !!app && !!app.client_secret && !!app.certificate_path && !!app.private_key_path,
+    `tenant ${tenant.domain}: first app has a client secret and a certificate`,
+    JSON.stringify(app && app.name),
+  );
+  const tenantId = tenant.id;
+  const clientId = app.client_id;
+
+  // A PEM with the certificate and its private key, as ClientCertificateCredential reads it.
+  const tmp = mkdtempSync(join(tmpdir(), "blueprint-sdk-compat-"));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const pemPath = join(tmp, "app-cert-and-key.pem");
+  writeFileSync(
+    pemPath,
+    `${readFileSync(app.certificate_path, "utf8").trim()}\n${readFileSync(app.private_key_path, "utf8").trim()}\n`,
+    { mode: 0o600 },
+  );
+
+  const credentialOptions = { authorityHost: ready.authority, disableInstanceDiscovery: true };
+  const secretCredential = new ClientSecretCredential(tenantId, clientId, app.client_secret, credentialOptions);
+  const certCredential = new ClientCertificateCredential(tenantId, clientId, { certificatePath: pemPath }, credentialOptions);
+  const certNoChainCredential = new ClientCertificateCredential(
+    tenantId,
+    clientId,
+    { certificatePath: pemPath },
+    { ...credentialOptions, sendCertificateChain: false },
+  );
+
+  // --- Tokens --------------------------------------------------------------------------------
+  const secretToken = await step("ClientSecretCredential.getToken", () => secretCredential.getToken(GRAPH_SCOPE));
+  const secretClaims = checkJwt("client secret", secretToken, tenantId, clientId);
+  check(secretClaims.appidacr === undefined || secretClaims.appidacr === "1", "client secret: appidacr is 1 (secret)", secretClaims.appidacr);
+
+  const certToken = await step("ClientCertificateCredential.getToken", () => certCredential.getToken(GRAPH_SCOPE));
+  const certClaims = checkJwt("certificate", certToken, tenantId, clientId);
+  check(certClaims.appidacr === undefined || certClaims.appidacr === "2", "certificate: appidacr is 2 (certificate)", certClaims.appidacr);
+
+  const noChainToken = await step("ClientCertificateCredential(sendCertificateChain: false).getToken", () =>
+    certNoChainCredential.getToken(GRAPH_SCOPE),
+  );
+  checkJwt("certificate, sendCertificateChain false", noChainToken, tenantId, clientId);
+
+  const certChainCredential = new ClientCertificateCredential(
+    tenantId,
+    clientId,
+    { certificatePath: pemPath },
+    { ...credentialOptions, sendCertificateChain: true },
+  );
+  const chainToken = await step("ClientCertificateCredential(sendCertificateChain: true).getToken", () =>
+    certChainCredential.getToken(GRAPH_SCOPE),
+  );
+  checkJwt("certificate, sendCertificateChain true", chainToken, tenantId, clientId);
+
+  const wrongSecret = new ClientSecretCredential(tenantId, clientId, "not-the-secret", credentialOptions);
+  let wrongErr;
+  try {
+    await wrongSecret.getToken(GRAPH_SCOPE);
+  } catch (err) {
+    wrongErr = err;
+  }
+  // MSAL reports the token endpoint's invalid_client as a ServerError, which @azure/identity's
+  // handleMsalError (msal/utils.js) wraps in an AuthenticationRequiredError.
+  check(
+    wrongErr && /invalid_client/.test(wrongErr.message) && /AADSTS7000215/.test(wrongErr.message),
+    "wrong client secret: error names invalid_client and AADSTS7000215",
+    wrongErr ? `${wrongErr.name}: ${wrongErr.message}` : "no error",
+  );
+
+  // --- Graph client --------------------------------------------------------------------------
+  const before = await emulatorCounts(ready);
+  const client = graphClient(ready, secretCredential);
+  const certClient = graphClient(ready, certCredential);
+  const run = randomUUID().slice(0, 8);
+
+  const created = [];
+  for (let i = 1; i <= 5; i++) {
+    const displayName = `sdk-compat ${run} group ${i}`;
+    const group = await step(`POST /groups (${i})`, () =>
+      client.api("/groups").post({
+        displayName,
+        mailEnabled: false,
+        mailNickname: `sdkcompat-${run}-${i}`,
+        securityEnabled: true,
+      }),
+    );
+    check(
+      group && typeof group.id === "string" && group.displayName === displayName && group.securityEnabled === true,
+      `POST /groups creates '${displayName}'`,
+      JSON.stringify(group),
+    );
+    created.push(group);
+  }
+  const createdIds = new Set(created.map((g) => g.id));
+  cleanups.push(async () => {
+    for (const g of created.slice(1)) {
+      try {
+        await client.api(`/groups/${g.id}`).delete();
+      } catch {
+        // best effort
+      }
+    }
+  });
+
+  // Paging: the first page by the fluent API, the rest by the library's PageIterator.
+  const firstPage = await step("GET /groups?$top=2", () => client.api("/groups").top(2).get());
+  check(Array.isArray(firstPage.value) && firstPage.value.length === 2, "GET /groups?$top=2 returns 2 groups", JSON.stringify(firstPage).slice(0, 300));
+  check(typeof firstPage["@odata.nextLink"] === "string", "GET /groups?$top=2 has @odata.nextLink", JSON.stringify(Object.keys(firstPage)));
+  const nextLink = new URL(firstPage["@odata.nextLink"]);
+  check(
+    nextLink.origin === new URL(ready.graph).origin && nextLink.pathname === "/v1.0/groups",
+    "@odata.nextLink points back at the emulator's /v1.0/groups",
+    firstPage["@odata.nextLink"],
+  );
+  const seen = [];
+  const iterator = new PageIterator(client, firstPage, (g) => {
+    seen.push(g.id);
+    return true;
+  });
+  await step("PageIterator.iterate", () => iterator.iterate());
+  check(iterator.isComplete(), "PageIterator completed");
+  check(new Set(seen).size === seen.length, `PageIterator saw ${seen.length} groups, no duplicates`, JSON.stringify(seen));
+  check([...createdIds].every((id) => seen.includes(id)), "PageIterator saw all 5 created groups", JSON.stringify(seen));
+  const all = await step("GET /groups?$count=true", () =>
+    client.api("/groups").header("ConsistencyLevel", "eventual").count(true).top(999).get(),
+  );
+  check(all.value.length === seen.length, `paged count ${seen.length} equals a single-page listing`, `${all.value.length} in one page`);
+  check(
+    all["@odata.count"] === seen.length,
+    "@odata.count (ConsistencyLevel: eventual, $count=true) equals the paged count",
+    all["@odata.count"],
+  );
+
+  // Read, update, delete.
+  const target = created[1];
+  const got = await step(`GET /groups/${target.id}`, () => client.api(`/groups/${target.id}`).get());
+  check(got.id === target.id && got.displayName === target.displayName, "GET /groups/{id} returns the group", JSON.stringify(got));
+
+  const gotByCert = await step(`GET /groups/${target.id} (certificate credential)`, () =>
+    certClient.api(`/groups/${target.id}`).select(["id", "displayName"]).get(),
+  );
+  check(gotByCert.id === target.id, "GET /groups/{id}?$select=id,displayName with the certificate credential", JSON.stringify(gotByCert));
+
+  const description = `patched by sdk-compat ${run}`;
+  const patched = await step(`PATCH /groups/${target.id}`, () => client.api(`/groups/${target.id}`).patch({ description }));
+  pass(`PATCH /groups/{id} succeeded${patched === undefined || patched === null ? " (204, no body)" : ""}`);
+  const afterPatch = await step(`GET /groups/${target.id} after PATCH`, () => client.api(`/groups/${target.id}`).get());
+  check(afterPatch.description === description, "PATCH /groups/{id} changed the description", afterPatch.description);
+
+  const doomed = created[0];
+  await step(`DELETE /groups/${doomed.id}`, () => client.api(`/groups/${doomed.id}`).delete());
+  pass("DELETE /groups/{id} succeeded");
+  await expectGraphError(
+    "GET /groups/{id} after DELETE",
+    () => client.api(`/groups/${doomed.id}`).get(),
+    404,
+    "Request_ResourceNotFound",
+  );
+
+  // JSON batching: BatchRequestContent builds the envelope, BatchResponseContent reads it.
+  // Node's Request takes absolute URLs only, and BatchRequestContent.getRequestData (3.0.7)
+  // strips just the scheme and host, not the version: a step URL must be the host plus the path
+  // relative to the version (https://host/groups/{id}) for the envelope to carry "/groups/{id}",
+  // the form Graph documents. That is the usage Microsoft's maintainers give for 3.0.7
+  // (msgraph-sdk-javascript#1451); "/v1.0/groups/{id}" is refused by Graph
+  // (msgraph-sdk-javascript#1178).
+  const graphBase = ready.graph;
+  const parallel = new BatchRequestContent(
+    created.slice(1, 4).map((g, i) => ({
+      id: String(i + 1),
+      request: new Request(`${graphBase}/groups/${g.id}`, { method: "GET" }),
+    })),
+  );
+  const parallelEnvelope = await step("BatchRequestContent.getContent (3 GETs)", () => parallel.getContent());
+  check(
+    parallelEnvelope.requests.length === 3 &&
+      parallelEnvelope.requests.every((r) => r.method === "GET" && /^\/groups\/[^/]+$/.test(r.url)),
+    "batch envelope: 3 GET steps with URLs relative to the version (/groups/{id})",
+    JSON.stringify(parallelEnvelope),
+  );
+  const parallelResponse = await step("POST /$batch (3 GETs)", () => client.api("/$batch").post(parallelEnvelope));
+  const parallelContent = new BatchResponseContent(parallelResponse);
+  check(parallelContent.getResponses().size === 3, "batch of 3 GETs: 3 responses", JSON.stringify(parallelResponse));
+  for (const [i, g] of created.slice(1, 4).entries()) {
+    const id = String(i + 1);
+    const res = parallelContent.getResponseById(id);
+    check(res && res.status === 200, `batch GET ${id}: status 200`, res && res.status);
+    const body = await res.json();
+    check(body.id === g.id, `batch GET ${id}: body is the group`, JSON.stringify(body));
+  }
+
+  // A dependsOn chain: 1 GET, 2 PATCH after 1, 3 GET after 2 (sees the PATCH), 4 GET of the
+  // deleted group after 3 (404), 5 GET after 4 (424, its dependency failed).
+  const chainTarget = created[2];
+  const chainDescription = `batched by sdk-compat ${run}`;
+  const chain = new BatchRequestContent([
+    { id: "1", request: new Request(`${graphBase}/groups/${created[3].id}`, { method: "GET" }) },
+    {
+      id: "2",
+      request: new Request(`${graphBase}/groups/${chainTarget.id}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ description: chainDescription }),
+      }),
+      dependsOn: ["1"],
+    },
+    {
+      id: "3",
+      request: new Request(`${graphBase}/groups/${chainTarget.id}?$select=id,description`, { method: "GET" }),
+      dependsOn: ["2"],
+    },
+    { id: "4", request: new Request(`${graphBase}/groups/${doomed.id}`, { method: "GET" }), dependsOn: ["3"] },
+    { id: "5", request: new Request(`${graphBase}/groups/${created[4].id}`, { method: "GET" }), dependsOn: ["4"] },
+  ]);
+  const chainEnvelope = await step("BatchRequestContent.getContent (dependsOn chain)", () => chain.getContent());
+  const patchStep = chainEnvelope.requests.find((r) => r.id === "2");
+  check(
+    patchStep && patchStep.method === "PATCH" && patchStep.body?.description === chainDescription && patchStep.dependsOn?.[0] === "1",
+    "batch envelope: PATCH step carries its JSON body and dependsOn",
+    JSON.stringify(patchStep),
+  );
+  const chainResponse = await step("POST /$batch (dependsOn chain)", () => client.api("/$batch").post(chainEnvelope));
+  const chainContent = new BatchResponseContent(chainResponse);
+  const statusOf = (id) => chainContent.getResponseById(id)?.status;
+  check(chainContent.getResponses().size === 5, "batch chain: 5 responses", JSON.stringify(chainResponse));
+  check(statusOf("1") === 200, "batch chain 1 (GET): 200", statusOf("1"));
+  check(statusOf("2") === 204 || statusOf("2") === 200, "batch chain 2 (PATCH, dependsOn 1): 204", statusOf("2"));
+  check(statusOf("3") === 200, "batch chain 3 (GET, dependsOn 2): 200", statusOf("3"));
+  const chained = await chainContent.getResponseById("3").json();
+  check(chained.description === chainDescription, "batch chain 3 sees the PATCH of 2", JSON.stringify(chained));
+  check(statusOf("4") === 404, "batch chain 4 (GET deleted group, dependsOn 3): 404", statusOf("4"));
+  const notFound = await chainContent.getResponseById("4").json();
+  check(notFound?.error?.code === "Request_ResourceNotFound", "batch chain 4: error code Request_ResourceNotFound", JSON.stringify(notFound));
+  check(statusOf("5") === 424, "batch chain 5 (dependsOn the failed 4): 424 Failed Dependency", statusOf("5"));
+
+  // Conditional Access: an IP named location.
+  const locationName = `sdk-compat ${run} office`;
+  const location = await step("POST /identity/conditionalAccess/namedLocations", () =>
+    client.api("/identity/conditionalAccess/namedLocations").post({
+      "@odata.type": "#microsoft.graph.ipNamedLocation",
+      displayName: locationName,
+      isTrusted: true,
+      ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "203.0.113.0/24" }],
+    }),
+  );
+  check(
+    location && typeof location.id === "string" && location.displayName === locationName,
+    "POST namedLocations creates the IP named location",
+    JSON.stringify(location),
+  );
+  check(location["@odata.type"] === "#microsoft.graph.ipNamedLocation", "named location's @odata.type is ipNamedLocation", location["@odata.type"]);
+  const gotLocation = await step(`GET /identity/conditionalAccess/namedLocations/${location.id}`, () =>
+    client.api(`/identity/conditionalAccess/namedLocations/${location.id}`).get(),
+  );
+  check(
+    Array.isArray(gotLocation.ipRanges) && gotLocation.ipRanges.some((r) => r.cidrAddress === "203.0.113.0/24"),
+    "GET named location returns its IP range",
+    JSON.stringify(gotLocation),
+  );
+  await step(`DELETE /identity/conditionalAccess/namedLocations/${location.id}`, () =>
+    client.api(`/identity/conditionalAccess/namedLocations/${location.id}`).delete(),
+  );
+  pass("DELETE named location succeeded");
+
+  // The requests above reached the emulator (and not Microsoft's hosts).
+  const delta = countsDelta(before, await emulatorCounts(ready));
+  const seenRoutes = [...delta.keys()].join(", ");
+  const sawRoute = (method, route) => [...delta.keys()].some((k) => k.startsWith(`${method} ${route} `));
+  for (const [method, route] of [
+    ["POST", "/v1.0/groups"],
+    ["GET", "/v1.0/groups"],
+    ["PATCH", "/v1.0/groups/{id}"],
+    ["DELETE", "/v1.0/groups/{id}"],
+    ["POST", "/v1.0/identity/conditionalAccess/namedLocations"],
+  ]) {
+    check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
+  }
+  check([...delta.keys()].some((k) => k.includes("$batch")), "emulator counted POST /v1.0/$batch", seenRoutes);
+  check(![...delta.keys()].some((k) => / 401$/.test(k)), "no Graph request was refused as unauthenticated (401)", seenRoutes);
+}
+
+let failed = false;
+try {
+  await main();
+} catch (err) {
+  failed = true;
+  console.log(`FAIL ${err instanceof CheckFailed ? err.message : describe(err)}`);
+} finally {
+  for (const c of cleanups.reverse()) {
+    try {
+      await c();
+    } catch {
+      // best effort
+    }
+  }
+}
+if (failed) {
+  console.log(`sdk-compat: FAILED after ${checks} passing checks`);
+  process.exit(1);
+}
+console.log(`sdk-compat: all ${checks} checks passed`);
