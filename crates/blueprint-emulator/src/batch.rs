@@ -199,6 +199,12 @@ pub fn run(
                 Err((r, _)) => r,
             },
         };
+        // Each item is a Graph request in its own right (throttling counts them so too).
+        em.metrics.record(
+            &item.request.method,
+            &crate::http::route_label(&item.request.path),
+            resp.status,
+        );
         statuses.insert(item.id.clone(), resp.status);
         responses.push(item_json(&item.id, resp));
     }

@@ -177,7 +177,7 @@ fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<Caller, GraphError
 }
 
 /// A route label for metrics: the resource path with ids replaced.
-fn route_label(path: &str) -> String {
+pub(crate) fn route_label(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match Kind::route(&segs) {
         Some((kind, rest)) => {

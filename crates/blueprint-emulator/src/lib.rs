@@ -252,6 +252,11 @@ impl Emulator {
             .collect()
     }
 
+    /// Requests served so far: (method, route, status, count), as `/_emulator/requests` gives.
+    pub fn request_counts(&self) -> Vec<(String, String, u16, u64)> {
+        self.metrics.snapshot()
+    }
+
     /// Back to the seeded state.
     pub fn reset(&self) -> Result<(), EmulatorError> {
         self.install(self.seed.clone())?;

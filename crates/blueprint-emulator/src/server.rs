@@ -110,6 +110,8 @@ pub async fn serve(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     };
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| EmulatorError::Setup(format!("creating {}: {e}", out_dir.display())))?;
+    // The ready file is read from other directories: its paths must not be relative.
+    let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
 
     let tls = if config.tls {
         let material = crate::tls::generate().map_err(EmulatorError::Setup)?;

@@ -778,10 +778,31 @@ async fn read_response(
     })
 }
 
+/// A refused connection: nothing listens at that address. Microsoft's endpoints never refuse,
+/// so this is a wrong URL, not a blip worth minutes of retries.
+fn is_refused(error: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
 fn transport_failure(error: &reqwest::Error, timeout: Duration) -> TransportFailure {
-    let fatal = is_certificate_error(error);
+    let refused = error.is_connect() && is_refused(error);
+    let fatal = is_certificate_error(error) || refused;
     let cause = if error.is_timeout() {
         format!("no answer within {} s", timeout.as_secs_f64())
+    } else if refused {
+        format!(
+            "connection refused: nothing is listening there; check the authority and Graph URLs ({})",
+            error_chain(error)
+        )
     } else if fatal {
         format!(
             "TLS failed: {} (if this is an emulator or a TLS-inspecting proxy, set BLUEPRINT_CA_FILE to its CA)",

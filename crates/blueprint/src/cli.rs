@@ -26,23 +26,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+/// One variant per subcommand; each takes its help text from its arguments' documentation.
 pub enum Command {
-    /// The whole Deploy flow against a built-in emulated tenant: plan, deploy, enforce,
-    /// evaluate. Start here.
     Demo(DemoArgs),
-    /// Create an engagement workspace with the agency's profile (blueprint.toml).
     Init(InitArgs),
-    /// The blueprint catalogue: list and show features, validate an agency's overlays, and
-    /// report how every ABAC section is accounted for.
     Catalogue(CatalogueArgs),
-    /// Run the Graph-compatible tenant emulator: a stand-in for Microsoft Graph and the Entra ID
-    /// token service, to rehearse a sprint or try the tool without touching a real tenant.
     Emulator(EmulatorArgs),
-    /// Show what a deploy would change in the tenant (reads only).
     Plan(PlanArgs),
-    /// Apply the blueprint to the tenant, in dependency order, journalled and verified.
     Deploy(DeployArgs),
-    /// Evaluate every selected feature against the live tenant.
     Evaluate(EvaluateArgs),
 }
 

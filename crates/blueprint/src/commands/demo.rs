@@ -11,7 +11,9 @@ use super::common::{engine_error, observer, runtime};
 use super::init::{ProfileValues, from_ready_file, write_profile};
 use crate::{CommandError, Outcome};
 
-/// Run the whole Deploy flow against an emulated tenant, in one go: start the emulator
+/// The whole Deploy flow against a built-in emulated tenant. Start here.
+///
+/// Runs it all in one go: starts the emulator
 /// (seeded with a legacy agency by default), create a workspace, plan, deploy report-only,
 /// enforce, evaluate, and say where every file is. Nothing leaves this machine.
 #[derive(Debug, Args)]

@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::common::{Format, WorkspaceArgs, engine_error, open_session, runtime};
 use crate::{CommandError, Outcome};
 
-/// Apply the blueprint to the tenant: create and update objects in dependency order, with every
+/// Apply the blueprint to the tenant, journalled and verified.
+///
+/// Creates and updates objects in dependency order, with every
 /// change journalled and read back. Conditional access policies go out report-only; add
 /// --enforce to switch verified ones on. Asks for confirmation unless --yes.
 #[derive(Debug, Args)]
@@ -75,19 +77,24 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             .progress_chars("=> "),
     );
     let progress_bar = bar.clone();
+    // On a terminal the lines go above the bar; otherwise (a log, a pipe) straight out.
+    let on_terminal = std::io::stderr().is_terminal();
     let progress = Arc::new(move |r: &blueprint_engine::apply::ActionResult| {
         progress_bar.inc(1);
-        match &r.outcome {
-            ActionOutcome::Done { op, .. } => {
-                progress_bar.println(format!("  done     {op:<14} {}", r.reference))
-            }
-            ActionOutcome::Failed { error } => {
-                progress_bar.println(format!("  FAILED   {}: {error}", r.reference))
-            }
+        let line = match &r.outcome {
+            ActionOutcome::Done { op, .. } => Some(format!("  done     {op:<14} {}", r.reference)),
+            ActionOutcome::Failed { error } => Some(format!("  FAILED   {}: {error}", r.reference)),
             ActionOutcome::Skipped { reason } => {
-                progress_bar.println(format!("  skipped  {}: {reason}", r.reference))
+                Some(format!("  skipped  {}: {reason}", r.reference))
             }
-            ActionOutcome::Unchanged => {}
+            ActionOutcome::Unchanged => None,
+        };
+        if let Some(line) = line.filter(|_| !json) {
+            if on_terminal {
+                progress_bar.println(line);
+            } else {
+                println!("{line}");
+            }
         }
         progress_bar.set_message(r.reference.clone());
     });

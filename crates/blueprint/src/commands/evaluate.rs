@@ -16,7 +16,9 @@ pub enum EvaluateFormat {
     Json,
 }
 
-/// Evaluate every selected feature against the live tenant: pass, fail (each failing setting
+/// Evaluate every selected feature against the live tenant.
+///
+/// Each feature is pass, fail (each failing setting
 /// with expected and actual), not deployed, or manual (awaiting attestation). Exits 0 when all
 /// pass, 1 otherwise.
 #[derive(Debug, Args)]

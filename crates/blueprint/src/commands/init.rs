@@ -6,7 +6,9 @@ use clap::Args;
 
 use crate::{CommandError, Outcome};
 
-/// Create a workspace: a directory with the agency's profile (blueprint.toml). Edit its
+/// Create an engagement workspace with the agency's profile (blueprint.toml).
+///
+/// A workspace is a directory with the agency's profile. Edit its
 /// [params] (trusted IP ranges, allowed countries, break-glass accounts, contacts) and [plan]
 /// (feature selection, exclusions with justification) before planning.
 ///

@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::common::{Format, WorkspaceArgs, open_session, runtime};
 use crate::{CommandError, Outcome};
 
-/// Show what a deploy would change: objects to create, fields to update (before → after), and
+/// Show what a deploy would change in the tenant (reads only).
+///
+/// Lists objects to create, fields to update (before → after), and
 /// a count of those already as the blueprint wants. Reads the tenant; changes nothing.
 #[derive(Debug, Args)]
 pub struct PlanArgs {

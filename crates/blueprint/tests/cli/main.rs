@@ -4,6 +4,8 @@ mod support;
 
 mod catalogue;
 
+mod deploy;
+
 mod emulator;
 
 mod sdk_compat;

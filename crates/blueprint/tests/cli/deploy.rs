@@ -1,0 +1,375 @@
+//! plan / deploy / evaluate as a person runs them, against an emulator running as its own
+//! process: resuming after SIGKILL at several points, secrets kept out of everything the tool
+//! writes, and bad input refused with exit code 2 before anything changes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// An emulator child process, killed on drop.
+struct Emulator {
+    child: Child,
+    ready: Value,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Emulator {
+    fn start(dir: &Path, seed: &str, extra: &[&str]) -> Emulator {
+        let ready_path = dir.join("ready.json");
+        let child = blueprint()
+            .args([
+                "emulator",
+                "--listen",
+                "127.0.0.1:0",
+                "--tls",
+                "--seed",
+                seed,
+                "--rng-seed",
+                "3",
+            ])
+            .args(extra)
+            .arg("--ready-file")
+            .arg(&ready_path)
+            .arg("--out-dir")
+            .arg(dir.join("emulator"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("emulator starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let ready = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready_path)
+                && let Ok(v) = serde_json::from_str::<Value>(&text)
+            {
+                break v;
+            }
+            assert!(Instant::now() < deadline, "emulator ready file");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Emulator { child, ready }
+    }
+
+    fn ready_file(&self, dir: &Path) -> PathBuf {
+        dir.join("ready.json")
+    }
+
+    /// The emulator's state dump, over plain HTTP on loopback.
+    fn state(&self) -> Value {
+        let base = self.ready["plain_http"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_string();
+        let mut stream = TcpStream::connect(&base).unwrap();
+        write!(
+            stream,
+            "GET /_emulator/state HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let body = raw.split_once("\r\n\r\n").unwrap().1;
+        serde_json::from_str(body).expect("state JSON")
+    }
+
+    fn secret(&self) -> String {
+        self.ready["tenants"][0]["apps"][0]["client_secret"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
+    let ws = dir.join("ws");
+    let out = run(&[
+        "init",
+        ws.to_str().unwrap(),
+        "--agency",
+        "Department of Examples",
+        "--domain",
+        "examples.gov.au",
+        "--prefix",
+        "DOE",
+        "--emulator",
+        emulator.ready_file(emulator_dir).to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "init: {}", stderr(&out));
+    ws
+}
+
+fn duplicates(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
+        let mut seen = std::collections::HashSet::new();
+        for o in items.as_object().unwrap().values() {
+            if let Some(name) = o["displayName"].as_str().or(o["templateId"].as_str())
+                && !seen.insert(name.to_string())
+            {
+                out.push(format!("{kind}: {name}"));
+            }
+        }
+    }
+    out
+}
+
+fn automated_verdicts(ws: &Path) -> Vec<(String, String)> {
+    let out = run(&["evaluate", "-C", ws.to_str().unwrap(), "--format", "json"]);
+    let e: Value = serde_json::from_slice(&out.stdout).expect("evaluation JSON");
+    e["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["verdict"] != "manual")
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deploy_killed_at_several_points_resumes_without_duplicates() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(
+        dir.path(),
+        "legacy-agency",
+        &["--throttle", "off", "--latency-ms", "5..15"],
+    );
+    let ws = init(dir.path(), &emulator, dir.path());
+    let mut interrupted_runs = 0;
+    for kill_after in [2usize, 9, 17] {
+        let mut child = blueprint()
+            .args([
+                "deploy",
+                "-C",
+                ws.to_str().unwrap(),
+                "--yes",
+                "--parallelism",
+                "3",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut done = 0;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if line.trim_start().starts_with("done") {
+                done += 1;
+                if done == kill_after {
+                    child.kill().unwrap(); // SIGKILL: no chance to clean up
+                    interrupted_runs += 1;
+                    break;
+                }
+            }
+        }
+        let _ = child.wait();
+        assert!(
+            duplicates(&emulator.state()).is_empty(),
+            "after a kill: {:?}",
+            duplicates(&emulator.state())
+        );
+    }
+    assert!(interrupted_runs >= 2, "the kills landed mid-deploy");
+    let out = run(&["deploy", "-C", ws.to_str().unwrap(), "--yes"]);
+    assert!(
+        out.status.success(),
+        "resumes and finishes: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = run(&["deploy", "-C", ws.to_str().unwrap(), "--yes", "--enforce"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(duplicates(&emulator.state()).is_empty());
+    let verdicts = automated_verdicts(&ws);
+    assert!(verdicts.iter().all(|(_, v)| v == "pass"), "{verdicts:?}");
+    let plan = run(&[
+        "plan",
+        "-C",
+        ws.to_str().unwrap(),
+        "--enforce",
+        "--format",
+        "json",
+    ]);
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let pending: Vec<&Value> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["op"] == "create" || a["op"] == "update")
+        .collect();
+    assert!(pending.is_empty(), "converged: {pending:?}");
+
+    // The journal is consistent: nothing left half-recorded, the interruptions on record.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let changes = runtime.block_on(async {
+        let store = blueprint_store::Store::open(&ws.join(".blueprint/state.db"))
+            .await
+            .unwrap();
+        let tenant = emulator.ready["tenants"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        store.changes(&tenant).await.unwrap()
+    });
+    assert!(
+        changes.iter().all(|c| c.status != "started"),
+        "no change left in flight"
+    );
+    assert!(
+        changes.iter().any(|c| c.status == "interrupted"),
+        "interrupted changes recorded"
+    );
+    assert!(changes.iter().filter(|c| c.status == "done").count() >= 30);
+}
+
+#[test]
+fn the_client_secret_appears_nowhere() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let secret = emulator.secret();
+    // Authenticate with the secret instead of the certificate.
+    let with_secret = |args: &[&str]| {
+        blueprint()
+            .args(args)
+            .env("AZURE_CLIENT_SECRET", &secret)
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let mut printed = String::new();
+    for args in [
+        vec!["plan", "-C", ws.to_str().unwrap()],
+        vec!["deploy", "-C", ws.to_str().unwrap(), "--yes", "-vvv"],
+        vec!["evaluate", "-C", ws.to_str().unwrap(), "--format", "json"],
+    ] {
+        let out = with_secret(&args);
+        printed.push_str(&stdout(&out));
+        printed.push_str(&stderr(&out));
+    }
+    assert!(printed.contains("done"), "the deploy ran: {printed}");
+    assert!(!printed.contains(&secret), "the secret was printed");
+    for entry in walk(&ws) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "the secret is in {}", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_input_exits_2_before_touching_the_tenant() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let profile = ws.join("blueprint.toml");
+    let good = std::fs::read_to_string(&profile).unwrap();
+    let before = emulator.state();
+
+    std::fs::write(
+        &profile,
+        good.replace(
+            "allowed_countries = [\"AU\"]",
+            "allowed_countries = [\"Australia\"]",
+        ),
+    )
+    .unwrap();
+    let out = run(&["deploy", "-C", ws.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("blueprint.toml:") && err.contains("Australia"),
+        "located: {err}"
+    );
+
+    std::fs::write(
+        &profile,
+        good.replace(
+            "[plan]\n",
+            "[plan]\nexclude = [{ feature = \"ca-block-guest-access\", justification = \"\" }]\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["plan", "-C", ws.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("justification"));
+
+    let no_credential: String = good
+        .lines()
+        .filter(|l| !l.starts_with("certificate_path") && !l.starts_with("private_key_path"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&profile, no_credential).unwrap();
+    let out = blueprint()
+        .args(["deploy", "-C", ws.to_str().unwrap(), "--yes"])
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("AZURE_CLIENT_SECRET"),
+        "{}",
+        stderr(&out)
+    );
+
+    let graph = emulator.ready["graph"].as_str().unwrap().to_string();
+    std::fs::write(
+        &profile,
+        good.replace(
+            &format!("graph = \"{graph}\""),
+            "graph = \"https://127.0.0.1:9\"",
+        ),
+    )
+    .unwrap();
+    let out = run(&["deploy", "-C", ws.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "unreachable: {}", stderr(&out));
+
+    std::fs::write(&profile, &good).unwrap();
+    let out = blueprint()
+        .args(["deploy", "-C", ws.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no confirmation without a terminal or --yes"
+    );
+    assert!(stderr(&out).contains("--yes"));
+
+    let after = emulator.state();
+    assert_eq!(
+        before["tenants"][0]["collections"], after["tenants"][0]["collections"],
+        "nothing changed in the tenant"
+    );
+}
