@@ -4,6 +4,7 @@
 //!    reads). Goals: ≤ 10 round trips, ≤ 1 s, ≥ 10× faster than naive.
 //! 2. A full deploy to an empty tenant under Microsoft's real limits, against the bound the
 //!    conditional-access limit sets (1 request/s per tenant). Goal: within 1.2×.
+//!
 //! Run with `cargo bench -p blueprint-engine`.
 
 use std::sync::Arc;
