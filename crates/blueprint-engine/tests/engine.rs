@@ -57,6 +57,8 @@ trusted_ip_ranges = ["203.0.113.0/24"]
 allowed_countries = ["AU"]
 break_glass_upns = [{bg1}, {bg2}]
 sharing_allowed_domains = [{domain}]
+terms_of_use_expiry_start = "2027-07-01"
+terms_of_use_pdf = "aup.pdf"
 
 [params.contacts]
 group_expiration = "ict@example.gov.au"
@@ -89,11 +91,12 @@ features = [{features}]
     let ws_dir = dir.join("workspace");
     std::fs::create_dir_all(&ws_dir).unwrap();
     std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
-    Workspace::open(&ws_dir).unwrap()
+    std::fs::write(ws_dir.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn session(ws: Workspace) -> Session {
-    Session::open(ws, Arc::new(|_| {})).unwrap()
+    Session::open(ws, Arc::new(|_| {})).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn quiet() -> blueprint_engine::Progress {
@@ -248,13 +251,27 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
     let store = blueprint_store::Store::open(&s.workspace.state_path())
         .await
         .unwrap();
-    let managed: std::collections::HashSet<String> = store
+    let mut managed: std::collections::HashSet<String> = store
         .managed_objects(&s.tenant_id())
         .await
         .unwrap()
         .into_iter()
         .map(|m| m.object_id)
         .collect();
+    // Authentication method configurations the blueprint sets are part of the managed policy.
+    for object in s
+        .desired
+        .iter()
+        .filter(|o| o.kind == "authenticationMethodsPolicy")
+    {
+        for config in object.desired["authenticationMethodConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            managed.insert(config["id"].as_str().unwrap().to_string());
+        }
+    }
     let mut untouched = 0;
     for (kind, items) in before["tenants"][0]["collections"].as_object().unwrap() {
         for (id, object) in items.as_object().unwrap() {
