@@ -7,72 +7,44 @@
 //!
 //! Run with `cargo bench -p blueprint-engine`.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use blueprint_catalogue::{Catalogue, FeatureStatus};
-use blueprint_emulator::{EmulatorConfig, FaultConfig, Fixture, RunningEmulator, ThrottleMode};
-use blueprint_engine::{DeployOptions, Session, Workspace, resources};
+use blueprint_emulator::{FaultConfig, RunningEmulator, ThrottleMode};
+use blueprint_engine::{DeployOptions, Session, resources};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 async fn emulator(
     throttle: ThrottleMode,
     latency: Option<(u64, u64)>,
     dir: &std::path::Path,
 ) -> RunningEmulator {
-    blueprint_emulator::serve(EmulatorConfig {
-        tls: true,
-        seeds: vec![Fixture::load("empty-agency").unwrap()],
-        throttle,
-        faults: FaultConfig {
-            latency_ms: latency,
-            fault_rate: 0.0,
+    support::emulator(
+        "empty-agency",
+        |c| {
+            c.throttle = throttle;
+            c.faults = FaultConfig {
+                latency_ms: latency,
+                fault_rate: 0.0,
+            };
         },
-        rng_seed: Some(9),
-        out_dir: Some(dir.join("emulator")),
-        ..EmulatorConfig::default()
-    })
+        dir,
+    )
     .await
-    .unwrap()
 }
 
+/// A session on the whole automated catalogue (a fresh client each time: its token counts).
 fn session(dir: &std::path::Path, running: &RunningEmulator) -> Session {
-    let info = running.info();
-    let t = &info.tenants[0];
-    let app = &t.apps[0];
-    let q = |s: &str| serde_json::to_string(s).unwrap();
-    let features: Vec<String> = Catalogue::builtin()
-        .unwrap()
-        .features()
-        .iter()
-        .filter(|f| f.status() == FeatureStatus::Automated)
-        .map(|f| q(f.id()))
-        .collect();
-    let ws = dir.join("ws");
-    std::fs::create_dir_all(&ws).unwrap();
-    std::fs::write(ws.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
-    std::fs::write(
-        ws.join("blueprint.toml"),
-        format!(
-            "[agency]\nname = {}\ndomain = \"examples.gov.au\"\nprefix = \"EXA\"\n\n[params]\ntrusted_ip_ranges = [\"203.0.113.0/24\"]\nallowed_countries = [\"AU\"]\nbreak_glass_upns = [{}, {}]\nterms_of_use_expiry_start = \"2027-07-01\"\nterms_of_use_pdf = \"aup.pdf\"\n\n[params.contacts]\ngroup_expiration = \"ict@examples.gov.au\"\n\n[connection]\ntenant_id = {}\nclient_id = {}\nauthority = {}\ngraph = {}\ncertificate_path = {}\nprivate_key_path = {}\nca_file = {}\n\n[plan]\nfeatures = [{}]\n",
-            q(&t.name),
-            q(&format!("breakglass01@{}", t.domain)),
-            q(&format!("breakglass02@{}", t.domain)),
-            q(&t.id),
-            q(&app.client_id),
-            q(&info.authority),
-            q(&info.graph),
-            q(&app.certificate_path.as_ref().unwrap().display().to_string()),
-            q(&app.private_key_path.as_ref().unwrap().display().to_string()),
-            q(&info.ca_file.as_ref().unwrap().display().to_string()),
-            features.join(", ")
-        ),
-    )
-    .unwrap();
-    Session::open(Workspace::open(&ws).unwrap(), Arc::new(|_| {})).unwrap()
+    support::session(support::workspace(
+        dir,
+        running,
+        &support::automated_features(),
+    ))
 }
 
 fn quiet() -> blueprint_engine::Progress {
-    Arc::new(|_| {})
+    support::quiet()
 }
 
 async fn evaluate_against_naive() {

@@ -273,9 +273,8 @@ pub async fn apply(
                 continue;
             }
             let ctx = ctx.clone();
-            let observation = observation.clone();
             running.spawn(async move {
-                let outcome = execute(&ctx, &action, &observation).await;
+                let outcome = execute(&ctx, &action).await;
                 (
                     i,
                     ActionResult {
@@ -341,7 +340,7 @@ fn failed(error: impl std::fmt::Display) -> Outcome {
     }
 }
 
-async fn execute(ctx: &Context, action: &Action, observation: &Observation) -> Outcome {
+async fn execute(ctx: &Context, action: &Action) -> Outcome {
     if let Some(reason) = &action.blocked {
         return Outcome::Skipped {
             reason: reason.clone(),
@@ -368,7 +367,7 @@ async fn execute(ctx: &Context, action: &Action, observation: &Observation) -> O
             }
         }
         Op::Create => create(ctx, action).await,
-        Op::Update => update(ctx, action, observation).await,
+        Op::Update => update(ctx, action).await,
     };
     match result {
         Ok(Some((op, id))) => Outcome::Done { op, object_id: id },
@@ -488,6 +487,26 @@ async fn journal_intent(
         .map_err(|e| e.to_string())
 }
 
+/// Records how a journalled change ended: done, with the object as it now is, or failed.
+async fn settle(
+    ctx: &Context,
+    change: i64,
+    action: &Action,
+    created: bool,
+    result: Result<(String, String, Value), String>,
+) -> Result<Option<(String, String)>, String> {
+    match result {
+        Ok((op, id, after)) => {
+            journal_done(ctx, change, action, &id, created, &after).await?;
+            Ok(Some((op, id)))
+        }
+        Err(e) => {
+            let _ = ctx.store.record_failed(change, &e).await;
+            Err(e)
+        }
+    }
+}
+
 async fn journal_done(
     ctx: &Context,
     change: i64,
@@ -558,25 +577,19 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             assign(ctx, object, &id, assignments).await?;
         }
         let after = verify(ctx, object, &id, false).await?;
-        let op = if ctx.enforce && resources::is_conditional_access(&object.kind) {
+        if ctx.enforce && resources::is_conditional_access(&object.kind) {
             enforce_state(ctx, action, &id, &after).await?;
-            "create+enforce"
-        } else {
-            "create"
-        };
-        Ok::<_, String>((op.to_string(), id, after))
+            let enforced = ctx
+                .client
+                .get(&object_path(object, Some(&id)))
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(("create+enforce".to_string(), id, enforced));
+        }
+        Ok::<_, String>(("create".to_string(), id, after))
     }
     .await;
-    match result {
-        Ok((op, id, after)) => {
-            journal_done(ctx, change, action, &id, true, &after).await?;
-            Ok(Some((op, id)))
-        }
-        Err(e) => {
-            let _ = ctx.store.record_failed(change, &e).await;
-            Err(e)
-        }
-    }
+    settle(ctx, change, action, true, result).await
 }
 
 async fn assign(
@@ -632,11 +645,7 @@ async fn verify(
     Ok(after)
 }
 
-async fn update(
-    ctx: &Context,
-    action: &Action,
-    observation: &Observation,
-) -> Result<Option<(String, String)>, String> {
+async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
     let object = &action.object;
     let current = action.current.clone().unwrap_or(Value::Null);
     let id = current["id"].as_str().map(str::to_string);
@@ -709,20 +718,10 @@ async fn update(
             }
             after = ctx.client.get(&path).await.map_err(|e| e.to_string())?;
         }
-        let _ = observation;
         Ok::<_, String>((op.to_string(), target, after))
     }
     .await;
-    match result {
-        Ok((op, id, after)) => {
-            journal_done(ctx, change, action, &id, false, &after).await?;
-            Ok(Some((op, id)))
-        }
-        Err(e) => {
-            let _ = ctx.store.record_failed(change, &e).await;
-            Err(e)
-        }
-    }
+    settle(ctx, change, action, false, result).await
 }
 
 /// A keyed list for PATCH: Graph replaces the whole list, so send the tenant's elements with

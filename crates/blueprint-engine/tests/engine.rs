@@ -1,107 +1,14 @@
 //! The engine against the emulator over HTTP(S): converge, adopt without duplicating, leave
 //! unmanaged objects alone, survive faults, and prove the result by evaluation.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
 
-use blueprint_catalogue::{Catalogue, FeatureStatus};
-use blueprint_emulator::{EmulatorConfig, FaultConfig, Fixture, RunningEmulator, ThrottleMode};
-use blueprint_engine::{DeployOptions, Op, Session, Verdict, Workspace};
+use blueprint_emulator::{FaultConfig, RunningEmulator};
+use blueprint_engine::{DeployOptions, Op, Verdict};
 use serde_json::Value;
-
-fn automated_features() -> Vec<String> {
-    let catalogue = Catalogue::builtin().unwrap();
-    catalogue
-        .features()
-        .iter()
-        .filter(|f| f.status() == FeatureStatus::Automated)
-        .map(|f| f.id().to_string())
-        .collect()
-}
-
-async fn emulator(
-    seed: &str,
-    tweak: impl FnOnce(&mut EmulatorConfig),
-    dir: &Path,
-) -> RunningEmulator {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let mut config = EmulatorConfig {
-        tls: true,
-        seeds: vec![Fixture::load(seed).unwrap()],
-        throttle: ThrottleMode::Off,
-        rng_seed: Some(5),
-        out_dir: Some(dir.join("emulator")),
-        ..EmulatorConfig::default()
-    };
-    tweak(&mut config);
-    blueprint_emulator::serve(config).await.unwrap()
-}
-
-/// A workspace whose profile reaches the emulator's tenant with the app certificate.
-fn workspace(dir: &Path, running: &RunningEmulator, features: &[String]) -> Workspace {
-    let info = running.info();
-    let t = &info.tenants[0];
-    let app = &t.apps[0];
-    let q = |s: &str| serde_json::to_string(s).unwrap();
-    let list = |v: &[String]| v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ");
-    let profile = format!(
-        r#"[agency]
-name = {name}
-domain = {domain}
-prefix = "EXA"
-implementation = "cloud-native"
-
-[params]
-trusted_ip_ranges = ["203.0.113.0/24"]
-allowed_countries = ["AU"]
-break_glass_upns = [{bg1}, {bg2}]
-sharing_allowed_domains = [{domain}]
-terms_of_use_expiry_start = "2027-07-01"
-terms_of_use_pdf = "aup.pdf"
-
-[params.contacts]
-group_expiration = "ict@example.gov.au"
-
-[connection]
-tenant_id = {tenant}
-client_id = {client}
-authority = {authority}
-graph = {graph}
-certificate_path = {cert}
-private_key_path = {key}
-ca_file = {ca}
-
-[plan]
-features = [{features}]
-"#,
-        name = q(&t.name),
-        domain = q(t.domains.last().unwrap()),
-        bg1 = q(&format!("breakglass01@{}", t.domain)),
-        bg2 = q(&format!("breakglass02@{}", t.domain)),
-        tenant = q(&t.id),
-        client = q(&app.client_id),
-        authority = q(&info.authority),
-        graph = q(&info.graph),
-        cert = q(&app.certificate_path.as_ref().unwrap().display().to_string()),
-        key = q(&app.private_key_path.as_ref().unwrap().display().to_string()),
-        ca = q(&info.ca_file.as_ref().unwrap().display().to_string()),
-        features = list(features),
-    );
-    let ws_dir = dir.join("workspace");
-    std::fs::create_dir_all(&ws_dir).unwrap();
-    std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
-    std::fs::write(ws_dir.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
-    Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn session(ws: Workspace) -> Session {
-    Session::open(ws, Arc::new(|_| {})).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn quiet() -> blueprint_engine::Progress {
-    Arc::new(|_| {})
-}
+use support::{automated_features, emulator, quiet, session, workspace};
 
 async fn state(running: &RunningEmulator) -> Value {
     let tenants: Vec<Value> = running
