@@ -30,6 +30,8 @@ pub struct DeployOptions {
     /// Switch verified conditional access policies from report-only to their desired state.
     pub enforce: bool,
     pub sprint: Option<i64>,
+    /// Delete objects this tool created for features since deselected.
+    pub allow_delete: bool,
     /// Where files the catalogue names (`$file`, e.g. the terms of use PDF) are found: the
     /// workspace.
     pub files_dir: std::path::PathBuf,
@@ -41,6 +43,7 @@ impl Default for DeployOptions {
             parallelism: 10,
             enforce: false,
             sprint: None,
+            allow_delete: false,
             files_dir: std::path::PathBuf::from("."),
         }
     }
@@ -300,7 +303,30 @@ pub async fn apply(
         release(i, &graph, &mut waiting, &mut ready);
         results[i] = Some(result);
     }
-    let results: Vec<ActionResult> = results.into_iter().flatten().collect();
+    let mut results: Vec<ActionResult> = results.into_iter().flatten().collect();
+    if plan.allow_delete {
+        // After the walk, so nothing the agency still wants is left pointing at them; policies
+        // before the locations and groups they might name.
+        let mut orphans = plan.orphans.clone();
+        orphans.sort_by_key(|o| delete_order(&o.kind));
+        for orphan in &orphans {
+            let outcome = match delete(&ctx, orphan).await {
+                Ok(true) => Outcome::Done {
+                    op: "delete".into(),
+                    object_id: orphan.object_id.clone(),
+                },
+                Ok(false) => Outcome::Unchanged,
+                Err(e) => Outcome::Failed { error: e },
+            };
+            let result = ActionResult {
+                feature: orphan.feature.clone(),
+                reference: orphan.reference.clone(),
+                outcome,
+            };
+            progress(&result);
+            results.push(result);
+        }
+    }
     let report = DeployReport {
         results,
         interrupted,
@@ -421,6 +447,63 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
         current,
         ..action.clone()
     })
+}
+
+fn delete_order(kind: &str) -> u8 {
+    match kind {
+        "conditionalAccessPolicy" => 0,
+        "deviceCompliancePolicy" | "deviceConfiguration" => 1,
+        "agreement" | "namedLocation" => 2,
+        "groupSetting" | "groupLifecyclePolicy" => 3,
+        _ => 4,
+    }
+}
+
+/// Deletes an object the tool created, its previous state journalled first. Returns false when
+/// it was already gone.
+async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, String> {
+    let path = blueprint_catalogue::kinds::kind(&orphan.kind)
+        .map(|k| format!("{}/{}", k.path, orphan.object_id))
+        .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
+    let before = match ctx.client.get(&path).await {
+        Ok(v) => Some(v),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e.to_string()),
+    };
+    let change = ctx
+        .store
+        .record_intent(&ChangeIntent {
+            run_id: ctx.run_id,
+            tenant: &ctx.tenant,
+            feature: &orphan.feature,
+            reference: &orphan.reference,
+            op: "delete",
+            object_id: Some(&orphan.object_id),
+            before: before.as_ref(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let gone = match before {
+        None => Ok(false),
+        Some(_) => match ctx.client.delete(&path).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    match gone {
+        Ok(deleted) => {
+            ctx.store
+                .record_deleted(change, &ctx.tenant, &orphan.reference)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(deleted)
+        }
+        Err(e) => {
+            let _ = ctx.store.record_failed(change, &e).await;
+            Err(e)
+        }
+    }
 }
 
 /// The object's path for reads and writes.

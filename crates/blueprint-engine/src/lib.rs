@@ -132,9 +132,56 @@ impl Session {
 
     /// Reads the tenant and plans.
     pub async fn plan(&self, enforce: bool) -> Result<(Plan, observe::Observation), EngineError> {
+        self.plan_with(enforce, false).await
+    }
+
+    /// Reads the tenant and plans; with `allow_delete`, objects this tool created for features
+    /// since deselected are planned for deletion (otherwise they are listed and kept).
+    pub async fn plan_with(
+        &self,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<(Plan, observe::Observation), EngineError> {
+        let state = self.workspace.state_path();
+        let store = if state.exists() {
+            Some(blueprint_store::Store::open(&state).await?)
+        } else {
+            None
+        };
+        let result = self.plan_in(store.as_ref(), enforce, allow_delete).await;
+        if let Some(store) = store {
+            store.close().await;
+        }
+        result
+    }
+
+    async fn plan_in(
+        &self,
+        store: Option<&blueprint_store::Store>,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<(Plan, observe::Observation), EngineError> {
         let objects = self.objects();
         let observation = observe::observe(&self.client, &objects).await?;
-        Ok((plan::plan(&objects, &observation, enforce), observation))
+        let mut plan = plan::plan(&objects, &observation, enforce);
+        plan.allow_delete = allow_delete;
+        if let Some(store) = store {
+            let desired: std::collections::HashSet<&str> =
+                objects.iter().map(|o| o.reference.as_str()).collect();
+            plan.orphans = store
+                .managed_objects(&self.tenant_id())
+                .await?
+                .into_iter()
+                .filter(|m| m.created_by_tool && !desired.contains(m.reference.as_str()))
+                .map(|m| plan::Orphan {
+                    feature: m.feature,
+                    kind: m.kind,
+                    reference: m.reference,
+                    object_id: m.object_id,
+                })
+                .collect();
+        }
+        Ok((plan, observation))
     }
 
     /// Plans afresh and applies, holding the tenant's deploy lock.
@@ -157,7 +204,9 @@ impl Session {
         };
         let options = &options;
         let result = async {
-            let (plan, observation) = self.plan(options.enforce).await?;
+            let (plan, observation) = self
+                .plan_in(Some(&store), options.enforce, options.allow_delete)
+                .await?;
             let report = apply::apply(
                 &self.client,
                 &store,

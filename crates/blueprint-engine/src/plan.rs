@@ -51,6 +51,19 @@ pub struct Action {
 pub struct Plan {
     pub actions: Vec<Action>,
     pub enforce: bool,
+    /// Objects this tool created for features the agency has since deselected. They are
+    /// deleted only with `--allow-delete`; otherwise they are kept and listed.
+    pub orphans: Vec<Orphan>,
+    pub allow_delete: bool,
+}
+
+/// An object the tool created whose feature is no longer selected.
+#[derive(Debug, Clone, Serialize)]
+pub struct Orphan {
+    pub feature: String,
+    pub kind: String,
+    pub reference: String,
+    pub object_id: String,
 }
 
 impl Plan {
@@ -69,6 +82,7 @@ impl Plan {
         self.actions
             .iter()
             .any(|a| matches!(a.op, Op::Create | Op::Update) && a.blocked.is_none())
+            || (self.allow_delete && !self.orphans.is_empty())
     }
 }
 
@@ -257,7 +271,12 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
             a.blocked = Some(format!("depends on {r}, which is blocked"));
         }
     }
-    Plan { actions, enforce }
+    Plan {
+        actions,
+        enforce,
+        orphans: Vec::new(),
+        allow_delete: false,
+    }
 }
 
 fn top_level_fields(v: &Value) -> Vec<FieldDiff> {

@@ -250,3 +250,81 @@ async fn converges_through_faults_without_duplicates() {
             .collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let all = automated_features();
+    let s = session(workspace(dir.path(), &running, &all));
+    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let group_names = |state: &Value| -> Vec<String> {
+        state["tenants"][0]["collections"]["group"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|g| g["displayName"].as_str().map(str::to_string))
+            .collect()
+    };
+    let before = group_names(&state(&running).await);
+    assert!(
+        before.iter().any(|n| n.contains("O365-Outlook")),
+        "{before:?}"
+    );
+
+    // The agency deselects the collaboration groups.
+    let fewer: Vec<String> = all
+        .into_iter()
+        .filter(|f| f != "identity-collaboration-groups")
+        .collect();
+    let s = session(workspace(dir.path(), &running, &fewer));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let orphans: Vec<&str> = plan.orphans.iter().map(|o| o.reference.as_str()).collect();
+    assert_eq!(orphans.len(), 2, "{orphans:?}");
+    assert!(!plan.has_changes(), "kept unless deletion is allowed");
+    s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    assert_eq!(
+        group_names(&state(&running).await),
+        before,
+        "nothing deleted without --allow-delete"
+    );
+
+    let (_, report) = s
+        .deploy(
+            &DeployOptions {
+                allow_delete: true,
+                ..Default::default()
+            },
+            quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let after = group_names(&state(&running).await);
+    assert!(!after.iter().any(|n| n.contains("O365")), "{after:?}");
+    assert_eq!(
+        after.len(),
+        before.len() - 2,
+        "only the two deselected groups went"
+    );
+    let (plan, _) = s.plan_with(false, true).await.unwrap();
+    assert!(plan.orphans.is_empty(), "the tool no longer manages them");
+    // The delete is journalled with the object as it was.
+    let store = blueprint_store::Store::open(&s.workspace.state_path())
+        .await
+        .unwrap();
+    let deletes: Vec<_> = store
+        .changes(&s.tenant_id())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.op == "delete")
+        .collect();
+    assert_eq!(deletes.len(), 2);
+    assert!(
+        deletes
+            .iter()
+            .all(|c| c.status == "done" && c.before.is_some())
+    );
+}

@@ -333,6 +333,28 @@ impl Store {
         Ok(())
     }
 
+    /// Records a completed delete: the change is done and the tool no longer manages the object.
+    pub async fn record_deleted(
+        &self,
+        change_id: i64,
+        tenant: &str,
+        reference: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE changes SET status = 'done', finished_at = ? WHERE id = ?")
+            .bind(now())
+            .bind(change_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM managed_objects WHERE tenant = ? AND reference = ?")
+            .bind(tenant)
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn record_failed(&self, change_id: i64, detail: &str) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE changes SET status = 'failed', detail = ?, finished_at = ? WHERE id = ?",

@@ -28,6 +28,9 @@ pub struct DeployArgs {
     /// Switch verified conditional access policies from report-only to their blueprint state.
     #[arg(long)]
     pub enforce: bool,
+    /// Delete objects blueprint created for features the agency has since deselected.
+    #[arg(long)]
+    pub allow_delete: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -37,7 +40,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let session = open_session(&args.workspace.dir, json)?;
     let rt = runtime()?;
     let (preview, _) = rt
-        .block_on(session.plan(args.enforce))
+        .block_on(session.plan_with(args.enforce, args.allow_delete))
         .map_err(engine_error)?;
     if !json {
         print!("{}", super::plan::render(&preview));
@@ -101,6 +104,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let options = DeployOptions {
         parallelism: args.parallelism as usize,
         enforce: args.enforce,
+        allow_delete: args.allow_delete,
         ..DeployOptions::default()
     };
     let (_, report) = rt

@@ -18,6 +18,10 @@ pub struct PlanArgs {
     /// Also plan switching conditional access policies from report-only to enforced.
     #[arg(long)]
     pub enforce: bool,
+    /// Also plan deleting objects blueprint created for features the agency has since
+    /// deselected (never objects it adopted or did not create).
+    #[arg(long)]
+    pub allow_delete: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -25,7 +29,7 @@ pub struct PlanArgs {
 pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
     let session = open_session(&args.workspace.dir, args.format == Format::Json)?;
     let (plan, _) = runtime()?
-        .block_on(session.plan(args.enforce))
+        .block_on(session.plan_with(args.enforce, args.allow_delete))
         .map_err(super::common::engine_error)?;
     match args.format {
         Format::Json => println!(
@@ -95,12 +99,24 @@ pub fn render(plan: &Plan) -> String {
     {
         render_action(a, &mut out);
     }
+    for o in &plan.orphans {
+        if plan.allow_delete {
+            out.push_str(&format!("  - delete  {}   [{}]\n      created by blueprint; the feature is no longer selected\n", o.reference, o.feature));
+        } else {
+            out.push_str(&format!("  . kept    {}   [{}]\n      created by blueprint for a feature no longer selected; --allow-delete removes it\n", o.reference, o.feature));
+        }
+    }
     let unchanged = plan.count(Op::Unchanged) + plan.count(Op::Check);
     let blocked = plan.blocked().count();
     out.push_str(&format!(
-        "\nPlan: {} to create, {} to update, {unchanged} unchanged{}.\n",
+        "\nPlan: {} to create, {} to update, {} to delete, {unchanged} unchanged{}.\n",
         plan.count(Op::Create),
         plan.count(Op::Update),
+        if plan.allow_delete {
+            plan.orphans.len()
+        } else {
+            0
+        },
         if blocked > 0 {
             format!(", {blocked} blocked")
         } else {
