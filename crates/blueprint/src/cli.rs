@@ -8,6 +8,7 @@ use crate::commands::demo::DemoArgs;
 use crate::commands::deploy::DeployArgs;
 use crate::commands::emulator::EmulatorArgs;
 use crate::commands::evaluate::EvaluateArgs;
+use crate::commands::guides::GuidesArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::plan::PlanArgs;
 
@@ -35,6 +36,7 @@ pub enum Command {
     Plan(PlanArgs),
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),
+    Guides(GuidesArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

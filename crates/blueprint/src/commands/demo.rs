@@ -106,8 +106,14 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!("6. Evaluating the live tenant");
         let evaluation = session.evaluate().await.map_err(engine_error)?;
         let evaluation_path = args.dir.join("evaluation.json");
-        std::fs::write(&evaluation_path, serde_json::to_string_pretty(&evaluation).unwrap_or_default())
+        let report_path = args.dir.join("report.html");
+        let guides_dir = args.dir.join("guides");
+        let input = super::evaluate::report_input(&session, &evaluation).await?;
+        std::fs::write(&evaluation_path, blueprint_report::render_json(&input))
             .map_err(|e| CommandError::Failed(e.to_string()))?;
+        std::fs::write(&report_path, blueprint_report::render_html(&input))
+            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", report_path.display())))?;
+        let guides = super::guides::write_guides(&guides_dir, &input)?;
         print!("{}", indent(&super::evaluate::render(&evaluation)));
 
         let (replan, _) = session.plan(true).await.map_err(engine_error)?;
@@ -118,6 +124,8 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!("  profile           {}", args.dir.join("blueprint.toml").display());
         println!("  state (journal)   {}", args.dir.join(".blueprint/state.db").display());
         println!("  evaluation        {}", evaluation_path.display());
+        println!("  report            {}", report_path.display());
+        println!("  user guides       {} ({guides} verified features)", guides_dir.join("index.html").display());
         println!("  emulator tenant   {}", emulator_dir.join("tenant-state.json").display());
         println!("  emulator CA       {}", emulator_dir.join("emulator-ca.pem").display());
         let automated_ok = evaluation.features.iter().all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod deploy;
 pub mod emulator;
 pub mod evaluate;
+pub mod guides;
 pub mod init;
 pub mod plan;
 
@@ -21,5 +22,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Plan(args) => plan::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Guides(args) => guides::run(args),
     }
 }

@@ -254,17 +254,45 @@ fn the_client_secret_appears_nowhere() {
             .output()
             .unwrap()
     };
+    // Reports and guides go into the workspace too, so the scan below covers them.
+    let html = ws.join("report.html").display().to_string();
+    let junit = ws.join("report.junit.xml").display().to_string();
+    let guides = ws.join("guides").display().to_string();
     let mut printed = String::new();
     for args in [
         vec!["plan", "-C", ws.to_str().unwrap()],
         vec!["deploy", "-C", ws.to_str().unwrap(), "--yes", "-vvv"],
         vec!["evaluate", "-C", ws.to_str().unwrap(), "--format", "json"],
+        vec![
+            "evaluate",
+            "-C",
+            ws.to_str().unwrap(),
+            "--format",
+            "html",
+            "--out",
+            &html,
+        ],
+        vec![
+            "evaluate",
+            "-C",
+            ws.to_str().unwrap(),
+            "--format",
+            "junit",
+            "--out",
+            &junit,
+        ],
+        vec!["guides", "-C", ws.to_str().unwrap(), "--out", &guides],
     ] {
         let out = with_secret(&args);
         printed.push_str(&stdout(&out));
         printed.push_str(&stderr(&out));
     }
     assert!(printed.contains("done"), "the deploy ran: {printed}");
+    let report = std::fs::read_to_string(&html).expect("the HTML report was written");
+    assert!(report.contains("<html") && report.contains("CC BY 4.0"));
+    let junit = std::fs::read_to_string(&junit).expect("the JUnit report was written");
+    assert!(junit.contains("<testsuite") && junit.contains("<testcase"));
+    assert!(std::fs::read_dir(&guides).expect("guides written").count() > 2);
     assert!(!printed.contains(&secret), "the secret was printed");
     for entry in walk(&ws) {
         let bytes = std::fs::read(&entry).unwrap();

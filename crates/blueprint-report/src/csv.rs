@@ -1,0 +1,90 @@
+//! CSV (RFC 4180): one row per feature, for a spreadsheet.
+
+use crate::{ReportInput, show_value};
+
+const HEADER: [&str; 9] = [
+    "id",
+    "title",
+    "area",
+    "verdict",
+    "abac",
+    "essential_eight",
+    "missing",
+    "findings",
+    "generated_at",
+];
+
+/// One row per feature; `findings` lists each failing setting as
+/// `reference path: expected X, actual Y`, separated by ` | `.
+pub fn render_csv(input: &ReportInput) -> String {
+    let mut out = String::new();
+    push_row(&mut out, HEADER.iter().map(|s| s.to_string()).collect());
+    for f in &input.features {
+        let abac = f
+            .abac
+            .iter()
+            .map(|a| format!("{} § {}", a.file, a.heading))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let findings = f
+            .findings
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}: expected {}, actual {}",
+                    d.reference,
+                    d.path,
+                    show_value(&d.expected),
+                    show_value(&d.actual)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        push_row(
+            &mut out,
+            vec![
+                f.id.clone(),
+                f.title.clone(),
+                f.area.clone(),
+                f.status.key().to_string(),
+                abac,
+                f.essential_eight.join("; "),
+                f.missing.join("; "),
+                findings,
+                input.generated_at.clone(),
+            ],
+        );
+    }
+    out
+}
+
+fn push_row(out: &mut String, cells: Vec<String>) {
+    let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// Quotes a cell when needed, and defuses spreadsheet formulas (a cell that starts with `=`,
+/// `+`, `-`, `@`, tab or carriage return is prefixed with `'`).
+fn cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        assert_eq!(super::cell("a,b"), "\"a,b\"");
+        assert_eq!(super::cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}

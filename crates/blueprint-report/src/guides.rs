@@ -1,0 +1,85 @@
+//! User guides for staff: one page per verified feature from its user impact, plus an index, in
+//! Markdown and HTML.
+
+use crate::escape::{escape_html as h, escape_markdown as md, file_stem};
+use crate::html::head;
+use crate::{FeatureReport, ReportInput, Status};
+
+/// The guides as `(file name, contents)`: `index.md`, `index.html`, and `<feature>.md` and
+/// `<feature>.html` for every verified (passing) feature. File names are `[a-z0-9-]` only.
+pub fn render_guides(input: &ReportInput) -> Vec<(String, String)> {
+    let verified: Vec<&FeatureReport> = input
+        .features
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .collect();
+    let mut files = Vec::new();
+
+    let mut index_md = format!(
+        "# What is changing in Microsoft 365 at {}\n\n\
+These changes are in place and verified in our Microsoft 365 tenant. Each page says what changes for \
+you and what you need to do.\n\n",
+        md(&input.agency)
+    );
+    let mut index_html = head(&format!("What is changing — {}", input.agency));
+    index_html.push_str(&format!(
+        "<body>\n<main>\n<h1>What is changing in Microsoft 365 at {}</h1>\n\
+<p>These changes are in place and verified in our Microsoft 365 tenant. Each page says what changes for \
+you and what you need to do.</p>\n<ul id=\"guides\">\n",
+        h(&input.agency)
+    ));
+    if verified.is_empty() {
+        index_md.push_str("No changes are verified yet.\n");
+        index_html.push_str("<li>No changes are verified yet.</li>\n");
+    }
+    for f in &verified {
+        let stem = file_stem(&f.id);
+        index_md.push_str(&format!("- [{}]({stem}.md)\n", md(&f.title)));
+        index_html.push_str(&format!(
+            "<li><a href=\"{stem}.html\">{}</a></li>\n",
+            h(&f.title)
+        ));
+        let todo = what_to_do(f);
+        files.push((
+            format!("{stem}.md"),
+            format!(
+                "# {}\n\n## What changes for me\n\n{}\n\n## What I do now\n\n{}\n\n[All changes](index.md)\n",
+                md(&f.title),
+                md(&f.user_impact),
+                md(&todo)
+            ),
+        ));
+        let mut page = head(&f.title);
+        page.push_str(&format!(
+            "<body>\n<main>\n<h1>{}</h1>\n<h2>What changes for me</h2>\n<p>{}</p>\n\
+<h2>What I do now</h2>\n<p>{}</p>\n<p><a href=\"index.html\">All changes</a></p>\n</main>\n</body>\n</html>\n",
+            h(&f.title),
+            h(&f.user_impact),
+            h(&todo)
+        ));
+        files.push((format!("{stem}.html"), page));
+    }
+    index_html.push_str(&format!(
+        "</ul>\n</main>\n<footer><p>{}</p></footer>\n</body>\n</html>\n",
+        h(&input.attribution)
+    ));
+    index_md.push_str(&format!("\n---\n\n{}\n", md(&input.attribution)));
+    files.insert(0, ("index.html".into(), index_html));
+    files.insert(0, ("index.md".into(), index_md));
+    files
+}
+
+/// The catalogue states what changes; what a person does follows from it.
+fn what_to_do(f: &FeatureReport) -> String {
+    if f.user_impact
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("none")
+    {
+        "Nothing: carry on working as usual.".into()
+    } else {
+        "Follow the prompts Microsoft 365 shows you. If this stops you doing your work, contact \
+your service desk and quote this page's title."
+            .into()
+    }
+}

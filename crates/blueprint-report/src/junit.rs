@@ -1,0 +1,80 @@
+//! JUnit XML: one test case per feature, for pipeline dashboards.
+
+use crate::escape::escape_xml as x;
+use crate::{ReportInput, Status, show_value};
+
+/// One `<testcase>` per feature: a failed or undeployed feature carries a `<failure>` listing
+/// each setting's expected and actual value; a manual feature is `<skipped>`.
+pub fn render_junit(input: &ReportInput) -> String {
+    let t = input.tally();
+    let failures = t.fail + t.not_deployed;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"blueprint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\">\n",
+        t.selected, t.manual
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" timestamp=\"{}\">\n",
+        x(&format!("blueprint evaluation: {}", input.agency)),
+        t.selected,
+        t.manual,
+        x(&input.generated_at)
+    ));
+    out.push_str("    <properties>\n");
+    for (name, value) in [
+        ("agency", &input.agency),
+        ("tenant_id", &input.tenant_id),
+        ("catalogue_version", &input.catalogue_version),
+        ("abac_source_date", &input.abac_source_date),
+    ] {
+        out.push_str(&format!(
+            "      <property name=\"{name}\" value=\"{}\"/>\n",
+            x(value)
+        ));
+    }
+    out.push_str("    </properties>\n");
+    for f in &input.features {
+        out.push_str(&format!(
+            "    <testcase classname=\"blueprint.{}\" name=\"{}: {}\"",
+            x(&f.area),
+            x(&f.id),
+            x(&f.title)
+        ));
+        match f.status {
+            Status::Pass => out.push_str("/>\n"),
+            Status::Manual => out.push_str(
+                ">\n      <skipped message=\"manual feature: awaiting attestation by a person\"/>\n    </testcase>\n",
+            ),
+            Status::Fail | Status::NotDeployed => {
+                let message = if f.status == Status::NotDeployed {
+                    "not deployed".to_string()
+                } else {
+                    let n = f.findings.len() + f.missing.len();
+                    format!("{n} setting(s) or object(s) differ from the blueprint")
+                };
+                let mut body = String::new();
+                for m in &f.missing {
+                    body.push_str(&format!("missing: {m}\n"));
+                }
+                for d in &f.findings {
+                    body.push_str(&format!(
+                        "{} {}: expected {}, actual {}\n",
+                        d.reference,
+                        d.path,
+                        show_value(&d.expected),
+                        show_value(&d.actual)
+                    ));
+                }
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                    x(&message),
+                    f.status.key(),
+                    // Newlines are plain text in element content.
+                    x(&body).replace("&#10;", "\n")
+                ));
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

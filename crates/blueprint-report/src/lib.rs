@@ -1,0 +1,201 @@
+//! Renderers for an evaluation of the live tenant: a self-contained HTML report, JUnit XML for
+//! pipeline dashboards, CSV, a documented and versioned JSON document (see the crate README), and
+//! staff user guides (Markdown and HTML).
+//!
+//! The crate only renders: the caller assembles a [`ReportInput`] from the engine's evaluation,
+//! the catalogue and the state store. Every string that can come from the tenant or the agency
+//! (display names, actual values, the agency's name) is escaped for the format it lands in.
+
+mod csv;
+mod escape;
+mod guides;
+mod html;
+mod json;
+mod junit;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use csv::render_csv;
+pub use escape::{escape_html, escape_xml};
+pub use guides::render_guides;
+pub use html::render_html;
+pub use json::{SCHEMA, render_json};
+pub use junit::render_junit;
+
+/// Everything a report shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportInput {
+    /// The agency's name (from its profile).
+    pub agency: String,
+    pub tenant_id: String,
+    /// When the evaluation ran (RFC 3339).
+    pub generated_at: String,
+    pub catalogue_version: String,
+    /// Date of the ABAC documents the catalogue encodes.
+    pub abac_source_date: String,
+    /// The CC BY 4.0 attribution of the blueprint's documents.
+    pub attribution: String,
+    /// One per selected feature, in the order they were evaluated.
+    pub features: Vec<FeatureReport>,
+    /// The sprint burn-up: features completed, cumulatively, per deploy run.
+    pub burn_up: Vec<BurnUpPoint>,
+}
+
+/// One selected feature's evaluation and what the catalogue says about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureReport {
+    pub id: String,
+    pub title: String,
+    pub area: String,
+    pub status: Status,
+    /// ABAC sections the feature implements; the first is the primary one.
+    pub abac: Vec<AbacRef>,
+    /// Essential Eight mitigation strategies the feature contributes to (kebab-case names).
+    pub essential_eight: Vec<String>,
+    /// Settings that do not match.
+    pub findings: Vec<SettingFinding>,
+    /// Objects that should exist and do not.
+    pub missing: Vec<String>,
+    /// What changes for staff, in plain words (the user guides' source).
+    pub user_impact: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotDeployed,
+    Manual,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Pass,
+        Status::Fail,
+        Status::NotDeployed,
+        Status::Manual,
+    ];
+
+    /// The machine name, as in the JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotDeployed => "not-deployed",
+            Status::Manual => "manual",
+        }
+    }
+
+    /// The words a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "Verified",
+            Status::Fail => "Failed",
+            Status::NotDeployed => "Not deployed",
+            Status::Manual => "Manual (awaiting attestation)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbacRef {
+    /// File in the ABAC folder, e.g. `conditional-access-policies.md`.
+    pub file: String,
+    /// Heading in that file.
+    pub heading: String,
+}
+
+/// One setting on one object that does not hold its desired value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingFinding {
+    /// The object (`conditionalAccessPolicy:BLOCK – Legacy Authentication`).
+    pub reference: String,
+    /// The setting's path within the object.
+    pub path: String,
+    pub expected: Value,
+    pub actual: Value,
+}
+
+/// The burn-up after one deploy run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BurnUpPoint {
+    /// What the x axis shows (`run 3`).
+    pub label: String,
+    /// Features completed by the end of this run, cumulatively.
+    pub completed: usize,
+}
+
+/// Counts of one area (or of the whole report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub selected: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub not_deployed: usize,
+    pub manual: usize,
+}
+
+impl Tally {
+    fn add(&mut self, status: Status) {
+        self.selected += 1;
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::NotDeployed => self.not_deployed += 1,
+            Status::Manual => self.manual += 1,
+        }
+    }
+}
+
+impl ReportInput {
+    /// The whole report's counts.
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for f in &self.features {
+            t.add(f.status);
+        }
+        t
+    }
+
+    /// Counts per area, in the order areas first appear.
+    pub fn areas(&self) -> Vec<(String, Tally)> {
+        let mut areas: Vec<(String, Tally)> = Vec::new();
+        for f in &self.features {
+            match areas.iter_mut().find(|(a, _)| *a == f.area) {
+                Some((_, t)) => t.add(f.status),
+                None => {
+                    let mut t = Tally::default();
+                    t.add(f.status);
+                    areas.push((f.area.clone(), t));
+                }
+            }
+        }
+        areas
+    }
+}
+
+/// A value as a person reads it: strings bare, absent as `(none)`, the rest as compact JSON.
+pub(crate) fn show_value(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// An Essential Eight strategy's name as ASD writes it.
+pub(crate) fn essential_eight_label(key: &str) -> String {
+    match key {
+        "application-control" => "Application control".into(),
+        "patch-applications" => "Patch applications".into(),
+        "macro-settings" => "Configure Microsoft Office macro settings".into(),
+        "user-application-hardening" => "User application hardening".into(),
+        "restrict-admin-privileges" => "Restrict administrative privileges".into(),
+        "patch-operating-systems" => "Patch operating systems".into(),
+        "multi-factor-authentication" => "Multi-factor authentication".into(),
+        "regular-backups" => "Regular backups".into(),
+        other => other.to_string(),
+    }
+}
