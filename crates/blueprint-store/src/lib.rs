@@ -1,7 +1,10 @@
 //! The engagement's state store. Today: the deploy journal (every change's intent, the object
 //! as it was before, and its outcome, persisted as each change completes so a crash or kill
-//! resumes without repeating or losing work), the objects the tool manages, and the one-deploy-
-//! per-tenant lock. SQLite, in the workspace (`.blueprint/state.db`).
+//! resumes without repeating or losing work), the objects the tool manages, the one-deploy-
+//! per-tenant lock, and the hash-chained feature log ([`log`]). SQLite, in the workspace
+//! (`.blueprint/state.db`).
+
+pub mod log;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -10,6 +13,11 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use log::{
+    EventKind, FeatureLogStatus, FeatureState, GENESIS, LogBreak, LogEntry, LogEvent, Role,
+    canonical_json, digest_bytes, digest_json, feature_status,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +39,19 @@ pub enum StoreError {
         "state store holds schema version {found}, newer than this blueprint understands ({known}); upgrade blueprint"
     )]
     TooNew { found: i64, known: i64 },
+    #[error("feature log: {0}")]
+    InvalidEvent(String),
+    #[error("feature log entry {seq} cannot be read: {reason}; run `blueprint log verify`")]
+    CorruptLog { seq: i64, reason: String },
+    #[error("writing the feature log: {0}")]
+    Export(std::io::Error),
+    #[error("state store: {0}")]
+    Sqlite(String),
 }
 
 /// Schema migrations, applied in order; each runs once.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
     tenant      TEXT NOT NULL,
@@ -76,7 +93,27 @@ CREATE TABLE locks (
     host   TEXT NOT NULL,
     since  TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- The feature log (see log.rs for the canonical form and the hash chain). seq is the rowid:
+-- unique, and read in order without a sort. UNIQUE prev_hash: no two entries chain onto one.
+CREATE TABLE feature_log (
+    seq           INTEGER PRIMARY KEY,
+    time          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    feature       TEXT,
+    actor         TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    sprint        INTEGER,
+    detail        TEXT NOT NULL,
+    before_digest TEXT,
+    after_digest  TEXT,
+    prev_hash     TEXT NOT NULL UNIQUE,
+    hash          TEXT NOT NULL
+);
+CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
+"#,
+];
 
 fn now() -> String {
     time::OffsetDateTime::now_utc()

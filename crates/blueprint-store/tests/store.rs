@@ -152,3 +152,319 @@ async fn insert_lock(path: &std::path::Path, tenant: &str, pid: u32, host: &str)
         .await
         .unwrap();
 }
+
+// ---- The feature log ----
+
+use blueprint_store::{EventKind, FeatureState, GENESIS, LogEvent, Role, feature_status};
+
+fn event(kind: EventKind, feature: &str, sprint: i64) -> LogEvent {
+    LogEvent::new(kind, "jo@agency.gov.au", Role::Partner)
+        .feature(feature)
+        .sprint(sprint)
+}
+
+/// The README's verifier, run against an export when Python is available.
+const PYTHON_VERIFIER: &str = r#"
+import hashlib, json, sys
+prev, n = "0" * 64, 0
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    entry = json.loads(line)
+    stored = entry.pop("hash")
+    canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+    if entry["seq"] != n or entry["prev_hash"] != prev or digest != stored:
+        sys.exit(f"entry {n} does not verify")
+    prev = stored
+print(f"{n} entries verified")
+"#;
+
+#[tokio::test]
+async fn log_chains_entries_verifies_exports_and_derives_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+    assert_eq!(store.verify_log().await.unwrap(), Ok(0));
+    let events = [
+        event(EventKind::Selected, "ca-001", 1),
+        LogEvent::excluded(
+            "dlp-002",
+            "licence \"E3\" only;\nrevisit in FY27 — ünïcode",
+            "pm@agency.gov.au",
+            Role::Agency,
+        ),
+        event(EventKind::Scheduled, "ca-001", 2),
+        event(EventKind::Deployed, "ca-001", 2)
+            .before(blueprint_store::digest_json(&json!({"state": "disabled"})))
+            .after(blueprint_store::digest_json(&json!({"state": "enabled"}))),
+        event(EventKind::Verified, "ca-001", 2)
+            .detail(json!({"z": [1, {"b": 2, "a": null}], "a": true})),
+        LogEvent::phase_decision(
+            "transition",
+            "all verified",
+            "cio@agency.gov.au",
+            Role::Program,
+        ),
+    ];
+    let mut appended = Vec::new();
+    for e in &events {
+        appended.push(store.append_event(e).await.unwrap());
+    }
+    assert_eq!(appended[0].prev_hash, GENESIS);
+    for (i, pair) in appended.windows(2).enumerate() {
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+        assert_eq!(pair[1].seq, i as i64 + 2);
+    }
+    assert!(appended[0].time.ends_with('Z'), "{}", appended[0].time);
+    assert_eq!(store.verify_log().await.unwrap(), Ok(6));
+
+    let log = store.log(None).await.unwrap();
+    assert_eq!(log, appended);
+    let ca = store.log(Some("ca-001")).await.unwrap();
+    assert_eq!(
+        ca.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 3, 4, 5]
+    );
+
+    let status = feature_status(&log);
+    assert_eq!(status.len(), 2);
+    assert_eq!(status["ca-001"].state, FeatureState::Verified);
+    assert_eq!(status["ca-001"].sprint, Some(2));
+    assert_eq!(status["ca-001"].since_seq, 5);
+    assert_eq!(status["dlp-002"].state, FeatureState::Excluded);
+    assert!(
+        status["dlp-002"]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("licence")
+    );
+
+    // The export: one canonical line per entry, hash included, recomputable from the line.
+    let mut out = Vec::new();
+    assert_eq!(store.export_log(&mut out).await.unwrap(), 6);
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[4], log[4].canonical_json(true));
+    assert!(
+        lines[4].starts_with(r#"{"actor":"jo@agency.gov.au","after_digest":null,"before_digest":null,"detail":{"a":true,"z":[1,{"a":null,"b":2}]},"feature":"ca-001","hash":""#),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[4].ends_with(&format!(
+        r#","kind":"verified","prev_hash":"{}","role":"partner","seq":5,"sprint":2,"time":"{}"}}"#,
+        log[3].hash, log[4].time
+    )));
+    let path = dir.path().join("export.jsonl");
+    std::fs::write(&path, &text).unwrap();
+    match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(PYTHON_VERIFIER)
+        .arg(&path)
+        .output()
+    {
+        Ok(output) => {
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout).trim(),
+                "6 entries verified"
+            );
+        }
+        Err(e) => eprintln!("python3 not available ({e}); the README verifier was not run"),
+    }
+}
+
+#[tokio::test]
+async fn log_refuses_non_integer_numbers_and_missing_actors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+    let err = store
+        .append_event(&event(EventKind::Verified, "f", 1).detail(json!({"score": 0.5})))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+    assert!(err.to_string().contains("0.5 is not an integer"), "{err}");
+    let err = store
+        .append_event(&LogEvent::new(EventKind::Selected, " ", Role::Agency))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("needs an actor"), "{err}");
+    assert!(store.log(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = Store::open(&path).await.unwrap();
+    for i in 0..10 {
+        store
+            .append_event(
+                &event(EventKind::Deployed, &format!("f-{i}"), 1)
+                    .with("reason", "x")
+                    .before("sha256:aa")
+                    .after("sha256:bb"),
+            )
+            .await
+            .unwrap();
+    }
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let text = |c: &str| {
+        (
+            format!("{c} || 'x'"),
+            format!("substr({c}, 1, length({c}) - 1)"),
+        )
+    };
+    let mut edits: Vec<(&str, (String, String))> = [
+        "time",
+        "kind",
+        "feature",
+        "actor",
+        "role",
+        "detail",
+        "before_digest",
+        "after_digest",
+        "prev_hash",
+        "hash",
+    ]
+    .into_iter()
+    .map(|c| (c, text(c)))
+    .collect();
+    edits.push(("sprint", ("sprint + 1".into(), "sprint - 1".into())));
+    edits.push(("seq", ("1000".into(), String::new())));
+    for n in [1i64, 7, 10] {
+        for (column, (tamper, restore)) in &edits {
+            // Renumbering moves the row: it is put back by its new number.
+            let (restore, back) = if *column == "seq" {
+                (n.to_string(), 1000)
+            } else {
+                (restore.clone(), n)
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE feature_log SET {column} = {tamper} WHERE seq = {n}"
+            )))
+            .execute(&mut raw)
+            .await
+            .unwrap();
+            let broken = store.verify_log().await.unwrap().unwrap_err();
+            assert_eq!(broken.seq, n, "editing {column} of entry {n}: {broken}");
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE feature_log SET {column} = {restore} WHERE seq = {back}"
+            )))
+            .execute(&mut raw)
+            .await
+            .unwrap();
+            assert_eq!(
+                store.verify_log().await.unwrap(),
+                Ok(10),
+                "{column} restored"
+            );
+        }
+    }
+    // Removing an entry: the chain breaks where it was.
+    sqlx::query("DELETE FROM feature_log WHERE seq = 4")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let broken = store.verify_log().await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 4);
+    assert!(broken.reason.contains("missing"), "{}", broken.reason);
+    // A row of the wrong type is named too, not an error reading the store.
+    sqlx::query("UPDATE feature_log SET time = x'ff' WHERE seq = 2")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(store.verify_log().await.unwrap().unwrap_err().seq, 2);
+}
+
+/// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op
+/// unless that test started this binary with `BLUEPRINT_STORE_LOG_CHILD` set.
+#[tokio::test]
+async fn log_append_child_helper() {
+    let Some(path) = std::env::var_os("BLUEPRINT_STORE_LOG_CHILD") else {
+        return;
+    };
+    let store = Store::open(std::path::Path::new(&path)).await.unwrap();
+    std::fs::write(std::env::var_os("BLUEPRINT_STORE_LOG_READY").unwrap(), "").unwrap();
+    for i in 0..200 {
+        store
+            .append_event(
+                &LogEvent::new(EventKind::Selected, "child", Role::Program)
+                    .feature(format!("c-{i}")),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_from_two_processes_leave_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = Store::open(&path).await.unwrap();
+    let ready = dir.path().join("child-ready");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "log_append_child_helper", "--test-threads=1"])
+        .env("BLUEPRINT_STORE_LOG_CHILD", &path)
+        .env("BLUEPRINT_STORE_LOG_READY", &ready)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !ready.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the child process never opened the store"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // Two more writers in this process, each with its own connection pool.
+    let tasks: Vec<_> = (0..2)
+        .map(|t| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                let store = Store::open(&path).await.unwrap();
+                for i in 0..100 {
+                    store
+                        .append_event(
+                            &LogEvent::new(
+                                EventKind::Scheduled,
+                                format!("parent-{t}"),
+                                Role::Partner,
+                            )
+                            .feature(format!("p-{i}"))
+                            .sprint(1),
+                        )
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert!(child.wait().unwrap().success(), "the child process failed");
+
+    let log = store.log(None).await.unwrap();
+    assert_eq!(log.len(), 400);
+    assert!(log.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1));
+    assert_eq!(log.iter().filter(|e| e.event.actor == "child").count(), 200);
+    let switches = log
+        .windows(2)
+        .filter(|w| (w[0].event.actor == "child") != (w[1].event.actor == "child"))
+        .count();
+    eprintln!("writers interleaved: {switches} hand-overs between the processes");
+    assert_eq!(store.verify_log().await.unwrap(), Ok(400));
+    // The engine appends and verifies from spawned tasks.
+    fn send<T: Send>(_: &T) {}
+    send(&store.verify_log());
+    send(&store.append_event(&LogEvent::new(EventKind::Selected, "a", Role::Agency)));
+    send(&store.export_log(&mut std::io::sink()));
+}

@@ -10,6 +10,7 @@ use crate::commands::emulator::EmulatorArgs;
 use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::guides::GuidesArgs;
 use crate::commands::init::InitArgs;
+use crate::commands::log::LogArgs;
 use crate::commands::plan::PlanArgs;
 
 /// Deploy the Australian secure Microsoft 365 blueprint to an agency's tenant: plan what to
@@ -37,6 +38,7 @@ pub enum Command {
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),
     Guides(GuidesArgs),
+    Log(LogArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

@@ -8,6 +8,7 @@ pub mod emulator;
 pub mod evaluate;
 pub mod guides;
 pub mod init;
+pub mod log;
 pub mod plan;
 
 use crate::cli::{Cli, Command};
@@ -23,5 +24,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Guides(args) => guides::run(args),
+        Command::Log(args) => log::run(args),
     }
 }

@@ -1,0 +1,169 @@
+//! `blueprint log`: show, verify and export the workspace's hash-chained feature log.
+
+use std::path::{Path, PathBuf};
+
+use blueprint_engine::workspace::STATE_DIR;
+use blueprint_store::{LogEntry, Store};
+use clap::{Args, Subcommand};
+
+use super::common::{Format, WorkspaceArgs, runtime};
+use crate::{CommandError, Outcome};
+
+/// Show, verify or export the feature log.
+///
+/// The feature log is the append-only record of everything that happened to every feature —
+/// selected, excluded (and why), scheduled, deployed, verified, drifted, rolled back, attested,
+/// phase decisions — with who, in which role, when, and digests of the object before and
+/// after. Each entry's SHA-256 covers its canonical JSON and the previous entry's hash, so an
+/// edited, removed or reordered entry is detected by `blueprint log verify`, or by anyone's own
+/// script over `blueprint log export` (the canonical form is in the README).
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(subcommand)]
+    pub action: Option<LogAction>,
+    /// Only this feature's entries.
+    #[arg(long, value_name = "ID")]
+    pub feature: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogAction {
+    /// Recompute every entry's hash in order. Exits 0 with the number of entries verified, 1
+    /// naming the first entry that does not verify.
+    Verify,
+    /// Write the log as JSON lines: one entry per line, in canonical form, with its hash.
+    Export {
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: LogArgs) -> Result<Outcome, CommandError> {
+    let path = args.workspace.dir.join(STATE_DIR).join("state.db");
+    let rt = runtime()?;
+    rt.block_on(async {
+        match args.action {
+            None => show(&path, args.feature.as_deref(), args.format).await,
+            Some(LogAction::Verify) => verify(&path).await,
+            Some(LogAction::Export { out }) => export(&path, out.as_deref()).await,
+        }
+    })
+}
+
+/// The workspace's store, or None when it has none yet (an empty log): reading the log never
+/// creates one.
+async fn open(path: &Path) -> Result<Option<Store>, CommandError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    Store::open(path)
+        .await
+        .map(Some)
+        .map_err(|e| CommandError::Failed(e.to_string()))
+}
+
+fn failed(e: blueprint_store::StoreError) -> CommandError {
+    CommandError::Failed(e.to_string())
+}
+
+async fn show(path: &Path, feature: Option<&str>, format: Format) -> Result<Outcome, CommandError> {
+    let entries = match open(path).await? {
+        Some(store) => store.log(feature).await.map_err(failed)?,
+        None => Vec::new(),
+    };
+    match format {
+        Format::Json => println!("{}", render_json(&entries)),
+        Format::Text => print!("{}", render_text(&entries)),
+    }
+    Ok(Outcome::Success)
+}
+
+/// A JSON array of the entries, each in canonical form with its hash (as `log export` writes
+/// them, one per line).
+pub fn render_json(entries: &[LogEntry]) -> String {
+    let mut out = String::from("[");
+    for (i, entry) in entries.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(&entry.canonical_json(true));
+    }
+    out.push_str(if entries.is_empty() { "]" } else { "\n]" });
+    out
+}
+
+pub fn render_text(entries: &[LogEntry]) -> String {
+    if entries.is_empty() {
+        return "The feature log is empty.\n".into();
+    }
+    let mut out = String::new();
+    for entry in entries {
+        let event = &entry.event;
+        let mut line = format!(
+            "{:>5}  {}  {:<14} {:<20} {} ({})",
+            entry.seq,
+            entry.time,
+            event.kind.as_str(),
+            event.feature.as_deref().unwrap_or("-"),
+            event.actor,
+            event.role
+        );
+        if let Some(sprint) = event.sprint {
+            line.push_str(&format!("  sprint {sprint}"));
+        }
+        if event.detail.as_object().is_some_and(|m| !m.is_empty()) {
+            line.push_str(&format!("  {}", event.detail));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+async fn verify(path: &Path) -> Result<Outcome, CommandError> {
+    let Some(store) = open(path).await? else {
+        println!("The feature log is empty: 0 entries verified.");
+        return Ok(Outcome::Success);
+    };
+    match store.verify_log().await.map_err(failed)? {
+        Ok(count) => {
+            println!("The feature log verifies: {count} entries, one unbroken chain.");
+            Ok(Outcome::Success)
+        }
+        Err(broken) => {
+            eprintln!(
+                "{broken}\nEntries before {} verify; this one and everything after it can no longer be trusted. Compare with an earlier export to see what changed.",
+                broken.seq
+            );
+            Ok(Outcome::Failures)
+        }
+    }
+}
+
+async fn export(path: &Path, out: Option<&Path>) -> Result<Outcome, CommandError> {
+    let store = open(path).await?;
+    let write_err =
+        |p: &Path, e: std::io::Error| CommandError::Failed(format!("writing {}: {e}", p.display()));
+    match out {
+        Some(file) => {
+            let f = std::fs::File::create(file).map_err(|e| write_err(file, e))?;
+            let mut w = std::io::BufWriter::new(f);
+            let count = match &store {
+                Some(store) => store.export_log(&mut w).await.map_err(failed)?,
+                None => 0,
+            };
+            eprintln!("{count} feature log entries written to {}", file.display());
+        }
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout());
+            if let Some(store) = &store {
+                store.export_log(&mut w).await.map_err(failed)?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
