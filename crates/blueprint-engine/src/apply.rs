@@ -68,6 +68,8 @@ pub struct ActionResult {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployReport {
+    /// The run in the journal.
+    pub run_id: i64,
     pub results: Vec<ActionResult>,
     /// Changes an earlier, interrupted run left unfinished (resolved by this run's reading).
     pub interrupted: Vec<String>,
@@ -328,6 +330,7 @@ pub async fn apply(
         }
     }
     let report = DeployReport {
+        run_id,
         results,
         interrupted,
     };

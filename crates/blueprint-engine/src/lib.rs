@@ -80,6 +80,74 @@ pub(crate) fn merge_into(target: &mut Value, patch: &Value) {
     }
 }
 
+/// Who is acting, for the feature log: `BLUEPRINT_ACTOR` (default: the login name) and
+/// `BLUEPRINT_ROLE` (`agency`, `partner` or `program`; default `agency`).
+pub fn actor() -> Result<(String, blueprint_store::Role), EngineError> {
+    let name = std::env::var("BLUEPRINT_ACTOR")
+        .ok()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "blueprint".into());
+    let role = match std::env::var("BLUEPRINT_ROLE").as_deref() {
+        Err(_) | Ok("") | Ok("agency") => blueprint_store::Role::Agency,
+        Ok("partner") => blueprint_store::Role::Partner,
+        Ok("program") => blueprint_store::Role::Program,
+        Ok(other) => {
+            return Err(EngineError::Usage(format!(
+                "BLUEPRINT_ROLE is '{other}': use agency, partner or program"
+            )));
+        }
+    };
+    Ok((name, role))
+}
+
+/// One `deployed` entry per feature this run changed, with digests of its objects before and
+/// after, taken from the journal.
+async fn record_deployed(
+    store: &blueprint_store::Store,
+    tenant: &str,
+    report: &DeployReport,
+) -> Result<(), EngineError> {
+    use blueprint_store::{EventKind, LogEvent, digest_json};
+    let (name, role) = actor()?;
+    let changes = store.changes(tenant).await?;
+    let mut by_feature: std::collections::BTreeMap<&str, Vec<&blueprint_store::Change>> =
+        Default::default();
+    for c in changes
+        .iter()
+        .filter(|c| c.run_id == report.run_id && c.status == "done")
+    {
+        by_feature.entry(c.feature.as_str()).or_default().push(c);
+    }
+    let events: Vec<LogEvent> = by_feature
+        .into_iter()
+        .map(|(feature, changes)| {
+            let before: Vec<Value> = changes
+                .iter()
+                .map(|c| c.before.clone().unwrap_or(Value::Null))
+                .collect();
+            let after: Vec<Value> = changes
+                .iter()
+                .map(|c| c.after.clone().unwrap_or(Value::Null))
+                .collect();
+            let ops: Vec<Value> = changes
+                .iter()
+                .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
+                .collect();
+            LogEvent::new(EventKind::Deployed, name.clone(), role)
+                .feature(feature)
+                .with("run", report.run_id)
+                .with("changes", Value::Array(ops))
+                .before(digest_json(&Value::Array(before)))
+                .after(digest_json(&Value::Array(after)))
+        })
+        .collect();
+    if !events.is_empty() {
+        store.append_events(&events).await?;
+    }
+    Ok(())
+}
+
 /// A workspace connected to its tenant: the unit the commands work with.
 pub struct Session {
     pub workspace: Workspace,
@@ -217,6 +285,7 @@ impl Session {
                 progress,
             )
             .await?;
+            record_deployed(&store, &tenant, &report).await?;
             Ok((plan, report))
         }
         .await;
@@ -229,11 +298,50 @@ impl Session {
     pub async fn evaluate(&self) -> Result<Evaluation, EngineError> {
         let objects = self.objects();
         let observation = observe::observe(&self.client, &objects).await?;
-        Ok(evaluate::evaluate(
+        let evaluation = evaluate::evaluate(
             &self.workspace.catalogue,
             &self.selected,
             &objects,
             &observation,
-        ))
+        );
+        self.record_evaluation(&evaluation).await?;
+        Ok(evaluation)
+    }
+
+    /// Records `verified` or `drifted` in the feature log for every automated feature that is
+    /// in the tenant (features not deployed and manual ones record nothing here).
+    async fn record_evaluation(&self, evaluation: &Evaluation) -> Result<(), EngineError> {
+        use blueprint_store::{EventKind, LogEvent};
+        let (name, role) = actor()?;
+        let events: Vec<LogEvent> = evaluation
+            .features
+            .iter()
+            .filter_map(|f| {
+                let kind = match f.verdict {
+                    Verdict::Pass => EventKind::Verified,
+                    Verdict::Fail => EventKind::Drifted,
+                    Verdict::NotDeployed | Verdict::Manual => return None,
+                };
+                Some(
+                    LogEvent::new(kind, name.clone(), role)
+                        .feature(f.id.as_str())
+                        .with("findings", f.findings.len() as i64)
+                        .with("missing", f.missing.len() as i64),
+                )
+            })
+            .collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        let state = self.workspace.state_path();
+        if let Some(dir) = state.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| EngineError::Usage(format!("creating {}: {e}", dir.display())))?;
+        }
+        let store = blueprint_store::Store::open(&state).await?;
+        let result = store.append_events(&events).await;
+        store.close().await;
+        result?;
+        Ok(())
     }
 }

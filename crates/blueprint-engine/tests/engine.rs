@@ -106,6 +106,27 @@ async fn deploys_the_automated_catalogue_to_an_empty_tenant_and_proves_it() {
             .collect::<Vec<_>>()
     );
     assert_no_duplicates(&state(&running).await);
+
+    // The feature log records what happened, in one chain that verifies.
+    let store = blueprint_store::Store::open(&s.workspace.state_path())
+        .await
+        .unwrap();
+    let log = store.log(None).await.unwrap();
+    let deployed: std::collections::BTreeSet<_> = log
+        .iter()
+        .filter(|e| e.event.kind == blueprint_store::EventKind::Deployed)
+        .filter_map(|e| e.event.feature.clone())
+        .collect();
+    assert!(
+        deployed.len() >= features.len() - 1,
+        "deployed: {deployed:?}"
+    );
+    let verified = log
+        .iter()
+        .filter(|e| e.event.kind == blueprint_store::EventKind::Verified)
+        .count();
+    assert_eq!(verified, features.len(), "one verified entry per feature");
+    assert_eq!(store.verify_log().await.unwrap().unwrap(), log.len() as u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
