@@ -198,36 +198,32 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let result = async {
-            sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                .execute(&mut *conn)
-                .await?;
-            let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                .fetch_one(&mut *conn)
-                .await?
-                .get(0);
-            let known = MIGRATIONS.len() as i64;
-            if version > known {
-                return Err(StoreError::TooNew {
-                    found: version,
-                    known,
-                });
-            }
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-                sqlx::raw_sql(*sql).execute(&mut *conn).await?;
-                sqlx::query("INSERT INTO schema_version (version) VALUES (?)")
-                    .bind(i as i64 + 1)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            Ok(())
+        // IMMEDIATE: two processes opening a new store at once migrate one after the other.
+        // An early return drops the transaction, which rolls it back.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
         }
-        .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await?;
-        result
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_version (version) VALUES (?)")
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Takes the tenant's deploy lock. A lock whose holder process is gone (on this host) is
@@ -235,41 +231,34 @@ impl Store {
     pub async fn acquire_lock(&self, tenant: &str) -> Result<DeployLock, StoreError> {
         let pid = std::process::id();
         let host = hostname();
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let result = async {
-            let row = sqlx::query("SELECT pid, host, since FROM locks WHERE tenant = ?")
-                .bind(tenant)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some(row) = row {
-                let holder_pid: i64 = row.get(0);
-                let holder_host: String = row.get(1);
-                let alive = holder_host != host || process_alive(holder_pid as u32);
-                if alive && holder_pid as u32 != pid {
-                    return Err(StoreError::Locked {
-                        tenant: tenant.to_string(),
-                        pid: holder_pid as u32,
-                        host: holder_host,
-                        since: row.get(2),
-                    });
-                }
+        // IMMEDIATE: the check and the claim happen with the database's write lock held.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query("SELECT pid, host, since FROM locks WHERE tenant = ?")
+            .bind(tenant)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = row {
+            let holder_pid: i64 = row.get(0);
+            let holder_host: String = row.get(1);
+            let alive = holder_host != host || process_alive(holder_pid as u32);
+            if alive && holder_pid as u32 != pid {
+                return Err(StoreError::Locked {
+                    tenant: tenant.to_string(),
+                    pid: holder_pid as u32,
+                    host: holder_host,
+                    since: row.get(2),
+                });
             }
-            sqlx::query(
-                "INSERT OR REPLACE INTO locks (tenant, pid, host, since) VALUES (?, ?, ?, ?)",
-            )
+        }
+        sqlx::query("INSERT OR REPLACE INTO locks (tenant, pid, host, since) VALUES (?, ?, ?, ?)")
             .bind(tenant)
             .bind(pid as i64)
             .bind(&host)
             .bind(now())
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
-            Ok(())
-        }
-        .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await?;
-        result.map(|_| DeployLock {
+        tx.commit().await?;
+        Ok(DeployLock {
             tenant: tenant.to_string(),
             pid,
         })
