@@ -184,7 +184,7 @@ pub fn run(
             .depends_on
             .iter()
             .find(|d| statuses.get(*d).is_none_or(|s| *s >= 400));
-        let rid = crate::http::request_id_for_batch();
+        let rid = crate::http::request_id();
         let resp = match failed_parent {
             Some(parent) => {
                 let err = GraphError::new(

@@ -116,7 +116,6 @@ pub fn execute(
     let query = Query::parse(&req.query)?;
     if segs.first() == Some(&"organization") {
         return organization(
-            emulator,
             &tenant.lock().expect("tenant lock"),
             origin,
             &segs[1..],
@@ -584,7 +583,6 @@ fn decode_query(s: &str) -> String {
 /// `GET /organization`: the tenant itself, with its verified domains (clients look here for
 /// the default domain).
 fn organization(
-    _emulator: &Emulator,
     t: &Tenant,
     origin: &Origin,
     rest: &[&str],

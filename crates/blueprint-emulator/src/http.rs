@@ -55,7 +55,7 @@ static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(1);
 
 /// A request id in GUID form that needs no locking (ids must not disturb the seeded random
 /// source, or fault plans would stop being reproducible).
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
     let pid = std::process::id();
     format!(
@@ -313,6 +313,7 @@ async fn simulate_latency(em: &Emulator) {
 }
 
 async fn graph_root(State(em): State<Arc<Emulator>>, headers: HeaderMap) -> Response {
+    em.metrics.record("ANY", "/v1.0", 400);
     graph_error_response(
         &GraphError::new(
             400,
@@ -321,16 +322,7 @@ async fn graph_root(State(em): State<Arc<Emulator>>, headers: HeaderMap) -> Resp
         ),
         &headers,
     )
-    .tap(|r| em.metrics.record("ANY", "/v1.0", r.status().as_u16()))
 }
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&Self)) -> Self {
-        f(&self);
-        self
-    }
-}
-impl Tap for Response {}
 
 async fn graph_endpoint(
     State(em): State<Arc<Emulator>>,
@@ -708,8 +700,4 @@ async fn not_found(State(em): State<Arc<Emulator>>, req: Request) -> Response {
         ),
     );
     graph_error_response(&err, req.headers())
-}
-
-pub(crate) fn request_id_for_batch() -> String {
-    request_id()
 }

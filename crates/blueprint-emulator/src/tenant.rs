@@ -158,7 +158,7 @@ impl Tenant {
         if kind.shape != Shape::Collection || !kind.can_create {
             return Err(GraphError::method_not_allowed());
         }
-        let mut obj = check_body(kind, body, true, None)?;
+        let mut obj = check_body(kind, body, None)?;
         let id = new_guid(rng);
         rules::before_create(self, kind, &mut obj, rng)?;
         obj.insert("id".into(), Value::String(id.clone()));
@@ -190,7 +190,7 @@ impl Tenant {
             .get("@odata.type")
             .and_then(Value::as_str)
             .map(|t| t.trim_start_matches("#microsoft.graph.").to_string());
-        let patch = check_body(kind, body, false, current_type.as_deref())?;
+        let patch = check_body(kind, body, current_type.as_deref())?;
         let mut merged = current.clone();
         merge(&mut merged, &Value::Object(patch.clone()));
         rules::before_update(self, kind, &current, &mut merged, &patch)?;
@@ -312,7 +312,6 @@ pub fn not_found(kind: &Kind, key: &str) -> GraphError {
 fn check_body(
     kind: &Kind,
     body: Value,
-    creating: bool,
     current_type: Option<&str>,
 ) -> Result<Map<String, Value>, GraphError> {
     let style = kind.style;
@@ -345,11 +344,7 @@ fn check_body(
         ));
     }
     for prop in kind.server_props {
-        if creating || *prop != "id" {
-            obj.remove(*prop);
-        } else {
-            obj.remove("id");
-        }
+        obj.remove(*prop);
     }
     schema().validate_object_except(
         declared,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources};
+use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources, line_col_of_offset};
 use blueprint_catalogue::{AgencyProfile, Catalogue};
 use blueprint_graph::{Credential, GraphConfig, SecretString};
 use serde::Deserialize;
@@ -68,6 +68,7 @@ pub struct Workspace {
     pub catalogue: Arc<Catalogue>,
 }
 
+/// A diagnostic at a byte span of the profile (file:line:col with the line and a caret).
 fn located(
     name: &str,
     text: &str,
@@ -79,14 +80,7 @@ fn located(
     let mut sources = Sources::default();
     let file = sources.add(name, text);
     let offset = span.as_ref().map(|s| s.start).unwrap_or(0);
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() as u64 + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0) as u64
-        + 1;
+    let (line, column) = line_col_of_offset(text, offset);
     let loc = Loc {
         file,
         line,

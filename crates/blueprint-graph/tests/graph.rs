@@ -629,18 +629,10 @@ async fn identity_throttling_of_batch_items_is_retried_per_item() {
 
 #[tokio::test]
 async fn fractional_retry_after_is_honoured() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = scripted::serve(move |req: &Seen| {
-        if req.path.ends_with("/token") {
-            return Reply::token("t", 3599);
-        }
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::graph_error(429, "TooManyRequests").with_header("retry-after", "0.75")
-        } else {
-            Reply::json(200, json!({"id": "x"}))
-        }
-    })
+    let server = scripted::first_then(
+        || Reply::graph_error(429, "TooManyRequests").with_header("retry-after", "0.75"),
+        || Reply::json(200, json!({"id": "x"})),
+    )
     .await;
     let events = Events::default();
     let client = GraphClient::new(scripted_config(&server.base), events.observer()).unwrap();
@@ -822,18 +814,10 @@ async fn a_timed_out_create_is_outcome_unknown_and_a_timed_out_read_is_retried()
 
 #[tokio::test]
 async fn a_delete_whose_answer_was_lost_and_then_404s_has_succeeded() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = scripted::serve(move |req: &Seen| {
-        if req.path.ends_with("/token") {
-            return Reply::token("t", 3599);
-        }
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::graph_error(503, "ServiceUnavailable")
-        } else {
-            Reply::graph_error(404, "Request_ResourceNotFound")
-        }
-    })
+    let server = scripted::first_then(
+        || Reply::graph_error(503, "ServiceUnavailable"),
+        || Reply::graph_error(404, "Request_ResourceNotFound"),
+    )
     .await;
     let client = GraphClient::without_observer(scripted_config(&server.base)).unwrap();
     client.delete("groups/gone").await.unwrap();
@@ -845,18 +829,10 @@ async fn a_delete_whose_answer_was_lost_and_then_404s_has_succeeded() {
 
 #[tokio::test]
 async fn a_create_refused_with_429_is_sent_again() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = scripted::serve(move |req: &Seen| {
-        if req.path.ends_with("/token") {
-            return Reply::token("t", 3599);
-        }
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::graph_error(429, "TooManyRequests").with_header("retry-after", "0.1")
-        } else {
-            Reply::json(201, json!({"id": "new"}))
-        }
-    })
+    let server = scripted::first_then(
+        || Reply::graph_error(429, "TooManyRequests").with_header("retry-after", "0.1"),
+        || Reply::json(201, json!({"id": "new"})),
+    )
     .await;
     let client = GraphClient::without_observer(scripted_config(&server.base)).unwrap();
     let created = client

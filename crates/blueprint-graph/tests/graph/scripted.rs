@@ -95,6 +95,26 @@ impl Scripted {
     }
 }
 
+/// A server that hands out tokens and answers Graph's first request with `first()` and every
+/// later one with `then()`: the shape of most retry scenarios.
+pub async fn first_then(
+    first: impl Fn() -> Reply + Send + Sync + 'static,
+    then: impl Fn() -> Reply + Send + Sync + 'static,
+) -> Scripted {
+    let graph_calls = std::sync::atomic::AtomicUsize::new(0);
+    serve(move |req: &Seen| {
+        if req.path.ends_with("/token") {
+            return Reply::token("t", 3599);
+        }
+        if graph_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            first()
+        } else {
+            then()
+        }
+    })
+    .await
+}
+
 pub async fn serve(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Scripted {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

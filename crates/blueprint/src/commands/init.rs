@@ -232,10 +232,16 @@ pub fn run(args: InitArgs) -> Result<Outcome, CommandError> {
         break_glass,
         connection,
     };
+    let previous = std::fs::read(blueprint_engine::Workspace::profile_path(&args.dir)).ok();
     let path = write_profile(&args.dir, &values, args.force)?;
     // Validate what was written, so a bad --domain or --prefix is reported now, located.
+    // A profile that does not validate is taken back: the one it replaced (with --force)
+    // comes back, so a failed init leaves the directory as it was.
     blueprint_engine::Workspace::open(&args.dir).map_err(|e| {
-        let _ = std::fs::remove_file(&path);
+        let _ = match &previous {
+            Some(bytes) => std::fs::write(&path, bytes),
+            None => std::fs::remove_file(&path),
+        };
         super::common::engine_error(e)
     })?;
     println!("Created {}", path.display());
