@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod observe;
 pub mod plan;
 pub mod resources;
+pub mod state;
 pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
@@ -20,6 +21,7 @@ use serde_json::Value;
 pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
+pub use state::StateLocation;
 pub use workspace::Workspace;
 
 #[derive(Debug, thiserror::Error)]
@@ -210,12 +212,7 @@ impl Session {
         enforce: bool,
         allow_delete: bool,
     ) -> Result<(Plan, observe::Observation), EngineError> {
-        let state = self.workspace.state_path();
-        let store = if state.exists() {
-            Some(blueprint_store::Store::open(&state).await?)
-        } else {
-            None
-        };
+        let store = self.workspace.state.open_existing().await?;
         let result = self.plan_in(store.as_ref(), enforce, allow_delete).await;
         if let Some(store) = store {
             store.close().await;
@@ -258,12 +255,7 @@ impl Session {
         options: &DeployOptions,
         progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
-        let state = self.workspace.state_path();
-        if let Some(dir) = state.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| EngineError::Usage(format!("creating {}: {e}", dir.display())))?;
-        }
-        let store = blueprint_store::Store::open(&state).await?;
+        let store = self.workspace.state.open().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
         let options = DeployOptions {
@@ -333,12 +325,7 @@ impl Session {
         if events.is_empty() {
             return Ok(());
         }
-        let state = self.workspace.state_path();
-        if let Some(dir) = state.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| EngineError::Usage(format!("creating {}: {e}", dir.display())))?;
-        }
-        let store = blueprint_store::Store::open(&state).await?;
+        let store = self.workspace.state.open().await?;
         let result = store.append_events(&events).await;
         store.close().await;
         result?;

@@ -12,6 +12,7 @@ use blueprint_graph::{Credential, GraphConfig, SecretString};
 use serde::Deserialize;
 
 use crate::EngineError;
+use crate::state::StateLocation;
 
 pub const PROFILE_FILE: &str = "blueprint.toml";
 pub const STATE_DIR: &str = ".blueprint";
@@ -66,6 +67,8 @@ pub struct Workspace {
     pub connection: ConnectionSection,
     pub plan: PlanSection,
     pub catalogue: Arc<Catalogue>,
+    /// Where the engagement's state lives (the workspace's file unless `--database` says).
+    pub state: StateLocation,
 }
 
 /// A diagnostic at a byte span of the profile (file:line:col with the line and a caret).
@@ -96,8 +99,10 @@ impl Workspace {
         dir.join(PROFILE_FILE)
     }
 
-    pub fn state_path(&self) -> PathBuf {
-        self.dir.join(STATE_DIR).join("state.db")
+    /// Keeps the state in the database `url` names instead of the workspace's file.
+    pub fn with_database(mut self, url: Option<&str>) -> Workspace {
+        self.state = StateLocation::for_workspace(&self.dir, url);
+        self
     }
 
     /// Opens the workspace in `dir`: reads and validates `blueprint.toml`, loads the built-in
@@ -161,6 +166,7 @@ impl Workspace {
             connection: sections.connection,
             plan: sections.plan,
             catalogue: Arc::new(catalogue),
+            state: StateLocation::for_workspace(dir, None),
         };
         ws.check_selection(&name, &text)?;
         Ok(ws)

@@ -108,9 +108,7 @@ async fn deploys_the_automated_catalogue_to_an_empty_tenant_and_proves_it() {
     assert_no_duplicates(&state(&running).await);
 
     // The feature log records what happened, in one chain that verifies.
-    let store = blueprint_store::Store::open(&s.workspace.state_path())
-        .await
-        .unwrap();
+    let store = s.workspace.state.open().await.unwrap();
     let log = store.log(None).await.unwrap();
     let deployed: std::collections::BTreeSet<_> = log
         .iter()
@@ -176,9 +174,7 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
 
     let after = state(&running).await;
     assert_no_duplicates(&after);
-    let store = blueprint_store::Store::open(&s.workspace.state_path())
-        .await
-        .unwrap();
+    let store = s.workspace.state.open().await.unwrap();
     let mut managed: std::collections::HashSet<String> = store
         .managed_objects(&s.tenant_id())
         .await
@@ -332,9 +328,7 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     let (plan, _) = s.plan_with(false, true).await.unwrap();
     assert!(plan.orphans.is_empty(), "the tool no longer manages them");
     // The delete is journalled with the object as it was.
-    let store = blueprint_store::Store::open(&s.workspace.state_path())
-        .await
-        .unwrap();
+    let store = s.workspace.state.open().await.unwrap();
     let deletes: Vec<_> = store
         .changes(&s.tenant_id())
         .await

@@ -1,7 +1,9 @@
-//! Appends 100,000 feature log events (in transactions of 1,000) and verifies them, on SQLite.
+//! Appends 100,000 feature log events (in transactions of 1,000) and verifies them, on each
+//! backend: SQLite (a temporary file) and PostgreSQL (a fresh schema on
+//! `BLUEPRINT_TEST_POSTGRES`, default the machine's server on 127.0.0.1:5432, database `test`).
 //! `cargo bench -p blueprint-store --bench log`; `BLUEPRINT_BENCH_EVENTS=N` to change the count,
-//! `BLUEPRINT_BENCH_VERIFY_PASSES=N` the verify passes (3).
-//! Goal: verify at 500,000 events/s or more.
+//! `BLUEPRINT_BENCH_VERIFY_PASSES=N` the verify passes (3), `BLUEPRINT_BENCH_BACKENDS=sqlite`
+//! for one backend. Goal: verify at 500,000 events/s or more on SQLite.
 
 use std::time::Instant;
 
@@ -28,12 +30,70 @@ fn main() {
                 .after(format!("sha256:{:064x}", i))
         })
         .collect();
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let backends =
+        std::env::var("BLUEPRINT_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
-    rt.block_on(async {
-        let store = Store::open(&dir.path().join("state.db"))
-            .await
-            .expect("open the store");
+    for backend in backends.split(',') {
+        println!("-- {backend}");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        rt.block_on(async {
+            let (store, schema) = match backend {
+                "sqlite" => (
+                    Store::open(&dir.path().join("state.db"))
+                        .await
+                        .expect("open the store"),
+                    None,
+                ),
+                "postgres" => {
+                    let schema = format!("bench_log_{}", std::process::id());
+                    let url = fresh_schema(&schema).await;
+                    (Store::connect(&url).await.expect("connect"), Some(schema))
+                }
+                other => panic!("unknown backend {other}: sqlite or postgres"),
+            };
+            run(&store, &events).await;
+            store.close().await;
+            if let Some(schema) = schema {
+                drop_schema(&schema).await;
+            }
+        });
+    }
+}
+
+fn postgres_url() -> String {
+    std::env::var("BLUEPRINT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+async fn fresh_schema(schema: &str) -> String {
+    use sqlx::Connection;
+    let base = postgres_url();
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {base}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("create the schema");
+    format!("{base}?options[search_path]={schema}")
+}
+
+async fn drop_schema(schema: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut conn)
+        .await
+        .expect("drop the schema");
+}
+
+async fn run(store: &Store, events: &[LogEvent]) {
+    let count = events.len();
+    {
         let start = Instant::now();
         for batch in events.chunks(1_000) {
             store.append_events(batch).await.expect("append");
@@ -70,6 +130,5 @@ fn main() {
             export.as_secs_f64(),
             count as f64 / export.as_secs_f64()
         );
-        store.close().await;
-    });
+    }
 }

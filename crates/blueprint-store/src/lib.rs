@@ -1,19 +1,29 @@
-//! The engagement's state store. Today: the deploy journal (every change's intent, the object
-//! as it was before, and its outcome, persisted as each change completes so a crash or kill
-//! resumes without repeating or losing work), the objects the tool manages, the one-deploy-
-//! per-tenant lock, and the hash-chained feature log ([`log`]). SQLite, in the workspace
-//! (`.blueprint/state.db`).
+//! The engagement's state store: the deploy journal (every change's intent, the object as it
+//! was before, and its outcome, persisted as each change completes so a crash or kill resumes
+//! without repeating or losing work), the runs (deploys, rollbacks) that made the changes, the
+//! objects the tool manages, the one-deploy-per-tenant lock, and the hash-chained feature log
+//! ([`log`]).
+//!
+//! One trait, [`StateStore`], two backends: SQLite ([`sqlite`], the embedded default: a file in
+//! the workspace, `.blueprint/state.db`) and PostgreSQL ([`postgres`], for a server shared by a
+//! program office or a partner team). They run the same SQL where the dialects agree ([`sql`])
+//! and differ only in schema DDL, how a writer takes the database's write lock, and how the
+//! feature log is read back for verification. [`Store`] is what callers hold: either backend,
+//! chosen by [`Store::open`] (a path) or [`Store::connect`] (a URL).
 
 pub mod log;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
 
+use std::future::Future;
+use std::ops::Deref;
 use std::path::Path;
-use std::str::FromStr;
+use std::pin::Pin;
+use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 
 pub use log::{
     EventKind, FeatureLogStatus, FeatureState, GENESIS, LogBreak, LogEntry, LogEvent, Role,
@@ -24,6 +34,10 @@ pub use log::{
 pub enum StoreError {
     #[error("state store {path}: {source}")]
     Open { path: String, source: sqlx::Error },
+    #[error(
+        "state store URL {url}: {reason}; give a path, sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+    )]
+    BadUrl { url: String, reason: String },
     #[error("state store: {0}")]
     Query(#[from] sqlx::Error),
     #[error(
@@ -49,73 +63,7 @@ pub enum StoreError {
     Sqlite(String),
 }
 
-/// Schema migrations, applied in order; each runs once.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE runs (
-    id          INTEGER PRIMARY KEY,
-    tenant      TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    sprint      INTEGER,
-    started_at  TEXT NOT NULL,
-    finished_at TEXT,
-    status      TEXT NOT NULL DEFAULT 'running'
-);
-CREATE TABLE changes (
-    id          INTEGER PRIMARY KEY,
-    run_id      INTEGER NOT NULL REFERENCES runs(id),
-    tenant      TEXT NOT NULL,
-    feature     TEXT NOT NULL,
-    reference   TEXT NOT NULL,
-    op          TEXT NOT NULL,
-    object_id   TEXT,
-    before      TEXT,
-    after       TEXT,
-    status      TEXT NOT NULL DEFAULT 'started',
-    detail      TEXT,
-    started_at  TEXT NOT NULL,
-    finished_at TEXT
-);
-CREATE INDEX changes_by_tenant ON changes(tenant, status);
-CREATE TABLE managed_objects (
-    tenant          TEXT NOT NULL,
-    reference       TEXT NOT NULL,
-    kind            TEXT NOT NULL,
-    object_id       TEXT NOT NULL,
-    feature         TEXT NOT NULL,
-    created_by_tool INTEGER NOT NULL,
-    updated_at      TEXT NOT NULL,
-    PRIMARY KEY (tenant, reference)
-);
-CREATE TABLE locks (
-    tenant TEXT PRIMARY KEY,
-    pid    INTEGER NOT NULL,
-    host   TEXT NOT NULL,
-    since  TEXT NOT NULL
-);
-"#,
-    r#"
--- The feature log (see log.rs for the canonical form and the hash chain). seq is the rowid:
--- unique, and read in order without a sort. UNIQUE prev_hash: no two entries chain onto one.
-CREATE TABLE feature_log (
-    seq           INTEGER PRIMARY KEY,
-    time          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    feature       TEXT,
-    actor         TEXT NOT NULL,
-    role          TEXT NOT NULL,
-    sprint        INTEGER,
-    detail        TEXT NOT NULL,
-    before_digest TEXT,
-    after_digest  TEXT,
-    prev_hash     TEXT NOT NULL UNIQUE,
-    hash          TEXT NOT NULL
-);
-CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
-"#,
-];
-
-fn now() -> String {
+pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -167,319 +115,197 @@ pub struct DeployLock {
     pid: u32,
 }
 
-#[derive(Clone)]
-pub struct Store {
-    pool: SqlitePool,
+/// A deploy or rollback: the changes it made carry its id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    pub id: i64,
+    /// `deploy` or `rollback`.
+    pub kind: String,
+    pub sprint: Option<i64>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `succeeded`, `failed`, `interrupted`.
+    pub status: String,
 }
 
-impl Store {
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        };
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(open_err)?
-            .create_if_missing(true)
-            // WAL lets readers (status, evaluate) run while a deploy writes; FULL sync makes
-            // every journal entry durable before the next request goes out.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(open_err)?;
-        let store = Store { pool };
-        store.migrate().await?;
-        Ok(store)
-    }
+/// What a backend's futures look like: boxed, so [`StateStore`] can be a trait object.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        // IMMEDIATE: two processes opening a new store at once migrate one after the other.
-        // An early return drops the transaction, which rolls it back.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            .execute(&mut *tx)
-            .await?;
-        let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                found: version,
-                known,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_version (version) VALUES (?)")
-                .bind(i as i64 + 1)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+/// Which database a [`Store`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything the engine and the CLI ask of the state, whichever database holds it.
+pub trait StateStore: Send + Sync {
+    fn backend(&self) -> Backend;
 
     /// Takes the tenant's deploy lock. A lock whose holder process is gone (on this host) is
     /// taken over; a live one is refused.
-    pub async fn acquire_lock(&self, tenant: &str) -> Result<DeployLock, StoreError> {
-        let pid = std::process::id();
-        let host = hostname();
-        // IMMEDIATE: the check and the claim happen with the database's write lock held.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query("SELECT pid, host, since FROM locks WHERE tenant = ?")
-            .bind(tenant)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = row {
-            let holder_pid: i64 = row.get(0);
-            let holder_host: String = row.get(1);
-            let alive = holder_host != host || process_alive(holder_pid as u32);
-            if alive && holder_pid as u32 != pid {
-                return Err(StoreError::Locked {
-                    tenant: tenant.to_string(),
-                    pid: holder_pid as u32,
-                    host: holder_host,
-                    since: row.get(2),
-                });
-            }
-        }
-        sqlx::query("INSERT OR REPLACE INTO locks (tenant, pid, host, since) VALUES (?, ?, ?, ?)")
-            .bind(tenant)
-            .bind(pid as i64)
-            .bind(&host)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(DeployLock {
-            tenant: tenant.to_string(),
-            pid,
-        })
-    }
+    fn acquire_lock<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, DeployLock>;
+    fn release_lock(&self, lock: DeployLock) -> StoreFuture<'_, ()>;
 
-    pub async fn release_lock(&self, lock: DeployLock) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM locks WHERE tenant = ? AND pid = ?")
-            .bind(&lock.tenant)
-            .bind(lock.pid as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn begin_run(
-        &self,
-        tenant: &str,
-        kind: &str,
+    /// Starts a run (`deploy`, `rollback`) and returns its id.
+    fn begin_run<'a>(
+        &'a self,
+        tenant: &'a str,
+        kind: &'a str,
         sprint: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        let id =
-            sqlx::query("INSERT INTO runs (tenant, kind, sprint, started_at) VALUES (?, ?, ?, ?)")
-                .bind(tenant)
-                .bind(kind)
-                .bind(sprint)
-                .bind(now())
-                .execute(&self.pool)
-                .await?
-                .last_insert_rowid();
-        Ok(id)
-    }
-
-    pub async fn finish_run(&self, run_id: i64, status: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(now())
-            .bind(run_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+    ) -> StoreFuture<'a, i64>;
+    fn finish_run<'a>(&'a self, run_id: i64, status: &'a str) -> StoreFuture<'a, ()>;
+    /// The tenant's runs, oldest first.
+    fn runs<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Run>>;
 
     /// Records a change before it is made, with the object's previous state.
-    pub async fn record_intent(&self, intent: &ChangeIntent<'_>) -> Result<i64, StoreError> {
-        let id = sqlx::query(
-            "INSERT INTO changes (run_id, tenant, feature, reference, op, object_id, before, started_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(intent.run_id)
-        .bind(intent.tenant)
-        .bind(intent.feature)
-        .bind(intent.reference)
-        .bind(intent.op)
-        .bind(intent.object_id)
-        .bind(intent.before.map(Value::to_string))
-        .bind(now())
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
+    fn record_intent<'a>(&'a self, intent: &'a ChangeIntent<'a>) -> StoreFuture<'a, i64>;
     /// Records a completed change and the object the tool now manages, in one transaction.
-    pub async fn record_done(
-        &self,
+    fn record_done<'a>(
+        &'a self,
         change_id: i64,
-        object: &ManagedObject,
-        tenant: &str,
-        after: &Value,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE changes SET status = 'done', object_id = ?, after = ?, finished_at = ? WHERE id = ?")
-            .bind(&object.object_id)
-            .bind(after.to_string())
-            .bind(now())
-            .bind(change_id)
-            .execute(&mut *tx)
-            .await?;
-        // A later adoption never downgrades "created by the tool".
-        sqlx::query(
-            "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (tenant, reference) DO UPDATE SET
-               object_id = excluded.object_id,
-               created_by_tool = MAX(managed_objects.created_by_tool, excluded.created_by_tool),
-               updated_at = excluded.updated_at",
-        )
-        .bind(tenant)
-        .bind(&object.reference)
-        .bind(&object.kind)
-        .bind(&object.object_id)
-        .bind(&object.feature)
-        .bind(object.created_by_tool as i64)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
+        object: &'a ManagedObject,
+        tenant: &'a str,
+        after: &'a Value,
+    ) -> StoreFuture<'a, ()>;
     /// Records a completed delete: the change is done and the tool no longer manages the object.
-    pub async fn record_deleted(
-        &self,
+    fn record_deleted<'a>(
+        &'a self,
         change_id: i64,
-        tenant: &str,
-        reference: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE changes SET status = 'done', finished_at = ? WHERE id = ?")
-            .bind(now())
-            .bind(change_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM managed_objects WHERE tenant = ? AND reference = ?")
-            .bind(tenant)
-            .bind(reference)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn record_failed(&self, change_id: i64, detail: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE changes SET status = 'failed', detail = ?, finished_at = ? WHERE id = ?",
-        )
-        .bind(detail)
-        .bind(now())
-        .bind(change_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
+        tenant: &'a str,
+        reference: &'a str,
+    ) -> StoreFuture<'a, ()>;
+    fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> StoreFuture<'a, ()>;
     /// Changes an earlier run started and never finished (the process died). Marks them
     /// `interrupted` so they are reported once; the new run's fresh reading of the tenant
     /// decides what is still to do.
-    pub async fn take_interrupted(
-        &self,
-        tenant: &str,
+    fn take_interrupted<'a>(
+        &'a self,
+        tenant: &'a str,
         current_run: i64,
-    ) -> Result<Vec<Change>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, run_id, feature, reference, op, object_id, before, after, status, detail
-             FROM changes WHERE tenant = ? AND status = 'started' AND run_id <> ? ORDER BY id",
-        )
-        .bind(tenant)
-        .bind(current_run)
-        .fetch_all(&self.pool)
-        .await?;
-        let changes: Vec<Change> = rows.iter().map(change_from_row).collect();
-        sqlx::query("UPDATE changes SET status = 'interrupted', finished_at = ? WHERE tenant = ? AND status = 'started' AND run_id <> ?")
-            .bind(now())
-            .bind(tenant)
-            .bind(current_run)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE tenant = ? AND status = 'running' AND id <> ?")
-            .bind(now())
-            .bind(tenant)
-            .bind(current_run)
-            .execute(&self.pool)
-            .await?;
-        Ok(changes)
+    ) -> StoreFuture<'a, Vec<Change>>;
+    /// The tenant's changes, oldest first.
+    fn changes<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Change>>;
+    fn managed_objects<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<ManagedObject>>;
+
+    /// Appends events in order, in one transaction: all or none. The last entry is read and
+    /// the new ones inserted with the database's write lock held, so two processes appending at
+    /// once queue up and never both chain onto the same entry (`seq`'s and `prev_hash`'s
+    /// uniqueness is the backstop).
+    fn append_events<'a>(&'a self, events: &'a [LogEvent]) -> StoreFuture<'a, Vec<LogEntry>>;
+    /// The log in order; only `feature`'s entries when given.
+    fn log<'a>(&'a self, feature: Option<&'a str>) -> StoreFuture<'a, Vec<LogEntry>>;
+    /// Recomputes every entry's hash in order. `Ok(Ok(n))`: all `n` entries verify.
+    /// `Ok(Err(break))`: the first entry that does not (edited, removed, or out of place).
+    /// `Err`: the store could not be read — not a verdict on the chain.
+    fn verify_log(&self) -> StoreFuture<'_, Result<u64, LogBreak>>;
+    /// Writes the log as JSON lines, one entry per line in canonical form with its `hash`,
+    /// exactly as stored (an edited row shows up as one that does not verify). Returns the
+    /// number of entries written.
+    fn export_log<'a>(
+        &'a self,
+        writer: &'a mut (dyn std::io::Write + Send),
+    ) -> StoreFuture<'a, u64>;
+
+    fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// The state store, whichever backend holds it. Cheap to clone (one shared pool).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<dyn StateStore>,
+}
+
+impl Deref for Store {
+    type Target = dyn StateStore;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.inner
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
+    }
+}
+
+/// The environment variable naming the state store when `--database` is not given.
+pub const DATABASE_URL_ENV: &str = "BLUEPRINT_DATABASE_URL";
+
+impl Store {
+    /// Opens (creating if needed) the SQLite store at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store::from(sqlite::SqliteStore::open(path).await?))
     }
 
-    pub async fn changes(&self, tenant: &str) -> Result<Vec<Change>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, run_id, feature, reference, op, object_id, before, after, status, detail
-             FROM changes WHERE tenant = ? ORDER BY id",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(change_from_row).collect())
-    }
-
-    pub async fn managed_objects(&self, tenant: &str) -> Result<Vec<ManagedObject>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT reference, kind, object_id, feature, created_by_tool FROM managed_objects WHERE tenant = ? ORDER BY reference",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ManagedObject {
-                reference: r.get(0),
-                kind: r.get(1),
-                object_id: r.get(2),
-                feature: r.get(3),
-                created_by_tool: r.get::<i64, _>(4) != 0,
+    /// Opens the store a URL names: `postgres://…` / `postgresql://…` (a PostgreSQL
+    /// database: it must exist; the tables are created), `sqlite://PATH`, or a plain path.
+    /// Whatever the URL carries (a password) never reaches an error message.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::from(postgres::PostgresStore::connect(url).await?))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Store::open(Path::new(path)).await
+        } else if url.contains("://") {
+            Err(StoreError::BadUrl {
+                url: redact_url(url),
+                reason: "unknown scheme".into(),
             })
-            .collect())
+        } else {
+            Store::open(Path::new(url)).await
+        }
     }
 
-    pub async fn close(&self) {
-        self.pool.close().await;
+    /// Appends one event to the feature log and returns the stored entry.
+    pub async fn append_event(&self, event: &LogEvent) -> Result<LogEntry, StoreError> {
+        let mut entries = self.append_events(std::slice::from_ref(event)).await?;
+        entries
+            .pop()
+            .ok_or_else(|| StoreError::InvalidEvent("nothing was appended".into()))
     }
 }
 
-fn change_from_row(r: &sqlx::sqlite::SqliteRow) -> Change {
-    let json = |i: usize| {
-        r.get::<Option<String>, _>(i)
-            .and_then(|s| serde_json::from_str(&s).ok())
+impl<S: StateStore + 'static> From<S> for Store {
+    fn from(store: S) -> Store {
+        Store {
+            inner: Arc::new(store),
+        }
+    }
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
     };
-    Change {
-        id: r.get(0),
-        run_id: r.get(1),
-        feature: r.get(2),
-        reference: r.get(3),
-        op: r.get(4),
-        object_id: r.get(5),
-        before: json(6),
-        after: json(7),
-        status: r.get(8),
-        detail: r.get(9),
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!("{scheme}://{masked}@{host}{tail}")
+        }
+        None => url.to_string(),
     }
 }
 
-fn hostname() -> String {
+/// Decides whether a lock held by (`pid`, `host`) stops process `me` on `my_host`.
+pub(crate) fn lock_is_held_by_another(pid: i64, host: &str, me: u32, my_host: &str) -> bool {
+    let alive = host != my_host || process_alive(pid as u32);
+    alive && pid as u32 != me
+}
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))

@@ -29,10 +29,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use crate::{Store, StoreError, now};
+use crate::{StoreError, now};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -575,17 +573,8 @@ pub fn feature_status(entries: &[LogEntry]) -> BTreeMap<String, FeatureLogStatus
     out
 }
 
-macro_rules! select_log {
-    ($rest:literal) => {
-        concat!(
-            "SELECT seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash FROM feature_log ",
-            $rest
-        )
-    };
-}
-/// A page of the log after a `seq`, in order.
-const PAGE_SQL: &str = select_log!("WHERE seq > ? ORDER BY seq LIMIT ?");
-const COLUMN_NAMES: [&str; 12] = [
+/// The columns of `feature_log`, in the order every query selects them.
+pub(crate) const COLUMN_NAMES: [&str; 12] = [
     "seq",
     "time",
     "kind",
@@ -599,15 +588,25 @@ const COLUMN_NAMES: [&str; 12] = [
     "prev_hash",
     "hash",
 ];
+
 /// Rows read per query when walking the whole log: bounded memory, few round trips.
-const PAGE: i64 = 20_000;
+pub(crate) const PAGE: i64 = 20_000;
 
 /// Borrows a row's columns as the hash covers them, naming the column that cannot be read.
-fn raw_from_row(row: &SqliteRow) -> Result<(RawEntry<'_>, &str), String> {
-    fn col<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
-        row: &'r SqliteRow,
-        i: usize,
-    ) -> Result<T, String> {
+/// Generic over the backend's row type: both read the same columns the same way.
+pub(crate) fn raw_from_row<'r, R>(row: &'r R) -> Result<(RawEntry<'r>, &'r str), String>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn col<'r, R, T>(row: &'r R, i: usize) -> Result<T, String>
+    where
+        R: sqlx::Row,
+        usize: sqlx::ColumnIndex<R>,
+        T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
         row.try_get(i)
             .map_err(|e| format!("column {} cannot be read ({e})", COLUMN_NAMES[i]))
     }
@@ -629,345 +628,153 @@ fn raw_from_row(row: &SqliteRow) -> Result<(RawEntry<'_>, &str), String> {
     ))
 }
 
-fn entry_from_row(row: &SqliteRow) -> Result<LogEntry, StoreError> {
-    let seq: i64 = row.try_get(0)?;
-    let corrupt = |reason: String| StoreError::CorruptLog { seq, reason };
-    let (raw, hash) = raw_from_row(row).map_err(corrupt)?;
-    Ok(LogEntry {
-        seq,
-        time: raw.time.to_string(),
-        event: LogEvent {
-            kind: raw.kind.parse().map_err(corrupt)?,
-            feature: raw.feature.map(str::to_string),
-            actor: raw.actor.to_string(),
-            role: raw.role.parse().map_err(corrupt)?,
-            sprint: raw.sprint,
-            detail: serde_json::from_str(raw.detail)
-                .map_err(|e| corrupt(format!("detail is not JSON ({e})")))?,
-            before_digest: raw.before_digest.map(str::to_string),
-            after_digest: raw.after_digest.map(str::to_string),
-        },
-        prev_hash: raw.prev_hash.to_string(),
-        hash: hash.to_string(),
-    })
+impl RawEntry<'_> {
+    /// The entry as the API hands it out: `detail` parsed, names checked.
+    pub(crate) fn to_entry(&self, hash: &str) -> Result<LogEntry, StoreError> {
+        let corrupt = |reason: String| StoreError::CorruptLog {
+            seq: self.seq,
+            reason,
+        };
+        Ok(LogEntry {
+            seq: self.seq,
+            time: self.time.to_string(),
+            event: LogEvent {
+                kind: self.kind.parse().map_err(corrupt)?,
+                feature: self.feature.map(str::to_string),
+                actor: self.actor.to_string(),
+                role: self.role.parse().map_err(corrupt)?,
+                sprint: self.sprint,
+                detail: serde_json::from_str(self.detail)
+                    .map_err(|e| corrupt(format!("detail is not JSON ({e})")))?,
+                before_digest: self.before_digest.map(str::to_string),
+                after_digest: self.after_digest.map(str::to_string),
+            },
+            prev_hash: self.prev_hash.to_string(),
+            hash: hash.to_string(),
+        })
+    }
 }
 
-impl Store {
-    /// Appends one event to the feature log and returns the stored entry.
-    pub async fn append_event(&self, event: &LogEvent) -> Result<LogEntry, StoreError> {
-        let mut entries = self.append_events(std::slice::from_ref(event)).await?;
-        entries
-            .pop()
-            .ok_or_else(|| StoreError::InvalidEvent("nothing was appended".into()))
-    }
-
-    /// Appends events in order, in one transaction: all or none.
-    ///
-    /// The last entry is read and the new ones inserted inside one `BEGIN IMMEDIATE`
-    /// transaction, which takes SQLite's write lock first; so two processes appending at once
-    /// queue up and never both chain onto the same entry. `seq`'s uniqueness (and
-    /// `prev_hash`'s) is the backstop.
-    pub async fn append_events(&self, events: &[LogEvent]) -> Result<Vec<LogEntry>, StoreError> {
-        let mut details = Vec::with_capacity(events.len());
-        for event in events {
+/// Checks the events to append and returns each one's canonical `detail`: every event needs an
+/// actor, and a detail with a non-integer number has no canonical form.
+pub(crate) fn canonical_details(events: &[LogEvent]) -> Result<Vec<String>, StoreError> {
+    events
+        .iter()
+        .map(|event| {
             if event.actor.trim().is_empty() {
                 return Err(StoreError::InvalidEvent(format!(
                     "a {} event needs an actor (--actor, BLUEPRINT_ACTOR or the profile)",
                     event.kind
                 )));
             }
-            let detail = canonical_json(&event.detail).map_err(|reason| {
+            canonical_json(&event.detail).map_err(|reason| {
                 StoreError::InvalidEvent(format!("{} event's detail: {reason}", event.kind))
-            })?;
-            details.push(detail);
-        }
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let last = sqlx::query("SELECT seq, hash FROM feature_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (mut seq, mut prev_hash): (i64, String) = match last {
-            Some(row) => (row.try_get(0)?, row.try_get(1)?),
-            None => (0, GENESIS.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Chains `events` onto the entry (`seq`, `prev_hash`) that is last in the log: numbers,
+/// times and hashes them. The backend inserts the result in the same transaction that read the
+/// last entry.
+pub(crate) fn chain(
+    mut seq: i64,
+    mut prev_hash: String,
+    events: &[LogEvent],
+    details: &[String],
+) -> Vec<(LogEntry, String)> {
+    let mut buf = Vec::with_capacity(512);
+    let mut entries = Vec::with_capacity(events.len());
+    for (event, detail) in events.iter().zip(details) {
+        seq += 1;
+        let time = now();
+        let raw = RawEntry {
+            seq,
+            time: &time,
+            kind: event.kind.as_str(),
+            feature: event.feature.as_deref(),
+            actor: &event.actor,
+            role: event.role.as_str(),
+            sprint: event.sprint,
+            detail,
+            before_digest: event.before_digest.as_deref(),
+            after_digest: event.after_digest.as_deref(),
+            prev_hash: &prev_hash,
         };
-        let mut buf = Vec::with_capacity(512);
-        let mut entries = Vec::with_capacity(events.len());
-        for (event, detail) in events.iter().zip(&details) {
-            seq += 1;
-            let time = now();
-            let raw = RawEntry {
-                seq,
-                time: &time,
-                kind: event.kind.as_str(),
-                feature: event.feature.as_deref(),
-                actor: &event.actor,
-                role: event.role.as_str(),
-                sprint: event.sprint,
-                detail,
-                before_digest: event.before_digest.as_deref(),
-                after_digest: event.after_digest.as_deref(),
-                prev_hash: &prev_hash,
-            };
-            let hash = String::from_utf8(raw.hash(&mut buf).to_vec()).unwrap_or_default();
-            sqlx::query(
-                "INSERT INTO feature_log (seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(seq)
-            .bind(&time)
-            .bind(raw.kind)
-            .bind(raw.feature)
-            .bind(raw.actor)
-            .bind(raw.role)
-            .bind(raw.sprint)
-            .bind(raw.detail)
-            .bind(raw.before_digest)
-            .bind(raw.after_digest)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-            entries.push(LogEntry {
+        let hash = String::from_utf8_lossy(&raw.hash(&mut buf)).into_owned();
+        entries.push((
+            LogEntry {
                 seq,
                 time,
                 event: event.clone(),
                 prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
                 hash,
-            });
-        }
-        tx.commit().await?;
-        Ok(entries)
+            },
+            detail.clone(),
+        ));
     }
-
-    /// The log in order; only `feature`'s entries when given.
-    pub async fn log(&self, feature: Option<&str>) -> Result<Vec<LogEntry>, StoreError> {
-        let rows = match feature {
-            Some(feature) => {
-                sqlx::query(select_log!("WHERE feature = ? ORDER BY seq"))
-                    .bind(feature)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query(select_log!("ORDER BY seq"))
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        rows.iter().map(entry_from_row).collect()
-    }
-
-    /// Recomputes every entry's hash in order. `Ok(Ok(n))`: all `n` entries verify.
-    /// `Ok(Err(break))`: the first entry that does not (edited, removed, or out of place).
-    /// `Err`: the store could not be read — not a verdict on the chain.
-    ///
-    /// One SELECT (one consistent snapshot) stepped through SQLite's C API on a connection
-    /// locked out of sqlx: columns are hashed where SQLite holds them, with no per-row
-    /// allocation. It runs on the calling thread (about 0.2 s per 100,000 entries).
-    pub async fn verify_log(&self) -> Result<Result<u64, LogBreak>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut handle = conn.lock_handle().await?;
-        let db = handle.as_raw_handle();
-        // SAFETY: the handle is locked out of sqlx's worker for as long as `handle` lives, so
-        // nothing else uses the connection while `raw::verify` runs.
-        unsafe { raw::verify(db.as_ptr()) }
-    }
-
-    /// Writes the log as JSON lines, one entry per line in canonical form with its `hash`,
-    /// exactly as stored (an edited row shows up as one that does not verify). Returns the
-    /// number of entries written.
-    pub async fn export_log(
-        &self,
-        writer: &mut (dyn std::io::Write + Send),
-    ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut last = i64::MIN;
-        let mut count = 0u64;
-        let mut line = Vec::with_capacity(512);
-        loop {
-            let rows = sqlx::query(PAGE_SQL)
-                .bind(last)
-                .bind(PAGE)
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &rows {
-                let seq: i64 = row.try_get(0)?;
-                let (raw, hash) =
-                    raw_from_row(row).map_err(|reason| StoreError::CorruptLog { seq, reason })?;
-                line.clear();
-                raw.write(&mut line, Some(hash));
-                line.push(b'\n');
-                writer.write_all(&line).map_err(StoreError::Export)?;
-                last = seq;
-                count += 1;
-            }
-            if (rows.len() as i64) < PAGE {
-                break;
-            }
-        }
-        tx.commit().await?;
-        writer.flush().map_err(StoreError::Export)?;
-        Ok(count)
-    }
+    entries
 }
 
-/// The verifier's SQLite C API loop.
-mod raw {
-    use std::ffi::CStr;
-    use std::ptr;
+/// Walks the log in `seq` order and stops at the first entry that does not verify. Both
+/// backends feed it rows; only how they read the rows differs.
+pub(crate) struct Verifier {
+    expected: i64,
+    prev: [u8; 64],
+    buf: Vec<u8>,
+}
 
-    use libsqlite3_sys as ffi;
-
-    use super::{GENESIS, LogBreak, RawEntry};
-    use crate::StoreError;
-
-    const SQL: &CStr = c"SELECT seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash FROM feature_log ORDER BY seq";
-
-    struct Statement(*mut ffi::sqlite3_stmt);
-
-    impl Drop for Statement {
-        fn drop(&mut self) {
-            // SAFETY: prepared by sqlite3_prepare_v2 and finalized once, here.
-            unsafe { ffi::sqlite3_finalize(self.0) };
+impl Verifier {
+    pub fn new() -> Verifier {
+        let mut prev = [0u8; 64];
+        prev.copy_from_slice(GENESIS.as_bytes());
+        Verifier {
+            expected: 1,
+            prev,
+            buf: Vec::with_capacity(512),
         }
     }
 
-    /// # Safety
-    /// `db` is an open connection that nothing else uses until this returns.
-    pub(super) unsafe fn verify(
-        db: *mut ffi::sqlite3,
-    ) -> Result<Result<u64, LogBreak>, StoreError> {
-        let error = |what: &str| {
-            // SAFETY: `db` is open; sqlite3_errmsg returns a NUL-terminated string it owns.
-            let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) };
-            StoreError::Sqlite(format!(
-                "reading the feature log to verify it: {what}: {}",
-                message.to_string_lossy()
-            ))
-        };
-        let mut stmt = ptr::null_mut();
-        // SAFETY: valid handle, NUL-terminated SQL, out-pointer to a local.
-        let rc =
-            unsafe { ffi::sqlite3_prepare_v2(db, SQL.as_ptr(), -1, &mut stmt, ptr::null_mut()) };
-        if rc != ffi::SQLITE_OK {
-            return Err(error("prepare"));
+    /// A row that could not be read as an entry.
+    pub fn unreadable(&self, reason: String) -> LogBreak {
+        LogBreak {
+            seq: self.expected,
+            reason,
         }
-        let stmt = Statement(stmt);
-        let mut expected: i64 = 1;
-        let mut prev = [0u8; 64];
-        prev.copy_from_slice(GENESIS.as_bytes());
-        let mut buf = Vec::with_capacity(512);
-        loop {
-            // SAFETY: a prepared statement on a connection only we use.
-            let rc = unsafe { ffi::sqlite3_step(stmt.0) };
-            if rc == ffi::SQLITE_DONE {
-                break;
-            }
-            if rc != ffi::SQLITE_ROW {
-                return Err(error("step"));
-            }
-            let broken = |reason: String| {
-                Ok(Err(LogBreak {
-                    seq: expected,
-                    reason,
-                }))
-            };
-            // SAFETY (all column reads): a row is current; the slices borrowed from SQLite stay
-            // valid until the next step, and are dropped before it.
-            let kind = |i: i32| unsafe { ffi::sqlite3_column_type(stmt.0, i) };
-            let text = |i: i32| -> Result<Option<&str>, String> {
-                match kind(i) {
-                    ffi::SQLITE_NULL => Ok(None),
-                    ffi::SQLITE_TEXT => {
-                        let bytes = unsafe {
-                            let p = ffi::sqlite3_column_text(stmt.0, i);
-                            let n = ffi::sqlite3_column_bytes(stmt.0, i);
-                            if p.is_null() {
-                                &[][..]
-                            } else {
-                                std::slice::from_raw_parts(p, n as usize)
-                            }
-                        };
-                        std::str::from_utf8(bytes).map(Some).map_err(|_| {
-                            format!("column {} is not UTF-8", super::COLUMN_NAMES[i as usize])
-                        })
-                    }
-                    _ => Err(format!(
-                        "column {} is not text",
-                        super::COLUMN_NAMES[i as usize]
-                    )),
-                }
-            };
-            let required = |i: i32| -> Result<&str, String> {
-                text(i)?.ok_or_else(|| {
-                    format!("column {} is empty (NULL)", super::COLUMN_NAMES[i as usize])
-                })
-            };
-            let integer = |i: i32| -> Result<Option<i64>, String> {
-                match kind(i) {
-                    ffi::SQLITE_NULL => Ok(None),
-                    ffi::SQLITE_INTEGER => {
-                        Ok(Some(unsafe { ffi::sqlite3_column_int64(stmt.0, i) }))
-                    }
-                    _ => Err(format!(
-                        "column {} is not an integer",
-                        super::COLUMN_NAMES[i as usize]
-                    )),
-                }
-            };
-            let seq = match integer(0) {
-                Ok(Some(seq)) => seq,
-                Ok(None) => return broken("column seq is empty (NULL)".into()),
-                Err(reason) => return broken(reason),
-            };
-            if seq != expected {
-                return broken(format!(
-                    "entry {expected} is missing: the entry after {} is numbered {seq}",
-                    expected - 1
-                ));
-            }
-            let row = (|| {
-                Ok::<_, String>((
-                    RawEntry {
-                        seq,
-                        time: required(1)?,
-                        kind: required(2)?,
-                        feature: text(3)?,
-                        actor: required(4)?,
-                        role: required(5)?,
-                        sprint: integer(6)?,
-                        detail: required(7)?,
-                        before_digest: text(8)?,
-                        after_digest: text(9)?,
-                        prev_hash: required(10)?,
-                    },
-                    required(11)?,
-                ))
-            })();
-            let (raw, hash) = match row {
-                Ok(row) => row,
-                Err(reason) => return broken(reason),
-            };
-            if raw.prev_hash.as_bytes() != prev.as_slice() {
-                return broken(format!(
-                    "its prev_hash {} is not the hash of entry {} ({})",
-                    raw.prev_hash,
-                    expected - 1,
-                    String::from_utf8_lossy(&prev)
-                ));
-            }
-            let computed = raw.hash(&mut buf);
-            if computed.as_slice() != hash.as_bytes() {
-                return broken(format!(
-                    "its contents hash to {}, not to its recorded hash {hash}",
-                    String::from_utf8_lossy(&computed)
-                ));
-            }
-            prev = computed;
-            expected += 1;
+    }
+
+    /// Checks the next row: its number, its link to the previous entry, its own hash.
+    pub fn check(&mut self, raw: &RawEntry<'_>, hash: &str) -> Result<(), LogBreak> {
+        let expected = self.expected;
+        if raw.seq != expected {
+            return Err(self.unreadable(format!(
+                "entry {expected} is missing: the entry after {} is numbered {}",
+                expected - 1,
+                raw.seq
+            )));
         }
-        Ok(Ok((expected - 1) as u64))
+        if raw.prev_hash.as_bytes() != self.prev.as_slice() {
+            return Err(self.unreadable(format!(
+                "its prev_hash {} is not the hash of entry {} ({})",
+                raw.prev_hash,
+                expected - 1,
+                String::from_utf8_lossy(&self.prev)
+            )));
+        }
+        let computed = raw.hash(&mut self.buf);
+        if computed.as_slice() != hash.as_bytes() {
+            return Err(self.unreadable(format!(
+                "its contents hash to {}, not to its recorded hash {hash}",
+                String::from_utf8_lossy(&computed)
+            )));
+        }
+        self.prev = computed;
+        self.expected += 1;
+        Ok(())
+    }
+
+    /// How many entries verified.
+    pub fn count(&self) -> u64 {
+        (self.expected - 1) as u64
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use blueprint_engine::{EngineError, Session, Workspace};
+use blueprint_engine::{EngineError, Session, StateLocation, Workspace};
 use blueprint_graph::GraphEvent;
 use clap::{Args, ValueEnum};
 
@@ -21,6 +21,32 @@ pub struct WorkspaceArgs {
         global = true
     )]
     pub dir: PathBuf,
+
+    /// Keep the engagement's state (journal, snapshots, feature log) in this database instead
+    /// of the workspace's SQLite file: postgres://USER@HOST:PORT/DATABASE for a shared server,
+    /// or sqlite://PATH. One database (or schema) per engagement.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BLUEPRINT_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+}
+
+impl WorkspaceArgs {
+    /// Where the state lives, for commands that need no profile (the log).
+    pub fn state(&self) -> StateLocation {
+        StateLocation::for_workspace(&self.dir, self.database.as_deref())
+    }
+
+    /// Opens the workspace's profile and catalogue, with the state where these arguments say.
+    pub fn open(&self) -> Result<Workspace, CommandError> {
+        Ok(Workspace::open(&self.dir)
+            .map_err(engine_error)?
+            .with_database(self.database.as_deref()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -80,7 +106,6 @@ fn short(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-pub fn open_session(dir: &std::path::Path, quiet: bool) -> Result<Session, CommandError> {
-    let workspace = Workspace::open(dir).map_err(engine_error)?;
-    Session::open(workspace, observer(quiet)).map_err(engine_error)
+pub fn open_session(args: &WorkspaceArgs, quiet: bool) -> Result<Session, CommandError> {
+    Session::open(args.open()?, observer(quiet)).map_err(engine_error)
 }

@@ -37,7 +37,7 @@ pub struct DeployArgs {
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
-    let session = open_session(&args.workspace.dir, json)?;
+    let session = open_session(&args.workspace, json)?;
     let rt = runtime()?;
     let (preview, _) = rt
         .block_on(session.plan_with(args.enforce, args.allow_delete))

@@ -41,7 +41,7 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace.dir, args.format != EvaluateFormat::Text)?;
+    let session = open_session(&args.workspace, args.format != EvaluateFormat::Text)?;
     let evaluation = runtime()?
         .block_on(session.evaluate())
         .map_err(engine_error)?;
@@ -168,11 +168,12 @@ pub async fn report_input(
             }
         })
         .collect();
-    let state = session.workspace.state_path();
-    let changes = if state.exists() {
-        let store = blueprint_store::Store::open(&state)
-            .await
-            .map_err(|e| CommandError::Failed(format!("reading {}: {e}", state.display())))?;
+    let state = &session.workspace.state;
+    let opened = state
+        .open_existing()
+        .await
+        .map_err(|e| CommandError::Failed(format!("reading {state}: {e}")))?;
+    let changes = if let Some(store) = opened {
         let changes = store.changes(&session.tenant_id()).await;
         store.close().await;
         changes.map_err(|e| CommandError::Failed(format!("reading the journal: {e}")))?

@@ -22,7 +22,7 @@ pub struct GuidesArgs {
 }
 
 pub fn run(args: GuidesArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace.dir, false)?;
+    let session = open_session(&args.workspace, false)?;
     let rt = runtime()?;
     let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
     let input = rt.block_on(report_input(&session, &evaluation))?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use blueprint_engine::workspace::STATE_DIR;
+use blueprint_engine::StateLocation;
 use blueprint_store::{LogEntry, Store};
 use clap::{Args, Subcommand};
 
@@ -45,7 +45,7 @@ pub enum LogAction {
 }
 
 pub fn run(args: LogArgs) -> Result<Outcome, CommandError> {
-    let path = args.workspace.dir.join(STATE_DIR).join("state.db");
+    let path = args.workspace.state();
     let rt = runtime()?;
     rt.block_on(async {
         match args.action {
@@ -58,13 +58,10 @@ pub fn run(args: LogArgs) -> Result<Outcome, CommandError> {
 
 /// The workspace's store, or None when it has none yet (an empty log): reading the log never
 /// creates one.
-async fn open(path: &Path) -> Result<Option<Store>, CommandError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    Store::open(path)
+async fn open(state: &StateLocation) -> Result<Option<Store>, CommandError> {
+    state
+        .open_existing()
         .await
-        .map(Some)
         .map_err(|e| CommandError::Failed(e.to_string()))
 }
 
@@ -72,7 +69,11 @@ fn failed(e: blueprint_store::StoreError) -> CommandError {
     CommandError::Failed(e.to_string())
 }
 
-async fn show(path: &Path, feature: Option<&str>, format: Format) -> Result<Outcome, CommandError> {
+async fn show(
+    path: &StateLocation,
+    feature: Option<&str>,
+    format: Format,
+) -> Result<Outcome, CommandError> {
     let entries = match open(path).await? {
         Some(store) => store.log(feature).await.map_err(failed)?,
         None => Vec::new(),
@@ -124,7 +125,7 @@ pub fn render_text(entries: &[LogEntry]) -> String {
     out
 }
 
-async fn verify(path: &Path) -> Result<Outcome, CommandError> {
+async fn verify(path: &StateLocation) -> Result<Outcome, CommandError> {
     let Some(store) = open(path).await? else {
         println!("The feature log is empty: 0 entries verified.");
         return Ok(Outcome::Success);
@@ -144,7 +145,7 @@ async fn verify(path: &Path) -> Result<Outcome, CommandError> {
     }
 }
 
-async fn export(path: &Path, out: Option<&Path>) -> Result<Outcome, CommandError> {
+async fn export(path: &StateLocation, out: Option<&Path>) -> Result<Outcome, CommandError> {
     let store = open(path).await?;
     let write_err =
         |p: &Path, e: std::io::Error| CommandError::Failed(format!("writing {}: {e}", p.display()));

@@ -27,7 +27,7 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace.dir, args.format == Format::Json)?;
+    let session = open_session(&args.workspace, args.format == Format::Json)?;
     let (plan, _) = runtime()?
         .block_on(session.plan_with(args.enforce, args.allow_delete))
         .map_err(super::common::engine_error)?;

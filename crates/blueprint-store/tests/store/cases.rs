@@ -1,13 +1,12 @@
-//! The journal, managed objects and the deploy lock, on a real SQLite file.
+//! The cases, each written once against a [`Db`] and run on both backends by `main.rs`.
 
-use blueprint_store::{ChangeIntent, ManagedObject, Store, StoreError};
+use blueprint_store::{Backend, ChangeIntent, ManagedObject, Store, StoreError};
 use serde_json::json;
 
-#[tokio::test]
-async fn journal_records_intent_outcome_and_interruptions() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let store = Store::open(&path).await.unwrap();
+use crate::support::Db;
+
+pub async fn journal_records_intent_outcome_and_interruptions(db: Db) {
+    let store = db.open().await;
     let run = store.begin_run("t1", "deploy", None).await.unwrap();
     let before = json!({"displayName": "Allowed Countries", "countriesAndRegions": ["AU", "NZ"]});
     let id = store
@@ -47,8 +46,8 @@ async fn journal_records_intent_outcome_and_interruptions() {
         .unwrap();
     store.close().await;
 
-    // A new process opens the same file: the unfinished change is reported once as interrupted.
-    let store = Store::open(&path).await.unwrap();
+    // A new process opens the same store: the unfinished change is reported once as interrupted.
+    let store = db.open().await;
     let run2 = store.begin_run("t1", "deploy", None).await.unwrap();
     let interrupted = store.take_interrupted("t1", run2).await.unwrap();
     assert_eq!(interrupted.len(), 1);
@@ -62,12 +61,25 @@ async fn journal_records_intent_outcome_and_interruptions() {
     );
     assert_eq!(changes[1].status, "interrupted");
     assert_eq!(store.managed_objects("t1").await.unwrap(), vec![object]);
+    let runs = store.runs("t1").await.unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.id, r.status.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(run, "interrupted"), (run2, "running")]
+    );
+    store.finish_run(run2, "succeeded").await.unwrap();
+    let runs = store.runs("t1").await.unwrap();
+    assert_eq!(runs[1].status, "succeeded");
+    assert!(runs[1].finished_at.is_some());
+    assert!(
+        store.runs("t2").await.unwrap().is_empty(),
+        "runs are per tenant"
+    );
 }
 
-#[tokio::test]
-async fn adoption_never_downgrades_created_by_tool() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+pub async fn adoption_never_downgrades_created_by_tool(db: Db) {
+    let store = db.open().await;
     let run = store.begin_run("t", "deploy", None).await.unwrap();
     for created in [true, false] {
         let id = store
@@ -94,14 +106,11 @@ async fn adoption_never_downgrades_created_by_tool() {
     assert!(store.managed_objects("t").await.unwrap()[0].created_by_tool);
 }
 
-#[tokio::test]
-async fn one_deploy_per_tenant() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let a = Store::open(&path).await.unwrap();
+pub async fn one_deploy_per_tenant(db: Db) {
+    let a = db.open().await;
     let lock = a.acquire_lock("tenant-1").await.unwrap();
     // Another tenant's lock is independent (a live holder in another process is the next test).
-    let b = Store::open(&path).await.unwrap();
+    let b = db.open().await;
     let other = b.acquire_lock("tenant-2").await;
     assert!(other.is_ok(), "locks are per tenant");
     a.release_lock(lock).await.unwrap();
@@ -109,11 +118,8 @@ async fn one_deploy_per_tenant() {
     assert!(again.is_ok());
 }
 
-#[tokio::test]
-async fn a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let store = Store::open(&path).await.unwrap();
+pub async fn a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over(db: Db) {
+    let store = db.open().await;
     // A live process that is not us: a sleeping child.
     let mut child = std::process::Command::new("sleep")
         .arg("30")
@@ -123,7 +129,11 @@ async fn a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over()
         .unwrap()
         .trim()
         .to_string();
-    insert_lock(&path, "t", child.id(), &host).await;
+    db.exec(&format!(
+        "INSERT INTO locks (tenant, pid, host, since) VALUES ('t', {}, '{host}', 'now')",
+        child.id()
+    ))
+    .await;
     match store.acquire_lock("t").await {
         Err(StoreError::Locked { pid, .. }) => assert_eq!(pid, child.id()),
         other => panic!("expected Locked, got {other:?}"),
@@ -134,22 +144,6 @@ async fn a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over()
         store.acquire_lock("t").await.is_ok(),
         "a dead holder's lock is taken over"
     );
-}
-
-async fn insert_lock(path: &std::path::Path, tenant: &str, pid: u32, host: &str) {
-    use sqlx::ConnectOptions;
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query("INSERT OR REPLACE INTO locks (tenant, pid, host, since) VALUES (?, ?, ?, 'now')")
-        .bind(tenant)
-        .bind(pid as i64)
-        .bind(host)
-        .execute(&mut conn)
-        .await
-        .unwrap();
 }
 
 // ---- The feature log ----
@@ -177,10 +171,8 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
 print(f"{n} entries verified")
 "#;
 
-#[tokio::test]
-async fn log_chains_entries_verifies_exports_and_derives_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+pub async fn log_chains_entries_verifies_exports_and_derives_status(db: Db) {
+    let store = db.open().await;
     assert_eq!(store.verify_log().await.unwrap(), Ok(0));
     let events = [
         event(EventKind::Selected, "ca-001", 1),
@@ -253,7 +245,7 @@ async fn log_chains_entries_verifies_exports_and_derives_status() {
         r#","kind":"verified","prev_hash":"{}","role":"partner","seq":5,"sprint":2,"time":"{}"}}"#,
         log[3].hash, log[4].time
     )));
-    let path = dir.path().join("export.jsonl");
+    let path = db.dir().join("export.jsonl");
     std::fs::write(&path, &text).unwrap();
     match std::process::Command::new("python3")
         .arg("-c")
@@ -276,10 +268,8 @@ async fn log_chains_entries_verifies_exports_and_derives_status() {
     }
 }
 
-#[tokio::test]
-async fn log_refuses_non_integer_numbers_and_missing_actors() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+pub async fn log_refuses_non_integer_numbers_and_missing_actors(db: Db) {
+    let store = db.open().await;
     let err = store
         .append_event(&event(EventKind::Verified, "f", 1).detail(json!({"score": 0.5})))
         .await
@@ -294,12 +284,8 @@ async fn log_refuses_non_integer_numbers_and_missing_actors() {
     assert!(store.log(None).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry() {
-    use sqlx::Connection;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let store = Store::open(&path).await.unwrap();
+pub async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry(db: Db) {
+    let store = db.open().await;
     for i in 0..10 {
         store
             .append_event(
@@ -311,9 +297,6 @@ async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry() {
             .await
             .unwrap();
     }
-    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
     let text = |c: &str| {
         (
             format!("{c} || 'x'"),
@@ -345,20 +328,16 @@ async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry() {
             } else {
                 (restore.clone(), n)
             };
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            db.exec(&format!(
                 "UPDATE feature_log SET {column} = {tamper} WHERE seq = {n}"
-            )))
-            .execute(&mut raw)
-            .await
-            .unwrap();
+            ))
+            .await;
             let broken = store.verify_log().await.unwrap().unwrap_err();
             assert_eq!(broken.seq, n, "editing {column} of entry {n}: {broken}");
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            db.exec(&format!(
                 "UPDATE feature_log SET {column} = {restore} WHERE seq = {back}"
-            )))
-            .execute(&mut raw)
-            .await
-            .unwrap();
+            ))
+            .await;
             assert_eq!(
                 store.verify_log().await.unwrap(),
                 Ok(10),
@@ -367,29 +346,30 @@ async fn editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry() {
         }
     }
     // Removing an entry: the chain breaks where it was.
-    sqlx::query("DELETE FROM feature_log WHERE seq = 4")
-        .execute(&mut raw)
-        .await
-        .unwrap();
+    db.exec("DELETE FROM feature_log WHERE seq = 4").await;
     let broken = store.verify_log().await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 4);
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
-    // A row of the wrong type is named too, not an error reading the store.
-    sqlx::query("UPDATE feature_log SET time = x'ff' WHERE seq = 2")
-        .execute(&mut raw)
-        .await
-        .unwrap();
-    assert_eq!(store.verify_log().await.unwrap().unwrap_err().seq, 2);
+    // A value the column's reader cannot take (SQLite stores any type in any column; a
+    // PostgreSQL column keeps its type, so a NULL stands in) is named too, not an error reading
+    // the store.
+    db.exec(match db.backend() {
+        Backend::Sqlite => "UPDATE feature_log SET time = x'ff' WHERE seq = 2",
+        Backend::Postgres => "ALTER TABLE feature_log ALTER COLUMN time DROP NOT NULL; UPDATE feature_log SET time = NULL WHERE seq = 2",
+    })
+    .await;
+    let broken = store.verify_log().await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 2);
+    assert!(broken.reason.contains("time"), "{}", broken.reason);
 }
 
 /// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op
 /// unless that test started this binary with `BLUEPRINT_STORE_LOG_CHILD` set.
-#[tokio::test]
-async fn log_append_child_helper() {
-    let Some(path) = std::env::var_os("BLUEPRINT_STORE_LOG_CHILD") else {
+pub async fn log_append_child_helper() {
+    let Ok(url) = std::env::var("BLUEPRINT_STORE_LOG_CHILD") else {
         return;
     };
-    let store = Store::open(std::path::Path::new(&path)).await.unwrap();
+    let store = Store::connect(&url).await.unwrap();
     std::fs::write(std::env::var_os("BLUEPRINT_STORE_LOG_READY").unwrap(), "").unwrap();
     for i in 0..200 {
         store
@@ -402,15 +382,12 @@ async fn log_append_child_helper() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_appends_from_two_processes_leave_one_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let store = Store::open(&path).await.unwrap();
-    let ready = dir.path().join("child-ready");
+pub async fn concurrent_appends_from_two_processes_leave_one_chain(db: Db) {
+    let store = db.open().await;
+    let ready = db.dir().join("child-ready");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "log_append_child_helper", "--test-threads=1"])
-        .env("BLUEPRINT_STORE_LOG_CHILD", &path)
+        .env("BLUEPRINT_STORE_LOG_CHILD", db.url())
         .env("BLUEPRINT_STORE_LOG_READY", &ready)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -426,9 +403,9 @@ async fn concurrent_appends_from_two_processes_leave_one_chain() {
     // Two more writers in this process, each with its own connection pool.
     let tasks: Vec<_> = (0..2)
         .map(|t| {
-            let path = path.clone();
+            let url = db.url().to_string();
             tokio::spawn(async move {
-                let store = Store::open(&path).await.unwrap();
+                let store = Store::connect(&url).await.unwrap();
                 for i in 0..100 {
                     store
                         .append_event(

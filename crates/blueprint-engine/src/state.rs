@@ -1,0 +1,59 @@
+//! Where an engagement's state lives: the workspace's SQLite file (`.blueprint/state.db`, the
+//! default) or a database URL (`--database`, `BLUEPRINT_DATABASE_URL`: PostgreSQL for a server
+//! several people share).
+
+use std::path::{Path, PathBuf};
+
+use blueprint_store::{Store, StoreError, redact_url};
+
+use crate::workspace::STATE_DIR;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateLocation {
+    File(PathBuf),
+    Url(String),
+}
+
+impl StateLocation {
+    /// The workspace's own file unless a database URL is given.
+    pub fn for_workspace(dir: &Path, database: Option<&str>) -> StateLocation {
+        match database.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => StateLocation::Url(url.to_string()),
+            None => StateLocation::File(dir.join(STATE_DIR).join("state.db")),
+        }
+    }
+
+    /// Opens the store, creating it (the file and its directory, or the tables) if needed.
+    pub async fn open(&self) -> Result<Store, StoreError> {
+        match self {
+            StateLocation::File(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Sqlite(format!("creating {}: {e}", dir.display()))
+                    })?;
+                }
+                Store::open(path).await
+            }
+            StateLocation::Url(url) => Store::connect(url).await,
+        }
+    }
+
+    /// Opens the store when there is one: reading (the log, the journal) never creates a file.
+    /// A database URL always names a store.
+    pub async fn open_existing(&self) -> Result<Option<Store>, StoreError> {
+        match self {
+            StateLocation::File(path) if !path.exists() => Ok(None),
+            _ => self.open().await.map(Some),
+        }
+    }
+}
+
+impl std::fmt::Display for StateLocation {
+    /// The path, or the URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateLocation::File(path) => write!(f, "{}", path.display()),
+            StateLocation::Url(url) => f.write_str(&redact_url(url)),
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! The SQL both backends run: written once with `$n` placeholders and the syntax SQLite and
+//! PostgreSQL share (`INSERT … RETURNING`, `ON CONFLICT … DO UPDATE`), and compiled once per
+//! backend by [`impl_state_store!`]. sqlx's pools, transactions and rows have the same methods
+//! for both databases but different types, and spelling the generic bounds for every column
+//! type costs more than it saves; the macro gives each backend its own concrete code from one
+//! source text. What differs lives in the backend's module: its schema, `begin_write` (how a
+//! writer takes the database's write lock), and `verify` (how the log is read back).
+
+/// The columns of a change, in the order `change_from_row` reads them.
+macro_rules! change_columns {
+    () => {
+        "id, run_id, feature, reference, op, object_id, before, after, status, detail"
+    };
+}
+pub(crate) use change_columns;
+
+/// The feature log's columns, in [`crate::log::COLUMN_NAMES`] order.
+macro_rules! select_log {
+    ($rest:literal) => {
+        concat!(
+            "SELECT seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash FROM feature_log ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_log;
+
+/// Implements [`crate::StateStore`] for `$store`, a struct with a `pool: sqlx::Pool<DB>` field
+/// and inherent methods `begin_write()` (a transaction holding the database's write lock) and
+/// `verify()`; `$backend` is its [`crate::Backend`].
+macro_rules! impl_state_store {
+    ($store:ty, $backend:expr) => {
+        impl $store {
+            /// Brings the schema up to date: runs the `migrations` not yet applied, in order,
+            /// with the write lock held (two processes opening a new store at once migrate one
+            /// after the other). An early return drops the transaction, which rolls it back.
+            async fn migrate(&self, migrations: &'static [&'static str]) -> Result<(), $crate::StoreError> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+                let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                let known = migrations.len() as i64;
+                if version > known {
+                    return Err($crate::StoreError::TooNew {
+                        found: version,
+                        known,
+                    });
+                }
+                for (i, sql) in migrations.iter().enumerate().skip(version as usize) {
+                    sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
+                        .bind(i as i64 + 1)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        impl $crate::StateStore for $store {
+            fn backend(&self) -> $crate::Backend {
+                $backend
+            }
+
+            fn acquire_lock<'a>(
+                &'a self,
+                tenant: &'a str,
+            ) -> $crate::StoreFuture<'a, $crate::DeployLock> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let pid = std::process::id();
+                    let host = $crate::hostname();
+                    // The check and the claim happen with the write lock held.
+                    let mut tx = self.begin_write().await?;
+                    let row = sqlx::query("SELECT pid, host, since FROM locks WHERE tenant = $1")
+                        .bind(tenant)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(row) = row {
+                        let holder_pid: i64 = row.try_get(0)?;
+                        let holder_host: String = row.try_get(1)?;
+                        if $crate::lock_is_held_by_another(holder_pid, &holder_host, pid, &host) {
+                            return Err($crate::StoreError::Locked {
+                                tenant: tenant.to_string(),
+                                pid: holder_pid as u32,
+                                host: holder_host,
+                                since: row.try_get(2)?,
+                            });
+                        }
+                    }
+                    sqlx::query(
+                        "INSERT INTO locks (tenant, pid, host, since) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (tenant) DO UPDATE SET
+                           pid = excluded.pid, host = excluded.host, since = excluded.since",
+                    )
+                    .bind(tenant)
+                    .bind(pid as i64)
+                    .bind(&host)
+                    .bind($crate::now())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok($crate::DeployLock {
+                        tenant: tenant.to_string(),
+                        pid,
+                    })
+                })
+            }
+
+            fn release_lock(&self, lock: $crate::DeployLock) -> $crate::StoreFuture<'_, ()> {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM locks WHERE tenant = $1 AND pid = $2")
+                        .bind(&lock.tenant)
+                        .bind(lock.pid as i64)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                })
+            }
+
+            fn begin_run<'a>(
+                &'a self,
+                tenant: &'a str,
+                kind: &'a str,
+                sprint: Option<i64>,
+            ) -> $crate::StoreFuture<'a, i64> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let row = sqlx::query(
+                        "INSERT INTO runs (tenant, kind, sprint, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(tenant)
+                    .bind(kind)
+                    .bind(sprint)
+                    .bind($crate::now())
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(row.try_get(0)?)
+                })
+            }
+
+            fn finish_run<'a>(&'a self, run_id: i64, status: &'a str) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query("UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3")
+                        .bind(status)
+                        .bind($crate::now())
+                        .bind(run_id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                })
+            }
+
+            fn runs<'a>(&'a self, tenant: &'a str) -> $crate::StoreFuture<'a, Vec<$crate::Run>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT id, kind, sprint, started_at, finished_at, status FROM runs WHERE tenant = $1 ORDER BY id",
+                    )
+                    .bind(tenant)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok($crate::Run {
+                                id: r.try_get(0)?,
+                                kind: r.try_get(1)?,
+                                sprint: r.try_get(2)?,
+                                started_at: r.try_get(3)?,
+                                finished_at: r.try_get(4)?,
+                                status: r.try_get(5)?,
+                            })
+                        })
+                        .collect()
+                })
+            }
+
+            fn record_intent<'a>(
+                &'a self,
+                intent: &'a $crate::ChangeIntent<'a>,
+            ) -> $crate::StoreFuture<'a, i64> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let row = sqlx::query(
+                        "INSERT INTO changes (run_id, tenant, feature, reference, op, object_id, before, started_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    )
+                    .bind(intent.run_id)
+                    .bind(intent.tenant)
+                    .bind(intent.feature)
+                    .bind(intent.reference)
+                    .bind(intent.op)
+                    .bind(intent.object_id)
+                    .bind(intent.before.map(serde_json::Value::to_string))
+                    .bind($crate::now())
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(row.try_get(0)?)
+                })
+            }
+
+            fn record_done<'a>(
+                &'a self,
+                change_id: i64,
+                object: &'a $crate::ManagedObject,
+                tenant: &'a str,
+                after: &'a serde_json::Value,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(
+                        "UPDATE changes SET status = 'done', object_id = $1, after = $2, finished_at = $3 WHERE id = $4",
+                    )
+                    .bind(&object.object_id)
+                    .bind(after.to_string())
+                    .bind($crate::now())
+                    .bind(change_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    // A later adoption never downgrades "created by the tool".
+                    sqlx::query(
+                        "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)
+                         ON CONFLICT (tenant, reference) DO UPDATE SET
+                           object_id = excluded.object_id,
+                           created_by_tool = CASE WHEN excluded.created_by_tool = 1 THEN 1 ELSE managed_objects.created_by_tool END,
+                           updated_at = excluded.updated_at",
+                    )
+                    .bind(tenant)
+                    .bind(&object.reference)
+                    .bind(&object.kind)
+                    .bind(&object.object_id)
+                    .bind(&object.feature)
+                    .bind(object.created_by_tool as i64)
+                    .bind($crate::now())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
+            fn record_deleted<'a>(
+                &'a self,
+                change_id: i64,
+                tenant: &'a str,
+                reference: &'a str,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query("UPDATE changes SET status = 'done', finished_at = $1 WHERE id = $2")
+                        .bind($crate::now())
+                        .bind(change_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM managed_objects WHERE tenant = $1 AND reference = $2")
+                        .bind(tenant)
+                        .bind(reference)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
+            fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2 WHERE id = $3",
+                    )
+                    .bind(detail)
+                    .bind($crate::now())
+                    .bind(change_id)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                })
+            }
+
+            fn take_interrupted<'a>(
+                &'a self,
+                tenant: &'a str,
+                current_run: i64,
+            ) -> $crate::StoreFuture<'a, Vec<$crate::Change>> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
+                    let rows = sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::sql::change_columns!(),
+                        " FROM changes WHERE tenant = $1 AND status = 'started' AND run_id <> $2 ORDER BY id"
+                    ))
+                    .bind(tenant)
+                    .bind(current_run)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let changes = rows.iter().map($crate::sql::change_from_row).collect::<Result<Vec<_>, _>>()?;
+                    sqlx::query(
+                        "UPDATE changes SET status = 'interrupted', finished_at = $1
+                         WHERE tenant = $2 AND status = 'started' AND run_id <> $3",
+                    )
+                    .bind($crate::now())
+                    .bind(tenant)
+                    .bind(current_run)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE runs SET status = 'interrupted', finished_at = $1
+                         WHERE tenant = $2 AND status = 'running' AND id <> $3",
+                    )
+                    .bind($crate::now())
+                    .bind(tenant)
+                    .bind(current_run)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(changes)
+                })
+            }
+
+            fn changes<'a>(&'a self, tenant: &'a str) -> $crate::StoreFuture<'a, Vec<$crate::Change>> {
+                Box::pin(async move {
+                    let rows = sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::sql::change_columns!(),
+                        " FROM changes WHERE tenant = $1 ORDER BY id"
+                    ))
+                    .bind(tenant)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map($crate::sql::change_from_row).collect()
+                })
+            }
+
+            fn managed_objects<'a>(
+                &'a self,
+                tenant: &'a str,
+            ) -> $crate::StoreFuture<'a, Vec<$crate::ManagedObject>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT reference, kind, object_id, feature, created_by_tool FROM managed_objects
+                         WHERE tenant = $1 ORDER BY reference",
+                    )
+                    .bind(tenant)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok($crate::ManagedObject {
+                                reference: r.try_get(0)?,
+                                kind: r.try_get(1)?,
+                                object_id: r.try_get(2)?,
+                                feature: r.try_get(3)?,
+                                created_by_tool: r.try_get::<i64, _>(4)? != 0,
+                            })
+                        })
+                        .collect()
+                })
+            }
+
+            fn append_events<'a>(
+                &'a self,
+                events: &'a [$crate::LogEvent],
+            ) -> $crate::StoreFuture<'a, Vec<$crate::LogEntry>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let details = $crate::log::canonical_details(events)?;
+                    if events.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut tx = self.begin_write().await?;
+                    let last = sqlx::query("SELECT seq, hash FROM feature_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let (seq, prev_hash): (i64, String) = match last {
+                        Some(row) => (row.try_get(0)?, row.try_get(1)?),
+                        None => (0, $crate::GENESIS.to_string()),
+                    };
+                    let chained = $crate::log::chain(seq, prev_hash, events, &details);
+                    for (entry, detail) in &chained {
+                        let event = &entry.event;
+                        sqlx::query(
+                            "INSERT INTO feature_log (seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        )
+                        .bind(entry.seq)
+                        .bind(&entry.time)
+                        .bind(event.kind.as_str())
+                        .bind(event.feature.as_deref())
+                        .bind(&event.actor)
+                        .bind(event.role.as_str())
+                        .bind(event.sprint)
+                        .bind(detail)
+                        .bind(event.before_digest.as_deref())
+                        .bind(event.after_digest.as_deref())
+                        .bind(&entry.prev_hash)
+                        .bind(&entry.hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(chained.into_iter().map(|(entry, _)| entry).collect())
+                })
+            }
+
+            fn log<'a>(
+                &'a self,
+                feature: Option<&'a str>,
+            ) -> $crate::StoreFuture<'a, Vec<$crate::LogEntry>> {
+                Box::pin(async move {
+                    let rows = match feature {
+                        Some(feature) => {
+                            sqlx::query($crate::sql::select_log!("WHERE feature = $1 ORDER BY seq"))
+                                .bind(feature)
+                                .fetch_all(&self.pool)
+                                .await?
+                        }
+                        None => {
+                            sqlx::query($crate::sql::select_log!("ORDER BY seq"))
+                                .fetch_all(&self.pool)
+                                .await?
+                        }
+                    };
+                    rows.iter()
+                        .map(|row| {
+                            use sqlx::Row;
+                            let seq: i64 = row.try_get(0)?;
+                            let (raw, hash) = $crate::log::raw_from_row(row)
+                                .map_err(|reason| $crate::StoreError::CorruptLog { seq, reason })?;
+                            raw.to_entry(hash)
+                        })
+                        .collect()
+                })
+            }
+
+            fn verify_log(&self) -> $crate::StoreFuture<'_, Result<u64, $crate::LogBreak>> {
+                Box::pin(self.verify())
+            }
+
+            fn export_log<'a>(
+                &'a self,
+                writer: &'a mut (dyn std::io::Write + Send),
+            ) -> $crate::StoreFuture<'a, u64> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    // One transaction: the pages are one consistent snapshot on both backends
+                    // (PostgreSQL's is opened REPEATABLE READ by `begin_snapshot`).
+                    let mut tx = self.begin_snapshot().await?;
+                    let mut last = i64::MIN;
+                    let mut count = 0u64;
+                    let mut line = Vec::with_capacity(512);
+                    loop {
+                        let rows = sqlx::query($crate::sql::select_log!(
+                            "WHERE seq > $1 ORDER BY seq LIMIT $2"
+                        ))
+                        .bind(last)
+                        .bind($crate::log::PAGE)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        for row in &rows {
+                            let seq: i64 = row.try_get(0)?;
+                            let (raw, hash) = $crate::log::raw_from_row(row)
+                                .map_err(|reason| $crate::StoreError::CorruptLog { seq, reason })?;
+                            line.clear();
+                            raw.write(&mut line, Some(hash));
+                            line.push(b'\n');
+                            writer.write_all(&line).map_err($crate::StoreError::Export)?;
+                            last = seq;
+                            count += 1;
+                        }
+                        if (rows.len() as i64) < $crate::log::PAGE {
+                            break;
+                        }
+                    }
+                    tx.commit().await?;
+                    writer.flush().map_err($crate::StoreError::Export)?;
+                    Ok(count)
+                })
+            }
+
+            fn close(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+                Box::pin(self.pool.close())
+            }
+        }
+
+    };
+}
+pub(crate) use impl_state_store;
+
+/// A `changes` row ([`change_columns`] order) as a [`crate::Change`].
+pub(crate) fn change_from_row<R>(r: &R) -> Result<crate::Change, crate::StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let json = |i: usize| -> Result<Option<serde_json::Value>, crate::StoreError> {
+        Ok(r.try_get::<Option<String>, _>(i)?
+            .and_then(|s| serde_json::from_str(&s).ok()))
+    };
+    Ok(crate::Change {
+        id: r.try_get(0)?,
+        run_id: r.try_get(1)?,
+        feature: r.try_get(2)?,
+        reference: r.try_get(3)?,
+        op: r.try_get(4)?,
+        object_id: r.try_get(5)?,
+        before: json(6)?,
+        after: json(7)?,
+        status: r.try_get(8)?,
+        detail: r.try_get(9)?,
+    })
+}

@@ -1,0 +1,65 @@
+//! The state store's tests: every case runs on both backends — SQLite (a file) and PostgreSQL
+//! (the machine's server; `.ci/run` starts it, and a test that cannot reach it fails).
+
+mod cases;
+mod support;
+
+/// `mod sqlite { #[test] fn case() }` and `mod postgres { … }` for each case in `cases`.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = crate::support::Db::new(blueprint_store::Backend::Sqlite).await;
+                    crate::cases::$case(db).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = crate::support::Db::new(blueprint_store::Backend::Postgres).await;
+                    crate::cases::$case(db).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    journal_records_intent_outcome_and_interruptions,
+    adoption_never_downgrades_created_by_tool,
+    one_deploy_per_tenant,
+    a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over,
+    log_chains_entries_verifies_exports_and_derives_status,
+    log_refuses_non_integer_numbers_and_missing_actors,
+    editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry,
+    concurrent_appends_from_two_processes_leave_one_chain,
+);
+
+/// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op
+/// unless that test started this binary with `BLUEPRINT_STORE_LOG_CHILD` set.
+#[tokio::test]
+async fn log_append_child_helper() {
+    cases::log_append_child_helper().await
+}
+
+#[tokio::test]
+async fn a_database_url_with_a_password_never_shows_it() {
+    let err = blueprint_store::Store::connect("postgres://agency:hunter2@127.0.0.1:1/db")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(err.contains("agency:***@127.0.0.1:1/db"), "{err}");
+    let err = blueprint_store::Store::connect("mysql://x:secret@h/db")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !err.contains("secret") && err.contains("unknown scheme"),
+        "{err}"
+    );
+}
