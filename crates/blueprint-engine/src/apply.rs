@@ -767,7 +767,26 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     {
         body.insert("@odata.type".into(), t.clone());
     }
-    let change = journal_intent(ctx, action, "update", id.as_deref(), Some(&current)).await?;
+    // The snapshot carries the assignments the update replaces (they are not part of the
+    // object Graph returns), so a rollback can put them back.
+    let mut snapshot = current.clone();
+    if assignments.is_some()
+        && let Some(id) = &id
+        && snapshot.is_object()
+    {
+        let assigned = ctx
+            .client
+            .list(&format!("{}/{id}/assignments", object.path))
+            .await
+            .map_err(|e| e.to_string())?;
+        snapshot[resources::ASSIGNMENTS] = Value::Array(
+            assigned
+                .iter()
+                .map(|a| json!({"target": a["target"].clone()}))
+                .collect(),
+        );
+    }
+    let change = journal_intent(ctx, action, "update", id.as_deref(), Some(&snapshot)).await?;
     let result = async {
         let path = object_path(object, id.as_deref());
         if !body.is_empty() {

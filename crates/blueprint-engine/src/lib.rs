@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod observe;
 pub mod plan;
 pub mod resources;
+pub mod rollback;
 pub mod state;
 pub mod workspace;
 

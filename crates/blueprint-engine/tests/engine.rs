@@ -343,3 +343,251 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
             .all(|c| c.status == "done" && c.before.is_some())
     );
 }
+
+/// The tenant's state with what Graph maintains itself on every write (modification times)
+/// taken out: a rollback restores the agency's settings, not Graph's clocks. A property stored
+/// as null or [] and one not stored at all read back the same from Graph (the seed stores
+/// policies sparsely; a restore writes back what Graph returned), so they compare equal too.
+fn without_write_times(mut state: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                // An emptied collection and one never written to are the same tenant.
+                map.retain(|k, v| {
+                    k != "modifiedDateTime"
+                        && k != "lastModifiedDateTime"
+                        && !v.is_null()
+                        && v.as_array().is_none_or(|a| !a.is_empty())
+                        && v.as_object().is_none_or(|o| !o.is_empty())
+                });
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut state);
+    state
+}
+
+/// Where two JSON values differ, as paths (for a readable failure).
+fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => differences(p, q, &format!("{path}/{k}"), out),
+                    (p, q) => out.push(format!("{path}/{k}: {p:?} vs {q:?}")),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{path}/{i}"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: {a} vs {b}")),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rolling_a_sprint_back_restores_the_legacy_tenant_exactly() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let s = session(workspace(dir.path(), &running, &automated_features()));
+    for enforce in [false, true] {
+        let options = DeployOptions {
+            sprint: Some(1),
+            enforce,
+            ..Default::default()
+        };
+        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    }
+    let deployed = without_write_times(state(&running).await);
+    assert_ne!(deployed, before, "the deploy changed the tenant");
+
+    let report = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(report.steps.iter().any(|s| s.action == "remove"));
+    assert!(report.steps.iter().any(|s| s.action == "restore"));
+
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(
+        diff.is_empty(),
+        "the rollback left {} differences:\n{}",
+        diff.len(),
+        diff.join("\n")
+    );
+
+    // Logged, in a chain that verifies; the tool manages nothing any more.
+    let store = s.workspace.state.open().await.unwrap();
+    let log = store.log(None).await.unwrap();
+    let rolled_back: std::collections::BTreeSet<_> = log
+        .iter()
+        .filter(|e| e.event.kind == blueprint_store::EventKind::RolledBack)
+        .filter_map(|e| e.event.feature.clone())
+        .collect();
+    assert_eq!(rolled_back.len(), report.rolled_back.len());
+    assert!(rolled_back.len() > 10, "{rolled_back:?}");
+    assert_eq!(store.verify_log().await.unwrap().unwrap(), log.len() as u64);
+    assert!(
+        store
+            .managed_objects(&s.tenant_id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.close().await;
+
+    // Nothing is left to roll back; deploying again works on the restored tenant.
+    let again = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("not rolled back already"),
+        "{again}"
+    );
+    let (_, redeploy) = s
+        .deploy(
+            &DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            },
+            quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(redeploy.failed(), 0, "{:#?}", redeploy.results);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
+    use blueprint_engine::rollback::RollbackOptions;
+    use blueprint_store::{EventKind, LogEvent, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let location = "ca-named-location-allowed-countries".to_string();
+    let policy = "ca-block-countries-not-allowed".to_string();
+    let first = session(workspace(
+        dir.path(),
+        &running,
+        &[
+            "identity-ca-exclusion-group".to_string(),
+            "identity-break-glass-accounts".to_string(),
+            location.clone(),
+        ],
+    ));
+    let store = first.workspace.state.open().await.unwrap();
+    store
+        .append_events(&[
+            LogEvent::new(EventKind::Scheduled, "pm", Role::Agency)
+                .feature(location.as_str())
+                .sprint(1),
+            LogEvent::new(EventKind::Scheduled, "pm", Role::Agency)
+                .feature(policy.as_str())
+                .sprint(2),
+        ])
+        .await
+        .unwrap();
+    for (s, sprint) in [(&first, 1)] {
+        let options = DeployOptions {
+            sprint: Some(sprint),
+            ..Default::default()
+        };
+        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    }
+    let second = session(workspace(
+        dir.path(),
+        &running,
+        &[
+            "identity-ca-exclusion-group".to_string(),
+            "identity-break-glass-accounts".to_string(),
+            location.clone(),
+            policy.clone(),
+        ],
+    ));
+    let (_, report) = second
+        .deploy(
+            &DeployOptions {
+                sprint: Some(2),
+                ..Default::default()
+            },
+            quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+
+    let refused = second
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        message.contains(&format!(
+            "{policy} (sprint 2) needs {location}, identity-ca-exclusion-group"
+        )),
+        "{message}"
+    );
+    assert!(
+        store
+            .managed_objects(&second.tenant_id())
+            .await
+            .unwrap()
+            .len()
+            >= 2,
+        "a refused rollback changes nothing"
+    );
+    let forced = second
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    // Forced, it goes as far as Graph allows: a named location a policy still uses cannot be
+    // deleted, and that feature is not recorded as rolled back.
+    let refused: Vec<_> = forced.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert_eq!(refused.len(), 1, "{:#?}", forced.steps);
+    assert_eq!(refused[0].feature, location);
+    assert!(
+        refused[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("referenced by the conditional access policy"),
+        "{refused:?}"
+    );
+    assert!(!forced.rolled_back.contains(&location));
+    assert!(
+        forced
+            .rolled_back
+            .contains(&"identity-ca-exclusion-group".to_string())
+    );
+    assert!(
+        !forced.rolled_back.contains(&policy),
+        "sprint 2 is untouched"
+    );
+}

@@ -176,6 +176,16 @@ pub trait StateStore: Send + Sync {
         tenant: &'a str,
         reference: &'a str,
     ) -> StoreFuture<'a, ()>;
+    /// Records a completed rollback step (`after`: the object as it now is, None when it was
+    /// removed); with `release`, the tool no longer manages the object.
+    fn record_reverted<'a>(
+        &'a self,
+        change_id: i64,
+        tenant: &'a str,
+        reference: &'a str,
+        after: Option<&'a Value>,
+        release: bool,
+    ) -> StoreFuture<'a, ()>;
     fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> StoreFuture<'a, ()>;
     /// Changes an earlier run started and never finished (the process died). Marks them
     /// `interrupted` so they are reported once; the new run's fresh reading of the tenant

@@ -269,6 +269,36 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn record_reverted<'a>(
+                &'a self,
+                change_id: i64,
+                tenant: &'a str,
+                reference: &'a str,
+                after: Option<&'a serde_json::Value>,
+                release: bool,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(
+                        "UPDATE changes SET status = 'done', after = $1, finished_at = $2 WHERE id = $3",
+                    )
+                    .bind(after.map(serde_json::Value::to_string))
+                    .bind($crate::now())
+                    .bind(change_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if release {
+                        sqlx::query("DELETE FROM managed_objects WHERE tenant = $1 AND reference = $2")
+                            .bind(tenant)
+                            .bind(reference)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
             fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
@@ -383,26 +413,28 @@ macro_rules! impl_state_store {
                         None => (0, $crate::GENESIS.to_string()),
                     };
                     let chained = $crate::log::chain(seq, prev_hash, events, &details);
-                    for (entry, detail) in &chained {
-                        let event = &entry.event;
-                        sqlx::query(
-                            "INSERT INTO feature_log (seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                        )
-                        .bind(entry.seq)
-                        .bind(&entry.time)
-                        .bind(event.kind.as_str())
-                        .bind(event.feature.as_deref())
-                        .bind(&event.actor)
-                        .bind(event.role.as_str())
-                        .bind(event.sprint)
-                        .bind(detail)
-                        .bind(event.before_digest.as_deref())
-                        .bind(event.after_digest.as_deref())
-                        .bind(&entry.prev_hash)
-                        .bind(&entry.hash)
-                        .execute(&mut *tx)
-                        .await?;
+                    // Multi-row INSERTs: one round trip per few hundred entries instead of one
+                    // each (12 parameters a row stays far under either database's limit).
+                    for rows in chained.chunks(400) {
+                        let mut insert = sqlx::QueryBuilder::new(
+                            "INSERT INTO feature_log (seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash) ",
+                        );
+                        insert.push_values(rows, |mut row, (entry, detail)| {
+                            let event = &entry.event;
+                            row.push_bind(entry.seq)
+                                .push_bind(entry.time.as_str())
+                                .push_bind(event.kind.as_str())
+                                .push_bind(event.feature.as_deref())
+                                .push_bind(event.actor.as_str())
+                                .push_bind(event.role.as_str())
+                                .push_bind(event.sprint)
+                                .push_bind(detail.as_str())
+                                .push_bind(event.before_digest.as_deref())
+                                .push_bind(event.after_digest.as_deref())
+                                .push_bind(entry.prev_hash.as_str())
+                                .push_bind(entry.hash.as_str());
+                        });
+                        insert.build().execute(&mut *tx).await?;
                     }
                     tx.commit().await?;
                     Ok(chained.into_iter().map(|(entry, _)| entry).collect())
