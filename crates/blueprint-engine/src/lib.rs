@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod compare;
+pub mod engagement;
 pub mod evaluate;
 pub mod observe;
 pub mod plan;
@@ -39,6 +40,9 @@ pub enum EngineError {
     Graph(Box<blueprint_graph::GraphError>),
     #[error(transparent)]
     Store(#[from] blueprint_store::StoreError),
+    /// An engagement step that cannot go ahead yet (a sprint's dependencies, an attestation).
+    #[error(transparent)]
+    Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
 }
@@ -47,7 +51,10 @@ impl EngineError {
     /// Whether the error is the user's input or configuration (exit code 2).
     pub fn is_input(&self) -> bool {
         match self {
-            EngineError::Input(_) | EngineError::Usage(_) | EngineError::Catalogue(_) => true,
+            EngineError::Input(_)
+            | EngineError::Usage(_)
+            | EngineError::Catalogue(_)
+            | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
             EngineError::Graph(e) => matches!(
                 e.as_ref(),
@@ -105,11 +112,12 @@ pub fn actor() -> Result<(String, blueprint_store::Role), EngineError> {
 }
 
 /// One `deployed` entry per feature this run changed, with digests of its objects before and
-/// after, taken from the journal.
+/// after, taken from the journal, and the sprint the run deployed.
 async fn record_deployed(
     store: &blueprint_store::Store,
     tenant: &str,
     report: &DeployReport,
+    sprint: Option<i64>,
 ) -> Result<(), EngineError> {
     use blueprint_store::{EventKind, LogEvent, digest_json};
     let (name, role) = actor()?;
@@ -137,12 +145,16 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            LogEvent::new(EventKind::Deployed, name.clone(), role)
+            let event = LogEvent::new(EventKind::Deployed, name.clone(), role)
                 .feature(feature)
                 .with("run", report.run_id)
                 .with("changes", Value::Array(ops))
                 .before(digest_json(&Value::Array(before)))
-                .after(digest_json(&Value::Array(after)))
+                .after(digest_json(&Value::Array(after)));
+            match sprint {
+                Some(sprint) => event.sprint(sprint),
+                None => event,
+            }
         })
         .collect();
     if !events.is_empty() {
@@ -158,6 +170,10 @@ pub struct Session {
     tenant_id: String,
     pub desired: Vec<DesiredObject>,
     pub selected: Vec<String>,
+    /// Set by [`Session::restrict_to`]: only these features are planned and deployed.
+    scope: Option<std::collections::BTreeSet<String>>,
+    /// Set by [`Session::restrict_to_sprint`]: the sprint a deploy records.
+    sprint: Option<i64>,
 }
 
 impl Session {
@@ -190,15 +206,63 @@ impl Session {
             tenant_id,
             desired,
             selected,
+            scope: None,
+            sprint: None,
         })
+    }
+
+    /// Plans and deploys only `features` (of those selected). Objects of other features are
+    /// still read, so references to them resolve, but never changed; objects of deselected
+    /// features are left for an unrestricted deploy to clean up.
+    pub fn restrict_to(&mut self, features: &std::collections::BTreeSet<String>) {
+        self.selected.retain(|f| features.contains(f));
+        self.scope = Some(features.clone());
+    }
+
+    /// Restricts the session to the features the feature log schedules into `sprint`
+    /// ([`engagement::sprint_scope`]): refused while one of them depends on unfinished work of
+    /// another sprint, or when no sprint plan is recorded. A deploy then records the sprint.
+    pub async fn restrict_to_sprint(
+        &mut self,
+        sprint: i64,
+    ) -> Result<engagement::SprintScope, EngineError> {
+        let entries = engagement::read_log(&self.workspace.state).await?;
+        let scope = engagement::sprint_scope(
+            &self.workspace.catalogue,
+            &engagement::Selection::of(&self.workspace),
+            &blueprint_store::feature_status(&entries),
+            sprint,
+        )?;
+        self.restrict_to(&scope.features.iter().cloned().collect());
+        self.sprint = Some(sprint);
+        Ok(scope)
+    }
+
+    /// The sprint the session is restricted to.
+    pub fn sprint(&self) -> Option<i64> {
+        self.sprint
     }
 
     pub fn tenant_id(&self) -> String {
         self.tenant_id.clone()
     }
 
+    /// The objects to plan: every desired object, or when restricted, the scope's objects and
+    /// those they reference (read only to resolve the references).
     fn objects(&self) -> Vec<&DesiredObject> {
-        self.desired.iter().collect()
+        let Some(scope) = &self.scope else {
+            return self.desired.iter().collect();
+        };
+        let referenced: std::collections::HashSet<&str> = self
+            .desired
+            .iter()
+            .filter(|o| scope.contains(&o.feature))
+            .flat_map(|o| o.references.iter().map(String::as_str))
+            .collect();
+        self.desired
+            .iter()
+            .filter(|o| scope.contains(&o.feature) || referenced.contains(o.reference.as_str()))
+            .collect()
     }
 
     /// Reads the tenant and plans.
@@ -231,6 +295,10 @@ impl Session {
         let observation = observe::observe(&self.client, &objects).await?;
         let mut plan = plan::plan(&objects, &observation, enforce);
         plan.allow_delete = allow_delete;
+        if let Some(scope) = &self.scope {
+            plan.actions.retain(|a| scope.contains(&a.feature));
+            return Ok((plan, observation));
+        }
         if let Some(store) = store {
             let desired: std::collections::HashSet<&str> =
                 objects.iter().map(|o| o.reference.as_str()).collect();
@@ -261,10 +329,12 @@ impl Session {
         let lock = store.acquire_lock(&tenant).await?;
         let options = DeployOptions {
             files_dir: self.workspace.dir.clone(),
+            sprint: options.sprint.or(self.sprint),
             ..options.clone()
         };
         let options = &options;
         let result = async {
+            engagement::record_execution_plan(&self.workspace, &store).await?;
             let (plan, observation) = self
                 .plan_in(Some(&store), options.enforce, options.allow_delete)
                 .await?;
@@ -278,7 +348,7 @@ impl Session {
                 progress,
             )
             .await?;
-            record_deployed(&store, &tenant, &report).await?;
+            record_deployed(&store, &tenant, &report, options.sprint).await?;
             Ok((plan, report))
         }
         .await;

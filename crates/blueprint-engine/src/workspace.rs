@@ -3,6 +3,7 @@
 //! (`.blueprint/state.db`). Secrets are never written here: a client secret comes from the
 //! environment (`AZURE_CLIENT_SECRET`), a certificate from a file the profile points at.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,6 +42,32 @@ pub struct PlanSection {
     pub features: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<Exclusion>,
+    /// Story points the team completes in one sprint: the sprint planner fills each sprint up
+    /// to it. Default 20 ([`DEFAULT_CAPACITY`]) when absent; read it with
+    /// [`PlanSection::capacity`]. Spanned so that a bad value is shown where it is written.
+    #[serde(default)]
+    pub capacity: Option<toml::Spanned<u32>>,
+    /// Sprint pins (`[plan.pins]`): feature id → the sprint it must be delivered in. Spanned so
+    /// that a pin the planner cannot honour is shown where it is written.
+    #[serde(default)]
+    pub pins: BTreeMap<toml::Spanned<String>, toml::Spanned<u32>>,
+}
+
+/// Story points per sprint when `[plan] capacity` is absent.
+pub const DEFAULT_CAPACITY: u32 = 20;
+
+impl PlanSection {
+    /// Story points per sprint: `[plan] capacity`, or 20.
+    pub fn capacity(&self) -> u32 {
+        self.capacity
+            .as_ref()
+            .map_or(DEFAULT_CAPACITY, |c| *c.get_ref())
+    }
+
+    /// The sprint `[plan.pins]` pins a feature to.
+    pub fn pin(&self, feature: &str) -> Option<u32> {
+        self.pins.get(feature).map(|p| *p.get_ref())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,7 +231,79 @@ impl Workspace {
                 )));
             }
         }
+        self.check_sprints(name, text)
+    }
+
+    /// `[plan] capacity` and `[plan.pins]`: what the sprint planner can use.
+    fn check_sprints(&self, name: &str, text: &str) -> Result<(), EngineError> {
+        if let Some(capacity) = &self.plan.capacity
+            && *capacity.get_ref() == 0
+        {
+            return Err(EngineError::Input(located(
+                name,
+                text,
+                Some(capacity.span()),
+                ErrorKind::InvalidValue,
+                "the sprint capacity is 0 story points".into(),
+                "set [plan] capacity to the story points the team completes in one sprint (default 20)",
+            )));
+        }
+        for (id, sprint) in &self.plan.pins {
+            let (id, span) = (id.get_ref(), id.span());
+            let Some(feature) = self.catalogue.feature(id) else {
+                return Err(EngineError::Input(located(
+                    name,
+                    text,
+                    Some(span),
+                    ErrorKind::UnknownReference,
+                    format!("unknown feature `{id}` in [plan.pins]"),
+                    "`blueprint catalogue list` shows the feature ids",
+                )));
+            };
+            if !self.selects(id) || feature.disabled.is_some() {
+                return Err(EngineError::Input(located(
+                    name,
+                    text,
+                    Some(span),
+                    ErrorKind::InvalidValue,
+                    format!(
+                        "`{id}` is pinned to a sprint but the execution plan does not select it"
+                    ),
+                    "remove the pin, or select the feature in [plan] (features, exclude)",
+                )));
+            }
+            if *sprint.get_ref() == 0 {
+                return Err(EngineError::Input(located(
+                    name,
+                    text,
+                    Some(sprint.span()),
+                    ErrorKind::InvalidValue,
+                    format!("`{id}` is pinned to sprint 0"),
+                    "sprints are numbered from 1",
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// A problem with a sprint pin, shown at the pin in the profile (file:line:col); a plain
+    /// usage error when the profile no longer has it.
+    pub fn pin_error(&self, feature: &str, message: String, help: &str) -> EngineError {
+        let path = Self::profile_path(&self.dir);
+        match (
+            self.plan.pins.get_key_value(feature),
+            std::fs::read_to_string(&path),
+        ) {
+            (Some((_, sprint)), Ok(text)) => EngineError::Input(located(
+                &path.display().to_string(),
+                &text,
+                Some(sprint.span()),
+                ErrorKind::InvalidValue,
+                message,
+                help,
+            )),
+            _ => EngineError::Usage(format!("{message}\n  = help: {help}")),
+        }
     }
 
     /// Whether the execution plan selects a feature.

@@ -58,7 +58,9 @@ pub fn render_csv(input: &ReportInput) -> String {
     out
 }
 
-fn push_row(out: &mut String, cells: Vec<String>) {
+/// Appends one record: cells quoted as RFC 4180 asks, CRLF line end. Every CSV the crate writes
+/// goes through here.
+pub(crate) fn push_row(out: &mut String, cells: Vec<String>) {
     let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
@@ -66,7 +68,7 @@ fn push_row(out: &mut String, cells: Vec<String>) {
 
 /// Quotes a cell when needed, and defuses spreadsheet formulas (a cell that starts with `=`,
 /// `+`, `-`, `@`, tab or carriage return is prefixed with `'`).
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -41,11 +41,16 @@ footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; 
 
 /// The page head: strict content security policy (no scripts can run, nothing is fetched).
 pub(crate) fn head(title: &str) -> String {
+    head_with_style(title, "")
+}
+
+/// [`head`] with page-specific rules after the shared ones.
+pub(crate) fn head_with_style(title: &str, extra_css: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en-AU\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{}</title>\n<style>{CSS}</style>\n</head>\n",
+<title>{}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n",
         h(title)
     )
 }
@@ -98,11 +103,9 @@ pub fn render_html(input: &ReportInput) -> String {
     out.push_str("<section>\n<h2>Sprint burn-up</h2>\n");
     out.push_str(&burn_up_svg(&input.burn_up, tally.selected));
     out.push_str(
-        "<p class=\"footnote\">Drawn from the deploy journal: a feature counts as deployed after the first \
-deploy run at the end of which every change made for it had completed. Deployed is not verified: the \
-headline above is what the live tenant proves. Features already in place before \
-any run (nothing to change) and manual features do not appear. The feature log will replace this source \
-when it lands.</p>\n</section>\n",
+        "<p class=\"footnote\">Drawn from the feature log: for each sprint of the plan, the selected features \
+scheduled into it or an earlier sprint that the log shows verified (or, when manual, attested), \
+cumulatively. Features done without a sprint plan make the last point, <em>unscheduled</em>.</p>\n</section>\n",
     );
 
     out.push_str("<section>\n<h2>Features</h2>\n<table id=\"features\">\n<thead><tr><th>Status</th><th>Feature</th><th>Area</th><th>ABAC reference</th><th>Essential Eight</th></tr></thead>\n<tbody>\n");
@@ -165,10 +168,10 @@ fn plain_list(items: impl Iterator<Item = String>) -> String {
     }
 }
 
-/// The burn-up as inline SVG: features completed per run against the selected scope.
+/// The burn-up as inline SVG: features done per sprint against the selected scope.
 fn burn_up_svg(points: &[BurnUpPoint], scope: usize) -> String {
     if points.is_empty() {
-        return "<p id=\"burn-up-empty\">No deploy runs recorded yet.</p>\n".into();
+        return "<p id=\"burn-up-empty\">Nothing recorded in the feature log yet.</p>\n".into();
     }
     let (w, hgt, left, right, top, bottom) = (640.0, 260.0, 48.0, 16.0, 16.0, 40.0);
     let plot_w = w - left - right;

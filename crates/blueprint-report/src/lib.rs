@@ -1,9 +1,11 @@
 //! Renderers for an evaluation of the live tenant: a self-contained HTML report, JUnit XML for
 //! pipeline dashboards, CSV, a documented and versioned JSON document (see the crate README), and
-//! staff user guides (Markdown and HTML).
+//! staff user guides (Markdown and HTML). Also the Deploy phase's planning tools: the sprint
+//! plan (Markdown, CSV, versioned JSON, HTML) and the user stories (Markdown, and CSV for Jira
+//! or Azure Boards).
 //!
 //! The crate only renders: the caller assembles a [`ReportInput`] from the engine's evaluation,
-//! the catalogue and the state store. Every string that can come from the tenant or the agency
+//! the catalogue and the state store (a [`SprintPlanInput`] or [`StoriesInput`] likewise). Every string that can come from the tenant or the agency
 //! (display names, actual values, the agency's name) is escaped for the format it lands in.
 
 mod csv;
@@ -12,6 +14,8 @@ mod guides;
 mod html;
 mod json;
 mod junit;
+mod sprints;
+mod stories;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +26,13 @@ pub use guides::render_guides;
 pub use html::render_html;
 pub use json::{SCHEMA, render_json};
 pub use junit::render_junit;
+pub use sprints::{
+    SPRINTS_SCHEMA, SprintFeature, SprintInput, SprintPlanInput, render_sprints_csv,
+    render_sprints_html, render_sprints_json, render_sprints_markdown, sprints_document,
+};
+pub use stories::{
+    StoriesInput, StoriesTarget, StoryInput, render_stories_csv, render_stories_markdown,
+};
 
 /// Everything a report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

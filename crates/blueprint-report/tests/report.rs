@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use blueprint_report::{
-    AbacRef, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, Status, render_csv,
-    render_guides, render_html, render_json, render_junit,
+    AbacRef, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, SprintFeature, SprintInput,
+    SprintPlanInput, Status, StoriesInput, StoriesTarget, StoryInput, render_csv, render_guides,
+    render_html, render_json, render_junit, render_sprints_csv, render_sprints_html,
+    render_sprints_json, render_sprints_markdown, render_stories_csv, render_stories_markdown,
 };
 use serde_json::json;
 
@@ -104,15 +106,15 @@ fn sample() -> ReportInput {
         ],
         burn_up: vec![
             BurnUpPoint {
-                label: "run 1".into(),
+                label: "sprint 1".into(),
                 completed: 1,
             },
             BurnUpPoint {
-                label: "run 2".into(),
+                label: "sprint 2".into(),
                 completed: 2,
             },
             BurnUpPoint {
-                label: "run 3".into(),
+                label: "sprint 3".into(),
                 completed: 3,
             },
         ],
@@ -268,6 +270,387 @@ fn tenant_strings_are_escaped_everywhere() {
     );
 }
 
+// ---- sprint plan and user stories ----
+
+fn scheduled(
+    id: &str,
+    title: &str,
+    area: &str,
+    points: u32,
+    state: &str,
+    reason: &str,
+) -> SprintFeature {
+    SprintFeature {
+        id: id.into(),
+        title: title.into(),
+        area: area.into(),
+        story_points: points,
+        state: state.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Two sprints, one over capacity with a single feature, features in several states.
+fn sprint_plan() -> SprintPlanInput {
+    SprintPlanInput {
+        agency: "Department of Examples".into(),
+        generated_at: TIME.into(),
+        capacity: 20,
+        sprints: vec![
+            SprintInput {
+                number: 1,
+                features: vec![
+                    scheduled(
+                        "ca-named-location-allowed-countries",
+                        "Named location of the countries sign-ins may come from",
+                        "identity",
+                        1,
+                        "verified",
+                        "next in catalogue order; sprint 1 had room",
+                    ),
+                    scheduled(
+                        "ca-block-countries-not-allowed",
+                        "Block sign-ins from countries the agency does not allow",
+                        "identity",
+                        2,
+                        "deployed",
+                        "needs ca-named-location-allowed-countries (sprint 1); kept with the identity features of this sprint",
+                    ),
+                    scheduled(
+                        "sharepoint-sharing",
+                        "Restrict external sharing, with \"quotes\", commas | pipes",
+                        "sharepoint",
+                        3,
+                        "scheduled",
+                        "pinned to sprint 1",
+                    ),
+                ],
+            },
+            SprintInput {
+                number: 2,
+                features: vec![scheduled(
+                    "intune-windows-configuration-profiles",
+                    "Windows configuration profiles",
+                    "intune",
+                    21,
+                    "scheduled",
+                    "exceeds the capacity on its own (21 > 20 points): alone in sprint 2",
+                )],
+            },
+        ],
+        attribution: "Catalogue data derived from the ABAC documents, © Commonwealth of Australia, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).".into(),
+    }
+}
+
+fn story(id: &str, title: &str, area: &str, points: u32, sprint: Option<u32>) -> StoryInput {
+    StoryInput {
+        id: id.into(),
+        title: title.into(),
+        area: area.into(),
+        as_a: "agency security officer".into(),
+        want: format!("{} in place", title.to_lowercase()),
+        so_that: "the tenant follows the blueprint".into(),
+        acceptance: vec![format!("{title} is configured as the ABAC describes.")],
+        story_points: points,
+        sprint,
+        essential_eight: Vec::new(),
+        abac: vec![AbacRef {
+            file: "conditional-access-policies.md".into(),
+            heading: "Conditional Access - Named locations".into(),
+        }],
+        depends_on: Vec::new(),
+    }
+}
+
+fn stories() -> StoriesInput {
+    let mut mfa = story(
+        "ca-require-mfa",
+        "Require multi-factor authentication",
+        "identity",
+        2,
+        Some(1),
+    );
+    mfa.as_a = "records manager".into();
+    mfa.essential_eight = vec![
+        "multi-factor-authentication".into(),
+        "restrict-admin-privileges".into(),
+    ];
+    mfa.acceptance
+        .push("Sign-ins without MFA are refused, \"except\" break-glass, accounts.".into());
+    mfa.depends_on = vec!["identity-break-glass-accounts".into()];
+    StoriesInput {
+        agency: "Department of Examples".into(),
+        generated_at: TIME.into(),
+        stories: vec![
+            story(
+                "ca-named-location",
+                "Allowed countries location",
+                "identity",
+                1,
+                Some(1),
+            ),
+            mfa,
+            story(
+                "teams-guest-review",
+                "Review guest access",
+                "teams",
+                3,
+                None,
+            ),
+        ],
+        attribution: "Catalogue data derived from the ABAC documents, CC BY 4.0.".into(),
+    }
+}
+
+#[test]
+fn sprints_markdown_snapshot() {
+    check_snapshot("sprints.md", &render_sprints_markdown(&sprint_plan()));
+}
+
+#[test]
+fn sprints_csv_snapshot() {
+    check_snapshot("sprints.csv", &render_sprints_csv(&sprint_plan()));
+}
+
+#[test]
+fn sprints_html_snapshot() {
+    check_snapshot("sprints.html", &render_sprints_html(&sprint_plan()));
+}
+
+#[test]
+fn sprints_json_snapshot() {
+    let text = render_sprints_json(&sprint_plan());
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["schema"], "blueprint.sprints/1");
+    assert_eq!(doc["summary"]["features"], 4);
+    assert_eq!(doc["summary"]["story_points"], 27);
+    assert_eq!(doc["sprints"][0]["points"], 6);
+    assert_eq!(doc["sprints"][1]["features"][0]["state"], "scheduled");
+    check_snapshot("sprints.json", &text);
+}
+
+#[test]
+fn stories_markdown_snapshot() {
+    let text = render_stories_markdown(&stories());
+    assert!(text.contains(
+        "As an agency security officer, I want allowed countries location in place, so that the tenant follows the blueprint."
+    ));
+    assert!(text.contains("As a records manager, I want"));
+    check_snapshot("stories.md", &text);
+}
+
+/// Splits RFC 4180 CSV into records of fields (quoted fields may hold commas, quotes, newlines).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quote");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "records end with CRLF"
+    );
+    records
+}
+
+#[test]
+fn stories_csv_for_jira_snapshot() {
+    let text = render_stories_csv(&stories(), &StoriesTarget::Jira);
+    assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\r'));
+    let records = parse_csv(&text);
+    assert_eq!(
+        records[0],
+        [
+            "Summary",
+            "Description",
+            "Acceptance Criteria",
+            "Story Points",
+            "Sprint",
+            "Labels",
+            "Labels",
+            "Labels",
+            "Labels"
+        ],
+        "one Labels column per label, as Jira's importer takes several"
+    );
+    assert_eq!(records.len(), 4);
+    assert!(
+        records.iter().all(|r| r.len() == 9),
+        "every record has every column"
+    );
+    let mfa = &records[2];
+    assert_eq!(mfa[0], "Require multi-factor authentication");
+    assert!(mfa[1].starts_with("As a records manager, I want"));
+    assert_eq!(
+        mfa[2],
+        "* Require multi-factor authentication is configured as the ABAC describes.\n* Sign-ins without MFA are refused, \"except\" break-glass, accounts."
+    );
+    assert_eq!(mfa[3], "2");
+    assert_eq!(mfa[4], "Sprint 1");
+    assert_eq!(
+        mfa[5..],
+        [
+            "identity",
+            "e8-multi-factor-authentication",
+            "e8-restrict-admin-privileges",
+            "abac-conditional-access-policies"
+        ]
+    );
+    assert!(
+        records
+            .iter()
+            .skip(1)
+            .flat_map(|r| &r[5..])
+            .all(|l| !l.contains(' '))
+    );
+    assert_eq!(records[3][4], "", "not scheduled: no sprint");
+    check_snapshot("stories.jira.csv", &text);
+}
+
+#[test]
+fn stories_csv_for_azure_boards_snapshot() {
+    let target = StoriesTarget::AzureBoards {
+        project: "Blueprint Rollout".into(),
+    };
+    let text = render_stories_csv(&stories(), &target);
+    let records = parse_csv(&text);
+    assert_eq!(
+        records[0],
+        [
+            "Work Item Type",
+            "Title",
+            "Description",
+            "Acceptance Criteria",
+            "Story Points",
+            "Iteration Path",
+            "Tags"
+        ]
+    );
+    let mfa = &records[2];
+    assert_eq!(mfa[0], "User Story");
+    assert_eq!(mfa[5], "Blueprint Rollout\\Sprint 1");
+    assert_eq!(
+        mfa[6],
+        "identity; e8-multi-factor-authentication; e8-restrict-admin-privileges; abac-conditional-access-policies"
+    );
+    assert!(mfa[3].starts_with("<ul><li>") && mfa[3].contains("&quot;except&quot;"));
+    assert_eq!(
+        records[3][5], "",
+        "not scheduled: the project's default iteration"
+    );
+    check_snapshot("stories.azure-boards.csv", &text);
+}
+
+#[test]
+fn markup_in_titles_and_reasons_is_escaped_everywhere() {
+    let mut plan = sprint_plan();
+    plan.agency = "Dept <b>of</b> \"Quotes\" & 'Apostrophes'".into();
+    plan.sprints[0].features[0].title = "Allowed <script>alert(1)</script> | **bold**".into();
+    plan.sprints[0].features[1].reason = "<img src=x onerror=alert(2)>".into();
+    plan.sprints[0].features[2].state = "scheduled\"><script>alert(3)</script>".into();
+    let html = render_sprints_html(&plan);
+    assert!(
+        !html.contains("<script"),
+        "no script element in the sprint plan"
+    );
+    assert!(
+        !html.contains("<img"),
+        "no image element in the sprint plan"
+    );
+    assert!(!html.contains("<b>of"), "no markup from the agency name");
+    assert!(html.contains("Allowed &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("class=\"state scheduled&quot;&gt;&lt;script&gt;"));
+    assert_eq!(
+        html.matches("class=\"feature\"").count(),
+        4,
+        "markup broke no rows"
+    );
+
+    let markdown = render_sprints_markdown(&plan);
+    assert!(!markdown.contains("<script") && !markdown.contains("<img"));
+    assert!(
+        markdown.contains("Allowed &lt;script&gt;alert(1)&lt;/script&gt; \\| \\*\\*bold\\*\\*")
+    );
+    let table_rows = markdown.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(
+        table_rows,
+        2 + 4,
+        "two header rows and one row per feature: no cell split"
+    );
+
+    let csv = parse_csv(&render_sprints_csv(&plan));
+    assert_eq!(
+        csv[1][2], "Allowed <script>alert(1)</script> | **bold**",
+        "CSV carries the text as data"
+    );
+
+    let doc: serde_json::Value = serde_json::from_str(&render_sprints_json(&plan)).unwrap();
+    assert_eq!(
+        doc["sprints"][0]["features"][0]["title"],
+        plan.sprints[0].features[0].title
+    );
+
+    let mut input = stories();
+    input.stories[0].title = "Allowed <script>alert(4)</script> [link](http://x)".into();
+    input.stories[0].acceptance = vec!["<img src=x onerror=alert(5)>".into()];
+    let markdown = render_stories_markdown(&input);
+    assert!(!markdown.contains("<script") && !markdown.contains("<img"));
+    assert!(
+        markdown.contains("\\[link\\](http://x)"),
+        "link shown as text"
+    );
+    let azure = render_stories_csv(
+        &input,
+        &StoriesTarget::AzureBoards {
+            project: "P".into(),
+        },
+    );
+    let azure = parse_csv(&azure);
+    assert_eq!(
+        azure[1][1], input.stories[0].title,
+        "the title is plain text there"
+    );
+    for html_field in &azure[1][2..4] {
+        assert!(
+            !html_field.contains("<script") && !html_field.contains("<img"),
+            "Azure Boards renders description and acceptance criteria as HTML: {html_field}"
+        );
+    }
+    assert!(azure[1][3].contains("&lt;img src=x onerror=alert(5)&gt;"));
+    let jira = parse_csv(&render_stories_csv(&input, &StoriesTarget::Jira));
+    assert_eq!(
+        jira[1][0], input.stories[0].title,
+        "Jira's summary is plain text"
+    );
+}
+
+#[test]
+fn a_csv_cell_that_looks_like_a_formula_is_defused() {
+    let mut plan = sprint_plan();
+    plan.sprints[0].features[0].title = "=HYPERLINK(\"http://x\")".into();
+    let csv = parse_csv(&render_sprints_csv(&plan));
+    assert_eq!(csv[1][2], "'=HYPERLINK(\"http://x\")");
+}
+
 // ---- headless Chromium ----
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -386,4 +769,24 @@ fn chromium_shows_script_in_tenant_strings_as_text() {
         6,
         "markup broke no rows"
     );
+}
+
+#[test]
+fn chromium_renders_the_sprint_plan() {
+    let rendered = open_in_chromium(&render_sprints_html(&sprint_plan()));
+    let errors = console_errors(&rendered.log);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    let dom = &rendered.dom;
+    assert!(dom.contains("</html>"), "a whole document was rendered");
+    assert_eq!(
+        dom.matches("class=\"feature\"").count(),
+        4,
+        "one row per feature"
+    );
+    assert_eq!(dom.matches("data-sprint=\"1\"").count(), 3);
+    assert_eq!(
+        text_of(dom, "summary"),
+        "4 features, 27 story points, in 2 sprints of 20 story points."
+    );
+    assert!(dom.contains("CC BY 4.0"));
 }

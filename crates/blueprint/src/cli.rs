@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::attest::AttestArgs;
 use crate::commands::catalogue::CatalogueArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::deploy::DeployArgs;
@@ -11,7 +12,12 @@ use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::guides::GuidesArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::log::LogArgs;
+use crate::commands::next::NextArgs;
 use crate::commands::plan::PlanArgs;
+use crate::commands::rollback::RollbackArgs;
+use crate::commands::sprints::SprintsArgs;
+use crate::commands::status::StatusArgs;
+use crate::commands::stories::StoriesArgs;
 
 /// Deploy the Australian secure Microsoft 365 blueprint to an agency's tenant: plan what to
 /// implement, roll it out sprint by sprint, prove it by evaluating the live tenant, and keep a
@@ -33,12 +39,18 @@ pub enum Command {
     Demo(DemoArgs),
     Init(InitArgs),
     Catalogue(CatalogueArgs),
+    Sprints(SprintsArgs),
+    Stories(StoriesArgs),
     Emulator(EmulatorArgs),
     Plan(PlanArgs),
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),
     Guides(GuidesArgs),
     Log(LogArgs),
+    Attest(AttestArgs),
+    Status(StatusArgs),
+    Rollback(RollbackArgs),
+    Next(NextArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

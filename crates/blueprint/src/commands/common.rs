@@ -109,3 +109,20 @@ fn short(path: &str) -> &str {
 pub fn open_session(args: &WorkspaceArgs, quiet: bool) -> Result<Session, CommandError> {
     Session::open(args.open()?, observer(quiet)).map_err(engine_error)
 }
+
+/// Asks a person to confirm a change to the tenant. Refused (exit 2) when nobody can answer:
+/// a script must say `--yes`. Returns whether they agreed.
+pub fn confirm(question: &str, what: &str) -> Result<bool, CommandError> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(CommandError::Input(format!(
+            "{what} needs confirmation: run it in a terminal, or pass --yes"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CommandError::Failed(e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}

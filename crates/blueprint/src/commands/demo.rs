@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use blueprint_emulator::{EmulatorConfig, Fixture, ThrottleMode};
+use blueprint_engine::engagement::{Evidence, attest};
 use blueprint_engine::{DeployOptions, Session, Verdict, Workspace};
 use clap::Args;
 
@@ -13,9 +14,12 @@ use crate::{CommandError, Outcome};
 
 /// The whole Deploy flow against a built-in emulated tenant. Start here.
 ///
-/// Runs it all in one go: starts the emulator
-/// (seeded with a legacy agency by default), create a workspace, plan, deploy report-only,
-/// enforce, evaluate, and say where every file is. Nothing leaves this machine.
+/// Runs it all in one go: starts the emulator (seeded with a legacy agency by default),
+/// creates a workspace, records the execution plan and a sprint plan in the feature log, then
+/// sprint by sprint deploys report-only, enforces and evaluates (a sprint goes ahead only once
+/// the sprints it builds on are verified), evaluates the whole tenant, writes the HTML report,
+/// the sprint plan and the user guides, and says where every file is. Nothing leaves this
+/// machine.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where to create the demo workspace (replaced if it holds an earlier demo).
@@ -87,23 +91,73 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
             true,
         )?;
         let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
-        let session = Session::open(workspace, observer(false)).map_err(engine_error)?;
 
-        println!("3. Planning against the tenant");
-        let (plan, _) = session.plan(false).await.map_err(engine_error)?;
-        print!("{}", indent(&super::plan::render(&plan)));
+        println!("3. Planning sprints (the execution plan and the sprint plan go into the feature log)");
+        let mut text = Vec::new();
+        super::sprints::plan(&workspace, None).await?;
+        let plan = super::sprints::recorded(&workspace).await?;
+        for sprint in &plan.sprints {
+            text.push(format!(
+                "sprint {:>2}: {:>2} features, {:>2} points",
+                sprint.number,
+                sprint.features.len(),
+                sprint.points()
+            ));
+        }
+        print!("{}", indent(&text.join("\n")));
+        let sprints_path = args.dir.join("sprints.html");
+        std::fs::write(&sprints_path, blueprint_report::render_sprints_html(&plan))
+            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", sprints_path.display())))?;
 
-        println!("4. Deploying (conditional access report-only)");
+        println!("4. Each sprint: deploy (conditional access report-only), enforce, evaluate");
         let quiet = Arc::new(|_: &blueprint_engine::apply::ActionResult| {});
-        let (_, report) = session.deploy(&DeployOptions::default(), quiet.clone()).await.map_err(engine_error)?;
-        print!("{}", indent(&super::deploy::summary(&report)));
+        let mut failed = 0;
+        let mut rehearsed = 0;
+        let evidence_path = args.dir.join("rehearsal-evidence.txt");
+        let evidence_text = "Rehearsal on blueprint's emulated tenant: manual steps were not performed.\n";
+        std::fs::write(&evidence_path, evidence_text)
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        for sprint in &plan.sprints {
+            let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
+            let mut session = Session::open(workspace, observer(false)).map_err(engine_error)?;
+            let scope = session.restrict_to_sprint(i64::from(sprint.number)).await.map_err(engine_error)?;
+            // No portal to take evidence from in an emulated tenant: the demo attests the
+            // sprint's manual features with a rehearsal note, so later sprints that build on
+            // them can go ahead. A person does this with real evidence.
+            let attested = scope.needs_attestation.len();
+            for feature in &scope.needs_attestation {
+                let evidence = Evidence::from_arg(&evidence_path.display().to_string())
+                    .map_err(|e| engine_error(e.into()))?;
+                let note = "rehearsal on the emulated tenant: no real evidence";
+                attest(&session.workspace, feature, &evidence, note)
+                    .await
+                    .map_err(engine_error)?;
+            }
+            rehearsed += attested;
+            if attested == scope.features.len() {
+                println!("   sprint {:>2}: manual only, {attested} features attested for the rehearsal", sprint.number);
+                continue;
+            }
+            let options = DeployOptions { sprint: session.sprint(), ..DeployOptions::default() };
+            let (_, report) = session.deploy(&options, quiet.clone()).await.map_err(engine_error)?;
+            let enforce = DeployOptions { enforce: true, ..options };
+            let (_, enforced) = session.deploy(&enforce, quiet.clone()).await.map_err(engine_error)?;
+            let evaluation = session.evaluate().await.map_err(engine_error)?;
+            failed += report.failed() + enforced.failed();
+            println!(
+                "   sprint {:>2}: {} changes ({} failed), {} enforced; {} of {} automated features verified",
+                sprint.number,
+                report.done(),
+                report.failed() + enforced.failed(),
+                enforced.done(),
+                evaluation.count(Verdict::Pass),
+                evaluation.features.len() - evaluation.count(Verdict::Manual),
+            );
+        }
 
-        println!("5. Enforcing the verified conditional access policies");
-        let enforce = DeployOptions { enforce: true, ..DeployOptions::default() };
-        let (_, enforced) = session.deploy(&enforce, quiet).await.map_err(engine_error)?;
-        print!("{}", indent(&super::deploy::summary(&enforced)));
-
-        println!("6. Evaluating the live tenant");
+        println!("5. Evaluating the whole live tenant");
+        let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
+        let session = Session::open(workspace, observer(false)).map_err(engine_error)?;
         let evaluation = session.evaluate().await.map_err(engine_error)?;
         let evaluation_path = args.dir.join("evaluation.json");
         let report_path = args.dir.join("report.html");
@@ -122,7 +176,8 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
 
         println!("\nFiles:");
         println!("  profile           {}", args.dir.join("blueprint.toml").display());
-        println!("  state (journal)   {}", args.dir.join(".blueprint/state.db").display());
+        println!("  state, feature log {}", args.dir.join(".blueprint/state.db").display());
+        println!("  sprint plan       {}", sprints_path.display());
         println!("  evaluation        {}", evaluation_path.display());
         println!("  report            {}", report_path.display());
         println!("  user guides       {} ({guides} verified features)", guides_dir.join("index.html").display());
@@ -130,13 +185,14 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!("  emulator CA       {}", emulator_dir.join("emulator-ca.pem").display());
         let automated_ok = evaluation.features.iter().all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));
         println!(
-            "\n{} of {} automated features verified in the tenant; {} manual features await attestation.{}",
+            "\n{} of {} automated features verified in the tenant, sprint by sprint; {} manual features attested for the rehearsal only (a person attests them with real evidence: `blueprint attest`).{}",
             evaluation.count(Verdict::Pass),
-            evaluation.features.len() - evaluation.count(Verdict::Manual),
+            evaluation.features.len() - rehearsed,
             evaluation.count(Verdict::Manual),
             if remaining { " A new plan still shows changes." } else { " A new plan shows no changes." }
         );
-        Ok(if automated_ok && report.failed() == 0 && enforced.failed() == 0 { Outcome::Success } else { Outcome::Failures })
+        println!("Next: `blueprint status -C {}` recommends the next step; `blueprint log verify -C {}` proves the record.", args.dir.display(), args.dir.display());
+        Ok(if automated_ok && failed == 0 { Outcome::Success } else { Outcome::Failures })
     })
 }
 

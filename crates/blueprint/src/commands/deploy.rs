@@ -7,7 +7,7 @@ use blueprint_engine::{DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{Format, WorkspaceArgs, engine_error, open_session, runtime};
+use super::common::{Format, WorkspaceArgs, confirm, engine_error, open_session, runtime};
 use crate::{CommandError, Outcome};
 
 /// Apply the blueprint to the tenant, journalled and verified.
@@ -15,6 +15,11 @@ use crate::{CommandError, Outcome};
 /// Creates and updates objects in dependency order, with every
 /// change journalled and read back. Conditional access policies go out report-only; add
 /// --enforce to switch verified ones on. Asks for confirmation unless --yes.
+///
+/// Each deploy first records in the feature log what changed in the execution plan
+/// (features selected, excluded and why). With --sprint N it deploys one sprint of the
+/// sprint plan, in order: its features' `deployed` entries carry the sprint, and
+/// `blueprint rollback --sprint N` can undo it.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     #[command(flatten)]
@@ -31,43 +36,59 @@ pub struct DeployArgs {
     /// Delete objects blueprint created for features the agency has since deselected.
     #[arg(long)]
     pub allow_delete: bool,
+    /// Deploy only sprint N of the sprint plan (`blueprint sprints plan`): the features the
+    /// feature log schedules into it. Refused, naming each one, while a feature of the sprint
+    /// needs a feature of another sprint that is not verified yet (or, if manual, not
+    /// attested). The sprint's manual features are listed for a person to perform and attest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sprint: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
-    let session = open_session(&args.workspace, json)?;
+    let mut session = open_session(&args.workspace, json)?;
     let rt = runtime()?;
+    let scope = match args.sprint {
+        Some(n) => Some(
+            rt.block_on(session.restrict_to_sprint(i64::from(n)))
+                .map_err(engine_error)?,
+        ),
+        None => None,
+    };
     let (preview, _) = rt
         .block_on(session.plan_with(args.enforce, args.allow_delete))
         .map_err(engine_error)?;
     if !json {
+        if let Some(scope) = &scope {
+            print!("{}", super::plan::render_scope(scope));
+        }
         print!("{}", super::plan::render(&preview));
     }
     if !preview.has_changes() {
+        // The deploy ran and found the tenant in place: the execution plan is still the
+        // agency's current one, so the log records it.
+        rt.block_on(async {
+            let store = session.workspace.state.open().await?;
+            let recorded =
+                blueprint_engine::engagement::record_execution_plan(&session.workspace, &store)
+                    .await;
+            store.close().await;
+            recorded
+        })
+        .map_err(engine_error)?;
         if !json {
             println!("Nothing to deploy: the tenant already matches the blueprint.");
         } else {
-            println!("{}", serde_json::json!({"plan": preview, "results": []}));
+            let out = serde_json::json!({"plan": preview, "results": []});
+            println!("{}", super::plan::with_scope(out, scope.as_ref()));
         }
         return Ok(Outcome::Success);
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(CommandError::Input(
-                "deploy changes the tenant and needs confirmation: run it in a terminal, or pass --yes".into(),
-            ));
-        }
-        eprint!("Apply these changes to the tenant? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("Nothing changed.");
-            return Ok(Outcome::Success);
-        }
+    if !args.yes && !confirm("Apply these changes to the tenant?", "deploy")? {
+        eprintln!("Nothing changed.");
+        return Ok(Outcome::Success);
     }
     let bar = if json {
         ProgressBar::hidden()
@@ -105,6 +126,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         parallelism: args.parallelism as usize,
         enforce: args.enforce,
         allow_delete: args.allow_delete,
+        sprint: session.sprint(),
         ..DeployOptions::default()
     };
     let (_, report) = rt
@@ -112,12 +134,20 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         .map_err(engine_error)?;
     bar.finish_and_clear();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+        let out = super::plan::with_scope(
+            serde_json::to_value(&report).unwrap_or_default(),
+            scope.as_ref(),
         );
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         print!("{}", summary(&report));
+        if let Some(scope) = scope.as_ref().filter(|s| !s.needs_attestation.is_empty()) {
+            println!(
+                "Sprint {} also needs attestation of {} (`blueprint attest`).",
+                scope.sprint,
+                scope.needs_attestation.join(", ")
+            );
+        }
     }
     Ok(if report.failed() == 0 {
         Outcome::Success

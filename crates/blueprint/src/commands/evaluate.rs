@@ -173,10 +173,10 @@ pub async fn report_input(
         .open_existing()
         .await
         .map_err(|e| CommandError::Failed(format!("reading {state}: {e}")))?;
-    let changes = if let Some(store) = opened {
-        let changes = store.changes(&session.tenant_id()).await;
+    let log = if let Some(store) = opened {
+        let log = store.log(None).await;
         store.close().await;
-        changes.map_err(|e| CommandError::Failed(format!("reading the journal: {e}")))?
+        log.map_err(|e| CommandError::Failed(format!("reading the feature log: {e}")))?
     } else {
         Vec::new()
     };
@@ -190,39 +190,45 @@ pub async fn report_input(
         abac_source_date: blueprint_catalogue::ABAC_SOURCE_DATE.to_string(),
         attribution: blueprint_catalogue::ATTRIBUTION.to_string(),
         features,
-        burn_up: burn_up(&session.selected, &changes),
+        burn_up: burn_up(&session.selected, &log),
     })
 }
 
-/// Features completed, cumulatively, after each deploy run in the journal. A feature is
-/// complete after the first run at whose end the latest change to each of its objects is done.
-/// (The feature log will replace this source.)
-pub fn burn_up(selected: &[String], changes: &[blueprint_store::Change]) -> Vec<BurnUpPoint> {
-    let mut runs: Vec<i64> = changes.iter().map(|c| c.run_id).collect();
-    runs.sort_unstable();
-    runs.dedup();
-    let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut points = Vec::new();
-    for (n, run) in runs.iter().enumerate() {
-        for feature in selected {
-            if done.contains(feature.as_str()) {
-                continue;
-            }
-            // The latest status of each object's change, up to this run.
-            let mut latest: std::collections::BTreeMap<&str, &str> = Default::default();
-            for c in changes
-                .iter()
-                .filter(|c| &c.feature == feature && c.run_id <= *run)
-            {
-                latest.insert(c.reference.as_str(), c.status.as_str());
-            }
-            if !latest.is_empty() && latest.values().all(|s| *s == "done") {
-                done.insert(feature.as_str());
-            }
+/// The sprint burn-up, from the feature log: one point per sprint of the plan, in order, each
+/// counting the selected features scheduled into that sprint or an earlier one that the log
+/// says are done (verified, or attested when manual). Features done without a sprint (deployed
+/// before any sprint plan) make a last point, `unscheduled`; with no sprints at all it is the
+/// only one.
+pub fn burn_up(selected: &[String], entries: &[blueprint_store::LogEntry]) -> Vec<BurnUpPoint> {
+    use blueprint_store::FeatureState;
+    let status = blueprint_store::feature_status(entries);
+    let mut done_by_sprint: std::collections::BTreeMap<i64, usize> = Default::default();
+    let mut unscheduled_done = 0;
+    for feature in selected {
+        let Some(s) = status.get(feature) else {
+            continue;
+        };
+        let done = matches!(s.state, FeatureState::Verified | FeatureState::Attested);
+        match s.sprint {
+            Some(n) => *done_by_sprint.entry(n).or_default() += usize::from(done),
+            None => unscheduled_done += usize::from(done),
         }
+    }
+    let mut completed = 0;
+    let mut points: Vec<BurnUpPoint> = done_by_sprint
+        .into_iter()
+        .map(|(sprint, done)| {
+            completed += done;
+            BurnUpPoint {
+                label: format!("sprint {sprint}"),
+                completed,
+            }
+        })
+        .collect();
+    if unscheduled_done > 0 || points.is_empty() {
         points.push(BurnUpPoint {
-            label: format!("run {}", n + 1),
-            completed: done.len(),
+            label: "unscheduled".into(),
+            completed: completed + unscheduled_done,
         });
     }
     points
@@ -230,44 +236,61 @@ pub fn burn_up(selected: &[String], changes: &[blueprint_store::Change]) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use blueprint_store::Change;
+    use blueprint_store::{EventKind, LogEntry, LogEvent, Role};
 
-    fn change(run_id: i64, feature: &str, reference: &str, status: &str) -> Change {
-        Change {
-            id: 0,
-            run_id,
-            feature: feature.into(),
-            reference: reference.into(),
-            op: "create".into(),
-            object_id: None,
-            before: None,
-            after: None,
-            status: status.into(),
-            detail: None,
-        }
+    fn entries(events: &[(EventKind, &str, Option<i64>)]) -> Vec<LogEntry> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, feature, sprint))| {
+                let event = LogEvent::new(*kind, "jo", Role::Agency).feature(*feature);
+                LogEntry {
+                    seq: i as i64 + 1,
+                    time: String::new(),
+                    event: match sprint {
+                        Some(n) => event.sprint(*n),
+                        None => event,
+                    },
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+            })
+            .collect()
     }
 
     #[test]
-    fn burn_up_counts_a_feature_once_all_its_latest_changes_are_done() {
-        let selected = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-        let changes = vec![
-            change(1, "a", "group:x", "done"),
-            change(1, "b", "group:y", "done"),
-            change(1, "b", "group:z", "failed"),
-            change(3, "b", "group:z", "done"),
-            change(3, "c", "group:w", "interrupted"),
-            change(4, "a", "group:x", "done"),
-        ];
-        let points = super::burn_up(&selected, &changes);
-        let completed: Vec<(String, usize)> =
-            points.into_iter().map(|p| (p.label, p.completed)).collect();
+    fn burn_up_counts_done_features_cumulatively_by_sprint() {
+        use EventKind::*;
+        let selected: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let log = entries(&[
+            (Scheduled, "a", Some(1)),
+            (Scheduled, "b", Some(1)),
+            (Scheduled, "c", Some(2)),
+            (Scheduled, "d", Some(3)),
+            (Deployed, "a", Some(1)),
+            (Verified, "a", None),
+            (Verified, "b", None),
+            (Drifted, "b", None),
+            (Attested, "c", None),
+            (Verified, "e", None),
+            (Verified, "x", Some(1)),
+        ]);
+        let points: Vec<(String, usize)> = super::burn_up(&selected, &log)
+            .into_iter()
+            .map(|p| (p.label, p.completed))
+            .collect();
+        // b drifted (not done), d not done yet, e done before any plan, x not selected.
         assert_eq!(
-            completed,
+            points,
             [
-                ("run 1".to_string(), 1),
-                ("run 2".to_string(), 2),
-                ("run 3".to_string(), 2)
+                ("sprint 1".to_string(), 1),
+                ("sprint 2".to_string(), 2),
+                ("sprint 3".to_string(), 2),
+                ("unscheduled".to_string(), 3)
             ]
         );
+        let none = super::burn_up(&selected, &[]);
+        assert_eq!(none.len(), 1);
+        assert_eq!(none[0].completed, 0);
     }
 }

@@ -107,7 +107,7 @@ pub fn profile_text(v: &ProfileValues) -> String {
     for (k, val) in &v.connection {
         t.push_str(&format!("{k} = {}\n", quote(val)));
     }
-    t.push_str("\n[plan]\n# Feature ids to implement; empty means the whole catalogue (`blueprint catalogue list`).\nfeatures = []\n# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n");
+    t.push_str("\n[plan]\n# Feature ids to implement; empty means the whole catalogue (`blueprint catalogue list`).\nfeatures = []\n# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n# Story points the team completes in one sprint (`blueprint sprints plan`); default 20.\n# capacity = 20\n# Sprint pins, as a [plan.pins] table: feature-id = sprint number.\n");
     t
 }
 

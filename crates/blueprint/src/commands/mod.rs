@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod attest;
 pub mod catalogue;
 pub mod common;
 pub mod demo;
@@ -9,7 +10,12 @@ pub mod evaluate;
 pub mod guides;
 pub mod init;
 pub mod log;
+pub mod next;
 pub mod plan;
+pub mod rollback;
+pub mod sprints;
+pub mod status;
+pub mod stories;
 
 use crate::cli::{Cli, Command};
 use crate::{CommandError, Outcome};
@@ -20,10 +26,16 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Emulator(args) => emulator::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init(args) => init::run(args),
+        Command::Sprints(args) => sprints::run(args),
+        Command::Stories(args) => stories::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Guides(args) => guides::run(args),
         Command::Log(args) => log::run(args),
+        Command::Attest(args) => attest::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Next(args) => next::run(args),
+        Command::Rollback(args) => rollback::run(args),
     }
 }

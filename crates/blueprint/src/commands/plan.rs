@@ -1,10 +1,11 @@
 //! `blueprint plan`: what deploying would change, read from the live tenant.
 
+use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
 use clap::Args;
 use serde_json::Value;
 
-use super::common::{Format, WorkspaceArgs, open_session, runtime};
+use super::common::{Format, WorkspaceArgs, engine_error, open_session, runtime};
 use crate::{CommandError, Outcome};
 
 /// Show what a deploy would change in the tenant (reads only).
@@ -22,23 +23,77 @@ pub struct PlanArgs {
     /// deselected (never objects it adopted or did not create).
     #[arg(long)]
     pub allow_delete: bool,
+    /// Plan only sprint N of the sprint plan (`blueprint sprints plan` records it in the
+    /// feature log). Refused, naming each one, while a feature of the sprint needs a feature
+    /// of another sprint that is not verified yet (or, if manual, not attested).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sprint: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
 pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace, args.format == Format::Json)?;
-    let (plan, _) = runtime()?
+    let mut session = open_session(&args.workspace, args.format == Format::Json)?;
+    let rt = runtime()?;
+    let scope = match args.sprint {
+        Some(n) => Some(
+            rt.block_on(session.restrict_to_sprint(i64::from(n)))
+                .map_err(engine_error)?,
+        ),
+        None => None,
+    };
+    let (plan, _) = rt
         .block_on(session.plan_with(args.enforce, args.allow_delete))
-        .map_err(super::common::engine_error)?;
+        .map_err(engine_error)?;
     match args.format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&plan).unwrap_or_default()
+            serde_json::to_string_pretty(&with_scope(
+                serde_json::to_value(&plan).unwrap_or_default(),
+                scope.as_ref()
+            ))
+            .unwrap_or_default()
         ),
-        Format::Text => print!("{}", render(&plan)),
+        Format::Text => {
+            if let Some(scope) = &scope {
+                print!("{}", render_scope(scope));
+            }
+            print!("{}", render(&plan));
+        }
     }
     Ok(Outcome::Success)
+}
+
+/// A plan or a deploy report as JSON, with the sprint's scope added when there is one.
+pub fn with_scope(mut out: Value, scope: Option<&SprintScope>) -> Value {
+    if let (Some(scope), Some(map)) = (scope, out.as_object_mut()) {
+        map.insert("sprint".into(), scope.sprint.into());
+        map.insert("features".into(), serde_json::json!(scope.features));
+        map.insert(
+            "needs_attestation".into(),
+            serde_json::json!(scope.needs_attestation),
+        );
+    }
+    out
+}
+
+/// The sprint's features, and the manual ones a person performs and attests.
+pub fn render_scope(scope: &SprintScope) -> String {
+    let mut out = format!(
+        "Sprint {}: {}\n",
+        scope.sprint,
+        match scope.features.len() {
+            1 => "1 feature".to_string(),
+            n => format!("{n} features"),
+        }
+    );
+    for id in &scope.needs_attestation {
+        out.push_str(&format!(
+            "  needs attestation  {id}   (a person performs it; then `blueprint attest {id} --evidence FILE --note \"…\"`)\n"
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn value(v: &Value) -> String {

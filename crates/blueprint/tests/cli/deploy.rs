@@ -2,113 +2,13 @@
 //! process: resuming after SIGKILL at several points, secrets kept out of everything the tool
 //! writes, and bad input refused with exit code 2 before anything changes.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
 use serde_json::Value;
 
 use crate::support::*;
-
-/// An emulator child process, killed on drop.
-struct Emulator {
-    child: Child,
-    ready: Value,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Emulator {
-    fn start(dir: &Path, seed: &str, extra: &[&str]) -> Emulator {
-        let ready_path = dir.join("ready.json");
-        let child = blueprint()
-            .args([
-                "emulator",
-                "--listen",
-                "127.0.0.1:0",
-                "--tls",
-                "--seed",
-                seed,
-                "--rng-seed",
-                "3",
-            ])
-            .args(extra)
-            .arg("--ready-file")
-            .arg(&ready_path)
-            .arg("--out-dir")
-            .arg(dir.join("emulator"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("emulator starts");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let ready = loop {
-            if let Ok(text) = std::fs::read_to_string(&ready_path)
-                && let Ok(v) = serde_json::from_str::<Value>(&text)
-            {
-                break v;
-            }
-            assert!(Instant::now() < deadline, "emulator ready file");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        Emulator { child, ready }
-    }
-
-    fn ready_file(&self, dir: &Path) -> PathBuf {
-        dir.join("ready.json")
-    }
-
-    /// The emulator's state dump, over plain HTTP on loopback.
-    fn state(&self) -> Value {
-        let base = self.ready["plain_http"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("http://")
-            .to_string();
-        let mut stream = TcpStream::connect(&base).unwrap();
-        write!(
-            stream,
-            "GET /_emulator/state HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).unwrap();
-        let body = raw.split_once("\r\n\r\n").unwrap().1;
-        serde_json::from_str(body).expect("state JSON")
-    }
-
-    fn secret(&self) -> String {
-        self.ready["tenants"][0]["apps"][0]["client_secret"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
-fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
-    let ws = dir.join("ws");
-    let out = run(&[
-        "init",
-        ws.to_str().unwrap(),
-        "--agency",
-        "Department of Examples",
-        "--domain",
-        "examples.gov.au",
-        "--prefix",
-        "DOE",
-        "--emulator",
-        emulator.ready_file(emulator_dir).to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "init: {}", stderr(&out));
-    ws
-}
 
 fn duplicates(state: &Value) -> Vec<String> {
     let mut out = Vec::new();

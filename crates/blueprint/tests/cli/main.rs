@@ -4,8 +4,16 @@ mod support;
 
 mod catalogue;
 
+mod demo;
+
 mod deploy;
 
 mod emulator;
 
+mod engagement;
+
+mod rollback;
+
 mod sdk_compat;
+
+mod sprints;

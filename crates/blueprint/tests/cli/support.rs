@@ -1,7 +1,12 @@
 //! Helpers shared by the command-line tests.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 /// The `blueprint` binary Cargo built for these tests.
 pub fn blueprint() -> Command {
@@ -25,4 +30,120 @@ pub fn stderr(out: &Output) -> String {
 pub fn temp_dir() -> tempfile::TempDir {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     tempfile::tempdir_in(base).expect("temp dir")
+}
+
+/// Whether `needle` is in `haystack`, ignoring whitespace and the frame miette draws when it
+/// wraps a long message to the terminal width.
+pub fn says(haystack: &str, needle: &str) -> bool {
+    let flat = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect::<String>()
+    };
+    flat(haystack).contains(&flat(needle))
+}
+
+/// Standard output parsed as JSON, or a panic that shows it.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
+}
+
+/// An emulator child process, killed on drop.
+pub struct Emulator {
+    child: Child,
+    pub ready: Value,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Emulator {
+    pub fn start(dir: &Path, seed: &str, extra: &[&str]) -> Emulator {
+        let ready_path = dir.join("ready.json");
+        let child = blueprint()
+            .args([
+                "emulator",
+                "--listen",
+                "127.0.0.1:0",
+                "--tls",
+                "--seed",
+                seed,
+                "--rng-seed",
+                "3",
+            ])
+            .args(extra)
+            .arg("--ready-file")
+            .arg(&ready_path)
+            .arg("--out-dir")
+            .arg(dir.join("emulator"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("emulator starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let ready = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready_path)
+                && let Ok(v) = serde_json::from_str::<Value>(&text)
+            {
+                break v;
+            }
+            assert!(Instant::now() < deadline, "emulator ready file");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Emulator { child, ready }
+    }
+
+    pub fn ready_file(&self, dir: &Path) -> PathBuf {
+        dir.join("ready.json")
+    }
+
+    /// The emulator's state dump, over plain HTTP on loopback.
+    pub fn state(&self) -> Value {
+        let base = self.ready["plain_http"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_string();
+        let mut stream = TcpStream::connect(&base).unwrap();
+        write!(
+            stream,
+            "GET /_emulator/state HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let body = raw.split_once("\r\n\r\n").unwrap().1;
+        serde_json::from_str(body).expect("state JSON")
+    }
+
+    pub fn secret(&self) -> String {
+        self.ready["tenants"][0]["apps"][0]["client_secret"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// `blueprint init DIR/ws` connected to the emulator (its ready file in `emulator_dir`).
+pub fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
+    let ws = dir.join("ws");
+    let out = run(&[
+        "init",
+        ws.to_str().unwrap(),
+        "--agency",
+        "Department of Examples",
+        "--domain",
+        "examples.gov.au",
+        "--prefix",
+        "DOE",
+        "--emulator",
+        emulator.ready_file(emulator_dir).to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "init: {}", stderr(&out));
+    ws
 }

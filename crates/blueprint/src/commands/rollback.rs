@@ -1,0 +1,113 @@
+//! `blueprint rollback --sprint N`: undo one sprint's deploys.
+
+use blueprint_engine::rollback::{RollbackOptions, RollbackReport, RollbackStep};
+use clap::Args;
+
+use super::common::{Format, WorkspaceArgs, confirm, engine_error, open_session, runtime};
+use crate::{CommandError, Outcome};
+
+/// Undo a sprint: restore what it changed, remove what it created.
+///
+/// Every object sprint N's deploys changed is put back as the journal's snapshot recorded it
+/// before the change (only the properties the sprint changed; Graph's own timestamps are
+/// Graph's), and every object they created is removed — newest change first, so dependants
+/// go before what they depend on. Objects blueprint never touched are not changed.
+///
+/// Refused, naming them, while a deployed feature of a later sprint builds on this sprint's
+/// features (roll that sprint back first), and per object when someone changed it again after
+/// the deploy (their change would be lost silently); --force overrides both. Each feature
+/// whose objects were all restored gets a `rolled_back` entry in the feature log. Shows what
+/// it will do and asks for confirmation unless --yes. Exit 1 when a step failed (Graph refused
+/// it): the rest still ran, and running it again retries only what is left.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// The sprint to undo.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sprint: u32,
+    /// Roll back although a later sprint builds on this one, or an object changed since.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
+    let json = args.format == Format::Json;
+    let session = open_session(&args.workspace, json)?;
+    let options = RollbackOptions {
+        sprint: i64::from(args.sprint),
+        force: args.force,
+    };
+    let rt = runtime()?;
+    let preview = rt
+        .block_on(session.rollback_preview(&options))
+        .map_err(engine_error)?;
+    if !json {
+        println!(
+            "Rolling back sprint {} in tenant {}: {} objects",
+            args.sprint,
+            session.tenant_id(),
+            preview.len()
+        );
+        print!("{}", render_steps(&preview));
+    }
+    if !args.yes && !confirm("Undo these changes in the tenant?", "rollback")? {
+        eprintln!("Nothing changed.");
+        return Ok(Outcome::Success);
+    }
+    let report = rt
+        .block_on(session.rollback(&options))
+        .map_err(engine_error)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", summary(&report));
+    }
+    Ok(if report.failed() == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Failures
+    })
+}
+
+fn render_steps(steps: &[RollbackStep]) -> String {
+    steps
+        .iter()
+        .map(|s| match &s.error {
+            None => format!("  {:<9} {}  ({})\n", s.action, s.reference, s.feature),
+            Some(e) => format!("  FAILED    {} {}: {e}\n", s.action, s.reference),
+        })
+        .collect()
+}
+
+fn summary(report: &RollbackReport) -> String {
+    let mut out = render_steps(
+        &report
+            .steps
+            .iter()
+            .filter(|s| s.error.is_some())
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    out.push_str(&format!(
+        "Rollback of sprint {}: {} objects undone, {} failed; {} features recorded as rolled back.\n",
+        report.sprint,
+        report.steps.len() - report.failed(),
+        report.failed(),
+        report.rolled_back.len()
+    ));
+    if report.failed() > 0 {
+        out.push_str(
+            "Run it again to retry what is left; `blueprint log` shows what was recorded.\n",
+        );
+    }
+    out
+}

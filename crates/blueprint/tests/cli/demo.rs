@@ -1,0 +1,44 @@
+//! `blueprint demo`, the README's first command: the whole Deploy flow, sprint by sprint,
+//! against the built-in emulated tenant.
+
+use crate::support::*;
+
+#[test]
+fn the_demo_deploys_every_sprint_and_leaves_a_verifiable_record() {
+    let dir = temp_dir();
+    let ws = dir.path().join("demo");
+    let out = blueprint()
+        .args(["demo", "--throttle", "off", "--dir"])
+        .arg(&ws)
+        .env_remove("BLUEPRINT_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("31 of 31 automated features verified"),
+        "{text}"
+    );
+    assert!(text.contains("sprint  1:"), "{text}");
+    for file in [
+        "report.html",
+        "sprints.html",
+        "evaluation.json",
+        "guides/index.html",
+    ] {
+        assert!(ws.join(file).exists(), "{file} written");
+    }
+    let status = blueprint()
+        .args(["status", "--format", "json", "-C"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    let status = json_of(&status);
+    assert_eq!(status["recommendation"]["step"], "transition", "{status}");
+    let verify = blueprint()
+        .args(["log", "verify", "-C"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}

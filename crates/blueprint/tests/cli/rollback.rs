@@ -1,0 +1,194 @@
+//! `blueprint rollback --sprint N` as a person runs it, on the workspace's SQLite file and on
+//! a PostgreSQL database (`--database` / `BLUEPRINT_DATABASE_URL`): a sprint deployed to the
+//! legacy tenant and rolled back leaves the agency's own objects as they were.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const GROUP: &str = "identity-ca-exclusion-group";
+const BREAK_GLASS: &str = "identity-break-glass-accounts";
+const LOCATION: &str = "ca-named-location-allowed-countries";
+
+/// `blueprint ARGS -C WS`, with the state where `database` says (the workspace's file when
+/// None).
+fn bp(ws: &Path, database: Option<&str>, args: &[&str]) -> Output {
+    let mut command = blueprint();
+    command
+        .args(args)
+        .arg("-C")
+        .arg(ws)
+        .env("BLUEPRINT_ACTOR", "partner@example.com.au")
+        .env("BLUEPRINT_ROLE", "partner")
+        .env_remove("BLUEPRINT_DATABASE_URL");
+    if let Some(url) = database {
+        command.env("BLUEPRINT_DATABASE_URL", url);
+    }
+    command.output().unwrap()
+}
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+/// The named location "Allowed Countries" in the emulator's state dump.
+fn allowed_countries(state: &Value) -> Value {
+    state["tenants"][0]["collections"]["namedLocation"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|l| l["displayName"] == "Allowed Countries")
+        .map(|l| l["countriesAndRegions"].clone())
+        .unwrap_or(Value::Null)
+}
+
+fn groups(state: &Value) -> Vec<String> {
+    let mut names: Vec<String> = state["tenants"][0]["collections"]["group"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|g| g["displayName"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+fn deploy_and_roll_back(database: Option<&str>) {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "legacy-agency", &[]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let head = &text[..text.find("[plan]").expect("[plan] in the profile")];
+    std::fs::write(
+        &profile,
+        format!("{head}[plan]\nfeatures = [\"{GROUP}\", \"{BREAK_GLASS}\", \"{LOCATION}\"]\n"),
+    )
+    .unwrap();
+    let seeded = emulator.state();
+    assert_eq!(allowed_countries(&seeded), serde_json::json!(["AU", "NZ"]));
+
+    let out = bp(&ws, database, &["rollback", "--sprint", "1", "--yes"]);
+    assert_eq!(
+        code(&out),
+        Some(2),
+        "nothing deployed yet: {}",
+        stderr(&out)
+    );
+
+    let out = bp(&ws, database, &["sprints", "plan"]);
+    assert_eq!(code(&out), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let out = bp(&ws, database, &["deploy", "--sprint", "1", "--yes"]);
+    assert_eq!(code(&out), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let deployed = emulator.state();
+    assert_eq!(allowed_countries(&deployed), serde_json::json!(["AU"]));
+
+    // A script that forgets --yes changes nothing.
+    let out = bp(&ws, database, &["rollback", "--sprint", "1"]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(says(&stderr(&out), "--yes"), "{}", stderr(&out));
+    assert_eq!(
+        allowed_countries(&emulator.state()),
+        serde_json::json!(["AU"])
+    );
+
+    let out = bp(
+        &ws,
+        database,
+        &["rollback", "--sprint", "1", "--yes", "--format", "json"],
+    );
+    assert_eq!(code(&out), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let report = json_of(&out);
+    assert_eq!(report["sprint"], 1);
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["error"].is_null()),
+        "{report}"
+    );
+
+    let after = emulator.state();
+    assert_eq!(
+        allowed_countries(&after),
+        serde_json::json!(["AU", "NZ"]),
+        "the agency's location is restored"
+    );
+    assert_eq!(
+        groups(&after),
+        groups(&seeded),
+        "no group left behind or lost"
+    );
+
+    let out = bp(&ws, database, &["log", "--format", "json"]);
+    let rolled_back: Vec<String> = json_of(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "rolled_back")
+        .map(|e| {
+            assert_eq!(e["sprint"], 1);
+            assert_eq!(e["role"], "partner");
+            e["feature"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        rolled_back.contains(&LOCATION.to_string()),
+        "{rolled_back:?}"
+    );
+    let out = bp(&ws, database, &["log", "verify"]);
+    assert_eq!(code(&out), Some(0), "{}{}", stdout(&out), stderr(&out));
+
+    assert_eq!(
+        ws.join(".blueprint/state.db").exists(),
+        database.is_none(),
+        "the state is where --database says"
+    );
+
+    let out = bp(&ws, database, &["rollback", "--sprint", "1", "--yes"]);
+    assert_eq!(code(&out), Some(2), "twice: {}", stderr(&out));
+    assert!(
+        says(&stderr(&out), "rolled back already"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_sprint_rolled_back_restores_the_legacy_tenant() {
+    deploy_and_roll_back(None);
+}
+
+#[test]
+fn the_whole_flow_runs_on_postgresql_too() {
+    let schema = format!("cli_rollback_{}", std::process::id());
+    let base = std::env::var("BLUEPRINT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sql = |statement: String| {
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {base} is not reachable ({e}): start it (.ci/run does)")
+                });
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        })
+    };
+    sql(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ));
+    deploy_and_roll_back(Some(&format!("{base}?options[search_path]={schema}")));
+    sql(format!("DROP SCHEMA {schema} CASCADE"));
+}
