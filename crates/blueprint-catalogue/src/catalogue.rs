@@ -222,6 +222,18 @@ impl Catalogue {
         ids
     }
 
+    /// Everything a feature builds on, directly or through other features, in id order.
+    pub fn all_dependencies(&self, id: &str) -> std::collections::BTreeSet<&str> {
+        let mut all = std::collections::BTreeSet::new();
+        let mut pending = self.dependencies(id);
+        while let Some(dependency) = pending.pop() {
+            if all.insert(dependency) {
+                pending.extend(self.dependencies(dependency));
+            }
+        }
+        all
+    }
+
     /// Features in an order where each comes after everything it depends on (ties in file
     /// order). The catalogue is acyclic once loaded, so this always covers every feature.
     pub fn topological_order(&self) -> Vec<&Feature> {

@@ -237,6 +237,31 @@ fn conditional_access_policies_wait_for_the_break_glass_check() {
 }
 
 #[test]
+fn all_dependencies_is_the_transitive_closure() {
+    let catalogue = builtin_catalogue();
+    for feature in catalogue.features() {
+        let all = catalogue.all_dependencies(feature.id());
+        assert!(
+            !all.contains(feature.id()),
+            "{} depends on itself",
+            feature.id()
+        );
+        for direct in catalogue.dependencies(feature.id()) {
+            assert!(all.contains(direct));
+            assert!(
+                catalogue.all_dependencies(direct).is_subset(&all),
+                "{} misses what {direct} builds on",
+                feature.id()
+            );
+        }
+    }
+    // Through the break-glass feature, its policies build on the exclusion group it fills.
+    let policy = catalogue.all_dependencies("ca-block-countries-not-allowed");
+    assert!(policy.contains("identity-break-glass-accounts"));
+    assert!(policy.contains("identity-ca-exclusion-group"));
+}
+
+#[test]
 fn builtin_dependency_graph_is_acyclic() {
     let catalogue = builtin_catalogue();
     let order = catalogue.topological_order();

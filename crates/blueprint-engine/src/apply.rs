@@ -497,7 +497,7 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Str
     match gone {
         Ok(deleted) => {
             ctx.store
-                .record_deleted(change, &ctx.tenant, &orphan.reference)
+                .record_released(change, &ctx.tenant, &orphan.reference, None, true)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(deleted)

@@ -110,16 +110,22 @@ fn changed_properties(kind: &KindSpec, before: &Value, after: &Value) -> Map<Str
 }
 
 impl Session {
+    /// The state store, which must hold deploys already: reading it for a rollback never
+    /// creates one.
+    async fn deployed_store(&self) -> Result<Store, EngineError> {
+        self.workspace.state.open_existing().await?.ok_or_else(|| {
+            EngineError::Usage(format!(
+                "nothing to roll back: {} holds no deploys yet",
+                self.workspace.state
+            ))
+        })
+    }
+
     /// Rolls sprint `options.sprint` back (see the module documentation), holding the tenant's
     /// deploy lock. Refuses, naming them, while a later sprint's deployed features depend on
     /// this sprint's, unless `force`.
     pub async fn rollback(&self, options: &RollbackOptions) -> Result<RollbackReport, EngineError> {
-        let Some(store) = self.workspace.state.open_existing().await? else {
-            return Err(EngineError::Usage(format!(
-                "nothing to roll back: {} holds no deploys yet",
-                self.workspace.state
-            )));
-        };
+        let store = self.deployed_store().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
         let result = self.rollback_locked(&store, &tenant, options).await;
@@ -134,12 +140,7 @@ impl Session {
         &self,
         options: &RollbackOptions,
     ) -> Result<Vec<RollbackStep>, EngineError> {
-        let Some(store) = self.workspace.state.open_existing().await? else {
-            return Err(EngineError::Usage(format!(
-                "nothing to roll back: {} holds no deploys yet",
-                self.workspace.state
-            )));
-        };
+        let store = self.deployed_store().await?;
         let undo = self.undo_list(&store, &self.tenant_id(), options).await;
         store.close().await;
         Ok(undo?
@@ -321,16 +322,11 @@ impl Session {
                     )
             })
             .filter_map(|(id, s)| {
-                // Everything it builds on, directly or through other features: its
-                // `depends_on` and the owners of the objects it references.
-                let mut needs: BTreeSet<&str> = BTreeSet::new();
-                let mut pending = catalogue.dependencies(id);
-                while let Some(dependency) = pending.pop() {
-                    if needs.insert(dependency) {
-                        pending.extend(catalogue.dependencies(dependency));
-                    }
-                }
-                let needs: Vec<&str> = needs.into_iter().filter(|d| features.contains(d)).collect();
+                let needs: Vec<&str> = catalogue
+                    .all_dependencies(id)
+                    .into_iter()
+                    .filter(|d| features.contains(d))
+                    .collect();
                 (!needs.is_empty()).then(|| {
                     format!(
                         "{id} (sprint {}) needs {}",
@@ -556,7 +552,7 @@ impl Session {
     ) -> Result<(), String> {
         match result {
             Ok(after) => store
-                .record_reverted(change_id, tenant, &change.reference, after, release)
+                .record_released(change_id, tenant, &change.reference, after, release)
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => {

@@ -7,8 +7,12 @@
 
 use std::time::Instant;
 
-use blueprint_store::{EventKind, LogEvent, Role, Store};
+use blueprint_store::{Backend, EventKind, LogEvent, Role, Store};
 use serde_json::json;
+
+#[allow(dead_code)] // the bench uses only part of the tests' fixture
+#[path = "../tests/store/support.rs"]
+mod support;
 
 fn main() {
     let count: usize = std::env::var("BLUEPRINT_BENCH_EVENTS")
@@ -35,60 +39,19 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     for backend in backends.split(',') {
         println!("-- {backend}");
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let backend = match backend {
+            "sqlite" => Backend::Sqlite,
+            "postgres" => Backend::Postgres,
+            other => panic!("unknown backend {other}: sqlite or postgres"),
+        };
         rt.block_on(async {
-            let (store, schema) = match backend {
-                "sqlite" => (
-                    Store::open(&dir.path().join("state.db"))
-                        .await
-                        .expect("open the store"),
-                    None,
-                ),
-                "postgres" => {
-                    let schema = format!("bench_log_{}", std::process::id());
-                    let url = fresh_schema(&schema).await;
-                    (Store::connect(&url).await.expect("connect"), Some(schema))
-                }
-                other => panic!("unknown backend {other}: sqlite or postgres"),
-            };
+            // The store tests' fixture: a temporary file, or a fresh schema dropped afterwards.
+            let db = support::Db::new(backend).await;
+            let store = db.open().await;
             run(&store, &events).await;
             store.close().await;
-            if let Some(schema) = schema {
-                drop_schema(&schema).await;
-            }
         });
     }
-}
-
-fn postgres_url() -> String {
-    std::env::var("BLUEPRINT_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-async fn fresh_schema(schema: &str) -> String {
-    use sqlx::Connection;
-    let base = postgres_url();
-    let mut conn = sqlx::PgConnection::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {base}: {e}"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("create the schema");
-    format!("{base}?options[search_path]={schema}")
-}
-
-async fn drop_schema(schema: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(&postgres_url())
-        .await
-        .expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut conn)
-        .await
-        .expect("drop the schema");
 }
 
 async fn run(store: &Store, events: &[LogEvent]) {

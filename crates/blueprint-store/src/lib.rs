@@ -169,16 +169,10 @@ pub trait StateStore: Send + Sync {
         tenant: &'a str,
         after: &'a Value,
     ) -> StoreFuture<'a, ()>;
-    /// Records a completed delete: the change is done and the tool no longer manages the object.
-    fn record_deleted<'a>(
-        &'a self,
-        change_id: i64,
-        tenant: &'a str,
-        reference: &'a str,
-    ) -> StoreFuture<'a, ()>;
-    /// Records a completed rollback step (`after`: the object as it now is, None when it was
-    /// removed); with `release`, the tool no longer manages the object.
-    fn record_reverted<'a>(
+    /// Records a completed change that leaves the tool not creating or adopting anything: a
+    /// delete, or a rollback step. `after` is the object as it now is (None: gone); with
+    /// `release`, the tool no longer manages the object.
+    fn record_released<'a>(
         &'a self,
         change_id: i64,
         tenant: &'a str,
@@ -310,11 +304,15 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Decides whether a lock held by (`pid`, `host`) stops process `me` on `my_host`.
+/// Decides whether a lock held by (`pid`, `host`) stops process `me` on `my_host`. A holder on
+/// another host is taken to be alive (its processes cannot be seen from here), whatever its pid.
 pub(crate) fn lock_is_held_by_another(pid: i64, host: &str, me: u32, my_host: &str) -> bool {
-    let alive = host != my_host || process_alive(pid as u32);
-    alive && pid as u32 != me
+    if host != my_host {
+        return true;
+    }
+    pid as u32 != me && process_alive(pid as u32)
 }
+
 pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())

@@ -392,17 +392,17 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
 /// Writes `value` as canonical JSON (see the module documentation). Refuses a non-integer
 /// number, naming where it is.
 pub fn write_canonical(out: &mut Vec<u8>, value: &Value) -> Result<(), String> {
+    write_sorted(out, value, true)
+}
+
+/// JSON with keys sorted at every level. `strict`: a non-integer number is refused (the
+/// feature log's canonical form); otherwise it is written as serde_json writes it.
+fn write_sorted(out: &mut Vec<u8>, value: &Value, strict: bool) -> Result<(), String> {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => {
-            if n.is_i64() || n.is_u64() {
-                out.extend_from_slice(n.to_string().as_bytes());
-            } else {
-                return Err(format!(
-                    "{n} is not an integer; the feature log's canonical form allows integers only (write it as a string)"
-                ));
-            }
+        Value::Number(n) if strict && !(n.is_i64() || n.is_u64()) => {
+            return Err(format!(
+                "{n} is not an integer; the feature log's canonical form allows integers only (write it as a string)"
+            ));
         }
         Value::String(s) => write_str(out, s),
         Value::Array(items) => {
@@ -411,7 +411,7 @@ pub fn write_canonical(out: &mut Vec<u8>, value: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_canonical(out, item)?;
+                write_sorted(out, item, strict)?;
             }
             out.push(b']');
         }
@@ -425,10 +425,12 @@ pub fn write_canonical(out: &mut Vec<u8>, value: &Value) -> Result<(), String> {
                 }
                 write_str(out, key);
                 out.push(b':');
-                write_canonical(out, &map[key])?;
+                write_sorted(out, &map[key], strict)?;
             }
             out.push(b'}');
         }
+        // null, booleans, numbers: as serde_json writes them.
+        other => out.extend_from_slice(other.to_string().as_bytes()),
     }
     Ok(())
 }
@@ -451,39 +453,9 @@ pub fn digest_bytes(bytes: &[u8]) -> String {
 /// since Graph objects may hold them; the digest only needs to be stable, not re-derivable).
 pub fn digest_json(value: &Value) -> String {
     let mut out = Vec::new();
-    write_sorted_lenient(&mut out, value);
+    // Lenient: it cannot fail.
+    let _ = write_sorted(&mut out, value, false);
     digest_bytes(&out)
-}
-
-fn write_sorted_lenient(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_sorted_lenient(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, key);
-                out.push(b':');
-                write_sorted_lenient(out, &map[key]);
-            }
-            out.push(b'}');
-        }
-        Value::String(s) => write_str(out, s),
-        other => out.extend_from_slice(other.to_string().as_bytes()),
-    }
 }
 
 /// Where a feature stands, according to its log.
@@ -573,21 +545,13 @@ pub fn feature_status(entries: &[LogEntry]) -> BTreeMap<String, FeatureLogStatus
     out
 }
 
-/// The columns of `feature_log`, in the order every query selects them.
-pub(crate) const COLUMN_NAMES: [&str; 12] = [
-    "seq",
-    "time",
-    "kind",
-    "feature",
-    "actor",
-    "role",
-    "sprint",
-    "detail",
-    "before_digest",
-    "after_digest",
-    "prev_hash",
-    "hash",
-];
+/// The name of the `feature_log` column a query selects at `index`, for messages.
+pub(crate) fn column_name(index: usize) -> &'static str {
+    crate::sql::log_columns!()
+        .split(", ")
+        .nth(index)
+        .unwrap_or("?")
+}
 
 /// Rows read per query when walking the whole log: bounded memory, few round trips.
 pub(crate) const PAGE: i64 = 20_000;
@@ -608,7 +572,7 @@ where
         T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     {
         row.try_get(i)
-            .map_err(|e| format!("column {} cannot be read ({e})", COLUMN_NAMES[i]))
+            .map_err(|e| format!("column {} cannot be read ({e})", column_name(i)))
     }
     Ok((
         RawEntry {

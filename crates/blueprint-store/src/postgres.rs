@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::log::{LogBreak, PAGE, Verifier, raw_from_row};
-use crate::sql::{impl_state_store, select_log};
+use crate::log::{LogBreak, Verifier};
+use crate::sql::impl_state_store;
 use crate::{Backend, StoreError, redact_url};
 
 /// Schema migrations, applied in order; each runs once. The same tables as SQLite's, in
@@ -124,35 +124,23 @@ impl PostgresStore {
             .await
     }
 
-    /// Pages through the log in one snapshot, feeding the shared verifier.
+    /// Walks the log in one snapshot, feeding the shared verifier.
     async fn verify(&self) -> Result<Result<u64, LogBreak>, StoreError> {
-        let mut tx = self.begin_snapshot().await?;
         let mut verifier = Verifier::new();
-        let mut last = i64::MIN;
-        loop {
-            let rows = sqlx::query(select_log!("WHERE seq > $1 ORDER BY seq LIMIT $2"))
-                .bind(last)
-                .bind(PAGE)
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &rows {
-                let checked = match raw_from_row(row) {
-                    Ok((raw, hash)) => {
-                        last = raw.seq;
-                        verifier.check(&raw, hash)
-                    }
-                    Err(reason) => Err(verifier.unreadable(reason)),
-                };
-                if let Err(broken) = checked {
-                    return Ok(Err(broken));
-                }
-            }
-            if (rows.len() as i64) < PAGE {
-                break;
-            }
-        }
-        tx.commit().await?;
-        Ok(Ok(verifier.count()))
+        let mut broken = None;
+        self.walk_log(|_, row| {
+            let checked = match row {
+                Ok((raw, hash)) => verifier.check(&raw, hash),
+                Err(reason) => Err(verifier.unreadable(reason)),
+            };
+            broken = checked.err();
+            Ok(broken.is_none())
+        })
+        .await?;
+        Ok(match broken {
+            Some(broken) => Err(broken),
+            None => Ok(verifier.count()),
+        })
     }
 }
 

@@ -14,11 +14,22 @@ macro_rules! change_columns {
 }
 pub(crate) use change_columns;
 
-/// The feature log's columns, in [`crate::log::COLUMN_NAMES`] order.
+/// The feature log's columns, in the order every query selects and inserts them (and
+/// [`crate::log::column_name`] names them).
+macro_rules! log_columns {
+    () => {
+        "seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash"
+    };
+}
+pub(crate) use log_columns;
+
+/// `SELECT` of the feature log's columns, followed by `$rest`.
 macro_rules! select_log {
     ($rest:literal) => {
         concat!(
-            "SELECT seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash FROM feature_log ",
+            "SELECT ",
+            $crate::sql::log_columns!(),
+            " FROM feature_log ",
             $rest
         )
     };
@@ -31,11 +42,61 @@ pub(crate) use select_log;
 macro_rules! impl_state_store {
     ($store:ty, $backend:expr) => {
         impl $store {
+            /// Walks the feature log in `seq` order, a page at a time inside one snapshot (a
+            /// read transaction; PostgreSQL's is REPEATABLE READ, see `begin_snapshot`), handing
+            /// `visit` each row's `seq` and columns, or why they cannot be read. `visit` returns
+            /// false to stop early.
+            async fn walk_log(
+                &self,
+                mut visit: impl for<'r> FnMut(
+                    Option<i64>,
+                    Result<($crate::log::RawEntry<'r>, &'r str), String>,
+                ) -> Result<bool, $crate::StoreError>
+                    + Send,
+            ) -> Result<(), $crate::StoreError> {
+                use sqlx::Row;
+                let mut tx = self.begin_snapshot().await?;
+                let mut last = i64::MIN;
+                loop {
+                    let rows = sqlx::query($crate::sql::select_log!(
+                        "WHERE seq > $1 ORDER BY seq LIMIT $2"
+                    ))
+                    .bind(last)
+                    .bind($crate::log::PAGE)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for row in &rows {
+                        let seq: Option<i64> = row.try_get(0).ok();
+                        if !visit(seq, $crate::log::raw_from_row(row))? {
+                            return Ok(());
+                        }
+                        // A row whose seq cannot be read was refused by `visit` above.
+                        last = seq.unwrap_or(last);
+                    }
+                    if (rows.len() as i64) < $crate::log::PAGE {
+                        break;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             /// Brings the schema up to date: runs the `migrations` not yet applied, in order,
             /// with the write lock held (two processes opening a new store at once migrate one
             /// after the other). An early return drops the transaction, which rolls it back.
             async fn migrate(&self, migrations: &'static [&'static str]) -> Result<(), $crate::StoreError> {
                 use sqlx::Row;
+                let known = migrations.len() as i64;
+                // Up to date (every open but the first): no write lock for a reader. A missing
+                // table reads as "behind" and takes the locked path below.
+                let current: Option<i64> = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                    .fetch_one(&self.pool)
+                    .await
+                    .ok()
+                    .and_then(|row| row.try_get(0).ok());
+                if current == Some(known) {
+                    return Ok(());
+                }
                 let mut tx = self.begin_write().await?;
                 sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
                     .execute(&mut *tx)
@@ -44,7 +105,6 @@ macro_rules! impl_state_store {
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get(0)?;
-                let known = migrations.len() as i64;
                 if version > known {
                     return Err($crate::StoreError::TooNew {
                         found: version,
@@ -246,30 +306,7 @@ macro_rules! impl_state_store {
                 })
             }
 
-            fn record_deleted<'a>(
-                &'a self,
-                change_id: i64,
-                tenant: &'a str,
-                reference: &'a str,
-            ) -> $crate::StoreFuture<'a, ()> {
-                Box::pin(async move {
-                    let mut tx = self.pool.begin().await?;
-                    sqlx::query("UPDATE changes SET status = 'done', finished_at = $1 WHERE id = $2")
-                        .bind($crate::now())
-                        .bind(change_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM managed_objects WHERE tenant = $1 AND reference = $2")
-                        .bind(tenant)
-                        .bind(reference)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(())
-                })
-            }
-
-            fn record_reverted<'a>(
+            fn record_released<'a>(
                 &'a self,
                 change_id: i64,
                 tenant: &'a str,
@@ -417,7 +454,7 @@ macro_rules! impl_state_store {
                     // each (12 parameters a row stays far under either database's limit).
                     for rows in chained.chunks(400) {
                         let mut insert = sqlx::QueryBuilder::new(
-                            "INSERT INTO feature_log (seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash) ",
+                            concat!("INSERT INTO feature_log (", $crate::sql::log_columns!(), ") "),
                         );
                         insert.push_values(rows, |mut row, (entry, detail)| {
                             let event = &entry.event;
@@ -480,37 +517,21 @@ macro_rules! impl_state_store {
                 writer: &'a mut (dyn std::io::Write + Send),
             ) -> $crate::StoreFuture<'a, u64> {
                 Box::pin(async move {
-                    use sqlx::Row;
-                    // One transaction: the pages are one consistent snapshot on both backends
-                    // (PostgreSQL's is opened REPEATABLE READ by `begin_snapshot`).
-                    let mut tx = self.begin_snapshot().await?;
-                    let mut last = i64::MIN;
                     let mut count = 0u64;
                     let mut line = Vec::with_capacity(512);
-                    loop {
-                        let rows = sqlx::query($crate::sql::select_log!(
-                            "WHERE seq > $1 ORDER BY seq LIMIT $2"
-                        ))
-                        .bind(last)
-                        .bind($crate::log::PAGE)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                        for row in &rows {
-                            let seq: i64 = row.try_get(0)?;
-                            let (raw, hash) = $crate::log::raw_from_row(row)
-                                .map_err(|reason| $crate::StoreError::CorruptLog { seq, reason })?;
-                            line.clear();
-                            raw.write(&mut line, Some(hash));
-                            line.push(b'\n');
-                            writer.write_all(&line).map_err($crate::StoreError::Export)?;
-                            last = seq;
-                            count += 1;
-                        }
-                        if (rows.len() as i64) < $crate::log::PAGE {
-                            break;
-                        }
-                    }
-                    tx.commit().await?;
+                    self.walk_log(|seq, row| {
+                        let (raw, hash) = row.map_err(|reason| $crate::StoreError::CorruptLog {
+                            seq: seq.unwrap_or_default(),
+                            reason,
+                        })?;
+                        line.clear();
+                        raw.write(&mut line, Some(hash));
+                        line.push(b'\n');
+                        writer.write_all(&line).map_err($crate::StoreError::Export)?;
+                        count += 1;
+                        Ok(true)
+                    })
+                    .await?;
                     writer.flush().map_err($crate::StoreError::Export)?;
                     Ok(count)
                 })

@@ -142,9 +142,14 @@ mod raw {
     use libsqlite3_sys as ffi;
 
     use crate::StoreError;
-    use crate::log::{COLUMN_NAMES, LogBreak, RawEntry, Verifier};
+    use crate::log::{LogBreak, RawEntry, Verifier, column_name};
+    use crate::sql::select_log;
 
-    const SQL: &CStr = c"SELECT seq, time, kind, feature, actor, role, sprint, detail, before_digest, after_digest, prev_hash, hash FROM feature_log ORDER BY seq";
+    const SQL: &CStr =
+        match CStr::from_bytes_with_nul(concat!(select_log!("ORDER BY seq"), "\0").as_bytes()) {
+            Ok(sql) => sql,
+            Err(_) => panic!("the query holds no NUL"),
+        };
 
     struct Statement(*mut ffi::sqlite3_stmt);
 
@@ -202,16 +207,16 @@ mod raw {
                                 std::slice::from_raw_parts(p, n as usize)
                             }
                         };
-                        std::str::from_utf8(bytes).map(Some).map_err(|_| {
-                            format!("column {} is not UTF-8", COLUMN_NAMES[i as usize])
-                        })
+                        std::str::from_utf8(bytes)
+                            .map(Some)
+                            .map_err(|_| format!("column {} is not UTF-8", column_name(i as usize)))
                     }
-                    _ => Err(format!("column {} is not text", COLUMN_NAMES[i as usize])),
+                    _ => Err(format!("column {} is not text", column_name(i as usize))),
                 }
             };
             let required = |i: i32| -> Result<&str, String> {
                 text(i)?
-                    .ok_or_else(|| format!("column {} is empty (NULL)", COLUMN_NAMES[i as usize]))
+                    .ok_or_else(|| format!("column {} is empty (NULL)", column_name(i as usize)))
             };
             let integer = |i: i32| -> Result<Option<i64>, String> {
                 match kind(i) {
@@ -221,7 +226,7 @@ mod raw {
                     }
                     _ => Err(format!(
                         "column {} is not an integer",
-                        COLUMN_NAMES[i as usize]
+                        column_name(i as usize)
                     )),
                 }
             };

@@ -82,6 +82,24 @@ impl Db {
         Store::connect(&self.url).await.unwrap()
     }
 
+    /// The single integer a query returns, read straight from the database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sqlx::Row;
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.url))
+                    .await
+                    .unwrap();
+                sqlx::query(sql).fetch_one(&mut conn).await.unwrap().get(0)
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                sqlx::query(sql).fetch_one(&mut conn).await.unwrap().get(0)
+            }
+        }
+    }
+
     /// Runs SQL straight on the database, bypassing the store.
     pub async fn exec(&self, sql: &str) {
         let sql = sqlx::AssertSqlSafe(sql.to_string());
