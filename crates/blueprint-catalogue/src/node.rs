@@ -141,6 +141,16 @@ pub const REF_KEY: &str = "$ref";
 /// with the file's contents, base64-encoded, when it sends the request (never stored).
 pub const FILE_KEY: &str = "$file";
 
+/// The string a marker carries: `value` is a one-key object `{key: "…"}`
+/// (`key` is [`REF_KEY`] or [`FILE_KEY`]).
+pub fn marker<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    let map = value.as_object()?;
+    match (map.len(), map.get(key)) {
+        (1, Some(Value::String(s))) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
 /// Applies an overlay's `merge` onto a desired-fields mapping, like a JSON merge patch
 /// (RFC 7386): mappings merge key by key, `null` removes a key, anything else replaces.
 pub fn merge_patch(target: &mut Node, patch: &Node) {

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{Catalogue, Feature, reference_text};
 use crate::kinds::{self, IdentityKey};
-use crate::node::{Node, NodeValue, REF_KEY, merge_patch};
+use crate::node::{Node, NodeValue, REF_KEY, marker, merge_patch};
 use crate::profile::AgencyProfile;
 use crate::schema::{ImplementationType, Prerequisite};
 use crate::source::{Diagnostics, ErrorKind};
@@ -186,8 +186,8 @@ fn render_node(
 fn collect_references(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let (1, Some(Value::String(r))) = (map.len(), map.get(REF_KEY)) {
-                out.push(r.clone());
+            if let Some(r) = marker(value, REF_KEY) {
+                out.push(r.to_string());
                 return;
             }
             map.values().for_each(|v| collect_references(v, out));

@@ -122,15 +122,15 @@ impl crate::plan::RefLookup for Context {
     }
 }
 
-/// The key of a file marker: `{"$file": path}` becomes the file's contents, base64, when the
-/// request is sent (never stored).
-const FILE_KEY: &str = "$file";
-
+/// Replaces every `{"$file": path}` marker with the file's contents, base64, as the request is
+/// sent (never stored).
 fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
     use base64::Engine;
     Ok(match value {
         Value::Object(map) => {
-            if let (1, Some(Value::String(p))) = (map.len(), map.get(FILE_KEY)) {
+            if let Some(p) =
+                blueprint_catalogue::node::marker(value, blueprint_catalogue::node::FILE_KEY)
+            {
                 let path = dir.join(p);
                 let bytes =
                     std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
@@ -466,7 +466,7 @@ fn delete_order(kind: &str) -> u8 {
 /// it was already gone.
 async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, String> {
     let path = blueprint_catalogue::kinds::kind(&orphan.kind)
-        .map(|k| format!("{}/{}", k.path, orphan.object_id))
+        .and_then(|k| resources::journalled_path(k, Some(&orphan.object_id)))
         .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
     let before = match ctx.client.get(&path).await {
         Ok(v) => Some(v),
@@ -713,12 +713,7 @@ async fn verify(
             .list(&format!("{path}/assignments"))
             .await
             .map_err(|e| format!("reading back assignments: {e}"))?;
-        after[resources::ASSIGNMENTS] = Value::Array(
-            assigned
-                .iter()
-                .map(|a| json!({"target": a["target"].clone()}))
-                .collect(),
-        );
+        after = crate::plan::with_assignments(object, &after, &assigned);
     }
     let desired = compared_fields(object, &resolved(ctx, &object.desired)?, enforcing);
     let differences = diff(&desired, &after, resources::keyed_arrays(&object.kind));
@@ -769,23 +764,17 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     }
     // The snapshot carries the assignments the update replaces (they are not part of the
     // object Graph returns), so a rollback can put them back.
-    let mut snapshot = current.clone();
-    if assignments.is_some()
-        && let Some(id) = &id
-        && snapshot.is_object()
-    {
-        let assigned = ctx
-            .client
-            .list(&format!("{}/{id}/assignments", object.path))
-            .await
-            .map_err(|e| e.to_string())?;
-        snapshot[resources::ASSIGNMENTS] = Value::Array(
-            assigned
-                .iter()
-                .map(|a| json!({"target": a["target"].clone()}))
-                .collect(),
-        );
-    }
+    let snapshot = match (&assignments, &id) {
+        (Some(_), Some(id)) => {
+            let assigned = ctx
+                .client
+                .list(&format!("{}/{id}/assignments", object.path))
+                .await
+                .map_err(|e| e.to_string())?;
+            crate::plan::with_assignments(object, &current, &assigned)
+        }
+        _ => current.clone(),
+    };
     let change = journal_intent(ctx, action, "update", id.as_deref(), Some(&snapshot)).await?;
     let result = async {
         let path = object_path(object, id.as_deref());

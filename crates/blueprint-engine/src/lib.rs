@@ -99,14 +99,10 @@ pub fn actor() -> Result<(String, blueprint_store::Role), EngineError> {
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "blueprint".into());
     let role = match std::env::var("BLUEPRINT_ROLE").as_deref() {
-        Err(_) | Ok("") | Ok("agency") => blueprint_store::Role::Agency,
-        Ok("partner") => blueprint_store::Role::Partner,
-        Ok("program") => blueprint_store::Role::Program,
-        Ok(other) => {
-            return Err(EngineError::Usage(format!(
-                "BLUEPRINT_ROLE is '{other}': use agency, partner or program"
-            )));
-        }
+        Err(_) | Ok("") => blueprint_store::Role::Agency,
+        Ok(role) => role
+            .parse()
+            .map_err(|e| EngineError::Usage(format!("BLUEPRINT_ROLE: {e}")))?,
     };
     Ok((name, role))
 }
@@ -145,16 +141,13 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            let event = LogEvent::new(EventKind::Deployed, name.clone(), role)
+            LogEvent::new(EventKind::Deployed, name.clone(), role)
                 .feature(feature)
+                .sprint(sprint)
                 .with("run", report.run_id)
                 .with("changes", Value::Array(ops))
                 .before(digest_json(&Value::Array(before)))
-                .after(digest_json(&Value::Array(after)));
-            match sprint {
-                Some(sprint) => event.sprint(sprint),
-                None => event,
-            }
+                .after(digest_json(&Value::Array(after)))
         })
         .collect();
     if !events.is_empty() {
@@ -182,13 +175,7 @@ impl Session {
         workspace: Workspace,
         observer: std::sync::Arc<dyn Fn(GraphEvent) + Send + Sync>,
     ) -> Result<Session, EngineError> {
-        let selected: Vec<String> = workspace
-            .catalogue
-            .topological_order()
-            .into_iter()
-            .filter(|f| f.disabled.is_none() && workspace.selects(f.id()))
-            .map(|f| f.id().to_string())
-            .collect();
+        let selected = engagement::Selection::of(&workspace).selected;
         let all = workspace
             .catalogue
             .render_all(&workspace.profile)
@@ -355,6 +342,16 @@ impl Session {
         store.release_lock(lock).await?;
         store.close().await;
         result
+    }
+
+    /// Records in the feature log what changed in the execution plan
+    /// ([`engagement::record_execution_plan`]), outside a deploy (one that finds nothing to
+    /// change still acts on the current selection).
+    pub async fn record_execution_plan(&self) -> Result<(), EngineError> {
+        let store = self.workspace.state.open().await?;
+        let recorded = engagement::record_execution_plan(&self.workspace, &store).await;
+        store.close().await;
+        recorded.map(drop)
     }
 
     /// Reads the tenant and evaluates every selected feature.

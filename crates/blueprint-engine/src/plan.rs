@@ -13,9 +13,6 @@ use crate::compare::{FieldDiff, diff};
 use crate::observe::Observation;
 use crate::resources;
 
-/// The marker the catalogue puts where a reference's id belongs.
-pub const REF_KEY: &str = "$ref";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
@@ -98,13 +95,8 @@ pub trait RefLookup {
 /// in a list into every id of the kind. An unknown reference becomes a placeholder naming it
 /// (for display) and is reported in `unresolved`.
 pub fn resolve_refs(value: &Value, lookup: &dyn RefLookup, unresolved: &mut Vec<String>) -> Value {
-    fn marker(v: &Value) -> Option<&str> {
-        let map = v.as_object()?;
-        match (map.len(), map.get(REF_KEY)) {
-            (1, Some(Value::String(r))) => Some(r.as_str()),
-            _ => None,
-        }
-    }
+    use blueprint_catalogue::node::{REF_KEY, marker};
+    let marker = |v| marker(v, REF_KEY);
     if let Some(r) = marker(value) {
         return match lookup.id(r) {
             Some(id) => Value::String(id),

@@ -4,6 +4,7 @@
 //! through their own paths, conditional access state through the enforcement step).
 
 use blueprint_catalogue::DesiredObject;
+use blueprint_catalogue::kinds::{IdentityKey, KindSpec};
 use serde_json::Value;
 
 /// How the engine finds a desired object's counterpart in the tenant.
@@ -26,6 +27,15 @@ pub fn is_collection_singleton(kind: &str) -> bool {
 /// Whether the object is addressed by id (everything but true singletons).
 pub fn has_id(object: &DesiredObject) -> bool {
     object.identity_key.is_some() || is_collection_singleton(&object.kind)
+}
+
+/// Where an object of `kind` the journal knows lives: a true singleton at the kind's path,
+/// anything else by its id under the collection (None without an id).
+pub fn journalled_path(kind: &KindSpec, id: Option<&str>) -> Option<String> {
+    if kind.identity == IdentityKey::Singleton && !is_collection_singleton(kind.name) {
+        return Some(kind.path.to_string());
+    }
+    id.map(|id| format!("{}/{id}", kind.path))
 }
 
 pub fn lookup(object: &DesiredObject) -> Lookup {

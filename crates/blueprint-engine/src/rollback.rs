@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use blueprint_catalogue::kinds::{IdentityKey, KindSpec};
+use blueprint_catalogue::kinds::KindSpec;
 use blueprint_store::{
     Change, ChangeIntent, EventKind, FeatureState, LogEvent, Store, digest_json, feature_status,
 };
@@ -73,16 +73,6 @@ fn action_for(change: &Change) -> &'static str {
 fn kind_of(reference: &str) -> Result<&'static KindSpec, String> {
     let kind = reference.split(':').next().unwrap_or_default();
     blueprint_catalogue::kinds::kind(kind).ok_or_else(|| format!("unknown kind {kind}"))
-}
-
-/// Where the object lives: singletons at the kind's path, everything else by id.
-fn path_of(kind: &KindSpec, object_id: Option<&str>) -> Result<String, String> {
-    if kind.identity == IdentityKey::Singleton && !resources::is_collection_singleton(kind.name) {
-        return Ok(kind.path.to_string());
-    }
-    object_id
-        .map(|id| format!("{}/{id}", kind.path))
-        .ok_or_else(|| "the journal has no id for it".to_string())
 }
 
 /// The properties a change changed that the blueprint may write, with their previous values.
@@ -352,7 +342,8 @@ impl Session {
         let action = action_for(change);
         let outcome = async {
             let kind = kind_of(&change.reference)?;
-            let path = path_of(kind, change.object_id.as_deref());
+            let path = resources::journalled_path(kind, change.object_id.as_deref())
+                .ok_or_else(|| "the journal has no id for it".to_string());
             let current = match (&path, action) {
                 (_, "recreate") => None,
                 (Ok(path), _) => match self.client.get(path).await {
@@ -501,16 +492,11 @@ impl Session {
         if let Some(assignments) = assignments
             && resources::has_assignments(kind.name)
         {
-            let targets: Vec<Value> = assignments
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| json!({"target": a["target"].clone()}))
-                .collect();
+            // The snapshot holds them as compared (targets only), which is what `/assign` takes.
             self.client
                 .post(
                     &format!("{path}/assign"),
-                    &json!({ "assignments": targets }),
+                    &json!({ "assignments": assignments }),
                 )
                 .await
                 .map_err(|e| format!("restoring assignments: {e}"))?;

@@ -250,7 +250,7 @@ impl Workspace {
         }
         for (id, sprint) in &self.plan.pins {
             let (id, span) = (id.get_ref(), id.span());
-            let Some(feature) = self.catalogue.feature(id) else {
+            if self.catalogue.feature(id).is_none() {
                 return Err(EngineError::Input(located(
                     name,
                     text,
@@ -259,8 +259,8 @@ impl Workspace {
                     format!("unknown feature `{id}` in [plan.pins]"),
                     "`blueprint catalogue list` shows the feature ids",
                 )));
-            };
-            if !self.selects(id) || feature.disabled.is_some() {
+            }
+            if !self.selects(id) {
                 return Err(EngineError::Input(located(
                     name,
                     text,
@@ -307,10 +307,16 @@ impl Workspace {
     }
 
     /// Whether the execution plan selects a feature.
+    /// Whether the execution plan selects `feature`: listed (or nothing listed), not excluded,
+    /// and not disabled by a catalogue overlay.
     pub fn selects(&self, feature: &str) -> bool {
+        let enabled = self
+            .catalogue
+            .feature(feature)
+            .is_some_and(|f| f.disabled.is_none());
         let chosen =
             self.plan.features.is_empty() || self.plan.features.iter().any(|f| f == feature);
-        chosen && !self.plan.exclude.iter().any(|e| e.feature == feature)
+        enabled && chosen && !self.plan.exclude.iter().any(|e| e.feature == feature)
     }
 
     /// The Graph connection: profile values, overridden by the Azure environment variables.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::client::{RequestSpec, Safety};
+use crate::client::{RequestSpec, Safety, is_transient_status};
 use crate::error::parse_graph_error;
 use crate::retry::{RetryBudget, parse_retry_after};
 use crate::{GraphClient, GraphError, GraphEvent};
@@ -64,7 +64,6 @@ impl GraphClient {
             let round = budget.start_attempt();
             let mut again: Vec<(Read, String)> = Vec::new();
             let mut longest_retry_after: Option<Duration> = None;
-            let mut any_without_retry_after = false;
             let mut throttled = 0u64;
             let mut first_pages = Vec::new();
 
@@ -84,12 +83,9 @@ impl GraphClient {
                             if was_throttled {
                                 throttled += 1;
                             }
-                            match retry_after {
-                                Some(wait) => {
-                                    longest_retry_after =
-                                        Some(longest_retry_after.map_or(wait, |w| w.max(wait)))
-                                }
-                                None => any_without_retry_after = true,
+                            if let Some(wait) = retry_after {
+                                longest_retry_after =
+                                    Some(longest_retry_after.map_or(wait, |w| w.max(wait)));
                             }
                             again.push((read, reason));
                         }
@@ -105,11 +101,7 @@ impl GraphClient {
                 break;
             }
             // Honour the longest Retry-After; fall back to backoff only when no item named one.
-            let retry_after = if any_without_retry_after && longest_retry_after.is_none() {
-                None
-            } else {
-                longest_retry_after
-            };
+            let retry_after = longest_retry_after;
             let reason = again[0].1.clone();
             match budget.next_wait(retry_after) {
                 Ok(wait) => {
@@ -304,7 +296,7 @@ fn item_outcome(item: &Value, path: &str, client_request_id: &str) -> ItemOutcom
             throttled: true,
         },
         // 424: a request it depended on failed; it was never tried, so send it again.
-        424 | 500 | 502 | 503 | 504 | 507 | 509 => ItemOutcome::Retry {
+        s if s == 424 || is_transient_status(s) => ItemOutcome::Retry {
             reason: format!("HTTP {status} in $batch"),
             retry_after: header("retry-after").and_then(|v| parse_retry_after(&v)),
             throttled: false,

@@ -863,7 +863,7 @@ fn is_certificate_error_here(error: &(dyn std::error::Error + 'static)) -> bool 
 }
 
 /// Worth another attempt when the request is safe to repeat.
-fn is_transient_status(status: u16) -> bool {
+pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 500 | 502 | 503 | 504 | 507 | 509)
 }
 

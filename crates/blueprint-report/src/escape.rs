@@ -18,7 +18,17 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// Escapes text for XML content and attributes, dropping characters XML 1.0 cannot carry.
+/// Line breaks become `&#10;`, which an attribute needs to keep them.
 pub fn escape_xml(text: &str) -> String {
+    xml(text, true)
+}
+
+/// Escapes text for XML element content: as [`escape_xml`], with line breaks kept as they are.
+pub fn escape_xml_text(text: &str) -> String {
+    xml(text, false)
+}
+
+fn xml(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -27,6 +37,7 @@ pub fn escape_xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\n' if !attribute => out.push('\n'),
             '\n' => out.push_str("&#10;"),
             '\t' | '\r' => out.push_str(&format!("&#{};", c as u32)),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),

@@ -1,6 +1,6 @@
 //! JUnit XML: one test case per feature, for pipeline dashboards.
 
-use crate::escape::escape_xml as x;
+use crate::escape::{escape_xml as x, escape_xml_text};
 use crate::{ReportInput, Status, show_value};
 
 /// One `<testcase>` per feature: a failed or undeployed feature carries a `<failure>` listing
@@ -69,8 +69,7 @@ pub fn render_junit(input: &ReportInput) -> String {
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     x(&message),
                     f.status.key(),
-                    // Newlines are plain text in element content.
-                    x(&body).replace("&#10;", "\n")
+                    escape_xml_text(&body)
                 ));
             }
         }

@@ -698,11 +698,10 @@ struct Board<'g, 'a> {
     graph: &'g Graph<'a>,
     sprint_of: Vec<Option<u32>>,
     load: BTreeMap<u32, u32>,
+    /// Each sprint's items, in the order they were placed.
     members: BTreeMap<u32, Vec<usize>>,
     /// Sprints holding a feature bigger than the capacity: nothing else goes in.
     alone: BTreeSet<u32>,
-    /// Placement order: within a sprint, the order features are listed in.
-    sequence: Vec<usize>,
     /// Whether the sprint already held the item's area when it was chosen.
     kept_with_area: Vec<bool>,
     /// The pinned item that forced an early placement.
@@ -718,7 +717,6 @@ impl<'g, 'a> Board<'g, 'a> {
             load: BTreeMap::new(),
             members: BTreeMap::new(),
             alone: BTreeSet::new(),
-            sequence: Vec::with_capacity(n),
             kept_with_area: vec![false; n],
             needed_by: vec![None; n],
         }
@@ -747,7 +745,6 @@ impl<'g, 'a> Board<'g, 'a> {
         if self.oversize(k) {
             self.alone.insert(sprint);
         }
-        self.sequence.push(k);
     }
 
     /// Undoes the latest [`Board::place`] (of `k` into `sprint`).
@@ -767,7 +764,6 @@ impl<'g, 'a> Board<'g, 'a> {
         if self.oversize(k) {
             self.alone.remove(&sprint);
         }
-        self.sequence.retain(|&j| j != k);
     }
 
     /// The sprint of `k`'s latest dependency, and that dependency (first of equals).
@@ -988,16 +984,12 @@ impl<'g, 'a> Board<'g, 'a> {
     }
 
     fn finish(self) -> SprintPlan {
-        let mut position = vec![0; self.graph.items.len()];
-        for (i, &k) in self.sequence.iter().enumerate() {
-            position[k] = i;
-        }
         let sprints = self
             .members
             .iter()
             .map(|(&number, members)| {
                 let features = self
-                    .delivery_order(members, &position)
+                    .delivery_order(members)
                     .into_iter()
                     .map(|k| {
                         let item = self.graph.items[k];
@@ -1027,9 +1019,9 @@ impl<'g, 'a> Board<'g, 'a> {
 
     /// A sprint's features with each after its same-sprint dependencies, otherwise in the
     /// order they were placed (pinned features are placed first but may need others).
-    fn delivery_order(&self, members: &[usize], position: &[usize]) -> Vec<usize> {
+    fn delivery_order(&self, members: &[usize]) -> Vec<usize> {
+        // `members` is in placement order: `place` appends, `unplace` keeps the order.
         let mut left: Vec<usize> = members.to_vec();
-        left.sort_by_key(|&k| position[k]);
         let mut order = Vec::with_capacity(left.len());
         while !left.is_empty() {
             let at = left

@@ -168,8 +168,9 @@ impl LogEvent {
         self
     }
 
-    pub fn sprint(mut self, sprint: i64) -> LogEvent {
-        self.sprint = Some(sprint);
+    /// The sprint it concerns (`None`: none).
+    pub fn sprint(mut self, sprint: impl Into<Option<i64>>) -> LogEvent {
+        self.sprint = sprint.into();
         self
     }
 

@@ -8,9 +8,10 @@ use blueprint_catalogue::{
     ABAC_SOURCE_COMMIT, ABAC_SOURCE_DATE, ATTRIBUTION, AgencyProfile, CATALOGUE_VERSION, Catalogue,
     CatalogueError, Diagnostic, Diagnostics, Feature, kinds,
 };
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use super::common::{Format, print_json};
 use crate::{CommandError, Outcome};
 
 /// The blueprint catalogue: every blueprint capability as a feature, traced to the ABAC.
@@ -70,12 +71,6 @@ struct Common {
     overlay: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
 pub fn run(args: CatalogueArgs) -> Result<Outcome, CommandError> {
     match args.command {
         CatalogueCommand::List { area, common } => list(area.as_deref(), &common),
@@ -114,13 +109,6 @@ fn catalogue_json() -> Value {
         "abac_source": { "date": ABAC_SOURCE_DATE, "commit": ABAC_SOURCE_COMMIT },
         "attribution": ATTRIBUTION,
     })
-}
-
-fn print_json(value: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("JSON values serialise")
-    );
 }
 
 /// A feature's summary: what `list` shows for each feature.

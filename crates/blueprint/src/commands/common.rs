@@ -56,6 +56,33 @@ pub enum Format {
     Json,
 }
 
+/// Prints `value` as pretty JSON on standard output: what `--format json` gives everywhere.
+pub fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+/// Writes `text` to the file `--out` names, or to standard output without one.
+pub fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<(), CommandError> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display()))),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+impl From<blueprint_store::StoreError> for CommandError {
+    /// The store could not be read or written: not the user's input.
+    fn from(e: blueprint_store::StoreError) -> CommandError {
+        CommandError::Failed(e.to_string())
+    }
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

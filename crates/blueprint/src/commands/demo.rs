@@ -112,11 +112,12 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!("4. Each sprint: deploy (conditional access report-only), enforce, evaluate");
         let quiet = Arc::new(|_: &blueprint_engine::apply::ActionResult| {});
         let mut failed = 0;
-        let mut rehearsed = 0;
         let evidence_path = args.dir.join("rehearsal-evidence.txt");
         let evidence_text = "Rehearsal on blueprint's emulated tenant: manual steps were not performed.\n";
         std::fs::write(&evidence_path, evidence_text)
             .map_err(|e| CommandError::Failed(e.to_string()))?;
+        let evidence = Evidence::from_arg(&evidence_path.display().to_string())
+            .map_err(|e| engine_error(e.into()))?;
         for sprint in &plan.sprints {
             let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
             let mut session = Session::open(workspace, observer(false)).map_err(engine_error)?;
@@ -126,14 +127,11 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
             // them can go ahead. A person does this with real evidence.
             let attested = scope.needs_attestation.len();
             for feature in &scope.needs_attestation {
-                let evidence = Evidence::from_arg(&evidence_path.display().to_string())
-                    .map_err(|e| engine_error(e.into()))?;
                 let note = "rehearsal on the emulated tenant: no real evidence";
                 attest(&session.workspace, feature, &evidence, note)
                     .await
                     .map_err(engine_error)?;
             }
-            rehearsed += attested;
             if attested == scope.features.len() {
                 println!("   sprint {:>2}: manual only, {attested} features attested for the rehearsal", sprint.number);
                 continue;
@@ -187,7 +185,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!(
             "\n{} of {} automated features verified in the tenant, sprint by sprint; {} manual features attested for the rehearsal only (a person attests them with real evidence: `blueprint attest`).{}",
             evaluation.count(Verdict::Pass),
-            evaluation.features.len() - rehearsed,
+            evaluation.features.len() - evaluation.count(Verdict::Manual),
             evaluation.count(Verdict::Manual),
             if remaining { " A new plan still shows changes." } else { " A new plan shows no changes." }
         );

@@ -7,7 +7,9 @@ use blueprint_engine::{DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{Format, WorkspaceArgs, confirm, engine_error, open_session, runtime};
+use super::common::{
+    Format, WorkspaceArgs, confirm, engine_error, open_session, print_json, runtime,
+};
 use crate::{CommandError, Outcome};
 
 /// Apply the blueprint to the tenant, journalled and verified.
@@ -69,20 +71,13 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if !preview.has_changes() {
         // The deploy ran and found the tenant in place: the execution plan is still the
         // agency's current one, so the log records it.
-        rt.block_on(async {
-            let store = session.workspace.state.open().await?;
-            let recorded =
-                blueprint_engine::engagement::record_execution_plan(&session.workspace, &store)
-                    .await;
-            store.close().await;
-            recorded
-        })
-        .map_err(engine_error)?;
+        rt.block_on(session.record_execution_plan())
+            .map_err(engine_error)?;
         if !json {
             println!("Nothing to deploy: the tenant already matches the blueprint.");
         } else {
             let out = serde_json::json!({"plan": preview, "results": []});
-            println!("{}", super::plan::with_scope(out, scope.as_ref()));
+            print_json(&super::plan::with_scope(out, scope.as_ref()));
         }
         return Ok(Outcome::Success);
     }
@@ -138,7 +133,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             serde_json::to_value(&report).unwrap_or_default(),
             scope.as_ref(),
         );
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        print_json(&out);
     } else {
         print!("{}", summary(&report));
         if let Some(scope) = scope.as_ref().filter(|s| !s.needs_attestation.is_empty()) {

@@ -7,8 +7,9 @@ use blueprint_report::{AbacRef, BurnUpPoint, FeatureReport, ReportInput, Setting
 use clap::Args;
 use serde_json::Value;
 
-use super::common::{WorkspaceArgs, engine_error, open_session, runtime};
+use super::common::{WorkspaceArgs, engine_error, open_session, runtime, write_out};
 use crate::{CommandError, Outcome};
+use blueprint_engine::engagement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum EvaluateFormat {
@@ -42,13 +43,12 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
     let session = open_session(&args.workspace, args.format != EvaluateFormat::Text)?;
-    let evaluation = runtime()?
-        .block_on(session.evaluate())
-        .map_err(engine_error)?;
+    let rt = runtime()?;
+    let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
     let text = match args.format {
         EvaluateFormat::Text => render(&evaluation),
         format => {
-            let input = runtime()?.block_on(report_input(&session, &evaluation))?;
+            let input = rt.block_on(report_input(&session, &evaluation))?;
             match format {
                 EvaluateFormat::Json => blueprint_report::render_json(&input),
                 EvaluateFormat::Html => blueprint_report::render_html(&input),
@@ -57,11 +57,7 @@ pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
             }
         }
     };
-    match &args.out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))?,
-        None => print!("{text}"),
-    }
+    write_out(args.out.as_deref(), &text)?;
     Ok(if evaluation.all_pass() {
         Outcome::Success
     } else {
@@ -168,18 +164,10 @@ pub async fn report_input(
             }
         })
         .collect();
-    let state = &session.workspace.state;
-    let opened = state
-        .open_existing()
+    let log = engagement::read_log(&session.workspace.state)
         .await
-        .map_err(|e| CommandError::Failed(format!("reading {state}: {e}")))?;
-    let log = if let Some(store) = opened {
-        let log = store.log(None).await;
-        store.close().await;
-        log.map_err(|e| CommandError::Failed(format!("reading the feature log: {e}")))?
-    } else {
-        Vec::new()
-    };
+        .map_err(engine_error)?;
+    let catalogue = &session.workspace.catalogue;
     Ok(ReportInput {
         agency: session.workspace.profile.agency.name.clone(),
         tenant_id: session.tenant_id(),
@@ -190,17 +178,22 @@ pub async fn report_input(
         abac_source_date: blueprint_catalogue::ABAC_SOURCE_DATE.to_string(),
         attribution: blueprint_catalogue::ATTRIBUTION.to_string(),
         features,
-        burn_up: burn_up(&session.selected, &log),
+        burn_up: burn_up(&session.selected, &log, |id, state| {
+            engagement::is_done(catalogue, id, state)
+        }),
     })
 }
 
 /// The sprint burn-up, from the feature log: one point per sprint of the plan, in order, each
 /// counting the selected features scheduled into that sprint or an earlier one that the log
-/// says are done (verified, or attested when manual). Features done without a sprint (deployed
-/// before any sprint plan) make a last point, `unscheduled`; with no sprints at all it is the
-/// only one.
-pub fn burn_up(selected: &[String], entries: &[blueprint_store::LogEntry]) -> Vec<BurnUpPoint> {
-    use blueprint_store::FeatureState;
+/// says are `done` ([`engagement::is_done`]: verified, or attested when manual). Features done
+/// without a sprint (deployed before any sprint plan) make a last point, `unscheduled`; with no
+/// sprints at all it is the only one.
+pub fn burn_up(
+    selected: &[String],
+    entries: &[blueprint_store::LogEntry],
+    done: impl Fn(&str, blueprint_store::FeatureState) -> bool,
+) -> Vec<BurnUpPoint> {
     let status = blueprint_store::feature_status(entries);
     let mut done_by_sprint: std::collections::BTreeMap<i64, usize> = Default::default();
     let mut unscheduled_done = 0;
@@ -208,7 +201,7 @@ pub fn burn_up(selected: &[String], entries: &[blueprint_store::LogEntry]) -> Ve
         let Some(s) = status.get(feature) else {
             continue;
         };
-        let done = matches!(s.state, FeatureState::Verified | FeatureState::Attested);
+        let done = done(feature, s.state);
         match s.sprint {
             Some(n) => *done_by_sprint.entry(n).or_default() += usize::from(done),
             None => unscheduled_done += usize::from(done),
@@ -236,24 +229,20 @@ pub fn burn_up(selected: &[String], entries: &[blueprint_store::LogEntry]) -> Ve
 
 #[cfg(test)]
 mod tests {
-    use blueprint_store::{EventKind, LogEntry, LogEvent, Role};
+    use blueprint_store::{EventKind, FeatureState, LogEntry, LogEvent, Role};
 
     fn entries(events: &[(EventKind, &str, Option<i64>)]) -> Vec<LogEntry> {
         events
             .iter()
             .enumerate()
-            .map(|(i, (kind, feature, sprint))| {
-                let event = LogEvent::new(*kind, "jo", Role::Agency).feature(*feature);
-                LogEntry {
-                    seq: i as i64 + 1,
-                    time: String::new(),
-                    event: match sprint {
-                        Some(n) => event.sprint(*n),
-                        None => event,
-                    },
-                    prev_hash: String::new(),
-                    hash: String::new(),
-                }
+            .map(|(i, (kind, feature, sprint))| LogEntry {
+                seq: i as i64 + 1,
+                time: String::new(),
+                event: LogEvent::new(*kind, "jo", Role::Agency)
+                    .feature(*feature)
+                    .sprint(*sprint),
+                prev_hash: String::new(),
+                hash: String::new(),
             })
             .collect()
     }
@@ -275,7 +264,11 @@ mod tests {
             (Verified, "e", None),
             (Verified, "x", Some(1)),
         ]);
-        let points: Vec<(String, usize)> = super::burn_up(&selected, &log)
+        // As the engine decides: verified, or attested when manual (c is the manual one).
+        let done = |id: &str, state| {
+            state == FeatureState::Verified || (state == FeatureState::Attested && id == "c")
+        };
+        let points: Vec<(String, usize)> = super::burn_up(&selected, &log, done)
             .into_iter()
             .map(|p| (p.label, p.completed))
             .collect();
@@ -289,7 +282,7 @@ mod tests {
                 ("unscheduled".to_string(), 3)
             ]
         );
-        let none = super::burn_up(&selected, &[]);
+        let none = super::burn_up(&selected, &[], done);
         assert_eq!(none.len(), 1);
         assert_eq!(none[0].completed, 0);
     }

@@ -65,17 +65,13 @@ async fn open(state: &StateLocation) -> Result<Option<Store>, CommandError> {
         .map_err(|e| CommandError::Failed(e.to_string()))
 }
 
-fn failed(e: blueprint_store::StoreError) -> CommandError {
-    CommandError::Failed(e.to_string())
-}
-
 async fn show(
     path: &StateLocation,
     feature: Option<&str>,
     format: Format,
 ) -> Result<Outcome, CommandError> {
     let entries = match open(path).await? {
-        Some(store) => store.log(feature).await.map_err(failed)?,
+        Some(store) => store.log(feature).await?,
         None => Vec::new(),
     };
     match format {
@@ -130,7 +126,7 @@ async fn verify(path: &StateLocation) -> Result<Outcome, CommandError> {
         println!("The feature log is empty: 0 entries verified.");
         return Ok(Outcome::Success);
     };
-    match store.verify_log().await.map_err(failed)? {
+    match store.verify_log().await? {
         Ok(count) => {
             println!("The feature log verifies: {count} entries, one unbroken chain.");
             Ok(Outcome::Success)
@@ -154,7 +150,7 @@ async fn export(path: &StateLocation, out: Option<&Path>) -> Result<Outcome, Com
             let f = std::fs::File::create(file).map_err(|e| write_err(file, e))?;
             let mut w = std::io::BufWriter::new(f);
             let count = match &store {
-                Some(store) => store.export_log(&mut w).await.map_err(failed)?,
+                Some(store) => store.export_log(&mut w).await?,
                 None => 0,
             };
             eprintln!("{count} feature log entries written to {}", file.display());
@@ -162,7 +158,7 @@ async fn export(path: &StateLocation, out: Option<&Path>) -> Result<Outcome, Com
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout());
             if let Some(store) = &store {
-                store.export_log(&mut w).await.map_err(failed)?;
+                store.export_log(&mut w).await?;
             }
         }
     }

@@ -5,7 +5,7 @@ use blueprint_engine::plan::{Action, Op, Plan};
 use clap::Args;
 use serde_json::Value;
 
-use super::common::{Format, WorkspaceArgs, engine_error, open_session, runtime};
+use super::common::{Format, WorkspaceArgs, engine_error, open_session, print_json, runtime};
 use crate::{CommandError, Outcome};
 
 /// Show what a deploy would change in the tenant (reads only).
@@ -46,14 +46,10 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
         .block_on(session.plan_with(args.enforce, args.allow_delete))
         .map_err(engine_error)?;
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&with_scope(
-                serde_json::to_value(&plan).unwrap_or_default(),
-                scope.as_ref()
-            ))
-            .unwrap_or_default()
-        ),
+        Format::Json => print_json(&with_scope(
+            serde_json::to_value(&plan).unwrap_or_default(),
+            scope.as_ref(),
+        )),
         Format::Text => {
             if let Some(scope) = &scope {
                 print!("{}", render_scope(scope));

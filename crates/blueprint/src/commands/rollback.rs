@@ -3,7 +3,9 @@
 use blueprint_engine::rollback::{RollbackOptions, RollbackReport, RollbackStep};
 use clap::Args;
 
-use super::common::{Format, WorkspaceArgs, confirm, engine_error, open_session, runtime};
+use super::common::{
+    Format, WorkspaceArgs, confirm, engine_error, open_session, print_json, runtime,
+};
 use crate::{CommandError, Outcome};
 
 /// Undo a sprint: restore what it changed, remove what it created.
@@ -64,10 +66,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         .block_on(session.rollback(&options))
         .map_err(engine_error)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        print_json(&report);
     } else {
         print!("{}", summary(&report));
     }

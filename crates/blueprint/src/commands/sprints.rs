@@ -15,7 +15,7 @@ use blueprint_store::{
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use super::common::{Format, WorkspaceArgs, engine_error, runtime};
+use super::common::{Format, WorkspaceArgs, engine_error, print_json, runtime, write_out};
 use crate::{CommandError, Outcome};
 
 /// Plan the selected features into sprints, and show or export the plan.
@@ -101,22 +101,6 @@ pub fn run(args: SprintsArgs) -> Result<Outcome, CommandError> {
             Ok(Outcome::Success)
         }
     }
-}
-
-/// Writes to the file, or to standard output without one.
-pub fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<(), CommandError> {
-    match out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display()))),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
-fn store_error(e: blueprint_store::StoreError) -> CommandError {
-    CommandError::Failed(e.to_string())
 }
 
 /// The feature log; empty when the workspace has no state yet (reading never creates it).
@@ -233,47 +217,38 @@ pub(crate) async fn plan(
     workspace: &Workspace,
     format: Option<Format>,
 ) -> Result<Outcome, CommandError> {
-    let entries = read_log(workspace).await?;
-    let planned = compute(workspace, &entries)?;
-    let status = feature_status(&entries);
-    let changed = changed(&planned.plan, &status);
-    // The plan is made for this selection, so the log records the selection too (`selected`,
-    // `excluded`), before the sprints; the actor is only a placeholder for this check.
-    let selection_changed = !engagement::selection_changes(
-        &Selection::of(workspace),
-        &status,
-        "",
-        blueprint_store::Role::Agency,
-    )
-    .is_empty();
-    if !changed.is_empty() || selection_changed {
+    let store: Store = workspace.state.open().await?;
+    let recorded = async {
+        let entries = store.log(None).await?;
+        let planned = compute(workspace, &entries)?;
+        let status = feature_status(&entries);
+        // The plan is made for this selection, so the log records the selection too
+        // (`selected`, `excluded`) and then the sprints, in one append: all or none.
         let (actor, role) = blueprint_engine::actor().map_err(engine_error)?;
-        let events: Vec<LogEvent> = changed
-            .iter()
+        let mut events =
+            engagement::selection_changes(&Selection::of(workspace), &status, &actor, role);
+        let changed: Vec<(String, u32, Option<u32>)> = changed(&planned.plan, &status)
+            .into_iter()
             .map(|(p, previous)| {
                 let event = LogEvent::new(EventKind::Scheduled, actor.as_str(), role)
                     .feature(p.id.as_str())
                     .sprint(i64::from(p.sprint))
                     .with("reason", p.explanation());
-                match previous {
-                    Some(from) => event.with("previous_sprint", i64::from(*from)),
+                events.push(match previous {
+                    Some(from) => event.with("previous_sprint", i64::from(from)),
                     None => event,
-                }
+                });
+                (p.id.clone(), p.sprint, previous)
             })
             .collect();
-        let store: Store = workspace.state.open().await.map_err(store_error)?;
-        let recorded = match engagement::record_execution_plan(workspace, &store).await {
-            Ok(_) if events.is_empty() => Ok(()),
-            Ok(_) => store
-                .append_events(&events)
-                .await
-                .map(drop)
-                .map_err(store_error),
-            Err(e) => Err(engine_error(e)),
-        };
-        store.close().await;
-        recorded?;
+        if !events.is_empty() {
+            store.append_events(&events).await?;
+        }
+        Ok::<_, CommandError>((planned, changed))
     }
+    .await;
+    store.close().await;
+    let (planned, changed) = recorded?;
     let input = plan_input(workspace, &planned);
     for note in &planned.notes {
         eprintln!("note: {note}");
@@ -284,18 +259,18 @@ pub(crate) async fn plan(
             let mut doc = blueprint_report::sprints_document(&input);
             let recorded: Vec<Value> = changed
                 .iter()
-                .map(|(p, previous)| {
-                    json!({"id": p.id, "sprint": p.sprint, "previous_sprint": previous})
+                .map(|(id, sprint, previous)| {
+                    json!({"id": id, "sprint": sprint, "previous_sprint": previous})
                 })
                 .collect();
             doc["recorded"] = Value::Array(recorded);
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            print_json(&doc);
         }
         Some(Format::Text) => {
             print!("{}", render_text(&input));
             let moved = changed
                 .iter()
-                .filter(|(_, previous)| previous.is_some())
+                .filter(|(_, _, previous)| previous.is_some())
                 .count();
             if changed.is_empty() {
                 println!("\nThe feature log already holds this plan: nothing recorded.");

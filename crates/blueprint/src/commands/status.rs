@@ -6,7 +6,7 @@ use blueprint_store::{LogBreak, Run};
 use clap::Args;
 use serde_json::json;
 
-use super::common::{Format, WorkspaceArgs, runtime};
+use super::common::{Format, WorkspaceArgs, print_json, runtime};
 use crate::{CommandError, Outcome};
 
 /// Show the engagement's phase, progress and recommended next step.
@@ -43,11 +43,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     let status =
         engagement::engagement_status(&workspace.catalogue, &Selection::of(&workspace), &entries);
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&render_json(&workspace, &status, &records))
-                .unwrap_or_default()
-        ),
+        Format::Json => print_json(&render_json(&workspace, &status, &records)),
         Format::Text => print!("{}", render_text(&workspace, &status, &records)),
     }
     Ok(Outcome::Success)

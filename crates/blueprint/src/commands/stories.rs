@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use blueprint_report::{AbacRef, StoriesInput, StoriesTarget, StoryInput};
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::common::write_out;
 use super::common::{WorkspaceArgs, runtime};
-use super::sprints::{read_log, recorded_sprints, selected, write_out};
+use super::sprints::{read_log, recorded_sprints, selected};
 use crate::{CommandError, Outcome};
 
 /// Export the user stories of the selected features.
@@ -40,10 +41,10 @@ pub enum StoriesAction {
     Export {
         #[arg(long, value_enum, default_value_t)]
         format: StoriesFormat,
-        /// The tracker the CSV is for.
-        #[arg(long, value_enum, default_value_t)]
-        target: Target,
-        /// The Azure Boards project: iteration paths start with it (--target azure-boards).
+        /// The tracker the CSV is for (default jira; --format csv only).
+        #[arg(long, value_enum)]
+        target: Option<Target>,
+        /// The Azure Boards project: iteration paths start with it (--target azure-boards, --format csv).
         #[arg(long, value_name = "NAME")]
         project: Option<String>,
         /// Write to FILE instead of standard output.
@@ -77,7 +78,12 @@ pub fn run(args: StoriesArgs) -> Result<Outcome, CommandError> {
         project,
         out,
     } = args.action;
-    let target = match (target, project) {
+    if format == StoriesFormat::Md && (target.is_some() || project.is_some()) {
+        return Err(CommandError::Input(
+            "--target and --project shape the CSV for a tracker: use them with --format csv".into(),
+        ));
+    }
+    let target = match (target.unwrap_or_default(), project) {
         (Target::Jira, _) => StoriesTarget::Jira,
         (Target::AzureBoards, Some(project)) if !project.trim().is_empty() => {
             StoriesTarget::AzureBoards { project }

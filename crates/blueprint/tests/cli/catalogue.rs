@@ -2,23 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{blueprint, run, stderr, stdout, temp_dir};
-
-/// Whether `needle` is in `haystack`, ignoring whitespace and the frame miette draws when it
-/// wraps a long message to the terminal width.
-fn says(haystack: &str, needle: &str) -> bool {
-    let flat = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_whitespace() && *c != '│')
-            .collect::<String>()
-    };
-    flat(haystack).contains(&flat(needle))
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_str(&stdout(out))
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
-}
+use crate::support::{blueprint, json_of, run, says, stderr, stdout, temp_dir};
 
 const PROFILE: &str = r#"[agency]
 name = "Department of Examples"

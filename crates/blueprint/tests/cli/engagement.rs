@@ -3,10 +3,10 @@
 //! manual features attested with evidence, `status` recommending the next step, and `next`
 //! recording the phase decision.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use blueprint_store::{EventKind, LogEvent, Role, Store};
+use blueprint_store::{EventKind, LogEvent, Role};
 use serde_json::Value;
 
 use crate::support::*;
@@ -16,14 +16,6 @@ const BREAK_GLASS: &str = "identity-break-glass-accounts"; // needs GROUP
 const GUEST: &str = "ca-block-guest-access";
 const TENANT: &str = "identity-tenant-properties"; // manual
 const PROTECTION: &str = "identity-protection-policies"; // manual, needs GROUP
-
-/// Replaces what follows `[plan]` in the profile.
-fn set_plan(ws: &Path, plan: &str) {
-    let profile = ws.join("blueprint.toml");
-    let text = std::fs::read_to_string(&profile).unwrap();
-    let head = &text[..text.find("[plan]").expect("[plan] in the profile")];
-    std::fs::write(&profile, format!("{head}[plan]\n{plan}\n")).unwrap();
-}
 
 fn features(ids: &[&str]) -> String {
     format!(
@@ -35,50 +27,9 @@ fn features(ids: &[&str]) -> String {
     )
 }
 
-/// A workspace with no tenant connection: enough for status, attest and next.
-fn offline_workspace(dir: &Path, plan: &str) -> PathBuf {
-    let ws = dir.join("ws");
-    let out = run(&[
-        "init",
-        ws.to_str().unwrap(),
-        "--agency",
-        "Department of Examples",
-        "--domain",
-        "examples.gov.au",
-        "--prefix",
-        "DOE",
-    ]);
-    assert!(out.status.success(), "init: {}", stderr(&out));
-    set_plan(&ws, plan);
-    ws
-}
-
-/// `blueprint ARGS -C WS` as a named agency officer.
-fn bp(ws: &Path, args: &[&str]) -> Output {
-    blueprint()
-        .args(args)
-        .arg("-C")
-        .arg(ws)
-        .env("BLUEPRINT_ACTOR", "jo@examples.gov.au")
-        .env_remove("BLUEPRINT_ROLE")
-        .env_remove("BLUEPRINT_DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) {
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(out), stderr(out));
-}
-
 fn refused(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(2), "{}{}", stdout(out), stderr(out));
     stderr(out)
-}
-
-fn log(ws: &Path) -> Vec<Value> {
-    let out = bp(ws, &["log", "--format", "json"]);
-    ok(&out);
-    json_of(&out).as_array().cloned().unwrap_or_default()
 }
 
 /// (kind, feature, reason) of the log's `selected` and `excluded` entries.
@@ -94,19 +45,6 @@ fn selection_entries(ws: &Path) -> Vec<(String, String, Option<String>)> {
             )
         })
         .collect()
-}
-
-/// Appends events to the workspace's feature log, as `sprints plan` or evaluate would.
-fn append(ws: &Path, events: Vec<LogEvent>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(&ws.join(".blueprint/state.db")).await.unwrap();
-        store.append_events(&events).await.unwrap();
-        store.close().await;
-    });
 }
 
 fn scheduled(id: &str, sprint: i64) -> LogEvent {

@@ -22,8 +22,7 @@ fn bp(ws: &Path, database: Option<&str>, args: &[&str]) -> Output {
         .arg("-C")
         .arg(ws)
         .env("BLUEPRINT_ACTOR", "partner@example.com.au")
-        .env("BLUEPRINT_ROLE", "partner")
-        .env_remove("BLUEPRINT_DATABASE_URL");
+        .env("BLUEPRINT_ROLE", "partner");
     if let Some(url) = database {
         command.env("BLUEPRINT_DATABASE_URL", url);
     }
@@ -60,14 +59,10 @@ fn deploy_and_roll_back(database: Option<&str>) {
     let dir = temp_dir();
     let emulator = Emulator::start(dir.path(), "legacy-agency", &[]);
     let ws = init(dir.path(), &emulator, dir.path());
-    let profile = ws.join("blueprint.toml");
-    let text = std::fs::read_to_string(&profile).unwrap();
-    let head = &text[..text.find("[plan]").expect("[plan] in the profile")];
-    std::fs::write(
-        &profile,
-        format!("{head}[plan]\nfeatures = [\"{GROUP}\", \"{BREAK_GLASS}\", \"{LOCATION}\"]\n"),
-    )
-    .unwrap();
+    set_plan(
+        &ws,
+        &format!("features = [\"{GROUP}\", \"{BREAK_GLASS}\", \"{LOCATION}\"]"),
+    );
     let seeded = emulator.state();
     assert_eq!(allowed_countries(&seeded), serde_json::json!(["AU", "NZ"]));
 

@@ -2,48 +2,12 @@
 //! feature log once, delivered features keeping their sprint, a new cycle after "deploy again",
 //! pins honoured or refused at their line in blueprint.toml, and every export format.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use blueprint_store::{EventKind, LogEvent, Role, Store};
+use blueprint_store::{EventKind, LogEvent, Role};
 use serde_json::Value;
 
-use crate::support::{blueprint, json_of, says, stderr, stdout, temp_dir};
-
-/// A new workspace (`blueprint init`) whose `[plan]` gets `plan` appended.
-fn workspace(dir: &Path, plan: &str) -> PathBuf {
-    let ws = dir.join("ws");
-    let out = blueprint()
-        .args(["init", ws.to_str().unwrap()])
-        .args(["--agency", "Department of Examples"])
-        .args(["--domain", "examples.gov.au", "--prefix", "DOE"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "init: {}", stderr(&out));
-    set_plan(&ws, plan);
-    ws
-}
-
-/// Replaces what follows `[plan]` in the profile.
-fn set_plan(ws: &Path, plan: &str) {
-    let profile = ws.join("blueprint.toml");
-    let text = std::fs::read_to_string(&profile).unwrap();
-    let head = &text[..text.find("[plan]").expect("[plan] in the profile")];
-    std::fs::write(&profile, format!("{head}[plan]\n{plan}\n")).unwrap();
-}
-
-/// `blueprint ARGS -C WS` as a named person.
-fn sprints(ws: &Path, args: &[&str]) -> Output {
-    blueprint()
-        .args(args)
-        .arg("-C")
-        .arg(ws)
-        .env("BLUEPRINT_ACTOR", "jo@examples.gov.au")
-        .env_remove("BLUEPRINT_ROLE")
-        .env_remove("BLUEPRINT_DATABASE_URL")
-        .output()
-        .unwrap()
-}
+use crate::support::*;
 
 /// `blueprint.toml:LINE:COL` of `token` on the profile's first line starting with `line`.
 fn at(ws: &Path, line: &str, token: &str) -> String {
@@ -55,16 +19,6 @@ fn at(ws: &Path, line: &str, token: &str) -> String {
         .unwrap_or_else(|| panic!("no line starting with {line:?}"));
     let column = found.find(token).expect("token on the line") + 1;
     format!("blueprint.toml:{}:{column}", number + 1)
-}
-
-fn ok(out: &Output) {
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
-}
-
-fn log(ws: &Path) -> Vec<Value> {
-    let out = sprints(ws, &["log", "--format", "json"]);
-    ok(&out);
-    json_of(&out).as_array().cloned().unwrap_or_default()
 }
 
 fn scheduled(ws: &Path) -> Vec<Value> {
@@ -95,19 +49,6 @@ fn sprint_of(doc: &Value, id: &str) -> Option<u64> {
     placements(doc).into_iter().find(|p| p.0 == id).map(|p| p.1)
 }
 
-/// Appends events to the workspace's feature log, as deploy, evaluate or `next` would.
-fn append(ws: &Path, events: Vec<LogEvent>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(&ws.join(".blueprint/state.db")).await.unwrap();
-        store.append_events(&events).await.unwrap();
-        store.close().await;
-    });
-}
-
 fn deployed(id: &str) -> LogEvent {
     LogEvent::new(EventKind::Deployed, "jo@examples.gov.au", Role::Partner).feature(id)
 }
@@ -125,9 +66,9 @@ const SUBSET: &str = r#"features = [
 #[test]
 fn plan_records_the_plan_once_and_again_records_nothing() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), "features = []");
+    let ws = offline_workspace(dir.path(), "features = []");
 
-    let out = sprints(&ws, &["sprints", "plan", "--format", "json"]);
+    let out = bp(&ws, &["sprints", "plan", "--format", "json"]);
     ok(&out);
     let doc = json_of(&out);
     let placed = placements(&doc);
@@ -157,7 +98,7 @@ fn plan_records_the_plan_once_and_again_records_nothing() {
             .is_some_and(|r| !r.is_empty())
     );
 
-    let again = sprints(&ws, &["sprints", "plan"]);
+    let again = bp(&ws, &["sprints", "plan"]);
     ok(&again);
     assert!(
         stdout(&again).contains("The feature log already holds this plan: nothing recorded."),
@@ -169,7 +110,7 @@ fn plan_records_the_plan_once_and_again_records_nothing() {
         placed.len(),
         "nothing recorded the second time"
     );
-    let json_again = json_of(&sprints(&ws, &["sprints", "plan", "--format", "json"]));
+    let json_again = json_of(&bp(&ws, &["sprints", "plan", "--format", "json"]));
     assert_eq!(json_again["recorded"], Value::Array(Vec::new()));
     assert_eq!(placements(&json_again), placed, "the same plan");
 }
@@ -177,8 +118,8 @@ fn plan_records_the_plan_once_and_again_records_nothing() {
 #[test]
 fn the_text_plan_explains_each_placement() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), &format!("{SUBSET}\ncapacity = 4"));
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let ws = offline_workspace(dir.path(), &format!("{SUBSET}\ncapacity = 4"));
+    let out = bp(&ws, &["sprints", "plan"]);
     ok(&out);
     let text = stdout(&out);
     assert!(
@@ -202,30 +143,30 @@ fn the_text_plan_explains_each_placement() {
 #[test]
 fn show_reads_the_recorded_plan_and_says_how_to_make_one() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
+    let ws = offline_workspace(dir.path(), SUBSET);
 
-    let none = sprints(&ws, &["sprints", "show"]);
+    let none = bp(&ws, &["sprints", "show"]);
     assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
     assert!(says(
         &stderr(&none),
         "create one with `blueprint sprints plan`"
     ));
-    let export = sprints(&ws, &["sprints", "export", "--format", "csv"]);
+    let export = bp(&ws, &["sprints", "export", "--format", "csv"]);
     assert_eq!(export.status.code(), Some(2));
     assert!(
         !ws.join(".blueprint").exists(),
         "reading the plan creates no state"
     );
 
-    let planned = sprints(&ws, &["sprints", "plan"]);
+    let planned = bp(&ws, &["sprints", "plan"]);
     ok(&planned);
-    let shown = sprints(&ws, &["sprints", "show"]);
+    let shown = bp(&ws, &["sprints", "show"]);
     ok(&shown);
     let plan_text = stdout(&planned);
     let plan_part = &plan_text[..plan_text.find("\nRecorded").unwrap()];
     assert_eq!(stdout(&shown), plan_part, "show lists what plan recorded");
 
-    let json = json_of(&sprints(&ws, &["sprints", "show", "--format", "json"]));
+    let json = json_of(&bp(&ws, &["sprints", "show", "--format", "json"]));
     assert_eq!(placements(&json).len(), 7);
     assert_eq!(json["capacity"], 20);
 }
@@ -233,13 +174,13 @@ fn show_reads_the_recorded_plan_and_says_how_to_make_one() {
 #[test]
 fn a_smaller_capacity_records_only_the_features_that_move() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
-    ok(&sprints(&ws, &["sprints", "plan"]));
+    let ws = offline_workspace(dir.path(), SUBSET);
+    ok(&bp(&ws, &["sprints", "plan"]));
     let before = scheduled(&ws).len();
     assert_eq!(before, 7);
 
     set_plan(&ws, &format!("{SUBSET}\ncapacity = 3"));
-    let out = sprints(&ws, &["sprints", "plan", "--format", "json"]);
+    let out = bp(&ws, &["sprints", "plan", "--format", "json"]);
     ok(&out);
     let doc = json_of(&out);
     let recorded = doc["recorded"].as_array().unwrap().clone();
@@ -261,7 +202,7 @@ fn a_smaller_capacity_records_only_the_features_that_move() {
             .iter()
             .all(|e| e["detail"]["previous_sprint"] == 1)
     );
-    let shown = json_of(&sprints(&ws, &["sprints", "show", "--format", "json"]));
+    let shown = json_of(&bp(&ws, &["sprints", "show", "--format", "json"]));
     for (id, sprint, ..) in placements(&doc) {
         assert_eq!(
             sprint_of(&shown, &id),
@@ -274,11 +215,11 @@ fn a_smaller_capacity_records_only_the_features_that_move() {
 #[test]
 fn pins_are_honoured_and_an_impossible_pin_points_at_its_line() {
     let dir = temp_dir();
-    let ws = workspace(
+    let ws = offline_workspace(
         dir.path(),
         &format!("{SUBSET}\ncapacity = 5\n\n[plan.pins]\nca-block-countries-not-allowed = 3\n"),
     );
-    let out = sprints(&ws, &["sprints", "plan", "--format", "json"]);
+    let out = bp(&ws, &["sprints", "plan", "--format", "json"]);
     ok(&out);
     let doc = json_of(&out);
     let pinned = placements(&doc)
@@ -293,7 +234,7 @@ fn pins_are_honoured_and_an_impossible_pin_points_at_its_line() {
         &format!("{SUBSET}\ncapacity = 3\n\n[plan.pins]\nca-block-countries-not-allowed = 1\n"),
     );
     let before = scheduled(&ws).len();
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     let pin = at(&ws, "ca-block-countries-not-allowed = 1", "1");
@@ -314,7 +255,7 @@ fn pins_are_honoured_and_an_impossible_pin_points_at_its_line() {
             "{SUBSET}\n\n[plan.pins]\nidentity-ca-exclusion-group = 2\nidentity-break-glass-accounts = 1\n"
         ),
     );
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     let pin = at(&ws, "identity-break-glass-accounts = 1", "1");
@@ -331,8 +272,8 @@ fn pins_are_honoured_and_an_impossible_pin_points_at_its_line() {
 #[test]
 fn bad_capacity_and_pins_are_refused_where_they_are_written() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), "capacity = 0");
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let ws = offline_workspace(dir.path(), "capacity = 0");
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     let capacity = at(&ws, "capacity = 0", "0");
     assert!(
@@ -343,7 +284,7 @@ fn bad_capacity_and_pins_are_refused_where_they_are_written() {
     assert!(says(&stderr(&out), "the sprint capacity is 0 story points"));
 
     set_plan(&ws, "\n[plan.pins]\nno-such-feature = 2");
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     let key = at(&ws, "no-such-feature", "no-such-feature");
     assert!(says(&stderr(&out), &key), "{key}: {}", stderr(&out));
@@ -356,7 +297,7 @@ fn bad_capacity_and_pins_are_refused_where_they_are_written() {
         &ws,
         "exclude = [{ feature = \"teams-apps\", justification = \"not using Teams apps\" }]\n\n[plan.pins]\nteams-apps = 2",
     );
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         says(
@@ -368,12 +309,12 @@ fn bad_capacity_and_pins_are_refused_where_they_are_written() {
     );
 
     set_plan(&ws, "\n[plan.pins]\nteams-apps = 0");
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(says(&stderr(&out), "sprints are numbered from 1"));
 
     set_plan(&ws, "capacity = 20\nsprint_length = 2");
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2), "unknown fields are refused");
     assert!(says(&stderr(&out), "sprint_length"), "{}", stderr(&out));
 }
@@ -381,8 +322,8 @@ fn bad_capacity_and_pins_are_refused_where_they_are_written() {
 #[test]
 fn delivered_features_keep_their_sprint() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
-    ok(&sprints(&ws, &["sprints", "plan"]));
+    let ws = offline_workspace(dir.path(), SUBSET);
+    ok(&bp(&ws, &["sprints", "plan"]));
     append(
         &ws,
         vec![
@@ -399,7 +340,7 @@ fn delivered_features_keep_their_sprint() {
         &ws,
         &format!("{SUBSET}\ncapacity = 1\n\n[plan.pins]\nidentity-ca-exclusion-group = 2\n"),
     );
-    let out = sprints(&ws, &["sprints", "plan", "--format", "json"]);
+    let out = bp(&ws, &["sprints", "plan", "--format", "json"]);
     ok(&out);
     assert!(
         says(
@@ -427,7 +368,7 @@ fn delivered_features_keep_their_sprint() {
     assert!(!recorded.contains(&"identity-break-glass-accounts"));
     assert_eq!(scheduled(&ws).len(), before + recorded.len());
 
-    let shown = json_of(&sprints(&ws, &["sprints", "show", "--format", "json"]));
+    let shown = json_of(&bp(&ws, &["sprints", "show", "--format", "json"]));
     assert_eq!(sprint_of(&shown, "identity-break-glass-accounts"), Some(1));
     let glass = placements(&shown)
         .into_iter()
@@ -439,14 +380,14 @@ fn delivered_features_keep_their_sprint() {
 #[test]
 fn a_pin_after_a_delivered_feature_that_needs_it_points_at_the_pin() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
-    ok(&sprints(&ws, &["sprints", "plan"]));
+    let ws = offline_workspace(dir.path(), SUBSET);
+    ok(&bp(&ws, &["sprints", "plan"]));
     append(&ws, vec![deployed("identity-break-glass-accounts")]);
     set_plan(
         &ws,
         &format!("{SUBSET}\n\n[plan.pins]\nidentity-ca-exclusion-group = 2\n"),
     );
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     let pin = at(&ws, "identity-ca-exclusion-group = 2", "2");
@@ -464,8 +405,8 @@ fn a_pin_after_a_delivered_feature_that_needs_it_points_at_the_pin() {
 fn after_deploy_again_a_new_cycle_starts_after_the_last_sprint() {
     let dir = temp_dir();
     let first = r#"features = ["identity-ca-exclusion-group", "identity-break-glass-accounts"]"#;
-    let ws = workspace(dir.path(), first);
-    ok(&sprints(&ws, &["sprints", "plan"]));
+    let ws = offline_workspace(dir.path(), first);
+    ok(&bp(&ws, &["sprints", "plan"]));
     append(
         &ws,
         vec![
@@ -483,7 +424,7 @@ fn after_deploy_again_a_new_cycle_starts_after_the_last_sprint() {
         &ws,
         r#"features = ["identity-ca-exclusion-group", "identity-break-glass-accounts", "ca-named-location-allowed-countries", "ca-block-countries-not-allowed"]"#,
     );
-    let out = sprints(&ws, &["sprints", "plan", "--format", "json"]);
+    let out = bp(&ws, &["sprints", "plan", "--format", "json"]);
     ok(&out);
     let doc = json_of(&out);
     let placed = placements(&doc);
@@ -498,7 +439,7 @@ fn after_deploy_again_a_new_cycle_starts_after_the_last_sprint() {
     );
     assert_eq!(sprint_of(&doc, "ca-block-countries-not-allowed"), Some(2));
 
-    let shown = json_of(&sprints(&ws, &["sprints", "show", "--format", "json"]));
+    let shown = json_of(&bp(&ws, &["sprints", "show", "--format", "json"]));
     assert_eq!(placements(&shown).len(), 4, "the log keeps both cycles");
     assert_eq!(sprint_of(&shown, "identity-ca-exclusion-group"), Some(1));
 
@@ -509,7 +450,7 @@ fn after_deploy_again_a_new_cycle_starts_after_the_last_sprint() {
 [plan.pins]
 ca-named-location-allowed-countries = 1"#,
     );
-    let out = sprints(&ws, &["sprints", "plan"]);
+    let out = bp(&ws, &["sprints", "plan"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         says(
@@ -526,22 +467,22 @@ ca-named-location-allowed-countries = 1"#,
 #[test]
 fn export_writes_every_format_to_a_file_or_standard_output() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
-    ok(&sprints(&ws, &["sprints", "plan"]));
+    let ws = offline_workspace(dir.path(), SUBSET);
+    ok(&bp(&ws, &["sprints", "plan"]));
 
-    let md = sprints(&ws, &["sprints", "export"]);
+    let md = bp(&ws, &["sprints", "export"]);
     ok(&md);
     assert!(stdout(&md).starts_with("# Sprint plan — Department of Examples\n"));
     assert!(stdout(&md).contains("| Feature | Title | Area | Points | State | Why this sprint |"));
 
-    let csv = sprints(&ws, &["sprints", "export", "--format", "csv"]);
+    let csv = bp(&ws, &["sprints", "export", "--format", "csv"]);
     ok(&csv);
     let text = stdout(&csv);
     assert!(text.starts_with("sprint,id,title,area,story_points,state,reason\r\n"));
     assert_eq!(text.lines().count(), 8);
 
     let html_file = dir.path().join("plan.html");
-    let out = sprints(
+    let out = bp(
         &ws,
         &[
             "sprints",
@@ -560,7 +501,7 @@ fn export_writes_every_format_to_a_file_or_standard_output() {
     assert!(!html.contains("<script") && !html.contains("http-equiv=\"refresh\""));
 
     let json_file = dir.path().join("plan.json");
-    ok(&sprints(
+    ok(&bp(
         &ws,
         &[
             "sprints",
@@ -579,9 +520,9 @@ fn export_writes_every_format_to_a_file_or_standard_output() {
 #[test]
 fn stories_export_for_people_jira_and_azure_boards() {
     let dir = temp_dir();
-    let ws = workspace(dir.path(), SUBSET);
+    let ws = offline_workspace(dir.path(), SUBSET);
 
-    let md = sprints(&ws, &["stories", "export"]);
+    let md = bp(&ws, &["stories", "export"]);
     ok(&md);
     let text = stdout(&md);
     assert!(
@@ -598,8 +539,8 @@ fn stories_export_for_people_jira_and_azure_boards() {
     );
     assert!(text.contains("not scheduled"), "no plan recorded yet");
 
-    ok(&sprints(&ws, &["sprints", "plan"]));
-    let jira = sprints(&ws, &["stories", "export", "--format", "csv"]);
+    ok(&bp(&ws, &["sprints", "plan"]));
+    let jira = bp(&ws, &["stories", "export", "--format", "csv"]);
     ok(&jira);
     let text = stdout(&jira);
     let header = text.lines().next().unwrap();
@@ -609,7 +550,7 @@ fn stories_export_for_people_jira_and_azure_boards() {
     );
     assert!(text.contains(",Sprint 1,identity,"), "{text}");
 
-    let refused = sprints(
+    let refused = bp(
         &ws,
         &[
             "stories",
@@ -622,9 +563,17 @@ fn stories_export_for_people_jira_and_azure_boards() {
     );
     assert_eq!(refused.status.code(), Some(2));
     assert!(says(&stderr(&refused), "needs --project NAME"));
+    // A tracker option on Markdown would be silently ignored: it is refused instead.
+    let refused = bp(&ws, &["stories", "export", "--project", "Blueprint"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        says(&stderr(&refused), "--format csv"),
+        "{}",
+        stderr(&refused)
+    );
 
     let file = dir.path().join("stories.csv");
-    let azure = sprints(
+    let azure = bp(
         &ws,
         &[
             "stories",

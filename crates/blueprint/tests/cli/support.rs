@@ -8,9 +8,80 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The `blueprint` binary Cargo built for these tests.
+/// The `blueprint` binary Cargo built for these tests, with the developer's own state and
+/// role settings cleared (a test that wants them sets them).
 pub fn blueprint() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_blueprint"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_blueprint"));
+    command
+        .env_remove("BLUEPRINT_DATABASE_URL")
+        .env_remove("BLUEPRINT_ROLE");
+    command
+}
+
+/// `blueprint ARGS -C WS` as a named agency officer.
+pub fn bp(ws: &Path, args: &[&str]) -> Output {
+    blueprint()
+        .args(args)
+        .arg("-C")
+        .arg(ws)
+        .env("BLUEPRINT_ACTOR", "jo@examples.gov.au")
+        .output()
+        .unwrap()
+}
+
+/// Asserts the command succeeded, showing what it printed when it did not.
+pub fn ok(out: &Output) {
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(out), stderr(out));
+}
+
+/// Replaces what follows `[plan]` in the workspace's profile.
+pub fn set_plan(ws: &Path, plan: &str) {
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let head = &text[..text.find("[plan]").expect("[plan] in the profile")];
+    std::fs::write(&profile, format!("{head}[plan]\n{plan}\n")).unwrap();
+}
+
+/// `blueprint init DIR/ws` with no tenant connection (enough for sprints, stories, status,
+/// attest and next), its `[plan]` replaced by `plan`.
+pub fn offline_workspace(dir: &Path, plan: &str) -> PathBuf {
+    let ws = dir.join("ws");
+    let out = run(&[
+        "init",
+        ws.to_str().unwrap(),
+        "--agency",
+        "Department of Examples",
+        "--domain",
+        "examples.gov.au",
+        "--prefix",
+        "DOE",
+    ]);
+    assert!(out.status.success(), "init: {}", stderr(&out));
+    set_plan(&ws, plan);
+    ws
+}
+
+/// The workspace's feature log, as `blueprint log --format json` prints it.
+pub fn log(ws: &Path) -> Vec<Value> {
+    let out = bp(ws, &["log", "--format", "json"]);
+    ok(&out);
+    json_of(&out).as_array().cloned().unwrap_or_default()
+}
+
+/// Appends events to the workspace's feature log directly, as deploy, evaluate, `sprints
+/// plan` or `next` would.
+pub fn append(ws: &Path, events: Vec<blueprint_store::LogEvent>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = blueprint_store::Store::open(&ws.join(".blueprint/state.db"))
+            .await
+            .unwrap();
+        store.append_events(&events).await.unwrap();
+        store.close().await;
+    });
 }
 
 /// Runs `blueprint` with the arguments and returns its output.
