@@ -20,9 +20,9 @@ use blueprint_store::{
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::EngineError;
 use crate::state::StateLocation;
 use crate::workspace::Workspace;
-use crate::{EngineError, actor};
 
 /// The reason recorded when a feature the log has as selected is neither selected nor
 /// explicitly excluded any more (taken out of `[plan] features`).
@@ -65,7 +65,7 @@ pub enum EngagementError {
         features.join(", ")
     )]
     Drifted { features: Vec<String> },
-    #[error("{action}; BLUEPRINT_ROLE is {role} ({why})")]
+    #[error("{action}; you act as {role} ({why})")]
     Role {
         action: &'static str,
         role: Role,
@@ -228,12 +228,11 @@ pub async fn record_execution_plan(
     store: &Store,
 ) -> Result<Vec<LogEntry>, EngineError> {
     let entries = store.log(None).await?;
-    let (name, role) = actor()?;
     let events = selection_changes(
         &Selection::of(workspace),
         &feature_status(&entries),
-        &name,
-        role,
+        &workspace.actor.name,
+        workspace.actor.role,
     );
     if events.is_empty() {
         return Ok(Vec::new());
@@ -958,15 +957,10 @@ pub async fn attest(
     if !is_manual(&workspace.catalogue, feature) {
         return Err(EngagementError::Automated(feature.to_string()).into());
     }
-    let (name, role) = actor()?;
-    if role == Role::Program {
-        return Err(EngagementError::Role {
-            action: "attesting is for the agency or its technology partner",
-            role,
-            why: "the program office sees every agency's progress and changes nothing",
-        }
-        .into());
-    }
+    workspace
+        .actor
+        .may_change("attesting is for the agency or its technology partner")?;
+    let (name, role) = (&workspace.actor.name, workspace.actor.role);
     let store = workspace.state.open().await?;
     let result = async {
         let entries = store.log(Some(feature)).await?;
@@ -997,12 +991,12 @@ pub async fn decide(
     if note.is_empty() {
         return Err(EngagementError::EmptyNote.into());
     }
-    let (name, role) = actor()?;
+    let (name, role) = (&workspace.actor.name, workspace.actor.role);
     if role != Role::Agency {
         return Err(EngagementError::Role {
             action: "phase decisions are the agency's: it owns the tenant and the decisions",
             role,
-            why: "set BLUEPRINT_ROLE=agency when the agency itself records its decision",
+            why: "the agency records it itself: --role agency (or BLUEPRINT_ROLE, or [actor] role in the profile)",
         }
         .into());
     }

@@ -4,6 +4,7 @@
 //!
 //! It knows nothing of the command line or the web server: they call [`Session`].
 
+pub mod actor;
 pub mod apply;
 pub mod compare;
 pub mod engagement;
@@ -20,6 +21,7 @@ use blueprint_catalogue::source::Diagnostics;
 use blueprint_graph::{GraphClient, GraphEvent};
 use serde_json::Value;
 
+pub use actor::Actor;
 pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
@@ -90,23 +92,6 @@ pub(crate) fn merge_into(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Who is acting, for the feature log: `BLUEPRINT_ACTOR` (default: the login name) and
-/// `BLUEPRINT_ROLE` (`agency`, `partner` or `program`; default `agency`).
-pub fn actor() -> Result<(String, blueprint_store::Role), EngineError> {
-    let name = std::env::var("BLUEPRINT_ACTOR")
-        .ok()
-        .filter(|a| !a.trim().is_empty())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "blueprint".into());
-    let role = match std::env::var("BLUEPRINT_ROLE").as_deref() {
-        Err(_) | Ok("") => blueprint_store::Role::Agency,
-        Ok(role) => role
-            .parse()
-            .map_err(|e| EngineError::Usage(format!("BLUEPRINT_ROLE: {e}")))?,
-    };
-    Ok((name, role))
-}
-
 /// One `deployed` entry per feature this run changed, with digests of its objects before and
 /// after, taken from the journal, and the sprint the run deployed.
 async fn record_deployed(
@@ -114,9 +99,10 @@ async fn record_deployed(
     tenant: &str,
     report: &DeployReport,
     sprint: Option<i64>,
+    actor: &Actor,
 ) -> Result<(), EngineError> {
     use blueprint_store::{EventKind, LogEvent, digest_json};
-    let (name, role) = actor()?;
+    let Actor { name, role } = actor;
     let changes = store.changes(tenant).await?;
     let mut by_feature: std::collections::BTreeMap<&str, Vec<&blueprint_store::Change>> =
         Default::default();
@@ -141,7 +127,7 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            LogEvent::new(EventKind::Deployed, name.clone(), role)
+            LogEvent::new(EventKind::Deployed, name.as_str(), *role)
                 .feature(feature)
                 .sprint(sprint)
                 .with("run", report.run_id)
@@ -311,6 +297,9 @@ impl Session {
         options: &DeployOptions,
         progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
+        self.workspace
+            .actor
+            .may_change("deploying is for the agency or its technology partner")?;
         let store = self.workspace.state.open().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
@@ -335,7 +324,14 @@ impl Session {
                 progress,
             )
             .await?;
-            record_deployed(&store, &tenant, &report, options.sprint).await?;
+            record_deployed(
+                &store,
+                &tenant,
+                &report,
+                options.sprint,
+                &self.workspace.actor,
+            )
+            .await?;
             Ok((plan, report))
         }
         .await;
@@ -372,7 +368,7 @@ impl Session {
     /// in the tenant (features not deployed and manual ones record nothing here).
     async fn record_evaluation(&self, evaluation: &Evaluation) -> Result<(), EngineError> {
         use blueprint_store::{EventKind, LogEvent};
-        let (name, role) = actor()?;
+        let Actor { name, role } = &self.workspace.actor;
         let events: Vec<LogEvent> = evaluation
             .features
             .iter()
@@ -383,7 +379,7 @@ impl Session {
                     Verdict::NotDeployed | Verdict::Manual => return None,
                 };
                 Some(
-                    LogEvent::new(kind, name.clone(), role)
+                    LogEvent::new(kind, name.as_str(), *role)
                         .feature(f.id.as_str())
                         .with("findings", f.findings.len() as i64)
                         .with("missing", f.missing.len() as i64),

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::resources::{self, ASSIGNMENTS, METHOD_CONFIGURATIONS};
-use crate::{EngineError, Session, actor};
+use crate::{EngineError, Session};
 
 #[derive(Debug, Clone, Default)]
 pub struct RollbackOptions {
@@ -115,6 +115,9 @@ impl Session {
     /// deploy lock. Refuses, naming them, while a later sprint's deployed features depend on
     /// this sprint's, unless `force`.
     pub async fn rollback(&self, options: &RollbackOptions) -> Result<RollbackReport, EngineError> {
+        self.workspace
+            .actor
+            .may_change("rolling back is for the agency or its technology partner")?;
         let store = self.deployed_store().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
@@ -257,12 +260,12 @@ impl Session {
             .filter(|s| s.error.is_some())
             .map(|s| s.feature.as_str())
             .collect();
-        let (name, role) = actor()?;
+        let (name, role) = (&self.workspace.actor.name, self.workspace.actor.role);
         let events: Vec<LogEvent> = digests
             .iter()
             .filter(|(f, _)| !failed_features.contains(*f))
             .map(|(feature, (before, after))| {
-                LogEvent::new(EventKind::RolledBack, name.clone(), role)
+                LogEvent::new(EventKind::RolledBack, name.as_str(), role)
                     .feature(*feature)
                     .sprint(sprint)
                     .with("run", run_id)

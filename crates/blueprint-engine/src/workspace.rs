@@ -13,6 +13,7 @@ use blueprint_graph::{Credential, GraphConfig, SecretString};
 use serde::Deserialize;
 
 use crate::EngineError;
+use crate::actor::{Actor, ActorSection};
 use crate::state::StateLocation;
 
 pub const PROFILE_FILE: &str = "blueprint.toml";
@@ -83,9 +84,11 @@ struct ProfileSections {
     connection: ConnectionSection,
     #[serde(default)]
     plan: PlanSection,
+    #[serde(default)]
+    actor: ActorSection,
 }
 
-const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "plan"];
+const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "plan", "actor"];
 
 /// A workspace opened for work: its profile validated, its catalogue loaded.
 pub struct Workspace {
@@ -96,6 +99,9 @@ pub struct Workspace {
     pub catalogue: Arc<Catalogue>,
     /// Where the engagement's state lives (the workspace's file unless `--database` says).
     pub state: StateLocation,
+    /// Who the feature log names for what this workspace records: the profile's `[actor]`,
+    /// or the login name acting for the agency; [`Workspace::acting_as`] overrides it.
+    pub actor: Actor,
 }
 
 /// A diagnostic at a byte span of the profile (file:line:col with the line and a caret).
@@ -129,6 +135,16 @@ impl Workspace {
     /// Keeps the state in the database `url` names instead of the workspace's file.
     pub fn with_database(mut self, url: Option<&str>) -> Workspace {
         self.state = StateLocation::for_workspace(&self.dir, url);
+        self
+    }
+
+    /// The workspace with the actor's name or role replaced where given (`--actor`, `--role`).
+    pub fn acting_as(
+        mut self,
+        name: Option<&str>,
+        role: Option<blueprint_store::Role>,
+    ) -> Workspace {
+        self.actor = self.actor.overridden(name, role);
         self
     }
 
@@ -166,7 +182,7 @@ impl Workspace {
                     offset.map(|o| o..o + key.len() + 1),
                     ErrorKind::UnknownField,
                     format!("unknown table `{key}` in the profile"),
-                    "the profile has [agency], [params], [connection] and [plan]",
+                    "the profile has [agency], [params], [connection], [plan] and [actor]",
                 )));
             }
         }
@@ -187,6 +203,7 @@ impl Workspace {
             Catalogue::builtin()
         }
         .map_err(|e| EngineError::Catalogue(e.to_string()))?;
+        let actor = profile_actor(&sections.actor, &name, &text)?;
         let ws = Workspace {
             dir: dir.to_path_buf(),
             profile,
@@ -194,6 +211,7 @@ impl Workspace {
             plan: sections.plan,
             catalogue: Arc::new(catalogue),
             state: StateLocation::for_workspace(dir, None),
+            actor,
         };
         ws.check_selection(&name, &text)?;
         Ok(ws)
@@ -325,6 +343,38 @@ impl Workspace {
             std::env::var(name).ok()
         })
     }
+}
+
+/// The profile's `[actor]` over the login name: an empty name or an unknown role is shown where
+/// it is written.
+fn profile_actor(section: &ActorSection, name: &str, text: &str) -> Result<Actor, EngineError> {
+    let mut actor = Actor::from_login();
+    if let Some(given) = &section.name {
+        if given.get_ref().trim().is_empty() {
+            return Err(EngineError::Input(located(
+                name,
+                text,
+                Some(given.span()),
+                ErrorKind::InvalidValue,
+                "the actor's name is empty".into(),
+                "name who records the feature log's entries, e.g. name = \"jo@agency.gov.au\"",
+            )));
+        }
+        actor.name = given.get_ref().trim().to_string();
+    }
+    if let Some(role) = &section.role {
+        actor.role = role.get_ref().parse().map_err(|e: String| {
+            EngineError::Input(located(
+                name,
+                text,
+                Some(role.span()),
+                ErrorKind::InvalidValue,
+                e,
+                "agency (the agency itself), partner (its technology partner) or program (the program office, which changes nothing)",
+            ))
+        })?;
+    }
+    Ok(actor)
 }
 
 /// Builds the Graph connection from the profile's `[connection]` and the environment

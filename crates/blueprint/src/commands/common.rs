@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use blueprint_engine::{EngineError, Session, StateLocation, Workspace};
 use blueprint_graph::GraphEvent;
+use blueprint_store::Role;
+use clap::builder::TypedValueParser;
 use clap::{Args, ValueEnum};
 
 use crate::CommandError;
@@ -33,6 +35,19 @@ pub struct WorkspaceArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+
+    /// Who the feature log names for what this command records (e.g. jo@agency.gov.au).
+    /// Default: the profile's [actor] name, then the login name. An empty value counts as none given.
+    #[arg(long, value_name = "NAME", env = "BLUEPRINT_ACTOR", global = true)]
+    pub actor: Option<String>,
+
+    /// The role the actor acts in: agency (the agency itself; only it records phase
+    /// decisions), partner (its technology partner) or program (the program office: it reads
+    /// and evaluates, and changes nothing). Default: the profile's [actor] role, then agency.
+    #[arg(long, value_name = "ROLE", env = "BLUEPRINT_ROLE", global = true,
+          value_parser = clap::builder::PossibleValuesParser::new(["agency", "partner", "program"])
+              .map(|r| r.parse::<Role>().expect("one of the possible values")))]
+    pub role: Option<Role>,
 }
 
 impl WorkspaceArgs {
@@ -45,7 +60,8 @@ impl WorkspaceArgs {
     pub fn open(&self) -> Result<Workspace, CommandError> {
         Ok(Workspace::open(&self.dir)
             .map_err(engine_error)?
-            .with_database(self.database.as_deref()))
+            .with_database(self.database.as_deref())
+            .acting_as(self.actor.as_deref(), self.role))
     }
 }
 

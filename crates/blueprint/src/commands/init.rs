@@ -108,6 +108,7 @@ pub fn profile_text(v: &ProfileValues) -> String {
         t.push_str(&format!("{k} = {}\n", quote(val)));
     }
     t.push_str("\n[plan]\n# Feature ids to implement; empty means the whole catalogue (`blueprint catalogue list`).\nfeatures = []\n# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n# Story points the team completes in one sprint (`blueprint sprints plan`); default 20.\n# capacity = 20\n# Sprint pins, as a [plan.pins] table: feature-id = sprint number.\n");
+    t.push_str("\n# Who the feature log names when this workspace records something (--actor and --role,\n# or BLUEPRINT_ACTOR and BLUEPRINT_ROLE, override it; default: the login name, as the agency).\n# [actor]\n# name = \"jo@agency.gov.au\"\n# role = \"agency\"   # agency, partner (its technology partner) or program (the program office)\n");
     t
 }
 

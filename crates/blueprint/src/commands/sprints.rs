@@ -217,6 +217,10 @@ pub(crate) async fn plan(
     workspace: &Workspace,
     format: Option<Format>,
 ) -> Result<Outcome, CommandError> {
+    workspace
+        .actor
+        .may_change("planning sprints is for the agency or its technology partner")
+        .map_err(|e| engine_error(e.into()))?;
     let store: Store = workspace.state.open().await?;
     let recorded = async {
         let entries = store.log(None).await?;
@@ -224,7 +228,7 @@ pub(crate) async fn plan(
         let status = feature_status(&entries);
         // The plan is made for this selection, so the log records the selection too
         // (`selected`, `excluded`) and then the sprints, in one append: all or none.
-        let (actor, role) = blueprint_engine::actor().map_err(engine_error)?;
+        let (actor, role) = (&workspace.actor.name, workspace.actor.role);
         let mut events =
             engagement::selection_changes(&Selection::of(workspace), &status, &actor, role);
         let changed: Vec<(String, u32, Option<u32>)> = changed(&planned.plan, &status)

@@ -523,3 +523,160 @@ fn next_records_decisions_and_deploy_again_starts_a_new_cycle() {
     assert_eq!(entry["detail"]["drifted"], serde_json::json!([GROUP]));
     assert_eq!(status_json(&ws)["phase"]["name"], "transition");
 }
+
+/// Attests `TENANT` with `args` and `env` added, and returns the entry's (actor, role).
+fn attested_by(
+    ws: &Path,
+    evidence: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String) {
+    let mut command = blueprint();
+    command
+        .args(["attest", TENANT, "--note", "checked", "--format", "json"])
+        .arg("--evidence")
+        .arg(evidence)
+        .args(args)
+        .arg("-C")
+        .arg(ws);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    ok(&out);
+    let entry = json_of(&out);
+    (
+        entry["actor"].as_str().unwrap().to_string(),
+        entry["role"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn the_log_names_who_acts_from_the_command_line_the_environment_or_the_profile() {
+    let dir = temp_dir();
+    let ws = offline_workspace(dir.path(), &features(&[GROUP, TENANT]));
+    let evidence = dir.path().join("evidence.txt");
+    std::fs::write(&evidence, "tenant properties set per ABAC\n").unwrap();
+    let pair = |a: &str, r: &str| (a.to_string(), r.to_string());
+
+    // Nobody said who acts: the login name, for the agency.
+    let out = blueprint()
+        .args(["attest", TENANT, "--note", "checked", "--format", "json"])
+        .arg("--evidence")
+        .arg(&evidence)
+        .arg("-C")
+        .arg(&ws)
+        .env("USER", "jsmith")
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(json_of(&out)["actor"], "jsmith");
+    assert_eq!(json_of(&out)["role"], "agency");
+
+    // The profile's [actor] is the workspace's default.
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        format!("{text}\n[actor]\nname = \"ops@partner.com.au\"\nrole = \"partner\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        attested_by(&ws, &evidence, &[], &[]),
+        pair("ops@partner.com.au", "partner")
+    );
+    // The environment overrides the profile, part by part; the flags override both.
+    assert_eq!(
+        attested_by(
+            &ws,
+            &evidence,
+            &[],
+            &[("BLUEPRINT_ACTOR", "kim@agency.gov.au")]
+        ),
+        pair("kim@agency.gov.au", "partner")
+    );
+    assert_eq!(
+        attested_by(
+            &ws,
+            &evidence,
+            &["--actor", "lee@agency.gov.au", "--role", "agency"],
+            &[
+                ("BLUEPRINT_ACTOR", "kim@agency.gov.au"),
+                ("BLUEPRINT_ROLE", "partner")
+            ],
+        ),
+        pair("lee@agency.gov.au", "agency")
+    );
+    // The log keeps each entry's actor.
+    let actors: Vec<(String, String)> = log(&ws)
+        .iter()
+        .filter(|e| e["kind"] == "attested")
+        .map(|e| pair(e["actor"].as_str().unwrap(), e["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            pair("jsmith", "agency"),
+            pair("ops@partner.com.au", "partner"),
+            pair("kim@agency.gov.au", "partner"),
+            pair("lee@agency.gov.au", "agency"),
+        ]
+    );
+
+    // The program office changes nothing: no sprint plan, no attestation, no decision.
+    let entries = log(&ws).len();
+    for args in [vec!["sprints", "plan"], vec!["next", "exit", "--note", "x"]] {
+        let err = refused(&bp(
+            &ws,
+            &[args.as_slice(), &["--role", "program"]].concat(),
+        ));
+        assert!(says(&err, "you act as program"), "{args:?}: {err}");
+    }
+    let out = blueprint()
+        .args(["attest", TENANT, "--note", "x", "--role", "program", "-C"])
+        .arg(&ws)
+        .arg("--evidence")
+        .arg(&evidence)
+        .output()
+        .unwrap();
+    assert!(says(&refused(&out), "program office"));
+    assert_eq!(log(&ws).len(), entries, "nothing recorded");
+    // It can still read the state.
+    ok(&bp(&ws, &["status", "--role", "program"]));
+
+    // A wrong role is refused where it is written, before anything runs.
+    let err = refused(&bp(&ws, &["status", "--role", "vendor"]));
+    assert!(says(&err, "vendor") && says(&err, "partner"), "{err}");
+    let err = refused(
+        &blueprint()
+            .args(["status", "-C"])
+            .arg(&ws)
+            .env("BLUEPRINT_ROLE", "owner")
+            .output()
+            .unwrap(),
+    );
+    assert!(says(&err, "owner"), "{err}");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("role = \"partner\"", "role = \"vendor\""),
+    )
+    .unwrap();
+    let err = refused(&bp(&ws, &["status"]));
+    let line = text
+        .lines()
+        .position(|l| l == "role = \"partner\"")
+        .unwrap()
+        + 1;
+    assert!(
+        says(&err, &format!("blueprint.toml:{line}:8")) && says(&err, "unknown role `vendor`"),
+        "{err}"
+    );
+    std::fs::write(
+        &profile,
+        text.replace("name = \"ops@partner.com.au\"", "name = \" \""),
+    )
+    .unwrap();
+    let err = refused(&bp(&ws, &["status"]));
+    assert!(says(&err, "actor's name is empty"), "{err}");
+}

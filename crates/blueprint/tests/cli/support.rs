@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The `blueprint` binary Cargo built for these tests, with the developer's own state and
-/// role settings cleared (a test that wants them sets them).
+/// The `blueprint` binary Cargo built for these tests, with the developer's own state, actor
+/// and role settings cleared (a test that wants them sets them).
 pub fn blueprint() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_blueprint"));
     command
         .env_remove("BLUEPRINT_DATABASE_URL")
+        .env_remove("BLUEPRINT_ACTOR")
         .env_remove("BLUEPRINT_ROLE");
     command
 }
