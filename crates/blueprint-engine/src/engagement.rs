@@ -162,7 +162,7 @@ impl Selection {
                     id.to_string(),
                     format!("disabled by the catalogue overlay: {justification}"),
                 );
-            } else if let Some(e) = workspace.plan.exclude.iter().find(|e| e.feature == id) {
+            } else if let Some(e) = workspace.exclusion(id) {
                 selection
                     .excluded
                     .insert(id.to_string(), e.justification.trim().to_string());

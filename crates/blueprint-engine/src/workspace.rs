@@ -38,9 +38,10 @@ pub struct ConnectionSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSection {
-    /// Feature ids; empty means every feature of the catalogue.
+    /// Feature ids; empty means every feature of the catalogue. Spanned, like every id the
+    /// selection names, so that a problem is shown where it is written.
     #[serde(default)]
-    pub features: Vec<String>,
+    pub features: Vec<toml::Spanned<String>>,
     #[serde(default)]
     pub exclude: Vec<Exclusion>,
     /// Story points the team completes in one sprint: the sprint planner fills each sprint up
@@ -74,7 +75,7 @@ impl PlanSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exclusion {
-    pub feature: String,
+    pub feature: toml::Spanned<String>,
     pub justification: String,
 }
 
@@ -223,13 +224,13 @@ impl Workspace {
             .features
             .iter()
             .chain(self.plan.exclude.iter().map(|e| &e.feature));
-        for id in ids {
+        for spanned in ids {
+            let id = spanned.get_ref();
             if self.catalogue.feature(id).is_none() {
-                let offset = text.find(&format!("\"{id}\""));
                 return Err(EngineError::Input(located(
                     name,
                     text,
-                    offset.map(|o| o..o + id.len() + 2),
+                    Some(spanned.span()),
                     ErrorKind::UnknownReference,
                     format!("unknown feature `{id}` in [plan]"),
                     "`blueprint catalogue list` shows the feature ids",
@@ -238,18 +239,72 @@ impl Workspace {
         }
         for e in &self.plan.exclude {
             if e.justification.trim().is_empty() {
-                let offset = text.find(&format!("\"{}\"", e.feature));
                 return Err(EngineError::Input(located(
                     name,
                     text,
-                    offset.map(|o| o..o + e.feature.len() + 2),
+                    Some(e.feature.span()),
                     ErrorKind::MissingField,
-                    format!("excluding `{}` needs a justification", e.feature),
+                    format!("excluding `{}` needs a justification", e.feature.get_ref()),
                     "say why the agency departs from the blueprint",
                 )));
             }
         }
+        self.check_dependencies(name, text)?;
         self.check_sprints(name, text)
+    }
+
+    /// Every selected feature's dependencies (what it `depends_on` and the owners of the
+    /// objects it references) are selected too. Otherwise a deploy would write references to
+    /// objects nobody manages, and `--allow-delete` would remove objects a selected feature
+    /// still uses (the exclusion group every conditional access policy leaves out, say).
+    fn check_dependencies(&self, name: &str, text: &str) -> Result<(), EngineError> {
+        for feature in self.catalogue.features() {
+            let id = feature.id();
+            if !self.selects(id) {
+                continue;
+            }
+            let Some(missing) = self
+                .catalogue
+                .dependencies(id)
+                .into_iter()
+                .find(|d| !self.selects(d))
+            else {
+                continue;
+            };
+            let exclusion = self.exclusion(missing);
+            let (at, message, help) = if let Some(exclusion) = exclusion {
+                (
+                    Some(exclusion.feature.span()),
+                    format!("excluding `{missing}` leaves `{id}` without what it builds on"),
+                    format!(
+                        "exclude `{id}` too (with its own justification), or keep `{missing}`: `{id}` would reference objects nobody manages, and `deploy --allow-delete` would remove them while it still uses them"
+                    ),
+                )
+            } else {
+                (
+                    self.plan
+                        .features
+                        .iter()
+                        .find(|f| f.get_ref() == id)
+                        .map(toml::Spanned::span),
+                    format!(
+                        "`{id}` builds on `{missing}`, which the execution plan does not select"
+                    ),
+                    format!(
+                        "add `{missing}` to [plan] features, or leave `{id}` out: it references `{missing}`'s objects or needs it deployed first"
+                    ),
+                )
+            };
+            return Err(EngineError::Input(located(
+                name,
+                text,
+                at,
+                ErrorKind::UnknownReference,
+                message,
+                &help,
+            )));
+        }
+        Ok(())
     }
 
     /// `[plan] capacity` and `[plan.pins]`: what the sprint planner can use.
@@ -332,9 +387,17 @@ impl Workspace {
             .catalogue
             .feature(feature)
             .is_some_and(|f| f.disabled.is_none());
-        let chosen =
-            self.plan.features.is_empty() || self.plan.features.iter().any(|f| f == feature);
-        enabled && chosen && !self.plan.exclude.iter().any(|e| e.feature == feature)
+        let chosen = self.plan.features.is_empty()
+            || self.plan.features.iter().any(|f| f.get_ref() == feature);
+        enabled && chosen && self.exclusion(feature).is_none()
+    }
+
+    /// The `[plan] exclude` entry for `feature`, if the plan excludes it.
+    pub fn exclusion(&self, feature: &str) -> Option<&Exclusion> {
+        self.plan
+            .exclude
+            .iter()
+            .find(|e| e.feature.get_ref() == feature)
     }
 
     /// The Graph connection: profile values, overridden by the Azure environment variables.

@@ -251,6 +251,46 @@ fn bad_input_exits_2_before_touching_the_tenant() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("justification"));
 
+    // Excluding what selected features build on would leave their references dangling.
+    std::fs::write(
+        &profile,
+        good.replace(
+            "[plan]\n",
+            "[plan]\nexclude = [{ feature = \"identity-ca-exclusion-group\", justification = \"we use our own\" }]\n",
+        ),
+    )
+    .unwrap();
+    let line = good.lines().position(|l| l == "[plan]").unwrap() + 2;
+    let out = run(&[
+        "deploy",
+        "-C",
+        ws.to_str().unwrap(),
+        "--yes",
+        "--allow-delete",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        says(&err, "excluding `identity-ca-exclusion-group` leaves")
+            && says(&err, &format!("blueprint.toml:{line}:24")),
+        "located at the exclusion: {err}"
+    );
+    std::fs::write(
+        &profile,
+        good.replace("features = []", "features = [\"ca-block-guest-access\"]"),
+    )
+    .unwrap();
+    let out = run(&["plan", "-C", ws.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        says(
+            &stderr(&out),
+            "`ca-block-guest-access` builds on `identity-"
+        ) && says(&stderr(&out), "which the execution plan does not select"),
+        "{}",
+        stderr(&out)
+    );
+
     let no_credential: String = good
         .lines()
         .filter(|l| !l.starts_with("certificate_path") && !l.starts_with("private_key_path"))
