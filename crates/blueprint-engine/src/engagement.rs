@@ -966,7 +966,7 @@ pub async fn attest(
         let entries = store.log(Some(feature)).await?;
         let sprint = feature_status(&entries).get(feature).and_then(|s| s.sprint);
         let mut event =
-            LogEvent::attested(feature, &evidence.name, &evidence.digest, note, &name, role)
+            LogEvent::attested(feature, &evidence.name, &evidence.digest, note, name, role)
                 .with("evidence_kind", evidence.kind);
         if let Some(sprint) = sprint {
             event = event.sprint(sprint);
@@ -1015,7 +1015,7 @@ pub async fn decide(
             })
             .cloned()
             .collect();
-        let mut event = LogEvent::phase_decision(decision.as_str(), note, &name, role);
+        let mut event = LogEvent::phase_decision(decision.as_str(), note, name, role);
         if decision == PhaseDecision::Transition && !drifted.is_empty() {
             if !force {
                 return Err(EngagementError::Drifted { features: drifted }.into());
