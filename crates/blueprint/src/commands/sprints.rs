@@ -230,7 +230,7 @@ pub(crate) async fn plan(
         // (`selected`, `excluded`) and then the sprints, in one append: all or none.
         let (actor, role) = (&workspace.actor.name, workspace.actor.role);
         let mut events =
-            engagement::selection_changes(&Selection::of(workspace), &status, &actor, role);
+            engagement::selection_changes(&Selection::of(workspace), &status, actor, role);
         let changed: Vec<(String, u32, Option<u32>)> = changed(&planned.plan, &status)
             .into_iter()
             .map(|(p, previous)| {
