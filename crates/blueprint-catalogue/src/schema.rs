@@ -42,8 +42,10 @@ pub struct FeatureDoc {
     #[serde(default)]
     pub essential_eight: Vec<EssentialEight>,
     pub story_points: Spanned<u8>,
-    /// What changes for staff, in plain words: goes into the user guides.
+    /// What changes for staff, in plain words: the user guide's "What changes for me".
     pub user_impact: String,
+    /// What staff do about it, in plain words: the user guide's "What I do now".
+    pub user_action: String,
     /// Desired tenant objects (an automated feature)…
     #[serde(default)]
     pub resources: Vec<ResourceDoc>,

@@ -89,6 +89,7 @@ const VALID_FEATURE: &str = r#"features:
           mailEnabled: false
           mailNickname: grp-Extra_Exclude
           securityEnabled: true
+    user_action: Nothing.
 "#;
 
 fn snapshot(name: &str, actual: &str) {
@@ -165,6 +166,32 @@ fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_na
             "SESSION - User Sign-in Frequency",
         ]
     );
+}
+
+/// The user guides print both texts for every verified feature: "What changes for me" and
+/// "What I do now". A feature that changes nothing for staff must not ask them to act.
+#[test]
+fn every_feature_tells_staff_what_changes_and_what_to_do() {
+    let catalogue = builtin_catalogue();
+    for feature in catalogue.features() {
+        let (impact, action) = (
+            feature.doc.user_impact.trim(),
+            feature.doc.user_action.trim(),
+        );
+        let id = feature.id();
+        assert!(
+            !impact.is_empty() && !action.is_empty(),
+            "{id}: empty user text"
+        );
+        assert_ne!(impact, action, "{id}: the action repeats the impact");
+        assert!(action.ends_with('.'), "{id}: `{action}` is not a sentence");
+        let changes_nothing = impact.starts_with("None") && !impact.starts_with("None for staff");
+        assert_eq!(
+            changes_nothing,
+            action.starts_with("Nothing: carry on"),
+            "{id}: impact `{impact}` but action `{action}`"
+        );
+    }
 }
 
 #[test]
@@ -305,7 +332,7 @@ proptest! {
                 deps.push(format!("agency-step-{}", picks.len() - 1));
             }
             overlay.push_str(&format!(
-                "  - id: agency-step-{i}\n    title: Step {i}\n    area: identity\n    abac: [{{ file: platform.md, heading: \"Azure Active Directory\" }}]\n    story: {{ as: a, want: b, so_that: c }}\n    acceptance: [{{ text: done, checks: [{{ attested: evidence }}] }}]\n    depends_on: {deps:?}\n    licences: []\n    implementation: [cloud-native]\n    story_points: 1\n    user_impact: None.\n    manual: [{{ portal: somewhere, settings: [a] }}]\n"
+                "  - id: agency-step-{i}\n    title: Step {i}\n    area: identity\n    abac: [{{ file: platform.md, heading: \"Azure Active Directory\" }}]\n    story: {{ as: a, want: b, so_that: c }}\n    acceptance: [{{ text: done, checks: [{{ attested: evidence }}] }}]\n    depends_on: {deps:?}\n    licences: []\n    implementation: [cloud-native]\n    story_points: 1\n    user_impact: None.\n    user_action: Nothing.\n    manual: [{{ portal: somewhere, settings: [a] }}]\n"
             ));
         }
         match with_overlay(&overlay) {
@@ -453,7 +480,7 @@ fn rendering_reports_a_parameter_the_profile_does_not_set() {
     let e = only_error(
         &errors.0,
         ErrorKind::InvalidParameter,
-        "builtin:conditional-access.yaml:88:28",
+        "builtin:conditional-access.yaml:91:28",
         "needs `params.terms_of_use_expiry_start`",
     );
     assert!(e.help.is_some());
@@ -499,7 +526,7 @@ fn missing_field_is_located() {
     only_error(
         &overlay_errors(&text),
         ErrorKind::MissingField,
-        "agency/overlay.yaml:13:5",
+        "agency/overlay.yaml:20:5",
         "missing field `user_impact`",
     );
 }
@@ -602,12 +629,12 @@ fn dependency_cycle_is_printed() {
     let e = only_error(
         &overlay_errors(&format!("{first}\n{second}")),
         ErrorKind::DependencyCycle,
-        "agency/overlay.yaml:31:18",
+        "agency/overlay.yaml:32:18",
         "dependency cycle: agency-extra-exclusion-group → agency-second → agency-extra-exclusion-group",
     );
     assert!(
         e.to_string()
-            .contains("31 |     depends_on: [agency-extra-exclusion-group]"),
+            .contains("32 |     depends_on: [agency-extra-exclusion-group]"),
         "{e}"
     );
 }
@@ -781,7 +808,7 @@ fn disabling_a_feature_others_need_is_refused() {
             .filter(|e| e.message.contains("ca-block-guest-access"))
             .collect::<Vec<_>>(),
         ErrorKind::InvalidOverlay,
-        "builtin:conditional-access.yaml:149:18",
+        "builtin:conditional-access.yaml:153:18",
         "feature `ca-block-guest-access` needs `identity-break-glass-accounts`, which the overlay disables (We have none)",
     );
     assert!(e.help.is_some());

@@ -1,5 +1,5 @@
-//! User guides for staff: one page per verified feature from its user impact, plus an index, in
-//! Markdown and HTML.
+//! User guides for staff: one page per verified feature, from the catalogue's user impact (what
+//! changes for me) and user action (what I do now), plus an index, in Markdown and HTML.
 
 use crate::escape::{escape_html as h, escape_markdown as md, file_stem};
 use crate::html::head;
@@ -39,14 +39,13 @@ you and what you need to do.</p>\n<ul id=\"guides\">\n",
             "<li><a href=\"{stem}.html\">{}</a></li>\n",
             h(&f.title)
         ));
-        let todo = what_to_do(f);
         files.push((
             format!("{stem}.md"),
             format!(
                 "# {}\n\n## What changes for me\n\n{}\n\n## What I do now\n\n{}\n\n[All changes](index.md)\n",
                 md(&f.title),
                 md(&f.user_impact),
-                md(&todo)
+                md(&f.user_action)
             ),
         ));
         let mut page = head(&f.title);
@@ -55,7 +54,7 @@ you and what you need to do.</p>\n<ul id=\"guides\">\n",
 <h2>What I do now</h2>\n<p>{}</p>\n<p><a href=\"index.html\">All changes</a></p>\n</main>\n</body>\n</html>\n",
             h(&f.title),
             h(&f.user_impact),
-            h(&todo)
+            h(&f.user_action)
         ));
         files.push((format!("{stem}.html"), page));
     }
@@ -67,19 +66,4 @@ you and what you need to do.</p>\n<ul id=\"guides\">\n",
     files.insert(0, ("index.html".into(), index_html));
     files.insert(0, ("index.md".into(), index_md));
     files
-}
-
-/// The catalogue states what changes; what a person does follows from it.
-fn what_to_do(f: &FeatureReport) -> String {
-    if f.user_impact
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("none")
-    {
-        "Nothing: carry on working as usual.".into()
-    } else {
-        "Follow the prompts Microsoft 365 shows you. If this stops you doing your work, contact \
-your service desk and quote this page's title."
-            .into()
-    }
 }

@@ -68,8 +68,10 @@ pub struct FeatureReport {
     pub findings: Vec<SettingFinding>,
     /// Objects that should exist and do not.
     pub missing: Vec<String>,
-    /// What changes for staff, in plain words (the user guides' source).
+    /// What changes for staff, in plain words (the user guide's "What changes for me").
     pub user_impact: String,
+    /// What staff do about it (the user guide's "What I do now").
+    pub user_action: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,6 +28,7 @@ fn feature(id: &str, title: &str, area: &str, status: Status) -> FeatureReport {
         findings: Vec::new(),
         missing: Vec::new(),
         user_impact: format!("Staff notice: {title}."),
+        user_action: format!("Staff act on {title}."),
     }
 }
 
@@ -74,6 +75,7 @@ fn sample() -> ReportInput {
         Status::Pass,
     );
     none_impact.user_impact = "None by itself; it is used by the country block policy.".into();
+    none_impact.user_action = "Nothing: carry on working as usual.".into();
     ReportInput {
         agency: "Department of Examples".into(),
         tenant_id: "00000000-0000-4000-8000-000000000001".into(),
@@ -227,6 +229,7 @@ fn hostile() -> ReportInput {
     input.features[4].missing = vec!["group:</td></tr><script>alert(3)</script>".into()];
     input.features[0].title = "Allowed <script>alert(4)</script>".into();
     input.features[0].user_impact = "<script>alert(5)</script> **bold** [link](http://x)".into();
+    input.features[0].user_action = "<script>alert(6)</script> <b>now</b>".into();
     input
 }
 

@@ -237,6 +237,7 @@ fn show(id: &str, profile_path: Option<&Path>, common: &Common) -> Result<Outcom
         out["essential_eight"] = json!(doc.essential_eight);
         out["story_points"] = json!(doc.story_points.value);
         out["user_impact"] = json!(doc.user_impact);
+        out["user_action"] = json!(doc.user_action);
         out["manual"] = json!(doc.manual);
         out["desired"] = doc.resources.iter().map(|r| r.desired.to_json()).collect();
         out["overridden"] = json!(feature.overridden);
@@ -279,6 +280,7 @@ fn show(id: &str, profile_path: Option<&Path>, common: &Common) -> Result<Outcom
         println!("\nDepends on: {}", deps.join(", "));
     }
     println!("User impact: {}", doc.user_impact);
+    println!("What staff do: {}", doc.user_action);
     for step in &doc.manual {
         println!("\nManual step: {}", step.portal);
         for s in &step.settings {

@@ -161,6 +161,7 @@ pub async fn report_input(
                     .collect(),
                 missing: f.missing.clone(),
                 user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
+                user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
             }
         })
         .collect();

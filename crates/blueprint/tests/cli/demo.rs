@@ -28,6 +28,25 @@ fn the_demo_deploys_every_sprint_and_leaves_a_verifiable_record() {
     ] {
         assert!(ws.join(file).exists(), "{file} written");
     }
+    // A verified feature's guide says what changes and what staff do, in the catalogue's words.
+    let feature = "ca-block-countries-not-allowed";
+    let shown = blueprint()
+        .args(["catalogue", "show", feature, "--format", "json"])
+        .output()
+        .unwrap();
+    ok(&shown);
+    let doc = json_of(&shown);
+    let guide = std::fs::read_to_string(ws.join(format!("guides/{feature}.md"))).unwrap();
+    for (heading, field) in [
+        ("## What changes for me", "user_impact"),
+        ("## What I do now", "user_action"),
+    ] {
+        let text = doc[field].as_str().unwrap();
+        assert!(
+            guide.contains(&format!("{heading}\n\n{text}\n")),
+            "{heading}: {text}\n{guide}"
+        );
+    }
     let status = blueprint()
         .args(["status", "--format", "json", "-C"])
         .arg(&ws)
