@@ -266,6 +266,23 @@ pub fn is_done(catalogue: &Catalogue, id: &str, state: FeatureState) -> bool {
     }
 }
 
+/// The attestation that stands for each feature: its latest `attested` entry, while nothing
+/// the log says of the feature after it (excluded, scheduled again, …) has superseded it.
+pub fn standing_attestations(entries: &[LogEntry]) -> BTreeMap<&str, &LogEntry> {
+    let mut standing = BTreeMap::new();
+    for entry in entries {
+        let Some(feature) = entry.event.feature.as_deref() else {
+            continue;
+        };
+        if entry.event.kind == EventKind::Attested {
+            standing.insert(feature, entry);
+        } else {
+            standing.remove(feature);
+        }
+    }
+    standing
+}
+
 /// What a sprint-scoped plan or deploy works on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SprintScope {

@@ -2,7 +2,7 @@
 
 use crate::{ReportInput, show_value};
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "id",
     "title",
     "area",
@@ -12,6 +12,7 @@ const HEADER: [&str; 9] = [
     "missing",
     "findings",
     "generated_at",
+    "attestation",
 ];
 
 /// One row per feature; `findings` lists each failing setting as
@@ -52,6 +53,7 @@ pub fn render_csv(input: &ReportInput) -> String {
                 f.missing.join("; "),
                 findings,
                 input.generated_at.clone(),
+                f.attested().map(|a| a.summary()).unwrap_or_default(),
             ],
         );
     }

@@ -1,4 +1,4 @@
-//! User guides for staff: one page per verified feature, from the catalogue's user impact (what
+//! User guides for staff: one page per feature in place (verified, or attested when manual), from the catalogue's user impact (what
 //! changes for me) and user action (what I do now), plus an index, in Markdown and HTML.
 
 use crate::escape::{escape_html as h, escape_markdown as md, file_stem};
@@ -6,31 +6,32 @@ use crate::html::head;
 use crate::{FeatureReport, ReportInput, Status};
 
 /// The guides as `(file name, contents)`: `index.md`, `index.html`, and `<feature>.md` and
-/// `<feature>.html` for every verified (passing) feature. File names are `[a-z0-9-]` only.
+/// `<feature>.html` for every feature in place: verified in the tenant, or, when no API reaches
+/// it, attested by the people who set it up. File names are `[a-z0-9-]` only.
 pub fn render_guides(input: &ReportInput) -> Vec<(String, String)> {
     let verified: Vec<&FeatureReport> = input
         .features
         .iter()
-        .filter(|f| f.status == Status::Pass)
+        .filter(|f| f.status == Status::Pass || f.attested().is_some())
         .collect();
     let mut files = Vec::new();
 
     let mut index_md = format!(
         "# What is changing in Microsoft 365 at {}\n\n\
-These changes are in place and verified in our Microsoft 365 tenant. Each page says what changes for \
-you and what you need to do.\n\n",
+These changes are in place in our Microsoft 365 tenant. Each page says what changes for you and \
+what you need to do.\n\n",
         md(&input.agency)
     );
     let mut index_html = head(&format!("What is changing — {}", input.agency));
     index_html.push_str(&format!(
         "<body>\n<main>\n<h1>What is changing in Microsoft 365 at {}</h1>\n\
-<p>These changes are in place and verified in our Microsoft 365 tenant. Each page says what changes for \
-you and what you need to do.</p>\n<ul id=\"guides\">\n",
+<p>These changes are in place in our Microsoft 365 tenant. Each page says what changes for you and \
+what you need to do.</p>\n<ul id=\"guides\">\n",
         h(&input.agency)
     ));
     if verified.is_empty() {
-        index_md.push_str("No changes are verified yet.\n");
-        index_html.push_str("<li>No changes are verified yet.</li>\n");
+        index_md.push_str("No changes are in place yet.\n");
+        index_html.push_str("<li>No changes are in place yet.</li>\n");
     }
     for f in &verified {
         let stem = file_stem(&f.id);

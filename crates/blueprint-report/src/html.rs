@@ -25,6 +25,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status.not-deployed { background: var(--nd); } .status.manual { background: var(--manual); }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; overflow-wrap: anywhere; }
 ul.findings { margin: 6px 0 0; padding-left: 18px; }
+.attestation { margin: 6px 0 0; } .attestation code { word-break: break-all; }
 ul.plain { margin: 0; padding-left: 16px; }
 .chart { max-width: 680px; }
 .footnote, footer { color: var(--muted); font-size: .85em; }
@@ -82,8 +83,13 @@ pub fn render_html(input: &ReportInput) -> String {
     ));
     out.push_str(&format!(
         "<p><span id=\"failed\">{}</span> failed, <span id=\"not-deployed\">{}</span> not deployed, \
-<span id=\"manual\">{}</span> manual (awaiting attestation).</p>\n",
-        tally.fail, tally.not_deployed, tally.manual
+<span id=\"manual\">{}</span> manual: <span id=\"attested\">{}</span> attested, \
+<span id=\"awaiting\">{}</span> awaiting attestation.</p>\n",
+        tally.fail,
+        tally.not_deployed,
+        tally.manual,
+        tally.attested,
+        tally.awaiting()
     ));
     out.push_str("<h2>By area</h2>\n<table id=\"areas\">\n<thead><tr><th>Area</th><th>Verified</th><th>Selected</th><th>Failed</th><th>Not deployed</th><th>Manual</th></tr></thead>\n<tbody>\n");
     for (area, t) in input.areas() {
@@ -115,7 +121,7 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
 <td><strong>{title}</strong><br><code>{id}</code>",
             id = h(&f.id),
             key = f.status.key(),
-            label = f.status.label(),
+            label = f.label(),
             title = h(&f.title)
         ));
         if !f.missing.is_empty() || !f.findings.is_empty() {
@@ -133,6 +139,17 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
                 ));
             }
             out.push_str("</ul>");
+        }
+        if let Some(a) = f.attested() {
+            out.push_str(&format!(
+                "<p class=\"attestation\">Attested by {} ({}) at {}: {} <code title=\"SHA-256\">{}</code>. {}</p>",
+                h(&a.actor),
+                h(&a.role),
+                h(&a.time),
+                h(&a.evidence),
+                h(&a.evidence_digest),
+                h(&a.note)
+            ));
         }
         if f.status == Status::NotDeployed && f.missing.is_empty() {
             out.push_str("<p>Nothing of this feature is in the tenant yet.</p>");

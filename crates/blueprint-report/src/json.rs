@@ -22,6 +22,7 @@ pub fn render_json(input: &ReportInput) -> String {
                 "fail": t.fail,
                 "not_deployed": t.not_deployed,
                 "manual": t.manual,
+                "attested": t.attested,
             })
         })
         .collect();
@@ -38,6 +39,7 @@ pub fn render_json(input: &ReportInput) -> String {
                 "essential_eight": f.essential_eight,
                 "findings": f.findings,
                 "missing": f.missing,
+                "attestation": f.attested(),
             })
         })
         .collect();
@@ -55,6 +57,7 @@ pub fn render_json(input: &ReportInput) -> String {
             "fail": tally.fail,
             "not_deployed": tally.not_deployed,
             "manual": tally.manual,
+            "attested": tally.attested,
         },
         "areas": areas,
         "features": features,

@@ -4,20 +4,22 @@ use crate::escape::{escape_xml as x, escape_xml_text};
 use crate::{ReportInput, Status, show_value};
 
 /// One `<testcase>` per feature: a failed or undeployed feature carries a `<failure>` listing
-/// each setting's expected and actual value; a manual feature is `<skipped>`.
+/// each setting's expected and actual value; a manual feature passes once attested (its
+/// `<system-out>` says by whom and to what evidence) and is `<skipped>` until then.
 pub fn render_junit(input: &ReportInput) -> String {
     let t = input.tally();
     let failures = t.fail + t.not_deployed;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"blueprint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\">\n",
-        t.selected, t.manual
+        t.selected,
+        t.awaiting()
     ));
     out.push_str(&format!(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" timestamp=\"{}\">\n",
         x(&format!("blueprint evaluation: {}", input.agency)),
         t.selected,
-        t.manual,
+        t.awaiting(),
         x(&input.generated_at)
     ));
     out.push_str("    <properties>\n");
@@ -42,6 +44,10 @@ pub fn render_junit(input: &ReportInput) -> String {
         ));
         match f.status {
             Status::Pass => out.push_str("/>\n"),
+            Status::Manual if let Some(a) = f.attested() => out.push_str(&format!(
+                ">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                escape_xml_text(&a.summary())
+            )),
             Status::Manual => out.push_str(
                 ">\n      <skipped message=\"manual feature: awaiting attestation by a person\"/>\n    </testcase>\n",
             ),

@@ -1,4 +1,4 @@
-//! Renderers for an evaluation of the live tenant: a self-contained HTML report, JUnit XML for
+//! Renderers for an evaluation of the live tenant: plain text, a self-contained HTML report, JUnit XML for
 //! pipeline dashboards, CSV, a documented and versioned JSON document (see the crate README), and
 //! staff user guides (Markdown and HTML). Also the Deploy phase's planning tools: the sprint
 //! plan (Markdown, CSV, versioned JSON, HTML) and the user stories (Markdown, and CSV for Jira
@@ -16,6 +16,7 @@ mod json;
 mod junit;
 mod sprints;
 mod stories;
+mod text;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -33,6 +34,7 @@ pub use sprints::{
 pub use stories::{
     StoriesInput, StoriesTarget, StoryInput, render_stories_csv, render_stories_markdown,
 };
+pub use text::render_text;
 
 /// Everything a report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +74,52 @@ pub struct FeatureReport {
     pub user_impact: String,
     /// What staff do about it (the user guide's "What I do now").
     pub user_action: String,
+    /// For a manual feature, the feature log's attestation that stands (none while it awaits
+    /// one). Evaluation cannot see a manual feature; a person's evidence is what proves it.
+    pub attestation: Option<Attestation>,
+}
+
+impl FeatureReport {
+    /// The attestation of a manual feature someone attested (none for any other feature).
+    pub fn attested(&self) -> Option<&Attestation> {
+        self.attestation
+            .as_ref()
+            .filter(|_| self.status == Status::Manual)
+    }
+
+    /// The words a person reads for the feature's status.
+    pub fn label(&self) -> &'static str {
+        if self.attested().is_some() {
+            "Manual: attested"
+        } else {
+            self.status.label()
+        }
+    }
+}
+
+/// Who attested a manual feature, when, and to what evidence (from its `attested` log entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub actor: String,
+    /// `agency` or `partner`.
+    pub role: String,
+    /// The evidence's file name or URL.
+    pub evidence: String,
+    /// SHA-256 of the evidence (hex).
+    pub evidence_digest: String,
+    pub note: String,
+}
+
+impl Attestation {
+    /// One line: who, when, what evidence and its digest, and the note.
+    pub fn summary(&self) -> String {
+        format!(
+            "attested by {} ({}) at {}: {} (SHA-256 {}): {}",
+            self.actor, self.role, self.time, self.evidence, self.evidence_digest, self.note
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,17 +196,25 @@ pub struct Tally {
     pub fail: usize,
     pub not_deployed: usize,
     pub manual: usize,
+    /// Manual features attested (of `manual`); the rest await attestation.
+    pub attested: usize,
 }
 
 impl Tally {
-    fn add(&mut self, status: Status) {
+    fn add(&mut self, feature: &FeatureReport) {
         self.selected += 1;
-        match status {
+        match feature.status {
             Status::Pass => self.pass += 1,
             Status::Fail => self.fail += 1,
             Status::NotDeployed => self.not_deployed += 1,
             Status::Manual => self.manual += 1,
         }
+        self.attested += usize::from(feature.attested().is_some());
+    }
+
+    /// Manual features still awaiting an attestation.
+    pub fn awaiting(&self) -> usize {
+        self.manual - self.attested
     }
 }
 
@@ -167,9 +223,16 @@ impl ReportInput {
     pub fn tally(&self) -> Tally {
         let mut t = Tally::default();
         for f in &self.features {
-            t.add(f.status);
+            t.add(f);
         }
         t
+    }
+
+    /// Whether every selected feature is done: verified, or attested when manual.
+    pub fn all_done(&self) -> bool {
+        self.features
+            .iter()
+            .all(|f| f.status == Status::Pass || f.attested().is_some())
     }
 
     /// Counts per area, in the order areas first appear.
@@ -177,10 +240,10 @@ impl ReportInput {
         let mut areas: Vec<(String, Tally)> = Vec::new();
         for f in &self.features {
             match areas.iter_mut().find(|(a, _)| *a == f.area) {
-                Some((_, t)) => t.add(f.status),
+                Some((_, t)) => t.add(f),
                 None => {
                     let mut t = Tally::default();
-                    t.add(f.status);
+                    t.add(f);
                     areas.push((f.area.clone(), t));
                 }
             }

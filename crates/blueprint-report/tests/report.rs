@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use blueprint_report::{
-    AbacRef, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, SprintFeature, SprintInput,
-    SprintPlanInput, Status, StoriesInput, StoriesTarget, StoryInput, render_csv, render_guides,
-    render_html, render_json, render_junit, render_sprints_csv, render_sprints_html,
+    AbacRef, Attestation, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, SprintFeature,
+    SprintInput, SprintPlanInput, Status, StoriesInput, StoriesTarget, StoryInput, render_csv,
+    render_guides, render_html, render_json, render_junit, render_sprints_csv, render_sprints_html,
     render_sprints_json, render_sprints_markdown, render_stories_csv, render_stories_markdown,
+    render_text,
 };
 use serde_json::json;
 
@@ -29,6 +30,7 @@ fn feature(id: &str, title: &str, area: &str, status: Status) -> FeatureReport {
         missing: Vec::new(),
         user_impact: format!("Staff notice: {title}."),
         user_action: format!("Staff act on {title}."),
+        attestation: None,
     }
 }
 
@@ -76,6 +78,20 @@ fn sample() -> ReportInput {
     );
     none_impact.user_impact = "None by itself; it is used by the country block policy.".into();
     none_impact.user_action = "Nothing: carry on working as usual.".into();
+    let mut attested = feature(
+        "teams-policies",
+        "Teams meeting and messaging policies",
+        "teams",
+        Status::Manual,
+    );
+    attested.attestation = Some(Attestation {
+        time: "2026-11-20T04:05:06Z".into(),
+        actor: "kim@partner.com.au".into(),
+        role: "partner".into(),
+        evidence: "teams-admin-centre.png".into(),
+        evidence_digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        note: "Set in the Teams admin centre; checked by the agency".into(),
+    });
     ReportInput {
         agency: "Department of Examples".into(),
         tenant_id: "00000000-0000-4000-8000-000000000001".into(),
@@ -105,6 +121,7 @@ fn sample() -> ReportInput {
                 "teams",
                 Status::Manual,
             ),
+            attested,
         ],
         burn_up: vec![
             BurnUpPoint {
@@ -180,8 +197,14 @@ fn json_snapshot() {
     let text = render_json(&sample());
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["schema"], "blueprint.evaluation/1");
-    assert_eq!(doc["summary"]["selected"], 6);
+    assert_eq!(doc["summary"]["selected"], 7);
     assert_eq!(doc["summary"]["pass"], 3);
+    assert_eq!(doc["summary"]["manual"], 2);
+    assert_eq!(doc["summary"]["attested"], 1);
+    let features = doc["features"].as_array().unwrap();
+    assert_eq!(features[5]["attestation"], serde_json::Value::Null);
+    assert_eq!(features[6]["verdict"], "manual");
+    assert_eq!(features[6]["attestation"]["actor"], "kim@partner.com.au");
     check_snapshot("report.json", &text);
 }
 
@@ -200,8 +223,10 @@ fn guides_snapshot() {
             "ca-block-countries.html",
             "sharepoint-idle-session.md",
             "sharepoint-idle-session.html",
+            "teams-policies.md",
+            "teams-policies.html",
         ],
-        "one page per verified feature, in Markdown and HTML, plus an index"
+        "one page per verified or attested feature, in Markdown and HTML, plus an index"
     );
     for (name, contents) in &guides {
         check_snapshot(&format!("guides/{name}"), contents);
@@ -209,9 +234,42 @@ fn guides_snapshot() {
 }
 
 #[test]
+fn text_snapshot() {
+    let text = render_text(&sample());
+    assert!(text.contains("ATTESTED      teams-policies"), "{text}");
+    assert!(
+        text.contains("attested by kim@partner.com.au (partner)"),
+        "{text}"
+    );
+    assert!(text.contains("2 manual (1 attested, 1 awaiting attestation) — of 7 selected"));
+    check_snapshot("report.txt", &text);
+}
+
+#[test]
+fn all_done_needs_every_feature_verified_or_attested() {
+    let mut input = sample();
+    assert!(!input.all_done());
+    input
+        .features
+        .retain(|f| f.status == Status::Pass || f.attestation.is_some());
+    assert!(input.all_done(), "verified and attested features are done");
+    input.features[0].status = Status::Fail;
+    input.features[0].attestation = input.features.last().unwrap().attestation.clone();
+    assert!(
+        !input.all_done(),
+        "an attestation never covers a failed feature"
+    );
+}
+
+#[test]
 fn junit_carries_expected_and_actual_and_skips_manual() {
     let xml = render_junit(&sample());
-    assert_eq!(xml.matches("<testcase ").count(), 6);
+    assert_eq!(xml.matches("<testcase ").count(), 7);
+    assert!(xml.contains("<system-out>attested by kim@partner.com.au (partner)"));
+    assert!(
+        xml.contains("skipped=\"1\""),
+        "only the unattested manual feature is skipped"
+    );
     assert!(xml.contains("state: expected enabled, actual enabledForReportingButNotEnforced"));
     assert!(
         xml.contains("<skipped message=\"manual feature: awaiting attestation by a person\"/>")
@@ -230,6 +288,9 @@ fn hostile() -> ReportInput {
     input.features[0].title = "Allowed <script>alert(4)</script>".into();
     input.features[0].user_impact = "<script>alert(5)</script> **bold** [link](http://x)".into();
     input.features[0].user_action = "<script>alert(6)</script> <b>now</b>".into();
+    let attestation = input.features[6].attestation.as_mut().unwrap();
+    attestation.note = "<script>alert(7)</script> <b>checked</b>".into();
+    attestation.actor = "<b>kim</b>".into();
     input
 }
 
@@ -729,13 +790,15 @@ fn chromium_renders_the_report_with_the_right_counts() {
     let dom = &rendered.dom;
     assert!(dom.contains("</html>"), "a whole document was rendered");
     assert_eq!(text_of(dom, "verified"), "3");
-    assert_eq!(text_of(dom, "selected"), "6");
+    assert_eq!(text_of(dom, "selected"), "7");
     assert_eq!(text_of(dom, "failed"), "1");
     assert_eq!(text_of(dom, "not-deployed"), "1");
-    assert_eq!(text_of(dom, "manual"), "1");
+    assert_eq!(text_of(dom, "manual"), "2");
+    assert_eq!(text_of(dom, "attested"), "1");
+    assert_eq!(text_of(dom, "awaiting"), "1");
     assert_eq!(
         dom.matches("class=\"feature\"").count(),
-        6,
+        7,
         "one row per feature"
     );
     assert_eq!(dom.matches("data-status=\"pass\"").count(), 3);
@@ -769,9 +832,10 @@ fn chromium_shows_script_in_tenant_strings_as_text() {
     );
     assert_eq!(
         dom.matches("class=\"feature\"").count(),
-        6,
+        7,
         "markup broke no rows"
     );
+    assert!(dom.contains("&lt;script&gt;alert(7)&lt;/script&gt; &lt;b&gt;checked&lt;/b&gt;"));
 }
 
 #[test]

@@ -166,7 +166,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         std::fs::write(&report_path, blueprint_report::render_html(&input))
             .map_err(|e| CommandError::Failed(format!("writing {}: {e}", report_path.display())))?;
         let guides = super::guides::write_guides(&guides_dir, &input)?;
-        print!("{}", indent(&super::evaluate::render(&evaluation)));
+        print!("{}", indent(&blueprint_report::render_text(&input)));
 
         let (replan, _) = session.plan(true).await.map_err(engine_error)?;
         let remaining = replan.has_changes();

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use blueprint_engine::{Evaluation, Session, Verdict};
-use blueprint_report::{AbacRef, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, Status};
+use blueprint_report::{
+    AbacRef, Attestation, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, Status,
+};
 use clap::Args;
-use serde_json::Value;
 
 use super::common::{WorkspaceArgs, engine_error, open_session, runtime, write_out};
 use crate::{CommandError, Outcome};
@@ -27,9 +28,10 @@ pub enum EvaluateFormat {
 
 /// Evaluate every selected feature against the live tenant.
 ///
-/// Each feature is pass, fail (each failing setting
-/// with expected and actual), not deployed, or manual (awaiting attestation). Exits 0 when all
-/// pass, 1 otherwise.
+/// Each feature is pass, fail (each failing setting with expected and actual), not deployed,
+/// or manual: attested (who, when, the evidence's digest, from the feature log) or awaiting
+/// attestation. Records verified or drifted per automated feature in the feature log. Exits 0
+/// when every selected feature is done (verified, or attested when manual), 1 otherwise.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
     #[command(flatten)]
@@ -45,75 +47,51 @@ pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
     let session = open_session(&args.workspace, args.format != EvaluateFormat::Text)?;
     let rt = runtime()?;
     let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
+    let input = rt.block_on(report_input(&session, &evaluation))?;
     let text = match args.format {
-        EvaluateFormat::Text => render(&evaluation),
-        format => {
-            let input = rt.block_on(report_input(&session, &evaluation))?;
-            match format {
-                EvaluateFormat::Json => blueprint_report::render_json(&input),
-                EvaluateFormat::Html => blueprint_report::render_html(&input),
-                EvaluateFormat::Junit => blueprint_report::render_junit(&input),
-                _ => blueprint_report::render_csv(&input),
-            }
-        }
+        EvaluateFormat::Text => blueprint_report::render_text(&input),
+        EvaluateFormat::Json => blueprint_report::render_json(&input),
+        EvaluateFormat::Html => blueprint_report::render_html(&input),
+        EvaluateFormat::Junit => blueprint_report::render_junit(&input),
+        EvaluateFormat::Csv => blueprint_report::render_csv(&input),
     };
     write_out(args.out.as_deref(), &text)?;
-    Ok(if evaluation.all_pass() {
+    Ok(if input.all_done() {
         Outcome::Success
     } else {
         Outcome::Failures
     })
 }
 
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "(none)".into(),
-        Value::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
+/// An `attested` log entry as the reports show it.
+fn attestation(entry: &blueprint_store::LogEntry) -> Attestation {
+    let detail = |key: &str| {
+        entry.event.detail[key]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    Attestation {
+        time: entry.time.clone(),
+        actor: entry.event.actor.clone(),
+        role: entry.event.role.to_string(),
+        evidence: detail("evidence"),
+        evidence_digest: detail("evidence_digest"),
+        note: detail("note"),
     }
 }
 
-pub fn render(e: &Evaluation) -> String {
-    let mut out = String::new();
-    for f in &e.features {
-        let mark = match f.verdict {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::NotDeployed => "NOT DEPLOYED",
-            Verdict::Manual => "MANUAL",
-        };
-        out.push_str(&format!("{mark:<13} {:<48} {}\n", f.id, f.title));
-        for m in &f.missing {
-            out.push_str(&format!("              missing: {m}\n"));
-        }
-        for finding in &f.findings {
-            out.push_str(&format!(
-                "              {} {}: expected {}, found {}\n",
-                finding.reference,
-                finding.diff.path,
-                show(&finding.diff.expected),
-                show(&finding.diff.actual)
-            ));
-        }
-    }
-    out.push_str(&format!(
-        "\n{} pass, {} fail, {} not deployed, {} manual (awaiting attestation) — of {} selected features.\n",
-        e.count(Verdict::Pass),
-        e.count(Verdict::Fail),
-        e.count(Verdict::NotDeployed),
-        e.count(Verdict::Manual),
-        e.features.len()
-    ));
-    out
-}
-
-/// What the reports show: the evaluation, what the catalogue says of each feature, and the
-/// sprint burn-up drawn from the deploy journal.
+/// What the reports show: the evaluation, what the catalogue says of each feature (with the
+/// attestations that stand for manual ones), and the sprint burn-up, all from the feature log.
 pub async fn report_input(
     session: &Session,
     evaluation: &Evaluation,
 ) -> Result<ReportInput, CommandError> {
     let catalogue = &session.workspace.catalogue;
+    let log = engagement::read_log(&session.workspace.state)
+        .await
+        .map_err(engine_error)?;
+    let attestations = engagement::standing_attestations(&log);
     let features = evaluation
         .features
         .iter()
@@ -162,12 +140,10 @@ pub async fn report_input(
                 missing: f.missing.clone(),
                 user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
                 user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
+                attestation: attestations.get(f.id.as_str()).map(|e| attestation(e)),
             }
         })
         .collect();
-    let log = engagement::read_log(&session.workspace.state)
-        .await
-        .map_err(engine_error)?;
     let catalogue = &session.workspace.catalogue;
     Ok(ReportInput {
         agency: session.workspace.profile.agency.name.clone(),

@@ -1,0 +1,58 @@
+//! Plain text for a terminal: one line per feature, each failing setting under it, then the
+//! counts.
+
+use serde_json::Value;
+
+use crate::{ReportInput, Status};
+
+/// The evaluation as `blueprint evaluate` prints it.
+pub fn render_text(input: &ReportInput) -> String {
+    let mut out = String::new();
+    for f in &input.features {
+        let mark = match f.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::NotDeployed => "NOT DEPLOYED",
+            Status::Manual if f.attested().is_some() => "ATTESTED",
+            Status::Manual => "MANUAL",
+        };
+        out.push_str(&format!("{mark:<13} {:<48} {}\n", f.id, f.title));
+        for m in &f.missing {
+            out.push_str(&format!("              missing: {m}\n"));
+        }
+        for d in &f.findings {
+            out.push_str(&format!(
+                "              {} {}: expected {}, found {}\n",
+                d.reference,
+                d.path,
+                quoted(&d.expected),
+                quoted(&d.actual)
+            ));
+        }
+        if let Some(a) = f.attested() {
+            out.push_str(&format!("              {}\n", a.summary()));
+        }
+    }
+    let t = input.tally();
+    out.push_str(&format!(
+        "\n{} pass, {} fail, {} not deployed, {} manual ({} attested, {} awaiting attestation) — of {} selected features.\n",
+        t.pass,
+        t.fail,
+        t.not_deployed,
+        t.manual,
+        t.attested,
+        t.awaiting(),
+        t.selected
+    ));
+    out
+}
+
+/// A value as the terminal shows it: strings quoted, so that an empty or padded string is
+/// visible; absent as `(none)`.
+fn quoted(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    }
+}
