@@ -142,7 +142,7 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
         }
         if let Some(a) = f.attested() {
             out.push_str(&format!(
-                "<p class=\"attestation\">Attested by {} ({}) at {}: {} <code title=\"SHA-256\">{}</code>. {}</p>",
+                "<p class=\"attestation\">Attested by {} ({}) at {}: {} <code>{}</code>. {}</p>",
                 h(&a.actor),
                 h(&a.role),
                 h(&a.time),

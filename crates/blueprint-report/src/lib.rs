@@ -107,7 +107,7 @@ pub struct Attestation {
     pub role: String,
     /// The evidence's file name or URL.
     pub evidence: String,
-    /// SHA-256 of the evidence (hex).
+    /// The evidence's digest as the log records it (`sha256:` and hex).
     pub evidence_digest: String,
     pub note: String,
 }
@@ -116,7 +116,7 @@ impl Attestation {
     /// One line: who, when, what evidence and its digest, and the note.
     pub fn summary(&self) -> String {
         format!(
-            "attested by {} ({}) at {}: {} (SHA-256 {}): {}",
+            "attested by {} ({}) at {}: {} ({}): {}",
             self.actor, self.role, self.time, self.evidence, self.evidence_digest, self.note
         )
     }

@@ -89,7 +89,8 @@ fn sample() -> ReportInput {
         actor: "kim@partner.com.au".into(),
         role: "partner".into(),
         evidence: "teams-admin-centre.png".into(),
-        evidence_digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        evidence_digest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+            .into(),
         note: "Set in the Teams admin centre; checked by the agency".into(),
     });
     ReportInput {

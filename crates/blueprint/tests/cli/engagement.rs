@@ -283,6 +283,62 @@ fn sprints_deploy_in_order_and_a_sprint_waits_for_its_unverified_dependencies() 
             .starts_with(&format!("blueprint attest {PROTECTION}")),
         "{status}"
     );
+
+    // The manual feature keeps `evaluate` from passing until someone attests it; then the
+    // reports carry the attestation and the run passes.
+    let out = bp(&ws, &["evaluate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 awaiting attestation"),
+        "{}",
+        stdout(&out)
+    );
+    let evidence = dir.path().join("identity-protection.pdf");
+    std::fs::write(
+        &evidence,
+        "Identity Protection policies exported from the portal\n",
+    )
+    .unwrap();
+    ok(&bp(
+        &ws,
+        &[
+            "attest",
+            PROTECTION,
+            "--evidence",
+            evidence.to_str().unwrap(),
+            "--note",
+            "Policies set per ABAC",
+        ],
+    ));
+    let out = bp(&ws, &["evaluate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("ATTESTED      {PROTECTION}"))
+            && text.contains("attested by jo@examples.gov.au (agency)")
+            && text.contains("0 awaiting attestation"),
+        "{text}"
+    );
+    let evaluation = evaluate(&ws);
+    let protection = evaluation["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == PROTECTION)
+        .unwrap();
+    assert_eq!(protection["verdict"], "manual");
+    assert_eq!(
+        protection["attestation"]["evidence"],
+        "identity-protection.pdf"
+    );
+    let digest = protection["attestation"]["evidence_digest"]
+        .as_str()
+        .unwrap();
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
+    assert_eq!(evaluation["summary"]["attested"], 1);
 }
 
 #[test]
