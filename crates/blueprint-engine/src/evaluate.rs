@@ -1,6 +1,6 @@
 //! Evaluation: proof, from the live tenant, that each selected feature is in place. Every
 //! feature is pass, fail (each failing setting with expected and actual), not deployed, or
-//! manual (awaiting attestation).
+//! manual (no API reaches it: a person attests it, and the feature log records that).
 
 use blueprint_catalogue::{Catalogue, DesiredObject, FeatureStatus};
 use serde::Serialize;
@@ -63,7 +63,8 @@ impl Evaluation {
             .count()
     }
 
-    /// Every selected feature passes (manual ones count as not passing until attested).
+    /// Every selected feature passes in the tenant. Manual features never do: whether they
+    /// are done is the feature log's attestations' to say (`engagement::is_done`).
     pub fn all_pass(&self) -> bool {
         self.features.iter().all(|f| f.verdict == Verdict::Pass)
     }
