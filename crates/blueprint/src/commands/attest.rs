@@ -10,7 +10,7 @@ use crate::{CommandError, Outcome};
 ///
 /// Manual features are settings no API reaches; `blueprint catalogue show FEATURE` lists their
 /// portal steps. A person performs them, then attests here. The log keeps the evidence's name
-/// and SHA-256, the note, who attested (BLUEPRINT_ACTOR, BLUEPRINT_ROLE), when, and the
+/// and SHA-256, the note, who attested (--actor, --role), when, and the
 /// feature's sprint; `blueprint status` then counts the feature as done.
 ///
 /// --evidence is a file (a screenshot, an exported configuration, a signed change record):

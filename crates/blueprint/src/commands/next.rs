@@ -8,8 +8,8 @@ use crate::{CommandError, Outcome};
 
 /// Record what the agency does after Deploy: Transition, Deploy again, or exit.
 ///
-/// The decision goes into the feature log with its note, who made it (BLUEPRINT_ACTOR) and
-/// when. Phase decisions are the agency's: BLUEPRINT_ROLE must be `agency` (the default).
+/// The decision goes into the feature log with its note, who made it (--actor) and when.
+/// Phase decisions are the agency's: the role (--role) must be `agency`, the default.
 /// `blueprint status` shows the phase and recommends which decision fits.
 ///
 /// transition: business change planning begins (the Transition phase). Refused while selected
