@@ -3,17 +3,13 @@
 
 use crate::escape::{escape_html as h, escape_markdown as md, file_stem};
 use crate::html::head;
-use crate::{FeatureReport, ReportInput, Status};
+use crate::{FeatureReport, ReportInput};
 
 /// The guides as `(file name, contents)`: `index.md`, `index.html`, and `<feature>.md` and
 /// `<feature>.html` for every feature in place: verified in the tenant, or, when no API reaches
 /// it, attested by the people who set it up. File names are `[a-z0-9-]` only.
 pub fn render_guides(input: &ReportInput) -> Vec<(String, String)> {
-    let verified: Vec<&FeatureReport> = input
-        .features
-        .iter()
-        .filter(|f| f.status == Status::Pass || f.attested().is_some())
-        .collect();
+    let verified: Vec<&FeatureReport> = input.features.iter().filter(|f| f.is_done()).collect();
     let mut files = Vec::new();
 
     let mut index_md = format!(

@@ -145,7 +145,7 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
                 "<p class=\"attestation\">Attested by {} ({}) at {}: {} <code>{}</code>. {}</p>",
                 h(&a.actor),
                 h(&a.role),
-                h(&a.time),
+                h(&a.when()),
                 h(&a.evidence),
                 h(&a.evidence_digest),
                 h(&a.note)

@@ -34,7 +34,7 @@ pub use sprints::{
 pub use stories::{
     StoriesInput, StoriesTarget, StoryInput, render_stories_csv, render_stories_markdown,
 };
-pub use text::render_text;
+pub use text::{render_text, render_text_outstanding};
 
 /// Everything a report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +87,11 @@ impl FeatureReport {
             .filter(|_| self.status == Status::Manual)
     }
 
+    /// Done: verified in the tenant, or attested when manual.
+    pub fn is_done(&self) -> bool {
+        self.status == Status::Pass || self.attested().is_some()
+    }
+
     /// The words a person reads for the feature's status.
     pub fn label(&self) -> &'static str {
         if self.attested().is_some() {
@@ -117,8 +122,23 @@ impl Attestation {
     pub fn summary(&self) -> String {
         format!(
             "attested by {} ({}) at {}: {} ({}): {}",
-            self.actor, self.role, self.time, self.evidence, self.evidence_digest, self.note
+            self.actor,
+            self.role,
+            self.when(),
+            self.evidence,
+            self.evidence_digest,
+            self.note
         )
+    }
+
+    /// When, to the second, as a person reads it: `2026-11-20 04:05:06 UTC`.
+    pub fn when(&self) -> String {
+        match self.time.get(..19) {
+            Some(seconds) if self.time.ends_with('Z') => {
+                format!("{} UTC", seconds.replacen('T', " ", 1))
+            }
+            _ => self.time.clone(),
+        }
     }
 }
 
@@ -230,9 +250,7 @@ impl ReportInput {
 
     /// Whether every selected feature is done: verified, or attested when manual.
     pub fn all_done(&self) -> bool {
-        self.features
-            .iter()
-            .all(|f| f.status == Status::Pass || f.attested().is_some())
+        self.features.iter().all(FeatureReport::is_done)
     }
 
     /// Counts per area, in the order areas first appear.

@@ -3,12 +3,22 @@
 
 use serde_json::Value;
 
-use crate::{ReportInput, Status};
+use crate::{FeatureReport, ReportInput, Status};
 
 /// The evaluation as `blueprint evaluate` prints it.
 pub fn render_text(input: &ReportInput) -> String {
+    render(input, |_| true)
+}
+
+/// Only the features not done yet (failed, not deployed, awaiting attestation), then the
+/// counts of them all: for a run where the whole list would bury what needs attention.
+pub fn render_text_outstanding(input: &ReportInput) -> String {
+    render(input, |f| !f.is_done())
+}
+
+fn render(input: &ReportInput, shown: impl Fn(&FeatureReport) -> bool) -> String {
     let mut out = String::new();
-    for f in &input.features {
+    for f in input.features.iter().filter(|f| shown(f)) {
         let mark = match f.status {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
@@ -30,7 +40,13 @@ pub fn render_text(input: &ReportInput) -> String {
             ));
         }
         if let Some(a) = f.attested() {
-            out.push_str(&format!("              {}\n", a.summary()));
+            out.push_str(&format!(
+                "              attested by {} ({}) on {}: {}\n",
+                a.actor,
+                a.role,
+                a.when(),
+                a.evidence
+            ));
         }
     }
     let t = input.tally();

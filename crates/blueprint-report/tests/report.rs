@@ -9,7 +9,7 @@ use blueprint_report::{
     SprintInput, SprintPlanInput, Status, StoriesInput, StoriesTarget, StoryInput, render_csv,
     render_guides, render_html, render_json, render_junit, render_sprints_csv, render_sprints_html,
     render_sprints_json, render_sprints_markdown, render_stories_csv, render_stories_markdown,
-    render_text,
+    render_text, render_text_outstanding,
 };
 use serde_json::json;
 
@@ -244,6 +244,19 @@ fn text_snapshot() {
     );
     assert!(text.contains("2 manual (1 attested, 1 awaiting attestation) — of 7 selected"));
     check_snapshot("report.txt", &text);
+
+    let outstanding = render_text_outstanding(&sample());
+    let shown: Vec<&str> = outstanding
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.chars().all(|c| c.is_ascii_uppercase()))
+        .collect();
+    assert_eq!(shown, ["FAIL", "NOT", "MANUAL"], "{outstanding}");
+    assert_eq!(
+        outstanding.lines().last(),
+        text.lines().last(),
+        "the counts are the whole report's"
+    );
 }
 
 #[test]

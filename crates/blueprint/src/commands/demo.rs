@@ -166,7 +166,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         std::fs::write(&report_path, blueprint_report::render_html(&input))
             .map_err(|e| CommandError::Failed(format!("writing {}: {e}", report_path.display())))?;
         let guides = super::guides::write_guides(&guides_dir, &input)?;
-        print!("{}", indent(&blueprint_report::render_text(&input)));
+        print!("{}", indent(&blueprint_report::render_text_outstanding(&input)));
 
         let (replan, _) = session.plan(true).await.map_err(engine_error)?;
         let remaining = replan.has_changes();
@@ -178,7 +178,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
         println!("  sprint plan       {}", sprints_path.display());
         println!("  evaluation        {}", evaluation_path.display());
         println!("  report            {}", report_path.display());
-        println!("  user guides       {} ({guides} verified features)", guides_dir.join("index.html").display());
+        println!("  user guides       {} ({guides} features in place)", guides_dir.join("index.html").display());
         println!("  emulator tenant   {}", emulator_dir.join("tenant-state.json").display());
         println!("  emulator CA       {}", emulator_dir.join("emulator-ca.pem").display());
         let automated_ok = evaluation.features.iter().all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));

@@ -8,10 +8,12 @@ use super::common::{WorkspaceArgs, engine_error, open_session, runtime};
 use super::evaluate::report_input;
 use crate::{CommandError, Outcome};
 
-/// Write user guides for staff: one page per verified feature, plus an index.
+/// Write user guides for staff: one page per feature in place, plus an index.
 ///
-/// Evaluates the live tenant first: only features verified there get a page. Each page says, in
-/// plain words, what changes for staff and what they do now. Written in Markdown and HTML.
+/// Evaluates the live tenant first: only features verified there, or manual features the
+/// feature log shows attested, get a page. Each page says, in plain words, what changes for
+/// staff and what they do now (the catalogue's user_impact and user_action). Written in
+/// Markdown and HTML.
 #[derive(Debug, Args)]
 pub struct GuidesArgs {
     #[command(flatten)]
