@@ -133,12 +133,7 @@ impl Attestation {
 
     /// When, to the second, as a person reads it: `2026-11-20 04:05:06 UTC`.
     pub fn when(&self) -> String {
-        match self.time.get(..19) {
-            Some(seconds) if self.time.ends_with('Z') => {
-                format!("{} UTC", seconds.replacen('T', " ", 1))
-            }
-            _ => self.time.clone(),
-        }
+        to_the_second(&self.time)
     }
 }
 
@@ -267,6 +262,17 @@ impl ReportInput {
             }
         }
         areas
+    }
+}
+
+/// An RFC 3339 UTC time as a person reads it, to the second: `2026-11-20 04:05:06 UTC`.
+/// Anything else is returned as given.
+pub fn to_the_second(time: &str) -> String {
+    match time.get(..19) {
+        Some(seconds) if time.ends_with('Z') && time.as_bytes().get(10) == Some(&b'T') => {
+            format!("{} UTC", seconds.replacen('T', " ", 1))
+        }
+        _ => time.to_string(),
     }
 }
 

@@ -107,10 +107,7 @@ pub fn render_text(entries: &[LogEntry]) -> String {
     let mut out = String::new();
     for entry in entries {
         let event = &entry.event;
-        let time = match entry.time.get(..19) {
-            Some(seconds) => seconds.replacen('T', " ", 1),
-            None => entry.time.clone(),
-        };
+        let time = blueprint_report::to_the_second(&entry.time);
         let mut line = format!(
             "{:>5}  {time}  {:<14} {:<width$}  {} ({})",
             entry.seq,
@@ -215,11 +212,11 @@ mod tests {
         ]);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
-            lines[0].starts_with("    1  2026-11-29 03:05:01  selected "),
+            lines[0].starts_with("    1  2026-11-29 03:05:01 UTC  selected "),
             "{text}"
         );
         assert!(
-            lines[1].contains("2026-11-29 03:05:02  phase_decision "),
+            lines[1].contains("2026-11-29 03:05:02 UTC  phase_decision "),
             "{text}"
         );
         let actor_at: Vec<Option<usize>> = lines

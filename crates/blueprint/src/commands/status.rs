@@ -120,7 +120,7 @@ fn run_text(run: &Run) -> String {
         run.kind,
         run.id,
         run.status,
-        run.finished_at.as_deref().unwrap_or(&run.started_at)
+        blueprint_report::to_the_second(run.finished_at.as_deref().unwrap_or(&run.started_at))
     )
 }
 
