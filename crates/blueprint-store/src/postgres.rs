@@ -92,8 +92,13 @@ impl PostgresStore {
             url: redact_url(url),
             reason: e.to_string(),
         })?;
+        // One connection: a command's store calls run one after another, and with more the
+        // pool opens a second connection while the first is still being returned to it. Each
+        // connection costs ~90 ms here: sqlx 0.9.0 no longer sets TCP_NODELAY
+        // (transact-rs/sqlx#4335), so the TLS handshake waits twice on a delayed ACK. No store
+        // method holds its connection across another store call, so nothing waits on itself.
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(1)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await
