@@ -266,21 +266,20 @@ pub fn is_done(catalogue: &Catalogue, id: &str, state: FeatureState) -> bool {
     }
 }
 
-/// The attestation that stands for each feature: its latest `attested` entry, while nothing
-/// the log says of the feature after it (excluded, scheduled again, …) has superseded it.
+/// The attestation that stands for each feature: the `attested` entry the feature's status
+/// ([`feature_status`]) stands on, i.e. one nothing later (excluded, scheduled again, …) has
+/// superseded.
 pub fn standing_attestations(entries: &[LogEntry]) -> BTreeMap<&str, &LogEntry> {
-    let mut standing = BTreeMap::new();
-    for entry in entries {
-        let Some(feature) = entry.event.feature.as_deref() else {
-            continue;
-        };
-        if entry.event.kind == EventKind::Attested {
-            standing.insert(feature, entry);
-        } else {
-            standing.remove(feature);
-        }
-    }
-    standing
+    let status = feature_status(entries);
+    entries
+        .iter()
+        .filter(|e| e.event.kind == EventKind::Attested)
+        .filter_map(|e| {
+            let feature = e.event.feature.as_deref()?;
+            let s = status.get(feature)?;
+            (s.state == FeatureState::Attested && s.since_seq == e.seq).then_some((feature, e))
+        })
+        .collect()
 }
 
 /// What a sprint-scoped plan or deploy works on.
@@ -1442,5 +1441,26 @@ mod tests {
         );
         let err = Evidence::from_arg("/no/such/evidence.pdf").unwrap_err();
         assert!(err.to_string().contains("/no/such/evidence.pdf"), "{err}");
+    }
+
+    #[test]
+    fn an_attestation_stands_until_the_log_says_something_later_of_its_feature() {
+        let entries = log(vec![
+            ev(EventKind::Attested, "a"),
+            ev(EventKind::Attested, "b"),
+            ev(EventKind::Attested, "b"),
+            ev(EventKind::Attested, "c"),
+            scheduled("c", 2),
+            decision(PhaseDecision::Transition),
+        ]);
+        let standing: Vec<(&str, i64)> = standing_attestations(&entries)
+            .into_iter()
+            .map(|(f, e)| (f, e.seq))
+            .collect();
+        assert_eq!(
+            standing,
+            [("a", 1), ("b", 3)],
+            "the latest of b's; c's superseded by its rescheduling, not by a phase decision"
+        );
     }
 }

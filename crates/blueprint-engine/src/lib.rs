@@ -297,9 +297,7 @@ impl Session {
         options: &DeployOptions,
         progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
-        self.workspace
-            .actor
-            .may_change("deploying is for the agency or its technology partner")?;
+        self.may_deploy()?;
         let store = self.workspace.state.open().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
@@ -344,10 +342,19 @@ impl Session {
     /// ([`engagement::record_execution_plan`]), outside a deploy (one that finds nothing to
     /// change still acts on the current selection).
     pub async fn record_execution_plan(&self) -> Result<(), EngineError> {
+        self.may_deploy()?;
         let store = self.workspace.state.open().await?;
         let recorded = engagement::record_execution_plan(&self.workspace, &store).await;
         store.close().await;
         recorded.map(drop)
+    }
+
+    /// Refuses the program office a deploy: check before anything is shown or asked.
+    pub fn may_deploy(&self) -> Result<(), EngineError> {
+        Ok(self
+            .workspace
+            .actor
+            .may_change("deploying is for the agency or its technology partner")?)
     }
 
     /// Reads the tenant and evaluates every selected feature.

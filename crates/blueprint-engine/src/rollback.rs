@@ -115,9 +115,7 @@ impl Session {
     /// deploy lock. Refuses, naming them, while a later sprint's deployed features depend on
     /// this sprint's, unless `force`.
     pub async fn rollback(&self, options: &RollbackOptions) -> Result<RollbackReport, EngineError> {
-        self.workspace
-            .actor
-            .may_change("rolling back is for the agency or its technology partner")?;
+        self.may_roll_back()?;
         let store = self.deployed_store().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
@@ -125,6 +123,14 @@ impl Session {
         store.release_lock(lock).await?;
         store.close().await;
         result
+    }
+
+    /// Refuses the program office a rollback: check before anything is shown or asked.
+    pub fn may_roll_back(&self) -> Result<(), EngineError> {
+        Ok(self
+            .workspace
+            .actor
+            .may_change("rolling back is for the agency or its technology partner")?)
     }
 
     /// What rolling sprint `sprint` back would do, without touching the tenant: one step per

@@ -40,13 +40,7 @@ fn render(input: &ReportInput, shown: impl Fn(&FeatureReport) -> bool) -> String
             ));
         }
         if let Some(a) = f.attested() {
-            out.push_str(&format!(
-                "              attested by {} ({}) on {}: {}\n",
-                a.actor,
-                a.role,
-                a.when(),
-                a.evidence
-            ));
+            out.push_str(&format!("              {}\n", a.summary()));
         }
     }
     let t = input.tally();

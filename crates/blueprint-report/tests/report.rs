@@ -321,7 +321,11 @@ fn tenant_strings_are_escaped_everywhere() {
         html.contains("Dept &lt;b&gt;of&lt;/b&gt; &quot;Quotes&quot; &amp; &#39;Apostrophes&#39;")
     );
 
+    assert!(!html.contains("<b>kim"), "no markup from an attestation");
+    assert!(html.contains("&lt;b&gt;kim&lt;/b&gt;") && html.contains("&lt;script&gt;alert(7)"));
+
     let xml = render_junit(&input);
+    assert!(!xml.contains("<b>kim") && xml.contains("&lt;b&gt;kim&lt;/b&gt;"));
     assert!(!xml.contains("<script"));
     assert!(xml.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use blueprint_engine::{EngineError, Session, StateLocation, Workspace};
 use blueprint_graph::GraphEvent;
 use blueprint_store::Role;
-use clap::builder::TypedValueParser;
 use clap::{Args, ValueEnum};
 
 use crate::CommandError;
@@ -44,10 +43,16 @@ pub struct WorkspaceArgs {
     /// The role the actor acts in: agency (the agency itself; only it records phase
     /// decisions), partner (its technology partner) or program (the program office: it reads
     /// and evaluates, and changes nothing). Default: the profile's [actor] role, then agency.
-    #[arg(long, value_name = "ROLE", env = "BLUEPRINT_ROLE", global = true,
-          value_parser = clap::builder::PossibleValuesParser::new(["agency", "partner", "program"])
-              .map(|r| r.parse::<Role>().expect("one of the possible values")))]
-    pub role: Option<Role>,
+    /// An empty value counts as none given.
+    // Parsed in `open`, not by clap: clap hands an empty BLUEPRINT_ROLE to the parser, and
+    // an empty setting must mean "not set", as it does for the actor's name.
+    #[arg(
+        long,
+        value_name = "agency|partner|program",
+        env = "BLUEPRINT_ROLE",
+        global = true
+    )]
+    pub role: Option<String>,
 }
 
 impl WorkspaceArgs {
@@ -58,10 +63,21 @@ impl WorkspaceArgs {
 
     /// Opens the workspace's profile and catalogue, with the state where these arguments say.
     pub fn open(&self) -> Result<Workspace, CommandError> {
+        let role = self.role()?;
         Ok(Workspace::open(&self.dir)
             .map_err(engine_error)?
             .with_database(self.database.as_deref())
-            .acting_as(self.actor.as_deref(), self.role))
+            .acting_as(self.actor.as_deref(), role))
+    }
+
+    /// `--role` (or BLUEPRINT_ROLE), when given and not empty.
+    fn role(&self) -> Result<Option<Role>, CommandError> {
+        match self.role.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(role) => role.parse().map(Some).map_err(|e: String| {
+                CommandError::Input(format!("--role (or BLUEPRINT_ROLE): {e}"))
+            }),
+        }
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
     let mut session = open_session(&args.workspace, json)?;
     let rt = runtime()?;
+    session.may_deploy().map_err(engine_error)?;
     let scope = match args.sprint {
         Some(n) => Some(
             rt.block_on(session.restrict_to_sprint(i64::from(n)))

@@ -30,7 +30,7 @@ pub fn run(args: GuidesArgs) -> Result<Outcome, CommandError> {
     let input = rt.block_on(report_input(&session, &evaluation))?;
     let count = write_guides(&args.out, &input)?;
     println!(
-        "{count} user guide(s) for verified features written to {}",
+        "{count} user guide(s) for features in place (verified, or attested) written to {}",
         args.out.join("index.html").display()
     );
     Ok(Outcome::Success)

@@ -45,6 +45,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         sprint: i64::from(args.sprint),
         force: args.force,
     };
+    session.may_roll_back().map_err(engine_error)?;
     let rt = runtime()?;
     let preview = rt
         .block_on(session.rollback_preview(&options))

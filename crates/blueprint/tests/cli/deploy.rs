@@ -335,6 +335,42 @@ fn bad_input_exits_2_before_touching_the_tenant() {
     );
     assert!(stderr(&out).contains("--yes"));
 
+    // The program office changes nothing, and is told so before any preview or prompt.
+    for args in [
+        vec!["deploy", "--yes", "--role", "program"],
+        vec!["rollback", "--sprint", "1", "--yes", "--role", "program"],
+    ] {
+        let out = run(&[args.as_slice(), &["-C", ws.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            says(&stderr(&out), "you act as program"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "no preview: {}", stdout(&out));
+    }
+    assert!(
+        !ws.join(".blueprint/state.db").exists(),
+        "no state, so no log entry, was written"
+    );
+    // An empty role setting means none was given (the agency); a wrong one names the setting.
+    let out = blueprint()
+        .args(["plan", "-C", ws.to_str().unwrap()])
+        .env("BLUEPRINT_ROLE", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = blueprint()
+        .args(["plan", "-C", ws.to_str().unwrap()])
+        .env("BLUEPRINT_ROLE", "owner")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(says(
+        &stderr(&out),
+        "--role (or BLUEPRINT_ROLE): unknown role `owner`"
+    ));
+
     let after = emulator.state();
     assert_eq!(
         before["tenants"][0]["collections"], after["tenants"][0]["collections"],
