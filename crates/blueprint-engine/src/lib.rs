@@ -153,6 +153,10 @@ pub struct Session {
     scope: Option<std::collections::BTreeSet<String>>,
     /// Set by [`Session::restrict_to_sprint`]: the sprint a deploy records.
     sprint: Option<i64>,
+    /// The engagement's state, opened on first use and kept until [`Session::close`]: a
+    /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
+    /// TLS handshake).
+    store: tokio::sync::Mutex<Option<blueprint_store::Store>>,
 }
 
 impl Session {
@@ -181,7 +185,41 @@ impl Session {
             selected,
             scope: None,
             sprint: None,
+            store: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The engagement's store, created if the workspace has none yet.
+    async fn store(&self) -> Result<blueprint_store::Store, EngineError> {
+        let mut slot = self.store.lock().await;
+        if slot.is_none() {
+            *slot = Some(self.workspace.state.open().await?);
+        }
+        Ok(slot.clone().expect("just opened"))
+    }
+
+    /// The engagement's store if the workspace has one (reading never creates it).
+    async fn existing_store(&self) -> Result<Option<blueprint_store::Store>, EngineError> {
+        let mut slot = self.store.lock().await;
+        if slot.is_none() {
+            *slot = self.workspace.state.open_existing().await?;
+        }
+        Ok(slot.clone())
+    }
+
+    /// The whole feature log; empty when the workspace has no state yet.
+    pub async fn read_log(&self) -> Result<Vec<blueprint_store::LogEntry>, EngineError> {
+        match self.existing_store().await? {
+            Some(store) => Ok(store.log(None).await?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Closes the store if the session opened it. Call it when the command is done.
+    pub async fn close(&self) {
+        if let Some(store) = self.store.lock().await.take() {
+            store.close().await;
+        }
     }
 
     /// Plans and deploys only `features` (of those selected). Objects of other features are
@@ -199,7 +237,7 @@ impl Session {
         &mut self,
         sprint: i64,
     ) -> Result<engagement::SprintScope, EngineError> {
-        let entries = engagement::read_log(&self.workspace.state).await?;
+        let entries = self.read_log().await?;
         let scope = engagement::sprint_scope(
             &self.workspace.catalogue,
             &engagement::Selection::of(&self.workspace),
@@ -250,12 +288,8 @@ impl Session {
         enforce: bool,
         allow_delete: bool,
     ) -> Result<(Plan, observe::Observation), EngineError> {
-        let store = self.workspace.state.open_existing().await?;
-        let result = self.plan_in(store.as_ref(), enforce, allow_delete).await;
-        if let Some(store) = store {
-            store.close().await;
-        }
-        result
+        let store = self.existing_store().await?;
+        self.plan_in(store.as_ref(), enforce, allow_delete).await
     }
 
     async fn plan_in(
@@ -298,7 +332,7 @@ impl Session {
         progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
-        let store = self.workspace.state.open().await?;
+        let store = self.store().await?;
         let tenant = self.tenant_id();
         let lock = store.acquire_lock(&tenant).await?;
         let options = DeployOptions {
@@ -334,7 +368,6 @@ impl Session {
         }
         .await;
         store.release_lock(lock).await?;
-        store.close().await;
         result
     }
 
@@ -343,10 +376,10 @@ impl Session {
     /// change still acts on the current selection).
     pub async fn record_execution_plan(&self) -> Result<(), EngineError> {
         self.may_deploy()?;
-        let store = self.workspace.state.open().await?;
-        let recorded = engagement::record_execution_plan(&self.workspace, &store).await;
-        store.close().await;
-        recorded.map(drop)
+        let store = self.store().await?;
+        engagement::record_execution_plan(&self.workspace, &store)
+            .await
+            .map(drop)
     }
 
     /// Refuses the program office a deploy: check before anything is shown or asked.
@@ -396,9 +429,8 @@ impl Session {
         if events.is_empty() {
             return Ok(());
         }
-        let store = self.workspace.state.open().await?;
+        let store = self.store().await?;
         let result = store.append_events(&events).await;
-        store.close().await;
         result?;
         Ok(())
     }

@@ -103,7 +103,7 @@ impl Session {
     /// The state store, which must hold deploys already: reading it for a rollback never
     /// creates one.
     async fn deployed_store(&self) -> Result<Store, EngineError> {
-        self.workspace.state.open_existing().await?.ok_or_else(|| {
+        self.existing_store().await?.ok_or_else(|| {
             EngineError::Usage(format!(
                 "nothing to roll back: {} holds no deploys yet",
                 self.workspace.state
@@ -121,7 +121,6 @@ impl Session {
         let lock = store.acquire_lock(&tenant).await?;
         let result = self.rollback_locked(&store, &tenant, options).await;
         store.release_lock(lock).await?;
-        store.close().await;
         result
     }
 
@@ -141,7 +140,6 @@ impl Session {
     ) -> Result<Vec<RollbackStep>, EngineError> {
         let store = self.deployed_store().await?;
         let undo = self.undo_list(&store, &self.tenant_id(), options).await;
-        store.close().await;
         Ok(undo?
             .changes
             .iter()

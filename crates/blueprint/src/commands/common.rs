@@ -165,7 +165,21 @@ fn short(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-pub fn open_session(args: &WorkspaceArgs, quiet: bool) -> Result<Session, CommandError> {
+/// Runs `work` with the workspace's session, then closes the session's store whatever `work`
+/// returned.
+pub fn with_session<T>(
+    args: &WorkspaceArgs,
+    quiet: bool,
+    work: impl FnOnce(&mut Session, &tokio::runtime::Runtime) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let mut session = open_session(args, quiet)?;
+    let rt = runtime()?;
+    let result = work(&mut session, &rt);
+    rt.block_on(session.close());
+    result
+}
+
+fn open_session(args: &WorkspaceArgs, quiet: bool) -> Result<Session, CommandError> {
     Session::open(args.open()?, observer(quiet)).map_err(engine_error)
 }
 

@@ -134,6 +134,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
             }
             if attested == scope.features.len() {
                 println!("   sprint {:>2}: manual only, {attested} features attested for the rehearsal", sprint.number);
+                session.close().await;
                 continue;
             }
             let options = DeployOptions { sprint: session.sprint(), ..DeployOptions::default() };
@@ -141,6 +142,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
             let enforce = DeployOptions { enforce: true, ..options };
             let (_, enforced) = session.deploy(&enforce, quiet.clone()).await.map_err(engine_error)?;
             let evaluation = session.evaluate().await.map_err(engine_error)?;
+            session.close().await;
             failed += report.failed() + enforced.failed();
             println!(
                 "   sprint {:>2}: {} changes ({} failed), {} enforced; {} of {} automated features verified",
@@ -170,6 +172,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
 
         let (replan, _) = session.plan(true).await.map_err(engine_error)?;
         let remaining = replan.has_changes();
+        session.close().await;
         running.shutdown().await.map_err(|e| CommandError::Failed(e.to_string()))?;
 
         println!("\nFiles:");

@@ -7,9 +7,7 @@ use blueprint_engine::{DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{
-    Format, WorkspaceArgs, confirm, engine_error, open_session, print_json, runtime,
-};
+use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, with_session};
 use crate::{CommandError, Outcome};
 
 /// Apply the blueprint to the tenant, journalled and verified.
@@ -50,105 +48,109 @@ pub struct DeployArgs {
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
-    let mut session = open_session(&args.workspace, json)?;
-    let rt = runtime()?;
-    session.may_deploy().map_err(engine_error)?;
-    let scope = match args.sprint {
-        Some(n) => Some(
-            rt.block_on(session.restrict_to_sprint(i64::from(n)))
-                .map_err(engine_error)?,
-        ),
-        None => None,
-    };
-    let (preview, _) = rt
-        .block_on(session.plan_with(args.enforce, args.allow_delete))
-        .map_err(engine_error)?;
-    if !json {
-        if let Some(scope) = &scope {
-            print!("{}", super::plan::render_scope(scope));
-        }
-        print!("{}", super::plan::render(&preview));
-    }
-    if !preview.has_changes() {
-        // The deploy ran and found the tenant in place: the execution plan is still the
-        // agency's current one, so the log records it.
-        rt.block_on(session.record_execution_plan())
+    with_session(&args.workspace, json, |session, rt| {
+        session.may_deploy().map_err(engine_error)?;
+        let scope = match args.sprint {
+            Some(n) => Some(
+                rt.block_on(session.restrict_to_sprint(i64::from(n)))
+                    .map_err(engine_error)?,
+            ),
+            None => None,
+        };
+        let (preview, _) = rt
+            .block_on(session.plan_with(args.enforce, args.allow_delete))
             .map_err(engine_error)?;
         if !json {
-            println!("Nothing to deploy: the tenant already matches the blueprint.");
-        } else {
-            let out = serde_json::json!({"plan": preview, "results": []});
-            print_json(&super::plan::with_scope(out, scope.as_ref()));
-        }
-        return Ok(Outcome::Success);
-    }
-    if !args.yes && !confirm("Apply these changes to the tenant?", "deploy")? {
-        eprintln!("Nothing changed.");
-        return Ok(Outcome::Success);
-    }
-    let bar = if json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(preview.actions.len() as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let progress_bar = bar.clone();
-    // On a terminal the lines go above the bar; otherwise (a log, a pipe) straight out.
-    let on_terminal = std::io::stderr().is_terminal();
-    let progress = Arc::new(move |r: &blueprint_engine::apply::ActionResult| {
-        progress_bar.inc(1);
-        let line = match &r.outcome {
-            ActionOutcome::Done { op, .. } => Some(format!("  done     {op:<14} {}", r.reference)),
-            ActionOutcome::Failed { error } => Some(format!("  FAILED   {}: {error}", r.reference)),
-            ActionOutcome::Skipped { reason } => {
-                Some(format!("  skipped  {}: {reason}", r.reference))
+            if let Some(scope) = &scope {
+                print!("{}", super::plan::render_scope(scope));
             }
-            ActionOutcome::Unchanged => None,
-        };
-        if let Some(line) = line.filter(|_| !json) {
-            if on_terminal {
-                progress_bar.println(line);
+            print!("{}", super::plan::render(&preview));
+        }
+        if !preview.has_changes() {
+            // The deploy ran and found the tenant in place: the execution plan is still the
+            // agency's current one, so the log records it.
+            rt.block_on(session.record_execution_plan())
+                .map_err(engine_error)?;
+            if !json {
+                println!("Nothing to deploy: the tenant already matches the blueprint.");
             } else {
-                println!("{line}");
+                let out = serde_json::json!({"plan": preview, "results": []});
+                print_json(&super::plan::with_scope(out, scope.as_ref()));
+            }
+            return Ok(Outcome::Success);
+        }
+        if !args.yes && !confirm("Apply these changes to the tenant?", "deploy")? {
+            eprintln!("Nothing changed.");
+            return Ok(Outcome::Success);
+        }
+        let bar = if json {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(preview.actions.len() as u64)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        let progress_bar = bar.clone();
+        // On a terminal the lines go above the bar; otherwise (a log, a pipe) straight out.
+        let on_terminal = std::io::stderr().is_terminal();
+        let progress = Arc::new(move |r: &blueprint_engine::apply::ActionResult| {
+            progress_bar.inc(1);
+            let line = match &r.outcome {
+                ActionOutcome::Done { op, .. } => {
+                    Some(format!("  done     {op:<14} {}", r.reference))
+                }
+                ActionOutcome::Failed { error } => {
+                    Some(format!("  FAILED   {}: {error}", r.reference))
+                }
+                ActionOutcome::Skipped { reason } => {
+                    Some(format!("  skipped  {}: {reason}", r.reference))
+                }
+                ActionOutcome::Unchanged => None,
+            };
+            if let Some(line) = line.filter(|_| !json) {
+                if on_terminal {
+                    progress_bar.println(line);
+                } else {
+                    println!("{line}");
+                }
+            }
+            progress_bar.set_message(r.reference.clone());
+        });
+        let options = DeployOptions {
+            parallelism: args.parallelism as usize,
+            enforce: args.enforce,
+            allow_delete: args.allow_delete,
+            sprint: session.sprint(),
+            ..DeployOptions::default()
+        };
+        let (_, report) = rt
+            .block_on(session.deploy(&options, progress))
+            .map_err(engine_error)?;
+        bar.finish_and_clear();
+        if json {
+            let out = super::plan::with_scope(
+                serde_json::to_value(&report).unwrap_or_default(),
+                scope.as_ref(),
+            );
+            print_json(&out);
+        } else {
+            print!("{}", summary(&report));
+            if let Some(scope) = scope.as_ref().filter(|s| !s.needs_attestation.is_empty()) {
+                println!(
+                    "Sprint {} also needs attestation of {} (`blueprint attest`).",
+                    scope.sprint,
+                    scope.needs_attestation.join(", ")
+                );
             }
         }
-        progress_bar.set_message(r.reference.clone());
-    });
-    let options = DeployOptions {
-        parallelism: args.parallelism as usize,
-        enforce: args.enforce,
-        allow_delete: args.allow_delete,
-        sprint: session.sprint(),
-        ..DeployOptions::default()
-    };
-    let (_, report) = rt
-        .block_on(session.deploy(&options, progress))
-        .map_err(engine_error)?;
-    bar.finish_and_clear();
-    if json {
-        let out = super::plan::with_scope(
-            serde_json::to_value(&report).unwrap_or_default(),
-            scope.as_ref(),
-        );
-        print_json(&out);
-    } else {
-        print!("{}", summary(&report));
-        if let Some(scope) = scope.as_ref().filter(|s| !s.needs_attestation.is_empty()) {
-            println!(
-                "Sprint {} also needs attestation of {} (`blueprint attest`).",
-                scope.sprint,
-                scope.needs_attestation.join(", ")
-            );
-        }
-    }
-    Ok(if report.failed() == 0 {
-        Outcome::Success
-    } else {
-        Outcome::Failures
+        Ok(if report.failed() == 0 {
+            Outcome::Success
+        } else {
+            Outcome::Failures
+        })
     })
 }
 

@@ -8,7 +8,7 @@ use blueprint_report::{
 };
 use clap::Args;
 
-use super::common::{WorkspaceArgs, engine_error, open_session, runtime, write_out};
+use super::common::{WorkspaceArgs, engine_error, with_session, write_out};
 use crate::{CommandError, Outcome};
 use blueprint_engine::engagement;
 
@@ -44,23 +44,27 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace, args.format != EvaluateFormat::Text)?;
-    let rt = runtime()?;
-    let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
-    let input = rt.block_on(report_input(&session, &evaluation))?;
-    let text = match args.format {
-        EvaluateFormat::Text => blueprint_report::render_text(&input),
-        EvaluateFormat::Json => blueprint_report::render_json(&input),
-        EvaluateFormat::Html => blueprint_report::render_html(&input),
-        EvaluateFormat::Junit => blueprint_report::render_junit(&input),
-        EvaluateFormat::Csv => blueprint_report::render_csv(&input),
-    };
-    write_out(args.out.as_deref(), &text)?;
-    Ok(if input.all_done() {
-        Outcome::Success
-    } else {
-        Outcome::Failures
-    })
+    with_session(
+        &args.workspace,
+        args.format != EvaluateFormat::Text,
+        |session, rt| {
+            let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
+            let input = rt.block_on(report_input(session, &evaluation))?;
+            let text = match args.format {
+                EvaluateFormat::Text => blueprint_report::render_text(&input),
+                EvaluateFormat::Json => blueprint_report::render_json(&input),
+                EvaluateFormat::Html => blueprint_report::render_html(&input),
+                EvaluateFormat::Junit => blueprint_report::render_junit(&input),
+                EvaluateFormat::Csv => blueprint_report::render_csv(&input),
+            };
+            write_out(args.out.as_deref(), &text)?;
+            Ok(if input.all_done() {
+                Outcome::Success
+            } else {
+                Outcome::Failures
+            })
+        },
+    )
 }
 
 /// An `attested` log entry as the reports show it.
@@ -88,9 +92,7 @@ pub async fn report_input(
     evaluation: &Evaluation,
 ) -> Result<ReportInput, CommandError> {
     let catalogue = &session.workspace.catalogue;
-    let log = engagement::read_log(&session.workspace.state)
-        .await
-        .map_err(engine_error)?;
+    let log = session.read_log().await.map_err(engine_error)?;
     let attestations = engagement::standing_attestations(&log);
     let features = evaluation
         .features

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::common::{WorkspaceArgs, engine_error, open_session, runtime};
+use super::common::{WorkspaceArgs, engine_error, with_session};
 use super::evaluate::report_input;
 use crate::{CommandError, Outcome};
 
@@ -24,16 +24,16 @@ pub struct GuidesArgs {
 }
 
 pub fn run(args: GuidesArgs) -> Result<Outcome, CommandError> {
-    let session = open_session(&args.workspace, false)?;
-    let rt = runtime()?;
-    let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
-    let input = rt.block_on(report_input(&session, &evaluation))?;
-    let count = write_guides(&args.out, &input)?;
-    println!(
-        "{count} user guide(s) for features in place (verified, or attested) written to {}",
-        args.out.join("index.html").display()
-    );
-    Ok(Outcome::Success)
+    with_session(&args.workspace, false, |session, rt| {
+        let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
+        let input = rt.block_on(report_input(session, &evaluation))?;
+        let count = write_guides(&args.out, &input)?;
+        println!(
+            "{count} user guide(s) for features in place (verified, or attested) written to {}",
+            args.out.join("index.html").display()
+        );
+        Ok(Outcome::Success)
+    })
 }
 
 /// Writes the guides into `dir`; returns how many feature pages there are.

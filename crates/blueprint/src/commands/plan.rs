@@ -5,7 +5,7 @@ use blueprint_engine::plan::{Action, Op, Plan};
 use clap::Args;
 use serde_json::Value;
 
-use super::common::{Format, WorkspaceArgs, engine_error, open_session, print_json, runtime};
+use super::common::{Format, WorkspaceArgs, engine_error, print_json, with_session};
 use crate::{CommandError, Outcome};
 
 /// Show what a deploy would change in the tenant (reads only).
@@ -33,31 +33,35 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
-    let mut session = open_session(&args.workspace, args.format == Format::Json)?;
-    let rt = runtime()?;
-    let scope = match args.sprint {
-        Some(n) => Some(
-            rt.block_on(session.restrict_to_sprint(i64::from(n)))
-                .map_err(engine_error)?,
-        ),
-        None => None,
-    };
-    let (plan, _) = rt
-        .block_on(session.plan_with(args.enforce, args.allow_delete))
-        .map_err(engine_error)?;
-    match args.format {
-        Format::Json => print_json(&with_scope(
-            serde_json::to_value(&plan).unwrap_or_default(),
-            scope.as_ref(),
-        )),
-        Format::Text => {
-            if let Some(scope) = &scope {
-                print!("{}", render_scope(scope));
+    with_session(
+        &args.workspace,
+        args.format == Format::Json,
+        |session, rt| {
+            let scope = match args.sprint {
+                Some(n) => Some(
+                    rt.block_on(session.restrict_to_sprint(i64::from(n)))
+                        .map_err(engine_error)?,
+                ),
+                None => None,
+            };
+            let (plan, _) = rt
+                .block_on(session.plan_with(args.enforce, args.allow_delete))
+                .map_err(engine_error)?;
+            match args.format {
+                Format::Json => print_json(&with_scope(
+                    serde_json::to_value(&plan).unwrap_or_default(),
+                    scope.as_ref(),
+                )),
+                Format::Text => {
+                    if let Some(scope) = &scope {
+                        print!("{}", render_scope(scope));
+                    }
+                    print!("{}", render(&plan));
+                }
             }
-            print!("{}", render(&plan));
-        }
-    }
-    Ok(Outcome::Success)
+            Ok(Outcome::Success)
+        },
+    )
 }
 
 /// A plan or a deploy report as JSON, with the sprint's scope added when there is one.

@@ -3,9 +3,7 @@
 use blueprint_engine::rollback::{RollbackOptions, RollbackReport, RollbackStep};
 use clap::Args;
 
-use super::common::{
-    Format, WorkspaceArgs, confirm, engine_error, open_session, print_json, runtime,
-};
+use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, with_session};
 use crate::{CommandError, Outcome};
 
 /// Undo a sprint: restore what it changed, remove what it created.
@@ -40,41 +38,41 @@ pub struct RollbackArgs {
 
 pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
-    let session = open_session(&args.workspace, json)?;
-    let options = RollbackOptions {
-        sprint: i64::from(args.sprint),
-        force: args.force,
-    };
-    session.may_roll_back().map_err(engine_error)?;
-    let rt = runtime()?;
-    let preview = rt
-        .block_on(session.rollback_preview(&options))
-        .map_err(engine_error)?;
-    if !json {
-        println!(
-            "Rolling back sprint {} in tenant {}: {} objects",
-            args.sprint,
-            session.tenant_id(),
-            preview.len()
-        );
-        print!("{}", render_steps(&preview));
-    }
-    if !args.yes && !confirm("Undo these changes in the tenant?", "rollback")? {
-        eprintln!("Nothing changed.");
-        return Ok(Outcome::Success);
-    }
-    let report = rt
-        .block_on(session.rollback(&options))
-        .map_err(engine_error)?;
-    if json {
-        print_json(&report);
-    } else {
-        print!("{}", summary(&report));
-    }
-    Ok(if report.failed() == 0 {
-        Outcome::Success
-    } else {
-        Outcome::Failures
+    with_session(&args.workspace, json, |session, rt| {
+        let options = RollbackOptions {
+            sprint: i64::from(args.sprint),
+            force: args.force,
+        };
+        session.may_roll_back().map_err(engine_error)?;
+        let preview = rt
+            .block_on(session.rollback_preview(&options))
+            .map_err(engine_error)?;
+        if !json {
+            println!(
+                "Rolling back sprint {} in tenant {}: {} objects",
+                args.sprint,
+                session.tenant_id(),
+                preview.len()
+            );
+            print!("{}", render_steps(&preview));
+        }
+        if !args.yes && !confirm("Undo these changes in the tenant?", "rollback")? {
+            eprintln!("Nothing changed.");
+            return Ok(Outcome::Success);
+        }
+        let report = rt
+            .block_on(session.rollback(&options))
+            .map_err(engine_error)?;
+        if json {
+            print_json(&report);
+        } else {
+            print!("{}", summary(&report));
+        }
+        Ok(if report.failed() == 0 {
+            Outcome::Success
+        } else {
+            Outcome::Failures
+        })
     })
 }
 
