@@ -50,16 +50,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
     with_session(&args.workspace, json, |session, rt| {
         session.may_deploy().map_err(engine_error)?;
-        let scope = match args.sprint {
-            Some(n) => Some(
-                rt.block_on(session.restrict_to_sprint(i64::from(n)))
-                    .map_err(engine_error)?,
-            ),
-            None => None,
-        };
-        let (preview, _) = rt
-            .block_on(session.plan_with(args.enforce, args.allow_delete))
-            .map_err(engine_error)?;
+        let (scope, preview) =
+            super::plan::scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
         if !json {
             if let Some(scope) = &scope {
                 print!("{}", super::plan::render_scope(scope));

@@ -1,5 +1,6 @@
 //! `blueprint plan`: what deploying would change, read from the live tenant.
 
+use blueprint_engine::Session;
 use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
 use clap::Args;
@@ -37,16 +38,8 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
         &args.workspace,
         args.format == Format::Json,
         |session, rt| {
-            let scope = match args.sprint {
-                Some(n) => Some(
-                    rt.block_on(session.restrict_to_sprint(i64::from(n)))
-                        .map_err(engine_error)?,
-                ),
-                None => None,
-            };
-            let (plan, _) = rt
-                .block_on(session.plan_with(args.enforce, args.allow_delete))
-                .map_err(engine_error)?;
+            let (scope, plan) =
+                scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
             match args.format {
                 Format::Json => print_json(&with_scope(
                     serde_json::to_value(&plan).unwrap_or_default(),
@@ -62,6 +55,29 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
             Ok(Outcome::Success)
         },
     )
+}
+
+/// Restricts the session to sprint `sprint` when given (refused while the sprint's
+/// dependencies are unfinished), then reads the tenant and plans: what `plan` shows and what
+/// `deploy` previews.
+pub(super) fn scoped_plan(
+    session: &mut Session,
+    rt: &tokio::runtime::Runtime,
+    sprint: Option<u32>,
+    enforce: bool,
+    allow_delete: bool,
+) -> Result<(Option<SprintScope>, Plan), CommandError> {
+    let scope = match sprint {
+        Some(n) => Some(
+            rt.block_on(session.restrict_to_sprint(i64::from(n)))
+                .map_err(engine_error)?,
+        ),
+        None => None,
+    };
+    let (plan, _) = rt
+        .block_on(session.plan_with(enforce, allow_delete))
+        .map_err(engine_error)?;
+    Ok((scope, plan))
 }
 
 /// A plan or a deploy report as JSON, with the sprint's scope added when there is one.
