@@ -154,6 +154,10 @@ fn render_text(workspace: &Workspace, status: &EngagementStatus, records: &Recor
     if let Some(run) = &records.last_run {
         out.push_str(&format!("Last run: {}\n", run_text(run)));
     }
+    out.push_str(&format!(
+        "You act as: {} ({}), as the feature log will record it\n",
+        workspace.actor.name, workspace.actor.role
+    ));
 
     if !status.sprints.is_empty() || !status.unscheduled.is_empty() {
         out.push_str("\nSprints\n");
@@ -222,6 +226,10 @@ fn render_json(
             }),
         );
         map.insert("last_run".into(), json!(records.last_run));
+        map.insert(
+            "actor".into(),
+            json!({"name": workspace.actor.name, "role": workspace.actor.role}),
+        );
     }
     out
 }

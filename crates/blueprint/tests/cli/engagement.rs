@@ -697,8 +697,20 @@ fn the_log_names_who_acts_from_the_command_line_the_environment_or_the_profile()
         .unwrap();
     assert!(says(&refused(&out), "program office"));
     assert_eq!(log(&ws).len(), entries, "nothing recorded");
-    // It can still read the state.
-    ok(&bp(&ws, &["status", "--role", "program"]));
+    // It can still read the state, and status says who the log would name.
+    let out = bp(&ws, &["status", "--role", "program"]);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("You act as: jo@examples.gov.au (program)"),
+        "{}",
+        stdout(&out)
+    );
+    let status = json_of(&bp(&ws, &["status", "--format", "json"]));
+    assert_eq!(
+        status["actor"],
+        serde_json::json!({"name": "jo@examples.gov.au", "role": "partner"}),
+        "the profile's role under the environment's name"
+    );
 
     // A wrong role is refused where it is written, before anything runs.
     let err = refused(&bp(&ws, &["status", "--role", "vendor"]));
