@@ -10,7 +10,9 @@ use crate::{CommandError, Outcome};
 ///
 /// A workspace is a directory with the agency's profile. Edit its
 /// [params] (trusted IP ranges, allowed countries, break-glass accounts, contacts) and [plan]
-/// (feature selection, exclusions with justification) before planning.
+/// (feature selection, exclusions with justification) before planning, and [actor] (who the
+/// feature log names: a name and the role agency, partner or program) if the login name acting
+/// for the agency is not right.
 ///
 /// Credentials never go into the profile: a client secret comes from AZURE_CLIENT_SECRET, a
 /// certificate from AZURE_CLIENT_CERTIFICATE_PATH or [connection] certificate_path.
