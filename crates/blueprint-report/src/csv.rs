@@ -1,8 +1,8 @@
 //! CSV (RFC 4180): one row per feature, for a spreadsheet.
 
-use crate::{ReportInput, show_value};
+use crate::{FeatureReport, ReportInput, show_value};
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 15] = [
     "id",
     "title",
     "area",
@@ -12,8 +12,30 @@ const HEADER: [&str; 10] = [
     "missing",
     "findings",
     "generated_at",
-    "attestation",
+    // A manual feature's standing attestation, a column per part so a spreadsheet can filter
+    // on who attested; empty for every other feature.
+    "attested_by",
+    "attested_role",
+    "attested_at",
+    "evidence",
+    "evidence_digest",
+    "attestation_note",
 ];
+
+/// The attestation columns of a feature's row.
+fn attestation_cells(f: &FeatureReport) -> [String; 6] {
+    match f.attested() {
+        Some(a) => [
+            a.actor.clone(),
+            a.role.clone(),
+            a.time.clone(),
+            a.evidence.clone(),
+            a.evidence_digest.clone(),
+            a.note.clone(),
+        ],
+        None => Default::default(),
+    }
+}
 
 /// One row per feature; `findings` lists each failing setting as
 /// `reference path: expected X, actual Y`, separated by ` | `.
@@ -53,8 +75,10 @@ pub fn render_csv(input: &ReportInput) -> String {
                 f.missing.join("; "),
                 findings,
                 input.generated_at.clone(),
-                f.attested().map(|a| a.summary()).unwrap_or_default(),
-            ],
+            ]
+            .into_iter()
+            .chain(attestation_cells(f))
+            .collect(),
         );
     }
     out

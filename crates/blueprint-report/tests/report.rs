@@ -190,7 +190,26 @@ fn junit_snapshot() {
 
 #[test]
 fn csv_snapshot() {
-    check_snapshot("report.csv", &render_csv(&sample()));
+    let text = render_csv(&sample());
+    let rows = parse_csv(&text);
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap();
+    assert_eq!(
+        row("teams-policies")[column("attested_by")],
+        "kim@partner.com.au"
+    );
+    assert_eq!(row("teams-policies")[column("attested_role")], "partner");
+    assert!(row("teams-policies")[column("evidence_digest")].starts_with("sha256:"));
+    assert_eq!(
+        row("teams-guest-review")[column("attested_by")],
+        "",
+        "awaiting"
+    );
+    assert!(
+        rows.iter().all(|r| r.len() == rows[0].len()),
+        "every row has every column"
+    );
+    check_snapshot("report.csv", &text);
 }
 
 #[test]
