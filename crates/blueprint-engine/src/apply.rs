@@ -335,16 +335,14 @@ pub async fn apply(
         interrupted,
     };
     store
-        .finish_run(
-            run_id,
-            if report.failed() == 0 {
-                "succeeded"
-            } else {
-                "failed"
-            },
-        )
+        .finish_run(run_id, run_status(report.failed()))
         .await?;
     Ok(report)
+}
+
+/// How a run that changed the tenant ended, as the store records it.
+pub(crate) fn run_status(failed: usize) -> &'static str {
+    if failed == 0 { "succeeded" } else { "failed" }
 }
 
 fn release(

@@ -243,12 +243,10 @@ pub async fn record_execution_plan(
 /// The whole feature log; empty when the workspace has no state yet (reading never creates
 /// the store).
 pub async fn read_log(state: &StateLocation) -> Result<Vec<LogEntry>, EngineError> {
-    let Some(store) = state.open_existing().await? else {
-        return Ok(Vec::new());
-    };
-    let entries = store.log(None).await;
-    store.close().await;
-    Ok(entries?)
+    let entries = state
+        .using_existing(async |store| Ok::<_, EngineError>(store.log(None).await?))
+        .await?;
+    Ok(entries.unwrap_or_default())
 }
 
 fn is_manual(catalogue: &Catalogue, id: &str) -> bool {
@@ -266,10 +264,25 @@ pub fn is_done(catalogue: &Catalogue, id: &str, state: FeatureState) -> bool {
     }
 }
 
+/// A recorded attestation: who attested a manual feature, when, and to what evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttestationRecord {
+    /// The evidence's file name, or its URL.
+    pub evidence: String,
+    /// `sha256:` + hex.
+    pub evidence_digest: String,
+    pub note: String,
+    pub actor: String,
+    pub role: Role,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub seq: i64,
+}
+
 /// The attestation that stands for each feature: the `attested` entry the feature's status
 /// ([`feature_status`]) stands on, i.e. one nothing later (excluded, scheduled again, …) has
 /// superseded.
-pub fn standing_attestations(entries: &[LogEntry]) -> BTreeMap<&str, &LogEntry> {
+pub fn standing_attestations(entries: &[LogEntry]) -> BTreeMap<&str, AttestationRecord> {
     let status = feature_status(entries);
     entries
         .iter()
@@ -277,9 +290,27 @@ pub fn standing_attestations(entries: &[LogEntry]) -> BTreeMap<&str, &LogEntry> 
         .filter_map(|e| {
             let feature = e.event.feature.as_deref()?;
             let s = status.get(feature)?;
-            (s.state == FeatureState::Attested && s.since_seq == e.seq).then_some((feature, e))
+            let stands = s.state == FeatureState::Attested && s.since_seq == e.seq;
+            stands.then(|| {
+                let text = |key| detail_text(e, key).unwrap_or_default().to_string();
+                let record = AttestationRecord {
+                    evidence: text("evidence"),
+                    evidence_digest: text("evidence_digest"),
+                    note: text("note"),
+                    actor: e.event.actor.clone(),
+                    role: e.event.role,
+                    time: e.time.clone(),
+                    seq: e.seq,
+                };
+                (feature, record)
+            })
         })
         .collect()
+}
+
+/// A text field of an entry's detail.
+fn detail_text<'e>(entry: &'e LogEntry, key: &str) -> Option<&'e str> {
+    entry.event.detail.get(key).and_then(Value::as_str)
 }
 
 /// What a sprint-scoped plan or deploy works on.
@@ -327,8 +358,9 @@ pub fn sprint_scope(
     let mut blockers = Vec::new();
     for feature in &features {
         for dep in catalogue.dependencies(feature) {
-            // Outside the execution plan: done in an earlier cycle, or the planner's concern.
-            if !selection.selects(dep) || sprint_of(dep) == Some(sprint) {
+            // The workspace selects every dependency of a selected feature; one in this
+            // sprint is the planner's to order.
+            if sprint_of(dep) == Some(sprint) {
                 continue;
             }
             let state = state_of(dep);
@@ -420,10 +452,9 @@ pub fn decisions(entries: &[LogEntry]) -> Vec<DecisionRecord> {
         .iter()
         .filter(|e| e.event.kind == EventKind::PhaseDecision)
         .filter_map(|e| {
-            let text = |key: &str| e.event.detail.get(key).and_then(Value::as_str);
             Some(DecisionRecord {
-                decision: text("decision")?.parse().ok()?,
-                note: text("note").unwrap_or_default().to_string(),
+                decision: detail_text(e, "decision")?.parse().ok()?,
+                note: detail_text(e, "note").unwrap_or_default().to_string(),
                 actor: e.event.actor.clone(),
                 role: e.event.role,
                 time: e.time.clone(),
@@ -435,8 +466,7 @@ pub fn decisions(entries: &[LogEntry]) -> Vec<DecisionRecord> {
 
 fn is_deploy_again(entry: &LogEntry) -> bool {
     entry.event.kind == EventKind::PhaseDecision
-        && entry.event.detail.get("decision").and_then(Value::as_str)
-            == Some(PhaseDecision::DeployAgain.as_str())
+        && detail_text(entry, "decision") == Some(PhaseDecision::DeployAgain.as_str())
 }
 
 /// Where the current Deploy cycle starts: what the sprint planner needs to plan it.
@@ -455,18 +485,28 @@ pub struct CycleStart {
     pub delivered: BTreeSet<String>,
 }
 
+/// The first sprint of each Deploy cycle, oldest first: 1, then after each `deploy-again`
+/// decision the sprint after the last one any entry named before it.
+fn cycle_first_sprints(entries: &[LogEntry]) -> Vec<i64> {
+    let mut firsts = vec![1];
+    let mut last_sprint = 0;
+    for entry in entries {
+        if is_deploy_again(entry) {
+            firsts.push(last_sprint + 1);
+        }
+        last_sprint = last_sprint.max(entry.event.sprint.unwrap_or(0));
+    }
+    firsts
+}
+
 /// The current cycle's start, from the log.
 pub fn cycle_start(entries: &[LogEntry]) -> CycleStart {
-    let cycle = 1 + entries.iter().filter(|e| is_deploy_again(e)).count() as u32;
-    let first_sprint = match entries.iter().rposition(is_deploy_again) {
-        None => 1,
-        Some(at) => entries[..at]
-            .iter()
-            .filter_map(|e| e.event.sprint)
-            .filter_map(|s| u32::try_from(s).ok())
-            .max()
-            .map_or(1, |last| last + 1),
-    };
+    let firsts = cycle_first_sprints(entries);
+    let cycle = firsts.len() as u32;
+    let first_sprint = firsts
+        .last()
+        .and_then(|&s| u32::try_from(s).ok())
+        .unwrap_or(1);
     let delivered = feature_status(entries)
         .into_iter()
         .filter(|(_, s)| {
@@ -617,26 +657,15 @@ pub fn engagement_status(
     entries: &[LogEntry],
 ) -> EngagementStatus {
     let status = feature_status(entries);
-    let all_decisions = decisions(entries);
-    let decision = all_decisions.last().cloned();
-    let cycle = 1 + all_decisions
-        .iter()
-        .filter(|d| d.decision == PhaseDecision::DeployAgain)
-        .count() as u32;
+    let decision = decisions(entries).pop();
     let name = match decision.as_ref().map(|d| d.decision) {
         None | Some(PhaseDecision::DeployAgain) => PhaseName::Deploy,
         Some(PhaseDecision::Transition) => PhaseName::Transition,
         Some(PhaseDecision::Exit) => PhaseName::Exit,
     };
-    // The first sprint of each cycle, to say which cycle a sprint belongs to.
-    let mut cycle_firsts = vec![1i64];
-    let mut last_sprint = 0i64;
-    for entry in entries {
-        if is_deploy_again(entry) {
-            cycle_firsts.push(last_sprint + 1);
-        }
-        last_sprint = last_sprint.max(entry.event.sprint.unwrap_or(0));
-    }
+    // Which cycle a sprint belongs to: the number of cycles that start at or before it.
+    let cycle_firsts = cycle_first_sprints(entries);
+    let cycle = cycle_firsts.len() as u32;
     let cycle_of = |sprint: i64| cycle_firsts.iter().filter(|&&f| f <= sprint).count() as u32;
 
     let features: Vec<FeatureProgress> = selection
@@ -967,7 +996,7 @@ pub async fn attest(
     if workspace.catalogue.feature(feature).is_none() {
         return Err(EngagementError::UnknownFeature(feature.to_string()).into());
     }
-    if !Selection::of(workspace).selects(feature) {
+    if !workspace.selects(feature) {
         return Err(EngagementError::NotSelected(feature.to_string()).into());
     }
     if !is_manual(&workspace.catalogue, feature) {
@@ -977,21 +1006,18 @@ pub async fn attest(
         .actor
         .may_change("attesting is for the agency or its technology partner")?;
     let (name, role) = (&workspace.actor.name, workspace.actor.role);
-    let store = workspace.state.open().await?;
-    let result = async {
-        let entries = store.log(Some(feature)).await?;
-        let sprint = feature_status(&entries).get(feature).and_then(|s| s.sprint);
-        let mut event =
-            LogEvent::attested(feature, &evidence.name, &evidence.digest, note, name, role)
-                .with("evidence_kind", evidence.kind);
-        if let Some(sprint) = sprint {
-            event = event.sprint(sprint);
-        }
-        Ok::<_, EngineError>(store.append_event(&event).await?)
-    }
-    .await;
-    store.close().await;
-    result
+    workspace
+        .state
+        .using(async |store| {
+            let entries = store.log(Some(feature)).await?;
+            let sprint = feature_status(&entries).get(feature).and_then(|s| s.sprint);
+            let event =
+                LogEvent::attested(feature, &evidence.name, &evidence.digest, note, name, role)
+                    .with("evidence_kind", evidence.kind)
+                    .sprint(sprint);
+            Ok(store.append_event(&event).await?)
+        })
+        .await
 }
 
 /// Records a phase decision with its note. The decisions are the agency's (the role must be
@@ -1016,36 +1042,35 @@ pub async fn decide(
         }
         .into());
     }
-    let store = workspace.state.open().await?;
-    let result = async {
-        let entries = store.log(None).await?;
-        let selection = Selection::of(workspace);
-        let status = feature_status(&entries);
-        let drifted: Vec<String> = selection
-            .selected
-            .iter()
-            .filter(|id| {
-                status
-                    .get(*id)
-                    .is_some_and(|s| s.state == FeatureState::Drifted)
-            })
-            .cloned()
-            .collect();
-        let mut event = LogEvent::phase_decision(decision.as_str(), note, name, role);
-        if decision == PhaseDecision::Transition && !drifted.is_empty() {
-            if !force {
-                return Err(EngagementError::Drifted { features: drifted }.into());
+    workspace
+        .state
+        .using(async |store| {
+            let entries = store.log(None).await?;
+            let selection = Selection::of(workspace);
+            let status = feature_status(&entries);
+            let drifted: Vec<String> = selection
+                .selected
+                .iter()
+                .filter(|id| {
+                    status
+                        .get(*id)
+                        .is_some_and(|s| s.state == FeatureState::Drifted)
+                })
+                .cloned()
+                .collect();
+            let mut event = LogEvent::phase_decision(decision.as_str(), note, name, role);
+            if decision == PhaseDecision::Transition && !drifted.is_empty() {
+                if !force {
+                    return Err(EngagementError::Drifted { features: drifted }.into());
+                }
+                event = event.with("forced", true).with(
+                    "drifted",
+                    Value::Array(drifted.into_iter().map(Value::String).collect()),
+                );
             }
-            event = event.with("forced", true).with(
-                "drifted",
-                Value::Array(drifted.into_iter().map(Value::String).collect()),
-            );
-        }
-        Ok::<_, EngineError>(store.append_event(&event).await?)
-    }
-    .await;
-    store.close().await;
-    result
+            Ok(store.append_event(&event).await?)
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -191,18 +191,25 @@ impl Session {
 
     /// The engagement's store, created if the workspace has none yet.
     async fn store(&self) -> Result<blueprint_store::Store, EngineError> {
-        let mut slot = self.store.lock().await;
-        if slot.is_none() {
-            *slot = Some(self.workspace.state.open().await?);
-        }
-        Ok(slot.clone().expect("just opened"))
+        Ok(self.cached_store(true).await?.expect("opened to create"))
     }
 
     /// The engagement's store if the workspace has one (reading never creates it).
     async fn existing_store(&self) -> Result<Option<blueprint_store::Store>, EngineError> {
+        self.cached_store(false).await
+    }
+
+    /// The session's store, opening it (and with `create`, creating it) on first use.
+    async fn cached_store(
+        &self,
+        create: bool,
+    ) -> Result<Option<blueprint_store::Store>, EngineError> {
         let mut slot = self.store.lock().await;
         if slot.is_none() {
-            *slot = self.workspace.state.open_existing().await?;
+            *slot = match create {
+                true => Some(self.workspace.state.open().await?),
+                false => self.workspace.state.open_existing().await?,
+            };
         }
         Ok(slot.clone())
     }
@@ -429,9 +436,7 @@ impl Session {
         if events.is_empty() {
             return Ok(());
         }
-        let store = self.store().await?;
-        let result = store.append_events(&events).await;
-        result?;
+        self.store().await?.append_events(&events).await?;
         Ok(())
     }
 }

@@ -289,14 +289,7 @@ impl Session {
             rolled_back,
         };
         store
-            .finish_run(
-                run_id,
-                if report.failed() == 0 {
-                    "succeeded"
-                } else {
-                    "failed"
-                },
-            )
+            .finish_run(run_id, crate::apply::run_status(report.failed()))
             .await?;
         Ok(report)
     }

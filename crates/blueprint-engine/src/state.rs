@@ -46,6 +46,32 @@ impl StateLocation {
             _ => self.open().await.map(Some),
         }
     }
+
+    /// Opens the store (creating it if needed), runs `work` on it, and closes it whatever
+    /// `work` returned.
+    pub async fn using<T, E: From<StoreError>>(
+        &self,
+        work: impl AsyncFnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let store = self.open().await?;
+        let result = work(&store).await;
+        store.close().await;
+        result
+    }
+
+    /// [`StateLocation::using`] when there is a store; `None` without running `work` when
+    /// there is none (reading never creates one).
+    pub async fn using_existing<T, E: From<StoreError>>(
+        &self,
+        work: impl AsyncFnOnce(&Store) -> Result<T, E>,
+    ) -> Result<Option<T>, E> {
+        let Some(store) = self.open_existing().await? else {
+            return Ok(None);
+        };
+        let result = work(&store).await;
+        store.close().await;
+        result.map(Some)
+    }
 }
 
 impl std::fmt::Display for StateLocation {

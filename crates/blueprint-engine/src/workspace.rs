@@ -379,7 +379,6 @@ impl Workspace {
         }
     }
 
-    /// Whether the execution plan selects a feature.
     /// Whether the execution plan selects `feature`: listed (or nothing listed), not excluded,
     /// and not disabled by a catalogue overlay.
     pub fn selects(&self, feature: &str) -> bool {

@@ -1,6 +1,6 @@
 //! CSV (RFC 4180): one row per feature, for a spreadsheet.
 
-use crate::{FeatureReport, ReportInput, show_value};
+use crate::{FeatureReport, ReportInput, SettingFinding};
 
 const HEADER: [&str; 15] = [
     "id",
@@ -52,15 +52,7 @@ pub fn render_csv(input: &ReportInput) -> String {
         let findings = f
             .findings
             .iter()
-            .map(|d| {
-                format!(
-                    "{} {}: expected {}, actual {}",
-                    d.reference,
-                    d.path,
-                    show_value(&d.expected),
-                    show_value(&d.actual)
-                )
-            })
+            .map(SettingFinding::describe)
             .collect::<Vec<_>>()
             .join(" | ");
         push_row(

@@ -1,5 +1,6 @@
-//! User guides for staff: one page per feature in place (verified, or attested when manual), from the catalogue's user impact (what
-//! changes for me) and user action (what I do now), plus an index, in Markdown and HTML.
+//! User guides for staff: one page per feature in place (verified, or attested when manual),
+//! from the catalogue's user impact (what changes for me) and user action (what I do now), plus
+//! an index, in Markdown and HTML.
 
 use crate::escape::{escape_html as h, escape_markdown as md, file_stem};
 use crate::html::head;
@@ -9,7 +10,7 @@ use crate::{FeatureReport, ReportInput};
 /// `<feature>.html` for every feature in place: verified in the tenant, or, when no API reaches
 /// it, attested by the people who set it up. File names are `[a-z0-9-]` only.
 pub fn render_guides(input: &ReportInput) -> Vec<(String, String)> {
-    let verified: Vec<&FeatureReport> = input.features.iter().filter(|f| f.is_done()).collect();
+    let in_place: Vec<&FeatureReport> = input.features.iter().filter(|f| f.is_done()).collect();
     let mut files = Vec::new();
 
     let mut index_md = format!(
@@ -25,11 +26,11 @@ what you need to do.\n\n",
 what you need to do.</p>\n<ul id=\"guides\">\n",
         h(&input.agency)
     ));
-    if verified.is_empty() {
+    if in_place.is_empty() {
         index_md.push_str("No changes are in place yet.\n");
         index_html.push_str("<li>No changes are in place yet.</li>\n");
     }
-    for f in &verified {
+    for f in &in_place {
         let stem = file_stem(&f.id);
         index_md.push_str(&format!("- [{}]({stem}.md)\n", md(&f.title)));
         index_html.push_str(&format!(

@@ -1,7 +1,7 @@
 //! JUnit XML: one test case per feature, for pipeline dashboards.
 
 use crate::escape::{escape_xml as x, escape_xml_text};
-use crate::{ReportInput, Status, show_value};
+use crate::{ReportInput, Status};
 
 /// One `<testcase>` per feature: a failed or undeployed feature carries a `<failure>` listing
 /// each setting's expected and actual value; a manual feature passes once attested (its
@@ -63,13 +63,8 @@ pub fn render_junit(input: &ReportInput) -> String {
                     body.push_str(&format!("missing: {m}\n"));
                 }
                 for d in &f.findings {
-                    body.push_str(&format!(
-                        "{} {}: expected {}, actual {}\n",
-                        d.reference,
-                        d.path,
-                        show_value(&d.expected),
-                        show_value(&d.actual)
-                    ));
+                    body.push_str(&d.describe());
+                    body.push('\n');
                 }
                 out.push_str(&format!(
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",

@@ -1,12 +1,13 @@
-//! Renderers for an evaluation of the live tenant: plain text, a self-contained HTML report, JUnit XML for
-//! pipeline dashboards, CSV, a documented and versioned JSON document (see the crate README), and
-//! staff user guides (Markdown and HTML). Also the Deploy phase's planning tools: the sprint
+//! Renderers for an evaluation of the live tenant: plain text, a self-contained HTML report,
+//! JUnit XML for pipeline dashboards, CSV, a documented and versioned JSON document (see the
+//! crate README), and staff user guides (Markdown and HTML). Also the Deploy phase's planning tools: the sprint
 //! plan (Markdown, CSV, versioned JSON, HTML) and the user stories (Markdown, and CSV for Jira
 //! or Azure Boards).
 //!
 //! The crate only renders: the caller assembles a [`ReportInput`] from the engine's evaluation,
-//! the catalogue and the state store (a [`SprintPlanInput`] or [`StoriesInput`] likewise). Every string that can come from the tenant or the agency
-//! (display names, actual values, the agency's name) is escaped for the format it lands in.
+//! the catalogue and the state store (a [`SprintPlanInput`] or [`StoriesInput`] likewise).
+//! Every string that can come from the tenant or the agency (display names, actual values, the
+//! agency's name) is escaped for the format it lands in.
 
 mod csv;
 mod escape;
@@ -192,6 +193,19 @@ pub struct SettingFinding {
     pub path: String,
     pub expected: Value,
     pub actual: Value,
+}
+
+impl SettingFinding {
+    /// One line: `reference path: expected X, actual Y` (the CSV cell's and JUnit's wording).
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}: expected {}, actual {}",
+            self.reference,
+            self.path,
+            show_value(&self.expected),
+            show_value(&self.actual)
+        )
+    }
 }
 
 /// The burn-up after one deploy run.

@@ -67,21 +67,15 @@ pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
     )
 }
 
-/// An `attested` log entry as the reports show it.
-fn attestation(entry: &blueprint_store::LogEntry) -> Attestation {
-    let detail = |key: &str| {
-        entry.event.detail[key]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
+/// A recorded attestation as the reports show it.
+fn attestation(record: &engagement::AttestationRecord) -> Attestation {
     Attestation {
-        time: entry.time.clone(),
-        actor: entry.event.actor.clone(),
-        role: entry.event.role.to_string(),
-        evidence: detail("evidence"),
-        evidence_digest: detail("evidence_digest"),
-        note: detail("note"),
+        time: record.time.clone(),
+        actor: record.actor.clone(),
+        role: record.role.to_string(),
+        evidence: record.evidence.clone(),
+        evidence_digest: record.evidence_digest.clone(),
+        note: record.note.clone(),
     }
 }
 
@@ -142,7 +136,7 @@ pub async fn report_input(
                 missing: f.missing.clone(),
                 user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
                 user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
-                attestation: attestations.get(f.id.as_str()).map(|e| attestation(e)),
+                attestation: attestations.get(f.id.as_str()).map(attestation),
             }
         })
         .collect();

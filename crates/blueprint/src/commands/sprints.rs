@@ -10,7 +10,7 @@ use blueprint_engine::engagement::{self, Selection};
 use blueprint_report::{SprintFeature, SprintInput, SprintPlanInput};
 use blueprint_sprints::{Item, Placement, PlanError, Request, SprintPlan};
 use blueprint_store::{
-    EventKind, FeatureLogStatus, FeatureState, LogEntry, LogEvent, Store, feature_status,
+    EventKind, FeatureLogStatus, FeatureState, LogEntry, LogEvent, feature_status,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -221,37 +221,37 @@ pub(crate) async fn plan(
         .actor
         .may_change("planning sprints is for the agency or its technology partner")
         .map_err(|e| engine_error(e.into()))?;
-    let store: Store = workspace.state.open().await?;
-    let recorded = async {
-        let entries = store.log(None).await?;
-        let planned = compute(workspace, &entries)?;
-        let status = feature_status(&entries);
-        // The plan is made for this selection, so the log records the selection too
-        // (`selected`, `excluded`) and then the sprints, in one append: all or none.
-        let (actor, role) = (&workspace.actor.name, workspace.actor.role);
-        let mut events =
-            engagement::selection_changes(&Selection::of(workspace), &status, actor, role);
-        let changed: Vec<(String, u32, Option<u32>)> = changed(&planned.plan, &status)
-            .into_iter()
-            .map(|(p, previous)| {
-                let event = LogEvent::new(EventKind::Scheduled, actor.as_str(), role)
-                    .feature(p.id.as_str())
-                    .sprint(i64::from(p.sprint))
-                    .with("reason", p.explanation());
-                events.push(match previous {
-                    Some(from) => event.with("previous_sprint", i64::from(from)),
-                    None => event,
-                });
-                (p.id.clone(), p.sprint, previous)
-            })
-            .collect();
-        if !events.is_empty() {
-            store.append_events(&events).await?;
-        }
-        Ok::<_, CommandError>((planned, changed))
-    }
-    .await;
-    store.close().await;
+    let recorded = workspace
+        .state
+        .using(async |store| {
+            let entries = store.log(None).await?;
+            let planned = compute(workspace, &entries)?;
+            let status = feature_status(&entries);
+            // The plan is made for this selection, so the log records the selection too
+            // (`selected`, `excluded`) and then the sprints, in one append: all or none.
+            let (actor, role) = (&workspace.actor.name, workspace.actor.role);
+            let mut events =
+                engagement::selection_changes(&Selection::of(workspace), &status, actor, role);
+            let changed: Vec<(String, u32, Option<u32>)> = changed(&planned.plan, &status)
+                .into_iter()
+                .map(|(p, previous)| {
+                    let event = LogEvent::new(EventKind::Scheduled, actor.as_str(), role)
+                        .feature(p.id.as_str())
+                        .sprint(i64::from(p.sprint))
+                        .with("reason", p.explanation());
+                    events.push(match previous {
+                        Some(from) => event.with("previous_sprint", i64::from(from)),
+                        None => event,
+                    });
+                    (p.id.clone(), p.sprint, previous)
+                })
+                .collect();
+            if !events.is_empty() {
+                store.append_events(&events).await?;
+            }
+            Ok::<_, CommandError>((planned, changed))
+        })
+        .await;
     let (planned, changed) = recorded?;
     let input = plan_input(workspace, &planned);
     for note in &planned.notes {

@@ -60,34 +60,32 @@ fn tenant(workspace: &Workspace) -> Option<String> {
 async fn read(
     workspace: &Workspace,
 ) -> Result<(Vec<blueprint_store::LogEntry>, Records), blueprint_store::StoreError> {
-    let Some(store) = workspace.state.open_existing().await? else {
-        return Ok((
-            Vec::new(),
-            Records {
-                entries: 0,
-                chain: Ok(0),
-                last_run: None,
-            },
-        ));
-    };
-    let result = async {
-        let entries = store.log(None).await?;
-        // Status built on an edited log would mislead: say whether the chain holds.
-        let chain = store.verify_log().await?;
-        let last_run = match tenant(workspace) {
-            Some(t) => store.runs(&t).await?.pop(),
-            None => None,
+    let read = workspace
+        .state
+        .using_existing(async |store| {
+            let entries = store.log(None).await?;
+            // Status built on an edited log would mislead: say whether the chain holds.
+            let chain = store.verify_log().await?;
+            let last_run = match tenant(workspace) {
+                Some(t) => store.runs(&t).await?.pop(),
+                None => None,
+            };
+            let records = Records {
+                entries: entries.len(),
+                chain,
+                last_run,
+            };
+            Ok::<_, blueprint_store::StoreError>((entries, records))
+        })
+        .await?;
+    Ok(read.unwrap_or_else(|| {
+        let empty = Records {
+            entries: 0,
+            chain: Ok(0),
+            last_run: None,
         };
-        let records = Records {
-            entries: entries.len(),
-            chain,
-            last_run,
-        };
-        Ok((entries, records))
-    }
-    .await;
-    store.close().await;
-    result
+        (Vec::new(), empty)
+    }))
 }
 
 fn phase_text(status: &EngagementStatus) -> String {

@@ -46,8 +46,15 @@ pub fn set_plan(ws: &Path, plan: &str) {
 /// `blueprint init DIR/ws` with no tenant connection (enough for sprints, stories, status,
 /// attest and next), its `[plan]` replaced by `plan`.
 pub fn offline_workspace(dir: &Path, plan: &str) -> PathBuf {
+    let ws = init_examples(dir, &[]);
+    set_plan(&ws, plan);
+    ws
+}
+
+/// `blueprint init DIR/ws` for the Department of Examples, with `extra` arguments.
+fn init_examples(dir: &Path, extra: &[&str]) -> PathBuf {
     let ws = dir.join("ws");
-    let out = run(&[
+    let args = [
         "init",
         ws.to_str().unwrap(),
         "--agency",
@@ -56,9 +63,9 @@ pub fn offline_workspace(dir: &Path, plan: &str) -> PathBuf {
         "examples.gov.au",
         "--prefix",
         "DOE",
-    ]);
+    ];
+    let out = run(&[&args[..], extra].concat());
     assert!(out.status.success(), "init: {}", stderr(&out));
-    set_plan(&ws, plan);
     ws
 }
 
@@ -203,19 +210,6 @@ impl Emulator {
 
 /// `blueprint init DIR/ws` connected to the emulator (its ready file in `emulator_dir`).
 pub fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
-    let ws = dir.join("ws");
-    let out = run(&[
-        "init",
-        ws.to_str().unwrap(),
-        "--agency",
-        "Department of Examples",
-        "--domain",
-        "examples.gov.au",
-        "--prefix",
-        "DOE",
-        "--emulator",
-        emulator.ready_file(emulator_dir).to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "init: {}", stderr(&out));
-    ws
+    let ready = emulator.ready_file(emulator_dir);
+    init_examples(dir, &["--emulator", ready.to_str().unwrap()])
 }
