@@ -1,9 +1,14 @@
-//! The Graph v1.0 resource kinds a catalogue may describe, and what each one allows.
+//! The resource kinds a catalogue may describe, and what each one allows, which API reaches it
+//! and what an application must be granted to read and to write it.
 //!
 //! The engine PATCHes and POSTs desired fields to Graph verbatim, so a property name that Graph
 //! does not have would fail only at deploy time, against a live tenant. Checking names here
-//! moves that failure to `catalogue validate`. Property lists follow the v1.0 CSDL (see
-//! `graph-notes.md` §5); only top-level properties are checked.
+//! moves that failure to `catalogue validate`. Property lists follow the CSDL of the kind's API
+//! version (see `graph-notes.md` §5); only top-level properties are checked.
+//!
+//! Permissions are the least-privileged application permissions Microsoft documents for each
+//! operation (`real-tenant-and-exchange.md` §1a); the permissions a workspace needs are derived
+//! from its selected features' kinds, never listed by hand.
 
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +18,59 @@ pub enum IdentityKey {
     Property(&'static str),
     /// One object per tenant: there is nothing to match, only fields to compare.
     Singleton,
+}
+
+/// The Microsoft API a kind is read and written through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Api {
+    /// Microsoft Graph v1.0 (`https://graph.microsoft.com/v1.0`).
+    GraphV1,
+    /// Microsoft Graph beta: settings Microsoft has not (yet) put in v1.0. Deployed by default;
+    /// `[graph] beta = false` in `blueprint.toml` turns the features that need it into manual ones.
+    GraphBeta,
+    /// The Exchange Online admin API (`/adminapi/beta/{tenant}/InvokeCommand`): Exchange and
+    /// Defender for Office 365 cmdlets.
+    ExchangeAdmin,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::GraphV1 => "graph-v1.0",
+            Api::GraphBeta => "graph-beta",
+            Api::ExchangeAdmin => "exchange-admin",
+        }
+    }
+}
+
+/// One grant an application needs: the unit `blueprint permissions`, `connect` and `doctor`
+/// speak in. Names are Microsoft's own, so a person can find them in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grant {
+    /// A Microsoft Graph application permission (app role), e.g. `Policy.Read.All`.
+    Graph(&'static str),
+    /// An Office 365 Exchange Online application permission, e.g. `Exchange.ManageAsApp`.
+    Exchange(&'static str),
+    /// A Microsoft Entra directory role the application's service principal holds, e.g.
+    /// `Exchange Administrator` (Exchange's app-only access needs a role as well as the
+    /// permission).
+    DirectoryRole(&'static str),
+}
+
+impl Grant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grant::Graph(n) | Grant::Exchange(n) | Grant::DirectoryRole(n) => n,
+        }
+    }
+}
+
+/// The least-privileged grants that read, and that write, a kind's objects. `write` holds
+/// everything a deploy needs (a deploy reads before it writes), not only the write permission.
+#[derive(Debug, Clone, Copy)]
+pub struct Permissions {
+    pub read: &'static [Grant],
+    pub write: &'static [Grant],
 }
 
 /// One resource kind.
@@ -36,6 +94,10 @@ pub struct KindSpec {
     /// Objects of this kind are only ever checked, never created (user accounts: the tool
     /// must not create accounts with passwords).
     pub prerequisite_only: bool,
+    /// The API the kind is reached through.
+    pub api: Api,
+    /// What an application must be granted to read and to write the kind.
+    pub permissions: Permissions,
 }
 
 impl KindSpec {
@@ -78,6 +140,15 @@ const CA_POLICY: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[
+            Grant::Graph("Policy.Read.All"),
+            Grant::Graph("Policy.ReadWrite.ConditionalAccess"),
+            Grant::Graph("Application.Read.All"),
+        ],
+    },
 };
 
 const NAMED_LOCATION: KindSpec = KindSpec {
@@ -102,6 +173,14 @@ const NAMED_LOCATION: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[
+            Grant::Graph("Policy.Read.All"),
+            Grant::Graph("Policy.ReadWrite.ConditionalAccess"),
+        ],
+    },
 };
 
 const GROUP: KindSpec = KindSpec {
@@ -124,6 +203,11 @@ const GROUP: KindSpec = KindSpec {
     create_only: &["owners@odata.bind", "members@odata.bind"],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Group.Read.All")],
+        write: &[Grant::Graph("Group.ReadWrite.All")],
+    },
 };
 
 const GROUP_SETTING: KindSpec = KindSpec {
@@ -136,6 +220,11 @@ const GROUP_SETTING: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[("values", "name")],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("GroupSettings.Read.All")],
+        write: &[Grant::Graph("GroupSettings.ReadWrite.All")],
+    },
 };
 
 const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
@@ -152,6 +241,11 @@ const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Directory.Read.All")],
+        write: &[Grant::Graph("Directory.ReadWrite.All")],
+    },
 };
 
 const AUTHORIZATION_POLICY: KindSpec = KindSpec {
@@ -172,6 +266,14 @@ const AUTHORIZATION_POLICY: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[
+            Grant::Graph("Policy.Read.All"),
+            Grant::Graph("Policy.ReadWrite.Authorization"),
+        ],
+    },
 };
 
 const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
@@ -187,6 +289,11 @@ const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[("authenticationMethodConfigurations", "id")],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
+        write: &[Grant::Graph("Policy.ReadWrite.AuthenticationMethod")],
+    },
 };
 
 const SHAREPOINT_SETTINGS: KindSpec = KindSpec {
@@ -228,6 +335,11 @@ const SHAREPOINT_SETTINGS: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("SharePointTenantSettings.Read.All")],
+        write: &[Grant::Graph("SharePointTenantSettings.ReadWrite.All")],
+    },
 };
 
 const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
@@ -306,6 +418,11 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
     create_only: &["scheduledActionsForRule"],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
+        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
 };
 
 const AGREEMENT: KindSpec = KindSpec {
@@ -324,6 +441,11 @@ const AGREEMENT: KindSpec = KindSpec {
     create_only: &["files"],
     keyed_arrays: &[],
     prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Agreement.Read.All")],
+        write: &[Grant::Graph("Agreement.ReadWrite.All")],
+    },
 };
 
 const USER: KindSpec = KindSpec {
@@ -340,6 +462,11 @@ const USER: KindSpec = KindSpec {
     create_only: &[],
     keyed_arrays: &[],
     prerequisite_only: true,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("User.Read.All")],
+        write: &[Grant::Graph("User.Read.All")],
+    },
 };
 
 /// Every kind a catalogue resource may have.

@@ -1015,3 +1015,43 @@ fn json_schema_agrees_with_the_kinds_and_areas() {
         .collect();
     assert_eq!(areas_in_schema, areas_in_code);
 }
+
+#[test]
+fn every_kind_declares_its_api_and_least_privileged_grants() {
+    use blueprint_catalogue::kinds::{Api, Grant, KINDS};
+    for kind in KINDS {
+        let p = kind.permissions;
+        assert!(!p.read.is_empty(), "{}: no read grant", kind.name);
+        assert!(!p.write.is_empty(), "{}: no write grant", kind.name);
+        for grant in p.read.iter().chain(p.write) {
+            match (kind.api, grant) {
+                (Api::GraphV1 | Api::GraphBeta, Grant::Graph(name)) => {
+                    // Microsoft's names: Area.Operation[.Scope], e.g. Policy.ReadWrite.ConditionalAccess.
+                    let parts: Vec<&str> = name.split('.').collect();
+                    assert!(
+                        parts.len() >= 2 && parts.iter().all(|p| !p.is_empty()),
+                        "{}: {name} is not a Graph permission name",
+                        kind.name
+                    );
+                }
+                (Api::ExchangeAdmin, Grant::Exchange(_) | Grant::DirectoryRole(_)) => {}
+                (api, grant) => panic!("{}: {grant:?} cannot be granted for {api:?}", kind.name),
+            }
+        }
+        // Reading never needs write access; a prerequisite-only kind is never written.
+        assert!(
+            p.read.iter().all(|g| !g.name().contains("ReadWrite")),
+            "{}: a read grant that writes",
+            kind.name
+        );
+        if !kind.prerequisite_only {
+            assert!(
+                p.write.iter().any(|g| g.name().contains("ReadWrite")
+                    || g.name().contains("Manage")
+                    || matches!(g, Grant::DirectoryRole(_))),
+                "{}: write grants that cannot write",
+                kind.name
+            );
+        }
+    }
+}
