@@ -75,6 +75,26 @@ CREATE TABLE feature_log (
 );
 CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
 "#,
+    r#"
+-- The deploy lock as a lease (lock.rs): a random owner per acquisition and an expiry its
+-- heartbeat pushes forward; times in milliseconds since the Unix epoch. A lock of the old
+-- form (a pid and a host, no expiry) becomes a lease that lapses two minutes from now.
+CREATE TABLE deploy_locks (
+    tenant      TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         BIGINT NOT NULL,
+    host        TEXT NOT NULL,
+    purpose     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    acquired_ms BIGINT NOT NULL,
+    renewed_ms  BIGINT NOT NULL,
+    expires_ms  BIGINT NOT NULL
+);
+INSERT INTO deploy_locks (tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms)
+SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms, now_ms, now_ms + 120000
+FROM locks, (SELECT (extract(epoch from clock_timestamp()) * 1000)::BIGINT AS now_ms) AS clock;
+DROP TABLE locks;
+"#,
 ];
 
 pub struct PostgresStore {
@@ -149,4 +169,4 @@ impl PostgresStore {
     }
 }
 
-impl_state_store!(PostgresStore, Backend::Postgres);
+impl_state_store!(PostgresStore, Backend::Postgres, sqlx::Postgres);

@@ -75,6 +75,26 @@ CREATE TABLE feature_log (
 );
 CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
 "#,
+    r#"
+-- The deploy lock as a lease (lock.rs): a random owner per acquisition and an expiry its
+-- heartbeat pushes forward; times in milliseconds since the Unix epoch. A lock of the old
+-- form (a pid and a host, no expiry) becomes a lease that lapses two minutes from now.
+CREATE TABLE deploy_locks (
+    tenant      TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    purpose     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    acquired_ms INTEGER NOT NULL,
+    renewed_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+);
+INSERT INTO deploy_locks (tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms)
+SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms, now_ms, now_ms + 120000
+FROM locks, (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now_ms) AS clock;
+DROP TABLE locks;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -132,7 +152,7 @@ impl SqliteStore {
     }
 }
 
-impl_state_store!(SqliteStore, Backend::Sqlite);
+impl_state_store!(SqliteStore, Backend::Sqlite, sqlx::Sqlite);
 
 /// The verifier's SQLite C API loop.
 mod raw {
