@@ -45,6 +45,10 @@ pub enum StoreError {
     #[error("state store: {0}")]
     Query(#[from] sqlx::Error),
     #[error(
+        "state store {path}: the TLS connection failed ({source}); TLS is verified (sslmode=verify-full) for a server not on this machine: give its CA with BLUEPRINT_CA_FILE or sslrootcert=PATH in the URL, or set sslmode explicitly"
+    )]
+    Tls { path: String, source: sqlx::Error },
+    #[error(
         "tenant {} is locked by {}; its last heartbeat was at {} and the lock lapses at {} unless renewed. Wait for it to finish; if that process is gone, run again after {} to take the lock over, or break it now with `blueprint unlock --force`",
         .0.tenant, .0.describe(), rfc3339(.0.renewed_ms), rfc3339(.0.expires_ms), rfc3339(.0.expires_ms)
     )]
@@ -272,6 +276,9 @@ impl std::fmt::Debug for Store {
             .finish()
     }
 }
+
+/// The environment variable naming an extra trusted CA (PEM), for Graph and for PostgreSQL.
+pub const CA_FILE_ENV: &str = "BLUEPRINT_CA_FILE";
 
 /// The environment variable naming the state store when `--database` is not given.
 pub const DATABASE_URL_ENV: &str = "BLUEPRINT_DATABASE_URL";
