@@ -14,6 +14,7 @@ pub mod plan;
 pub mod resources;
 pub mod rollback;
 pub mod state;
+pub mod unlock;
 pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
