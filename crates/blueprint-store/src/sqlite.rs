@@ -108,6 +108,7 @@ impl SqliteStore {
             path: path.display().to_string(),
             source,
         };
+        private_files(path)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(open_err)?
             .create_if_missing(true)
@@ -150,6 +151,43 @@ impl SqliteStore {
         // nothing else uses the connection while `raw::verify` runs.
         unsafe { raw::verify(db.as_ptr()) }
     }
+}
+
+/// The store holds snapshots of tenant objects and the feature log: only its owner may read
+/// it. The file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+/// database file's permissions), and a store left readable by others (an older blueprint's) is
+/// tightened.
+fn private_files(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |what: &str, p: &Path, e: std::io::Error| {
+            StoreError::Sqlite(format!("{what} {}: {e}", p.display()))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed("creating", path, e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| failed("making private", &file, e))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 impl_state_store!(SqliteStore, Backend::Sqlite, sqlx::Sqlite);
