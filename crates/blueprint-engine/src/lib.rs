@@ -9,6 +9,7 @@ pub mod apply;
 pub mod compare;
 pub mod engagement;
 pub mod evaluate;
+pub mod files;
 pub mod observe;
 pub mod plan;
 pub mod resources;
@@ -407,12 +408,20 @@ impl Session {
             .map(drop)
     }
 
-    /// Refuses the program office a deploy: check before anything is shown or asked.
+    /// Refuses the program office a deploy, and a deploy that would send `blueprint init`'s
+    /// placeholder terms of use to a real tenant ([`files::refuse_placeholder`]): check before
+    /// anything is shown or asked.
     pub fn may_deploy(&self) -> Result<(), EngineError> {
-        Ok(self
-            .workspace
+        self.workspace
             .actor
-            .may_change("deploying is for the agency or its technology partner")?)
+            .may_change("deploying is for the agency or its technology partner")?;
+        let profile = std::fs::read_to_string(Workspace::profile_path(&self.workspace.dir)).ok();
+        files::refuse_placeholder(
+            &self.workspace.dir,
+            profile.as_deref(),
+            self.client.graph_root(),
+            &self.objects(),
+        )
     }
 
     /// Reads the tenant and evaluates every selected feature.
