@@ -159,6 +159,8 @@ pub struct Session {
     /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
     /// TLS handshake).
     store: tokio::sync::Mutex<Option<blueprint_store::Store>>,
+    /// The tenant's organization id, resolved once ([`Session::tenant`]).
+    organization: tokio::sync::OnceCell<String>,
 }
 
 impl Session {
@@ -188,6 +190,7 @@ impl Session {
             scope: None,
             sprint: None,
             store: tokio::sync::Mutex::new(None),
+            organization: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -263,8 +266,28 @@ impl Session {
         self.sprint
     }
 
+    /// The tenant as configured (a GUID or a domain): for messages.
     pub fn tenant_id(&self) -> String {
         self.tenant_id.clone()
+    }
+
+    /// The tenant's organization id, which keys its lock, journal and managed objects: a
+    /// tenant configured by its domain and by its GUID is one tenant. Resolved once per session
+    /// from the access token's `tid` claim; state an earlier run kept under the configured
+    /// name is moved to it then ([`blueprint_store::StateStore::adopt_tenant_alias`]).
+    pub async fn tenant(&self) -> Result<String, EngineError> {
+        self.organization
+            .get_or_try_init(|| async {
+                let organization = self.client.organization_id().await?;
+                if let Some(store) = self.existing_store().await? {
+                    store
+                        .adopt_tenant_alias(&self.tenant_id, &organization)
+                        .await?;
+                }
+                Ok::<_, EngineError>(organization)
+            })
+            .await
+            .cloned()
     }
 
     /// The objects to plan: every desired object, or when restricted, the scope's objects and
@@ -319,7 +342,7 @@ impl Session {
             let desired: std::collections::HashSet<&str> =
                 objects.iter().map(|o| o.reference.as_str()).collect();
             plan.orphans = store
-                .managed_objects(&self.tenant_id())
+                .managed_objects(&self.tenant().await?)
                 .await?
                 .into_iter()
                 .filter(|m| m.created_by_tool && !desired.contains(m.reference.as_str()))
@@ -342,7 +365,7 @@ impl Session {
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "deploy").await?;
         // Written through the lock's handle: a lost lease stops the walk's next change.
         let store = lock.store().clone();

@@ -547,6 +547,53 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn adopt_tenant_alias<'a>(
+                &'a self,
+                alias: &'a str,
+                tenant: &'a str,
+            ) -> $crate::StoreFuture<'a, u64> {
+                Box::pin(async move {
+                    if alias == tenant {
+                        return Ok(0);
+                    }
+                    let mut tx = self.begin_write().await?;
+                    let mut moved = 0;
+                    for table in ["runs", "changes"] {
+                        moved += sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "UPDATE {table} SET tenant = $1 WHERE tenant = $2"
+                        )))
+                        .bind(tenant)
+                        .bind(alias)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    }
+                    sqlx::query(
+                        "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
+                         SELECT $1, reference, kind, object_id, feature, created_by_tool, updated_at
+                         FROM managed_objects WHERE tenant = $2
+                         ON CONFLICT (tenant, reference) DO UPDATE SET
+                           object_id = CASE WHEN excluded.updated_at > managed_objects.updated_at
+                                            THEN excluded.object_id ELSE managed_objects.object_id END,
+                           created_by_tool = CASE WHEN excluded.created_by_tool = 1
+                                                  THEN 1 ELSE managed_objects.created_by_tool END,
+                           updated_at = CASE WHEN excluded.updated_at > managed_objects.updated_at
+                                             THEN excluded.updated_at ELSE managed_objects.updated_at END",
+                    )
+                    .bind(tenant)
+                    .bind(alias)
+                    .execute(&mut *tx)
+                    .await?;
+                    moved += sqlx::query("DELETE FROM managed_objects WHERE tenant = $1")
+                        .bind(alias)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                    Ok(moved)
+                })
+            }
+
             fn append_events<'a>(
                 &'a self,
                 events: &'a [$crate::LogEvent],
