@@ -17,7 +17,7 @@ pub(crate) use change_columns;
 /// The columns of a lock, in the order `lock_from_row` reads them.
 macro_rules! lock_columns {
     () => {
-        "tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms"
+        "tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms, machine"
     };
 }
 pub(crate) use lock_columns;
@@ -208,13 +208,15 @@ macro_rules! impl_state_store {
                         .transpose()?;
                     if let Some(current) = &current
                         && !current.is_expired(now_ms)
+                        && !current.is_dead_here()
                     {
                         return Err($crate::StoreError::Locked(Box::new(current.clone())));
                     }
                     sqlx::query(concat!(
                         "INSERT INTO deploy_locks (", $crate::sql::lock_columns!(), ")
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                          ON CONFLICT (tenant) DO UPDATE SET
+                           machine = excluded.machine,
                            owner = excluded.owner, pid = excluded.pid, host = excluded.host,
                            purpose = excluded.purpose, actor = excluded.actor,
                            acquired_ms = excluded.acquired_ms, renewed_ms = excluded.renewed_ms,
@@ -229,6 +231,7 @@ macro_rules! impl_state_store {
                     .bind(holder.acquired_ms)
                     .bind(holder.renewed_ms)
                     .bind(holder.expires_ms)
+                    .bind(&holder.machine)
                     .execute(&mut *tx)
                     .await?;
                     tx.commit().await?;
@@ -744,5 +747,6 @@ where
         acquired_ms: r.try_get(6)?,
         renewed_ms: r.try_get(7)?,
         expires_ms: r.try_get(8)?,
+        machine: r.try_get(9)?,
     })
 }

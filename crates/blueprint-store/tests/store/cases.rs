@@ -308,6 +308,41 @@ pub async fn a_crashed_holder_is_taken_over_after_expiry_and_not_before(db: Db) 
     taken.release().await.unwrap();
 }
 
+pub async fn a_dead_holder_on_this_machine_is_taken_over_at_once(db: Db) {
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let live = child.id();
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    let owner = lock.holder().owner.clone();
+    drop(lock);
+    // The holder is another live process on this machine: refused.
+    db.exec(&format!("UPDATE deploy_locks SET pid = {live}"))
+        .await;
+    assert_eq!(locked_by(store.acquire_lock(&request("t")).await).pid, live);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The same pid, recorded on another machine (or container, or boot): still refused.
+    db.exec("UPDATE deploy_locks SET machine = 'another boot another-host pid:[1]'")
+        .await;
+    assert_eq!(
+        locked_by(store.acquire_lock(&request("t")).await).owner,
+        owner
+    );
+    // On this machine, and gone: taken over with no wait.
+    db.exec(&format!(
+        "UPDATE deploy_locks SET machine = '{}'",
+        blueprint_store::lock::this_machine()
+    ))
+    .await;
+    let taken = store.acquire_lock(&request("t")).await.unwrap();
+    assert_eq!(taken.taken_over().map(|h| h.pid), Some(live));
+    taken.release().await.unwrap();
+}
+
 pub async fn a_live_holder_is_never_taken_over(db: Db) {
     let clock = ManualClock::new();
     let holder = db
@@ -461,7 +496,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
         "DROP TABLE deploy_locks;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
-         DELETE FROM schema_version WHERE version = 3;",
+         DELETE FROM schema_version WHERE version >= 3;",
     )
     .await;
     let clock = ManualClock::new();
