@@ -131,7 +131,7 @@ fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
             if let Some(p) =
                 blueprint_catalogue::node::marker(value, blueprint_catalogue::node::FILE_KEY)
             {
-                let path = dir.join(p);
+                let path = crate::files::confined(dir, p)?;
                 let bytes =
                     std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 return Ok(Value::String(

@@ -589,7 +589,7 @@ impl Inner {
     }
 
     /// A valid access token: the cached one, or a new one when it is due for refresh.
-    async fn access_token(&self) -> Result<SecretString, GraphError> {
+    pub(crate) async fn access_token(&self) -> Result<SecretString, GraphError> {
         let mut cache = self.token.lock().await;
         if let Some(cached) = cache.as_ref()
             && Instant::now() < cached.refresh_at
