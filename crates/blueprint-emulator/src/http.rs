@@ -268,11 +268,31 @@ pub(crate) fn run_one(
     };
     resp.headers.append(&mut throttle_headers);
     let committed = resp.status < 400;
+    if committed && is_create(req) && em.take_lost_create_answer() {
+        return Ok(GraphResponse::error(
+            &GraphError::new(
+                500,
+                "generalException",
+                "An internal server error occurred.",
+            ),
+            &rid,
+            &crid,
+        ));
+    }
     match fault {
         Fault::LoseAfterCommit(err) if committed => Ok(GraphResponse::error(&err, &rid, &crid)),
         Fault::ResetAfterCommit if committed => Err((resp, true)),
         _ => Ok(resp),
     }
+}
+
+/// A POST to a collection (not an action such as `/assign`).
+fn is_create(req: &GraphRequest) -> bool {
+    if !req.method.eq_ignore_ascii_case("POST") {
+        return false;
+    }
+    let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(Kind::route(&segs), Some((kind, [])) if kind.shape == crate::kinds::Shape::Collection)
 }
 
 async fn read_body(

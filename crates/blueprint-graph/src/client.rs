@@ -340,21 +340,26 @@ impl GraphClient {
     /// 404 is Graph's replicas lagging behind the write, so it is looked for again over
     /// [`RetryPolicy::replication_window`] before the 404 is believed.
     pub async fn get_known(&self, path: &str) -> Result<Value, GraphError> {
-        self.until_found(path, async || self.get(path).await).await
+        self.until_found(path, || self.get(path)).await
     }
 
     /// [`list`](Self::list) of something under an object that exists (e.g. a policy's
     /// `assignments` right after the policy was created): a 404 is tried again as in
     /// [`get_known`](Self::get_known).
     pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
-        self.until_found(path, async || self.list(path).await).await
+        self.until_found(path, || self.list(path)).await
     }
 
-    async fn until_found<T>(
+    // Closures returning futures rather than async closures: the futures of async closures
+    // are not yet provably `Send` across the engine's spawned tasks.
+    async fn until_found<T, F>(
         &self,
         path: &str,
-        mut read: impl AsyncFnMut() -> Result<T, GraphError>,
-    ) -> Result<T, GraphError> {
+        mut read: impl FnMut() -> F,
+    ) -> Result<T, GraphError>
+    where
+        F: Future<Output = Result<T, GraphError>>,
+    {
         let mut waits = replication_waits(self.0.retry.replication_window);
         let mut attempt = 0;
         loop {
@@ -373,11 +378,14 @@ impl GraphClient {
     /// or [`RetryPolicy::replication_window`] has passed: Graph's lists and filters show a new
     /// object only once its replica has it, so one empty look proves nothing. `None` means not
     /// found within the window; only then may the caller create it again.
-    pub async fn until_replicated<T, E>(
+    pub async fn until_replicated<T, E, F>(
         &self,
         what: &str,
-        mut look: impl AsyncFnMut() -> Result<Option<T>, E>,
-    ) -> Result<Option<T>, E> {
+        mut look: impl FnMut() -> F,
+    ) -> Result<Option<T>, E>
+    where
+        F: Future<Output = Result<Option<T>, E>>,
+    {
         let mut waits = replication_waits(self.0.retry.replication_window);
         let mut attempt = 0;
         loop {

@@ -308,22 +308,26 @@ async fn get_known_waits_out_replication_and_get_does_not() {
 #[tokio::test]
 async fn until_replicated_looks_until_found_or_the_window_ends() {
     let client = GraphClient::without_observer(config("http://127.0.0.1:1")).unwrap();
-    let mut looks = 0;
+    let looks = AtomicUsize::new(0);
     let found: Result<Option<u32>, ()> = client
-        .until_replicated("groups ('x')", async || {
-            looks += 1;
-            Ok((looks == 3).then_some(7))
+        .until_replicated("groups ('x')", || {
+            let n = looks.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { Ok((n == 3).then_some(7)) }
         })
         .await;
     assert_eq!(found, Ok(Some(7)));
-    let mut looks = 0;
+    let looks = AtomicUsize::new(0);
     let never: Result<Option<u32>, ()> = client
-        .until_replicated("groups ('y')", async || {
-            looks += 1;
-            Ok(None)
+        .until_replicated("groups ('y')", || {
+            looks.fetch_add(1, Ordering::SeqCst);
+            async { Ok(None) }
         })
         .await;
     assert_eq!(never, Ok(None));
-    assert_eq!(looks, 4, "the first look and one after each of 3 waits");
+    assert_eq!(
+        looks.load(Ordering::SeqCst),
+        4,
+        "the first look and one after each of 3 waits"
+    );
     assert_eq!(client.stats().replication_looks, 2 + 3);
 }
