@@ -8,7 +8,7 @@
 use blueprint_store::Role;
 use serde::Deserialize;
 
-use crate::engagement::EngagementError;
+use crate::engagement::{Activity, EngagementError, RoleRule};
 
 /// The person or system a feature log entry names, and the role they act in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +45,12 @@ impl Actor {
 
     /// Refuses `action` to the program office: it sees every agency's progress and changes
     /// nothing, neither the tenant nor the engagement's plan and evidence.
-    pub fn may_change(&self, action: &'static str) -> Result<(), EngagementError> {
+    pub fn may_change(&self, activity: Activity) -> Result<(), EngagementError> {
         if self.role == Role::Program {
             return Err(EngagementError::Role {
-                action,
+                activity,
                 role: self.role,
-                why: "the program office sees every agency's progress and changes nothing",
+                why: RoleRule::ProgramOfficeChangesNothing,
             });
         }
         Ok(())

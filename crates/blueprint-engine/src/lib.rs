@@ -394,7 +394,7 @@ impl Session {
         Ok(self
             .workspace
             .actor
-            .may_change("deploying is for the agency or its technology partner")?)
+            .may_change(engagement::Activity::Deploy)?)
     }
 
     /// Reads the tenant and evaluates every selected feature.

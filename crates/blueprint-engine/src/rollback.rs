@@ -129,7 +129,7 @@ impl Session {
         Ok(self
             .workspace
             .actor
-            .may_change("rolling back is for the agency or its technology partner")?)
+            .may_change(crate::engagement::Activity::RollBack)?)
     }
 
     /// What rolling sprint `sprint` back would do, without touching the tenant: one step per
