@@ -1,7 +1,7 @@
 //! Who acts, as the feature log names them: a name and a role (the agency, its technology
 //! partner, or the program office).
 //!
-//! The profile's `[actor]` gives a workspace's default; the command line (`--actor`, `--role`,
+//! The profile's `[actor]` gives a workspace's default; a front end (the command line's actor and role settings,
 //! or their environment variables) overrides it for one command, so a partner's engineer and the
 //! agency's owner can share one workspace and still be told apart in the log.
 

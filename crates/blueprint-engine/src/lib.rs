@@ -11,6 +11,7 @@ pub mod engagement;
 pub mod evaluate;
 pub mod observe;
 pub mod plan;
+pub mod report;
 pub mod resources;
 pub mod rollback;
 pub mod state;
@@ -47,6 +48,22 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
+    /// The workspace has no profile to open.
+    #[error("no profile at {} ({reason})", path.display())]
+    NoProfile {
+        dir: std::path::PathBuf,
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    /// A rollback refused because later sprints' deployed features build on this sprint's.
+    #[error(
+        "sprint {sprint} cannot be rolled back while later sprints build on it: {}",
+        dependants.join(", ")
+    )]
+    LaterSprintsBuildOn {
+        sprint: i64,
+        dependants: Vec<String>,
+    },
 }
 
 impl EngineError {
@@ -55,6 +72,8 @@ impl EngineError {
         match self {
             EngineError::Input(_)
             | EngineError::Usage(_)
+            | EngineError::NoProfile { .. }
+            | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
             | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
@@ -140,6 +159,20 @@ async fn record_deployed(
         store.append_events(&events).await?;
     }
     Ok(())
+}
+
+/// An evaluation and the report model made of it.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    pub evaluation: Evaluation,
+    pub report: blueprint_report::ReportInput,
+}
+
+impl Evaluated {
+    /// Every selected feature is done: verified, or attested when manual.
+    pub fn all_done(&self) -> bool {
+        self.report.all_done()
+    }
 }
 
 /// A workspace connected to its tenant: the unit the commands work with.
@@ -409,6 +442,15 @@ impl Session {
         );
         self.record_evaluation(&evaluation).await?;
         Ok(evaluation)
+    }
+
+    /// Evaluates (as [`Session::evaluate`] does) and fills the report model the front ends
+    /// render: each feature with what the catalogue says of it and the attestations that
+    /// stand, and the sprint burn-up.
+    pub async fn evaluate_report(&self) -> Result<Evaluated, EngineError> {
+        let evaluation = self.evaluate().await?;
+        let report = report::report_input(self, &evaluation).await?;
+        Ok(Evaluated { evaluation, report })
     }
 
     /// Records `verified` or `drifted` in the feature log for every automated feature that is

@@ -55,7 +55,7 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("feature log: {0}")]
     InvalidEvent(String),
-    #[error("feature log entry {seq} cannot be read: {reason}; run `blueprint log verify`")]
+    #[error("feature log entry {seq} cannot be read: {reason}; verify the feature log")]
     CorruptLog { seq: i64, reason: String },
     #[error("writing the feature log: {0}")]
     Export(std::io::Error),
@@ -237,7 +237,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// The environment variable naming the state store when `--database` is not given.
+/// The environment variable naming the state store when the front end names none.
 pub const DATABASE_URL_ENV: &str = "BLUEPRINT_DATABASE_URL";
 
 impl Store {

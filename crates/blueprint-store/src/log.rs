@@ -628,7 +628,7 @@ pub(crate) fn canonical_details(events: &[LogEvent]) -> Result<Vec<String>, Stor
         .map(|event| {
             if event.actor.trim().is_empty() {
                 return Err(StoreError::InvalidEvent(format!(
-                    "a {} event needs an actor (--actor, BLUEPRINT_ACTOR or the profile)",
+                    "a {} event needs an actor: who did it",
                     event.kind
                 )));
             }

@@ -95,7 +95,7 @@ pub struct CycleStart {
     /// The first sprint the cycle's plan may use: 1, or after a `deploy-again` decision the
     /// sprint after the last one any entry named before it (sprint numbers are never reused,
     /// so a sprint number names one sprint for the whole engagement: rollback and
-    /// `--sprint` rely on it).
+    /// sprint-scoped deploys rely on it).
     pub first_sprint: u32,
     /// Features delivered (deployed, verified, drifted or attested) at any time: the planner
     /// treats dependencies on them as met. Those delivered in this cycle keep their sprint;

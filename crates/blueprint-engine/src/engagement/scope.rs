@@ -30,7 +30,7 @@ pub struct SprintScope {
     /// Every selected feature the log schedules into the sprint, in dependency order.
     pub features: Vec<String>,
     /// Its manual features not attested yet: a person performs them and records
-    /// `blueprint attest`; deploy never touches them.
+    /// an attestation; deploy never touches them.
     pub needs_attestation: Vec<String>,
 }
 

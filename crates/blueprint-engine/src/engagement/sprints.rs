@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use blueprint_catalogue::Feature;
 use blueprint_report::{SprintFeature, SprintInput, SprintPlanInput};
 use blueprint_sprints::{Item, PlanError, Request, SprintPlan};
-use blueprint_store::{EventKind, FeatureLogStatus, FeatureState, LogEntry, LogEvent, feature_status};
+use blueprint_store::{
+    EventKind, FeatureLogStatus, FeatureState, LogEntry, LogEvent, feature_status,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -164,8 +166,7 @@ pub async fn plan_sprints(workspace: &Workspace) -> Result<SprintPlanning, Engin
             let planned = compute(workspace, &entries)?;
             let status = feature_status(&entries);
             let (actor, role) = (&workspace.actor.name, workspace.actor.role);
-            let mut events =
-                selection_changes(&Selection::of(workspace), &status, actor, role);
+            let mut events = selection_changes(&Selection::of(workspace), &status, actor, role);
             let recorded = changed(&planned.plan, &status);
             for r in &recorded {
                 let placement = planned
@@ -209,7 +210,7 @@ fn changed(plan: &SprintPlan, status: &BTreeMap<String, FeatureLogStatus>) -> Ve
         .collect()
 }
 
-pub(crate) fn now() -> String {
+pub fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

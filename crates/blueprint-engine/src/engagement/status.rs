@@ -249,3 +249,51 @@ pub fn engagement_status(
     out.recommendation = recommend(&out);
     out
 }
+
+/// The engagement's status with what the log and the journal add: whether the feature log's
+/// chain holds, and the last deploy or rollback to the workspace's tenant.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub agency: String,
+    pub status: EngagementStatus,
+    /// Entries in the feature log.
+    pub entries: usize,
+    /// The chain's verification: the entries verified, or where it breaks.
+    pub chain: Result<u64, blueprint_store::LogBreak>,
+    pub last_run: Option<blueprint_store::Run>,
+    pub actor: crate::Actor,
+}
+
+/// Where the engagement stands: reads the profile, the catalogue, the feature log and the
+/// journal, never the tenant, and changes nothing (the program office can ask too).
+pub async fn status_report(
+    workspace: &crate::workspace::Workspace,
+) -> Result<StatusReport, crate::EngineError> {
+    let tenant = workspace.tenant_id();
+    let read = workspace
+        .state
+        .using_existing(async |store| {
+            let entries = store.log(None).await?;
+            // Status built on an edited log would mislead: say whether the chain holds.
+            let chain = store.verify_log().await?;
+            let last_run = match &tenant {
+                Some(t) => store.runs(t).await?.pop(),
+                None => None,
+            };
+            Ok::<_, blueprint_store::StoreError>((entries, chain, last_run))
+        })
+        .await?;
+    let (entries, chain, last_run) = read.unwrap_or((Vec::new(), Ok(0), None));
+    Ok(StatusReport {
+        agency: workspace.profile.agency.name.clone(),
+        status: engagement_status(
+            &workspace.catalogue,
+            &super::Selection::of(workspace),
+            &entries,
+        ),
+        entries: entries.len(),
+        chain,
+        last_run,
+        actor: workspace.actor.clone(),
+    })
+}
