@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod words;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

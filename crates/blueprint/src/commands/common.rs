@@ -122,11 +122,13 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
         .map_err(|e| CommandError::Failed(format!("starting the async runtime: {e}")))
 }
 
+/// An engine error with its exit code, worded for the command line ([`crate::words::error`]).
 pub fn engine_error(e: EngineError) -> CommandError {
+    let text = crate::words::error(&e);
     if e.is_input() {
-        CommandError::Input(e.to_string())
+        CommandError::Input(text)
     } else {
-        CommandError::Failed(e.to_string())
+        CommandError::Failed(text)
     }
 }
 
