@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod apply;
+pub mod approved;
 pub mod compare;
 pub mod engagement;
 pub mod evaluate;
@@ -24,6 +25,7 @@ use serde_json::Value;
 
 pub use actor::Actor;
 pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
+pub use approved::{ApprovedPlan, PlanDifference, PlannedDeploy};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
 pub use state::StateLocation;
@@ -64,6 +66,13 @@ pub enum EngineError {
         sprint: i64,
         dependants: Vec<String>,
     },
+    /// The approved plan is not what planning gives now: the tenant, the selection or the
+    /// profile changed since. Nothing was changed.
+    #[error(
+        "the plan is stale: the tenant or the selection changed since it was approved\n{}",
+        differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    StalePlan { differences: Vec<PlanDifference> },
 }
 
 impl EngineError {
@@ -119,6 +128,7 @@ async fn record_deployed(
     report: &DeployReport,
     sprint: Option<i64>,
     actor: &Actor,
+    plan_digest: Option<&str>,
 ) -> Result<(), EngineError> {
     use blueprint_store::{EventKind, LogEvent, digest_json};
     let Actor { name, role } = actor;
@@ -146,13 +156,17 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            LogEvent::new(EventKind::Deployed, name.as_str(), *role)
+            let event = LogEvent::new(EventKind::Deployed, name.as_str(), *role)
                 .feature(feature)
                 .sprint(sprint)
-                .with("run", report.run_id)
-                .with("changes", Value::Array(ops))
-                .before(digest_json(&Value::Array(before)))
-                .after(digest_json(&Value::Array(after)))
+                .with("run", report.run_id);
+            match plan_digest {
+                Some(digest) => event.with("plan", digest),
+                None => event,
+            }
+            .with("changes", Value::Array(ops))
+            .before(digest_json(&Value::Array(before)))
+            .after(digest_json(&Value::Array(after)))
         })
         .collect();
     if !events.is_empty() {
@@ -402,9 +416,100 @@ impl Session {
                 &report,
                 options.sprint,
                 &self.workspace.actor,
+                None,
             )
             .await?;
             Ok((plan, report))
+        }
+        .await;
+        store.release_lock(lock).await?;
+        result
+    }
+
+    /// What a deploy would change, read from the tenant now, with what produced it: the plan
+    /// a person approves ([`Session::apply`] applies exactly that).
+    pub async fn preview(
+        &self,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<PlannedDeploy, EngineError> {
+        let store = self.existing_store().await?;
+        let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
+        let fingerprint = self.fingerprint(&observation, enforce, allow_delete);
+        Ok(PlannedDeploy { fingerprint, plan })
+    }
+
+    fn fingerprint(
+        &self,
+        observation: &observe::Observation,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> approved::Fingerprint {
+        approved::fingerprint(
+            &self.tenant_id,
+            (self.sprint, enforce, allow_delete),
+            &self.selected,
+            &self.objects(),
+            observation,
+        )
+    }
+
+    /// Applies an approved plan (a preview, or a plan file): under the tenant's deploy lock it
+    /// reads the tenant again and plans again, and refuses ([`EngineError::StalePlan`], naming
+    /// each difference, nothing changed) unless that gives exactly the approved plan. The
+    /// feature log's `deployed` entries carry the plan's digest.
+    pub async fn apply(
+        &self,
+        approved: &ApprovedPlan,
+        options: &DeployOptions,
+        progress: Progress,
+    ) -> Result<DeployReport, EngineError> {
+        self.may_deploy()?;
+        let store = self.store().await?;
+        let tenant = self.tenant_id();
+        let lock = store.acquire_lock(&tenant).await?;
+        let approval = &approved.fingerprint;
+        let options = DeployOptions {
+            files_dir: self.workspace.dir.clone(),
+            sprint: options.sprint.or(self.sprint),
+            enforce: approval.enforce,
+            allow_delete: approval.allow_delete,
+            ..options.clone()
+        };
+        let options = &options;
+        let result = async {
+            let (plan, observation) = self
+                .plan_in(Some(&store), options.enforce, options.allow_delete)
+                .await?;
+            let fresh = PlannedDeploy {
+                fingerprint: self.fingerprint(&observation, options.enforce, options.allow_delete),
+                plan,
+            };
+            let differences = approved.differences(&fresh.approved());
+            if !differences.is_empty() {
+                return Err(EngineError::StalePlan { differences });
+            }
+            engagement::record_execution_plan(&self.workspace, &store).await?;
+            let report = apply::apply(
+                &self.client,
+                &store,
+                &tenant,
+                &fresh.plan,
+                &observation,
+                options,
+                progress,
+            )
+            .await?;
+            record_deployed(
+                &store,
+                &tenant,
+                &report,
+                options.sprint,
+                &self.workspace.actor,
+                Some(&approved.digest()),
+            )
+            .await?;
+            Ok(report)
         }
         .await;
         store.release_lock(lock).await?;

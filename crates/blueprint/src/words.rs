@@ -45,6 +45,9 @@ pub fn error(e: &EngineError) -> String {
         EngineError::LaterSprintsBuildOn { .. } => {
             format!("{e}; roll those sprints back first, or pass --force")
         }
+        EngineError::StalePlan { .. } => format!(
+            "{e}\n  = help: nothing was changed; plan again (`blueprint plan --out FILE`) and approve the new plan"
+        ),
         EngineError::Store(StoreError::CorruptLog { .. }) => {
             format!("{e} (`blueprint log verify` shows where the chain breaks)")
         }
