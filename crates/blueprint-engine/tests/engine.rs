@@ -594,3 +594,96 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
         "sprint 2 is untouched"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
+    use blueprint_engine::{ApprovedPlan, EngineError, PlanDifference};
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let features = [
+        "identity-ca-exclusion-group".to_string(),
+        "identity-break-glass-accounts".to_string(),
+        "ca-named-location-allowed-countries".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // Approved as a file (plan --out), then the agency edits an object the plan read.
+    let planned = s.preview(false, false).await.unwrap();
+    assert!(planned.plan.has_changes());
+    let file = ApprovedPlan::from_file(&planned.to_file()).unwrap();
+    assert_eq!(file, planned.approved(), "the file holds the plan as shown");
+    let group = "group:grp-Conditional_Access_Exclude";
+    let id = s
+        .preview(false, false)
+        .await
+        .unwrap()
+        .plan
+        .actions
+        .iter()
+        .find(|a| a.reference == group)
+        .and_then(|a| a.object_id.clone())
+        .expect("the legacy tenant has the group");
+    s.client
+        .patch(
+            &format!("groups/{id}"),
+            &serde_json::json!({"description": "the agency's own edit"}),
+        )
+        .await
+        .unwrap();
+    let before = state(&running).await;
+    let refused = s.apply(&file, &DeployOptions::default(), quiet()).await;
+    match refused {
+        Err(EngineError::StalePlan { differences }) => assert_eq!(
+            differences,
+            vec![PlanDifference::TenantChanged(group.to_string())]
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        state(&running).await,
+        before,
+        "a refused plan changes nothing"
+    );
+
+    // A preview applied as shown (an interactive deploy) runs exactly its changes.
+    let planned = s.preview(false, false).await.unwrap();
+    let report = s
+        .apply(&planned.approved(), &DeployOptions::default(), quiet())
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let shown: std::collections::BTreeSet<&str> = planned
+        .plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.op, Op::Create | Op::Update))
+        .map(|a| a.reference.as_str())
+        .collect();
+    let done: std::collections::BTreeSet<&str> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, blueprint_engine::Outcome::Done { .. }))
+        .map(|r| r.reference.as_str())
+        .collect();
+    assert_eq!(done, shown, "exactly the approved changes ran");
+    let store = s.workspace.state.open().await.unwrap();
+    let digests: std::collections::BTreeSet<String> = store
+        .log(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.kind == blueprint_store::EventKind::Deployed)
+        .filter_map(|e| e.event.detail["plan"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(digests, [planned.approved().digest()].into());
+    store.close().await;
+
+    // Applied, the same approval is stale: the tenant now holds its changes.
+    let again = s
+        .apply(&planned.approved(), &DeployOptions::default(), quiet())
+        .await;
+    assert!(
+        matches!(again, Err(EngineError::StalePlan { .. })),
+        "{again:?}"
+    );
+}
