@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod evaluate;
 pub mod observe;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod rollback;
@@ -20,14 +21,15 @@ pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::source::Diagnostics;
-use blueprint_graph::{GraphClient, GraphEvent};
+use blueprint_graph::GraphClient;
 use serde_json::Value;
 
 pub use actor::Actor;
-pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
+pub use apply::{DeployOptions, DeployReport, Outcome};
 pub use approved::{ApprovedPlan, PlanDifference, PlannedDeploy};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
+pub use progress::{Progress, ProgressEvent};
 pub use state::StateLocation;
 pub use workspace::Workspace;
 
@@ -200,6 +202,8 @@ pub struct Session {
     scope: Option<std::collections::BTreeSet<String>>,
     /// Set by [`Session::restrict_to_sprint`]: the sprint a deploy records.
     sprint: Option<i64>,
+    /// Where the session's progress goes (Graph's waits, each deploy step).
+    progress: std::sync::Arc<dyn Progress>,
     /// The engagement's state, opened on first use and kept until [`Session::close`]: a
     /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
     /// TLS handshake).
@@ -207,10 +211,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Renders the desired state of the selected features and connects to the tenant.
+    /// Renders the desired state of the selected features and connects to the tenant; the
+    /// session's work is reported to `progress`.
     pub fn open(
         workspace: Workspace,
-        observer: std::sync::Arc<dyn Fn(GraphEvent) + Send + Sync>,
+        progress: std::sync::Arc<dyn Progress>,
     ) -> Result<Session, EngineError> {
         let selected = engagement::Selection::of(&workspace).selected;
         let all = workspace
@@ -223,7 +228,7 @@ impl Session {
             .collect();
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
-        let client = GraphClient::new(config, observer)?;
+        let client = GraphClient::new(config, progress::graph_observer(progress.clone()))?;
         Ok(Session {
             workspace,
             client,
@@ -232,6 +237,7 @@ impl Session {
             selected,
             scope: None,
             sprint: None,
+            progress,
             store: tokio::sync::Mutex::new(None),
         })
     }
@@ -383,7 +389,6 @@ impl Session {
     pub async fn deploy(
         &self,
         options: &DeployOptions,
-        progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
@@ -407,7 +412,7 @@ impl Session {
                 &plan,
                 &observation,
                 options,
-                progress,
+                &*self.progress,
             )
             .await?;
             record_deployed(
@@ -462,7 +467,6 @@ impl Session {
         &self,
         approved: &ApprovedPlan,
         options: &DeployOptions,
-        progress: Progress,
     ) -> Result<DeployReport, EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
@@ -497,7 +501,7 @@ impl Session {
                 &fresh.plan,
                 &observation,
                 options,
-                progress,
+                &*self.progress,
             )
             .await?;
             record_deployed(

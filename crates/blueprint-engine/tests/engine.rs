@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use blueprint_emulator::{FaultConfig, RunningEmulator};
 use blueprint_engine::{DeployOptions, Op, Verdict};
 use serde_json::Value;
-use support::{automated_features, emulator, quiet, session, workspace};
+use support::{automated_features, emulator, session, workspace};
 
 async fn state(running: &RunningEmulator) -> Value {
     let tenants: Vec<Value> = running
@@ -71,16 +71,13 @@ async fn deploys_the_automated_catalogue_to_an_empty_tenant_and_proves_it() {
             .collect::<Vec<_>>()
     );
 
-    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let (_, enforced) = s
-        .deploy(
-            &DeployOptions {
-                enforce: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            enforce: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(enforced.failed(), 0, "{:#?}", enforced.results);
@@ -149,13 +146,10 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
     );
 
     let (_, report) = s
-        .deploy(
-            &DeployOptions {
-                enforce: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            enforce: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -235,13 +229,10 @@ async fn converges_through_faults_without_duplicates() {
     loop {
         runs += 1;
         let result = s
-            .deploy(
-                &DeployOptions {
-                    enforce: true,
-                    ..Default::default()
-                },
-                quiet(),
-            )
+            .deploy(&DeployOptions {
+                enforce: true,
+                ..Default::default()
+            })
             .await;
         if let Ok((_, report)) = &result
             && report.failed() == 0
@@ -277,7 +268,7 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let all = automated_features();
     let s = session(workspace(dir.path(), &running, &all));
-    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let group_names = |state: &Value| -> Vec<String> {
         state["tenants"][0]["collections"]["group"]
@@ -303,7 +294,7 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     let orphans: Vec<&str> = plan.orphans.iter().map(|o| o.reference.as_str()).collect();
     assert_eq!(orphans.len(), 2, "{orphans:?}");
     assert!(!plan.has_changes(), "kept unless deletion is allowed");
-    s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(
         group_names(&state(&running).await),
         before,
@@ -311,13 +302,10 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     );
 
     let (_, report) = s
-        .deploy(
-            &DeployOptions {
-                allow_delete: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            allow_delete: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -408,7 +396,7 @@ async fn rolling_a_sprint_back_restores_the_legacy_tenant_exactly() {
             enforce,
             ..Default::default()
         };
-        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        let (_, report) = s.deploy(&options).await.unwrap();
         assert_eq!(report.failed(), 0, "{:#?}", report.results);
     }
     let deployed = without_write_times(state(&running).await);
@@ -469,13 +457,10 @@ async fn rolling_a_sprint_back_restores_the_legacy_tenant_exactly() {
         "{again}"
     );
     let (_, redeploy) = s
-        .deploy(
-            &DeployOptions {
-                sprint: Some(1),
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(redeploy.failed(), 0, "{:#?}", redeploy.results);
@@ -515,7 +500,7 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
             sprint: Some(sprint),
             ..Default::default()
         };
-        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        let (_, report) = s.deploy(&options).await.unwrap();
         assert_eq!(report.failed(), 0, "{:#?}", report.results);
     }
     let second = session(workspace(
@@ -529,13 +514,10 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
         ],
     ));
     let (_, report) = second
-        .deploy(
-            &DeployOptions {
-                sprint: Some(2),
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            sprint: Some(2),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -631,7 +613,7 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
         .await
         .unwrap();
     let before = state(&running).await;
-    let refused = s.apply(&file, &DeployOptions::default(), quiet()).await;
+    let refused = s.apply(&file, &DeployOptions::default()).await;
     match refused {
         Err(EngineError::StalePlan { differences }) => assert_eq!(
             differences,
@@ -648,7 +630,7 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
     // A preview applied as shown (an interactive deploy) runs exactly its changes.
     let planned = s.preview(false, false).await.unwrap();
     let report = s
-        .apply(&planned.approved(), &DeployOptions::default(), quiet())
+        .apply(&planned.approved(), &DeployOptions::default())
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -680,10 +662,32 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
 
     // Applied, the same approval is stale: the tenant now holds its changes.
     let again = s
-        .apply(&planned.approved(), &DeployOptions::default(), quiet())
+        .apply(&planned.approved(), &DeployOptions::default())
         .await;
     assert!(
         matches!(again, Err(EngineError::StalePlan { .. })),
         "{again:?}"
     );
+}
+
+/// A web server calls the engine from its handlers: every operation's future is Send (this
+/// compiles only if so).
+#[allow(dead_code)]
+fn the_operations_can_run_in_a_web_servers_handlers(
+    s: &blueprint_engine::Session,
+    w: &blueprint_engine::Workspace,
+    approved: &blueprint_engine::ApprovedPlan,
+    evidence: &blueprint_engine::engagement::Evidence,
+) {
+    use blueprint_engine::engagement::{self, PhaseDecision};
+    fn send<T: Send>(_: T) {}
+    send(s.preview(false, false));
+    send(s.apply(approved, &DeployOptions::default()));
+    send(s.evaluate_report());
+    send(engagement::plan_sprints(w));
+    send(engagement::recorded_sprint_plan(w));
+    send(engagement::status_report(w));
+    send(engagement::attest(w, "f", evidence, "note"));
+    send(engagement::decide(w, PhaseDecision::Exit, "note", false));
+    send(blueprint_engine::report::stories(w));
 }

@@ -7,8 +7,9 @@ use blueprint_engine::engagement::{self, Evidence};
 use blueprint_engine::{DeployOptions, EngineError, Session, Verdict, Workspace};
 use clap::Args;
 
-use super::common::{engine_error, observer, runtime};
+use super::common::{engine_error, runtime};
 use super::init::{ProfileValues, from_ready_file, write_profile};
+use crate::progress::Terminal;
 use crate::{CommandError, Outcome};
 
 /// The whole Deploy flow against a built-in emulated tenant. Start here.
@@ -126,7 +127,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
 
         println!("5. Evaluating the whole live tenant");
         let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
-        let session = Session::open(workspace, observer(false)).map_err(engine_error)?;
+        let session = Session::open(workspace, Terminal::bar_only()).map_err(engine_error)?;
         let evaluated = session.evaluate_report().await.map_err(engine_error)?;
         let (evaluation, input) = (&evaluated.evaluation, &evaluated.report);
         let evaluation_path = args.dir.join("evaluation.json");
@@ -216,7 +217,7 @@ async fn deploy_sprint(
     evidence: &Evidence,
 ) -> Result<SprintOutcome, EngineError> {
     let workspace = Workspace::open(dir)?;
-    let mut session = Session::open(workspace, observer(false))?;
+    let mut session = Session::open(workspace, Terminal::bar_only())?;
     let result = async {
         let scope = session.restrict_to_sprint(i64::from(sprint)).await?;
         let attested = scope.needs_attestation.len();
@@ -234,13 +235,12 @@ async fn deploy_sprint(
             sprint: session.sprint(),
             ..DeployOptions::default()
         };
-        let quiet = std::sync::Arc::new(|_: &blueprint_engine::apply::ActionResult| {});
-        let (_, report) = session.deploy(&options, quiet.clone()).await?;
+        let (_, report) = session.deploy(&options).await?;
         let enforce = DeployOptions {
             enforce: true,
             ..options
         };
-        let (_, enforced) = session.deploy(&enforce, quiet).await?;
+        let (_, enforced) = session.deploy(&enforce).await?;
         let evaluation = session.evaluate().await?;
         let failed = report.failed() + enforced.failed();
         Ok(SprintOutcome {

@@ -1,11 +1,7 @@
 //! `blueprint deploy`: apply the plan to the tenant.
 
-use std::io::IsTerminal;
-use std::sync::Arc;
-
 use blueprint_engine::{ApprovedPlan, DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, with_session};
 use crate::{CommandError, Outcome};
@@ -96,51 +92,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             eprintln!("Nothing changed.");
             return Ok(Outcome::Success);
         }
-        let bar = if json {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(preview.actions.len() as u64)
-        };
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        let progress_bar = bar.clone();
-        // On a terminal the lines go above the bar; otherwise (a log, a pipe) straight out.
-        let on_terminal = std::io::stderr().is_terminal();
-        let progress = Arc::new(move |r: &blueprint_engine::apply::ActionResult| {
-            progress_bar.inc(1);
-            let line = match &r.outcome {
-                ActionOutcome::Done { op, .. } => {
-                    Some(format!("  done     {op:<14} {}", r.reference))
-                }
-                ActionOutcome::Failed { error } => {
-                    Some(format!("  FAILED   {}: {error}", r.reference))
-                }
-                ActionOutcome::Skipped { reason } => {
-                    Some(format!("  skipped  {}: {reason}", r.reference))
-                }
-                ActionOutcome::Unchanged => None,
-            };
-            if let Some(line) = line.filter(|_| !json) {
-                if on_terminal {
-                    progress_bar.println(line);
-                } else {
-                    println!("{line}");
-                }
-            }
-            progress_bar.set_message(r.reference.clone());
-        });
         let options = DeployOptions {
             parallelism: args.parallelism as usize,
             sprint: session.sprint(),
             ..DeployOptions::default()
         };
         let report = rt
-            .block_on(session.apply(&approved, &options, progress))
+            .block_on(session.apply(&approved, &options))
             .map_err(engine_error)?;
-        bar.finish_and_clear();
         if json {
             let out = super::plan::with_scope(
                 serde_json::to_value(&report).unwrap_or_default(),
