@@ -48,6 +48,12 @@ pub fn error(e: &EngineError) -> String {
         EngineError::StalePlan { .. } => format!(
             "{e}\n  = help: nothing was changed; plan again (`blueprint plan --out FILE`) and approve the new plan"
         ),
+        EngineError::Store(StoreError::Locked(_)) => {
+            format!("{e}: `blueprint unlock --force`")
+        }
+        EngineError::Store(StoreError::LeaseLost { .. }) => {
+            format!("{e} (`blueprint status` shows the journal)")
+        }
         EngineError::Store(StoreError::CorruptLog { .. }) => {
             format!("{e} (`blueprint log verify` shows where the chain breaks)")
         }

@@ -67,6 +67,7 @@ pub enum Activity {
     PlanSprints,
     Deploy,
     RollBack,
+    Unlock,
     Attest,
     Decide,
 }
@@ -77,6 +78,9 @@ impl fmt::Display for Activity {
             Activity::PlanSprints => "planning sprints is for the agency or its technology partner",
             Activity::Deploy => "deploying is for the agency or its technology partner",
             Activity::RollBack => "rolling back is for the agency or its technology partner",
+            Activity::Unlock => {
+                "breaking a deploy lock is for the agency or its technology partner"
+            }
             Activity::Attest => "attesting is for the agency or its technology partner",
             Activity::Decide => {
                 "phase decisions are the agency's: it owns the tenant and the decisions"
