@@ -497,7 +497,7 @@ impl Session {
     ) -> Result<DeployReport, EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "deploy").await?;
         // Written through the lock's handle: a lost lease stops the walk's next change.
         let store = lock.store().clone();
