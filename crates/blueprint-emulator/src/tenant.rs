@@ -43,6 +43,15 @@ pub struct Certificate {
     pub x5t_s256: String,
     /// SubjectPublicKeyInfo PEM, for verifying assertions.
     pub public_key_pem: String,
+    /// The key credential's id on the application (`keyCredentials[].keyId`).
+    #[serde(default)]
+    pub key_id: String,
+    /// When the certificate stops being valid (RFC 3339); empty when unknown.
+    #[serde(default)]
+    pub end: String,
+    /// The base64 DER of the certificate as uploaded in `keyCredentials[].key`.
+    #[serde(default)]
+    pub der_b64: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,8 +60,31 @@ pub struct App {
     pub client_id: String,
     pub secrets: Vec<ClientSecret>,
     pub certificates: Vec<Certificate>,
-    /// Granted application permissions (app roles), e.g. `Group.ReadWrite.All`.
+    /// Granted application permissions (app roles), e.g. `Group.ReadWrite.All` or
+    /// `Exchange.ManageAsApp`: the app role assignments of the app's service principal. A token
+    /// carries those of its resource in `roles`.
     pub permissions: Vec<String>,
+    /// The application object's id (`/applications/{id}`).
+    #[serde(default)]
+    pub object_id: String,
+    /// The service principal's object id; empty until one is created.
+    #[serde(default)]
+    pub sp_id: String,
+    /// The rest of the application object as a client wrote it (`requiredResourceAccess`,
+    /// `signInAudience`, `tags`, `description`, …).
+    #[serde(default)]
+    pub extra: Map<String, Value>,
+}
+
+/// A directory role held by a user or a service principal
+/// (`/roleManagement/directory/roleAssignments`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub id: String,
+    pub principal_id: String,
+    /// The role definition's id, which for built-in roles is the role template's id.
+    pub role_definition_id: String,
+    pub directory_scope_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +101,9 @@ pub struct Tenant {
     pub singletons: BTreeMap<String, Value>,
     /// Intune assignments by policy id.
     pub assignments: BTreeMap<String, Vec<Value>>,
+    /// Directory role assignments of users and service principals.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
 }
 
 pub fn now_rfc3339() -> String {
@@ -95,6 +130,7 @@ impl Tenant {
             collections: BTreeMap::new(),
             singletons: BTreeMap::new(),
             assignments: BTreeMap::new(),
+            role_assignments: Vec::new(),
         };
         crate::defaults::install(&mut tenant);
         tenant
@@ -108,6 +144,22 @@ impl Tenant {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    /// The role template ids a principal (user or service principal object id) holds: a
+    /// token's `wids`.
+    pub fn roles_of(&self, principal_id: &str) -> Vec<String> {
+        let mut wids: Vec<String> = self
+            .role_assignments
+            .iter()
+            .filter(|r| {
+                !principal_id.is_empty() && r.principal_id.eq_ignore_ascii_case(principal_id)
+            })
+            .map(|r| r.role_definition_id.clone())
+            .collect();
+        wids.sort();
+        wids.dedup();
+        wids
     }
 
     pub fn items(&self, kind: &Kind) -> impl Iterator<Item = &Value> {

@@ -26,6 +26,7 @@ mod config;
 mod error;
 mod retry;
 mod secret;
+pub mod signin;
 
 pub use batch::MAX_BATCH;
 pub use client::{GraphClient, GraphEvent, GraphStats, Observer};
