@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod coverage;
 pub mod kinds;
 pub mod node;
+pub mod permissions;
 pub mod profile;
 pub mod render;
 pub mod schema;
