@@ -282,7 +282,17 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
     match (kind.shape, &spec.body, &spec.patch) {
         (Shape::Collection, Some(body), None) => {
             let body = substitute(tenant, body, &password)?;
-            tenant.create(kind, body, rng).map_err(|e| e.message)?;
+            let created = tenant
+                .create(kind, body.clone(), rng)
+                .map_err(|e| e.message)?;
+            if let (Some(upn), Some(p)) = (
+                created["userPrincipalName"].as_str(),
+                body["passwordProfile"]["password"].as_str(),
+            ) {
+                tenant
+                    .fixture_passwords
+                    .insert(upn.to_ascii_lowercase(), p.to_string());
+            }
         }
         (Shape::Singleton, None, Some(patch)) => {
             let patch = substitute(tenant, patch, &password)?;

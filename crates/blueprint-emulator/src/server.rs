@@ -258,10 +258,16 @@ fn ready_tenants(emulator: &Emulator, out_dir: &Path) -> Result<Vec<ReadyTenant>
                         .as_str()
                         .unwrap_or_default()
                         .to_string(),
-                    password: u["passwordProfile"]["password"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
+                    password: t
+                        .fixture_passwords
+                        .get(
+                            &u["userPrincipalName"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_ascii_lowercase(),
+                        )
+                        .cloned()
+                        .unwrap_or_default(),
                     roles,
                 })
             })

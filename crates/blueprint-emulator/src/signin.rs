@@ -326,9 +326,10 @@ pub fn approve_device_code(
 /// The user a sign-in names, if the password is theirs and the account is enabled.
 pub fn check_password(tenant: &Tenant, upn: &str, password: &str) -> Option<SignedInUser> {
     let user = tenant.find(crate::kinds::Kind::by_entity("user"), upn.trim())?;
-    let stored = user["passwordProfile"]["password"].as_str()?;
+    let id = user["id"].as_str()?;
+    let stored = tenant.password_hashes.get(id)?;
     let enabled = user["accountEnabled"].as_bool().unwrap_or(true);
-    (enabled && stored == password).then(|| signed_in(user))
+    (enabled && *stored == crate::tenant::password_hash(id, password)).then(|| signed_in(user))
 }
 
 pub fn signed_in(user: &Value) -> SignedInUser {

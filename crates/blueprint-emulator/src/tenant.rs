@@ -104,6 +104,23 @@ pub struct Tenant {
     /// Directory role assignments of users and service principals.
     #[serde(default)]
     pub role_assignments: Vec<RoleAssignment>,
+    /// Salted SHA-256 of each user's password, by user id: what the sign-in form checks (Graph
+    /// never returns a password, and the emulator keeps none).
+    #[serde(default)]
+    pub password_hashes: BTreeMap<String, String>,
+    /// Passwords the fixture generated for its users, by UPN: test material handed out in the
+    /// ready file like the fixture apps' secrets, so a rehearsal can sign in.
+    #[serde(default)]
+    pub fixture_passwords: BTreeMap<String, String>,
+}
+
+/// The stored form of a password.
+pub fn password_hash(user_id: &str, password: &str) -> String {
+    let d = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("{user_id}\u{0}{password}").as_bytes(),
+    );
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn now_rfc3339() -> String {
@@ -131,6 +148,8 @@ impl Tenant {
             singletons: BTreeMap::new(),
             assignments: BTreeMap::new(),
             role_assignments: Vec::new(),
+            password_hashes: BTreeMap::new(),
+            fixture_passwords: BTreeMap::new(),
         };
         crate::defaults::install(&mut tenant);
         tenant
@@ -212,7 +231,12 @@ impl Tenant {
         }
         let mut obj = check_body(kind, body, None)?;
         let id = new_guid(rng);
+        let password = new_password(kind, &obj);
         rules::before_create(self, kind, &mut obj, rng)?;
+        if let Some(p) = password {
+            self.password_hashes
+                .insert(id.clone(), password_hash(&id, &p));
+        }
         obj.insert("id".into(), Value::String(id.clone()));
         let mut value = Value::Object(obj);
         reorder_id_first(&mut value);
@@ -243,9 +267,14 @@ impl Tenant {
             .and_then(Value::as_str)
             .map(|t| t.trim_start_matches("#microsoft.graph.").to_string());
         let patch = check_body(kind, body, current_type.as_deref())?;
+        let password = new_password(kind, &patch);
         let mut merged = current.clone();
         merge(&mut merged, &Value::Object(patch.clone()));
         rules::before_update(self, kind, &current, &mut merged, &patch)?;
+        if let (Some(p), Some(id)) = (password, current["id"].as_str()) {
+            self.password_hashes
+                .insert(id.to_string(), password_hash(id, &p));
+        }
         match key {
             None => {
                 self.singletons
@@ -342,6 +371,18 @@ impl Tenant {
             .ok_or_else(|| not_found(kind, key))?;
         Ok(self.assignments.get(&id).cloned().unwrap_or_default())
     }
+}
+
+/// The password a user create or update sets.
+fn new_password(kind: &Kind, obj: &Map<String, Value>) -> Option<String> {
+    (kind.entity == "user")
+        .then(|| {
+            obj.get("passwordProfile")?
+                .get("password")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .flatten()
 }
 
 pub fn not_found(kind: &Kind, key: &str) -> GraphError {
