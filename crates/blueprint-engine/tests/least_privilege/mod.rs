@@ -91,9 +91,15 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
     };
     let item = admin.list(path).await.ok()?.into_iter().next()?;
     let id = item["id"].as_str()?.to_string();
-    let body = match &item[key] {
+    // A keyed array (a setting's values) is the object's content; the identity is fixed.
+    let field = kind
+        .keyed_arrays
+        .first()
+        .map(|(name, _)| *name)
+        .unwrap_or(key);
+    let body = match &item[field] {
         Value::Null => return None,
-        v => json!({ key: v }),
+        v => json!({ field: v }),
     };
     let body = match item.get("@odata.type") {
         Some(t) => {
