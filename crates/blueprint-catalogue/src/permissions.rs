@@ -23,6 +23,7 @@ pub enum Access {
 /// One grant the workspace needs, and the features that need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Need {
+    #[serde(flatten)]
     pub grant: Grant,
     pub features: BTreeSet<String>,
 }

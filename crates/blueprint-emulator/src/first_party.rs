@@ -140,8 +140,11 @@ const EXCHANGE_APP_ROLES: &[(&str, &str)] = &[(
     "dc50a0fb-09a3-484d-be87-e023b12c6440",
 )];
 
+/// An app role: (value, id).
+type AppRole = (&'static str, &'static str);
+
 /// The first-party resources: (appId, displayName, app roles).
-const RESOURCES: &[(&str, &str, &[(&str, &str)])] = &[
+const RESOURCES: &[(&str, &str, &[AppRole])] = &[
     (GRAPH_APP_ID, "Microsoft Graph", GRAPH_APP_ROLES),
     (
         EXCHANGE_APP_ID,

@@ -636,7 +636,7 @@ fn sign_in_tenant(
     em: &Emulator,
     tenant_key: &str,
     authority: &str,
-) -> Result<crate::tenant::Tenant, Response> {
+) -> Result<crate::tenant::Tenant, Box<Response>> {
     match em.tenant(tenant_key) {
         Some(t) => Ok(t.lock().expect("tenant lock").clone()),
         None => {
@@ -648,7 +648,7 @@ fn sign_in_tenant(
                     "Tenant '{tenant_key}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
                 ),
             };
-            Err(token_error_response(&err, authority))
+            Err(Box::new(token_error_response(&err, authority)))
         }
     }
 }
@@ -663,7 +663,7 @@ async fn devicecode(
     let resp = async {
         let t = match sign_in_tenant(&em, &tenant_key, &authority) {
             Ok(t) => t,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
         let Ok((_, bytes)) = read_body(&em, req).await else {
             return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
@@ -695,7 +695,7 @@ async fn authorize(
     let authority = origin(req.headers(), conn.as_ref()).base_url;
     let query = url_form(req.uri().query().unwrap_or("").as_bytes());
     let resp = match sign_in_tenant(&em, &tenant_key, &authority) {
-        Err(resp) => resp,
+        Err(resp) => *resp,
         Ok(t) => match crate::signin::check_authorize(&t, &query) {
             Ok(client) => html(
                 StatusCode::OK,
@@ -724,7 +724,7 @@ async fn authorize_sign_in(
     let resp = async {
         let t = match sign_in_tenant(&em, &tenant_key, &authority) {
             Ok(t) => t,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
         let Ok((_, bytes)) = read_body(&em, req).await else {
             return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();

@@ -12,6 +12,8 @@ mod emulator;
 
 mod engagement;
 
+mod permissions;
+
 mod rollback;
 
 mod sdk_compat;
