@@ -14,6 +14,10 @@ mod engagement;
 
 mod permissions;
 
+mod files;
+
+mod lock;
+
 mod rollback;
 
 mod sdk_compat;
