@@ -21,6 +21,7 @@ use crate::EngineError;
 use crate::compare::diff;
 use crate::observe::{Observation, observe};
 use crate::plan::{Action, Op, Plan, RefLookup, compared_fields, resolve_refs};
+use crate::progress::{Progress, ProgressEvent};
 use crate::resources::{self, REPORT_ONLY};
 
 /// How a deploy runs.
@@ -92,9 +93,6 @@ impl DeployReport {
     }
 }
 
-/// Progress as the walk goes, for a progress bar.
-pub type Progress = Arc<dyn Fn(&ActionResult) + Send + Sync>;
-
 struct Context {
     client: GraphClient,
     store: Store,
@@ -163,7 +161,7 @@ pub async fn apply(
     plan: &Plan,
     observation: &Observation,
     options: &DeployOptions,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<DeployReport, EngineError> {
     let run_id = store.begin_run(tenant, "deploy", options.sprint).await?;
     let interrupted = store
@@ -223,6 +221,14 @@ pub async fn apply(
         )));
     }
 
+    let orphans = if plan.allow_delete {
+        plan.orphans.len()
+    } else {
+        0
+    };
+    progress.report(ProgressEvent::Applying {
+        actions: plan.actions.len() + orphans,
+    });
     let ctx = Arc::new(Context {
         client: client.clone(),
         store: store.clone(),
@@ -272,7 +278,9 @@ pub async fn apply(
                         reason: format!("{} did not succeed", plan.actions[j].reference),
                     },
                 };
-                progress(&result);
+                progress.report(ProgressEvent::Finished {
+                    result: result.clone(),
+                });
                 failed.insert(i);
                 release(i, &graph, &mut waiting, &mut ready);
                 results[i] = Some(result);
@@ -296,7 +304,9 @@ pub async fn apply(
         };
         let (i, result) =
             joined.map_err(|e| EngineError::Internal(format!("a deploy task panicked: {e}")))?;
-        progress(&result);
+        progress.report(ProgressEvent::Finished {
+            result: result.clone(),
+        });
         if matches!(
             result.outcome,
             Outcome::Failed { .. } | Outcome::Skipped { .. }
@@ -326,7 +336,9 @@ pub async fn apply(
                 reference: orphan.reference.clone(),
                 outcome,
             };
-            progress(&result);
+            progress.report(ProgressEvent::Finished {
+                result: result.clone(),
+            });
             results.push(result);
         }
     }
@@ -338,6 +350,10 @@ pub async fn apply(
     store
         .finish_run(run_id, run_status(report.failed()))
         .await?;
+    progress.report(ProgressEvent::Applied {
+        done: report.done(),
+        failed: report.failed(),
+    });
     Ok(report)
 }
 

@@ -6,12 +6,15 @@
 
 pub mod actor;
 pub mod apply;
+pub mod approved;
 pub mod compare;
 pub mod engagement;
 pub mod evaluate;
 pub mod files;
 pub mod observe;
 pub mod plan;
+pub mod progress;
+pub mod report;
 pub mod resources;
 pub mod rollback;
 pub mod state;
@@ -20,13 +23,15 @@ pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::source::Diagnostics;
-use blueprint_graph::{GraphClient, GraphEvent};
+use blueprint_graph::GraphClient;
 use serde_json::Value;
 
 pub use actor::Actor;
-pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
+pub use apply::{DeployOptions, DeployReport, Outcome};
+pub use approved::{ApprovedPlan, PlanDifference, PlannedDeploy};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
+pub use progress::{Progress, ProgressEvent};
 pub use state::StateLocation;
 pub use workspace::Workspace;
 
@@ -49,6 +54,29 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
+    /// The workspace has no profile to open.
+    #[error("no profile at {} ({reason})", path.display())]
+    NoProfile {
+        dir: std::path::PathBuf,
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    /// A rollback refused because later sprints' deployed features build on this sprint's.
+    #[error(
+        "sprint {sprint} cannot be rolled back while later sprints build on it: {}",
+        dependants.join(", ")
+    )]
+    LaterSprintsBuildOn {
+        sprint: i64,
+        dependants: Vec<String>,
+    },
+    /// The approved plan is not what planning gives now: the tenant, the selection or the
+    /// profile changed since. Nothing was changed.
+    #[error(
+        "the plan is stale: the tenant or the selection changed since it was approved\n{}",
+        differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    StalePlan { differences: Vec<PlanDifference> },
 }
 
 impl EngineError {
@@ -57,6 +85,8 @@ impl EngineError {
         match self {
             EngineError::Input(_)
             | EngineError::Usage(_)
+            | EngineError::NoProfile { .. }
+            | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
             | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
@@ -102,6 +132,7 @@ async fn record_deployed(
     report: &DeployReport,
     sprint: Option<i64>,
     actor: &Actor,
+    plan_digest: Option<&str>,
 ) -> Result<(), EngineError> {
     use blueprint_store::{EventKind, LogEvent, digest_json};
     let Actor { name, role } = actor;
@@ -129,19 +160,37 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            LogEvent::new(EventKind::Deployed, name.as_str(), *role)
+            let event = LogEvent::new(EventKind::Deployed, name.as_str(), *role)
                 .feature(feature)
                 .sprint(sprint)
-                .with("run", report.run_id)
-                .with("changes", Value::Array(ops))
-                .before(digest_json(&Value::Array(before)))
-                .after(digest_json(&Value::Array(after)))
+                .with("run", report.run_id);
+            match plan_digest {
+                Some(digest) => event.with("plan", digest),
+                None => event,
+            }
+            .with("changes", Value::Array(ops))
+            .before(digest_json(&Value::Array(before)))
+            .after(digest_json(&Value::Array(after)))
         })
         .collect();
     if !events.is_empty() {
         store.append_events(&events).await?;
     }
     Ok(())
+}
+
+/// An evaluation and the report model made of it.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    pub evaluation: Evaluation,
+    pub report: blueprint_report::ReportInput,
+}
+
+impl Evaluated {
+    /// Every selected feature is done: verified, or attested when manual.
+    pub fn all_done(&self) -> bool {
+        self.report.all_done()
+    }
 }
 
 /// A workspace connected to its tenant: the unit the commands work with.
@@ -155,6 +204,8 @@ pub struct Session {
     scope: Option<std::collections::BTreeSet<String>>,
     /// Set by [`Session::restrict_to_sprint`]: the sprint a deploy records.
     sprint: Option<i64>,
+    /// Where the session's progress goes (Graph's waits, each deploy step).
+    progress: std::sync::Arc<dyn Progress>,
     /// The engagement's state, opened on first use and kept until [`Session::close`]: a
     /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
     /// TLS handshake).
@@ -164,10 +215,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Renders the desired state of the selected features and connects to the tenant.
+    /// Renders the desired state of the selected features and connects to the tenant; the
+    /// session's work is reported to `progress`.
     pub fn open(
         workspace: Workspace,
-        observer: std::sync::Arc<dyn Fn(GraphEvent) + Send + Sync>,
+        progress: std::sync::Arc<dyn Progress>,
     ) -> Result<Session, EngineError> {
         let selected = engagement::Selection::of(&workspace).selected;
         let all = workspace
@@ -180,7 +232,7 @@ impl Session {
             .collect();
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
-        let client = GraphClient::new(config, observer)?;
+        let client = GraphClient::new(config, progress::graph_observer(progress.clone()))?;
         Ok(Session {
             workspace,
             client,
@@ -189,6 +241,7 @@ impl Session {
             selected,
             scope: None,
             sprint: None,
+            progress,
             store: tokio::sync::Mutex::new(None),
             organization: tokio::sync::OnceCell::new(),
         })
@@ -361,7 +414,6 @@ impl Session {
     pub async fn deploy(
         &self,
         options: &DeployOptions,
-        progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
@@ -387,7 +439,7 @@ impl Session {
                 &plan,
                 &observation,
                 options,
-                progress,
+                &*self.progress,
             )
             .await?;
             record_deployed(
@@ -396,9 +448,101 @@ impl Session {
                 &report,
                 options.sprint,
                 &self.workspace.actor,
+                None,
             )
             .await?;
             Ok((plan, report))
+        }
+        .await;
+        lock.release().await?;
+        result
+    }
+
+    /// What a deploy would change, read from the tenant now, with what produced it: the plan
+    /// a person approves ([`Session::apply`] applies exactly that).
+    pub async fn preview(
+        &self,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<PlannedDeploy, EngineError> {
+        let store = self.existing_store().await?;
+        let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
+        let fingerprint = self.fingerprint(&observation, enforce, allow_delete);
+        Ok(PlannedDeploy { fingerprint, plan })
+    }
+
+    fn fingerprint(
+        &self,
+        observation: &observe::Observation,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> approved::Fingerprint {
+        approved::fingerprint(
+            &self.tenant_id,
+            (self.sprint, enforce, allow_delete),
+            &self.selected,
+            &self.objects(),
+            observation,
+        )
+    }
+
+    /// Applies an approved plan (a preview, or a plan file): under the tenant's deploy lock it
+    /// reads the tenant again and plans again, and refuses ([`EngineError::StalePlan`], naming
+    /// each difference, nothing changed) unless that gives exactly the approved plan. The
+    /// feature log's `deployed` entries carry the plan's digest.
+    pub async fn apply(
+        &self,
+        approved: &ApprovedPlan,
+        options: &DeployOptions,
+    ) -> Result<DeployReport, EngineError> {
+        self.may_deploy()?;
+        let store = self.store().await?;
+        let tenant = self.tenant_id();
+        let lock = self.lock(&store, &tenant, "deploy").await?;
+        // Written through the lock's handle: a lost lease stops the walk's next change.
+        let store = lock.store().clone();
+        let approval = &approved.fingerprint;
+        let options = DeployOptions {
+            files_dir: self.workspace.dir.clone(),
+            sprint: options.sprint.or(self.sprint),
+            enforce: approval.enforce,
+            allow_delete: approval.allow_delete,
+            ..options.clone()
+        };
+        let options = &options;
+        let result = async {
+            let (plan, observation) = self
+                .plan_in(Some(&store), options.enforce, options.allow_delete)
+                .await?;
+            let fresh = PlannedDeploy {
+                fingerprint: self.fingerprint(&observation, options.enforce, options.allow_delete),
+                plan,
+            };
+            let differences = approved.differences(&fresh.approved());
+            if !differences.is_empty() {
+                return Err(EngineError::StalePlan { differences });
+            }
+            engagement::record_execution_plan(&self.workspace, &store).await?;
+            let report = apply::apply(
+                &self.client,
+                &store,
+                &tenant,
+                &fresh.plan,
+                &observation,
+                options,
+                &*self.progress,
+            )
+            .await?;
+            record_deployed(
+                &store,
+                &tenant,
+                &report,
+                options.sprint,
+                &self.workspace.actor,
+                Some(&approved.digest()),
+            )
+            .await?;
+            Ok(report)
         }
         .await;
         lock.release().await?;
@@ -437,7 +581,7 @@ impl Session {
     pub fn may_deploy(&self) -> Result<(), EngineError> {
         self.workspace
             .actor
-            .may_change("deploying is for the agency or its technology partner")?;
+            .may_change(engagement::Activity::Deploy)?;
         let profile = std::fs::read_to_string(Workspace::profile_path(&self.workspace.dir)).ok();
         files::refuse_placeholder(
             &self.workspace.dir,
@@ -459,6 +603,15 @@ impl Session {
         );
         self.record_evaluation(&evaluation).await?;
         Ok(evaluation)
+    }
+
+    /// Evaluates (as [`Session::evaluate`] does) and fills the report model the front ends
+    /// render: each feature with what the catalogue says of it and the attestations that
+    /// stand, and the sprint burn-up.
+    pub async fn evaluate_report(&self) -> Result<Evaluated, EngineError> {
+        let evaluation = self.evaluate().await?;
+        let report = report::report_input(self, &evaluation).await?;
+        Ok(Evaluated { evaluation, report })
     }
 
     /// Records `verified` or `drifted` in the feature log for every automated feature that is

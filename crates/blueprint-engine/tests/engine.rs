@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use blueprint_emulator::{FaultConfig, RunningEmulator};
 use blueprint_engine::{DeployOptions, Op, Outcome, Verdict};
 use serde_json::Value;
-use support::{automated_features, emulator, quiet, session, workspace};
+use support::{automated_features, emulator, session, workspace};
 
 async fn state(running: &RunningEmulator) -> Value {
     let tenants: Vec<Value> = running
@@ -82,16 +82,13 @@ async fn deploys_the_automated_catalogue_to_an_empty_tenant_and_proves_it() {
             .collect::<Vec<_>>()
     );
 
-    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let (_, enforced) = s
-        .deploy(
-            &DeployOptions {
-                enforce: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            enforce: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(enforced.failed(), 0, "{:#?}", enforced.results);
@@ -160,13 +157,10 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
     );
 
     let (_, report) = s
-        .deploy(
-            &DeployOptions {
-                enforce: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            enforce: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -250,13 +244,10 @@ async fn one_deploy_converges_through_faults_for_ten_seeds() {
             let s = session(workspace(dir.path(), &running, &automated_features()));
             let started = std::time::Instant::now();
             let result = s
-                .deploy(
-                    &DeployOptions {
-                        enforce: true,
-                        ..Default::default()
-                    },
-                    quiet(),
-                )
+                .deploy(&DeployOptions {
+                    enforce: true,
+                    ..Default::default()
+                })
                 .await;
             let elapsed = started.elapsed();
             let problems = match &result {
@@ -353,7 +344,7 @@ async fn replication_lag_and_lost_create_answers_make_no_duplicates() {
     let s = session(workspace(dir.path(), &running, &automated_features()));
     let (plan, _) = s.plan(false).await.unwrap();
     assert!(plan.count(Op::Create) > 20);
-    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let lost: u64 = running
         .emulator()
@@ -382,7 +373,7 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let all = automated_features();
     let s = session(workspace(dir.path(), &running, &all));
-    let (_, report) = s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let group_names = |state: &Value| -> Vec<String> {
         state["tenants"][0]["collections"]["group"]
@@ -408,7 +399,7 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     let orphans: Vec<&str> = plan.orphans.iter().map(|o| o.reference.as_str()).collect();
     assert_eq!(orphans.len(), 2, "{orphans:?}");
     assert!(!plan.has_changes(), "kept unless deletion is allowed");
-    s.deploy(&DeployOptions::default(), quiet()).await.unwrap();
+    s.deploy(&DeployOptions::default()).await.unwrap();
     assert_eq!(
         group_names(&state(&running).await),
         before,
@@ -416,13 +407,10 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
     );
 
     let (_, report) = s
-        .deploy(
-            &DeployOptions {
-                allow_delete: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            allow_delete: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -513,7 +501,7 @@ async fn rolling_a_sprint_back_restores_the_legacy_tenant_exactly() {
             enforce,
             ..Default::default()
         };
-        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        let (_, report) = s.deploy(&options).await.unwrap();
         assert_eq!(report.failed(), 0, "{:#?}", report.results);
     }
     let deployed = without_write_times(state(&running).await);
@@ -574,13 +562,10 @@ async fn rolling_a_sprint_back_restores_the_legacy_tenant_exactly() {
         "{again}"
     );
     let (_, redeploy) = s
-        .deploy(
-            &DeployOptions {
-                sprint: Some(1),
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(redeploy.failed(), 0, "{:#?}", redeploy.results);
@@ -620,7 +605,7 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
             sprint: Some(sprint),
             ..Default::default()
         };
-        let (_, report) = s.deploy(&options, quiet()).await.unwrap();
+        let (_, report) = s.deploy(&options).await.unwrap();
         assert_eq!(report.failed(), 0, "{:#?}", report.results);
     }
     let second = session(workspace(
@@ -634,13 +619,10 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
         ],
     ));
     let (_, report) = second
-        .deploy(
-            &DeployOptions {
-                sprint: Some(2),
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            sprint: Some(2),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
@@ -697,5 +679,98 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
     assert!(
         !forced.rolled_back.contains(&policy),
         "sprint 2 is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
+    use blueprint_engine::{ApprovedPlan, EngineError, PlanDifference};
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let features = [
+        "identity-ca-exclusion-group".to_string(),
+        "identity-break-glass-accounts".to_string(),
+        "ca-named-location-allowed-countries".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // Approved as a file (plan --out), then the agency edits an object the plan read.
+    let planned = s.preview(false, false).await.unwrap();
+    assert!(planned.plan.has_changes());
+    let file = ApprovedPlan::from_file(&planned.to_file()).unwrap();
+    assert_eq!(file, planned.approved(), "the file holds the plan as shown");
+    let group = "group:grp-Conditional_Access_Exclude";
+    let id = s
+        .preview(false, false)
+        .await
+        .unwrap()
+        .plan
+        .actions
+        .iter()
+        .find(|a| a.reference == group)
+        .and_then(|a| a.object_id.clone())
+        .expect("the legacy tenant has the group");
+    s.client
+        .patch(
+            &format!("groups/{id}"),
+            &serde_json::json!({"description": "the agency's own edit"}),
+        )
+        .await
+        .unwrap();
+    let before = state(&running).await;
+    let refused = s.apply(&file, &DeployOptions::default()).await;
+    match refused {
+        Err(EngineError::StalePlan { differences }) => assert_eq!(
+            differences,
+            vec![PlanDifference::TenantChanged(group.to_string())]
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        state(&running).await,
+        before,
+        "a refused plan changes nothing"
+    );
+
+    // A preview applied as shown (an interactive deploy) runs exactly its changes.
+    let planned = s.preview(false, false).await.unwrap();
+    let report = s
+        .apply(&planned.approved(), &DeployOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let shown: std::collections::BTreeSet<&str> = planned
+        .plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.op, Op::Create | Op::Update))
+        .map(|a| a.reference.as_str())
+        .collect();
+    let done: std::collections::BTreeSet<&str> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, blueprint_engine::Outcome::Done { .. }))
+        .map(|r| r.reference.as_str())
+        .collect();
+    assert_eq!(done, shown, "exactly the approved changes ran");
+    let store = s.workspace.state.open().await.unwrap();
+    let digests: std::collections::BTreeSet<String> = store
+        .log(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.kind == blueprint_store::EventKind::Deployed)
+        .filter_map(|e| e.event.detail["plan"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(digests, [planned.approved().digest()].into());
+    store.close().await;
+
+    // Applied, the same approval is stale: the tenant now holds its changes.
+    let again = s
+        .apply(&planned.approved(), &DeployOptions::default())
+        .await;
+    assert!(
+        matches!(again, Err(EngineError::StalePlan { .. })),
+        "{again:?}"
     );
 }

@@ -16,7 +16,7 @@
 //! process is refused while the expiry is in the future, and takes the lock over once it has
 //! passed: a holder that crashed, was killed or lost its network stops renewing, and its lock
 //! lapses by itself within one [`LeaseTerms::duration`]. Releasing deletes the row (only if it
-//! is still ours) and stops the heartbeat. `blueprint unlock --force` deletes a row whatever its
+//! is still ours) and stops the heartbeat. Breaking a lock by hand deletes a row whatever its
 //! expiry ([`crate::StateStore::release_lock`] with the owner it showed), for when waiting is
 //! not an option.
 //!
@@ -362,9 +362,7 @@ impl Lease {
 pub(crate) async fn why_lost(store: &Store, tenant: &str) -> String {
     match store.lock_holder(tenant).await {
         Ok(Some(other)) => format!("it was taken over by {}", other.describe()),
-        Ok(None) => {
-            "it was broken (`blueprint unlock --force`; the feature log names who)".to_string()
-        }
+        Ok(None) => "it was broken by hand (the feature log names who)".to_string(),
         Err(e) => format!("it is no longer this process's, and reading who holds it failed: {e}"),
     }
 }

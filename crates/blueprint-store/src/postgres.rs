@@ -1,4 +1,4 @@
-//! The server backend: a PostgreSQL database (`--database postgres://…` or
+//! The server backend: a PostgreSQL database (a `postgres://…` URL, or
 //! `BLUEPRINT_DATABASE_URL`). One database (or one schema, chosen with the URL's
 //! `options=-c search_path=…`) holds one engagement, as one SQLite file does.
 //!

@@ -119,10 +119,7 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
     let ws = support::workspace(dir.path(), &running, &support::automated_features());
     let session = support::session(ws);
     let (_, report) = session
-        .deploy(
-            &blueprint_engine::DeployOptions::default(),
-            support::quiet(),
-        )
+        .deploy(&blueprint_engine::DeployOptions::default())
         .await
         .unwrap();
     assert_eq!(report.failed(), 0, "{:?}", report.results);
