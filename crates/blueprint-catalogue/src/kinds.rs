@@ -7,8 +7,16 @@
 //! version (see `graph-notes.md` §5); only top-level properties are checked.
 //!
 //! Permissions are the least-privileged application permissions Microsoft documents for each
-//! operation (`real-tenant-and-exchange.md` §1a); the permissions a workspace needs are derived
-//! from its selected features' kinds, never listed by hand.
+//! operation (`real-tenant-and-exchange.md` §1a, checked against each operation's
+//! "Permissions" table in Microsoft's Graph reference: conditional access policies "Policy.Read.All,
+//! Policy.ReadWrite.ConditionalAccess and Application.Read.All"; named locations "Policy.Read.All
+//! and Policy.ReadWrite.ConditionalAccess"; group settings GroupSettings.Read.All and
+//! GroupSettings.ReadWrite.All; group lifecycle policies Directory.Read.All and
+//! Directory.ReadWrite.All, nothing narrower). `write` holds everything a deploy of the kind
+//! needs and nothing more (a write permission reads too): the emulator enforces Microsoft's
+//! table independently and a test proves each set works and that none of its grants can go.
+//! The permissions a workspace needs are derived from its selected features' kinds
+//! ([`crate::permissions`]), never listed by hand.
 
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,10 +277,8 @@ const AUTHORIZATION_POLICY: KindSpec = KindSpec {
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.All")],
-        write: &[
-            Grant::Graph("Policy.Read.All"),
-            Grant::Graph("Policy.ReadWrite.Authorization"),
-        ],
+        // authorizationpolicy-update: Policy.ReadWrite.Authorization, which reads it too.
+        write: &[Grant::Graph("Policy.ReadWrite.Authorization")],
     },
 };
 
@@ -488,6 +494,47 @@ pub const KINDS: &[KindSpec] = &[
 /// the tenant. `directoryRoleTemplate:*` stands for every directory role (the blueprint's
 /// "Select all directory roles"), spliced into the list that holds it.
 pub const TENANT_REFERENCE_KINDS: &[&str] = &["directoryRoleTemplate"];
+
+/// What the engine needs to read a tenant reference kind: listing directory role templates
+/// takes RoleManagement.Read.Directory (directoryroletemplate-list, least privileged).
+pub fn tenant_reference_grants(kind: &str) -> &'static [Grant] {
+    match kind {
+        "directoryRoleTemplate" => &[Grant::Graph("RoleManagement.Read.Directory")],
+        _ => &[],
+    }
+}
+
+/// Microsoft Entra built-in roles an app may need, with their template ids, which are the
+/// same in every tenant (Microsoft's "Microsoft Entra built-in roles" reference). A token's
+/// `wids` lists template ids.
+pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    (
+        "Exchange Administrator",
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    ),
+    (
+        "Security Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    ),
+    ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
+    ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+    (
+        "Privileged Role Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    ),
+];
+
+/// A built-in role's template id from its name.
+pub fn directory_role_id(name: &str) -> Option<&'static str> {
+    DIRECTORY_ROLES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, id)| *id)
+}
 
 pub fn kind(name: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.name == name)

@@ -1058,3 +1058,104 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
         }
     }
 }
+
+mod permissions {
+    use blueprint_catalogue::Catalogue;
+    use blueprint_catalogue::kinds::{Grant, KINDS};
+    use blueprint_catalogue::permissions::{Access, Granted, missing, missing_message, required};
+
+    fn all_needs(access: Access) -> Vec<blueprint_catalogue::permissions::Need> {
+        let desired = Catalogue::builtin()
+            .unwrap()
+            .render_all(&super::sample_profile())
+            .unwrap();
+        let objects: Vec<_> = desired.iter().collect();
+        required(&objects, access)
+    }
+
+    #[test]
+    fn needs_follow_the_kinds_and_name_the_features() {
+        let write = all_needs(Access::ReadWrite);
+        let ca = write
+            .iter()
+            .find(|n| n.grant == Grant::Graph("Policy.ReadWrite.ConditionalAccess"))
+            .expect("conditional access policies need Policy.ReadWrite.ConditionalAccess");
+        assert!(ca.features.iter().any(|f| f.starts_with("ca-")), "{ca:?}");
+        // Microsoft documents creating a policy as needing Application.Read.All as well.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("Application.Read.All"))
+        );
+        // Every directory role reference is resolved by listing the role templates.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("RoleManagement.Read.Directory"))
+        );
+        // Break-glass accounts are only checked: reading users is enough even to deploy.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("User.Read.All"))
+        );
+        assert!(
+            !write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("User.ReadWrite.All"))
+        );
+
+        let read = all_needs(Access::ReadOnly);
+        assert!(!read.is_empty());
+        assert!(
+            read.iter().all(|n| !n.grant.name().contains("ReadWrite")),
+            "a read-only app needs no write permission: {read:?}"
+        );
+    }
+
+    #[test]
+    fn every_kind_declares_its_read_and_write_grants() {
+        for kind in KINDS {
+            assert!(
+                !kind.permissions.read.is_empty(),
+                "{} declares no read grant",
+                kind.name
+            );
+            assert!(
+                !kind.permissions.write.is_empty(),
+                "{} declares no write grant",
+                kind.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_read_write_permission_holds_its_read_and_missing_ones_are_named() {
+        let needs = all_needs(Access::ReadWrite);
+        let mut granted = Granted::default();
+        for n in &needs {
+            if let Grant::Graph(name) = n.grant
+                && name != "Policy.ReadWrite.ConditionalAccess"
+            {
+                granted.graph.insert(name.to_string());
+            }
+        }
+        let lacking = missing(&needs, &granted);
+        assert_eq!(lacking.len(), 1, "{lacking:?}");
+        let message = missing_message(&lacking, Access::ReadWrite);
+        assert!(
+            message.contains("Policy.ReadWrite.ConditionalAccess"),
+            "{message}"
+        );
+        assert!(message.contains("blueprint connect"), "{message}");
+
+        let reads = all_needs(Access::ReadOnly);
+        let mut writer = Granted::default();
+        for n in &reads {
+            if let Grant::Graph(name) = n.grant {
+                writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+            }
+        }
+        assert!(missing(&reads, &writer).is_empty(), "ReadWrite holds Read");
+    }
+}

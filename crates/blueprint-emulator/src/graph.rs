@@ -17,7 +17,33 @@ use crate::tenant::{Tenant, not_found};
 pub struct Caller {
     pub tenant_id: String,
     pub app_id: String,
+    /// Application permissions (app-only tokens).
     pub roles: Vec<String>,
+    /// Delegated permissions (user tokens).
+    pub scopes: Vec<String>,
+    /// The principal's directory roles (role template ids).
+    pub wids: Vec<String>,
+    /// The signed-in user's object id, for a delegated token.
+    pub user_id: Option<String>,
+}
+
+impl Caller {
+    /// The permissions Graph checks a request against: the app's roles, or for a delegated
+    /// token the scopes it was consented (the user's own roles are checked where Graph
+    /// checks them).
+    pub fn permissions(&self) -> &[String] {
+        if self.user_id.is_some() {
+            &self.scopes
+        } else {
+            &self.roles
+        }
+    }
+
+    pub fn holds_role(&self, template_id: &str) -> bool {
+        self.wids
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(template_id))
+    }
 }
 
 /// One Graph request, from HTTP or from a `$batch` item.
@@ -122,6 +148,9 @@ pub fn execute(
             req,
         );
     }
+    if let Some(response) = crate::apps::execute(emulator, caller, origin, req, &segs, &query)? {
+        return Ok(response);
+    }
     let Some((kind, rest)) = Kind::route(&segs) else {
         let first = segs.first().copied().unwrap_or("");
         return Err(GraphError::unknown_segment(first));
@@ -129,9 +158,9 @@ pub fn execute(
     let method = req.method.to_ascii_uppercase();
     let writing = !matches!(method.as_str(), "GET" | "HEAD");
     let allowed = if writing {
-        kind.may_write(&caller.roles)
+        kind.may_write(caller.permissions())
     } else {
-        kind.may_read(&caller.roles)
+        kind.may_read(caller.permissions())
     };
     if !allowed {
         return Err(GraphError::forbidden());
@@ -470,12 +499,12 @@ fn decode_skip_token(token: &str) -> Option<usize> {
 
 /// The query options of one request.
 #[derive(Debug, Default)]
-struct Query {
-    top: Option<usize>,
-    filter: Option<String>,
-    select: Option<Vec<String>>,
-    count: bool,
-    skip_token: Option<usize>,
+pub(crate) struct Query {
+    pub(crate) top: Option<usize>,
+    pub(crate) filter: Option<String>,
+    pub(crate) select: Option<Vec<String>>,
+    pub(crate) count: bool,
+    pub(crate) skip_token: Option<usize>,
 }
 
 impl Query {

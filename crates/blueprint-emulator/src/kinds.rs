@@ -65,6 +65,23 @@ pub struct Kind {
 
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
 
+/// Writes Microsoft documents as needing more than one permission ("X and Y"): each entry is a
+/// further requirement, met by any one of its permissions.
+/// - Create and update a conditional access policy: "Policy.Read.All,
+///   Policy.ReadWrite.ConditionalAccess and Application.Read.All"
+///   (conditionalaccessroot-post-policies, conditionalaccesspolicy-update); Graph answers 403
+///   "Application.Read.All scope is required to add/edit application condition" without it.
+/// - Create and update a named location: "Policy.Read.All and
+///   Policy.ReadWrite.ConditionalAccess" (conditionalaccessroot-post-namedlocations).
+const ALSO_TO_WRITE: &[(&str, &[&str])] = &[
+    ("conditionalAccessPolicy", &["Policy.Read.All"]),
+    (
+        "conditionalAccessPolicy",
+        &["Application.Read.All", "Application.ReadWrite.All"],
+    ),
+    ("namedLocation", &["Policy.Read.All"]),
+];
+
 pub static KINDS: &[Kind] = &[
     Kind {
         entity: "conditionalAccessPolicy",
@@ -262,12 +279,20 @@ pub static KINDS: &[Kind] = &[
         can_delete: true,
         page_default: 100,
         page_max: 999,
+        // List and create settings: least GroupSettings.Read.All / GroupSettings.ReadWrite.All;
+        // higher Directory.*, Group.* and (create) Policy.ReadWrite.Authorization
+        // (group-list-settings, group-post-settings).
         read: &[
+            "GroupSettings.Read.All",
             "Directory.Read.All",
             "Group.Read.All",
             "Group.ReadWrite.All",
         ],
-        write: &["Directory.ReadWrite.All"],
+        write: &[
+            "GroupSettings.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Policy.ReadWrite.Authorization",
+        ],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: true,
         server_props: &["id", "displayName"],
@@ -287,12 +312,10 @@ pub static KINDS: &[Kind] = &[
         can_delete: true,
         page_default: 100,
         page_max: 999,
-        read: &[
-            "Directory.Read.All",
-            "Group.Read.All",
-            "Group.ReadWrite.All",
-        ],
-        write: &["Directory.ReadWrite.All", "Group.ReadWrite.All"],
+        // grouplifecyclepolicy-list / -post-grouplifecyclepolicies: Directory.Read.All and
+        // Directory.ReadWrite.All; nothing narrower writes.
+        read: &["Directory.Read.All"],
+        write: &["Directory.ReadWrite.All"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: true,
         server_props: &["id"],
@@ -333,7 +356,7 @@ pub static KINDS: &[Kind] = &[
         can_delete: false,
         page_default: 1,
         page_max: 1,
-        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        read: &["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
         write: &["Policy.ReadWrite.AuthenticationMethod"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: false,
@@ -354,7 +377,7 @@ pub static KINDS: &[Kind] = &[
         can_delete: false,
         page_default: 100,
         page_max: 100,
-        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        read: &["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
         write: &["Policy.ReadWrite.AuthenticationMethod"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: false,
@@ -500,7 +523,13 @@ impl Kind {
             .any(|r| self.read.contains(&r.as_str()) || self.write.contains(&r.as_str()))
     }
 
+    /// One of `write`, and every permission Microsoft documents as needed alongside it.
     pub fn may_write(&self, roles: &[String]) -> bool {
-        roles.iter().any(|r| self.write.contains(&r.as_str()))
+        let has = |names: &[&str]| roles.iter().any(|r| names.contains(&r.as_str()));
+        has(self.write)
+            && ALSO_TO_WRITE
+                .iter()
+                .filter(|(entity, _)| *entity == self.entity)
+                .all(|(_, alternatives)| has(alternatives))
     }
 }

@@ -410,6 +410,29 @@ impl Workspace {
             .find(|e| e.feature.get_ref() == feature)
     }
 
+    /// The desired objects of the features the execution plan selects.
+    pub fn selected_objects(&self) -> Result<Vec<blueprint_catalogue::DesiredObject>, EngineError> {
+        let selected = crate::engagement::Selection::of(self).selected;
+        Ok(self
+            .catalogue
+            .render_all(&self.profile)
+            .map_err(EngineError::Input)?
+            .into_iter()
+            .filter(|o| selected.contains(&o.feature))
+            .collect())
+    }
+
+    /// The grants the selected features need for `access`, each with the features that need
+    /// it ([`blueprint_catalogue::permissions::required`]).
+    pub fn required_permissions(
+        &self,
+        access: blueprint_catalogue::permissions::Access,
+    ) -> Result<Vec<blueprint_catalogue::permissions::Need>, EngineError> {
+        let objects = self.selected_objects()?;
+        let refs: Vec<&blueprint_catalogue::DesiredObject> = objects.iter().collect();
+        Ok(blueprint_catalogue::permissions::required(&refs, access))
+    }
+
     /// The Graph connection: profile values, overridden by the Azure environment variables
     /// ([`connection_config`]'s rules).
     pub fn graph_config(&self) -> Result<GraphConfig, EngineError> {

@@ -1,6 +1,7 @@
 //! The engine against the emulator over HTTP(S): converge, adopt without duplicating, leave
 //! unmanaged objects alone, survive faults, and prove the result by evaluation.
 
+mod least_privilege;
 mod support;
 
 use std::collections::BTreeMap;

@@ -82,6 +82,7 @@ struct Counters {
 enum Auth {
     Secret(SecretString),
     Certificate(AssertionSigner),
+    Bearer(SecretString),
 }
 
 struct CachedToken {
@@ -180,6 +181,7 @@ impl fmt::Debug for GraphClient {
                 &match self.0.auth {
                     Auth::Secret(_) => "secret ***",
                     Auth::Certificate(_) => "certificate ***",
+                    Auth::Bearer(_) => "access token ***",
                 },
             )
             .finish_non_exhaustive()
@@ -213,6 +215,7 @@ impl GraphClient {
             Credential::Certificate { pem } => {
                 Auth::Certificate(AssertionSigner::from_pem(pem.expose())?)
             }
+            Credential::Bearer(token) => Auth::Bearer(token.clone()),
         };
 
         let proxy = config.proxy.resolve(|name| std::env::var(name).ok());
@@ -256,7 +259,7 @@ impl GraphClient {
 
         Ok(Self(Arc::new(Inner {
             http,
-            scope: scope_for(&graph),
+            scope: config.scope.clone().unwrap_or_else(|| scope_for(&graph)),
             graph_root,
             token_url,
             tenant_id: tenant.to_string(),
@@ -443,6 +446,20 @@ impl GraphClient {
     /// The `{graph}/v1.0/` root requests are sent under.
     pub fn graph_root(&self) -> &str {
         self.0.graph_root.as_str()
+    }
+
+    /// The claims of the access token the client sends (acquiring one if it holds none):
+    /// `roles` (application permissions), `scp` (delegated), `wids` (directory roles), `tid`,
+    /// `appid`, `exp`. Read without checking the signature: these are what the client itself
+    /// was given, to say what it may do before it tries.
+    pub async fn token_claims(&self) -> Result<serde_json::Value, GraphError> {
+        let token = self.0.access_token().await?;
+        decode_claims(token.expose()).ok_or_else(|| GraphError::Auth {
+            status: 200,
+            error: "invalid_token_response".to_string(),
+            aadsts: None,
+            description: "the access token is not a JWT whose claims can be read".to_string(),
+        })
     }
 }
 
@@ -756,6 +773,9 @@ impl Inner {
 
     /// A valid access token: the cached one, or a new one when it is due for refresh.
     pub(crate) async fn access_token(&self) -> Result<SecretString, GraphError> {
+        if let Auth::Bearer(token) = &self.auth {
+            return Ok(token.clone());
+        }
         let mut cache = self.token.lock().await;
         if let Some(cached) = cache.as_ref()
             && Instant::now() < cached.refresh_at
@@ -789,6 +809,14 @@ impl Inner {
             ];
             match &self.auth {
                 Auth::Secret(secret) => form.push(("client_secret", secret.expose().to_string())),
+                Auth::Bearer(_) => {
+                    return Err(GraphError::Auth {
+                        status: 401,
+                        error: "invalid_grant".to_string(),
+                        aadsts: None,
+                        description: "the signed-in session's access token was refused or has expired; sign in again".to_string(),
+                    });
+                }
                 Auth::Certificate(signer) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
                     form.push((
@@ -883,7 +911,7 @@ impl Inner {
     /// Values that must never appear in what the client reports.
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {
-            Auth::Secret(secret) => vec![secret.expose()],
+            Auth::Secret(secret) | Auth::Bearer(secret) => vec![secret.expose()],
             Auth::Certificate(_) => Vec::new(),
         }
     }
@@ -1098,6 +1126,16 @@ fn is_certificate_error_here(error: &(dyn std::error::Error + 'static)) -> bool 
         Some(inner) => is_certificate_error_here(inner),
         None => false,
     }
+}
+
+/// The JSON payload of a JWT (its middle part), unverified.
+pub(crate) fn decode_claims(token: &str) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Worth another attempt when the request is safe to repeat.
