@@ -4,7 +4,14 @@
 //! The engine PATCHes and POSTs desired fields to Graph verbatim, so a property name that Graph
 //! does not have would fail only at deploy time, against a live tenant. Checking names here
 //! moves that failure to `catalogue validate`. Property lists follow the CSDL of the kind's API
-//! version (see `graph-notes.md` §5); only top-level properties are checked.
+//! version (see `graph-notes.md` §5): a v1.0 kind lists only what Microsoft's v1.0 metadata has,
+//! and a setting that exists only in beta belongs to a beta kind. Only top-level properties are
+//! checked.
+//!
+//! Adding a kind is one entry in [`KINDS`]: its name, path (without the version: the API says
+//! which), identity, properties and permissions. A Graph beta kind is the same entry with
+//! `api: Api::GraphBeta`; requests for it go under `/beta` ([`KindSpec::request_path`]), `plan`
+//! and reports mark it, and `[graph] beta = false` turns its features into manual ones.
 //!
 //! Permissions are the least-privileged application permissions Microsoft documents for each
 //! operation (`real-tenant-and-exchange.md` §1a); the permissions a workspace needs are derived
@@ -39,6 +46,24 @@ impl Api {
             Api::GraphV1 => "graph-v1.0",
             Api::GraphBeta => "graph-beta",
             Api::ExchangeAdmin => "exchange-admin",
+        }
+    }
+
+    /// How a person names the API ("Graph v1.0", "Graph beta").
+    pub fn label(self) -> &'static str {
+        match self {
+            Api::GraphV1 => "Graph v1.0",
+            Api::GraphBeta => "Graph beta",
+            Api::ExchangeAdmin => "the Exchange admin API",
+        }
+    }
+
+    /// The version segment Graph requests for this API start with.
+    pub fn graph_version(self) -> Option<&'static str> {
+        match self {
+            Api::GraphV1 => Some("v1.0"),
+            Api::GraphBeta => Some("beta"),
+            Api::ExchangeAdmin => None,
         }
     }
 }
@@ -78,7 +103,8 @@ pub struct Permissions {
 pub struct KindSpec {
     /// The catalogue's name for the kind; also the prefix of references (`group:…`).
     pub name: &'static str,
-    /// Graph v1.0 path of the collection (or of the singleton).
+    /// Path of the collection (or of the singleton) under the API's version, which
+    /// [`KindSpec::request_path`] puts in front.
     pub path: &'static str,
     pub identity: IdentityKey,
     /// Properties every object of the kind may have.
@@ -122,6 +148,19 @@ impl KindSpec {
 
     pub fn is_singleton(&self) -> bool {
         self.identity == IdentityKey::Singleton
+    }
+
+    /// The path requests use: `path` for Graph v1.0 (the client's default version), under
+    /// `/beta` for a beta kind. The one place a kind's version enters a request.
+    pub fn request_path(&self) -> String {
+        match self.api {
+            Api::GraphBeta => format!("/beta{}", self.path),
+            _ => self.path.to_string(),
+        }
+    }
+
+    pub fn is_beta(&self) -> bool {
+        self.api == Api::GraphBeta
     }
 }
 
@@ -376,18 +415,6 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
                 "secureBootEnabled",
                 "codeIntegrityEnabled",
                 "storageRequireEncryption",
-                "activeFirewallRequired",
-                "defenderEnabled",
-                "defenderVersion",
-                "signatureOutOfDate",
-                "rtpEnabled",
-                "antivirusRequired",
-                "antiSpywareRequired",
-                "deviceThreatProtectionEnabled",
-                "deviceThreatProtectionRequiredSecurityLevel",
-                "configurationManagerComplianceRequired",
-                "tpmRequired",
-                "validOperatingSystemBuildRanges",
             ],
         ),
         (
@@ -397,21 +424,16 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
                 "passcodeExpirationDays",
                 "passcodeMinimumLength",
                 "passcodeMinutesOfInactivityBeforeLock",
-                "passcodeMinutesOfInactivityBeforeScreenTimeout",
                 "passcodePreviousPasscodeBlockCount",
                 "passcodeMinimumCharacterSetCount",
                 "passcodeRequiredType",
                 "passcodeRequired",
                 "osMinimumVersion",
                 "osMaximumVersion",
-                "osMinimumBuildVersion",
-                "osMaximumBuildVersion",
                 "securityBlockJailbrokenDevices",
                 "deviceThreatProtectionEnabled",
                 "deviceThreatProtectionRequiredSecurityLevel",
-                "advancedThreatProtectionRequiredSecurityLevel",
                 "managedEmailProfileRequired",
-                "restrictedApps",
             ],
         ),
     ],
@@ -469,6 +491,264 @@ const USER: KindSpec = KindSpec {
     },
 };
 
+/// A kind with one object per tenant (or per path) and no derived types: most settings objects.
+const fn singleton(
+    name: &'static str,
+    path: &'static str,
+    properties: &'static [&'static str],
+    api: Api,
+    permissions: Permissions,
+) -> KindSpec {
+    KindSpec {
+        name,
+        path,
+        identity: IdentityKey::Singleton,
+        properties,
+        derived: &[],
+        create_only: &[],
+        keyed_arrays: &[],
+        prerequisite_only: false,
+        api,
+        permissions,
+    }
+}
+
+/// Whether users may ask an administrator to consent to an app (the admin consent workflow).
+/// Written with PUT: Graph takes the whole policy.
+const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
+    "adminConsentRequestPolicy",
+    "/policies/adminConsentRequestPolicy",
+    &[
+        "isEnabled",
+        "notifyReviewers",
+        "remindersEnabled",
+        "requestDurationInDays",
+        "reviewers",
+    ],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
+    },
+);
+
+/// Self-service sign-up for guests through user flows.
+const AUTHENTICATION_FLOWS_POLICY: KindSpec = singleton(
+    "authenticationFlowsPolicy",
+    "/policies/authenticationFlowsPolicy",
+    &["selfServiceSignUp"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[Grant::Graph("Policy.ReadWrite.AuthenticationFlows")],
+    },
+);
+
+/// Who may join and register devices, and with what. Beta only for writing (v1.0 reads it);
+/// written with PUT, which takes every updatable property.
+const DEVICE_REGISTRATION_POLICY: KindSpec = singleton(
+    "deviceRegistrationPolicy",
+    "/policies/deviceRegistrationPolicy",
+    &[
+        "userDeviceQuota",
+        "multiFactorAuthConfiguration",
+        "azureADRegistration",
+        "azureADJoin",
+        "localAdminPassword",
+    ],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.DeviceConfiguration")],
+        write: &[Grant::Graph("Policy.ReadWrite.DeviceConfiguration")],
+    },
+);
+
+/// The authentication methods policy's beta-only settings: reporting suspicious activity
+/// (the successor of the MFA fraud alert). The same object as `authenticationMethodsPolicy`,
+/// read and written under `/beta`, where Graph has these properties.
+const AUTHENTICATION_METHODS_POLICY_BETA: KindSpec = singleton(
+    "authenticationMethodsPolicyBeta",
+    "/policies/authenticationMethodsPolicy",
+    &["reportSuspiciousActivitySettings", "systemCredentialPreferences"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
+        write: &[Grant::Graph("Policy.ReadWrite.AuthenticationMethod")],
+    },
+);
+
+/// The B2B management policy: which domains guests may be invited from. Graph exposes a
+/// collection, but only one policy is the organisation's default.
+const B2B_MANAGEMENT_POLICY: KindSpec = singleton(
+    "b2bManagementPolicy",
+    "/policies/b2bManagementPolicies",
+    &[
+        "displayName",
+        "description",
+        "definition",
+        "isOrganizationDefault",
+    ],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.B2BManagementPolicy")],
+        write: &[Grant::Graph("Policy.ReadWrite.B2BManagementPolicy")],
+    },
+);
+
+/// Microsoft 365 usage reports: whether they conceal user, group and site names.
+const ADMIN_REPORT_SETTINGS: KindSpec = singleton(
+    "adminReportSettings",
+    "/admin/reportSettings",
+    &["displayConcealedNames"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("ReportSettings.Read.All")],
+        write: &[Grant::Graph("ReportSettings.ReadWrite.All")],
+    },
+);
+
+/// Microsoft 365 Apps installation options: update channel and what users may install.
+const M365_APPS_INSTALLATION_OPTIONS: KindSpec = singleton(
+    "m365AppsInstallationOptions",
+    "/admin/microsoft365Apps/installationOptions",
+    &["updateChannel", "appsForWindows", "appsForMac"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Microsoft365Install.Read.All")],
+        write: &[Grant::Graph("OrgSettings-Microsoft365Install.ReadWrite.All")],
+    },
+);
+
+/// Microsoft Forms organisation settings (beta).
+const ADMIN_FORMS: KindSpec = singleton(
+    "adminForms",
+    "/admin/forms",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Forms.Read.All")],
+        write: &[Grant::Graph("OrgSettings-Forms.ReadWrite.All")],
+    },
+);
+
+/// Microsoft To Do organisation settings (beta).
+const ADMIN_TODO: KindSpec = singleton(
+    "adminTodo",
+    "/admin/todo",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Todo.Read.All")],
+        write: &[Grant::Graph("OrgSettings-Todo.ReadWrite.All")],
+    },
+);
+
+/// "User owned apps and services": the Office Store and trials users may start (beta).
+const ADMIN_APPS_AND_SERVICES: KindSpec = singleton(
+    "adminAppsAndServices",
+    "/admin/appsAndServices",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-AppsAndServices.Read.All")],
+        write: &[Grant::Graph("OrgSettings-AppsAndServices.ReadWrite.All")],
+    },
+);
+
+/// The tenant's organisation object: its notification contacts and privacy profile (name,
+/// address and country are Microsoft's to keep). Graph exposes a collection of exactly one.
+const ORGANIZATION: KindSpec = singleton(
+    "organization",
+    "/organization",
+    &[
+        "technicalNotificationMails",
+        "marketingNotificationEmails",
+        "securityComplianceNotificationMails",
+        "securityComplianceNotificationPhones",
+        "privacyProfile",
+    ],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("Organization.Read.All")],
+        write: &[Grant::Graph("Organization.ReadWrite.All")],
+    },
+);
+
+/// A verified domain, by name: its password expiry policy. Domains are verified by people (DNS),
+/// so the tool only ever updates one.
+const DOMAIN: KindSpec = KindSpec {
+    name: "domain",
+    path: "/domains",
+    identity: IdentityKey::Property("id"),
+    properties: &[
+        "id",
+        "passwordValidityPeriodInDays",
+        "passwordNotificationWindowInDays",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Domain.Read.All")],
+        write: &[Grant::Graph("Domain.ReadWrite.All")],
+    },
+};
+
+/// Intune's tenant object: the Company Portal branding (`intuneBrand`).
+const DEVICE_MANAGEMENT: KindSpec = singleton(
+    "deviceManagement",
+    "/deviceManagement",
+    &["intuneBrand"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+);
+
+/// A Privileged Identity Management policy for one directory role, identified by the role's
+/// template id (Graph links them through `roleManagementPolicyAssignments`). Its `rules` are
+/// written one by one (`PATCH …/rules/{id}`), matched by id; policies are never created.
+const ROLE_MANAGEMENT_POLICY: KindSpec = KindSpec {
+    name: "roleManagementPolicy",
+    path: "/policies/roleManagementPolicies",
+    identity: IdentityKey::Property("roleDefinitionId"),
+    properties: &["roleDefinitionId", "rules"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("rules", "id")],
+    prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("RoleManagementPolicy.Read.Directory")],
+        write: &[Grant::Graph("RoleManagementPolicy.ReadWrite.Directory")],
+    },
+};
+
+/// A group's licences (group-based licensing): the group, by display name, with the SKUs it
+/// assigns and the service plans each leaves off. Written through `POST /groups/{id}/assignLicense`;
+/// the group itself belongs to the feature that creates it.
+const LICENSED_GROUP: KindSpec = KindSpec {
+    name: "licensedGroup",
+    path: "/groups",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName", "assignedLicenses"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("assignedLicenses", "skuId")],
+    prerequisite_only: false,
+    api: Api::GraphV1,
+    permissions: Permissions {
+        read: &[Grant::Graph("Group.Read.All")],
+        write: &[
+            Grant::Graph("Group.Read.All"),
+            Grant::Graph("LicenseAssignment.ReadWrite.All"),
+        ],
+    },
+};
+
 /// Every kind a catalogue resource may have.
 pub const KINDS: &[KindSpec] = &[
     CA_POLICY,
@@ -482,6 +762,21 @@ pub const KINDS: &[KindSpec] = &[
     DEVICE_COMPLIANCE_POLICY,
     AGREEMENT,
     USER,
+    ADMIN_CONSENT_REQUEST_POLICY,
+    AUTHENTICATION_FLOWS_POLICY,
+    DEVICE_REGISTRATION_POLICY,
+    AUTHENTICATION_METHODS_POLICY_BETA,
+    B2B_MANAGEMENT_POLICY,
+    ADMIN_REPORT_SETTINGS,
+    M365_APPS_INSTALLATION_OPTIONS,
+    ADMIN_FORMS,
+    ADMIN_TODO,
+    ADMIN_APPS_AND_SERVICES,
+    ORGANIZATION,
+    DOMAIN,
+    DEVICE_MANAGEMENT,
+    ROLE_MANAGEMENT_POLICY,
+    LICENSED_GROUP,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

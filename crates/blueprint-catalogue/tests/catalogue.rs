@@ -133,6 +133,8 @@ fn builtin_catalogue_validates() {
     );
 }
 
+/// The ABAC's twelve policies by their exact names, and the two that express Identity
+/// Protection's risk policies (named by the catalogue: the ABAC's legacy policies have none).
 #[test]
 fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_names() {
     let catalogue = builtin_catalogue();
@@ -157,6 +159,8 @@ fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_na
             "BLOCK – Countries Not Allowed",
             "BLOCK – Guest Access",
             "BLOCK – High Risk Sign-Ins",
+            "GRANT - Sign-in Risk Medium and Above",
+            "GRANT - User Risk Medium and Above",
             "GRANT – Guest Access",
             "GRANT – Intune Enrolment",
             "GRANT – Terms of Use",
@@ -480,7 +484,7 @@ fn rendering_reports_a_parameter_the_profile_does_not_set() {
     let e = only_error(
         &errors.0,
         ErrorKind::InvalidParameter,
-        "builtin:conditional-access.yaml:91:28",
+        "builtin:conditional-access.yaml:102:28",
         "needs `params.terms_of_use_expiry_start`",
     );
     assert!(e.help.is_some());
@@ -808,7 +812,7 @@ fn disabling_a_feature_others_need_is_refused() {
             .filter(|e| e.message.contains("ca-block-guest-access"))
             .collect::<Vec<_>>(),
         ErrorKind::InvalidOverlay,
-        "builtin:conditional-access.yaml:153:18",
+        "builtin:conditional-access.yaml:167:18",
         "feature `ca-block-guest-access` needs `identity-break-glass-accounts`, which the overlay disables (We have none)",
     );
     assert!(e.help.is_some());
