@@ -513,25 +513,6 @@ const fn singleton(
     }
 }
 
-/// Whether users may ask an administrator to consent to an app (the admin consent workflow).
-/// Written with PUT: Graph takes the whole policy.
-const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
-    "adminConsentRequestPolicy",
-    "/policies/adminConsentRequestPolicy",
-    &[
-        "isEnabled",
-        "notifyReviewers",
-        "remindersEnabled",
-        "requestDurationInDays",
-        "reviewers",
-    ],
-    Api::GraphV1,
-    Permissions {
-        read: &[Grant::Graph("Policy.Read.All")],
-        write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
-    },
-);
-
 /// Self-service sign-up for guests through user flows.
 const AUTHENTICATION_FLOWS_POLICY: KindSpec = singleton(
     "authenticationFlowsPolicy",
@@ -544,54 +525,20 @@ const AUTHENTICATION_FLOWS_POLICY: KindSpec = singleton(
     },
 );
 
-/// Who may join and register devices, and with what. Beta only for writing (v1.0 reads it);
-/// written with PUT, which takes every updatable property.
-const DEVICE_REGISTRATION_POLICY: KindSpec = singleton(
-    "deviceRegistrationPolicy",
-    "/policies/deviceRegistrationPolicy",
-    &[
-        "userDeviceQuota",
-        "multiFactorAuthConfiguration",
-        "azureADRegistration",
-        "azureADJoin",
-        "localAdminPassword",
-    ],
-    Api::GraphBeta,
-    Permissions {
-        read: &[Grant::Graph("Policy.Read.DeviceConfiguration")],
-        write: &[Grant::Graph("Policy.ReadWrite.DeviceConfiguration")],
-    },
-);
-
 /// The authentication methods policy's beta-only settings: reporting suspicious activity
 /// (the successor of the MFA fraud alert). The same object as `authenticationMethodsPolicy`,
 /// read and written under `/beta`, where Graph has these properties.
 const AUTHENTICATION_METHODS_POLICY_BETA: KindSpec = singleton(
     "authenticationMethodsPolicyBeta",
     "/policies/authenticationMethodsPolicy",
-    &["reportSuspiciousActivitySettings", "systemCredentialPreferences"],
+    &[
+        "reportSuspiciousActivitySettings",
+        "systemCredentialPreferences",
+    ],
     Api::GraphBeta,
     Permissions {
         read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
         write: &[Grant::Graph("Policy.ReadWrite.AuthenticationMethod")],
-    },
-);
-
-/// The B2B management policy: which domains guests may be invited from. Graph exposes a
-/// collection, but only one policy is the organisation's default.
-const B2B_MANAGEMENT_POLICY: KindSpec = singleton(
-    "b2bManagementPolicy",
-    "/policies/b2bManagementPolicies",
-    &[
-        "displayName",
-        "description",
-        "definition",
-        "isOrganizationDefault",
-    ],
-    Api::GraphBeta,
-    Permissions {
-        read: &[Grant::Graph("Policy.Read.B2BManagementPolicy")],
-        write: &[Grant::Graph("Policy.ReadWrite.B2BManagementPolicy")],
     },
 );
 
@@ -615,7 +562,9 @@ const M365_APPS_INSTALLATION_OPTIONS: KindSpec = singleton(
     Api::GraphV1,
     Permissions {
         read: &[Grant::Graph("OrgSettings-Microsoft365Install.Read.All")],
-        write: &[Grant::Graph("OrgSettings-Microsoft365Install.ReadWrite.All")],
+        write: &[Grant::Graph(
+            "OrgSettings-Microsoft365Install.ReadWrite.All",
+        )],
     },
 );
 
@@ -655,47 +604,6 @@ const ADMIN_APPS_AND_SERVICES: KindSpec = singleton(
     },
 );
 
-/// The tenant's organisation object: its notification contacts and privacy profile (name,
-/// address and country are Microsoft's to keep). Graph exposes a collection of exactly one.
-const ORGANIZATION: KindSpec = singleton(
-    "organization",
-    "/organization",
-    &[
-        "technicalNotificationMails",
-        "marketingNotificationEmails",
-        "securityComplianceNotificationMails",
-        "securityComplianceNotificationPhones",
-        "privacyProfile",
-    ],
-    Api::GraphV1,
-    Permissions {
-        read: &[Grant::Graph("Organization.Read.All")],
-        write: &[Grant::Graph("Organization.ReadWrite.All")],
-    },
-);
-
-/// A verified domain, by name: its password expiry policy. Domains are verified by people (DNS),
-/// so the tool only ever updates one.
-const DOMAIN: KindSpec = KindSpec {
-    name: "domain",
-    path: "/domains",
-    identity: IdentityKey::Property("id"),
-    properties: &[
-        "id",
-        "passwordValidityPeriodInDays",
-        "passwordNotificationWindowInDays",
-    ],
-    derived: &[],
-    create_only: &[],
-    keyed_arrays: &[],
-    prerequisite_only: false,
-    api: Api::GraphV1,
-    permissions: Permissions {
-        read: &[Grant::Graph("Domain.Read.All")],
-        write: &[Grant::Graph("Domain.ReadWrite.All")],
-    },
-};
-
 /// Intune's tenant object: the Company Portal branding (`intuneBrand`).
 const DEVICE_MANAGEMENT: KindSpec = singleton(
     "deviceManagement",
@@ -707,47 +615,6 @@ const DEVICE_MANAGEMENT: KindSpec = singleton(
         write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
     },
 );
-
-/// A Privileged Identity Management policy for one directory role, identified by the role's
-/// template id (Graph links them through `roleManagementPolicyAssignments`). Its `rules` are
-/// written one by one (`PATCH …/rules/{id}`), matched by id; policies are never created.
-const ROLE_MANAGEMENT_POLICY: KindSpec = KindSpec {
-    name: "roleManagementPolicy",
-    path: "/policies/roleManagementPolicies",
-    identity: IdentityKey::Property("roleDefinitionId"),
-    properties: &["roleDefinitionId", "rules"],
-    derived: &[],
-    create_only: &[],
-    keyed_arrays: &[("rules", "id")],
-    prerequisite_only: false,
-    api: Api::GraphV1,
-    permissions: Permissions {
-        read: &[Grant::Graph("RoleManagementPolicy.Read.Directory")],
-        write: &[Grant::Graph("RoleManagementPolicy.ReadWrite.Directory")],
-    },
-};
-
-/// A group's licences (group-based licensing): the group, by display name, with the SKUs it
-/// assigns and the service plans each leaves off. Written through `POST /groups/{id}/assignLicense`;
-/// the group itself belongs to the feature that creates it.
-const LICENSED_GROUP: KindSpec = KindSpec {
-    name: "licensedGroup",
-    path: "/groups",
-    identity: IdentityKey::Property("displayName"),
-    properties: &["displayName", "assignedLicenses"],
-    derived: &[],
-    create_only: &[],
-    keyed_arrays: &[("assignedLicenses", "skuId")],
-    prerequisite_only: false,
-    api: Api::GraphV1,
-    permissions: Permissions {
-        read: &[Grant::Graph("Group.Read.All")],
-        write: &[
-            Grant::Graph("Group.Read.All"),
-            Grant::Graph("LicenseAssignment.ReadWrite.All"),
-        ],
-    },
-};
 
 /// Every kind a catalogue resource may have.
 pub const KINDS: &[KindSpec] = &[
@@ -762,21 +629,14 @@ pub const KINDS: &[KindSpec] = &[
     DEVICE_COMPLIANCE_POLICY,
     AGREEMENT,
     USER,
-    ADMIN_CONSENT_REQUEST_POLICY,
     AUTHENTICATION_FLOWS_POLICY,
-    DEVICE_REGISTRATION_POLICY,
     AUTHENTICATION_METHODS_POLICY_BETA,
-    B2B_MANAGEMENT_POLICY,
     ADMIN_REPORT_SETTINGS,
     M365_APPS_INSTALLATION_OPTIONS,
     ADMIN_FORMS,
     ADMIN_TODO,
     ADMIN_APPS_AND_SERVICES,
-    ORGANIZATION,
-    DOMAIN,
     DEVICE_MANAGEMENT,
-    ROLE_MANAGEMENT_POLICY,
-    LICENSED_GROUP,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in
