@@ -14,6 +14,7 @@ pub mod plan;
 pub mod resources;
 pub mod rollback;
 pub mod state;
+pub mod unlock;
 pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
@@ -341,7 +342,9 @@ impl Session {
         self.may_deploy()?;
         let store = self.store().await?;
         let tenant = self.tenant_id();
-        let lock = store.acquire_lock(&tenant).await?;
+        let lock = self.lock(&store, &tenant, "deploy").await?;
+        // Written through the lock's handle: a lost lease stops the walk's next change.
+        let store = lock.store().clone();
         let options = DeployOptions {
             files_dir: self.workspace.dir.clone(),
             sprint: options.sprint.or(self.sprint),
@@ -374,8 +377,23 @@ impl Session {
             Ok((plan, report))
         }
         .await;
-        store.release_lock(lock).await?;
+        lock.release().await?;
         result
+    }
+
+    /// Takes the tenant's deploy lock for `purpose` (`deploy`, `rollback`), naming the actor.
+    async fn lock(
+        &self,
+        store: &blueprint_store::Store,
+        tenant: &str,
+        purpose: &str,
+    ) -> Result<blueprint_store::DeployLock, EngineError> {
+        let request = blueprint_store::LockRequest {
+            tenant,
+            purpose,
+            actor: &self.workspace.actor.name,
+        };
+        Ok(store.acquire_lock(&request).await?)
     }
 
     /// Records in the feature log what changed in the execution plan

@@ -118,9 +118,10 @@ impl Session {
         self.may_roll_back()?;
         let store = self.deployed_store().await?;
         let tenant = self.tenant_id();
-        let lock = store.acquire_lock(&tenant).await?;
-        let result = self.rollback_locked(&store, &tenant, options).await;
-        store.release_lock(lock).await?;
+        let lock = self.lock(&store, &tenant, "rollback").await?;
+        // Written through the lock's handle: a lost lease stops the next undo.
+        let result = self.rollback_locked(lock.store(), &tenant, options).await;
+        lock.release().await?;
         result
     }
 

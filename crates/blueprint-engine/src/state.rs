@@ -28,7 +28,7 @@ impl StateLocation {
         match self {
             StateLocation::File(path) => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
+                    private_dir(dir).map_err(|e| {
                         StoreError::Sqlite(format!("creating {}: {e}", dir.display()))
                     })?;
                 }
@@ -74,6 +74,24 @@ impl StateLocation {
     }
 }
 
+/// Creates the state directory readable by its owner only (0700), or makes an existing one so.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
 impl std::fmt::Display for StateLocation {
     /// The path, or the URL without its password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,5 +99,40 @@ impl std::fmt::Display for StateLocation {
             StateLocation::File(path) => write!(f, "{}", path.display()),
             StateLocation::Url(url) => f.write_str(&redact_url(url)),
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[tokio::test]
+    async fn the_state_directory_and_files_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = StateLocation::for_workspace(dir.path(), None);
+        let store = location.open().await.unwrap();
+        store.begin_run("t", "deploy", None).await.unwrap();
+        let state = dir.path().join(STATE_DIR);
+        assert_eq!(mode(&state), 0o700);
+        for file in ["state.db", "state.db-wal", "state.db-shm"] {
+            assert_eq!(mode(&state.join(file)) & 0o077, 0, "{file}");
+        }
+        store.close().await;
+        // A store an older blueprint left readable by others is tightened when opened.
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            state.join("state.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        location.open().await.unwrap().close().await;
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&state.join("state.db")), 0o600);
     }
 }

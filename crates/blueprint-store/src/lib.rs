@@ -1,8 +1,8 @@
 //! The engagement's state store: the deploy journal (every change's intent, the object as it
 //! was before, and its outcome, persisted as each change completes so a crash or kill resumes
 //! without repeating or losing work), the runs (deploys, rollbacks) that made the changes, the
-//! objects the tool manages, the one-deploy-per-tenant lock, and the hash-chained feature log
-//! ([`log`]).
+//! objects the tool manages, the one-deploy-per-tenant lock (a lease with a heartbeat,
+//! [`lock`]), and the hash-chained feature log ([`log`]).
 //!
 //! One trait, [`StateStore`], two backends: SQLite ([`sqlite`], the embedded default: a file in
 //! the workspace, `.blueprint/state.db`) and PostgreSQL ([`postgres`], for a server shared by a
@@ -11,6 +11,7 @@
 //! feature log is read back for verification. [`Store`] is what callers hold: either backend,
 //! chosen by [`Store::open`] (a path) or [`Store::connect`] (a URL).
 
+pub mod lock;
 pub mod log;
 pub mod postgres;
 mod sql;
@@ -25,6 +26,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use lock::{
+    Clock, DeployLock, LeaseTerms, LockHolder, LockRequest, ManualClock, SystemClock, rfc3339,
+};
 pub use log::{
     EventKind, FeatureLogStatus, FeatureState, GENESIS, LogBreak, LogEntry, LogEvent, Role,
     canonical_json, digest_bytes, digest_json, feature_status,
@@ -41,14 +45,18 @@ pub enum StoreError {
     #[error("state store: {0}")]
     Query(#[from] sqlx::Error),
     #[error(
-        "another deploy to tenant {tenant} is running (process {pid} on {host}, since {since}); wait for it to finish, or if that process is gone, run again to take over its lock"
+        "state store {path}: the TLS connection failed ({source}); TLS is verified (sslmode=verify-full) for a server not on this machine: give its CA with BLUEPRINT_CA_FILE or sslrootcert=PATH in the URL, or set sslmode explicitly"
     )]
-    Locked {
-        tenant: String,
-        pid: u32,
-        host: String,
-        since: String,
-    },
+    Tls { path: String, source: sqlx::Error },
+    #[error(
+        "tenant {} is locked by {}; its last heartbeat was at {} and the lock lapses at {} unless renewed. Wait for it to finish; if that process is gone, run again after {} to take the lock over, or break it now with `blueprint unlock --force`",
+        .0.tenant, .0.describe(), rfc3339(.0.renewed_ms), rfc3339(.0.expires_ms), rfc3339(.0.expires_ms)
+    )]
+    Locked(Box<LockHolder>),
+    #[error(
+        "the deploy lock on tenant {tenant} was lost: {reason}. Nothing more was sent to the tenant; what was already changed is journalled. Run the command again once the lock is free (`blueprint status` shows the journal)"
+    )]
+    LeaseLost { tenant: String, reason: String },
     #[error(
         "state store holds schema version {found}, newer than this blueprint understands ({known}); upgrade blueprint"
     )]
@@ -108,13 +116,6 @@ pub struct ManagedObject {
     pub created_by_tool: bool,
 }
 
-/// A held deploy lock; release it with [`Store::release_lock`].
-#[derive(Debug)]
-pub struct DeployLock {
-    tenant: String,
-    pid: u32,
-}
-
 /// A deploy or rollback: the changes it made carry its id.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
@@ -143,10 +144,31 @@ pub enum Backend {
 pub trait StateStore: Send + Sync {
     fn backend(&self) -> Backend;
 
-    /// Takes the tenant's deploy lock. A lock whose holder process is gone (on this host) is
-    /// taken over; a live one is refused.
-    fn acquire_lock<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, DeployLock>;
-    fn release_lock(&self, lock: DeployLock) -> StoreFuture<'_, ()>;
+    /// Writes `holder` as the tenant's lock unless another owner's lease is unexpired at
+    /// `now_ms` ([`StoreError::Locked`]); returns the expired lease it replaced, if any. Callers
+    /// take the lock with [`Store::acquire_lock`], which also starts the heartbeat.
+    fn claim_lock<'a>(
+        &'a self,
+        holder: &'a LockHolder,
+        now_ms: i64,
+    ) -> StoreFuture<'a, Option<LockHolder>>;
+    /// Pushes the lease's expiry to `expires_ms` if the tenant's lock is still `owner`'s;
+    /// false when it is not (taken over or broken).
+    fn renew_lock<'a>(
+        &'a self,
+        tenant: &'a str,
+        owner: &'a str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StoreFuture<'a, bool>;
+    /// Deletes the tenant's lock if it is still `owner`'s, whatever its expiry; whether it was.
+    /// The holder's release, and `blueprint unlock --force` breaking a lock (naming the owner
+    /// it showed a person, so a lock taken over since is not the one broken).
+    fn release_lock<'a>(&'a self, tenant: &'a str, owner: &'a str) -> StoreFuture<'a, bool>;
+    /// The tenant's lock row, expired or not.
+    fn lock_holder<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Option<LockHolder>>;
+    /// Every lock row, expired or not, by tenant.
+    fn locks(&self) -> StoreFuture<'_, Vec<LockHolder>>;
 
     /// Starts a run (`deploy`, `rollback`) and returns its id.
     fn begin_run<'a>(
@@ -159,8 +181,14 @@ pub trait StateStore: Send + Sync {
     /// The tenant's runs, oldest first.
     fn runs<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Run>>;
 
-    /// Records a change before it is made, with the object's previous state.
-    fn record_intent<'a>(&'a self, intent: &'a ChangeIntent<'a>) -> StoreFuture<'a, i64>;
+    /// Records a change before it is made, with the object's previous state, and returns its
+    /// id. With `fence` (a lease owner), only while the tenant's lock is that owner's: `None`
+    /// when it is not, and nothing is written. Callers use [`Store::record_intent`].
+    fn insert_intent<'a>(
+        &'a self,
+        intent: &'a ChangeIntent<'a>,
+        fence: Option<&'a str>,
+    ) -> StoreFuture<'a, Option<i64>>;
     /// Records a completed change and the object the tool now manages, in one transaction.
     fn record_done<'a>(
         &'a self,
@@ -198,6 +226,14 @@ pub trait StateStore: Send + Sync {
     /// once queue up and never both chain onto the same entry (`seq`'s and `prev_hash`'s
     /// uniqueness is the backstop).
     fn append_events<'a>(&'a self, events: &'a [LogEvent]) -> StoreFuture<'a, Vec<LogEntry>>;
+    /// Breaks `holder`'s lock (`blueprint unlock --force`) and appends `event` saying so, in one
+    /// transaction: the lock is gone and the log says who broke it, or neither. `None` when the
+    /// lock is no longer `holder.owner`'s (released or taken over since it was read).
+    fn break_lock<'a>(
+        &'a self,
+        holder: &'a LockHolder,
+        event: &'a LogEvent,
+    ) -> StoreFuture<'a, Option<LogEntry>>;
     /// The log in order; only `feature`'s entries when given.
     fn log<'a>(&'a self, feature: Option<&'a str>) -> StoreFuture<'a, Vec<LogEntry>>;
     /// Recomputes every entry's hash in order. `Ok(Ok(n))`: all `n` entries verify.
@@ -219,6 +255,10 @@ pub trait StateStore: Send + Sync {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<dyn StateStore>,
+    /// The terms of the leases [`Store::acquire_lock`] takes.
+    terms: LeaseTerms,
+    /// Set on the handle a [`DeployLock`] gives out: journal entries for its tenant are fenced.
+    lease: Option<Arc<lock::Lease>>,
 }
 
 impl Deref for Store {
@@ -236,6 +276,9 @@ impl std::fmt::Debug for Store {
             .finish()
     }
 }
+
+/// The environment variable naming an extra trusted CA (PEM), for Graph and for PostgreSQL.
+pub const CA_FILE_ENV: &str = "BLUEPRINT_CA_FILE";
 
 /// The environment variable naming the state store when `--database` is not given.
 pub const DATABASE_URL_ENV: &str = "BLUEPRINT_DATABASE_URL";
@@ -264,6 +307,54 @@ impl Store {
         }
     }
 
+    /// Takes the tenant's deploy lock (see [`lock`]): refused with [`StoreError::Locked`] while
+    /// another owner's lease is unexpired, whatever its host or pid. The lock's heartbeat runs
+    /// until [`DeployLock::release`]; write the deploy through [`DeployLock::store`].
+    pub async fn acquire_lock(&self, request: &LockRequest<'_>) -> Result<DeployLock, StoreError> {
+        DeployLock::acquire(self, request).await
+    }
+
+    /// The same store with other lease terms (tests: a [`ManualClock`], short heartbeats).
+    pub fn with_lease_terms(mut self, terms: LeaseTerms) -> Store {
+        self.terms = terms;
+        self
+    }
+
+    /// Records a change before it is made, with the object's previous state, and returns its
+    /// id. On a [`DeployLock::store`] handle, refused with [`StoreError::LeaseLost`] (nothing
+    /// written) once the lease is lost or about to lapse: see [`lock`].
+    pub async fn record_intent(&self, intent: &ChangeIntent<'_>) -> Result<i64, StoreError> {
+        let lease = self.lease.as_ref().filter(|l| l.tenant == intent.tenant);
+        if let Some(lease) = lease {
+            lease.check()?;
+        }
+        match self
+            .inner
+            .insert_intent(intent, lease.map(|l| l.owner.as_str()))
+            .await?
+        {
+            Some(id) => Ok(id),
+            None => {
+                let lease = lease.expect("only a fenced insert writes nothing");
+                Err(lease.lose(lock::why_lost(self, &lease.tenant).await))
+            }
+        }
+    }
+
+    fn fenced(&self, lease: Arc<lock::Lease>) -> Store {
+        Store {
+            lease: Some(lease),
+            ..self.clone()
+        }
+    }
+
+    fn unfenced(&self) -> Store {
+        Store {
+            lease: None,
+            ..self.clone()
+        }
+    }
+
     /// Appends one event to the feature log and returns the stored entry.
     pub async fn append_event(&self, event: &LogEvent) -> Result<LogEntry, StoreError> {
         let mut entries = self.append_events(std::slice::from_ref(event)).await?;
@@ -277,6 +368,8 @@ impl<S: StateStore + 'static> From<S> for Store {
     fn from(store: S) -> Store {
         Store {
             inner: Arc::new(store),
+            terms: LeaseTerms::default(),
+            lease: None,
         }
     }
 }
@@ -304,32 +397,10 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Decides whether a lock held by (`pid`, `host`) stops process `me` on `my_host`. A holder on
-/// another host is taken to be alive (its processes cannot be seen from here), whatever its pid.
-pub(crate) fn lock_is_held_by_another(pid: i64, host: &str, me: u32, my_host: &str) -> bool {
-    if host != my_host {
-        return true;
-    }
-    pid as u32 != me && process_alive(pid as u32)
-}
-
+/// This machine's name, shown (never compared) in a lock's description.
 pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_else(|_| "localhost".into())
-}
-
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        // A zombie (killed, not yet reaped) holds no lock either.
-        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => !stat
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-            Err(_) => false,
-        }
-    } else {
-        true
-    }
 }

@@ -48,10 +48,12 @@ pub enum EventKind {
     RolledBack,
     Attested,
     PhaseDecision,
+    /// A deploy lock was broken (`blueprint unlock --force`): which lock, by whom.
+    LockBroken,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Selected,
         EventKind::Excluded,
         EventKind::Scheduled,
@@ -61,6 +63,7 @@ impl EventKind {
         EventKind::RolledBack,
         EventKind::Attested,
         EventKind::PhaseDecision,
+        EventKind::LockBroken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +77,7 @@ impl EventKind {
             EventKind::RolledBack => "rolled_back",
             EventKind::Attested => "attested",
             EventKind::PhaseDecision => "phase_decision",
+            EventKind::LockBroken => "lock_broken",
         }
     }
 }
@@ -223,6 +227,21 @@ impl LogEvent {
             .with("evidence", evidence)
             .with("evidence_digest", evidence_digest)
             .with("note", note)
+    }
+
+    /// `lock_broken`: the lock `holder` was (tenant, owner, who held it for what, where, since
+    /// when, last heard from when), broken by `actor`.
+    pub fn lock_broken(holder: &crate::LockHolder, actor: &str, role: Role) -> LogEvent {
+        LogEvent::new(EventKind::LockBroken, actor, role)
+            .with("tenant", holder.tenant.as_str())
+            .with("owner", holder.owner.as_str())
+            .with("purpose", holder.purpose.as_str())
+            .with("holder", holder.actor.as_str())
+            .with("host", holder.host.as_str())
+            .with("pid", i64::from(holder.pid))
+            .with("since", crate::rfc3339(holder.acquired_ms))
+            .with("last_heartbeat", crate::rfc3339(holder.renewed_ms))
+            .with("expires", crate::rfc3339(holder.expires_ms))
     }
 
     /// `phase_decision` (`transition`, `deploy-again` or `exit`) with its note.
@@ -520,7 +539,7 @@ pub fn feature_status(entries: &[LogEntry]) -> BTreeMap<String, FeatureLogStatus
             EventKind::Drifted => FeatureState::Drifted,
             EventKind::RolledBack => FeatureState::RolledBack,
             EventKind::Attested => FeatureState::Attested,
-            EventKind::PhaseDecision => continue,
+            EventKind::PhaseDecision | EventKind::LockBroken => continue,
         };
         let previous_sprint = out.get(feature).and_then(|s| s.sprint);
         let reason = (state == FeatureState::Excluded).then(|| {

@@ -1,10 +1,20 @@
 //! The server backend: a PostgreSQL database (`--database postgres://…` or
 //! `BLUEPRINT_DATABASE_URL`). One database (or one schema, chosen with the URL's
 //! `options=-c search_path=…`) holds one engagement, as one SQLite file does.
+//!
+//! # TLS
+//!
+//! The database holds snapshots of tenant objects, the deploy lock and the feature log, so the
+//! connection is `sslmode=verify-full` (TLS required, the server's certificate checked against
+//! the trusted roots and its name against the host) unless the host is this machine (loopback
+//! addresses, `localhost`, a Unix socket), where sqlx's default stays (`prefer`). sqlx's
+//! default elsewhere would accept any certificate and fall back to plain text. An explicit
+//! `sslmode` in the URL (or `PGSSLMODE`) wins. The trusted roots are Mozilla's (webpki-roots)
+//! plus a CA from the URL's `sslrootcert`, else `PGSSLROOTCERT`, else `BLUEPRINT_CA_FILE`.
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 
 use crate::log::{LogBreak, Verifier};
 use crate::sql::impl_state_store;
@@ -75,7 +85,75 @@ CREATE TABLE feature_log (
 );
 CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
 "#,
+    r#"
+-- The deploy lock as a lease (lock.rs): a random owner per acquisition and an expiry its
+-- heartbeat pushes forward; times in milliseconds since the Unix epoch. A lock of the old
+-- form (a pid and a host, no expiry) becomes a lease that lapses two minutes from now.
+CREATE TABLE deploy_locks (
+    tenant      TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         BIGINT NOT NULL,
+    host        TEXT NOT NULL,
+    purpose     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    acquired_ms BIGINT NOT NULL,
+    renewed_ms  BIGINT NOT NULL,
+    expires_ms  BIGINT NOT NULL
+);
+INSERT INTO deploy_locks (tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms)
+SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms, now_ms, now_ms + 120000
+FROM locks, (SELECT (extract(epoch from clock_timestamp()) * 1000)::BIGINT AS now_ms) AS clock;
+DROP TABLE locks;
+"#,
 ];
+
+/// The connection options `url` gives, with TLS verified unless the URL says otherwise or the
+/// server is on this machine (see the module documentation). `env` looks up environment
+/// variables (`PGSSLMODE`, `PGSSLROOTCERT`, `BLUEPRINT_CA_FILE`).
+pub fn connect_options(
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<PgConnectOptions, StoreError> {
+    let mut options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })?;
+    // The query's parameter names (sqlx has parsed the URL already; names need no decoding).
+    let names: Vec<&str> = url
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .map(|p| p.split('=').next().unwrap_or(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let given = |keys: &[&str]| names.iter().any(|n| keys.contains(n));
+    let explicit_mode = given(&["sslmode", "ssl-mode"]) || env("PGSSLMODE").is_some();
+    if !explicit_mode && !is_local(&options) {
+        options = options.ssl_mode(PgSslMode::VerifyFull);
+    }
+    let explicit_root =
+        given(&["sslrootcert", "ssl-root-cert", "ssl-ca"]) || env("PGSSLROOTCERT").is_some();
+    if !explicit_root && let Some(ca) = env(crate::CA_FILE_ENV).filter(|p| !p.trim().is_empty()) {
+        options = options.ssl_root_cert(ca.trim());
+    }
+    Ok(options)
+}
+
+/// Whether the server is on this machine: a Unix socket, `localhost`, or a loopback address.
+fn is_local(options: &PgConnectOptions) -> bool {
+    if options.get_socket().is_some() {
+        return true;
+    }
+    let host = options.get_host();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -88,10 +166,7 @@ impl PostgresStore {
             path: redact_url(url),
             source,
         };
-        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
-            url: redact_url(url),
-            reason: e.to_string(),
-        })?;
+        let options = connect_options(url, &|name| std::env::var(name).ok())?;
         // One connection: a command's store calls run one after another, and with more the
         // pool opens a second connection while the first is still being returned to it. Each
         // connection costs ~90 ms here: sqlx 0.9.0 no longer sets TCP_NODELAY
@@ -102,7 +177,13 @@ impl PostgresStore {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(open_err)?;
+            .map_err(|e| match e {
+                sqlx::Error::Tls(_) => StoreError::Tls {
+                    path: redact_url(url),
+                    source: e,
+                },
+                e => open_err(e),
+            })?;
         let store = PostgresStore { pool };
         store.migrate(MIGRATIONS).await?;
         Ok(store)
@@ -149,4 +230,90 @@ impl PostgresStore {
     }
 }
 
-impl_state_store!(PostgresStore, Backend::Postgres);
+impl_state_store!(PostgresStore, Backend::Postgres, sqlx::Postgres);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(url: &str, env: &[(&str, &str)]) -> PgConnectOptions {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        connect_options(url, &|name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+        .unwrap()
+    }
+
+    /// The resolved `sslmode` (PgSslMode has no `PartialEq`).
+    fn mode(url: &str) -> String {
+        format!("{:?}", options(url, &[]).get_ssl_mode())
+    }
+
+    #[test]
+    fn a_remote_server_is_verified_unless_the_url_says_otherwise() {
+        for url in [
+            "postgres://blueprint@db.agency.gov.au/engagement",
+            "postgres://blueprint@10.1.2.3:5432/engagement",
+            "postgresql://blueprint@[2001:db8::1]/engagement?application_name=x",
+        ] {
+            assert_eq!(mode(url), "VerifyFull", "{url}");
+        }
+        assert_eq!(
+            mode("postgres://blueprint@db.agency.gov.au/engagement?sslmode=require"),
+            "Require"
+        );
+        assert_eq!(
+            mode(
+                "postgres://blueprint@db.agency.gov.au/engagement?application_name=x&sslmode=disable"
+            ),
+            "Disable"
+        );
+        let env = options(
+            "postgres://blueprint@db.agency.gov.au/engagement",
+            &[("PGSSLMODE", "verify-ca")],
+        );
+        // sqlx reads PGSSLMODE from the process environment, not ours: only that it is not
+        // overridden is ours to check.
+        assert!(!matches!(env.get_ssl_mode(), PgSslMode::VerifyFull));
+    }
+
+    #[test]
+    fn a_server_on_this_machine_keeps_the_default() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://postgres@127.9.9.9/test",
+            "postgres://postgres@localhost/test",
+            "postgres://postgres@[::1]:5432/test",
+            "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test",
+        ] {
+            assert_eq!(mode(url), "Prefer", "{url}");
+        }
+    }
+
+    #[test]
+    fn the_ca_comes_from_the_url_then_pgsslrootcert_then_blueprint_ca_file() {
+        let remote = "postgres://blueprint@db.agency.gov.au/engagement";
+        let with_ca = options(remote, &[("BLUEPRINT_CA_FILE", "/etc/agency-ca.pem")]);
+        assert!(format!("{with_ca:?}").contains("/etc/agency-ca.pem"));
+        let url_wins = options(
+            &format!("{remote}?sslrootcert=/etc/db-ca.pem"),
+            &[("BLUEPRINT_CA_FILE", "/etc/agency-ca.pem")],
+        );
+        let debug = format!("{url_wins:?}");
+        assert!(
+            debug.contains("/etc/db-ca.pem") && !debug.contains("agency-ca"),
+            "{debug}"
+        );
+        let env_wins = options(
+            remote,
+            &[
+                ("PGSSLROOTCERT", "/etc/pg-ca.pem"),
+                ("BLUEPRINT_CA_FILE", "/etc/agency-ca.pem"),
+            ],
+        );
+        assert!(!format!("{env_wins:?}").contains("agency-ca"));
+    }
+}

@@ -14,6 +14,27 @@ macro_rules! change_columns {
 }
 pub(crate) use change_columns;
 
+/// The columns of a lock, in the order `lock_from_row` reads them.
+macro_rules! lock_columns {
+    () => {
+        "tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms"
+    };
+}
+pub(crate) use lock_columns;
+
+/// `SELECT` of a lock's columns, followed by `$rest`.
+macro_rules! select_lock {
+    ($rest:literal) => {
+        concat!(
+            "SELECT ",
+            $crate::sql::lock_columns!(),
+            " FROM deploy_locks ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_lock;
+
 /// The feature log's columns, in the order every query selects and inserts them (and
 /// [`crate::log::column_name`] names them).
 macro_rules! log_columns {
@@ -36,11 +57,11 @@ macro_rules! select_log {
 }
 pub(crate) use select_log;
 
-/// Implements [`crate::StateStore`] for `$store`, a struct with a `pool: sqlx::Pool<DB>` field
+/// Implements [`crate::StateStore`] for `$store`, a struct with a `pool: sqlx::Pool<$db>` field
 /// and inherent methods `begin_write()` (a transaction holding the database's write lock) and
 /// `verify()`; `$backend` is its [`crate::Backend`].
 macro_rules! impl_state_store {
-    ($store:ty, $backend:expr) => {
+    ($store:ty, $backend:expr, $db:ty) => {
         impl $store {
             /// Walks the feature log in `seq` order, a page at a time inside one snapshot (a
             /// read transaction; PostgreSQL's is REPEATABLE READ, see `begin_snapshot`), handing
@@ -79,6 +100,48 @@ macro_rules! impl_state_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            /// Appends `events` to the feature log inside `tx`, which holds the write lock (so
+            /// the last entry read is the one chained onto).
+            async fn append_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                events: &[$crate::LogEvent],
+            ) -> Result<Vec<$crate::LogEntry>, $crate::StoreError> {
+                use sqlx::Row;
+                let details = $crate::log::canonical_details(events)?;
+                let last = sqlx::query("SELECT seq, hash FROM feature_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let (seq, prev_hash): (i64, String) = match last {
+                    Some(row) => (row.try_get(0)?, row.try_get(1)?),
+                    None => (0, $crate::GENESIS.to_string()),
+                };
+                let chained = $crate::log::chain(seq, prev_hash, events, &details);
+                // Multi-row INSERTs: one round trip per few hundred entries instead of one
+                // each (12 parameters a row stays far under either database's limit).
+                for rows in chained.chunks(400) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        concat!("INSERT INTO feature_log (", $crate::sql::log_columns!(), ") "),
+                    );
+                    insert.push_values(rows, |mut row, (entry, detail)| {
+                        let event = &entry.event;
+                        row.push_bind(entry.seq)
+                            .push_bind(entry.time.as_str())
+                            .push_bind(event.kind.as_str())
+                            .push_bind(event.feature.as_deref())
+                            .push_bind(event.actor.as_str())
+                            .push_bind(event.role.as_str())
+                            .push_bind(event.sprint)
+                            .push_bind(detail.as_str())
+                            .push_bind(event.before_digest.as_deref())
+                            .push_bind(event.after_digest.as_deref())
+                            .push_bind(entry.prev_hash.as_str())
+                            .push_bind(entry.hash.as_str());
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
+                Ok(chained.into_iter().map(|(entry, _)| entry).collect())
             }
 
             /// Brings the schema up to date: runs the `migrations` not yet applied, in order,
@@ -128,59 +191,106 @@ macro_rules! impl_state_store {
                 $backend
             }
 
-            fn acquire_lock<'a>(
+            fn claim_lock<'a>(
                 &'a self,
-                tenant: &'a str,
-            ) -> $crate::StoreFuture<'a, $crate::DeployLock> {
+                holder: &'a $crate::LockHolder,
+                now_ms: i64,
+            ) -> $crate::StoreFuture<'a, Option<$crate::LockHolder>> {
                 Box::pin(async move {
-                    use sqlx::Row;
-                    let pid = std::process::id();
-                    let host = $crate::hostname();
-                    // The check and the claim happen with the write lock held.
+                    // The check and the claim happen with the write lock held (renewals take
+                    // it too), so nobody renews between them.
                     let mut tx = self.begin_write().await?;
-                    let row = sqlx::query("SELECT pid, host, since FROM locks WHERE tenant = $1")
-                        .bind(tenant)
+                    let current = sqlx::query($crate::sql::select_lock!("WHERE tenant = $1"))
+                        .bind(&holder.tenant)
                         .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(row) = row {
-                        let holder_pid: i64 = row.try_get(0)?;
-                        let holder_host: String = row.try_get(1)?;
-                        if $crate::lock_is_held_by_another(holder_pid, &holder_host, pid, &host) {
-                            return Err($crate::StoreError::Locked {
-                                tenant: tenant.to_string(),
-                                pid: holder_pid as u32,
-                                host: holder_host,
-                                since: row.try_get(2)?,
-                            });
-                        }
+                        .await?
+                        .map(|row| $crate::sql::lock_from_row(&row))
+                        .transpose()?;
+                    if let Some(current) = &current
+                        && !current.is_expired(now_ms)
+                    {
+                        return Err($crate::StoreError::Locked(Box::new(current.clone())));
                     }
-                    sqlx::query(
-                        "INSERT INTO locks (tenant, pid, host, since) VALUES ($1, $2, $3, $4)
+                    sqlx::query(concat!(
+                        "INSERT INTO deploy_locks (", $crate::sql::lock_columns!(), ")
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                          ON CONFLICT (tenant) DO UPDATE SET
-                           pid = excluded.pid, host = excluded.host, since = excluded.since",
-                    )
-                    .bind(tenant)
-                    .bind(pid as i64)
-                    .bind(&host)
-                    .bind($crate::now())
+                           owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+                           purpose = excluded.purpose, actor = excluded.actor,
+                           acquired_ms = excluded.acquired_ms, renewed_ms = excluded.renewed_ms,
+                           expires_ms = excluded.expires_ms"
+                    ))
+                    .bind(&holder.tenant)
+                    .bind(&holder.owner)
+                    .bind(i64::from(holder.pid))
+                    .bind(&holder.host)
+                    .bind(&holder.purpose)
+                    .bind(&holder.actor)
+                    .bind(holder.acquired_ms)
+                    .bind(holder.renewed_ms)
+                    .bind(holder.expires_ms)
                     .execute(&mut *tx)
                     .await?;
                     tx.commit().await?;
-                    Ok($crate::DeployLock {
-                        tenant: tenant.to_string(),
-                        pid,
-                    })
+                    Ok(current)
                 })
             }
 
-            fn release_lock(&self, lock: $crate::DeployLock) -> $crate::StoreFuture<'_, ()> {
+            fn renew_lock<'a>(
+                &'a self,
+                tenant: &'a str,
+                owner: &'a str,
+                now_ms: i64,
+                expires_ms: i64,
+            ) -> $crate::StoreFuture<'a, bool> {
                 Box::pin(async move {
-                    sqlx::query("DELETE FROM locks WHERE tenant = $1 AND pid = $2")
-                        .bind(&lock.tenant)
-                        .bind(lock.pid as i64)
+                    let mut tx = self.begin_write().await?;
+                    let renewed = sqlx::query(
+                        "UPDATE deploy_locks SET renewed_ms = $1, expires_ms = $2 WHERE tenant = $3 AND owner = $4",
+                    )
+                    .bind(now_ms)
+                    .bind(expires_ms)
+                    .bind(tenant)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    tx.commit().await?;
+                    Ok(renewed == 1)
+                })
+            }
+
+            fn release_lock<'a>(&'a self, tenant: &'a str, owner: &'a str) -> $crate::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let deleted = sqlx::query("DELETE FROM deploy_locks WHERE tenant = $1 AND owner = $2")
+                        .bind(tenant)
+                        .bind(owner)
                         .execute(&self.pool)
-                        .await?;
-                    Ok(())
+                        .await?
+                        .rows_affected();
+                    Ok(deleted == 1)
+                })
+            }
+
+            fn lock_holder<'a>(&'a self, tenant: &'a str) -> $crate::StoreFuture<'a, Option<$crate::LockHolder>> {
+                Box::pin(async move {
+                    sqlx::query($crate::sql::select_lock!("WHERE tenant = $1"))
+                        .bind(tenant)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|row| $crate::sql::lock_from_row(&row))
+                        .transpose()
+                })
+            }
+
+            fn locks(&self) -> $crate::StoreFuture<'_, Vec<$crate::LockHolder>> {
+                Box::pin(async move {
+                    sqlx::query($crate::sql::select_lock!("ORDER BY tenant"))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map($crate::sql::lock_from_row)
+                        .collect()
                 })
             }
 
@@ -241,15 +351,20 @@ macro_rules! impl_state_store {
                 })
             }
 
-            fn record_intent<'a>(
+            fn insert_intent<'a>(
                 &'a self,
                 intent: &'a $crate::ChangeIntent<'a>,
-            ) -> $crate::StoreFuture<'a, i64> {
+                fence: Option<&'a str>,
+            ) -> $crate::StoreFuture<'a, Option<i64>> {
                 Box::pin(async move {
                     use sqlx::Row;
+                    // The fence and the insert are one statement: the entry is written only
+                    // while the lock row names the fence's owner.
                     let row = sqlx::query(
                         "INSERT INTO changes (run_id, tenant, feature, reference, op, object_id, before, started_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                         WHERE $9 IS NULL OR EXISTS (SELECT 1 FROM deploy_locks WHERE tenant = $2 AND owner = $9)
+                         RETURNING id",
                     )
                     .bind(intent.run_id)
                     .bind(intent.tenant)
@@ -259,9 +374,10 @@ macro_rules! impl_state_store {
                     .bind(intent.object_id)
                     .bind(intent.before.map(serde_json::Value::to_string))
                     .bind($crate::now())
-                    .fetch_one(&self.pool)
+                    .bind(fence)
+                    .fetch_optional(&self.pool)
                     .await?;
-                    Ok(row.try_get(0)?)
+                    Ok(row.map(|row| row.try_get(0)).transpose()?)
                 })
             }
 
@@ -436,45 +552,36 @@ macro_rules! impl_state_store {
                 events: &'a [$crate::LogEvent],
             ) -> $crate::StoreFuture<'a, Vec<$crate::LogEntry>> {
                 Box::pin(async move {
-                    use sqlx::Row;
-                    let details = $crate::log::canonical_details(events)?;
                     if events.is_empty() {
+                        $crate::log::canonical_details(events)?;
                         return Ok(Vec::new());
                     }
                     let mut tx = self.begin_write().await?;
-                    let last = sqlx::query("SELECT seq, hash FROM feature_log ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let (seq, prev_hash): (i64, String) = match last {
-                        Some(row) => (row.try_get(0)?, row.try_get(1)?),
-                        None => (0, $crate::GENESIS.to_string()),
-                    };
-                    let chained = $crate::log::chain(seq, prev_hash, events, &details);
-                    // Multi-row INSERTs: one round trip per few hundred entries instead of one
-                    // each (12 parameters a row stays far under either database's limit).
-                    for rows in chained.chunks(400) {
-                        let mut insert = sqlx::QueryBuilder::new(
-                            concat!("INSERT INTO feature_log (", $crate::sql::log_columns!(), ") "),
-                        );
-                        insert.push_values(rows, |mut row, (entry, detail)| {
-                            let event = &entry.event;
-                            row.push_bind(entry.seq)
-                                .push_bind(entry.time.as_str())
-                                .push_bind(event.kind.as_str())
-                                .push_bind(event.feature.as_deref())
-                                .push_bind(event.actor.as_str())
-                                .push_bind(event.role.as_str())
-                                .push_bind(event.sprint)
-                                .push_bind(detail.as_str())
-                                .push_bind(event.before_digest.as_deref())
-                                .push_bind(event.after_digest.as_deref())
-                                .push_bind(entry.prev_hash.as_str())
-                                .push_bind(entry.hash.as_str());
-                        });
-                        insert.build().execute(&mut *tx).await?;
-                    }
+                    let entries = Self::append_in(&mut tx, events).await?;
                     tx.commit().await?;
-                    Ok(chained.into_iter().map(|(entry, _)| entry).collect())
+                    Ok(entries)
+                })
+            }
+
+            fn break_lock<'a>(
+                &'a self,
+                holder: &'a $crate::LockHolder,
+                event: &'a $crate::LogEvent,
+            ) -> $crate::StoreFuture<'a, Option<$crate::LogEntry>> {
+                Box::pin(async move {
+                    let mut tx = self.begin_write().await?;
+                    let deleted = sqlx::query("DELETE FROM deploy_locks WHERE tenant = $1 AND owner = $2")
+                        .bind(&holder.tenant)
+                        .bind(&holder.owner)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if deleted != 1 {
+                        return Ok(None);
+                    }
+                    let mut entries = Self::append_in(&mut tx, std::slice::from_ref(event)).await?;
+                    tx.commit().await?;
+                    Ok(entries.pop())
                 })
             }
 
@@ -569,5 +676,26 @@ where
         after: json(7)?,
         status: r.try_get(8)?,
         detail: r.try_get(9)?,
+    })
+}
+
+/// A `deploy_locks` row ([`lock_columns`] order) as a [`crate::LockHolder`].
+pub(crate) fn lock_from_row<R>(r: &R) -> Result<crate::LockHolder, crate::StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(crate::LockHolder {
+        tenant: r.try_get(0)?,
+        owner: r.try_get(1)?,
+        pid: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
+        host: r.try_get(3)?,
+        purpose: r.try_get(4)?,
+        actor: r.try_get(5)?,
+        acquired_ms: r.try_get(6)?,
+        renewed_ms: r.try_get(7)?,
+        expires_ms: r.try_get(8)?,
     })
 }

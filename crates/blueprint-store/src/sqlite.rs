@@ -75,6 +75,26 @@ CREATE TABLE feature_log (
 );
 CREATE INDEX feature_log_by_feature ON feature_log(feature, seq);
 "#,
+    r#"
+-- The deploy lock as a lease (lock.rs): a random owner per acquisition and an expiry its
+-- heartbeat pushes forward; times in milliseconds since the Unix epoch. A lock of the old
+-- form (a pid and a host, no expiry) becomes a lease that lapses two minutes from now.
+CREATE TABLE deploy_locks (
+    tenant      TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    purpose     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    acquired_ms INTEGER NOT NULL,
+    renewed_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+);
+INSERT INTO deploy_locks (tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms)
+SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms, now_ms, now_ms + 120000
+FROM locks, (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now_ms) AS clock;
+DROP TABLE locks;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -88,6 +108,7 @@ impl SqliteStore {
             path: path.display().to_string(),
             source,
         };
+        private_files(path)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(open_err)?
             .create_if_missing(true)
@@ -132,7 +153,44 @@ impl SqliteStore {
     }
 }
 
-impl_state_store!(SqliteStore, Backend::Sqlite);
+/// The store holds snapshots of tenant objects and the feature log: only its owner may read
+/// it. The file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+/// database file's permissions), and a store left readable by others (an older blueprint's) is
+/// tightened.
+fn private_files(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |what: &str, p: &Path, e: std::io::Error| {
+            StoreError::Sqlite(format!("{what} {}: {e}", p.display()))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed("creating", path, e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| failed("making private", &file, e))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+impl_state_store!(SqliteStore, Backend::Sqlite, sqlx::Sqlite);
 
 /// The verifier's SQLite C API loop.
 mod raw {

@@ -18,6 +18,7 @@ use crate::commands::rollback::RollbackArgs;
 use crate::commands::sprints::SprintsArgs;
 use crate::commands::status::StatusArgs;
 use crate::commands::stories::StoriesArgs;
+use crate::commands::unlock::UnlockArgs;
 
 /// Deploy the Australian secure Microsoft 365 blueprint to an agency's tenant: plan what to
 /// implement, roll it out sprint by sprint, prove it by evaluating the live tenant, and keep a
@@ -50,6 +51,7 @@ pub enum Command {
     Attest(AttestArgs),
     Status(StatusArgs),
     Rollback(RollbackArgs),
+    Unlock(UnlockArgs),
     Next(NextArgs),
 }
 

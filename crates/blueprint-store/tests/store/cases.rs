@@ -106,76 +106,299 @@ pub async fn adoption_never_downgrades_created_by_tool(db: Db) {
     assert!(store.managed_objects("t").await.unwrap()[0].created_by_tool);
 }
 
-pub async fn one_deploy_per_tenant(db: Db) {
-    let store = db.open().await;
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap()
-        .trim()
-        .to_string();
-    // Tenant 1 is being deployed by a live process that is not us (a sleeping child); tenant 3
-    // by a process on another host that happens to carry our pid.
-    let mut child = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
-    db.exec(&format!(
-        "INSERT INTO locks (tenant, pid, host, since) VALUES ('tenant-1', {}, '{host}', 'now'), ('tenant-3', {}, 'another-host', 'now')",
-        child.id(),
-        std::process::id()
-    ))
-    .await;
-    assert!(matches!(
-        store.acquire_lock("tenant-1").await,
-        Err(StoreError::Locked { .. })
-    ));
-    match store.acquire_lock("tenant-3").await {
-        Err(StoreError::Locked { host, .. }) => assert_eq!(host, "another-host"),
-        other => panic!("a holder on another host is refused, got {other:?}"),
+// ---- The deploy lock (a lease: see blueprint_store::lock) ----
+
+use std::time::Duration;
+
+use blueprint_store::{LeaseTerms, LockHolder, LockRequest, ManualClock};
+
+/// Lease terms on a clock the test moves: a one-minute lease renewed every `heartbeat` of real
+/// time (an hour: never, within a test).
+fn terms(clock: &ManualClock, heartbeat: Duration) -> LeaseTerms {
+    LeaseTerms {
+        duration: Duration::from_secs(60),
+        heartbeat,
+        clock: std::sync::Arc::new(clock.clone()),
     }
-    // Locks are per tenant: tenant 2 is free while tenant 1 is held.
-    let lock = store.acquire_lock("tenant-2").await.unwrap();
+}
+
+const NEVER: Duration = Duration::from_secs(3600);
+
+fn request(tenant: &str) -> LockRequest<'_> {
+    LockRequest {
+        tenant,
+        purpose: "deploy",
+        actor: "jo@agency.gov.au",
+    }
+}
+
+/// One journal entry for `tenant`, written through `store` (a lock's fenced handle or not).
+async fn intent(store: &Store, tenant: &str) -> Result<i64, StoreError> {
+    let run = store.begin_run(tenant, "deploy", None).await.unwrap();
+    store
+        .record_intent(&ChangeIntent {
+            run_id: run,
+            tenant,
+            feature: "f",
+            reference: "group:x",
+            op: "create",
+            object_id: None,
+            before: None,
+        })
+        .await
+}
+
+fn locked_by(result: Result<blueprint_store::DeployLock, StoreError>) -> LockHolder {
+    match result {
+        Err(StoreError::Locked(holder)) => *holder,
+        other => panic!("expected the lock to be refused, got {other:?}"),
+    }
+}
+
+pub async fn locks_are_per_tenant_and_never_shared_by_one_host_and_pid(db: Db) {
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let first = store.acquire_lock(&request("tenant-1")).await.unwrap();
+    // The same host and the same pid (this process, as two containers' pid 1 would be): a
+    // second acquisition is another owner, and is refused.
+    let holder = locked_by(store.acquire_lock(&request("tenant-1")).await);
+    assert_eq!(holder.owner, first.holder().owner);
+    assert_eq!(holder.pid, std::process::id());
+    assert_eq!(holder.actor, "jo@agency.gov.au");
+    assert_eq!(holder.expires_ms, holder.acquired_ms + 60_000);
+    let message = StoreError::Locked(Box::new(holder.clone())).to_string();
+    for part in [
+        "tenant-1",
+        "a deploy by jo@agency.gov.au",
+        &format!("process {}", std::process::id()),
+        holder.short_owner(),
+        &blueprint_store::rfc3339(holder.expires_ms),
+        "blueprint unlock --force",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+    // Per tenant: tenant 2 is free while tenant 1 is held.
+    let second = store.acquire_lock(&request("tenant-2")).await.unwrap();
+    assert_ne!(first.holder().owner, second.holder().owner);
+    assert_eq!(store.locks().await.unwrap().len(), 2);
+    second.release().await.unwrap();
+    first.release().await.unwrap();
     assert_eq!(
-        db.scalar("SELECT COUNT(*) FROM locks WHERE tenant = 'tenant-2'")
-            .await,
-        1
-    );
-    store.release_lock(lock).await.unwrap();
-    assert_eq!(
-        db.scalar("SELECT COUNT(*) FROM locks WHERE tenant = 'tenant-2'")
-            .await,
+        db.scalar("SELECT COUNT(*) FROM deploy_locks").await,
         0,
         "releasing removes the lock"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    store
+        .acquire_lock(&request("tenant-1"))
+        .await
+        .unwrap()
+        .release()
+        .await
+        .unwrap();
 }
 
-pub async fn a_live_holder_in_another_process_is_refused_and_a_dead_one_taken_over(db: Db) {
-    let store = db.open().await;
-    // A live process that is not us: a sleeping child.
-    let mut child = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap()
-        .trim()
-        .to_string();
-    db.exec(&format!(
-        "INSERT INTO locks (tenant, pid, host, since) VALUES ('t', {}, '{host}', 'now')",
-        child.id()
-    ))
-    .await;
-    match store.acquire_lock("t").await {
-        Err(StoreError::Locked { pid, .. }) => assert_eq!(pid, child.id()),
-        other => panic!("expected Locked, got {other:?}"),
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        store.acquire_lock("t").await.is_ok(),
-        "a dead holder's lock is taken over"
+pub async fn a_crashed_holder_is_taken_over_after_expiry_and_not_before(db: Db) {
+    let clock = ManualClock::new();
+    let crashed = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let lock = crashed.acquire_lock(&request("t")).await.unwrap();
+    let owner = lock.holder().owner.clone();
+    let fenced = lock.store().clone();
+    // The holder dies without releasing: its row stays, and nothing renews it.
+    drop(lock);
+
+    let other = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    assert_eq!(
+        locked_by(other.acquire_lock(&request("t")).await).owner,
+        owner
     );
+    clock.advance(Duration::from_millis(59_999));
+    assert_eq!(
+        locked_by(other.acquire_lock(&request("t")).await).owner,
+        owner,
+        "refused until the lease lapses"
+    );
+    clock.advance(Duration::from_millis(1));
+    let taken = other.acquire_lock(&request("t")).await.unwrap();
+    assert_eq!(
+        taken.taken_over().map(|h| h.owner.as_str()),
+        Some(owner.as_str())
+    );
+    // Were the old holder only stalled, not dead, its next journal entry is refused.
+    let refused = intent(&fenced, "t").await.unwrap_err();
+    assert!(matches!(refused, StoreError::LeaseLost { .. }), "{refused}");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM changes").await,
+        0,
+        "a refused entry writes nothing"
+    );
+    intent(taken.store(), "t").await.unwrap();
+    taken.release().await.unwrap();
+}
+
+pub async fn a_live_holder_is_never_taken_over(db: Db) {
+    let clock = ManualClock::new();
+    let holder = db
+        .open()
+        .await
+        .with_lease_terms(terms(&clock, Duration::from_millis(5)));
+    let lock = holder.acquire_lock(&request("t")).await.unwrap();
+    let first_expiry = lock.holder().expires_ms;
+    let other = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    // Ten times half a lease: four leases past the first expiry, the heartbeat keeping up.
+    for _ in 0..10 {
+        clock.advance(Duration::from_secs(30));
+        let now = clock_now(&clock);
+        let mut renewed = false;
+        for _ in 0..2000 {
+            let row = holder.lock_holder("t").await.unwrap().expect("still held");
+            if row.renewed_ms >= now {
+                renewed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(renewed, "the heartbeat renewed the lease");
+        let refused = locked_by(other.acquire_lock(&request("t")).await);
+        assert_eq!(refused.owner, lock.holder().owner);
+    }
+    assert!(
+        clock_now(&clock) >= first_expiry + 4 * 60_000,
+        "four leases past the first expiry"
+    );
+    lock.check().unwrap();
+    intent(lock.store(), "t").await.unwrap();
+    lock.release().await.unwrap();
+    other
+        .acquire_lock(&request("t"))
+        .await
+        .unwrap()
+        .release()
+        .await
+        .unwrap();
+}
+
+fn clock_now(clock: &ManualClock) -> i64 {
+    use blueprint_store::Clock;
+    clock.now_ms()
+}
+
+pub async fn a_broken_lock_stops_its_holder_at_the_next_entry(db: Db) {
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    intent(lock.store(), "t").await.unwrap();
+    // What `blueprint unlock --force` does from another process, between two heartbeats.
+    let other = db.open().await;
+    assert!(other.release_lock("t", &lock.holder().owner).await.unwrap());
+    assert!(
+        !other.release_lock("t", &lock.holder().owner).await.unwrap(),
+        "a lock is broken once"
+    );
+    let refused = intent(lock.store(), "t").await.unwrap_err();
+    match &refused {
+        StoreError::LeaseLost { tenant, reason } => {
+            assert_eq!(tenant, "t");
+            assert!(reason.contains("unlock --force"), "{reason}");
+        }
+        other => panic!("expected LeaseLost, got {other:?}"),
+    }
+    assert!(lock.check().is_err(), "the lease stays lost");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM changes").await, 1);
+    // Unfenced handles (reading, recording outcomes) are not affected.
+    intent(&store, "t").await.unwrap();
+    lock.release().await.unwrap();
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM deploy_locks").await, 0);
+}
+
+pub async fn a_holder_whose_renewals_fail_stops_before_its_lease_lapses(db: Db) {
+    let clock = ManualClock::new();
+    let store = db
+        .open()
+        .await
+        .with_lease_terms(terms(&clock, Duration::from_millis(5)));
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    // The database goes away under the holder: every renewal fails from now on.
+    store.close().await;
+    clock.advance(Duration::from_secs(44));
+    lock.check()
+        .expect("still inside the lease, less the margin");
+    clock.advance(Duration::from_secs(1));
+    let mut said = String::new();
+    for _ in 0..2000 {
+        said = lock.check().unwrap_err().to_string();
+        if said.contains("renewing it failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(said.contains("renewing it failed"), "{said}");
+    assert!(
+        said.contains(&blueprint_store::rfc3339(lock.holder().expires_ms)),
+        "{said}"
+    );
+    drop(lock);
+}
+
+pub async fn breaking_a_lock_is_logged_with_who_and_which_lock(db: Db) {
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    let shown = store.lock_holder("t").await.unwrap().expect("held");
+    assert_eq!(&shown, lock.holder());
+    let event = blueprint_store::LogEvent::lock_broken(&shown, "sam@agency.gov.au", Role::Agency);
+    let entry = store
+        .break_lock(&shown, &event)
+        .await
+        .unwrap()
+        .expect("broken");
+    assert_eq!(entry.event.kind, EventKind::LockBroken);
+    assert_eq!(entry.event.actor, "sam@agency.gov.au");
+    for (key, value) in [
+        ("tenant", json!("t")),
+        ("owner", json!(shown.owner)),
+        ("holder", json!("jo@agency.gov.au")),
+        ("purpose", json!("deploy")),
+        ("pid", json!(std::process::id())),
+        (
+            "last_heartbeat",
+            json!(blueprint_store::rfc3339(shown.renewed_ms)),
+        ),
+    ] {
+        assert_eq!(entry.event.detail[key], value, "{key}");
+    }
+    assert!(store.lock_holder("t").await.unwrap().is_none());
+    assert_eq!(store.verify_log().await.unwrap(), Ok(1));
+    // The lock shown is gone: a second break (or one racing a new holder) breaks nothing and
+    // logs nothing.
+    let next = store.acquire_lock(&request("t")).await.unwrap();
+    assert!(store.break_lock(&shown, &event).await.unwrap().is_none());
+    assert_eq!(store.log(None).await.unwrap().len(), 1);
+    assert_eq!(
+        store.lock_holder("t").await.unwrap().as_ref(),
+        Some(next.holder())
+    );
+    next.release().await.unwrap();
+    drop(lock);
+}
+
+pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
+    // A store as the previous schema left it, with a lock of the old form.
+    db.open().await.close().await;
+    db.exec(
+        "DROP TABLE deploy_locks;
+         CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
+         INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
+         DELETE FROM schema_version WHERE version = 3;",
+    )
+    .await;
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let old = locked_by(store.acquire_lock(&request("t")).await);
+    assert_eq!((old.pid, old.host.as_str()), (4242, "old-host"));
+    clock.advance(Duration::from_secs(121));
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    assert_eq!(lock.taken_over().map(|h| h.pid), Some(4242));
+    lock.release().await.unwrap();
 }
 
 // ---- The feature log ----

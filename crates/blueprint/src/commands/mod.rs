@@ -16,6 +16,7 @@ pub mod rollback;
 pub mod sprints;
 pub mod status;
 pub mod stories;
+pub mod unlock;
 
 use crate::cli::{Cli, Command};
 use crate::{CommandError, Outcome};
@@ -37,5 +38,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Status(args) => status::run(args),
         Command::Next(args) => next::run(args),
         Command::Rollback(args) => rollback::run(args),
+        Command::Unlock(args) => unlock::run(args),
     }
 }

@@ -12,6 +12,8 @@ mod emulator;
 
 mod engagement;
 
+mod lock;
+
 mod rollback;
 
 mod sdk_compat;
