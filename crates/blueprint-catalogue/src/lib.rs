@@ -16,6 +16,7 @@ pub mod builtin;
 pub mod catalogue;
 pub mod coverage;
 pub mod kinds;
+mod loader;
 pub mod node;
 pub mod profile;
 pub mod render;

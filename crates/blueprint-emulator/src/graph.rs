@@ -155,11 +155,14 @@ pub fn execute(
             emulator.mark_dirty();
             patch_response(kind, &t, &updated, origin)
         }
-        (Shape::Collection, [], "GET") => list(kind, &t, origin, req, &query),
+        (Shape::Collection, [], "GET") => list(emulator, kind, &t, origin, req, &query),
         (Shape::Collection, [], "POST") => {
             let body = require_body(kind, req)?;
             let created = emulator.with_rng(|rng| t.create(kind, body, rng))?;
             emulator.mark_dirty();
+            if let Some(id) = created["id"].as_str() {
+                emulator.replication.created(id);
+            }
             let mut v = read_shape(kind, &t, &created, &Query::default())?;
             insert_context(
                 &mut v,
@@ -184,6 +187,7 @@ pub fn execute(
             let filter = query.filter_for(kind, req)?;
             let n = t
                 .items(kind)
+                .filter(|i| !emulator.replication.hides_item(i))
                 .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
                 .count();
             Ok(GraphResponse {
@@ -196,6 +200,7 @@ pub fn execute(
             query.reject_collection_options(kind)?;
             let item = t
                 .find(kind, key)
+                .filter(|i| !emulator.replication.hides_item(i))
                 .ok_or_else(|| not_found(kind, key))?
                 .clone();
             let mut v = read_shape(kind, &t, &item, &query)?;
@@ -238,6 +243,9 @@ pub fn execute(
             ))
         }
         (Shape::Collection, [key, "assignments"], "GET") if kind.assignable => {
+            if emulator.replication.hides(key) {
+                return Err(not_found(kind, key));
+            }
             let items = t.assignments_of(kind, key)?;
             let context = format!(
                 "{}/{}/$metadata#{}('{key}')/assignments",
@@ -394,6 +402,7 @@ fn insert_context(v: &mut Value, origin: &Origin, kind: &Kind, path: &str, query
 }
 
 fn list(
+    emulator: &Emulator,
     kind: &Kind,
     t: &Tenant,
     origin: &Origin,
@@ -406,6 +415,7 @@ fn list(
     let filter = query.filter_for(kind, req)?;
     let matching: Vec<&Value> = t
         .items(kind)
+        .filter(|i| !emulator.replication.hides_item(i))
         .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
         .collect();
     let page_size = match query.top {

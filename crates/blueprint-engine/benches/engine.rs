@@ -43,21 +43,14 @@ fn session(dir: &std::path::Path, running: &RunningEmulator) -> Session {
     ))
 }
 
-fn quiet() -> blueprint_engine::Progress {
-    support::quiet()
-}
-
 async fn evaluate_against_naive() {
     let dir = tempfile::tempdir().unwrap();
     let running = emulator(ThrottleMode::Off, Some((50, 50)), dir.path()).await;
     let s = session(dir.path(), &running);
-    s.deploy(
-        &DeployOptions {
-            enforce: true,
-            ..Default::default()
-        },
-        quiet(),
-    )
+    s.deploy(&DeployOptions {
+        enforce: true,
+        ..Default::default()
+    })
     .await
     .unwrap();
 
@@ -100,13 +93,10 @@ async fn evaluate_against_naive() {
     let dir = tempfile::tempdir().unwrap();
     let running = emulator(ThrottleMode::Realistic, Some((50, 50)), dir.path()).await;
     let s = session(dir.path(), &running);
-    s.deploy(
-        &DeployOptions {
-            enforce: true,
-            ..Default::default()
-        },
-        quiet(),
-    )
+    s.deploy(&DeployOptions {
+        enforce: true,
+        ..Default::default()
+    })
     .await
     .unwrap();
     let fresh = session(dir.path(), &running);
@@ -126,13 +116,10 @@ async fn deploy_against_the_ca_bound() {
     let s = session(dir.path(), &running);
     let started = Instant::now();
     let (_, report) = s
-        .deploy(
-            &DeployOptions {
-                enforce: true,
-                ..Default::default()
-            },
-            quiet(),
-        )
+        .deploy(&DeployOptions {
+            enforce: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     let wall = started.elapsed();

@@ -1,14 +1,14 @@
 //! Who acts, as the feature log names them: a name and a role (the agency, its technology
 //! partner, or the program office).
 //!
-//! The profile's `[actor]` gives a workspace's default; the command line (`--actor`, `--role`,
+//! The profile's `[actor]` gives a workspace's default; a front end (the command line's actor and role settings,
 //! or their environment variables) overrides it for one command, so a partner's engineer and the
 //! agency's owner can share one workspace and still be told apart in the log.
 
 use blueprint_store::Role;
 use serde::Deserialize;
 
-use crate::engagement::EngagementError;
+use crate::engagement::{Activity, EngagementError, RoleRule};
 
 /// The person or system a feature log entry names, and the role they act in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +45,12 @@ impl Actor {
 
     /// Refuses `action` to the program office: it sees every agency's progress and changes
     /// nothing, neither the tenant nor the engagement's plan and evidence.
-    pub fn may_change(&self, action: &'static str) -> Result<(), EngagementError> {
+    pub fn may_change(&self, activity: Activity) -> Result<(), EngagementError> {
         if self.role == Role::Program {
             return Err(EngagementError::Role {
-                action,
+                activity,
                 role: self.role,
-                why: "the program office sees every agency's progress and changes nothing",
+                why: RoleRule::ProgramOfficeChangesNothing,
             });
         }
         Ok(())

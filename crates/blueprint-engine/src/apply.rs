@@ -1,7 +1,8 @@
 //! The deploy walk: the plan's dependency graph walked with bounded parallelism. Every change
 //! is journalled before it is made (with the object's previous state) and when it completes,
 //! so a crash or kill resumes from a fresh reading of the tenant without repeating or losing
-//! work. A create whose outcome is unknown is followed by a look-up, never a blind re-POST.
+//! work. A create whose outcome is unknown is followed by look-ups over Graph's replication
+//! window, never a blind re-POST; reads of an object just written wait out replication too.
 //! Each write is read back and verified. A failed change fails the run and its dependants are
 //! skipped; independent branches finish.
 
@@ -20,6 +21,7 @@ use crate::EngineError;
 use crate::compare::diff;
 use crate::observe::{Observation, observe};
 use crate::plan::{Action, Op, Plan, RefLookup, compared_fields, resolve_refs};
+use crate::progress::{Progress, ProgressEvent};
 use crate::resources::{self, REPORT_ONLY};
 
 /// How a deploy runs.
@@ -91,9 +93,6 @@ impl DeployReport {
     }
 }
 
-/// Progress as the walk goes, for a progress bar.
-pub type Progress = Arc<dyn Fn(&ActionResult) + Send + Sync>;
-
 struct Context {
     client: GraphClient,
     store: Store,
@@ -131,7 +130,7 @@ fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
             if let Some(p) =
                 blueprint_catalogue::node::marker(value, blueprint_catalogue::node::FILE_KEY)
             {
-                let path = dir.join(p);
+                let path = crate::files::confined(dir, p)?;
                 let bytes =
                     std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 return Ok(Value::String(
@@ -162,7 +161,7 @@ pub async fn apply(
     plan: &Plan,
     observation: &Observation,
     options: &DeployOptions,
-    progress: Progress,
+    progress: &dyn Progress,
 ) -> Result<DeployReport, EngineError> {
     let run_id = store.begin_run(tenant, "deploy", options.sprint).await?;
     let interrupted = store
@@ -222,6 +221,14 @@ pub async fn apply(
         )));
     }
 
+    let orphans = if plan.allow_delete {
+        plan.orphans.len()
+    } else {
+        0
+    };
+    progress.report(ProgressEvent::Applying {
+        actions: plan.actions.len() + orphans,
+    });
     let ctx = Arc::new(Context {
         client: client.clone(),
         store: store.clone(),
@@ -271,7 +278,9 @@ pub async fn apply(
                         reason: format!("{} did not succeed", plan.actions[j].reference),
                     },
                 };
-                progress(&result);
+                progress.report(ProgressEvent::Finished {
+                    result: result.clone(),
+                });
                 failed.insert(i);
                 release(i, &graph, &mut waiting, &mut ready);
                 results[i] = Some(result);
@@ -295,7 +304,9 @@ pub async fn apply(
         };
         let (i, result) =
             joined.map_err(|e| EngineError::Internal(format!("a deploy task panicked: {e}")))?;
-        progress(&result);
+        progress.report(ProgressEvent::Finished {
+            result: result.clone(),
+        });
         if matches!(
             result.outcome,
             Outcome::Failed { .. } | Outcome::Skipped { .. }
@@ -325,7 +336,9 @@ pub async fn apply(
                 reference: orphan.reference.clone(),
                 outcome,
             };
-            progress(&result);
+            progress.report(ProgressEvent::Finished {
+                result: result.clone(),
+            });
             results.push(result);
         }
     }
@@ -337,6 +350,10 @@ pub async fn apply(
     store
         .finish_run(run_id, run_status(report.failed()))
         .await?;
+    progress.report(ProgressEvent::Applied {
+        done: report.done(),
+        failed: report.failed(),
+    });
     Ok(report)
 }
 
@@ -413,7 +430,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
     {
         Some(id) => Some(
             ctx.client
-                .get(&object_path(object, Some(&id)))
+                .get_known(&object_path(object, Some(&id)))
                 .await
                 .map_err(|e| e.to_string())?,
         ),
@@ -430,7 +447,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
             let id = c["id"].as_str().unwrap_or_default();
             let assigned = ctx
                 .client
-                .list(&format!("{}/{id}/assignments", object.path))
+                .list_known(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
             Some(crate::plan::with_assignments(object, c, &assigned))
@@ -642,8 +659,13 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                         .ok_or("created object has no id")?;
                 }
                 Err(GraphError::OutcomeUnknown { .. }) if attempts < 3 => {
-                    // The create may have committed: look before trying again.
-                    if let Some(found) = look_up(ctx, object).await? {
+                    // The create may have committed, and a new object reaches the lists only
+                    // once replicated: look over the replication window before trying again.
+                    let found = ctx
+                        .client
+                        .until_replicated(&object.reference, || look_up(ctx, object))
+                        .await?;
+                    if let Some(found) = found {
                         break found["id"]
                             .as_str()
                             .map(str::to_string)
@@ -665,7 +687,7 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             enforce_state(ctx, action, &id, &after).await?;
             let enforced = ctx
                 .client
-                .get(&object_path(object, Some(&id)))
+                .get_known(&object_path(object, Some(&id)))
                 .await
                 .map_err(|e| e.to_string())?;
             return Ok(("create+enforce".to_string(), id, enforced));
@@ -682,8 +704,9 @@ async fn assign(
     id: &str,
     assignments: &Value,
 ) -> Result<(), String> {
+    // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
     ctx.client
-        .post(
+        .post_action(
             &format!("{}/{id}/assign", object.path),
             &json!({ "assignments": assignments }),
         )
@@ -700,15 +723,16 @@ async fn verify(
     enforcing: bool,
 ) -> Result<Value, String> {
     let path = object_path(object, Some(id));
+    // Just written: a replica that has not caught up answers 404 for a while.
     let mut after = ctx
         .client
-        .get(&path)
+        .get_known(&path)
         .await
         .map_err(|e| format!("reading back: {e}"))?;
     if resources::has_assignments(&object.kind) {
         let assigned = ctx
             .client
-            .list(&format!("{path}/assignments"))
+            .list_known(&format!("{path}/assignments"))
             .await
             .map_err(|e| format!("reading back assignments: {e}"))?;
         after = crate::plan::with_assignments(object, &after, &assigned);
@@ -808,7 +832,11 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             if enforce_state(ctx, action, &target, &after).await? {
                 op = "update+enforce";
             }
-            after = ctx.client.get(&path).await.map_err(|e| e.to_string())?;
+            after = ctx
+                .client
+                .get_known(&path)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok::<_, String>((op.to_string(), target, after))
     }

@@ -6,11 +6,15 @@
 
 pub mod actor;
 pub mod apply;
+pub mod approved;
 pub mod compare;
 pub mod engagement;
 pub mod evaluate;
+pub mod files;
 pub mod observe;
 pub mod plan;
+pub mod progress;
+pub mod report;
 pub mod resources;
 pub mod rollback;
 pub mod state;
@@ -19,13 +23,15 @@ pub mod workspace;
 
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::source::Diagnostics;
-use blueprint_graph::{GraphClient, GraphEvent};
+use blueprint_graph::GraphClient;
 use serde_json::Value;
 
 pub use actor::Actor;
-pub use apply::{DeployOptions, DeployReport, Outcome, Progress};
+pub use apply::{DeployOptions, DeployReport, Outcome};
+pub use approved::{ApprovedPlan, PlanDifference, PlannedDeploy};
 pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
+pub use progress::{Progress, ProgressEvent};
 pub use state::StateLocation;
 pub use workspace::Workspace;
 
@@ -48,6 +54,29 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
+    /// The workspace has no profile to open.
+    #[error("no profile at {} ({reason})", path.display())]
+    NoProfile {
+        dir: std::path::PathBuf,
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    /// A rollback refused because later sprints' deployed features build on this sprint's.
+    #[error(
+        "sprint {sprint} cannot be rolled back while later sprints build on it: {}",
+        dependants.join(", ")
+    )]
+    LaterSprintsBuildOn {
+        sprint: i64,
+        dependants: Vec<String>,
+    },
+    /// The approved plan is not what planning gives now: the tenant, the selection or the
+    /// profile changed since. Nothing was changed.
+    #[error(
+        "the plan is stale: the tenant or the selection changed since it was approved\n{}",
+        differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    StalePlan { differences: Vec<PlanDifference> },
 }
 
 impl EngineError {
@@ -56,6 +85,8 @@ impl EngineError {
         match self {
             EngineError::Input(_)
             | EngineError::Usage(_)
+            | EngineError::NoProfile { .. }
+            | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
             | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
@@ -101,6 +132,7 @@ async fn record_deployed(
     report: &DeployReport,
     sprint: Option<i64>,
     actor: &Actor,
+    plan_digest: Option<&str>,
 ) -> Result<(), EngineError> {
     use blueprint_store::{EventKind, LogEvent, digest_json};
     let Actor { name, role } = actor;
@@ -128,19 +160,37 @@ async fn record_deployed(
                 .iter()
                 .map(|c| serde_json::json!({"reference": c.reference, "op": c.op}))
                 .collect();
-            LogEvent::new(EventKind::Deployed, name.as_str(), *role)
+            let event = LogEvent::new(EventKind::Deployed, name.as_str(), *role)
                 .feature(feature)
                 .sprint(sprint)
-                .with("run", report.run_id)
-                .with("changes", Value::Array(ops))
-                .before(digest_json(&Value::Array(before)))
-                .after(digest_json(&Value::Array(after)))
+                .with("run", report.run_id);
+            match plan_digest {
+                Some(digest) => event.with("plan", digest),
+                None => event,
+            }
+            .with("changes", Value::Array(ops))
+            .before(digest_json(&Value::Array(before)))
+            .after(digest_json(&Value::Array(after)))
         })
         .collect();
     if !events.is_empty() {
         store.append_events(&events).await?;
     }
     Ok(())
+}
+
+/// An evaluation and the report model made of it.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    pub evaluation: Evaluation,
+    pub report: blueprint_report::ReportInput,
+}
+
+impl Evaluated {
+    /// Every selected feature is done: verified, or attested when manual.
+    pub fn all_done(&self) -> bool {
+        self.report.all_done()
+    }
 }
 
 /// A workspace connected to its tenant: the unit the commands work with.
@@ -154,17 +204,22 @@ pub struct Session {
     scope: Option<std::collections::BTreeSet<String>>,
     /// Set by [`Session::restrict_to_sprint`]: the sprint a deploy records.
     sprint: Option<i64>,
+    /// Where the session's progress goes (Graph's waits, each deploy step).
+    progress: std::sync::Arc<dyn Progress>,
     /// The engagement's state, opened on first use and kept until [`Session::close`]: a
     /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
     /// TLS handshake).
     store: tokio::sync::Mutex<Option<blueprint_store::Store>>,
+    /// The tenant's organization id, resolved once ([`Session::tenant`]).
+    organization: tokio::sync::OnceCell<String>,
 }
 
 impl Session {
-    /// Renders the desired state of the selected features and connects to the tenant.
+    /// Renders the desired state of the selected features and connects to the tenant; the
+    /// session's work is reported to `progress`.
     pub fn open(
         workspace: Workspace,
-        observer: std::sync::Arc<dyn Fn(GraphEvent) + Send + Sync>,
+        progress: std::sync::Arc<dyn Progress>,
     ) -> Result<Session, EngineError> {
         let selected = engagement::Selection::of(&workspace).selected;
         let all = workspace
@@ -177,7 +232,7 @@ impl Session {
             .collect();
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
-        let client = GraphClient::new(config, observer)?;
+        let client = GraphClient::new(config, progress::graph_observer(progress.clone()))?;
         Ok(Session {
             workspace,
             client,
@@ -186,7 +241,9 @@ impl Session {
             selected,
             scope: None,
             sprint: None,
+            progress,
             store: tokio::sync::Mutex::new(None),
+            organization: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -262,8 +319,28 @@ impl Session {
         self.sprint
     }
 
+    /// The tenant as configured (a GUID or a domain): for messages.
     pub fn tenant_id(&self) -> String {
         self.tenant_id.clone()
+    }
+
+    /// The tenant's organization id, which keys its lock, journal and managed objects: a
+    /// tenant configured by its domain and by its GUID is one tenant. Resolved once per session
+    /// from the access token's `tid` claim; state an earlier run kept under the configured
+    /// name is moved to it then ([`blueprint_store::StateStore::adopt_tenant_alias`]).
+    pub async fn tenant(&self) -> Result<String, EngineError> {
+        self.organization
+            .get_or_try_init(|| async {
+                let organization = self.client.organization_id().await?;
+                if let Some(store) = self.existing_store().await? {
+                    store
+                        .adopt_tenant_alias(&self.tenant_id, &organization)
+                        .await?;
+                }
+                Ok::<_, EngineError>(organization)
+            })
+            .await
+            .cloned()
     }
 
     /// The objects to plan: every desired object, or when restricted, the scope's objects and
@@ -318,7 +395,7 @@ impl Session {
             let desired: std::collections::HashSet<&str> =
                 objects.iter().map(|o| o.reference.as_str()).collect();
             plan.orphans = store
-                .managed_objects(&self.tenant_id())
+                .managed_objects(&self.tenant().await?)
                 .await?
                 .into_iter()
                 .filter(|m| m.created_by_tool && !desired.contains(m.reference.as_str()))
@@ -337,11 +414,10 @@ impl Session {
     pub async fn deploy(
         &self,
         options: &DeployOptions,
-        progress: Progress,
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "deploy").await?;
         // Written through the lock's handle: a lost lease stops the walk's next change.
         let store = lock.store().clone();
@@ -363,7 +439,7 @@ impl Session {
                 &plan,
                 &observation,
                 options,
-                progress,
+                &*self.progress,
             )
             .await?;
             record_deployed(
@@ -372,9 +448,101 @@ impl Session {
                 &report,
                 options.sprint,
                 &self.workspace.actor,
+                None,
             )
             .await?;
             Ok((plan, report))
+        }
+        .await;
+        lock.release().await?;
+        result
+    }
+
+    /// What a deploy would change, read from the tenant now, with what produced it: the plan
+    /// a person approves ([`Session::apply`] applies exactly that).
+    pub async fn preview(
+        &self,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<PlannedDeploy, EngineError> {
+        let store = self.existing_store().await?;
+        let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
+        let fingerprint = self.fingerprint(&observation, enforce, allow_delete);
+        Ok(PlannedDeploy { fingerprint, plan })
+    }
+
+    fn fingerprint(
+        &self,
+        observation: &observe::Observation,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> approved::Fingerprint {
+        approved::fingerprint(
+            &self.tenant_id,
+            (self.sprint, enforce, allow_delete),
+            &self.selected,
+            &self.objects(),
+            observation,
+        )
+    }
+
+    /// Applies an approved plan (a preview, or a plan file): under the tenant's deploy lock it
+    /// reads the tenant again and plans again, and refuses ([`EngineError::StalePlan`], naming
+    /// each difference, nothing changed) unless that gives exactly the approved plan. The
+    /// feature log's `deployed` entries carry the plan's digest.
+    pub async fn apply(
+        &self,
+        approved: &ApprovedPlan,
+        options: &DeployOptions,
+    ) -> Result<DeployReport, EngineError> {
+        self.may_deploy()?;
+        let store = self.store().await?;
+        let tenant = self.tenant_id();
+        let lock = self.lock(&store, &tenant, "deploy").await?;
+        // Written through the lock's handle: a lost lease stops the walk's next change.
+        let store = lock.store().clone();
+        let approval = &approved.fingerprint;
+        let options = DeployOptions {
+            files_dir: self.workspace.dir.clone(),
+            sprint: options.sprint.or(self.sprint),
+            enforce: approval.enforce,
+            allow_delete: approval.allow_delete,
+            ..options.clone()
+        };
+        let options = &options;
+        let result = async {
+            let (plan, observation) = self
+                .plan_in(Some(&store), options.enforce, options.allow_delete)
+                .await?;
+            let fresh = PlannedDeploy {
+                fingerprint: self.fingerprint(&observation, options.enforce, options.allow_delete),
+                plan,
+            };
+            let differences = approved.differences(&fresh.approved());
+            if !differences.is_empty() {
+                return Err(EngineError::StalePlan { differences });
+            }
+            engagement::record_execution_plan(&self.workspace, &store).await?;
+            let report = apply::apply(
+                &self.client,
+                &store,
+                &tenant,
+                &fresh.plan,
+                &observation,
+                options,
+                &*self.progress,
+            )
+            .await?;
+            record_deployed(
+                &store,
+                &tenant,
+                &report,
+                options.sprint,
+                &self.workspace.actor,
+                Some(&approved.digest()),
+            )
+            .await?;
+            Ok(report)
         }
         .await;
         lock.release().await?;
@@ -407,12 +575,20 @@ impl Session {
             .map(drop)
     }
 
-    /// Refuses the program office a deploy: check before anything is shown or asked.
+    /// Refuses the program office a deploy, and a deploy that would send `blueprint init`'s
+    /// placeholder terms of use to a real tenant ([`files::refuse_placeholder`]): check before
+    /// anything is shown or asked.
     pub fn may_deploy(&self) -> Result<(), EngineError> {
-        Ok(self
-            .workspace
+        self.workspace
             .actor
-            .may_change("deploying is for the agency or its technology partner")?)
+            .may_change(engagement::Activity::Deploy)?;
+        let profile = std::fs::read_to_string(Workspace::profile_path(&self.workspace.dir)).ok();
+        files::refuse_placeholder(
+            &self.workspace.dir,
+            profile.as_deref(),
+            self.client.graph_root(),
+            &self.objects(),
+        )
     }
 
     /// Reads the tenant and evaluates every selected feature.
@@ -427,6 +603,15 @@ impl Session {
         );
         self.record_evaluation(&evaluation).await?;
         Ok(evaluation)
+    }
+
+    /// Evaluates (as [`Session::evaluate`] does) and fills the report model the front ends
+    /// render: each feature with what the catalogue says of it and the attestations that
+    /// stand, and the sprint burn-up.
+    pub async fn evaluate_report(&self) -> Result<Evaluated, EngineError> {
+        let evaluation = self.evaluate().await?;
+        let report = report::report_input(self, &evaluation).await?;
+        Ok(Evaluated { evaluation, report })
     }
 
     /// Records `verified` or `drifted` in the feature log for every automated feature that is

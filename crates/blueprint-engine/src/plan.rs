@@ -49,7 +49,7 @@ pub struct Plan {
     pub actions: Vec<Action>,
     pub enforce: bool,
     /// Objects this tool created for features the agency has since deselected. They are
-    /// deleted only with `--allow-delete`; otherwise they are kept and listed.
+    /// deleted only when deletion is allowed; otherwise they are kept and listed.
     pub orphans: Vec<Orphan>,
     pub allow_delete: bool,
 }

@@ -6,7 +6,7 @@
 //! Only the properties a change actually changed (its snapshot before and after differ) and
 //! that the blueprint may write are put back; what Graph maintains itself (ids, timestamps) is
 //! left to Graph. An object someone changed again after the deploy is not overwritten without
-//! `--force`: the rollback would silently undo their work.
+//! being forced: the rollback would silently undo their work.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -36,7 +36,12 @@ pub struct RollbackStep {
     pub action: String,
     /// None when it succeeded.
     pub error: Option<String>,
+    /// Refused because someone changed the object after the sprint deployed it: forcing the
+    /// rollback would undo their change.
+    pub changed_since: bool,
 }
+
+const CHANGED_SINCE: &str = "changed since the sprint deployed it";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -117,7 +122,7 @@ impl Session {
     pub async fn rollback(&self, options: &RollbackOptions) -> Result<RollbackReport, EngineError> {
         self.may_roll_back()?;
         let store = self.deployed_store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "rollback").await?;
         // Written through the lock's handle: a lost lease stops the next undo.
         let result = self.rollback_locked(lock.store(), &tenant, options).await;
@@ -130,7 +135,7 @@ impl Session {
         Ok(self
             .workspace
             .actor
-            .may_change("rolling back is for the agency or its technology partner")?)
+            .may_change(crate::engagement::Activity::RollBack)?)
     }
 
     /// What rolling sprint `sprint` back would do, without touching the tenant: one step per
@@ -140,7 +145,7 @@ impl Session {
         options: &RollbackOptions,
     ) -> Result<Vec<RollbackStep>, EngineError> {
         let store = self.deployed_store().await?;
-        let undo = self.undo_list(&store, &self.tenant_id(), options).await;
+        let undo = self.undo_list(&store, &self.tenant().await?, options).await;
         Ok(undo?
             .changes
             .iter()
@@ -149,6 +154,7 @@ impl Session {
                 reference: c.reference.clone(),
                 action: action_for(c).to_string(),
                 error: None,
+                changed_since: false,
             })
             .collect())
     }
@@ -198,10 +204,7 @@ impl Session {
             let status = feature_status(&store.log(None).await?);
             let dependants = self.later_dependants(&status, sprint, &features);
             if !dependants.is_empty() {
-                return Err(EngineError::Usage(format!(
-                    "sprint {sprint} cannot be rolled back while later sprints build on it: {}; roll those sprints back first, or pass --force",
-                    dependants.join(", ")
-                )));
+                return Err(EngineError::LaterSprintsBuildOn { sprint, dependants });
             }
         }
         // Objects the sprint created are removed outright: their updates need no undoing.
@@ -257,6 +260,9 @@ impl Session {
                 feature: change.feature.clone(),
                 reference: change.reference.clone(),
                 action: action.to_string(),
+                changed_since: outcome
+                    .as_ref()
+                    .is_err_and(|e| e.starts_with(CHANGED_SINCE)),
                 error: outcome.err(),
             });
         }
@@ -407,7 +413,7 @@ impl Session {
                             .collect();
                         if !moved.is_empty() {
                             return Err(format!(
-                                "changed since the sprint deployed it ({}); pass --force to restore it anyway",
+                                "{CHANGED_SINCE} ({})",
                                 moved
                                     .iter()
                                     .map(|k| k.as_str())

@@ -1,5 +1,5 @@
 //! Where an engagement's state lives: the workspace's SQLite file (`.blueprint/state.db`, the
-//! default) or a database URL (`--database`, `BLUEPRINT_DATABASE_URL`: PostgreSQL for a server
+//! default) or a database URL (the front end's database setting: PostgreSQL for a server
 //! several people share).
 
 use std::path::{Path, PathBuf};

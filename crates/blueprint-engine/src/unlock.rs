@@ -1,4 +1,4 @@
-//! Breaking a deploy lock by hand (`blueprint unlock --force`): for when the holder is known to
+//! Breaking a deploy lock by hand: for when the holder is known to
 //! be gone and its lease cannot be left to lapse (see `blueprint_store::lock`). The lock is
 //! deleted and the feature log records who broke which lock, in one transaction.
 
@@ -24,7 +24,7 @@ pub async fn break_lock(
 ) -> Result<Option<LogEntry>, EngineError> {
     workspace
         .actor
-        .may_change("breaking a deploy lock is for the agency or its technology partner")?;
+        .may_change(crate::engagement::Activity::Unlock)?;
     let event = LogEvent::lock_broken(holder, &workspace.actor.name, workspace.actor.role);
     Ok(workspace
         .state

@@ -109,7 +109,7 @@ pub struct Workspace {
     pub connection: ConnectionSection,
     pub plan: PlanSection,
     pub catalogue: Arc<Catalogue>,
-    /// Where the engagement's state lives (the workspace's file unless `--database` says).
+    /// Where the engagement's state lives (the workspace's file unless a database is given).
     pub state: StateLocation,
     /// Who the feature log names for what this workspace records: the profile's `[actor]`,
     /// or the login name acting for the agency; [`Workspace::acting_as`] overrides it.
@@ -150,7 +150,7 @@ impl Workspace {
         self
     }
 
-    /// The workspace with the actor's name or role replaced where given (`--actor`, `--role`).
+    /// The workspace with the actor's name or role replaced where the front end gives them.
     pub fn acting_as(
         mut self,
         name: Option<&str>,
@@ -164,15 +164,26 @@ impl Workspace {
     /// catalogue with the agency's overlays (`catalogue/` in the workspace, when present).
     pub fn open(dir: &Path) -> Result<Workspace, EngineError> {
         let path = Self::profile_path(dir);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            EngineError::Usage(format!(
-                "no profile at {} ({e}); create one with `blueprint init {}`",
-                path.display(),
-                dir.display()
-            ))
+        let text = std::fs::read_to_string(&path).map_err(|e| EngineError::NoProfile {
+            dir: dir.to_path_buf(),
+            path: path.clone(),
+            reason: e.to_string(),
         })?;
         let name = path.display().to_string();
         let profile = AgencyProfile::from_toml(&name, &text).map_err(EngineError::Input)?;
+        if let Some(pdf) = &profile.params.terms_of_use_pdf
+            && let Err(why) = crate::files::confined(dir, pdf)
+        {
+            let offset = text.find("terms_of_use_pdf");
+            return Err(EngineError::Input(located(
+                &name,
+                &text,
+                offset.map(|o| o..o + "terms_of_use_pdf".len()),
+                ErrorKind::InvalidParameter,
+                format!("params.terms_of_use_pdf: {why}"),
+                "keep the file in the workspace directory, not behind a link that leads out of it",
+            )));
+        }
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
             EngineError::Input(located(
                 &name,
@@ -205,7 +216,7 @@ impl Workspace {
                 e.span(),
                 ErrorKind::InvalidParameter,
                 e.message().to_string(),
-                "see `blueprint init --help` for the profile's fields",
+                "the profile holds [agency], [params], [connection], [plan] and [actor]; the README lists their fields",
             ))
         })?;
         let overlay = dir.join("catalogue");
@@ -248,7 +259,7 @@ impl Workspace {
                     Some(spanned.span()),
                     ErrorKind::UnknownReference,
                     format!("unknown feature `{id}` in [plan]"),
-                    "`blueprint catalogue list` shows the feature ids",
+                    "the catalogue lists the feature ids",
                 )));
             }
         }
@@ -270,7 +281,7 @@ impl Workspace {
 
     /// Every selected feature's dependencies (what it `depends_on` and the owners of the
     /// objects it references) are selected too. Otherwise a deploy would write references to
-    /// objects nobody manages, and `--allow-delete` would remove objects a selected feature
+    /// objects nobody manages, and a deploy allowed to delete would remove objects a selected feature
     /// still uses (the exclusion group every conditional access policy leaves out, say).
     fn check_dependencies(&self, name: &str, text: &str) -> Result<(), EngineError> {
         for feature in self.catalogue.features() {
@@ -292,7 +303,7 @@ impl Workspace {
                     Some(exclusion.feature.span()),
                     format!("excluding `{missing}` leaves `{id}` without what it builds on"),
                     format!(
-                        "exclude `{id}` too (with its own justification), or keep `{missing}`: `{id}` would reference objects nobody manages, and `deploy --allow-delete` would remove them while it still uses them"
+                        "exclude `{id}` too (with its own justification), or keep `{missing}`: `{id}` would reference objects nobody manages, and a deploy allowed to delete would remove them while it still uses them"
                     ),
                 )
             } else {
@@ -345,7 +356,7 @@ impl Workspace {
                     Some(span),
                     ErrorKind::UnknownReference,
                     format!("unknown feature `{id}` in [plan.pins]"),
-                    "`blueprint catalogue list` shows the feature ids",
+                    "the catalogue lists the feature ids",
                 )));
             }
             if !self.selects(id) {
@@ -414,11 +425,20 @@ impl Workspace {
             .find(|e| e.feature.get_ref() == feature)
     }
 
-    /// The Graph connection: profile values, overridden by the Azure environment variables.
+    /// The Graph connection: profile values, overridden by the Azure environment variables
+    /// ([`connection_config`]'s rules).
     pub fn graph_config(&self) -> Result<GraphConfig, EngineError> {
-        connection_config(&self.connection, &self.dir, &|name| {
-            std::env::var(name).ok()
-        })
+        connection_config(&self.connection, &self.dir, &process_env)
+    }
+
+    /// The tenant the workspace works on, by the same rules as [`Workspace::graph_config`]
+    /// (none when neither the environment nor the profile names one).
+    pub fn tenant_id(&self) -> Option<String> {
+        setting(
+            &process_env,
+            "AZURE_TENANT_ID",
+            self.connection.tenant_id.as_deref(),
+        )
     }
 }
 
@@ -454,10 +474,29 @@ fn profile_actor(section: &ActorSection, name: &str, text: &str) -> Result<Actor
     Ok(actor)
 }
 
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// One connection setting: the environment variable `name` when set, else the profile's
+/// value. Values are trimmed, and an empty one counts as unset (an empty `AZURE_TENANT_ID`
+/// does not hide the profile's tenant).
+fn setting(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    profile: Option<&str>,
+) -> Option<String> {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    given(env(name)).or_else(|| given(profile.map(str::to_string)))
+}
+
 /// Builds the Graph connection from the profile's `[connection]` and the environment
 /// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` or
 /// `AZURE_CLIENT_CERTIFICATE_PATH`, `AZURE_AUTHORITY_HOST`, `BLUEPRINT_GRAPH_URL`,
-/// `BLUEPRINT_CA_FILE`). Environment overrides the profile.
+/// `BLUEPRINT_CA_FILE`), the one place the workspace's connection is resolved. The rules:
+/// the environment overrides the profile (the command line has no connection flags; a front
+/// end with its own settings passes them as `env`); values are trimmed; an empty value counts
+/// as unset; relative paths in the profile start at the workspace.
 pub fn connection_config(
     c: &ConnectionSection,
     base: &Path,
@@ -470,26 +509,27 @@ pub fn connection_config(
             base.join(p)
         }
     };
-    let tenant_id = env("AZURE_TENANT_ID")
-        .or_else(|| c.tenant_id.clone())
-        .ok_or_else(|| {
-            EngineError::Usage(
-                "no tenant id: set AZURE_TENANT_ID or [connection] tenant_id in blueprint.toml"
-                    .into(),
-            )
-        })?;
-    let client_id = env("AZURE_CLIENT_ID")
-        .or_else(|| c.client_id.clone())
-        .ok_or_else(|| {
-            EngineError::Usage(
-                "no client id: set AZURE_CLIENT_ID or [connection] client_id in blueprint.toml"
-                    .into(),
-            )
-        })?;
-    let cert_path = env("AZURE_CLIENT_CERTIFICATE_PATH")
-        .map(PathBuf::from)
-        .or_else(|| c.certificate_path.as_deref().map(resolve));
-    let credential = if let Some(secret) = env("AZURE_CLIENT_SECRET").filter(|s| !s.is_empty()) {
+    // A path from the environment is the caller's (relative to where it runs); one in the
+    // profile is the workspace's.
+    let setting_path = |name: Option<&str>, profile: &Option<PathBuf>| {
+        let profile = profile.as_deref().and_then(Path::to_str);
+        match name.and_then(|n| setting(env, n, None)) {
+            Some(p) => Some(PathBuf::from(p)),
+            None => setting(&|_| None, "", profile).map(|p| resolve(Path::new(&p))),
+        }
+    };
+    let tenant_id = setting(env, "AZURE_TENANT_ID", c.tenant_id.as_deref()).ok_or_else(|| {
+        EngineError::Usage(
+            "no tenant id: set AZURE_TENANT_ID or [connection] tenant_id in blueprint.toml".into(),
+        )
+    })?;
+    let client_id = setting(env, "AZURE_CLIENT_ID", c.client_id.as_deref()).ok_or_else(|| {
+        EngineError::Usage(
+            "no client id: set AZURE_CLIENT_ID or [connection] client_id in blueprint.toml".into(),
+        )
+    })?;
+    let cert_path = setting_path(Some("AZURE_CLIENT_CERTIFICATE_PATH"), &c.certificate_path);
+    let credential = if let Some(secret) = setting(env, "AZURE_CLIENT_SECRET", None) {
         Credential::Secret(SecretString::new(secret))
     } else if let Some(path) = cert_path {
         let mut pem = std::fs::read_to_string(&path).map_err(|e| {
@@ -498,7 +538,7 @@ pub fn connection_config(
                 path.display()
             ))
         })?;
-        if let Some(key) = c.private_key_path.as_deref().map(resolve) {
+        if let Some(key) = setting_path(None, &c.private_key_path) {
             let key_pem = std::fs::read_to_string(&key).map_err(|e| {
                 EngineError::Usage(format!(
                     "cannot read the certificate's private key {}: {e}",
@@ -516,9 +556,7 @@ pub fn connection_config(
             "no credential: set AZURE_CLIENT_SECRET, or AZURE_CLIENT_CERTIFICATE_PATH (or [connection] certificate_path in blueprint.toml)".into(),
         ));
     };
-    let ca_path = env("BLUEPRINT_CA_FILE")
-        .map(PathBuf::from)
-        .or_else(|| c.ca_file.as_deref().map(resolve));
+    let ca_path = setting_path(Some("BLUEPRINT_CA_FILE"), &c.ca_file);
     let extra_ca_pem = match ca_path {
         Some(p) => Some(std::fs::read(&p).map_err(|e| {
             EngineError::Usage(format!("cannot read the CA file {}: {e}", p.display()))
@@ -531,10 +569,10 @@ pub fn connection_config(
         credential,
         ..GraphConfig::default()
     };
-    if let Some(a) = env("AZURE_AUTHORITY_HOST").or_else(|| c.authority.clone()) {
+    if let Some(a) = setting(env, "AZURE_AUTHORITY_HOST", c.authority.as_deref()) {
         config.authority = a.trim_end_matches('/').to_string();
     }
-    if let Some(g) = env("BLUEPRINT_GRAPH_URL").or_else(|| c.graph.clone()) {
+    if let Some(g) = setting(env, "BLUEPRINT_GRAPH_URL", c.graph.as_deref()) {
         config.graph = g
             .trim_end_matches('/')
             .trim_end_matches("/v1.0")

@@ -30,7 +30,8 @@ pub use json::{SCHEMA, render_json};
 pub use junit::render_junit;
 pub use sprints::{
     SPRINTS_SCHEMA, SprintFeature, SprintInput, SprintPlanInput, render_sprints_csv,
-    render_sprints_html, render_sprints_json, render_sprints_markdown, sprints_document,
+    render_sprints_html, render_sprints_json, render_sprints_markdown, render_sprints_text,
+    sprints_document,
 };
 pub use stories::{
     StoriesInput, StoriesTarget, StoryInput, render_stories_csv, render_stories_markdown,

@@ -245,3 +245,46 @@ pub fn render_sprints_html(input: &SprintPlanInput) -> String {
     ));
     out
 }
+
+/// The plan for a terminal: one block per sprint, a line per feature with its reason.
+pub fn render_sprints_text(input: &SprintPlanInput) -> String {
+    let features: usize = input.sprints.iter().map(|s| s.features.len()).sum();
+    let points: u32 = input.sprints.iter().map(SprintInput::points).sum();
+    let count = |n: usize, noun: &str| {
+        if n == 1 {
+            format!("1 {noun}")
+        } else {
+            format!("{n} {noun}s")
+        }
+    };
+    let mut out = format!(
+        "Sprint plan for {}: {}, {}, {} of {}.\n",
+        input.agency,
+        count(features, "feature"),
+        count(points as usize, "story point"),
+        count(input.sprints.len(), "sprint"),
+        count(input.capacity as usize, "story point"),
+    );
+    let width = input
+        .sprints
+        .iter()
+        .flat_map(|s| &s.features)
+        .map(|f| f.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for sprint in &input.sprints {
+        out.push_str(&format!(
+            "\nSprint {} — {} of {} points\n",
+            sprint.number,
+            sprint.points(),
+            input.capacity
+        ));
+        for f in &sprint.features {
+            out.push_str(&format!(
+                "  {:<width$} {:>3}  {:<12} {:<10} {}\n",
+                f.id, f.story_points, f.area, f.state, f.reason
+            ));
+        }
+    }
+    out
+}

@@ -49,12 +49,12 @@ pub enum StoreError {
     )]
     Tls { path: String, source: sqlx::Error },
     #[error(
-        "tenant {} is locked by {}; its last heartbeat was at {} and the lock lapses at {} unless renewed. Wait for it to finish; if that process is gone, run again after {} to take the lock over, or break it now with `blueprint unlock --force`",
+        "tenant {} is locked by {}; its last heartbeat was at {} and the lock lapses at {} unless renewed. Wait for it to finish; if that process is gone, run again after {} to take the lock over, or break it by hand",
         .0.tenant, .0.describe(), rfc3339(.0.renewed_ms), rfc3339(.0.expires_ms), rfc3339(.0.expires_ms)
     )]
     Locked(Box<LockHolder>),
     #[error(
-        "the deploy lock on tenant {tenant} was lost: {reason}. Nothing more was sent to the tenant; what was already changed is journalled. Run the command again once the lock is free (`blueprint status` shows the journal)"
+        "the deploy lock on tenant {tenant} was lost: {reason}. Nothing more was sent to the tenant; what was already changed is journalled. Run it again once the lock is free"
     )]
     LeaseLost { tenant: String, reason: String },
     #[error(
@@ -63,7 +63,7 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("feature log: {0}")]
     InvalidEvent(String),
-    #[error("feature log entry {seq} cannot be read: {reason}; run `blueprint log verify`")]
+    #[error("feature log entry {seq} cannot be read: {reason}; verify the feature log")]
     CorruptLog { seq: i64, reason: String },
     #[error("writing the feature log: {0}")]
     Export(std::io::Error),
@@ -162,7 +162,7 @@ pub trait StateStore: Send + Sync {
         expires_ms: i64,
     ) -> StoreFuture<'a, bool>;
     /// Deletes the tenant's lock if it is still `owner`'s, whatever its expiry; whether it was.
-    /// The holder's release, and `blueprint unlock --force` breaking a lock (naming the owner
+    /// The holder's release, and a lock broken by hand (naming the owner
     /// it showed a person, so a lock taken over since is not the one broken).
     fn release_lock<'a>(&'a self, tenant: &'a str, owner: &'a str) -> StoreFuture<'a, bool>;
     /// The tenant's lock row, expired or not.
@@ -220,13 +220,18 @@ pub trait StateStore: Send + Sync {
     /// The tenant's changes, oldest first.
     fn changes<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Change>>;
     fn managed_objects<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<ManagedObject>>;
+    /// Moves the runs, changes and managed objects kept under `alias` (a tenant named another
+    /// way: its domain, or its GUID in capitals) to `tenant` (its organization id), in one
+    /// transaction. A managed object both hold keeps the newer id and stays "created by the
+    /// tool" if either says so. Returns the rows moved (0 when there were none).
+    fn adopt_tenant_alias<'a>(&'a self, alias: &'a str, tenant: &'a str) -> StoreFuture<'a, u64>;
 
     /// Appends events in order, in one transaction: all or none. The last entry is read and
     /// the new ones inserted with the database's write lock held, so two processes appending at
     /// once queue up and never both chain onto the same entry (`seq`'s and `prev_hash`'s
     /// uniqueness is the backstop).
     fn append_events<'a>(&'a self, events: &'a [LogEvent]) -> StoreFuture<'a, Vec<LogEntry>>;
-    /// Breaks `holder`'s lock (`blueprint unlock --force`) and appends `event` saying so, in one
+    /// Breaks `holder`'s lock (by hand) and appends `event` saying so, in one
     /// transaction: the lock is gone and the log says who broke it, or neither. `None` when the
     /// lock is no longer `holder.owner`'s (released or taken over since it was read).
     fn break_lock<'a>(
@@ -280,7 +285,7 @@ impl std::fmt::Debug for Store {
 /// The environment variable naming an extra trusted CA (PEM), for Graph and for PostgreSQL.
 pub const CA_FILE_ENV: &str = "BLUEPRINT_CA_FILE";
 
-/// The environment variable naming the state store when `--database` is not given.
+/// The environment variable naming the state store when the front end names none.
 pub const DATABASE_URL_ENV: &str = "BLUEPRINT_DATABASE_URL";
 
 impl Store {

@@ -48,7 +48,7 @@ pub enum EventKind {
     RolledBack,
     Attested,
     PhaseDecision,
-    /// A deploy lock was broken (`blueprint unlock --force`): which lock, by whom.
+    /// A deploy lock was broken by hand: which lock, by whom.
     LockBroken,
 }
 
@@ -647,7 +647,7 @@ pub(crate) fn canonical_details(events: &[LogEvent]) -> Result<Vec<String>, Stor
         .map(|event| {
             if event.actor.trim().is_empty() {
                 return Err(StoreError::InvalidEvent(format!(
-                    "a {} event needs an actor (--actor, BLUEPRINT_ACTOR or the profile)",
+                    "a {} event needs an actor: who did it",
                     event.kind
                 )));
             }

@@ -1,4 +1,4 @@
-//! The server backend: a PostgreSQL database (`--database postgres://…` or
+//! The server backend: a PostgreSQL database (a `postgres://…` URL, or
 //! `BLUEPRINT_DATABASE_URL`). One database (or one schema, chosen with the URL's
 //! `options=-c search_path=…`) holds one engagement, as one SQLite file does.
 //!
@@ -104,6 +104,11 @@ INSERT INTO deploy_locks (tenant, owner, pid, host, purpose, actor, acquired_ms,
 SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms, now_ms, now_ms + 120000
 FROM locks, (SELECT (extract(epoch from clock_timestamp()) * 1000)::BIGINT AS now_ms) AS clock;
 DROP TABLE locks;
+"#,
+    r#"
+-- Where the holder runs (boot id, host name, pid namespace): a holder on this machine whose
+-- process is gone is taken over at once, without waiting for its lease to lapse.
+ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
 "#,
 ];
 

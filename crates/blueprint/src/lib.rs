@@ -5,6 +5,8 @@
 
 mod cli;
 mod commands;
+mod progress;
+mod words;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -52,8 +54,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    // Two rustls crypto providers are compiled in through dependencies; choose one before any
-    // TLS configuration is built, or rustls refuses to pick.
+    // One rustls crypto provider is compiled in (aws-lc-rs; deny.toml bans ring). Installing it
+    // explicitly keeps that choice from depending on which crate features a dependency enables.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
     let cli = match <Cli as clap::Parser>::try_parse_from(args) {

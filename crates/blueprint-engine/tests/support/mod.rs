@@ -1,12 +1,10 @@
 //! Test support shared by the engine's tests and benchmarks: an emulator on loopback and a
 //! workspace whose profile reaches its tenant with the app certificate.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use blueprint_catalogue::{Catalogue, FeatureStatus};
 use blueprint_emulator::{EmulatorConfig, Fixture, RunningEmulator, ThrottleMode};
 use blueprint_engine::{Session, Workspace};
+use std::path::Path;
 
 pub fn automated_features() -> Vec<String> {
     let catalogue = Catalogue::builtin().unwrap();
@@ -94,9 +92,5 @@ features = [{features}]
 }
 
 pub fn session(ws: Workspace) -> Session {
-    Session::open(ws, Arc::new(|_| {})).unwrap_or_else(|e| panic!("{e}"))
-}
-
-pub fn quiet() -> blueprint_engine::Progress {
-    Arc::new(|_| {})
+    Session::open(ws, blueprint_engine::progress::quiet()).unwrap_or_else(|e| panic!("{e}"))
 }

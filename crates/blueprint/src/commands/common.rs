@@ -1,11 +1,9 @@
 //! What the tenant-facing commands share: the workspace flag, output formats, opening a
-//! session, reporting Graph's throttling as it happens, and mapping engine errors to exit codes.
+//! session (its progress drawn by [`crate::progress`]), and mapping engine errors to exit codes.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use blueprint_engine::{EngineError, Session, StateLocation, Workspace};
-use blueprint_graph::GraphEvent;
 use blueprint_store::Role;
 use clap::{Args, ValueEnum};
 
@@ -122,47 +120,14 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
         .map_err(|e| CommandError::Failed(format!("starting the async runtime: {e}")))
 }
 
+/// An engine error with its exit code, worded for the command line ([`crate::words::error`]).
 pub fn engine_error(e: EngineError) -> CommandError {
+    let text = crate::words::error(&e);
     if e.is_input() {
-        CommandError::Input(e.to_string())
+        CommandError::Input(text)
     } else {
-        CommandError::Failed(e.to_string())
+        CommandError::Failed(text)
     }
-}
-
-/// Prints Graph's throttling and retries for a person, so a long wait is never a mystery.
-pub fn observer(quiet: bool) -> Arc<dyn Fn(GraphEvent) + Send + Sync> {
-    Arc::new(move |event| {
-        if quiet {
-            return;
-        }
-        match event {
-            GraphEvent::Throttled { path, wait, .. } if wait.as_secs_f64() >= 0.5 => {
-                eprintln!(
-                    "  throttled by Microsoft Graph on {}, waiting {:.1} s",
-                    short(&path),
-                    wait.as_secs_f64()
-                );
-            }
-            GraphEvent::Retrying {
-                path,
-                reason,
-                wait,
-                attempt,
-            } => {
-                eprintln!(
-                    "  {reason} on {} (attempt {attempt}), retrying in {:.1} s",
-                    short(&path),
-                    wait.as_secs_f64()
-                );
-            }
-            _ => {}
-        }
-    })
-}
-
-fn short(path: &str) -> &str {
-    path.split('?').next().unwrap_or(path)
 }
 
 /// Runs `work` with the workspace's session, then closes the session's store whatever `work`
@@ -180,7 +145,7 @@ pub fn with_session<T>(
 }
 
 fn open_session(args: &WorkspaceArgs, quiet: bool) -> Result<Session, CommandError> {
-    Session::open(args.open()?, observer(quiet)).map_err(engine_error)
+    Session::open(args.open()?, crate::progress::Terminal::new(quiet)).map_err(engine_error)
 }
 
 /// Asks a person to confirm a change to the tenant. Refused (exit 2) when nobody can answer:

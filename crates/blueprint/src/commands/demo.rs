@@ -1,15 +1,16 @@
 //! `blueprint demo`: the whole Deploy flow against a built-in emulated tenant.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use blueprint_emulator::{EmulatorConfig, Fixture, ThrottleMode};
-use blueprint_engine::engagement::{Evidence, attest};
-use blueprint_engine::{DeployOptions, Session, Verdict, Workspace};
+use blueprint_engine::engagement::{self, Evidence};
+use blueprint_engine::{DeployOptions, EngineError, Session, Verdict, Workspace};
 use clap::Args;
 
-use super::common::{engine_error, observer, runtime};
+use super::common::{engine_error, runtime};
 use super::init::{ProfileValues, from_ready_file, write_profile};
+use crate::progress::Terminal;
 use crate::{CommandError, Outcome};
 
 /// The whole Deploy flow against a built-in emulated tenant. Start here.
@@ -36,30 +37,24 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
     let fixture = Fixture::load(&args.seed).map_err(|e| CommandError::Input(e.to_string()))?;
-    if args.dir.join(".blueprint-demo").exists() {
-        std::fs::remove_dir_all(&args.dir)
-            .map_err(|e| CommandError::Failed(format!("clearing {}: {e}", args.dir.display())))?;
-    } else if args.dir.exists()
-        && std::fs::read_dir(&args.dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
-        return Err(CommandError::Input(format!(
-            "{} exists and is not an earlier demo; choose another --dir",
-            args.dir.display()
-        )));
-    }
+    clear_earlier_demo(&args.dir)?;
+    let before = entries_under(&args.dir);
+    let result = run_demo(&args, fixture);
+    // Whatever happened, the next demo can clear exactly what this one made.
+    record_created(&args.dir, &before)?;
+    result
+}
+
+fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> {
     let emulator_dir = args.dir.join("emulator");
     std::fs::create_dir_all(&emulator_dir).map_err(|e| CommandError::Failed(e.to_string()))?;
-    std::fs::write(
-        args.dir.join(".blueprint-demo"),
-        "made by `blueprint demo`\n",
-    )
-    .map_err(|e| CommandError::Failed(e.to_string()))?;
     let ready_path = emulator_dir.join("ready.json");
     let rt = runtime()?;
     rt.block_on(async {
-        println!("1. Starting the tenant emulator ({}, TLS, throttling {:?})", args.seed, args.throttle);
+        println!(
+            "1. Starting the tenant emulator ({}, TLS, throttling {:?})",
+            args.seed, args.throttle
+        );
         let running = blueprint_emulator::serve(EmulatorConfig {
             tls: true,
             seeds: vec![fixture],
@@ -76,127 +71,369 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
 
         println!("2. Creating the workspace {}", args.dir.display());
         let rehearsal = from_ready_file(&ready_path)?;
-        let domain = tenant.domains.last().cloned().unwrap_or(tenant.domain.clone());
-        let prefix: String = tenant.name.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
-        write_profile(
-            &args.dir,
-            &ProfileValues {
-                agency: tenant.name.clone(),
-                domain,
-                prefix,
-                tenant_id: Some(rehearsal.tenant_id),
-                break_glass: rehearsal.break_glass,
-                connection: rehearsal.connection,
-            },
-            true,
-        )?;
+        let values = ProfileValues {
+            agency: tenant.name.clone(),
+            domain: tenant.domains.last().cloned().unwrap_or(tenant.domain.clone()),
+            prefix: initials(&tenant.name),
+            tenant_id: Some(rehearsal.tenant_id),
+            break_glass: rehearsal.break_glass,
+            connection: rehearsal.connection,
+        };
+        write_profile(&args.dir, &values, true)?;
         let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
 
-        println!("3. Planning sprints (the execution plan and the sprint plan go into the feature log)");
-        let mut text = Vec::new();
-        super::sprints::plan(&workspace, None).await?;
-        let plan = super::sprints::recorded(&workspace).await?;
+        println!(
+            "3. Planning sprints (the execution plan and the sprint plan go into the feature log)"
+        );
+        let plan = engagement::plan_sprints(&workspace)
+            .await
+            .map_err(engine_error)?
+            .plan;
         for sprint in &plan.sprints {
-            text.push(format!(
-                "sprint {:>2}: {:>2} features, {:>2} points",
+            println!(
+                "   sprint {:>2}: {:>2} features, {:>2} points",
                 sprint.number,
                 sprint.features.len(),
                 sprint.points()
-            ));
+            );
         }
-        print!("{}", indent(&text.join("\n")));
         let sprints_path = args.dir.join("sprints.html");
-        std::fs::write(&sprints_path, blueprint_report::render_sprints_html(&plan))
-            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", sprints_path.display())))?;
+        write(&sprints_path, &blueprint_report::render_sprints_html(&plan))?;
 
         println!("4. Each sprint: deploy (conditional access report-only), enforce, evaluate");
-        let quiet = Arc::new(|_: &blueprint_engine::apply::ActionResult| {});
-        let mut failed = 0;
         let evidence_path = args.dir.join("rehearsal-evidence.txt");
-        let evidence_text = "Rehearsal on blueprint's emulated tenant: manual steps were not performed.\n";
-        std::fs::write(&evidence_path, evidence_text)
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        write(
+            &evidence_path,
+            "Rehearsal on blueprint's emulated tenant: manual steps were not performed.\n",
+        )?;
         let evidence = Evidence::from_arg(&evidence_path.display().to_string())
             .map_err(|e| engine_error(e.into()))?;
+        let mut failed = 0;
         for sprint in &plan.sprints {
-            let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
-            let mut session = Session::open(workspace, observer(false)).map_err(engine_error)?;
-            let scope = session.restrict_to_sprint(i64::from(sprint.number)).await.map_err(engine_error)?;
-            // No portal to take evidence from in an emulated tenant: the demo attests the
-            // sprint's manual features with a rehearsal note, so later sprints that build on
-            // them can go ahead. A person does this with real evidence.
-            let attested = scope.needs_attestation.len();
-            for feature in &scope.needs_attestation {
-                let note = "rehearsal on the emulated tenant: no real evidence";
-                attest(&session.workspace, feature, &evidence, note)
-                    .await
-                    .map_err(engine_error)?;
-            }
-            if attested == scope.features.len() {
-                println!("   sprint {:>2}: manual only, {attested} features attested for the rehearsal", sprint.number);
-                session.close().await;
-                continue;
-            }
-            let options = DeployOptions { sprint: session.sprint(), ..DeployOptions::default() };
-            let (_, report) = session.deploy(&options, quiet.clone()).await.map_err(engine_error)?;
-            let enforce = DeployOptions { enforce: true, ..options };
-            let (_, enforced) = session.deploy(&enforce, quiet.clone()).await.map_err(engine_error)?;
-            let evaluation = session.evaluate().await.map_err(engine_error)?;
-            session.close().await;
-            failed += report.failed() + enforced.failed();
-            println!(
-                "   sprint {:>2}: {} changes ({} failed), {} enforced; {} of {} automated features verified",
-                sprint.number,
-                report.done(),
-                report.failed() + enforced.failed(),
-                enforced.done(),
-                evaluation.count(Verdict::Pass),
-                evaluation.features.len() - evaluation.count(Verdict::Manual),
-            );
+            let outcome = deploy_sprint(&args.dir, sprint.number, &evidence)
+                .await
+                .map_err(engine_error)?;
+            failed += outcome.failed;
+            println!("   sprint {:>2}: {}", sprint.number, outcome.summary);
         }
 
         println!("5. Evaluating the whole live tenant");
         let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
-        let session = Session::open(workspace, observer(false)).map_err(engine_error)?;
-        let evaluation = session.evaluate().await.map_err(engine_error)?;
+        let session = Session::open(workspace, Terminal::bar_only()).map_err(engine_error)?;
+        let evaluated = session.evaluate_report().await.map_err(engine_error)?;
+        let (evaluation, input) = (&evaluated.evaluation, &evaluated.report);
         let evaluation_path = args.dir.join("evaluation.json");
         let report_path = args.dir.join("report.html");
         let guides_dir = args.dir.join("guides");
-        let input = super::evaluate::report_input(&session, &evaluation).await?;
-        std::fs::write(&evaluation_path, blueprint_report::render_json(&input))
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
-        std::fs::write(&report_path, blueprint_report::render_html(&input))
-            .map_err(|e| CommandError::Failed(format!("writing {}: {e}", report_path.display())))?;
-        let guides = super::guides::write_guides(&guides_dir, &input)?;
-        print!("{}", indent(&blueprint_report::render_text_outstanding(&input)));
+        write(&evaluation_path, &blueprint_report::render_json(input))?;
+        write(&report_path, &blueprint_report::render_html(input))?;
+        let guides = super::guides::write_guides(&guides_dir, input)?;
+        print!("{}", indent(&blueprint_report::render_text_outstanding(input)));
 
         let (replan, _) = session.plan(true).await.map_err(engine_error)?;
-        let remaining = replan.has_changes();
         session.close().await;
-        running.shutdown().await.map_err(|e| CommandError::Failed(e.to_string()))?;
+        running
+            .shutdown()
+            .await
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
 
+        let dir = &args.dir;
         println!("\nFiles:");
-        println!("  profile           {}", args.dir.join("blueprint.toml").display());
-        println!("  state, feature log {}", args.dir.join(".blueprint/state.db").display());
-        println!("  sprint plan       {}", sprints_path.display());
-        println!("  evaluation        {}", evaluation_path.display());
-        println!("  report            {}", report_path.display());
-        println!("  user guides       {} ({guides} features in place)", guides_dir.join("index.html").display());
-        println!("  emulator tenant   {}", emulator_dir.join("tenant-state.json").display());
-        println!("  emulator CA       {}", emulator_dir.join("emulator-ca.pem").display());
-        let automated_ok = evaluation.features.iter().all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));
+        for (what, path) in [
+            ("profile", dir.join("blueprint.toml")),
+            ("state, feature log", dir.join(".blueprint/state.db")),
+            ("sprint plan", sprints_path),
+            ("evaluation", evaluation_path),
+            ("report", report_path),
+        ] {
+            println!("  {what:<18} {}", path.display());
+        }
         println!(
-            "\n{} of {} automated features verified in the tenant, sprint by sprint; {} manual features attested for the rehearsal only (a person attests them with real evidence: `blueprint attest`).{}",
-            evaluation.count(Verdict::Pass),
-            evaluation.features.len() - evaluation.count(Verdict::Manual),
-            evaluation.count(Verdict::Manual),
-            if remaining { " A new plan still shows changes." } else { " A new plan shows no changes." }
+            "  {:<18} {} ({guides} features in place)",
+            "user guides",
+            guides_dir.join("index.html").display()
         );
-        println!("Next: `blueprint status -C {}` recommends the next step; `blueprint log verify -C {}` proves the record.", args.dir.display(), args.dir.display());
-        Ok(if automated_ok && failed == 0 { Outcome::Success } else { Outcome::Failures })
+        println!(
+            "  {:<18} {}",
+            "emulator tenant",
+            emulator_dir.join("tenant-state.json").display()
+        );
+        println!(
+            "  {:<18} {}",
+            "emulator CA",
+            emulator_dir.join("emulator-ca.pem").display()
+        );
+        let manual = evaluation.count(Verdict::Manual);
+        println!(
+            "\n{} of {} automated features verified in the tenant, sprint by sprint; {manual} manual \
+             features attested for the rehearsal only (a person attests them with real evidence: \
+             `blueprint attest`).{}",
+            evaluation.count(Verdict::Pass),
+            evaluation.features.len() - manual,
+            if replan.has_changes() {
+                " A new plan still shows changes."
+            } else {
+                " A new plan shows no changes."
+            }
+        );
+        println!(
+            "Next: `blueprint status -C {0}` recommends the next step; `blueprint log verify -C {0}` \
+             proves the record.",
+            dir.display()
+        );
+        let automated_ok = evaluation
+            .features
+            .iter()
+            .all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));
+        Ok(if automated_ok && failed == 0 {
+            Outcome::Success
+        } else {
+            Outcome::Failures
+        })
     })
+}
+
+/// What one sprint of the demo did.
+struct SprintOutcome {
+    failed: usize,
+    summary: String,
+}
+
+/// One sprint as a person runs it: `deploy --sprint N` (report-only), `deploy --sprint N
+/// --enforce`, `evaluate`. The emulated tenant has no portal to take evidence from, so the
+/// sprint's manual features are attested with the rehearsal note first, so that later sprints
+/// that build on them can go ahead; a person does this with real evidence.
+async fn deploy_sprint(
+    dir: &std::path::Path,
+    sprint: u32,
+    evidence: &Evidence,
+) -> Result<SprintOutcome, EngineError> {
+    let workspace = Workspace::open(dir)?;
+    let mut session = Session::open(workspace, Terminal::bar_only())?;
+    let result = async {
+        let scope = session.restrict_to_sprint(i64::from(sprint)).await?;
+        let attested = scope.needs_attestation.len();
+        for feature in &scope.needs_attestation {
+            let note = "rehearsal on the emulated tenant: no real evidence";
+            engagement::attest(&session.workspace, feature, evidence, note).await?;
+        }
+        if attested == scope.features.len() {
+            return Ok(SprintOutcome {
+                failed: 0,
+                summary: format!("manual only, {attested} features attested for the rehearsal"),
+            });
+        }
+        let options = DeployOptions {
+            sprint: session.sprint(),
+            ..DeployOptions::default()
+        };
+        let (_, report) = session.deploy(&options).await?;
+        let enforce = DeployOptions {
+            enforce: true,
+            ..options
+        };
+        let (_, enforced) = session.deploy(&enforce).await?;
+        let evaluation = session.evaluate().await?;
+        let failed = report.failed() + enforced.failed();
+        Ok(SprintOutcome {
+            failed,
+            summary: format!(
+                "{} changes ({failed} failed), {} enforced; {} of {} automated features verified",
+                report.done(),
+                enforced.done(),
+                evaluation.count(Verdict::Pass),
+                evaluation.features.len() - evaluation.count(Verdict::Manual),
+            ),
+        })
+    }
+    .await;
+    session.close().await;
+    result
+}
+
+/// The agency's initials, for its prefix.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase()
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    std::fs::write(path, text)
+        .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))
+}
+
+/// The file in --dir listing what the demo created there (one path a line, relative).
+const MARKER: &str = ".blueprint-demo";
+const MARKER_HEADER: &str =
+    "# made by `blueprint demo`: what it created here, which the next demo here removes\n";
+/// What the demo writes at the top of --dir.
+const OUTPUTS: &[&str] = &[
+    "blueprint.toml",
+    "acceptable-use-policy.pdf",
+    ".blueprint",
+    "emulator",
+    "sprints.html",
+    "rehearsal-evidence.txt",
+    "evaluation.json",
+    "report.html",
+    "guides",
+    MARKER,
+];
+
+/// Removes what an earlier demo in `dir` listed in its marker (files, then the directories it
+/// made once empty), and nothing else: a file someone added, even inside a directory the demo
+/// made, stays. Refuses (nothing removed beyond the listed files) when something the demo is
+/// about to write is there and was not the earlier demo's.
+fn clear_earlier_demo(dir: &Path) -> Result<(), CommandError> {
+    let marker = dir.join(MARKER);
+    if let Ok(text) = std::fs::read_to_string(&marker) {
+        let mut dirs = Vec::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            // Only plain relative paths: a marker someone edited cannot reach outside --dir.
+            let relative = Path::new(line);
+            if line.is_empty()
+                || !relative
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            {
+                continue;
+            }
+            let path = dir.join(relative);
+            let removed = match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => {
+                    dirs.push(path.clone());
+                    Ok(())
+                }
+                Ok(_) => std::fs::remove_file(&path),
+                Err(_) => Ok(()),
+            };
+            removed.map_err(|e| {
+                CommandError::Failed(format!(
+                    "removing the earlier demo's {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        // Deepest first; a directory that still holds something is kept.
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in dirs {
+            let _ = std::fs::remove_dir(d);
+        }
+        let _ = std::fs::remove_file(&marker);
+    }
+    let clashes: Vec<&str> = OUTPUTS
+        .iter()
+        .copied()
+        .filter(|o| std::fs::symlink_metadata(dir.join(o)).is_ok())
+        .collect();
+    if !clashes.is_empty() {
+        return Err(CommandError::Input(format!(
+            "{} holds {} that `blueprint demo` did not make (or an older blueprint's demo made without listing them): move them away or choose another --dir",
+            dir.display(),
+            clashes.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Every file and directory under `dir`, relative to it; symbolic links are listed, never
+/// followed.
+fn entries_under(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(at) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Ok(relative) = path.strip_prefix(root) {
+                out.insert(relative.to_path_buf());
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Writes the marker: what is under `dir` now and was not `before`.
+fn record_created(dir: &Path, before: &BTreeSet<PathBuf>) -> Result<(), CommandError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let mut text = MARKER_HEADER.to_string();
+    for path in entries_under(dir).difference(before) {
+        if let Some(line) = path.to_str().filter(|l| !l.contains('\n')) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    std::fs::write(dir.join(MARKER), text)
+        .map_err(|e| CommandError::Failed(format!("writing {}: {e}", dir.join(MARKER).display())))
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_earlier_demo_is_cleared_of_what_it_made_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let before = entries_under(&dir);
+        // What a demo run makes, as far as clearing goes.
+        std::fs::create_dir_all(dir.join("guides")).unwrap();
+        std::fs::create_dir_all(dir.join(".blueprint")).unwrap();
+        for file in ["report.html", "guides/index.html", ".blueprint/state.db"] {
+            std::fs::write(dir.join(file), "demo").unwrap();
+        }
+        record_created(&dir, &before).unwrap();
+        let marker = std::fs::read_to_string(dir.join(MARKER)).unwrap();
+        assert!(!marker.contains("notes.txt"), "{marker}");
+        // Afterwards someone adds their own files, one inside a directory the demo made, and
+        // edits the marker to point outside.
+        std::fs::write(dir.join("guides/my-notes.md"), "mine").unwrap();
+        std::fs::write(root.path().join("outside.txt"), "mine").unwrap();
+        std::fs::write(
+            dir.join(MARKER),
+            format!(
+                "{marker}../outside.txt\n{}\n",
+                root.path().join("outside.txt").display()
+            ),
+        )
+        .unwrap();
+
+        // The guides directory is kept (someone's file is in it), so the new demo, which would
+        // write into it, is refused; everything else the earlier demo made is gone.
+        let err = clear_earlier_demo(&dir).unwrap_err().to_string();
+        assert!(err.contains("guides"), "{err}");
+        let left = entries_under(&dir);
+        let left: Vec<&str> = left.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(left, ["guides", "guides/my-notes.md", "notes.txt"]);
+        assert!(root.path().join("outside.txt").exists());
+        // Once that directory is moved away, the demo may run here beside the other files.
+        std::fs::rename(dir.join("guides"), root.path().join("kept-guides")).unwrap();
+        clear_earlier_demo(&dir).unwrap();
+        assert!(dir.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn a_directory_with_someone_elses_workspace_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blueprint.toml"), "[agency]").unwrap();
+        let err = clear_earlier_demo(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blueprint.toml"), "{err}");
+        assert!(dir.path().join("blueprint.toml").exists());
+    }
 }

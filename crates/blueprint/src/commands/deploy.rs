@@ -1,11 +1,7 @@
 //! `blueprint deploy`: apply the plan to the tenant.
 
-use std::io::IsTerminal;
-use std::sync::Arc;
-
-use blueprint_engine::{DeployOptions, DeployReport, Outcome as ActionOutcome};
+use blueprint_engine::{ApprovedPlan, DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, with_session};
 use crate::{CommandError, Outcome};
@@ -36,6 +32,11 @@ pub struct DeployArgs {
     /// Delete objects blueprint created for features the agency has since deselected.
     #[arg(long)]
     pub allow_delete: bool,
+    /// Apply the plan a person approved (`blueprint plan --out FILE`), exactly: the tenant is
+    /// read again under the deploy lock, and the deploy is refused (exit 1, naming each
+    /// difference) if the tenant, the selection, the catalogue or the profile changed since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["sprint", "enforce", "allow_delete"])]
+    pub plan: Option<std::path::PathBuf>,
     /// Deploy only sprint N of the sprint plan (`blueprint sprints plan`): the features the
     /// feature log schedules into it. Refused, naming each one, while a feature of the sprint
     /// needs a feature of another sprint that is not verified yet (or, if manual, not
@@ -50,15 +51,28 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
     with_session(&args.workspace, json, |session, rt| {
         session.may_deploy().map_err(engine_error)?;
-        let (scope, preview) =
-            super::plan::scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
+        let file = args.plan.as_deref().map(read_plan).transpose()?;
+        // With a plan file, its sprint; the preview shows what planning gives now, and
+        // applying refuses unless that is the approved plan.
+        let (sprint, enforce, allow_delete) = match &file {
+            Some(f) => (
+                f.fingerprint.sprint.and_then(|s| u32::try_from(s).ok()),
+                f.fingerprint.enforce,
+                f.fingerprint.allow_delete,
+            ),
+            None => (args.sprint, args.enforce, args.allow_delete),
+        };
+        let (scope, planned) =
+            super::plan::scoped_plan(session, rt, sprint, enforce, allow_delete)?;
+        let approved = file.unwrap_or_else(|| planned.approved());
+        let preview = &planned.plan;
         if !json {
             if let Some(scope) = &scope {
                 print!("{}", super::plan::render_scope(scope));
             }
-            print!("{}", super::plan::render(&preview));
+            print!("{}", super::plan::render(preview));
         }
-        if !preview.has_changes() {
+        if !preview.has_changes() && args.plan.is_none() {
             // The deploy ran and found the tenant in place: the execution plan is still the
             // agency's current one, so the log records it.
             rt.block_on(session.record_execution_plan())
@@ -71,57 +85,21 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             }
             return Ok(Outcome::Success);
         }
-        if !args.yes && !confirm("Apply these changes to the tenant?", "deploy")? {
+        if args.plan.is_none()
+            && !args.yes
+            && !confirm("Apply these changes to the tenant?", "deploy")?
+        {
             eprintln!("Nothing changed.");
             return Ok(Outcome::Success);
         }
-        let bar = if json {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(preview.actions.len() as u64)
-        };
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        let progress_bar = bar.clone();
-        // On a terminal the lines go above the bar; otherwise (a log, a pipe) straight out.
-        let on_terminal = std::io::stderr().is_terminal();
-        let progress = Arc::new(move |r: &blueprint_engine::apply::ActionResult| {
-            progress_bar.inc(1);
-            let line = match &r.outcome {
-                ActionOutcome::Done { op, .. } => {
-                    Some(format!("  done     {op:<14} {}", r.reference))
-                }
-                ActionOutcome::Failed { error } => {
-                    Some(format!("  FAILED   {}: {error}", r.reference))
-                }
-                ActionOutcome::Skipped { reason } => {
-                    Some(format!("  skipped  {}: {reason}", r.reference))
-                }
-                ActionOutcome::Unchanged => None,
-            };
-            if let Some(line) = line.filter(|_| !json) {
-                if on_terminal {
-                    progress_bar.println(line);
-                } else {
-                    println!("{line}");
-                }
-            }
-            progress_bar.set_message(r.reference.clone());
-        });
         let options = DeployOptions {
             parallelism: args.parallelism as usize,
-            enforce: args.enforce,
-            allow_delete: args.allow_delete,
             sprint: session.sprint(),
             ..DeployOptions::default()
         };
-        let (_, report) = rt
-            .block_on(session.deploy(&options, progress))
+        let report = rt
+            .block_on(session.apply(&approved, &options))
             .map_err(engine_error)?;
-        bar.finish_and_clear();
         if json {
             let out = super::plan::with_scope(
                 serde_json::to_value(&report).unwrap_or_default(),
@@ -177,4 +155,12 @@ pub fn summary(report: &DeployReport) -> String {
         report.done()
     ));
     out
+}
+
+/// An approved plan file (`blueprint plan --out FILE`).
+fn read_plan(path: &std::path::Path) -> Result<ApprovedPlan, CommandError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", path.display())))?;
+    ApprovedPlan::from_file(&text)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))
 }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::common::{WorkspaceArgs, engine_error, with_session};
-use super::evaluate::report_input;
 use crate::{CommandError, Outcome};
 
 /// Write user guides for staff: one page per feature in place, plus an index.
@@ -25,8 +24,10 @@ pub struct GuidesArgs {
 
 pub fn run(args: GuidesArgs) -> Result<Outcome, CommandError> {
     with_session(&args.workspace, false, |session, rt| {
-        let evaluation = rt.block_on(session.evaluate()).map_err(engine_error)?;
-        let input = rt.block_on(report_input(session, &evaluation))?;
+        let input = rt
+            .block_on(session.evaluate_report())
+            .map_err(engine_error)?
+            .report;
         let count = write_guides(&args.out, &input)?;
         println!(
             "{count} user guide(s) for features in place (verified, or attested) written to {}",

@@ -63,11 +63,12 @@ pub fn run(args: NextArgs) -> Result<Outcome, CommandError> {
     let workspace = args.workspace.open()?;
     let decision = PhaseDecision::from(args.decision);
     let rt = runtime()?;
-    let entry = rt
+    let decided = rt
         .block_on(engagement::decide(
             &workspace, decision, &args.note, args.force,
         ))
         .map_err(engine_error)?;
+    let entry = &decided.entry;
     if args.format == Format::Json {
         println!("{}", entry.canonical_json(true));
         return Ok(Outcome::Success);
@@ -83,11 +84,7 @@ pub fn run(args: NextArgs) -> Result<Outcome, CommandError> {
         entry.event.actor,
         entry.event.role
     );
-    if decision == PhaseDecision::DeployAgain {
-        let entries = rt
-            .block_on(engagement::read_log(&workspace.state))
-            .map_err(engine_error)?;
-        let start = engagement::cycle_start(&entries);
+    if let Some(start) = &decided.next_cycle {
         println!(
             "Cycle {} begins; its sprints start at sprint {}. Select its features in blueprint.toml [plan], then run `blueprint sprints plan`.",
             start.cycle, start.first_sprint

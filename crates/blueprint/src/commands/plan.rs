@@ -1,8 +1,10 @@
 //! `blueprint plan`: what deploying would change, read from the live tenant.
 
-use blueprint_engine::Session;
+use std::path::PathBuf;
+
 use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
+use blueprint_engine::{PlannedDeploy, Session};
 use clap::Args;
 use serde_json::Value;
 
@@ -31,6 +33,11 @@ pub struct PlanArgs {
     pub sprint: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Also write the plan to FILE for approval: the exact changes and a fingerprint of what
+    /// produced them (the tenant as read, the selection, the catalogue and the profile).
+    /// `blueprint deploy --plan FILE` applies exactly that, and refuses if anything changed.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
@@ -38,18 +45,22 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
         &args.workspace,
         args.format == Format::Json,
         |session, rt| {
-            let (scope, plan) =
+            let (scope, planned) =
                 scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
+            if let Some(out) = &args.out {
+                super::common::write_out(Some(out), &planned.to_file())?;
+            }
+            let plan = &planned.plan;
             match args.format {
                 Format::Json => print_json(&with_scope(
-                    serde_json::to_value(&plan).unwrap_or_default(),
+                    serde_json::to_value(plan).unwrap_or_default(),
                     scope.as_ref(),
                 )),
                 Format::Text => {
                     if let Some(scope) = &scope {
                         print!("{}", render_scope(scope));
                     }
-                    print!("{}", render(&plan));
+                    print!("{}", render(plan));
                 }
             }
             Ok(Outcome::Success)
@@ -66,7 +77,7 @@ pub(super) fn scoped_plan(
     sprint: Option<u32>,
     enforce: bool,
     allow_delete: bool,
-) -> Result<(Option<SprintScope>, Plan), CommandError> {
+) -> Result<(Option<SprintScope>, PlannedDeploy), CommandError> {
     let scope = match sprint {
         Some(n) => Some(
             rt.block_on(session.restrict_to_sprint(i64::from(n)))
@@ -74,10 +85,10 @@ pub(super) fn scoped_plan(
         ),
         None => None,
     };
-    let (plan, _) = rt
-        .block_on(session.plan_with(enforce, allow_delete))
+    let planned = rt
+        .block_on(session.preview(enforce, allow_delete))
         .map_err(engine_error)?;
-    Ok((scope, plan))
+    Ok((scope, planned))
 }
 
 /// A plan or a deploy report as JSON, with the sprint's scope added when there is one.

@@ -1,12 +1,12 @@
 //! `blueprint status`: where the engagement stands and the recommended next step.
 
-use blueprint_engine::Workspace;
-use blueprint_engine::engagement::{self, EngagementStatus, PhaseName, Selection};
-use blueprint_store::{LogBreak, Run};
+use blueprint_engine::engagement::{self, EngagementStatus, PhaseName, StatusReport};
+use blueprint_store::Run;
 use clap::Args;
 use serde_json::json;
 
-use super::common::{Format, WorkspaceArgs, print_json, runtime};
+use super::common::{Format, WorkspaceArgs, engine_error, print_json, runtime};
+use crate::words;
 use crate::{CommandError, Outcome};
 
 /// Show the engagement's phase, progress and recommended next step.
@@ -27,65 +27,16 @@ pub struct StatusArgs {
     pub format: Format,
 }
 
-/// What the log and the journal add to the engagement's status.
-struct Records {
-    entries: usize,
-    chain: Result<u64, LogBreak>,
-    last_run: Option<Run>,
-}
-
 pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     let workspace = args.workspace.open()?;
-    let rt = runtime()?;
-    let (entries, records) = rt
-        .block_on(read(&workspace))
-        .map_err(|e| CommandError::Failed(e.to_string()))?;
-    let status =
-        engagement::engagement_status(&workspace.catalogue, &Selection::of(&workspace), &entries);
+    let report = runtime()?
+        .block_on(engagement::status_report(&workspace))
+        .map_err(engine_error)?;
     match args.format {
-        Format::Json => print_json(&render_json(&workspace, &status, &records)),
-        Format::Text => print!("{}", render_text(&workspace, &status, &records)),
+        Format::Json => print_json(&render_json(&report)),
+        Format::Text => print!("{}", render_text(&report)),
     }
     Ok(Outcome::Success)
-}
-
-/// The tenant the runs are recorded against: the environment's, else the profile's.
-fn tenant(workspace: &Workspace) -> Option<String> {
-    std::env::var("AZURE_TENANT_ID")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .or_else(|| workspace.connection.tenant_id.clone())
-}
-
-async fn read(
-    workspace: &Workspace,
-) -> Result<(Vec<blueprint_store::LogEntry>, Records), blueprint_store::StoreError> {
-    let read = workspace
-        .state
-        .using_existing(async |store| {
-            let entries = store.log(None).await?;
-            // Status built on an edited log would mislead: say whether the chain holds.
-            let chain = store.verify_log().await?;
-            let last_run = match tenant(workspace) {
-                Some(t) => store.runs(&t).await?.pop(),
-                None => None,
-            };
-            let records = Records {
-                entries: entries.len(),
-                chain,
-                last_run,
-            };
-            Ok::<_, blueprint_store::StoreError>((entries, records))
-        })
-        .await?;
-    Ok(read.unwrap_or_else(|| {
-        let empty = Records {
-            entries: 0,
-            chain: Ok(0),
-            last_run: None,
-        };
-        (Vec::new(), empty)
-    }))
 }
 
 fn phase_text(status: &EngagementStatus) -> String {
@@ -122,12 +73,9 @@ fn run_text(run: &Run) -> String {
     )
 }
 
-fn render_text(workspace: &Workspace, status: &EngagementStatus, records: &Records) -> String {
-    let mut out = format!(
-        "{}: {}\n",
-        workspace.profile.agency.name,
-        phase_text(status)
-    );
+fn render_text(records: &StatusReport) -> String {
+    let status = &records.status;
+    let mut out = format!("{}: {}\n", records.agency, phase_text(status));
     let plan = &status.execution_plan;
     out.push_str(&format!(
         "Execution plan: {} selected, {} excluded, {} not selected",
@@ -154,7 +102,7 @@ fn render_text(workspace: &Workspace, status: &EngagementStatus, records: &Recor
     }
     out.push_str(&format!(
         "You act as: {} ({}), as the feature log will record it\n",
-        workspace.actor.name, workspace.actor.role
+        records.actor.name, records.actor.role
     ));
 
     if !status.sprints.is_empty() || !status.unscheduled.is_empty() {
@@ -200,21 +148,32 @@ fn render_text(workspace: &Workspace, status: &EngagementStatus, records: &Recor
         out.push_str(&format!("\nDrifted: {}\n", status.drifted.join(", ")));
     }
     let r = &status.recommendation;
-    out.push_str(&format!("\nNext: {r}\n"));
-    if let Some(command) = &r.command {
-        out.push_str(&format!("  run: {command}\n"));
+    out.push_str(&format!(
+        "\nNext: {}: {}\n",
+        r.step.label(),
+        words::reason(r)
+    ));
+    if let Some(action) = &r.action {
+        out.push_str(&format!("  run: {}\n", words::command(action)));
     }
     out
 }
 
-fn render_json(
-    workspace: &Workspace,
-    status: &EngagementStatus,
-    records: &Records,
-) -> serde_json::Value {
-    let mut out = serde_json::to_value(status).unwrap_or_default();
+fn render_json(records: &StatusReport) -> serde_json::Value {
+    let mut out = serde_json::to_value(&records.status).unwrap_or_default();
     if let Some(map) = out.as_object_mut() {
-        map.insert("agency".into(), json!(workspace.profile.agency.name));
+        // The recommendation as the command line words it, beside the engine's typed action.
+        let r = &records.status.recommendation;
+        map.insert(
+            "recommendation".into(),
+            json!({
+                "step": r.step,
+                "reason": words::reason(r),
+                "command": r.action.as_ref().map(words::command),
+                "action": r.action,
+            }),
+        );
+        map.insert("agency".into(), json!(records.agency));
         map.insert(
             "log".into(),
             json!({
@@ -226,7 +185,7 @@ fn render_json(
         map.insert("last_run".into(), json!(records.last_run));
         map.insert(
             "actor".into(),
-            json!({"name": workspace.actor.name, "role": workspace.actor.role}),
+            json!({"name": records.actor.name, "role": records.actor.role}),
         );
     }
     out

@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use blueprint_report::{AbacRef, StoriesInput, StoriesTarget, StoryInput};
+use blueprint_report::StoriesTarget;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::common::write_out;
-use super::common::{WorkspaceArgs, runtime};
-use super::sprints::{read_log, recorded_sprints, selected};
+use super::common::{WorkspaceArgs, engine_error, runtime, write_out};
 use crate::{CommandError, Outcome};
 
 /// Export the user stories of the selected features.
@@ -95,53 +93,9 @@ pub fn run(args: StoriesArgs) -> Result<Outcome, CommandError> {
         }
     };
     let workspace = args.workspace.open()?;
-    let entries = runtime()?.block_on(read_log(&workspace))?;
-    let sprints = recorded_sprints(&entries);
-    let stories = selected(&workspace)
-        .into_iter()
-        .map(|f| {
-            let doc = &f.doc;
-            StoryInput {
-                id: f.id().to_string(),
-                title: doc.title.clone(),
-                area: doc.area.as_str().to_string(),
-                as_a: doc.story.as_a.clone(),
-                want: doc.story.want.clone(),
-                so_that: doc.story.so_that.clone(),
-                acceptance: doc.acceptance.iter().map(|c| c.text.clone()).collect(),
-                story_points: u32::from(doc.story_points.value),
-                sprint: sprints.get(f.id()).copied(),
-                essential_eight: doc
-                    .essential_eight
-                    .iter()
-                    .filter_map(|e| serde_json::to_value(e).ok())
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-                abac: doc
-                    .abac
-                    .iter()
-                    .map(|a| AbacRef {
-                        file: a.value.file.clone(),
-                        heading: a.value.heading.clone(),
-                    })
-                    .collect(),
-                depends_on: workspace
-                    .catalogue
-                    .dependencies(f.id())
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
-            }
-        })
-        .collect();
-    let input = StoriesInput {
-        agency: workspace.profile.agency.name.clone(),
-        generated_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        stories,
-        attribution: blueprint_catalogue::ATTRIBUTION.to_string(),
-    };
+    let input = runtime()?
+        .block_on(blueprint_engine::report::stories(&workspace))
+        .map_err(engine_error)?;
     let text = match format {
         StoriesFormat::Md => blueprint_report::render_stories_markdown(&input),
         StoriesFormat::Csv => blueprint_report::render_stories_csv(&input, &target),

@@ -85,6 +85,8 @@ fn a_deploy_killed_at_several_points_resumes_without_duplicates() {
             "after a kill: {:?}",
             duplicates(&emulator.state())
         );
+        // No unlock: the next run on this machine sees the killed holder is gone and takes
+        // its lock over at once.
     }
     assert!(interrupted_runs >= 2, "the kills landed mid-deploy");
     let out = run(&["deploy", "-C", ws.to_str().unwrap(), "--yes"]);
@@ -375,5 +377,76 @@ fn bad_input_exits_2_before_touching_the_tenant() {
     assert_eq!(
         before["tenants"][0]["collections"], after["tenants"][0]["collections"],
         "nothing changed in the tenant"
+    );
+}
+
+#[test]
+fn deploy_applies_an_approved_plan_file_exactly_and_refuses_a_stale_one() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "legacy-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let first = r#"features = ["identity-ca-exclusion-group", "identity-break-glass-accounts"]"#;
+    set_plan(&ws, first);
+    let stale = dir.path().join("stale.json");
+    ok(&bp(&ws, &["plan", "--out", stale.to_str().unwrap()]));
+    // The tenant changes after the plan was approved: someone deploys it another way.
+    ok(&bp(&ws, &["deploy", "--yes"]));
+    let before = emulator.state();
+    let out = bp(&ws, &["deploy", "--plan", stale.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(says(&stderr(&out), "the plan is stale"), "{}", stderr(&out));
+    assert!(
+        says(
+            &stderr(&out),
+            "group:grp-Conditional_Access_Exclude changed in the tenant since it was observed"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(emulator.state(), before, "a stale plan changes nothing");
+
+    // A fresh plan for more features is applied exactly, and the log records its digest.
+    set_plan(
+        &ws,
+        r#"features = ["identity-ca-exclusion-group", "identity-break-glass-accounts", "ca-named-location-allowed-countries"]"#,
+    );
+    let fresh = dir.path().join("fresh.json");
+    ok(&bp(&ws, &["plan", "--out", fresh.to_str().unwrap()]));
+    let file: Value = serde_json::from_slice(&std::fs::read(&fresh).unwrap()).unwrap();
+    let approved: std::collections::BTreeSet<String> = file["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["op"] == "create" || a["op"] == "update")
+        .map(|a| a["reference"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!approved.is_empty(), "{file}");
+    let out = bp(
+        &ws,
+        &[
+            "deploy",
+            "--plan",
+            fresh.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    ok(&out);
+    let report = json_of(&out);
+    let done: std::collections::BTreeSet<String> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "done")
+        .map(|r| r["reference"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(done, approved, "exactly the approved changes ran");
+    let recorded: Vec<Value> = log(&ws)
+        .into_iter()
+        .filter(|e| e["kind"] == "deployed" && e["detail"]["plan"].is_string())
+        .collect();
+    assert!(
+        !recorded.is_empty(),
+        "the feature log records the plan's digest"
     );
 }
