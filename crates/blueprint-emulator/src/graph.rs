@@ -9,7 +9,6 @@ use crate::error::{ErrorStyle, GraphError};
 use crate::kinds::{Kind, Shape};
 use crate::odata::{self, Filter};
 use crate::rules::USER_DEFAULT_PROPS;
-use crate::schema::schema;
 use crate::tenant::{Tenant, not_found};
 
 /// Who is calling: established from the access token.
@@ -170,7 +169,13 @@ pub fn execute(
         (Shape::Singleton, [], "GET") => {
             query.reject_collection_options(kind)?;
             let mut v = read_shape(kind, &t, t.singleton(kind), &query)?;
-            insert_context(&mut v, origin, &format!("{}/$entity", kind.path), &query);
+            insert_context(
+                &mut v,
+                origin,
+                kind,
+                &format!("{}/$entity", kind.path),
+                &query,
+            );
             Ok(GraphResponse::json(200, v))
         }
         (Shape::Singleton, [], "PATCH") => {
@@ -191,6 +196,7 @@ pub fn execute(
             insert_context(
                 &mut v,
                 origin,
+                kind,
                 &format!("{}/$entity", kind.path),
                 &Query::default(),
             );
@@ -198,7 +204,7 @@ pub fn execute(
             if let Some(id) = created["id"].as_str() {
                 resp.headers.push((
                     "Location".into(),
-                    format!("{}/v1.0/{}/{id}", origin.base_url, kind.path),
+                    format!("{}/{}/{}/{id}", origin.base_url, kind.version(), kind.path),
                 ));
             }
             Ok(resp)
@@ -227,7 +233,13 @@ pub fn execute(
                 .ok_or_else(|| not_found(kind, key))?
                 .clone();
             let mut v = read_shape(kind, &t, &item, &query)?;
-            insert_context(&mut v, origin, &format!("{}/$entity", kind.path), &query);
+            insert_context(
+                &mut v,
+                origin,
+                kind,
+                &format!("{}/$entity", kind.path),
+                &query,
+            );
             Ok(GraphResponse::json(200, v))
         }
         (Shape::Collection, [key], "PATCH") => {
@@ -265,8 +277,10 @@ pub fn execute(
             }
             let items = t.assignments_of(kind, key)?;
             let context = format!(
-                "{}/v1.0/$metadata#{}('{key}')/assignments",
-                origin.base_url, kind.path
+                "{}/{}/$metadata#{}('{key}')/assignments",
+                origin.base_url,
+                kind.version(),
+                kind.path
             );
             Ok(GraphResponse::json(
                 200,
@@ -312,6 +326,7 @@ fn patch_response(
         insert_context(
             &mut v,
             origin,
+            kind,
             &format!("{}/$entity", kind.path),
             &Query::default(),
         );
@@ -324,12 +339,30 @@ fn patch_response(
 /// A stored object as Graph returns it: normalised, write-only properties hidden, the
 /// default property set for users, `$select` applied.
 fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<Value, GraphError> {
-    let mut v = schema().normalise(kind.entity, stored, kind.derived);
-    if kind.entity == "authenticationMethodsPolicy" {
+    let schema = kind.schema();
+    let mut v = schema.normalise(kind.entity, stored, kind.derived);
+    // An object both versions show (the authentication methods policy) reads with this
+    // version's properties only: what beta stored is not v1.0's to return.
+    if let Some(obj) = v.as_object_mut() {
+        let concrete = obj
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_start_matches("#microsoft.graph.").to_string())
+            .unwrap_or_else(|| kind.entity.to_string());
+        obj.retain(|k, _| {
+            k.starts_with('@')
+                || schema.prop_type(&concrete, k).is_some()
+                || schema.prop_type(kind.entity, k).is_some()
+                || kind.inline_nav.contains(&k.as_str())
+        });
+    }
+    // The configurations are modelled in the v1.0 schema only; beta shows the policy's own
+    // properties.
+    if kind.entity == "authenticationMethodsPolicy" && !kind.is_beta() {
         let configs = Kind::by_entity("authenticationMethodConfiguration");
         let items: Vec<Value> = t
             .items(configs)
-            .map(|c| schema().normalise(configs.entity, c, true))
+            .map(|c| schema.normalise(configs.entity, c, true))
             .collect();
         v["authenticationMethodConfigurations"] = Value::Array(items);
     }
@@ -351,8 +384,8 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
                 .map(|t| t.trim_start_matches("#microsoft.graph.").to_string())
                 .unwrap_or_else(|| kind.entity.to_string());
             for name in select {
-                if schema().prop_type(&concrete, name).is_none()
-                    && schema().prop_type(kind.entity, name).is_none()
+                if schema.prop_type(&concrete, name).is_none()
+                    && schema.prop_type(kind.entity, name).is_none()
                     && !obj.contains_key(name)
                 {
                     return Err(GraphError::bad_request(
@@ -374,7 +407,7 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
     Ok(v)
 }
 
-fn insert_context(v: &mut Value, origin: &Origin, path: &str, query: &Query) {
+fn insert_context(v: &mut Value, origin: &Origin, kind: &Kind, path: &str, query: &Query) {
     let path = match &query.select {
         Some(select) => match path.strip_suffix("/$entity") {
             Some(p) => format!("{p}({})/$entity", select.join(",")),
@@ -386,7 +419,11 @@ fn insert_context(v: &mut Value, origin: &Origin, path: &str, query: &Query) {
         let mut out = Map::new();
         out.insert(
             "@odata.context".into(),
-            Value::String(format!("{}/v1.0/$metadata#{path}", origin.base_url)),
+            Value::String(format!(
+                "{}/{}/$metadata#{path}",
+                origin.base_url,
+                kind.version()
+            )),
         );
         out.append(obj);
         *obj = out;
@@ -442,7 +479,11 @@ fn list(
     };
     out.insert(
         "@odata.context".into(),
-        json!(format!("{}/v1.0/$metadata#{context_path}", origin.base_url)),
+        json!(format!(
+            "{}/{}/$metadata#{context_path}",
+            origin.base_url,
+            kind.version()
+        )),
     );
     if query.count {
         out.insert("@odata.count".into(), json!(matching.len()));
@@ -474,7 +515,13 @@ fn next_link(origin: &Origin, kind: &Kind, raw_query: &str, page: usize, offset:
         .collect();
     parts.push(format!("$top={page}"));
     parts.push(format!("$skiptoken={}", encode_skip_token(offset)));
-    format!("{}/v1.0/{}?{}", origin.base_url, kind.path, parts.join("&"))
+    format!(
+        "{}/{}/{}?{}",
+        origin.base_url,
+        kind.version(),
+        kind.path,
+        parts.join("&")
+    )
 }
 
 fn encode_skip_token(offset: usize) -> String {
@@ -652,7 +699,10 @@ fn organization(
         )),
         [id] if id.eq_ignore_ascii_case(&t.id) => {
             let mut v = org;
-            insert_context(&mut v, origin, "organization/$entity", &Query::default());
+            let context = format!("{}/v1.0/$metadata#organization/$entity", origin.base_url);
+            v.as_object_mut()
+                .expect("an object")
+                .insert("@odata.context".into(), Value::String(context));
             Ok(GraphResponse::json(200, v))
         }
         [id] => Err(GraphError::not_found(

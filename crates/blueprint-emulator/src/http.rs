@@ -49,6 +49,9 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
         .route("/v1.0/$batch", any(batch_endpoint))
         .route("/v1.0/{*path}", any(graph_endpoint))
         .route("/v1.0", any(graph_root))
+        .route("/beta/$batch", any(beta_batch_endpoint))
+        .route("/beta/{*path}", any(beta_graph_endpoint))
+        .route("/beta", any(graph_root))
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))
@@ -201,7 +204,7 @@ pub(crate) fn route_label(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match Kind::route(&segs) {
         Some((kind, rest)) => {
-            let mut label = format!("/v1.0/{}", kind.path);
+            let mut label = format!("/{}/{}", kind.version(), kind.path);
             for (i, seg) in rest.iter().enumerate() {
                 if i == 0 && !seg.starts_with('$') {
                     label.push_str("/{id}");
@@ -369,6 +372,28 @@ async fn graph_endpoint(
     Path(path): Path<String>,
     req: Request,
 ) -> Response {
+    // A first segment `beta` under /v1.0 names nothing (beta kinds live under /beta/).
+    if path.split('/').next() == Some(crate::kinds::BETA) {
+        em.metrics.record(req.method().as_str(), "/v1.0/beta", 400);
+        return graph_error_response(
+            &GraphError::unknown_segment(crate::kinds::BETA),
+            req.headers(),
+        );
+    }
+    versioned_graph_endpoint(em, path, req).await
+}
+
+/// Graph under `/beta/`: the path keeps its version as its first segment, which routes it to
+/// the beta kinds.
+async fn beta_graph_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path(path): Path<String>,
+    req: Request,
+) -> Response {
+    versioned_graph_endpoint(em, format!("{}/{path}", crate::kinds::BETA), req).await
+}
+
+async fn versioned_graph_endpoint(em: Arc<Emulator>, path: String, req: Request) -> Response {
     let method = req.method().clone();
     let route = route_label(&path);
     let conn = req.extensions().get::<ConnInfo>().cloned();
@@ -445,6 +470,19 @@ async fn graph_inner(
 }
 
 async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Response {
+    versioned_batch_endpoint(em, None, req).await
+}
+
+async fn beta_batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Response {
+    versioned_batch_endpoint(em, Some(crate::kinds::BETA), req).await
+}
+
+/// `$batch` of one version: its items' URLs are relative to it.
+async fn versioned_batch_endpoint(
+    em: Arc<Emulator>,
+    version: Option<&'static str>,
+    req: Request,
+) -> Response {
     let headers = request_headers(&req);
     let conn = req.extensions().get::<ConnInfo>().cloned();
     simulate_latency(&em).await;
@@ -461,7 +499,7 @@ async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Respon
             Err(err) => return graph_error_response(&err, &headers),
         };
         let origin = origin(&headers, conn.as_ref());
-        match crate::batch::run(&em, &caller, &origin, &bytes) {
+        match crate::batch::run(&em, &caller, &origin, &bytes, version) {
             Ok(v) => {
                 let rid = request_id();
                 to_http(
@@ -474,8 +512,11 @@ async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Respon
         }
     }
     .await;
-    em.metrics
-        .record("POST", "/v1.0/$batch", resp.status().as_u16());
+    em.metrics.record(
+        "POST",
+        &format!("/{}/$batch", version.unwrap_or("v1.0")),
+        resp.status().as_u16(),
+    );
     resp
 }
 

@@ -2,6 +2,7 @@
 //! verbs answer, who may read and write it, how it is throttled and paged.
 
 use crate::error::ErrorStyle;
+use crate::schema::{Schema, beta_schema, schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -29,7 +30,7 @@ pub enum ThrottleClass {
 pub struct Kind {
     /// The schema's entity type for items of this kind (the base type for derived kinds).
     pub entity: &'static str,
-    /// Path under `/v1.0/`.
+    /// Path under its version (`/v1.0/`, or `/beta/` for the kinds of [`BETA_KINDS`]).
     pub path: &'static str,
     pub shape: Shape,
     pub style: ErrorStyle,
@@ -405,10 +406,8 @@ pub static KINDS: &[Kind] = &[
         write: &["SharePointTenantSettings.ReadWrite.All"],
         throttle: ThrottleClass::Other,
         count_needs_eventual: false,
-        server_props: &[
-            "tenantDefaultTimezone",
-            "availableManagedPathsForSiteCreation",
-        ],
+        // tenantDefaultTimezone is writable (Update sharepointSettings lists it).
+        server_props: &["availableManagedPathsForSiteCreation"],
         inline_nav: &[],
         write_only: &[],
         assignable: false,
@@ -483,7 +482,208 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &["displayName"],
     },
+    Kind {
+        entity: "authenticationFlowsPolicy",
+        path: "policies/authenticationFlowsPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationFlows"],
+        write: &["Policy.ReadWrite.AuthenticationFlows"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "displayName", "description"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminReportSettings",
+        path: "admin/reportSettings",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["ReportSettings.Read.All", "ReportSettings.ReadWrite.All"],
+        write: &["ReportSettings.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "m365AppsInstallationOptions",
+        path: "admin/microsoft365Apps/installationOptions",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Microsoft365Install.Read.All",
+            "OrgSettings-Microsoft365Install.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Microsoft365Install.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "deviceManagement",
+        path: "deviceManagement",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &[
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "intuneAccountId"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
 ];
+
+/// The kinds served under `/beta/`, with the beta schema (`schema/graph-beta.yaml`). A beta kind
+/// may share its entity with a v1.0 kind (the authentication methods policy): the object is one,
+/// and each version shows it in its own schema. Adding a beta kind is an entry here and its
+/// types in the beta schema.
+pub static BETA_KINDS: &[Kind] = &[
+    Kind {
+        entity: "authenticationMethodsPolicy",
+        path: "policies/authenticationMethodsPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "Policy.Read.All",
+            "Policy.Read.AuthenticationMethod",
+            "Policy.ReadWrite.AuthenticationMethod",
+        ],
+        write: &["Policy.ReadWrite.AuthenticationMethod"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "lastModifiedDateTime", "policyVersion"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminForms",
+        path: "admin/forms",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Forms.Read.All",
+            "OrgSettings-Forms.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Forms.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminTodo",
+        path: "admin/todo",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Todo.Read.All",
+            "OrgSettings-Todo.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Todo.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminAppsAndServices",
+        path: "admin/appsAndServices",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-AppsAndServices.Read.All",
+            "OrgSettings-AppsAndServices.ReadWrite.All",
+        ],
+        write: &["OrgSettings-AppsAndServices.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+];
+
+/// The version segment of beta requests (the emulator's routes put it in front of the path).
+pub const BETA: &str = "beta";
 
 impl Kind {
     pub fn by_entity(entity: &str) -> &'static Kind {
@@ -497,12 +697,17 @@ impl Kind {
         KINDS.iter().find(|k| k.entity == entity)
     }
 
-    /// Finds the kind whose path is a prefix of `segments`; returns it with the rest.
+    /// Finds the kind whose path is a prefix of `segments`; returns it with the rest. Segments
+    /// that start with `beta` name a beta kind.
     pub fn route<'a>(segments: &'a [&'a str]) -> Option<(&'static Kind, &'a [&'a str])> {
+        let (table, segments) = match segments.split_first() {
+            Some((first, rest)) if *first == BETA => (BETA_KINDS, rest),
+            _ => (KINDS, segments),
+        };
         // Longest path first, so `policies/authenticationMethodsPolicy/…Configurations`
         // wins over `policies/authenticationMethodsPolicy`.
         let mut best: Option<(&'static Kind, usize)> = None;
-        for kind in KINDS {
+        for kind in table {
             let parts: Vec<&str> = kind.path.split('/').collect();
             if segments.len() >= parts.len()
                 && segments[..parts.len()]
@@ -515,6 +720,26 @@ impl Kind {
             }
         }
         best.map(|(k, n)| (k, &segments[n..]))
+    }
+
+    /// Whether the kind is served under `/beta/`.
+    pub fn is_beta(&self) -> bool {
+        BETA_KINDS.iter().any(|k| std::ptr::eq(k, self))
+    }
+
+    /// The schema its objects are validated and shaped with: its version's.
+    pub fn schema(&self) -> &'static Schema {
+        if self.is_beta() {
+            beta_schema()
+        } else {
+            schema()
+        }
+    }
+
+    /// The version segment of its URLs (`v1.0` or `beta`), for `@odata.context`, `nextLink`
+    /// and `Location`.
+    pub fn version(&self) -> &'static str {
+        if self.is_beta() { BETA } else { "v1.0" }
     }
 
     pub fn may_read(&self, roles: &[String]) -> bool {

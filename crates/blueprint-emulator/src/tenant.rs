@@ -439,7 +439,7 @@ fn check_body(
     for prop in kind.server_props {
         obj.remove(*prop);
     }
-    schema().validate_object_except(
+    kind.schema().validate_object_except(
         declared,
         &Value::Object(obj.clone()),
         style,
