@@ -70,7 +70,7 @@ const GROUP: &str = "identity-ca-exclusion-group";
 const BREAK_GLASS: &str = "identity-break-glass-accounts";
 const GUEST: &str = "ca-block-guest-access";
 const TENANT: &str = "identity-tenant-properties"; // manual, no dependencies
-const PROTECTION: &str = "identity-protection-policies"; // manual, needs GROUP
+const PROTECTION: &str = "identity-azure-ad-connect"; // manual, needs GROUP
 
 #[test]
 fn a_first_selection_records_each_feature_and_each_exclusion_with_its_reason() {
