@@ -554,6 +554,10 @@ impl Reader<'_> {
             .terms_of_use_expiry_start
             .as_ref()
             .and_then(|d| self.check("params.terms_of_use_expiry_start", d, parse_date));
+        let terms_of_use_pdf = params
+            .terms_of_use_pdf
+            .as_ref()
+            .and_then(|p| self.check("params.terms_of_use_pdf", p, parse_workspace_path));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -574,10 +578,31 @@ impl Reader<'_> {
                 group_naming_policy,
                 sharing_allowed_domains,
                 terms_of_use_expiry_start,
-                terms_of_use_pdf: params.terms_of_use_pdf.map(|p| p.into_inner()),
+                terms_of_use_pdf,
             },
         }
     }
+}
+
+/// A path inside the workspace, as the profile names a file the tool sends (`$file`): relative,
+/// and not climbing out with `..` (a link leading out is the engine's to refuse: it knows where
+/// the workspace is).
+pub fn parse_workspace_path(text: &str) -> Result<String, String> {
+    use std::path::{Component, Path};
+    if text.trim().is_empty() {
+        return Err("the path is empty".into());
+    }
+    if Path::new(text)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        || text.starts_with('\\')
+        || text.get(1..2) == Some(":")
+    {
+        return Err(format!(
+            "{text} is not inside the workspace: give a path relative to the workspace directory, without `..`"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 impl AgencyProfile {

@@ -306,8 +306,11 @@ struct AssertionClaims {
     iss: Option<String>,
     sub: Option<String>,
     jti: Option<String>,
-    nbf: Option<i64>,
-    exp: Option<i64>,
+    /// NumericDate: seconds, not necessarily whole (RFC 7519 §2); MSAL for Python sends
+    /// fractions, which Entra accepts.
+    nbf: Option<f64>,
+    exp: Option<f64>,
+    iat: Option<f64>,
 }
 
 /// Authenticates a client credentials request against a tenant's registered apps.
@@ -439,6 +442,16 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// A certificate thumbprint as sent in `x5t` / `x5t#S256`, reduced to one spelling: base64url
+/// or base64, padded or not.
+fn thumbprint_key(thumbprint: &str) -> String {
+    thumbprint
+        .trim()
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
 fn verify_assertion(
     signer: &Signer,
     app: &App,
@@ -474,11 +487,14 @@ fn verify_assertion(
             "the assertion's header names no certificate ('x5t#S256' or 'x5t')",
         ));
     };
+    // MSAL for Python sends the thumbprint base64url *with* padding, which Entra accepts: the
+    // thumbprint is compared as the bytes it encodes, not as text.
+    let wanted = thumbprint_key(&thumbprint);
     let cert = app.certificates.iter().find(|c| {
         if by_s256 {
-            c.x5t_s256 == thumbprint
+            thumbprint_key(&c.x5t_s256) == wanted
         } else {
-            c.x5t == thumbprint
+            thumbprint_key(&c.x5t) == wanted
         }
     });
     let Some(cert) = cert else {
@@ -530,21 +546,22 @@ fn verify_assertion(
             "the assertion's 'iss' and 'sub' must both be the client id.",
         ));
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    const SKEW: i64 = 300;
-    match (c.nbf, c.exp) {
-        (Some(nbf), Some(exp)) if nbf - SKEW <= now && now < exp + SKEW && exp > nbf => {}
-        (None, _) | (_, None) => {
-            return Err(malformed("the assertion must carry 'nbf' and 'exp'."));
-        }
-        _ => {
-            return Err(TokenError::new(
-                401,
-                "invalid_client",
-                500133,
-                "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token.",
-            ));
-        }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
+    const SKEW: f64 = 300.0;
+    // `exp` is required; `nbf` is checked when present (MSAL for Python sends `iat` and no
+    // `nbf`, which Entra accepts).
+    let Some(exp) = c.exp else {
+        return Err(malformed("the assertion must carry 'exp'."));
+    };
+    let nbf = c.nbf.or(c.iat);
+    let in_range = nbf.is_none_or(|nbf| nbf - SKEW <= now && exp > nbf) && now < exp + SKEW;
+    if !in_range {
+        return Err(TokenError::new(
+            401,
+            "invalid_client",
+            500133,
+            "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token.",
+        ));
     }
     let Some(jti) = c.jti.filter(|j| !j.is_empty()) else {
         return Err(malformed("the assertion must carry a unique 'jti'."));

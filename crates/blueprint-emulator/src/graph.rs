@@ -150,11 +150,14 @@ pub fn execute(
             emulator.mark_dirty();
             patch_response(kind, &t, &updated, origin)
         }
-        (Shape::Collection, [], "GET") => list(kind, &t, origin, req, &query),
+        (Shape::Collection, [], "GET") => list(emulator, kind, &t, origin, req, &query),
         (Shape::Collection, [], "POST") => {
             let body = require_body(kind, req)?;
             let created = emulator.with_rng(|rng| t.create(kind, body, rng))?;
             emulator.mark_dirty();
+            if let Some(id) = created["id"].as_str() {
+                emulator.replication.created(id);
+            }
             let mut v = read_shape(kind, &t, &created, &Query::default())?;
             insert_context(
                 &mut v,
@@ -178,6 +181,7 @@ pub fn execute(
             let filter = query.filter_for(kind, req)?;
             let n = t
                 .items(kind)
+                .filter(|i| !emulator.replication.hides_item(i))
                 .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
                 .count();
             Ok(GraphResponse {
@@ -190,6 +194,7 @@ pub fn execute(
             query.reject_collection_options(kind)?;
             let item = t
                 .find(kind, key)
+                .filter(|i| !emulator.replication.hides_item(i))
                 .ok_or_else(|| not_found(kind, key))?
                 .clone();
             let mut v = read_shape(kind, &t, &item, &query)?;
@@ -226,6 +231,9 @@ pub fn execute(
             ))
         }
         (Shape::Collection, [key, "assignments"], "GET") if kind.assignable => {
+            if emulator.replication.hides(key) {
+                return Err(not_found(kind, key));
+            }
             let items = t.assignments_of(kind, key)?;
             let context = format!(
                 "{}/v1.0/$metadata#{}('{key}')/assignments",
@@ -357,6 +365,7 @@ fn insert_context(v: &mut Value, origin: &Origin, path: &str, query: &Query) {
 }
 
 fn list(
+    emulator: &Emulator,
     kind: &Kind,
     t: &Tenant,
     origin: &Origin,
@@ -369,6 +378,7 @@ fn list(
     let filter = query.filter_for(kind, req)?;
     let matching: Vec<&Value> = t
         .items(kind)
+        .filter(|i| !emulator.replication.hides_item(i))
         .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
         .collect();
     let page_size = match query.top {

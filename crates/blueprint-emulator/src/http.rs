@@ -68,6 +68,20 @@ pub(crate) fn request_id() -> String {
     )
 }
 
+/// The request's headers, with `host` filled in from the URI's authority when the request came
+/// over HTTP/2 (which carries the host and port as `:authority`, not as a `Host` header), so
+/// links built from it keep the port.
+fn request_headers(req: &Request) -> HeaderMap {
+    let mut headers = req.headers().clone();
+    if !headers.contains_key("host")
+        && let Some(authority) = req.uri().authority()
+        && let Ok(value) = HeaderValue::from_str(authority.as_str())
+    {
+        headers.insert("host", value);
+    }
+    headers
+}
+
 fn origin(headers: &HeaderMap, conn: Option<&ConnInfo>) -> Origin {
     let host = headers
         .get("host")
@@ -268,11 +282,31 @@ pub(crate) fn run_one(
     };
     resp.headers.append(&mut throttle_headers);
     let committed = resp.status < 400;
+    if committed && is_create(req) && em.take_lost_create_answer() {
+        return Ok(GraphResponse::error(
+            &GraphError::new(
+                500,
+                "generalException",
+                "An internal server error occurred.",
+            ),
+            &rid,
+            &crid,
+        ));
+    }
     match fault {
         Fault::LoseAfterCommit(err) if committed => Ok(GraphResponse::error(&err, &rid, &crid)),
         Fault::ResetAfterCommit if committed => Err((resp, true)),
         _ => Ok(resp),
     }
+}
+
+/// A POST to a collection (not an action such as `/assign`).
+fn is_create(req: &GraphRequest) -> bool {
+    if !req.method.eq_ignore_ascii_case("POST") {
+        return false;
+    }
+    let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(Kind::route(&segs), Some((kind, [])) if kind.shape == crate::kinds::Shape::Collection)
 }
 
 async fn read_body(
@@ -333,7 +367,7 @@ async fn graph_endpoint(
     let route = route_label(&path);
     let conn = req.extensions().get::<ConnInfo>().cloned();
     let query = req.uri().query().unwrap_or("").to_string();
-    let headers = req.headers().clone();
+    let headers = request_headers(&req);
     simulate_latency(&em).await;
     let resp = graph_inner(
         &em,
@@ -405,7 +439,7 @@ async fn graph_inner(
 }
 
 async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Response {
-    let headers = req.headers().clone();
+    let headers = request_headers(&req);
     let conn = req.extensions().get::<ConnInfo>().cloned();
     simulate_latency(&em).await;
     let resp = async {
@@ -476,7 +510,7 @@ async fn token(
     Path(tenant_key): Path<String>,
     req: Request,
 ) -> Response {
-    let headers = req.headers().clone();
+    let headers = request_headers(&req);
     let conn = req.extensions().get::<ConnInfo>().cloned();
     let authority = origin(&headers, conn.as_ref()).base_url;
     let resp = token_inner(&em, &tenant_key, &headers, &authority, req).await;
@@ -590,7 +624,7 @@ async fn openid_configuration(
     req: Request,
 ) -> Response {
     let conn = req.extensions().get::<ConnInfo>().cloned();
-    let authority = origin(req.headers(), conn.as_ref()).base_url;
+    let authority = origin(&request_headers(&req), conn.as_ref()).base_url;
     let status;
     let resp = match em.tenant(&tenant_key) {
         Some(t) => {
@@ -626,7 +660,7 @@ async fn jwks(State(em): State<Arc<Emulator>>) -> Response {
 /// MSAL's instance discovery, for clients pointed at this authority.
 async fn instance_discovery(req: Request) -> Response {
     let conn = req.extensions().get::<ConnInfo>().cloned();
-    let authority = origin(req.headers(), conn.as_ref()).base_url;
+    let authority = origin(&request_headers(&req), conn.as_ref()).base_url;
     let host = authority
         .split("://")
         .nth(1)

@@ -69,6 +69,12 @@ pub struct EmulatorConfig {
     pub token_lifetime_secs: i64,
     /// Largest request body accepted (Graph answers 413 beyond its limit).
     pub max_body_bytes: usize,
+    /// How long a created object stays invisible to reads (lists, filters, `$count`, get by id,
+    /// its assignments), as Entra's replicas lag behind a write. Writes see it at once.
+    pub replication_lag: std::time::Duration,
+    /// The first N creates (POST to a collection) commit but answer HTTP 500, as when Graph
+    /// loses the answer: rehearses a create whose outcome is unknown, deterministically.
+    pub lose_create_answers: u32,
 }
 
 impl Default for EmulatorConfig {
@@ -85,6 +91,8 @@ impl Default for EmulatorConfig {
             rng_seed: None,
             token_lifetime_secs: 3599,
             max_body_bytes: 4 * 1024 * 1024,
+            replication_lag: std::time::Duration::ZERO,
+            lose_create_answers: 0,
         }
     }
 }
@@ -156,6 +164,52 @@ pub struct Emulator {
     dirty: AtomicBool,
     pub(crate) token_lifetime_secs: i64,
     pub(crate) max_body_bytes: usize,
+    pub(crate) replication: Replication,
+    lose_create_answers: std::sync::atomic::AtomicU32,
+}
+
+/// Objects created recently, which reads do not show until the replication lag has passed.
+pub(crate) struct Replication {
+    lag: std::time::Duration,
+    created: Mutex<HashMap<String, std::time::Instant>>,
+}
+
+impl Replication {
+    fn new(lag: std::time::Duration) -> Self {
+        Replication {
+            lag,
+            created: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn created(&self, id: &str) {
+        if self.lag.is_zero() {
+            return;
+        }
+        let mut created = self.created.lock().expect("replication lock");
+        let lag = self.lag;
+        created.retain(|_, at| at.elapsed() < lag);
+        created.insert(id.to_ascii_lowercase(), std::time::Instant::now());
+    }
+
+    /// Whether reads must not show this object yet.
+    pub(crate) fn hides(&self, id: &str) -> bool {
+        if self.lag.is_zero() {
+            return false;
+        }
+        self.created
+            .lock()
+            .expect("replication lock")
+            .get(&id.to_ascii_lowercase())
+            .is_some_and(|at| at.elapsed() < self.lag)
+    }
+
+    /// Whether reads must not show this stored object yet.
+    pub(crate) fn hides_item(&self, item: &serde_json::Value) -> bool {
+        item.get("id")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|id| self.hides(id))
+    }
 }
 
 impl Emulator {
@@ -192,6 +246,8 @@ impl Emulator {
             dirty: AtomicBool::new(true),
             token_lifetime_secs: config.token_lifetime_secs,
             max_body_bytes: config.max_body_bytes,
+            replication: Replication::new(config.replication_lag),
+            lose_create_answers: std::sync::atomic::AtomicU32::new(config.lose_create_answers),
         };
         emulator.install(tenants)?;
         Ok(emulator)
@@ -263,6 +319,13 @@ impl Emulator {
         self.metrics.clear();
         self.mark_dirty();
         Ok(())
+    }
+
+    /// Takes one of the create answers still to be lost, if any are left.
+    pub(crate) fn take_lost_create_answer(&self) -> bool {
+        self.lose_create_answers
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {

@@ -1,7 +1,8 @@
 //! The deploy walk: the plan's dependency graph walked with bounded parallelism. Every change
 //! is journalled before it is made (with the object's previous state) and when it completes,
 //! so a crash or kill resumes from a fresh reading of the tenant without repeating or losing
-//! work. A create whose outcome is unknown is followed by a look-up, never a blind re-POST.
+//! work. A create whose outcome is unknown is followed by look-ups over Graph's replication
+//! window, never a blind re-POST; reads of an object just written wait out replication too.
 //! Each write is read back and verified. A failed change fails the run and its dependants are
 //! skipped; independent branches finish.
 
@@ -129,7 +130,7 @@ fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
             if let Some(p) =
                 blueprint_catalogue::node::marker(value, blueprint_catalogue::node::FILE_KEY)
             {
-                let path = dir.join(p);
+                let path = crate::files::confined(dir, p)?;
                 let bytes =
                     std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                 return Ok(Value::String(
@@ -429,7 +430,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
     {
         Some(id) => Some(
             ctx.client
-                .get(&object_path(object, Some(&id)))
+                .get_known(&object_path(object, Some(&id)))
                 .await
                 .map_err(|e| e.to_string())?,
         ),
@@ -446,7 +447,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
             let id = c["id"].as_str().unwrap_or_default();
             let assigned = ctx
                 .client
-                .list(&format!("{}/{id}/assignments", object.path))
+                .list_known(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
             Some(crate::plan::with_assignments(object, c, &assigned))
@@ -658,8 +659,13 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                         .ok_or("created object has no id")?;
                 }
                 Err(GraphError::OutcomeUnknown { .. }) if attempts < 3 => {
-                    // The create may have committed: look before trying again.
-                    if let Some(found) = look_up(ctx, object).await? {
+                    // The create may have committed, and a new object reaches the lists only
+                    // once replicated: look over the replication window before trying again.
+                    let found = ctx
+                        .client
+                        .until_replicated(&object.reference, || look_up(ctx, object))
+                        .await?;
+                    if let Some(found) = found {
                         break found["id"]
                             .as_str()
                             .map(str::to_string)
@@ -681,7 +687,7 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             enforce_state(ctx, action, &id, &after).await?;
             let enforced = ctx
                 .client
-                .get(&object_path(object, Some(&id)))
+                .get_known(&object_path(object, Some(&id)))
                 .await
                 .map_err(|e| e.to_string())?;
             return Ok(("create+enforce".to_string(), id, enforced));
@@ -698,8 +704,9 @@ async fn assign(
     id: &str,
     assignments: &Value,
 ) -> Result<(), String> {
+    // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
     ctx.client
-        .post(
+        .post_action(
             &format!("{}/{id}/assign", object.path),
             &json!({ "assignments": assignments }),
         )
@@ -716,15 +723,16 @@ async fn verify(
     enforcing: bool,
 ) -> Result<Value, String> {
     let path = object_path(object, Some(id));
+    // Just written: a replica that has not caught up answers 404 for a while.
     let mut after = ctx
         .client
-        .get(&path)
+        .get_known(&path)
         .await
         .map_err(|e| format!("reading back: {e}"))?;
     if resources::has_assignments(&object.kind) {
         let assigned = ctx
             .client
-            .list(&format!("{path}/assignments"))
+            .list_known(&format!("{path}/assignments"))
             .await
             .map_err(|e| format!("reading back assignments: {e}"))?;
         after = crate::plan::with_assignments(object, &after, &assigned);
@@ -824,7 +832,11 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             if enforce_state(ctx, action, &target, &after).await? {
                 op = "update+enforce";
             }
-            after = ctx.client.get(&path).await.map_err(|e| e.to_string())?;
+            after = ctx
+                .client
+                .get_known(&path)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok::<_, String>((op.to_string(), target, after))
     }

@@ -10,6 +10,7 @@ pub mod approved;
 pub mod compare;
 pub mod engagement;
 pub mod evaluate;
+pub mod files;
 pub mod observe;
 pub mod plan;
 pub mod progress;
@@ -209,6 +210,8 @@ pub struct Session {
     /// command sets up its connection once, not once per step (on PostgreSQL each set-up is a
     /// TLS handshake).
     store: tokio::sync::Mutex<Option<blueprint_store::Store>>,
+    /// The tenant's organization id, resolved once ([`Session::tenant`]).
+    organization: tokio::sync::OnceCell<String>,
 }
 
 impl Session {
@@ -240,6 +243,7 @@ impl Session {
             sprint: None,
             progress,
             store: tokio::sync::Mutex::new(None),
+            organization: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -315,8 +319,28 @@ impl Session {
         self.sprint
     }
 
+    /// The tenant as configured (a GUID or a domain): for messages.
     pub fn tenant_id(&self) -> String {
         self.tenant_id.clone()
+    }
+
+    /// The tenant's organization id, which keys its lock, journal and managed objects: a
+    /// tenant configured by its domain and by its GUID is one tenant. Resolved once per session
+    /// from the access token's `tid` claim; state an earlier run kept under the configured
+    /// name is moved to it then ([`blueprint_store::StateStore::adopt_tenant_alias`]).
+    pub async fn tenant(&self) -> Result<String, EngineError> {
+        self.organization
+            .get_or_try_init(|| async {
+                let organization = self.client.organization_id().await?;
+                if let Some(store) = self.existing_store().await? {
+                    store
+                        .adopt_tenant_alias(&self.tenant_id, &organization)
+                        .await?;
+                }
+                Ok::<_, EngineError>(organization)
+            })
+            .await
+            .cloned()
     }
 
     /// The objects to plan: every desired object, or when restricted, the scope's objects and
@@ -371,7 +395,7 @@ impl Session {
             let desired: std::collections::HashSet<&str> =
                 objects.iter().map(|o| o.reference.as_str()).collect();
             plan.orphans = store
-                .managed_objects(&self.tenant_id())
+                .managed_objects(&self.tenant().await?)
                 .await?
                 .into_iter()
                 .filter(|m| m.created_by_tool && !desired.contains(m.reference.as_str()))
@@ -393,7 +417,7 @@ impl Session {
     ) -> Result<(Plan, DeployReport), EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "deploy").await?;
         // Written through the lock's handle: a lost lease stops the walk's next change.
         let store = lock.store().clone();
@@ -551,12 +575,20 @@ impl Session {
             .map(drop)
     }
 
-    /// Refuses the program office a deploy: check before anything is shown or asked.
+    /// Refuses the program office a deploy, and a deploy that would send a new workspace's
+    /// placeholder terms of use to a real tenant ([`files::refuse_placeholder`]): check before
+    /// anything is shown or asked.
     pub fn may_deploy(&self) -> Result<(), EngineError> {
-        Ok(self
-            .workspace
+        self.workspace
             .actor
-            .may_change(engagement::Activity::Deploy)?)
+            .may_change(engagement::Activity::Deploy)?;
+        let profile = std::fs::read_to_string(Workspace::profile_path(&self.workspace.dir)).ok();
+        files::refuse_placeholder(
+            &self.workspace.dir,
+            profile.as_deref(),
+            self.client.graph_root(),
+            &self.objects(),
+        )
     }
 
     /// Reads the tenant and evaluates every selected feature.

@@ -122,7 +122,7 @@ impl Session {
     pub async fn rollback(&self, options: &RollbackOptions) -> Result<RollbackReport, EngineError> {
         self.may_roll_back()?;
         let store = self.deployed_store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "rollback").await?;
         // Written through the lock's handle: a lost lease stops the next undo.
         let result = self.rollback_locked(lock.store(), &tenant, options).await;
@@ -145,7 +145,7 @@ impl Session {
         options: &RollbackOptions,
     ) -> Result<Vec<RollbackStep>, EngineError> {
         let store = self.deployed_store().await?;
-        let undo = self.undo_list(&store, &self.tenant_id(), options).await;
+        let undo = self.undo_list(&store, &self.tenant().await?, options).await;
         Ok(undo?
             .changes
             .iter()

@@ -160,6 +160,19 @@ impl Workspace {
         })?;
         let name = path.display().to_string();
         let profile = AgencyProfile::from_toml(&name, &text).map_err(EngineError::Input)?;
+        if let Some(pdf) = &profile.params.terms_of_use_pdf
+            && let Err(why) = crate::files::confined(dir, pdf)
+        {
+            let offset = text.find("terms_of_use_pdf");
+            return Err(EngineError::Input(located(
+                &name,
+                &text,
+                offset.map(|o| o..o + "terms_of_use_pdf".len()),
+                ErrorKind::InvalidParameter,
+                format!("params.terms_of_use_pdf: {why}"),
+                "keep the file in the workspace directory, not behind a link that leads out of it",
+            )));
+        }
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
             EngineError::Input(located(
                 &name,

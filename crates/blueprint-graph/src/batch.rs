@@ -15,15 +15,15 @@ use crate::{GraphClient, GraphError, GraphEvent};
 pub const MAX_BATCH: usize = 20;
 
 /// One read in flight: where its answer goes and how to ask for it.
-struct Read {
-    index: usize,
+pub(crate) struct Read {
+    pub(crate) index: usize,
     /// The batch item's URL, relative to `/v1.0` (e.g. `/groups/abc`).
-    relative: String,
-    conditional_access: bool,
+    pub(crate) relative: String,
+    pub(crate) conditional_access: bool,
 }
 
 /// What became of one item in one round.
-enum ItemOutcome {
+pub(crate) enum ItemOutcome {
     Done(Result<Value, GraphError>),
     /// A collection's first page; the rest is fetched after the round.
     FirstPage {
@@ -185,35 +185,7 @@ impl GraphClient {
                     .collect();
             }
         };
-        let envelope: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
-        let Some(responses) = envelope.get("responses").and_then(Value::as_array) else {
-            let reason = "the $batch answer has no `responses` array".to_string();
-            return chunk
-                .iter()
-                .map(|_| ItemOutcome::Retry {
-                    reason: reason.clone(),
-                    retry_after: None,
-                    throttled: false,
-                })
-                .collect();
-        };
-        let mut by_id: HashMap<&str, &Value> = HashMap::new();
-        for response in responses {
-            if let Some(id) = response.get("id").and_then(Value::as_str) {
-                by_id.insert(id, response);
-            }
-        }
-        chunk
-            .iter()
-            .map(|read| match by_id.get(read.index.to_string().as_str()) {
-                Some(item) => item_outcome(item, &paths[read.index], &answer.client_request_id),
-                None => ItemOutcome::Retry {
-                    reason: "the $batch answer left this read out".to_string(),
-                    retry_after: None,
-                    throttled: false,
-                },
-            })
-            .collect()
+        read_batch_answer(&answer.body, chunk, paths, &answer.client_request_id)
     }
 
     /// Reads the pages after a batched first page and merges their items into its `value`.
@@ -258,6 +230,44 @@ fn chunks(reads: Vec<Read>) -> Vec<Vec<Read>> {
     }
     chunks.retain(|c| !c.is_empty());
     chunks
+}
+
+/// What became of each read of `chunk`, from the `$batch` answer's body (whatever it holds).
+pub(crate) fn read_batch_answer(
+    body: &str,
+    chunk: &[Read],
+    paths: &[String],
+    client_request_id: &str,
+) -> Vec<ItemOutcome> {
+    let envelope: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some(responses) = envelope.get("responses").and_then(Value::as_array) else {
+        let reason = "the $batch answer has no `responses` array".to_string();
+        return chunk
+            .iter()
+            .map(|_| ItemOutcome::Retry {
+                reason: reason.clone(),
+                retry_after: None,
+                throttled: false,
+            })
+            .collect();
+    };
+    let mut by_id: HashMap<&str, &Value> = HashMap::new();
+    for response in responses {
+        if let Some(id) = response.get("id").and_then(Value::as_str) {
+            by_id.insert(id, response);
+        }
+    }
+    chunk
+        .iter()
+        .map(|read| match by_id.get(read.index.to_string().as_str()) {
+            Some(item) => item_outcome(item, &paths[read.index], client_request_id),
+            None => ItemOutcome::Retry {
+                reason: "the $batch answer left this read out".to_string(),
+                retry_after: None,
+                throttled: false,
+            },
+        })
+        .collect()
 }
 
 fn item_outcome(item: &Value, path: &str, client_request_id: &str) -> ItemOutcome {

@@ -1,9 +1,10 @@
 //! The Graph client: one shared connection pool, token cache, retry discipline and
 //! conditional-access gate per tenant connection.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, HeaderMap};
@@ -12,8 +13,10 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::assertion::AssertionSigner;
+use crate::config::ResolvedProxy;
 use crate::error::{parse_graph_error, truncate};
-use crate::retry::{RetryBudget, parse_retry_after};
+use crate::retry::{RetryBudget, parse_retry_after, replication_waits};
+use crate::token::{parse_token_response, refresh_after};
 use crate::{Credential, GraphConfig, GraphError, RetryPolicy, SecretString};
 
 /// Something worth telling a person while it happens (the CLI prints "throttled by Microsoft
@@ -35,6 +38,14 @@ pub enum GraphEvent {
     },
     /// A new access token, valid for `expires_in`.
     TokenAcquired { expires_in: Duration },
+    /// Something that should exist is not visible yet (an object just created, or one a create
+    /// with a lost answer may have made): Graph's replicas lag, so the call looks again after
+    /// `wait`.
+    AwaitingReplication {
+        path: String,
+        wait: Duration,
+        attempt: u32,
+    },
 }
 
 /// Receives [`GraphEvent`]s. Called inline: keep it quick.
@@ -51,7 +62,10 @@ pub struct GraphStats {
     pub retries: u64,
     /// 429 answers received (batch items count one each).
     pub throttled: u64,
-    /// Time spent waiting between attempts.
+    /// Looks again at something Graph's replicas did not show yet (see
+    /// [`GraphClient::get_known`] and [`GraphClient::until_replicated`]).
+    pub replication_looks: u64,
+    /// Time spent waiting between attempts and looks.
     pub waited: Duration,
 }
 
@@ -61,6 +75,7 @@ struct Counters {
     token_requests: AtomicU64,
     retries: AtomicU64,
     throttled: AtomicU64,
+    replication_looks: AtomicU64,
     waited_nanos: AtomicU64,
 }
 
@@ -76,13 +91,32 @@ struct CachedToken {
     refresh_at: Instant,
 }
 
-/// Whether a request may be sent again when its outcome is unknown.
+/// Whether a request may be sent again when its outcome is unknown (the crate docs' table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Safety {
-    /// GET, PATCH, DELETE, a `$batch` of reads: repeating it changes nothing.
+    /// GET, PATCH, DELETE, a `$batch` of reads, a POST action that sets state (`/assign`):
+    /// repeating it leaves the tenant as one success would.
     Idempotent,
     /// POST that creates: repeating it after a lost answer may create a duplicate.
     Create,
+}
+
+/// Which of the two services a request goes to, for messages that say what to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Authority,
+    Graph,
+}
+
+impl Service {
+    fn setting(self) -> &'static str {
+        match self {
+            Service::Authority => {
+                "the authority URL (AZURE_AUTHORITY_HOST or [connection] authority)"
+            }
+            Service::Graph => "the Graph URL (BLUEPRINT_GRAPH_URL or [connection] graph)",
+        }
+    }
 }
 
 pub(crate) struct RequestSpec<'a> {
@@ -121,6 +155,12 @@ pub(crate) struct Inner {
     token: tokio::sync::Mutex<Option<CachedToken>>,
     counters: Counters,
     observer: Observer,
+    proxy: Option<ResolvedProxy>,
+    /// Whether an HTTP answer ever came from the token endpoint / from Graph. A host never
+    /// reached that cannot be connected to is a wrong URL, DNS or proxy: said at once, not
+    /// retried for minutes. Once reached, a failed connect is a blip and retried.
+    reached_authority: AtomicBool,
+    reached_graph: AtomicBool,
 }
 
 /// A Microsoft Graph client for one tenant and app. Cheap to clone; clones share the token,
@@ -175,6 +215,7 @@ impl GraphClient {
             }
         };
 
+        let proxy = config.proxy.resolve(|name| std::env::var(name).ok());
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("blueprint/", env!("CARGO_PKG_VERSION")))
             // Graph does not redirect API calls; following one could carry the token elsewhere.
@@ -192,6 +233,23 @@ impl GraphClient {
             }
             builder = builder.tls_certs_merge(roots);
         }
+        builder = match &proxy {
+            // Explicitly none: reqwest would otherwise read the environment on its own terms.
+            None => builder.no_proxy(),
+            Some(p) => {
+                let through = reqwest::Proxy::all(p.url.as_str()).map_err(|e| {
+                    GraphError::Config(format!(
+                        "the proxy {} (from {}) is not a proxy URL such as http://proxy.example:3128: {}",
+                        p.display(),
+                        p.source,
+                        error_chain(&e)
+                    ))
+                })?;
+                // The emulator and anything else on this machine are reached directly.
+                let except = format!("{},localhost,127.0.0.0/8,::1", p.no_proxy);
+                builder.proxy(through.no_proxy(reqwest::NoProxy::from_string(&except)))
+            }
+        };
         let http = builder.build().map_err(|e| {
             GraphError::Config(format!("cannot build the HTTP client: {}", error_chain(&e)))
         })?;
@@ -211,6 +269,9 @@ impl GraphClient {
             token: tokio::sync::Mutex::new(None),
             counters: Counters::default(),
             observer,
+            proxy,
+            reached_authority: AtomicBool::new(false),
+            reached_graph: AtomicBool::new(false),
         })))
     }
 
@@ -256,6 +317,89 @@ impl GraphClient {
         })
     }
 
+    /// `POST` an action that sets state, so that sending it twice leaves the tenant as sending
+    /// it once does: `/assign` (which replaces a policy's whole assignment set) and the like.
+    /// Retried like a PATCH after a lost answer (timeout, dropped connection, 5xx). Never use
+    /// it for a create or for an action that adds or sends something each time. `None` for an
+    /// empty answer (204).
+    pub async fn post_action(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
+        let answer = self
+            .0
+            .send(
+                self.0
+                    .spec(Method::POST, path, Some(body), Safety::Idempotent)?,
+            )
+            .await?;
+        if answer.status == 204 || answer.body.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_body(&answer, "POST", path).map(Some)
+    }
+
+    /// `GET` an object that exists (this client just created it, or just read it elsewhere): a
+    /// 404 is Graph's replicas lagging behind the write, so it is looked for again over
+    /// [`RetryPolicy::replication_window`] before the 404 is believed.
+    pub async fn get_known(&self, path: &str) -> Result<Value, GraphError> {
+        self.until_found(path, || self.get(path)).await
+    }
+
+    /// [`list`](Self::list) of something under an object that exists (e.g. a policy's
+    /// `assignments` right after the policy was created): a 404 is tried again as in
+    /// [`get_known`](Self::get_known).
+    pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
+        self.until_found(path, || self.list(path)).await
+    }
+
+    // Closures returning futures rather than async closures: the futures of async closures
+    // are not yet provably `Send` across the engine's spawned tasks.
+    async fn until_found<T, F>(
+        &self,
+        path: &str,
+        mut read: impl FnMut() -> F,
+    ) -> Result<T, GraphError>
+    where
+        F: Future<Output = Result<T, GraphError>>,
+    {
+        let mut waits = replication_waits(self.0.retry.replication_window);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match read().await {
+                Err(e) if e.is_not_found() => match waits.next() {
+                    Some(wait) => self.0.await_replication(path, wait, attempt).await,
+                    None => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    /// Looks for something a create may have made (its answer was lost) until `look` finds it
+    /// or [`RetryPolicy::replication_window`] has passed: Graph's lists and filters show a new
+    /// object only once its replica has it, so one empty look proves nothing. `None` means not
+    /// found within the window; only then may the caller create it again.
+    pub async fn until_replicated<T, E, F>(
+        &self,
+        what: &str,
+        mut look: impl FnMut() -> F,
+    ) -> Result<Option<T>, E>
+    where
+        F: Future<Output = Result<Option<T>, E>>,
+    {
+        let mut waits = replication_waits(self.0.retry.replication_window);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(found) = look().await? {
+                return Ok(Some(found));
+            }
+            match waits.next() {
+                Some(wait) => self.0.await_replication(what, wait, attempt).await,
+                None => return Ok(None),
+            }
+        }
+    }
+
     /// `PATCH`: `None` for 204, `Some(body)` when the resource answers 200 with itself.
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
         let answer = self
@@ -291,6 +435,7 @@ impl GraphClient {
             token_requests: c.token_requests.load(Ordering::Relaxed),
             retries: c.retries.load(Ordering::Relaxed),
             throttled: c.throttled.load(Ordering::Relaxed),
+            replication_looks: c.replication_looks.load(Ordering::Relaxed),
             waited: Duration::from_nanos(c.waited_nanos.load(Ordering::Relaxed)),
         }
     }
@@ -369,7 +514,10 @@ impl Inner {
         mut display: String,
         items: &mut Vec<Value>,
     ) -> Result<(), GraphError> {
+        // A server that links back to a page already read would page for ever.
+        let mut read = HashSet::new();
         loop {
+            read.insert(url.clone());
             let spec = RequestSpec {
                 conditional_access: self.is_conditional_access(&url),
                 method: Method::GET,
@@ -387,13 +535,12 @@ impl Inner {
             })?;
             let Some(next) = next else { return Ok(()) };
             let next_url = self.resolve(&next)?;
-            if next_url == url {
+            if read.contains(&next_url) {
                 return Err(GraphError::Transport {
                     method: "GET".to_string(),
                     path: display,
-                    cause:
-                        "@odata.nextLink points at the page just read; stopping rather than looping"
-                            .to_string(),
+                    cause: "@odata.nextLink points at a page already read; stopping rather than looping"
+                        .to_string(),
                 });
             }
             display = self.display_path(&next_url);
@@ -415,6 +562,7 @@ impl Inner {
             let outcome = self.exchange(&spec, &token, &client_request_id).await;
             let (reason, retry_after, throttled) = match outcome {
                 Ok(response) => {
+                    self.reached_graph.store(true, Ordering::Relaxed);
                     let status = response.status;
                     if (200..300).contains(&status) {
                         return Ok(Answer {
@@ -424,17 +572,8 @@ impl Inner {
                         });
                     }
                     let error = parse_graph_error(&response.body);
-                    let retry_after = response
-                        .headers
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
-                    let summary = match (error.code.as_str(), error.message.as_str()) {
-                        ("", "") => format!("HTTP {status}"),
-                        ("", message) => format!("HTTP {status}: {message}"),
-                        (code, "") => format!("HTTP {status} {code}"),
-                        (code, message) => format!("HTTP {status} {code}: {message}"),
-                    };
+                    let retry_after = retry_after_header(&response.headers);
+                    let summary = error.summary(status);
                     if status == 401
                         && error.code == "InvalidAuthenticationToken"
                         && !token_refreshed
@@ -482,7 +621,8 @@ impl Inner {
                         });
                     }
                 }
-                Err(failure) => {
+                Err(error) => {
+                    let failure = self.transport_failure(&error, &spec.url, Service::Graph);
                     if failure.fatal {
                         return Err(GraphError::Transport {
                             method: method_name,
@@ -548,6 +688,30 @@ impl Inner {
         tokio::time::sleep(wait).await;
     }
 
+    /// Tells the observer, counts, and sleeps before looking again for something not replicated
+    /// yet.
+    async fn await_replication(&self, path: &str, wait: Duration, attempt: u32) {
+        tracing::debug!(
+            path,
+            wait_ms = wait.as_millis() as u64,
+            attempt,
+            "not visible yet; Graph's replicas may lag"
+        );
+        (self.observer)(GraphEvent::AwaitingReplication {
+            path: path.to_string(),
+            wait,
+            attempt,
+        });
+        self.counters
+            .replication_looks
+            .fetch_add(1, Ordering::Relaxed);
+        self.counters.waited_nanos.fetch_add(
+            u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        tokio::time::sleep(wait).await;
+    }
+
     pub(crate) fn count_throttled(&self, n: u64) {
         self.counters.throttled.fetch_add(n, Ordering::Relaxed);
     }
@@ -558,11 +722,13 @@ impl Inner {
         spec: &RequestSpec<'_>,
         token: &SecretString,
         client_request_id: &str,
-    ) -> Result<RawResponse, TransportFailure> {
+    ) -> Result<RawResponse, ExchangeError> {
         let mut gate = if spec.conditional_access {
             let gate = self.conditional_access_gate.lock().await;
-            if let Some(last) = *gate {
-                tokio::time::sleep_until(last + self.conditional_access_interval).await;
+            if let Some(due) =
+                gate.and_then(|last| last.checked_add(self.conditional_access_interval))
+            {
+                tokio::time::sleep_until(due).await;
             }
             Some(gate)
         } else {
@@ -579,7 +745,7 @@ impl Inner {
             request = request.json(body);
         }
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
-        let result = read_response(request.send().await, self.timeout).await;
+        let result = read_response(request.send().await).await;
         // Spacing counts from the answer, so the next request cannot overtake this one on the
         // way to Graph, whatever the latency.
         if let Some(gate) = gate.as_mut() {
@@ -589,7 +755,7 @@ impl Inner {
     }
 
     /// A valid access token: the cached one, or a new one when it is due for refresh.
-    async fn access_token(&self) -> Result<SecretString, GraphError> {
+    pub(crate) async fn access_token(&self) -> Result<SecretString, GraphError> {
         let mut cache = self.token.lock().await;
         if let Some(cached) = cache.as_ref()
             && Instant::now() < cached.refresh_at
@@ -643,21 +809,16 @@ impl Inner {
                 .form(&form)
                 .timeout(self.timeout);
             self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-            let (reason, retry_after) = match read_response(request.send().await, self.timeout)
-                .await
-            {
+            let outcome = read_response(request.send().await).await;
+            if outcome.is_ok() {
+                self.reached_authority.store(true, Ordering::Relaxed);
+            }
+            let (reason, retry_after) = match outcome {
                 Ok(response) if response.status == 200 => return self.accept_token(&response.body),
-                Ok(response) if response.status == 429 || is_transient_status(response.status) => {
-                    let retry_after = response
-                        .headers
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
-                    (
-                        format!("token endpoint answered HTTP {}", response.status),
-                        retry_after,
-                    )
-                }
+                Ok(response) if response.status == 429 || is_transient_status(response.status) => (
+                    format!("token endpoint answered HTTP {}", response.status),
+                    retry_after_header(&response.headers),
+                ),
                 Ok(response) => {
                     return Err(crate::error::parse_token_error(
                         response.status,
@@ -665,14 +826,19 @@ impl Inner {
                         &self.secrets(),
                     ));
                 }
-                Err(failure) if failure.fatal => {
-                    return Err(GraphError::Transport {
-                        method: "POST".to_string(),
-                        path: self.token_url.clone(),
-                        cause: failure.cause,
-                    });
+                Err(error) => {
+                    let url =
+                        Url::parse(&self.token_url).unwrap_or_else(|_| self.graph_root.clone());
+                    let failure = self.transport_failure(&error, &url, Service::Authority);
+                    if failure.fatal {
+                        return Err(GraphError::Transport {
+                            method: "POST".to_string(),
+                            path: self.token_url.clone(),
+                            cause: failure.cause,
+                        });
+                    }
+                    (failure.cause, None)
                 }
-                Err(failure) => (failure.cause, None),
             };
             match budget.next_wait(retry_after) {
                 Ok(wait) => {
@@ -697,36 +863,20 @@ impl Inner {
     }
 
     fn accept_token(&self, body: &str) -> Result<CachedToken, GraphError> {
-        let invalid = |what: &str| GraphError::Auth {
-            status: 200,
-            error: "invalid_token_response".to_string(),
-            aadsts: None,
-            description: format!("the token endpoint's answer {what}"),
-        };
-        let parsed: Value = serde_json::from_str(body).map_err(|_| invalid("is not JSON"))?;
-        let access_token = parsed
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| invalid("has no access_token"))?;
-        // A number in v2.0; a string in older Entra answers.
-        let expires_in = match parsed.get("expires_in") {
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        }
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .ok_or_else(|| invalid("has no usable expires_in"))?;
-        let lifetime = Duration::from_secs_f64(expires_in);
-        // Refresh five minutes early, or halfway through a token shorter-lived than ten minutes.
-        let margin = Duration::from_secs(300).min(lifetime / 2);
+        let issued = parse_token_response(body)?;
         (self.observer)(GraphEvent::TokenAcquired {
-            expires_in: lifetime,
+            expires_in: issued.lifetime,
         });
-        tracing::debug!(expires_in_s = expires_in, "acquired a Graph access token");
+        tracing::debug!(
+            expires_in_s = issued.lifetime.as_secs_f64(),
+            "acquired a Graph access token"
+        );
+        let now = Instant::now();
         Ok(CachedToken {
-            value: SecretString::new(access_token),
-            refresh_at: Instant::now() + lifetime - margin,
+            value: issued.access_token,
+            refresh_at: now
+                .checked_add(refresh_after(issued.lifetime))
+                .unwrap_or(now),
         })
     }
 
@@ -746,6 +896,13 @@ struct RawResponse {
 }
 
 /// Why an exchange produced no HTTP answer.
+struct ExchangeError {
+    error: reqwest::Error,
+    /// The status line had arrived when the body broke off.
+    status: Option<u16>,
+}
+
+/// What an exchange that produced no HTTP answer means for the call.
 struct TransportFailure {
     cause: String,
     /// The request may have been received (and acted on) even though no answer came back.
@@ -756,20 +913,16 @@ struct TransportFailure {
 
 async fn read_response(
     sent: Result<reqwest::Response, reqwest::Error>,
-    timeout: Duration,
-) -> Result<RawResponse, TransportFailure> {
-    let response = sent.map_err(|e| transport_failure(&e, timeout))?;
+) -> Result<RawResponse, ExchangeError> {
+    let response = sent.map_err(|error| ExchangeError {
+        error,
+        status: None,
+    })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.text().await.map_err(|e| {
-        let mut failure = transport_failure(&e, timeout);
-        // The status line arrived: the request certainly reached Graph.
-        failure.may_have_reached_graph = true;
-        failure.cause = format!(
-            "HTTP {status}, then the answer broke off: {}",
-            failure.cause
-        );
-        failure
+    let body = response.text().await.map_err(|error| ExchangeError {
+        error,
+        status: Some(status),
     })?;
     Ok(RawResponse {
         status,
@@ -778,44 +931,129 @@ async fn read_response(
     })
 }
 
-/// A refused connection: nothing listens at that address. Microsoft's endpoints never refuse,
-/// so this is a wrong URL, not a blip worth minutes of retries.
-fn is_refused(error: &reqwest::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
+/// The `Retry-After` header, clamped (see [`parse_retry_after`]).
+fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
+/// The first `io::Error` kind in the chain, looking inside io errors that wrap others.
+fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
-        {
-            return true;
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref()
+                && let Some(kind) = io_kind(inner)
+            {
+                return Some(kind);
+            }
+            return Some(io.kind());
         }
         source = e.source();
     }
-    false
+    None
 }
 
-fn transport_failure(error: &reqwest::Error, timeout: Duration) -> TransportFailure {
-    let refused = error.is_connect() && is_refused(error);
-    let fatal = is_certificate_error(error) || refused;
-    let cause = if error.is_timeout() {
-        format!("no answer within {} s", timeout.as_secs_f64())
-    } else if refused {
-        format!(
-            "connection refused: nothing is listening there; check the authority and Graph URLs ({})",
-            error_chain(error)
-        )
-    } else if fatal {
-        format!(
-            "TLS failed: {} (if this is an emulator or a TLS-inspecting proxy, set BLUEPRINT_CA_FILE to its CA)",
-            error_chain(error)
-        )
-    } else {
-        error_chain(error)
-    };
-    TransportFailure {
-        cause,
-        // A failed connect means nothing was sent; anything later may have been.
-        may_have_reached_graph: !error.is_connect() || error.is_timeout(),
-        fatal,
+impl Inner {
+    /// Classifies an exchange that got no HTTP answer. A connection that could not be made to
+    /// a host never reached (a DNS failure, nothing listening, no route, a proxy that refuses)
+    /// is not a transient HTTP error: it is said at once, naming what to check. Once the host
+    /// has answered, the same failure is a blip and retried. An untrusted certificate is never
+    /// retried.
+    fn transport_failure(
+        &self,
+        failure: &ExchangeError,
+        url: &Url,
+        service: Service,
+    ) -> TransportFailure {
+        let error = &failure.error;
+        let chain = error_chain(error);
+        if let Some(status) = failure.status {
+            // The status line arrived: the request certainly reached the service.
+            return TransportFailure {
+                cause: format!("HTTP {status}, then the answer broke off: {chain}"),
+                may_have_reached_graph: true,
+                fatal: false,
+            };
+        }
+        if is_certificate_error(error) {
+            return TransportFailure {
+                cause: format!(
+                    "TLS failed: {chain} (if this is an emulator or a TLS-inspecting proxy, set BLUEPRINT_CA_FILE to its CA)"
+                ),
+                may_have_reached_graph: false,
+                fatal: true,
+            };
+        }
+        let reached = match service {
+            Service::Authority => &self.reached_authority,
+            Service::Graph => &self.reached_graph,
+        }
+        .load(Ordering::Relaxed);
+        if error.is_connect() && !reached {
+            return TransportFailure {
+                cause: format!(
+                    "{}; gave up after 1 attempt: a host this client has not reached yet is not retried",
+                    self.connect_failure(error, url, service)
+                ),
+                may_have_reached_graph: false,
+                fatal: true,
+            };
+        }
+        let cause = if error.is_timeout() {
+            format!("no answer within {} s", self.timeout.as_secs_f64())
+        } else {
+            chain
+        };
+        TransportFailure {
+            cause,
+            // A failed connect means nothing was sent; anything later may have been.
+            may_have_reached_graph: !error.is_connect() || error.is_timeout(),
+            fatal: false,
+        }
+    }
+
+    /// What went wrong connecting, and what to check.
+    fn connect_failure(&self, error: &reqwest::Error, url: &Url, service: Service) -> String {
+        let chain = error_chain(error);
+        let host = url.host_str().unwrap_or("?");
+        let address = match url.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        let proxied = self.proxy.as_ref().filter(|_| !is_loopback(url));
+        if let Some(proxy) = proxied {
+            return format!(
+                "cannot reach {address} ({chain}); requests go through the proxy {} (from {}) unless NO_PROXY lists the host: check both",
+                proxy.display(),
+                proxy.source
+            );
+        }
+        let proxy_hint = "; behind a proxy, set HTTPS_PROXY";
+        if chain.contains("dns error") {
+            format!(
+                "cannot resolve the host name {host} (DNS: {chain}); check {} and this machine's DNS{proxy_hint}",
+                service.setting()
+            )
+        } else if io_kind(error) == Some(std::io::ErrorKind::ConnectionRefused) {
+            format!(
+                "connection refused by {address}: nothing is listening there; check {}",
+                service.setting()
+            )
+        } else if error.is_timeout() {
+            format!(
+                "cannot connect to {address}: no answer within {} s; check {} and the network{proxy_hint}",
+                self.timeout.as_secs_f64().min(10.0),
+                service.setting()
+            )
+        } else {
+            format!(
+                "cannot connect to {address} ({chain}); check {} and the network{proxy_hint}",
+                service.setting()
+            )
+        }
     }
 }
 

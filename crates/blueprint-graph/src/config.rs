@@ -1,5 +1,6 @@
 //! How to reach Graph and Entra ID, and with which credential.
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -40,6 +41,11 @@ pub struct RetryPolicy {
     pub max_wait_total: Duration,
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// How long Graph's replicas may take to show an object that exists: a 404 on reading an
+    /// object just created, or a look-up after a create whose answer was lost, is tried again
+    /// over this window before it is believed. Entra documents its replication delay as
+    /// "typically brief" (seconds).
+    pub replication_window: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -49,6 +55,7 @@ impl Default for RetryPolicy {
             max_wait_total: Duration::from_secs(300),
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(32),
+            replication_window: Duration::from_secs(30),
         }
     }
 }
@@ -73,6 +80,101 @@ pub struct GraphConfig {
     /// Counted from the previous answer, so latency cannot bunch two requests together on
     /// arrival; a `$batch` holding a conditional-access read passes through the same gate.
     pub conditional_access_interval: Duration,
+    /// The HTTP proxy requests go through (default: `HTTPS_PROXY` and `NO_PROXY` from the
+    /// environment). Loopback addresses are never proxied.
+    pub proxy: ProxyConfig,
+}
+
+/// Which HTTP proxy the client goes through. Graph and Entra are HTTPS, so the proxy is used as
+/// an HTTP `CONNECT` tunnel and TLS stays end to end (a TLS-inspecting proxy needs its CA in
+/// `BLUEPRINT_CA_FILE`).
+#[derive(Clone, PartialEq, Default)]
+pub enum ProxyConfig {
+    /// `HTTPS_PROXY` (or `https_proxy`, else `ALL_PROXY` / `all_proxy`), except the hosts in
+    /// `NO_PROXY` (or `no_proxy`), read from the process environment when the client is built.
+    /// curl's conventions: a comma-separated list of host names (a leading dot or none matches
+    /// subdomains too), IP addresses or CIDR ranges, or `*` for every host.
+    #[default]
+    Environment,
+    /// Connect directly, whatever the environment says.
+    Direct,
+    /// Through `url` (`http://[user:password@]host:port`), except the hosts in `no_proxy`
+    /// (as `NO_PROXY`).
+    Url { url: String, no_proxy: String },
+}
+
+/// A proxy as the client will use it.
+#[derive(Clone, PartialEq)]
+pub(crate) struct ResolvedProxy {
+    pub url: String,
+    pub no_proxy: String,
+    /// Where the setting came from, for messages (`HTTPS_PROXY`, `the configuration`).
+    pub source: &'static str,
+}
+
+impl ProxyConfig {
+    /// The proxy to use, with the environment looked up through `var`; `None` for direct.
+    pub(crate) fn resolve(&self, var: impl Fn(&str) -> Option<String>) -> Option<ResolvedProxy> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        match self {
+            ProxyConfig::Direct => None,
+            ProxyConfig::Url { url, no_proxy } => Some(ResolvedProxy {
+                url: url.trim().to_string(),
+                no_proxy: no_proxy.clone(),
+                source: "the configured proxy",
+            }),
+            ProxyConfig::Environment => {
+                let (source, url) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+                    .into_iter()
+                    .find_map(|name| var(name).map(|v| (name, v)))?;
+                let no_proxy = var("NO_PROXY")
+                    .or_else(|| var("no_proxy"))
+                    .unwrap_or_default();
+                Some(ResolvedProxy {
+                    url: url.trim().to_string(),
+                    no_proxy,
+                    source,
+                })
+            }
+        }
+    }
+}
+
+impl ResolvedProxy {
+    /// The proxy's address without any user name or password, for messages.
+    pub(crate) fn display(&self) -> String {
+        match reqwest::Url::parse(&self.url) {
+            Ok(url) => format!(
+                "{}://{}{}",
+                url.scheme(),
+                url.host_str().unwrap_or("?"),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default()
+            ),
+            Err(_) => "(unparsable URL)".to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for ProxyConfig {
+    /// Never prints a password the proxy URL may hold.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyConfig::Environment => f.write_str("Environment"),
+            ProxyConfig::Direct => f.write_str("Direct"),
+            ProxyConfig::Url { url, no_proxy } => {
+                let shown = ResolvedProxy {
+                    url: url.clone(),
+                    no_proxy: no_proxy.clone(),
+                    source: "",
+                }
+                .display();
+                f.debug_struct("Url")
+                    .field("url", &shown)
+                    .field("no_proxy", no_proxy)
+                    .finish()
+            }
+        }
+    }
 }
 
 impl Default for GraphConfig {
@@ -89,6 +191,7 @@ impl Default for GraphConfig {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             conditional_access_interval: Duration::from_secs(1),
+            proxy: ProxyConfig::Environment,
         }
     }
 }
@@ -245,6 +348,38 @@ mod tests {
         assert_eq!(config.authority, "https://login.example");
         assert_eq!(config.graph, "https://graph.example");
         assert!(!format!("{config:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn the_proxy_comes_from_https_proxy_then_all_proxy_and_never_shows_its_password() {
+        let from = |pairs: &[(&str, &str)]| ProxyConfig::Environment.resolve(vars(pairs));
+        assert!(from(&[]).is_none());
+        assert!(
+            from(&[("HTTP_PROXY", "http://plain:3128")]).is_none(),
+            "https only"
+        );
+        let p = from(&[
+            ("ALL_PROXY", "http://all:1"),
+            ("https_proxy", "http://user:pa55word@proxy.example:3128"),
+            ("no_proxy", ".internal.example"),
+        ])
+        .unwrap();
+        assert_eq!(p.source, "https_proxy");
+        assert_eq!(p.no_proxy, ".internal.example");
+        assert_eq!(p.display(), "http://proxy.example:3128");
+        let p = from(&[("ALL_PROXY", "http://all:1"), ("NO_PROXY", "*")]).unwrap();
+        assert_eq!((p.source, p.no_proxy.as_str()), ("ALL_PROXY", "*"));
+        assert!(
+            ProxyConfig::Direct
+                .resolve(vars(&[("HTTPS_PROXY", "http://x:1")]))
+                .is_none()
+        );
+        let explicit = ProxyConfig::Url {
+            url: "http://u:secret-pw@10.0.0.1:8080".into(),
+            no_proxy: String::new(),
+        };
+        assert!(!format!("{explicit:?}").contains("secret-pw"));
+        assert!(format!("{explicit:?}").contains("10.0.0.1:8080"));
     }
 
     #[test]

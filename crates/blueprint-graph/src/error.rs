@@ -97,6 +97,18 @@ pub(crate) struct GraphErrorBody {
     pub request_id: Option<String>,
 }
 
+impl GraphErrorBody {
+    /// `HTTP 503 serviceNotAvailable: message`, leaving out what is empty.
+    pub(crate) fn summary(&self, status: u16) -> String {
+        match (self.code.as_str(), self.message.as_str()) {
+            ("", "") => format!("HTTP {status}"),
+            ("", message) => format!("HTTP {status}: {message}"),
+            (code, "") => format!("HTTP {status} {code}"),
+            (code, message) => format!("HTTP {status} {code}: {message}"),
+        }
+    }
+}
+
 /// Reads Graph's error body. Anything else (HTML from a proxy, an empty body) yields an empty
 /// code and the start of the text as the message, so the person still sees what came back.
 pub(crate) fn parse_graph_error(body: &str) -> GraphErrorBody {

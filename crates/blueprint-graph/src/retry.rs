@@ -9,26 +9,46 @@ use crate::RetryPolicy;
 
 /// The longest single wait taken from a `Retry-After` header; anything longer is either an
 /// error or a sign to stop, and the call's wait budget decides which.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// Parses `Retry-After`: delay-seconds, which Graph sends fractional at times (`2.128`), or an
-/// HTTP-date.
+/// HTTP-date. Whatever the server sends, the wait is clamped to `[0, MAX_RETRY_AFTER]`: a value
+/// such as `1e20` must not reach `Duration::from_secs_f64`, which panics beyond `u64` seconds.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    parse_retry_after_at(value, time::OffsetDateTime::now_utc())
+}
+
+/// [`parse_retry_after`] with the clock as an argument, so a test can drive it with any date.
+pub(crate) fn parse_retry_after_at(value: &str, now: time::OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Some(Duration::from_secs_f64(seconds).min(MAX_RETRY_AFTER));
-        }
+    if value.is_empty() {
         return None;
+    }
+    if value.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
+        let seconds = value.parse::<f64>().ok()?;
+        return clamp_seconds(seconds, MAX_RETRY_AFTER);
     }
     let date =
         time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    let delta = date - time::OffsetDateTime::now_utc();
+    // A date in the past means "now"; one far in the future is clamped like a number.
+    let delta = (date - now).clamp(time::Duration::ZERO, time::Duration::seconds(3600));
     Some(
         Duration::try_from(delta)
             .unwrap_or(Duration::ZERO)
             .min(MAX_RETRY_AFTER),
     )
+}
+
+/// A server-supplied number of seconds as a `Duration` within `[0, max]`: `None` for NaN and
+/// negatives, `max` for anything longer (including infinity).
+pub(crate) fn clamp_seconds(seconds: f64, max: Duration) -> Option<Duration> {
+    if seconds.is_nan() || seconds < 0.0 {
+        return None;
+    }
+    if seconds >= max.as_secs_f64() {
+        return Some(max);
+    }
+    Some(Duration::from_secs_f64(seconds))
 }
 
 /// Full jitter: a uniform wait in `[0, min(max_backoff, base · 2^(failures-1))]`.
@@ -43,6 +63,24 @@ pub(crate) fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
     }
     let nanos = rand::rng().random_range(0..=ceiling.as_nanos().min(u64::MAX as u128) as u64);
     Duration::from_nanos(nanos)
+}
+
+/// The waits between look-ups of something Graph's replicas may not show yet (an object just
+/// created, or one a create with a lost answer may have made): 0.5 s, doubling to at most 8 s,
+/// until together they fill `window`. Entra replicates in seconds, so the first looks come soon
+/// and the later ones cover a slow replica.
+pub(crate) fn replication_waits(window: Duration) -> impl Iterator<Item = Duration> {
+    let mut next = Duration::from_millis(500);
+    let mut left = window;
+    std::iter::from_fn(move || {
+        if left.is_zero() {
+            return None;
+        }
+        let wait = next.min(left);
+        left -= wait;
+        next = next.saturating_mul(2).min(Duration::from_secs(8));
+        Some(wait)
+    })
 }
 
 /// Tracks one logical call's attempts and waits against the policy.
@@ -81,10 +119,11 @@ impl<'p> RetryBudget<'p> {
             return Err(GiveUp::Attempts);
         }
         let wait = retry_after.unwrap_or_else(|| backoff(self.policy, self.attempts));
-        if self.waited + wait > self.policy.max_wait_total {
+        let waited = self.waited.saturating_add(wait);
+        if waited > self.policy.max_wait_total {
             return Err(GiveUp::WaitBudget { wanted: wait });
         }
-        self.waited += wait;
+        self.waited = waited;
         Ok(wait)
     }
 }
@@ -120,6 +159,36 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_is_clamped_whatever_the_server_sends() {
+        let hour = Some(MAX_RETRY_AFTER);
+        for huge in [
+            "1e20",
+            "18446744073709551616",
+            "1e308",
+            "inf",
+            "+inf",
+            "99999999999",
+        ] {
+            let parsed = parse_retry_after(huge);
+            assert!(parsed.is_none() || parsed == hour, "{huge}: {parsed:?}");
+        }
+        assert_eq!(parse_retry_after("1e20"), hour);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("-0.5"), None);
+        assert_eq!(parse_retry_after(""), None);
+        let now = time::macros::datetime!(2026-01-01 00:00:00 UTC);
+        assert_eq!(
+            parse_retry_after_at("Thu, 01 Jan 2026 00:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after_at("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            hour,
+            "a date centuries away waits an hour at most"
+        );
+    }
+
+    #[test]
     fn backoff_is_bounded_by_the_exponential_ceiling() {
         let policy = RetryPolicy {
             base_backoff: Duration::from_millis(100),
@@ -134,6 +203,19 @@ mod tests {
         // Full jitter spreads the waits: not every draw is the same.
         let draws: std::collections::HashSet<_> = (0..20).map(|_| backoff(&policy, 3)).collect();
         assert!(draws.len() > 1);
+    }
+
+    #[test]
+    fn replication_waits_fill_the_window_and_no_more() {
+        let waits: Vec<Duration> = replication_waits(Duration::from_secs(20)).collect();
+        assert_eq!(
+            waits[..4],
+            [500, 1000, 2000, 4000].map(Duration::from_millis)
+        );
+        assert_eq!(waits.iter().sum::<Duration>(), Duration::from_secs(20));
+        assert!(waits.iter().all(|w| *w <= Duration::from_secs(8)));
+        assert_eq!(replication_waits(Duration::ZERO).count(), 0);
+        assert_eq!(replication_waits(Duration::MAX).take(100).count(), 100);
     }
 
     #[test]

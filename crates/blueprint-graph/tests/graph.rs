@@ -3,6 +3,8 @@
 
 #![allow(clippy::result_large_err)]
 
+#[path = "graph/discipline.rs"]
+mod discipline;
 #[path = "graph/scripted.rs"]
 mod scripted;
 #[path = "graph/support.rs"]

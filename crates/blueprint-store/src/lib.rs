@@ -220,6 +220,11 @@ pub trait StateStore: Send + Sync {
     /// The tenant's changes, oldest first.
     fn changes<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Change>>;
     fn managed_objects<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<ManagedObject>>;
+    /// Moves the runs, changes and managed objects kept under `alias` (a tenant named another
+    /// way: its domain, or its GUID in capitals) to `tenant` (its organization id), in one
+    /// transaction. A managed object both hold keeps the newer id and stays "created by the
+    /// tool" if either says so. Returns the rows moved (0 when there were none).
+    fn adopt_tenant_alias<'a>(&'a self, alias: &'a str, tenant: &'a str) -> StoreFuture<'a, u64>;
 
     /// Appends events in order, in one transaction: all or none. The last entry is read and
     /// the new ones inserted with the database's write lock held, so two processes appending at

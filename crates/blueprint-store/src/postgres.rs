@@ -105,6 +105,11 @@ SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms,
 FROM locks, (SELECT (extract(epoch from clock_timestamp()) * 1000)::BIGINT AS now_ms) AS clock;
 DROP TABLE locks;
 "#,
+    r#"
+-- Where the holder runs (boot id, host name, pid namespace): a holder on this machine whose
+-- process is gone is taken over at once, without waiting for its lease to lapse.
+ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// The connection options `url` gives, with TLS verified unless the URL says otherwise or the

@@ -17,7 +17,7 @@ pub(crate) use change_columns;
 /// The columns of a lock, in the order `lock_from_row` reads them.
 macro_rules! lock_columns {
     () => {
-        "tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms"
+        "tenant, owner, pid, host, purpose, actor, acquired_ms, renewed_ms, expires_ms, machine"
     };
 }
 pub(crate) use lock_columns;
@@ -208,13 +208,15 @@ macro_rules! impl_state_store {
                         .transpose()?;
                     if let Some(current) = &current
                         && !current.is_expired(now_ms)
+                        && !current.is_dead_here()
                     {
                         return Err($crate::StoreError::Locked(Box::new(current.clone())));
                     }
                     sqlx::query(concat!(
                         "INSERT INTO deploy_locks (", $crate::sql::lock_columns!(), ")
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                          ON CONFLICT (tenant) DO UPDATE SET
+                           machine = excluded.machine,
                            owner = excluded.owner, pid = excluded.pid, host = excluded.host,
                            purpose = excluded.purpose, actor = excluded.actor,
                            acquired_ms = excluded.acquired_ms, renewed_ms = excluded.renewed_ms,
@@ -229,6 +231,7 @@ macro_rules! impl_state_store {
                     .bind(holder.acquired_ms)
                     .bind(holder.renewed_ms)
                     .bind(holder.expires_ms)
+                    .bind(&holder.machine)
                     .execute(&mut *tx)
                     .await?;
                     tx.commit().await?;
@@ -547,6 +550,53 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn adopt_tenant_alias<'a>(
+                &'a self,
+                alias: &'a str,
+                tenant: &'a str,
+            ) -> $crate::StoreFuture<'a, u64> {
+                Box::pin(async move {
+                    if alias == tenant {
+                        return Ok(0);
+                    }
+                    let mut tx = self.begin_write().await?;
+                    let mut moved = 0;
+                    for table in ["runs", "changes"] {
+                        moved += sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "UPDATE {table} SET tenant = $1 WHERE tenant = $2"
+                        )))
+                        .bind(tenant)
+                        .bind(alias)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    }
+                    sqlx::query(
+                        "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
+                         SELECT $1, reference, kind, object_id, feature, created_by_tool, updated_at
+                         FROM managed_objects WHERE tenant = $2
+                         ON CONFLICT (tenant, reference) DO UPDATE SET
+                           object_id = CASE WHEN excluded.updated_at > managed_objects.updated_at
+                                            THEN excluded.object_id ELSE managed_objects.object_id END,
+                           created_by_tool = CASE WHEN excluded.created_by_tool = 1
+                                                  THEN 1 ELSE managed_objects.created_by_tool END,
+                           updated_at = CASE WHEN excluded.updated_at > managed_objects.updated_at
+                                             THEN excluded.updated_at ELSE managed_objects.updated_at END",
+                    )
+                    .bind(tenant)
+                    .bind(alias)
+                    .execute(&mut *tx)
+                    .await?;
+                    moved += sqlx::query("DELETE FROM managed_objects WHERE tenant = $1")
+                        .bind(alias)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                    Ok(moved)
+                })
+            }
+
             fn append_events<'a>(
                 &'a self,
                 events: &'a [$crate::LogEvent],
@@ -697,5 +747,6 @@ where
         acquired_ms: r.try_get(6)?,
         renewed_ms: r.try_get(7)?,
         expires_ms: r.try_get(8)?,
+        machine: r.try_get(9)?,
     })
 }

@@ -95,6 +95,11 @@ SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms,
 FROM locks, (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now_ms) AS clock;
 DROP TABLE locks;
 "#,
+    r#"
+-- Where the holder runs (boot id, host name, pid namespace): a holder on this machine whose
+-- process is gone is taken over at once, without waiting for its lease to lapse.
+ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 pub struct SqliteStore {

@@ -96,3 +96,63 @@ async fn latency_is_added() {
     assert_eq!(r.status, 200);
     assert!(start.elapsed() >= Duration::from_millis(120));
 }
+
+/// `--replication-lag-ms`: a created object is invisible to lists, filters, `$count` and get
+/// by id until the lag has passed; writes see it at once. `--lose-create-answers`: the first
+/// creates commit but answer 500.
+#[tokio::test]
+async fn replication_lag_hides_new_objects_from_reads_and_lost_answers_still_commit() {
+    let mut cfg = config("empty-agency");
+    cfg.replication_lag = Duration::from_millis(1500);
+    cfg.lose_create_answers = 1;
+    let emu = start_with(cfg).await;
+    let t = emu.token().await;
+    let group = |name: &str| serde_json::json!({"displayName": name, "mailEnabled": false, "mailNickname": name, "securityEnabled": true});
+    let lost = emu.post(&t, "groups", group("lagged-lost")).await;
+    assert_eq!(lost.status, 500, "{}", lost.text);
+    let made = emu.post(&t, "groups", group("lagged")).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let created_at = Instant::now();
+
+    let by_id = emu.get(&t, &format!("groups/{id}")).await;
+    let filtered = emu
+        .get(
+            &t,
+            "groups?$filter=displayName eq 'lagged-lost' or displayName eq 'lagged'",
+        )
+        .await;
+    // A write reaches the primary, which has the object.
+    let patched = emu
+        .patch(
+            &t,
+            &format!("groups/{id}"),
+            serde_json::json!({"description": "x"}),
+        )
+        .await;
+    if created_at.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(by_id.status, 404, "{}", by_id.text);
+        assert_eq!(
+            filtered.body["value"].as_array().unwrap().len(),
+            0,
+            "{}",
+            filtered.text
+        );
+    }
+    assert_eq!(patched.status, 204, "{}", patched.text);
+
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(emu.get(&t, &format!("groups/{id}")).await.status, 200);
+    let filtered = emu
+        .get(
+            &t,
+            "groups?$filter=displayName eq 'lagged-lost' or displayName eq 'lagged'",
+        )
+        .await;
+    assert_eq!(
+        filtered.body["value"].as_array().unwrap().len(),
+        2,
+        "the lost answer's create committed: {}",
+        filtered.text
+    );
+}

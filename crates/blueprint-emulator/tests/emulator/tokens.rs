@@ -436,3 +436,38 @@ async fn writes_without_permission_are_denied() {
     let policy = emu.get(&deploy, "policies/authorizationPolicy").await;
     assert_eq!(policy.body["allowInvitesFrom"], "everyone");
 }
+
+/// MSAL for Python's assertion, which Entra accepts: `x5t` base64url *with* padding, `iat`
+/// and no `nbf`, and fractional NumericDates (RFC 7519 §2).
+#[tokio::test]
+async fn msal_python_style_assertions_are_accepted() {
+    let emu = start("empty-agency").await;
+    let a = emu.app("blueprint-deploy").clone();
+    let key_pem = std::fs::read_to_string(a.private_key_path.as_ref().unwrap()).unwrap();
+    let cert_pem = std::fs::read_to_string(a.certificate_path.as_ref().unwrap()).unwrap();
+    let padded = format!("{}=", sha1_thumbprint(&cert_pem));
+    assert_eq!(
+        padded.len() % 4,
+        0,
+        "a SHA-1 thumbprint pads to 28 characters"
+    );
+    let sign_msal = |jti: &str, exp: f64| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.x5t = Some(padded.clone());
+        let now = now() as f64 + 0.25;
+        let claims = json!({"aud": emu.token_url(), "iss": a.client_id, "sub": a.client_id,
+            "jti": jti, "iat": now, "exp": now + exp});
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_rsa_pem(key_pem.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    };
+    let r = assert_token(&emu, &a.client_id, &sign_msal("py-1", 600.5)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Expired is still refused, with Entra's code.
+    let r = assert_token(&emu, &a.client_id, &sign_msal("py-2", -3600.0)).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert!(r.text.contains("500133"), "{}", r.text);
+}

@@ -64,6 +64,7 @@ pub fn quick_retries() -> RetryPolicy {
         max_wait_total: Duration::from_secs(60),
         base_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(400),
+        replication_window: Duration::from_secs(3),
     }
 }
 

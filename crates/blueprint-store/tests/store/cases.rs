@@ -106,6 +106,79 @@ pub async fn adoption_never_downgrades_created_by_tool(db: Db) {
     assert!(store.managed_objects("t").await.unwrap()[0].created_by_tool);
 }
 
+pub async fn state_kept_under_another_name_of_the_tenant_is_adopted(db: Db) {
+    let store = db.open().await;
+    let guid = "8f2c6f1e-3b4d-4c55-9d7e-0a1b2c3d4e5f";
+    let object = |reference: &str, id: &str, created: bool| ManagedObject {
+        reference: reference.into(),
+        kind: "group".into(),
+        object_id: id.into(),
+        feature: "f".into(),
+        created_by_tool: created,
+    };
+    // Deployed once under the domain (an older blueprint's key), once under the GUID.
+    for (tenant, reference, id, created) in [
+        ("contoso.onmicrosoft.com", "group:a", "id-a", true),
+        ("contoso.onmicrosoft.com", "group:both", "old", true),
+        (guid, "group:both", "new", false),
+        ("other-tenant.example", "group:a", "id-other", true),
+    ] {
+        let run = store.begin_run(tenant, "deploy", Some(1)).await.unwrap();
+        let change = store
+            .record_intent(&ChangeIntent {
+                run_id: run,
+                tenant,
+                feature: "f",
+                reference,
+                op: "create",
+                object_id: None,
+                before: None,
+            })
+            .await
+            .unwrap();
+        store
+            .record_done(change, &object(reference, id, created), tenant, &json!({}))
+            .await
+            .unwrap();
+        store.finish_run(run, "succeeded").await.unwrap();
+    }
+    let moved = store
+        .adopt_tenant_alias("contoso.onmicrosoft.com", guid)
+        .await
+        .unwrap();
+    assert!(moved >= 4, "{moved}");
+    assert_eq!(store.runs(guid).await.unwrap().len(), 3);
+    assert_eq!(store.changes(guid).await.unwrap().len(), 3);
+    assert!(
+        store
+            .runs("contoso.onmicrosoft.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let managed = store.managed_objects(guid).await.unwrap();
+    assert_eq!(
+        managed,
+        vec![
+            object("group:a", "id-a", true),
+            object("group:both", "new", true)
+        ],
+        "the newer id, and created by the tool if either run created it"
+    );
+    assert_eq!(
+        store.runs("other-tenant.example").await.unwrap().len(),
+        1,
+        "another tenant's state is not touched"
+    );
+    assert_eq!(
+        store
+            .adopt_tenant_alias("contoso.onmicrosoft.com", guid)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 // ---- The deploy lock (a lease: see blueprint_store::lock) ----
 
 use std::time::Duration;
@@ -232,6 +305,41 @@ pub async fn a_crashed_holder_is_taken_over_after_expiry_and_not_before(db: Db) 
         "a refused entry writes nothing"
     );
     intent(taken.store(), "t").await.unwrap();
+    taken.release().await.unwrap();
+}
+
+pub async fn a_dead_holder_on_this_machine_is_taken_over_at_once(db: Db) {
+    let clock = ManualClock::new();
+    let store = db.open().await.with_lease_terms(terms(&clock, NEVER));
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let live = child.id();
+    let lock = store.acquire_lock(&request("t")).await.unwrap();
+    let owner = lock.holder().owner.clone();
+    drop(lock);
+    // The holder is another live process on this machine: refused.
+    db.exec(&format!("UPDATE deploy_locks SET pid = {live}"))
+        .await;
+    assert_eq!(locked_by(store.acquire_lock(&request("t")).await).pid, live);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The same pid, recorded on another machine (or container, or boot): still refused.
+    db.exec("UPDATE deploy_locks SET machine = 'another boot another-host pid:[1]'")
+        .await;
+    assert_eq!(
+        locked_by(store.acquire_lock(&request("t")).await).owner,
+        owner
+    );
+    // On this machine, and gone: taken over with no wait.
+    db.exec(&format!(
+        "UPDATE deploy_locks SET machine = '{}'",
+        blueprint_store::lock::this_machine()
+    ))
+    .await;
+    let taken = store.acquire_lock(&request("t")).await.unwrap();
+    assert_eq!(taken.taken_over().map(|h| h.pid), Some(live));
     taken.release().await.unwrap();
 }
 
@@ -388,7 +496,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
         "DROP TABLE deploy_locks;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
-         DELETE FROM schema_version WHERE version = 3;",
+         DELETE FROM schema_version WHERE version >= 3;",
     )
     .await;
     let clock = ManualClock::new();

@@ -31,9 +31,11 @@ macro_rules! on_both_backends {
 on_both_backends!(
     journal_records_intent_outcome_and_interruptions,
     adoption_never_downgrades_created_by_tool,
+    state_kept_under_another_name_of_the_tenant_is_adopted,
     locks_are_per_tenant_and_never_shared_by_one_host_and_pid,
     a_crashed_holder_is_taken_over_after_expiry_and_not_before,
     a_live_holder_is_never_taken_over,
+    a_dead_holder_on_this_machine_is_taken_over_at_once,
     a_broken_lock_stops_its_holder_at_the_next_entry,
     a_holder_whose_renewals_fail_stops_before_its_lease_lapses,
     breaking_a_lock_is_logged_with_who_and_which_lock,

@@ -1,6 +1,7 @@
 //! `blueprint demo`: the whole Deploy flow against a built-in emulated tenant.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use blueprint_emulator::{EmulatorConfig, Fixture, ThrottleMode};
 use blueprint_engine::engagement::{self, Evidence};
@@ -22,7 +23,8 @@ use crate::{CommandError, Outcome};
 /// machine.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to create the demo workspace (replaced if it holds an earlier demo).
+    /// Where to create the demo workspace. An earlier demo's files there are replaced (only
+    /// those it made: it lists them in .blueprint-demo); anything else is left alone.
     #[arg(long, default_value = "blueprint-demo")]
     pub dir: PathBuf,
     /// The emulator fixture to seed.
@@ -36,26 +38,17 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> Result<Outcome, CommandError> {
     let fixture = Fixture::load(&args.seed).map_err(|e| CommandError::Input(e.to_string()))?;
-    if args.dir.join(".blueprint-demo").exists() {
-        std::fs::remove_dir_all(&args.dir)
-            .map_err(|e| CommandError::Failed(format!("clearing {}: {e}", args.dir.display())))?;
-    } else if args.dir.exists()
-        && std::fs::read_dir(&args.dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
-        return Err(CommandError::Input(format!(
-            "{} exists and is not an earlier demo; choose another --dir",
-            args.dir.display()
-        )));
-    }
+    clear_earlier_demo(&args.dir)?;
+    let before = entries_under(&args.dir);
+    let result = run_demo(&args, fixture);
+    // Whatever happened, the next demo can clear exactly what this one made.
+    record_created(&args.dir, &before)?;
+    result
+}
+
+fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> {
     let emulator_dir = args.dir.join("emulator");
     std::fs::create_dir_all(&emulator_dir).map_err(|e| CommandError::Failed(e.to_string()))?;
-    std::fs::write(
-        args.dir.join(".blueprint-demo"),
-        "made by `blueprint demo`\n",
-    )
-    .map_err(|e| CommandError::Failed(e.to_string()))?;
     let ready_path = emulator_dir.join("ready.json");
     let rt = runtime()?;
     rt.block_on(async {
@@ -273,6 +266,175 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))
 }
 
+/// The file in --dir listing what the demo created there (one path a line, relative).
+const MARKER: &str = ".blueprint-demo";
+const MARKER_HEADER: &str =
+    "# made by `blueprint demo`: what it created here, which the next demo here removes\n";
+/// What the demo writes at the top of --dir.
+const OUTPUTS: &[&str] = &[
+    "blueprint.toml",
+    "acceptable-use-policy.pdf",
+    ".blueprint",
+    "emulator",
+    "sprints.html",
+    "rehearsal-evidence.txt",
+    "evaluation.json",
+    "report.html",
+    "guides",
+    MARKER,
+];
+
+/// Removes what an earlier demo in `dir` listed in its marker (files, then the directories it
+/// made once empty), and nothing else: a file someone added, even inside a directory the demo
+/// made, stays. Refuses (nothing removed beyond the listed files) when something the demo is
+/// about to write is there and was not the earlier demo's.
+fn clear_earlier_demo(dir: &Path) -> Result<(), CommandError> {
+    let marker = dir.join(MARKER);
+    if let Ok(text) = std::fs::read_to_string(&marker) {
+        let mut dirs = Vec::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            // Only plain relative paths: a marker someone edited cannot reach outside --dir.
+            let relative = Path::new(line);
+            if line.is_empty()
+                || !relative
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            {
+                continue;
+            }
+            let path = dir.join(relative);
+            let removed = match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => {
+                    dirs.push(path.clone());
+                    Ok(())
+                }
+                Ok(_) => std::fs::remove_file(&path),
+                Err(_) => Ok(()),
+            };
+            removed.map_err(|e| {
+                CommandError::Failed(format!(
+                    "removing the earlier demo's {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        // Deepest first; a directory that still holds something is kept.
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in dirs {
+            let _ = std::fs::remove_dir(d);
+        }
+        let _ = std::fs::remove_file(&marker);
+    }
+    let clashes: Vec<&str> = OUTPUTS
+        .iter()
+        .copied()
+        .filter(|o| std::fs::symlink_metadata(dir.join(o)).is_ok())
+        .collect();
+    if !clashes.is_empty() {
+        return Err(CommandError::Input(format!(
+            "{} holds {} that `blueprint demo` did not make (or an older blueprint's demo made without listing them): move them away or choose another --dir",
+            dir.display(),
+            clashes.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Every file and directory under `dir`, relative to it; symbolic links are listed, never
+/// followed.
+fn entries_under(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(at) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Ok(relative) = path.strip_prefix(root) {
+                out.insert(relative.to_path_buf());
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Writes the marker: what is under `dir` now and was not `before`.
+fn record_created(dir: &Path, before: &BTreeSet<PathBuf>) -> Result<(), CommandError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let mut text = MARKER_HEADER.to_string();
+    for path in entries_under(dir).difference(before) {
+        if let Some(line) = path.to_str().filter(|l| !l.contains('\n')) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    std::fs::write(dir.join(MARKER), text)
+        .map_err(|e| CommandError::Failed(format!("writing {}: {e}", dir.join(MARKER).display())))
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_earlier_demo_is_cleared_of_what_it_made_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let before = entries_under(&dir);
+        // What a demo run makes, as far as clearing goes.
+        std::fs::create_dir_all(dir.join("guides")).unwrap();
+        std::fs::create_dir_all(dir.join(".blueprint")).unwrap();
+        for file in ["report.html", "guides/index.html", ".blueprint/state.db"] {
+            std::fs::write(dir.join(file), "demo").unwrap();
+        }
+        record_created(&dir, &before).unwrap();
+        let marker = std::fs::read_to_string(dir.join(MARKER)).unwrap();
+        assert!(!marker.contains("notes.txt"), "{marker}");
+        // Afterwards someone adds their own files, one inside a directory the demo made, and
+        // edits the marker to point outside.
+        std::fs::write(dir.join("guides/my-notes.md"), "mine").unwrap();
+        std::fs::write(root.path().join("outside.txt"), "mine").unwrap();
+        std::fs::write(
+            dir.join(MARKER),
+            format!(
+                "{marker}../outside.txt\n{}\n",
+                root.path().join("outside.txt").display()
+            ),
+        )
+        .unwrap();
+
+        // The guides directory is kept (someone's file is in it), so the new demo, which would
+        // write into it, is refused; everything else the earlier demo made is gone.
+        let err = clear_earlier_demo(&dir).unwrap_err().to_string();
+        assert!(err.contains("guides"), "{err}");
+        let left = entries_under(&dir);
+        let left: Vec<&str> = left.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(left, ["guides", "guides/my-notes.md", "notes.txt"]);
+        assert!(root.path().join("outside.txt").exists());
+        // Once that directory is moved away, the demo may run here beside the other files.
+        std::fs::rename(dir.join("guides"), root.path().join("kept-guides")).unwrap();
+        clear_earlier_demo(&dir).unwrap();
+        assert!(dir.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn a_directory_with_someone_elses_workspace_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blueprint.toml"), "[agency]").unwrap();
+        let err = clear_earlier_demo(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("blueprint.toml"), "{err}");
+        assert!(dir.path().join("blueprint.toml").exists());
+    }
 }

@@ -19,6 +19,7 @@ use crate::{CommandError, Outcome};
 ///   blueprint emulator --seed legacy-agency
 ///   blueprint emulator --listen 127.0.0.1:0 --tls --ready-file ready.json
 ///   blueprint emulator --throttle off --fault-rate 0.2 --latency-ms 20..80 --rng-seed 7
+///   blueprint emulator --replication-lag-ms 3000 --lose-create-answers 2
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct EmulatorArgs {
@@ -65,6 +66,16 @@ pub struct EmulatorArgs {
     /// Seed for ids, secrets and the fault plan, so a run can be repeated exactly.
     #[arg(long, value_name = "N")]
     rng_seed: Option<u64>,
+
+    /// A created object stays invisible to reads (lists, filters, $count, get by id) for N
+    /// milliseconds, as Entra's replicas lag behind a write (seconds). Writes see it at once.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    replication_lag_ms: u64,
+
+    /// The first N creates commit but answer HTTP 500, as when Graph loses the answer: a
+    /// client must look the object up before creating it again.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    lose_create_answers: u32,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -92,6 +103,8 @@ pub fn run(args: EmulatorArgs) -> Result<Outcome, CommandError> {
         },
         throttle: args.throttle,
         rng_seed: args.rng_seed,
+        replication_lag: std::time::Duration::from_millis(args.replication_lag_ms),
+        lose_create_answers: args.lose_create_answers,
         ..EmulatorConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

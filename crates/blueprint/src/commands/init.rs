@@ -178,11 +178,9 @@ pub fn from_ready_file(path: &Path) -> Result<Rehearsal, CommandError> {
     })
 }
 
-const TERMS_PDF: &str = "acceptable-use-policy.pdf";
-
-/// A one-page placeholder for the agency's Acceptable Use Policy, so the terms of use can be
-/// rehearsed before the real document is ready.
-const PLACEHOLDER_PDF: &str = "%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>> endobj\n4 0 obj <</Length 75>> stream\nBT /F1 16 Tf 60 780 Td (Acceptable Use Policy: replace with the agency's own) Tj ET\nendstream endobj\n5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+use blueprint_engine::files::{
+    PLACEHOLDER_TERMS_FILE as TERMS_PDF, PLACEHOLDER_TERMS_PDF as PLACEHOLDER_PDF,
+};
 
 fn next_first_of_july() -> String {
     let today = time::OffsetDateTime::now_utc().date();

@@ -146,3 +146,64 @@ fn a_deploy_while_another_holds_the_lock_says_whose_it_is_and_what_to_do() {
     }
     assert_eq!(emulator.state(), before, "nothing changed in the tenant");
 }
+
+#[test]
+fn a_tenant_named_by_its_domain_shares_the_lock_and_journal_of_its_guid() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let guid = emulator.ready["tenants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let domain = emulator.ready["tenants"][0]["domain"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // State an older blueprint kept under the domain: adopted under the GUID on first use.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    std::fs::create_dir_all(ws.join(".blueprint")).unwrap();
+    rt.block_on(async {
+        let store = Store::open(&ws.join(".blueprint/state.db")).await.unwrap();
+        let run = store.begin_run(&domain, "deploy", Some(1)).await.unwrap();
+        store.finish_run(run, "succeeded").await.unwrap();
+        store.close().await;
+    });
+    let holder = abandoned_lock(&ws, &guid, "pat@partner.com.au");
+    let by_domain = |args: &[&str]| {
+        blueprint()
+            .args(args)
+            .arg("-C")
+            .arg(&ws)
+            .env("AZURE_TENANT_ID", &domain)
+            .output()
+            .unwrap()
+    };
+    let out = by_domain(&["deploy", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        says(&stderr(&out), &format!("tenant {guid} is locked by")),
+        "one tenant, one lock: {}",
+        stderr(&out)
+    );
+    rt.block_on(async {
+        let store = Store::open(&ws.join(".blueprint/state.db")).await.unwrap();
+        assert!(store.runs(&domain).await.unwrap().is_empty());
+        assert_eq!(store.runs(&guid).await.unwrap().len(), 1);
+        assert!(store.lock_holder(&domain).await.unwrap().is_none());
+        assert_eq!(
+            store.lock_holder(&guid).await.unwrap().map(|h| h.owner),
+            Some(holder.owner.clone())
+        );
+        store.close().await;
+    });
+}

@@ -12,6 +12,8 @@ mod emulator;
 
 mod engagement;
 
+mod files;
+
 mod lock;
 
 mod rollback;

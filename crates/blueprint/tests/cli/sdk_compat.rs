@@ -1,10 +1,16 @@
-//! Microsoft's own client libraries, unmodified, against `blueprint emulator`: the Node.js
-//! script `tests/sdk-compat/compat.mjs` authenticates with `@azure/identity` (client secret and
-//! certificate) and drives `@microsoft/microsoft-graph-client` (create, list with paging, read,
-//! update, delete, batch) against an emulator this test starts over TLS.
+//! Microsoft's own client libraries, unmodified, against `blueprint emulator`:
+//! - Node.js: `tests/sdk-compat/compat.mjs` authenticates with `@azure/identity` (client secret
+//!   and certificate) and drives `@microsoft/microsoft-graph-client` (create, list with paging,
+//!   read, update, delete, batch);
+//! - Python: `tests/sdk-compat/python/compat.py` authenticates with `azure-identity` (client
+//!   secret and certificate, through MSAL) and drives `msgraph-sdk` with its own model classes
+//!   (create, read, update, paging with msgraph-core's PageIterator over HTTP/2, a `$batch`
+//!   built by msgraph-core, ODataError).
 //!
-//! The libraries come from `tests/sdk-compat/package-lock.json`; `.ci/run` installs them with
-//! `npm ci` before the tests. Without them this test fails rather than skipping.
+//! Each runs against an emulator this test starts over TLS. The libraries come from
+//! `tests/sdk-compat/package-lock.json` (`npm ci`) and `tests/sdk-compat/python/requirements.txt`
+//! (a venv in `tests/sdk-compat/python/.venv`); `.ci/run` installs both before the tests.
+//! Without them these tests fail rather than skipping.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -14,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::support;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
-const NODE_TIMEOUT: Duration = Duration::from_secs(180);
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// A child process that is killed (and reaped) when this goes out of scope, also when the
 /// test panics.
@@ -131,16 +137,17 @@ fn wait_for_ready(emulator: &mut KillOnDrop, ready: &Path, log: &Path) -> serde_
     }
 }
 
-#[test]
-fn sdk_compat_microsoft_client_libraries_work_against_the_emulator() {
-    let root = workspace_root();
-    let sdk_dir = root.join("tests/sdk-compat");
-    require_node_modules(&sdk_dir);
+/// An emulator over TLS, seeded with `empty-agency`, with its ready file parsed.
+struct Emulator {
+    process: KillOnDrop,
+    ready_path: PathBuf,
+    ca_file: String,
+    log: PathBuf,
+}
 
-    let tmp = support::temp_dir();
-    let ready_path = tmp.path().join("ready.json");
-    let emulator_log = tmp.path().join("emulator.log");
-
+fn start_emulator(dir: &Path) -> Emulator {
+    let ready_path = dir.join("ready.json");
+    let log = dir.join("emulator.log");
     let mut cmd = support::blueprint();
     cmd.args([
         "emulator",
@@ -153,51 +160,120 @@ fn sdk_compat_microsoft_client_libraries_work_against_the_emulator() {
     .args(["--seed", "empty-agency", "--ready-file"])
     .arg(&ready_path)
     .arg("--out-dir")
-    .arg(tmp.path())
+    .arg(dir)
     .stdin(Stdio::null());
-    to_file(&mut cmd, &emulator_log);
-    let mut emulator = KillOnDrop::spawn(cmd, "blueprint emulator");
-
-    let ready = wait_for_ready(&mut emulator, &ready_path, &emulator_log);
+    to_file(&mut cmd, &log);
+    let mut process = KillOnDrop::spawn(cmd, "blueprint emulator");
+    let ready = wait_for_ready(&mut process, &ready_path, &log);
     let ca_file = ready["ca_file"]
         .as_str()
-        .unwrap_or_else(|| panic!("the ready file names no ca_file: {ready}"));
+        .unwrap_or_else(|| panic!("the ready file names no ca_file: {ready}"))
+        .to_string();
     assert!(
-        Path::new(ca_file).is_file(),
+        Path::new(&ca_file).is_file(),
         "the ready file's ca_file {ca_file} does not exist"
     );
+    Emulator {
+        process,
+        ready_path,
+        ca_file,
+        log,
+    }
+}
 
-    let node_out = tmp.path().join("node.out");
-    let mut node = Command::new("node");
-    node.arg("tests/sdk-compat/compat.mjs")
-        .arg(&ready_path)
-        .current_dir(&root)
-        .env("NODE_EXTRA_CA_CERTS", ca_file)
-        // Everything goes to the emulator on loopback: never through a proxy.
+/// Runs one SDK script against the emulator and fails with its output (and the emulator's)
+/// unless it passes.
+fn run_script(mut script: Command, what: &'static str, out: &Path, emulator: &mut Emulator) {
+    // Everything goes to the emulator on loopback: never through a proxy.
+    script
         .env("NO_PROXY", "127.0.0.1,localhost,::1")
         .env("no_proxy", "127.0.0.1,localhost,::1")
         .stdin(Stdio::null());
-    to_file(&mut node, &node_out);
-    let mut node = KillOnDrop::spawn(node, "node tests/sdk-compat/compat.mjs");
-    let status = node.wait_for(NODE_TIMEOUT);
-    drop(node);
-    let output = read_lossy(&node_out);
-
+    to_file(&mut script, out);
+    let mut child = KillOnDrop::spawn(script, what);
+    let status = child.wait_for(SCRIPT_TIMEOUT);
+    drop(child);
+    let output = read_lossy(out);
     match status {
         Some(s) if s.success() => println!("{output}"),
         Some(s) => panic!(
-            "node tests/sdk-compat/compat.mjs failed ({s}):\n{output}\n--- emulator output ---\n{}",
-            read_lossy(&emulator_log)
+            "{what} failed ({s}):\n{output}\n--- emulator output ---\n{}",
+            read_lossy(&emulator.log)
         ),
         None => panic!(
-            "node tests/sdk-compat/compat.mjs did not finish within {NODE_TIMEOUT:?}:\n{output}\n\
+            "{what} did not finish within {SCRIPT_TIMEOUT:?}:\n{output}\n\
              --- emulator output ---\n{}",
-            read_lossy(&emulator_log)
+            read_lossy(&emulator.log)
         ),
     }
     assert!(
-        emulator.exited().is_none(),
+        emulator.process.exited().is_none(),
         "the emulator exited during the run; its output:\n{}",
-        read_lossy(&emulator_log)
+        read_lossy(&emulator.log)
+    );
+}
+
+#[test]
+fn sdk_compat_microsoft_client_libraries_work_against_the_emulator() {
+    let root = workspace_root();
+    let sdk_dir = root.join("tests/sdk-compat");
+    require_node_modules(&sdk_dir);
+
+    let tmp = support::temp_dir();
+    let mut emulator = start_emulator(tmp.path());
+    let mut node = Command::new("node");
+    node.arg("tests/sdk-compat/compat.mjs")
+        .arg(&emulator.ready_path)
+        .current_dir(&root)
+        .env("NODE_EXTRA_CA_CERTS", &emulator.ca_file);
+    run_script(
+        node,
+        "node tests/sdk-compat/compat.mjs",
+        &tmp.path().join("node.out"),
+        &mut emulator,
+    );
+}
+
+/// The venv's Python, failing with the way out when the venv or its packages are missing.
+fn require_python_venv(python_dir: &Path) -> PathBuf {
+    let python = python_dir.join(".venv/bin/python");
+    let probe = Command::new(&python)
+        .args([
+            "-c",
+            "import msgraph, azure.identity, msgraph_core, deprecated",
+        ])
+        .output();
+    assert!(
+        probe.as_ref().is_ok_and(|o| o.status.success()),
+        "the Python SDK compatibility test needs Microsoft's libraries from PyPI in a venv at {}: \
+         python3 -m venv tests/sdk-compat/python/.venv && \
+         tests/sdk-compat/python/.venv/bin/pip install -r tests/sdk-compat/python/requirements.txt \
+         (CI's .ci/run does this first): {probe:?}",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn sdk_compat_microsoft_python_libraries_work_against_the_emulator() {
+    let root = workspace_root();
+    let python = require_python_venv(&root.join("tests/sdk-compat/python"));
+
+    let tmp = support::temp_dir();
+    let mut emulator = start_emulator(tmp.path());
+    let mut script = Command::new(python);
+    script
+        .arg("tests/sdk-compat/python/compat.py")
+        .arg(&emulator.ready_path)
+        .current_dir(&root)
+        // httpx (Kiota) and requests (azure-identity) each trust the emulator's CA this way.
+        .env("SSL_CERT_FILE", &emulator.ca_file)
+        .env("REQUESTS_CA_BUNDLE", &emulator.ca_file)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    run_script(
+        script,
+        "python tests/sdk-compat/python/compat.py",
+        &tmp.path().join("python.out"),
+        &mut emulator,
     );
 }

@@ -1,0 +1,189 @@
+//! Files the catalogue sends with a request (`{ $file: PATH }` markers, e.g. the terms of use
+//! PDF): confined to the workspace, and never a new workspace's placeholder when the tenant is
+//! a real one.
+
+use std::path::{Component, Path, PathBuf};
+
+use blueprint_catalogue::DesiredObject;
+use serde_json::Value;
+
+use crate::EngineError;
+
+/// The terms-of-use file a new workspace gets, and its placeholder contents: a one-page
+/// PDF that says to replace it. Detected by its digest, so a renamed copy is caught too.
+pub const PLACEHOLDER_TERMS_FILE: &str = "acceptable-use-policy.pdf";
+pub const PLACEHOLDER_TERMS_PDF: &str = "%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>> endobj\n4 0 obj <</Length 75>> stream\nBT /F1 16 Tf 60 780 Td (Acceptable Use Policy: replace with the agency's own) Tj ET\nendstream endobj\n5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+
+/// `relative` resolved inside the workspace `dir`: refused when it is absolute, climbs out with
+/// `..`, or leads out through a symbolic link (the file, or a directory on the way).
+pub fn confined(dir: &Path, relative: &str) -> Result<PathBuf, String> {
+    let path = Path::new(relative);
+    if relative.trim().is_empty() {
+        return Err("the path is empty".into());
+    }
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "{relative} is not inside the workspace: give a path relative to it, without `..`"
+        ));
+    }
+    let joined = dir.join(path);
+    // The longest part of the path that exists, with its links resolved, must stay inside.
+    let root = dir
+        .canonicalize()
+        .map_err(|e| format!("the workspace {}: {e}", dir.display()))?;
+    let mut existing = joined.as_path();
+    while !existing.exists() {
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => break,
+        }
+    }
+    let real = existing
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", existing.display()))?;
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "{relative} leads out of the workspace (to {}) through a symbolic link",
+            real.display()
+        ));
+    }
+    Ok(joined)
+}
+
+/// Whether `graph_root` is Microsoft Graph in one of Microsoft's clouds (public, US
+/// government, China): a real tenant, not an emulator.
+pub fn is_microsoft_cloud(graph_root: &str) -> bool {
+    let host = graph_root
+        .split_once("://")
+        .map_or(graph_root, |(_, rest)| rest)
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ["microsoft.com", "microsoft.us", "chinacloudapi.cn"]
+        .iter()
+        .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+}
+
+/// Every `$file` path in `value`.
+fn file_markers<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    use blueprint_catalogue::node::{FILE_KEY, marker};
+    if let Some(path) = marker(value, FILE_KEY) {
+        out.push(path);
+        return;
+    }
+    match value {
+        Value::Object(map) => map.values().for_each(|v| file_markers(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| file_markers(v, out)),
+        _ => {}
+    }
+}
+
+/// Refuses, before anything is sent, a deploy to Microsoft's cloud that would send the
+/// placeholder terms of use: the agreement's file is set only when it is created, so the
+/// placeholder would stay published to every user.
+pub fn refuse_placeholder(
+    dir: &Path,
+    profile_text: Option<&str>,
+    graph_root: &str,
+    objects: &[&DesiredObject],
+) -> Result<(), EngineError> {
+    if !is_microsoft_cloud(graph_root) {
+        return Ok(());
+    }
+    let placeholder = blueprint_store::digest_bytes(PLACEHOLDER_TERMS_PDF.as_bytes());
+    for object in objects {
+        let mut paths = Vec::new();
+        for part in [Some(&object.desired), object.create_only.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            file_markers(part, &mut paths);
+        }
+        for relative in paths {
+            let Ok(bytes) = std::fs::read(dir.join(relative)) else {
+                continue;
+            };
+            if blueprint_store::digest_bytes(&bytes) != placeholder {
+                continue;
+            }
+            let named = profile_text
+                .and_then(|text| {
+                    let offset = text.find("terms_of_use_pdf")?;
+                    let (line, column) =
+                        blueprint_catalogue::source::line_col_of_offset(text, offset);
+                    Some(format!(
+                        " (named by params.terms_of_use_pdf at {}:{line}:{column})",
+                        dir.join(crate::workspace::PROFILE_FILE).display()
+                    ))
+                })
+                .unwrap_or_default();
+            return Err(EngineError::Usage(format!(
+                "{} is the placeholder terms of use a new workspace is created with, and tenant objects in Microsoft's cloud would publish it to every user: feature {} sends it as the {} `{}`'s file{named}, which is set only when the agreement is created. Replace it with the agency's own Acceptable Use Policy PDF, or point terms_of_use_pdf at it; nothing was changed",
+                dir.join(relative).display(),
+                object.feature,
+                object.kind,
+                object.identity,
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microsofts_clouds_are_told_from_an_emulator() {
+        for real in [
+            "https://graph.microsoft.com/v1.0/",
+            "https://GRAPH.microsoft.com",
+            "https://graph.microsoft.us/v1.0/",
+            "https://dod-graph.microsoft.us",
+            "https://microsoftgraph.chinacloudapi.cn/v1.0/",
+        ] {
+            assert!(is_microsoft_cloud(real), "{real}");
+        }
+        for emulated in [
+            "https://127.0.0.1:8443/v1.0/",
+            "http://localhost:5000/v1.0/",
+            "https://graph.microsoft.com.example.net/v1.0/",
+            "https://notmicrosoft.com/v1.0/",
+        ] {
+            assert!(!is_microsoft_cloud(emulated), "{emulated}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_path_stays_inside_the_workspace() {
+        let root = tempfile::tempdir().unwrap();
+        let ws = root.path().join("ws");
+        std::fs::create_dir_all(ws.join("terms")).unwrap();
+        std::fs::write(ws.join("terms/aup.pdf"), "pdf").unwrap();
+        std::fs::write(root.path().join("secret.txt"), "secret").unwrap();
+        std::os::unix::fs::symlink(root.path(), ws.join("up")).unwrap();
+        std::os::unix::fs::symlink(root.path().join("secret.txt"), ws.join("aup.pdf")).unwrap();
+        assert_eq!(
+            confined(&ws, "terms/aup.pdf").unwrap(),
+            ws.join("terms/aup.pdf")
+        );
+        assert!(confined(&ws, "./not-yet-there.pdf").is_ok());
+        for (path, why) in [
+            ("/etc/passwd", "relative"),
+            ("../secret.txt", "`..`"),
+            ("terms/../../secret.txt", "`..`"),
+            ("up/secret.txt", "symbolic link"),
+            ("aup.pdf", "symbolic link"),
+            ("up/not-yet-there.pdf", "symbolic link"),
+            ("", "empty"),
+        ] {
+            let err = confined(&ws, path).unwrap_err();
+            assert!(err.contains(why), "{path}: {err}");
+        }
+    }
+}

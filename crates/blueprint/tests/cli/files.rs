@@ -1,0 +1,95 @@
+//! Files the catalogue sends (`$file`): confined to the workspace, and the placeholder terms of
+//! use `blueprint init` writes never sent to a real tenant.
+
+use std::path::Path;
+
+use crate::support::*;
+
+fn set_terms_pdf(ws: &Path, value: &str) {
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("terms_of_use_pdf"))
+        .expect("init writes terms_of_use_pdf");
+    let text = text.replace(line, &format!("terms_of_use_pdf = \"{value}\""));
+    std::fs::write(&profile, text).unwrap();
+}
+
+/// `deploy --yes` against Microsoft's Graph (the default endpoints), with a credential that is
+/// never used: whatever refuses must refuse before any request.
+fn deploy_to_microsoft(ws: &Path) -> std::process::Output {
+    blueprint()
+        .args(["deploy", "--yes", "-C"])
+        .arg(ws)
+        .env("AZURE_TENANT_ID", "8f2c6f1e-3b4d-4c55-9d7e-0a1b2c3d4e5f")
+        .env("AZURE_CLIENT_ID", "0e3c1f7a-5b6d-4e8f-9a0b-1c2d3e4f5a6b")
+        .env("AZURE_CLIENT_SECRET", "never-sent")
+        .env_remove("AZURE_AUTHORITY_HOST")
+        .env_remove("BLUEPRINT_GRAPH_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_placeholder_terms_of_use_are_never_sent_to_a_real_tenant() {
+    let dir = temp_dir();
+    let ws = offline_workspace(dir.path(), "features = [\"ca-terms-of-use\"]");
+    let out = deploy_to_microsoft(&ws);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let said = stderr(&out);
+    for part in [
+        "acceptable-use-policy.pdf is the placeholder terms of use",
+        "ca-terms-of-use",
+        &format!("{}:", ws.join("blueprint.toml").display()),
+        "nothing was changed",
+    ] {
+        assert!(says(&said, part), "{part:?} missing from:\n{said}");
+    }
+    assert!(
+        !ws.join(".blueprint/state.db").exists(),
+        "refused before the state was touched"
+    );
+    // The same file under another name is still the placeholder.
+    std::fs::copy(ws.join("acceptable-use-policy.pdf"), ws.join("renamed.pdf")).unwrap();
+    set_terms_pdf(&ws, "renamed.pdf");
+    let out = deploy_to_microsoft(&ws);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        says(&stderr(&out), "renamed.pdf is the placeholder"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_file_outside_the_workspace_is_refused_where_the_profile_names_it() {
+    let dir = temp_dir();
+    let ws = offline_workspace(dir.path(), "features = []");
+    std::fs::write(dir.path().join("outside.pdf"), "%PDF-1.4\n").unwrap();
+    let refused = |value: &str, why: &str| {
+        set_terms_pdf(&ws, value);
+        let out = bp(&ws, &["plan"]);
+        assert_eq!(out.status.code(), Some(2), "{value}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert!(says(&said, "blueprint.toml:"), "{value}: {said}");
+        assert!(says(&said, "terms_of_use_pdf"), "{value}: {said}");
+        assert!(says(&said, why), "{value}: {why:?} missing from {said}");
+    };
+    refused("../outside.pdf", "without `..`");
+    refused(
+        dir.path().join("outside.pdf").to_str().unwrap(),
+        "without `..`",
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path(), ws.join("shared")).unwrap();
+        refused("shared/outside.pdf", "symbolic link");
+    }
+}
