@@ -467,18 +467,20 @@ impl Session {
     ) -> Result<PlannedDeploy, EngineError> {
         let store = self.existing_store().await?;
         let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
-        let fingerprint = self.fingerprint(&observation, enforce, allow_delete);
+        let tenant = self.tenant().await?;
+        let fingerprint = self.fingerprint(&tenant, &observation, enforce, allow_delete);
         Ok(PlannedDeploy { fingerprint, plan })
     }
 
     fn fingerprint(
         &self,
+        tenant: &str,
         observation: &observe::Observation,
         enforce: bool,
         allow_delete: bool,
     ) -> approved::Fingerprint {
         approved::fingerprint(
-            &self.tenant_id,
+            tenant,
             (self.sprint, enforce, allow_delete),
             &self.selected,
             &self.objects(),
@@ -497,7 +499,7 @@ impl Session {
     ) -> Result<DeployReport, EngineError> {
         self.may_deploy()?;
         let store = self.store().await?;
-        let tenant = self.tenant_id();
+        let tenant = self.tenant().await?;
         let lock = self.lock(&store, &tenant, "deploy").await?;
         // Written through the lock's handle: a lost lease stops the walk's next change.
         let store = lock.store().clone();
@@ -515,7 +517,12 @@ impl Session {
                 .plan_in(Some(&store), options.enforce, options.allow_delete)
                 .await?;
             let fresh = PlannedDeploy {
-                fingerprint: self.fingerprint(&observation, options.enforce, options.allow_delete),
+                fingerprint: self.fingerprint(
+                    &tenant,
+                    &observation,
+                    options.enforce,
+                    options.allow_delete,
+                ),
                 plan,
             };
             let differences = approved.differences(&fresh.approved());
