@@ -7,10 +7,13 @@ use std::path::Path;
 use serde_saphyr::Spanned;
 
 use crate::coverage::{CoverageReport, CoverageStatus, CoverageTotals, Section, SectionCoverage};
-use crate::kinds::{IdentityKey, KindSpec};
+use crate::kinds::{self, Api, IdentityKey, KindSpec};
 use crate::loader::{Loader, read_overlay_dir, stamp_file};
 use crate::schema::{CatalogueFileDoc, FeatureDoc, ResourceDoc};
 use crate::source::{Diagnostics, ErrorKind, FileId, Loc, Sources};
+
+/// Why a feature that needs Graph beta is manual when the workspace turns beta off.
+pub const BETA_OFF_REASON: &str = "needs Microsoft Graph beta, which this workspace turns off ([graph] beta = false in blueprint.toml): a person performs its manual steps and attests them";
 
 /// Why a catalogue could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,9 @@ pub struct Feature {
     pub disabled: Option<String>,
     /// Reasons an overlay gave for changing the feature.
     pub overridden: Vec<String>,
+    /// Set when the feature has resources but the workspace turned off the API they need
+    /// (`[graph] beta = false`): why a person performs it instead.
+    pub manual_because: Option<String>,
 }
 
 impl Feature {
@@ -68,11 +74,29 @@ impl Feature {
     }
 
     pub fn status(&self) -> FeatureStatus {
-        if self.doc.resources.is_empty() {
+        if self.doc.resources.is_empty() || self.manual_because.is_some() {
             FeatureStatus::Manual
         } else {
             FeatureStatus::Automated
         }
+    }
+
+    /// The APIs the feature's resources are reached through, each once, in order.
+    pub fn apis(&self) -> Vec<Api> {
+        let mut apis: Vec<Api> = self
+            .doc
+            .resources
+            .iter()
+            .filter_map(|r| kinds::kind(&r.kind.value).map(|k| k.api))
+            .collect();
+        apis.sort();
+        apis.dedup();
+        apis
+    }
+
+    /// Whether any of its resources needs Microsoft Graph beta.
+    pub fn needs_beta(&self) -> bool {
+        self.apis().contains(&Api::GraphBeta)
     }
 
     pub(crate) fn loc<T>(&self, spanned: &Spanned<T>) -> Loc {
@@ -162,6 +186,7 @@ impl Catalogue {
                     origin,
                     disabled: None,
                     overridden: Vec::new(),
+                    manual_because: None,
                 });
             }
             if origin == Origin::Builtin && (!doc.overrides.is_empty() || !doc.disable.is_empty()) {
@@ -247,6 +272,18 @@ impl Catalogue {
             }
         }
         order
+    }
+
+    /// The catalogue as a workspace that turned Graph beta off (`[graph] beta = false`) sees it:
+    /// every feature that needs a beta kind becomes manual, with the reason, and its manual
+    /// steps (the portal fallback each beta feature carries) are what a person performs.
+    pub fn without_beta(mut self) -> Catalogue {
+        for feature in &mut self.features {
+            if feature.needs_beta() {
+                feature.manual_because = Some(BETA_OFF_REASON.to_string());
+            }
+        }
+        self
     }
 
     /// The ABAC coverage report.

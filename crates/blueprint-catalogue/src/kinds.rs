@@ -4,11 +4,26 @@
 //! The engine PATCHes and POSTs desired fields to Graph verbatim, so a property name that Graph
 //! does not have would fail only at deploy time, against a live tenant. Checking names here
 //! moves that failure to `catalogue validate`. Property lists follow the CSDL of the kind's API
-//! version (see `graph-notes.md` §5); only top-level properties are checked.
+//! version (see `graph-notes.md` §5): a v1.0 kind lists only what Microsoft's v1.0 metadata has,
+//! and a setting that exists only in beta belongs to a beta kind. Only top-level properties are
+//! checked.
+//!
+//! Adding a kind is one entry in [`KINDS`]: its name, path (without the version: the API says
+//! which), identity, properties and permissions. A Graph beta kind is the same entry with
+//! `api: Api::GraphBeta`; requests for it go under `/beta` ([`KindSpec::request_path`]), `plan`
+//! and reports mark it, and `[graph] beta = false` turns its features into manual ones.
 //!
 //! Permissions are the least-privileged application permissions Microsoft documents for each
-//! operation (`real-tenant-and-exchange.md` §1a); the permissions a workspace needs are derived
-//! from its selected features' kinds, never listed by hand.
+//! operation (`real-tenant-and-exchange.md` §1a, checked against each operation's
+//! "Permissions" table in Microsoft's Graph reference: conditional access policies "Policy.Read.All,
+//! Policy.ReadWrite.ConditionalAccess and Application.Read.All"; named locations "Policy.Read.All
+//! and Policy.ReadWrite.ConditionalAccess"; group settings GroupSettings.Read.All and
+//! GroupSettings.ReadWrite.All; group lifecycle policies Directory.Read.All and
+//! Directory.ReadWrite.All, nothing narrower). `write` holds everything a deploy of the kind
+//! needs and nothing more (a write permission reads too): the emulator enforces Microsoft's
+//! table independently and a test proves each set works and that none of its grants can go.
+//! The permissions a workspace needs are derived from its selected features' kinds
+//! ([`crate::permissions`]), never listed by hand.
 
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +54,24 @@ impl Api {
             Api::GraphV1 => "graph-v1.0",
             Api::GraphBeta => "graph-beta",
             Api::ExchangeAdmin => "exchange-admin",
+        }
+    }
+
+    /// How a person names the API ("Graph v1.0", "Graph beta").
+    pub fn label(self) -> &'static str {
+        match self {
+            Api::GraphV1 => "Graph v1.0",
+            Api::GraphBeta => "Graph beta",
+            Api::ExchangeAdmin => "the Exchange admin API",
+        }
+    }
+
+    /// The version segment Graph requests for this API start with.
+    pub fn graph_version(self) -> Option<&'static str> {
+        match self {
+            Api::GraphV1 => Some("v1.0"),
+            Api::GraphBeta => Some("beta"),
+            Api::ExchangeAdmin => None,
         }
     }
 }
@@ -78,7 +111,8 @@ pub struct Permissions {
 pub struct KindSpec {
     /// The catalogue's name for the kind; also the prefix of references (`group:…`).
     pub name: &'static str,
-    /// Graph v1.0 path of the collection (or of the singleton).
+    /// Path of the collection (or of the singleton) under the API's version, which
+    /// [`KindSpec::request_path`] puts in front.
     pub path: &'static str,
     pub identity: IdentityKey,
     /// Properties every object of the kind may have.
@@ -122,6 +156,19 @@ impl KindSpec {
 
     pub fn is_singleton(&self) -> bool {
         self.identity == IdentityKey::Singleton
+    }
+
+    /// The path requests use: `path` for Graph v1.0 (the client's default version), under
+    /// `/beta` for a beta kind. The one place a kind's version enters a request.
+    pub fn request_path(&self) -> String {
+        match self.api {
+            Api::GraphBeta => format!("/beta{}", self.path),
+            _ => self.path.to_string(),
+        }
+    }
+
+    pub fn is_beta(&self) -> bool {
+        self.api == Api::GraphBeta
     }
 }
 
@@ -269,10 +316,8 @@ const AUTHORIZATION_POLICY: KindSpec = KindSpec {
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.All")],
-        write: &[
-            Grant::Graph("Policy.Read.All"),
-            Grant::Graph("Policy.ReadWrite.Authorization"),
-        ],
+        // authorizationpolicy-update: Policy.ReadWrite.Authorization, which reads it too.
+        write: &[Grant::Graph("Policy.ReadWrite.Authorization")],
     },
 };
 
@@ -376,18 +421,6 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
                 "secureBootEnabled",
                 "codeIntegrityEnabled",
                 "storageRequireEncryption",
-                "activeFirewallRequired",
-                "defenderEnabled",
-                "defenderVersion",
-                "signatureOutOfDate",
-                "rtpEnabled",
-                "antivirusRequired",
-                "antiSpywareRequired",
-                "deviceThreatProtectionEnabled",
-                "deviceThreatProtectionRequiredSecurityLevel",
-                "configurationManagerComplianceRequired",
-                "tpmRequired",
-                "validOperatingSystemBuildRanges",
             ],
         ),
         (
@@ -397,21 +430,16 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
                 "passcodeExpirationDays",
                 "passcodeMinimumLength",
                 "passcodeMinutesOfInactivityBeforeLock",
-                "passcodeMinutesOfInactivityBeforeScreenTimeout",
                 "passcodePreviousPasscodeBlockCount",
                 "passcodeMinimumCharacterSetCount",
                 "passcodeRequiredType",
                 "passcodeRequired",
                 "osMinimumVersion",
                 "osMaximumVersion",
-                "osMinimumBuildVersion",
-                "osMaximumBuildVersion",
                 "securityBlockJailbrokenDevices",
                 "deviceThreatProtectionEnabled",
                 "deviceThreatProtectionRequiredSecurityLevel",
-                "advancedThreatProtectionRequiredSecurityLevel",
                 "managedEmailProfileRequired",
-                "restrictedApps",
             ],
         ),
     ],
@@ -469,6 +497,131 @@ const USER: KindSpec = KindSpec {
     },
 };
 
+/// A kind with one object per tenant (or per path) and no derived types: most settings objects.
+const fn singleton(
+    name: &'static str,
+    path: &'static str,
+    properties: &'static [&'static str],
+    api: Api,
+    permissions: Permissions,
+) -> KindSpec {
+    KindSpec {
+        name,
+        path,
+        identity: IdentityKey::Singleton,
+        properties,
+        derived: &[],
+        create_only: &[],
+        keyed_arrays: &[],
+        prerequisite_only: false,
+        api,
+        permissions,
+    }
+}
+
+/// Self-service sign-up for guests through user flows.
+const AUTHENTICATION_FLOWS_POLICY: KindSpec = singleton(
+    "authenticationFlowsPolicy",
+    "/policies/authenticationFlowsPolicy",
+    &["selfServiceSignUp"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.All")],
+        write: &[Grant::Graph("Policy.ReadWrite.AuthenticationFlows")],
+    },
+);
+
+/// The authentication methods policy's beta-only settings: reporting suspicious activity
+/// (the successor of the MFA fraud alert). The same object as `authenticationMethodsPolicy`,
+/// read and written under `/beta`, where Graph has these properties.
+const AUTHENTICATION_METHODS_POLICY_BETA: KindSpec = singleton(
+    "authenticationMethodsPolicyBeta",
+    "/policies/authenticationMethodsPolicy",
+    &[
+        "reportSuspiciousActivitySettings",
+        "systemCredentialPreferences",
+    ],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
+        write: &[Grant::Graph("Policy.ReadWrite.AuthenticationMethod")],
+    },
+);
+
+/// Microsoft 365 usage reports: whether they conceal user, group and site names.
+const ADMIN_REPORT_SETTINGS: KindSpec = singleton(
+    "adminReportSettings",
+    "/admin/reportSettings",
+    &["displayConcealedNames"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("ReportSettings.Read.All")],
+        write: &[Grant::Graph("ReportSettings.ReadWrite.All")],
+    },
+);
+
+/// Microsoft 365 Apps installation options: update channel and what users may install.
+const M365_APPS_INSTALLATION_OPTIONS: KindSpec = singleton(
+    "m365AppsInstallationOptions",
+    "/admin/microsoft365Apps/installationOptions",
+    &["updateChannel", "appsForWindows", "appsForMac"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Microsoft365Install.Read.All")],
+        write: &[Grant::Graph(
+            "OrgSettings-Microsoft365Install.ReadWrite.All",
+        )],
+    },
+);
+
+/// Microsoft Forms organisation settings (beta).
+const ADMIN_FORMS: KindSpec = singleton(
+    "adminForms",
+    "/admin/forms",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Forms.Read.All")],
+        write: &[Grant::Graph("OrgSettings-Forms.ReadWrite.All")],
+    },
+);
+
+/// Microsoft To Do organisation settings (beta).
+const ADMIN_TODO: KindSpec = singleton(
+    "adminTodo",
+    "/admin/todo",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-Todo.Read.All")],
+        write: &[Grant::Graph("OrgSettings-Todo.ReadWrite.All")],
+    },
+);
+
+/// "User owned apps and services": the Office Store and trials users may start (beta).
+const ADMIN_APPS_AND_SERVICES: KindSpec = singleton(
+    "adminAppsAndServices",
+    "/admin/appsAndServices",
+    &["settings"],
+    Api::GraphBeta,
+    Permissions {
+        read: &[Grant::Graph("OrgSettings-AppsAndServices.Read.All")],
+        write: &[Grant::Graph("OrgSettings-AppsAndServices.ReadWrite.All")],
+    },
+);
+
+/// Intune's tenant object: the Company Portal branding (`intuneBrand`).
+const DEVICE_MANAGEMENT: KindSpec = singleton(
+    "deviceManagement",
+    "/deviceManagement",
+    &["intuneBrand"],
+    Api::GraphV1,
+    Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+);
+
 /// Every kind a catalogue resource may have.
 pub const KINDS: &[KindSpec] = &[
     CA_POLICY,
@@ -482,12 +635,61 @@ pub const KINDS: &[KindSpec] = &[
     DEVICE_COMPLIANCE_POLICY,
     AGREEMENT,
     USER,
+    AUTHENTICATION_FLOWS_POLICY,
+    AUTHENTICATION_METHODS_POLICY_BETA,
+    ADMIN_REPORT_SETTINGS,
+    M365_APPS_INSTALLATION_OPTIONS,
+    ADMIN_FORMS,
+    ADMIN_TODO,
+    ADMIN_APPS_AND_SERVICES,
+    DEVICE_MANAGEMENT,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in
 /// the tenant. `directoryRoleTemplate:*` stands for every directory role (the blueprint's
 /// "Select all directory roles"), spliced into the list that holds it.
 pub const TENANT_REFERENCE_KINDS: &[&str] = &["directoryRoleTemplate"];
+
+/// What the engine needs to read a tenant reference kind: listing directory role templates
+/// takes RoleManagement.Read.Directory (directoryroletemplate-list, least privileged).
+pub fn tenant_reference_grants(kind: &str) -> &'static [Grant] {
+    match kind {
+        "directoryRoleTemplate" => &[Grant::Graph("RoleManagement.Read.Directory")],
+        _ => &[],
+    }
+}
+
+/// Microsoft Entra built-in roles an app may need, with their template ids, which are the
+/// same in every tenant (Microsoft's "Microsoft Entra built-in roles" reference). A token's
+/// `wids` lists template ids.
+pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    (
+        "Exchange Administrator",
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    ),
+    (
+        "Security Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    ),
+    ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
+    ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+    (
+        "Privileged Role Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    ),
+];
+
+/// A built-in role's template id from its name.
+pub fn directory_role_id(name: &str) -> Option<&'static str> {
+    DIRECTORY_ROLES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, id)| *id)
+}
 
 pub fn kind(name: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.name == name)

@@ -18,6 +18,7 @@ pub mod coverage;
 pub mod kinds;
 mod loader;
 pub mod node;
+pub mod permissions;
 pub mod profile;
 pub mod render;
 pub mod schema;

@@ -17,7 +17,7 @@ pub struct DesiredObject {
     /// The feature that owns it.
     pub feature: String,
     pub kind: String,
-    /// Graph v1.0 path of its collection (or of the singleton).
+    /// Path of its collection (or of the singleton), `/beta/…` for a Graph beta kind.
     pub path: String,
     /// The property that identifies it (`displayName`, `templateId`, …); `None` for singletons.
     pub identity_key: Option<String>,
@@ -91,7 +91,7 @@ impl Catalogue {
                 objects.push(DesiredObject {
                     feature: feature.id().to_owned(),
                     kind: kind.name.to_owned(),
-                    path: kind.path.to_owned(),
+                    path: kind.request_path(),
                     reference: reference_text(kind.name, &identity),
                     identity_key,
                     identity,
@@ -113,12 +113,13 @@ impl Catalogue {
         }
     }
 
-    /// The desired state of every enabled feature, in dependency order.
+    /// The desired state of every enabled, automated feature, in dependency order (a feature
+    /// the workspace made manual, by turning off the API it needs, has none).
     pub fn render_all(&self, profile: &AgencyProfile) -> Result<Vec<DesiredObject>, Diagnostics> {
         let mut objects = Vec::new();
         let mut problems = Diagnostics::default();
         for feature in self.topological_order() {
-            if feature.disabled.is_some() {
+            if feature.disabled.is_some() || feature.manual_because.is_some() {
                 continue;
             }
             match self.render_feature(feature, profile) {

@@ -4,7 +4,8 @@
 //! parameter's value, whatever its JSON type; a template inside other text
 //! (`"{{ agency.name }} Internal Network"`) is interpolated and must be text. Filters adapt a
 //! value to the shape Graph wants: `ip_ranges` turns CIDR strings into Graph `ipRange`
-//! objects, `join(";")` joins a list into one string, `lower` lower-cases text.
+//! objects, `join(";")` joins a list into one string, `lower` lower-cases text, `json` writes
+//! a value as JSON text (for policies Graph keeps as a JSON document inside a string).
 //!
 //! Templates are checked when the catalogue loads, against the parameter table, so a typo in a
 //! parameter name is caught before any agency renders it.
@@ -30,6 +31,8 @@ pub enum Filter {
     IpRanges,
     Join(String),
     Lower,
+    /// The value as JSON text.
+    Json,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +104,7 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
         filters.push(match filter {
             "ip_ranges" => Filter::IpRanges,
             "lower" => Filter::Lower,
+            "json" => Filter::Json,
             f if f.starts_with("join(") && f.ends_with(')') => {
                 let arg = f["join(".len()..f.len() - 1].trim();
                 let unquoted = arg
@@ -117,7 +121,7 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             other => {
                 return Err(TemplateError::new(
                     format!(
-                        "unknown template filter `{other}` (known: ip_ranges, join(\"…\"), lower)"
+                        "unknown template filter `{other}` (known: ip_ranges, join(\"…\"), lower, json)"
                     ),
                     offset,
                 ));
@@ -185,6 +189,7 @@ pub fn check(text: &str, in_for_each: bool) -> Result<(), TemplateError> {
                 }
                 (Filter::Join(_), Shape::List) => Shape::Text,
                 (Filter::Lower, Shape::Text) => Shape::Text,
+                (Filter::Json, _) => Shape::Text,
                 (f, _) => {
                     return Err(TemplateError::new(
                         format!("filter {f:?} does not apply to `{}`", expr.parameter),
@@ -285,5 +290,6 @@ fn apply(filter: &Filter, value: Value, parameter: &str) -> Result<Value, Render
         }
         Filter::Join(separator) => Value::String(items(&value).join(separator)),
         Filter::Lower => Value::String(value.as_str().unwrap_or_default().to_lowercase()),
+        Filter::Json => Value::String(value.to_string()),
     })
 }

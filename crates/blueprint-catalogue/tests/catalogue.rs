@@ -133,6 +133,8 @@ fn builtin_catalogue_validates() {
     );
 }
 
+/// The ABAC's twelve policies by their exact names, and the two that express Identity
+/// Protection's risk policies (named by the catalogue: the ABAC's legacy policies have none).
 #[test]
 fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_names() {
     let catalogue = builtin_catalogue();
@@ -157,6 +159,8 @@ fn builtin_catalogue_has_all_twelve_conditional_access_policies_by_their_abac_na
             "BLOCK – Countries Not Allowed",
             "BLOCK – Guest Access",
             "BLOCK – High Risk Sign-Ins",
+            "GRANT - Sign-in Risk Medium and Above",
+            "GRANT - User Risk Medium and Above",
             "GRANT – Guest Access",
             "GRANT – Intune Enrolment",
             "GRANT – Terms of Use",
@@ -483,7 +487,7 @@ fn rendering_reports_a_parameter_the_profile_does_not_set() {
     let e = only_error(
         &errors.0,
         ErrorKind::InvalidParameter,
-        "builtin:conditional-access.yaml:91:28",
+        "builtin:conditional-access.yaml:102:28",
         "needs `params.terms_of_use_expiry_start`",
     );
     assert!(e.help.is_some());
@@ -811,7 +815,7 @@ fn disabling_a_feature_others_need_is_refused() {
             .filter(|e| e.message.contains("ca-block-guest-access"))
             .collect::<Vec<_>>(),
         ErrorKind::InvalidOverlay,
-        "builtin:conditional-access.yaml:153:18",
+        "builtin:conditional-access.yaml:167:18",
         "feature `ca-block-guest-access` needs `identity-break-glass-accounts`, which the overlay disables (We have none)",
     );
     assert!(e.help.is_some());
@@ -1057,4 +1061,415 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
             );
         }
     }
+}
+
+mod permissions {
+    use blueprint_catalogue::Catalogue;
+    use blueprint_catalogue::kinds::{Grant, KINDS};
+    use blueprint_catalogue::permissions::{Access, Granted, missing, missing_message, required};
+
+    fn all_needs(access: Access) -> Vec<blueprint_catalogue::permissions::Need> {
+        let desired = Catalogue::builtin()
+            .unwrap()
+            .render_all(&super::sample_profile())
+            .unwrap();
+        let objects: Vec<_> = desired.iter().collect();
+        required(&objects, access)
+    }
+
+    #[test]
+    fn needs_follow_the_kinds_and_name_the_features() {
+        let write = all_needs(Access::ReadWrite);
+        let ca = write
+            .iter()
+            .find(|n| n.grant == Grant::Graph("Policy.ReadWrite.ConditionalAccess"))
+            .expect("conditional access policies need Policy.ReadWrite.ConditionalAccess");
+        assert!(ca.features.iter().any(|f| f.starts_with("ca-")), "{ca:?}");
+        // Microsoft documents creating a policy as needing Application.Read.All as well.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("Application.Read.All"))
+        );
+        // Every directory role reference is resolved by listing the role templates.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("RoleManagement.Read.Directory"))
+        );
+        // Break-glass accounts are only checked: reading users is enough even to deploy.
+        assert!(
+            write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("User.Read.All"))
+        );
+        assert!(
+            !write
+                .iter()
+                .any(|n| n.grant == Grant::Graph("User.ReadWrite.All"))
+        );
+
+        let read = all_needs(Access::ReadOnly);
+        assert!(!read.is_empty());
+        assert!(
+            read.iter().all(|n| !n.grant.name().contains("ReadWrite")),
+            "a read-only app needs no write permission: {read:?}"
+        );
+    }
+
+    #[test]
+    fn every_kind_declares_its_read_and_write_grants() {
+        for kind in KINDS {
+            assert!(
+                !kind.permissions.read.is_empty(),
+                "{} declares no read grant",
+                kind.name
+            );
+            assert!(
+                !kind.permissions.write.is_empty(),
+                "{} declares no write grant",
+                kind.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_read_write_permission_holds_its_read_and_missing_ones_are_named() {
+        let needs = all_needs(Access::ReadWrite);
+        let mut granted = Granted::default();
+        for n in &needs {
+            if let Grant::Graph(name) = n.grant
+                && name != "Policy.ReadWrite.ConditionalAccess"
+            {
+                granted.graph.insert(name.to_string());
+            }
+        }
+        let lacking = missing(&needs, &granted);
+        assert_eq!(lacking.len(), 1, "{lacking:?}");
+        let message = missing_message(&lacking, Access::ReadWrite);
+        assert!(
+            message.contains("Policy.ReadWrite.ConditionalAccess"),
+            "{message}"
+        );
+        assert!(message.contains("blueprint connect"), "{message}");
+
+        let reads = all_needs(Access::ReadOnly);
+        let mut writer = Granted::default();
+        for n in &reads {
+            if let Grant::Graph(name) = n.grant {
+                writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+            }
+        }
+        assert!(missing(&reads, &writer).is_empty(), "ReadWrite holds Read");
+    }
+}
+
+// ---- corrections from the coverage audit: each test would have caught the mistake ----------
+
+/// The desired fields of the built-in resources of `kind`, rendered as written.
+fn builtin_desired(kind: &str) -> Vec<(String, serde_json::Value)> {
+    builtin_catalogue()
+        .features()
+        .iter()
+        .flat_map(|f| {
+            f.doc
+                .resources
+                .iter()
+                .filter(|r| r.kind.value == kind)
+                .map(move |r| (f.id().to_string(), r.desired.to_json()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_v1_compliance_policy_refuses_the_beta_only_properties() {
+    let kind = kinds::kind("deviceCompliancePolicy").unwrap();
+    assert_eq!(kind.api, kinds::Api::GraphV1);
+    let windows = "#microsoft.graph.windows10CompliancePolicy";
+    let ios = "#microsoft.graph.iosCompliancePolicy";
+    for property in [
+        "activeFirewallRequired",
+        "defenderEnabled",
+        "defenderVersion",
+        "signatureOutOfDate",
+        "rtpEnabled",
+        "antivirusRequired",
+        "antiSpywareRequired",
+        "deviceThreatProtectionEnabled",
+        "deviceThreatProtectionRequiredSecurityLevel",
+        "configurationManagerComplianceRequired",
+        "tpmRequired",
+        "validOperatingSystemBuildRanges",
+    ] {
+        assert!(
+            !kind.allows(property, Some(windows)),
+            "{property} on Windows"
+        );
+    }
+    for property in [
+        "passcodeMinutesOfInactivityBeforeScreenTimeout",
+        "osMinimumBuildVersion",
+        "osMaximumBuildVersion",
+        "advancedThreatProtectionRequiredSecurityLevel",
+        "restrictedApps",
+    ] {
+        assert!(!kind.allows(property, Some(ios)), "{property} on iOS");
+    }
+    // What v1.0 has stays allowed.
+    assert!(kind.allows("bitLockerEnabled", Some(windows)));
+    assert!(kind.allows("deviceThreatProtectionRequiredSecurityLevel", Some(ios)));
+
+    // And `catalogue validate` says so where the overlay writes it.
+    let errors = overlay_errors(
+        r##"features:
+  - id: agency-firewall
+    title: Firewall required
+    area: intune
+    abac: [{ file: intune-compliance.md, heading: "Windows 10 compliance" }]
+    story: { as: a, want: b, so_that: c }
+    acceptance: [{ text: t, checks: [{ matches: "deviceCompliancePolicy:Agency firewall" }] }]
+    licences: [intune-plan-1]
+    implementation: [cloud-native]
+    story_points: 1
+    user_impact: None.
+    user_action: "Nothing: carry on working as usual."
+    resources:
+      - kind: deviceCompliancePolicy
+        desired:
+          "@odata.type": "#microsoft.graph.windows10CompliancePolicy"
+          displayName: Agency firewall
+          activeFirewallRequired: true
+"##,
+    );
+    let e = only_error(
+        &errors,
+        ErrorKind::UnknownProperty,
+        "agency/overlay.yaml:18:11",
+        "has no property `activeFirewallRequired` in Graph v1.0",
+    );
+    assert!(e.to_string().contains("windows10CompliancePolicy"), "{e}");
+}
+
+#[test]
+fn mfa_methods_are_the_app_and_oath_codes_not_sms() {
+    let (_, desired) = builtin_desired("authenticationMethodsPolicy")
+        .into_iter()
+        .find(|(f, _)| f == "identity-authentication-methods")
+        .expect("the feature sets the methods");
+    let state = |id: &str| {
+        desired["authenticationMethodConfigurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["state"].clone())
+    };
+    assert_eq!(state("MicrosoftAuthenticator"), Some("enabled".into()));
+    assert_eq!(state("SoftwareOath"), Some("enabled".into()));
+    assert_eq!(state("Sms"), Some("disabled".into()));
+    // Hardware OATH tokens, which the ABAC names, are accounted for (manual: beta-only method,
+    // secrets uploaded by a person).
+    let catalogue = builtin_catalogue();
+    let mfa = catalogue.feature("identity-mfa-service-settings").unwrap();
+    assert!(
+        mfa.doc
+            .manual
+            .iter()
+            .any(|m| m.portal.contains("OATH tokens")),
+        "hardware tokens are named"
+    );
+}
+
+/// Only the fields written are compared: every condition Graph v1.0 has must be written (null
+/// or empty when the ABAC leaves it unconfigured), or a condition added in the portal would
+/// pass unnoticed.
+#[test]
+fn every_conditional_access_policy_pins_every_condition() {
+    let policies = builtin_desired("conditionalAccessPolicy");
+    assert_eq!(policies.len(), 14);
+    for (feature, p) in policies {
+        let name = p["displayName"].as_str().unwrap_or_default().to_string();
+        let conditions = &p["conditions"];
+        for key in [
+            "users",
+            "applications",
+            "clientAppTypes",
+            "platforms",
+            "locations",
+            "devices",
+            "clientApplications",
+            "authenticationFlows",
+            "signInRiskLevels",
+            "userRiskLevels",
+        ] {
+            assert!(
+                conditions.get(key).is_some(),
+                "{feature} ({name}): conditions.{key} not pinned"
+            );
+        }
+        for key in [
+            "includeUsers",
+            "excludeUsers",
+            "includeGroups",
+            "excludeGroups",
+            "includeRoles",
+            "excludeRoles",
+            "includeGuestsOrExternalUsers",
+            "excludeGuestsOrExternalUsers",
+        ] {
+            assert!(
+                conditions["users"].get(key).is_some(),
+                "{feature} ({name}): users.{key} not pinned"
+            );
+        }
+        for key in [
+            "includeApplications",
+            "excludeApplications",
+            "includeUserActions",
+            "includeAuthenticationContextClassReferences",
+            "applicationFilter",
+        ] {
+            assert!(
+                conditions["applications"].get(key).is_some(),
+                "{feature} ({name}): applications.{key} not pinned"
+            );
+        }
+        assert!(
+            p["grantControls"].get("authenticationStrength").is_some(),
+            "{feature} ({name}): grantControls.authenticationStrength not pinned"
+        );
+        assert!(p.get("sessionControls").is_some(), "{feature} ({name})");
+    }
+}
+
+#[test]
+fn the_exclusion_group_sets_only_what_the_abac_names() {
+    let (_, group) = builtin_desired("group")
+        .into_iter()
+        .find(|(_, g)| g["displayName"] == "grp-Conditional_Access_Exclude")
+        .unwrap();
+    assert!(group.get("description").is_none(), "{group}");
+}
+
+#[test]
+fn user_texts_and_abac_filing_follow_the_abac() {
+    let catalogue = builtin_catalogue();
+    // The ABAC configures no retention labels: staff have nothing to apply.
+    let retention = catalogue.feature("purview-retention").unwrap();
+    assert!(
+        !retention.doc.user_action.contains("label"),
+        "{}",
+        retention.doc.user_action
+    );
+    // "Enrolment types (preview)" is an Apple enrolment setting.
+    let files = |id: &str| -> Vec<String> {
+        catalogue
+            .feature(id)
+            .unwrap()
+            .doc
+            .abac
+            .iter()
+            .map(|r| r.value.heading.clone())
+            .collect()
+    };
+    assert!(files("intune-apple-enrolment").contains(&"Enrolment types (preview)".to_string()));
+    assert!(!files("intune-windows-enrolment").contains(&"Enrolment types (preview)".to_string()));
+    // The iOS manual list names what is manual (build, screen timeout, MDE risk score), not
+    // what the automated policy already sets (device threat level, lock "Immediately").
+    let beta_only = catalogue
+        .feature("intune-compliance-beta-only-settings")
+        .unwrap();
+    let ios = beta_only
+        .doc
+        .manual
+        .iter()
+        .find(|m| m.portal.contains("iOS"))
+        .unwrap();
+    let all = ios.settings.join("|");
+    assert!(all.contains("18H107") && all.contains("machine risk score") && all.contains("15"));
+    assert!(
+        !all.contains("Device Threat Level") && !all.contains("Immediately"),
+        "{all}"
+    );
+    // SharePoint's time zone and notifications are automated, not "settings Graph does not reach".
+    assert_eq!(
+        catalogue
+            .feature("sharepoint-admin-center-settings")
+            .unwrap()
+            .status(),
+        FeatureStatus::Automated
+    );
+    for (file, false_claim) in [
+        (
+            "office-365.yaml",
+            "No Graph v1.0 API reaches these settings",
+        ),
+        ("identity.yaml", "the Entra settings no API reaches."),
+    ] {
+        let text = blueprint_catalogue::builtin::files()
+            .into_iter()
+            .find(|f| f.name.ends_with(file))
+            .unwrap()
+            .text;
+        assert!(
+            !text.contains(false_claim),
+            "{file} still says {false_claim:?}"
+        );
+    }
+}
+
+/// `[graph] beta = false`: every feature that needs a beta kind becomes manual, with the reason,
+/// renders no objects, and counts as manual in the coverage; v1.0 features are untouched.
+#[test]
+fn turning_beta_off_makes_the_beta_features_manual_with_the_reason() {
+    let all = builtin_catalogue();
+    let beta: Vec<&str> = all
+        .features()
+        .iter()
+        .filter(|f| f.needs_beta())
+        .map(|f| f.id())
+        .collect();
+    assert!(
+        beta.contains(&"identity-report-suspicious-activity")
+            && beta.contains(&"organisation-forms-todo-and-store-settings"),
+        "{beta:?}"
+    );
+    for id in &beta {
+        let f = all.feature(id).unwrap();
+        assert_eq!(f.status(), FeatureStatus::Automated, "{id}");
+        assert!(!f.doc.manual.is_empty(), "{id} carries its portal steps");
+    }
+    let off = builtin_catalogue().without_beta();
+    for f in off.features() {
+        if beta.contains(&f.id()) {
+            assert_eq!(f.status(), FeatureStatus::Manual, "{}", f.id());
+            assert!(
+                f.manual_because
+                    .as_deref()
+                    .is_some_and(|r| r.contains("[graph] beta = false")),
+                "{}",
+                f.id()
+            );
+        } else {
+            assert_eq!(
+                f.status(),
+                all.feature(f.id()).unwrap().status(),
+                "{}",
+                f.id()
+            );
+        }
+    }
+    let profile = sample_profile();
+    let rendered = off.render_all(&profile).unwrap();
+    assert!(rendered.iter().all(|o| !o.path.starts_with("/beta/")));
+    assert!(
+        all.render_all(&profile)
+            .unwrap()
+            .iter()
+            .any(|o| o.path.starts_with("/beta/"))
+    );
+    // Their ABAC sections are also served by v1.0 features here, so they stay automated, but
+    // never more so than with beta on.
+    let (on, off) = (all.coverage().totals, off.coverage().totals);
+    assert!(off.automated <= on.automated && off.partly_manual >= on.partly_manual);
 }

@@ -18,7 +18,36 @@ use crate::tenant::{App, Tenant};
 
 /// The audience of Graph access tokens, and the resource a client asks for.
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
-const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+const GRAPH_APP_ID: &str = crate::first_party::GRAPH_APP_ID;
+/// The audience of Exchange Online access tokens (the admin API and PowerShell).
+pub const EXCHANGE_RESOURCE: &str = "https://outlook.office365.com";
+
+/// The resource a `scope` names (`{resource}/.default` or `{resource}/{permission}`), with
+/// its first-party appId; `None` when it names neither Graph nor Exchange.
+pub fn resource_of_scope(scope: &str) -> Option<(&'static str, &'static str)> {
+    resource_named(scope.trim_end_matches('/')).or_else(|| {
+        resource_named(
+            scope
+                .rsplit_once('/')
+                .map(|(r, _)| r)?
+                .trim_end_matches('/'),
+        )
+    })
+}
+
+fn resource_named(resource: &str) -> Option<(&'static str, &'static str)> {
+    if resource.eq_ignore_ascii_case(GRAPH_RESOURCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID)
+    {
+        Some((GRAPH_RESOURCE, GRAPH_APP_ID))
+    } else if resource.eq_ignore_ascii_case(EXCHANGE_RESOURCE)
+        || resource.eq_ignore_ascii_case(crate::first_party::EXCHANGE_APP_ID)
+        || resource.eq_ignore_ascii_case("https://outlook.office.com")
+    {
+        Some((EXCHANGE_RESOURCE, crate::first_party::EXCHANGE_APP_ID))
+    } else {
+        None
+    }
+}
 
 /// An error as the Entra token endpoint reports it.
 #[derive(Debug, Clone)]
@@ -60,7 +89,9 @@ impl TokenError {
     }
 }
 
-/// The claims of an access token the emulator issues (a subset of Entra's v1 app tokens).
+/// The claims of an access token the emulator issues (a subset of Entra's v1 tokens): app
+/// tokens carry application permissions in `roles`, user (delegated) tokens carry scopes in
+/// `scp`; both carry the principal's directory roles (template ids) in `wids`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub aud: String,
@@ -73,11 +104,28 @@ pub struct AccessClaims {
     pub appidacr: String,
     pub idtyp: String,
     pub oid: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wids: Vec<String>,
     pub sub: String,
     pub tid: String,
     pub uti: String,
     pub ver: String,
+}
+
+/// The signed-in user a delegated token speaks for.
+#[derive(Debug, Clone)]
+pub struct SignedInUser {
+    pub id: String,
+    pub upn: String,
+    pub display_name: String,
 }
 
 /// The emulator's token-signing key, published through the discovery document's `jwks_uri`.
@@ -122,17 +170,38 @@ impl Signer {
         json!({"keys": [self.jwk]})
     }
 
+    /// An app-only token for `resource`: `roles` are the app's permissions on that resource
+    /// as assigned now, `wids` its service principal's directory roles now (a grant shows
+    /// only in a token issued after it).
     pub fn issue(
         &self,
         tenant: &Tenant,
         app: &App,
+        resource: &str,
         lifetime_secs: i64,
         via_certificate: bool,
         uti: String,
     ) -> Result<String, String> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let resource_app = resource_of_scope(resource).map(|(_, id)| id);
+        let roles = app
+            .permissions
+            .iter()
+            .filter(|p| {
+                // Fixture apps may name permissions the first-party table does not list: they
+                // count as Graph's.
+                let owner = crate::first_party::resource_of(p).unwrap_or(GRAPH_APP_ID);
+                Some(owner) == resource_app
+            })
+            .cloned()
+            .collect();
+        let principal = if app.sp_id.is_empty() {
+            app.client_id.clone()
+        } else {
+            app.sp_id.clone()
+        };
         let claims = AccessClaims {
-            aud: GRAPH_RESOURCE.into(),
+            aud: resource.into(),
             iss: format!("https://sts.windows.net/{}/", tenant.id),
             iat: now,
             nbf: now,
@@ -141,17 +210,64 @@ impl Signer {
             appid: app.client_id.clone(),
             appidacr: if via_certificate { "2" } else { "1" }.into(),
             idtyp: "app".into(),
-            oid: app.client_id.clone(),
-            roles: app.permissions.clone(),
-            sub: app.client_id.clone(),
+            oid: principal.clone(),
+            roles,
+            scp: None,
+            upn: None,
+            name: None,
+            wids: tenant.roles_of(&app.sp_id),
+            sub: principal,
             tid: tenant.id.clone(),
             uti,
             ver: "1.0".into(),
         };
+        self.sign(&claims)
+    }
+
+    /// A delegated token: what the public client `client_id` may do for `user` on `resource`
+    /// (`scp`), with the user's directory roles in `wids`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue_delegated(
+        &self,
+        tenant: &Tenant,
+        client_id: &str,
+        client_name: &str,
+        user: &SignedInUser,
+        resource: &str,
+        scopes: &[String],
+        lifetime_secs: i64,
+        uti: String,
+    ) -> Result<String, String> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = AccessClaims {
+            aud: resource.into(),
+            iss: format!("https://sts.windows.net/{}/", tenant.id),
+            iat: now,
+            nbf: now,
+            exp: now + lifetime_secs,
+            app_displayname: client_name.into(),
+            appid: client_id.into(),
+            appidacr: "0".into(),
+            idtyp: "user".into(),
+            oid: user.id.clone(),
+            roles: Vec::new(),
+            scp: Some(scopes.join(" ")),
+            upn: Some(user.upn.clone()),
+            name: Some(user.display_name.clone()),
+            wids: tenant.roles_of(&user.id),
+            sub: user.id.clone(),
+            tid: tenant.id.clone(),
+            uti,
+            ver: "1.0".into(),
+        };
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &AccessClaims) -> Result<String, String> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| e.to_string())
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| e.to_string())
     }
 
     /// Checks a bearer token for Graph: signature by this emulator, Graph audience, time
@@ -198,10 +314,20 @@ impl Signer {
         if claims.nbf > now {
             return Err("Lifetime validation failed, the token is not yet valid.".into());
         }
+        let delegated = claims.idtyp == "user";
         Ok(Caller {
             tenant_id: claims.tid,
             app_id: claims.appid,
             roles: claims.roles,
+            scopes: claims
+                .scp
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            wids: claims.wids,
+            user_id: delegated.then_some(claims.oid),
         })
     }
 
@@ -280,6 +406,9 @@ pub fn generate_app_certificate(app_name: &str) -> Result<crate::tenant::Certifi
         x5t: thumbprint_sha1(&der),
         x5t_s256: thumbprint_s256(&der),
         public_key_pem,
+        key_id: String::new(),
+        end: String::new(),
+        der_b64: STANDARD.encode(&der),
     })
 }
 
@@ -298,6 +427,8 @@ pub fn pem_wrap(label: &str, der: &[u8]) -> String {
 pub struct Grant {
     pub app: App,
     pub via_certificate: bool,
+    /// The audience the token is for (Graph or Exchange).
+    pub resource: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -351,11 +482,20 @@ pub fn authenticate(
         .or_else(|| basic.as_ref().map(|(id, _)| id.clone()))
         .ok_or_else(|| missing("client_id"))?;
     let scope = form.get("scope").ok_or_else(|| missing("scope"))?;
-    let scope_ok = scope.split(' ').filter(|s| !s.is_empty()).all(|s| {
-        s == "https://graph.microsoft.com/.default"
-            || s == "00000003-0000-0000-c000-000000000000/.default"
-    });
-    if !scope_ok || scope.trim().is_empty() {
+    let resources: Vec<Option<&'static str>> = scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.ends_with("/.default")
+                .then(|| resource_of_scope(s).map(|(r, _)| r))
+                .flatten()
+        })
+        .collect();
+    let resource = match resources.as_slice() {
+        [Some(r)] => Some(*r),
+        _ => None,
+    };
+    let Some(resource) = resource else {
         return Err(TokenError::new(
             400,
             "invalid_scope",
@@ -364,7 +504,7 @@ pub fn authenticate(
                 "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (https://graph.microsoft.com/.default)."
             ),
         ));
-    }
+    };
     let Some(app) = tenant.app(&client_id).cloned() else {
         return Err(TokenError::new(
             400,
@@ -404,7 +544,7 @@ pub fn authenticate(
                         format!("The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app.", app.client_id),
                     ))
                 } else {
-                    Ok(Grant { app, via_certificate: false })
+                    Ok(Grant { app, via_certificate: false, resource })
                 }
             }
         };
@@ -431,6 +571,7 @@ pub fn authenticate(
     Ok(Grant {
         app,
         via_certificate: true,
+        resource,
     })
 }
 

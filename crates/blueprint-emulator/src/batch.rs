@@ -170,13 +170,21 @@ fn item_json(id: &str, resp: GraphResponse) -> Value {
 }
 
 /// Runs a batch envelope; the outer response is 200 whenever the envelope parses.
+/// Runs a `$batch` envelope. `version` is the batch's own version when it is not v1.0 (`beta`):
+/// its items' URLs are relative to it.
 pub fn run(
     em: &Emulator,
     caller: &Caller,
     origin: &Origin,
     bytes: &[u8],
+    version: Option<&str>,
 ) -> Result<Value, GraphError> {
-    let items = parse(bytes)?;
+    let mut items = parse(bytes)?;
+    if let Some(version) = version {
+        for item in &mut items {
+            item.request.path = format!("{version}/{}", item.request.path);
+        }
+    }
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::new();
     for item in items {

@@ -125,6 +125,59 @@ pub fn install(tenant: &mut Tenant) {
     tenant
         .singletons
         .insert("sharepointSettings".into(), sharepoint_settings());
+    for (entity, value) in organisation_settings(&tenant.id) {
+        tenant.singletons.insert(entity.into(), value);
+    }
+}
+
+/// The organisation-wide settings objects every tenant has, with Microsoft's defaults: self-service
+/// sign-up on, report names concealed, Office from the Current Channel, Company Portal unbranded,
+/// Forms and To Do open to external users, Office Store and trials allowed.
+fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "authenticationFlowsPolicy",
+            json!({
+                "id": "authenticationFlowsPolicy",
+                "displayName": "Authentication flows policy",
+                "description": "Authentication flows policy allows modification of settings related to authentication flows in AAD tenant, such as self-service sign up configuration.",
+                "selfServiceSignUp": {"isEnabled": true}
+            }),
+        ),
+        (
+            "adminReportSettings",
+            json!({"id": "reportSettings", "displayConcealedNames": true}),
+        ),
+        (
+            "m365AppsInstallationOptions",
+            json!({
+                "id": "installationOptions",
+                "updateChannel": "current",
+                "appsForWindows": {"isMicrosoft365AppsEnabled": true, "isProjectEnabled": true, "isSkypeForBusinessEnabled": true, "isVisioEnabled": true},
+                "appsForMac": {"isMicrosoft365AppsEnabled": true, "isSkypeForBusinessEnabled": true}
+            }),
+        ),
+        (
+            "deviceManagement",
+            json!({
+                "id": tenant_id,
+                "intuneAccountId": tenant_id,
+                "intuneBrand": {"displayName": null, "contactITName": null, "contactITPhoneNumber": null, "contactITEmailAddress": null, "contactITNotes": null, "privacyUrl": null, "onlineSupportSiteUrl": null, "onlineSupportSiteName": null, "themeColor": null, "showLogo": false, "lightBackgroundLogo": null, "darkBackgroundLogo": null, "showNameNextToLogo": false, "showDisplayNameNextToLogo": true}
+            }),
+        ),
+        (
+            "adminForms",
+            json!({"id": "forms", "settings": {"isExternalSendFormEnabled": true, "isExternalShareCollaborationEnabled": true, "isExternalShareResultEnabled": true, "isExternalShareTemplateEnabled": true, "isRecordIdentityByDefaultEnabled": true, "isBingImageSearchEnabled": true, "isInOrgFormsPhishingScanEnabled": true}}),
+        ),
+        (
+            "adminTodo",
+            json!({"id": "todo", "settings": {"isExternalJoinEnabled": true, "isExternalShareEnabled": true, "isPushNotificationEnabled": true}}),
+        ),
+        (
+            "adminAppsAndServices",
+            json!({"id": "appsAndServices", "settings": {"isOfficeStoreEnabled": true, "isAppAndServicesTrialEnabled": true}}),
+        ),
+    ]
 }
 
 fn setting(name: &str, ty: &str, default: &str, description: &str) -> Value {

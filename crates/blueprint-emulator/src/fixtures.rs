@@ -51,6 +51,19 @@ pub struct TenantSpec {
     pub apps: Vec<AppSpec>,
     #[serde(default)]
     pub objects: Vec<ObjectSpec>,
+    /// Directory roles held by the tenant's users or apps, e.g. an administrator who signs
+    /// in to connect blueprint.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignmentSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleAssignmentSpec {
+    /// A user's UPN (`{{domain}}` allowed) or an app's name.
+    pub principal: String,
+    /// The role's display name, e.g. `Global Administrator`.
+    pub role: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +175,14 @@ impl Fixture {
                     ))
                 })?;
             }
+            for r in &spec.role_assignments {
+                assign_role(&mut tenant, r, rng).map_err(|m| {
+                    invalid(format!(
+                        "tenant '{}', role assignment {}: {m}",
+                        spec.name, r.principal
+                    ))
+                })?;
+            }
             tenants.push(tenant);
         }
         Ok(tenants)
@@ -214,7 +235,42 @@ fn build_app(spec: &AppSpec, rng: &mut impl Rng) -> Result<App, String> {
         secrets,
         certificates,
         permissions: spec.permissions.clone(),
+        object_id: new_guid(rng),
+        sp_id: new_guid(rng),
+        extra: serde_json::Map::new(),
     })
+}
+
+fn assign_role(
+    tenant: &mut Tenant,
+    spec: &RoleAssignmentSpec,
+    rng: &mut impl Rng,
+) -> Result<(), String> {
+    let principal = spec
+        .principal
+        .replace("{{domain}}", tenant.initial_domain());
+    let principal_id = match tenant.find(Kind::by_entity("user"), &principal) {
+        Some(user) => user["id"].as_str().unwrap_or_default().to_string(),
+        None => tenant
+            .apps
+            .iter()
+            .find(|a| a.display_name == principal)
+            .map(|a| a.sp_id.clone())
+            .ok_or_else(|| format!("no user or app named '{principal}'"))?,
+    };
+    let role_id = tenant
+        .items(Kind::by_entity("directoryRoleTemplate"))
+        .find(|r| r["displayName"].as_str() == Some(spec.role.as_str()))
+        .and_then(|r| r["id"].as_str())
+        .ok_or_else(|| format!("no directory role named '{}'", spec.role))?
+        .to_string();
+    tenant.role_assignments.push(crate::tenant::RoleAssignment {
+        id: new_guid(rng),
+        principal_id,
+        role_definition_id: role_id,
+        directory_scope_id: "/".into(),
+    });
+    Ok(())
 }
 
 fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> Result<(), String> {
@@ -226,7 +282,17 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
     match (kind.shape, &spec.body, &spec.patch) {
         (Shape::Collection, Some(body), None) => {
             let body = substitute(tenant, body, &password)?;
-            tenant.create(kind, body, rng).map_err(|e| e.message)?;
+            let created = tenant
+                .create(kind, body.clone(), rng)
+                .map_err(|e| e.message)?;
+            if let (Some(upn), Some(p)) = (
+                created["userPrincipalName"].as_str(),
+                body["passwordProfile"]["password"].as_str(),
+            ) {
+                tenant
+                    .fixture_passwords
+                    .insert(upn.to_ascii_lowercase(), p.to_string());
+            }
         }
         (Shape::Singleton, None, Some(patch)) => {
             let patch = substitute(tenant, patch, &password)?;

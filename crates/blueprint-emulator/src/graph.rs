@@ -9,7 +9,6 @@ use crate::error::{ErrorStyle, GraphError};
 use crate::kinds::{Kind, Shape};
 use crate::odata::{self, Filter};
 use crate::rules::USER_DEFAULT_PROPS;
-use crate::schema::schema;
 use crate::tenant::{Tenant, not_found};
 
 /// Who is calling: established from the access token.
@@ -17,7 +16,33 @@ use crate::tenant::{Tenant, not_found};
 pub struct Caller {
     pub tenant_id: String,
     pub app_id: String,
+    /// Application permissions (app-only tokens).
     pub roles: Vec<String>,
+    /// Delegated permissions (user tokens).
+    pub scopes: Vec<String>,
+    /// The principal's directory roles (role template ids).
+    pub wids: Vec<String>,
+    /// The signed-in user's object id, for a delegated token.
+    pub user_id: Option<String>,
+}
+
+impl Caller {
+    /// The permissions Graph checks a request against: the app's roles, or for a delegated
+    /// token the scopes it was consented (the user's own roles are checked where Graph
+    /// checks them).
+    pub fn permissions(&self) -> &[String] {
+        if self.user_id.is_some() {
+            &self.scopes
+        } else {
+            &self.roles
+        }
+    }
+
+    pub fn holds_role(&self, template_id: &str) -> bool {
+        self.wids
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(template_id))
+    }
 }
 
 /// One Graph request, from HTTP or from a `$batch` item.
@@ -122,6 +147,9 @@ pub fn execute(
             req,
         );
     }
+    if let Some(response) = crate::apps::execute(emulator, caller, origin, req, &segs, &query)? {
+        return Ok(response);
+    }
     let Some((kind, rest)) = Kind::route(&segs) else {
         let first = segs.first().copied().unwrap_or("");
         return Err(GraphError::unknown_segment(first));
@@ -129,9 +157,9 @@ pub fn execute(
     let method = req.method.to_ascii_uppercase();
     let writing = !matches!(method.as_str(), "GET" | "HEAD");
     let allowed = if writing {
-        kind.may_write(&caller.roles)
+        kind.may_write(caller.permissions())
     } else {
-        kind.may_read(&caller.roles)
+        kind.may_read(caller.permissions())
     };
     if !allowed {
         return Err(GraphError::forbidden());
@@ -141,7 +169,13 @@ pub fn execute(
         (Shape::Singleton, [], "GET") => {
             query.reject_collection_options(kind)?;
             let mut v = read_shape(kind, &t, t.singleton(kind), &query)?;
-            insert_context(&mut v, origin, &format!("{}/$entity", kind.path), &query);
+            insert_context(
+                &mut v,
+                origin,
+                kind,
+                &format!("{}/$entity", kind.path),
+                &query,
+            );
             Ok(GraphResponse::json(200, v))
         }
         (Shape::Singleton, [], "PATCH") => {
@@ -162,6 +196,7 @@ pub fn execute(
             insert_context(
                 &mut v,
                 origin,
+                kind,
                 &format!("{}/$entity", kind.path),
                 &Query::default(),
             );
@@ -169,7 +204,7 @@ pub fn execute(
             if let Some(id) = created["id"].as_str() {
                 resp.headers.push((
                     "Location".into(),
-                    format!("{}/v1.0/{}/{id}", origin.base_url, kind.path),
+                    format!("{}/{}/{}/{id}", origin.base_url, kind.version(), kind.path),
                 ));
             }
             Ok(resp)
@@ -198,7 +233,13 @@ pub fn execute(
                 .ok_or_else(|| not_found(kind, key))?
                 .clone();
             let mut v = read_shape(kind, &t, &item, &query)?;
-            insert_context(&mut v, origin, &format!("{}/$entity", kind.path), &query);
+            insert_context(
+                &mut v,
+                origin,
+                kind,
+                &format!("{}/$entity", kind.path),
+                &query,
+            );
             Ok(GraphResponse::json(200, v))
         }
         (Shape::Collection, [key], "PATCH") => {
@@ -236,8 +277,10 @@ pub fn execute(
             }
             let items = t.assignments_of(kind, key)?;
             let context = format!(
-                "{}/v1.0/$metadata#{}('{key}')/assignments",
-                origin.base_url, kind.path
+                "{}/{}/$metadata#{}('{key}')/assignments",
+                origin.base_url,
+                kind.version(),
+                kind.path
             );
             Ok(GraphResponse::json(
                 200,
@@ -283,6 +326,7 @@ fn patch_response(
         insert_context(
             &mut v,
             origin,
+            kind,
             &format!("{}/$entity", kind.path),
             &Query::default(),
         );
@@ -295,12 +339,30 @@ fn patch_response(
 /// A stored object as Graph returns it: normalised, write-only properties hidden, the
 /// default property set for users, `$select` applied.
 fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<Value, GraphError> {
-    let mut v = schema().normalise(kind.entity, stored, kind.derived);
-    if kind.entity == "authenticationMethodsPolicy" {
+    let schema = kind.schema();
+    let mut v = schema.normalise(kind.entity, stored, kind.derived);
+    // An object both versions show (the authentication methods policy) reads with this
+    // version's properties only: what beta stored is not v1.0's to return.
+    if let Some(obj) = v.as_object_mut() {
+        let concrete = obj
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_start_matches("#microsoft.graph.").to_string())
+            .unwrap_or_else(|| kind.entity.to_string());
+        obj.retain(|k, _| {
+            k.starts_with('@')
+                || schema.prop_type(&concrete, k).is_some()
+                || schema.prop_type(kind.entity, k).is_some()
+                || kind.inline_nav.contains(&k.as_str())
+        });
+    }
+    // The configurations are modelled in the v1.0 schema only; beta shows the policy's own
+    // properties.
+    if kind.entity == "authenticationMethodsPolicy" && !kind.is_beta() {
         let configs = Kind::by_entity("authenticationMethodConfiguration");
         let items: Vec<Value> = t
             .items(configs)
-            .map(|c| schema().normalise(configs.entity, c, true))
+            .map(|c| schema.normalise(configs.entity, c, true))
             .collect();
         v["authenticationMethodConfigurations"] = Value::Array(items);
     }
@@ -322,8 +384,8 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
                 .map(|t| t.trim_start_matches("#microsoft.graph.").to_string())
                 .unwrap_or_else(|| kind.entity.to_string());
             for name in select {
-                if schema().prop_type(&concrete, name).is_none()
-                    && schema().prop_type(kind.entity, name).is_none()
+                if schema.prop_type(&concrete, name).is_none()
+                    && schema.prop_type(kind.entity, name).is_none()
                     && !obj.contains_key(name)
                 {
                     return Err(GraphError::bad_request(
@@ -345,7 +407,7 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
     Ok(v)
 }
 
-fn insert_context(v: &mut Value, origin: &Origin, path: &str, query: &Query) {
+fn insert_context(v: &mut Value, origin: &Origin, kind: &Kind, path: &str, query: &Query) {
     let path = match &query.select {
         Some(select) => match path.strip_suffix("/$entity") {
             Some(p) => format!("{p}({})/$entity", select.join(",")),
@@ -357,7 +419,11 @@ fn insert_context(v: &mut Value, origin: &Origin, path: &str, query: &Query) {
         let mut out = Map::new();
         out.insert(
             "@odata.context".into(),
-            Value::String(format!("{}/v1.0/$metadata#{path}", origin.base_url)),
+            Value::String(format!(
+                "{}/{}/$metadata#{path}",
+                origin.base_url,
+                kind.version()
+            )),
         );
         out.append(obj);
         *obj = out;
@@ -413,7 +479,11 @@ fn list(
     };
     out.insert(
         "@odata.context".into(),
-        json!(format!("{}/v1.0/$metadata#{context_path}", origin.base_url)),
+        json!(format!(
+            "{}/{}/$metadata#{context_path}",
+            origin.base_url,
+            kind.version()
+        )),
     );
     if query.count {
         out.insert("@odata.count".into(), json!(matching.len()));
@@ -445,7 +515,13 @@ fn next_link(origin: &Origin, kind: &Kind, raw_query: &str, page: usize, offset:
         .collect();
     parts.push(format!("$top={page}"));
     parts.push(format!("$skiptoken={}", encode_skip_token(offset)));
-    format!("{}/v1.0/{}?{}", origin.base_url, kind.path, parts.join("&"))
+    format!(
+        "{}/{}/{}?{}",
+        origin.base_url,
+        kind.version(),
+        kind.path,
+        parts.join("&")
+    )
 }
 
 fn encode_skip_token(offset: usize) -> String {
@@ -470,12 +546,12 @@ fn decode_skip_token(token: &str) -> Option<usize> {
 
 /// The query options of one request.
 #[derive(Debug, Default)]
-struct Query {
-    top: Option<usize>,
-    filter: Option<String>,
-    select: Option<Vec<String>>,
-    count: bool,
-    skip_token: Option<usize>,
+pub(crate) struct Query {
+    pub(crate) top: Option<usize>,
+    pub(crate) filter: Option<String>,
+    pub(crate) select: Option<Vec<String>>,
+    pub(crate) count: bool,
+    pub(crate) skip_token: Option<usize>,
 }
 
 impl Query {
@@ -623,7 +699,10 @@ fn organization(
         )),
         [id] if id.eq_ignore_ascii_case(&t.id) => {
             let mut v = org;
-            insert_context(&mut v, origin, "organization/$entity", &Query::default());
+            let context = format!("{}/v1.0/$metadata#organization/$entity", origin.base_url);
+            v.as_object_mut()
+                .expect("an object")
+                .insert("@odata.context".into(), Value::String(context));
             Ok(GraphResponse::json(200, v))
         }
         [id] => Err(GraphError::not_found(

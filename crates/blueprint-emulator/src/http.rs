@@ -34,6 +34,12 @@ pub struct ConnInfo {
 pub fn app(emulator: Arc<Emulator>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize).post(authorize_sign_in),
+        )
+        .route("/_emulator/devicecode/approve", post(approve_device_code))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(openid_configuration),
@@ -43,6 +49,9 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
         .route("/v1.0/$batch", any(batch_endpoint))
         .route("/v1.0/{*path}", any(graph_endpoint))
         .route("/v1.0", any(graph_root))
+        .route("/beta/$batch", any(beta_batch_endpoint))
+        .route("/beta/{*path}", any(beta_graph_endpoint))
+        .route("/beta", any(graph_root))
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))
@@ -195,7 +204,7 @@ pub(crate) fn route_label(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match Kind::route(&segs) {
         Some((kind, rest)) => {
-            let mut label = format!("/v1.0/{}", kind.path);
+            let mut label = format!("/{}/{}", kind.version(), kind.path);
             for (i, seg) in rest.iter().enumerate() {
                 if i == 0 && !seg.starts_with('$') {
                     label.push_str("/{id}");
@@ -363,6 +372,28 @@ async fn graph_endpoint(
     Path(path): Path<String>,
     req: Request,
 ) -> Response {
+    // A first segment `beta` under /v1.0 names nothing (beta kinds live under /beta/).
+    if path.split('/').next() == Some(crate::kinds::BETA) {
+        em.metrics.record(req.method().as_str(), "/v1.0/beta", 400);
+        return graph_error_response(
+            &GraphError::unknown_segment(crate::kinds::BETA),
+            req.headers(),
+        );
+    }
+    versioned_graph_endpoint(em, path, req).await
+}
+
+/// Graph under `/beta/`: the path keeps its version as its first segment, which routes it to
+/// the beta kinds.
+async fn beta_graph_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path(path): Path<String>,
+    req: Request,
+) -> Response {
+    versioned_graph_endpoint(em, format!("{}/{path}", crate::kinds::BETA), req).await
+}
+
+async fn versioned_graph_endpoint(em: Arc<Emulator>, path: String, req: Request) -> Response {
     let method = req.method().clone();
     let route = route_label(&path);
     let conn = req.extensions().get::<ConnInfo>().cloned();
@@ -439,6 +470,19 @@ async fn graph_inner(
 }
 
 async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Response {
+    versioned_batch_endpoint(em, None, req).await
+}
+
+async fn beta_batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Response {
+    versioned_batch_endpoint(em, Some(crate::kinds::BETA), req).await
+}
+
+/// `$batch` of one version: its items' URLs are relative to it.
+async fn versioned_batch_endpoint(
+    em: Arc<Emulator>,
+    version: Option<&'static str>,
+    req: Request,
+) -> Response {
     let headers = request_headers(&req);
     let conn = req.extensions().get::<ConnInfo>().cloned();
     simulate_latency(&em).await;
@@ -455,7 +499,7 @@ async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Respon
             Err(err) => return graph_error_response(&err, &headers),
         };
         let origin = origin(&headers, conn.as_ref());
-        match crate::batch::run(&em, &caller, &origin, &bytes) {
+        match crate::batch::run(&em, &caller, &origin, &bytes, version) {
             Ok(v) => {
                 let rid = request_id();
                 to_http(
@@ -468,8 +512,11 @@ async fn batch_endpoint(State(em): State<Arc<Emulator>>, req: Request) -> Respon
         }
     }
     .await;
-    em.metrics
-        .record("POST", "/v1.0/$batch", resp.status().as_u16());
+    em.metrics.record(
+        "POST",
+        &format!("/{}/$batch", version.unwrap_or("v1.0")),
+        resp.status().as_u16(),
+    );
     resp
 }
 
@@ -572,6 +619,19 @@ async fn token_inner(
             ]
         })
         .collect();
+    let delegated = match form.get("grant_type").map(String::as_str) {
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            Some(crate::signin::poll_device_code(em, &t, &form))
+        }
+        Some("authorization_code") => Some(crate::signin::redeem_code(em, &t, &form)),
+        _ => None,
+    };
+    if let Some(result) = delegated {
+        return match result {
+            Ok(delegation) => delegated_token(em, &t, &delegation, authority),
+            Err(err) => token_error_response(&err, authority),
+        };
+    }
     match auth::authenticate(
         &em.signer,
         &t,
@@ -584,6 +644,7 @@ async fn token_inner(
             match em.signer.issue(
                 &t,
                 &grant.app,
+                grant.resource,
                 em.token_lifetime_secs,
                 grant.via_certificate,
                 uti,
@@ -599,6 +660,209 @@ async fn token_inner(
             }
         }
         Err(err) => token_error_response(&err, authority),
+    }
+}
+
+/// The token answer for a signed-in user.
+fn delegated_token(
+    em: &Emulator,
+    t: &crate::tenant::Tenant,
+    d: &crate::signin::Delegation,
+    authority: &str,
+) -> Response {
+    let client = match crate::signin::public_client_name(t, &d.client_id) {
+        Ok(name) => name,
+        Err(err) => return token_error_response(&err, authority),
+    };
+    let Some(user) = t.find(Kind::by_entity("user"), &d.user_id) else {
+        let err = TokenError {
+            status: 400,
+            error: "invalid_grant",
+            code: 50034,
+            description: "The user account does not exist in the directory.".into(),
+        };
+        return token_error_response(&err, authority);
+    };
+    let user = crate::signin::signed_in(user);
+    match em.signer.issue_delegated(
+        t,
+        &d.client_id,
+        &client,
+        &user,
+        d.resource,
+        &d.scopes,
+        em.token_lifetime_secs,
+        request_id(),
+    ) {
+        Ok(access_token) => axum::Json(json!({
+            "token_type": "Bearer",
+            "scope": d.scopes.iter().map(|s| format!("{}/{s}", d.resource)).collect::<Vec<_>>().join(" "),
+            "expires_in": em.token_lifetime_secs,
+            "ext_expires_in": em.token_lifetime_secs,
+            "access_token": access_token
+        }))
+        .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+/// The tenant a sign-in route names, or Entra's error.
+fn sign_in_tenant(
+    em: &Emulator,
+    tenant_key: &str,
+    authority: &str,
+) -> Result<crate::tenant::Tenant, Box<Response>> {
+    match em.tenant(tenant_key) {
+        Some(t) => Ok(t.lock().expect("tenant lock").clone()),
+        None => {
+            let err = TokenError {
+                status: 400,
+                error: "invalid_request",
+                code: 90002,
+                description: format!(
+                    "Tenant '{tenant_key}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+                ),
+            };
+            Err(Box::new(token_error_response(&err, authority)))
+        }
+    }
+}
+
+async fn devicecode(
+    State(em): State<Arc<Emulator>>,
+    Path(tenant_key): Path<String>,
+    req: Request,
+) -> Response {
+    let conn = req.extensions().get::<ConnInfo>().cloned();
+    let authority = origin(req.headers(), conn.as_ref()).base_url;
+    let resp = async {
+        let t = match sign_in_tenant(&em, &tenant_key, &authority) {
+            Ok(t) => t,
+            Err(resp) => return *resp,
+        };
+        let Ok((_, bytes)) = read_body(&em, req).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        };
+        match crate::signin::start_device_code(&em, &t, &url_form(&bytes), &authority) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(err) => token_error_response(&err, &authority),
+        }
+    }
+    .await;
+    em.metrics.record(
+        "POST",
+        "/{tenant}/oauth2/v2.0/devicecode",
+        resp.status().as_u16(),
+    );
+    resp
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (status, [("content-type", "text/html; charset=utf-8")], body).into_response()
+}
+
+async fn authorize(
+    State(em): State<Arc<Emulator>>,
+    Path(tenant_key): Path<String>,
+    req: Request,
+) -> Response {
+    let conn = req.extensions().get::<ConnInfo>().cloned();
+    let authority = origin(req.headers(), conn.as_ref()).base_url;
+    let query = url_form(req.uri().query().unwrap_or("").as_bytes());
+    let resp = match sign_in_tenant(&em, &tenant_key, &authority) {
+        Err(resp) => *resp,
+        Ok(t) => match crate::signin::check_authorize(&t, &query) {
+            Ok(client) => html(
+                StatusCode::OK,
+                crate::signin::sign_in_page(&client, &query, None),
+            ),
+            Err(err) => token_error_response(&err, &authority),
+        },
+    };
+    em.metrics.record(
+        "GET",
+        "/{tenant}/oauth2/v2.0/authorize",
+        resp.status().as_u16(),
+    );
+    resp
+}
+
+/// The sign-in form's answer: a redirect to the client's loopback address with the code, or
+/// the form again with what was wrong.
+async fn authorize_sign_in(
+    State(em): State<Arc<Emulator>>,
+    Path(tenant_key): Path<String>,
+    req: Request,
+) -> Response {
+    let conn = req.extensions().get::<ConnInfo>().cloned();
+    let authority = origin(req.headers(), conn.as_ref()).base_url;
+    let resp = async {
+        let t = match sign_in_tenant(&em, &tenant_key, &authority) {
+            Ok(t) => t,
+            Err(resp) => return *resp,
+        };
+        let Ok((_, bytes)) = read_body(&em, req).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        };
+        let form = url_form(&bytes);
+        let client = match crate::signin::check_authorize(&t, &form) {
+            Ok(c) => c,
+            Err(err) => return token_error_response(&err, &authority),
+        };
+        let username = form.get("username").cloned().unwrap_or_default();
+        let password = form.get("password").cloned().unwrap_or_default();
+        let Some(user) = crate::signin::check_password(&t, &username, &password) else {
+            return html(
+                StatusCode::OK,
+                crate::signin::sign_in_page(
+                    &client,
+                    &form,
+                    Some("Your account or password is incorrect."),
+                ),
+            );
+        };
+        match crate::signin::issue_code(&em, &t, &form, &user) {
+            Ok(code) => {
+                let redirect = form.get("redirect_uri").cloned().unwrap_or_default();
+                let sep = if redirect.contains('?') { '&' } else { '?' };
+                let mut location = format!("{redirect}{sep}code={}", urlencoding::encode(&code));
+                if let Some(state) = form.get("state") {
+                    location.push_str(&format!("&state={}", urlencoding::encode(state)));
+                }
+                Response::builder()
+                    .status(StatusCode::FOUND)
+                    .header("location", location)
+                    .body(AxumBody::empty())
+                    .expect("valid redirect")
+            }
+            Err(err) => token_error_response(&err, &authority),
+        }
+    }
+    .await;
+    em.metrics.record(
+        "POST",
+        "/{tenant}/oauth2/v2.0/authorize",
+        resp.status().as_u16(),
+    );
+    resp
+}
+
+/// The test hook for the device code flow: `{"user_code": "…", "user": "upn"}` approves the
+/// sign-in as that user (`"decline": true` declines it).
+async fn approve_device_code(State(em): State<Arc<Emulator>>, body: Bytes) -> Response {
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected JSON {\"user_code\", \"user\"}",
+        )
+            .into_response();
+    };
+    let code = v["user_code"].as_str().unwrap_or_default();
+    let user = v["user"].as_str().unwrap_or_default();
+    let decline = v["decline"].as_bool().unwrap_or(false);
+    match crate::signin::approve_device_code(&em, code, user, decline) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
     }
 }
 

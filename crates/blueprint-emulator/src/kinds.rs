@@ -2,6 +2,7 @@
 //! verbs answer, who may read and write it, how it is throttled and paged.
 
 use crate::error::ErrorStyle;
+use crate::schema::{Schema, beta_schema, schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -29,7 +30,7 @@ pub enum ThrottleClass {
 pub struct Kind {
     /// The schema's entity type for items of this kind (the base type for derived kinds).
     pub entity: &'static str,
-    /// Path under `/v1.0/`.
+    /// Path under its version (`/v1.0/`, or `/beta/` for the kinds of [`BETA_KINDS`]).
     pub path: &'static str,
     pub shape: Shape,
     pub style: ErrorStyle,
@@ -64,6 +65,23 @@ pub struct Kind {
 }
 
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
+
+/// Writes Microsoft documents as needing more than one permission ("X and Y"): each entry is a
+/// further requirement, met by any one of its permissions.
+/// - Create and update a conditional access policy: "Policy.Read.All,
+///   Policy.ReadWrite.ConditionalAccess and Application.Read.All"
+///   (conditionalaccessroot-post-policies, conditionalaccesspolicy-update); Graph answers 403
+///   "Application.Read.All scope is required to add/edit application condition" without it.
+/// - Create and update a named location: "Policy.Read.All and
+///   Policy.ReadWrite.ConditionalAccess" (conditionalaccessroot-post-namedlocations).
+const ALSO_TO_WRITE: &[(&str, &[&str])] = &[
+    ("conditionalAccessPolicy", &["Policy.Read.All"]),
+    (
+        "conditionalAccessPolicy",
+        &["Application.Read.All", "Application.ReadWrite.All"],
+    ),
+    ("namedLocation", &["Policy.Read.All"]),
+];
 
 pub static KINDS: &[Kind] = &[
     Kind {
@@ -262,12 +280,20 @@ pub static KINDS: &[Kind] = &[
         can_delete: true,
         page_default: 100,
         page_max: 999,
+        // List and create settings: least GroupSettings.Read.All / GroupSettings.ReadWrite.All;
+        // higher Directory.*, Group.* and (create) Policy.ReadWrite.Authorization
+        // (group-list-settings, group-post-settings).
         read: &[
+            "GroupSettings.Read.All",
             "Directory.Read.All",
             "Group.Read.All",
             "Group.ReadWrite.All",
         ],
-        write: &["Directory.ReadWrite.All"],
+        write: &[
+            "GroupSettings.ReadWrite.All",
+            "Directory.ReadWrite.All",
+            "Policy.ReadWrite.Authorization",
+        ],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: true,
         server_props: &["id", "displayName"],
@@ -287,12 +313,10 @@ pub static KINDS: &[Kind] = &[
         can_delete: true,
         page_default: 100,
         page_max: 999,
-        read: &[
-            "Directory.Read.All",
-            "Group.Read.All",
-            "Group.ReadWrite.All",
-        ],
-        write: &["Directory.ReadWrite.All", "Group.ReadWrite.All"],
+        // grouplifecyclepolicy-list / -post-grouplifecyclepolicies: Directory.Read.All and
+        // Directory.ReadWrite.All; nothing narrower writes.
+        read: &["Directory.Read.All"],
+        write: &["Directory.ReadWrite.All"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: true,
         server_props: &["id"],
@@ -333,7 +357,7 @@ pub static KINDS: &[Kind] = &[
         can_delete: false,
         page_default: 1,
         page_max: 1,
-        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        read: &["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
         write: &["Policy.ReadWrite.AuthenticationMethod"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: false,
@@ -354,7 +378,7 @@ pub static KINDS: &[Kind] = &[
         can_delete: false,
         page_default: 100,
         page_max: 100,
-        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        read: &["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
         write: &["Policy.ReadWrite.AuthenticationMethod"],
         throttle: ThrottleClass::Identity,
         count_needs_eventual: false,
@@ -382,10 +406,8 @@ pub static KINDS: &[Kind] = &[
         write: &["SharePointTenantSettings.ReadWrite.All"],
         throttle: ThrottleClass::Other,
         count_needs_eventual: false,
-        server_props: &[
-            "tenantDefaultTimezone",
-            "availableManagedPathsForSiteCreation",
-        ],
+        // tenantDefaultTimezone is writable (Update sharepointSettings lists it).
+        server_props: &["availableManagedPathsForSiteCreation"],
         inline_nav: &[],
         write_only: &[],
         assignable: false,
@@ -460,7 +482,208 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &["displayName"],
     },
+    Kind {
+        entity: "authenticationFlowsPolicy",
+        path: "policies/authenticationFlowsPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["Policy.Read.All", "Policy.ReadWrite.AuthenticationFlows"],
+        write: &["Policy.ReadWrite.AuthenticationFlows"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "displayName", "description"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminReportSettings",
+        path: "admin/reportSettings",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &["ReportSettings.Read.All", "ReportSettings.ReadWrite.All"],
+        write: &["ReportSettings.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "m365AppsInstallationOptions",
+        path: "admin/microsoft365Apps/installationOptions",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Microsoft365Install.Read.All",
+            "OrgSettings-Microsoft365Install.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Microsoft365Install.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "deviceManagement",
+        path: "deviceManagement",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &[
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "intuneAccountId"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
 ];
+
+/// The kinds served under `/beta/`, with the beta schema (`schema/graph-beta.yaml`). A beta kind
+/// may share its entity with a v1.0 kind (the authentication methods policy): the object is one,
+/// and each version shows it in its own schema. Adding a beta kind is an entry here and its
+/// types in the beta schema.
+pub static BETA_KINDS: &[Kind] = &[
+    Kind {
+        entity: "authenticationMethodsPolicy",
+        path: "policies/authenticationMethodsPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "Policy.Read.All",
+            "Policy.Read.AuthenticationMethod",
+            "Policy.ReadWrite.AuthenticationMethod",
+        ],
+        write: &["Policy.ReadWrite.AuthenticationMethod"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "lastModifiedDateTime", "policyVersion"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminForms",
+        path: "admin/forms",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Forms.Read.All",
+            "OrgSettings-Forms.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Forms.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminTodo",
+        path: "admin/todo",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-Todo.Read.All",
+            "OrgSettings-Todo.ReadWrite.All",
+        ],
+        write: &["OrgSettings-Todo.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    Kind {
+        entity: "adminAppsAndServices",
+        path: "admin/appsAndServices",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrgSettings-AppsAndServices.Read.All",
+            "OrgSettings-AppsAndServices.ReadWrite.All",
+        ],
+        write: &["OrgSettings-AppsAndServices.ReadWrite.All"],
+        throttle: ThrottleClass::Other,
+        count_needs_eventual: false,
+        server_props: &["id"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+];
+
+/// The version segment of beta requests (the emulator's routes put it in front of the path).
+pub const BETA: &str = "beta";
 
 impl Kind {
     pub fn by_entity(entity: &str) -> &'static Kind {
@@ -474,12 +697,17 @@ impl Kind {
         KINDS.iter().find(|k| k.entity == entity)
     }
 
-    /// Finds the kind whose path is a prefix of `segments`; returns it with the rest.
+    /// Finds the kind whose path is a prefix of `segments`; returns it with the rest. Segments
+    /// that start with `beta` name a beta kind.
     pub fn route<'a>(segments: &'a [&'a str]) -> Option<(&'static Kind, &'a [&'a str])> {
+        let (table, segments) = match segments.split_first() {
+            Some((first, rest)) if *first == BETA => (BETA_KINDS, rest),
+            _ => (KINDS, segments),
+        };
         // Longest path first, so `policies/authenticationMethodsPolicy/…Configurations`
         // wins over `policies/authenticationMethodsPolicy`.
         let mut best: Option<(&'static Kind, usize)> = None;
-        for kind in KINDS {
+        for kind in table {
             let parts: Vec<&str> = kind.path.split('/').collect();
             if segments.len() >= parts.len()
                 && segments[..parts.len()]
@@ -494,13 +722,39 @@ impl Kind {
         best.map(|(k, n)| (k, &segments[n..]))
     }
 
+    /// Whether the kind is served under `/beta/`.
+    pub fn is_beta(&self) -> bool {
+        BETA_KINDS.iter().any(|k| std::ptr::eq(k, self))
+    }
+
+    /// The schema its objects are validated and shaped with: its version's.
+    pub fn schema(&self) -> &'static Schema {
+        if self.is_beta() {
+            beta_schema()
+        } else {
+            schema()
+        }
+    }
+
+    /// The version segment of its URLs (`v1.0` or `beta`), for `@odata.context`, `nextLink`
+    /// and `Location`.
+    pub fn version(&self) -> &'static str {
+        if self.is_beta() { BETA } else { "v1.0" }
+    }
+
     pub fn may_read(&self, roles: &[String]) -> bool {
         roles
             .iter()
             .any(|r| self.read.contains(&r.as_str()) || self.write.contains(&r.as_str()))
     }
 
+    /// One of `write`, and every permission Microsoft documents as needed alongside it.
     pub fn may_write(&self, roles: &[String]) -> bool {
-        roles.iter().any(|r| self.write.contains(&r.as_str()))
+        let has = |names: &[&str]| roles.iter().any(|r| names.contains(&r.as_str()));
+        has(self.write)
+            && ALSO_TO_WRITE
+                .iter()
+                .filter(|(entity, _)| *entity == self.entity)
+                .all(|(_, alternatives)| has(alternatives))
     }
 }

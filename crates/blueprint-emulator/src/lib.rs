@@ -9,12 +9,14 @@
 //! This crate shares no code with the product's Graph client on purpose: it is an independent
 //! reading of Microsoft's documented behaviour, so the two cannot agree on a mistake.
 
+mod apps;
 mod auth;
 mod batch;
 mod countries;
 mod defaults;
 mod error;
 mod faults;
+mod first_party;
 mod fixtures;
 mod graph;
 mod http;
@@ -23,6 +25,7 @@ mod odata;
 mod rules;
 mod schema;
 mod server;
+mod signin;
 mod tenant;
 mod throttle;
 mod tls;
@@ -39,10 +42,11 @@ use serde::{Deserialize, Serialize};
 
 pub use error::GraphError;
 pub use faults::{FaultConfig, parse_latency};
+pub use first_party::{EXCHANGE_APP_ID, GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID};
 pub use fixtures::{Fixture, FixtureError, built_in_names};
 pub use http::app;
-pub use server::{ReadyApp, ReadyInfo, ReadyTenant, RunningEmulator, serve};
-pub use tenant::{App, SizeClass, Tenant};
+pub use server::{ReadyAdmin, ReadyApp, ReadyInfo, ReadyTenant, RunningEmulator, serve};
+pub use tenant::{App, ClientSecret, SizeClass, Tenant};
 pub use throttle::ThrottleMode;
 
 /// How to run an emulator.
@@ -69,6 +73,10 @@ pub struct EmulatorConfig {
     pub token_lifetime_secs: i64,
     /// Largest request body accepted (Graph answers 413 beyond its limit).
     pub max_body_bytes: usize,
+    /// The polling interval the device code endpoint asks for (Entra: 5 s).
+    pub device_code_interval_secs: u64,
+    /// How long a device code stays valid (Entra: 900 s).
+    pub device_code_lifetime_secs: u64,
     /// How long a created object stays invisible to reads (lists, filters, `$count`, get by id,
     /// its assignments), as Entra's replicas lag behind a write. Writes see it at once.
     pub replication_lag: std::time::Duration,
@@ -91,6 +99,8 @@ impl Default for EmulatorConfig {
             rng_seed: None,
             token_lifetime_secs: 3599,
             max_body_bytes: 4 * 1024 * 1024,
+            device_code_interval_secs: 5,
+            device_code_lifetime_secs: 900,
             replication_lag: std::time::Duration::ZERO,
             lose_create_answers: 0,
         }
@@ -164,6 +174,8 @@ pub struct Emulator {
     dirty: AtomicBool,
     pub(crate) token_lifetime_secs: i64,
     pub(crate) max_body_bytes: usize,
+    /// Device code and authorization code sign-ins in progress.
+    pub(crate) signins: signin::SignIns,
     pub(crate) replication: Replication,
     lose_create_answers: std::sync::atomic::AtomicU32,
 }
@@ -246,6 +258,10 @@ impl Emulator {
             dirty: AtomicBool::new(true),
             token_lifetime_secs: config.token_lifetime_secs,
             max_body_bytes: config.max_body_bytes,
+            signins: signin::SignIns::new(
+                std::time::Duration::from_secs(config.device_code_interval_secs),
+                std::time::Duration::from_secs(config.device_code_lifetime_secs),
+            ),
             replication: Replication::new(config.replication_lag),
             lose_create_answers: std::sync::atomic::AtomicU32::new(config.lose_create_answers),
         };

@@ -1,4 +1,5 @@
-//! The Graph v1.0 type metadata the emulator serves (`schema/graph-v1.yaml`), and the two things
+//! The Graph type metadata the emulator serves (`schema/graph-v1.yaml`, and `schema/graph-beta.yaml`
+//! for the kinds served under `/beta/`), and the two things
 //! it is used for: rejecting request bodies that real Graph would reject (unknown properties,
 //! wrong JSON types, unknown enum members, abstract types without `@odata.type`), and giving
 //! reads Graph's shape (every declared property present, omitted collections as `[]` and other
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorStyle, GraphError};
 
 const SCHEMA_YAML: &str = include_str!("../schema/graph-v1.yaml");
+const BETA_SCHEMA_YAML: &str = include_str!("../schema/graph-beta.yaml");
 const NAMESPACE: &str = "microsoft.graph";
 
 /// A property's declared type.
@@ -136,6 +138,12 @@ struct RawType {
 pub fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
     SCHEMA.get_or_init(|| Schema::parse(SCHEMA_YAML).expect("schema/graph-v1.yaml is valid"))
+}
+
+/// The Graph beta subset (`schema/graph-beta.yaml`), for the kinds served under `/beta/`.
+pub fn beta_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::parse(BETA_SCHEMA_YAML).expect("schema/graph-beta.yaml is valid"))
 }
 
 impl Schema {
@@ -437,6 +445,13 @@ impl Schema {
     /// Gives a stored object Graph's read shape: `@odata.type` first for derived types, then
     /// every declared property in declaration order, omitted ones as `[]` or `null`.
     pub fn normalise(&self, type_name: &str, value: &Value, tag_type: bool) -> Value {
+        self.normalise_at(type_name, value, tag_type, true)
+    }
+
+    /// `top`: the entity itself, whose stored navigation properties are returned inline; a
+    /// nested complex value shows exactly its type's properties (a value stored by another
+    /// version of Graph, with properties this version lacks, reads without them).
+    fn normalise_at(&self, type_name: &str, value: &Value, tag_type: bool, top: bool) -> Value {
         let Some(obj) = value.as_object() else {
             return value.clone();
         };
@@ -466,7 +481,7 @@ impl Schema {
         }
         // Stored values the schema models as navigation properties (e.g. a method's
         // `includeTargets`) are returned inline, as Graph does for those resources.
-        for (k, v) in obj {
+        for (k, v) in obj.iter().filter(|_| top) {
             if !out.contains_key(k) && k != "@odata.type" {
                 out.insert(k.clone(), v.clone());
             }
@@ -476,7 +491,9 @@ impl Schema {
 
     fn normalise_value(&self, ty: &TypeRef, v: &Value) -> Value {
         match (ty, v) {
-            (TypeRef::Structured(name), Value::Object(_)) => self.normalise(name, v, false),
+            (TypeRef::Structured(name), Value::Object(_)) => {
+                self.normalise_at(name, v, false, false)
+            }
             (TypeRef::Collection(inner), Value::Array(items)) => Value::Array(
                 items
                     .iter()

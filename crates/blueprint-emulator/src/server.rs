@@ -43,6 +43,18 @@ pub struct ReadyTenant {
     pub domains: Vec<String>,
     pub size: crate::SizeClass,
     pub apps: Vec<ReadyApp>,
+    /// Users holding directory roles, with the password the sign-in form accepts: who
+    /// signs in to `blueprint connect` a rehearsal tenant.
+    #[serde(default)]
+    pub admins: Vec<ReadyAdmin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadyAdmin {
+    pub user_principal_name: String,
+    pub password: String,
+    /// The roles' display names.
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -226,6 +238,40 @@ fn ready_tenants(emulator: &Emulator, out_dir: &Path) -> Result<Vec<ReadyTenant>
                 permissions: app.permissions.clone(),
             });
         }
+        let users = crate::kinds::Kind::by_entity("user");
+        let templates = crate::kinds::Kind::by_entity("directoryRoleTemplate");
+        let admins = t
+            .items(users)
+            .filter_map(|u| {
+                let id = u["id"].as_str()?;
+                let roles: Vec<String> = t
+                    .roles_of(id)
+                    .iter()
+                    .filter_map(|r| {
+                        t.find(templates, r)?["displayName"]
+                            .as_str()
+                            .map(str::to_string)
+                    })
+                    .collect();
+                (!roles.is_empty()).then(|| ReadyAdmin {
+                    user_principal_name: u["userPrincipalName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    password: t
+                        .fixture_passwords
+                        .get(
+                            &u["userPrincipalName"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_ascii_lowercase(),
+                        )
+                        .cloned()
+                        .unwrap_or_default(),
+                    roles,
+                })
+            })
+            .collect();
         out.push(ReadyTenant {
             id: t.id.clone(),
             name: t.display_name.clone(),
@@ -233,6 +279,7 @@ fn ready_tenants(emulator: &Emulator, out_dir: &Path) -> Result<Vec<ReadyTenant>
             domains: t.domains.clone(),
             size: t.size,
             apps,
+            admins,
         });
     }
     Ok(out)

@@ -43,6 +43,15 @@ pub struct Certificate {
     pub x5t_s256: String,
     /// SubjectPublicKeyInfo PEM, for verifying assertions.
     pub public_key_pem: String,
+    /// The key credential's id on the application (`keyCredentials[].keyId`).
+    #[serde(default)]
+    pub key_id: String,
+    /// When the certificate stops being valid (RFC 3339); empty when unknown.
+    #[serde(default)]
+    pub end: String,
+    /// The base64 DER of the certificate as uploaded in `keyCredentials[].key`.
+    #[serde(default)]
+    pub der_b64: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,8 +60,31 @@ pub struct App {
     pub client_id: String,
     pub secrets: Vec<ClientSecret>,
     pub certificates: Vec<Certificate>,
-    /// Granted application permissions (app roles), e.g. `Group.ReadWrite.All`.
+    /// Granted application permissions (app roles), e.g. `Group.ReadWrite.All` or
+    /// `Exchange.ManageAsApp`: the app role assignments of the app's service principal. A token
+    /// carries those of its resource in `roles`.
     pub permissions: Vec<String>,
+    /// The application object's id (`/applications/{id}`).
+    #[serde(default)]
+    pub object_id: String,
+    /// The service principal's object id; empty until one is created.
+    #[serde(default)]
+    pub sp_id: String,
+    /// The rest of the application object as a client wrote it (`requiredResourceAccess`,
+    /// `signInAudience`, `tags`, `description`, …).
+    #[serde(default)]
+    pub extra: Map<String, Value>,
+}
+
+/// A directory role held by a user or a service principal
+/// (`/roleManagement/directory/roleAssignments`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub id: String,
+    pub principal_id: String,
+    /// The role definition's id, which for built-in roles is the role template's id.
+    pub role_definition_id: String,
+    pub directory_scope_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +101,26 @@ pub struct Tenant {
     pub singletons: BTreeMap<String, Value>,
     /// Intune assignments by policy id.
     pub assignments: BTreeMap<String, Vec<Value>>,
+    /// Directory role assignments of users and service principals.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Salted SHA-256 of each user's password, by user id: what the sign-in form checks (Graph
+    /// never returns a password, and the emulator keeps none).
+    #[serde(default)]
+    pub password_hashes: BTreeMap<String, String>,
+    /// Passwords the fixture generated for its users, by UPN: test material handed out in the
+    /// ready file like the fixture apps' secrets, so a rehearsal can sign in.
+    #[serde(default)]
+    pub fixture_passwords: BTreeMap<String, String>,
+}
+
+/// The stored form of a password.
+pub fn password_hash(user_id: &str, password: &str) -> String {
+    let d = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("{user_id}\u{0}{password}").as_bytes(),
+    );
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn now_rfc3339() -> String {
@@ -95,6 +147,9 @@ impl Tenant {
             collections: BTreeMap::new(),
             singletons: BTreeMap::new(),
             assignments: BTreeMap::new(),
+            role_assignments: Vec::new(),
+            password_hashes: BTreeMap::new(),
+            fixture_passwords: BTreeMap::new(),
         };
         crate::defaults::install(&mut tenant);
         tenant
@@ -108,6 +163,22 @@ impl Tenant {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    /// The role template ids a principal (user or service principal object id) holds: a
+    /// token's `wids`.
+    pub fn roles_of(&self, principal_id: &str) -> Vec<String> {
+        let mut wids: Vec<String> = self
+            .role_assignments
+            .iter()
+            .filter(|r| {
+                !principal_id.is_empty() && r.principal_id.eq_ignore_ascii_case(principal_id)
+            })
+            .map(|r| r.role_definition_id.clone())
+            .collect();
+        wids.sort();
+        wids.dedup();
+        wids
     }
 
     pub fn items(&self, kind: &Kind) -> impl Iterator<Item = &Value> {
@@ -160,7 +231,12 @@ impl Tenant {
         }
         let mut obj = check_body(kind, body, None)?;
         let id = new_guid(rng);
+        let password = new_password(kind, &obj);
         rules::before_create(self, kind, &mut obj, rng)?;
+        if let Some(p) = password {
+            self.password_hashes
+                .insert(id.clone(), password_hash(&id, &p));
+        }
         obj.insert("id".into(), Value::String(id.clone()));
         let mut value = Value::Object(obj);
         reorder_id_first(&mut value);
@@ -191,9 +267,14 @@ impl Tenant {
             .and_then(Value::as_str)
             .map(|t| t.trim_start_matches("#microsoft.graph.").to_string());
         let patch = check_body(kind, body, current_type.as_deref())?;
+        let password = new_password(kind, &patch);
         let mut merged = current.clone();
         merge(&mut merged, &Value::Object(patch.clone()));
         rules::before_update(self, kind, &current, &mut merged, &patch)?;
+        if let (Some(p), Some(id)) = (password, current["id"].as_str()) {
+            self.password_hashes
+                .insert(id.to_string(), password_hash(id, &p));
+        }
         match key {
             None => {
                 self.singletons
@@ -292,6 +373,18 @@ impl Tenant {
     }
 }
 
+/// The password a user create or update sets.
+fn new_password(kind: &Kind, obj: &Map<String, Value>) -> Option<String> {
+    (kind.entity == "user")
+        .then(|| {
+            obj.get("passwordProfile")?
+                .get("password")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .flatten()
+}
+
 pub fn not_found(kind: &Kind, key: &str) -> GraphError {
     match kind.style {
         ErrorStyle::Directory => GraphError::not_found(
@@ -346,7 +439,7 @@ fn check_body(
     for prop in kind.server_props {
         obj.remove(*prop);
     }
-    schema().validate_object_except(
+    kind.schema().validate_object_except(
         declared,
         &Value::Object(obj.clone()),
         style,

@@ -33,9 +33,9 @@ pub fn has_id(object: &DesiredObject) -> bool {
 /// anything else by its id under the collection (None without an id).
 pub fn journalled_path(kind: &KindSpec, id: Option<&str>) -> Option<String> {
     if kind.identity == IdentityKey::Singleton && !is_collection_singleton(kind.name) {
-        return Some(kind.path.to_string());
+        return Some(kind.request_path());
     }
-    id.map(|id| format!("{}/{id}", kind.path))
+    id.map(|id| format!("{}/{id}", kind.request_path()))
 }
 
 pub fn lookup(object: &DesiredObject) -> Lookup {

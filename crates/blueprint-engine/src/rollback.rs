@@ -454,7 +454,7 @@ impl Session {
                     let id = intent("rollback-recreate", None).await?;
                     let created = self
                         .client
-                        .post(kind.path, &Value::Object(body))
+                        .post(&kind.request_path(), &Value::Object(body))
                         .await
                         .map_err(|e| e.to_string());
                     let now = created.as_ref().ok().cloned();

@@ -79,17 +79,28 @@ pub struct Exclusion {
     pub justification: String,
 }
 
+/// `[graph]`: which Microsoft Graph versions the workspace uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphSection {
+    /// Graph beta (default on): `false` turns every feature that needs a beta kind into a
+    /// manual one ([`Catalogue::without_beta`]).
+    pub beta: Option<bool>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct ProfileSections {
     #[serde(default)]
     connection: ConnectionSection,
+    #[serde(default)]
+    graph: GraphSection,
     #[serde(default)]
     plan: PlanSection,
     #[serde(default)]
     actor: ActorSection,
 }
 
-const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "plan", "actor"];
+const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "graph", "plan", "actor"];
 
 /// A workspace opened for work: its profile validated, its catalogue loaded.
 pub struct Workspace {
@@ -194,7 +205,7 @@ impl Workspace {
                     offset.map(|o| o..o + key.len() + 1),
                     ErrorKind::UnknownField,
                     format!("unknown table `{key}` in the profile"),
-                    "the profile has [agency], [params], [connection], [plan] and [actor]",
+                    "the profile has [agency], [params], [connection], [graph], [plan] and [actor]",
                 )));
             }
         }
@@ -215,6 +226,10 @@ impl Workspace {
             Catalogue::builtin()
         }
         .map_err(|e| EngineError::Catalogue(e.to_string()))?;
+        let catalogue = match sections.graph.beta {
+            Some(false) => catalogue.without_beta(),
+            _ => catalogue,
+        };
         let actor = profile_actor(&sections.actor, &name, &text)?;
         let ws = Workspace {
             dir: dir.to_path_buf(),
@@ -408,6 +423,29 @@ impl Workspace {
             .exclude
             .iter()
             .find(|e| e.feature.get_ref() == feature)
+    }
+
+    /// The desired objects of the features the execution plan selects.
+    pub fn selected_objects(&self) -> Result<Vec<blueprint_catalogue::DesiredObject>, EngineError> {
+        let selected = crate::engagement::Selection::of(self).selected;
+        Ok(self
+            .catalogue
+            .render_all(&self.profile)
+            .map_err(EngineError::Input)?
+            .into_iter()
+            .filter(|o| selected.contains(&o.feature))
+            .collect())
+    }
+
+    /// The grants the selected features need for `access`, each with the features that need
+    /// it ([`blueprint_catalogue::permissions::required`]).
+    pub fn required_permissions(
+        &self,
+        access: blueprint_catalogue::permissions::Access,
+    ) -> Result<Vec<blueprint_catalogue::permissions::Need>, EngineError> {
+        let objects = self.selected_objects()?;
+        let refs: Vec<&blueprint_catalogue::DesiredObject> = objects.iter().collect();
+        Ok(blueprint_catalogue::permissions::required(&refs, access))
     }
 
     /// The Graph connection: profile values, overridden by the Azure environment variables

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::client::{RequestSpec, Safety, is_transient_status};
+use crate::client::{RequestSpec, Safety, is_transient_status, version_of};
 use crate::error::parse_graph_error;
 use crate::retry::{RetryBudget, parse_retry_after};
 use crate::{GraphClient, GraphError, GraphEvent};
@@ -17,8 +17,11 @@ pub const MAX_BATCH: usize = 20;
 /// One read in flight: where its answer goes and how to ask for it.
 pub(crate) struct Read {
     pub(crate) index: usize,
-    /// The batch item's URL, relative to `/v1.0` (e.g. `/groups/abc`).
+    /// The batch item's URL, relative to its version (e.g. `/groups/abc`).
     pub(crate) relative: String,
+    /// The version's `$batch` (`$batch` for v1.0, `beta/$batch`): a batch holds requests of
+    /// one version only.
+    pub(crate) batch: &'static str,
     pub(crate) conditional_access: bool,
 }
 
@@ -50,11 +53,19 @@ impl GraphClient {
         let mut pending = Vec::new();
         for (index, path) in paths.iter().enumerate() {
             match inner.resolve(path) {
-                Ok(url) => pending.push(Read {
-                    index,
-                    relative: format!("/{}", inner.display_path(&url)),
-                    conditional_access: inner.is_conditional_access(&url),
-                }),
+                Ok(url) => {
+                    let display = inner.display_path(&url);
+                    let (batch, relative) = match version_of(&display) {
+                        Some(v) => ("beta/$batch", display[v.len()..].to_string()),
+                        None => ("$batch", format!("/{display}")),
+                    };
+                    pending.push(Read {
+                        index,
+                        relative,
+                        batch,
+                        conditional_access: inner.is_conditional_access(&url),
+                    })
+                }
                 Err(e) => results[index] = Some(Err(e)),
             }
         }
@@ -164,7 +175,8 @@ impl GraphClient {
             )
             .collect();
         let body = json!({ "requests": requests });
-        let spec = match inner.spec(Method::POST, "$batch", Some(&body), Safety::Idempotent) {
+        let batch = chunk.first().map_or("$batch", |r| r.batch);
+        let spec = match inner.spec(Method::POST, batch, Some(&body), Safety::Idempotent) {
             Ok(spec) => RequestSpec {
                 conditional_access: chunk.iter().any(|r| r.conditional_access),
                 ..spec
@@ -208,9 +220,20 @@ impl GraphClient {
     }
 }
 
-/// Splits reads into batches of at most 20 with at most one conditional-access read in each:
-/// Graph serves those one per second per tenant, so two in one batch would throttle one.
+/// Splits reads into batches of one version each (v1.0 first), of at most 20 reads with at most
+/// one conditional-access read in each: Graph serves those one per second per tenant, so two in
+/// one batch would throttle one.
 fn chunks(reads: Vec<Read>) -> Vec<Vec<Read>> {
+    let (v1, beta): (Vec<Read>, Vec<Read>) = reads.into_iter().partition(|r| r.batch == "$batch");
+    let mut all = chunks_of_one_version(v1);
+    all.extend(chunks_of_one_version(beta));
+    all
+}
+
+fn chunks_of_one_version(reads: Vec<Read>) -> Vec<Vec<Read>> {
+    if reads.is_empty() {
+        return Vec::new();
+    }
     let (conditional, other): (Vec<Read>, Vec<Read>) =
         reads.into_iter().partition(|r| r.conditional_access);
     let count = conditional
@@ -340,9 +363,22 @@ mod tests {
             .map(|index| Read {
                 index,
                 relative: format!("/x/{index}"),
+                batch: "$batch",
                 conditional_access: conditional.contains(&index),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_batch_holds_reads_of_one_version() {
+        let mut all = reads(3, &[]);
+        for r in all.iter_mut().skip(1) {
+            r.batch = "beta/$batch";
+        }
+        let c = chunks(all);
+        assert_eq!(c.len(), 2);
+        assert!(c[0].iter().all(|r| r.batch == "$batch"));
+        assert!(c[1].iter().all(|r| r.batch == "beta/$batch") && c[1].len() == 2);
     }
 
     #[test]

@@ -82,6 +82,7 @@ struct Counters {
 enum Auth {
     Secret(SecretString),
     Certificate(AssertionSigner),
+    Bearer(SecretString),
 }
 
 struct CachedToken {
@@ -139,7 +140,7 @@ pub(crate) struct Answer {
 
 pub(crate) struct Inner {
     http: reqwest::Client,
-    /// `{graph}/v1.0/`
+    /// `{graph}/v1.0/`: paths without a version go here; `beta/…` paths go to `{graph}/beta/`.
     graph_root: Url,
     token_url: String,
     scope: String,
@@ -180,6 +181,7 @@ impl fmt::Debug for GraphClient {
                 &match self.0.auth {
                     Auth::Secret(_) => "secret ***",
                     Auth::Certificate(_) => "certificate ***",
+                    Auth::Bearer(_) => "access token ***",
                 },
             )
             .finish_non_exhaustive()
@@ -213,6 +215,7 @@ impl GraphClient {
             Credential::Certificate { pem } => {
                 Auth::Certificate(AssertionSigner::from_pem(pem.expose())?)
             }
+            Credential::Bearer(token) => Auth::Bearer(token.clone()),
         };
 
         let proxy = config.proxy.resolve(|name| std::env::var(name).ok());
@@ -256,7 +259,7 @@ impl GraphClient {
 
         Ok(Self(Arc::new(Inner {
             http,
-            scope: scope_for(&graph),
+            scope: config.scope.clone().unwrap_or_else(|| scope_for(&graph)),
             graph_root,
             token_url,
             tenant_id: tenant.to_string(),
@@ -402,17 +405,30 @@ impl GraphClient {
 
     /// `PATCH`: `None` for 204, `Some(body)` when the resource answers 200 with itself.
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
+        self.replace_or_update(Method::PATCH, path, body).await
+    }
+
+    /// `PUT`, for the policies Graph updates only as a whole (the admin consent request
+    /// policy, beta's device registration policy): `None` for 204, `Some(body)` for 200.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
+        self.replace_or_update(Method::PUT, path, body).await
+    }
+
+    async fn replace_or_update(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        let name = method.as_str().to_string();
         let answer = self
             .0
-            .send(
-                self.0
-                    .spec(Method::PATCH, path, Some(body), Safety::Idempotent)?,
-            )
+            .send(self.0.spec(method, path, Some(body), Safety::Idempotent)?)
             .await?;
         if answer.status == 204 || answer.body.trim().is_empty() {
             return Ok(None);
         }
-        parse_body(&answer, "PATCH", path).map(Some)
+        parse_body(&answer, &name, path).map(Some)
     }
 
     /// `DELETE`. A 404 is an error for the caller to judge, except right after an attempt whose
@@ -444,6 +460,20 @@ impl GraphClient {
     pub fn graph_root(&self) -> &str {
         self.0.graph_root.as_str()
     }
+
+    /// The claims of the access token the client sends (acquiring one if it holds none):
+    /// `roles` (application permissions), `scp` (delegated), `wids` (directory roles), `tid`,
+    /// `appid`, `exp`. Read without checking the signature: these are what the client itself
+    /// was given, to say what it may do before it tries.
+    pub async fn token_claims(&self) -> Result<serde_json::Value, GraphError> {
+        let token = self.0.access_token().await?;
+        decode_claims(token.expose()).ok_or_else(|| GraphError::Auth {
+            status: 200,
+            error: "invalid_token_response".to_string(),
+            aadsts: None,
+            description: "the access token is not a JWT whose claims can be read".to_string(),
+        })
+    }
 }
 
 impl Inner {
@@ -465,7 +495,9 @@ impl Inner {
         })
     }
 
-    /// A path relative to `{graph}/v1.0/`, or an absolute URL (a nextLink) on Graph's origin.
+    /// A path relative to `{graph}/v1.0/` (`beta/…` relative to `{graph}/beta/`: the version is
+    /// part of the request path, and this is the one place that reads it), or an absolute URL
+    /// (a nextLink) on Graph's origin.
     pub(crate) fn resolve(&self, path: &str) -> Result<Url, GraphError> {
         let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
         if lower.starts_with("https://") || lower.starts_with("http://") {
@@ -485,16 +517,27 @@ impl Inner {
             }
             return Ok(url);
         }
+        let relative = path.trim_start_matches('/');
         // "./" keeps a first segment with a colon from reading as a URL scheme.
-        self.graph_root
-            .join(&format!("./{}", path.trim_start_matches('/')))
-            .map_err(|e| GraphError::Config(format!("bad Graph path {path}: {e}")))
+        let joined = match version_of(relative) {
+            Some(version) => self
+                .graph_root
+                .join(&format!("../{version}/{}", &relative[version.len() + 1..])),
+            None => self.graph_root.join(&format!("./{relative}")),
+        };
+        joined.map_err(|e| GraphError::Config(format!("bad Graph path {path}: {e}")))
     }
 
-    /// The path under `v1.0/` for display, e.g. `groups?$skiptoken=…`.
+    /// The path for display: under `v1.0/` without the version (`groups?$skiptoken=…`), under
+    /// another version with it (`beta/policies/…`).
     pub(crate) fn display_path(&self, url: &Url) -> String {
         let root = self.graph_root.path();
-        let path = url.path().strip_prefix(root).unwrap_or(url.path());
+        let base = root.trim_end_matches('/').trim_end_matches("v1.0");
+        let path = url
+            .path()
+            .strip_prefix(root)
+            .or_else(|| url.path().strip_prefix(base))
+            .unwrap_or(url.path());
         match url.query() {
             Some(q) => format!("{path}?{q}"),
             None => path.to_string(),
@@ -756,6 +799,9 @@ impl Inner {
 
     /// A valid access token: the cached one, or a new one when it is due for refresh.
     pub(crate) async fn access_token(&self) -> Result<SecretString, GraphError> {
+        if let Auth::Bearer(token) = &self.auth {
+            return Ok(token.clone());
+        }
         let mut cache = self.token.lock().await;
         if let Some(cached) = cache.as_ref()
             && Instant::now() < cached.refresh_at
@@ -789,6 +835,14 @@ impl Inner {
             ];
             match &self.auth {
                 Auth::Secret(secret) => form.push(("client_secret", secret.expose().to_string())),
+                Auth::Bearer(_) => {
+                    return Err(GraphError::Auth {
+                        status: 401,
+                        error: "invalid_grant".to_string(),
+                        aadsts: None,
+                        description: "the signed-in session's access token was refused or has expired; sign in again".to_string(),
+                    });
+                }
                 Auth::Certificate(signer) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
                     form.push((
@@ -883,7 +937,7 @@ impl Inner {
     /// Values that must never appear in what the client reports.
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {
-            Auth::Secret(secret) => vec![secret.expose()],
+            Auth::Secret(secret) | Auth::Bearer(secret) => vec![secret.expose()],
             Auth::Certificate(_) => Vec::new(),
         }
     }
@@ -1100,15 +1154,34 @@ fn is_certificate_error_here(error: &(dyn std::error::Error + 'static)) -> bool 
     }
 }
 
+/// The JSON payload of a JWT (its middle part), unverified.
+pub(crate) fn decode_claims(token: &str) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Worth another attempt when the request is safe to repeat.
 pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 500 | 502 | 503 | 504 | 507 | 509)
 }
 
 pub(crate) fn is_conditional_access_path(path: &str) -> bool {
-    path.trim_start_matches('/')
-        .to_ascii_lowercase()
+    let path = path.trim_start_matches('/');
+    let path = version_of(path).map_or(path, |v| &path[v.len() + 1..]);
+    path.to_ascii_lowercase()
         .starts_with("identity/conditionalaccess/")
+}
+
+/// The Graph version a relative path names, other than the default v1.0: `beta/…` is beta.
+pub(crate) fn version_of(relative: &str) -> Option<&'static str> {
+    relative
+        .strip_prefix("beta/")
+        .map(|_| "beta")
+        .or_else(|| (relative == "beta").then_some("beta"))
 }
 
 /// Moves a page's `value` items into `items`; returns its `@odata.nextLink`.
@@ -1266,6 +1339,39 @@ mod tests {
             )
         );
         assert!(!inner.is_conditional_access(&inner.resolve("groups").unwrap()));
+    }
+
+    #[test]
+    fn beta_paths_resolve_under_beta_and_display_with_their_version() {
+        let client = GraphClient::without_observer(config(
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+        ))
+        .unwrap();
+        let inner = &client.0;
+        let url = inner
+            .resolve("/beta/policies/deviceRegistrationPolicy")
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://graph.microsoft.com/beta/policies/deviceRegistrationPolicy"
+        );
+        assert_eq!(
+            inner.display_path(&url),
+            "beta/policies/deviceRegistrationPolicy"
+        );
+        let v1 = inner.resolve("policies/authorizationPolicy").unwrap();
+        assert_eq!(inner.display_path(&v1), "policies/authorizationPolicy");
+        assert!(is_conditional_access_path(
+            "beta/identity/conditionalAccess/policies"
+        ));
+        assert!(
+            inner
+                .resolve("betamax/x")
+                .unwrap()
+                .as_str()
+                .ends_with("/v1.0/betamax/x")
+        );
     }
 
     #[test]

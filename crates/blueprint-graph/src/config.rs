@@ -19,6 +19,9 @@ pub enum Credential {
     /// A certificate and its unencrypted private key (PKCS#8 or PKCS#1 RSA), both PEM, in one
     /// text: the client signs a PS256 client assertion with the key.
     Certificate { pem: SecretString },
+    /// An access token obtained elsewhere, e.g. by an administrator signing in
+    /// ([`crate::signin`]): used as it is until Graph refuses it.
+    Bearer(SecretString),
 }
 
 impl Credential {
@@ -27,6 +30,7 @@ impl Credential {
         match self {
             Credential::Secret(s) => s.expose(),
             Credential::Certificate { pem } => pem.expose(),
+            Credential::Bearer(token) => token.expose(),
         }
     }
 }
@@ -80,6 +84,9 @@ pub struct GraphConfig {
     /// Counted from the previous answer, so latency cannot bunch two requests together on
     /// arrival; a `$batch` holding a conditional-access read passes through the same gate.
     pub conditional_access_interval: Duration,
+    /// The scope tokens are asked for; `None` means the configured Graph's `.default`. Another
+    /// resource's (`https://outlook.office365.com/.default`) gives tokens for that resource.
+    pub scope: Option<String>,
     /// The HTTP proxy requests go through (default: `HTTPS_PROXY` and `NO_PROXY` from the
     /// environment). Loopback addresses are never proxied.
     pub proxy: ProxyConfig,
@@ -191,6 +198,7 @@ impl Default for GraphConfig {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             conditional_access_interval: Duration::from_secs(1),
+            scope: None,
             proxy: ProxyConfig::Environment,
         }
     }

@@ -194,6 +194,7 @@ fn reads(n: usize) -> (Vec<Read>, Vec<String>) {
         .map(|index| Read {
             index,
             relative: format!("/groups/{index}"),
+            batch: "$batch",
             conditional_access: false,
         })
         .collect();

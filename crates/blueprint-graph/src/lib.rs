@@ -59,6 +59,7 @@ mod error;
 mod hostile;
 mod retry;
 mod secret;
+pub mod signin;
 mod tenant;
 mod token;
 

@@ -2,7 +2,6 @@
 //! (`contoso.onmicrosoft.com`) and by its GUID are one tenant, and state kept about it (the
 //! deploy lock, the journal) must be keyed by one name.
 
-use base64::Engine;
 use serde_json::Value;
 
 use crate::{GraphClient, GraphError};
@@ -34,12 +33,7 @@ impl GraphClient {
 /// The `tid` claim of a JWT, when it is a GUID. The signature is not checked: the token came
 /// from the authority over TLS, and only says which tenant it is for.
 fn tid_claim(jwt: &str) -> Option<String> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    guid(claims.get("tid")?.as_str()?)
+    guid(crate::client::decode_claims(jwt)?.get("tid")?.as_str()?)
 }
 
 /// `text` as a lowercase GUID, if it is one.
@@ -57,6 +51,7 @@ fn guid(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn jwt(claims: &str) -> String {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);

@@ -189,7 +189,7 @@ async fn the_real_secret_never_shows_in_debug_output_or_errors() {
 
 fn config_secret(config: &GraphConfig) -> String {
     match &config.credential {
-        Credential::Secret(s) => s.expose().to_string(),
+        Credential::Secret(s) | Credential::Bearer(s) => s.expose().to_string(),
         Credential::Certificate { pem } => pem.expose().to_string(),
     }
 }

@@ -13,6 +13,7 @@ use crate::commands::guides::GuidesArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::log::LogArgs;
 use crate::commands::next::NextArgs;
+use crate::commands::permissions::PermissionsArgs;
 use crate::commands::plan::PlanArgs;
 use crate::commands::rollback::RollbackArgs;
 use crate::commands::sprints::SprintsArgs;
@@ -43,6 +44,7 @@ pub enum Command {
     Sprints(SprintsArgs),
     Stories(StoriesArgs),
     Emulator(EmulatorArgs),
+    Permissions(PermissionsArgs),
     Plan(PlanArgs),
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),

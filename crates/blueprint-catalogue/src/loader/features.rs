@@ -261,6 +261,9 @@ impl Loader {
                     ),
                 );
             }
+            // A feature on Graph beta carries the portal steps a person follows when a workspace
+            // turns beta off.
+            (false, false) if feature.needs_beta() => {}
             (false, false) => {
                 self.at(
                     ErrorKind::InvalidValue,

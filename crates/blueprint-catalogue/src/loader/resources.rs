@@ -164,9 +164,10 @@ impl Loader {
                 )
             } else {
                 format!(
-                    "{} has no property `{}` in Graph v1.0{}",
+                    "{} has no property `{}` in {}{}",
                     kind.name,
                     key.name,
+                    kind.api.label(),
                     odata_type.map(|t| format!(" (as {t})")).unwrap_or_default()
                 )
             };

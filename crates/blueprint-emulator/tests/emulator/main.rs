@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod batch;
+mod connect;
 mod faults;
 mod odata;
 mod operator;

@@ -554,3 +554,163 @@ async fn terms_of_use_agreements_referenced_by_policies() {
         .await;
     assert_eq!(p.status, 201, "{}", p.text);
 }
+
+/// Graph beta: the beta kinds are served under `/beta/` with the beta schema, in their own
+/// `@odata.context`; `/v1.0/` neither has them nor a `beta` segment; a shared object (the
+/// authentication methods policy) shows each version's properties; beta has its own `$batch`.
+#[tokio::test]
+async fn beta_kinds_live_under_beta_with_the_beta_schema() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let beta = |path: &str| format!("{}/beta/{path}", emu.base);
+
+    let forms = emu.get(&t, &beta("admin/forms")).await;
+    assert_eq!(forms.status, 200, "{}", forms.text);
+    assert!(
+        forms.body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .contains("/beta/$metadata#admin/forms"),
+        "{}",
+        forms.text
+    );
+    assert_eq!(
+        forms.body["settings"]["isInOrgFormsPhishingScanEnabled"],
+        true
+    );
+
+    let patched = emu
+        .patch(
+            &t,
+            &beta("admin/forms"),
+            json!({"settings": {"isExternalSendFormEnabled": false}}),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let after = emu.get(&t, &beta("admin/forms")).await;
+    assert_eq!(after.body["settings"]["isExternalSendFormEnabled"], false);
+    assert_eq!(after.body["settings"]["isBingImageSearchEnabled"], true);
+
+    // The beta schema validates: an unknown property is refused.
+    let wrong = emu
+        .patch(
+            &t,
+            &beta("admin/forms"),
+            json!({"settings": {"isExternalSendFormsEnabled": false}}),
+        )
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+
+    // v1.0 has no admin/forms, and `beta` is no segment of v1.0.
+    assert_eq!(emu.get(&t, "admin/forms").await.status, 400);
+    assert_eq!(emu.get(&t, "beta/admin/forms").await.status, 400);
+
+    // One object, two versions: beta shows reportSuspiciousActivitySettings, v1.0 does not.
+    let set = emu
+        .patch(
+            &t,
+            &beta("policies/authenticationMethodsPolicy"),
+            json!({"reportSuspiciousActivitySettings": {"state": "enabled", "includeTarget": {"id": "all_users", "targetType": "group"}, "voiceReportingCode": 0}}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(
+        set.body["reportSuspiciousActivitySettings"]["state"],
+        "enabled"
+    );
+    let v1 = emu.get(&t, "policies/authenticationMethodsPolicy").await;
+    assert!(
+        v1.body.get("reportSuspiciousActivitySettings").is_none(),
+        "{}",
+        v1.text
+    );
+    assert!(v1.body["authenticationMethodConfigurations"].is_array());
+
+    // A token without the permission gets Graph's 403.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let denied = emu
+        .patch(
+            &auditor,
+            &beta("admin/todo"),
+            json!({"settings": {"isExternalJoinEnabled": false}}),
+        )
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+
+    // Beta's own $batch, with URLs relative to beta.
+    let batch = emu
+        .post(
+            &t,
+            &beta("$batch"),
+            json!({"requests": [{"id": "1", "method": "GET", "url": "/admin/todo"}]}),
+        )
+        .await;
+    assert_eq!(batch.status, 200, "{}", batch.text);
+    assert_eq!(batch.body["responses"][0]["status"], 200, "{}", batch.text);
+    assert_eq!(
+        batch.body["responses"][0]["body"]["settings"]["isExternalJoinEnabled"],
+        true
+    );
+}
+
+/// The organisation settings singletons of v1.0 the catalogue writes, with Microsoft's defaults
+/// and answers: 204 for the policies and admin settings, 200 with the object for Intune's.
+#[tokio::test]
+async fn organisation_settings_singletons_read_and_patch() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    for (path, body, status) in [
+        (
+            "policies/authenticationFlowsPolicy",
+            json!({"selfServiceSignUp": {"isEnabled": false}}),
+            204,
+        ),
+        (
+            "admin/reportSettings",
+            json!({"displayConcealedNames": false}),
+            204,
+        ),
+        (
+            "admin/microsoft365Apps/installationOptions",
+            json!({"updateChannel": "monthlyEnterprise", "appsForMac": {"isMicrosoft365AppsEnabled": true, "isSkypeForBusinessEnabled": false}}),
+            204,
+        ),
+        (
+            "deviceManagement",
+            json!({"intuneBrand": {"displayName": "Department of Examples", "showLogo": true}}),
+            200,
+        ),
+    ] {
+        let before = emu.get(&t, path).await;
+        assert_eq!(before.status, 200, "{path}: {}", before.text);
+        let patched = emu.patch(&t, path, body.clone()).await;
+        assert_eq!(patched.status, status, "{path}: {}", patched.text);
+        let after = emu.get(&t, path).await;
+        for (k, v) in body.as_object().unwrap() {
+            for (inner, value) in v.as_object().into_iter().flatten() {
+                assert_eq!(&after.body[k][inner], value, "{path} {k}.{inner}");
+            }
+            if !v.is_object() {
+                assert_eq!(&after.body[k], v, "{path} {k}");
+            }
+        }
+    }
+    let bad = emu
+        .patch(
+            &t,
+            "admin/microsoft365Apps/installationOptions",
+            json!({"updateChannel": "weekly"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    // SharePoint's default time zone is writable.
+    let tz = emu
+        .patch(
+            &t,
+            "admin/sharepoint/settings",
+            json!({"tenantDefaultTimezone": "(UTC+08:00) Perth"}),
+        )
+        .await;
+    assert_eq!(tz.status, 200, "{}", tz.text);
+    assert_eq!(tz.body["tenantDefaultTimezone"], "(UTC+08:00) Perth");
+}

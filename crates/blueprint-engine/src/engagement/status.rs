@@ -269,7 +269,9 @@ pub struct StatusReport {
 pub async fn status_report(
     workspace: &crate::workspace::Workspace,
 ) -> Result<StatusReport, crate::EngineError> {
-    let tenant = workspace.tenant_id();
+    // The journal is keyed by the organization id (`Session::tenant`), which a GUID is in
+    // lowercase; a tenant configured by its domain is resolved only online.
+    let tenant = workspace.tenant_id().map(|t| t.to_ascii_lowercase());
     let read = workspace
         .state
         .using_existing(async |store| {

@@ -23,8 +23,7 @@ use crate::{CommandError, Outcome};
 /// machine.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to create the demo workspace. An earlier demo's files there are replaced (only
-    /// those it made: it lists them in .blueprint-demo); anything else is left alone.
+    /// Where to create the demo workspace (replaced if it holds an earlier demo).
     #[arg(long, default_value = "blueprint-demo")]
     pub dir: PathBuf,
     /// The emulator fixture to seed.

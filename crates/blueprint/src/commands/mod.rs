@@ -11,6 +11,7 @@ pub mod guides;
 pub mod init;
 pub mod log;
 pub mod next;
+pub mod permissions;
 pub mod plan;
 pub mod rollback;
 pub mod sprints;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Init(args) => init::run(args),
         Command::Sprints(args) => sprints::run(args),
         Command::Stories(args) => stories::run(args),
+        Command::Permissions(args) => permissions::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),

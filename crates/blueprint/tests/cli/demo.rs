@@ -15,8 +15,17 @@ fn the_demo_deploys_every_sprint_and_leaves_a_verifiable_record() {
         .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let automated = blueprint_catalogue::Catalogue::builtin()
+        .unwrap()
+        .features()
+        .iter()
+        .filter(|f| f.status() == blueprint_catalogue::FeatureStatus::Automated)
+        .count();
+    assert!(automated >= 38, "{automated}");
     assert!(
-        text.contains("31 of 31 automated features verified"),
+        text.contains(&format!(
+            "{automated} of {automated} automated features verified"
+        )),
         "{text}"
     );
     assert!(text.contains("sprint  1:"), "{text}");

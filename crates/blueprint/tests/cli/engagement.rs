@@ -15,7 +15,7 @@ const GROUP: &str = "identity-ca-exclusion-group";
 const BREAK_GLASS: &str = "identity-break-glass-accounts"; // needs GROUP
 const GUEST: &str = "ca-block-guest-access";
 const TENANT: &str = "identity-tenant-properties"; // manual
-const PROTECTION: &str = "identity-protection-policies"; // manual, needs GROUP
+const PROTECTION: &str = "identity-azure-ad-connect"; // manual, needs GROUP
 
 fn features(ids: &[&str]) -> String {
     format!(

@@ -12,6 +12,8 @@ mod emulator;
 
 mod engagement;
 
+mod permissions;
+
 mod files;
 
 mod lock;

@@ -1,0 +1,156 @@
+//! The permissions a workspace needs, derived from the kinds of its selected features'
+//! objects (and what the engine reads to resolve their references), and what an access token
+//! lacks of them. `blueprint permissions` prints the first, `doctor`, `plan` and `deploy` check
+//! the second before they touch the tenant.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::DesiredObject;
+use crate::kinds::{self, Grant};
+
+/// What the application is for: planning and evaluating only, or deploying too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Plan, evaluate, doctor: reads only (`connect --read-only`'s app).
+    ReadOnly,
+    /// Deploy and roll back as well.
+    ReadWrite,
+}
+
+/// One grant the workspace needs, and the features that need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Need {
+    #[serde(flatten)]
+    pub grant: Grant,
+    pub features: BTreeSet<String>,
+}
+
+impl Serialize for Grant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Grant", 2)?;
+        st.serialize_field(
+            "type",
+            match self {
+                Grant::Graph(_) => "graph-application-permission",
+                Grant::Exchange(_) => "exchange-application-permission",
+                Grant::DirectoryRole(_) => "directory-role",
+            },
+        )?;
+        st.serialize_field("name", self.name())?;
+        st.end()
+    }
+}
+
+impl Grant {
+    /// How a person would say what kind of grant it is.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Grant::Graph(_) => "Microsoft Graph application permission",
+            Grant::Exchange(_) => "Office 365 Exchange Online application permission",
+            Grant::DirectoryRole(_) => "Microsoft Entra directory role",
+        }
+    }
+}
+
+/// The grants `objects` need for `access`, each with the features that need it, in a stable
+/// order (by grant). Works for any kind that declares its permissions in [`kinds::KINDS`].
+pub fn required(objects: &[&DesiredObject], access: Access) -> Vec<Need> {
+    let mut needs: BTreeMap<Grant, BTreeSet<String>> = BTreeMap::new();
+    for object in objects {
+        let mut add = |grants: &[Grant]| {
+            for g in grants {
+                needs.entry(*g).or_default().insert(object.feature.clone());
+            }
+        };
+        if let Some(kind) = kinds::kind(&object.kind) {
+            // A prerequisite is only ever checked, so reading it is all a deploy does.
+            add(match access {
+                Access::ReadWrite if !object.prerequisite => kind.permissions.write,
+                _ => kind.permissions.read,
+            });
+        }
+        for reference in &object.references {
+            if let Some((kind, _)) = reference.split_once(':') {
+                add(kinds::tenant_reference_grants(kind));
+            }
+        }
+    }
+    needs
+        .into_iter()
+        .map(|(grant, features)| Need { grant, features })
+        .collect()
+}
+
+/// What an access token says its holder was granted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Granted {
+    /// Microsoft Graph application permissions (`roles` of a Graph token).
+    pub graph: BTreeSet<String>,
+    /// Exchange Online application permissions (`roles` of an Exchange token).
+    pub exchange: BTreeSet<String>,
+    /// Directory role template ids (`wids`).
+    pub directory_roles: BTreeSet<String>,
+}
+
+impl Granted {
+    /// Whether `grant` is held: by name, or through the read-write permission of the same
+    /// resource (`X.ReadWrite.Y` holds `X.Read.Y`), or for a directory role through Global
+    /// Administrator.
+    pub fn holds(&self, grant: Grant) -> bool {
+        let held = |set: &BTreeSet<String>, name: &str| {
+            set.contains(name)
+                || name
+                    .split_once(".Read.")
+                    .is_some_and(|(a, b)| set.contains(&format!("{a}.ReadWrite.{b}")))
+        };
+        match grant {
+            Grant::Graph(name) => held(&self.graph, name),
+            Grant::Exchange(name) => held(&self.exchange, name),
+            Grant::DirectoryRole(name) => kinds::directory_role_id(name).is_some_and(|id| {
+                self.directory_roles.contains(id)
+                    || kinds::directory_role_id("Global Administrator")
+                        .is_some_and(|ga| self.directory_roles.contains(ga))
+            }),
+        }
+    }
+
+    /// Whether any need is an Exchange grant (so an Exchange token must be looked at).
+    pub fn needs_exchange(needs: &[Need]) -> bool {
+        needs.iter().any(|n| matches!(n.grant, Grant::Exchange(_)))
+    }
+}
+
+/// The needs `granted` does not meet.
+pub fn missing<'a>(needs: &'a [Need], granted: &Granted) -> Vec<&'a Need> {
+    needs.iter().filter(|n| !granted.holds(n.grant)).collect()
+}
+
+/// The message `doctor`, `plan` and `deploy` give when grants are missing: each by
+/// Microsoft's name, with the features that need it, and how to fix it.
+pub fn missing_message(missing: &[&Need], access: Access) -> String {
+    let mut out = format!(
+        "the app lacks {} the selected features need:\n",
+        match missing.len() {
+            1 => "a permission".to_string(),
+            n => format!("{n} permissions"),
+        }
+    );
+    for need in missing {
+        let features: Vec<&str> = need.features.iter().map(String::as_str).collect();
+        out.push_str(&format!(
+            "  - {} ({}), needed by {}\n",
+            need.grant.name(),
+            need.grant.describe(),
+            features.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "  = help: run `blueprint connect{}` as a Global Administrator or Privileged Role Administrator to grant them (a fresh token shows them), then `blueprint doctor`",
+        if access == Access::ReadOnly { " --read-only" } else { "" }
+    ));
+    out
+}

@@ -1,0 +1,180 @@
+//! The permission table (`blueprint_catalogue::kinds`) against the emulator's enforcement,
+//! which is written from Microsoft's per-operation permission tables independently of it:
+//! every kind is read with its read grants alone and written with its write grants alone, and
+//! dropping any one grant of either set is refused (least privilege, proven both ways).
+
+use blueprint_catalogue::kinds::{Api, Grant, IdentityKey, KINDS, KindSpec};
+use blueprint_emulator::{App, RunningEmulator};
+use blueprint_graph::{Credential, GraphClient, GraphConfig, SecretString};
+use serde_json::{Value, json};
+
+use crate::support;
+
+/// A new app in the emulated tenant holding exactly `grants`, and a client for it.
+fn client_with(running: &RunningEmulator, grants: &[&str], n: &mut u32) -> GraphClient {
+    *n += 1;
+    let info = running.info();
+    let tenant = &info.tenants[0];
+    let client_id = format!("00000000-0000-4000-8000-{:012}", *n);
+    let secret = format!("least-privilege-secret-{n}");
+    running
+        .emulator()
+        .tenant(&tenant.id)
+        .unwrap()
+        .lock()
+        .unwrap()
+        .apps
+        .push(App {
+            display_name: format!("least-privilege-{n}"),
+            client_id: client_id.clone(),
+            secrets: vec![blueprint_emulator::ClientSecret {
+                value: secret.clone(),
+                expires: "2999-01-01T00:00:00Z".into(),
+            }],
+            certificates: Vec::new(),
+            permissions: grants.iter().map(|g| g.to_string()).collect(),
+            object_id: format!("10000000-0000-4000-8000-{:012}", *n),
+            sp_id: format!("20000000-0000-4000-8000-{:012}", *n),
+            extra: Default::default(),
+        });
+    let config = GraphConfig {
+        authority: info.authority.clone(),
+        graph: info.graph.clone(),
+        tenant_id: tenant.id.clone(),
+        client_id,
+        credential: Credential::Secret(SecretString::new(secret)),
+        extra_ca_pem: Some(std::fs::read(info.ca_file.as_ref().unwrap()).unwrap()),
+        conditional_access_interval: std::time::Duration::ZERO,
+        ..GraphConfig::default()
+    };
+    GraphClient::without_observer(config).unwrap()
+}
+
+fn graph_names(grants: &[Grant]) -> Vec<&'static str> {
+    grants
+        .iter()
+        .filter_map(|g| match g {
+            Grant::Graph(name) => Some(*name),
+            _ => None,
+        })
+        .collect()
+}
+
+fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
+    match result {
+        Ok(_) => 200,
+        Err(e) => e.status().unwrap_or(0),
+    }
+}
+
+/// Where one existing object of the kind lives, and a write that changes nothing: its identity
+/// (or, for a singleton, its first scalar property) set to the value it has.
+async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)> {
+    let path = kind.path.trim_start_matches('/');
+    if kind.identity == IdentityKey::Singleton {
+        let (path, current) = if kind.name == "groupLifecyclePolicy" {
+            let first = admin.list(path).await.ok()?.into_iter().next()?;
+            (format!("{path}/{}", first["id"].as_str()?), first)
+        } else {
+            (path.to_string(), admin.get(path).await.ok()?)
+        };
+        let (name, value) = kind.properties.iter().find_map(|p| {
+            current
+                .get(*p)
+                .filter(|v| v.is_string() || v.is_boolean() || v.is_number())
+                .map(|v| (*p, v.clone()))
+        })?;
+        return Some((path, json!({ name: value })));
+    }
+    let IdentityKey::Property(key) = kind.identity else {
+        return None;
+    };
+    let item = admin.list(path).await.ok()?.into_iter().next()?;
+    let id = item["id"].as_str()?.to_string();
+    // A keyed array (a setting's values) is the object's content; the identity is fixed.
+    let field = kind
+        .keyed_arrays
+        .first()
+        .map(|(name, _)| *name)
+        .unwrap_or(key);
+    let body = match &item[field] {
+        Value::Null => return None,
+        v => json!({ field: v }),
+    };
+    let body = match item.get("@odata.type") {
+        Some(t) => {
+            let mut b = body;
+            b["@odata.type"] = t.clone();
+            b
+        }
+        None => body,
+    };
+    Some((format!("{path}/{id}"), body))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = support::emulator("empty-agency", |_| {}, dir.path()).await;
+    let ws = support::workspace(dir.path(), &running, &support::automated_features());
+    let session = support::session(ws);
+    let (_, report) = session
+        .deploy(&blueprint_engine::DeployOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:?}", report.results);
+    let admin = session.client.clone();
+    let mut n = 0;
+    let mut checked = Vec::new();
+    for kind in KINDS.iter().filter(|k| k.api == Api::GraphV1) {
+        let Some((object, body)) = target(&admin, kind).await else {
+            panic!(
+                "the deployed catalogue holds no {} to check against",
+                kind.name
+            );
+        };
+        let collection = kind.path.trim_start_matches('/');
+        let read = graph_names(kind.permissions.read);
+        let c = client_with(&running, &read, &mut n);
+        assert_eq!(
+            status(c.get(collection).await),
+            200,
+            "{}: read with {read:?} alone",
+            kind.name
+        );
+        for dropped in &read {
+            let fewer: Vec<&str> = read.iter().copied().filter(|g| g != dropped).collect();
+            let c = client_with(&running, &fewer, &mut n);
+            assert_eq!(
+                status(c.get(collection).await),
+                403,
+                "{}: read without {dropped}",
+                kind.name
+            );
+        }
+        if !kind.prerequisite_only {
+            let write = graph_names(kind.permissions.write);
+            let c = client_with(&running, &write, &mut n);
+            assert_eq!(
+                status(c.patch(&object, &body).await),
+                200,
+                "{}: write with {write:?} alone ({body})",
+                kind.name
+            );
+            for dropped in &write {
+                let fewer: Vec<&str> = write.iter().copied().filter(|g| g != dropped).collect();
+                let c = client_with(&running, &fewer, &mut n);
+                assert_eq!(
+                    status(c.patch(&object, &body).await),
+                    403,
+                    "{}: write without {dropped}",
+                    kind.name
+                );
+            }
+        }
+        checked.push(kind.name);
+    }
+    assert!(checked.len() >= 10, "{checked:?}");
+    session.close().await;
+    running.shutdown().await.unwrap();
+}
