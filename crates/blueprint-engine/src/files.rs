@@ -1,5 +1,5 @@
 //! Files the catalogue sends with a request (`{ $file: PATH }` markers, e.g. the terms of use
-//! PDF): confined to the workspace, and never `blueprint init`'s placeholder when the tenant is
+//! PDF): confined to the workspace, and never a new workspace's placeholder when the tenant is
 //! a real one.
 
 use std::path::{Component, Path, PathBuf};
@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::EngineError;
 
-/// The terms-of-use file `blueprint init` writes, and its placeholder contents: a one-page
+/// The terms-of-use file a new workspace gets, and its placeholder contents: a one-page
 /// PDF that says to replace it. Detected by its digest, so a renamed copy is caught too.
 pub const PLACEHOLDER_TERMS_FILE: &str = "acceptable-use-policy.pdf";
 pub const PLACEHOLDER_TERMS_PDF: &str = "%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>> endobj\n4 0 obj <</Length 75>> stream\nBT /F1 16 Tf 60 780 Td (Acceptable Use Policy: replace with the agency's own) Tj ET\nendstream endobj\n5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
@@ -122,7 +122,7 @@ pub fn refuse_placeholder(
                 })
                 .unwrap_or_default();
             return Err(EngineError::Usage(format!(
-                "{} is the placeholder terms of use `blueprint init` wrote, and tenant objects in Microsoft's cloud would publish it to every user: feature {} sends it as the {} `{}`'s file{named}, which is set only when the agreement is created. Replace it with the agency's own Acceptable Use Policy PDF, or point terms_of_use_pdf at it; nothing was changed",
+                "{} is the placeholder terms of use a new workspace is created with, and tenant objects in Microsoft's cloud would publish it to every user: feature {} sends it as the {} `{}`'s file{named}, which is set only when the agreement is created. Replace it with the agency's own Acceptable Use Policy PDF, or point terms_of_use_pdf at it; nothing was changed",
                 dir.join(relative).display(),
                 object.feature,
                 object.kind,

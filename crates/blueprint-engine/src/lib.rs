@@ -467,18 +467,20 @@ impl Session {
     ) -> Result<PlannedDeploy, EngineError> {
         let store = self.existing_store().await?;
         let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
-        let fingerprint = self.fingerprint(&observation, enforce, allow_delete);
+        let tenant = self.tenant().await?;
+        let fingerprint = self.fingerprint(&tenant, &observation, enforce, allow_delete);
         Ok(PlannedDeploy { fingerprint, plan })
     }
 
     fn fingerprint(
         &self,
+        tenant: &str,
         observation: &observe::Observation,
         enforce: bool,
         allow_delete: bool,
     ) -> approved::Fingerprint {
         approved::fingerprint(
-            &self.tenant_id,
+            tenant,
             (self.sprint, enforce, allow_delete),
             &self.selected,
             &self.objects(),
@@ -515,7 +517,12 @@ impl Session {
                 .plan_in(Some(&store), options.enforce, options.allow_delete)
                 .await?;
             let fresh = PlannedDeploy {
-                fingerprint: self.fingerprint(&observation, options.enforce, options.allow_delete),
+                fingerprint: self.fingerprint(
+                    &tenant,
+                    &observation,
+                    options.enforce,
+                    options.allow_delete,
+                ),
                 plan,
             };
             let differences = approved.differences(&fresh.approved());
@@ -575,7 +582,7 @@ impl Session {
             .map(drop)
     }
 
-    /// Refuses the program office a deploy, and a deploy that would send `blueprint init`'s
+    /// Refuses the program office a deploy, and a deploy that would send a new workspace's
     /// placeholder terms of use to a real tenant ([`files::refuse_placeholder`]): check before
     /// anything is shown or asked.
     pub fn may_deploy(&self) -> Result<(), EngineError> {
