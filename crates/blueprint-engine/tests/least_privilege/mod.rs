@@ -68,7 +68,8 @@ fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
 }
 
 /// Where one existing object of the kind lives, and a write that changes nothing: its identity
-/// (or, for a singleton, its first scalar property) set to the value it has.
+/// (or, for a singleton, its first property holding a value or an object) set to the value it
+/// has.
 async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)> {
     let path = kind.path.trim_start_matches('/');
     if kind.identity == IdentityKey::Singleton {
@@ -81,7 +82,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
         let (name, value) = kind.properties.iter().find_map(|p| {
             current
                 .get(*p)
-                .filter(|v| v.is_string() || v.is_boolean() || v.is_number())
+                .filter(|v| !v.is_null() && !v.is_array())
                 .map(|v| (*p, v.clone()))
         })?;
         return Some((path, json!({ name: value })));
@@ -126,7 +127,14 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
     let admin = session.client.clone();
     let mut n = 0;
     let mut checked = Vec::new();
-    for kind in KINDS.iter().filter(|k| k.api == Api::GraphV1) {
+    // Every Graph v1.0 kind the catalogue deploys (a kind no automated feature uses yet has
+    // nothing in the tenant to check against).
+    let deployed: std::collections::BTreeSet<&str> =
+        session.desired.iter().map(|o| o.kind.as_str()).collect();
+    for kind in KINDS
+        .iter()
+        .filter(|k| k.api == Api::GraphV1 && deployed.contains(k.name))
+    {
         let Some((object, body)) = target(&admin, kind).await else {
             panic!(
                 "the deployed catalogue holds no {} to check against",
