@@ -776,7 +776,7 @@ mod connection_edit_tests {
         );
         assert_eq!(
             out,
-            "# my agency\n[agency]\nname = \"X\"\n\n[connection]\n# a note\ntenant_id = \"t-1\"\nclient_id = \"c\\\"2\"\n\n[plan]\nfeatures = [] # all\n"
+            "# my agency\n[agency]\nname = \"X\"\n\n[connection]\n# a note\ntenant_id = \"t-1\"\nclient_id = 'c\"2'\n\n[plan]\nfeatures = [] # all\n"
         );
         assert_eq!(
             edit_connection(&out, &[("tenant_id", Some("t-1".into()))]),
