@@ -450,7 +450,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
                 .list_known(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
-            Some(crate::plan::with_assignments(object, c, &assigned))
+            Some(crate::plan::with_assignments(&object.kind, c, &assigned))
         }
         other => other.clone(),
     };
@@ -735,7 +735,7 @@ async fn verify(
             .list_known(&format!("{path}/assignments"))
             .await
             .map_err(|e| format!("reading back assignments: {e}"))?;
-        after = crate::plan::with_assignments(object, &after, &assigned);
+        after = crate::plan::with_assignments(&object.kind, &after, &assigned);
     }
     let desired = compared_fields(object, &resolved(ctx, &object.desired)?, enforcing);
     let differences = diff(&desired, &after, resources::keyed_arrays(&object.kind));
@@ -793,7 +793,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .list(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::plan::with_assignments(object, &current, &assigned)
+            crate::plan::with_assignments(&object.kind, &current, &assigned)
         }
         _ => current.clone(),
     };
