@@ -54,6 +54,9 @@ pub struct RollbackStep {
 
 const CHANGED_SINCE: &str = "changed since the sprint deployed it";
 
+/// No run's id: every entry left in flight is another (dead) run's.
+const NO_RUN: i64 = 0;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
     pub sprint: i64,
@@ -402,11 +405,13 @@ impl Session {
         options: &RollbackOptions,
     ) -> Result<RollbackReport, EngineError> {
         let sprint = options.sprint;
+        // Entries a killed deploy or rollback left in flight (the lock is this run's now, so
+        // nothing is writing them) are settled first: a create killed before its id came back
+        // is found by name, so it is removed like any other.
+        store.take_interrupted(tenant, NO_RUN).await?;
+        self.reconcile_interrupted_creates(store, tenant).await?;
         let UndoList { undo, kept } = self.undo_list(store, tenant, options).await?;
         let run_id = store.begin_run(tenant, "rollback", Some(sprint)).await?;
-        // Entries a killed deploy or rollback left in flight are reported once, as a deploy
-        // reports them.
-        store.take_interrupted(tenant, run_id).await?;
         let mut steps = Vec::new();
         let mut digests: BTreeMap<&str, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
         for step in &undo {
@@ -465,6 +470,30 @@ impl Session {
             .finish_run(run_id, crate::apply::run_status(report.failed()))
             .await?;
         Ok(report)
+    }
+
+    /// Reads the objects of interrupted creates whose id never came back and records those
+    /// found as created by the tool ([`crate::apply::reconcile_interrupted`]).
+    async fn reconcile_interrupted_creates(
+        &self,
+        store: &Store,
+        tenant: &str,
+    ) -> Result<(), EngineError> {
+        let changes = store.changes(tenant).await?;
+        let pending: HashSet<&str> = crate::apply::unreconciled(&changes)
+            .filter(|c| c.op.starts_with("create"))
+            .map(|c| c.reference.as_str())
+            .collect();
+        let objects: Vec<&blueprint_catalogue::DesiredObject> = self
+            .desired
+            .iter()
+            .filter(|o| pending.contains(o.reference.as_str()))
+            .collect();
+        if objects.is_empty() {
+            return Ok(());
+        }
+        let observation = crate::observe::observe(&self.client, &objects).await?;
+        crate::apply::reconcile_interrupted(store, tenant, &observation).await
     }
 
     /// Deployed features of later sprints that depend on one of `features`.
@@ -729,7 +758,7 @@ impl Session {
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => {
-                let _ = store.record_failed(change_id, &e).await;
+                let _ = store.record_failed(change_id, &e, None).await;
                 Err(e)
             }
         }

@@ -877,6 +877,90 @@ async fn a_sprint_deployed_twice_rolls_back_to_before_the_first_run() {
     }
 }
 
+/// A create whose POST succeeded but whose read-back failed (the replica had not caught up
+/// and the client was told to believe the 404 at once) is known all the same: its id is in
+/// the journal and the tool manages it as its own creation, so the sprint's rollback removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
+    use blueprint_engine::rollback::RollbackOptions;
+    const LAG: std::time::Duration = std::time::Duration::from_millis(1500);
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |c| c.replication_lag = LAG, dir.path()).await;
+    let mut s = session(workspace(
+        dir.path(),
+        &running,
+        &["identity-ca-exclusion-group".to_string()],
+    ));
+    let mut config = s.workspace.graph_config().unwrap();
+    config.retry.replication_window = std::time::Duration::ZERO;
+    s.client = blueprint_graph::GraphClient::without_observer(config).unwrap();
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let result = report
+        .results
+        .iter()
+        .find(|r| r.reference == EXCLUSION_GROUP)
+        .unwrap();
+    assert!(
+        matches!(&result.outcome, Outcome::Failed { error } if error.contains("reading back")),
+        "{result:?}"
+    );
+    let store = s.workspace.state.open().await.unwrap();
+    let tenant = s.tenant().await.unwrap();
+    let create = store
+        .changes(&tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.reference == EXCLUSION_GROUP)
+        .unwrap();
+    assert_eq!(
+        (create.op.as_str(), create.status.as_str()),
+        ("create", "failed")
+    );
+    let id = create
+        .object_id
+        .expect("the id recorded when the create returned");
+    let managed = store.managed_objects(&tenant).await.unwrap();
+    assert!(
+        managed
+            .iter()
+            .any(|m| m.reference == EXCLUSION_GROUP && m.object_id == id && m.created_by_tool),
+        "{managed:?}"
+    );
+    store.close().await;
+
+    tokio::time::sleep(LAG).await;
+    let rolled = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
+    assert_eq!(rolled.steps.len(), 1, "{:#?}", rolled.steps);
+    assert_eq!(
+        (
+            rolled.steps[0].reference.as_str(),
+            rolled.steps[0].action.as_str()
+        ),
+        (EXCLUSION_GROUP, "remove")
+    );
+    assert!(
+        s.client
+            .get(&format!("/groups/{id}"))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
 /// `[graph] beta = false`: the beta features become manual (evaluated as awaiting attestation),
 /// and no request goes to Graph beta, in planning, deploying or evaluating.
 #[tokio::test(flavor = "multi_thread")]
