@@ -494,6 +494,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
     db.open().await.close().await;
     db.exec(
         "DROP TABLE deploy_locks;
+         DROP TABLE engagements;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",
