@@ -202,6 +202,42 @@ mod connect {
             profile
         );
         assert_eq!(std::fs::read_to_string(&key_file).unwrap(), pem);
+
+        // --read-only: a second app with read grants only, beside the first.
+        let (code, out, err) = connect(&ws, &emulator, &["--read-only"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let state = emulator.state();
+        let read_only = app_named(&state, "blueprint-read-only");
+        let grants: Vec<&str> = read_only["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert!(
+            !grants.is_empty() && grants.iter().all(|g| !g.contains("ReadWrite")),
+            "{grants:?}"
+        );
+        assert_eq!(
+            app_named(&state, "blueprint")["permissions"],
+            app["permissions"]
+        );
+        let profile = std::fs::read_to_string(ws.join("blueprint.toml")).unwrap();
+        assert!(
+            profile.contains(&format!(
+                "read_only_client_id = \"{}\"",
+                read_only["appId"].as_str().unwrap()
+            )),
+            "{profile}"
+        );
+        assert!(
+            profile.contains(&format!(
+                "client_id = \"{}\"",
+                app["appId"].as_str().unwrap()
+            )),
+            "the deploying app stays: {profile}"
+        );
+        ok(&bp(&ws, &["doctor", "--read-only"]));
     }
 
     #[test]
