@@ -146,6 +146,11 @@ mod connect {
         let pem = std::fs::read_to_string(&key_file).unwrap();
         assert!(pem.contains("PRIVATE KEY"));
         assert_eq!(app["certificates"], 1);
+        let ignore = std::fs::read_to_string(key_file.with_file_name(".gitignore")).unwrap();
+        assert!(
+            ignore.lines().any(|l| l == "*"),
+            "git ignores the key: {ignore}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
