@@ -113,8 +113,12 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
                     "credential",
                     status,
                     format!(
-                        "certificate {} on {} ({days} days){}",
-                        if days < 0 { "expired" } else { "valid until" },
+                        "certificate {} {} ({days} days){}",
+                        if days < 0 {
+                            "expired on"
+                        } else {
+                            "valid until"
+                        },
                         date(cert.not_after),
                         if status == Status::Ok {
                             ""

@@ -179,6 +179,11 @@ mod connect {
         let doctor = bp(&ws, &["doctor"]);
         ok(&doctor);
         assert!(stdout(&doctor).contains("All good."), "{}", stdout(&doctor));
+        assert!(
+            says(&stdout(&doctor), "certificate valid until"),
+            "{}",
+            stdout(&doctor)
+        );
         ok(&bp(&ws, &["plan"]));
         let deploy = bp(&ws, &["deploy", "--yes"]);
         ok(&deploy);
