@@ -129,6 +129,18 @@ pub struct Run {
     pub status: String,
 }
 
+/// An engagement a web server shows: one agency's, kept in the workspace at `workspace` (its
+/// profile, and its state unless the workspace names a database), granted to `partners`
+/// (technology partners, by organisation name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Engagement {
+    /// Short and URL-safe (`[a-z0-9-]`), e.g. `dta`.
+    pub id: String,
+    pub agency: String,
+    pub workspace: String,
+    pub partners: Vec<String>,
+}
+
 /// What a backend's futures look like: boxed, so [`StateStore`] can be a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
@@ -271,6 +283,11 @@ pub trait StateStore: Send + Sync {
         &'a self,
         writer: &'a mut (dyn std::io::Write + Send),
     ) -> StoreFuture<'a, u64>;
+
+    /// Registers an engagement with a web server's database, or updates the one with its id.
+    fn register_engagement<'a>(&'a self, engagement: &'a Engagement) -> StoreFuture<'a, ()>;
+    /// The engagements registered, by id.
+    fn engagements(&self) -> StoreFuture<'_, Vec<Engagement>>;
 
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }

@@ -733,6 +733,50 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn register_engagement<'a>(
+                &'a self,
+                engagement: &'a $crate::Engagement,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let partners = serde_json::to_string(&engagement.partners)
+                        .map_err(|e| $crate::StoreError::InvalidEvent(e.to_string()))?;
+                    sqlx::query(
+                        "INSERT INTO engagements (id, agency, workspace, partners, registered_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (id) DO UPDATE SET agency = excluded.agency, workspace = excluded.workspace, partners = excluded.partners",
+                    )
+                    .bind(&engagement.id)
+                    .bind(&engagement.agency)
+                    .bind(&engagement.workspace)
+                    .bind(partners)
+                    .bind($crate::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                })
+            }
+
+            fn engagements(&self) -> $crate::StoreFuture<'_, Vec<$crate::Engagement>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT id, agency, workspace, partners FROM engagements ORDER BY id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            let partners: String = r.try_get(3)?;
+                            Ok($crate::Engagement {
+                                id: r.try_get(0)?,
+                                agency: r.try_get(1)?,
+                                workspace: r.try_get(2)?,
+                                partners: serde_json::from_str(&partners).unwrap_or_default(),
+                            })
+                        })
+                        .collect()
+                })
+            }
+
             fn close(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
                 Box::pin(self.pool.close())
             }

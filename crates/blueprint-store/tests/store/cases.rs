@@ -569,6 +569,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
     db.open().await.close().await;
     db.exec(
         "DROP TABLE deploy_locks;
+         DROP TABLE engagements;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",
@@ -877,4 +878,29 @@ pub async fn concurrent_appends_from_two_processes_leave_one_chain(db: Db) {
     // wrapper's is only if what it holds across awaits is).
     fn send<T: Send>(_: &T) {}
     send(&store.append_event(&LogEvent::new(EventKind::Selected, "a", Role::Agency)));
+}
+
+pub async fn engagements_are_registered_once_per_id_and_updated_in_place(db: Db) {
+    use blueprint_store::Engagement;
+    let store = db.open().await;
+    assert!(store.engagements().await.unwrap().is_empty());
+    let mut dta = Engagement {
+        id: "dta".into(),
+        agency: "Digital Transformation Agency".into(),
+        workspace: "/srv/blueprint/dta".into(),
+        partners: vec![],
+    };
+    let ato = Engagement {
+        id: "ato".into(),
+        agency: "Australian Taxation Office".into(),
+        workspace: "/srv/blueprint/ato".into(),
+        partners: vec!["Acme Partners".into()],
+    };
+    store.register_engagement(&dta).await.unwrap();
+    store.register_engagement(&ato).await.unwrap();
+    dta.partners = vec!["Acme Partners".into(), "Beta IT".into()];
+    store.register_engagement(&dta).await.unwrap();
+    store.close().await;
+    let store = db.open().await;
+    assert_eq!(store.engagements().await.unwrap(), vec![ato, dta]);
 }
