@@ -16,6 +16,7 @@ use crate::commands::next::NextArgs;
 use crate::commands::permissions::PermissionsArgs;
 use crate::commands::plan::PlanArgs;
 use crate::commands::rollback::RollbackArgs;
+use crate::commands::serve::ServeArgs;
 use crate::commands::sprints::SprintsArgs;
 use crate::commands::status::StatusArgs;
 use crate::commands::stories::StoriesArgs;
@@ -55,6 +56,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     Unlock(UnlockArgs),
     Next(NextArgs),
+    Serve(ServeArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

@@ -14,6 +14,7 @@ pub mod next;
 pub mod permissions;
 pub mod plan;
 pub mod rollback;
+pub mod serve;
 pub mod sprints;
 pub mod status;
 pub mod stories;
@@ -41,5 +42,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Next(args) => next::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -22,4 +22,6 @@ mod rollback;
 
 mod sdk_compat;
 
+mod serve;
+
 mod sprints;
