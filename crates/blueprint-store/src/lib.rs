@@ -220,7 +220,26 @@ pub trait StateStore: Send + Sync {
         after: Option<&'a Value>,
         release: bool,
     ) -> StoreFuture<'a, ()>;
-    fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> StoreFuture<'a, ()>;
+    /// Records what a change in flight has done to the tenant so far, before it completes: the
+    /// object's id the moment a create returns it (so a create whose later step fails, or a
+    /// run killed after it, is known), or what a run killed mid-change left (read on resume).
+    /// The object is managed from then on, in the same transaction; `after` (when given) is the
+    /// object as the change left it.
+    fn record_reached<'a>(
+        &'a self,
+        change_id: i64,
+        object: &'a ManagedObject,
+        tenant: &'a str,
+        after: Option<&'a Value>,
+    ) -> StoreFuture<'a, ()>;
+    /// Records a failed change; `after`, when given, is the object as the failure left it (read
+    /// back, so a rollback can undo what reached the tenant).
+    fn record_failed<'a>(
+        &'a self,
+        change_id: i64,
+        detail: &'a str,
+        after: Option<&'a Value>,
+    ) -> StoreFuture<'a, ()>;
     /// Changes an earlier run started and never finished (the process died). Marks them
     /// `interrupted` so they are reported once; the new run's fresh reading of the tenant
     /// decides what is still to do.

@@ -144,6 +144,33 @@ macro_rules! impl_state_store {
                 Ok(chained.into_iter().map(|(entry, _)| entry).collect())
             }
 
+            /// Records `object` as managed inside `tx`. A later adoption never downgrades
+            /// "created by the tool".
+            async fn manage_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                tenant: &str,
+                object: &$crate::ManagedObject,
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (tenant, reference) DO UPDATE SET
+                       object_id = excluded.object_id,
+                       created_by_tool = CASE WHEN excluded.created_by_tool = 1 THEN 1 ELSE managed_objects.created_by_tool END,
+                       updated_at = excluded.updated_at",
+                )
+                .bind(tenant)
+                .bind(&object.reference)
+                .bind(&object.kind)
+                .bind(&object.object_id)
+                .bind(&object.feature)
+                .bind(object.created_by_tool as i64)
+                .bind($crate::now())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             /// Brings the schema up to date: runs the `migrations` not yet applied, in order,
             /// with the write lock held (two processes opening a new store at once migrate one
             /// after the other). An early return drops the transaction, which rolls it back.
@@ -402,24 +429,30 @@ macro_rules! impl_state_store {
                     .bind(change_id)
                     .execute(&mut *tx)
                     .await?;
-                    // A later adoption never downgrades "created by the tool".
+                    Self::manage_in(&mut tx, tenant, object).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
+            fn record_reached<'a>(
+                &'a self,
+                change_id: i64,
+                object: &'a $crate::ManagedObject,
+                tenant: &'a str,
+                after: Option<&'a serde_json::Value>,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
                     sqlx::query(
-                        "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)
-                         ON CONFLICT (tenant, reference) DO UPDATE SET
-                           object_id = excluded.object_id,
-                           created_by_tool = CASE WHEN excluded.created_by_tool = 1 THEN 1 ELSE managed_objects.created_by_tool END,
-                           updated_at = excluded.updated_at",
+                        "UPDATE changes SET object_id = $1, after = COALESCE($2, after) WHERE id = $3",
                     )
-                    .bind(tenant)
-                    .bind(&object.reference)
-                    .bind(&object.kind)
                     .bind(&object.object_id)
-                    .bind(&object.feature)
-                    .bind(object.created_by_tool as i64)
-                    .bind($crate::now())
+                    .bind(after.map(serde_json::Value::to_string))
+                    .bind(change_id)
                     .execute(&mut *tx)
                     .await?;
+                    Self::manage_in(&mut tx, tenant, object).await?;
                     tx.commit().await?;
                     Ok(())
                 })
@@ -455,13 +488,19 @@ macro_rules! impl_state_store {
                 })
             }
 
-            fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> $crate::StoreFuture<'a, ()> {
+            fn record_failed<'a>(
+                &'a self,
+                change_id: i64,
+                detail: &'a str,
+                after: Option<&'a serde_json::Value>,
+            ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2 WHERE id = $3",
+                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2, after = COALESCE($3, after) WHERE id = $4",
                     )
                     .bind(detail)
                     .bind($crate::now())
+                    .bind(after.map(serde_json::Value::to_string))
                     .bind(change_id)
                     .execute(&self.pool)
                     .await?;
