@@ -85,14 +85,21 @@ pub fn run(args: ServeArgs) -> Result<Outcome, CommandError> {
             std::fs::write(path, text)
                 .map_err(|e| CommandError::Failed(format!("writing {}: {e}", path.display())))?;
         }
-        tokio::select! {
+        let outcome = tokio::select! {
             served = running.server.task => match served {
                 Ok(Ok(())) => Ok(Outcome::Success),
                 Ok(Err(e)) => Err(CommandError::Failed(format!("serving: {e}"))),
                 Err(e) => Err(CommandError::Failed(format!("serving: {e}"))),
             },
             _ = tokio::signal::ctrl_c() => Ok(Outcome::Success),
+        };
+        if let Some(emulator) = running.emulator {
+            let _ = emulator.shutdown().await;
         }
+        if let Some(dir) = running.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        outcome
     })
 }
 
@@ -101,8 +108,11 @@ struct Started {
     url: String,
     server: blueprint_web::Running,
     ready: serde_json::Value,
-    /// Kept running as long as the server (the demo's emulator).
-    _emulator: Option<blueprint_emulator::RunningEmulator>,
+    /// Kept running as long as the server (the demo's emulator), shut down with it.
+    emulator: Option<blueprint_emulator::RunningEmulator>,
+    /// What the demo made (workspaces, databases, the emulator's material): removed when the
+    /// server stops.
+    scratch: Option<PathBuf>,
 }
 
 async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
@@ -135,7 +145,8 @@ async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
         ready: serde_json::json!({ "url": url }),
         url,
         server,
-        _emulator: None,
+        emulator: None,
+        scratch: None,
     })
 }
 
@@ -186,6 +197,8 @@ mod demo {
     }
 
     const PARTNER: &str = "Acme Partners";
+    /// The program office's directory, where everyone signs in.
+    const OFFICE: &str = "Blueprint Program Office";
     /// The web app's registration in the program office's directory (a public client).
     const WEB_CLIENT_ID: &str = "6f0b6a34-8c1e-4c5e-9a52-2f6d1b9e7c11";
 
@@ -240,7 +253,7 @@ mod demo {
                 password(),
             ));
         }
-        let mut office = tenant_spec(&base, "Blueprint Program Office", office_domain);
+        let mut office = tenant_spec(&base, OFFICE, office_domain);
         for (role, _, upn, password) in &users {
             office.tenants[0]
                 .objects
@@ -260,7 +273,14 @@ mod demo {
         .await
         .map_err(|e| CommandError::Failed(e.to_string()))?;
         let info = emulator.info().clone();
-        let office_id = info.tenants[0].id.clone();
+        // The ready file lists the tenants in its own order: find each by its name.
+        let tenant_named = |name: &str| {
+            info.tenants
+                .iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| CommandError::Failed(format!("the emulator has no tenant {name}")))
+        };
+        let office_id = tenant_named(OFFICE)?.id.clone();
         if let Some(t) = emulator.emulator().tenant(&office_id) {
             let mut extra = serde_json::Map::new();
             extra.insert("isFallbackPublicClient".into(), Value::Bool(true));
@@ -279,9 +299,9 @@ mod demo {
         let store = Store::open(&dir.join("server.db"))
             .await
             .map_err(web_error)?;
-        for (i, (id, agency, phase)) in AGENCIES.iter().enumerate() {
+        for (id, agency, phase) in AGENCIES {
             let ws_dir = dir.join(id);
-            let tenant = &info.tenants[i + 1];
+            let tenant = tenant_named(agency)?;
             let app = tenant
                 .apps
                 .iter()
@@ -320,7 +340,7 @@ mod demo {
                     &format!("features = [{}]\ncapacity = 3", list.join(", ")),
                 );
             std::fs::write(&profile, text).map_err(|e| CommandError::Failed(e.to_string()))?;
-            drive(&ws_dir, *phase, &emulator, &tenant.id).await?;
+            drive(&ws_dir, phase, &emulator, &tenant.id).await?;
             let partners = match phase {
                 Phase::Drifted => vec![PARTNER.to_string()],
                 _ => vec![],
@@ -371,7 +391,8 @@ mod demo {
             url,
             server,
             ready,
-            _emulator: Some(emulator),
+            emulator: Some(emulator),
+            scratch: Some(dir),
         })
     }
 

@@ -76,7 +76,7 @@ fn sign_in(url: &str, user: &Value) -> String {
         &[("Content-Type", "application/x-www-form-urlencoded")],
         &form,
     );
-    assert_eq!(status, 302, "{body}");
+    assert_eq!(status, 302, "{user}: {body}");
     let back = header(&headers, "location")[0].to_string();
     let (status, headers, body) = http(&back, "GET", &[("Cookie", &signin_cookie)], "");
     assert_eq!(status, 303, "{body}");
@@ -114,7 +114,7 @@ impl Drop for Server {
 fn the_demo_server_signs_each_role_in_and_shows_three_agencies_at_different_phases() {
     let dir = temp_dir();
     let ready_path = dir.path().join("web.json");
-    let _server = Server(
+    let mut server = Server(
         blueprint()
             .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--ready-file"])
             .arg(&ready_path)
@@ -186,6 +186,29 @@ fn the_demo_server_signs_each_role_in_and_shows_three_agencies_at_different_phas
     let list: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(list["engagements"].as_array().unwrap().len(), 1);
     assert_eq!(list["engagements"][0]["id"], agency["agency"]);
+
+    // Interrupted, the demo stops cleanly and removes what it made.
+    let pid = server.0.id();
+    let scratch = std::env::temp_dir().join(format!("blueprint-serve-demo-{pid}"));
+    assert!(scratch.join("server.db").exists());
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo server stops on an interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(!scratch.exists(), "{} is left behind", scratch.display());
 }
 
 #[test]
