@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_graph::{GraphClient, GraphError};
+use blueprint_graph::GraphError;
+
+use crate::route::TenantApis;
 use blueprint_store::{ChangeIntent, ManagedObject, Store};
 use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
@@ -94,7 +96,7 @@ impl DeployReport {
 }
 
 struct Context {
-    client: GraphClient,
+    client: TenantApis,
     store: Store,
     tenant: String,
     run_id: i64,
@@ -155,7 +157,7 @@ fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
 
 /// Applies a plan. The caller holds the tenant's deploy lock.
 pub async fn apply(
-    client: &GraphClient,
+    client: &TenantApis,
     store: &Store,
     tenant: &str,
     plan: &Plan,
