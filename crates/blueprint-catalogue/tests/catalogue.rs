@@ -1138,10 +1138,21 @@ mod permissions {
         let needs = all_needs(Access::ReadWrite);
         let mut granted = Granted::default();
         for n in &needs {
-            if let Grant::Graph(name) = n.grant
-                && name != "Policy.ReadWrite.ConditionalAccess"
-            {
-                granted.graph.insert(name.to_string());
+            match n.grant {
+                Grant::Graph(name) if name != "Policy.ReadWrite.ConditionalAccess" => {
+                    granted.graph.insert(name.to_string());
+                }
+                Grant::Graph(_) => {}
+                Grant::Exchange(name) => {
+                    granted.exchange.insert(name.to_string());
+                }
+                Grant::DirectoryRole(role) => {
+                    granted.directory_roles.insert(
+                        blueprint_catalogue::kinds::directory_role_id(role)
+                            .unwrap()
+                            .into(),
+                    );
+                }
             }
         }
         let lacking = missing(&needs, &granted);
@@ -1156,8 +1167,21 @@ mod permissions {
         let reads = all_needs(Access::ReadOnly);
         let mut writer = Granted::default();
         for n in &reads {
-            if let Grant::Graph(name) = n.grant {
-                writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+            match n.grant {
+                Grant::Graph(name) => {
+                    writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+                }
+                // Exchange's reads need its permission and a reading role, as its writes do.
+                Grant::Exchange(name) => {
+                    writer.exchange.insert(name.to_string());
+                }
+                Grant::DirectoryRole(role) => {
+                    writer.directory_roles.insert(
+                        blueprint_catalogue::kinds::directory_role_id(role)
+                            .unwrap()
+                            .into(),
+                    );
+                }
             }
         }
         assert!(missing(&reads, &writer).is_empty(), "ReadWrite holds Read");

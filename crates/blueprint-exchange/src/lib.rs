@@ -139,8 +139,9 @@ impl ExchangeClient {
     }
 
     /// Runs read-only cmdlets (`Get-…`) through `$batch`, [`MAX_EXCHANGE_BATCH`] a request,
-    /// and returns each one's rows in order. Throttled or unavailable items (429, 503) are
-    /// sent again in a later round after their `Retry-After`; other failures are that item's.
+    /// and returns each one's rows in order. Throttled or failed items (429, 5xx: a read may
+    /// be repeated) are sent again in a later round after their `Retry-After`; other failures
+    /// are that item's.
     pub async fn invoke_reads(&self, commands: &[Command]) -> Vec<Result<Vec<Value>, GraphError>> {
         let mut results: Vec<Option<Result<Vec<Value>, GraphError>>> = vec![None; commands.len()];
         let mut pending: Vec<usize> = (0..commands.len()).collect();
@@ -248,7 +249,8 @@ impl ExchangeClient {
                 continue;
             }
             let error = blueprint_graph::api_error(status, &body.to_string(), "POST", &path);
-            if status == 429 || status == 503 || status == 504 {
+            // Reads only: any 5xx or a throttle is tried again in a later round.
+            if status == 429 || (500..600).contains(&status) {
                 let after = response["headers"]
                     .as_object()
                     .and_then(|h| {
