@@ -85,6 +85,36 @@ pub fn required(objects: &[&DesiredObject], access: Access) -> Vec<Need> {
         .collect()
 }
 
+/// Application permissions that hold narrower ones beyond the `ReadWrite`-holds-`Read` rule:
+/// the "higher privileged permissions" Microsoft's Graph reference lists for the operations
+/// blueprint calls (group settings, users, groups, directory role templates, the
+/// authentication methods policy). An app granted by hand often has these; `connect` never
+/// grants them where a narrower one does.
+const HIGHER_PRIVILEGED: &[(&str, &[&str])] = &[
+    (
+        "Directory.ReadWrite.All",
+        &[
+            "Directory.Read.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "GroupSettings.Read.All",
+            "GroupSettings.ReadWrite.All",
+            "User.Read.All",
+            "RoleManagement.Read.Directory",
+        ],
+    ),
+    (
+        "Directory.Read.All",
+        &[
+            "Group.Read.All",
+            "GroupSettings.Read.All",
+            "User.Read.All",
+            "RoleManagement.Read.Directory",
+        ],
+    ),
+    ("Policy.Read.All", &["Policy.Read.AuthenticationMethod"]),
+];
+
 /// What an access token says its holder was granted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Granted {
@@ -106,6 +136,9 @@ impl Granted {
                 || name
                     .split_once(".Read.")
                     .is_some_and(|(a, b)| set.contains(&format!("{a}.ReadWrite.{b}")))
+                || HIGHER_PRIVILEGED
+                    .iter()
+                    .any(|(higher, holds)| holds.contains(&name) && set.contains(*higher))
         };
         match grant {
             Grant::Graph(name) => held(&self.graph, name),

@@ -1001,6 +1001,13 @@ async fn state_dump(State(em): State<Arc<Emulator>>, req: Request) -> Response {
                 "collections": t.collections,
                 "singletons": t.singletons,
                 "assignments": t.assignments,
+                // The app registrations without any secret or key: who holds which grants.
+                "apps": t.apps.iter().map(|a| json!({
+                    "displayName": a.display_name,
+                    "appId": a.client_id,
+                    "permissions": a.permissions,
+                    "certificates": a.certificates.len(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -8,6 +8,8 @@ pub mod actor;
 pub mod apply;
 pub mod approved;
 pub mod compare;
+pub mod connect;
+pub mod doctor;
 pub mod engagement;
 pub mod evaluate;
 pub mod files;
@@ -56,6 +58,10 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
+    /// The app's token lacks grants the selected features need: the message names each, the
+    /// features needing it, and `blueprint connect`. Nothing was read or changed.
+    #[error("{0}")]
+    MissingPermissions(String),
     /// The workspace has no profile to open.
     #[error("no profile at {} ({reason})", path.display())]
     NoProfile {
@@ -90,6 +96,7 @@ impl EngineError {
             | EngineError::NoProfile { .. }
             | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
+            | EngineError::MissingPermissions(_)
             | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
             EngineError::Graph(e) => matches!(
@@ -323,6 +330,16 @@ impl Session {
         self.restrict_to(&scope.features.iter().cloned().collect());
         self.sprint = Some(sprint);
         Ok(scope)
+    }
+
+    /// Refuses, before the tenant is read, when the app's token lacks grants the selected
+    /// features need for `access`, with doctor's message ([`doctor::check_permissions`]).
+    pub async fn check_permissions(
+        &self,
+        access: blueprint_catalogue::permissions::Access,
+    ) -> Result<(), EngineError> {
+        let needs = self.workspace.required_permissions(access)?;
+        doctor::check_permissions(&self.client, &needs).await
     }
 
     /// The sprint the session is restricted to.

@@ -147,6 +147,47 @@ impl ProxyConfig {
     }
 }
 
+/// Where a request to a host goes first, as [`ProxyConfig::route_for`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyRoute {
+    pub host: String,
+    pub port: u16,
+    /// The proxy's address without any user name or password, and where it was set.
+    pub shown: String,
+}
+
+impl ProxyConfig {
+    /// The proxy a request to `host` would go through (`None`: directly), from the process
+    /// environment for [`ProxyConfig::Environment`]: loopback is never proxied, and `NO_PROXY`
+    /// names (a leading dot or none matches subdomains too; `*` every host) go direct. For a
+    /// diagnosis that must test the same path the client takes.
+    pub fn route_for(&self, host: &str) -> Option<ProxyRoute> {
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return None;
+        }
+        let proxy = self.resolve(|name| std::env::var(name).ok())?;
+        let excepted = proxy.no_proxy.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+            entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+        });
+        if excepted {
+            return None;
+        }
+        let url = reqwest::Url::parse(&proxy.url).ok()?;
+        Some(ProxyRoute {
+            host: url.host_str()?.to_string(),
+            port: url.port_or_known_default()?,
+            shown: format!("{} ({})", proxy.display(), proxy.source),
+        })
+    }
+}
+
 impl ResolvedProxy {
     /// The proxy's address without any user name or password, for messages.
     pub(crate) fn display(&self) -> String {

@@ -5,8 +5,10 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::attest::AttestArgs;
 use crate::commands::catalogue::CatalogueArgs;
+use crate::commands::connect::ConnectArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::deploy::DeployArgs;
+use crate::commands::doctor::DoctorArgs;
 use crate::commands::emulator::EmulatorArgs;
 use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::guides::GuidesArgs;
@@ -45,6 +47,8 @@ pub enum Command {
     Stories(StoriesArgs),
     Emulator(EmulatorArgs),
     Permissions(PermissionsArgs),
+    Connect(ConnectArgs),
+    Doctor(DoctorArgs),
     Plan(PlanArgs),
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),

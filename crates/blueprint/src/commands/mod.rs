@@ -3,8 +3,10 @@
 pub mod attest;
 pub mod catalogue;
 pub mod common;
+pub mod connect;
 pub mod demo;
 pub mod deploy;
+pub mod doctor;
 pub mod emulator;
 pub mod evaluate;
 pub mod guides;
@@ -31,6 +33,8 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Sprints(args) => sprints::run(args),
         Command::Stories(args) => stories::run(args),
         Command::Permissions(args) => permissions::run(args),
+        Command::Connect(args) => connect::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),

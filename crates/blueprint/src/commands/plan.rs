@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use blueprint_catalogue::permissions::Access;
 use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
 use blueprint_engine::{PlannedDeploy, Session};
@@ -45,6 +46,9 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
         &args.workspace,
         args.format == Format::Json,
         |session, rt| {
+            // Reads only: what a read-only app needs, checked before the tenant is read.
+            rt.block_on(session.check_permissions(Access::ReadOnly))
+                .map_err(engine_error)?;
             let (scope, planned) =
                 scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
             if let Some(out) = &args.out {
