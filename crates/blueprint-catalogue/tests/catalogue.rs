@@ -1134,6 +1134,24 @@ mod permissions {
     }
 
     #[test]
+    fn an_exchange_administrator_reads_what_a_global_reader_reads_in_exchange() {
+        use blueprint_catalogue::kinds::directory_role_id;
+        let holding = |role: &str| Granted {
+            directory_roles: [directory_role_id(role).unwrap().to_string()].into(),
+            ..Granted::default()
+        };
+        let admin = holding("Exchange Administrator");
+        assert!(admin.holds(Grant::DirectoryRole("Exchange Administrator")));
+        assert!(admin.holds(Grant::DirectoryRole("Global Reader")));
+        assert!(!admin.holds(Grant::DirectoryRole("Security Administrator")));
+        let reader = holding("Global Reader");
+        assert!(!reader.holds(Grant::DirectoryRole("Exchange Administrator")));
+        assert!(
+            holding("Global Administrator").holds(Grant::DirectoryRole("Exchange Administrator"))
+        );
+    }
+
+    #[test]
     fn a_read_write_permission_holds_its_read_and_missing_ones_are_named() {
         let needs = all_needs(Access::ReadWrite);
         let mut granted = Granted::default();
