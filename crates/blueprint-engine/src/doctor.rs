@@ -174,6 +174,15 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
     if matches!(config.credential, Credential::Secret(_)) {
         secret_expiry(&client, &config.client_id, &mut d).await;
     }
+    // Reads go where the engine sends them: Graph, or the Exchange admin API.
+    let apis = crate::route::TenantApis::new(
+        client,
+        blueprint_exchange::ExchangeClient::new(
+            config.clone(),
+            &workspace.exchange_url(),
+            std::sync::Arc::new(|_| {}),
+        )?,
+    );
 
     let missing = permissions::missing(&needs, &granted);
     if missing.is_empty() {
@@ -207,9 +216,6 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
     let kinds_used: BTreeSet<&str> = objects.iter().map(|o| o.kind.as_str()).collect();
     for kind in kinds::KINDS.iter().filter(|k| kinds_used.contains(k.name)) {
         let name = format!("read {}", kind.name);
-        if kind.api == kinds::Api::ExchangeAdmin {
-            continue;
-        }
         if let Some(lacking) = kind.permissions.read.iter().find(|g| !granted.holds(**g)) {
             d.push(
                 name,
@@ -218,12 +224,12 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
             );
             continue;
         }
-        let path = if kind.is_singleton() {
+        let path = if kind.is_singleton() || kind.api == kinds::Api::ExchangeAdmin {
             kind.request_path()
         } else {
             format!("{}?$top=1&$select=id", kind.request_path())
         };
-        match tokio::time::timeout(STEP_TIMEOUT, client.get(&path)).await {
+        match tokio::time::timeout(STEP_TIMEOUT, apis.get(&path)).await {
             Ok(Ok(_)) => d.push(name, Status::Ok, format!("GET {path}")),
             Ok(Err(e)) => d.push(name, Status::Fail, format!("GET {path}: {e}")),
             Err(_) => d.push(

@@ -187,6 +187,21 @@ mod connect {
             "{}",
             stdout(&doctor)
         );
+        // One read per area, Exchange's through its admin API.
+        let doctor = json_of(&bp(&ws, &["doctor", "--format", "json"]));
+        let reads: Vec<&Value> = doctor["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"].as_str().unwrap().starts_with("read "))
+            .collect();
+        assert!(reads.iter().all(|c| c["status"] == "ok"), "{doctor}");
+        assert!(
+            reads
+                .iter()
+                .any(|c| c["detail"].as_str().unwrap().starts_with("GET /exchange/")),
+            "{doctor}"
+        );
         ok(&bp(&ws, &["plan"]));
         let deploy = bp(&ws, &["deploy", "--yes"]);
         ok(&deploy);
