@@ -15,6 +15,7 @@ mod batch;
 mod countries;
 mod defaults;
 mod error;
+mod exchange;
 mod faults;
 mod first_party;
 mod fixtures;

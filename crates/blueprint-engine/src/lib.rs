@@ -19,6 +19,7 @@ pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod rollback;
+pub mod route;
 pub mod state;
 pub mod unlock;
 pub mod workspace;
@@ -26,6 +27,7 @@ pub mod workspace;
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::source::Diagnostics;
 use blueprint_graph::GraphClient;
+use route::TenantApis;
 use serde_json::Value;
 
 pub use actor::Actor;
@@ -203,7 +205,8 @@ impl Evaluated {
 /// A workspace connected to its tenant: the unit the commands work with.
 pub struct Session {
     pub workspace: Workspace,
-    pub client: GraphClient,
+    /// Graph, and the Exchange admin API for the Exchange kinds ([`route`]).
+    pub client: TenantApis,
     tenant_id: String,
     pub desired: Vec<DesiredObject>,
     pub selected: Vec<String>,
@@ -239,7 +242,15 @@ impl Session {
             .collect();
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
-        let client = GraphClient::new(config, progress::graph_observer(progress.clone()))?;
+        let exchange = blueprint_exchange::ExchangeClient::new(
+            config.clone(),
+            &workspace.exchange_url(),
+            progress::graph_observer(progress.clone()),
+        )?;
+        let client = TenantApis::new(
+            GraphClient::new(config, progress::graph_observer(progress.clone()))?,
+            exchange,
+        );
         Ok(Session {
             workspace,
             client,

@@ -27,6 +27,9 @@ pub struct ConnectionSection {
     pub client_id: Option<String>,
     pub authority: Option<String>,
     pub graph: Option<String>,
+    /// The Exchange admin API's host (default `https://outlook.office365.com`; an emulator's
+    /// ready file names its own under `exchange`).
+    pub exchange: Option<String>,
     /// A PEM file with the app's certificate (and its private key, unless `private_key_path`).
     pub certificate_path: Option<PathBuf>,
     pub private_key_path: Option<PathBuf>,
@@ -467,6 +470,30 @@ impl Workspace {
     /// ([`connection_config`]'s rules).
     pub fn graph_config(&self) -> Result<GraphConfig, EngineError> {
         connection_config(&self.connection, &self.dir, &process_env)
+    }
+
+    /// Where the Exchange admin API is: `BLUEPRINT_EXCHANGE_URL`, else `[connection] exchange`,
+    /// else the Graph host when that is not Microsoft's (an emulator serves both on one
+    /// listener), else Microsoft's.
+    pub fn exchange_url(&self) -> String {
+        if let Some(url) = setting(
+            &process_env,
+            "BLUEPRINT_EXCHANGE_URL",
+            self.connection.exchange.as_deref(),
+        ) {
+            return url.trim_end_matches('/').to_string();
+        }
+        match setting(
+            &process_env,
+            "BLUEPRINT_GRAPH_URL",
+            self.connection.graph.as_deref(),
+        ) {
+            Some(graph) if graph.trim_end_matches('/') != blueprint_graph::DEFAULT_GRAPH => graph
+                .trim_end_matches('/')
+                .trim_end_matches("/v1.0")
+                .to_string(),
+            _ => blueprint_exchange::DEFAULT_EXCHANGE.to_string(),
+        }
     }
 
     /// The read-only app's connection ([`read_only_connection_config`]).

@@ -163,6 +163,10 @@ fn print_banner(info: &blueprint_emulator::ReadyInfo) {
     println!("Microsoft Graph emulator listening");
     println!("  authority   {}", info.authority);
     println!("  graph       {}/v1.0", info.graph);
+    println!(
+        "  exchange    {}/adminapi/beta/{{tenant}}/InvokeCommand",
+        info.exchange
+    );
     if info.tls {
         println!("  plain http  {} (loopback only)", info.plain_http);
     }

@@ -127,7 +127,10 @@ mod connect {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|p| p["type"] == "graph-application-permission")
+            .filter(|p| {
+                p["type"] == "graph-application-permission"
+                    || p["type"] == "exchange-application-permission"
+            })
             .map(|p| p["name"].as_str().unwrap().to_string())
             .collect();
         wanted.sort();
