@@ -37,6 +37,7 @@ pub struct PlanArgs {
     /// Also write the plan to FILE for approval: the exact changes and a fingerprint of what
     /// produced them (the tenant as read, the selection, the catalogue and the profile).
     /// `blueprint deploy --plan FILE` applies exactly that, and refuses if anything changed.
+    /// Written readable by its owner only (0600): it holds the tenant's configuration.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -52,7 +53,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
             let (scope, planned) =
                 scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
             if let Some(out) = &args.out {
-                super::common::write_out(Some(out), &planned.to_file())?;
+                super::common::write_private(out, &planned.to_file())?;
             }
             let plan = &planned.plan;
             match args.format {

@@ -4,6 +4,8 @@ mod support;
 
 mod catalogue;
 
+mod crash;
+
 mod demo;
 
 mod deploy;

@@ -205,6 +205,153 @@ mod connect {
             profile
         );
         assert_eq!(std::fs::read_to_string(&key_file).unwrap(), pem);
+
+        // --read-only: a second app with read grants only, beside the first.
+        let (code, out, err) = connect(&ws, &emulator, &["--read-only"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let state = emulator.state();
+        let read_only = app_named(&state, "blueprint-read-only");
+        let grants: Vec<&str> = read_only["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert!(
+            !grants.is_empty() && grants.iter().all(|g| !g.contains("ReadWrite")),
+            "{grants:?}"
+        );
+        assert_eq!(
+            app_named(&state, "blueprint")["permissions"],
+            app["permissions"]
+        );
+        let profile = std::fs::read_to_string(ws.join("blueprint.toml")).unwrap();
+        assert!(
+            profile.contains(&format!(
+                "read_only_client_id = \"{}\"",
+                read_only["appId"].as_str().unwrap()
+            )),
+            "{profile}"
+        );
+        assert!(
+            profile.contains(&format!(
+                "client_id = \"{}\"",
+                app["appId"].as_str().unwrap()
+            )),
+            "the deploying app stays: {profile}"
+        );
+        ok(&bp(&ws, &["doctor", "--read-only"]));
+    }
+
+    /// One HTTP/1.1 request over a plain TCP connection; returns the raw answer.
+    fn http(addr: &str, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        raw
+    }
+
+    #[test]
+    fn connect_signs_in_with_the_browser_flow_where_device_code_is_blocked() {
+        let dir = temp_dir();
+        let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+        let ws = init(dir.path(), &emulator, dir.path());
+        set_plan(&ws, "features = [\"ca-named-location-allowed-countries\"]");
+        let mut child = blueprint()
+            .args([
+                "connect",
+                "--browser",
+                "--yes",
+                "--wait",
+                "30",
+                "-C",
+                ws.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let admin = &emulator.ready["tenants"][0]["admins"][0];
+        let plain = emulator.ready["plain_http"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_string();
+        let mut prompt = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let url = loop {
+            line.clear();
+            assert!(
+                prompt.read_line(&mut line).unwrap() > 0,
+                "no sign-in address"
+            );
+            if line.trim_start().starts_with("https://") {
+                break line.trim().to_string();
+            }
+        };
+        // The person signs in on the emulator's form; the browser follows the redirect to
+        // blueprint's loopback port.
+        let (path, query) = url
+            .split_once("://")
+            .unwrap()
+            .1
+            .split_once('/')
+            .unwrap()
+            .1
+            .split_once('?')
+            .unwrap();
+        assert!(query.contains("code_challenge_method=S256"), "{query}");
+        let body = format!(
+            "{query}&username={}&password={}",
+            admin["user_principal_name"]
+                .as_str()
+                .unwrap()
+                .replace('@', "%40"),
+            urlencode(admin["password"].as_str().unwrap())
+        );
+        let answer = http(
+            &plain,
+            &format!(
+                "POST /{path} HTTP/1.1\r\nHost: {plain}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        let location = answer
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or_else(|| panic!("no redirect: {answer}"))
+            .trim()
+            .to_string();
+        let rest = location.strip_prefix("http://localhost:").unwrap();
+        let (port, target) = rest.split_once('/').unwrap();
+        let page = http(
+            &format!("127.0.0.1:{port}"),
+            &format!("GET /{target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+        );
+        assert!(page.contains("Signed in"), "{page}");
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("Connected"), "{}", stdout(&out));
+        ok(&bp(&ws, &["doctor"]));
+    }
+
+    fn urlencode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
     }
 
     #[test]
