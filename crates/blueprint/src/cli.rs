@@ -18,6 +18,7 @@ use crate::commands::next::NextArgs;
 use crate::commands::permissions::PermissionsArgs;
 use crate::commands::plan::PlanArgs;
 use crate::commands::rollback::RollbackArgs;
+use crate::commands::serve::ServeArgs;
 use crate::commands::sprints::SprintsArgs;
 use crate::commands::status::StatusArgs;
 use crate::commands::stories::StoriesArgs;
@@ -59,6 +60,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     Unlock(UnlockArgs),
     Next(NextArgs),
+    Serve(ServeArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

@@ -16,6 +16,7 @@ pub mod next;
 pub mod permissions;
 pub mod plan;
 pub mod rollback;
+pub mod serve;
 pub mod sprints;
 pub mod status;
 pub mod stories;
@@ -45,5 +46,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Next(args) => next::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -24,4 +24,6 @@ mod rollback;
 
 mod sdk_compat;
 
+mod serve;
+
 mod sprints;
