@@ -120,6 +120,24 @@ pub struct AccessClaims {
     pub ver: String,
 }
 
+/// The claims of an ID token (v2.0) the emulator issues: a subset of Entra's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub oid: String,
+    pub preferred_username: String,
+    pub sub: String,
+    pub tid: String,
+    pub ver: String,
+}
+
 /// The signed-in user a delegated token speaks for.
 #[derive(Debug, Clone)]
 pub struct SignedInUser {
@@ -261,6 +279,39 @@ impl Signer {
             ver: "1.0".into(),
         };
         self.sign(&claims)
+    }
+
+    /// An ID token (v2.0) for a user signing in to `client_id` with OpenID Connect: who they
+    /// are (`oid`, `preferred_username`, `name`), for the client (`aud`), from the tenant's v2.0
+    /// issuer (the discovery document's), answering the request's `nonce`.
+    pub fn issue_id_token(
+        &self,
+        tenant: &Tenant,
+        client_id: &str,
+        user: &SignedInUser,
+        nonce: Option<&str>,
+        authority: &str,
+        lifetime_secs: i64,
+    ) -> Result<String, String> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = IdClaims {
+            aud: client_id.to_string(),
+            iss: format!("{authority}/{}/v2.0", tenant.id),
+            iat: now,
+            nbf: now,
+            exp: now + lifetime_secs,
+            name: user.display_name.clone(),
+            nonce: nonce.map(str::to_string),
+            oid: user.id.clone(),
+            preferred_username: user.upn.clone(),
+            sub: user.id.clone(),
+            tid: tenant.id.clone(),
+            ver: "2.0".into(),
+        };
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some("JWT".into());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
     fn sign(&self, claims: &AccessClaims) -> Result<String, String> {

@@ -684,6 +684,20 @@ fn delegated_token(
         return token_error_response(&err, authority);
     };
     let user = crate::signin::signed_in(user);
+    let id_token = match &d.id_token {
+        Some(request) => match em.signer.issue_id_token(
+            t,
+            &d.client_id,
+            &user,
+            request.nonce.as_deref(),
+            authority,
+            em.token_lifetime_secs,
+        ) {
+            Ok(token) => Some(token),
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        },
+        None => None,
+    };
     match em.signer.issue_delegated(
         t,
         &d.client_id,
@@ -694,14 +708,19 @@ fn delegated_token(
         em.token_lifetime_secs,
         request_id(),
     ) {
-        Ok(access_token) => axum::Json(json!({
-            "token_type": "Bearer",
-            "scope": d.scopes.iter().map(|s| format!("{}/{s}", d.resource)).collect::<Vec<_>>().join(" "),
-            "expires_in": em.token_lifetime_secs,
-            "ext_expires_in": em.token_lifetime_secs,
-            "access_token": access_token
-        }))
-        .into_response(),
+        Ok(access_token) => {
+            let mut answer = json!({
+                "token_type": "Bearer",
+                "scope": d.scopes.iter().map(|s| format!("{}/{s}", d.resource)).collect::<Vec<_>>().join(" "),
+                "expires_in": em.token_lifetime_secs,
+                "ext_expires_in": em.token_lifetime_secs,
+                "access_token": access_token
+            });
+            if let Some(id_token) = id_token {
+                answer["id_token"] = Value::String(id_token);
+            }
+            axum::Json(answer).into_response()
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }
 }

@@ -50,6 +50,9 @@ struct AuthCode {
     challenge: String,
     user_id: String,
     expires: Instant,
+    /// The request asked for `openid`: the token answer carries an ID token.
+    openid: bool,
+    nonce: Option<String>,
 }
 
 /// Sign-ins in progress.
@@ -214,6 +217,15 @@ pub struct Delegation {
     pub user_id: String,
     pub scopes: Vec<String>,
     pub resource: &'static str,
+    /// An OpenID Connect sign-in (`openid` asked for): the answer carries an `id_token`, with
+    /// the request's `nonce` when it sent one.
+    pub id_token: Option<IdTokenRequest>,
+}
+
+/// What an ID token answers to: the nonce the client's authorization request carried.
+#[derive(Debug, Clone)]
+pub struct IdTokenRequest {
+    pub nonce: Option<String>,
 }
 
 /// `grant_type=urn:ietf:params:oauth:grant-type:device_code`.
@@ -288,6 +300,7 @@ pub fn poll_device_code(
                 user_id: user_id.clone(),
                 scopes: entry.scopes.clone(),
                 resource: entry.resource,
+                id_token: None,
             };
             codes.remove(&device_code);
             Ok(delegation)
@@ -407,6 +420,8 @@ pub fn issue_code(
             challenge: get("code_challenge"),
             user_id: user.id.clone(),
             expires: Instant::now() + Duration::from_secs(600),
+            openid: get("scope").split(' ').any(|s| s == "openid"),
+            nonce: q.get("nonce").filter(|n| !n.is_empty()).cloned(),
         },
     );
     Ok(code)
@@ -462,6 +477,9 @@ pub fn redeem_code(
         user_id: entry.user_id,
         scopes: entry.scopes,
         resource: entry.resource,
+        id_token: entry
+            .openid
+            .then_some(IdTokenRequest { nonce: entry.nonce }),
     })
 }
 

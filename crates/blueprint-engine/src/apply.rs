@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use blueprint_catalogue::DesiredObject;
 use blueprint_graph::{GraphClient, GraphError};
-use blueprint_store::{ChangeIntent, ManagedObject, Store};
+use blueprint_store::{Change, ChangeIntent, ManagedObject, Store};
 use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -170,6 +170,7 @@ pub async fn apply(
         .into_iter()
         .map(|c| format!("{} {} (feature {})", c.op, c.reference, c.feature))
         .collect();
+    reconcile_interrupted(store, tenant, observation).await?;
     let ids: HashMap<String, String> = observation
         .matches
         .keys()
@@ -357,6 +358,58 @@ pub async fn apply(
     Ok(report)
 }
 
+/// Journal entries a killed run left without knowing what reached the tenant: a create whose
+/// id never came back, a change never read back. (Deletes and rollback steps are settled by
+/// reading the object when they are undone or retried.)
+pub(crate) fn unreconciled(changes: &[Change]) -> impl Iterator<Item = &Change> {
+    changes.iter().filter(|c| {
+        c.status == "interrupted"
+            && match c.op.as_str() {
+                op if op.starts_with("create") => c.object_id.is_none(),
+                "update" | "update+enforce" | "enforce" => c.after.is_none(),
+                _ => false,
+            }
+    })
+}
+
+/// Settles what killed runs left unknown, from a fresh reading of the tenant. An interrupted
+/// create whose object is there now made it (nobody else creates an object under a name the
+/// plan had just found free): its id is recorded and it is managed as created by the tool, so
+/// a rollback removes it and `--allow-delete` sees it, although this run adopts it by name. An
+/// interrupted change records the object as it left it, so a rollback can undo it even when
+/// this run finds nothing more to do.
+pub(crate) async fn reconcile_interrupted(
+    store: &Store,
+    tenant: &str,
+    observation: &Observation,
+) -> Result<(), EngineError> {
+    let changes = store.changes(tenant).await?;
+    for change in unreconciled(&changes) {
+        let Ok(Some(current)) = observation.single(&change.reference) else {
+            continue;
+        };
+        let kind = change.reference.split(':').next().unwrap_or_default();
+        let id = current["id"].as_str().unwrap_or_default();
+        let assigned = observation
+            .assignments
+            .get(id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let after = crate::plan::with_assignments(kind, current, assigned);
+        let object = ManagedObject {
+            reference: change.reference.clone(),
+            kind: kind.to_string(),
+            object_id: id.to_string(),
+            feature: change.feature.clone(),
+            created_by_tool: change.op.starts_with("create"),
+        };
+        store
+            .record_reached(change.id, &object, tenant, Some(&after))
+            .await?;
+    }
+    Ok(())
+}
+
 /// How a run that changed the tenant ended, as the store records it.
 pub(crate) fn run_status(failed: usize) -> &'static str {
     if failed == 0 { "succeeded" } else { "failed" }
@@ -450,7 +503,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
                 .list_known(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
-            Some(crate::plan::with_assignments(object, c, &assigned))
+            Some(crate::plan::with_assignments(&object.kind, c, &assigned))
         }
         other => other.clone(),
     };
@@ -518,7 +571,7 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Str
             Ok(deleted)
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e).await;
+            let _ = ctx.store.record_failed(change, &e, None).await;
             Err(e)
         }
     }
@@ -602,9 +655,44 @@ async fn settle(
             Ok(Some((op, id)))
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e).await;
+            let after = left_by_failure(ctx, action).await;
+            let _ = ctx.store.record_failed(change, &e, after.as_ref()).await;
             Err(e)
         }
+    }
+}
+
+/// The object as a failed change left it, read back so a rollback can undo what reached the
+/// tenant; None when it does not exist or cannot be read (the failure may be the connection).
+async fn left_by_failure(ctx: &Context, action: &Action) -> Option<Value> {
+    let object = &action.object;
+    let id = ctx
+        .id(&object.reference)
+        .or_else(|| action.object_id.clone());
+    if resources::has_id(object) && id.is_none() {
+        return None;
+    }
+    let path = object_path(object, id.as_deref());
+    let current = ctx.client.get(&path).await.ok()?;
+    if !resources::has_assignments(&object.kind) {
+        return Some(current);
+    }
+    let assigned = ctx.client.list(&format!("{path}/assignments")).await.ok()?;
+    Some(crate::plan::with_assignments(
+        &object.kind,
+        &current,
+        &assigned,
+    ))
+}
+
+/// `action`'s object, managed under `id`.
+fn managed(action: &Action, id: &str, created: bool) -> ManagedObject {
+    ManagedObject {
+        reference: action.reference.clone(),
+        kind: action.kind.clone(),
+        object_id: id.to_string(),
+        feature: action.feature.clone(),
+        created_by_tool: created,
     }
 }
 
@@ -616,15 +704,8 @@ async fn journal_done(
     created: bool,
     after: &Value,
 ) -> Result<(), String> {
-    let object = ManagedObject {
-        reference: action.reference.clone(),
-        kind: action.kind.clone(),
-        object_id: id.to_string(),
-        feature: action.feature.clone(),
-        created_by_tool: created,
-    };
     ctx.store
-        .record_done(change, &object, &ctx.tenant, after)
+        .record_done(change, &managed(action, id, created), &ctx.tenant, after)
         .await
         .map_err(|e| e.to_string())
 }
@@ -675,6 +756,12 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 Err(e) => return Err(e.to_string()),
             }
         };
+        // Known from now on: a later step failing, or a kill, leaves a create the journal
+        // can find (and a rollback remove).
+        ctx.store
+            .record_reached(change, &managed(action, &id, true), &ctx.tenant, None)
+            .await
+            .map_err(|e| e.to_string())?;
         ctx.ids
             .lock()
             .expect("ids lock")
@@ -735,7 +822,7 @@ async fn verify(
             .list_known(&format!("{path}/assignments"))
             .await
             .map_err(|e| format!("reading back assignments: {e}"))?;
-        after = crate::plan::with_assignments(object, &after, &assigned);
+        after = crate::plan::with_assignments(&object.kind, &after, &assigned);
     }
     let desired = compared_fields(object, &resolved(ctx, &object.desired)?, enforcing);
     let differences = diff(&desired, &after, resources::keyed_arrays(&object.kind));
@@ -793,7 +880,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .list(&format!("{}/{id}/assignments", object.path))
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::plan::with_assignments(object, &current, &assigned)
+            crate::plan::with_assignments(&object.kind, &current, &assigned)
         }
         _ => current.clone(),
     };
@@ -885,7 +972,7 @@ async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, Strin
             Ok(Some(("enforce".into(), id)))
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e).await;
+            let _ = ctx.store.record_failed(change, &e, None).await;
             Err(e)
         }
     }

@@ -150,13 +150,14 @@ pub fn comparable_actual(
         .and_then(|id| observation.assignments.get(id))
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    with_assignments(object, current, assignments)
+    with_assignments(&object.kind, current, assignments)
 }
 
-/// The tenant object with its Intune assignments attached (targets only), as compared.
-pub fn with_assignments(object: &DesiredObject, current: &Value, assignments: &[Value]) -> Value {
+/// The tenant object of `kind` with its Intune assignments attached (targets only), as
+/// compared and as the journal's snapshots hold it.
+pub fn with_assignments(kind: &str, current: &Value, assignments: &[Value]) -> Value {
     let mut actual = current.clone();
-    if resources::has_assignments(&object.kind) && current.is_object() {
+    if resources::has_assignments(kind) && current.is_object() {
         let targets: Vec<Value> = assignments
             .iter()
             .map(|a| json!({"target": a["target"].clone()}))

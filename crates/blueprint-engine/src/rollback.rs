@@ -1,14 +1,22 @@
 //! Rolling a sprint back: every object the sprint's deploys changed is restored from the
-//! snapshot the journal took before the change, and every object they created is removed, in
-//! reverse order of the changes (so dependants go before what they depend on). Objects the
-//! tool never touched are never read for writing, let alone changed.
+//! snapshot the journal took before the sprint's first change to it, and every object they
+//! created is removed, in reverse order of the changes (so dependants go before what they
+//! depend on). Objects the tool never touched are never read for writing, let alone changed.
 //!
-//! Only the properties a change actually changed (its snapshot before and after differ) and
-//! that the blueprint may write are put back; what Graph maintains itself (ids, timestamps) is
-//! left to Graph. An object someone changed again after the deploy is not overwritten without
-//! being forced: the rollback would silently undo their work.
+//! The journal's entries count when they reached the tenant: completed changes, and changes
+//! that failed or were interrupted after the create returned its id or the object was read
+//! back. A sprint deployed more than once (run again, or resumed after a kill) changed an
+//! object more than once: it goes back to the OLDEST snapshot in one step, never through the
+//! states in between.
+//!
+//! Only the properties the sprint changed (oldest snapshot and newest differ) and that the
+//! blueprint may write are put back; what Graph maintains itself (ids, timestamps) is left to
+//! Graph. Before removing or restoring an object, the rollback compares it with what the sprint
+//! left (the NEWEST snapshot): an object whose writable properties differ (someone changed it
+//! since) is refused, naming the properties, and the rest is undone; only `force` undoes it
+//! anyway, since that would undo their work.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use blueprint_catalogue::kinds::KindSpec;
 use blueprint_store::{
@@ -39,9 +47,15 @@ pub struct RollbackStep {
     /// Refused because someone changed the object after the sprint deployed it: forcing the
     /// rollback would undo their change.
     pub changed_since: bool,
+    /// The properties that changed since, when refused for that.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
 }
 
 const CHANGED_SINCE: &str = "changed since the sprint deployed it";
+
+/// No run's id: every entry left in flight is another (dead) run's.
+const NO_RUN: i64 = 0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -59,19 +73,115 @@ impl RollbackReport {
 }
 
 struct UndoList {
-    changes: Vec<Change>,
+    undo: Vec<Undo>,
     kept: HashSet<String>,
 }
 
-/// How a journalled change is undone.
-fn action_for(change: &Change) -> &'static str {
-    if change.op.starts_with("create") {
-        "remove"
-    } else if change.op == "delete" {
-        "recreate"
-    } else {
-        "restore"
+/// How an object is undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UndoAction {
+    /// The sprint created it: delete it.
+    Remove,
+    /// The sprint changed it: put back the properties it changed.
+    Restore,
+    /// The sprint deleted it: create it again from its snapshot.
+    Recreate,
+}
+
+impl UndoAction {
+    fn of(op: &str) -> UndoAction {
+        if op.starts_with("create") {
+            UndoAction::Remove
+        } else if op == "delete" {
+            UndoAction::Recreate
+        } else {
+            UndoAction::Restore
+        }
     }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            UndoAction::Remove => "remove",
+            UndoAction::Restore => "restore",
+            UndoAction::Recreate => "recreate",
+        }
+    }
+}
+
+/// What one feature's changes in the sprint did to one object, collapsed over every deploy
+/// run of the sprint (a sprint deployed twice, or resumed after a kill, changed it more than
+/// once): undone in one step, from the oldest snapshot, checked against the newest.
+#[derive(Debug, Clone)]
+struct Undo {
+    feature: String,
+    reference: String,
+    action: UndoAction,
+    object_id: Option<String>,
+    /// The object before the sprint's first change to it (None: the sprint created it).
+    before: Option<Value>,
+    /// The object as this feature's changes left it (what its restore undoes).
+    after: Option<Value>,
+    /// The object as the sprint left it, whichever feature changed it last: what the tenant
+    /// must still hold for the undo to go ahead unforced.
+    left: Option<Value>,
+    /// The newest journal entry the step undoes (steps run newest first).
+    last: i64,
+}
+
+/// Why a step did not undo its object.
+#[derive(Debug)]
+enum StepFailure {
+    /// The tenant's object differs from what the sprint left, in these properties.
+    ChangedSince(Vec<String>),
+    Failed(String),
+}
+
+impl From<String> for StepFailure {
+    fn from(e: String) -> StepFailure {
+        StepFailure::Failed(e)
+    }
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepFailure::ChangedSince(properties) => {
+                write!(f, "{CHANGED_SINCE} ({})", properties.join(", "))
+            }
+            StepFailure::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Whether a journal entry says the change reached the tenant: a completed change, or one
+/// that failed or was interrupted after it did (its object read back and recorded).
+fn reached_tenant(change: &Change) -> bool {
+    change.status == "done" || change.after.is_some()
+}
+
+/// The properties the blueprint may write whose value in the tenant now (`current`) is none
+/// of the `accepted` snapshots' (what the sprint left; for a restore also the values before
+/// and after its own changes, which an earlier step of this rollback, or an interrupted one,
+/// may have put back already). A property absent and one that is null are the same. Intune
+/// assignments are compared as the snapshots hold them (targets only).
+fn changed_since(kind: &KindSpec, current: &Value, accepted: &[&Value]) -> Vec<String> {
+    let odata_type = current.get("@odata.type").and_then(Value::as_str);
+    let keys: BTreeSet<&String> = std::iter::once(current)
+        .chain(accepted.iter().copied())
+        .flat_map(|v| v.as_object().into_iter().flatten().map(|(k, _)| k))
+        .collect();
+    let get = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    keys.into_iter()
+        .filter(|k| {
+            !k.starts_with('@')
+                && (k.as_str() == METHOD_CONFIGURATIONS || kind.allows(k, odata_type))
+        })
+        .filter(|k| {
+            let now = get(current, k);
+            accepted.iter().all(|a| get(a, k) != now)
+        })
+        .cloned()
+        .collect()
 }
 
 /// The kind's table entry for a journalled reference (`kind:identity`).
@@ -147,20 +257,27 @@ impl Session {
         let store = self.deployed_store().await?;
         let undo = self.undo_list(&store, &self.tenant().await?, options).await;
         Ok(undo?
-            .changes
+            .undo
             .iter()
-            .map(|c| RollbackStep {
-                feature: c.feature.clone(),
-                reference: c.reference.clone(),
-                action: action_for(c).to_string(),
+            .map(|u| RollbackStep {
+                feature: u.feature.clone(),
+                reference: u.reference.clone(),
+                action: u.action.as_str().to_string(),
                 error: None,
                 changed_since: false,
+                changed: Vec::new(),
             })
             .collect())
     }
 
-    /// The sprint's changes still to undo, newest first, and the references other runs still
-    /// manage.
+    /// The sprint's objects still to undo, newest change first, and the references other
+    /// runs still manage.
+    ///
+    /// Every journal entry of the sprint's deploys that reached the tenant counts: completed
+    /// changes, and failed or interrupted ones whose create returned an id or whose object was
+    /// read back. One feature's entries on one object collapse into one step (the oldest
+    /// snapshot is what it goes back to); an object the sprint created is removed, whatever
+    /// else the sprint did to it.
     async fn undo_list(
         &self,
         store: &Store,
@@ -181,25 +298,77 @@ impl Session {
             .collect();
         let changes = store.changes(tenant).await?;
         // A change an earlier rollback of this sprint already undid (a later, completed
-        // rollback step on the same object) is not undone twice.
+        // rollback step on the same object: the feature's own restore, or a remove or
+        // recreate, which undo the whole object) is not undone twice.
         let undone = |c: &Change| {
             changes.iter().any(|u| {
                 rollback_runs.contains(&u.run_id)
                     && u.status == "done"
                     && u.reference == c.reference
                     && u.id > c.id
+                    && (u.feature == c.feature || u.op != "rollback-restore")
             })
         };
-        let mut undo: Vec<&Change> = changes
+        // Entries of a run that died (`started`) count like interrupted ones: the caller holds
+        // the deploy lock, so no run is writing them any more.
+        let mut groups: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
+        for c in changes.iter().filter(|c| {
+            sprint_runs.contains(&c.run_id)
+                && matches!(
+                    c.status.as_str(),
+                    "done" | "failed" | "interrupted" | "started"
+                )
+                && !undone(c)
+        }) {
+            groups
+                .entry((c.reference.as_str(), c.feature.as_str()))
+                .or_default()
+                .push(c);
+        }
+        // What the sprint left of each object: its newest entry that read the object back.
+        let mut left: HashMap<&str, (i64, &Value)> = HashMap::new();
+        for entries in groups.values() {
+            for c in entries {
+                if let Some(after) = &c.after
+                    && left
+                        .get(c.reference.as_str())
+                        .is_none_or(|(id, _)| *id < c.id)
+                {
+                    left.insert(c.reference.as_str(), (c.id, after));
+                }
+            }
+        }
+        let mut undo: Vec<Undo> = groups
             .iter()
-            .filter(|c| sprint_runs.contains(&c.run_id) && c.status == "done" && !undone(c))
+            .filter_map(|((reference, feature), entries)| {
+                let first = entries.first()?;
+                let object_id = entries.iter().rev().find_map(|c| c.object_id.clone());
+                let after = entries.iter().rev().find_map(|c| c.after.clone());
+                let action = UndoAction::of(&first.op);
+                // Nothing known to have reached the tenant: a create with no id ever
+                // recorded, a change never read back.
+                let reached = match action {
+                    UndoAction::Remove => object_id.is_some(),
+                    _ => entries.iter().any(|c| reached_tenant(c)),
+                };
+                reached.then(|| Undo {
+                    feature: feature.to_string(),
+                    reference: reference.to_string(),
+                    action,
+                    object_id,
+                    before: first.before.clone(),
+                    after,
+                    left: left.get(reference).map(|(_, v)| (*v).clone()),
+                    last: entries.last().map_or(first.id, |c| c.id),
+                })
+            })
             .collect();
         if undo.is_empty() {
             return Err(EngineError::Usage(format!(
                 "sprint {sprint} changed nothing in tenant {tenant} that is not rolled back already"
             )));
         }
-        let features: BTreeSet<&str> = undo.iter().map(|c| c.feature.as_str()).collect();
+        let features: BTreeSet<&str> = undo.iter().map(|u| u.feature.as_str()).collect();
         if !options.force {
             let status = feature_status(&store.log(None).await?);
             let dependants = self.later_dependants(&status, sprint, &features);
@@ -208,13 +377,13 @@ impl Session {
             }
         }
         // Objects the sprint created are removed outright: their updates need no undoing.
-        let created: HashSet<&str> = undo
+        let created: HashSet<String> = undo
             .iter()
-            .filter(|c| c.op.starts_with("create"))
-            .map(|c| c.reference.as_str())
+            .filter(|u| u.action == UndoAction::Remove)
+            .map(|u| u.reference.clone())
             .collect();
-        undo.retain(|c| c.op.starts_with("create") || !created.contains(c.reference.as_str()));
-        undo.sort_by_key(|c| std::cmp::Reverse(c.id));
+        undo.retain(|u| u.action == UndoAction::Remove || !created.contains(&u.reference));
+        undo.sort_by_key(|u| std::cmp::Reverse(u.last));
         // References other runs (other sprints, earlier cycles) still manage stay managed.
         let kept: HashSet<String> = changes
             .iter()
@@ -226,10 +395,7 @@ impl Session {
             })
             .map(|c| c.reference.clone())
             .collect();
-        Ok(UndoList {
-            changes: undo.into_iter().cloned().collect(),
-            kept,
-        })
+        Ok(UndoList { undo, kept })
     }
 
     async fn rollback_locked(
@@ -239,31 +405,36 @@ impl Session {
         options: &RollbackOptions,
     ) -> Result<RollbackReport, EngineError> {
         let sprint = options.sprint;
-        let UndoList {
-            changes: undo,
-            kept,
-        } = self.undo_list(store, tenant, options).await?;
+        // Entries a killed deploy or rollback left in flight (the lock is this run's now, so
+        // nothing is writing them) are settled first: a create killed before its id came back
+        // is found by name, so it is removed like any other.
+        store.take_interrupted(tenant, NO_RUN).await?;
+        self.reconcile_interrupted_creates(store, tenant).await?;
+        let UndoList { undo, kept } = self.undo_list(store, tenant, options).await?;
         let run_id = store.begin_run(tenant, "rollback", Some(sprint)).await?;
         let mut steps = Vec::new();
         let mut digests: BTreeMap<&str, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
-        for change in &undo {
-            let release = !kept.contains(change.reference.as_str());
-            let (action, outcome) = self
-                .undo_change(store, tenant, run_id, change, release, options.force)
+        for step in &undo {
+            let release = !kept.contains(step.reference.as_str());
+            let outcome = self
+                .undo_object(store, tenant, run_id, step, release, options.force)
                 .await;
             if let Ok((before, after)) = &outcome {
-                let entry = digests.entry(change.feature.as_str()).or_default();
+                let entry = digests.entry(step.feature.as_str()).or_default();
                 entry.0.push(before.clone());
                 entry.1.push(after.clone());
             }
+            let (changed_since, changed) = match &outcome {
+                Err(StepFailure::ChangedSince(properties)) => (true, properties.clone()),
+                _ => (false, Vec::new()),
+            };
             steps.push(RollbackStep {
-                feature: change.feature.clone(),
-                reference: change.reference.clone(),
-                action: action.to_string(),
-                changed_since: outcome
-                    .as_ref()
-                    .is_err_and(|e| e.starts_with(CHANGED_SINCE)),
-                error: outcome.err(),
+                feature: step.feature.clone(),
+                reference: step.reference.clone(),
+                action: step.action.as_str().to_string(),
+                changed_since,
+                changed,
+                error: outcome.err().map(|e| e.to_string()),
             });
         }
         let failed_features: HashSet<&str> = steps
@@ -301,6 +472,30 @@ impl Session {
         Ok(report)
     }
 
+    /// Reads the objects of interrupted creates whose id never came back and records those
+    /// found as created by the tool ([`crate::apply::reconcile_interrupted`]).
+    async fn reconcile_interrupted_creates(
+        &self,
+        store: &Store,
+        tenant: &str,
+    ) -> Result<(), EngineError> {
+        let changes = store.changes(tenant).await?;
+        let pending: HashSet<&str> = crate::apply::unreconciled(&changes)
+            .filter(|c| c.op.starts_with("create"))
+            .map(|c| c.reference.as_str())
+            .collect();
+        let objects: Vec<&blueprint_catalogue::DesiredObject> = self
+            .desired
+            .iter()
+            .filter(|o| pending.contains(o.reference.as_str()))
+            .collect();
+        if objects.is_empty() {
+            return Ok(());
+        }
+        let observation = crate::observe::observe(&self.client, &objects).await?;
+        crate::apply::reconcile_interrupted(store, tenant, &observation).await
+    }
+
     /// Deployed features of later sprints that depend on one of `features`.
     fn later_dependants(
         &self,
@@ -335,144 +530,158 @@ impl Session {
             .collect()
     }
 
-    /// Undoes one journalled change; returns what it did and the object's states before and
-    /// after the undo (for the log's digests).
-    async fn undo_change(
+    /// Undoes one object; returns its states before and after the undo (for the log's
+    /// digests). Unless forced, refuses an object whose properties differ from what the
+    /// sprint left: someone changed it since, and undoing it would undo their work.
+    async fn undo_object(
         &self,
         store: &Store,
         tenant: &str,
         run_id: i64,
-        change: &Change,
+        undo: &Undo,
         release: bool,
         force: bool,
-    ) -> (&'static str, Result<(Value, Value), String>) {
-        let action = action_for(change);
-        let outcome = async {
-            let kind = kind_of(&change.reference)?;
-            let path = resources::journalled_path(kind, change.object_id.as_deref())
-                .ok_or_else(|| "the journal has no id for it".to_string());
-            let current = match (&path, action) {
-                (_, "recreate") => None,
-                (Ok(path), _) => match self.client.get(path).await {
-                    Ok(v) => Some(v),
-                    Err(e) if e.is_not_found() => None,
-                    Err(e) => return Err(e.to_string()),
-                },
-                (Err(e), _) => return Err(e.clone()),
-            };
-            let intent = |op: &'static str, object_id: Option<String>| {
-                let current = current.clone();
-                async move {
-                    store
-                        .record_intent(&ChangeIntent {
-                            run_id,
-                            tenant,
-                            feature: &change.feature,
-                            reference: &change.reference,
-                            op,
-                            object_id: object_id.as_deref(),
-                            before: current.as_ref(),
-                        })
-                        .await
-                        .map_err(|e| e.to_string())
-                }
-            };
-            match action {
-                "remove" => {
-                    let Some(current) = current.clone() else {
-                        // Already gone: nothing of the sprint's is left to remove.
-                        return Ok((Value::Null, Value::Null));
-                    };
-                    let path = path?;
-                    let id = intent("rollback-remove", change.object_id.clone()).await?;
-                    let removed = match self.client.delete(&path).await {
-                        Ok(()) => Ok(()),
-                        Err(e) if e.is_not_found() => Ok(()),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    self.settle(store, id, tenant, change, removed.map(|()| None), true)
-                        .await?;
-                    Ok((current, Value::Null))
-                }
-                "restore" => {
-                    let path = path?;
-                    let (Some(before), Some(after)) = (&change.before, &change.after) else {
-                        return Err("the journal holds no snapshot of it".into());
-                    };
-                    let Some(current) = current.clone() else {
-                        return Err("it no longer exists in the tenant".into());
-                    };
-                    let restore = changed_properties(kind, before, after);
-                    if !force {
-                        let moved: Vec<&String> = restore
-                            .keys()
-                            .filter(|k| {
-                                k.as_str() != ASSIGNMENTS
-                                    && current.get(k.as_str()) != after.get(k.as_str())
-                            })
-                            .collect();
-                        if !moved.is_empty() {
-                            return Err(format!(
-                                "{CHANGED_SINCE} ({})",
-                                moved
-                                    .iter()
-                                    .map(|k| k.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ));
-                        }
+    ) -> Result<(Value, Value), StepFailure> {
+        let kind = kind_of(&undo.reference)?;
+        let path = resources::journalled_path(kind, undo.object_id.as_deref())
+            .ok_or_else(|| "the journal has no id for it".to_string());
+        let current = match (&path, undo.action) {
+            (_, UndoAction::Recreate) => None,
+            (Ok(path), _) => self.read_journalled(kind, path).await?,
+            (Err(e), _) => return Err(e.clone().into()),
+        };
+        let intent = |op: &'static str, object_id: Option<String>| {
+            let current = current.clone();
+            async move {
+                store
+                    .record_intent(&ChangeIntent {
+                        run_id,
+                        tenant,
+                        feature: &undo.feature,
+                        reference: &undo.reference,
+                        op,
+                        object_id: object_id.as_deref(),
+                        before: current.as_ref(),
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match undo.action {
+            UndoAction::Remove => {
+                let path = path?;
+                let Some(current) = current.clone() else {
+                    // Already gone (an interrupted rollback removed it): recorded as undone.
+                    let id = intent("rollback-remove", undo.object_id.clone()).await?;
+                    self.settle(store, id, tenant, undo, Ok(None), true).await?;
+                    return Ok((Value::Null, Value::Null));
+                };
+                // A create that failed before it was read back left no snapshot to compare:
+                // the object is the tool's own, as the sprint made it.
+                if !force && let Some(left) = &undo.left {
+                    let moved = changed_since(kind, &current, &[left]);
+                    if !moved.is_empty() {
+                        return Err(StepFailure::ChangedSince(moved));
                     }
-                    let id = intent("rollback-restore", change.object_id.clone()).await?;
-                    let restored = self.restore(kind, &path, before, after, restore).await;
-                    let now = match &restored {
-                        Ok(()) => self.client.get(&path).await.ok(),
-                        Err(_) => None,
-                    };
-                    self.settle(
-                        store,
-                        id,
-                        tenant,
-                        change,
-                        restored.map(|()| now.as_ref()),
-                        release,
-                    )
-                    .await?;
-                    Ok((current, now.unwrap_or(Value::Null)))
                 }
-                _ => {
-                    let Some(before) = &change.before else {
-                        return Err("the journal holds no snapshot of it".into());
-                    };
-                    let odata_type = before.get("@odata.type").and_then(Value::as_str);
-                    let body: Map<String, Value> = before
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .filter(|(k, _)| k.as_str() == "@odata.type" || kind.allows(k, odata_type))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    let id = intent("rollback-recreate", None).await?;
-                    let created = self
-                        .client
-                        .post(&kind.request_path(), &Value::Object(body))
-                        .await
-                        .map_err(|e| e.to_string());
-                    let now = created.as_ref().ok().cloned();
-                    self.settle(
-                        store,
-                        id,
-                        tenant,
-                        change,
-                        created.map(|_| now.as_ref()),
-                        false,
-                    )
+                let id = intent("rollback-remove", undo.object_id.clone()).await?;
+                let removed = match self.client.delete(&path).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.is_not_found() => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                };
+                self.settle(store, id, tenant, undo, removed.map(|()| None), true)
                     .await?;
-                    Ok((Value::Null, now.unwrap_or(Value::Null)))
+                Ok((current, Value::Null))
+            }
+            UndoAction::Restore => {
+                let path = path?;
+                let (Some(before), Some(after)) = (&undo.before, &undo.after) else {
+                    return Err("the journal holds no snapshot of it".to_string().into());
+                };
+                let Some(current) = current.clone() else {
+                    return Err("it no longer exists in the tenant".to_string().into());
+                };
+                if !force {
+                    let left = undo.left.as_ref().unwrap_or(after);
+                    let moved = changed_since(kind, &current, &[left, after, before]);
+                    if !moved.is_empty() {
+                        return Err(StepFailure::ChangedSince(moved));
+                    }
                 }
+                // What is back at its value before the sprint already (an interrupted
+                // rollback restored it) needs no writing.
+                let mut restore = changed_properties(kind, before, after);
+                restore.retain(|k, was| k == METHOD_CONFIGURATIONS || current.get(k) != Some(was));
+                let id = intent("rollback-restore", undo.object_id.clone()).await?;
+                let restored = self.restore(kind, &path, before, after, restore).await;
+                let now = match &restored {
+                    Ok(()) => self.client.get(&path).await.ok(),
+                    Err(_) => None,
+                };
+                self.settle(
+                    store,
+                    id,
+                    tenant,
+                    undo,
+                    restored.map(|()| now.as_ref()),
+                    release,
+                )
+                .await?;
+                Ok((current, now.unwrap_or(Value::Null)))
+            }
+            UndoAction::Recreate => {
+                let Some(before) = &undo.before else {
+                    return Err("the journal holds no snapshot of it".to_string().into());
+                };
+                let odata_type = before.get("@odata.type").and_then(Value::as_str);
+                let body: Map<String, Value> = before
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| k.as_str() == "@odata.type" || kind.allows(k, odata_type))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let id = intent("rollback-recreate", None).await?;
+                let created = self
+                    .client
+                    .post(&kind.request_path(), &Value::Object(body))
+                    .await
+                    .map_err(|e| e.to_string());
+                let now = created.as_ref().ok().cloned();
+                self.settle(
+                    store,
+                    id,
+                    tenant,
+                    undo,
+                    created.map(|_| now.as_ref()),
+                    false,
+                )
+                .await?;
+                Ok((Value::Null, now.unwrap_or(Value::Null)))
             }
         }
-        .await;
-        (action, outcome)
+    }
+
+    /// The object at `path` as the journal's snapshots hold it (with its Intune assignments);
+    /// None when it is gone.
+    async fn read_journalled(&self, kind: &KindSpec, path: &str) -> Result<Option<Value>, String> {
+        let object = match self.client.get(path).await {
+            Ok(v) => v,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        if !resources::has_assignments(kind.name) {
+            return Ok(Some(object));
+        }
+        let assigned = self
+            .client
+            .list(&format!("{path}/assignments"))
+            .await
+            .map_err(|e| format!("reading its assignments: {e}"))?;
+        Ok(Some(crate::plan::with_assignments(
+            kind.name, &object, &assigned,
+        )))
     }
 
     /// Writes the previous values back: the object's own properties in one PATCH, then the
@@ -539,17 +748,17 @@ impl Session {
         store: &Store,
         change_id: i64,
         tenant: &str,
-        change: &Change,
+        undo: &Undo,
         result: Result<Option<&Value>, String>,
         release: bool,
     ) -> Result<(), String> {
         match result {
             Ok(after) => store
-                .record_released(change_id, tenant, &change.reference, after, release)
+                .record_released(change_id, tenant, &undo.reference, after, release)
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => {
-                let _ = store.record_failed(change_id, &e).await;
+                let _ = store.record_failed(change_id, &e, None).await;
                 Err(e)
             }
         }

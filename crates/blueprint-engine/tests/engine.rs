@@ -691,6 +691,278 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
     );
 }
 
+const EXCLUSION_GROUP: &str = "group:grp-Conditional_Access_Exclude";
+
+/// The agency edits the exclusion group the sprint created: the rollback refuses that object,
+/// naming it and the property, undoes the rest, and undoes it only when forced.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_refuses_an_object_the_agency_changed_since_and_force_undoes_it() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = without_write_times(state(&running).await);
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &[
+            "identity-ca-exclusion-group".to_string(),
+            "identity-break-glass-accounts".to_string(),
+            "ca-named-location-allowed-countries".to_string(),
+        ],
+    ));
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let group_id = report
+        .results
+        .iter()
+        .find_map(|r| match &r.outcome {
+            Outcome::Done { op, object_id } if r.reference == EXCLUSION_GROUP => {
+                assert_eq!(op, "create");
+                Some(object_id.clone())
+            }
+            _ => None,
+        })
+        .expect("the sprint created the exclusion group");
+    let group = format!("/groups/{group_id}");
+    let edit =
+        serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
+    s.client.patch(&group, &edit).await.unwrap();
+
+    let refused = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    let failed: Vec<_> = refused.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert_eq!(failed.len(), 1, "{:#?}", refused.steps);
+    assert_eq!(failed[0].reference, EXCLUSION_GROUP);
+    assert_eq!(failed[0].action, "remove");
+    assert!(failed[0].changed_since);
+    assert_eq!(failed[0].changed, ["description"]);
+    let error = failed[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("changed since") && error.contains("description"),
+        "{error}"
+    );
+    assert!(
+        refused.steps.iter().filter(|s| s.error.is_none()).count() >= 1,
+        "the rest is undone: {:#?}",
+        refused.steps
+    );
+    assert!(
+        !refused
+            .rolled_back
+            .contains(&"identity-ca-exclusion-group".to_string())
+    );
+    assert!(
+        refused
+            .rolled_back
+            .contains(&"ca-named-location-allowed-countries".to_string())
+    );
+    let kept = s.client.get(&group).await.unwrap();
+    assert_eq!(
+        kept["description"], edit["description"],
+        "the agency's edit is kept"
+    );
+
+    let forced = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(forced.failed(), 0, "{:#?}", forced.steps);
+    assert_eq!(
+        forced.steps.len(),
+        1,
+        "only what was left: {:#?}",
+        forced.steps
+    );
+    assert_eq!(forced.steps[0].reference, EXCLUSION_GROUP);
+    assert!(s.client.get(&group).await.unwrap_err().is_not_found());
+    let mut diff = Vec::new();
+    differences(
+        &seeded,
+        &without_write_times(state(&running).await),
+        "",
+        &mut diff,
+    );
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// A sprint deployed twice (the profile changed between the runs) changed its objects twice:
+/// the rollback undoes each object once, back to the snapshot before the first run (never
+/// through the state in between), and compares the tenant with what the second run left, so
+/// nothing the tool itself did counts as changed since. On an empty tenant the objects the
+/// first run created are removed; on the legacy tenant the agency's own are restored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sprint_deployed_twice_rolls_back_to_before_the_first_run() {
+    use blueprint_engine::rollback::RollbackOptions;
+    for seed in ["empty-agency", "legacy-agency"] {
+        let dir = tempfile::tempdir().unwrap();
+        let running = emulator(seed, |_| {}, dir.path()).await;
+        let seeded = without_write_times(state(&running).await);
+        let features = [
+            "ca-named-location-allowed-countries".to_string(),
+            "identity-group-expiration".to_string(),
+        ];
+        let ws = workspace(dir.path(), &running, &features);
+        let profile = ws.dir.join("blueprint.toml");
+        let s = session(ws);
+        let options = DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        };
+        let (_, first) = s.deploy(&options).await.unwrap();
+        assert_eq!(first.failed(), 0, "{seed}: {:#?}", first.results);
+        let text = std::fs::read_to_string(&profile).unwrap();
+        let text = text
+            .replace(
+                r#"allowed_countries = ["AU"]"#,
+                r#"allowed_countries = ["AU", "GB"]"#,
+            )
+            .replace("ict@example.gov.au", "records@example.gov.au");
+        std::fs::write(&profile, text).unwrap();
+        let s = session(blueprint_engine::Workspace::open(profile.parent().unwrap()).unwrap());
+        let (_, second) = s.deploy(&options).await.unwrap();
+        assert_eq!(second.failed(), 0, "{seed}: {:#?}", second.results);
+        assert_eq!(
+            second.done(),
+            2,
+            "{seed}: the second run changed both objects again: {:#?}",
+            second.results
+        );
+
+        let report = s
+            .rollback(&RollbackOptions {
+                sprint: 1,
+                force: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.failed(), 0, "{seed}: {:#?}", report.steps);
+        let references: Vec<&str> = report.steps.iter().map(|s| s.reference.as_str()).collect();
+        let unique: std::collections::BTreeSet<&str> = references.iter().copied().collect();
+        assert_eq!(
+            references.len(),
+            2,
+            "{seed}: one step per object: {references:?}"
+        );
+        assert_eq!(unique.len(), 2, "{seed}: {references:?}");
+        let expected = if seed == "empty-agency" {
+            "remove"
+        } else {
+            "restore"
+        };
+        assert!(
+            report.steps.iter().all(|s| s.action == expected),
+            "{seed}: {:#?}",
+            report.steps
+        );
+        let mut diff = Vec::new();
+        differences(
+            &seeded,
+            &without_write_times(state(&running).await),
+            "",
+            &mut diff,
+        );
+        assert!(diff.is_empty(), "{seed}: {}", diff.join("\n"));
+    }
+}
+
+/// A create whose POST succeeded but whose read-back failed (the replica had not caught up
+/// and the client was told to believe the 404 at once) is known all the same: its id is in
+/// the journal and the tool manages it as its own creation, so the sprint's rollback removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
+    use blueprint_engine::rollback::RollbackOptions;
+    const LAG: std::time::Duration = std::time::Duration::from_millis(1500);
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |c| c.replication_lag = LAG, dir.path()).await;
+    let mut s = session(workspace(
+        dir.path(),
+        &running,
+        &["identity-ca-exclusion-group".to_string()],
+    ));
+    let mut config = s.workspace.graph_config().unwrap();
+    config.retry.replication_window = std::time::Duration::ZERO;
+    s.client = blueprint_graph::GraphClient::without_observer(config).unwrap();
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let result = report
+        .results
+        .iter()
+        .find(|r| r.reference == EXCLUSION_GROUP)
+        .unwrap();
+    assert!(
+        matches!(&result.outcome, Outcome::Failed { error } if error.contains("reading back")),
+        "{result:?}"
+    );
+    let store = s.workspace.state.open().await.unwrap();
+    let tenant = s.tenant().await.unwrap();
+    let create = store
+        .changes(&tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.reference == EXCLUSION_GROUP)
+        .unwrap();
+    assert_eq!(
+        (create.op.as_str(), create.status.as_str()),
+        ("create", "failed")
+    );
+    let id = create
+        .object_id
+        .expect("the id recorded when the create returned");
+    let managed = store.managed_objects(&tenant).await.unwrap();
+    assert!(
+        managed
+            .iter()
+            .any(|m| m.reference == EXCLUSION_GROUP && m.object_id == id && m.created_by_tool),
+        "{managed:?}"
+    );
+    store.close().await;
+
+    tokio::time::sleep(LAG).await;
+    let rolled = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
+    assert_eq!(rolled.steps.len(), 1, "{:#?}", rolled.steps);
+    assert_eq!(
+        (
+            rolled.steps[0].reference.as_str(),
+            rolled.steps[0].action.as_str()
+        ),
+        (EXCLUSION_GROUP, "remove")
+    );
+    assert!(
+        s.client
+            .get(&format!("/groups/{id}"))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
 /// `[graph] beta = false`: the beta features become manual (evaluated as awaiting attestation),
 /// and no request goes to Graph beta, in planning, deploying or evaluating.
 #[tokio::test(flavor = "multi_thread")]

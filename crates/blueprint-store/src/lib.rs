@@ -129,6 +129,18 @@ pub struct Run {
     pub status: String,
 }
 
+/// An engagement a web server shows: one agency's, kept in the workspace at `workspace` (its
+/// profile, and its state unless the workspace names a database), granted to `partners`
+/// (technology partners, by organisation name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Engagement {
+    /// Short and URL-safe (`[a-z0-9-]`), e.g. `dta`.
+    pub id: String,
+    pub agency: String,
+    pub workspace: String,
+    pub partners: Vec<String>,
+}
+
 /// What a backend's futures look like: boxed, so [`StateStore`] can be a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
@@ -208,7 +220,26 @@ pub trait StateStore: Send + Sync {
         after: Option<&'a Value>,
         release: bool,
     ) -> StoreFuture<'a, ()>;
-    fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> StoreFuture<'a, ()>;
+    /// Records what a change in flight has done to the tenant so far, before it completes: the
+    /// object's id the moment a create returns it (so a create whose later step fails, or a
+    /// run killed after it, is known), or what a run killed mid-change left (read on resume).
+    /// The object is managed from then on, in the same transaction; `after` (when given) is the
+    /// object as the change left it.
+    fn record_reached<'a>(
+        &'a self,
+        change_id: i64,
+        object: &'a ManagedObject,
+        tenant: &'a str,
+        after: Option<&'a Value>,
+    ) -> StoreFuture<'a, ()>;
+    /// Records a failed change; `after`, when given, is the object as the failure left it (read
+    /// back, so a rollback can undo what reached the tenant).
+    fn record_failed<'a>(
+        &'a self,
+        change_id: i64,
+        detail: &'a str,
+        after: Option<&'a Value>,
+    ) -> StoreFuture<'a, ()>;
     /// Changes an earlier run started and never finished (the process died). Marks them
     /// `interrupted` so they are reported once; the new run's fresh reading of the tenant
     /// decides what is still to do.
@@ -252,6 +283,11 @@ pub trait StateStore: Send + Sync {
         &'a self,
         writer: &'a mut (dyn std::io::Write + Send),
     ) -> StoreFuture<'a, u64>;
+
+    /// Registers an engagement with a web server's database, or updates the one with its id.
+    fn register_engagement<'a>(&'a self, engagement: &'a Engagement) -> StoreFuture<'a, ()>;
+    /// The engagements registered, by id.
+    fn engagements(&self) -> StoreFuture<'_, Vec<Engagement>>;
 
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }

@@ -144,6 +144,33 @@ macro_rules! impl_state_store {
                 Ok(chained.into_iter().map(|(entry, _)| entry).collect())
             }
 
+            /// Records `object` as managed inside `tx`. A later adoption never downgrades
+            /// "created by the tool".
+            async fn manage_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                tenant: &str,
+                object: &$crate::ManagedObject,
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (tenant, reference) DO UPDATE SET
+                       object_id = excluded.object_id,
+                       created_by_tool = CASE WHEN excluded.created_by_tool = 1 THEN 1 ELSE managed_objects.created_by_tool END,
+                       updated_at = excluded.updated_at",
+                )
+                .bind(tenant)
+                .bind(&object.reference)
+                .bind(&object.kind)
+                .bind(&object.object_id)
+                .bind(&object.feature)
+                .bind(object.created_by_tool as i64)
+                .bind($crate::now())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             /// Brings the schema up to date: runs the `migrations` not yet applied, in order,
             /// with the write lock held (two processes opening a new store at once migrate one
             /// after the other). An early return drops the transaction, which rolls it back.
@@ -402,24 +429,30 @@ macro_rules! impl_state_store {
                     .bind(change_id)
                     .execute(&mut *tx)
                     .await?;
-                    // A later adoption never downgrades "created by the tool".
+                    Self::manage_in(&mut tx, tenant, object).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
+            fn record_reached<'a>(
+                &'a self,
+                change_id: i64,
+                object: &'a $crate::ManagedObject,
+                tenant: &'a str,
+                after: Option<&'a serde_json::Value>,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.pool.begin().await?;
                     sqlx::query(
-                        "INSERT INTO managed_objects (tenant, reference, kind, object_id, feature, created_by_tool, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)
-                         ON CONFLICT (tenant, reference) DO UPDATE SET
-                           object_id = excluded.object_id,
-                           created_by_tool = CASE WHEN excluded.created_by_tool = 1 THEN 1 ELSE managed_objects.created_by_tool END,
-                           updated_at = excluded.updated_at",
+                        "UPDATE changes SET object_id = $1, after = COALESCE($2, after) WHERE id = $3",
                     )
-                    .bind(tenant)
-                    .bind(&object.reference)
-                    .bind(&object.kind)
                     .bind(&object.object_id)
-                    .bind(&object.feature)
-                    .bind(object.created_by_tool as i64)
-                    .bind($crate::now())
+                    .bind(after.map(serde_json::Value::to_string))
+                    .bind(change_id)
                     .execute(&mut *tx)
                     .await?;
+                    Self::manage_in(&mut tx, tenant, object).await?;
                     tx.commit().await?;
                     Ok(())
                 })
@@ -455,13 +488,19 @@ macro_rules! impl_state_store {
                 })
             }
 
-            fn record_failed<'a>(&'a self, change_id: i64, detail: &'a str) -> $crate::StoreFuture<'a, ()> {
+            fn record_failed<'a>(
+                &'a self,
+                change_id: i64,
+                detail: &'a str,
+                after: Option<&'a serde_json::Value>,
+            ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2 WHERE id = $3",
+                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2, after = COALESCE($3, after) WHERE id = $4",
                     )
                     .bind(detail)
                     .bind($crate::now())
+                    .bind(after.map(serde_json::Value::to_string))
                     .bind(change_id)
                     .execute(&self.pool)
                     .await?;
@@ -691,6 +730,50 @@ macro_rules! impl_state_store {
                     .await?;
                     writer.flush().map_err($crate::StoreError::Export)?;
                     Ok(count)
+                })
+            }
+
+            fn register_engagement<'a>(
+                &'a self,
+                engagement: &'a $crate::Engagement,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let partners = serde_json::to_string(&engagement.partners)
+                        .map_err(|e| $crate::StoreError::InvalidEvent(e.to_string()))?;
+                    sqlx::query(
+                        "INSERT INTO engagements (id, agency, workspace, partners, registered_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (id) DO UPDATE SET agency = excluded.agency, workspace = excluded.workspace, partners = excluded.partners",
+                    )
+                    .bind(&engagement.id)
+                    .bind(&engagement.agency)
+                    .bind(&engagement.workspace)
+                    .bind(partners)
+                    .bind($crate::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                })
+            }
+
+            fn engagements(&self) -> $crate::StoreFuture<'_, Vec<$crate::Engagement>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT id, agency, workspace, partners FROM engagements ORDER BY id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            let partners: String = r.try_get(3)?;
+                            Ok($crate::Engagement {
+                                id: r.try_get(0)?,
+                                agency: r.try_get(1)?,
+                                workspace: r.try_get(2)?,
+                                partners: serde_json::from_str(&partners).unwrap_or_default(),
+                            })
+                        })
+                        .collect()
                 })
             }
 

@@ -243,6 +243,37 @@ async fn authorization_code_with_pkce_signs_in_through_the_form() {
         claims(ok.body["access_token"].as_str().unwrap())["upn"],
         admin.user_principal_name
     );
+    assert!(
+        ok.body.get("id_token").is_none(),
+        "no ID token without `openid`"
+    );
+
+    // An OpenID Connect sign-in (`openid` asked for): the answer carries an ID token for the
+    // client, from the tenant's v2.0 issuer, answering the request's nonce.
+    let scope = format!("openid profile {SCOPES}");
+    let mut form: Vec<(&str, &str)> = params.to_vec();
+    form[3] = ("scope", scope.as_str());
+    form.push(("nonce", "n-0S6_WzA2Mj"));
+    form.push(("username", admin.user_principal_name.as_str()));
+    form.push(("password", admin.password.as_str()));
+    let r = emu.http.post(&authorize).form(&form).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let ok = redeem(verifier, urlencoding::decode(code).unwrap().into_owned()).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let id = claims(ok.body["id_token"].as_str().expect("an id_token"));
+    assert_eq!(id["aud"], GRAPH_CLI_CLIENT_ID);
+    assert_eq!(id["iss"], format!("{}/{}/v2.0", emu.base, emu.tenant().id));
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["preferred_username"], admin.user_principal_name);
+    assert_eq!(id["tid"], emu.tenant().id);
+    assert_eq!(id["ver"], "2.0");
 }
 
 #[tokio::test]

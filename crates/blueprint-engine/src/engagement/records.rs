@@ -85,6 +85,21 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// An uploaded file (the web app's attest form): its name as the person's browser gave it
+    /// (any directory part dropped) and the digest of its bytes.
+    pub fn from_upload(file_name: &str, bytes: &[u8]) -> Evidence {
+        let name = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or("evidence");
+        Evidence {
+            kind: "file",
+            name: name.to_string(),
+            digest: digest_bytes(bytes),
+        }
+    }
+
     /// A URL (`http://`, `https://`) is taken as given and never fetched: its digest is of
     /// its text, so the log pins which document was named, not what it said. Anything else
     /// is a file, read whole.

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::*;
 
-pub(crate) fn is_manual(catalogue: &Catalogue, id: &str) -> bool {
+/// A feature a person performs (no API reaches its settings): attested, never evaluated.
+pub fn is_manual(catalogue: &Catalogue, id: &str) -> bool {
     catalogue
         .feature(id)
         .is_some_and(|f| f.status() == FeatureStatus::Manual)

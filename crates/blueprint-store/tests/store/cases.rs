@@ -78,6 +78,81 @@ pub async fn journal_records_intent_outcome_and_interruptions(db: Db) {
     );
 }
 
+/// A create's id is recorded (and the object managed, created by the tool) the moment the
+/// create returns, before the change completes; a failure keeps it and records the object as
+/// the failure left it; a later adoption by name does not downgrade it.
+pub async fn a_create_is_known_from_the_moment_it_returns(db: Db) {
+    let store = db.open().await;
+    let run = store.begin_run("t1", "deploy", Some(1)).await.unwrap();
+    let id = store
+        .record_intent(&ChangeIntent {
+            run_id: run,
+            tenant: "t1",
+            feature: "f",
+            reference: "group:x",
+            op: "create",
+            object_id: None,
+            before: None,
+        })
+        .await
+        .unwrap();
+    let object = ManagedObject {
+        reference: "group:x".into(),
+        kind: "group".into(),
+        object_id: "g1".into(),
+        feature: "f".into(),
+        created_by_tool: true,
+    };
+    store.record_reached(id, &object, "t1", None).await.unwrap();
+    let change = &store.changes("t1").await.unwrap()[0];
+    assert_eq!(change.status, "started");
+    assert_eq!(change.object_id.as_deref(), Some("g1"));
+    assert_eq!(change.after, None);
+    assert_eq!(
+        store.managed_objects("t1").await.unwrap(),
+        vec![object.clone()]
+    );
+
+    let left = json!({"id": "g1", "displayName": "x"});
+    store
+        .record_failed(id, "reading back: not found", Some(&left))
+        .await
+        .unwrap();
+    let change = &store.changes("t1").await.unwrap()[0];
+    assert_eq!(change.status, "failed");
+    assert_eq!(change.object_id.as_deref(), Some("g1"));
+    assert_eq!(change.after.as_ref(), Some(&left));
+    // A failure with nothing read back keeps what was recorded.
+    store.record_failed(id, "again", None).await.unwrap();
+    assert_eq!(
+        store.changes("t1").await.unwrap()[0].after.as_ref(),
+        Some(&left)
+    );
+
+    // The next run adopts it by name as an update: still created by the tool.
+    let update = store
+        .record_intent(&ChangeIntent {
+            run_id: run,
+            tenant: "t1",
+            feature: "f",
+            reference: "group:x",
+            op: "update",
+            object_id: Some("g1"),
+            before: Some(&left),
+        })
+        .await
+        .unwrap();
+    let adopted = ManagedObject {
+        created_by_tool: false,
+        ..object.clone()
+    };
+    store
+        .record_reached(update, &adopted, "t1", Some(&left))
+        .await
+        .unwrap();
+    assert_eq!(store.managed_objects("t1").await.unwrap(), vec![object]);
+}
+
 pub async fn adoption_never_downgrades_created_by_tool(db: Db) {
     let store = db.open().await;
     let run = store.begin_run("t", "deploy", None).await.unwrap();
@@ -494,6 +569,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
     db.open().await.close().await;
     db.exec(
         "DROP TABLE deploy_locks;
+         DROP TABLE engagements;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",
@@ -802,4 +878,29 @@ pub async fn concurrent_appends_from_two_processes_leave_one_chain(db: Db) {
     // wrapper's is only if what it holds across awaits is).
     fn send<T: Send>(_: &T) {}
     send(&store.append_event(&LogEvent::new(EventKind::Selected, "a", Role::Agency)));
+}
+
+pub async fn engagements_are_registered_once_per_id_and_updated_in_place(db: Db) {
+    use blueprint_store::Engagement;
+    let store = db.open().await;
+    assert!(store.engagements().await.unwrap().is_empty());
+    let mut dta = Engagement {
+        id: "dta".into(),
+        agency: "Digital Transformation Agency".into(),
+        workspace: "/srv/blueprint/dta".into(),
+        partners: vec![],
+    };
+    let ato = Engagement {
+        id: "ato".into(),
+        agency: "Australian Taxation Office".into(),
+        workspace: "/srv/blueprint/ato".into(),
+        partners: vec!["Acme Partners".into()],
+    };
+    store.register_engagement(&dta).await.unwrap();
+    store.register_engagement(&ato).await.unwrap();
+    dta.partners = vec!["Acme Partners".into(), "Beta IT".into()];
+    store.register_engagement(&dta).await.unwrap();
+    store.close().await;
+    let store = db.open().await;
+    assert_eq!(store.engagements().await.unwrap(), vec![ato, dta]);
 }

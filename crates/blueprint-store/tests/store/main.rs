@@ -30,6 +30,8 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     journal_records_intent_outcome_and_interruptions,
+    a_create_is_known_from_the_moment_it_returns,
+    engagements_are_registered_once_per_id_and_updated_in_place,
     adoption_never_downgrades_created_by_tool,
     state_kept_under_another_name_of_the_tenant_is_adopted,
     locks_are_per_tenant_and_never_shared_by_one_host_and_pid,

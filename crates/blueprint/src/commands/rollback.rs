@@ -8,17 +8,20 @@ use crate::{CommandError, Outcome};
 
 /// Undo a sprint: restore what it changed, remove what it created.
 ///
-/// Every object sprint N's deploys changed is put back as the journal's snapshot recorded it
-/// before the change (only the properties the sprint changed; Graph's own timestamps are
-/// Graph's), and every object they created is removed — newest change first, so dependants
-/// go before what they depend on. Objects blueprint never touched are not changed.
+/// Every object sprint N's deploys changed is put back as the journal recorded it before the
+/// sprint's first change to it (only the properties the sprint changed; Graph's own timestamps
+/// are Graph's), and every object they created is removed, newest change first, so dependants
+/// go before what they depend on. Changes that failed or were interrupted after reaching the
+/// tenant count too. Objects blueprint never touched are not changed.
 ///
-/// Refused, naming them, while a deployed feature of a later sprint builds on this sprint's
-/// features (roll that sprint back first), and per object when someone changed it again after
-/// the deploy (their change would be lost silently); --force overrides both. Each feature
-/// whose objects were all restored gets a `rolled_back` entry in the feature log. Shows what
-/// it will do and asks for confirmation unless --yes. Exit 1 when a step failed (Graph refused
-/// it): the rest still ran, and running it again retries only what is left.
+/// Before removing or restoring an object, it is compared with what the sprint left: if
+/// someone changed it since, it is left as it is and named with the properties that changed
+/// (undoing it would undo their work), and the rest is undone. Refused as a whole, naming
+/// them, while a deployed feature of a later sprint builds on this sprint's features (roll that
+/// sprint back first). --force overrides both. Each feature whose objects were all undone gets
+/// a `rolled_back` entry in the feature log. Shows what it will do and asks for confirmation
+/// unless --yes. Exit 1 when an object was refused or a step failed: the rest still ran, and
+/// running it again retries only what is left.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     #[command(flatten)]
@@ -102,6 +105,12 @@ fn summary(report: &RollbackReport) -> String {
         report.failed(),
         report.rolled_back.len()
     ));
+    if report.steps.iter().any(|s| s.changed_since) {
+        out.push_str(&format!(
+            "Objects changed since sprint {} deployed them were left as they are: undoing them would undo those changes. `blueprint rollback --sprint {} --force` undoes them anyway.\n",
+            report.sprint, report.sprint
+        ));
+    }
     if report.failed() > 0 {
         out.push_str(
             "Run it again to retry what is left; `blueprint log` shows what was recorded.\n",

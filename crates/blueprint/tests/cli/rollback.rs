@@ -1,6 +1,7 @@
 //! `blueprint rollback --sprint N` as a person runs it, on the workspace's SQLite file and on
 //! a PostgreSQL database (`--database` / `BLUEPRINT_DATABASE_URL`): a sprint deployed to the
-//! legacy tenant and rolled back leaves the agency's own objects as they were.
+//! legacy tenant and rolled back leaves the agency's own objects as they were, and an object
+//! the agency changed since the sprint is left alone unless forced.
 
 use std::path::Path;
 use std::process::Output;
@@ -186,4 +187,58 @@ fn the_whole_flow_runs_on_postgresql_too() {
     ));
     deploy_and_roll_back(Some(&format!("{base}?options[search_path]={schema}")));
     sql(format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+/// Deploy sprint 1 to the empty tenant, then the agency edits the exclusion group's
+/// description: the rollback leaves the group as the agency made it (exit 1, naming the group
+/// and `description`) and undoes the rest; `--force` removes it.
+#[test]
+fn rollback_refuses_a_group_the_agency_changed_since_and_force_removes_it() {
+    const NAME: &str = "grp-Conditional_Access_Exclude";
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    set_plan(
+        &ws,
+        &format!("features = [\"{GROUP}\", \"{BREAK_GLASS}\", \"{LOCATION}\"]"),
+    );
+    ok(&bp(&ws, None, &["sprints", "plan"]));
+    ok(&bp(&ws, None, &["deploy", "--sprint", "1", "--yes"]));
+    let deployed = emulator.state();
+    let id = object_named(&deployed, "group", NAME).expect("the sprint created the group")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edit =
+        serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
+    agency_edit(&ws, &format!("/groups/{id}"), &edit);
+
+    let out = bp(&ws, None, &["rollback", "--sprint", "1", "--yes"]);
+    let printed = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(code(&out), Some(1), "{printed}");
+    assert!(says(&printed, &format!("group:{NAME}")), "{printed}");
+    assert!(
+        says(
+            &printed,
+            "changed since the sprint deployed it (description)"
+        ),
+        "{printed}"
+    );
+    assert!(says(&printed, "--force"), "{printed}");
+    let refused = emulator.state();
+    let group = object_named(&refused, "group", NAME).expect("the agency's group is kept");
+    assert_eq!(group["description"], edit["description"]);
+    assert!(
+        object_named(&refused, "namedLocation", "Allowed Countries").is_none(),
+        "the rest is undone: the location the sprint created is gone"
+    );
+
+    let out = bp(
+        &ws,
+        None,
+        &["rollback", "--sprint", "1", "--yes", "--force"],
+    );
+    ok(&out);
+    assert!(object_named(&emulator.state(), "group", NAME).is_none());
+    ok(&bp(&ws, None, &["log", "verify"]));
 }

@@ -213,3 +213,34 @@ pub fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
     let ready = emulator.ready_file(emulator_dir);
     init_examples(dir, &["--emulator", ready.to_str().unwrap()])
 }
+
+/// The agency's own change to its tenant, made through Graph as an administrator would and
+/// not through blueprint: PATCH `path` (e.g. `/groups/ID`) with `body`, signed in with the
+/// workspace's connection.
+pub fn agency_edit(ws: &Path, path: &str, body: &Value) {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let workspace =
+            blueprint_engine::Workspace::open(ws).unwrap_or_else(|e| panic!("workspace: {e}"));
+        let session =
+            blueprint_engine::Session::open(workspace, blueprint_engine::progress::quiet())
+                .unwrap_or_else(|e| panic!("session: {e}"));
+        session
+            .client
+            .patch(path, body)
+            .await
+            .unwrap_or_else(|e| panic!("PATCH {path}: {e}"));
+    });
+}
+
+/// The object of `kind` named `name` in the emulator's state dump.
+pub fn object_named<'a>(state: &'a Value, kind: &str, name: &str) -> Option<&'a Value> {
+    state["tenants"][0]["collections"][kind]
+        .as_object()?
+        .values()
+        .find(|o| o["displayName"] == name)
+}

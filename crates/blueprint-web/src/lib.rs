@@ -1,0 +1,108 @@
+//! The web app (`blueprint serve`): the engagements of many agencies in one place, for the
+//! agencies themselves, their technology partners and the program office. Server-rendered
+//! pages that work without scripts, and a JSON API under `/api` with the same permissions.
+//!
+//! It is a front end like the command line: everything an engagement does goes through the
+//! engine ([`blueprint_engine`]); this crate signs people in ([`auth`]), decides what each role
+//! may see and do ([`access`]), and words the engine's outcomes as pages and JSON.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod evidence;
+pub mod headers;
+pub mod pages;
+pub mod registry;
+pub mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use access::Principal;
+pub use auth::{OidcConfig, RoleMap, RoleRule, Sessions};
+pub use registry::Registry;
+
+/// Everything a request handler needs: the engagements, who is signed in, how to sign in.
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub sessions: Arc<Sessions>,
+    pub oidc: Arc<auth::Oidc>,
+}
+
+impl AppState {
+    pub fn new(registry: Registry, oidc: OidcConfig, roles: RoleMap) -> AppState {
+        AppState {
+            registry: Arc::new(registry),
+            sessions: Arc::new(Sessions::default()),
+            oidc: Arc::new(auth::Oidc::new(oidc, roles)),
+        }
+    }
+}
+
+/// The whole app as a router: served by [`serve`], and tested without a socket.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/static/app.css", get(pages::stylesheet))
+        .route("/signin", get(auth::sign_in))
+        .route("/auth/callback", get(auth::callback))
+        .route("/signout", post(auth::sign_out))
+        .route("/engagements/{id}", get(pages::engagement))
+        .route("/engagements/{id}/features/{feature}", get(pages::feature))
+        .route(
+            "/engagements/{id}/features/{feature}/attest",
+            post(pages::attest),
+        )
+        .route("/engagements/{id}/next", post(pages::decide))
+        .route(
+            "/engagements/{id}/evidence/{digest}",
+            get(pages::evidence_file),
+        )
+        .route("/api/engagements", get(api::engagements))
+        .route("/api/engagements/{id}", get(api::engagement))
+        .route("/api/engagements/{id}/log", get(api::log))
+        .route("/api/engagements/{id}/attestations", post(api::attest))
+        .route("/api/engagements/{id}/decisions", post(api::decide))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            evidence::MAX_UPLOAD + 64 * 1024,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Registry(#[from] registry::RegistryError),
+}
+
+/// A server listening: its address, and the task serving it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Listens on `addr` and serves the app until the task is dropped or the process ends.
+pub async fn serve(state: AppState, addr: &str) -> Result<Running, ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let task = tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    Ok(Running { addr: local, task })
+}
