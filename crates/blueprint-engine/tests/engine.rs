@@ -1100,6 +1100,7 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
 const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-windows-device-group",
     "intune-windows-hardening-csp",
+    "intune-windows-device-restrictions",
     "intune-windows-time-zone",
     "intune-windows-logon-banner",
     "intune-software-updates",
@@ -1218,6 +1219,8 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         telemetry["value"] = serde_json::json!(3);
         let (_, ring) = stored(&mut t, "deviceConfiguration", "General Availabilty");
         ring["deadlineForQualityUpdatesInDays"] = serde_json::json!(7);
+        let (_, restrictions) = stored(&mut t, "deviceConfiguration", "ACSC – Device Restrictions");
+        restrictions["passwordMinimumLength"] = serde_json::json!(8);
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -1254,6 +1257,10 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-software-updates"],
         one("deadlineForQualityUpdatesInDays", 2.into(), 7.into())
+    );
+    assert_eq!(
+        findings["intune-windows-device-restrictions"],
+        one("passwordMinimumLength", 14.into(), 8.into())
     );
     assert_eq!(
         findings["intune-compliance-policy-settings"],
