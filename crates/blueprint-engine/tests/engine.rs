@@ -1096,7 +1096,7 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
 }
 
 /// The Intune features built on device configuration profiles and the tenant-wide compliance
-/// settings.
+/// settings (and the role groups the iOS profile is assigned to).
 const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-windows-device-group",
     "intune-windows-hardening-csp",
@@ -1105,6 +1105,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-windows-logon-banner",
     "intune-software-updates",
     "intune-compliance-policy-settings",
+    "identity-role-groups",
+    "intune-ios-device-restrictions",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -1221,6 +1223,12 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         ring["deadlineForQualityUpdatesInDays"] = serde_json::json!(7);
         let (_, restrictions) = stored(&mut t, "deviceConfiguration", "ACSC – Device Restrictions");
         restrictions["passwordMinimumLength"] = serde_json::json!(8);
+        let (_, ios) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Blueprint - iOS device restrictions",
+        );
+        ios["passcodeSignInFailureCountBeforeWipe"] = serde_json::json!(20);
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -1263,6 +1271,10 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         one("passwordMinimumLength", 14.into(), 8.into())
     );
     assert_eq!(
+        findings["intune-ios-device-restrictions"],
+        one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
         findings["intune-compliance-policy-settings"],
         one("settings.secureByDefault", true.into(), false.into())
     );
@@ -1270,6 +1282,7 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         "intune-windows-time-zone",
         "intune-windows-logon-banner",
         "intune-windows-device-group",
+        "identity-role-groups",
     ] {
         assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
     }
