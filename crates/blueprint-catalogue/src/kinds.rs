@@ -648,6 +648,27 @@ pub const KINDS: &[KindSpec] = &[
     ADMIN_APPS_AND_SERVICES,
     DEVICE_MANAGEMENT,
     intune::DEVICE_CONFIGURATION,
+    // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
+    crate::exchange_kinds::REMOTE_DOMAIN,
+    crate::exchange_kinds::ACCEPTED_DOMAIN,
+    crate::exchange_kinds::HOSTED_CONNECTION_FILTER_POLICY,
+    crate::exchange_kinds::HOSTED_CONTENT_FILTER_POLICY,
+    crate::exchange_kinds::HOSTED_OUTBOUND_SPAM_FILTER_POLICY,
+    crate::exchange_kinds::MALWARE_FILTER_POLICY,
+    crate::exchange_kinds::ATP_POLICY_FOR_O365,
+    crate::exchange_kinds::SAFE_LINKS_POLICY,
+    crate::exchange_kinds::SAFE_LINKS_RULE,
+    crate::exchange_kinds::SAFE_ATTACHMENT_POLICY,
+    crate::exchange_kinds::SAFE_ATTACHMENT_RULE,
+    crate::exchange_kinds::ANTI_PHISH_POLICY,
+    crate::exchange_kinds::ANTI_PHISH_RULE,
+    crate::exchange_kinds::DKIM_SIGNING_CONFIG,
+    crate::exchange_kinds::OWA_MAILBOX_POLICY,
+    crate::exchange_kinds::ORGANIZATION_CONFIG,
+    crate::exchange_kinds::TRANSPORT_CONFIG,
+    crate::exchange_kinds::AUTHENTICATION_POLICY,
+    crate::exchange_kinds::CAS_MAILBOX_PLAN,
+    crate::exchange_kinds::TRANSPORT_RULE,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

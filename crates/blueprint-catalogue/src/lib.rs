@@ -15,6 +15,7 @@
 pub mod builtin;
 pub mod catalogue;
 pub mod coverage;
+pub mod exchange_kinds;
 pub mod kinds;
 mod loader;
 pub mod node;

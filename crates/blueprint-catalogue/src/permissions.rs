@@ -85,6 +85,42 @@ pub fn required(objects: &[&DesiredObject], access: Access) -> Vec<Need> {
         .collect()
 }
 
+/// Application permissions that hold narrower ones beyond the `ReadWrite`-holds-`Read` rule:
+/// the "higher privileged permissions" Microsoft's Graph reference lists for the operations
+/// blueprint calls (group settings, users, groups, directory role templates, the
+/// authentication methods policy). An app granted by hand often has these; `connect` never
+/// grants them where a narrower one does.
+const HIGHER_PRIVILEGED: &[(&str, &[&str])] = &[
+    (
+        "Directory.ReadWrite.All",
+        &[
+            "Directory.Read.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "GroupSettings.Read.All",
+            "GroupSettings.ReadWrite.All",
+            "User.Read.All",
+            "RoleManagement.Read.Directory",
+        ],
+    ),
+    (
+        "Directory.Read.All",
+        &[
+            "Group.Read.All",
+            "GroupSettings.Read.All",
+            "User.Read.All",
+            "RoleManagement.Read.Directory",
+        ],
+    ),
+    ("Policy.Read.All", &["Policy.Read.AuthenticationMethod"]),
+];
+
+/// Roles that read what a reading role reads, for the kinds that ask for that reading role:
+/// only the Exchange kinds name directory roles, and an Exchange Administrator reads every
+/// Exchange setting a Global Reader does (Microsoft: Exchange Administrator "covers any task"
+/// in Exchange Online PowerShell), so the deploy app needs no second role to plan.
+const ROLES_THAT_READ: &[(&str, &str)] = &[("Exchange Administrator", "Global Reader")];
+
 /// What an access token says its holder was granted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Granted {
@@ -99,22 +135,31 @@ pub struct Granted {
 impl Granted {
     /// Whether `grant` is held: by name, or through the read-write permission of the same
     /// resource (`X.ReadWrite.Y` holds `X.Read.Y`), or for a directory role through Global
-    /// Administrator.
+    /// Administrator (or, for Exchange's reading role, Exchange Administrator).
     pub fn holds(&self, grant: Grant) -> bool {
         let held = |set: &BTreeSet<String>, name: &str| {
             set.contains(name)
                 || name
                     .split_once(".Read.")
                     .is_some_and(|(a, b)| set.contains(&format!("{a}.ReadWrite.{b}")))
+                || HIGHER_PRIVILEGED
+                    .iter()
+                    .any(|(higher, holds)| holds.contains(&name) && set.contains(*higher))
         };
         match grant {
             Grant::Graph(name) => held(&self.graph, name),
             Grant::Exchange(name) => held(&self.exchange, name),
-            Grant::DirectoryRole(name) => kinds::directory_role_id(name).is_some_and(|id| {
-                self.directory_roles.contains(id)
-                    || kinds::directory_role_id("Global Administrator")
-                        .is_some_and(|ga| self.directory_roles.contains(ga))
-            }),
+            Grant::DirectoryRole(name) => {
+                let holds_role = |role: &str| {
+                    kinds::directory_role_id(role)
+                        .is_some_and(|id| self.directory_roles.contains(id))
+                };
+                holds_role(name)
+                    || holds_role("Global Administrator")
+                    || ROLES_THAT_READ
+                        .iter()
+                        .any(|(writer, reads)| *reads == name && holds_role(writer))
+            }
         }
     }
 

@@ -1134,14 +1134,43 @@ mod permissions {
     }
 
     #[test]
+    fn an_exchange_administrator_reads_what_a_global_reader_reads_in_exchange() {
+        use blueprint_catalogue::kinds::directory_role_id;
+        let holding = |role: &str| Granted {
+            directory_roles: [directory_role_id(role).unwrap().to_string()].into(),
+            ..Granted::default()
+        };
+        let admin = holding("Exchange Administrator");
+        assert!(admin.holds(Grant::DirectoryRole("Exchange Administrator")));
+        assert!(admin.holds(Grant::DirectoryRole("Global Reader")));
+        assert!(!admin.holds(Grant::DirectoryRole("Security Administrator")));
+        let reader = holding("Global Reader");
+        assert!(!reader.holds(Grant::DirectoryRole("Exchange Administrator")));
+        assert!(
+            holding("Global Administrator").holds(Grant::DirectoryRole("Exchange Administrator"))
+        );
+    }
+
+    #[test]
     fn a_read_write_permission_holds_its_read_and_missing_ones_are_named() {
         let needs = all_needs(Access::ReadWrite);
         let mut granted = Granted::default();
         for n in &needs {
-            if let Grant::Graph(name) = n.grant
-                && name != "Policy.ReadWrite.ConditionalAccess"
-            {
-                granted.graph.insert(name.to_string());
+            match n.grant {
+                Grant::Graph(name) if name != "Policy.ReadWrite.ConditionalAccess" => {
+                    granted.graph.insert(name.to_string());
+                }
+                Grant::Graph(_) => {}
+                Grant::Exchange(name) => {
+                    granted.exchange.insert(name.to_string());
+                }
+                Grant::DirectoryRole(role) => {
+                    granted.directory_roles.insert(
+                        blueprint_catalogue::kinds::directory_role_id(role)
+                            .unwrap()
+                            .into(),
+                    );
+                }
             }
         }
         let lacking = missing(&needs, &granted);
@@ -1156,8 +1185,21 @@ mod permissions {
         let reads = all_needs(Access::ReadOnly);
         let mut writer = Granted::default();
         for n in &reads {
-            if let Grant::Graph(name) = n.grant {
-                writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+            match n.grant {
+                Grant::Graph(name) => {
+                    writer.graph.insert(name.replace(".Read.", ".ReadWrite."));
+                }
+                // Exchange's reads need its permission and a reading role, as its writes do.
+                Grant::Exchange(name) => {
+                    writer.exchange.insert(name.to_string());
+                }
+                Grant::DirectoryRole(role) => {
+                    writer.directory_roles.insert(
+                        blueprint_catalogue::kinds::directory_role_id(role)
+                            .unwrap()
+                            .into(),
+                    );
+                }
             }
         }
         assert!(missing(&reads, &writer).is_empty(), "ReadWrite holds Read");

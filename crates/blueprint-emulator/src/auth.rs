@@ -324,6 +324,20 @@ impl Signer {
     /// Checks a bearer token for Graph: signature by this emulator, Graph audience, time
     /// window. The tenant is checked by the caller.
     pub fn verify(&self, token: &str) -> Result<Caller, String> {
+        self.verify_for(token, GRAPH_RESOURCE)
+    }
+
+    /// Checks a bearer token for `resource` (Graph, or Exchange's admin API): signature, that
+    /// audience (by URL or first-party appId), time window.
+    pub fn verify_for(&self, token: &str, resource: &'static str) -> Result<Caller, String> {
+        let app_id = resource_of_scope(resource)
+            .map(|(_, id)| id)
+            .unwrap_or(GRAPH_APP_ID);
+        let service = if resource == GRAPH_RESOURCE {
+            "Microsoft Graph"
+        } else {
+            "Exchange Online"
+        };
         let cached = self
             .verified
             .lock()
@@ -334,7 +348,7 @@ impl Signer {
             Some(c) => c,
             None => {
                 let mut validation = Validation::new(Algorithm::RS256);
-                validation.set_audience(&[GRAPH_RESOURCE, GRAPH_APP_ID]);
+                validation.set_audience(&[resource, app_id]);
                 validation.leeway = 0;
                 validation.validate_nbf = true;
                 let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
@@ -346,7 +360,7 @@ impl Signer {
                             "IDX10503: Signature validation failed: the token was not signed by this service.".to_string()
                         }
                         jsonwebtoken::errors::ErrorKind::InvalidAudience => {
-                            "Invalid audience: the token is not for Microsoft Graph.".to_string()
+                            format!("Invalid audience: the token is not for {service}.")
                         }
                         _ => format!("The token could not be read: {e}."),
                     })?;
@@ -358,6 +372,10 @@ impl Signer {
                 data.claims
             }
         };
+        // A token verified earlier for one audience is cached; it is not good for another.
+        if !claims.aud.eq_ignore_ascii_case(resource) && !claims.aud.eq_ignore_ascii_case(app_id) {
+            return Err(format!("Invalid audience: the token is not for {service}."));
+        }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if claims.exp <= now {
             return Err("Lifetime validation failed, the token is expired.".into());

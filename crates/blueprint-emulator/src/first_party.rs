@@ -60,6 +60,14 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "DeviceManagementConfiguration.ReadWrite.All",
         "9241abd9-d0e6-425a-bd4f-47ba86e767a4",
     ), // [ids.md]
+    (
+        "DeviceManagementServiceConfig.Read.All",
+        "06a5fe6d-c49d-46a7-b082-56b1b14103c7",
+    ), // [ids.md]
+    (
+        "DeviceManagementServiceConfig.ReadWrite.All",
+        "5ac13192-7ace-4fcf-b828-1a26f28068ee",
+    ), // [ids.md]
     ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"), // [ids.md]
     (
         "Directory.ReadWrite.All",
@@ -92,6 +100,41 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "Organization.Read.All",
         "498476ce-e0fe-48b0-b801-37ba7e2685c6",
     ), // [ids.md]
+    // The OrgSettings-* roles came after the stored ids.md; their application ids are in
+    // Microsoft's own permission listings as mirrored by graphpermissions pages ([merill]),
+    // and Microsoft365Install.Read.All in one public appRoles dump ([dump]).
+    (
+        "OrgSettings-AppsAndServices.Read.All",
+        "56c84fa9-ea1f-4a15-90f2-90ef41ece2c9",
+    ), // [merill]
+    (
+        "OrgSettings-AppsAndServices.ReadWrite.All",
+        "4a8e4191-c1c8-45f8-b801-f9a1a5ee6ad3",
+    ), // [merill]
+    (
+        "OrgSettings-Forms.Read.All",
+        "434d7c66-07c6-4b1f-ab21-417cf2cdaaca",
+    ), // [merill]
+    (
+        "OrgSettings-Forms.ReadWrite.All",
+        "2cb92fee-97a3-4034-8702-24a6f5d0d1e9",
+    ), // [merill], CIPP-Permissions.json
+    (
+        "OrgSettings-Microsoft365Install.Read.All",
+        "6cdf1fb1-b46f-424f-9493-07247caa22e2",
+    ), // [dump]
+    (
+        "OrgSettings-Microsoft365Install.ReadWrite.All",
+        "83f7232f-763c-47b2-a097-e35d2cbe1da5",
+    ), // [merill]
+    (
+        "OrgSettings-Todo.Read.All",
+        "e4d9cd09-d858-4363-9410-abb96737f0cf",
+    ), // [merill]
+    (
+        "OrgSettings-Todo.ReadWrite.All",
+        "5febc9da-e0d0-4576-bd13-ae70b2179a39",
+    ), // [merill]
     ("Policy.Read.All", "246dd0d5-5bd0-4def-940b-0421030a5b68"), // [ids.md]
     (
         "Policy.Read.AuthenticationMethod",
@@ -100,6 +143,10 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
     (
         "Policy.Read.ConditionalAccess",
         "37730810-e9ba-4e46-b07e-8ca78d182097",
+    ), // [ids.md]
+    (
+        "Policy.ReadWrite.AuthenticationFlows",
+        "25f85f3c-f66c-4205-8cd5-de92dd7f0cec",
     ), // [ids.md]
     (
         "Policy.ReadWrite.AuthenticationMethod",
@@ -112,6 +159,14 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
     (
         "Policy.ReadWrite.ConditionalAccess",
         "01c0a623-fc9b-48e9-b794-0756f8e8f067",
+    ), // [ids.md]
+    (
+        "ReportSettings.Read.All",
+        "ee353f83-55ef-4b78-82da-555bfa2b4b95",
+    ), // [ids.md]
+    (
+        "ReportSettings.ReadWrite.All",
+        "2a60023f-3219-47ad-baa4-40e17cd02a1d",
     ), // [ids.md]
     (
         "RoleManagement.Read.Directory",

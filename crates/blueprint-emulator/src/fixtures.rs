@@ -55,6 +55,18 @@ pub struct TenantSpec {
     /// in to connect blueprint.
     #[serde(default)]
     pub role_assignments: Vec<RoleAssignmentSpec>,
+    /// Exchange Online configuration made by hand before the blueprint arrived: cmdlets run
+    /// in order on the new organisation, as an administrator would have run them.
+    #[serde(default)]
+    pub exchange: Vec<ExchangeCommandSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeCommandSpec {
+    pub cmdlet: String,
+    #[serde(default)]
+    pub parameters: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +186,19 @@ impl Fixture {
                         object.kind
                     ))
                 })?;
+            }
+            crate::exchange::install_defaults(&mut tenant, rng);
+            for (i, command) in spec.exchange.iter().enumerate() {
+                crate::exchange::execute(&mut tenant, &command.cmdlet, &command.parameters, rng)
+                    .map_err(|e| {
+                        invalid(format!(
+                            "tenant '{}', exchange command {} ({}): {}",
+                            spec.name,
+                            i + 1,
+                            command.cmdlet,
+                            e.message
+                        ))
+                    })?;
             }
             for r in &spec.role_assignments {
                 assign_role(&mut tenant, r, rng).map_err(|m| {

@@ -52,6 +52,14 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
         .route("/beta/$batch", any(beta_batch_endpoint))
         .route("/beta/{*path}", any(beta_graph_endpoint))
         .route("/beta", any(graph_root))
+        .route(
+            "/adminapi/beta/{tenant}/InvokeCommand",
+            any(crate::exchange::invoke_endpoint),
+        )
+        .route(
+            "/adminapi/beta/{tenant}/$batch",
+            any(crate::exchange::batch_endpoint),
+        )
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))
@@ -80,7 +88,7 @@ pub(crate) fn request_id() -> String {
 /// The request's headers, with `host` filled in from the URI's authority when the request came
 /// over HTTP/2 (which carries the host and port as `:authority`, not as a `Host` header), so
 /// links built from it keep the port.
-fn request_headers(req: &Request) -> HeaderMap {
+pub(crate) fn request_headers(req: &Request) -> HeaderMap {
     let mut headers = req.headers().clone();
     if !headers.contains_key("host")
         && let Some(authority) = req.uri().authority()
@@ -91,7 +99,7 @@ fn request_headers(req: &Request) -> HeaderMap {
     headers
 }
 
-fn origin(headers: &HeaderMap, conn: Option<&ConnInfo>) -> Origin {
+pub(crate) fn origin(headers: &HeaderMap, conn: Option<&ConnInfo>) -> Origin {
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
@@ -106,7 +114,7 @@ fn origin(headers: &HeaderMap, conn: Option<&ConnInfo>) -> Origin {
     }
 }
 
-fn http_date() -> String {
+pub(crate) fn http_date() -> String {
     let now = time::OffsetDateTime::now_utc();
     now.format(time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -318,7 +326,7 @@ fn is_create(req: &GraphRequest) -> bool {
     matches!(Kind::route(&segs), Some((kind, [])) if kind.shape == crate::kinds::Shape::Collection)
 }
 
-async fn read_body(
+pub(crate) async fn read_body(
     em: &Emulator,
     req: Request,
 ) -> Result<(axum::http::request::Parts, Bytes), GraphError> {
@@ -349,7 +357,7 @@ fn parse_json_body(bytes: &Bytes) -> Result<Option<Value>, GraphError> {
     })
 }
 
-async fn simulate_latency(em: &Emulator) {
+pub(crate) async fn simulate_latency(em: &Emulator) {
     if let Some(d) = em.with_rng(|rng| em.faults.latency(rng)) {
         tokio::time::sleep(d).await;
     }
@@ -993,6 +1001,13 @@ async fn state_dump(State(em): State<Arc<Emulator>>, req: Request) -> Response {
                 "collections": t.collections,
                 "singletons": t.singletons,
                 "assignments": t.assignments,
+                // The app registrations without any secret or key: who holds which grants.
+                "apps": t.apps.iter().map(|a| json!({
+                    "displayName": a.display_name,
+                    "appId": a.client_id,
+                    "permissions": a.permissions,
+                    "certificates": a.certificates.len(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

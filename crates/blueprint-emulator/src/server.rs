@@ -23,6 +23,10 @@ pub struct ReadyInfo {
     pub authority: String,
     /// The Graph host (requests go to `{graph}/v1.0/...`).
     pub graph: String,
+    /// The Exchange Online admin API's host (`{exchange}/adminapi/beta/{tenant}/InvokeCommand`):
+    /// the same listener as Graph.
+    #[serde(default)]
+    pub exchange: String,
     /// Plain HTTP on loopback (the same port), also when TLS is on.
     pub plain_http: String,
     /// The CA to trust for HTTPS, when TLS is on.
@@ -159,6 +163,7 @@ pub async fn serve(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     let info = ReadyInfo {
         authority: format!("{scheme}://{host}"),
         graph: format!("{scheme}://{host}"),
+        exchange: format!("{scheme}://{host}"),
         plain_http: format!("http://{host}"),
         ca_file: tls.as_ref().map(|(_, p)| p.clone()),
         tls: tls.is_some(),

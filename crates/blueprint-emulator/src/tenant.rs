@@ -112,6 +112,9 @@ pub struct Tenant {
     /// ready file like the fixture apps' secrets, so a rehearsal can sign in.
     #[serde(default)]
     pub fixture_passwords: BTreeMap<String, String>,
+    /// The Exchange Online organisation (the admin API's objects).
+    #[serde(default)]
+    pub exchange: crate::exchange::ExchangeState,
 }
 
 /// The stored form of a password.
@@ -150,6 +153,7 @@ impl Tenant {
             role_assignments: Vec::new(),
             password_hashes: BTreeMap::new(),
             fixture_passwords: BTreeMap::new(),
+            exchange: Default::default(),
         };
         crate::defaults::install(&mut tenant);
         tenant

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_graph::{GraphClient, GraphError};
+use blueprint_graph::GraphError;
 use blueprint_store::{Change, ChangeIntent, ManagedObject, Store};
 use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
@@ -23,6 +23,7 @@ use crate::observe::{Observation, observe};
 use crate::plan::{Action, Op, Plan, RefLookup, compared_fields, resolve_refs};
 use crate::progress::{Progress, ProgressEvent};
 use crate::resources::{self, REPORT_ONLY};
+use crate::route::TenantApis;
 
 /// How a deploy runs.
 #[derive(Debug, Clone)]
@@ -94,7 +95,7 @@ impl DeployReport {
 }
 
 struct Context {
-    client: GraphClient,
+    client: TenantApis,
     store: Store,
     tenant: String,
     run_id: i64,
@@ -155,7 +156,7 @@ fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
 
 /// Applies a plan. The caller holds the tenant's deploy lock.
 pub async fn apply(
-    client: &GraphClient,
+    client: &TenantApis,
     store: &Store,
     tenant: &str,
     plan: &Plan,

@@ -8,6 +8,8 @@ pub mod actor;
 pub mod apply;
 pub mod approved;
 pub mod compare;
+pub mod connect;
+pub mod doctor;
 pub mod engagement;
 pub mod evaluate;
 pub mod files;
@@ -17,6 +19,7 @@ pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod rollback;
+pub mod route;
 pub mod state;
 pub mod unlock;
 pub mod workspace;
@@ -24,6 +27,7 @@ pub mod workspace;
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::source::Diagnostics;
 use blueprint_graph::GraphClient;
+use route::TenantApis;
 use serde_json::Value;
 
 pub use actor::Actor;
@@ -54,6 +58,10 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
+    /// The app's token lacks grants the selected features need: the message names each, the
+    /// features needing it, and `blueprint connect`. Nothing was read or changed.
+    #[error("{0}")]
+    MissingPermissions(String),
     /// The workspace has no profile to open.
     #[error("no profile at {} ({reason})", path.display())]
     NoProfile {
@@ -88,6 +96,7 @@ impl EngineError {
             | EngineError::NoProfile { .. }
             | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
+            | EngineError::MissingPermissions(_)
             | EngineError::Engagement(_) => true,
             // A wrong credential, a bad endpoint or an unreachable host is configuration.
             EngineError::Graph(e) => matches!(
@@ -196,7 +205,8 @@ impl Evaluated {
 /// A workspace connected to its tenant: the unit the commands work with.
 pub struct Session {
     pub workspace: Workspace,
-    pub client: GraphClient,
+    /// Graph, and the Exchange admin API for the Exchange kinds ([`route`]).
+    pub client: TenantApis,
     tenant_id: String,
     pub desired: Vec<DesiredObject>,
     pub selected: Vec<String>,
@@ -232,7 +242,15 @@ impl Session {
             .collect();
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
-        let client = GraphClient::new(config, progress::graph_observer(progress.clone()))?;
+        let exchange = blueprint_exchange::ExchangeClient::new(
+            config.clone(),
+            &workspace.exchange_url(),
+            progress::graph_observer(progress.clone()),
+        )?;
+        let client = TenantApis::new(
+            GraphClient::new(config, progress::graph_observer(progress.clone()))?,
+            exchange,
+        );
         Ok(Session {
             workspace,
             client,
@@ -312,6 +330,16 @@ impl Session {
         self.restrict_to(&scope.features.iter().cloned().collect());
         self.sprint = Some(sprint);
         Ok(scope)
+    }
+
+    /// Refuses, before the tenant is read, when the app's token lacks grants the selected
+    /// features need for `access`, with doctor's message ([`doctor::check_permissions`]).
+    pub async fn check_permissions(
+        &self,
+        access: blueprint_catalogue::permissions::Access,
+    ) -> Result<(), EngineError> {
+        let needs = self.workspace.required_permissions(access)?;
+        doctor::check_permissions(&self.client, &needs).await
     }
 
     /// The sprint the session is restricted to.

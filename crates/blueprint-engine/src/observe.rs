@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_graph::GraphClient;
 use serde_json::Value;
 
 use crate::EngineError;
 use crate::resources::{self, Lookup};
+use crate::route::TenantApis;
 
 /// The tenant as the engine saw it.
 #[derive(Debug, Default, Clone)]
@@ -58,7 +58,7 @@ impl Observation {
 
 /// Reads the counterparts of `objects`.
 pub async fn observe(
-    client: &GraphClient,
+    client: &TenantApis,
     objects: &[&DesiredObject],
 ) -> Result<Observation, EngineError> {
     let mut paths: Vec<String> = objects.iter().map(|o| resources::read_path(o)).collect();

@@ -75,6 +75,10 @@ impl RollbackReport {
 struct UndoList {
     undo: Vec<Undo>,
     kept: HashSet<String>,
+    /// Features the feature log still shows deployed in the sprint with nothing of theirs
+    /// left to undo: an earlier rollback killed before it logged them undid their objects, or
+    /// their deploys found nothing to change. They are recorded as rolled back with the rest.
+    undone_unlogged: Vec<String>,
 }
 
 /// How an object is undone.
@@ -126,6 +130,9 @@ struct Undo {
     left: Option<Value>,
     /// The newest journal entry the step undoes (steps run newest first).
     last: i64,
+    /// Other features whose changes to the object the step undoes too (a remove takes the
+    /// updates of every feature that shares the object the sprint created).
+    also: Vec<String>,
 }
 
 /// Why a step did not undo its object.
@@ -360,17 +367,34 @@ impl Session {
                     after,
                     left: left.get(reference).map(|(_, v)| (*v).clone()),
                     last: entries.last().map_or(first.id, |c| c.id),
+                    also: Vec::new(),
                 })
             })
             .collect();
-        if undo.is_empty() {
+        let status = feature_status(&store.log(None).await?);
+        let undone_unlogged: Vec<String> = status
+            .iter()
+            .filter(|(id, s)| {
+                s.sprint == Some(sprint)
+                    && matches!(
+                        s.state,
+                        FeatureState::Deployed | FeatureState::Verified | FeatureState::Drifted
+                    )
+                    && !undo.iter().any(|u| &u.feature == *id)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if undo.is_empty() && undone_unlogged.is_empty() {
             return Err(EngineError::Usage(format!(
                 "sprint {sprint} changed nothing in tenant {tenant} that is not rolled back already"
             )));
         }
-        let features: BTreeSet<&str> = undo.iter().map(|u| u.feature.as_str()).collect();
+        let features: BTreeSet<&str> = undo
+            .iter()
+            .map(|u| u.feature.as_str())
+            .chain(undone_unlogged.iter().map(String::as_str))
+            .collect();
         if !options.force {
-            let status = feature_status(&store.log(None).await?);
             let dependants = self.later_dependants(&status, sprint, &features);
             if !dependants.is_empty() {
                 return Err(EngineError::LaterSprintsBuildOn { sprint, dependants });
@@ -382,7 +406,20 @@ impl Session {
             .filter(|u| u.action == UndoAction::Remove)
             .map(|u| u.reference.clone())
             .collect();
-        undo.retain(|u| u.action == UndoAction::Remove || !created.contains(&u.reference));
+        let mut sharing: HashMap<String, Vec<String>> = HashMap::new();
+        undo.retain(|u| {
+            let keep = u.action == UndoAction::Remove || !created.contains(&u.reference);
+            if !keep {
+                sharing
+                    .entry(u.reference.clone())
+                    .or_default()
+                    .push(u.feature.clone());
+            }
+            keep
+        });
+        for u in undo.iter_mut().filter(|u| u.action == UndoAction::Remove) {
+            u.also = sharing.remove(&u.reference).unwrap_or_default();
+        }
         undo.sort_by_key(|u| std::cmp::Reverse(u.last));
         // References other runs (other sprints, earlier cycles) still manage stay managed.
         let kept: HashSet<String> = changes
@@ -395,7 +432,11 @@ impl Session {
             })
             .map(|c| c.reference.clone())
             .collect();
-        Ok(UndoList { undo, kept })
+        Ok(UndoList {
+            undo,
+            kept,
+            undone_unlogged,
+        })
     }
 
     async fn rollback_locked(
@@ -407,10 +448,15 @@ impl Session {
         let sprint = options.sprint;
         // Entries a killed deploy or rollback left in flight (the lock is this run's now, so
         // nothing is writing them) are settled first: a create killed before its id came back
-        // is found by name, so it is removed like any other.
+        // is found by name, so it is removed like any other; a change killed before it was read
+        // back is restored.
         store.take_interrupted(tenant, NO_RUN).await?;
-        self.reconcile_interrupted_creates(store, tenant).await?;
-        let UndoList { undo, kept } = self.undo_list(store, tenant, options).await?;
+        self.reconcile_interrupted(store, tenant).await?;
+        let UndoList {
+            undo,
+            kept,
+            undone_unlogged,
+        } = self.undo_list(store, tenant, options).await?;
         let run_id = store.begin_run(tenant, "rollback", Some(sprint)).await?;
         let mut steps = Vec::new();
         let mut digests: BTreeMap<&str, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
@@ -420,9 +466,11 @@ impl Session {
                 .undo_object(store, tenant, run_id, step, release, options.force)
                 .await;
             if let Ok((before, after)) = &outcome {
-                let entry = digests.entry(step.feature.as_str()).or_default();
-                entry.0.push(before.clone());
-                entry.1.push(after.clone());
+                for feature in std::iter::once(&step.feature).chain(&step.also) {
+                    let entry = digests.entry(feature.as_str()).or_default();
+                    entry.0.push(before.clone());
+                    entry.1.push(after.clone());
+                }
             }
             let (changed_since, changed) = match &outcome {
                 Err(StepFailure::ChangedSince(properties)) => (true, properties.clone()),
@@ -437,11 +485,16 @@ impl Session {
                 error: outcome.err().map(|e| e.to_string()),
             });
         }
-        let failed_features: HashSet<&str> = steps
+        let failed_features: HashSet<&str> = undo
             .iter()
-            .filter(|s| s.error.is_some())
-            .map(|s| s.feature.as_str())
+            .zip(&steps)
+            .filter(|(_, s)| s.error.is_some())
+            .flat_map(|(u, _)| std::iter::once(&u.feature).chain(&u.also))
+            .map(String::as_str)
             .collect();
+        for feature in &undone_unlogged {
+            digests.entry(feature.as_str()).or_default();
+        }
         let (name, role) = (&self.workspace.actor.name, self.workspace.actor.role);
         let events: Vec<LogEvent> = digests
             .iter()
@@ -472,16 +525,13 @@ impl Session {
         Ok(report)
     }
 
-    /// Reads the objects of interrupted creates whose id never came back and records those
-    /// found as created by the tool ([`crate::apply::reconcile_interrupted`]).
-    async fn reconcile_interrupted_creates(
-        &self,
-        store: &Store,
-        tenant: &str,
-    ) -> Result<(), EngineError> {
+    /// Reads the objects of interrupted changes that no run has settled yet (a deploy resumed
+    /// with nothing left to change applies nothing) and settles them
+    /// ([`crate::apply::reconcile_interrupted`]): a create found by name is the tool's, a change
+    /// left its object as it is now.
+    async fn reconcile_interrupted(&self, store: &Store, tenant: &str) -> Result<(), EngineError> {
         let changes = store.changes(tenant).await?;
         let pending: HashSet<&str> = crate::apply::unreconciled(&changes)
-            .filter(|c| c.op.starts_with("create"))
             .map(|c| c.reference.as_str())
             .collect();
         let objects: Vec<&blueprint_catalogue::DesiredObject> = self

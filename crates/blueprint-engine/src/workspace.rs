@@ -27,11 +27,29 @@ pub struct ConnectionSection {
     pub client_id: Option<String>,
     pub authority: Option<String>,
     pub graph: Option<String>,
+    /// The Exchange admin API's host (default `https://outlook.office365.com`; an emulator's
+    /// ready file names its own under `exchange`).
+    pub exchange: Option<String>,
     /// A PEM file with the app's certificate (and its private key, unless `private_key_path`).
     pub certificate_path: Option<PathBuf>,
     pub private_key_path: Option<PathBuf>,
     /// An extra trusted CA (PEM), e.g. an emulator's.
     pub ca_file: Option<PathBuf>,
+    /// The read-only app `blueprint connect --read-only` made (plan, evaluate, doctor): its
+    /// client id and its certificate-and-key PEM file. `doctor --read-only` checks it.
+    pub read_only_client_id: Option<String>,
+    pub read_only_certificate_path: Option<PathBuf>,
+}
+
+/// Where the tenant's services are, without any credential: what a sign-in needs.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The tenant as configured (id or domain); `None` when neither the environment nor the
+    /// profile names one.
+    pub tenant_id: Option<String>,
+    pub authority: String,
+    pub graph: String,
+    pub extra_ca_pem: Option<Vec<u8>>,
 }
 
 /// The execution plan's selection: which features the agency implements.
@@ -454,6 +472,40 @@ impl Workspace {
         connection_config(&self.connection, &self.dir, &process_env)
     }
 
+    /// Where the Exchange admin API is: `BLUEPRINT_EXCHANGE_URL`, else `[connection] exchange`,
+    /// else the Graph host when that is not Microsoft's (an emulator serves both on one
+    /// listener), else Microsoft's.
+    pub fn exchange_url(&self) -> String {
+        if let Some(url) = setting(
+            &process_env,
+            "BLUEPRINT_EXCHANGE_URL",
+            self.connection.exchange.as_deref(),
+        ) {
+            return url.trim_end_matches('/').to_string();
+        }
+        match setting(
+            &process_env,
+            "BLUEPRINT_GRAPH_URL",
+            self.connection.graph.as_deref(),
+        ) {
+            Some(graph) if graph.trim_end_matches('/') != blueprint_graph::DEFAULT_GRAPH => graph
+                .trim_end_matches('/')
+                .trim_end_matches("/v1.0")
+                .to_string(),
+            _ => blueprint_exchange::DEFAULT_EXCHANGE.to_string(),
+        }
+    }
+
+    /// The read-only app's connection ([`read_only_connection_config`]).
+    pub fn read_only_graph_config(&self) -> Result<GraphConfig, EngineError> {
+        read_only_connection_config(&self.connection, &self.dir, &process_env)
+    }
+
+    /// Where the tenant's services are, credential or not ([`endpoints`]).
+    pub fn endpoints(&self) -> Result<Endpoints, EngineError> {
+        endpoints(&self.connection, &self.dir, &process_env)
+    }
+
     /// The tenant the workspace works on, by the same rules as [`Workspace::graph_config`]
     /// (none when neither the environment nor the profile names one).
     pub fn tenant_id(&self) -> Option<String> {
@@ -525,23 +577,8 @@ pub fn connection_config(
     base: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<GraphConfig, EngineError> {
-    let resolve = |p: &Path| {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            base.join(p)
-        }
-    };
-    // A path from the environment is the caller's (relative to where it runs); one in the
-    // profile is the workspace's.
-    let setting_path = |name: Option<&str>, profile: &Option<PathBuf>| {
-        let profile = profile.as_deref().and_then(Path::to_str);
-        match name.and_then(|n| setting(env, n, None)) {
-            Some(p) => Some(PathBuf::from(p)),
-            None => setting(&|_| None, "", profile).map(|p| resolve(Path::new(&p))),
-        }
-    };
-    let tenant_id = setting(env, "AZURE_TENANT_ID", c.tenant_id.as_deref()).ok_or_else(|| {
+    let endpoints = endpoints(c, base, env)?;
+    let tenant_id = endpoints.tenant_id.ok_or_else(|| {
         EngineError::Usage(
             "no tenant id: set AZURE_TENANT_ID or [connection] tenant_id in blueprint.toml".into(),
         )
@@ -551,7 +588,12 @@ pub fn connection_config(
             "no client id: set AZURE_CLIENT_ID or [connection] client_id in blueprint.toml".into(),
         )
     })?;
-    let cert_path = setting_path(Some("AZURE_CLIENT_CERTIFICATE_PATH"), &c.certificate_path);
+    let cert_path = setting_path(
+        env,
+        base,
+        Some("AZURE_CLIENT_CERTIFICATE_PATH"),
+        &c.certificate_path,
+    );
     let credential = if let Some(secret) = setting(env, "AZURE_CLIENT_SECRET", None) {
         Credential::Secret(SecretString::new(secret))
     } else if let Some(path) = cert_path {
@@ -561,7 +603,7 @@ pub fn connection_config(
                 path.display()
             ))
         })?;
-        if let Some(key) = setting_path(None, &c.private_key_path) {
+        if let Some(key) = setting_path(env, base, None, &c.private_key_path) {
             let key_pem = std::fs::read_to_string(&key).map_err(|e| {
                 EngineError::Usage(format!(
                     "cannot read the certificate's private key {}: {e}",
@@ -579,28 +621,201 @@ pub fn connection_config(
             "no credential: set AZURE_CLIENT_SECRET, or AZURE_CLIENT_CERTIFICATE_PATH (or [connection] certificate_path in blueprint.toml)".into(),
         ));
     };
-    let ca_path = setting_path(Some("BLUEPRINT_CA_FILE"), &c.ca_file);
-    let extra_ca_pem = match ca_path {
+    Ok(GraphConfig {
+        tenant_id,
+        client_id,
+        credential,
+        authority: endpoints.authority,
+        graph: endpoints.graph,
+        extra_ca_pem: endpoints.extra_ca_pem,
+        ..GraphConfig::default()
+    })
+}
+
+/// The connection of the read-only app (`[connection] read_only_client_id` and
+/// `read_only_certificate_path`), by the same rules as [`connection_config`]; the Azure
+/// variables still override it, so a read-only credential can also come from the environment.
+pub fn read_only_connection_config(
+    c: &ConnectionSection,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<GraphConfig, EngineError> {
+    let read_only = ConnectionSection {
+        client_id: c.read_only_client_id.clone(),
+        certificate_path: c.read_only_certificate_path.clone(),
+        private_key_path: None,
+        ..c.clone()
+    };
+    connection_config(&read_only, base, env)
+}
+
+/// A path setting: the environment variable `name` when set (relative to where the command
+/// runs), else the profile's value (relative to the workspace).
+fn setting_path(
+    env: &dyn Fn(&str) -> Option<String>,
+    base: &Path,
+    name: Option<&str>,
+    profile: &Option<PathBuf>,
+) -> Option<PathBuf> {
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    let profile = profile.as_deref().and_then(Path::to_str);
+    match name.and_then(|n| setting(env, n, None)) {
+        Some(p) => Some(PathBuf::from(p)),
+        None => setting(&|_| None, "", profile).map(|p| resolve(Path::new(&p))),
+    }
+}
+
+/// The tenant, authority, Graph root and extra CA by [`connection_config`]'s rules; no
+/// credential needed (an administrator signing in has none yet).
+pub fn endpoints(
+    c: &ConnectionSection,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoints, EngineError> {
+    let defaults = GraphConfig::default();
+    let extra_ca_pem = match setting_path(env, base, Some("BLUEPRINT_CA_FILE"), &c.ca_file) {
         Some(p) => Some(std::fs::read(&p).map_err(|e| {
             EngineError::Usage(format!("cannot read the CA file {}: {e}", p.display()))
         })?),
         None => None,
     };
-    let mut config = GraphConfig {
-        tenant_id,
-        client_id,
-        credential,
-        ..GraphConfig::default()
+    Ok(Endpoints {
+        tenant_id: setting(env, "AZURE_TENANT_ID", c.tenant_id.as_deref()),
+        authority: setting(env, "AZURE_AUTHORITY_HOST", c.authority.as_deref())
+            .map(|a| a.trim_end_matches('/').to_string())
+            .unwrap_or(defaults.authority),
+        graph: setting(env, "BLUEPRINT_GRAPH_URL", c.graph.as_deref())
+            .map(|g| {
+                g.trim_end_matches('/')
+                    .trim_end_matches("/v1.0")
+                    .to_string()
+            })
+            .unwrap_or(defaults.graph),
+        extra_ca_pem,
+    })
+}
+
+/// Sets (`Some`) or removes (`None`) keys of the profile's `[connection]` table, keeping every
+/// other line of `blueprint.toml` as written (comments, order, the other tables). Returns
+/// whether the file changed; an unchanged file is not rewritten. The result is checked to parse
+/// before it replaces the file, which is replaced atomically.
+pub fn update_connection(
+    dir: &Path,
+    entries: &[(&str, Option<String>)],
+) -> Result<bool, EngineError> {
+    let path = Workspace::profile_path(dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| EngineError::NoProfile {
+        dir: dir.to_path_buf(),
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let edited = edit_connection(&text, entries);
+    if edited == text {
+        return Ok(false);
+    }
+    toml::from_str::<toml::Table>(&edited).map_err(|e| {
+        EngineError::Internal(format!(
+            "editing [connection] would break {}: {e}",
+            path.display()
+        ))
+    })?;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, &edited)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| EngineError::Internal(format!("writing {}: {e}", path.display())))?;
+    Ok(true)
+}
+
+/// [`update_connection`]'s text edit.
+pub(crate) fn edit_connection(text: &str, entries: &[(&str, Option<String>)]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let is_header = |l: &str| l.trim_start().starts_with('[');
+    let header = match lines
+        .iter()
+        .position(|l| l.split('#').next().unwrap_or("").trim() == "[connection]")
+    {
+        Some(i) => i,
+        None => {
+            if lines.last().is_some_and(|l| !l.trim().is_empty()) {
+                lines.push(String::new());
+            }
+            lines.push("[connection]".into());
+            lines.len() - 1
+        }
     };
-    if let Some(a) = setting(env, "AZURE_AUTHORITY_HOST", c.authority.as_deref()) {
-        config.authority = a.trim_end_matches('/').to_string();
+    let key_of = |l: &str| -> Option<String> {
+        let t = l.trim_start();
+        if t.starts_with('#') {
+            return None;
+        }
+        let (k, _) = t.split_once('=')?;
+        Some(k.trim().trim_matches('"').to_string())
+    };
+    for (key, value) in entries {
+        let end = lines[header + 1..]
+            .iter()
+            .position(|l| is_header(l))
+            .map_or(lines.len(), |i| header + 1 + i);
+        let existing = (header + 1..end).find(|&i| key_of(&lines[i]).as_deref() == Some(*key));
+        match (existing, value) {
+            (Some(i), Some(v)) => lines[i] = format!("{key} = {}", toml::Value::String(v.clone())),
+            (Some(i), None) => {
+                lines.remove(i);
+            }
+            (None, Some(v)) => {
+                // After the table's last setting, before the blank lines that end it.
+                let mut at = end;
+                while at > header + 1 && lines[at - 1].trim().is_empty() {
+                    at -= 1;
+                }
+                lines.insert(at, format!("{key} = {}", toml::Value::String(v.clone())));
+            }
+            (None, None) => {}
+        }
     }
-    if let Some(g) = setting(env, "BLUEPRINT_GRAPH_URL", c.graph.as_deref()) {
-        config.graph = g
-            .trim_end_matches('/')
-            .trim_end_matches("/v1.0")
-            .to_string();
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') || !text.contains('\n') {
+        out.push('\n');
     }
-    config.extra_ca_pem = extra_ca_pem;
-    Ok(config)
+    out
+}
+
+#[cfg(test)]
+mod connection_edit_tests {
+    use super::edit_connection;
+
+    #[test]
+    fn connection_keys_are_set_replaced_and_removed_and_the_rest_is_kept() {
+        let text = "# my agency\n[agency]\nname = \"X\"\n\n[connection]\n# a note\ntenant_id = \"old\"\nprivate_key_path = \"k.pem\"\n\n[plan]\nfeatures = [] # all\n";
+        let out = edit_connection(
+            text,
+            &[
+                ("tenant_id", Some("t-1".into())),
+                ("client_id", Some("c\"2".into())),
+                ("private_key_path", None),
+            ],
+        );
+        assert_eq!(
+            out,
+            "# my agency\n[agency]\nname = \"X\"\n\n[connection]\n# a note\ntenant_id = \"t-1\"\nclient_id = 'c\"2'\n\n[plan]\nfeatures = [] # all\n"
+        );
+        assert_eq!(
+            edit_connection(&out, &[("tenant_id", Some("t-1".into()))]),
+            out
+        );
+        let added = edit_connection(
+            "[plan]\nfeatures = []\n",
+            &[("client_id", Some("c".into()))],
+        );
+        assert_eq!(
+            added,
+            "[plan]\nfeatures = []\n\n[connection]\nclient_id = \"c\"\n"
+        );
+    }
 }

@@ -895,7 +895,10 @@ async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
     ));
     let mut config = s.workspace.graph_config().unwrap();
     config.retry.replication_window = std::time::Duration::ZERO;
-    s.client = blueprint_graph::GraphClient::without_observer(config).unwrap();
+    s.client = blueprint_engine::route::TenantApis::new(
+        blueprint_graph::GraphClient::without_observer(config).unwrap(),
+        s.client.exchange().clone(),
+    );
     let (_, report) = s
         .deploy(&DeployOptions {
             sprint: Some(1),
@@ -1093,6 +1096,242 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
         matches!(again, Err(EngineError::StalePlan { .. })),
         "{again:?}"
     );
+}
+
+/// The features the Exchange admin API deploys.
+fn exchange_features() -> Vec<String> {
+    let catalogue = blueprint_catalogue::Catalogue::builtin().unwrap();
+    catalogue
+        .features()
+        .iter()
+        .filter(|f| {
+            f.apis()
+                .contains(&blueprint_catalogue::kinds::Api::ExchangeAdmin)
+        })
+        .map(|f| f.id().to_string())
+        .collect()
+}
+
+/// The tenant's Exchange organisation, without the times a write moves.
+fn exchange_state(running: &RunningEmulator) -> Value {
+    let mut exchange = serde_json::to_value(&running.emulator().snapshot()[0].exchange).unwrap();
+    for list in exchange["objects"].as_object_mut().unwrap().values_mut() {
+        for object in list.as_array_mut().unwrap() {
+            object.as_object_mut().unwrap().remove("WhenChanged");
+        }
+    }
+    exchange
+}
+
+/// Objects of one cmdlet family that share a name: a create repeated.
+fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (noun, list) in exchange["objects"].as_object().unwrap() {
+        let mut names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["Name"].as_str())
+            .collect();
+        names.sort();
+        for pair in names.windows(2) {
+            if pair[0].eq_ignore_ascii_case(pair[1]) {
+                out.push(format!("{noun}: {}", pair[0]));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    let features = exchange_features();
+    assert!(features.len() >= 9, "{features:?}");
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+
+    // Exchange's own cmdlets read the ABAC's values back.
+    let exo = s.client.exchange();
+    let get = |cmdlet: &'static str| {
+        let exo = exo.clone();
+        async move {
+            exo.invoke(&blueprint_exchange::Command::new(
+                cmdlet,
+                serde_json::json!({}),
+            ))
+            .await
+        }
+    };
+    let spam = get("Get-HostedContentFilterPolicy").await.unwrap();
+    assert_eq!(spam[0]["BulkThreshold"], 6);
+    assert_eq!(spam[0]["HighConfidenceSpamAction"], "Quarantine");
+    let remote = get("Get-RemoteDomain").await.unwrap();
+    assert_eq!(remote[0]["AutoForwardEnabled"], false);
+    let malware = get("Get-MalwareFilterPolicy").await.unwrap();
+    assert_eq!(malware[0]["FileTypes"].as_array().unwrap().len(), 9);
+    let links = get("Get-SafeLinksPolicy").await.unwrap();
+    assert_eq!(links[0]["Name"], "Default Safe Links Policy");
+    assert_eq!(links[0]["AllowClickThrough"], false);
+    let rule = get("Get-SafeLinksRule").await.unwrap();
+    assert_eq!(rule[0]["SafeLinksPolicy"], "Default Safe Links Policy");
+    let org = get("Get-OrganizationConfig").await.unwrap();
+    assert!(
+        org[0]["DefaultAuthenticationPolicy"]
+            .as_str()
+            .unwrap()
+            .ends_with("Authentication Policy")
+    );
+
+    // Evaluate passes every Exchange feature, reading all of Exchange in a few round trips.
+    let before = exo.stats().round_trips;
+    let evaluation = s.evaluate().await.unwrap();
+    let trips = exo.stats().round_trips - before;
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    assert_eq!(evaluation.features.len(), features.len());
+    assert!(trips <= 3, "evaluate read Exchange in {trips} round trips");
+
+    // One parameter changed in the tenant: evaluate reports exactly it.
+    exo.update(
+        "HostedContentFilterPolicy",
+        Some("Default"),
+        &serde_json::json!({"BulkThreshold": 8}),
+    )
+    .await
+    .unwrap();
+    let drifted = s.evaluate().await.unwrap();
+    let failing: Vec<_> = drifted
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].id, "eop-anti-spam");
+    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+    let finding = &failing[0].findings[0];
+    assert_eq!(finding.reference, "hostedContentFilterPolicy:Default");
+    assert_eq!(finding.diff.path, "BulkThreshold");
+    assert_eq!(finding.diff.expected, 6);
+    assert_eq!(finding.diff.actual, 8);
+
+    // Rolling the sprint back removes what it created and restores the defaults it changed
+    // (forced: the agency's own change since is undone too).
+    let rolled = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
+    let mut diff = Vec::new();
+    differences(&seeded, &exchange_state(&running), "", &mut diff);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    // Faults and lost create answers on the way: no policy or rule is made twice.
+    let running = emulator(
+        "legacy-agency",
+        |c| {
+            c.faults = FaultConfig {
+                fault_rate: 0.2,
+                latency_ms: None,
+            };
+            c.lose_create_answers = 2;
+        },
+        dir.path(),
+    )
+    .await;
+    let seeded = exchange_state(&running);
+    let hand_made = |state: &Value| {
+        let objects = &state["objects"];
+        let named = |noun: &str, name: &str| {
+            objects[noun]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["Name"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{noun} {name} is gone"))
+        };
+        (
+            named("TransportRule", "Legacy - Block executable attachments"),
+            named("HostedContentFilterPolicy", "Legacy - Executive assistants"),
+            named("HostedContentFilterRule", "Legacy - Executive assistants"),
+        )
+    };
+    let s = session(workspace(dir.path(), &running, &exchange_features()));
+    let mut deployed = false;
+    for _ in 0..4 {
+        let (_, report) = s
+            .deploy(&DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if report.failed() == 0 {
+            deployed = true;
+            break;
+        }
+    }
+    assert!(deployed, "the deploy converges through faults");
+    let after_deploy = exchange_state(&running);
+    assert_eq!(hand_made(&after_deploy), hand_made(&seeded));
+    assert!(
+        duplicate_exchange_names(&after_deploy).is_empty(),
+        "{:?}",
+        duplicate_exchange_names(&after_deploy)
+    );
+    let spam = &after_deploy["objects"]["HostedContentFilterPolicy"];
+    assert_eq!(
+        spam.as_array().unwrap().len(),
+        2,
+        "the Default is set, the custom one kept, none added"
+    );
+
+    let mut rolled = None;
+    for _ in 0..4 {
+        let report = s
+            .rollback(&RollbackOptions {
+                sprint: 1,
+                force: false,
+            })
+            .await
+            .unwrap();
+        let done = report.failed() == 0;
+        rolled = Some(report);
+        if done {
+            break;
+        }
+    }
+    let rolled = rolled.unwrap();
+    assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
+    let after_rollback = exchange_state(&running);
+    assert_eq!(hand_made(&after_rollback), hand_made(&seeded));
+    let mut diff = Vec::new();
+    differences(&seeded, &after_rollback, "", &mut diff);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
 }
 
 /// The Intune features built on device configuration profiles and the tenant-wide compliance

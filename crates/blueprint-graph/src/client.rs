@@ -129,6 +129,8 @@ pub(crate) struct RequestSpec<'a> {
     pub safety: Safety,
     /// Goes through the conditional-access gate.
     pub conditional_access: bool,
+    /// Headers beyond the ones every request carries (the Exchange admin API's anchor).
+    pub headers: &'a [(&'a str, String)],
 }
 
 /// A response with a success status (or a 404 to a DELETE that had already gone through).
@@ -443,6 +445,33 @@ impl GraphClient {
         Ok(())
     }
 
+    /// `POST` a JSON body to an absolute URL on the configured service's origin with extra
+    /// headers, under the same token, retry and error discipline as every other call: for
+    /// another Microsoft API that takes the same credentials (the Exchange admin API, whose
+    /// client configures this one with its own base URL and scope). `create` marks a request
+    /// that must not be re-sent after a lost answer ([`GraphError::OutcomeUnknown`]). `None`
+    /// for an empty answer.
+    pub async fn post_with_headers(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &Value,
+        create: bool,
+    ) -> Result<Option<Value>, GraphError> {
+        let safety = if create {
+            Safety::Create
+        } else {
+            Safety::Idempotent
+        };
+        let mut spec = self.0.spec(Method::POST, url, Some(body), safety)?;
+        spec.headers = headers;
+        let answer = self.0.send(spec).await?;
+        if answer.status == 204 || answer.body.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_body(&answer, "POST", url).map(Some)
+    }
+
     /// Counters since the client was made.
     pub fn stats(&self) -> GraphStats {
         let c = &self.0.counters;
@@ -492,6 +521,7 @@ impl Inner {
             display: path.to_string(),
             body,
             safety,
+            headers: &[],
         })
     }
 
@@ -568,6 +598,7 @@ impl Inner {
                 display: display.clone(),
                 body: None,
                 safety: Safety::Idempotent,
+                headers: &[],
             };
             let answer = self.send(spec).await?;
             let page = parse_body(&answer, "GET", &display)?;
@@ -784,6 +815,9 @@ impl Inner {
             .header("client-request-id", client_request_id)
             .header(ACCEPT, "application/json")
             .timeout(self.timeout);
+        for (name, value) in spec.headers {
+            request = request.header(*name, value);
+        }
         if let Some(body) = spec.body {
             request = request.json(body);
         }

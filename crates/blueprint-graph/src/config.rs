@@ -147,6 +147,56 @@ impl ProxyConfig {
     }
 }
 
+/// Where a request to a host goes first, as [`ProxyConfig::route_for`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyRoute {
+    pub host: String,
+    pub port: u16,
+    /// The proxy's address without any user name or password, and where it was set.
+    pub shown: String,
+}
+
+impl ProxyConfig {
+    /// The proxy a request to `host` would go through (`None`: directly), from the process
+    /// environment for [`ProxyConfig::Environment`]: loopback is never proxied, and `NO_PROXY`
+    /// names (a leading dot or none matches subdomains too; `*` every host) go direct. For a
+    /// diagnosis that must test the same path the client takes.
+    pub fn route_for(&self, host: &str) -> Option<ProxyRoute> {
+        self.route_with(host, |name| std::env::var(name).ok())
+    }
+
+    /// [`route_for`](Self::route_for) with the environment looked up through `var`.
+    pub(crate) fn route_with(
+        &self,
+        host: &str,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Option<ProxyRoute> {
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return None;
+        }
+        let proxy = self.resolve(var)?;
+        let excepted = proxy.no_proxy.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+            entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+        });
+        if excepted {
+            return None;
+        }
+        let url = reqwest::Url::parse(&proxy.url).ok()?;
+        Some(ProxyRoute {
+            host: url.host_str()?.to_string(),
+            port: url.port_or_known_default()?,
+            shown: format!("{} ({})", proxy.display(), proxy.source),
+        })
+    }
+}
+
 impl ResolvedProxy {
     /// The proxy's address without any user name or password, for messages.
     pub(crate) fn display(&self) -> String {
@@ -388,6 +438,50 @@ mod tests {
         };
         assert!(!format!("{explicit:?}").contains("secret-pw"));
         assert!(format!("{explicit:?}").contains("10.0.0.1:8080"));
+    }
+
+    #[test]
+    fn the_route_to_a_host_goes_through_the_proxy_unless_no_proxy_or_loopback_says_direct() {
+        let env = vars(&[
+            ("HTTPS_PROXY", "http://user:pw@proxy.example:3128"),
+            ("NO_PROXY", ".internal.example, graph.example"),
+        ]);
+        let via = ProxyConfig::Environment
+            .route_with("login.microsoftonline.com", &env)
+            .unwrap();
+        assert_eq!((via.host.as_str(), via.port), ("proxy.example", 3128));
+        assert_eq!(via.shown, "http://proxy.example:3128 (HTTPS_PROXY)");
+        for direct in [
+            "a.internal.example",
+            "graph.example",
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+        ] {
+            assert!(
+                ProxyConfig::Environment.route_with(direct, &env).is_none(),
+                "{direct}"
+            );
+        }
+        assert!(
+            ProxyConfig::Direct
+                .route_with("login.microsoftonline.com", &env)
+                .is_none()
+        );
+        let all = vars(&[("HTTPS_PROXY", "http://proxy.example"), ("NO_PROXY", "*")]);
+        assert!(
+            ProxyConfig::Environment
+                .route_with("x.example", &all)
+                .is_none()
+        );
+        let default_port = vars(&[("HTTPS_PROXY", "http://proxy.example")]);
+        assert_eq!(
+            ProxyConfig::Environment
+                .route_with("x.example", &default_port)
+                .unwrap()
+                .port,
+            80
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ pub enum GraphError {
     /// `Request_ResourceNotFound`), never on `message`. `code` is empty when the body carried
     /// no Graph error object.
     #[error(
-        "Microsoft Graph refused {method} {path}: HTTP {status} {code}: {message} (request-id {}, client-request-id {client_request_id})",
+        "{} refused {method} {path}: HTTP {status} {code}: {message} (request-id {}, client-request-id {client_request_id})",
+        service_of(path),
         request_id.as_deref().unwrap_or("none")
     )]
     Api {
@@ -66,6 +67,16 @@ pub enum GraphError {
     Config(String),
 }
 
+/// Which service a refused request went to, named as a person knows it: the Exchange admin
+/// API's requests (`…/adminapi/…/InvokeCommand`) travel through this client too.
+fn service_of(path: &str) -> &'static str {
+    if path.contains("InvokeCommand") || path.contains("/adminapi/") {
+        "Exchange Online"
+    } else {
+        "Microsoft Graph"
+    }
+}
+
 impl GraphError {
     /// True when Graph said the object does not exist (HTTP 404).
     pub fn is_not_found(&self) -> bool {
@@ -86,6 +97,22 @@ impl GraphError {
             GraphError::Api { code, .. } => Some(code),
             _ => None,
         }
+    }
+}
+
+/// The error an API answered with, read as the client reads any error answer (Graph's shape,
+/// or the Exchange admin API's, whose cmdlet message is kept): for answers that arrive inside
+/// another (an item of a `$batch`) or for another API behind the same credentials.
+pub fn api_error(status: u16, body: &str, method: &str, path: &str) -> GraphError {
+    let error = parse_graph_error(body);
+    GraphError::Api {
+        status,
+        code: error.code,
+        message: error.message,
+        request_id: error.request_id,
+        client_request_id: String::new(),
+        method: method.to_string(),
+        path: path.to_string(),
     }
 }
 
@@ -119,7 +146,7 @@ pub(crate) fn parse_graph_error(body: &str) -> GraphErrorBody {
             let inner = error.get("innerError").or_else(|| error.get("innererror"));
             GraphErrorBody {
                 code: string_field(error, "code"),
-                message: string_field(error, "message"),
+                message: exchange_message(error).unwrap_or_else(|| string_field(error, "message")),
                 request_id: inner
                     .and_then(|i| i.get("request-id"))
                     .and_then(Value::as_str)
@@ -174,6 +201,34 @@ fn aadsts_in(description: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// The Exchange admin API's own words: its `error.message` is always "Invalid Operation", and
+/// the cmdlet's error is in `innererror.internalexception.message`, else in
+/// `details[0].message` as `|Exception.Type|text` (`real-tenant-and-exchange.md` §2a). `None`
+/// for a Graph error, which carries neither.
+fn exchange_message(error: &Value) -> Option<String> {
+    let inner = error
+        .get("innererror")
+        .or_else(|| error.get("innerError"))
+        .and_then(|i| {
+            i.get("internalexception")
+                .or_else(|| i.get("internalException"))
+        })
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .filter(|m| !m.trim().is_empty());
+    let detail = || {
+        error
+            .get("details")
+            .and_then(Value::as_array)
+            .and_then(|d| d.first())
+            .and_then(|d| d.get("message"))
+            .and_then(Value::as_str)
+            .map(|m| m.rsplit('|').next().unwrap_or(m))
+            .filter(|m| !m.trim().is_empty())
+    };
+    inner.or_else(detail).map(|m| truncate(m.trim(), 1000))
+}
+
 fn string_field(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
@@ -194,6 +249,23 @@ pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exchange_errors_keep_the_cmdlets_message() {
+        let inner = r#"{"error":{"code":"InternalServerError","message":"Invalid Operation","details":[{"message":"|Microsoft.Exchange.Management.Tasks.ValidationException|from details","target":""}],"innererror":{"message":"x","type":"T","internalexception":{"message":"A parameter cannot be found that matches parameter name 'Bogus'."}}}}"#;
+        let e = parse_graph_error(inner);
+        assert_eq!(
+            e.message,
+            "A parameter cannot be found that matches parameter name 'Bogus'."
+        );
+        let details = r#"{"error":{"code":"BadRequest","message":"Invalid Operation","details":[{"message":"|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object 'x' couldn't be found.","target":""}]}}"#;
+        assert_eq!(
+            parse_graph_error(details).message,
+            "The operation couldn't be performed because object 'x' couldn't be found."
+        );
+        let plain = r#"{"error":{"code":"BadRequest","message":"Invalid Operation"}}"#;
+        assert_eq!(parse_graph_error(plain).message, "Invalid Operation");
+    }
 
     #[test]
     fn graph_error_body_gives_code_message_and_request_id() {

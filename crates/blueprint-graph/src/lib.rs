@@ -66,8 +66,9 @@ mod token;
 pub use batch::MAX_BATCH;
 pub use client::{GraphClient, GraphEvent, GraphStats, Observer};
 pub use config::{
-    Credential, DEFAULT_AUTHORITY, DEFAULT_GRAPH, GraphConfig, ProxyConfig, RetryPolicy, env,
-    read_certificate,
+    Credential, DEFAULT_AUTHORITY, DEFAULT_GRAPH, GraphConfig, ProxyConfig, ProxyRoute,
+    RetryPolicy, env, read_certificate,
 };
-pub use error::GraphError;
+pub use error::{GraphError, api_error};
+pub use retry::parse_retry_after;
 pub use secret::SecretString;

@@ -14,7 +14,7 @@ pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 /// Parses `Retry-After`: delay-seconds, which Graph sends fractional at times (`2.128`), or an
 /// HTTP-date. Whatever the server sends, the wait is clamped to `[0, MAX_RETRY_AFTER]`: a value
 /// such as `1e20` must not reach `Duration::from_secs_f64`, which panics beyond `u64` seconds.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
     parse_retry_after_at(value, time::OffsetDateTime::now_utc())
 }
 

@@ -30,7 +30,8 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 3600);
 const SIGNIN_LIFETIME: Duration = Duration::from_secs(600);
 
 /// Where and as what the server signs people in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OidcConfig {
     /// The identity provider's authority host, e.g. `https://login.microsoftonline.com` (or the
     /// emulator's address).
@@ -62,6 +63,7 @@ impl OidcConfig {
 /// (`roles`) to the program office, the group id of an agency's staff (`groups`) to that
 /// agency, a partner's group to the partner's organisation.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleRule {
     /// The claim to look at: `roles`, `groups`, `preferred_username`, …
     pub claim: String,

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod config;
 pub mod evidence;
 pub mod headers;
 pub mod pages;
@@ -22,6 +23,7 @@ use axum::routing::{get, post};
 
 pub use access::Principal;
 pub use auth::{OidcConfig, RoleMap, RoleRule, Sessions};
+pub use config::ServeConfig;
 pub use registry::Registry;
 
 /// Everything a request handler needs: the engagements, who is signed in, how to sign in.
@@ -83,6 +85,8 @@ pub enum ServeError {
     },
     #[error("{0}")]
     Registry(#[from] registry::RegistryError),
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
 }
 
 /// A server listening: its address, and the task serving it.
@@ -91,18 +95,23 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Listens on `addr` and serves the app until the task is dropped or the process ends.
-pub async fn serve(state: AppState, addr: &str) -> Result<Running, ServeError> {
-    let listener = tokio::net::TcpListener::bind(addr)
+/// Listens on `addr` (port 0: any free port). Bind first, then build the state: the sign-in's
+/// redirect address names the port.
+pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Listen {
             addr: addr.to_string(),
             source,
-        })?;
-    let local = listener.local_addr().map_err(|source| ServeError::Listen {
-        addr: addr.to_string(),
+        })
+}
+
+/// Serves the app on `listener` until the task is dropped or the process ends.
+pub fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<Running, ServeError> {
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: "the listener".into(),
         source,
     })?;
     let task = tokio::spawn(async move { axum::serve(listener, app(state)).await });
-    Ok(Running { addr: local, task })
+    Ok(Running { addr, task })
 }

@@ -5,8 +5,10 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::attest::AttestArgs;
 use crate::commands::catalogue::CatalogueArgs;
+use crate::commands::connect::ConnectArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::deploy::DeployArgs;
+use crate::commands::doctor::DoctorArgs;
 use crate::commands::emulator::EmulatorArgs;
 use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::guides::GuidesArgs;
@@ -16,6 +18,7 @@ use crate::commands::next::NextArgs;
 use crate::commands::permissions::PermissionsArgs;
 use crate::commands::plan::PlanArgs;
 use crate::commands::rollback::RollbackArgs;
+use crate::commands::serve::ServeArgs;
 use crate::commands::sprints::SprintsArgs;
 use crate::commands::status::StatusArgs;
 use crate::commands::stories::StoriesArgs;
@@ -45,6 +48,8 @@ pub enum Command {
     Stories(StoriesArgs),
     Emulator(EmulatorArgs),
     Permissions(PermissionsArgs),
+    Connect(ConnectArgs),
+    Doctor(DoctorArgs),
     Plan(PlanArgs),
     Deploy(DeployArgs),
     Evaluate(EvaluateArgs),
@@ -55,6 +60,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     Unlock(UnlockArgs),
     Next(NextArgs),
+    Serve(ServeArgs),
 }
 
 pub fn init_tracing(verbose: u8) {

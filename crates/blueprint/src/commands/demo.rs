@@ -181,6 +181,10 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
              proves the record.",
             dir.display()
         );
+        println!(
+            "The web app: `blueprint serve --demo` serves three demo agencies at different phases \
+             and prints its address; its --ready-file lists a user per role to sign in with."
+        );
         let automated_ok = evaluation
             .features
             .iter()

@@ -1,5 +1,6 @@
 //! `blueprint deploy`: apply the plan to the tenant.
 
+use blueprint_catalogue::permissions::Access;
 use blueprint_engine::{ApprovedPlan, DeployOptions, DeployReport, Outcome as ActionOutcome};
 use clap::Args;
 
@@ -51,6 +52,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let json = args.format == Format::Json;
     with_session(&args.workspace, json, |session, rt| {
         session.may_deploy().map_err(engine_error)?;
+        rt.block_on(session.check_permissions(Access::ReadWrite))
+            .map_err(engine_error)?;
         let file = args.plan.as_deref().map(read_plan).transpose()?;
         // With a plan file, its sprint; the preview shows what planning gives now, and
         // applying refuses unless that is the approved plan.

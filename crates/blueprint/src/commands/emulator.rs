@@ -72,6 +72,11 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     replication_lag_ms: u64,
 
+    /// The polling interval the device code endpoint asks for, in seconds (Entra: 5); a test
+    /// signing in with a device code sets 1.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    device_code_interval: u64,
+
     /// The first N creates commit but answer HTTP 500, as when Graph loses the answer: a
     /// client must look the object up before creating it again.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -105,6 +110,7 @@ pub fn run(args: EmulatorArgs) -> Result<Outcome, CommandError> {
         rng_seed: args.rng_seed,
         replication_lag: std::time::Duration::from_millis(args.replication_lag_ms),
         lose_create_answers: args.lose_create_answers,
+        device_code_interval_secs: args.device_code_interval,
         ..EmulatorConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -157,6 +163,10 @@ fn print_banner(info: &blueprint_emulator::ReadyInfo) {
     println!("Microsoft Graph emulator listening");
     println!("  authority   {}", info.authority);
     println!("  graph       {}/v1.0", info.graph);
+    println!(
+        "  exchange    {}/adminapi/beta/{{tenant}}/InvokeCommand",
+        info.exchange
+    );
     if info.tls {
         println!("  plain http  {} (loopback only)", info.plain_http);
     }

@@ -158,6 +158,9 @@ pub fn from_ready_file(path: &Path) -> Result<Rehearsal, CommandError> {
         ("authority".to_string(), ready.authority.clone()),
         ("graph".to_string(), ready.graph.clone()),
     ];
+    if !ready.exchange.is_empty() {
+        connection.push(("exchange".into(), ready.exchange.clone()));
+    }
     if let Some(p) = &app.certificate_path {
         connection.push(("certificate_path".into(), p.display().to_string()));
     }

@@ -3,8 +3,10 @@
 pub mod attest;
 pub mod catalogue;
 pub mod common;
+pub mod connect;
 pub mod demo;
 pub mod deploy;
+pub mod doctor;
 pub mod emulator;
 pub mod evaluate;
 pub mod guides;
@@ -14,6 +16,7 @@ pub mod next;
 pub mod permissions;
 pub mod plan;
 pub mod rollback;
+pub mod serve;
 pub mod sprints;
 pub mod status;
 pub mod stories;
@@ -31,6 +34,8 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Sprints(args) => sprints::run(args),
         Command::Stories(args) => stories::run(args),
         Command::Permissions(args) => permissions::run(args),
+        Command::Connect(args) => connect::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Evaluate(args) => evaluate::run(args),
@@ -41,5 +46,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Next(args) => next::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

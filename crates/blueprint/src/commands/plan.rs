@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use blueprint_catalogue::permissions::Access;
 use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
 use blueprint_engine::{PlannedDeploy, Session};
@@ -36,6 +37,7 @@ pub struct PlanArgs {
     /// Also write the plan to FILE for approval: the exact changes and a fingerprint of what
     /// produced them (the tenant as read, the selection, the catalogue and the profile).
     /// `blueprint deploy --plan FILE` applies exactly that, and refuses if anything changed.
+    /// Written readable by its owner only (0600): it holds the tenant's configuration.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -45,10 +47,13 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
         &args.workspace,
         args.format == Format::Json,
         |session, rt| {
+            // Reads only: what a read-only app needs, checked before the tenant is read.
+            rt.block_on(session.check_permissions(Access::ReadOnly))
+                .map_err(engine_error)?;
             let (scope, planned) =
                 scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
             if let Some(out) = &args.out {
-                super::common::write_out(Some(out), &planned.to_file())?;
+                super::common::write_private(out, &planned.to_file())?;
             }
             let plan = &planned.plan;
             match args.format {

@@ -388,7 +388,11 @@ fn deploy_applies_an_approved_plan_file_exactly_and_refuses_a_stale_one() {
     let first = r#"features = ["identity-ca-exclusion-group", "identity-break-glass-accounts"]"#;
     set_plan(&ws, first);
     let stale = dir.path().join("stale.json");
+    // A file already there, readable by all, is made private before the plan goes in.
+    std::fs::write(&stale, "").unwrap();
+    set_mode(&stale, 0o644);
     ok(&bp(&ws, &["plan", "--out", stale.to_str().unwrap()]));
+    assert_eq!(mode(&stale), 0o600, "an approved plan is private");
     // The tenant changes after the plan was approved: someone deploys it another way.
     ok(&bp(&ws, &["deploy", "--yes"]));
     let before = emulator.state();
@@ -412,6 +416,7 @@ fn deploy_applies_an_approved_plan_file_exactly_and_refuses_a_stale_one() {
     );
     let fresh = dir.path().join("fresh.json");
     ok(&bp(&ws, &["plan", "--out", fresh.to_str().unwrap()]));
+    assert_eq!(mode(&fresh), 0o600, "an approved plan is private");
     let file: Value = serde_json::from_slice(&std::fs::read(&fresh).unwrap()).unwrap();
     let approved: std::collections::BTreeSet<String> = file["plan"]["actions"]
         .as_array()
@@ -449,4 +454,14 @@ fn deploy_applies_an_approved_plan_file_exactly_and_refuses_a_stale_one() {
         !recorded.is_empty(),
         "the feature log records the plan's digest"
     );
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }

@@ -4,6 +4,8 @@ mod support;
 
 mod catalogue;
 
+mod crash;
+
 mod demo;
 
 mod deploy;
@@ -21,5 +23,7 @@ mod lock;
 mod rollback;
 
 mod sdk_compat;
+
+mod serve;
 
 mod sprints;

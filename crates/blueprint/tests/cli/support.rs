@@ -183,6 +183,11 @@ impl Emulator {
 
     /// The emulator's state dump, over plain HTTP on loopback.
     pub fn state(&self) -> Value {
+        self.get("/_emulator/state")
+    }
+
+    /// GETs JSON from the emulator over plain HTTP on loopback.
+    pub fn get(&self, path: &str) -> Value {
         let base = self.ready["plain_http"]
             .as_str()
             .unwrap()
@@ -191,13 +196,36 @@ impl Emulator {
         let mut stream = TcpStream::connect(&base).unwrap();
         write!(
             stream,
-            "GET /_emulator/state HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = String::new();
         stream.read_to_string(&mut raw).unwrap();
         let body = raw.split_once("\r\n\r\n").unwrap().1;
-        serde_json::from_str(body).expect("state JSON")
+        serde_json::from_str(body).expect("emulator JSON")
+    }
+
+    /// POSTs JSON to the emulator over plain HTTP on loopback; returns the status code.
+    pub fn post(&self, path: &str, body: &Value) -> u16 {
+        let base = self.ready["plain_http"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_string();
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(&base).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {base}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        raw.split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
     }
 
     pub fn secret(&self) -> String {

@@ -1,0 +1,395 @@
+//! The admin API's two endpoints on the emulator's listener: `InvokeCommand` and `$batch`.
+
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::{ExchangeError, authorise, execute};
+use crate::Emulator;
+use crate::faults::Fault;
+use crate::graph::Caller;
+use crate::http::{read_body, request_headers, request_id, simulate_latency};
+
+/// Rows per page when the client names no `odata.maxpagesize` (the module asks for 1000).
+const PAGE: usize = 1000;
+/// Requests one `$batch` may hold.
+const MAX_BATCH: usize = 20;
+
+/// An answer before it becomes HTTP (a batch item is one too).
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Answer {
+    fn error(e: &ExchangeError) -> Answer {
+        let mut headers = e.headers.clone();
+        headers.push(("X-ExceptionType".into(), short_type(e.exception).into()));
+        Answer {
+            status: e.status,
+            headers,
+            body: e.body(),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let mut builder = Response::builder().status(self.status);
+        let headers = builder.headers_mut().expect("builder has headers");
+        let mut put = |name: &str, value: &str| {
+            if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+                headers.insert(n, v);
+            }
+        };
+        put("request-id", &request_id());
+        put(
+            "content-type",
+            "application/json;odata.metadata=minimal;charset=utf-8",
+        );
+        put("cache-control", "no-cache");
+        for (k, v) in &self.headers {
+            put(k, v);
+        }
+        builder
+            .body(AxumBody::from(
+                serde_json::to_vec(&self.body).unwrap_or_default(),
+            ))
+            .expect("valid response")
+    }
+}
+
+fn short_type(exception: &str) -> &str {
+    exception.rsplit('.').next().unwrap_or(exception)
+}
+
+/// The caller, from a bearer token for Exchange Online issued in the tenant the path names.
+fn authenticate(em: &Emulator, headers: &HeaderMap, tenant: &str) -> Result<Caller, ExchangeError> {
+    let unauthorised = |why: &str| {
+        ExchangeError::new(
+            401,
+            "Microsoft.Exchange.Security.Authorization.UnauthorizedAccessException",
+            why,
+        )
+    };
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or_else(|| unauthorised("The request carries no bearer token."))?;
+    let caller = em
+        .signer
+        .verify_for(token.trim(), crate::auth::EXCHANGE_RESOURCE)
+        .map_err(|e| unauthorised(&e))?;
+    let same = em.tenant(tenant).is_some_and(|t| {
+        t.lock()
+            .expect("tenant lock")
+            .id
+            .eq_ignore_ascii_case(&caller.tenant_id)
+    });
+    if !same {
+        return Err(unauthorised(
+            "The token was issued for another organization than the one in the request path.",
+        ));
+    }
+    Ok(caller)
+}
+
+/// The anchor mailbox routes the request to the organisation's backend; without it Exchange
+/// answers 404 (`real-tenant-and-exchange.md` §2a).
+fn anchored(headers: &dyn Fn(&str) -> Option<String>) -> Result<(), ExchangeError> {
+    match headers("x-anchormailbox") {
+        Some(a) if !a.trim().is_empty() => Ok(()),
+        _ => Err(ExchangeError::new(
+            404,
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            "The request could not be routed: send X-AnchorMailbox (for app-only calls APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@{tenant}).",
+        )),
+    }
+}
+
+/// One cmdlet request: validation, permission, fault plan, execution, paging.
+fn run_command(
+    em: &Emulator,
+    caller: &Caller,
+    tenant_key: &str,
+    header: &dyn Fn(&str) -> Option<String>,
+    body: &Value,
+    query: &str,
+    base: &str,
+) -> Answer {
+    if let Err(e) = anchored(header) {
+        return Answer::error(&e);
+    }
+    let input = &body["CmdletInput"];
+    let Some(cmdlet) = input["CmdletName"].as_str() else {
+        return Answer::error(&ExchangeError::new(
+            400,
+            "Microsoft.Exchange.Admin.OData.Core.ODataException",
+            "The request body must be {\"CmdletInput\":{\"CmdletName\":…,\"Parameters\":{…}}}.",
+        ));
+    };
+    let parameters = match &input["Parameters"] {
+        Value::Object(p) => p.clone(),
+        Value::Null => Map::new(),
+        _ => {
+            return Answer::error(&ExchangeError::new(
+                400,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                "CmdletInput.Parameters must be an object.",
+            ));
+        }
+    };
+    if let Err(e) = authorise(caller, cmdlet) {
+        return Answer::error(&e);
+    }
+    let fault = em.with_rng(|rng| em.faults.draw("POST", rng));
+    let lose_answer = match fault {
+        Fault::Reject(err) => {
+            let mut e = ExchangeError::new(
+                err.status,
+                "Microsoft.Exchange.Net.TransientException",
+                err.message,
+            );
+            e.headers = err.headers;
+            return Answer::error(&e);
+        }
+        Fault::ResetBefore => {
+            return Answer::error(&ExchangeError::new(
+                503,
+                "Microsoft.Exchange.Net.TransientException",
+                "The service is temporarily unavailable.",
+            ));
+        }
+        Fault::LoseAfterCommit(_) | Fault::ResetAfterCommit => true,
+        Fault::None => false,
+    };
+    let Some(tenant) = em.tenant(tenant_key) else {
+        return Answer::error(&ExchangeError::new(
+            404,
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            format!("The organization '{tenant_key}' couldn't be found."),
+        ));
+    };
+    let result = {
+        let mut tenant = tenant.lock().expect("tenant lock");
+        em.with_rng(|rng| execute(&mut tenant, cmdlet, &parameters, rng))
+    };
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(e) => return Answer::error(&e),
+    };
+    if !cmdlet.starts_with("Get-") {
+        em.mark_dirty();
+    }
+    let lost_create = cmdlet.starts_with("New-") && em.take_lost_create_answer();
+    if lose_answer || lost_create {
+        // The change is made; the answer is lost on the way back.
+        return Answer::error(&ExchangeError::new(
+            500,
+            "Microsoft.Exchange.Net.TransientException",
+            "An internal server error occurred.",
+        ));
+    }
+    let page = header("prefer")
+        .and_then(|p| {
+            p.split([',', ';']).find_map(|part| {
+                part.trim()
+                    .strip_prefix("odata.maxpagesize=")
+                    .map(str::to_string)
+            })
+        })
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(PAGE);
+    let skip = query
+        .split('&')
+        .find_map(|kv| {
+            kv.strip_prefix("$skiptoken=")
+                .or_else(|| kv.strip_prefix("%24skiptoken="))
+        })
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    let shown: Vec<Value> = rows.iter().skip(skip).take(page).cloned().collect();
+    let mut out = json!({
+        "@odata.context": format!("{base}/adminapi/beta/{tenant_key}/$metadata#Collection(Exchange.GenericHashTable)"),
+        "value": shown,
+    });
+    if skip + page < rows.len() {
+        out["@odata.nextLink"] = json!(format!(
+            "{base}/adminapi/beta/{tenant_key}/InvokeCommand?$skiptoken={}",
+            skip + page
+        ));
+    }
+    Answer {
+        status: 200,
+        headers: Vec::new(),
+        body: out,
+    }
+}
+
+fn base_url(headers: &HeaderMap, req: &Request) -> String {
+    let conn = req.extensions().get::<crate::http::ConnInfo>().cloned();
+    crate::http::origin(headers, conn.as_ref()).base_url
+}
+
+/// `POST /adminapi/beta/{tenant}/InvokeCommand`.
+pub async fn invoke_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path(tenant): Path<String>,
+    req: Request,
+) -> Response {
+    let headers = request_headers(&req);
+    let query = req.uri().query().unwrap_or("").to_string();
+    let base = base_url(&headers, &req);
+    simulate_latency(&em).await;
+    let answer = async {
+        if req.method() != Method::POST {
+            return Answer::error(&ExchangeError::new(
+                405,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                "InvokeCommand accepts POST only.",
+            ));
+        }
+        let caller = match authenticate(&em, &headers, &tenant) {
+            Ok(c) => c,
+            Err(e) => return Answer::error(&e),
+        };
+        let body = match read_body(&em, req).await {
+            Ok((_, bytes)) => serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            Err(e) => {
+                return Answer::error(&ExchangeError::new(
+                    e.status,
+                    "System.IO.InvalidDataException",
+                    e.message,
+                ));
+            }
+        };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        run_command(&em, &caller, &tenant, &header, &body, &query, &base)
+    }
+    .await;
+    em.metrics.record(
+        "POST",
+        "/adminapi/beta/{tenant}/InvokeCommand",
+        answer.status,
+    );
+    answer.into_response()
+}
+
+/// `POST /adminapi/beta/{tenant}/$batch`: `{"requests":[{"id","method":"POST","url":…
+/// InvokeCommand,"headers":{…},"body":{CmdletInput}}]}` → `{"responses":[{"id","status",
+/// "headers","body"}]}`, each item run as if sent alone.
+pub async fn batch_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path(tenant): Path<String>,
+    req: Request,
+) -> Response {
+    let headers = request_headers(&req);
+    let base = base_url(&headers, &req);
+    simulate_latency(&em).await;
+    let answer = async {
+        if req.method() != Method::POST {
+            return Answer::error(&ExchangeError::new(
+                405,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                "$batch accepts POST only.",
+            ));
+        }
+        let caller = match authenticate(&em, &headers, &tenant) {
+            Ok(c) => c,
+            Err(e) => return Answer::error(&e),
+        };
+        let body = match read_body(&em, req).await {
+            Ok((_, bytes)) => serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            Err(e) => {
+                return Answer::error(&ExchangeError::new(
+                    e.status,
+                    "System.IO.InvalidDataException",
+                    e.message,
+                ));
+            }
+        };
+        let Some(requests) = body["requests"].as_array() else {
+            return Answer::error(&ExchangeError::new(
+                400,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                "The batch body must be {\"requests\":[…]}.",
+            ));
+        };
+        if requests.len() > MAX_BATCH {
+            return Answer::error(&ExchangeError::new(
+                400,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                format!("A batch may hold at most {MAX_BATCH} requests."),
+            ));
+        }
+        let mut responses = Vec::new();
+        for item in requests {
+            let id = item["id"].clone();
+            let url = item["url"].as_str().unwrap_or_default();
+            let answer = if !item["method"]
+                .as_str()
+                .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+                || !url
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .ends_with("/InvokeCommand")
+            {
+                Answer::error(&ExchangeError::new(
+                    400,
+                    "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                    "Each batch request must be a POST to InvokeCommand.",
+                ))
+            } else {
+                let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+                let item_headers = item["headers"].as_object().cloned().unwrap_or_default();
+                let header = |name: &str| {
+                    item_headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .and_then(|(_, v)| v.as_str().map(str::to_string))
+                        .or_else(|| {
+                            headers
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string)
+                        })
+                };
+                run_command(&em, &caller, &tenant, &header, &item["body"], query, &base)
+            };
+            let item_headers: Map<String, Value> = answer
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            responses.push(json!({
+                "id": id,
+                "status": answer.status,
+                "headers": item_headers,
+                "body": answer.body,
+            }));
+        }
+        Answer {
+            status: 200,
+            headers: Vec::new(),
+            body: json!({ "responses": responses }),
+        }
+    }
+    .await;
+    em.metrics
+        .record("POST", "/adminapi/beta/{tenant}/$batch", answer.status);
+    answer.into_response()
+}

@@ -1,0 +1,728 @@
+//! Exchange Online's admin API (`/adminapi/beta/{tenant}/InvokeCommand` and its `$batch`), as
+//! the ExchangeOnlineManagement module (v3) and the tools built on it (CIPP, Mondoo, Monkey365)
+//! meet it: a cmdlet and its parameters in, rows out, Exchange's error shapes, its permission
+//! model and a new organisation's defaults.
+//!
+//! Sources (`real-tenant-and-exchange.md` §2a, measured against live tenants by graph2otel and
+//! read from the clients above): tokens for `https://outlook.office365.com`; 401 without the
+//! `Exchange.ManageAsApp` application permission, 403 without a supported directory role
+//! (Exchange Administrator or Global Administrator to change anything; Global Reader or Security
+//! Reader to read); `X-AnchorMailbox` required (its absence gives a 404); `{"value":[…]}` with
+//! `@odata.nextLink` re-POSTed with the same body; errors as
+//! `{"error":{"code","message":"Invalid Operation","details":[{"message":"|Type|text"}],
+//! "innererror":{"internalexception":{"message"}}}}` with an `X-ExceptionType` header; an
+//! unknown parameter is a 400; enumeration values are matched by prefix. Parameters are those of
+//! Microsoft's cmdlet reference (`cmdlets.yaml`), new-tenant objects those of `defaults.yaml`.
+//!
+//! Like the rest of the emulator, this shares no code with the product's Exchange client.
+
+mod http;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub use http::{batch_endpoint, invoke_endpoint};
+
+use crate::graph::Caller;
+use crate::tenant::{Tenant, new_guid};
+
+/// Roles whose holders may run every cmdlet here (Microsoft: "Global Admin or Exchange Admin
+/// covers any task"), and those that may run the `Get-` cmdlets only.
+const WRITE_ROLES: &[&str] = &[
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+    "29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
+];
+const READ_ROLES: &[&str] = &[
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+    "5d6b6bb7-de71-4623-b4af-96380a352509", // Security Reader
+];
+/// Supported for app-only access but without these cmdlets (Security Administrator "doesn't
+/// have the necessary permissions" for anti-spam, anti-malware and anti-phishing).
+const OTHER_SUPPORTED_ROLES: &[&str] = &[
+    "194ae4cb-b126-40b2-bd5b-6091b380977d", // Security Administrator
+    "17315797-102d-40b4-93e0-432062caca18", // Compliance Administrator
+    "31392ffb-586c-42d1-9346-e59415a2cc4e", // Exchange Recipient Administrator
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8", // Helpdesk Administrator
+];
+pub const MANAGE_AS_APP: &str = "Exchange.ManageAsApp";
+
+/// One tenant's Exchange organisation: every cmdlet family's objects, by noun.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExchangeState {
+    pub objects: BTreeMap<String, Vec<Value>>,
+}
+
+/// A parameter as Microsoft's reference declares it.
+#[derive(Debug, Deserialize)]
+struct Parameter {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+type Schema = BTreeMap<String, BTreeMap<String, Parameter>>;
+
+fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_saphyr::from_str(include_str!("cmdlets.yaml")).expect("cmdlets.yaml is valid")
+    })
+}
+
+fn defaults() -> &'static BTreeMap<String, Vec<Map<String, Value>>> {
+    static DEFAULTS: OnceLock<BTreeMap<String, Vec<Map<String, Value>>>> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        serde_saphyr::from_str(include_str!("defaults.yaml")).expect("defaults.yaml is valid")
+    })
+}
+
+/// Families with one object per organisation: their `Set-` needs no identity and nothing
+/// creates or removes them.
+fn is_singleton(noun: &str) -> bool {
+    matches!(
+        noun,
+        "OrganizationConfig" | "TransportConfig" | "AtpPolicyForO365"
+    )
+}
+
+/// The policy parameter of a rule family (a rule applies one policy).
+fn policy_of_rule(noun: &str) -> Option<&'static str> {
+    match noun {
+        "SafeLinksRule" => Some("SafeLinksPolicy"),
+        "SafeAttachmentRule" => Some("SafeAttachmentPolicy"),
+        "AntiPhishRule" => Some("AntiPhishPolicy"),
+        "HostedContentFilterRule" => Some("HostedContentFilterPolicy"),
+        "MalwareFilterRule" => Some("MalwareFilterPolicy"),
+        _ => None,
+    }
+}
+
+/// A new organisation's objects, for a tenant with these domains.
+pub fn install_defaults(tenant: &mut Tenant, rng: &mut impl Rng) {
+    let initial = tenant.initial_domain().to_string();
+    let mut state = ExchangeState::default();
+    for (noun, objects) in defaults() {
+        let list = state.objects.entry(noun.clone()).or_default();
+        for template in objects {
+            let domains: Vec<Option<String>> = if template.get("per_domain") == Some(&json!(true)) {
+                tenant.domains.iter().cloned().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for domain in domains {
+                let guid = new_guid(rng);
+                let mut object = Map::new();
+                for (k, v) in template {
+                    if k == "per_domain" {
+                        continue;
+                    }
+                    let v = match v.as_str() {
+                        Some(s) => json!(
+                            s.replace("{{initial}}", &initial)
+                                .replace("{{domain}}", domain.as_deref().unwrap_or(&initial))
+                                .replace("{{guid}}", &guid)
+                        ),
+                        None => v.clone(),
+                    };
+                    object.insert(k.clone(), v);
+                }
+                finish(&mut object, guid);
+                list.push(Value::Object(object));
+            }
+        }
+    }
+    // The first custom domain is the default accepted domain, else the initial one.
+    if let Some(domains) = state.objects.get_mut("AcceptedDomain") {
+        let default_at = domains
+            .iter()
+            .position(|d| {
+                d["DomainName"]
+                    .as_str()
+                    .is_some_and(|n| !n.ends_with(".onmicrosoft.com"))
+            })
+            .unwrap_or(0);
+        if let Some(d) = domains.get_mut(default_at) {
+            d["Default"] = json!(true);
+        }
+    }
+    tenant.exchange = state;
+}
+
+/// Identity, Guid and the other properties every object returns.
+fn finish(object: &mut Map<String, Value>, guid: String) {
+    let name = object
+        .get("Name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    object.entry("Identity").or_insert(json!(name));
+    object.entry("Guid").or_insert(json!(guid));
+    object.entry("DistinguishedName").or_insert(json!(format!(
+        "CN={name},CN=Configuration,CN=emulated,DC=PROD,DC=OUTLOOK,DC=COM"
+    )));
+    let now = crate::tenant::now_rfc3339();
+    object.entry("WhenCreated").or_insert(json!(now.clone()));
+    object.insert("WhenChanged".into(), json!(now));
+}
+
+/// A refusal as Exchange words it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeError {
+    pub status: u16,
+    /// The .NET exception type (`X-ExceptionType`, and the `details` prefix).
+    pub exception: &'static str,
+    pub message: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl ExchangeError {
+    pub fn new(status: u16, exception: &'static str, message: impl Into<String>) -> Self {
+        ExchangeError {
+            status,
+            exception,
+            message: message.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn bad(exception: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, exception, message)
+    }
+
+    fn not_found(identity: &str) -> Self {
+        Self::new(
+            404,
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            format!(
+                "The operation couldn't be performed because object '{identity}' couldn't be found on 'emulated.PROD.OUTLOOK.COM'."
+            ),
+        )
+    }
+
+    /// `{"error":{…}}` in the admin API's shape.
+    pub fn body(&self) -> Value {
+        let code = match self.status {
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "NotFound",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            _ => "InternalServerError",
+        };
+        json!({
+            "error": {
+                "code": code,
+                "message": "Invalid Operation",
+                "details": [{"message": format!("|{}|{}", self.exception, self.message), "target": ""}],
+                "innererror": {
+                    "message": self.message,
+                    "type": self.exception,
+                    "internalexception": {"message": self.message, "type": self.exception}
+                }
+            }
+        })
+    }
+}
+
+/// Whether the caller may reach the admin API at all, and may run `cmdlet`.
+pub fn authorise(caller: &Caller, cmdlet: &str) -> Result<(), ExchangeError> {
+    if !caller.roles.iter().any(|r| r == MANAGE_AS_APP) {
+        return Err(ExchangeError::new(
+            401,
+            "Microsoft.Exchange.Security.Authorization.UnauthorizedAccessException",
+            "The token does not carry the Exchange.ManageAsApp application permission of Office 365 Exchange Online.",
+        ));
+    }
+    let holds = |roles: &[&str]| caller.wids.iter().any(|w| roles.contains(&w.as_str()));
+    if !holds(WRITE_ROLES) && !holds(READ_ROLES) && !holds(OTHER_SUPPORTED_ROLES) {
+        return Err(ExchangeError::new(
+            403,
+            "Microsoft.Exchange.Management.Tasks.RBAC.NoRoleAssignmentException",
+            "The role assigned to application isn't supported in this scenario. Assign a supported Microsoft Entra role such as Exchange Administrator.",
+        ));
+    }
+    let reads = cmdlet.starts_with("Get-");
+    if !(holds(WRITE_ROLES) || reads && holds(READ_ROLES)) {
+        return Err(ExchangeError::new(
+            403,
+            "System.Management.Automation.CommandNotFoundException",
+            format!(
+                "The term '{cmdlet}' is not recognized as a name of a cmdlet available to the roles assigned to this application."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one cmdlet against the tenant's organisation: the rows it outputs.
+pub fn execute(
+    tenant: &mut Tenant,
+    cmdlet: &str,
+    parameters: &Map<String, Value>,
+    rng: &mut impl Rng,
+) -> Result<Vec<Value>, ExchangeError> {
+    let Some(declared) = schema().get(cmdlet) else {
+        return Err(ExchangeError::new(
+            403,
+            "System.Management.Automation.CommandNotFoundException",
+            format!(
+                "The term '{cmdlet}' is not recognized as a name of a cmdlet, function, script file, or executable program."
+            ),
+        ));
+    };
+    let parameters = validate(cmdlet, declared, parameters)?;
+    let (verb, noun) = cmdlet.split_once('-').unwrap_or((cmdlet, ""));
+    if tenant.exchange.objects.is_empty() {
+        // A state saved before the organisation existed: make it now.
+        install_defaults(tenant, rng);
+    }
+    let identity = parameters.get("Identity").map(|v| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    });
+    let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
+    match verb {
+        "Get" => match identity {
+            None => Ok(objects.clone()),
+            Some(id) => find(objects, &id)
+                .map(|i| vec![objects[i].clone()])
+                .ok_or_else(|| ExchangeError::not_found(&id)),
+        },
+        "Set" => {
+            let at = match (&identity, is_singleton(noun)) {
+                (Some(id), _) => find(objects, id).ok_or_else(|| ExchangeError::not_found(id))?,
+                (None, true) if !objects.is_empty() => 0,
+                (None, _) => {
+                    return Err(ExchangeError::bad(
+                        "System.Management.Automation.ParameterBindingException",
+                        "Cannot process command because of one or more missing mandatory parameters: Identity.",
+                    ));
+                }
+            };
+            let mut changes = parameters.clone();
+            changes.remove("Identity");
+            let changes = resolve_references(tenant, noun, changes)?;
+            let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
+            let object = objects[at].as_object_mut().expect("objects are maps");
+            apply(object, &changes);
+            object.insert("WhenChanged".into(), json!(crate::tenant::now_rfc3339()));
+            Ok(Vec::new())
+        }
+        "New" => {
+            let name_key = if noun == "DkimSigningConfig" {
+                "DomainName"
+            } else {
+                "Name"
+            };
+            let Some(name) = parameters.get(name_key).and_then(Value::as_str) else {
+                return Err(ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    format!(
+                        "Cannot process command because of one or more missing mandatory parameters: {name_key}."
+                    ),
+                ));
+            };
+            if find(objects, name).is_some() {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExistsException",
+                    format!("An object with the name '{name}' already exists."),
+                ));
+            }
+            let name = name.to_string();
+            let mut object = Map::new();
+            object.insert("Name".into(), json!(name));
+            if noun == "DkimSigningConfig" {
+                object.insert("Domain".into(), json!(name));
+                object.insert("KeySize".into(), json!(2048));
+            }
+            if policy_of_rule(noun).is_some() {
+                object.insert("State".into(), json!("Enabled"));
+                object.insert("Priority".into(), json!(objects.len()));
+            }
+            let mut given = parameters.clone();
+            given.remove(name_key);
+            if let Some(enabled) = given.remove("Enabled")
+                && policy_of_rule(noun).is_some()
+            {
+                let on = enabled.as_bool().unwrap_or(true);
+                object.insert(
+                    "State".into(),
+                    json!(if on { "Enabled" } else { "Disabled" }),
+                );
+            } else if noun == "DkimSigningConfig" {
+                object.insert("Enabled".into(), json!(true));
+            }
+            let given = resolve_references(tenant, noun, given)?;
+            apply(&mut object, &given);
+            finish(&mut object, new_guid(rng));
+            let created = Value::Object(object);
+            tenant
+                .exchange
+                .objects
+                .entry(noun.to_string())
+                .or_default()
+                .push(created.clone());
+            Ok(vec![created])
+        }
+        "Remove" => {
+            let id = identity.ok_or_else(|| {
+                ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    "Cannot process command because of one or more missing mandatory parameters: Identity.",
+                )
+            })?;
+            let at = find(objects, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            if objects[at]["IsDefault"] == json!(true) {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ValidationException",
+                    format!("The default policy '{id}' can't be removed."),
+                ));
+            }
+            objects.remove(at);
+            Ok(Vec::new())
+        }
+        _ => Err(ExchangeError::new(
+            403,
+            "System.Management.Automation.CommandNotFoundException",
+            format!("The term '{cmdlet}' is not recognized as a name of a cmdlet."),
+        )),
+    }
+}
+
+/// The index of the object an identity names: its Identity, Name, Guid or DistinguishedName
+/// (case-insensitive, as Exchange resolves identities).
+fn find(objects: &[Value], identity: &str) -> Option<usize> {
+    objects.iter().position(|o| {
+        [
+            "Identity",
+            "Name",
+            "Guid",
+            "DistinguishedName",
+            "DisplayName",
+        ]
+        .iter()
+        .any(|k| {
+            o[*k]
+                .as_str()
+                .is_some_and(|v| v.eq_ignore_ascii_case(identity))
+        })
+    })
+}
+
+/// A rule's policy, and the organisation's default authentication policy, must name an
+/// object that exists; they are stored by name, as Get- returns them.
+fn resolve_references(
+    tenant: &Tenant,
+    noun: &str,
+    mut changes: Map<String, Value>,
+) -> Result<Map<String, Value>, ExchangeError> {
+    let mut check = |parameter: &str, family: &str| -> Result<(), ExchangeError> {
+        let Some(Value::String(id)) = changes.get(parameter).cloned() else {
+            return Ok(());
+        };
+        let objects = tenant
+            .exchange
+            .objects
+            .get(family)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let at = find(objects, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+        changes.insert(parameter.into(), objects[at]["Name"].clone());
+        Ok(())
+    };
+    if let Some(policy) = policy_of_rule(noun) {
+        check(policy, policy)?;
+    }
+    if noun == "OrganizationConfig" {
+        check("DefaultAuthenticationPolicy", "AuthenticationPolicy")?;
+    }
+    if noun == "CASMailboxPlan" {
+        check("OwaMailboxPolicy", "OwaMailboxPolicy")?;
+    }
+    Ok(changes)
+}
+
+/// Sets each parameter as the property of the same name. A multi-valued property given as
+/// `#Exchange.GenericHashTable` with `Add`/`Remove` is changed item by item; an empty hash
+/// table clears it (as CIPP clears lists).
+fn apply(object: &mut Map<String, Value>, changes: &Map<String, Value>) {
+    for (k, v) in changes {
+        if matches!(k.as_str(), "Confirm" | "WhatIf" | "Force") {
+            continue;
+        }
+        if let Some(table) = v.as_object()
+            && table.get("@odata.type").and_then(Value::as_str)
+                == Some("#Exchange.GenericHashTable")
+        {
+            let mut items: Vec<Value> = object
+                .get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let list = |key: &str| -> Vec<Value> {
+                match table.get(key) {
+                    Some(Value::Array(a)) => a.clone(),
+                    Some(Value::Null) | None => Vec::new(),
+                    Some(one) => vec![one.clone()],
+                }
+            };
+            let (add, remove) = (list("Add"), list("Remove"));
+            if add.is_empty() && remove.is_empty() {
+                items.clear();
+            }
+            items.retain(|i| !remove.contains(i));
+            for a in add {
+                if !items.contains(&a) {
+                    items.push(a);
+                }
+            }
+            object.insert(k.clone(), Value::Array(items));
+            continue;
+        }
+        object.insert(k.clone(), v.clone());
+    }
+}
+
+/// Checks every parameter against the cmdlet's declaration: unknown names, the basic types,
+/// and enumeration values (prefix-matched, as PowerShell binds them, and stored in full).
+fn validate(
+    cmdlet: &str,
+    declared: &BTreeMap<String, Parameter>,
+    given: &Map<String, Value>,
+) -> Result<Map<String, Value>, ExchangeError> {
+    let mut out = Map::new();
+    for (name, value) in given {
+        let Some((canonical, parameter)) =
+            declared.iter().find(|(d, _)| d.eq_ignore_ascii_case(name))
+        else {
+            return Err(ExchangeError::bad(
+                "System.Management.Automation.AmbiguousParameterSetException",
+                format!("A parameter cannot be found that matches parameter name '{name}'."),
+            ));
+        };
+        let value = bind(cmdlet, canonical, parameter, value)?;
+        out.insert(canonical.clone(), value);
+    }
+    Ok(out)
+}
+
+fn bind(
+    cmdlet: &str,
+    name: &str,
+    parameter: &Parameter,
+    value: &Value,
+) -> Result<Value, ExchangeError> {
+    let cannot = |why: String| {
+        ExchangeError::bad(
+            "System.Management.Automation.ParameterBindingArgumentTransformationException",
+            format!(
+                "Cannot process argument transformation on parameter '{name}'. Cannot convert value \"{}\" to type \"{}\". Error: \"{why}\"",
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| value.to_string()),
+                parameter.kind
+            ),
+        )
+    };
+    let _ = cmdlet;
+    let kind = parameter.kind.trim_start_matches("System.");
+    if value.is_null()
+        || value
+            .as_object()
+            .is_some_and(|o| o.contains_key("@odata.type"))
+    {
+        return Ok(value.clone());
+    }
+    match kind {
+        "Boolean" | "SwitchParameter" => match value {
+            Value::Bool(_) => Ok(value.clone()),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(json!(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(json!(false)),
+            _ => Err(cannot(
+                "Boolean parameters accept only true or false.".into(),
+            )),
+        },
+        "Int32" | "Int64" => match value {
+            Value::Number(n) if n.is_i64() => Ok(value.clone()),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(|n| json!(n))
+                .map_err(|_| cannot("Input string was not in a correct format.".into())),
+            _ => Err(cannot("Input string was not in a correct format.".into())),
+        },
+        _ if !parameter.values.is_empty() => {
+            let one = |v: &Value| -> Result<Value, ExchangeError> {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let lower = text.to_ascii_lowercase();
+                let matches: Vec<&String> = parameter
+                    .values
+                    .iter()
+                    .filter(|c| c.to_ascii_lowercase().starts_with(&lower) && !lower.is_empty())
+                    .collect();
+                let exact = parameter
+                    .values
+                    .iter()
+                    .find(|c| c.eq_ignore_ascii_case(&text));
+                match (exact, matches.as_slice()) {
+                    (Some(e), _) | (None, &[e]) => Ok(json!(e)),
+                    _ => Err(cannot(format!(
+                        "Unable to match the identifier name {text} to a valid enumerator name. Specify one of the following enumerator names and try again: {}",
+                        parameter.values.join(", ")
+                    ))),
+                }
+            };
+            match value {
+                Value::Array(items) => items
+                    .iter()
+                    .map(one)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array),
+                v => one(v),
+            }
+        }
+        _ => Ok(value.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn tenant() -> Tenant {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut t = Tenant::new(
+            "t".into(),
+            "T".into(),
+            vec!["t.onmicrosoft.com".into(), "t.gov.au".into()],
+            crate::SizeClass::Small,
+        );
+        install_defaults(&mut t, &mut rng);
+        t
+    }
+
+    fn run(t: &mut Tenant, cmdlet: &str, p: Value) -> Result<Vec<Value>, ExchangeError> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        execute(t, cmdlet, p.as_object().unwrap(), &mut rng)
+    }
+
+    #[test]
+    fn a_new_organisation_has_the_default_policies() {
+        let mut t = tenant();
+        let rows = run(&mut t, "Get-HostedContentFilterPolicy", json!({})).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["Identity"], "Default");
+        assert_eq!(rows[0]["BulkThreshold"], 7);
+        let domains = run(&mut t, "Get-AcceptedDomain", json!({})).unwrap();
+        assert_eq!(domains.len(), 2);
+        assert_eq!(
+            domains[1]["Default"], true,
+            "the custom domain is the default"
+        );
+        assert!(
+            run(&mut t, "Get-SafeLinksPolicy", json!({}))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked_against_the_cmdlet_reference() {
+        let mut t = tenant();
+        let e = run(
+            &mut t,
+            "Set-RemoteDomain",
+            json!({"Identity": "Default", "Bogus": 1}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 400);
+        assert!(e.message.contains("'Bogus'"), "{e:?}");
+        let e = run(
+            &mut t,
+            "Set-HostedOutboundSpamFilterPolicy",
+            json!({"Identity": "Default", "AutoForwardingMode": "Sometimes"}),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("Automatic, Off, On"), "{e:?}");
+        // Enumerations bind by prefix, and are stored in full.
+        run(
+            &mut t,
+            "Set-HostedOutboundSpamFilterPolicy",
+            json!({"Identity": "default", "AutoForwardingMode": "of"}),
+        )
+        .unwrap();
+        let rows = run(&mut t, "Get-HostedOutboundSpamFilterPolicy", json!({})).unwrap();
+        assert_eq!(rows[0]["AutoForwardingMode"], "Off");
+        let e = run(
+            &mut t,
+            "Set-HostedContentFilterPolicy",
+            json!({"Identity": "Nope"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 404);
+        let e = run(&mut t, "Get-Nonsense", json!({})).unwrap_err();
+        assert_eq!(e.status, 403);
+    }
+
+    #[test]
+    fn rules_need_their_policy_and_defaults_cannot_be_removed() {
+        let mut t = tenant();
+        let e = run(
+            &mut t,
+            "New-SafeLinksRule",
+            json!({"Name": "r", "SafeLinksPolicy": "p"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 404);
+        run(
+            &mut t,
+            "New-SafeLinksPolicy",
+            json!({"Name": "p", "TrackClicks": true}),
+        )
+        .unwrap();
+        let dup = run(&mut t, "New-SafeLinksPolicy", json!({"Name": "P"})).unwrap_err();
+        assert_eq!(dup.status, 400);
+        let rule = run(
+            &mut t,
+            "New-SafeLinksRule",
+            json!({"Name": "r", "SafeLinksPolicy": "p", "RecipientDomainIs": ["t.gov.au"]}),
+        )
+        .unwrap();
+        assert_eq!(rule[0]["SafeLinksPolicy"], "p");
+        assert_eq!(rule[0]["State"], "Enabled");
+        run(
+            &mut t,
+            "Remove-SafeLinksRule",
+            json!({"Identity": "r", "Confirm": false}),
+        )
+        .unwrap();
+        let e = run(
+            &mut t,
+            "Remove-MalwareFilterPolicy",
+            json!({"Identity": "Default"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 400);
+        run(
+            &mut t,
+            "Set-MalwareFilterPolicy",
+            json!({"Identity": "Default", "FileTypes": {"@odata.type": "#Exchange.GenericHashTable", "Add": ["xyz"], "Remove": ["exe"]}}),
+        )
+        .unwrap();
+        let m = &run(&mut t, "Get-MalwareFilterPolicy", json!({})).unwrap()[0];
+        let types = m["FileTypes"].as_array().unwrap();
+        assert!(types.contains(&json!("xyz")) && !types.contains(&json!("exe")));
+    }
+}

@@ -1,0 +1,311 @@
+//! Which API a request for a resource goes to. Every kind declares its API; the engine speaks
+//! in resource paths (`/identity/conditionalAccess/policies/{id}`, `/exchange/RemoteDomain/{id}`)
+//! and [`TenantApis`] sends each to the client that reaches it: Graph for Graph kinds,
+//! unchanged, and the Exchange admin API for Exchange kinds, whose path names the cmdlet family
+//! and whose id is the object's `Identity`. [`route`] is the one place that decides.
+//!
+//! Everything not about a resource path (`post_action`, `until_replicated`, statistics, the
+//! token's claims) is Graph's, reached through `Deref`.
+
+// GraphError is the clients' error as the rest of the engine receives it (see blueprint-graph).
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::ops::Deref;
+
+use blueprint_catalogue::exchange_kinds;
+use blueprint_catalogue::kinds::{self, Api, IdentityKey, KindSpec};
+use blueprint_exchange::ExchangeClient;
+use blueprint_graph::{GraphClient, GraphError};
+use serde_json::{Value, json};
+
+/// Where a resource path goes.
+#[derive(Debug)]
+pub enum Route<'p> {
+    Graph,
+    /// An Exchange cmdlet family (`kind`), and the object's identity when the path names one.
+    Exchange {
+        kind: &'static KindSpec,
+        noun: &'static str,
+        id: Option<&'p str>,
+    },
+}
+
+/// The route of a resource path: `/exchange/{Noun}[/{identity}]` for a kind whose API is the
+/// Exchange admin API, Graph for everything else.
+pub fn route(path: &str) -> Route<'_> {
+    let Some(rest) = path.strip_prefix("/exchange/") else {
+        return Route::Graph;
+    };
+    let (noun, id) = match rest.split_once('/') {
+        Some((noun, id)) => (noun, Some(id).filter(|i| !i.is_empty())),
+        None => (rest, None),
+    };
+    kinds::KINDS
+        .iter()
+        .filter(|k| k.api == Api::ExchangeAdmin)
+        .find_map(|k| {
+            let n = exchange_kinds::noun(k)?;
+            (n == noun).then_some(Route::Exchange {
+                kind: k,
+                noun: n,
+                id,
+            })
+        })
+        .unwrap_or(Route::Graph)
+}
+
+/// The tenant's APIs behind one face with the Graph client's resource operations.
+#[derive(Clone, Debug)]
+pub struct TenantApis {
+    graph: GraphClient,
+    exchange: ExchangeClient,
+}
+
+impl Deref for TenantApis {
+    type Target = GraphClient;
+
+    fn deref(&self) -> &GraphClient {
+        &self.graph
+    }
+}
+
+impl TenantApis {
+    pub fn new(graph: GraphClient, exchange: ExchangeClient) -> Self {
+        TenantApis { graph, exchange }
+    }
+
+    pub fn graph(&self) -> &GraphClient {
+        &self.graph
+    }
+
+    pub fn exchange(&self) -> &ExchangeClient {
+        &self.exchange
+    }
+
+    /// An object (an identity, or a singleton kind's path), or a collection as
+    /// `{"value":[…]}`.
+    pub async fn get(&self, path: &str) -> Result<Value, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.get(path).await,
+            Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
+        }
+    }
+
+    /// An object just written: Graph's replicas may lag; Exchange answers from its own store.
+    pub async fn get_known(&self, path: &str) -> Result<Value, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.get_known(path).await,
+            Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
+        }
+    }
+
+    pub async fn list(&self, path: &str) -> Result<Vec<Value>, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.list(path).await,
+            Route::Exchange { noun, .. } => self.exchange.list(noun).await,
+        }
+    }
+
+    pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.list_known(path).await,
+            Route::Exchange { noun, .. } => self.exchange.list(noun).await,
+        }
+    }
+
+    /// A create: POST to a Graph collection, or `New-` (then `Set-` for what `New-` does not
+    /// take) for an Exchange family.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.post(path, body).await,
+            Route::Exchange { kind, noun, .. } => {
+                let identity = match kind.identity {
+                    IdentityKey::Property(p) => p,
+                    IdentityKey::Singleton => "Identity",
+                };
+                self.exchange
+                    .create(
+                        noun,
+                        identity,
+                        exchange_kinds::new_parameters(kind.name),
+                        body,
+                    )
+                    .await
+            }
+        }
+    }
+
+    /// An update: PATCH, or `Set-`.
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.patch(path, body).await,
+            Route::Exchange { noun, id, .. } => {
+                self.exchange.update(noun, id, body).await.map(|()| None)
+            }
+        }
+    }
+
+    /// A delete: DELETE, or `Remove-` (only ever of what the tool created).
+    pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
+        match route(path) {
+            Route::Graph => self.graph.delete(path).await,
+            Route::Exchange { noun, id, .. } => match id {
+                Some(id) => self.exchange.remove(noun, id).await,
+                None => Err(GraphError::Config(format!(
+                    "{path}: an organisation-wide Exchange object cannot be removed"
+                ))),
+            },
+        }
+    }
+
+    /// Many reads in few round trips: Graph paths through Graph's `$batch`, Exchange
+    /// families through the admin API's `$batch` (each family read once, whatever the number
+    /// of objects asked for in it).
+    pub async fn get_many(&self, paths: &[String]) -> Vec<Result<Value, GraphError>> {
+        let mut results: Vec<Option<Result<Value, GraphError>>> = vec![None; paths.len()];
+        let mut graph_paths = Vec::new();
+        let mut graph_at = Vec::new();
+        let mut nouns: Vec<&'static str> = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            match route(path) {
+                Route::Graph => {
+                    graph_paths.push(path.clone());
+                    graph_at.push(i);
+                }
+                Route::Exchange { noun, .. } => {
+                    if !nouns.contains(&noun) {
+                        nouns.push(noun);
+                    }
+                }
+            }
+        }
+        if !graph_paths.is_empty() {
+            for (i, r) in graph_at
+                .into_iter()
+                .zip(self.graph.get_many(&graph_paths).await)
+            {
+                results[i] = Some(r);
+            }
+        }
+        if !nouns.is_empty() {
+            let lists: HashMap<&str, Result<Vec<Value>, GraphError>> = nouns
+                .iter()
+                .copied()
+                .zip(self.exchange.list_many(&nouns).await)
+                .collect();
+            for (i, path) in paths.iter().enumerate() {
+                if let Route::Exchange { kind, noun, id } = route(path) {
+                    results[i] = Some(match &lists[noun] {
+                        Ok(rows) => pick(kind, noun, id, rows),
+                        Err(e) => Err(e.clone()),
+                    });
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Ok(Value::Null)))
+            .collect()
+    }
+
+    async fn exchange_get(
+        &self,
+        kind: &KindSpec,
+        noun: &str,
+        id: Option<&str>,
+    ) -> Result<Value, GraphError> {
+        let rows = self.exchange.list(noun).await?;
+        pick(kind, noun, id, &rows)
+    }
+}
+
+/// The answer a resource path stands for, from its family's rows: the object an identity
+/// names, a singleton kind's one object, or the whole collection.
+fn pick(
+    kind: &KindSpec,
+    noun: &str,
+    id: Option<&str>,
+    rows: &[Value],
+) -> Result<Value, GraphError> {
+    let found = match id {
+        None if kind.is_singleton() => rows.first(),
+        None => return Ok(json!({ "value": rows })),
+        Some(id) => rows
+            .iter()
+            .find(|r| r["id"].as_str().is_some_and(|v| v.eq_ignore_ascii_case(id))),
+    };
+    found.cloned().ok_or_else(|| GraphError::Api {
+        status: 404,
+        code: "ManagementObjectNotFoundException".into(),
+        message: format!(
+            "The operation couldn't be performed because object '{}' couldn't be found.",
+            id.unwrap_or(noun)
+        ),
+        request_id: None,
+        client_request_id: String::new(),
+        method: "POST".into(),
+        path: format!("InvokeCommand Get-{noun}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exchange_paths_route_to_their_cmdlet_family_and_the_rest_to_graph() {
+        for graph in [
+            "/identity/conditionalAccess/policies",
+            "/beta/admin/forms",
+            "/exchange/NoSuchNoun",
+        ] {
+            assert!(matches!(route(graph), Route::Graph), "{graph}");
+        }
+        match route("/exchange/RemoteDomain/Default") {
+            Route::Exchange { kind, noun, id } => {
+                assert_eq!(kind.name, "remoteDomain");
+                assert_eq!(noun, "RemoteDomain");
+                assert_eq!(id, Some("Default"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match route("/exchange/OrganizationConfig") {
+            Route::Exchange { kind, id, .. } => {
+                assert!(kind.is_singleton());
+                assert_eq!(id, None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_path_picks_its_object_from_the_family() {
+        let rows = vec![
+            json!({"id": "Default", "Name": "Default"}),
+            json!({"id": "Other"}),
+        ];
+        let remote = kinds::kind("remoteDomain").unwrap();
+        assert_eq!(
+            pick(remote, "RemoteDomain", Some("default"), &rows).unwrap()["id"],
+            "Default"
+        );
+        assert_eq!(
+            pick(remote, "RemoteDomain", None, &rows).unwrap()["value"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(
+            pick(remote, "RemoteDomain", Some("Gone"), &rows)
+                .unwrap_err()
+                .is_not_found()
+        );
+        let org = kinds::kind("organizationConfig").unwrap();
+        assert_eq!(
+            pick(org, "OrganizationConfig", None, &rows).unwrap()["id"],
+            "Default"
+        );
+    }
+}
