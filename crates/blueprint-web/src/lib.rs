@@ -68,8 +68,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/engagements/{id}/log", get(api::log))
         .route("/api/engagements/{id}/attestations", post(api::attest))
         .route("/api/engagements/{id}/decisions", post(api::decide))
+        // The largest evidence, base64-encoded in an API call (4/3 of its size), and the rest
+        // of the request.
         .layer(axum::extract::DefaultBodyLimit::max(
-            evidence::MAX_UPLOAD + 64 * 1024,
+            evidence::MAX_UPLOAD / 3 * 4 + 64 * 1024,
         ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)

@@ -713,6 +713,32 @@ async fn evidence_is_checked_kept_under_its_digest_and_never_served_as_html() {
     assert!(!evidence_dir.exists() || std::fs::read_dir(&evidence_dir).unwrap().count() == 0);
     assert_eq!(log_len(&f.state, "dta").await, before);
 
+    // The largest evidence accepted fits an API call, base64 and all; a byte more is refused.
+    let largest = vec![b'a'; blueprint_web::evidence::MAX_UPLOAD];
+    let a = send(
+        &f.state,
+        post_json(
+            "/api/engagements/dta/attestations",
+            Some(&agency),
+            Some(&agency.csrf),
+            &attestation(TENANT, "large.txt", "text/plain", &largest),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let too_large = vec![b'a'; blueprint_web::evidence::MAX_UPLOAD + 1];
+    let a = send(
+        &f.state,
+        post_json(
+            "/api/engagements/dta/attestations",
+            Some(&agency),
+            Some(&agency.csrf),
+            &attestation(TENANT, "large.txt", "text/plain", &too_large),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+
     let bytes = b"Change CHG-2041: tenant properties set.\n";
     let a = send(
         &f.state,
