@@ -437,6 +437,87 @@ async function main() {
   );
   pass("DELETE named location succeeded");
 
+  // Intune: a custom (OMA-URI) device configuration profile, as Microsoft's v1.0 reference
+  // writes it (intune-deviceconfig-windows10customconfiguration-create), assigned to all devices.
+  const profileName = `sdk-compat ${run} custom profile`;
+  const xml = "<Policy><Enabled/></Policy>";
+  const profile = await step("POST /deviceManagement/deviceConfigurations", () =>
+    client.api("/deviceManagement/deviceConfigurations").post({
+      "@odata.type": "#microsoft.graph.windows10CustomConfiguration",
+      displayName: profileName,
+      omaSettings: [
+        {
+          "@odata.type": "#microsoft.graph.omaSettingInteger",
+          displayName: "Allow Telemetry",
+          omaUri: "./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry",
+          value: 0,
+        },
+        {
+          "@odata.type": "#microsoft.graph.omaSettingStringXml",
+          displayName: "Policy XML",
+          omaUri: "./Vendor/MSFT/Policy/Config/Example/PolicyXml",
+          fileName: "policy.xml",
+          value: Buffer.from(xml).toString("base64"),
+        },
+      ],
+    }),
+  );
+  cleanups.push(() => client.api(`/deviceManagement/deviceConfigurations/${profile.id}`).delete());
+  check(
+    typeof profile.id === "string" && profile["@odata.type"] === "#microsoft.graph.windows10CustomConfiguration",
+    "POST deviceConfigurations creates a windows10CustomConfiguration",
+    JSON.stringify(profile),
+  );
+  check(profile.version === 1 && typeof profile.createdDateTime === "string", "the new profile has version 1 and a creation time", JSON.stringify(profile));
+  const gotProfile = await step(`GET /deviceManagement/deviceConfigurations/${profile.id}`, () =>
+    client.api(`/deviceManagement/deviceConfigurations/${profile.id}`).get(),
+  );
+  const telemetry = gotProfile.omaSettings?.find((o) => o.omaUri.endsWith("/AllowTelemetry"));
+  const policyXml = gotProfile.omaSettings?.find((o) => o.omaUri.endsWith("/PolicyXml"));
+  check(
+    telemetry?.["@odata.type"] === "#microsoft.graph.omaSettingInteger" && telemetry.value === 0,
+    "GET profile returns the integer OMA setting with its derived type",
+    JSON.stringify(gotProfile.omaSettings),
+  );
+  check(
+    Buffer.from(policyXml?.value ?? "", "base64").toString() === xml,
+    "GET profile returns the XML OMA setting's value as base64 of the XML",
+    JSON.stringify(policyXml),
+  );
+  await step(`POST /deviceManagement/deviceConfigurations/${profile.id}/assign`, () =>
+    client
+      .api(`/deviceManagement/deviceConfigurations/${profile.id}/assign`)
+      .post({ assignments: [{ target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } }] }),
+  );
+  const assigned = await step(`GET /deviceManagement/deviceConfigurations/${profile.id}/assignments`, () =>
+    client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).get(),
+  );
+  check(
+    assigned.value?.length === 1 && assigned.value[0].target?.["@odata.type"] === "#microsoft.graph.allDevicesAssignmentTarget",
+    "GET assignments returns the all-devices assignment",
+    JSON.stringify(assigned),
+  );
+  await expectGraphError(
+    "POST a profile whose OMA-URI is not in the device's tree",
+    () =>
+      client.api("/deviceManagement/deviceConfigurations").post({
+        "@odata.type": "#microsoft.graph.windows10CustomConfiguration",
+        displayName: `${profileName} bad`,
+        omaSettings: [{ "@odata.type": "#microsoft.graph.omaSettingInteger", displayName: "x", omaUri: "Vendor/MSFT/x", value: 1 }],
+      }),
+    400,
+    "BadRequest",
+  );
+
+  // Intune's tenant-wide compliance settings on the deviceManagement singleton.
+  const deviceManagement = await step("GET /deviceManagement", () => client.api("/deviceManagement").get());
+  check(
+    typeof deviceManagement.settings?.secureByDefault === "boolean" &&
+      Number.isInteger(deviceManagement.settings?.deviceComplianceCheckinThresholdDays),
+    "GET /deviceManagement returns the compliance settings",
+    JSON.stringify(deviceManagement.settings),
+  );
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -447,6 +528,7 @@ async function main() {
     ["PATCH", "/v1.0/groups/{id}"],
     ["DELETE", "/v1.0/groups/{id}"],
     ["POST", "/v1.0/identity/conditionalAccess/namedLocations"],
+    ["POST", "/v1.0/deviceManagement/deviceConfigurations"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

@@ -25,6 +25,8 @@
 //! The permissions a workspace needs are derived from its selected features' kinds
 //! ([`crate::permissions`]), never listed by hand.
 
+mod intune;
+
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityKey {
@@ -610,11 +612,13 @@ const ADMIN_APPS_AND_SERVICES: KindSpec = singleton(
     },
 );
 
-/// Intune's tenant object: the Company Portal branding (`intuneBrand`).
+/// Intune's tenant object: the Company Portal branding (`intuneBrand`) and the tenant-wide
+/// compliance settings (`settings`).
 const DEVICE_MANAGEMENT: KindSpec = singleton(
     "deviceManagement",
     "/deviceManagement",
-    &["intuneBrand"],
+    // `settings`: the tenant-wide compliance settings (secureByDefault, check-in threshold).
+    &["intuneBrand", "settings"],
     Api::GraphV1,
     Permissions {
         read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
@@ -643,6 +647,7 @@ pub const KINDS: &[KindSpec] = &[
     ADMIN_TODO,
     ADMIN_APPS_AND_SERVICES,
     DEVICE_MANAGEMENT,
+    intune::DEVICE_CONFIGURATION,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

@@ -40,6 +40,8 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.sharing_allowed_domains", ParamType::TextList),
     ("params.terms_of_use_expiry_start", ParamType::Text),
     ("params.terms_of_use_pdf", ParamType::Text),
+    ("params.logon_banner_title", ParamType::Text),
+    ("params.logon_banner_text", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -83,6 +85,10 @@ pub struct Params {
     pub terms_of_use_expiry_start: Option<String>,
     /// Path of the agency's terms-of-use PDF.
     pub terms_of_use_pdf: Option<String>,
+    /// The interactive logon banner Windows shows before sign-in (title and text); the ABAC
+    /// leaves both to the agency.
+    pub logon_banner_title: String,
+    pub logon_banner_text: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +361,10 @@ struct ParamsDoc {
     terms_of_use_expiry_start: Option<Spanned<String>>,
     #[serde(default)]
     terms_of_use_pdf: Option<Spanned<String>>,
+    #[serde(default)]
+    logon_banner_title: Option<Spanned<String>>,
+    #[serde(default)]
+    logon_banner_text: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -371,6 +381,11 @@ struct ContactsDoc {
 /// The blueprint's naming requirement for Microsoft 365 groups. The ABAC leaves the policy to
 /// the agency; its own Microsoft 365 groups are named `grp-…`, so that is the default.
 pub const DEFAULT_GROUP_NAMING_POLICY: &str = "grp-[GroupName]";
+
+/// The logon banner until the agency words its own (the ABAC: "Agency to define"): a warning
+/// that the system is the agency's and for authorised use. The text follows the agency's name.
+pub const DEFAULT_LOGON_BANNER_TITLE: &str = "Authorised use only";
+pub const DEFAULT_LOGON_BANNER_TEXT: &str = " systems are for authorised use only. Use is monitored and logged; misuse may lead to disciplinary or legal action.";
 
 impl AgencyProfile {
     /// Reads the `[agency]` and `[params]` tables of a profile. `name` is how diagnostics refer
@@ -558,6 +573,22 @@ impl Reader<'_> {
             .terms_of_use_pdf
             .as_ref()
             .and_then(|p| self.check("params.terms_of_use_pdf", p, parse_workspace_path));
+        let text_or = |value: &Option<Spanned<String>>, default: String| {
+            value
+                .as_ref()
+                .map(|v| v.get_ref().trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or(default)
+        };
+        let agency_name = agency.name.get_ref().trim();
+        let logon_banner_title = text_or(
+            &params.logon_banner_title,
+            DEFAULT_LOGON_BANNER_TITLE.to_owned(),
+        );
+        let logon_banner_text = text_or(
+            &params.logon_banner_text,
+            format!("{agency_name}{DEFAULT_LOGON_BANNER_TEXT}"),
+        );
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -579,6 +610,8 @@ impl Reader<'_> {
                 sharing_allowed_domains,
                 terms_of_use_expiry_start,
                 terms_of_use_pdf,
+                logon_banner_title,
+                logon_banner_text,
             },
         }
     }
@@ -646,6 +679,8 @@ impl AgencyProfile {
                 Value::String(p.terms_of_use_expiry_start.clone()?)
             }
             "params.terms_of_use_pdf" => Value::String(p.terms_of_use_pdf.clone()?),
+            "params.logon_banner_title" => Value::String(p.logon_banner_title.clone()),
+            "params.logon_banner_text" => Value::String(p.logon_banner_text.clone()),
             _ => return None,
         })
     }

@@ -162,7 +162,9 @@ fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
             json!({
                 "id": tenant_id,
                 "intuneAccountId": tenant_id,
-                "intuneBrand": {"displayName": null, "contactITName": null, "contactITPhoneNumber": null, "contactITEmailAddress": null, "contactITNotes": null, "privacyUrl": null, "onlineSupportSiteUrl": null, "onlineSupportSiteName": null, "themeColor": null, "showLogo": false, "lightBackgroundLogo": null, "darkBackgroundLogo": null, "showNameNextToLogo": false, "showDisplayNameNextToLogo": true}
+                "intuneBrand": {"displayName": null, "contactITName": null, "contactITPhoneNumber": null, "contactITEmailAddress": null, "contactITNotes": null, "privacyUrl": null, "onlineSupportSiteUrl": null, "onlineSupportSiteName": null, "themeColor": null, "showLogo": false, "lightBackgroundLogo": null, "darkBackgroundLogo": null, "showNameNextToLogo": false, "showDisplayNameNextToLogo": true},
+                // Intune's defaults: devices with no policy count as compliant; 30 days' validity.
+                "settings": {"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false}
             }),
         ),
         (

@@ -53,6 +53,7 @@ pub fn before_create(
         }
         "deviceConfiguration" => {
             require_string(kind, obj, "displayName")?;
+            check_oma_settings(kind, obj)?;
             intune_stamp(obj, &now, true);
         }
         "agreement" => {
@@ -142,6 +143,7 @@ pub fn before_update(
         "sharepointSettings" => check_sharepoint(kind, obj)?,
         "deviceCompliancePolicy" | "deviceConfiguration" => {
             require_string(kind, obj, "displayName")?;
+            check_oma_settings(kind, obj)?;
             intune_stamp(obj, &now, false);
         }
         _ => {}
@@ -770,6 +772,37 @@ fn check_scheduled_actions(kind: &Kind, obj: &Obj) -> Result<(), GraphError> {
             kind.style,
             "A compliance policy must be created with 'scheduledActionsForRule' holding exactly one 'block' action.",
         ));
+    }
+    Ok(())
+}
+
+/// A custom profile's OMA-URI settings: each names its setting and an OMA-URI in the device's
+/// tree (`./Device/…`, `./User/…`, `./Vendor/…`) and a value; at most 1000 (windows10CustomConfiguration:
+/// "This collection can contain a maximum of 1000 elements").
+fn check_oma_settings(kind: &Kind, obj: &Obj) -> Result<(), GraphError> {
+    let Some(settings) = obj.get("omaSettings").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    let bad = |message: String| Err(GraphError::bad_request(kind.style, message));
+    if settings.len() > 1000 {
+        return bad("omaSettings can contain a maximum of 1000 elements.".into());
+    }
+    for setting in settings {
+        let uri = setting["omaUri"].as_str().unwrap_or_default();
+        if setting["displayName"]
+            .as_str()
+            .is_none_or(|n| n.trim().is_empty())
+        {
+            return bad(format!("The OMA setting '{uri}' needs a displayName."));
+        }
+        if !uri.starts_with("./") {
+            return bad(format!(
+                "The OMA-URI '{uri}' is not valid: it must start with './'."
+            ));
+        }
+        if setting.get("value").is_none_or(Value::is_null) {
+            return bad(format!("The OMA setting '{uri}' needs a value."));
+        }
     }
     Ok(())
 }

@@ -409,7 +409,12 @@ impl Schema {
             }
             TypeRef::Primitive(p) => {
                 let ok = match p {
-                    Primitive::String | Primitive::Binary | Primitive::Duration => v.is_string(),
+                    Primitive::String | Primitive::Duration => v.is_string(),
+                    // Edm.Binary travels as base64; Graph refuses other text.
+                    Primitive::Binary => v.as_str().is_some_and(|s| {
+                        use base64::Engine;
+                        base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+                    }),
                     Primitive::Boolean => v.is_boolean(),
                     Primitive::Int32 => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
                     Primitive::Int64 => v.is_i64() || v.is_u64(),
@@ -430,7 +435,7 @@ impl Schema {
                         )
                         .is_ok()
                     }),
-                    Primitive::TimeOfDay => v.is_string(),
+                    Primitive::TimeOfDay => v.as_str().and_then(time_of_day).is_some(),
                     Primitive::Guid => v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
                 };
                 if ok {
@@ -501,9 +506,35 @@ impl Schema {
                     .collect(),
             ),
             (TypeRef::Collection(_), Value::Null) => Value::Array(Vec::new()),
+            (TypeRef::Primitive(Primitive::TimeOfDay), Value::String(text)) => {
+                time_of_day(text).map_or_else(|| v.clone(), Value::String)
+            }
             _ => v.clone(),
         }
     }
+}
+
+/// An `Edm.TimeOfDay` literal (`hh:mm`, `hh:mm:ss` or `hh:mm:ss.fffffff`) in the form Graph
+/// returns it: seconds and seven fractional digits, so `"08:00"` reads `"08:00:00.0000000"`.
+fn time_of_day(text: &str) -> Option<String> {
+    let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let parts: Vec<&str> = clock.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        || fraction.len() > 7
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || (text.contains('.') && (fraction.is_empty() || parts.len() != 3))
+    {
+        return None;
+    }
+    let number = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<u32>().ok());
+    let (h, m, s) = (number(0)?, number(1)?, number(2)?);
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    Some(format!("{h:02}:{m:02}:{s:02}.{fraction:0<7}"))
 }
 
 fn json_node_name(v: &Value) -> &'static str {

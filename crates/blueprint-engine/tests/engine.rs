@@ -456,9 +456,11 @@ fn without_write_times(mut state: Value) -> Value {
         match v {
             Value::Object(map) => {
                 // An emptied collection and one never written to are the same tenant.
+                // Intune's `version` counts writes, as the write times record them.
                 map.retain(|k, v| {
                     k != "modifiedDateTime"
                         && k != "lastModifiedDateTime"
+                        && k != "version"
                         && !v.is_null()
                         && v.as_array().is_none_or(|a| !a.is_empty())
                         && v.as_object().is_none_or(|o| !o.is_empty())
@@ -1330,4 +1332,212 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// The Intune features built on device configuration profiles and the tenant-wide compliance
+/// settings (and the role groups the iOS profile is assigned to).
+const INTUNE_PROFILE_FEATURES: &[&str] = &[
+    "intune-windows-device-group",
+    "intune-windows-hardening-csp",
+    "intune-windows-device-restrictions",
+    "intune-windows-time-zone",
+    "intune-windows-logon-banner",
+    "intune-software-updates",
+    "intune-compliance-policy-settings",
+    "identity-role-groups",
+    "intune-ios-device-restrictions",
+];
+
+/// The stored object of an emulator collection with this display name, and its id.
+fn stored<'a>(
+    tenant: &'a mut blueprint_emulator::Tenant,
+    collection: &str,
+    name: &str,
+) -> (String, &'a mut Value) {
+    let (id, object) = tenant
+        .collections
+        .get_mut(collection)
+        .unwrap()
+        .iter_mut()
+        .find(|(_, o)| o["displayName"] == name)
+        .unwrap_or_else(|| panic!("{collection} '{name}' is in the tenant"));
+    (id.clone(), object)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = INTUNE_PROFILE_FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // One sprint holds them all: the hand-made banner profile and validity period are adopted.
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(
+        plan.count(Op::Update),
+        2,
+        "the banner profile and the settings"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(evaluation.features.len(), features.len());
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+
+    // What Graph holds: the 36 settings, the agency's own setting kept beside the banner,
+    // assignments to the dynamic group and to all devices, active hours in Graph's form.
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, group) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        assert_eq!(
+            group["membershipRule"],
+            r#"(device.deviceOSType -eq "Windows")"#
+        );
+        let (csp_id, csp) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "ACSC – Windows 10 Hardening CSP",
+        );
+        assert_eq!(csp["omaSettings"].as_array().unwrap().len(), 36);
+        let (banner_id, banner) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Interactive Logon Banner CSP",
+        );
+        let uris: Vec<&str> = banner["omaSettings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["omaUri"].as_str())
+            .collect();
+        assert_eq!(uris.len(), 3, "{uris:?}");
+        assert!(
+            uris.contains(&"./Vendor/MSFT/Policy/Config/DeviceLock/MaxInactivityTimeDeviceLock")
+        );
+        let (ring_id, ring) = stored(&mut t, "deviceConfiguration", "General Availabilty");
+        assert_eq!(
+            ring["installationSchedule"]["activeHoursEnd"],
+            "17:00:00.0000000"
+        );
+        for id in [&csp_id, &banner_id] {
+            assert_eq!(t.assignments[id][0]["target"]["groupId"], group_id.as_str());
+        }
+        assert_eq!(
+            t.assignments[&ring_id][0]["target"]["@odata.type"],
+            "#microsoft.graph.allDevicesAssignmentTarget"
+        );
+
+        // Someone changes one setting of each in the portal.
+        let (_, csp) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "ACSC – Windows 10 Hardening CSP",
+        );
+        let telemetry = csp["omaSettings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["omaUri"] == "./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry")
+            .unwrap();
+        telemetry["value"] = serde_json::json!(3);
+        let (_, ring) = stored(&mut t, "deviceConfiguration", "General Availabilty");
+        ring["deadlineForQualityUpdatesInDays"] = serde_json::json!(7);
+        let (_, restrictions) = stored(&mut t, "deviceConfiguration", "ACSC – Device Restrictions");
+        restrictions["passwordMinimumLength"] = serde_json::json!(8);
+        let (_, ios) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Blueprint - iOS device restrictions",
+        );
+        ios["passcodeSignInFailureCountBeforeWipe"] = serde_json::json!(20);
+        t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
+            serde_json::json!(false);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.findings
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.diff.path.clone(),
+                            x.diff.expected.clone(),
+                            x.diff.actual.clone(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let one =
+        |path: &str, expected: Value, actual: Value| vec![(path.to_string(), expected, actual)];
+    assert_eq!(
+        findings["intune-windows-hardening-csp"],
+        one(
+            "omaSettings[./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry].value",
+            0.into(),
+            3.into()
+        )
+    );
+    assert_eq!(
+        findings["intune-software-updates"],
+        one("deadlineForQualityUpdatesInDays", 2.into(), 7.into())
+    );
+    assert_eq!(
+        findings["intune-windows-device-restrictions"],
+        one("passwordMinimumLength", 14.into(), 8.into())
+    );
+    assert_eq!(
+        findings["intune-ios-device-restrictions"],
+        one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-compliance-policy-settings"],
+        one("settings.secureByDefault", true.into(), false.into())
+    );
+    for id in [
+        "intune-windows-time-zone",
+        "intune-windows-logon-banner",
+        "intune-windows-device-group",
+        "identity-role-groups",
+    ] {
+        assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
+    }
+
+    // A forced rollback (the tenant changed since the sprint) restores the legacy tenant.
+    let report = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
 }

@@ -535,6 +535,119 @@ async fn intune_policies_and_assignments() {
 }
 
 #[tokio::test]
+async fn intune_device_configuration_profiles_take_microsofts_shapes() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceManagement/deviceConfigurations";
+    let oma = |uri: &str, value: Value| json!({"@odata.type": "#microsoft.graph.omaSettingInteger", "displayName": "A setting", "omaUri": uri, "value": value});
+    let custom = |settings: Vec<Value>| json!({"@odata.type": "#microsoft.graph.windows10CustomConfiguration", "displayName": "Custom", "omaSettings": settings});
+    // OMA-URIs live in the device's tree; values have their setting's type.
+    for (bad, why) in [
+        (
+            custom(vec![oma("Vendor/MSFT/Policy/Config/X", json!(1))]),
+            "./",
+        ),
+        (
+            custom(vec![oma("./Vendor/MSFT/Policy/Config/X", json!("1"))]),
+            "Edm.Int32",
+        ),
+        (
+            custom(vec![
+                json!({"@odata.type": "#microsoft.graph.omaSetting", "displayName": "x", "omaUri": "./Vendor/X"}),
+            ]),
+            "abstract",
+        ),
+        (
+            custom(vec![
+                json!({"@odata.type": "#microsoft.graph.omaSettingStringXml", "displayName": "x", "omaUri": "./Vendor/X", "value": "<xml/>"}),
+            ]),
+            "Edm.Binary",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, custom(vec![
+            oma("./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry", json!(0)),
+            json!({"@odata.type": "#microsoft.graph.omaSettingStringXml", "displayName": "x", "omaUri": "./Vendor/X", "fileName": "x.xml", "value": "PHhtbC8+"}),
+        ]))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let settings = &created.body["omaSettings"];
+    assert_eq!(
+        settings[0]["@odata.type"],
+        "#microsoft.graph.omaSettingInteger"
+    );
+    assert_eq!(
+        settings[0]["description"],
+        Value::Null,
+        "every declared property is returned"
+    );
+    assert_eq!(
+        settings[1]["value"], "PHhtbC8+",
+        "Edm.Binary reads back as base64"
+    );
+
+    // The update ring's active hours read back in Graph's TimeOfDay form; the iOS policy takes
+    // days of the week and refuses beta's properties.
+    let ring = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windowsUpdateForBusinessConfiguration", "displayName": "Ring",
+            "installationSchedule": {"@odata.type": "#microsoft.graph.windowsUpdateActiveHoursInstall", "activeHoursStart": "08:00", "activeHoursEnd": "17:00:00"}}))
+        .await;
+    assert_eq!(ring.status, 201, "{}", ring.text);
+    assert_eq!(
+        ring.body["installationSchedule"]["activeHoursStart"],
+        "08:00:00.0000000"
+    );
+    assert_eq!(
+        ring.body["installationSchedule"]["activeHoursEnd"],
+        "17:00:00.0000000"
+    );
+    let late = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windowsUpdateForBusinessConfiguration", "displayName": "Ring 2",
+            "installationSchedule": {"@odata.type": "#microsoft.graph.windowsUpdateActiveHoursInstall", "activeHoursStart": "25:00:00"}}))
+        .await;
+    assert_eq!(late.status, 400, "{}", late.text);
+    let ios = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.iosUpdateConfiguration", "displayName": "iOS", "scheduledInstallDays": ["monday"]}))
+        .await;
+    assert_eq!(ios.status, 201, "{}", ios.text);
+    assert_eq!(ios.body["scheduledInstallDays"], json!(["monday"]));
+    let beta_only = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.iosUpdateConfiguration", "displayName": "iOS 2", "desiredOsVersion": "17.0"}))
+        .await;
+    assert_eq!(beta_only.status, 400, "{}", beta_only.text);
+    let id = ios.body["id"].as_str().unwrap();
+    let all_devices = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
+        .await;
+    assert_eq!(all_devices.status, 200, "{}", all_devices.text);
+
+    // The tenant-wide compliance settings: Intune's defaults, and a PATCH of one of them
+    // keeps the others.
+    let dm = emu.get(&t, "deviceManagement").await;
+    assert_eq!(
+        dm.body["settings"],
+        json!({"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false})
+    );
+    let patched = emu
+        .patch(
+            &t,
+            "deviceManagement",
+            json!({"settings": {"secureByDefault": true}}),
+        )
+        .await;
+    assert!(patched.status.is_success(), "{}", patched.text);
+    let dm = emu.get(&t, "deviceManagement").await;
+    assert_eq!(dm.body["settings"]["secureByDefault"], true);
+    assert_eq!(
+        dm.body["settings"]["deviceComplianceCheckinThresholdDays"],
+        30
+    );
+}
+
+#[tokio::test]
 async fn terms_of_use_agreements_referenced_by_policies() {
     let emu = start("empty-agency").await;
     let t = emu.token().await;

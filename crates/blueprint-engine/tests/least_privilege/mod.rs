@@ -90,14 +90,20 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
     let IdentityKey::Property(key) = kind.identity else {
         return None;
     };
-    let item = admin.list(path).await.ok()?.into_iter().next()?;
-    let id = item["id"].as_str()?.to_string();
-    // A keyed array (a setting's values) is the object's content; the identity is fixed.
+    // A keyed array (a setting's values) is the object's content; the identity is fixed. The
+    // first object that has it (of a kind with derived types, not every type has the array).
     let field = kind
         .keyed_arrays
         .first()
         .map(|(name, _)| *name)
         .unwrap_or(key);
+    let item = admin
+        .list(path)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|i| !i[field].is_null())?;
+    let id = item["id"].as_str()?.to_string();
     let body = match &item[field] {
         Value::Null => return None,
         v => json!({ field: v }),
