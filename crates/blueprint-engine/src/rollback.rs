@@ -135,6 +135,29 @@ struct Undo {
     also: Vec<String>,
 }
 
+impl Undo {
+    /// The properties of the tenant's object (`current`) that differ from what the sprint left
+    /// (someone changed it since): empty when the undo may go ahead unforced. A restore also
+    /// accepts the values before and after its own changes (an earlier step of this rollback,
+    /// or an interrupted one, may have put them back already). A create that failed before it
+    /// was read back left no snapshot to compare: the object is the tool's own, as the sprint
+    /// made it. The preview and the rollback both decide with this.
+    fn changed_since(&self, kind: &KindSpec, current: &Value) -> Vec<String> {
+        match (self.action, &self.before, &self.after) {
+            (UndoAction::Remove, _, _) => self
+                .left
+                .as_ref()
+                .map(|left| changed_since(kind, current, &[left]))
+                .unwrap_or_default(),
+            (UndoAction::Restore, Some(before), Some(after)) => {
+                let left = self.left.as_ref().unwrap_or(after);
+                changed_since(kind, current, &[left, after, before])
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Why a step did not undo its object.
 #[derive(Debug)]
 enum StepFailure {
@@ -256,25 +279,56 @@ impl Session {
     }
 
     /// What rolling sprint `sprint` back would do, without touching the tenant: one step per
-    /// object, in the order they would be undone. Refused like [`Session::rollback`].
+    /// object, in the order they would be undone. Refused like [`Session::rollback`]. Unless
+    /// `force`, each object is read and compared with what the sprint left, as the rollback
+    /// will compare it: one someone changed since is marked `changed_since`, naming the
+    /// properties, so the user sees what will be refused before confirming.
     pub async fn rollback_preview(
         &self,
         options: &RollbackOptions,
     ) -> Result<Vec<RollbackStep>, EngineError> {
         let store = self.deployed_store().await?;
-        let undo = self.undo_list(&store, &self.tenant().await?, options).await;
-        Ok(undo?
-            .undo
-            .iter()
-            .map(|u| RollbackStep {
+        let undo = self
+            .undo_list(&store, &self.tenant().await?, options)
+            .await?;
+        let mut steps = Vec::with_capacity(undo.undo.len());
+        for u in &undo.undo {
+            let refused = if options.force {
+                Ok(Vec::new())
+            } else {
+                self.changed_since_sprint(u).await
+            };
+            let (changed, error) = match refused {
+                Ok(changed) => (changed, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            steps.push(RollbackStep {
                 feature: u.feature.clone(),
                 reference: u.reference.clone(),
                 action: u.action.as_str().to_string(),
-                error: None,
-                changed_since: false,
-                changed: Vec::new(),
-            })
-            .collect())
+                error,
+                changed_since: !changed.is_empty(),
+                changed,
+            });
+        }
+        Ok(steps)
+    }
+
+    /// The properties of `undo`'s object that someone changed since the sprint left it, read
+    /// from the tenant now; empty when the undo may go ahead unforced (also when there is
+    /// nothing to compare: the object is gone, or is to be recreated).
+    async fn changed_since_sprint(&self, undo: &Undo) -> Result<Vec<String>, String> {
+        if undo.action == UndoAction::Recreate {
+            return Ok(Vec::new());
+        }
+        let kind = kind_of(&undo.reference)?;
+        let Some(path) = resources::journalled_path(kind, undo.object_id.as_deref()) else {
+            return Ok(Vec::new());
+        };
+        Ok(match self.read_journalled(kind, &path).await? {
+            Some(current) => undo.changed_since(kind, &current),
+            None => Vec::new(),
+        })
     }
 
     /// The sprint's objects still to undo, newest change first, and the references other
@@ -626,10 +680,8 @@ impl Session {
                     self.settle(store, id, tenant, undo, Ok(None), true).await?;
                     return Ok((Value::Null, Value::Null));
                 };
-                // A create that failed before it was read back left no snapshot to compare:
-                // the object is the tool's own, as the sprint made it.
-                if !force && let Some(left) = &undo.left {
-                    let moved = changed_since(kind, &current, &[left]);
+                if !force {
+                    let moved = undo.changed_since(kind, &current);
                     if !moved.is_empty() {
                         return Err(StepFailure::ChangedSince(moved));
                     }
@@ -653,8 +705,7 @@ impl Session {
                     return Err("it no longer exists in the tenant".to_string().into());
                 };
                 if !force {
-                    let left = undo.left.as_ref().unwrap_or(after);
-                    let moved = changed_since(kind, &current, &[left, after, before]);
+                    let moved = undo.changed_since(kind, &current);
                     if !moved.is_empty() {
                         return Err(StepFailure::ChangedSince(moved));
                     }

@@ -693,10 +693,11 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
 
 const EXCLUSION_GROUP: &str = "group:grp-Conditional_Access_Exclude";
 
-/// The agency edits the exclusion group the sprint created: the rollback refuses that object,
-/// naming it and the property, undoes the rest, and undoes it only when forced.
+/// The agency edits the exclusion group the sprint created: the preview marks that object and
+/// the rollback refuses it, both naming it and the property; the rest is undone, and the group
+/// only when forced.
 #[tokio::test(flavor = "multi_thread")]
-async fn rollback_refuses_an_object_the_agency_changed_since_and_force_undoes_it() {
+async fn rollback_previews_and_refuses_an_object_the_agency_changed_since_and_force_undoes_it() {
     use blueprint_engine::rollback::RollbackOptions;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
@@ -733,6 +734,33 @@ async fn rollback_refuses_an_object_the_agency_changed_since_and_force_undoes_it
     let edit =
         serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
     s.client.patch(&group, &edit).await.unwrap();
+
+    // The preview compares as the rollback will: it names the group and the property.
+    let unforced = RollbackOptions {
+        sprint: 1,
+        force: false,
+    };
+    let previewed = s.rollback_preview(&unforced).await.unwrap();
+    let marked: Vec<_> = previewed.iter().filter(|s| s.changed_since).collect();
+    assert_eq!(marked.len(), 1, "{previewed:#?}");
+    assert_eq!(marked[0].reference, EXCLUSION_GROUP);
+    assert_eq!(marked[0].action, "remove");
+    assert_eq!(marked[0].changed, ["description"]);
+    assert!(
+        previewed.iter().all(|s| s.error.is_none()),
+        "{previewed:#?}"
+    );
+    let forced_preview = s
+        .rollback_preview(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    assert!(
+        forced_preview.iter().all(|s| !s.changed_since),
+        "forced, nothing is refused: {forced_preview:#?}"
+    );
 
     let refused = s
         .rollback(&RollbackOptions {

@@ -58,6 +58,12 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                 preview.len()
             );
             print!("{}", render_steps(&preview));
+            if preview.iter().any(|s| s.changed_since) {
+                println!(
+                    "Objects marked REFUSED were changed since sprint {} deployed them: they will be left as they are (--force undoes them anyway).",
+                    args.sprint
+                );
+            }
         }
         if !args.yes && !confirm("Undo these changes in the tenant?", "rollback")? {
             eprintln!("Nothing changed.");
@@ -83,6 +89,13 @@ fn render_steps(steps: &[RollbackStep]) -> String {
     steps
         .iter()
         .map(|s| match &s.error {
+            _ if s.changed_since => format!(
+                "  REFUSED   {} {}  ({}): changed since the sprint deployed it ({})\n",
+                s.action,
+                s.reference,
+                s.feature,
+                s.changed.join(", ")
+            ),
             None => format!("  {:<9} {}  ({})\n", s.action, s.reference, s.feature),
             Some(e) => format!("  FAILED    {} {}: {e}\n", s.action, s.reference),
         })

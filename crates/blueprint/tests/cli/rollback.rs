@@ -190,7 +190,7 @@ fn the_whole_flow_runs_on_postgresql_too() {
 }
 
 /// Deploy sprint 1 to the empty tenant, then the agency edits the exclusion group's
-/// description: the rollback leaves the group as the agency made it (exit 1, naming the group
+/// description: the preview names the group as refused; the rollback leaves the group as the agency made it (exit 1, naming the group
 /// and `description`) and undoes the rest; `--force` removes it.
 #[test]
 fn rollback_refuses_a_group_the_agency_changed_since_and_force_removes_it() {
@@ -212,6 +212,30 @@ fn rollback_refuses_a_group_the_agency_changed_since_and_force_removes_it() {
     let edit =
         serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
     agency_edit(&ws, &format!("/groups/{id}"), &edit);
+
+    // Without --yes (and no terminal to answer) it shows the preview, then stops unchanged:
+    // the preview already names the object that will be refused, and why.
+    let out = bp(&ws, None, &["rollback", "--sprint", "1"]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    let preview = stdout(&out);
+    assert!(
+        says(
+            &preview,
+            &format!(
+                "REFUSED   remove group:{NAME}  ({GROUP}): changed since the sprint deployed it (description)"
+            )
+        ),
+        "{preview}"
+    );
+    assert_eq!(
+        preview.matches("REFUSED").count(),
+        2,
+        "only the group, and the note: {preview}"
+    );
+    assert!(
+        object_named(&emulator.state(), "namedLocation", "Allowed Countries").is_some(),
+        "the preview changes nothing"
+    );
 
     let out = bp(&ws, None, &["rollback", "--sprint", "1", "--yes"]);
     let printed = format!("{}{}", stdout(&out), stderr(&out));
