@@ -745,7 +745,8 @@ impl Connection {
         }
         let tmp = path.with_extension("pem.new");
         let pem = SecretString::new(format!("{cert_pem}{key_pem}"));
-        write_private(&tmp, pem.expose())?;
+        crate::files::write_private(&tmp, pem.expose())
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
         let mut keys: Vec<Value> = app["keyCredentials"]
             .as_array()
             .into_iter()
@@ -924,25 +925,6 @@ fn make_certificate(name: &str) -> Result<(String, String, Vec<u8>), EngineError
     params.not_after = now + time::Duration::days(CERTIFICATE_DAYS);
     let cert = params.self_signed(&key).map_err(failed)?;
     Ok((cert.pem(), key.serialize_pem(), cert.der().to_vec()))
-}
-
-/// Writes a file only its owner can read (0600 where the platform has modes), created with
-/// that mode so the key is never readable by others, even for a moment.
-fn write_private(path: &Path, text: &str) -> Result<(), EngineError> {
-    use std::io::Write;
-    let failed =
-        |e: std::io::Error| EngineError::Internal(format!("writing {}: {e}", path.display()));
-    let _ = std::fs::remove_file(path);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(failed)?;
-    file.write_all(text.as_bytes()).map_err(failed)?;
-    file.sync_all().map_err(failed)
 }
 
 fn restrict(path: &Path, mode: u32) -> Result<(), EngineError> {

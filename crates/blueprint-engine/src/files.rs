@@ -1,6 +1,6 @@
 //! Files the catalogue sends with a request (`{ $file: PATH }` markers, e.g. the terms of use
 //! PDF): confined to the workspace, and never a new workspace's placeholder when the tenant is
-//! a real one.
+//! a real one. And writing the files only their owner may read.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -51,6 +51,32 @@ pub fn confined(dir: &Path, relative: &str) -> Result<PathBuf, String> {
         ));
     }
     Ok(joined)
+}
+
+/// Writes `text` to `path` readable by its owner only (0600 where the platform has modes): a
+/// private key, an approved plan (the tenant's configuration as observed). A file already
+/// there is removed first and the new one created with that mode, so the text is never
+/// readable by others, even for a moment, whatever mode the old file had. Synced before it
+/// returns, so a rename that follows publishes a complete file.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let context = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))
+    };
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(context(e)),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(context)?;
+    file.write_all(text.as_bytes()).map_err(context)?;
+    file.sync_all().map_err(context)
 }
 
 /// Whether `graph_root` is Microsoft Graph in one of Microsoft's clouds (public, US
@@ -136,6 +162,26 @@ pub fn refuse_placeholder(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_replaces_one_readable_by_all_with_only_the_new_text() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        std::fs::write(&path, "an older and longer text").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&path, "secret").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let missing = dir.path().join("no-such-dir").join("key.pem");
+        let error = write_private(&missing, "secret").unwrap_err().to_string();
+        assert!(
+            error.contains("writing") && error.contains("no-such-dir"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn microsofts_clouds_are_told_from_an_emulator() {

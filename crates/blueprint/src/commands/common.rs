@@ -106,30 +106,6 @@ pub fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<(), Comman
     }
 }
 
-/// Writes `text` to `path` readable by its owner only (0600), as the state files are: an
-/// approved plan holds the tenant's configuration as observed. A file already there with a
-/// looser mode is tightened before anything is written to it.
-pub fn write_private(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
-    use std::io::Write;
-    let failed =
-        |e: std::io::Error| CommandError::Failed(format!("writing {}: {e}", path.display()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(failed)?;
-        }
-    }
-    let mut file = options.open(path).map_err(failed)?;
-    file.write_all(text.as_bytes()).map_err(failed)
-}
-
 impl From<blueprint_store::StoreError> for CommandError {
     /// The store could not be read or written: not the user's input.
     fn from(e: blueprint_store::StoreError) -> CommandError {

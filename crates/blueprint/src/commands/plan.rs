@@ -53,7 +53,9 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
             let (scope, planned) =
                 scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
             if let Some(out) = &args.out {
-                super::common::write_private(out, &planned.to_file())?;
+                // An approved plan holds the tenant's configuration as observed.
+                blueprint_engine::files::write_private(out, &planned.to_file())
+                    .map_err(|e| CommandError::Failed(e.to_string()))?;
             }
             let plan = &planned.plan;
             match args.format {
