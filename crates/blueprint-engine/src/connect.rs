@@ -738,11 +738,8 @@ impl Connection {
             .map_err(|e| EngineError::Internal(format!("creating {}: {e}", dir.display())))?;
         restrict(&dir, 0o700)?;
         // A workspace is often kept in git for review; the key must never go with it.
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(&ignore, "# private keys: never commit them\n*\n")
-                .map_err(|e| EngineError::Internal(format!("writing {}: {e}", ignore.display())))?;
-        }
+        crate::state::ignore_in_git(&dir, "private keys")
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
         let tmp = path.with_extension("pem.new");
         let pem = SecretString::new(format!("{cert_pem}{key_pem}"));
         crate::files::write_private(&tmp, pem.expose())

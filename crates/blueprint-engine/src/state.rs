@@ -27,10 +27,13 @@ impl StateLocation {
     pub async fn open(&self) -> Result<Store, StoreError> {
         match self {
             StateLocation::File(path) => {
+                // A workspace made before `init` wrote the `.gitignore` gets it here.
                 if let Some(dir) = path.parent() {
-                    private_dir(dir).map_err(|e| {
-                        StoreError::Sqlite(format!("creating {}: {e}", dir.display()))
-                    })?;
+                    private_dir(dir)
+                        .and_then(|()| ignore_in_git(dir, "blueprint's state and credentials"))
+                        .map_err(|e| {
+                            StoreError::Sqlite(format!("creating {}: {e}", dir.display()))
+                        })?;
                 }
                 Store::open(path).await
             }
@@ -71,6 +74,38 @@ impl StateLocation {
         let result = work(&store).await;
         store.close().await;
         result.map(Some)
+    }
+}
+
+/// Creates the workspace's state directory (`.blueprint/`: the state store, credentials),
+/// readable by its owner only, with a `.gitignore` that keeps all of it out of git: a
+/// workspace is often kept in git for review, and the journal's snapshots of the tenant and
+/// the keys must never go with it. Idempotent: a `.gitignore` already there is left as it is.
+pub fn prepare_state_dir(workspace: &Path) -> std::io::Result<PathBuf> {
+    let dir = workspace.join(STATE_DIR);
+    private_dir(&dir)?;
+    ignore_in_git(&dir, "blueprint's state and credentials")?;
+    Ok(dir)
+}
+
+/// Writes a `.gitignore` in `dir` that ignores everything in it (`what` says what, in its
+/// comment), unless one is there already.
+pub fn ignore_in_git(dir: &Path, what: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = dir.join(".gitignore");
+    let context = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(mut file) => file
+            .write_all(format!("# {what}: never commit them\n*\n").as_bytes())
+            .map_err(context),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(context(e)),
     }
 }
 
@@ -120,6 +155,8 @@ mod tests {
         store.begin_run("t", "deploy", None).await.unwrap();
         let state = dir.path().join(STATE_DIR);
         assert_eq!(mode(&state), 0o700);
+        let ignore = std::fs::read_to_string(state.join(".gitignore")).unwrap();
+        assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
         for file in ["state.db", "state.db-wal", "state.db-shm"] {
             assert_eq!(mode(&state.join(file)) & 0o077, 0, "{file}");
         }

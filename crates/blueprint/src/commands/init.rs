@@ -248,6 +248,8 @@ pub fn run(args: InitArgs) -> Result<Outcome, CommandError> {
         };
         super::common::engine_error(e)
     })?;
+    blueprint_engine::state::prepare_state_dir(&args.dir)
+        .map_err(|e| CommandError::Failed(e.to_string()))?;
     println!("Created {}", path.display());
     println!(
         "Next: review [params] and [plan], then `blueprint plan -C {}`",

@@ -93,3 +93,52 @@ fn a_file_outside_the_workspace_is_refused_where_the_profile_names_it() {
         refused("shared/outside.pdf", "symbolic link");
     }
 }
+
+/// `blueprint init` keeps `.blueprint/` (the state, the credentials) out of git with a
+/// `.gitignore` of its own; running it again keeps the one there; a failed init writes none.
+#[test]
+fn init_keeps_the_state_directory_out_of_git() {
+    let dir = temp_dir();
+    let ws = offline_workspace(dir.path(), "features = []");
+    let ignore = ws.join(".blueprint").join(".gitignore");
+    let text = std::fs::read_to_string(&ignore).expect("init writes .blueprint/.gitignore");
+    assert!(text.lines().any(|l| l == "*"), "everything ignored: {text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ws.join(".blueprint"))
+            .unwrap()
+            .permissions();
+        assert_eq!(mode.mode() & 0o777, 0o700, "the state directory is private");
+    }
+    // The agency's own edit survives a second init.
+    let edited = format!("{text}# kept by the agency\n");
+    std::fs::write(&ignore, &edited).unwrap();
+    let again = [
+        "init",
+        ws.to_str().unwrap(),
+        "--agency",
+        "Department of Examples",
+        "--domain",
+        "examples.gov.au",
+        "--prefix",
+        "DOE",
+        "--force",
+    ];
+    ok(&run(&again));
+    assert_eq!(std::fs::read_to_string(&ignore).unwrap(), edited);
+    // A profile that does not validate leaves nothing behind.
+    let bad = dir.path().join("bad");
+    let out = run(&[
+        "init",
+        bad.to_str().unwrap(),
+        "--agency",
+        "Department of Examples",
+        "--domain",
+        "not a domain",
+        "--prefix",
+        "DOE",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!bad.join(".blueprint").exists());
+}
