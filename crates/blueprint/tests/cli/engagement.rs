@@ -488,7 +488,7 @@ fn status_of_a_new_workspace_recommends_planning_sprints_and_creates_nothing() {
         "blueprint sprints plan"
     );
     assert!(
-        !ws.join(".blueprint").exists(),
+        !ws.join(".blueprint/state.db").exists(),
         "status reads; it never creates the state store"
     );
 }

@@ -154,7 +154,7 @@ fn show_reads_the_recorded_plan_and_says_how_to_make_one() {
     let export = bp(&ws, &["sprints", "export", "--format", "csv"]);
     assert_eq!(export.status.code(), Some(2));
     assert!(
-        !ws.join(".blueprint").exists(),
+        !ws.join(".blueprint/state.db").exists(),
         "reading the plan creates no state"
     );
 
