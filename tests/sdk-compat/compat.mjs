@@ -564,7 +564,12 @@ async function main() {
     {
       version: "beta",
       path: "/admin/forms",
-      patch: { settings: { isExternalShareResultEnabled: false } },
+      // As adminforms-update's example writes it: annotated with @odata.type, the nested one
+      // without the leading '#'.
+      patch: {
+        "@odata.type": "#microsoft.graph.adminForms",
+        settings: { "@odata.type": "microsoft.graph.formsSettings", isExternalShareResultEnabled: false },
+      },
       changed: (o) => o.settings?.isExternalShareResultEnabled === false && o.settings?.isExternalSendFormEnabled === true,
     },
     {
