@@ -39,6 +39,7 @@ from msgraph.generated.models.device_management_settings import DeviceManagement
 from msgraph.generated.models.intune_brand import IntuneBrand
 from msgraph.generated.models.m365_apps_installation_options import M365AppsInstallationOptions
 from msgraph.generated.models.oma_setting_integer import OmaSettingInteger
+from msgraph.generated.models.oma_setting_string_xml import OmaSettingStringXml
 from msgraph.generated.models.registration_enforcement import RegistrationEnforcement
 from msgraph.generated.models.self_service_sign_up_authentication_flow_configuration import (
     SelfServiceSignUpAuthenticationFlowConfiguration,
@@ -66,6 +67,7 @@ from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 SCOPE = "https://graph.microsoft.com/.default"
+POLICY_XML = b"<Policy><Enabled/></Policy>"
 checks = 0
 
 
@@ -229,8 +231,14 @@ async def device_configurations(client, run):
     configurations = client.device_management.device_configurations
     custom = await configurations.post(Windows10CustomConfiguration(
         display_name=f"sdk-compat-py {run} custom",
-        oma_settings=[OmaSettingInteger(
-            display_name="Allow Telemetry", oma_uri="./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry", value=0)],
+        oma_settings=[
+            OmaSettingInteger(
+                display_name="Allow Telemetry", oma_uri="./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry", value=0),
+            # Edm.Binary: the SDK writes and reads the XML's bytes as base64.
+            OmaSettingStringXml(
+                display_name="Policy XML", oma_uri="./Vendor/MSFT/Policy/Config/Example/PolicyXml",
+                file_name="policy.xml", value=POLICY_XML),
+        ],
     ))
     try:
         check(isinstance(custom, Windows10CustomConfiguration) and custom.id and custom.version == 1,
@@ -239,6 +247,9 @@ async def device_configurations(client, run):
         setting = got.oma_settings[0] if isinstance(got, Windows10CustomConfiguration) and got.oma_settings else None
         check(isinstance(setting, OmaSettingInteger) and setting.value == 0,
               "GET reads it back with its OmaSettingInteger (the derived type)", got)
+        xml = got.oma_settings[1] if len(got.oma_settings) == 2 else None
+        check(isinstance(xml, OmaSettingStringXml) and xml.value == POLICY_XML and xml.file_name == "policy.xml",
+              "GET reads the OmaSettingStringXml back, its value the XML's bytes", xml)
         check(not unknown_properties(got), "every property of the custom profile is one the SDK's model knows",
               unknown_properties(got))
     finally:
