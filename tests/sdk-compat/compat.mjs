@@ -518,6 +518,87 @@ async function main() {
     JSON.stringify(deviceManagement.settings),
   );
 
+  // The organisation-wide settings singletons (issue 13): read each, PATCH one property as
+  // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
+  // properties go through the client's own `.version("beta")`.
+  for (const { version, path, patch, changed } of [
+    {
+      version: "v1.0",
+      path: "/policies/authenticationFlowsPolicy",
+      patch: { selfServiceSignUp: { isEnabled: false } },
+      changed: (o) => o.selfServiceSignUp?.isEnabled === false,
+    },
+    {
+      version: "v1.0",
+      path: "/policies/authenticationMethodsPolicy",
+      patch: {
+        registrationEnforcement: {
+          authenticationMethodsRegistrationCampaign: {
+            snoozeDurationInDays: 4,
+            state: "enabled",
+            excludeTargets: [],
+            includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }],
+          },
+        },
+      },
+      changed: (o) => o.registrationEnforcement?.authenticationMethodsRegistrationCampaign?.snoozeDurationInDays === 4,
+    },
+    {
+      version: "beta",
+      path: "/policies/authenticationMethodsPolicy",
+      patch: { reportSuspiciousActivitySettings: { state: "enabled", voiceReportingCode: 0, includeTarget: { targetType: "group", id: "all_users" } } },
+      changed: (o) => o.reportSuspiciousActivitySettings?.state === "enabled" && o.reportSuspiciousActivitySettings?.includeTarget?.id === "all_users",
+    },
+    {
+      version: "v1.0",
+      path: "/admin/reportSettings",
+      patch: { displayConcealedNames: false },
+      changed: (o) => o.displayConcealedNames === false,
+    },
+    {
+      version: "v1.0",
+      path: "/admin/microsoft365Apps/installationOptions",
+      patch: { updateChannel: "monthlyEnterprise" },
+      changed: (o) => o.updateChannel === "monthlyEnterprise" && o.appsForMac?.isMicrosoft365AppsEnabled === true,
+    },
+    {
+      version: "beta",
+      path: "/admin/forms",
+      // As adminforms-update's example writes it: annotated with @odata.type, the nested one
+      // without the leading '#'.
+      patch: {
+        "@odata.type": "#microsoft.graph.adminForms",
+        settings: { "@odata.type": "microsoft.graph.formsSettings", isExternalShareResultEnabled: false },
+      },
+      changed: (o) => o.settings?.isExternalShareResultEnabled === false && o.settings?.isExternalSendFormEnabled === true,
+    },
+    {
+      version: "beta",
+      path: "/admin/todo",
+      patch: { settings: { isPushNotificationEnabled: false } },
+      changed: (o) => o.settings?.isPushNotificationEnabled === false && o.settings?.isExternalJoinEnabled === true,
+    },
+    {
+      version: "beta",
+      path: "/admin/appsAndServices",
+      patch: { settings: { isAppAndServicesTrialEnabled: false } },
+      changed: (o) => o.settings?.isAppAndServicesTrialEnabled === false && o.settings?.isOfficeStoreEnabled === true,
+    },
+    {
+      version: "v1.0",
+      path: "/deviceManagement",
+      patch: { intuneBrand: { displayName: "Contoso IT", contactITEmailAddress: "it@contoso.example" } },
+      changed: (o) => o.intuneBrand?.displayName === "Contoso IT" && typeof o.settings?.secureByDefault === "boolean",
+    },
+  ]) {
+    const where = `${version} ${path}`;
+    const before = await step(`GET ${where}`, () => client.api(path).version(version).get());
+    check(before && typeof before.id === "string", `GET ${where} returns the singleton`, JSON.stringify(before));
+    await step(`PATCH ${where}`, () => client.api(path).version(version).patch(patch));
+    const after = await step(`GET ${where} after PATCH`, () => client.api(path).version(version).get());
+    check(changed(after), `PATCH ${where} changes one property and keeps the others`, JSON.stringify(after));
+  }
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -529,6 +610,8 @@ async function main() {
     ["DELETE", "/v1.0/groups/{id}"],
     ["POST", "/v1.0/identity/conditionalAccess/namedLocations"],
     ["POST", "/v1.0/deviceManagement/deviceConfigurations"],
+    ["PATCH", "/v1.0/admin/reportSettings"],
+    ["PATCH", "/beta/admin/forms"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

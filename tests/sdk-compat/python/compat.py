@@ -9,6 +9,7 @@ Prints one line per check; exits non-zero on the first failure.
 
 import asyncio
 import base64
+import datetime
 import json
 import os
 import sys
@@ -25,11 +26,48 @@ from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.admin_report_settings import AdminReportSettings
+from msgraph.generated.models.advanced_config_state import AdvancedConfigState
+from msgraph.generated.models.apps_update_channel_type import AppsUpdateChannelType
+from msgraph.generated.models.authentication_flows_policy import AuthenticationFlowsPolicy
+from msgraph.generated.models.authentication_methods_policy import AuthenticationMethodsPolicy
+from msgraph.generated.models.authentication_methods_registration_campaign import (
+    AuthenticationMethodsRegistrationCampaign,
+)
+from msgraph.generated.models.device_management import DeviceManagement
+from msgraph.generated.models.device_management_settings import DeviceManagementSettings
+from msgraph.generated.models.intune_brand import IntuneBrand
+from msgraph.generated.models.m365_apps_installation_options import M365AppsInstallationOptions
+from msgraph.generated.models.oma_setting_integer import OmaSettingInteger
+from msgraph.generated.models.oma_setting_string_xml import OmaSettingStringXml
+from msgraph.generated.models.registration_enforcement import RegistrationEnforcement
+from msgraph.generated.models.self_service_sign_up_authentication_flow_configuration import (
+    SelfServiceSignUpAuthenticationFlowConfiguration,
+)
+from msgraph.generated.models.windows10_custom_configuration import Windows10CustomConfiguration
+from msgraph.generated.models.windows_update_active_hours_install import WindowsUpdateActiveHoursInstall
+from msgraph.generated.models.windows_update_for_business_configuration import (
+    WindowsUpdateForBusinessConfiguration,
+)
+from msgraph_beta import GraphRequestAdapter as BetaGraphRequestAdapter
+from msgraph_beta import GraphServiceClient as BetaGraphServiceClient
+from msgraph_beta.generated.models.admin_apps_and_services import AdminAppsAndServices
+from msgraph_beta.generated.models.admin_forms import AdminForms
+from msgraph_beta.generated.models.admin_todo import AdminTodo
+from msgraph_beta.generated.models.advanced_config_state import AdvancedConfigState as BetaAdvancedConfigState
+from msgraph_beta.generated.models.apps_and_services_settings import AppsAndServicesSettings
+from msgraph_beta.generated.models.authentication_methods_policy import (
+    AuthenticationMethodsPolicy as BetaAuthenticationMethodsPolicy,
+)
+from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
+from msgraph_beta.generated.models.todo_settings import TodoSettings
 from msgraph_core import PageIterator
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 SCOPE = "https://graph.microsoft.com/.default"
+POLICY_XML = b"<Policy><Enabled/></Policy>"
 checks = 0
 
 
@@ -59,6 +97,182 @@ def graph_client(ready, credential):
     adapter = GraphRequestAdapter(auth)
     adapter.base_url = f"{ready['graph']}/v1.0"
     return GraphServiceClient(request_adapter=adapter)
+
+
+def beta_client(ready, credential):
+    """msgraph-beta-sdk's client: its own adapter and models, against the emulator's /beta."""
+    host = urlparse(ready["graph"]).hostname
+    auth = AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE], allowed_hosts=[host])
+    adapter = BetaGraphRequestAdapter(auth)
+    adapter.base_url = f"{ready['graph']}/beta"
+    return BetaGraphServiceClient(request_adapter=adapter)
+
+
+def unknown_properties(value, where=""):
+    """The properties the SDK's models did not know (Kiota keeps them in `additional_data`), at
+    any depth: a property Microsoft's schema lacks, or one spelled wrong, shows up here."""
+    found = []
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found += unknown_properties(item, f"{where}[{i}]")
+    elif hasattr(value, "additional_data"):
+        found += [f"{where}.{k}" for k in (value.additional_data or {}) if not k.startswith("@odata.")]
+        for name, field in vars(value).items():
+            if name not in ("additional_data", "backing_store"):
+                found += unknown_properties(field, f"{where}.{name}")
+    return found
+
+
+async def singleton_round_trip(what, builder, model, change, changed):
+    """Reads a settings singleton as the SDK's `model`, PATCHes one property written with the
+    SDK's model classes (`change`), and reads it back: `changed(read)` must then hold."""
+    before = await builder.get()
+    check(isinstance(before, model) and before.id, f"{what}: GET returns a {model.__name__}", before)
+    check(not unknown_properties(before), f"{what}: every property is one the SDK's model knows",
+          unknown_properties(before))
+    await builder.patch(change)
+    after = await builder.get()
+    check(isinstance(after, model) and changed(after), f"{what}: PATCH of one property reads back", after)
+    return after
+
+
+async def settings_singletons(client, beta):
+    """The organisation-wide settings kinds (issue 13), read and written with the SDKs' models."""
+    await singleton_round_trip(
+        "policies/authenticationFlowsPolicy",
+        client.policies.authentication_flows_policy,
+        AuthenticationFlowsPolicy,
+        AuthenticationFlowsPolicy(self_service_sign_up=SelfServiceSignUpAuthenticationFlowConfiguration(is_enabled=False)),
+        lambda p: p.self_service_sign_up is not None and p.self_service_sign_up.is_enabled is False,
+    )
+    methods = await client.policies.authentication_methods_policy.get()
+    campaign = methods.registration_enforcement and methods.registration_enforcement.authentication_methods_registration_campaign
+    check(isinstance(campaign, AuthenticationMethodsRegistrationCampaign) and campaign.include_targets,
+          "policies/authenticationMethodsPolicy: registrationEnforcement's campaign reads as the SDK's model", methods)
+    await singleton_round_trip(
+        "policies/authenticationMethodsPolicy (v1.0)",
+        client.policies.authentication_methods_policy,
+        AuthenticationMethodsPolicy,
+        AuthenticationMethodsPolicy(registration_enforcement=RegistrationEnforcement(
+            authentication_methods_registration_campaign=AuthenticationMethodsRegistrationCampaign(
+                snooze_duration_in_days=5, state=AdvancedConfigState.Enabled,
+                include_targets=campaign.include_targets, exclude_targets=[]))),
+        lambda p: p.registration_enforcement.authentication_methods_registration_campaign.snooze_duration_in_days == 5
+        and p.registration_enforcement.authentication_methods_registration_campaign.state == AdvancedConfigState.Enabled,
+    )
+    await singleton_round_trip(
+        "admin/reportSettings",
+        client.admin.report_settings,
+        AdminReportSettings,
+        AdminReportSettings(display_concealed_names=False),
+        lambda r: r.display_concealed_names is False,
+    )
+    await singleton_round_trip(
+        "admin/microsoft365Apps/installationOptions",
+        client.admin.microsoft365_apps.installation_options,
+        M365AppsInstallationOptions,
+        M365AppsInstallationOptions(update_channel=AppsUpdateChannelType.MonthlyEnterprise),
+        lambda o: o.update_channel == AppsUpdateChannelType.MonthlyEnterprise
+        and o.apps_for_windows is not None and o.apps_for_windows.is_visio_enabled is True,
+    )
+    await singleton_round_trip(
+        "deviceManagement (intuneBrand)",
+        client.device_management,
+        DeviceManagement,
+        DeviceManagement(intune_brand=IntuneBrand(display_name="Contoso IT", show_logo=False)),
+        lambda d: d.intune_brand is not None and d.intune_brand.display_name == "Contoso IT",
+    )
+    await singleton_round_trip(
+        "deviceManagement (settings)",
+        client.device_management,
+        DeviceManagement,
+        DeviceManagement(settings=DeviceManagementSettings(secure_by_default=True)),
+        lambda d: d.settings is not None and d.settings.secure_by_default is True
+        and d.settings.device_compliance_checkin_threshold_days == 30,
+    )
+
+    # Beta-only kinds and properties, with msgraph-beta-sdk.
+    await singleton_round_trip(
+        "beta policies/authenticationMethodsPolicy (reportSuspiciousActivitySettings)",
+        beta.policies.authentication_methods_policy,
+        BetaAuthenticationMethodsPolicy,
+        BetaAuthenticationMethodsPolicy(report_suspicious_activity_settings=ReportSuspiciousActivitySettings(
+            state=BetaAdvancedConfigState.Enabled, voice_reporting_code=8)),
+        lambda p: p.report_suspicious_activity_settings is not None
+        and p.report_suspicious_activity_settings.state == BetaAdvancedConfigState.Enabled
+        and p.report_suspicious_activity_settings.voice_reporting_code == 8,
+    )
+    await singleton_round_trip(
+        "beta admin/forms",
+        beta.admin.forms,
+        AdminForms,
+        AdminForms(settings=FormsSettings(is_external_send_form_enabled=False)),
+        lambda f: f.settings is not None and f.settings.is_external_send_form_enabled is False
+        and f.settings.is_bing_image_search_enabled is True,
+    )
+    await singleton_round_trip(
+        "beta admin/todo",
+        beta.admin.todo,
+        AdminTodo,
+        AdminTodo(settings=TodoSettings(is_external_share_enabled=False)),
+        lambda t: t.settings is not None and t.settings.is_external_share_enabled is False,
+    )
+    await singleton_round_trip(
+        "beta admin/appsAndServices",
+        beta.admin.apps_and_services,
+        AdminAppsAndServices,
+        AdminAppsAndServices(settings=AppsAndServicesSettings(is_office_store_enabled=False)),
+        lambda a: a.settings is not None and a.settings.is_office_store_enabled is False,
+    )
+
+
+async def device_configurations(client, run):
+    """One object of each new Intune kind (issue 14), created and read with the SDK's models."""
+    configurations = client.device_management.device_configurations
+    custom = await configurations.post(Windows10CustomConfiguration(
+        display_name=f"sdk-compat-py {run} custom",
+        oma_settings=[
+            OmaSettingInteger(
+                display_name="Allow Telemetry", oma_uri="./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry", value=0),
+            # Edm.Binary: the SDK writes and reads the XML's bytes as base64.
+            OmaSettingStringXml(
+                display_name="Policy XML", oma_uri="./Vendor/MSFT/Policy/Config/Example/PolicyXml",
+                file_name="policy.xml", value=POLICY_XML),
+        ],
+    ))
+    try:
+        check(isinstance(custom, Windows10CustomConfiguration) and custom.id and custom.version == 1,
+              "deviceConfigurations.post creates a Windows10CustomConfiguration", custom)
+        got = await configurations.by_device_configuration_id(custom.id).get()
+        setting = got.oma_settings[0] if isinstance(got, Windows10CustomConfiguration) and got.oma_settings else None
+        check(isinstance(setting, OmaSettingInteger) and setting.value == 0,
+              "GET reads it back with its OmaSettingInteger (the derived type)", got)
+        xml = got.oma_settings[1] if len(got.oma_settings) == 2 else None
+        check(isinstance(xml, OmaSettingStringXml) and xml.value == POLICY_XML and xml.file_name == "policy.xml",
+              "GET reads the OmaSettingStringXml back, its value the XML's bytes", xml)
+        check(not unknown_properties(got), "every property of the custom profile is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(custom.id).delete()
+
+    ring = await configurations.post(WindowsUpdateForBusinessConfiguration(
+        display_name=f"sdk-compat-py {run} ring",
+        quality_updates_deferral_period_in_days=7,
+        installation_schedule=WindowsUpdateActiveHoursInstall(
+            active_hours_start=datetime.time(8, 0), active_hours_end=datetime.time(17, 0)),
+    ))
+    try:
+        check(isinstance(ring, WindowsUpdateForBusinessConfiguration) and ring.id,
+              "deviceConfigurations.post creates a WindowsUpdateForBusinessConfiguration", ring)
+        got = await configurations.by_device_configuration_id(ring.id).get()
+        schedule = got.installation_schedule if isinstance(got, WindowsUpdateForBusinessConfiguration) else None
+        check(got.quality_updates_deferral_period_in_days == 7 and isinstance(schedule, WindowsUpdateActiveHoursInstall)
+              and schedule.active_hours_start == datetime.time(8, 0) and schedule.active_hours_end == datetime.time(17, 0),
+              "GET reads the update ring back, its active hours as TimeOfDay", got)
+        check(not unknown_properties(got), "every property of the update ring is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(ring.id).delete()
 
 
 async def main(ready_path):
@@ -103,6 +317,10 @@ async def main(ready_path):
         client = graph_client(ready, secret)
         cert_client = graph_client(ready, certificate)
         run = uuid.uuid4().hex[:8]
+
+        # --- Settings singletons and Intune profiles, with the SDKs' own model classes -------
+        await settings_singletons(client, beta_client(ready, secret))
+        await device_configurations(client, run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

@@ -240,7 +240,7 @@ fn require_python_venv(python_dir: &Path) -> PathBuf {
     let probe = Command::new(&python)
         .args([
             "-c",
-            "import msgraph, azure.identity, msgraph_core, deprecated",
+            "import msgraph, msgraph_beta, azure.identity, msgraph_core, deprecated",
         ])
         .output();
     assert!(
