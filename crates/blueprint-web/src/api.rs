@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::access::Permission;
 use crate::auth::Session;
 use crate::pages::{engagement_for, record_attestation, record_decision, visible};
+use crate::registry::Entry;
 use crate::view::{self, Summary};
 use crate::{AppState, evidence};
 
@@ -101,6 +102,41 @@ fn changing_session(state: &AppState, headers: &HeaderMap) -> Result<Session, No
     Ok(session)
 }
 
+/// Why a call on an engagement is refused: no (CSRF-checked) session, or the engagement's
+/// answer (404, 403).
+enum Refused {
+    Session(NoSession),
+    Engagement(StatusCode),
+}
+
+impl Refused {
+    fn response(self) -> Response {
+        match self {
+            Refused::Session(no) => no.response(),
+            Refused::Engagement(status) => refusal(status),
+        }
+    }
+}
+
+/// The session and the engagement `id` a call acts on, or the answer refusing it: 401 without a
+/// session; 403 for a changing call (anything but `Read`) without the session's CSRF token, or
+/// when the person may not do `permission` on it; 404 when there is no such engagement.
+fn authorised<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    id: &str,
+    permission: Permission,
+) -> Result<(Session, &'a Entry), Refused> {
+    let session = match permission {
+        Permission::Read => session(state, headers),
+        Permission::Act | Permission::Decide => changing_session(state, headers),
+    }
+    .map_err(Refused::Session)?;
+    let entry =
+        engagement_for(state, &session.principal, id, permission).map_err(Refused::Engagement)?;
+    Ok((session, entry))
+}
+
 fn entry_json(entry: &LogEntry) -> Value {
     serde_json::from_str(&entry.canonical_json(true)).unwrap_or(Value::Null)
 }
@@ -124,13 +160,9 @@ pub async fn engagement(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let session = match session(&state, &headers) {
-        Ok(s) => s,
-        Err(no) => return no.response(),
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
+    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
     };
     match view::read(entry).await {
         Ok(read) => Json(json!({
@@ -149,13 +181,9 @@ pub async fn log(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let session = match session(&state, &headers) {
-        Ok(s) => s,
-        Err(no) => return no.response(),
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
+    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
     };
     match view::read(entry).await {
         Ok(read) => {
@@ -201,13 +229,9 @@ pub async fn attest(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Response {
-    let session = match changing_session(&state, &headers) {
-        Ok(s) => s,
-        Err(no) => return no.response(),
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Act) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
+    let (session, entry) = match authorised(&state, &headers, &id, Permission::Act) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
     };
     let request: AttestationBody = match body(
         &bytes,
@@ -261,13 +285,9 @@ pub async fn decide(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Response {
-    let session = match changing_session(&state, &headers) {
-        Ok(s) => s,
-        Err(no) => return no.response(),
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Decide) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
+    let (session, entry) = match authorised(&state, &headers, &id, Permission::Decide) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
     };
     let request: DecisionBody = match body(&bytes, r#"{"decision", "note"}"#) {
         Ok(b) => b,
