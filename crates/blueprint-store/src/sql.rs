@@ -3,8 +3,29 @@
 //! backend by [`impl_state_store!`]. sqlx's pools, transactions and rows have the same methods
 //! for both databases but different types, and spelling the generic bounds for every column
 //! type costs more than it saves; the macro gives each backend its own concrete code from one
-//! source text. What differs lives in the backend's module: its schema, `begin_write` (how a
+//! source text. What differs lives in the backend's module: its schema (migrations whose SQL is
+//! the same in both are the constants below), `begin_write` (how a
 //! writer takes the database's write lock), and `verify` (how the log is read back).
+
+/// Migration 4 of both backends (their SQL is the same): where a lock's holder runs (boot id,
+/// host name, pid namespace), so a holder on this machine whose process is gone is taken over at
+/// once, without waiting for its lease to lapse.
+pub(crate) const LOCK_HOLDER_MACHINE: &str = r#"
+ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
+"#;
+
+/// Migration 5 of both backends: the engagements a web server (`blueprint serve`) shows, one per
+/// agency: where each one's workspace (profile and state) is, and the partners (by organisation
+/// name, a JSON array) the agency granted it to.
+pub(crate) const ENGAGEMENTS_TABLE: &str = r#"
+CREATE TABLE engagements (
+    id            TEXT PRIMARY KEY,
+    agency        TEXT NOT NULL,
+    workspace     TEXT NOT NULL,
+    partners      TEXT NOT NULL DEFAULT '[]',
+    registered_at TEXT NOT NULL
+);
+"#;
 
 /// The columns of a change, in the order `change_from_row` reads them.
 macro_rules! change_columns {

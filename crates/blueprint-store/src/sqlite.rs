@@ -95,23 +95,8 @@ SELECT tenant, 'legacy-' || pid || '-' || host, pid, host, 'deploy', '', now_ms,
 FROM locks, (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now_ms) AS clock;
 DROP TABLE locks;
 "#,
-    r#"
--- Where the holder runs (boot id, host name, pid namespace): a holder on this machine whose
--- process is gone is taken over at once, without waiting for its lease to lapse.
-ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
-"#,
-    r#"
--- The engagements a web server (`blueprint serve`) shows, one per agency: where each one's
--- workspace (profile and state) is, and the partners (by organisation name, a JSON array)
--- the agency granted it to.
-CREATE TABLE engagements (
-    id            TEXT PRIMARY KEY,
-    agency        TEXT NOT NULL,
-    workspace     TEXT NOT NULL,
-    partners      TEXT NOT NULL DEFAULT '[]',
-    registered_at TEXT NOT NULL
-);
-"#,
+    crate::sql::LOCK_HOLDER_MACHINE,
+    crate::sql::ENGAGEMENTS_TABLE,
 ];
 
 pub struct SqliteStore {

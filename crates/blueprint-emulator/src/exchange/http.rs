@@ -239,6 +239,33 @@ fn base_url(headers: &HeaderMap, req: &Request) -> String {
     crate::http::origin(headers, conn.as_ref()).base_url
 }
 
+/// What both endpoints check first, in Exchange's order: the method (POST only), the caller's
+/// token, then the body, read as JSON (`null` when it is not, so the cmdlet's own validation
+/// answers).
+async fn posted(
+    em: &Emulator,
+    headers: &HeaderMap,
+    tenant: &str,
+    req: Request,
+    endpoint: &str,
+) -> Result<(Caller, Value), ExchangeError> {
+    if req.method() != Method::POST {
+        return Err(ExchangeError::new(
+            405,
+            "Microsoft.Exchange.Admin.OData.Core.ODataException",
+            format!("{endpoint} accepts POST only."),
+        ));
+    }
+    let caller = authenticate(em, headers, tenant)?;
+    let (_, bytes) = read_body(em, req)
+        .await
+        .map_err(|e| ExchangeError::new(e.status, "System.IO.InvalidDataException", e.message))?;
+    Ok((
+        caller,
+        serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
 /// `POST /adminapi/beta/{tenant}/InvokeCommand`.
 pub async fn invoke_endpoint(
     State(em): State<Arc<Emulator>>,
@@ -250,26 +277,9 @@ pub async fn invoke_endpoint(
     let base = base_url(&headers, &req);
     simulate_latency(&em).await;
     let answer = async {
-        if req.method() != Method::POST {
-            return Answer::error(&ExchangeError::new(
-                405,
-                "Microsoft.Exchange.Admin.OData.Core.ODataException",
-                "InvokeCommand accepts POST only.",
-            ));
-        }
-        let caller = match authenticate(&em, &headers, &tenant) {
-            Ok(c) => c,
+        let (caller, body) = match posted(&em, &headers, &tenant, req, "InvokeCommand").await {
+            Ok(posted) => posted,
             Err(e) => return Answer::error(&e),
-        };
-        let body = match read_body(&em, req).await {
-            Ok((_, bytes)) => serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            Err(e) => {
-                return Answer::error(&ExchangeError::new(
-                    e.status,
-                    "System.IO.InvalidDataException",
-                    e.message,
-                ));
-            }
         };
         let header = |name: &str| {
             headers
@@ -300,26 +310,9 @@ pub async fn batch_endpoint(
     let base = base_url(&headers, &req);
     simulate_latency(&em).await;
     let answer = async {
-        if req.method() != Method::POST {
-            return Answer::error(&ExchangeError::new(
-                405,
-                "Microsoft.Exchange.Admin.OData.Core.ODataException",
-                "$batch accepts POST only.",
-            ));
-        }
-        let caller = match authenticate(&em, &headers, &tenant) {
-            Ok(c) => c,
+        let (caller, body) = match posted(&em, &headers, &tenant, req, "$batch").await {
+            Ok(posted) => posted,
             Err(e) => return Answer::error(&e),
-        };
-        let body = match read_body(&em, req).await {
-            Ok((_, bytes)) => serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            Err(e) => {
-                return Answer::error(&ExchangeError::new(
-                    e.status,
-                    "System.IO.InvalidDataException",
-                    e.message,
-                ));
-            }
         };
         let Some(requests) = body["requests"].as_array() else {
             return Answer::error(&ExchangeError::new(
