@@ -228,6 +228,17 @@ mod demo {
         }
     }
 
+    /// The web app's app role for a role (and the agency an agency user belongs to), e.g.
+    /// `Blueprint.Agency.dta`.
+    fn app_role(role: Role, agency: Option<&str>) -> String {
+        match (role, agency) {
+            (Role::Program, _) => "Blueprint.ProgramOffice".into(),
+            (Role::Partner, _) => "Blueprint.Partner".into(),
+            (_, Some(agency)) => format!("Blueprint.Agency.{agency}"),
+            (_, None) => "Blueprint.Agency".into(),
+        }
+    }
+
     fn password() -> String {
         format!("Demo-{}!9a", blueprint_web::auth::random_token())
     }
@@ -284,7 +295,8 @@ mod demo {
         if let Some(t) = emulator.emulator().tenant(&office_id) {
             let mut extra = serde_json::Map::new();
             extra.insert("isFallbackPublicClient".into(), Value::Bool(true));
-            t.lock().expect("tenant").apps.push(App {
+            let mut t = t.lock().expect("tenant");
+            t.apps.push(App {
                 display_name: "blueprint web".into(),
                 client_id: WEB_CLIENT_ID.into(),
                 secrets: vec![],
@@ -294,6 +306,12 @@ mod demo {
                 sp_id: String::new(),
                 extra,
             });
+            // Each user is assigned the web app's role for what they are: their sign-in
+            // carries it in `roles`, which the server's rules map.
+            for (role, agency, upn, _) in &users {
+                t.assign_app_role(WEB_CLIENT_ID, upn, &app_role(*role, *agency))
+                    .ok_or_else(|| CommandError::Failed(format!("assigning {upn} its app role")))?;
+            }
         }
 
         let store = Store::open(&dir.join("server.db"))
@@ -359,9 +377,9 @@ mod demo {
         let url = format!("http://{addr}");
         let rules = users
             .iter()
-            .map(|(role, agency, upn, _)| RoleRule {
-                claim: "preferred_username".into(),
-                value: upn.clone(),
+            .map(|(role, agency, _, _)| RoleRule {
+                claim: "roles".into(),
+                value: app_role(*role, *agency),
                 role: *role,
                 organisation: match role {
                     Role::Partner => Some(PARTNER.to_string()),
