@@ -32,15 +32,31 @@ fn program(var: &str, default: &str) -> PathBuf {
     path
 }
 
-/// A running chromedriver, stopped when dropped.
+/// A running chromedriver, stopped when dropped, with the browsers it started.
 struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
+    /// Browser sessions not yet closed: a failing test leaves them open.
+    open: std::sync::Mutex<Vec<String>>,
 }
 
 impl Drop for Driver {
+    /// Closes the browsers a failed test left open (chromedriver's death does not end them),
+    /// then stops chromedriver. Plain blocking HTTP: a drop cannot await.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://").to_string();
+        for session in self.open.lock().map(|o| o.clone()).unwrap_or_default() {
+            if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                let _ = write!(
+                    stream,
+                    "DELETE /session/{session} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -68,6 +84,7 @@ impl Driver {
                 .timeout(Duration::from_secs(90))
                 .build()
                 .unwrap(),
+            open: Default::default(),
         };
         for _ in 0..200 {
             if let Ok(r) = driver
@@ -101,12 +118,14 @@ impl Driver {
             "goog:loggingPrefs": {"browser": "ALL"},
         }}});
         let answer = self.call("POST", "/session", Some(caps)).await;
+        let session = answer["sessionId"]
+            .as_str()
+            .expect("a WebDriver session")
+            .to_string();
+        self.open.lock().unwrap().push(session.clone());
         Browser {
             driver: self,
-            session: answer["sessionId"]
-                .as_str()
-                .expect("a WebDriver session")
-                .to_string(),
+            session,
         }
     }
 
@@ -241,6 +260,11 @@ impl Browser<'_> {
 
     async fn close(self) {
         self.call("DELETE", "", None).await;
+        self.driver
+            .open
+            .lock()
+            .unwrap()
+            .retain(|s| *s != self.session);
     }
 }
 
