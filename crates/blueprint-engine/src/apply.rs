@@ -895,8 +895,10 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let result = async {
         let path = object_path(object, id.as_deref());
         if !body.is_empty() {
+            let kind = blueprint_catalogue::kinds::kind(&object.kind)
+                .ok_or_else(|| format!("unknown kind {}", object.kind))?;
             ctx.client
-                .patch(&path, &Value::Object(body))
+                .update(kind, &path, &current, body)
                 .await
                 .map_err(|e| e.to_string())?;
         }

@@ -715,7 +715,9 @@ impl Session {
                 let mut restore = changed_properties(kind, before, after);
                 restore.retain(|k, was| k == METHOD_CONFIGURATIONS || current.get(k) != Some(was));
                 let id = intent("rollback-restore", undo.object_id.clone()).await?;
-                let restored = self.restore(kind, &path, before, after, restore).await;
+                let restored = self
+                    .restore(kind, &path, before, after, &current, restore)
+                    .await;
                 let now = match &restored {
                     Ok(()) => self.client.get(&path).await.ok(),
                     Err(_) => None,
@@ -785,14 +787,16 @@ impl Session {
         )))
     }
 
-    /// Writes the previous values back: the object's own properties in one PATCH, then the
-    /// side doors (Intune assignments, authentication method configurations).
+    /// Writes the previous values back: the object's own properties in one update (over
+    /// `current`, the object as it now is), then the side doors (Intune assignments,
+    /// authentication method configurations).
     async fn restore(
         &self,
         kind: &KindSpec,
         path: &str,
         before: &Value,
         after: &Value,
+        current: &Value,
         mut restore: Map<String, Value>,
     ) -> Result<(), String> {
         let assignments = restore.remove(ASSIGNMENTS);
@@ -802,7 +806,7 @@ impl Session {
                 restore.insert("@odata.type".into(), t.clone());
             }
             self.client
-                .patch(path, &Value::Object(restore))
+                .update(kind, path, current, restore)
                 .await
                 .map_err(|e| e.to_string())?;
         }
