@@ -61,7 +61,7 @@ fn graph_names(grants: &[Grant]) -> Vec<&'static str> {
 }
 
 /// The no-op write: PATCH, or PUT for a kind Graph replaces whole.
-async fn write(
+async fn no_op_write(
     c: &GraphClient,
     kind: &KindSpec,
     object: &str,
@@ -194,7 +194,7 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
             let write = graph_names(kind.permissions.write);
             let c = client_with(&running, &write, &mut n);
             assert_eq!(
-                status(write(&c, kind, &object, &body).await),
+                status(no_op_write(&c, kind, &object, &body).await),
                 200,
                 "{}: write with {write:?} alone ({body})",
                 kind.name
@@ -203,7 +203,7 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
                 let fewer: Vec<&str> = write.iter().copied().filter(|g| g != dropped).collect();
                 let c = client_with(&running, &fewer, &mut n);
                 assert_eq!(
-                    status(write(&c, kind, &object, &body).await),
+                    status(no_op_write(&c, kind, &object, &body).await),
                     403,
                     "{}: write without {dropped}",
                     kind.name
