@@ -576,6 +576,33 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // Written only with PUT of the whole policy (crate::identity).
+    Kind {
+        entity: "adminConsentRequestPolicy",
+        path: "policies/adminConsentRequestPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        // adminconsentrequestpolicy-get and -update.
+        read: &[
+            "Policy.Read.All",
+            "Policy.ReadWrite.ConsentRequest",
+            "Directory.Read.All",
+        ],
+        write: &["Policy.ReadWrite.ConsentRequest", "Directory.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "version"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
 ];
 
 /// The kinds served under `/beta/`, with the beta schema (`schema/graph-beta.yaml`). A beta kind

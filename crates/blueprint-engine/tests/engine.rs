@@ -1032,6 +1032,38 @@ async fn turning_beta_off_sends_nothing_to_beta_and_leaves_its_features_to_attes
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let ws = workspace(dir.path(), &running, &automated_features());
+    // With beta on (the default), the plan marks each action with its API, beta's included.
+    let on = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    let (plan, _) = on.plan(false).await.unwrap();
+    let api_of = |kind: &str| -> Vec<&str> {
+        plan.actions
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.api)
+            .collect()
+    };
+    assert_eq!(
+        api_of("authenticationMethodsPolicyBeta"),
+        vec!["graph-beta"]
+    );
+    assert!(api_of("adminForms").iter().all(|a| *a == "graph-beta"));
+    assert!(!api_of("conditionalAccessPolicy").is_empty());
+    assert!(
+        api_of("conditionalAccessPolicy")
+            .iter()
+            .all(|a| *a == "graph-v1.0")
+    );
+    let beta_requests = || -> u64 {
+        running
+            .emulator()
+            .request_counts()
+            .into_iter()
+            .filter(|(_, route, _, _)| route.starts_with("/beta"))
+            .map(|(_, _, _, n)| n)
+            .sum()
+    };
+    let read_with_beta_on = beta_requests();
+    assert!(read_with_beta_on > 0);
     let profile = ws.dir.join("blueprint.toml");
     let text = std::fs::read_to_string(&profile).unwrap();
     std::fs::write(&profile, format!("{text}\n[graph]\nbeta = false\n")).unwrap();
@@ -1055,13 +1087,8 @@ async fn turning_beta_off_sends_nothing_to_beta_and_leaves_its_features_to_attes
         .find(|f| f.id == "organisation-report-and-installation-settings")
         .unwrap();
     assert_eq!(v1.verdict, Verdict::Pass);
-    let beta_requests: Vec<_> = running
-        .emulator()
-        .request_counts()
-        .into_iter()
-        .filter(|(_, route, _, _)| route.starts_with("/beta"))
-        .collect();
-    assert!(beta_requests.is_empty(), "{beta_requests:?}");
+    // Beyond the plan read with beta on, nothing went to beta.
+    assert_eq!(beta_requests(), read_with_beta_on);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1425,7 +1452,6 @@ fn stored<'a>(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
-    use blueprint_engine::rollback::RollbackOptions;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
@@ -1586,17 +1612,88 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     }
 
     // A forced rollback (the tenant changed since the sprint) restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// Rolls sprint 1 back and asserts the tenant is then exactly `before` (write times aside).
+async fn sprint_one_rolls_back_to(
+    s: &blueprint_engine::Session,
+    running: &RunningEmulator,
+    before: &Value,
+    force: bool,
+) {
     let report = s
-        .rollback(&RollbackOptions {
-            sprint: 1,
-            force: true,
-        })
+        .rollback(&blueprint_engine::rollback::RollbackOptions { sprint: 1, force })
         .await
         .unwrap();
     let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
     assert!(failures.is_empty(), "{failures:#?}");
-    let after = without_write_times(state(&running).await);
+    let after = without_write_times(state(running).await);
     let mut diff = Vec::new();
-    differences(&before, &after, "", &mut diff);
+    differences(before, &after, "", &mut diff);
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+/// A policy Graph updates only with PUT (the admin consent request policy): on the legacy
+/// tenant, where the agency turned the workflow on with its own reviewers, the deploy turns it
+/// off and keeps the reviewers and durations (PUT of the whole object, not of the one field);
+/// one field changed in the tenant is reported as exactly that field; the rollback puts the
+/// agency's policy back as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_legacy_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec!["identity-admin-consent-requests".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(report.done(), 1, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let policy = t.singletons.get_mut("adminConsentRequestPolicy").unwrap();
+        assert_eq!(policy["isEnabled"], false);
+        // What the blueprint does not set stays the agency's.
+        assert_eq!(policy["requestDurationInDays"], 14);
+        assert_eq!(policy["notifyReviewers"], true);
+        assert_eq!(policy["reviewers"].as_array().unwrap().len(), 1);
+        // Someone turns the workflow back on in the portal.
+        policy["isEnabled"] = Value::Bool(true);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| (f.diff.path.as_str(), &f.diff.expected, &f.diff.actual))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![("isEnabled", &Value::Bool(false), &Value::Bool(true))]
+    );
+
+    // The tenant changed since the sprint, so the rollback needs force; it restores the
+    // agency's policy exactly.
+    tenant
+        .lock()
+        .unwrap()
+        .singletons
+        .get_mut("adminConsentRequestPolicy")
+        .unwrap()["isEnabled"] = Value::Bool(false);
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
 }
