@@ -693,6 +693,33 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
 
 const EXCLUSION_GROUP: &str = "group:grp-Conditional_Access_Exclude";
 
+/// Deploys sprint 1, which must succeed whole.
+async fn deploy_sprint_one(s: &blueprint_engine::Session) -> blueprint_engine::DeployReport {
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    report
+}
+
+/// The id of the object the deploy created for `reference`.
+fn created_id(report: &blueprint_engine::DeployReport, reference: &str) -> String {
+    report
+        .results
+        .iter()
+        .find_map(|r| match &r.outcome {
+            Outcome::Done { op, object_id } if r.reference == reference && op == "create" => {
+                Some(object_id.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the deploy created {reference}: {:#?}", report.results))
+}
+
 /// The agency edits the exclusion group the sprint created: the preview marks that object and
 /// the rollback refuses it, both naming it and the property; the rest is undone, and the group
 /// only when forced.
@@ -711,25 +738,7 @@ async fn rollback_previews_and_refuses_an_object_the_agency_changed_since_and_fo
             "ca-named-location-allowed-countries".to_string(),
         ],
     ));
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    let group_id = report
-        .results
-        .iter()
-        .find_map(|r| match &r.outcome {
-            Outcome::Done { op, object_id } if r.reference == EXCLUSION_GROUP => {
-                assert_eq!(op, "create");
-                Some(object_id.clone())
-            }
-            _ => None,
-        })
-        .expect("the sprint created the exclusion group");
+    let group_id = created_id(&deploy_sprint_one(&s).await, EXCLUSION_GROUP);
     let group = format!("/groups/{group_id}");
     let edit =
         serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
@@ -825,6 +834,88 @@ async fn rollback_previews_and_refuses_an_object_the_agency_changed_since_and_fo
         &mut diff,
     );
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// The agency's own policy comes to use the named location the sprint created, so the service
+/// refuses its removal: the rollback step keeps the service's answer (status, code, request id)
+/// in the report and its JSON, and the feature is not recorded as rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_step_the_service_refuses_keeps_its_code_and_request_id() {
+    use blueprint_engine::rollback::RollbackOptions;
+    const LOCATION: &str = "namedLocation:Allowed Countries";
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &["ca-named-location-allowed-countries".to_string()],
+    ));
+    let location_id = created_id(&deploy_sprint_one(&s).await, LOCATION);
+    let policy = serde_json::json!({
+        "displayName": "Agency - Block outside allowed countries",
+        "state": "enabledForReportingButNotEnforced",
+        "conditions": {
+            "clientAppTypes": ["all"],
+            "applications": {"includeApplications": ["All"]},
+            "users": {"includeUsers": ["All"]},
+            "locations": {"includeLocations": ["All"], "excludeLocations": [location_id]}
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["block"]}
+    });
+    s.client
+        .post("/identity/conditionalAccess/policies", &policy)
+        .await
+        .unwrap();
+
+    let rolled = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rolled.steps.len(), 1, "{:#?}", rolled.steps);
+    let step = &rolled.steps[0];
+    assert_eq!(
+        (step.reference.as_str(), step.action.as_str()),
+        (LOCATION, "remove")
+    );
+    assert!(!step.changed_since, "{step:#?}");
+    let refused = step
+        .refused
+        .as_ref()
+        .expect("the service's refusal is kept");
+    assert_eq!(
+        (
+            refused.status,
+            refused.code.as_str(),
+            refused.method.as_str()
+        ),
+        (400, "BadRequest", "DELETE")
+    );
+    assert!(refused.message.contains("referenced"), "{refused:?}");
+    let request_id = refused
+        .request_id
+        .clone()
+        .expect("the service's request id");
+    let error = step.error.as_deref().expect("the step failed");
+    assert!(
+        !request_id.is_empty() && error.contains(&request_id),
+        "{error}"
+    );
+    assert!(rolled.rolled_back.is_empty(), "{:?}", rolled.rolled_back);
+    // `rollback --format json` prints this report: the refusal reaches steps[].refused.
+    let json = serde_json::to_value(&rolled).unwrap();
+    let reported = &json["steps"][0]["refused"];
+    assert_eq!(reported["status"], 400, "{json}");
+    assert_eq!(reported["code"], "BadRequest", "{json}");
+    assert_eq!(reported["request_id"], request_id.as_str(), "{json}");
+    s.client
+        .get(&format!(
+            "/identity/conditionalAccess/namedLocations/{location_id}"
+        ))
+        .await
+        .expect("the named location the policy uses is still there");
 }
 
 /// A sprint deployed twice (the profile changed between the runs) changed its objects twice:
