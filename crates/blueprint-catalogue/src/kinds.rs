@@ -677,6 +677,10 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::AUTHENTICATION_POLICY,
     crate::exchange_kinds::CAS_MAILBOX_PLAN,
     crate::exchange_kinds::TRANSPORT_RULE,
+    crate::exchange_kinds::RETENTION_POLICY_TAG,
+    crate::exchange_kinds::RETENTION_POLICY,
+    crate::exchange_kinds::INBOUND_CONNECTOR,
+    crate::exchange_kinds::OUTBOUND_CONNECTOR,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

@@ -22,6 +22,8 @@ pub enum ThrottleClass {
     Identity,
     /// Intune device configuration and compliance.
     Intune,
+    /// Exchange Online's admin API (`/adminapi/…/InvokeCommand`, each `$batch` item).
+    Exchange,
     /// Only the global per-app limit.
     Other,
 }

@@ -120,16 +120,26 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.post(path, body).await,
             Route::Exchange { kind, noun, .. } => {
-                let identity = match kind.identity {
+                let mut identity = match kind.identity {
                     IdentityKey::Property(p) => p,
                     IdentityKey::Singleton => "Identity",
                 };
+                let mut body = body.clone();
+                if let (Some(named_by), Some(map)) = (
+                    exchange_kinds::new_identity_parameter(kind.name),
+                    body.as_object_mut(),
+                ) {
+                    if let Some(name) = map.remove(identity) {
+                        map.insert(named_by.to_string(), name);
+                    }
+                    identity = named_by;
+                }
                 self.exchange
                     .create(
                         noun,
                         identity,
                         exchange_kinds::new_parameters(kind.name),
-                        body,
+                        &body,
                     )
                     .await
             }

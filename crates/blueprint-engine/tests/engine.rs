@@ -1322,7 +1322,6 @@ fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
-    use blueprint_engine::rollback::RollbackOptions;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let seeded = exchange_state(&running);
@@ -1406,11 +1405,112 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(finding.diff.path, "BulkThreshold");
     assert_eq!(finding.diff.expected, 6);
     assert_eq!(finding.diff.actual, 8);
+    exo.update(
+        "HostedContentFilterPolicy",
+        Some("Default"),
+        &serde_json::json!({"BulkThreshold": 6}),
+    )
+    .await
+    .unwrap();
+
+    // The same for one parameter of every other kind the Exchange features set: evaluate
+    // names exactly the feature, the object and the parameter, and nothing else.
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    use serde_json::json;
+    /// A cmdlet family, the object, the parameter, the value set by hand, the blueprint's
+    /// value, and the feature and reference evaluate must name.
+    type Drift<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Value,
+        Value,
+        &'a str,
+        String,
+    );
+    let drifts: Vec<Drift> = vec![
+        (
+            "DkimSigningConfig",
+            Some(domain.as_str()),
+            "Enabled",
+            json!(false),
+            json!(true),
+            "exchange-dkim-signing",
+            format!("dkimSigningConfig:{domain}"),
+        ),
+        (
+            "TransportRule",
+            Some("Disclaimer"),
+            "ApplyHtmlDisclaimerFallbackAction",
+            json!("Wrap"),
+            json!("Reject"),
+            "exchange-mail-flow-disclaimer",
+            "transportRule:Disclaimer".into(),
+        ),
+        (
+            "TransportConfig",
+            None,
+            "SmtpClientAuthenticationDisabled",
+            json!(false),
+            json!(true),
+            "exchange-authentication-policy",
+            "transportConfig".into(),
+        ),
+        (
+            "OrganizationConfig",
+            None,
+            "AuditDisabled",
+            json!(true),
+            json!(false),
+            "exchange-mailbox-auditing",
+            "organizationConfig".into(),
+        ),
+        (
+            "RetentionPolicyTag",
+            Some("Deleted Items"),
+            "AgeLimitForRetention",
+            json!("60.00:00:00"),
+            json!("30.00:00:00"),
+            "exchange-mailbox-retention",
+            "retentionPolicyTag:Deleted Items".into(),
+        ),
+    ];
+    for (noun, id, parameter, bad, good, feature, reference) in drifts {
+        exo.update(noun, id, &json!({ parameter: bad.clone() }))
+            .await
+            .unwrap();
+        let drifted = s.evaluate().await.unwrap();
+        let failing: Vec<_> = drifted
+            .features
+            .iter()
+            .filter(|f| f.verdict != Verdict::Pass)
+            .collect();
+        assert_eq!(failing.len(), 1, "{noun}.{parameter}: {failing:#?}");
+        assert_eq!(failing[0].id, feature);
+        assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+        let finding = &failing[0].findings[0];
+        assert_eq!(finding.reference, reference);
+        assert_eq!(finding.diff.path, parameter);
+        assert_eq!(finding.diff.expected, good);
+        assert_eq!(finding.diff.actual, bad);
+        exo.update(noun, id, &json!({ parameter: good }))
+            .await
+            .unwrap();
+    }
 
     // Rolling the sprint back removes what it created and restores the defaults it changed
     // (forced: the agency's own change since is undone too).
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
+/// A forced rollback of sprint 1 succeeds and leaves Exchange as it was seeded.
+async fn force_rollback_restores(
+    s: &blueprint_engine::Session,
+    running: &RunningEmulator,
+    seeded: &Value,
+) {
     let rolled = s
-        .rollback(&RollbackOptions {
+        .rollback(&blueprint_engine::rollback::RollbackOptions {
             sprint: 1,
             force: true,
         })
@@ -1418,8 +1518,102 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
         .unwrap();
     assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
     let mut diff = Vec::new();
-    differences(&seeded, &exchange_state(&running), "", &mut diff);
+    differences(seeded, &exchange_state(running), "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    let features = vec!["exchange-connectors".to_string()];
+
+    // Cloud-native: nothing to create, and the feature passes.
+    let cloud = session(workspace(dir.path(), &running, &features));
+    let (_, report) = cloud
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(
+        exchange_state(&running)["objects"]["InboundConnector"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    drop(cloud);
+
+    // Hybrid: both connectors, with the ABAC's values.
+    let ws_dir = dir.path().join("hybrid");
+    std::fs::create_dir_all(&ws_dir).unwrap();
+    let cloud_ws = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(cloud_ws.join("blueprint.toml"))
+        .unwrap()
+        .replace(
+            r#"implementation = "cloud-native""#,
+            r#"implementation = "hybrid""#,
+        );
+    std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
+    std::fs::copy(cloud_ws.join("aup.pdf"), ws_dir.join("aup.pdf")).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}")));
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let exo = s.client.exchange();
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    let outbound = exo
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-OutboundConnector",
+            json!({}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outbound.len(), 1);
+    assert_eq!(outbound[0]["SmartHosts"], json!([domain]));
+    assert_eq!(outbound[0]["TlsSettings"], "DomainValidation");
+    let inbound = exo
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-InboundConnector",
+            json!({}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(inbound.len(), 1);
+    assert_eq!(
+        inbound[0]["TlsSenderCertificateName"],
+        format!("*.{domain}")
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    // One parameter changed: evaluate reports exactly it.
+    let name = outbound[0]["Name"].as_str().unwrap().to_string();
+    exo.update(
+        "OutboundConnector",
+        Some(&name),
+        &json!({"TlsDomain": "gateway.example.net"}),
+    )
+    .await
+    .unwrap();
+    let drifted = s.evaluate().await.unwrap();
+    let finding = &drifted.features[0].findings;
+    assert_eq!(finding.len(), 1, "{finding:#?}");
+    assert_eq!(finding[0].reference, format!("outboundConnector:{name}"));
+    assert_eq!(finding[0].diff.path, "TlsDomain");
+    assert_eq!(finding[0].diff.actual, "gateway.example.net");
+
+    // Rollback removes what the sprint created.
+    force_rollback_restores(&s, &running, &seeded).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
