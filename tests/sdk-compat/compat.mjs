@@ -599,6 +599,34 @@ async function main() {
     check(changed(after), `PATCH ${where} changes one property and keeps the others`, JSON.stringify(after));
   }
 
+  // The admin consent request policy is updated only with PUT of all its properties
+  // (adminconsentrequestpolicy-update); Graph's metadata says PATCH, which Graph answers 404.
+  const consentPath = "/policies/adminConsentRequestPolicy";
+  const consent = await step(`GET ${consentPath}`, () => client.api(consentPath).get());
+  check(
+    typeof consent.isEnabled === "boolean" && Array.isArray(consent.reviewers) && Number.isInteger(consent.version),
+    `GET ${consentPath} returns the policy`,
+    JSON.stringify(consent),
+  );
+  await step(`PUT ${consentPath}`, () =>
+    client.api(consentPath).put({
+      isEnabled: true,
+      notifyReviewers: true,
+      remindersEnabled: true,
+      requestDurationInDays: 5,
+      reviewers: [{ query: "/users/b6879be8-fb87-4482-a72e-18445d2b5c54", queryType: "MicrosoftGraph" }],
+    }),
+  );
+  const consentAfter = await step(`GET ${consentPath} after PUT`, () => client.api(consentPath).get());
+  check(
+    consentAfter.isEnabled === true &&
+      consentAfter.requestDurationInDays === 5 &&
+      consentAfter.reviewers?.[0]?.query === "/users/b6879be8-fb87-4482-a72e-18445d2b5c54",
+    `PUT ${consentPath} reads back`,
+    JSON.stringify(consentAfter),
+  );
+  await expectGraphError(`PATCH ${consentPath}`, () => client.api(consentPath).patch({ isEnabled: false }), 404, "UnknownError");
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -612,6 +640,7 @@ async function main() {
     ["POST", "/v1.0/deviceManagement/deviceConfigurations"],
     ["PATCH", "/v1.0/admin/reportSettings"],
     ["PATCH", "/beta/admin/forms"],
+    ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

@@ -954,8 +954,90 @@ pub const TRANSPORT_RULE: KindSpec = exchange_kind(
     ],
 );
 
+/// Retention tags (messaging records management): how long mail of a folder type, or of a
+/// personal tag a user applies, is kept and what happens after. `Type` is set by `New-` only.
+pub const RETENTION_POLICY_TAG: KindSpec = exchange_kind(
+    "retentionPolicyTag",
+    "/exchange/RetentionPolicyTag",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "AgeLimitForRetention",
+        "Comment",
+        "MessageClass",
+        "MustDisplayCommentEnabled",
+        "RetentionAction",
+        "RetentionEnabled",
+        "Type",
+    ],
+);
+
+/// Retention policies: the retention tags a mailbox gets (the "Default MRM Policy" is every
+/// new mailbox's).
+pub const RETENTION_POLICY: KindSpec = exchange_kind(
+    "retentionPolicy",
+    "/exchange/RetentionPolicy",
+    IdentityKey::Property("Name"),
+    &["Name", "RetentionPolicyTagLinks"],
+);
+
+/// Inbound connectors: mail from the agency's own servers or a partner into Exchange Online
+/// (a hybrid agency's on-premises organisation).
+pub const INBOUND_CONNECTOR: KindSpec = exchange_kind(
+    "inboundConnector",
+    "/exchange/InboundConnector",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "AssociatedAcceptedDomains",
+        "CloudServicesMailEnabled",
+        "Comment",
+        "ConnectorSource",
+        "ConnectorType",
+        "EFSkipIPs",
+        "EFSkipLastIP",
+        "EFUsers",
+        "Enabled",
+        "RequireTls",
+        "RestrictDomainsToCertificate",
+        "RestrictDomainsToIPAddresses",
+        "ScanAndDropRecipients",
+        "SenderDomains",
+        "SenderIPAddresses",
+        "TlsSenderCertificateName",
+        "TreatMessagesAsInternal",
+        "TrustedOrganizations",
+    ],
+);
+
+/// Outbound connectors: mail from Exchange Online to the agency's own servers or a partner.
+pub const OUTBOUND_CONNECTOR: KindSpec = exchange_kind(
+    "outboundConnector",
+    "/exchange/OutboundConnector",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "AllAcceptedDomains",
+        "CloudServicesMailEnabled",
+        "Comment",
+        "ConnectorSource",
+        "ConnectorType",
+        "Enabled",
+        "IsTransportRuleScoped",
+        "RecipientDomains",
+        "RouteAllMessagesViaOnPremises",
+        "SenderRewritingEnabled",
+        "SmartHosts",
+        "TestMode",
+        "TlsDomain",
+        "TlsSettings",
+        "UseMXRecord",
+        "ValidationRecipients",
+    ],
+);
+
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 20] = [
+pub const EXCHANGE_KINDS: [KindSpec; 24] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -976,7 +1058,21 @@ pub const EXCHANGE_KINDS: [KindSpec; 20] = [
     AUTHENTICATION_POLICY,
     CAS_MAILBOX_PLAN,
     TRANSPORT_RULE,
+    RETENTION_POLICY_TAG,
+    RETENTION_POLICY,
+    INBOUND_CONNECTOR,
+    OUTBOUND_CONNECTOR,
 ];
+
+/// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity
+/// property: a DKIM signing configuration is read back by `Name` (its domain) but created with
+/// `-DomainName`.
+pub fn new_identity_parameter(kind: &str) -> Option<&'static str> {
+    match kind {
+        "dkimSigningConfig" => Some("DomainName"),
+        _ => None,
+    }
+}
 
 /// The parameters `New-{Noun}` takes for a kind (its identity among them); empty for a kind
 /// nothing creates (defaults and organisation-wide objects, which are adopted and set).
@@ -1212,6 +1308,12 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
             "AllowBasicAuthSmtp",
             "AllowBasicAuthWebServices",
         ],
+        // New- takes every parameter of these kinds (Type only there), so none is created
+        // half-configured.
+        "retentionPolicyTag" => RETENTION_POLICY_TAG.properties,
+        "retentionPolicy" => RETENTION_POLICY.properties,
+        "inboundConnector" => INBOUND_CONNECTOR.properties,
+        "outboundConnector" => OUTBOUND_CONNECTOR.properties,
         "transportRule" => &[
             "Name",
             "ActivationDate",

@@ -25,6 +25,7 @@
 //! The permissions a workspace needs are derived from its selected features' kinds
 //! ([`crate::permissions`]), never listed by hand.
 
+mod identity;
 mod intune;
 
 /// How a kind's objects are identified in the tenant.
@@ -171,6 +172,12 @@ impl KindSpec {
 
     pub fn is_beta(&self) -> bool {
         self.api == Api::GraphBeta
+    }
+
+    /// Graph updates the object only with `PUT` of every writable property (a property left
+    /// out is reset): the engine sends the tenant's object with the blueprint's fields over it.
+    pub fn is_replaced_whole(&self) -> bool {
+        identity::REPLACED_WHOLE.contains(&self.name)
     }
 }
 
@@ -648,6 +655,7 @@ pub const KINDS: &[KindSpec] = &[
     ADMIN_APPS_AND_SERVICES,
     DEVICE_MANAGEMENT,
     intune::DEVICE_CONFIGURATION,
+    identity::ADMIN_CONSENT_REQUEST_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,
@@ -669,6 +677,10 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::AUTHENTICATION_POLICY,
     crate::exchange_kinds::CAS_MAILBOX_PLAN,
     crate::exchange_kinds::TRANSPORT_RULE,
+    crate::exchange_kinds::RETENTION_POLICY_TAG,
+    crate::exchange_kinds::RETENTION_POLICY,
+    crate::exchange_kinds::INBOUND_CONNECTOR,
+    crate::exchange_kinds::OUTBOUND_CONNECTOR,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

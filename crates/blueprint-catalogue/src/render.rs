@@ -51,6 +51,12 @@ impl Catalogue {
             let Some(kind) = kinds::kind(&resource.kind.value) else {
                 continue;
             };
+            if resource
+                .only
+                .is_some_and(|only| only != profile.agency.implementation)
+            {
+                continue;
+            }
             let hybrid = profile.agency.implementation == ImplementationType::Hybrid;
             let mut desired = resource.desired.clone();
             if let (true, Some(patch)) = (hybrid, &resource.hybrid) {

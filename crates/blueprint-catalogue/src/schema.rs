@@ -131,6 +131,10 @@ pub struct ResourceDoc {
     /// A merge patch onto `desired` for hybrid implementation types.
     #[serde(default)]
     pub hybrid: Option<Node>,
+    /// Only agencies of this implementation type have the object (a hybrid agency's mail
+    /// connectors to its on-premises servers); for the others the feature sets nothing.
+    #[serde(default)]
+    pub only: Option<ImplementationType>,
 }
 
 /// When a resource is a prerequisite rather than something the tool creates.

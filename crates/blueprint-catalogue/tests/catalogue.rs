@@ -462,7 +462,11 @@ fn rendered_desired_state_for_a_hybrid_agency_matches_the_snapshot() {
     let profile = AgencyProfile::from_toml("hybrid.toml", &text).expect("profile");
     let catalogue = builtin_catalogue();
     let mut objects = Vec::new();
-    for id in ["identity-role-groups", "ca-grant-windows-device-access"] {
+    for id in [
+        "identity-role-groups",
+        "ca-grant-windows-device-access",
+        "exchange-connectors",
+    ] {
         objects.extend(
             catalogue
                 .render_feature(catalogue.feature(id).expect(id), &profile)

@@ -148,6 +148,11 @@ fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
             "adminReportSettings",
             json!({"id": "reportSettings", "displayConcealedNames": true}),
         ),
+        // The admin consent workflow is off in a new tenant, with no reviewers.
+        (
+            "adminConsentRequestPolicy",
+            json!({"id": "adminConsentRequestPolicy", "isEnabled": false, "notifyReviewers": false, "remindersEnabled": false, "requestDurationInDays": 0, "reviewers": [], "version": 0}),
+        ),
         (
             "m365AppsInstallationOptions",
             json!({

@@ -161,6 +161,10 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "01c0a623-fc9b-48e9-b794-0756f8e8f067",
     ), // [ids.md]
     (
+        "Policy.ReadWrite.ConsentRequest",
+        "999f8c63-0a38-4f1b-91fd-ed1947bdd1a9",
+    ), // [ids.md]
+    (
         "ReportSettings.Read.All",
         "ee353f83-55ef-4b78-82da-555bfa2b4b95",
     ), // [ids.md]

@@ -178,6 +178,15 @@ pub fn execute(
             );
             Ok(GraphResponse::json(200, v))
         }
+        (Shape::Singleton, [], "PUT") if crate::identity::is_replaced_by_put(kind) => {
+            let body = require_body(kind, req)?;
+            crate::identity::replace(&mut t, kind, body)?;
+            emulator.mark_dirty();
+            Ok(GraphResponse::empty(204))
+        }
+        (Shape::Singleton, [], "PATCH") if crate::identity::is_replaced_by_put(kind) => {
+            Err(crate::identity::patch_refused(kind))
+        }
         (Shape::Singleton, [], "PATCH") => {
             let body = require_body(kind, req)?;
             let updated = t.update(kind, None, body)?;

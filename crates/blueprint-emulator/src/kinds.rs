@@ -22,6 +22,8 @@ pub enum ThrottleClass {
     Identity,
     /// Intune device configuration and compliance.
     Intune,
+    /// Exchange Online's admin API (`/adminapi/…/InvokeCommand`, each `$batch` item).
+    Exchange,
     /// Only the global per-app limit.
     Other,
 }
@@ -571,6 +573,33 @@ pub static KINDS: &[Kind] = &[
         throttle: ThrottleClass::Intune,
         count_needs_eventual: false,
         server_props: &["id", "intuneAccountId"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    // Written only with PUT of the whole policy (crate::identity).
+    Kind {
+        entity: "adminConsentRequestPolicy",
+        path: "policies/adminConsentRequestPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        // adminconsentrequestpolicy-get and -update.
+        read: &[
+            "Policy.Read.All",
+            "Policy.ReadWrite.ConsentRequest",
+            "Directory.Read.All",
+        ],
+        write: &["Policy.ReadWrite.ConsentRequest", "Directory.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "version"],
         inline_nav: &[],
         write_only: &[],
         assignable: false,

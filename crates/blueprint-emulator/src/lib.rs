@@ -21,6 +21,7 @@ mod first_party;
 mod fixtures;
 mod graph;
 mod http;
+mod identity;
 mod kinds;
 mod odata;
 mod rules;

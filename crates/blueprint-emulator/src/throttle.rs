@@ -1,7 +1,8 @@
 //! Graph's throttling (graph-notes §4): the conditional access service's 1 request per second
 //! per tenant (429 without `Retry-After`), Entra ID's resource-unit token buckets per app and
 //! tenant sized by tenant (429 with a possibly fractional `Retry-After` and the `x-ms-*`
-//! headers), Intune's request and write limits, and the global per-app limit.
+//! headers), Intune's request and write limits, the Exchange admin API's (the emulator's own
+//! numbers: Microsoft publishes none), and the global per-app limit.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -276,6 +277,30 @@ impl Throttle {
                         key: format!("intune-w/{t}/{a}"),
                         capacity: 100.0 * factor,
                         window: secs(20),
+                        cost: 1.0,
+                        scope: format!("Tenant_Application/Write/{a}/{t}"),
+                        information: "WriteLimitExceeded",
+                    });
+                }
+            }
+            ThrottleClass::Exchange => {
+                // Microsoft publishes no numbers for the admin API (real-tenant-and-exchange.md
+                // §2a: UNCONFIRMED); clients meet 429 with Retry-After under load. These are the
+                // emulator's own, per tenant and app, generous enough that one deploy or
+                // evaluate never meets them at `realistic`; `scale=F` tightens them for tests.
+                limits.push(Limit {
+                    key: format!("exo/{t}/{a}"),
+                    capacity: 600.0 * factor,
+                    window: secs(60),
+                    cost: 1.0,
+                    scope: format!("Tenant_Application/ReadWrite/{a}/{t}"),
+                    information: "RequestLimitExceeded",
+                });
+                if m.write {
+                    limits.push(Limit {
+                        key: format!("exo-w/{t}/{a}"),
+                        capacity: 300.0 * factor,
+                        window: secs(60),
                         cost: 1.0,
                         scope: format!("Tenant_Application/Write/{a}/{t}"),
                         information: "WriteLimitExceeded",

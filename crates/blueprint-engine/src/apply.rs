@@ -970,7 +970,9 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let result = async {
         let path = object_path(object, id.as_deref());
         if !body.is_empty() {
-            ctx.client.patch(&path, &Value::Object(body)).await?;
+            let kind = blueprint_catalogue::kinds::kind(&object.kind)
+                .ok_or_else(|| format!("unknown kind {}", object.kind))?;
+            ctx.client.update(kind, &path, &current, body).await?;
         }
         for config in &method_configs {
             let config_id = config["id"]

@@ -27,6 +27,9 @@ pub enum Op {
 pub struct Action {
     pub feature: String,
     pub kind: String,
+    /// The API the kind is reached through (`graph-v1.0`, `graph-beta`, `exchange-admin`): a
+    /// plan marks what it would write through Graph beta.
+    pub api: &'static str,
     pub reference: String,
     pub op: Op,
     /// The tenant object's id when it exists.
@@ -205,6 +208,7 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
         let mut action = Action {
             feature: object.feature.clone(),
             kind: object.kind.clone(),
+            api: blueprint_catalogue::kinds::kind(&object.kind).map_or("", |k| k.api.as_str()),
             reference: object.reference.clone(),
             op: Op::Unchanged,
             object_id: None,

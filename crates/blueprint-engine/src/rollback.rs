@@ -732,7 +732,9 @@ impl Session {
                 let mut restore = changed_properties(kind, before, after);
                 restore.retain(|k, was| k == METHOD_CONFIGURATIONS || current.get(k) != Some(was));
                 let id = intent("rollback-restore", undo.object_id.clone()).await?;
-                let restored = self.restore(kind, &path, before, after, restore).await;
+                let restored = self
+                    .restore(kind, &path, before, after, &current, restore)
+                    .await;
                 let now = match &restored {
                     Ok(()) => self.client.get(&path).await.ok(),
                     Err(_) => None,
@@ -802,14 +804,16 @@ impl Session {
         )))
     }
 
-    /// Writes the previous values back: the object's own properties in one PATCH, then the
-    /// side doors (Intune assignments, authentication method configurations).
+    /// Writes the previous values back: the object's own properties in one update (over
+    /// `current`, the object as it now is), then the side doors (Intune assignments,
+    /// authentication method configurations).
     async fn restore(
         &self,
         kind: &KindSpec,
         path: &str,
         before: &Value,
         after: &Value,
+        current: &Value,
         mut restore: Map<String, Value>,
     ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
@@ -818,7 +822,7 @@ impl Session {
             if let Some(t) = before.get("@odata.type") {
                 restore.insert("@odata.type".into(), t.clone());
             }
-            self.client.patch(path, &Value::Object(restore)).await?;
+            self.client.update(kind, path, current, restore).await?;
         }
         if let Some(assignments) = assignments
             && resources::has_assignments(kind.name)

@@ -17,7 +17,7 @@ use blueprint_catalogue::exchange_kinds;
 use blueprint_catalogue::kinds::{self, Api, IdentityKey, KindSpec};
 use blueprint_exchange::ExchangeClient;
 use blueprint_graph::{GraphClient, GraphError};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Where a resource path goes.
 #[derive(Debug)]
@@ -120,16 +120,26 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.post(path, body).await,
             Route::Exchange { kind, noun, .. } => {
-                let identity = match kind.identity {
+                let mut identity = match kind.identity {
                     IdentityKey::Property(p) => p,
                     IdentityKey::Singleton => "Identity",
                 };
+                let mut body = body.clone();
+                if let (Some(named_by), Some(map)) = (
+                    exchange_kinds::new_identity_parameter(kind.name),
+                    body.as_object_mut(),
+                ) {
+                    if let Some(name) = map.remove(identity) {
+                        map.insert(named_by.to_string(), name);
+                    }
+                    identity = named_by;
+                }
                 self.exchange
                     .create(
                         noun,
                         identity,
                         exchange_kinds::new_parameters(kind.name),
-                        body,
+                        &body,
                     )
                     .await
             }
@@ -144,6 +154,33 @@ impl TenantApis {
                 self.exchange.update(noun, id, body).await.map(|()| None)
             }
         }
+    }
+
+    /// An update of `changes` on the object `current` (the tenant's, as last read): PATCH of
+    /// the changes, or, for a kind Graph replaces whole, PUT of the object's writable
+    /// properties with the changes laid over them, so what the blueprint does not set keeps
+    /// the tenant's value instead of being reset.
+    pub async fn update(
+        &self,
+        kind: &KindSpec,
+        path: &str,
+        current: &Value,
+        changes: Map<String, Value>,
+    ) -> Result<(), GraphError> {
+        if !kind.is_replaced_whole() {
+            return self.patch(path, &Value::Object(changes)).await.map(|_| ());
+        }
+        let mut whole = Value::Object(
+            current
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| kind.allows(k, None))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        crate::merge_into(&mut whole, &Value::Object(changes));
+        self.graph.put(path, &whole).await.map(|_| ())
     }
 
     /// A delete: DELETE, or `Remove-` (only ever of what the tool created).
@@ -180,20 +217,29 @@ impl TenantApis {
                 }
             }
         }
-        if !graph_paths.is_empty() {
-            for (i, r) in graph_at
-                .into_iter()
-                .zip(self.graph.get_many(&graph_paths).await)
-            {
-                results[i] = Some(r);
+        // Graph and Exchange answer side by side: neither waits for the other's round trips.
+        let (graph_answers, exchange_answers) = tokio::join!(
+            async {
+                if graph_paths.is_empty() {
+                    Vec::new()
+                } else {
+                    self.graph.get_many(&graph_paths).await
+                }
+            },
+            async {
+                if nouns.is_empty() {
+                    Vec::new()
+                } else {
+                    self.exchange.list_many(&nouns).await
+                }
             }
+        );
+        for (i, r) in graph_at.into_iter().zip(graph_answers) {
+            results[i] = Some(r);
         }
         if !nouns.is_empty() {
-            let lists: HashMap<&str, Result<Vec<Value>, GraphError>> = nouns
-                .iter()
-                .copied()
-                .zip(self.exchange.list_many(&nouns).await)
-                .collect();
+            let lists: HashMap<&str, Result<Vec<Value>, GraphError>> =
+                nouns.iter().copied().zip(exchange_answers).collect();
             for (i, path) in paths.iter().enumerate() {
                 if let Route::Exchange { kind, noun, id } = route(path) {
                     results[i] = Some(match &lists[noun] {

@@ -693,6 +693,33 @@ async fn a_sprint_a_later_sprint_builds_on_is_rolled_back_only_with_force() {
 
 const EXCLUSION_GROUP: &str = "group:grp-Conditional_Access_Exclude";
 
+/// Deploys sprint 1, which must succeed whole.
+async fn deploy_sprint_one(s: &blueprint_engine::Session) -> blueprint_engine::DeployReport {
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    report
+}
+
+/// The id of the object the deploy created for `reference`.
+fn created_id(report: &blueprint_engine::DeployReport, reference: &str) -> String {
+    report
+        .results
+        .iter()
+        .find_map(|r| match &r.outcome {
+            Outcome::Done { op, object_id } if r.reference == reference && op == "create" => {
+                Some(object_id.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the deploy created {reference}: {:#?}", report.results))
+}
+
 /// The agency edits the exclusion group the sprint created: the preview marks that object and
 /// the rollback refuses it, both naming it and the property; the rest is undone, and the group
 /// only when forced.
@@ -711,25 +738,7 @@ async fn rollback_previews_and_refuses_an_object_the_agency_changed_since_and_fo
             "ca-named-location-allowed-countries".to_string(),
         ],
     ));
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    let group_id = report
-        .results
-        .iter()
-        .find_map(|r| match &r.outcome {
-            Outcome::Done { op, object_id } if r.reference == EXCLUSION_GROUP => {
-                assert_eq!(op, "create");
-                Some(object_id.clone())
-            }
-            _ => None,
-        })
-        .expect("the sprint created the exclusion group");
+    let group_id = created_id(&deploy_sprint_one(&s).await, EXCLUSION_GROUP);
     let group = format!("/groups/{group_id}");
     let edit =
         serde_json::json!({"description": "Accounts the agency keeps out of conditional access"});
@@ -825,6 +834,88 @@ async fn rollback_previews_and_refuses_an_object_the_agency_changed_since_and_fo
         &mut diff,
     );
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// The agency's own policy comes to use the named location the sprint created, so the service
+/// refuses its removal: the rollback step keeps the service's answer (status, code, request id)
+/// in the report and its JSON, and the feature is not recorded as rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_step_the_service_refuses_keeps_its_code_and_request_id() {
+    use blueprint_engine::rollback::RollbackOptions;
+    const LOCATION: &str = "namedLocation:Allowed Countries";
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &["ca-named-location-allowed-countries".to_string()],
+    ));
+    let location_id = created_id(&deploy_sprint_one(&s).await, LOCATION);
+    let policy = serde_json::json!({
+        "displayName": "Agency - Block outside allowed countries",
+        "state": "enabledForReportingButNotEnforced",
+        "conditions": {
+            "clientAppTypes": ["all"],
+            "applications": {"includeApplications": ["All"]},
+            "users": {"includeUsers": ["All"]},
+            "locations": {"includeLocations": ["All"], "excludeLocations": [location_id]}
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["block"]}
+    });
+    s.client
+        .post("/identity/conditionalAccess/policies", &policy)
+        .await
+        .unwrap();
+
+    let rolled = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rolled.steps.len(), 1, "{:#?}", rolled.steps);
+    let step = &rolled.steps[0];
+    assert_eq!(
+        (step.reference.as_str(), step.action.as_str()),
+        (LOCATION, "remove")
+    );
+    assert!(!step.changed_since, "{step:#?}");
+    let refused = step
+        .refused
+        .as_ref()
+        .expect("the service's refusal is kept");
+    assert_eq!(
+        (
+            refused.status,
+            refused.code.as_str(),
+            refused.method.as_str()
+        ),
+        (400, "BadRequest", "DELETE")
+    );
+    assert!(refused.message.contains("referenced"), "{refused:?}");
+    let request_id = refused
+        .request_id
+        .clone()
+        .expect("the service's request id");
+    let error = step.error.as_deref().expect("the step failed");
+    assert!(
+        !request_id.is_empty() && error.contains(&request_id),
+        "{error}"
+    );
+    assert!(rolled.rolled_back.is_empty(), "{:?}", rolled.rolled_back);
+    // `rollback --format json` prints this report: the refusal reaches steps[].refused.
+    let json = serde_json::to_value(&rolled).unwrap();
+    let reported = &json["steps"][0]["refused"];
+    assert_eq!(reported["status"], 400, "{json}");
+    assert_eq!(reported["code"], "BadRequest", "{json}");
+    assert_eq!(reported["request_id"], request_id.as_str(), "{json}");
+    s.client
+        .get(&format!(
+            "/identity/conditionalAccess/namedLocations/{location_id}"
+        ))
+        .await
+        .expect("the named location the policy uses is still there");
 }
 
 /// A sprint deployed twice (the profile changed between the runs) changed its objects twice:
@@ -1032,6 +1123,38 @@ async fn turning_beta_off_sends_nothing_to_beta_and_leaves_its_features_to_attes
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let ws = workspace(dir.path(), &running, &automated_features());
+    // With beta on (the default), the plan marks each action with its API, beta's included.
+    let on = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    let (plan, _) = on.plan(false).await.unwrap();
+    let api_of = |kind: &str| -> Vec<&str> {
+        plan.actions
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.api)
+            .collect()
+    };
+    assert_eq!(
+        api_of("authenticationMethodsPolicyBeta"),
+        vec!["graph-beta"]
+    );
+    assert!(api_of("adminForms").iter().all(|a| *a == "graph-beta"));
+    assert!(!api_of("conditionalAccessPolicy").is_empty());
+    assert!(
+        api_of("conditionalAccessPolicy")
+            .iter()
+            .all(|a| *a == "graph-v1.0")
+    );
+    let beta_requests = || -> u64 {
+        running
+            .emulator()
+            .request_counts()
+            .into_iter()
+            .filter(|(_, route, _, _)| route.starts_with("/beta"))
+            .map(|(_, _, _, n)| n)
+            .sum()
+    };
+    let read_with_beta_on = beta_requests();
+    assert!(read_with_beta_on > 0);
     let profile = ws.dir.join("blueprint.toml");
     let text = std::fs::read_to_string(&profile).unwrap();
     std::fs::write(&profile, format!("{text}\n[graph]\nbeta = false\n")).unwrap();
@@ -1055,13 +1178,8 @@ async fn turning_beta_off_sends_nothing_to_beta_and_leaves_its_features_to_attes
         .find(|f| f.id == "organisation-report-and-installation-settings")
         .unwrap();
     assert_eq!(v1.verdict, Verdict::Pass);
-    let beta_requests: Vec<_> = running
-        .emulator()
-        .request_counts()
-        .into_iter()
-        .filter(|(_, route, _, _)| route.starts_with("/beta"))
-        .collect();
-    assert!(beta_requests.is_empty(), "{beta_requests:?}");
+    // Beyond the plan read with beta on, nothing went to beta.
+    assert_eq!(beta_requests(), read_with_beta_on);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1204,7 +1322,6 @@ fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
-    use blueprint_engine::rollback::RollbackOptions;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let seeded = exchange_state(&running);
@@ -1288,11 +1405,112 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(finding.diff.path, "BulkThreshold");
     assert_eq!(finding.diff.expected, 6);
     assert_eq!(finding.diff.actual, 8);
+    exo.update(
+        "HostedContentFilterPolicy",
+        Some("Default"),
+        &serde_json::json!({"BulkThreshold": 6}),
+    )
+    .await
+    .unwrap();
+
+    // The same for one parameter of every other kind the Exchange features set: evaluate
+    // names exactly the feature, the object and the parameter, and nothing else.
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    use serde_json::json;
+    /// A cmdlet family, the object, the parameter, the value set by hand, the blueprint's
+    /// value, and the feature and reference evaluate must name.
+    type Drift<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Value,
+        Value,
+        &'a str,
+        String,
+    );
+    let drifts: Vec<Drift> = vec![
+        (
+            "DkimSigningConfig",
+            Some(domain.as_str()),
+            "Enabled",
+            json!(false),
+            json!(true),
+            "exchange-dkim-signing",
+            format!("dkimSigningConfig:{domain}"),
+        ),
+        (
+            "TransportRule",
+            Some("Disclaimer"),
+            "ApplyHtmlDisclaimerFallbackAction",
+            json!("Wrap"),
+            json!("Reject"),
+            "exchange-mail-flow-disclaimer",
+            "transportRule:Disclaimer".into(),
+        ),
+        (
+            "TransportConfig",
+            None,
+            "SmtpClientAuthenticationDisabled",
+            json!(false),
+            json!(true),
+            "exchange-authentication-policy",
+            "transportConfig".into(),
+        ),
+        (
+            "OrganizationConfig",
+            None,
+            "AuditDisabled",
+            json!(true),
+            json!(false),
+            "exchange-mailbox-auditing",
+            "organizationConfig".into(),
+        ),
+        (
+            "RetentionPolicyTag",
+            Some("Deleted Items"),
+            "AgeLimitForRetention",
+            json!("60.00:00:00"),
+            json!("30.00:00:00"),
+            "exchange-mailbox-retention",
+            "retentionPolicyTag:Deleted Items".into(),
+        ),
+    ];
+    for (noun, id, parameter, bad, good, feature, reference) in drifts {
+        exo.update(noun, id, &json!({ parameter: bad.clone() }))
+            .await
+            .unwrap();
+        let drifted = s.evaluate().await.unwrap();
+        let failing: Vec<_> = drifted
+            .features
+            .iter()
+            .filter(|f| f.verdict != Verdict::Pass)
+            .collect();
+        assert_eq!(failing.len(), 1, "{noun}.{parameter}: {failing:#?}");
+        assert_eq!(failing[0].id, feature);
+        assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+        let finding = &failing[0].findings[0];
+        assert_eq!(finding.reference, reference);
+        assert_eq!(finding.diff.path, parameter);
+        assert_eq!(finding.diff.expected, good);
+        assert_eq!(finding.diff.actual, bad);
+        exo.update(noun, id, &json!({ parameter: good }))
+            .await
+            .unwrap();
+    }
 
     // Rolling the sprint back removes what it created and restores the defaults it changed
     // (forced: the agency's own change since is undone too).
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
+/// A forced rollback of sprint 1 succeeds and leaves Exchange as it was seeded.
+async fn force_rollback_restores(
+    s: &blueprint_engine::Session,
+    running: &RunningEmulator,
+    seeded: &Value,
+) {
     let rolled = s
-        .rollback(&RollbackOptions {
+        .rollback(&blueprint_engine::rollback::RollbackOptions {
             sprint: 1,
             force: true,
         })
@@ -1300,8 +1518,102 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
         .unwrap();
     assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
     let mut diff = Vec::new();
-    differences(&seeded, &exchange_state(&running), "", &mut diff);
+    differences(seeded, &exchange_state(running), "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    let features = vec!["exchange-connectors".to_string()];
+
+    // Cloud-native: nothing to create, and the feature passes.
+    let cloud = session(workspace(dir.path(), &running, &features));
+    let (_, report) = cloud
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(
+        exchange_state(&running)["objects"]["InboundConnector"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    drop(cloud);
+
+    // Hybrid: both connectors, with the ABAC's values.
+    let ws_dir = dir.path().join("hybrid");
+    std::fs::create_dir_all(&ws_dir).unwrap();
+    let cloud_ws = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(cloud_ws.join("blueprint.toml"))
+        .unwrap()
+        .replace(
+            r#"implementation = "cloud-native""#,
+            r#"implementation = "hybrid""#,
+        );
+    std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
+    std::fs::copy(cloud_ws.join("aup.pdf"), ws_dir.join("aup.pdf")).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}")));
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let exo = s.client.exchange();
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    let outbound = exo
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-OutboundConnector",
+            json!({}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outbound.len(), 1);
+    assert_eq!(outbound[0]["SmartHosts"], json!([domain]));
+    assert_eq!(outbound[0]["TlsSettings"], "DomainValidation");
+    let inbound = exo
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-InboundConnector",
+            json!({}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(inbound.len(), 1);
+    assert_eq!(
+        inbound[0]["TlsSenderCertificateName"],
+        format!("*.{domain}")
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    // One parameter changed: evaluate reports exactly it.
+    let name = outbound[0]["Name"].as_str().unwrap().to_string();
+    exo.update(
+        "OutboundConnector",
+        Some(&name),
+        &json!({"TlsDomain": "gateway.example.net"}),
+    )
+    .await
+    .unwrap();
+    let drifted = s.evaluate().await.unwrap();
+    let finding = &drifted.features[0].findings;
+    assert_eq!(finding.len(), 1, "{finding:#?}");
+    assert_eq!(finding[0].reference, format!("outboundConnector:{name}"));
+    assert_eq!(finding[0].diff.path, "TlsDomain");
+    assert_eq!(finding[0].diff.actual, "gateway.example.net");
+
+    // Rollback removes what the sprint created.
+    force_rollback_restores(&s, &running, &seeded).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1425,7 +1737,6 @@ fn stored<'a>(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
-    use blueprint_engine::rollback::RollbackOptions;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
@@ -1586,17 +1897,88 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     }
 
     // A forced rollback (the tenant changed since the sprint) restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// Rolls sprint 1 back and asserts the tenant is then exactly `before` (write times aside).
+async fn sprint_one_rolls_back_to(
+    s: &blueprint_engine::Session,
+    running: &RunningEmulator,
+    before: &Value,
+    force: bool,
+) {
     let report = s
-        .rollback(&RollbackOptions {
-            sprint: 1,
-            force: true,
-        })
+        .rollback(&blueprint_engine::rollback::RollbackOptions { sprint: 1, force })
         .await
         .unwrap();
     let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
     assert!(failures.is_empty(), "{failures:#?}");
-    let after = without_write_times(state(&running).await);
+    let after = without_write_times(state(running).await);
     let mut diff = Vec::new();
-    differences(&before, &after, "", &mut diff);
+    differences(before, &after, "", &mut diff);
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+/// A policy Graph updates only with PUT (the admin consent request policy): on the legacy
+/// tenant, where the agency turned the workflow on with its own reviewers, the deploy turns it
+/// off and keeps the reviewers and durations (PUT of the whole object, not of the one field);
+/// one field changed in the tenant is reported as exactly that field; the rollback puts the
+/// agency's policy back as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_legacy_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec!["identity-admin-consent-requests".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(report.done(), 1, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let policy = t.singletons.get_mut("adminConsentRequestPolicy").unwrap();
+        assert_eq!(policy["isEnabled"], false);
+        // What the blueprint does not set stays the agency's.
+        assert_eq!(policy["requestDurationInDays"], 14);
+        assert_eq!(policy["notifyReviewers"], true);
+        assert_eq!(policy["reviewers"].as_array().unwrap().len(), 1);
+        // Someone turns the workflow back on in the portal.
+        policy["isEnabled"] = Value::Bool(true);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| (f.diff.path.as_str(), &f.diff.expected, &f.diff.actual))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![("isEnabled", &Value::Bool(false), &Value::Bool(true))]
+    );
+
+    // The tenant changed since the sprint, so the rollback needs force; it restores the
+    // agency's policy exactly.
+    tenant
+        .lock()
+        .unwrap()
+        .singletons
+        .get_mut("adminConsentRequestPolicy")
+        .unwrap()["isEnabled"] = Value::Bool(false);
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
 }

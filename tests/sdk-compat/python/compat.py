@@ -26,6 +26,9 @@ from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from kiota_abstractions.method import Method
+from msgraph.generated.models.access_review_reviewer_scope import AccessReviewReviewerScope
+from msgraph.generated.models.admin_consent_request_policy import AdminConsentRequestPolicy
 from msgraph.generated.models.admin_report_settings import AdminReportSettings
 from msgraph.generated.models.advanced_config_state import AdvancedConfigState
 from msgraph.generated.models.apps_update_channel_type import AppsUpdateChannelType
@@ -226,6 +229,36 @@ async def settings_singletons(client, beta):
     )
 
 
+async def admin_consent_request_policy(client):
+    """The admin consent request policy (issue 13), written with PUT of the SDK's model. Graph's
+    metadata says PATCH, so the SDK's own `patch` sends PATCH, which Graph answers 404 (the
+    service behind it has only PUT: msgraph-metadata#218, #583); the request the SDK builds is
+    sent as PUT instead, as Microsoft's update reference writes it."""
+    builder = client.policies.admin_consent_request_policy
+    before = await builder.get()
+    check(isinstance(before, AdminConsentRequestPolicy) and isinstance(before.is_enabled, bool),
+          "policies/adminConsentRequestPolicy: GET returns an AdminConsentRequestPolicy", before)
+    check(not unknown_properties(before), "policies/adminConsentRequestPolicy: every property is one the SDK's model knows",
+          unknown_properties(before))
+    policy = AdminConsentRequestPolicy(
+        is_enabled=True, notify_reviewers=True, reminders_enabled=False, request_duration_in_days=7,
+        reviewers=[AccessReviewReviewerScope(query="/users/b6879be8-fb87-4482-a72e-18445d2b5c54", query_type="MicrosoftGraph")])
+    try:
+        await builder.patch(policy)
+        check(False, "policies/adminConsentRequestPolicy: the SDK's PATCH is refused", "it succeeded")
+    except ODataError as err:
+        check(err.response_status_code == 404, "policies/adminConsentRequestPolicy: the SDK's PATCH gets Graph's 404",
+              err.response_status_code)
+    request = builder.to_patch_request_information(policy)
+    request.http_method = Method.PUT
+    await client.request_adapter.send_no_response_content_async(request, {"XXX": ODataError})
+    after = await builder.get()
+    check(isinstance(after, AdminConsentRequestPolicy) and after.is_enabled is True and after.request_duration_in_days == 7
+          and after.reviewers and isinstance(after.reviewers[0], AccessReviewReviewerScope)
+          and after.reviewers[0].query_type == "MicrosoftGraph",
+          "policies/adminConsentRequestPolicy: PUT of the SDK's model reads back", after)
+
+
 async def device_configurations(client, run):
     """One object of each new Intune kind (issue 14), created and read with the SDK's models."""
     configurations = client.device_management.device_configurations
@@ -320,6 +353,7 @@ async def main(ready_path):
 
         # --- Settings singletons and Intune profiles, with the SDKs' own model classes -------
         await settings_singletons(client, beta_client(ready, secret))
+        await admin_consent_request_policy(client)
         await device_configurations(client, run)
 
         # --- Create and read with the SDK's own model classes ------------------------------

@@ -13,6 +13,8 @@ use crate::Emulator;
 use crate::faults::Fault;
 use crate::graph::Caller;
 use crate::http::{read_body, request_headers, request_id, simulate_latency};
+use crate::kinds::ThrottleClass;
+use crate::throttle::Metered;
 
 /// Rows per page when the client names no `odata.maxpagesize` (the module asks for 1000).
 const PAGE: usize = 1000;
@@ -114,7 +116,47 @@ fn anchored(headers: &dyn Fn(&str) -> Option<String>) -> Result<(), ExchangeErro
     }
 }
 
-/// One cmdlet request: validation, permission, fault plan, execution, paging.
+/// Charges one cmdlet to the tenant's Exchange budget (off under `--throttle off`): a 429 in
+/// Exchange's error shape with `Retry-After` in seconds, the sentence ExoHelper recognises
+/// as throttling.
+fn admit(
+    em: &Emulator,
+    caller: &Caller,
+    tenant_key: &str,
+    cmdlet: &str,
+) -> Result<(), ExchangeError> {
+    let Some(size) = em
+        .tenant(tenant_key)
+        .map(|t| t.lock().expect("tenant lock").size)
+    else {
+        return Ok(());
+    };
+    em.throttle
+        .admit(&Metered {
+            class: ThrottleClass::Exchange,
+            tenant_id: &caller.tenant_id,
+            app_id: &caller.app_id,
+            size,
+            write: !cmdlet.starts_with("Get-"),
+            cost: 1.0,
+        })
+        .map(|_| ())
+        .map_err(|throttled| {
+            let mut e = ExchangeError::new(
+                429,
+                "Microsoft.Exchange.Net.TransientException",
+                "You have reached the maximum number of concurrent requests per tenant. Please wait and try again.",
+            );
+            e.headers = throttled
+                .headers
+                .into_iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                .collect();
+            e
+        })
+}
+
+/// One cmdlet request: validation, permission, throttling, fault plan, execution, paging.
 fn run_command(
     em: &Emulator,
     caller: &Caller,
@@ -147,6 +189,9 @@ fn run_command(
         }
     };
     if let Err(e) = authorise(caller, cmdlet) {
+        return Answer::error(&e);
+    }
+    if let Err(e) = admit(em, caller, tenant_key, cmdlet) {
         return Answer::error(&e);
     }
     let fault = em.with_rng(|rng| em.faults.draw("POST", rng));

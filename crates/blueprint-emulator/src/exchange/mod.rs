@@ -102,6 +102,12 @@ fn policy_of_rule(noun: &str) -> Option<&'static str> {
     }
 }
 
+/// Rule families: a rule has a `State` (`-Enabled` on `New-`, `Enable-`/`Disable-` after)
+/// and a `Priority` among its family.
+fn is_rule(noun: &str) -> bool {
+    policy_of_rule(noun).is_some() || noun == "TransportRule"
+}
+
 /// A new organisation's objects, for a tenant with these domains.
 pub fn install_defaults(tenant: &mut Tenant, rng: &mut impl Rng) {
     let initial = tenant.initial_domain().to_string();
@@ -308,7 +314,8 @@ pub fn execute(
             };
             let mut changes = parameters.clone();
             changes.remove("Identity");
-            let changes = resolve_references(tenant, noun, changes)?;
+            let this = objects[at]["Name"].as_str().map(str::to_string);
+            let changes = resolve_references(tenant, noun, this.as_deref(), changes)?;
             let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
             let object = objects[at].as_object_mut().expect("objects are maps");
             apply(object, &changes);
@@ -342,24 +349,29 @@ pub fn execute(
                 object.insert("Domain".into(), json!(name));
                 object.insert("KeySize".into(), json!(2048));
             }
-            if policy_of_rule(noun).is_some() {
+            let is_rule = is_rule(noun);
+            if is_rule {
                 object.insert("State".into(), json!("Enabled"));
                 object.insert("Priority".into(), json!(objects.len()));
             }
             let mut given = parameters.clone();
             given.remove(name_key);
-            if let Some(enabled) = given.remove("Enabled")
-                && policy_of_rule(noun).is_some()
-            {
+            // A rule's -Enabled is read back as its State; DKIM's -Enabled is mandatory on
+            // New- and read back as itself.
+            if is_rule && let Some(enabled) = given.remove("Enabled") {
                 let on = enabled.as_bool().unwrap_or(true);
                 object.insert(
                     "State".into(),
                     json!(if on { "Enabled" } else { "Disabled" }),
                 );
-            } else if noun == "DkimSigningConfig" {
-                object.insert("Enabled".into(), json!(true));
             }
-            let given = resolve_references(tenant, noun, given)?;
+            if noun == "DkimSigningConfig" && !given.contains_key("Enabled") {
+                return Err(ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    "Cannot process command because of one or more missing mandatory parameters: Enabled.",
+                ));
+            }
+            let given = resolve_references(tenant, noun, None, given)?;
             apply(&mut object, &given);
             finish(&mut object, new_guid(rng));
             let created = Value::Object(object);
@@ -385,7 +397,35 @@ pub fn execute(
                     format!("The default policy '{id}' can't be removed."),
                 ));
             }
+            let name = objects[at]["Name"].as_str().unwrap_or_default().to_string();
+            if let Some(rule) = rule_using(tenant, noun, &name, None) {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ValidationException",
+                    format!(
+                        "Policy \"{name}\" can't be removed because rule \"{rule}\" is associated with it. Remove the rule first."
+                    ),
+                ));
+            }
+            let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
             objects.remove(at);
+            Ok(Vec::new())
+        }
+        "Enable" | "Disable" if is_rule(noun) => {
+            let id = identity.ok_or_else(|| {
+                ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    "Cannot process command because of one or more missing mandatory parameters: Identity.",
+                )
+            })?;
+            let at = find(objects, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            let object = objects[at].as_object_mut().expect("objects are maps");
+            let state = if verb == "Enable" {
+                "Enabled"
+            } else {
+                "Disabled"
+            };
+            object.insert("State".into(), json!(state));
+            object.insert("WhenChanged".into(), json!(crate::tenant::now_rfc3339()));
             Ok(Vec::new())
         }
         _ => Err(ExchangeError::new(
@@ -394,6 +434,43 @@ pub fn execute(
             format!("The term '{cmdlet}' is not recognized as a name of a cmdlet."),
         )),
     }
+}
+
+/// The rule (other than `except`) of the rule family that applies policy `name` of family
+/// `policy_noun`, if any: Exchange keeps one rule per policy, and a policy in use stays.
+fn rule_using(
+    tenant: &Tenant,
+    policy_noun: &str,
+    name: &str,
+    except: Option<&str>,
+) -> Option<String> {
+    let rule_noun = [
+        "SafeLinksRule",
+        "SafeAttachmentRule",
+        "AntiPhishRule",
+        "HostedContentFilterRule",
+        "MalwareFilterRule",
+    ]
+    .into_iter()
+    .find(|r| policy_of_rule(r) == Some(policy_noun))?;
+    tenant
+        .exchange
+        .objects
+        .get(rule_noun)?
+        .iter()
+        .filter(|r| {
+            except.is_none_or(|e| {
+                !r["Name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(e))
+            })
+        })
+        .find(|r| {
+            r[policy_noun]
+                .as_str()
+                .is_some_and(|p| p.eq_ignore_ascii_case(name))
+        })
+        .and_then(|r| r["Name"].as_str().map(str::to_string))
 }
 
 /// The index of the object an identity names: its Identity, Name, Guid or DistinguishedName
@@ -417,10 +494,12 @@ fn find(objects: &[Value], identity: &str) -> Option<usize> {
 }
 
 /// A rule's policy, and the organisation's default authentication policy, must name an
-/// object that exists; they are stored by name, as Get- returns them.
+/// object that exists; they are stored by name, as Get- returns them. A policy applies through
+/// one rule: another `rule` may not take it.
 fn resolve_references(
     tenant: &Tenant,
     noun: &str,
+    rule: Option<&str>,
     mut changes: Map<String, Value>,
 ) -> Result<Map<String, Value>, ExchangeError> {
     let mut check = |parameter: &str, family: &str| -> Result<(), ExchangeError> {
@@ -445,6 +524,36 @@ fn resolve_references(
     }
     if noun == "CASMailboxPlan" {
         check("OwaMailboxPolicy", "OwaMailboxPolicy")?;
+    }
+    if let Some(policy) = policy_of_rule(noun)
+        && let Some(Value::String(name)) = changes.get(policy)
+        && let Some(other) = rule_using(tenant, policy, name, rule)
+    {
+        return Err(ExchangeError::bad(
+            "Microsoft.Exchange.Management.Tasks.ValidationException",
+            format!("Policy \"{name}\" already has rule \"{other}\" associated with it."),
+        ));
+    }
+    if noun == "RetentionPolicy"
+        && let Some(Value::Array(links)) = changes.get("RetentionPolicyTagLinks").cloned()
+    {
+        // Each tag must exist; the policy keeps their names.
+        let tags = tenant
+            .exchange
+            .objects
+            .get("RetentionPolicyTag")
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut names = Vec::new();
+        for link in &links {
+            let id = link
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| link.to_string());
+            let at = find(tags, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            names.push(tags[at]["Name"].clone());
+        }
+        changes.insert("RetentionPolicyTagLinks".into(), Value::Array(names));
     }
     Ok(changes)
 }
@@ -559,6 +668,17 @@ fn bind(
                 .map_err(|_| cannot("Input string was not in a correct format.".into())),
             _ => Err(cannot("Input string was not in a correct format.".into())),
         },
+        // .NET's TimeSpan.Parse: "30" is thirty days, "30.00:00:00" the same; it reads back
+        // as TimeSpan.ToString() writes it.
+        "EnhancedTimeSpan" => {
+            let text = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            timespan(&text)
+                .map(|t| json!(t))
+                .ok_or_else(|| cannot("String was not recognized as a valid TimeSpan.".into()))
+        }
         _ if !parameter.values.is_empty() => {
             let one = |v: &Value| -> Result<Value, ExchangeError> {
                 let text = v
@@ -594,6 +714,38 @@ fn bind(
         }
         _ => Ok(value.clone()),
     }
+}
+
+/// A TimeSpan in .NET's constant format ("d.hh:mm:ss", or "hh:mm:ss" under a day) from
+/// what TimeSpan.Parse accepts: whole days ("30"), "hh:mm[:ss]" or "d.hh:mm[:ss]".
+fn timespan(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (days, clock) = match text.split_once('.') {
+        Some((d, c)) if c.contains(':') => (d.parse::<u64>().ok()?, Some(c)),
+        None if !text.contains(':') => (text.parse::<u64>().ok()?, None),
+        None => (0, Some(text)),
+        Some(_) => return None,
+    };
+    let (mut h, mut m, mut sec) = (0u64, 0u64, 0u64);
+    if let Some(clock) = clock {
+        let parts: Vec<u64> = clock
+            .split(':')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<_>>()?;
+        match parts.as_slice() {
+            [a, b] => (h, m) = (*a, *b),
+            [a, b, c] => (h, m, sec) = (*a, *b, *c),
+            _ => return None,
+        }
+        if h > 23 || m > 59 || sec > 59 {
+            return None;
+        }
+    }
+    Some(if days > 0 {
+        format!("{days}.{h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    })
 }
 
 #[cfg(test)]
@@ -724,5 +876,157 @@ mod tests {
         let m = &run(&mut t, "Get-MalwareFilterPolicy", json!({})).unwrap()[0];
         let types = m["FileTypes"].as_array().unwrap();
         assert!(types.contains(&json!("xyz")) && !types.contains(&json!("exe")));
+    }
+
+    #[test]
+    fn a_policy_applies_through_one_rule_and_stays_while_a_rule_uses_it() {
+        let mut t = tenant();
+        run(&mut t, "New-SafeAttachmentPolicy", json!({"Name": "p"})).unwrap();
+        run(
+            &mut t,
+            "New-SafeAttachmentRule",
+            json!({"Name": "r", "SafeAttachmentPolicy": "p", "Enabled": false}),
+        )
+        .unwrap();
+        let second = run(
+            &mut t,
+            "New-SafeAttachmentRule",
+            json!({"Name": "r2", "SafeAttachmentPolicy": "p"}),
+        )
+        .unwrap_err();
+        assert_eq!(second.status, 400);
+        assert!(
+            second.message.contains("already has rule \"r\""),
+            "{second:?}"
+        );
+        // The rule may name its own policy again.
+        run(
+            &mut t,
+            "Set-SafeAttachmentRule",
+            json!({"Identity": "r", "SafeAttachmentPolicy": "P"}),
+        )
+        .unwrap();
+        let in_use = run(
+            &mut t,
+            "Remove-SafeAttachmentPolicy",
+            json!({"Identity": "p", "Confirm": false}),
+        )
+        .unwrap_err();
+        assert_eq!(in_use.status, 400);
+        assert_eq!(
+            in_use.exception,
+            "Microsoft.Exchange.Management.Tasks.ValidationException"
+        );
+        let state = |t: &mut Tenant| {
+            run(t, "Get-SafeAttachmentRule", json!({"Identity": "r"})).unwrap()[0]["State"].clone()
+        };
+        assert_eq!(state(&mut t), "Disabled");
+        for (cmdlet, after) in [
+            ("Enable-SafeAttachmentRule", "Enabled"),
+            ("Disable-SafeAttachmentRule", "Disabled"),
+        ] {
+            run(&mut t, cmdlet, json!({"Identity": "r"})).unwrap();
+            assert_eq!(state(&mut t), after);
+        }
+        // The rule first, then its policy.
+        for (cmdlet, identity) in [
+            ("Remove-SafeAttachmentRule", "r"),
+            ("Remove-SafeAttachmentPolicy", "p"),
+        ] {
+            run(&mut t, cmdlet, json!({ "Identity": identity })).unwrap();
+        }
+        // Policies have no Enable-/Disable-.
+        assert_eq!(
+            run(
+                &mut t,
+                "Enable-SafeAttachmentPolicy",
+                json!({"Identity": "p"})
+            )
+            .unwrap_err()
+            .status,
+            403
+        );
+    }
+
+    #[test]
+    fn dkim_and_transport_rules_are_created_as_exchange_creates_them() {
+        let mut t = tenant();
+        let missing = run(
+            &mut t,
+            "New-DkimSigningConfig",
+            json!({"DomainName": "t.gov.au"}),
+        )
+        .unwrap_err();
+        assert!(missing.message.contains("Enabled"), "{missing:?}");
+        let dkim = run(
+            &mut t,
+            "New-DkimSigningConfig",
+            json!({"DomainName": "t.gov.au", "Enabled": false}),
+        )
+        .unwrap();
+        assert_eq!(dkim[0]["Name"], "t.gov.au");
+        assert_eq!(dkim[0]["Enabled"], false);
+        let bad = run(
+            &mut t,
+            "New-TransportRule",
+            json!({"Name": "d", "SentToScope": "Outside"}),
+        )
+        .unwrap_err();
+        assert!(bad.message.contains("NotInOrganization"), "{bad:?}");
+        let rule = run(
+            &mut t,
+            "New-TransportRule",
+            json!({"Name": "d", "SentToScope": "NotInOrg", "Mode": "enforce"}),
+        )
+        .unwrap();
+        assert_eq!(rule[0]["SentToScope"], "NotInOrganization");
+        assert_eq!(rule[0]["Mode"], "Enforce");
+        assert_eq!(rule[0]["State"], "Enabled");
+        assert_eq!(rule[0]["Priority"], 0);
+    }
+
+    #[test]
+    fn retention_tags_read_back_their_age_as_a_timespan_and_policies_link_existing_tags() {
+        let mut t = tenant();
+        let tags = run(&mut t, "Get-RetentionPolicyTag", json!({})).unwrap();
+        assert_eq!(tags.len(), 13);
+        run(
+            &mut t,
+            "Set-RetentionPolicyTag",
+            json!({"Identity": "1 Week Delete", "AgeLimitForRetention": 8}),
+        )
+        .unwrap();
+        let week = run(
+            &mut t,
+            "Get-RetentionPolicyTag",
+            json!({"Identity": "1 week delete"}),
+        )
+        .unwrap();
+        assert_eq!(week[0]["AgeLimitForRetention"], "8.00:00:00");
+        let bad = run(
+            &mut t,
+            "Set-RetentionPolicyTag",
+            json!({"Identity": "1 Week Delete", "AgeLimitForRetention": "a week"}),
+        )
+        .unwrap_err();
+        assert_eq!(bad.status, 400);
+        assert_eq!(timespan("14.00:00:00").as_deref(), Some("14.00:00:00"));
+        assert_eq!(timespan("01:30").as_deref(), Some("01:30:00"));
+        assert_eq!(timespan("1.25:00:00"), None);
+        let missing = run(
+            &mut t,
+            "Set-RetentionPolicy",
+            json!({"Identity": "Default MRM Policy", "RetentionPolicyTagLinks": ["No Such Tag"]}),
+        )
+        .unwrap_err();
+        assert_eq!(missing.status, 404);
+        run(
+            &mut t,
+            "Set-RetentionPolicy",
+            json!({"Identity": "Default MRM Policy", "RetentionPolicyTagLinks": ["junk email"]}),
+        )
+        .unwrap();
+        let policy = run(&mut t, "Get-RetentionPolicy", json!({})).unwrap();
+        assert_eq!(policy[0]["RetentionPolicyTagLinks"], json!(["Junk Email"]));
     }
 }

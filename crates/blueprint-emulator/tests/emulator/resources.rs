@@ -1,6 +1,7 @@
 //! The resources of graph-notes §5: create/read/update/delete with Graph's status codes,
 //! server-set properties, read normalisation and validation.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -826,4 +827,62 @@ async fn organisation_settings_singletons_read_and_patch() {
         .await;
     assert_eq!(tz.status, 200, "{}", tz.text);
     assert_eq!(tz.body["tenantDefaultTimezone"], "(UTC+08:00) Perth");
+}
+
+/// The admin consent request policy is updated only with PUT of all five properties
+/// (adminconsentrequestpolicy-update): a body missing one is refused, PATCH gets Graph's 404, a whole
+/// body is stored and read back with the service's `version`; reading takes Policy.Read.All.
+#[tokio::test]
+async fn admin_consent_request_policy_is_replaced_whole_with_put() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "policies/adminConsentRequestPolicy";
+    let before = emu.get(&t, path).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["isEnabled"], false, "{}", before.text);
+    assert_eq!(before.body["reviewers"], json!([]));
+
+    let partial = emu
+        .call(&t, Method::PUT, path, Some(json!({"isEnabled": true})))
+        .await;
+    assert_eq!(partial.status, 400, "{}", partial.text);
+    assert!(partial.text.contains("notifyReviewers"), "{}", partial.text);
+    // Graph's metadata says PATCH, but the service has none: Graph answers 404.
+    let patched = emu.patch(&t, path, json!({"isEnabled": true})).await;
+    assert_eq!(patched.status, 404, "{}", patched.text);
+    assert!(
+        patched.text.contains("No HTTP resource"),
+        "{}",
+        patched.text
+    );
+
+    let whole = json!({
+        "isEnabled": true,
+        "notifyReviewers": true,
+        "remindersEnabled": false,
+        "requestDurationInDays": 14,
+        "reviewers": [{"query": "/users/b6879be8-fb87-4482-a72e-18445d2b5c54", "queryType": "MicrosoftGraph"}]
+    });
+    let put = emu.call(&t, Method::PUT, path, Some(whole.clone())).await;
+    assert_eq!(put.status, 204, "{}", put.text);
+    let after = emu.get(&t, path).await;
+    for (k, v) in whole.as_object().unwrap() {
+        if k == "reviewers" {
+            assert_eq!(after.body[k][0]["query"], v[0]["query"], "{}", after.text);
+        } else {
+            assert_eq!(&after.body[k], v, "{k}: {}", after.text);
+        }
+    }
+    assert!(after.body["version"].is_number(), "{}", after.text);
+
+    // The schema holds: a wrong type is refused.
+    let mut wrong = whole.clone();
+    wrong["requestDurationInDays"] = json!("fourteen");
+    let bad = emu.call(&t, Method::PUT, path, Some(wrong)).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, path).await.status, 200);
+    let denied = emu.call(&auditor, Method::PUT, path, Some(whole)).await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
 }

@@ -111,3 +111,80 @@ async fn throttling_off_never_throttles() {
         );
     }
 }
+
+/// An app-only token for Exchange Online's admin API.
+async fn exchange_token(emu: &Emu) -> String {
+    let a = emu.app("blueprint-deploy");
+    let r = emu
+        .token_request(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &a.client_id),
+            ("client_secret", a.client_secret.as_deref().expect("secret")),
+            ("scope", "https://outlook.office365.com/.default"),
+        ])
+        .await;
+    assert_eq!(r.status, 200, "token: {}", r.text);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+/// `Get-RemoteDomain` through InvokeCommand, as the module sends it.
+async fn get_remote_domains(emu: &Emu, token: &str) -> Reply {
+    let tenant = &emu.tenant().id;
+    let url = format!("{}/adminapi/beta/{tenant}/InvokeCommand", emu.base);
+    let anchor = format!("APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}");
+    emu.call_with(
+        token,
+        reqwest::Method::POST,
+        &url,
+        Some(json!({"CmdletInput": {"CmdletName": "Get-RemoteDomain", "Parameters": {}}})),
+        &[("X-AnchorMailbox", &anchor), ("X-ResponseFormat", "json")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn exchange_admin_api_answers_429_with_retry_after_in_its_error_shape() {
+    let mut cfg = config("empty-agency");
+    // 600 cmdlets a minute scaled to 3: the fourth in a burst is throttled.
+    cfg.throttle = ThrottleMode::Scale(0.005);
+    let emu = start_with(cfg).await;
+    let t = exchange_token(&emu).await;
+    let mut throttled = None;
+    for _ in 0..10 {
+        let r = get_remote_domains(&emu, &t).await;
+        if r.status == 429 {
+            throttled = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = throttled.expect("the Exchange budget runs dry");
+    let retry_after: f64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!(retry_after > 0.0 && retry_after <= 60.0, "{retry_after}");
+    assert_eq!(r.body["error"]["message"], "Invalid Operation");
+    assert!(
+        r.body["error"]["innererror"]["internalexception"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("maximum number of concurrent requests"),
+        "{}",
+        r.text
+    );
+    tokio::time::sleep(Duration::from_secs_f64(retry_after)).await;
+    assert_eq!(get_remote_domains(&emu, &t).await.status, 200);
+}
+
+#[tokio::test]
+async fn exchange_admin_api_is_not_throttled_under_throttle_off() {
+    let emu = start("empty-agency").await;
+    let t = exchange_token(&emu).await;
+    // More than a minute's realistic budget (600), at once.
+    for _ in 0..650 {
+        let r = get_remote_domains(&emu, &t).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+}

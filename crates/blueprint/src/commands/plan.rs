@@ -135,8 +135,15 @@ fn render_action(a: &Action, out: &mut String) {
         Op::Unchanged => "unchanged",
         Op::Check => "check",
     };
+    // Graph beta is Microsoft's preview surface: a person approving the plan sees what
+    // goes through it.
+    let beta = if a.api == blueprint_catalogue::kinds::Api::GraphBeta.as_str() {
+        "   (Graph beta)"
+    } else {
+        ""
+    };
     out.push_str(&format!(
-        "  {mark} {verb:<7} {}   [{}]\n",
+        "  {mark} {verb:<7} {}   [{}]{beta}\n",
         a.reference, a.feature
     ));
     if let Some(reason) = &a.blocked {
