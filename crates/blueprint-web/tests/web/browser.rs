@@ -469,8 +469,17 @@ async fn each_role_signs_in_in_chromium_sees_the_overview_and_an_agency_attests_
                 .type_into("input[name=evidence]", &file.display().to_string())
                 .await;
             browser.click("form[enctype] button[type=submit]").await;
+            // The click can return before the post's redirect lands (the URL is the same page's):
+            // wait, boundedly, for the page that shows the attestation.
+            let mut page = String::new();
+            for _ in 0..200 {
+                page = browser.source().await;
+                if page.contains("set in the portal by the identity team") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             assert_eq!(browser.url().await, feature, "back on the feature page");
-            let page = browser.source().await;
             assert!(
                 page.contains("set in the portal by the identity team"),
                 "{page}"
