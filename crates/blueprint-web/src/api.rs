@@ -18,7 +18,7 @@ use crate::access::Permission;
 use crate::auth::Session;
 use crate::pages::{engagement_for, record_attestation, record_decision, visible};
 use crate::registry::Entry;
-use crate::view::{self, Summary};
+use crate::view;
 use crate::{AppState, evidence};
 
 /// The header a changing call carries the session's CSRF token in.
@@ -166,7 +166,7 @@ pub async fn engagement(
     };
     match view::read(entry).await {
         Ok(read) => Json(json!({
-            "summary": Summary::of(entry, &read),
+            "summary": read.summary(entry).clone(),
             "status": read.report.status,
         }))
         .into_response(),

@@ -194,7 +194,7 @@ pub(crate) async fn visible(
     let mut out = Vec::new();
     for entry in state.registry.entries() {
         if principal.may(Permission::Read, entry) {
-            out.push(Summary::of(entry, &*view::read(entry).await?));
+            out.push(view::read(entry).await?.summary(entry).clone());
         }
     }
     Ok(out)
@@ -295,7 +295,7 @@ pub async fn engagement(
         Ok(r) => r,
         Err(e) => return engine_failure(&e),
     };
-    let summary = Summary::of(entry, &read);
+    let summary = read.summary(entry).clone();
     let status = &read.report.status;
     let item = |f: &engagement::FeatureProgress| Item {
         id: f.id.clone(),

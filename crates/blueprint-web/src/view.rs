@@ -90,6 +90,15 @@ pub fn trend(
 pub struct Read {
     pub report: StatusReport,
     pub log: Vec<LogEntry>,
+    /// Its summary, worked out once per read (the overview asks for it on every request).
+    summary: std::sync::OnceLock<Summary>,
+}
+
+impl Read {
+    /// The engagement at a glance, as this read shows it.
+    pub fn summary(&self, entry: &Entry) -> &Summary {
+        self.summary.get_or_init(|| Summary::of(entry, self))
+    }
 }
 
 /// The last read of an engagement and what its state file looked like just before it.
@@ -98,7 +107,8 @@ pub struct ReadCache(tokio::sync::Mutex<Option<(Stamp, Instant, Arc<Read>)>>);
 
 /// How long a kept read is trusted even when its file looks unchanged: a bound on what a
 /// write within the file system's timestamp granularity, leaving the size alone, could hide.
-const TRUSTED_FOR: Duration = Duration::from_secs(5);
+/// Long enough that refreshing a hundred engagements costs the overview little.
+const TRUSTED_FOR: Duration = Duration::from_secs(30);
 
 /// The state file's and its write-ahead log's size and modification time. Every write (this
 /// server's, another `serve` process's, the command line's) changes one of them. None for a
@@ -134,7 +144,11 @@ pub async fn read(entry: &Entry) -> Result<Arc<Read>, EngineError> {
     }
     let report = engagement::status_report(&entry.workspace).await?;
     let log = engagement::read_log(&entry.workspace.state).await?;
-    let read = Arc::new(Read { report, log });
+    let read = Arc::new(Read {
+        report,
+        log,
+        summary: Default::default(),
+    });
     *kept = now.map(|s| (s, Instant::now(), read.clone()));
     Ok(read)
 }
