@@ -40,7 +40,7 @@ pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
     )
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -70,13 +70,13 @@ fn forbidden() -> Response {
     )
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Not found", "There is no such page.")
 }
 
 /// An engine error worded for a page: the person's to fix (422) or the server's (500, the
 /// detail in the server's log only).
-fn engine_failure(e: &EngineError) -> Response {
+pub(crate) fn engine_failure(e: &EngineError) -> Response {
     if e.is_input() {
         message(StatusCode::UNPROCESSABLE_ENTITY, "Not done", &e.to_string())
     } else {
@@ -90,11 +90,11 @@ fn engine_failure(e: &EngineError) -> Response {
 }
 
 /// The session; without one, a page sends the browser to sign in ([`to_sign_in`]).
-fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
     state.sessions.get(headers)
 }
 
-fn to_sign_in() -> Response {
+pub(crate) fn to_sign_in() -> Response {
     Redirect::to("/signin").into_response()
 }
 
@@ -113,7 +113,7 @@ pub(crate) fn engagement_for<'a>(
     Ok(entry)
 }
 
-fn refusal(status: StatusCode) -> Response {
+pub(crate) fn refusal(status: StatusCode) -> Response {
     match status {
         StatusCode::NOT_FOUND => not_found(),
         _ => forbidden(),
@@ -261,6 +261,18 @@ struct EngagementPage<'a> {
     chain: String,
     log: Vec<LogRow>,
     may_decide: bool,
+    /// Whether the person may start a deploy or an evaluation.
+    may_run: bool,
+    jobs: Vec<JobRow>,
+}
+
+/// A job on the engagement page.
+struct JobRow {
+    id: i64,
+    kind: String,
+    status: String,
+    actor: String,
+    created_at: String,
 }
 
 /// `GET /engagements/{id}`: the sprint board, the feature log and whether its chain holds.
@@ -310,6 +322,19 @@ pub async fn engagement(
         .filter(|f| f.sprint.is_none())
         .map(item)
         .collect();
+    let jobs = match state.jobs.store().jobs(entry.id(), 10).await {
+        Ok(jobs) => jobs
+            .into_iter()
+            .map(|j| JobRow {
+                id: j.id,
+                kind: j.kind,
+                status: j.status.to_string(),
+                actor: j.actor,
+                created_at: j.created_at,
+            })
+            .collect(),
+        Err(e) => return engine_failure(&EngineError::Store(e)),
+    };
     let chain = match &read.report.chain {
         Ok(n) => format!("The feature log's hash chain verifies: {n} entries."),
         Err(b) => format!("The feature log's hash chain is broken: {b}"),
@@ -329,6 +354,8 @@ pub async fn engagement(
             chain,
             log: read.log.iter().rev().map(LogRow::from).collect(),
             may_decide: session.principal.may(Permission::Decide, entry),
+            may_run: session.principal.may(Permission::Act, entry),
+            jobs,
         },
     )
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use blueprint_store::Store;
-use blueprint_web::{AppState, Registry, ServeConfig};
+use blueprint_web::{AppState, Jobs, Registry, ServeConfig};
 use clap::Args;
 
 use super::common::runtime;
@@ -135,11 +135,15 @@ async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
             .map_err(web_error)?;
     }
     let registry = Registry::load(&store).await.map_err(web_error)?;
-    store.close().await;
     let listener = blueprint_web::bind(&args.listen).await.map_err(web_error)?;
     let roles = config.role_map();
-    let server = blueprint_web::serve(listener, AppState::new(registry, config.sign_in, roles))
-        .map_err(web_error)?;
+    // The database stays open: the jobs are kept in it.
+    let jobs = Jobs::new(store).with_schedule(config.schedule.clone());
+    let server = blueprint_web::serve(
+        listener,
+        AppState::new(registry, config.sign_in, roles, jobs),
+    )
+    .map_err(web_error)?;
     let url = format!("http://{}", server.addr);
     Ok(Started {
         ready: serde_json::json!({ "url": url }),
@@ -159,7 +163,7 @@ mod demo {
     use blueprint_engine::engagement::{self, Evidence, PhaseDecision};
     use blueprint_engine::{Session, Workspace};
     use blueprint_store::{Role, Store};
-    use blueprint_web::{AppState, OidcConfig, Registry, RoleMap, RoleRule};
+    use blueprint_web::{AppState, Jobs, OidcConfig, Registry, RoleMap, RoleRule};
     use serde_json::{Value, json};
 
     use super::{ServeArgs, Started, web_error};
@@ -350,7 +354,6 @@ mod demo {
                 .map_err(web_error)?;
         }
         let registry = Registry::load(&store).await.map_err(web_error)?;
-        store.close().await;
 
         let listener = blueprint_web::bind(&args.listen).await.map_err(web_error)?;
         let addr = listener
@@ -375,9 +378,8 @@ mod demo {
             client_id: WEB_CLIENT_ID.into(),
             redirect_uri: format!("{url}/auth/callback"),
         };
-        let server =
-            blueprint_web::serve(listener, AppState::new(registry, oidc, RoleMap { rules }))
-                .map_err(web_error)?;
+        let state = AppState::new(registry, oidc, RoleMap { rules }, Jobs::new(store));
+        let server = blueprint_web::serve(listener, state).map_err(web_error)?;
         let ready = json!({
             "url": url,
             "users": users.iter().map(|(role, agency, upn, password)| json!({
