@@ -678,32 +678,157 @@ impl Session {
         Ok(Evaluated { evaluation, report })
     }
 
-    /// Records `verified` or `drifted` in the feature log for every automated feature that is
-    /// in the tenant (features not deployed and manual ones record nothing here).
+    /// Records the evaluation in the feature log: `verified` or `drifted` for each automated
+    /// feature in the tenant whose state that changes (a feature verified yesterday and
+    /// today gets no second entry; features not deployed and manual ones record nothing
+    /// here), then one `evaluated` entry for the run, with its counts. Years of daily
+    /// evaluations stay readable, and the log still shows when each one ran.
     async fn record_evaluation(&self, evaluation: &Evaluation) -> Result<(), EngineError> {
-        use blueprint_store::{EventKind, LogEvent};
-        let Actor { name, role } = &self.workspace.actor;
-        let events: Vec<LogEvent> = evaluation
-            .features
-            .iter()
-            .filter_map(|f| {
-                let kind = match f.verdict {
-                    Verdict::Pass => EventKind::Verified,
-                    Verdict::Fail => EventKind::Drifted,
-                    Verdict::NotDeployed | Verdict::Manual => return None,
-                };
-                Some(
-                    LogEvent::new(kind, name.as_str(), *role)
-                        .feature(f.id.as_str())
-                        .with("findings", f.findings.len() as i64)
-                        .with("missing", f.missing.len() as i64),
-                )
-            })
-            .collect();
-        if events.is_empty() {
-            return Ok(());
-        }
-        self.store().await?.append_events(&events).await?;
+        let store = self.store().await?;
+        let status = blueprint_store::feature_status(&store.log(None).await?);
+        let events = evaluation_events(evaluation, &status, &self.workspace.actor);
+        store.append_events(&events).await?;
         Ok(())
+    }
+}
+
+/// The feature log entries an evaluation adds, given each feature's state in the log now:
+/// see [`Session::evaluate`].
+fn evaluation_events(
+    evaluation: &Evaluation,
+    status: &std::collections::BTreeMap<String, blueprint_store::FeatureLogStatus>,
+    actor: &Actor,
+) -> Vec<blueprint_store::LogEvent> {
+    use blueprint_store::{EventKind, FeatureState, LogEvent};
+    let Actor { name, role } = actor;
+    let mut changed = 0i64;
+    let mut events: Vec<LogEvent> = evaluation
+        .features
+        .iter()
+        .filter_map(|f| {
+            let (kind, state) = match f.verdict {
+                Verdict::Pass => (EventKind::Verified, FeatureState::Verified),
+                Verdict::Fail => (EventKind::Drifted, FeatureState::Drifted),
+                Verdict::NotDeployed | Verdict::Manual => return None,
+            };
+            if status.get(&f.id).is_some_and(|s| s.state == state) {
+                return None;
+            }
+            changed += 1;
+            Some(
+                LogEvent::new(kind, name.as_str(), *role)
+                    .feature(f.id.as_str())
+                    .with("findings", f.findings.len() as i64)
+                    .with("missing", f.missing.len() as i64),
+            )
+        })
+        .collect();
+    let count = |v: Verdict| evaluation.count(v) as i64;
+    events.push(
+        LogEvent::new(EventKind::Evaluated, name.as_str(), *role)
+            .with("pass", count(Verdict::Pass))
+            .with("fail", count(Verdict::Fail))
+            .with("not_deployed", count(Verdict::NotDeployed))
+            .with("manual", count(Verdict::Manual))
+            .with("changed", changed),
+    );
+    events
+}
+
+#[cfg(test)]
+mod evaluation_log_tests {
+    use std::collections::BTreeMap;
+
+    use blueprint_store::{EventKind, FeatureLogStatus, FeatureState, Role};
+
+    use super::*;
+    use crate::evaluate::FeatureResult;
+
+    fn result(id: &str, verdict: Verdict) -> FeatureResult {
+        FeatureResult {
+            id: id.into(),
+            title: id.into(),
+            area: "identity".into(),
+            verdict,
+            findings: vec![],
+            missing: vec![],
+        }
+    }
+
+    fn at(state: FeatureState) -> FeatureLogStatus {
+        FeatureLogStatus {
+            state,
+            sprint: Some(1),
+            since_seq: 1,
+            since: "2026-11-30T00:00:00Z".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn an_evaluation_logs_only_the_features_whose_state_changes_and_one_entry_for_the_run() {
+        let evaluation = Evaluation {
+            features: vec![
+                result("still-verified", Verdict::Pass),
+                result("newly-verified", Verdict::Pass),
+                result("repaired", Verdict::Pass),
+                result("newly-drifted", Verdict::Fail),
+                result("still-drifted", Verdict::Fail),
+                result("not-deployed", Verdict::NotDeployed),
+                result("manual", Verdict::Manual),
+            ],
+        };
+        let status: BTreeMap<String, FeatureLogStatus> = [
+            ("still-verified", FeatureState::Verified),
+            ("newly-verified", FeatureState::Deployed),
+            ("repaired", FeatureState::Drifted),
+            ("newly-drifted", FeatureState::Verified),
+            ("still-drifted", FeatureState::Drifted),
+        ]
+        .into_iter()
+        .map(|(id, state)| (id.to_string(), at(state)))
+        .collect();
+        let actor = Actor {
+            name: "evaluate".into(),
+            role: Role::Agency,
+        };
+        let events = evaluation_events(&evaluation, &status, &actor);
+        let logged: Vec<(EventKind, Option<&str>)> = events
+            .iter()
+            .map(|e| (e.kind, e.feature.as_deref()))
+            .collect();
+        assert_eq!(
+            logged,
+            vec![
+                (EventKind::Verified, Some("newly-verified")),
+                (EventKind::Verified, Some("repaired")),
+                (EventKind::Drifted, Some("newly-drifted")),
+                (EventKind::Evaluated, None),
+            ]
+        );
+        let run = &events[3].detail;
+        assert_eq!(
+            (
+                run["pass"].as_i64(),
+                run["fail"].as_i64(),
+                run["not_deployed"].as_i64(),
+                run["manual"].as_i64(),
+                run["changed"].as_i64()
+            ),
+            (Some(3), Some(2), Some(1), Some(1), Some(3))
+        );
+        // The same evaluation again, the log now up to date: the run's entry only.
+        let mut status = status;
+        for (id, state) in [
+            ("newly-verified", FeatureState::Verified),
+            ("repaired", FeatureState::Verified),
+            ("newly-drifted", FeatureState::Drifted),
+        ] {
+            status.insert(id.into(), at(state));
+        }
+        let again = evaluation_events(&evaluation, &status, &actor);
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].kind, EventKind::Evaluated);
+        assert_eq!(again[0].detail["changed"].as_i64(), Some(0));
     }
 }

@@ -11,6 +11,7 @@
 //! feature log is read back for verification. [`Store`] is what callers hold: either backend,
 //! chosen by [`Store::open`] (a path) or [`Store::connect`] (a URL).
 
+pub mod jobs;
 pub mod lock;
 pub mod log;
 pub mod postgres;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use jobs::{Job, JobEvent, JobStatus, NewJob};
 pub use lock::{
     Clock, DeployLock, LeaseTerms, LockHolder, LockRequest, ManualClock, SystemClock, rfc3339,
 };
@@ -288,6 +290,51 @@ pub trait StateStore: Send + Sync {
     fn register_engagement<'a>(&'a self, engagement: &'a Engagement) -> StoreFuture<'a, ()>;
     /// The engagements registered, by id.
     fn engagements(&self) -> StoreFuture<'_, Vec<Engagement>>;
+
+    /// Queues a job ([`jobs`]). With `unless_since_ms`, only when no job of the same kind on
+    /// the same engagement was queued at or after then (a schedule: several servers sharing
+    /// the database queue one); `None` when one was.
+    fn enqueue_job<'a>(
+        &'a self,
+        job: &'a NewJob<'a>,
+        unless_since_ms: Option<i64>,
+    ) -> StoreFuture<'a, Option<Job>>;
+    /// Claims the oldest queued job of an engagement with no job running, for `runner`, under
+    /// a lease until `lease_until_ms`. Two runners never claim the same job (PostgreSQL:
+    /// `FOR UPDATE SKIP LOCKED`; SQLite: under its write lock).
+    fn claim_job<'a>(
+        &'a self,
+        runner: &'a str,
+        lease_until_ms: i64,
+    ) -> StoreFuture<'a, Option<Job>>;
+    /// Pushes a running job's lease to `lease_until_ms` if `runner` still holds it; whether
+    /// it does.
+    fn renew_job<'a>(
+        &'a self,
+        id: i64,
+        runner: &'a str,
+        lease_until_ms: i64,
+    ) -> StoreFuture<'a, bool>;
+    /// Ends `runner`'s running job with `status` and `result`; `JobStatus::Queued` gives it
+    /// back to the queue (another job held its tenant). False when the job is not `runner`'s
+    /// running job (its lease lapsed and it was marked interrupted).
+    fn finish_job<'a>(
+        &'a self,
+        id: i64,
+        runner: &'a str,
+        status: JobStatus,
+        result: Option<&'a Value>,
+    ) -> StoreFuture<'a, bool>;
+    /// Marks `interrupted` every running job whose lease lapsed before `now_ms` (its runner
+    /// stopped or died), each with a progress event saying so; their ids.
+    fn interrupt_lapsed_jobs(&self, now_ms: i64) -> StoreFuture<'_, Vec<i64>>;
+    /// Appends progress events to a job, in order.
+    fn append_job_events<'a>(&'a self, job_id: i64, events: &'a [Value]) -> StoreFuture<'a, ()>;
+    /// A job's progress events after event `after` (0: all), in order.
+    fn job_events(&self, job_id: i64, after: i64) -> StoreFuture<'_, Vec<JobEvent>>;
+    fn job(&self, id: i64) -> StoreFuture<'_, Option<Job>>;
+    /// An engagement's latest `limit` jobs, newest first.
+    fn jobs<'a>(&'a self, engagement: &'a str, limit: i64) -> StoreFuture<'a, Vec<Job>>;
 
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }

@@ -50,10 +50,13 @@ pub enum EventKind {
     PhaseDecision,
     /// A deploy lock was broken by hand: which lock, by whom.
     LockBroken,
+    /// An evaluation ran: what it found (counts per verdict). A feature's own `verified` or
+    /// `drifted` entry is written only when its state changes, so daily runs stay readable.
+    Evaluated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Selected,
         EventKind::Excluded,
         EventKind::Scheduled,
@@ -64,6 +67,7 @@ impl EventKind {
         EventKind::Attested,
         EventKind::PhaseDecision,
         EventKind::LockBroken,
+        EventKind::Evaluated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +82,7 @@ impl EventKind {
             EventKind::Attested => "attested",
             EventKind::PhaseDecision => "phase_decision",
             EventKind::LockBroken => "lock_broken",
+            EventKind::Evaluated => "evaluated",
         }
     }
 }
@@ -539,7 +544,7 @@ pub fn feature_status(entries: &[LogEntry]) -> BTreeMap<String, FeatureLogStatus
             EventKind::Drifted => FeatureState::Drifted,
             EventKind::RolledBack => FeatureState::RolledBack,
             EventKind::Attested => FeatureState::Attested,
-            EventKind::PhaseDecision | EventKind::LockBroken => continue,
+            EventKind::PhaseDecision | EventKind::LockBroken | EventKind::Evaluated => continue,
         };
         let previous_sprint = out.get(feature).and_then(|s| s.sprint);
         let reason = (state == FeatureState::Excluded).then(|| {

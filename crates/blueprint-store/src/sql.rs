@@ -798,6 +798,234 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn enqueue_job<'a>(
+                &'a self,
+                job: &'a $crate::NewJob<'a>,
+                unless_since_ms: Option<i64>,
+            ) -> $crate::StoreFuture<'a, Option<$crate::Job>> {
+                Box::pin(async move {
+                    // The write lock makes the check and the insert one step for every server.
+                    let mut tx = self.begin_write().await?;
+                    let row = sqlx::query(concat!(
+                        "INSERT INTO jobs (engagement, kind, request, actor, role, status, created_at, created_ms)
+                         SELECT $1, $2, $3, $4, $5, 'queued', $6, $7
+                         WHERE $8 IS NULL OR NOT EXISTS (
+                           SELECT 1 FROM jobs WHERE engagement = $1 AND kind = $2 AND created_ms >= $8)
+                         RETURNING ",
+                        $crate::jobs::job_columns!()
+                    ))
+                    .bind(job.engagement)
+                    .bind(job.kind)
+                    .bind(job.request.to_string())
+                    .bind(job.actor)
+                    .bind(job.role.as_str())
+                    .bind($crate::now())
+                    .bind($crate::jobs::now_ms())
+                    .bind(unless_since_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let job = row.map(|r| $crate::jobs::job_from_row(&r)).transpose()?;
+                    tx.commit().await?;
+                    Ok(job)
+                })
+            }
+
+            fn claim_job<'a>(
+                &'a self,
+                runner: &'a str,
+                lease_until_ms: i64,
+            ) -> $crate::StoreFuture<'a, Option<$crate::Job>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let mut tx = self.begin_claim().await?;
+                    let pick = format!(
+                        "SELECT id FROM jobs j WHERE status = 'queued'
+                           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.engagement = j.engagement AND r.status = 'running')
+                         ORDER BY id LIMIT 1{}",
+                        Self::SKIP_LOCKED
+                    );
+                    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(pick))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let id: i64 = row.try_get(0)?;
+                    let row = sqlx::query(concat!(
+                        "UPDATE jobs SET status = 'running', runner = $1, started_at = $2, lease_ms = $3
+                         WHERE id = $4 AND status = 'queued' RETURNING ",
+                        $crate::jobs::job_columns!()
+                    ))
+                    .bind(runner)
+                    .bind($crate::now())
+                    .bind(lease_until_ms)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let job = row.map(|r| $crate::jobs::job_from_row(&r)).transpose()?;
+                    tx.commit().await?;
+                    Ok(job)
+                })
+            }
+
+            fn renew_job<'a>(
+                &'a self,
+                id: i64,
+                runner: &'a str,
+                lease_until_ms: i64,
+            ) -> $crate::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let renewed = sqlx::query(
+                        "UPDATE jobs SET lease_ms = $1 WHERE id = $2 AND runner = $3 AND status = 'running'",
+                    )
+                    .bind(lease_until_ms)
+                    .bind(id)
+                    .bind(runner)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(renewed == 1)
+                })
+            }
+
+            fn finish_job<'a>(
+                &'a self,
+                id: i64,
+                runner: &'a str,
+                status: $crate::JobStatus,
+                result: Option<&'a serde_json::Value>,
+            ) -> $crate::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let requeue = status == $crate::JobStatus::Queued;
+                    let finished = sqlx::query(
+                        "UPDATE jobs SET status = $1, result = $2,
+                           finished_at = CASE WHEN $3 = 1 THEN NULL ELSE $4 END,
+                           runner = CASE WHEN $3 = 1 THEN NULL ELSE runner END,
+                           started_at = CASE WHEN $3 = 1 THEN NULL ELSE started_at END,
+                           lease_ms = NULL
+                         WHERE id = $5 AND runner = $6 AND status = 'running'",
+                    )
+                    .bind(status.as_str())
+                    .bind(result.map(serde_json::Value::to_string))
+                    .bind(requeue as i64)
+                    .bind($crate::now())
+                    .bind(id)
+                    .bind(runner)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(finished == 1)
+                })
+            }
+
+            fn interrupt_lapsed_jobs(&self, now_ms: i64) -> $crate::StoreFuture<'_, Vec<i64>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let mut tx = self.begin_write().await?;
+                    let event = serde_json::json!({
+                        "event": "interrupted",
+                        "message": "the server running this job stopped before it finished; start it again (a deploy resumes from its journal)",
+                    });
+                    sqlx::query(
+                        "INSERT INTO job_events (job_id, time, event)
+                         SELECT id, $1, $2 FROM jobs WHERE status = 'running' AND lease_ms < $3 ORDER BY id",
+                    )
+                    .bind($crate::now())
+                    .bind(event.to_string())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    let rows = sqlx::query(
+                        "UPDATE jobs SET status = 'interrupted', finished_at = $1, lease_ms = NULL
+                         WHERE status = 'running' AND lease_ms < $2 RETURNING id",
+                    )
+                    .bind($crate::now())
+                    .bind(now_ms)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    let mut ids = rows
+                        .iter()
+                        .map(|r| r.try_get(0))
+                        .collect::<Result<Vec<i64>, _>>()?;
+                    ids.sort_unstable();
+                    Ok(ids)
+                })
+            }
+
+            fn append_job_events<'a>(
+                &'a self,
+                job_id: i64,
+                events: &'a [serde_json::Value],
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    if events.is_empty() {
+                        return Ok(());
+                    }
+                    let time = $crate::now();
+                    let mut insert = sqlx::QueryBuilder::new("INSERT INTO job_events (job_id, time, event) ");
+                    insert.push_values(events, |mut row, event| {
+                        row.push_bind(job_id)
+                            .push_bind(time.as_str())
+                            .push_bind(event.to_string());
+                    });
+                    insert.build().execute(&self.pool).await?;
+                    Ok(())
+                })
+            }
+
+            fn job_events(&self, job_id: i64, after: i64) -> $crate::StoreFuture<'_, Vec<$crate::JobEvent>> {
+                Box::pin(async move {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT id, job_id, time, event FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id",
+                    )
+                    .bind(job_id)
+                    .bind(after)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            let event: String = r.try_get(3)?;
+                            Ok($crate::JobEvent {
+                                id: r.try_get(0)?,
+                                job_id: r.try_get(1)?,
+                                time: r.try_get(2)?,
+                                event: serde_json::from_str(&event).unwrap_or(serde_json::Value::String(event)),
+                            })
+                        })
+                        .collect()
+                })
+            }
+
+            fn job(&self, id: i64) -> $crate::StoreFuture<'_, Option<$crate::Job>> {
+                Box::pin(async move {
+                    sqlx::query(concat!("SELECT ", $crate::jobs::job_columns!(), " FROM jobs WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| $crate::jobs::job_from_row(&r))
+                        .transpose()
+                })
+            }
+
+            fn jobs<'a>(&'a self, engagement: &'a str, limit: i64) -> $crate::StoreFuture<'a, Vec<$crate::Job>> {
+                Box::pin(async move {
+                    sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::jobs::job_columns!(),
+                        " FROM jobs WHERE engagement = $1 ORDER BY id DESC LIMIT $2"
+                    ))
+                    .bind(engagement)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map($crate::jobs::job_from_row)
+                    .collect()
+                })
+            }
+
             fn close(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
                 Box::pin(self.pool.close())
             }

@@ -97,6 +97,7 @@ DROP TABLE locks;
 "#,
     crate::sql::LOCK_HOLDER_MACHINE,
     crate::sql::ENGAGEMENTS_TABLE,
+    crate::jobs::jobs_tables!("INTEGER PRIMARY KEY"),
 ];
 
 pub struct SqliteStore {
@@ -133,6 +134,14 @@ impl SqliteStore {
     /// (the lock check, the log's last entry) sees what it overwrites.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// How a job runner picks a job: no row locks in SQLite; the write lock [`Self::begin_claim`]
+    /// takes is held from the pick to the claim, so two runners queue up.
+    const SKIP_LOCKED: &'static str = "";
+
+    async fn begin_claim(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_write().await
     }
 
     /// A read transaction is a snapshot already (WAL).

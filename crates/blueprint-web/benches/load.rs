@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use blueprint_engine::Workspace;
 use blueprint_engine::engagement;
 use blueprint_store::{EventKind, LogEvent, Role, Store};
-use blueprint_web::{AppState, OidcConfig, Principal, Registry, RoleMap};
+use blueprint_web::{AppState, Jobs, OidcConfig, Principal, Registry, RoleMap};
 
 const ENGAGEMENTS: usize = 100;
 const USERS: usize = 200;
@@ -35,7 +35,7 @@ fn rss_kib(field: &str) -> u64 {
 
 /// 100 workspaces, each planned into sprints with a few features verified, registered in one
 /// server database.
-async fn engagements(dir: &std::path::Path) -> Registry {
+async fn engagements(dir: &std::path::Path) -> (Registry, Store) {
     let server = Store::open(&dir.join("server.db")).await.unwrap();
     let features: Vec<String> = FEATURES.iter().map(|f| format!("\"{f}\"")).collect();
     for n in 0..ENGAGEMENTS {
@@ -71,9 +71,8 @@ sharing_allowed_domains = [\"a{n}.gov.au\"]\nterms_of_use_expiry_start = \"2027-
             .await
             .unwrap();
     }
-    let registry = Registry::load(&server).await.unwrap();
-    server.close().await;
-    registry
+    // The server's database stays open: the app keeps its jobs there.
+    (Registry::load(&server).await.unwrap(), server)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -89,7 +88,7 @@ async fn main() {
         .unwrap_or(20);
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let registry = engagements(dir.path()).await;
+    let (registry, server) = engagements(dir.path()).await;
     println!(
         "{ENGAGEMENTS} engagements prepared in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -100,7 +99,7 @@ async fn main() {
         client_id: "web".into(),
         redirect_uri: "http://127.0.0.1:9/auth/callback".into(),
     };
-    let state = AppState::new(registry, oidc, RoleMap::default());
+    let state = AppState::new(registry, oidc, RoleMap::default(), Jobs::new(server));
     // Half the people are the program office (the overview lists all 100), half agencies.
     let cookies: Vec<(String, String)> = (0..USERS)
         .map(|u| {

@@ -319,3 +319,142 @@ pub async fn decide(
         Err(e) => engine_failure(&e),
     }
 }
+
+/// A job as the API shows it: the job and where to watch it.
+fn job_json(entry: &Entry, job: &blueprint_store::Job) -> Value {
+    let mut value = serde_json::to_value(job).unwrap_or(Value::Null);
+    if let Some(map) = value.as_object_mut() {
+        let base = format!("/api/engagements/{}/jobs/{}", entry.id(), job.id);
+        map.insert("events".into(), json!(format!("{base}/events")));
+        map.insert(
+            "page".into(),
+            json!(format!("/engagements/{}/jobs/{}", entry.id(), job.id)),
+        );
+        map.insert("url".into(), json!(base));
+    }
+    value
+}
+
+/// `POST /api/engagements/{id}/jobs`: `{"kind": "deploy" | "evaluate", "sprint"?, "enforce"?,
+/// "plan"?}`; 202 with the queued job (the agency's and its granted partners'; not the
+/// program office's).
+pub async fn start_job(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let (session, entry) = match authorised(&state, &headers, &id, Permission::Act) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
+    };
+    let request: crate::JobRequest = match body(
+        &bytes,
+        r#"{"kind": "deploy" | "evaluate", "sprint"?, "enforce"?, "plan"?}"#,
+    ) {
+        Ok(b) => b,
+        Err(why) => return error(StatusCode::BAD_REQUEST, "bad_request", &why),
+    };
+    if let Err(why) = request.check() {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "refused", &why);
+    }
+    match state.jobs.start(entry, &session.principal, &request).await {
+        Ok(job) => {
+            let body = job_json(entry, &job);
+            let location = body["url"].as_str().unwrap_or_default().to_string();
+            (
+                StatusCode::ACCEPTED,
+                [(axum::http::header::LOCATION, location)],
+                Json(body),
+            )
+                .into_response()
+        }
+        Err(e) => engine_failure(&EngineError::Store(e)),
+    }
+}
+
+/// `GET /api/engagements/{id}/jobs`: the engagement's latest jobs, newest first.
+pub async fn jobs(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
+    };
+    match state.jobs.store().jobs(entry.id(), 50).await {
+        Ok(jobs) => Json(json!({
+            "jobs": jobs.iter().map(|j| job_json(entry, j)).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => engine_failure(&EngineError::Store(e)),
+    }
+}
+
+/// Job `job` of engagement `id`, if the person may read the engagement: or the answer
+/// refusing it (401, 403, and 404 for a job of another engagement too).
+async fn readable_job<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    id: &str,
+    job: &str,
+) -> Result<(&'a Entry, blueprint_store::Job), Response> {
+    let (_, entry) = authorised(state, headers, id, Permission::Read).map_err(Refused::response)?;
+    match crate::job_pages::job_of(state.jobs.store(), entry, job).await {
+        Ok(Some(found)) => Ok((entry, found)),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, "not_found", "no such job")),
+        Err(e) => Err(engine_failure(&EngineError::Store(e))),
+    }
+}
+
+/// `GET /api/engagements/{id}/jobs/{job}`: the job, and its progress so far (`progress`).
+pub async fn job(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, job)): Path<(String, String)>,
+) -> Response {
+    let (entry, found) = match readable_job(&state, &headers, &id, &job).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let store = state.jobs.store();
+    match store.job_events(found.id, 0).await {
+        Ok(events) => {
+            let mut body = job_json(entry, &found);
+            body["progress"] = json!(events);
+            Json(body).into_response()
+        }
+        Err(e) => engine_failure(&EngineError::Store(e)),
+    }
+}
+
+/// `?after=N`: the progress after event N.
+#[derive(Debug, Deserialize)]
+pub struct AfterQuery {
+    after: Option<i64>,
+}
+
+/// `GET /api/engagements/{id}/jobs/{job}/events`: the job's progress as server-sent events
+/// (`progress`, each with its id, so a reconnecting browser's `Last-Event-ID` resumes after it),
+/// then `end` with the job as it ended.
+pub async fn job_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, job)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<AfterQuery>,
+) -> Response {
+    let (_, found) = match readable_job(&state, &headers, &id, &job).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let store = state.jobs.store();
+    // A reconnecting browser says where it was; a page, the last event it shows.
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query.after)
+        .unwrap_or(0);
+    crate::job_pages::stream(store.clone(), found.id, after).into_response()
+}

@@ -19,6 +19,9 @@
 //! value = "5d1f…"
 //! role = "agency"
 //! organisation = "dta" # the engagement id
+//!
+//! [schedule]          # evaluate every engagement daily, recording drift
+//! evaluate_every = "24h"
 //! ```
 
 use serde::Deserialize;
@@ -46,6 +49,9 @@ pub struct ServeConfig {
     pub sign_in: OidcConfig,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RoleRule>,
+    /// Scheduled evaluation ([`crate::schedule`]); none by default.
+    #[serde(default)]
+    pub schedule: crate::schedule::Schedule,
 }
 
 impl ServeConfig {
@@ -113,6 +119,22 @@ role = "program"
                     &serde_json::json!({"preferred_username": "jo@dta.gov.au", "roles": ["Other"]})
                 )
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_bad_interval_is_shown_where_it_is_written() {
+        let bad = format!("{GOOD}\n[schedule]\nevaluate_every = \"daily\"\n");
+        let err = ServeConfig::from_toml("serve.toml", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("serve.toml:14:18:"), "{err}");
+        assert!(err.contains("daily"), "{err}");
+        let good = format!("{GOOD}\n[schedule]\nevaluate_every = \"24h\"\n");
+        let config = ServeConfig::from_toml("serve.toml", &good).unwrap();
+        assert_eq!(
+            config.schedule.interval("dta"),
+            Some(std::time::Duration::from_secs(86_400))
         );
     }
 

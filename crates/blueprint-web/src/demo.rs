@@ -233,7 +233,6 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
         Registry::register(&store, id, &ws_dir, &partners).await?;
     }
     let registry = Registry::load(&store).await?;
-    store.close().await;
 
     let listener = crate::bind(listen).await?;
     let addr = listener.local_addr().map_err(failed)?;
@@ -256,7 +255,9 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
         client_id: WEB_CLIENT_ID.into(),
         redirect_uri: format!("{url}/auth/callback"),
     };
-    let server = crate::serve(listener, AppState::new(registry, oidc, RoleMap { rules }))?;
+    // The database stays open: the jobs started from the web are kept in it.
+    let state = AppState::new(registry, oidc, RoleMap { rules }, crate::Jobs::new(store));
+    let server = crate::serve(listener, state)?;
     let ready = json!({
         "url": url,
         "users": users.iter().map(|(role, agency, upn, password)| json!({

@@ -13,9 +13,12 @@ pub mod config;
 pub mod demo;
 pub mod evidence;
 pub mod headers;
+pub mod job_pages;
+pub mod jobs;
 pub mod pages;
 pub mod registry;
 pub mod reports;
+pub mod schedule;
 pub mod view;
 
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use axum::routing::{get, post};
 pub use access::Principal;
 pub use auth::{OidcConfig, RoleMap, RoleRule, Sessions};
 pub use config::ServeConfig;
+pub use jobs::{JobKind, JobRequest, Jobs};
 pub use registry::Registry;
 
 /// Everything a request handler needs: the engagements, who is signed in, how to sign in.
@@ -34,14 +38,17 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub sessions: Arc<Sessions>,
     pub oidc: Arc<auth::Oidc>,
+    /// Deploys and evaluations run in the background, in the server's database.
+    pub jobs: Arc<Jobs>,
 }
 
 impl AppState {
-    pub fn new(registry: Registry, oidc: OidcConfig, roles: RoleMap) -> AppState {
+    pub fn new(registry: Registry, oidc: OidcConfig, roles: RoleMap, jobs: Jobs) -> AppState {
         AppState {
             registry: Arc::new(registry),
             sessions: Arc::new(Sessions::default()),
             oidc: Arc::new(auth::Oidc::new(oidc, roles)),
+            jobs: Arc::new(jobs),
         }
     }
 }
@@ -66,6 +73,9 @@ pub fn app(state: AppState) -> Router {
             post(pages::attest),
         )
         .route("/engagements/{id}/next", post(pages::decide))
+        .route("/engagements/{id}/jobs", post(job_pages::start))
+        .route("/engagements/{id}/jobs/{job}", get(job_pages::job))
+        .route("/static/job.js", get(job_pages::script))
         .route(
             "/engagements/{id}/evidence/{digest}",
             get(pages::evidence_file),
@@ -79,6 +89,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/engagements/{id}/report", get(api::report))
         .route("/api/engagements/{id}/attestations", post(api::attest))
         .route("/api/engagements/{id}/decisions", post(api::decide))
+        .route(
+            "/api/engagements/{id}/jobs",
+            get(api::jobs).post(api::start_job),
+        )
+        .route("/api/engagements/{id}/jobs/{job}", get(api::job))
+        .route(
+            "/api/engagements/{id}/jobs/{job}/events",
+            get(api::job_events),
+        )
         // The largest evidence, base64-encoded in an API call (4/3 of its size), and the rest
         // of the request.
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -102,10 +121,11 @@ pub enum ServeError {
     Config(#[from] config::ConfigError),
 }
 
-/// A server listening: its address, and the task serving it.
+/// A server listening: its address, the task serving it, and its job runner's.
 pub struct Running {
     pub addr: std::net::SocketAddr,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub runner: tokio::task::JoinHandle<()>,
 }
 
 /// Listens on `addr` (port 0: any free port). Bind first, then build the state: the sign-in's
@@ -119,12 +139,14 @@ pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
         })
 }
 
-/// Serves the app on `listener` until the task is dropped or the process ends.
+/// Serves the app on `listener`, and runs its jobs, until the tasks are dropped or the
+/// process ends.
 pub fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<Running, ServeError> {
     let addr = listener.local_addr().map_err(|source| ServeError::Listen {
         addr: "the listener".into(),
         source,
     })?;
+    let runner = state.jobs.clone().spawn(state.registry.clone());
     let task = tokio::spawn(async move { axum::serve(listener, app(state)).await });
-    Ok(Running { addr, task })
+    Ok(Running { addr, task, runner })
 }

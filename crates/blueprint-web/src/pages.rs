@@ -40,7 +40,7 @@ pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
     )
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -276,6 +276,18 @@ struct EngagementPage<'a> {
     /// The burn-up as inline SVG (rendered and escaped by [`blueprint_report::burn_up_svg`]).
     burn_up: String,
     formats: Vec<(&'static str, &'static str)>,
+    /// Whether the person may start a deploy or an evaluation.
+    may_run: bool,
+    jobs: Vec<JobRow>,
+}
+
+/// A job on the engagement page.
+struct JobRow {
+    id: i64,
+    kind: String,
+    status: String,
+    actor: String,
+    created_at: String,
 }
 
 /// `GET /engagements/{id}`: the sprint board, the feature log and whether its chain holds.
@@ -325,6 +337,19 @@ pub async fn engagement(
         .filter(|f| f.sprint.is_none())
         .map(item)
         .collect();
+    let jobs = match state.jobs.store().jobs(entry.id(), 10).await {
+        Ok(jobs) => jobs
+            .into_iter()
+            .map(|j| JobRow {
+                id: j.id,
+                kind: j.kind,
+                status: j.status.to_string(),
+                actor: j.actor,
+                created_at: j.created_at,
+            })
+            .collect(),
+        Err(e) => return engine_failure(&EngineError::Store(e)),
+    };
     let chain = match &read.report.chain {
         Ok(n) => format!("The feature log's hash chain verifies: {n} entries."),
         Err(b) => format!("The feature log's hash chain is broken: {b}"),
@@ -349,6 +374,8 @@ pub async fn engagement(
                 .iter()
                 .map(|(name, _, _)| (*name, format_label(name)))
                 .collect(),
+            may_run: session.principal.may(Permission::Act, entry),
+            jobs,
         },
     )
 }

@@ -29,7 +29,8 @@ pub struct Summary {
     /// Deployed and not verified, or rolled back: what a deploy or an evaluation left undone.
     pub failed: usize,
     pub drifted: usize,
-    /// When the tenant was last evaluated (the latest `verified` or `drifted` entry).
+    /// When the tenant was last evaluated (the latest `evaluated` entry; in a log older than
+    /// those, the latest `verified` or `drifted` one).
     pub last_evaluation: Option<String>,
     pub next_step: String,
     pub next_step_reason: String,
@@ -175,7 +176,12 @@ impl Summary {
             .log
             .iter()
             .rev()
-            .find(|e| matches!(e.event.kind, EventKind::Verified | EventKind::Drifted))
+            .find(|e| {
+                matches!(
+                    e.event.kind,
+                    EventKind::Evaluated | EventKind::Verified | EventKind::Drifted
+                )
+            })
             .map(|e| e.time.clone());
         Summary {
             id: entry.id().to_string(),

@@ -10,7 +10,7 @@ use base64::Engine;
 use blueprint_engine::Workspace;
 use blueprint_engine::engagement::{self, PhaseDecision};
 use blueprint_store::{EventKind, LogEvent, Role, Store};
-use blueprint_web::{AppState, OidcConfig, Principal, Registry, RoleMap, app};
+use blueprint_web::{AppState, Jobs, OidcConfig, Principal, Registry, RoleMap, app};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -106,7 +106,6 @@ async fn fixture() -> Fixture {
             .unwrap();
     }
     let registry = Registry::load(&server).await.unwrap();
-    server.close().await;
     let oidc = OidcConfig {
         authority: "http://127.0.0.1:9".into(),
         tenant: "00000000-0000-0000-0000-000000000000".into(),
@@ -115,7 +114,7 @@ async fn fixture() -> Fixture {
     };
     Fixture {
         _dir: dir,
-        state: AppState::new(registry, oidc, RoleMap::default()),
+        state: AppState::new(registry, oidc, RoleMap::default(), Jobs::new(server)),
     }
 }
 
@@ -293,6 +292,9 @@ async fn without_a_session_pages_send_the_browser_to_sign_in_and_the_api_answers
             .into_iter()
             .filter(|p| p.starts_with("/api")),
     );
+    for job in ["jobs", "jobs/1", "jobs/1/events"] {
+        api.push(format!("/api/engagements/dta/{job}"));
+    }
     for path in &api {
         let a = send(&f.state, get(path, None)).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
@@ -304,6 +306,7 @@ async fn without_a_session_pages_send_the_browser_to_sign_in_and_the_api_answers
     for path in [
         "/api/engagements/dta/attestations",
         "/api/engagements/dta/decisions",
+        "/api/engagements/dta/jobs",
     ] {
         let a = send(&f.state, post_json(path, None, None, &json!({}))).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
@@ -323,7 +326,7 @@ async fn every_page_carries_a_strict_content_security_policy_and_works_without_s
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.body);
         let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("default-src 'none'"), "{csp}");
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"));
+        assert!(!csp.contains("unsafe-inline") && csp.contains("script-src 'self'"));
         assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(a.headers["x-frame-options"], "DENY");
         assert!(!a.body.contains("<script"), "{path}");
@@ -742,6 +745,47 @@ async fn the_role_matrix_every_route_answers_200_or_403() {
             "{role} form decide {id}: {}",
             a.body
         );
+        let a = send(
+            &f.state,
+            post_json(
+                &format!("/api/engagements/{id}/jobs"),
+                Some(who),
+                Some(&who.csrf),
+                &json!({"kind": "evaluate"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            expect(act, StatusCode::ACCEPTED),
+            "{role} start a job on {id}: {}",
+            a.body
+        );
+        let a = send(
+            &f.state,
+            post_form(
+                &format!("/engagements/{id}/jobs"),
+                who,
+                &[("csrf", &who.csrf), ("kind", "deploy"), ("sprint", "1")],
+            ),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            expect(act, StatusCode::SEE_OTHER),
+            "{role} form deploy {id}: {}",
+            a.body
+        );
+        let a = send(
+            &f.state,
+            get(&format!("/api/engagements/{id}/jobs"), Some(who)),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            expect(read, StatusCode::OK),
+            "{role} jobs of {id}"
+        );
         let written = usize::from(act) * 2 + usize::from(decide) * 2;
         assert_eq!(
             log_len(&f.state, id).await,
@@ -831,8 +875,36 @@ async fn a_request_without_the_session_csrf_token_is_refused_and_changes_nothing
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{token:?}");
         let a = send(&f.state, post_form("/signout", &agency, &fields)).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{token:?}");
+        let a = send(
+            &f.state,
+            post_json(
+                "/api/engagements/dta/jobs",
+                Some(&agency),
+                token,
+                &json!({"kind": "deploy"}),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{token:?}");
+        fields.push(("kind", "deploy"));
+        let a = send(
+            &f.state,
+            post_form("/engagements/dta/jobs", &agency, &fields),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{token:?}");
     }
     assert_eq!(log_len(&f.state, "dta").await, before);
+    assert!(
+        f.state
+            .jobs
+            .store()
+            .jobs("dta", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no job was queued"
+    );
     // With its token, signing out ends the session.
     let a = send(
         &f.state,
@@ -849,6 +921,45 @@ async fn every_api_route_refuses_another_agencys_engagement() {
     let f = fixture().await;
     let dta = sign_in(&f.state, Role::Agency, Some("dta"));
     let partner = sign_in(&f.state, Role::Partner, Some(PARTNER));
+    let ato = sign_in(&f.state, Role::Agency, Some("ato"));
+    // A job of each engagement, to be asked for through another's routes.
+    let mut job_of = std::collections::BTreeMap::new();
+    for (who, id) in [(&dta, "dta"), (&ato, "ato"), (&dta, "abs")] {
+        let entry = f.state.registry.get(id).unwrap();
+        let job = f
+            .state
+            .jobs
+            .start(
+                entry,
+                &who.principal,
+                &blueprint_web::JobRequest {
+                    kind: blueprint_web::JobKind::Evaluate,
+                    sprint: None,
+                    enforce: false,
+                    plan: None,
+                },
+            )
+            .await
+            .unwrap();
+        job_of.insert(id, job.id);
+    }
+    // Another engagement's job, under one's own engagement's URL, is not found.
+    for path in [
+        format!("/api/engagements/dta/jobs/{}", job_of["ato"]),
+        format!("/api/engagements/dta/jobs/{}/events", job_of["ato"]),
+    ] {
+        let a = send(&f.state, get(&path, Some(&dta))).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let a = send(
+        &f.state,
+        get(
+            &format!("/engagements/dta/jobs/{}", job_of["ato"]),
+            Some(&dta),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
     for (who, other) in [
         (&dta, "ato"),
         (&dta, "abs"),
@@ -856,7 +967,13 @@ async fn every_api_route_refuses_another_agencys_engagement() {
         (&partner, "abs"),
     ] {
         let before = log_len(&f.state, other).await;
-        for path in read_routes(other) {
+        let job = job_of[other];
+        let jobs = [
+            format!("/api/engagements/{other}/jobs"),
+            format!("/api/engagements/{other}/jobs/{job}"),
+            format!("/api/engagements/{other}/jobs/{job}/events"),
+        ];
+        for path in read_routes(other).into_iter().chain(jobs) {
             let a = send(&f.state, get(&path, Some(who))).await;
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
             assert!(!a.body.contains(TENANT), "{path} leaks the engagement");
@@ -884,8 +1001,21 @@ async fn every_api_route_refuses_another_agencys_engagement() {
         )
         .await;
         assert_eq!(a.status, StatusCode::FORBIDDEN);
+        let a = send(
+            &f.state,
+            post_json(
+                &format!("/api/engagements/{other}/jobs"),
+                Some(who),
+                Some(&who.csrf),
+                &json!({"kind": "evaluate"}),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN);
         assert_eq!(log_len(&f.state, other).await, before);
     }
+    let queued = f.state.jobs.store().jobs("ato", 10).await.unwrap();
+    assert_eq!(queued.len(), 1, "only ato's own job");
     let a = send(&f.state, get("/api/engagements/nope", Some(&dta))).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
@@ -1243,4 +1373,391 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// An engagement (`dta`) whose workspace reaches a tenant of an emulator on loopback: jobs
+/// started from the web deploy to it and evaluate it.
+struct Live {
+    dir: tempfile::TempDir,
+    state: AppState,
+    emulator: blueprint_emulator::RunningEmulator,
+}
+
+async fn live(schedule: blueprint_web::schedule::Schedule) -> Live {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let emulator = blueprint_emulator::serve(blueprint_emulator::EmulatorConfig {
+        tls: true,
+        seeds: vec![blueprint_emulator::Fixture::load("empty-agency").unwrap()],
+        throttle: blueprint_emulator::ThrottleMode::Off,
+        out_dir: Some(dir.path().join("emulator")),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let info = emulator.info().clone();
+    let t = &info.tenants[0];
+    let app = t
+        .apps
+        .iter()
+        .find(|a| a.certificate_path.is_some())
+        .unwrap();
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let path = |p: &Option<std::path::PathBuf>| q(&p.as_ref().unwrap().display().to_string());
+    let ws_dir = dir.path().join("dta");
+    std::fs::create_dir_all(&ws_dir).unwrap();
+    let connection = format!(
+        "\n[connection]\ntenant_id = {}\nclient_id = {}\nauthority = {}\ngraph = {}\ncertificate_path = {}\nprivate_key_path = {}\nca_file = {}\n",
+        q(&t.id),
+        q(&app.client_id),
+        q(&info.authority),
+        q(&info.graph),
+        path(&app.certificate_path),
+        path(&app.private_key_path),
+        path(&info.ca_file),
+    );
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile("Digital Transformation Agency", "dta.gov.au").replace(
+            "terms_of_use_expiry_start = \"2027-07-01\"",
+            "terms_of_use_expiry_start = \"2027-07-01\"\nterms_of_use_pdf = \"aup.pdf\"",
+        ) + &connection,
+    )
+    .unwrap();
+    std::fs::write(ws_dir.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    let ws = Workspace::open(&ws_dir).unwrap();
+    engagement::plan_sprints(&ws).await.unwrap();
+    let server = Store::open(&dir.path().join("server.db")).await.unwrap();
+    Registry::register(&server, "dta", &ws_dir, &[])
+        .await
+        .unwrap();
+    let registry = Registry::load(&server).await.unwrap();
+    let oidc = OidcConfig {
+        authority: "http://127.0.0.1:9".into(),
+        tenant: "00000000-0000-0000-0000-000000000000".into(),
+        client_id: "web".into(),
+        redirect_uri: "http://127.0.0.1:9/auth/callback".into(),
+    };
+    let jobs = Jobs::new(server).with_schedule(schedule);
+    Live {
+        dir,
+        state: AppState::new(registry, oidc, RoleMap::default(), jobs),
+        emulator,
+    }
+}
+
+fn json_of(a: &Answer) -> Value {
+    serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("{e}: {}", a.body))
+}
+
+/// Starts a job through the API as `who`; its id.
+async fn start_job(state: &AppState, who: &Who, body: Value) -> i64 {
+    let a = send(
+        state,
+        post_json(
+            "/api/engagements/dta/jobs",
+            Some(who),
+            Some(&who.csrf),
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let job = json_of(&a);
+    assert_eq!(job["status"], "queued");
+    assert_eq!(a.headers[header::LOCATION], job["url"].as_str().unwrap());
+    job["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_deploy_and_an_evaluation_started_from_the_web_run_as_jobs_with_progress_and_their_results_in_the_log()
+ {
+    let l = live(Default::default()).await;
+    let state = &l.state;
+    let agency = sign_in(state, Role::Agency, Some("dta"));
+    let program = sign_in(state, Role::Program, None);
+
+    // The program office may watch, not start; a request is checked before it is queued.
+    let refused = send(
+        state,
+        post_json(
+            "/api/engagements/dta/jobs",
+            Some(&program),
+            Some(&program.csrf),
+            &json!({"kind": "deploy"}),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    for (body, status) in [
+        (json!({"kind": "rollback"}), StatusCode::BAD_REQUEST),
+        (
+            json!({"kind": "deploy", "sprnt": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"kind": "evaluate", "sprint": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"kind": "deploy", "plan": "not a plan"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let a = send(
+            state,
+            post_json(
+                "/api/engagements/dta/jobs",
+                Some(&agency),
+                Some(&agency.csrf),
+                &body,
+            ),
+        )
+        .await;
+        assert_eq!(a.status, status, "{body}: {}", a.body);
+    }
+    assert!(
+        state
+            .jobs
+            .run_next(&state.registry)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing was queued"
+    );
+
+    // A deploy of the current sprint, queued, then run by the runner.
+    let deploy = start_job(state, &agency, json!({"kind": "deploy"})).await;
+    let page = send(
+        state,
+        get(&format!("/engagements/dta/jobs/{deploy}"), Some(&agency)),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("queued"));
+    // Without scripts the page reloads itself; with them, the script follows the events.
+    assert!(
+        page.body.contains("<noscript><meta http-equiv=\"refresh\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<script src=\"/static/job.js\" defer></script>")
+    );
+    let ran = state.jobs.run_next(&state.registry).await.unwrap().unwrap();
+    assert_eq!(ran.id, deploy);
+    assert_eq!(
+        ran.status,
+        blueprint_store::JobStatus::Succeeded,
+        "{:?}",
+        ran.result
+    );
+    let result = ran.result.unwrap();
+    assert_eq!(result["sprint"], 1);
+    assert!(result["changed"].as_u64().unwrap() >= 1, "{result}");
+
+    // Its progress, as the API gives it and as server-sent events.
+    let a = send(
+        state,
+        get(
+            &format!("/api/engagements/dta/jobs/{deploy}"),
+            Some(&program),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let job = json_of(&a);
+    assert_eq!(job["status"], "succeeded");
+    let kinds: Vec<&str> = job["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["event"].as_str().unwrap())
+        .collect();
+    for kind in ["message", "applying", "finished", "applied", "done"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(kinds.last(), Some(&"done"));
+    let stream = send(
+        state,
+        get(
+            &format!("/api/engagements/dta/jobs/{deploy}/events"),
+            Some(&program),
+        ),
+    )
+    .await;
+    assert_eq!(stream.status, StatusCode::OK);
+    assert!(
+        stream.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let progress = stream.body.matches("event: progress").count();
+    assert_eq!(progress, kinds.len(), "{}", stream.body);
+    assert!(stream.body.contains("event: end"));
+    assert!(stream.body.contains(GROUP), "{}", stream.body);
+    // A browser reconnecting after the third event gets the rest.
+    let third = job["progress"][2]["id"].as_i64().unwrap();
+    let resumed = send(
+        state,
+        Request::get(format!("/api/engagements/dta/jobs/{deploy}/events"))
+            .header(header::COOKIE, &agency.cookie)
+            .header("last-event-id", third.to_string())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        resumed.body.matches("event: progress").count(),
+        kinds.len() - 3
+    );
+
+    // The result is in the feature log, under the person who started the job.
+    let log = engagement::read_log(&state.registry.get("dta").unwrap().workspace.state)
+        .await
+        .unwrap();
+    let deployed = log
+        .iter()
+        .find(|e| e.event.kind == EventKind::Deployed && e.event.feature.as_deref() == Some(GROUP))
+        .expect("a deployed entry");
+    assert_eq!(deployed.event.actor, agency.principal.name);
+    assert_eq!(deployed.event.sprint, Some(1));
+
+    // An evaluation from the engagement page's form.
+    let a = send(
+        state,
+        post_form(
+            "/engagements/dta/jobs",
+            &agency,
+            &[("csrf", &agency.csrf), ("kind", "evaluate")],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page_url = a.headers[header::LOCATION].to_str().unwrap().to_string();
+    let evaluated = state.jobs.run_next(&state.registry).await.unwrap().unwrap();
+    assert_eq!(page_url, format!("/engagements/dta/jobs/{}", evaluated.id));
+    assert_eq!(evaluated.result.as_ref().unwrap()["pass"], json!([GROUP]));
+    let page = send(state, get(&page_url, Some(&agency))).await;
+    assert!(
+        page.body.contains("succeeded") && page.body.contains("1 pass"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("<script"),
+        "a finished job's page needs no script"
+    );
+    let log = engagement::read_log(&state.registry.get("dta").unwrap().workspace.state)
+        .await
+        .unwrap();
+    assert!(log.iter().any(|e| e.event.kind == EventKind::Verified
+        && e.event.feature.as_deref() == Some(GROUP)
+        && e.event.actor == agency.principal.name));
+    let board = send(state, get("/engagements/dta", Some(&agency))).await;
+    assert!(
+        board
+            .body
+            .contains(&format!("href=\"/engagements/dta/jobs/{deploy}\""))
+    );
+    assert!(board.body.contains("Deploy the sprint"));
+    let watching = send(state, get("/engagements/dta", Some(&program))).await;
+    assert!(
+        !watching.body.contains("Deploy the sprint"),
+        "the program office starts nothing"
+    );
+    let script = send(state, get("/static/job.js", None)).await;
+    assert!(script.body.contains("EventSource"));
+    drop(l.dir);
+    l.emulator.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restart_marks_the_jobs_its_runner_left_running_interrupted() {
+    let l = live(Default::default()).await;
+    let state = &l.state;
+    let agency = sign_in(state, Role::Agency, Some("dta"));
+    let id = start_job(state, &agency, json!({"kind": "deploy"})).await;
+    // The server that claimed it died: its lease is not renewed.
+    let store = state.jobs.store();
+    let gone = blueprint_store::jobs::now_ms() - 1;
+    let claimed = store
+        .claim_job("the-server-that-died", gone)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.id, id);
+    let queued = start_job(state, &agency, json!({"kind": "evaluate"})).await;
+    // The restarted server: another runner on the same database.
+    let restarted = Jobs::new(store.clone());
+    assert_eq!(restarted.interrupt_lapsed().await.unwrap(), vec![id]);
+    let a = send(
+        state,
+        get(&format!("/api/engagements/dta/jobs/{id}"), Some(&agency)),
+    )
+    .await;
+    let job = json_of(&a);
+    assert_eq!(job["status"], "interrupted");
+    assert_eq!(
+        job["progress"].as_array().unwrap().last().unwrap()["event"]["event"],
+        "interrupted"
+    );
+    let page = send(
+        state,
+        get(&format!("/engagements/dta/jobs/{id}"), Some(&agency)),
+    )
+    .await;
+    assert!(page.body.contains("interrupted") && page.body.contains("start it again"));
+    // The queued job is still queued, and runs.
+    let ran = restarted.run_next(&state.registry).await.unwrap().unwrap();
+    assert_eq!(
+        (ran.id, ran.status),
+        (queued, blueprint_store::JobStatus::Succeeded)
+    );
+    l.emulator.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn scheduled_evaluation_is_queued_once_per_interval_and_the_overview_shows_it() {
+    let schedule: blueprint_web::schedule::Schedule =
+        toml::from_str("evaluate_every = \"24h\"").unwrap();
+    let l = live(schedule).await;
+    let state = &l.state;
+    let program = sign_in(state, Role::Program, None);
+    let overview = send(state, get("/api/engagements", Some(&program))).await;
+    assert_eq!(
+        json_of(&overview)["engagements"][0]["last_evaluation"],
+        Value::Null
+    );
+    let queued = state.jobs.queue_scheduled(&state.registry).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert!(
+        state
+            .jobs
+            .queue_scheduled(&state.registry)
+            .await
+            .unwrap()
+            .is_empty(),
+        "one per interval"
+    );
+    let ran = state.jobs.run_next(&state.registry).await.unwrap().unwrap();
+    assert_eq!(ran.id, queued[0].id);
+    assert_eq!(
+        ran.status,
+        blueprint_store::JobStatus::Succeeded,
+        "{:?}",
+        ran.result
+    );
+    let page = send(
+        state,
+        get(&format!("/engagements/dta/jobs/{}", ran.id), Some(&program)),
+    )
+    .await;
+    assert!(page.body.contains("scheduled, every 1d"), "{}", page.body);
+    let overview = send(state, get("/api/engagements", Some(&program))).await;
+    let row = &json_of(&overview)["engagements"][0];
+    assert!(row["last_evaluation"].is_string(), "{row}");
+    l.emulator.shutdown().await.unwrap();
 }

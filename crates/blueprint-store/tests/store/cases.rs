@@ -1,6 +1,6 @@
 //! The cases, each written once against a [`Db`] and run on both backends by `main.rs`.
 
-use blueprint_store::{Backend, ChangeIntent, ManagedObject, Store, StoreError};
+use blueprint_store::{Backend, ChangeIntent, JobStatus, ManagedObject, NewJob, Store, StoreError};
 use serde_json::json;
 
 use crate::support::Db;
@@ -570,6 +570,8 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
     db.exec(
         "DROP TABLE deploy_locks;
          DROP TABLE engagements;
+         DROP TABLE job_events;
+         DROP TABLE jobs;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",
@@ -903,4 +905,199 @@ pub async fn engagements_are_registered_once_per_id_and_updated_in_place(db: Db)
     store.close().await;
     let store = db.open().await;
     assert_eq!(store.engagements().await.unwrap(), vec![ato, dta]);
+}
+
+fn new_job<'a>(engagement: &'a str, kind: &'a str, request: &'a serde_json::Value) -> NewJob<'a> {
+    NewJob {
+        engagement,
+        kind,
+        request,
+        actor: "jo@dta.gov.au",
+        role: blueprint_store::Role::Agency,
+    }
+}
+
+pub async fn jobs_run_one_per_engagement_and_are_interrupted_when_their_lease_lapses(db: Db) {
+    let store = db.open().await;
+    let request = json!({"sprint": 1});
+    let far = blueprint_store::jobs::now_ms() + 60_000;
+    assert!(store.claim_job("r1", far).await.unwrap().is_none());
+    let first = store
+        .enqueue_job(&new_job("dta", "deploy", &request), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let second = store
+        .enqueue_job(&new_job("dta", "evaluate", &json!({})), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .enqueue_job(&new_job("ato", "evaluate", &json!({})), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.status, JobStatus::Queued);
+    assert_eq!(first.request, request);
+
+    // The oldest first; then not dta's second while its first runs, but ato's.
+    let claimed = store.claim_job("r1", far).await.unwrap().unwrap();
+    assert_eq!((claimed.id, claimed.status), (first.id, JobStatus::Running));
+    let claimed = store.claim_job("r2", far).await.unwrap().unwrap();
+    assert_eq!(claimed.id, other.id);
+    assert!(store.claim_job("r2", far).await.unwrap().is_none());
+
+    // Progress is read back in order, after the last event seen.
+    store
+        .append_job_events(first.id, &[json!({"n": 1}), json!({"n": 2})])
+        .await
+        .unwrap();
+    store
+        .append_job_events(first.id, &[json!({"n": 3})])
+        .await
+        .unwrap();
+    let events = store.job_events(first.id, 0).await.unwrap();
+    let ns: Vec<i64> = events
+        .iter()
+        .map(|e| e.event["n"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ns, vec![1, 2, 3]);
+    let after = store.job_events(first.id, events[0].id).await.unwrap();
+    assert_eq!(after.len(), 2);
+    assert!(store.job_events(other.id, 0).await.unwrap().is_empty());
+
+    // Only the claiming runner finishes its job; a job given back is claimed again.
+    let result = json!({"done": 2});
+    assert!(
+        !store
+            .finish_job(first.id, "r2", JobStatus::Succeeded, Some(&result))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_job(first.id, "r1", JobStatus::Queued, None)
+            .await
+            .unwrap()
+    );
+    let again = store.claim_job("r3", far).await.unwrap().unwrap();
+    assert_eq!(again.id, first.id);
+    assert!(store.renew_job(first.id, "r3", far + 1).await.unwrap());
+    assert!(!store.renew_job(first.id, "r1", far + 1).await.unwrap());
+    assert!(
+        store
+            .finish_job(first.id, "r3", JobStatus::Succeeded, Some(&result))
+            .await
+            .unwrap()
+    );
+    let done = store.job(first.id).await.unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(done.result, Some(result));
+    assert!(done.finished_at.is_some());
+
+    // dta's second job now runs, under a lease that lapses: its runner died.
+    let lapsing = blueprint_store::jobs::now_ms() - 1;
+    let claimed = store.claim_job("r4", lapsing).await.unwrap().unwrap();
+    assert_eq!(claimed.id, second.id);
+    let interrupted = store
+        .interrupt_lapsed_jobs(blueprint_store::jobs::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(interrupted, vec![second.id], "ato's job holds its lease");
+    let job = store.job(second.id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Interrupted);
+    let said = store.job_events(second.id, 0).await.unwrap();
+    assert_eq!(said.last().unwrap().event["event"], "interrupted");
+    // Its runner, back, cannot finish it as if nothing happened.
+    assert!(
+        !store
+            .finish_job(second.id, "r4", JobStatus::Succeeded, None)
+            .await
+            .unwrap()
+    );
+    let listed: Vec<i64> = store
+        .jobs("dta", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(listed, vec![second.id, first.id], "newest first");
+}
+
+pub async fn a_schedule_queues_one_job_per_interval_across_servers(db: Db) {
+    let (a, b) = (db.open().await, db.open().await);
+    let request = json!({"scheduled": true});
+    let since = blueprint_store::jobs::now_ms() - 60_000;
+    let queued = a
+        .enqueue_job(&new_job("dta", "evaluate", &request), Some(since))
+        .await
+        .unwrap();
+    assert!(queued.is_some());
+    // The other server, a moment later: one was queued within the interval.
+    assert!(
+        b.enqueue_job(&new_job("dta", "evaluate", &request), Some(since))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another engagement, or another kind, is its own schedule.
+    assert!(
+        b.enqueue_job(&new_job("ato", "evaluate", &request), Some(since))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Once the interval has passed, the next one is queued.
+    let later = blueprint_store::jobs::now_ms() + 1;
+    assert!(
+        b.enqueue_job(&new_job("dta", "evaluate", &request), Some(later))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// Two runners (two connections, as two `serve` processes) claim from one queue at once: every
+/// job is claimed, and none twice.
+pub async fn two_runners_never_claim_the_same_job(db: Db) {
+    const JOBS: usize = 40;
+    let store = db.open().await;
+    for i in 0..JOBS {
+        store
+            .enqueue_job(
+                &new_job(&format!("agency-{i}"), "evaluate", &json!({})),
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let far = blueprint_store::jobs::now_ms() + 60_000;
+    let runner = |name: &'static str, store: Store| {
+        tokio::spawn(async move {
+            let mut claimed = Vec::new();
+            while let Some(job) = store.claim_job(name, far).await.unwrap() {
+                assert_eq!(job.runner.as_deref(), Some(name));
+                claimed.push(job.id);
+            }
+            claimed
+        })
+    };
+    let (a, b) = (
+        runner("runner-a", db.open().await),
+        runner("runner-b", db.open().await),
+    );
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "a job claimed twice: {a:?} / {b:?}");
+    assert_eq!(all.len(), JOBS, "every job claimed once");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+            .await,
+        JOBS as i64
+    );
 }

@@ -46,6 +46,9 @@ on_both_backends!(
     log_refuses_non_integer_numbers_and_missing_actors,
     editing_any_column_of_a_log_entry_makes_verify_fail_at_that_entry,
     concurrent_appends_from_two_processes_leave_one_chain,
+    jobs_run_one_per_engagement_and_are_interrupted_when_their_lease_lapses,
+    a_schedule_queues_one_job_per_interval_across_servers,
+    two_runners_never_claim_the_same_job,
 );
 
 /// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op

@@ -25,7 +25,9 @@ pub enum EvaluateFormat {
 ///
 /// Each feature is pass, fail (each failing setting with expected and actual), not deployed,
 /// or manual: attested (who, when, the evidence's digest, from the feature log) or awaiting
-/// attestation. Records verified or drifted per automated feature in the feature log. Exits 0
+/// attestation. Records in the feature log verified or drifted for each automated feature
+/// whose state that changes, and one `evaluated` entry for the run (so daily runs stay
+/// readable). Exits 0
 /// when every selected feature is done (verified, or attested when manual), 1 otherwise.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {

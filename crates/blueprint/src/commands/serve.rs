@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use blueprint_store::Store;
-use blueprint_web::{AppState, Registry, ServeConfig};
+use blueprint_web::{AppState, Jobs, Registry, ServeConfig};
 use clap::Args;
 
 use super::common::{engine_error, runtime};
@@ -143,11 +143,15 @@ async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
             .map_err(web_error)?;
     }
     let registry = Registry::load(&store).await.map_err(web_error)?;
-    store.close().await;
     let listener = blueprint_web::bind(&args.listen).await.map_err(web_error)?;
     let roles = config.role_map();
-    let server = blueprint_web::serve(listener, AppState::new(registry, config.sign_in, roles))
-        .map_err(web_error)?;
+    // The database stays open: the jobs are kept in it.
+    let jobs = Jobs::new(store).with_schedule(config.schedule.clone());
+    let server = blueprint_web::serve(
+        listener,
+        AppState::new(registry, config.sign_in, roles, jobs),
+    )
+    .map_err(web_error)?;
     let url = format!("http://{}", server.addr);
     Ok(Started {
         ready: serde_json::json!({ "url": url }),
