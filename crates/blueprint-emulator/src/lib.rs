@@ -26,6 +26,7 @@ mod odata;
 mod rules;
 mod schema;
 mod server;
+mod settings_catalog;
 mod signin;
 mod tenant;
 mod throttle;

@@ -484,7 +484,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
     {
         Some(id) => Some(
             ctx.client
-                .get_known(&object_path(object, Some(&id)))
+                .get_known(&read_one(object, &id))
                 .await
                 .map_err(|e| e.to_string())?,
         ),
@@ -524,7 +524,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
 fn delete_order(kind: &str) -> u8 {
     match kind {
         "conditionalAccessPolicy" => 0,
-        "deviceCompliancePolicy" | "deviceConfiguration" => 1,
+        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy" => 1,
         "agreement" | "namedLocation" => 2,
         "groupSetting" | "groupLifecyclePolicy" => 3,
         _ => 4,
@@ -537,7 +537,11 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Str
     let path = blueprint_catalogue::kinds::kind(&orphan.kind)
         .and_then(|k| resources::journalled_path(k, Some(&orphan.object_id)))
         .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
-    let before = match ctx.client.get(&path).await {
+    let before = match ctx
+        .client
+        .get(&resources::read_one(&orphan.kind, &path))
+        .await
+    {
         Ok(v) => Some(v),
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(e.to_string()),
@@ -584,6 +588,11 @@ fn object_path(object: &DesiredObject, id: Option<&str>) -> String {
         Some(id) if resources::has_id(object) => format!("{}/{id}", object.path),
         _ => object.path.clone(),
     }
+}
+
+/// The path that reads the object whole (with its expanded settings, when it has them).
+fn read_one(object: &DesiredObject, id: &str) -> String {
+    resources::read_one(&object.kind, &object_path(object, Some(id)))
 }
 
 fn resolved(ctx: &Context, value: &Value) -> Result<Value, String> {
@@ -674,7 +683,11 @@ async fn left_by_failure(ctx: &Context, action: &Action) -> Option<Value> {
         return None;
     }
     let path = object_path(object, id.as_deref());
-    let current = ctx.client.get(&path).await.ok()?;
+    let current = ctx
+        .client
+        .get(&resources::read_one(&object.kind, &path))
+        .await
+        .ok()?;
     if !resources::has_assignments(&object.kind) {
         return Some(current);
     }
@@ -820,7 +833,7 @@ async fn verify(
     // Just written: a replica that has not caught up answers 404 for a while.
     let mut after = ctx
         .client
-        .get_known(&path)
+        .get_known(&read_one(object, id))
         .await
         .map_err(|e| format!("reading back: {e}"))?;
     if resources::has_assignments(&object.kind) {
@@ -894,7 +907,14 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let change = journal_intent(ctx, action, "update", id.as_deref(), Some(&snapshot)).await?;
     let result = async {
         let path = object_path(object, id.as_deref());
-        if !body.is_empty() {
+        if !body.is_empty() && resources::replaced_whole(&object.kind) {
+            let kind = blueprint_catalogue::kinds::kind(&object.kind)
+                .ok_or_else(|| format!("unknown kind {}", object.kind))?;
+            ctx.client
+                .put(&path, &resources::whole_body(kind, &current, &compared))
+                .await
+                .map_err(|e| e.to_string())?;
+        } else if !body.is_empty() {
             ctx.client
                 .patch(&path, &Value::Object(body))
                 .await
@@ -940,10 +960,14 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
 
 /// A keyed list for PATCH: Graph replaces the whole list, so send the tenant's elements with
 /// the blueprint's ones laid over them.
-fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value {
+pub(crate) fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value {
     let mut out: Vec<Value> = current.as_array().cloned().unwrap_or_default();
     for d in desired.as_array().into_iter().flatten() {
-        match out.iter_mut().find(|c| c.get(key) == d.get(key)) {
+        let wanted = crate::compare::item_key(d, key);
+        match out
+            .iter_mut()
+            .find(|c| crate::compare::item_key(c, key) == wanted)
+        {
             Some(c) => crate::merge_into(c, d),
             None => out.push(d.clone()),
         }

@@ -717,7 +717,11 @@ impl Session {
                 let id = intent("rollback-restore", undo.object_id.clone()).await?;
                 let restored = self.restore(kind, &path, before, after, restore).await;
                 let now = match &restored {
-                    Ok(()) => self.client.get(&path).await.ok(),
+                    Ok(()) => self
+                        .client
+                        .get(&resources::read_one(kind.name, &path))
+                        .await
+                        .ok(),
                     Err(_) => None,
                 };
                 self.settle(
@@ -767,7 +771,7 @@ impl Session {
     /// The object at `path` as the journal's snapshots hold it (with its Intune assignments);
     /// None when it is gone.
     async fn read_journalled(&self, kind: &KindSpec, path: &str) -> Result<Option<Value>, String> {
-        let object = match self.client.get(path).await {
+        let object = match self.client.get(&resources::read_one(kind.name, path)).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e.to_string()),
@@ -797,7 +801,13 @@ impl Session {
     ) -> Result<(), String> {
         let assignments = restore.remove(ASSIGNMENTS);
         let methods = restore.remove(METHOD_CONFIGURATIONS);
-        if !restore.is_empty() {
+        if !restore.is_empty() && resources::replaced_whole(kind.name) {
+            // The whole object as the snapshot held it (its settings included).
+            self.client
+                .put(path, &resources::whole_body(kind, before, &Value::Null))
+                .await
+                .map_err(|e| e.to_string())?;
+        } else if !restore.is_empty() {
             if let Some(t) = before.get("@odata.type") {
                 restore.insert("@odata.type".into(), t.clone());
             }
