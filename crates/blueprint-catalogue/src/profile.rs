@@ -1,8 +1,9 @@
 //! The agency profile: who the agency is and the values the blueprint leaves to it.
 //!
-//! The full profile (`blueprint.toml`) will also hold the connection, the execution plan and
-//! sprints; this module reads only its `[agency]` and `[params]` tables, and ignores the rest, so
-//! it keeps working as the profile grows. Every value is checked for its type (a CIDR range, an
+//! The full profile (`blueprint.toml`) also holds the connection, the execution plan and the
+//! actor; the workspace (blueprint-engine) reads the whole file once, its `[agency]` and
+//! `[params]` tables into [`AgencyTable`] and [`ParamsTable`], and builds the profile from them
+//! with [`AgencyProfile::from_tables`]. Every value is checked for its type (a CIDR range, an
 //! ISO 3166 country code, a UPN) and a bad one is reported at its file:line:col.
 
 use std::fmt;
@@ -325,14 +326,15 @@ fn parse_date(text: &str) -> Result<String, String> {
 
 #[derive(Deserialize)]
 struct ProfileDoc {
-    agency: Option<Spanned<AgencyDoc>>,
+    agency: Option<Spanned<AgencyTable>>,
     #[serde(default)]
-    params: Option<ParamsDoc>,
+    params: Option<ParamsTable>,
 }
 
+/// The profile's `[agency]` table as written, before its values are checked.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AgencyDoc {
+pub struct AgencyTable {
     name: Spanned<String>,
     domain: Spanned<String>,
     prefix: Spanned<String>,
@@ -342,9 +344,10 @@ struct AgencyDoc {
     implementation: Option<Spanned<String>>,
 }
 
+/// The profile's `[params]` table as written, before its values are checked.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct ParamsDoc {
+pub struct ParamsTable {
     #[serde(default)]
     trusted_ip_ranges: Vec<Spanned<String>>,
     #[serde(default)]
@@ -352,7 +355,7 @@ struct ParamsDoc {
     #[serde(default)]
     break_glass_upns: Vec<Spanned<String>>,
     #[serde(default)]
-    contacts: ContactsDoc,
+    contacts: ContactsTable,
     #[serde(default)]
     group_naming_policy: Option<Spanned<String>>,
     #[serde(default)]
@@ -369,7 +372,7 @@ struct ParamsDoc {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct ContactsDoc {
+struct ContactsTable {
     #[serde(default)]
     technical: Option<Spanned<String>>,
     #[serde(default)]
@@ -388,9 +391,21 @@ pub const DEFAULT_LOGON_BANNER_TITLE: &str = "Authorised use only";
 pub const DEFAULT_LOGON_BANNER_TEXT: &str = " systems are for authorised use only. Use is monitored and logged; misuse may lead to disciplinary or legal action.";
 
 impl AgencyProfile {
-    /// Reads the `[agency]` and `[params]` tables of a profile. `name` is how diagnostics refer
-    /// to the file.
+    /// Reads the `[agency]` and `[params]` tables of a profile, ignoring the rest. `name` is
+    /// how diagnostics refer to the file.
     pub fn from_toml(name: &str, text: &str) -> Result<AgencyProfile, Diagnostics> {
+        let doc: ProfileDoc = toml::from_str(text).map_err(|e| toml_error(name, text, &e))?;
+        Self::from_tables(name, text, doc.agency, doc.params)
+    }
+
+    /// Builds the profile from its `[agency]` and `[params]` tables, read from `text` (the
+    /// file `name`): every value checked, every problem located.
+    pub fn from_tables(
+        name: &str,
+        text: &str,
+        agency: Option<Spanned<AgencyTable>>,
+        params: Option<ParamsTable>,
+    ) -> Result<AgencyProfile, Diagnostics> {
         let mut sources = Sources::default();
         let file = sources.add(name, text);
         let mut reader = Reader {
@@ -399,28 +414,7 @@ impl AgencyProfile {
             text,
             problems: Diagnostics::default(),
         };
-        let doc: ProfileDoc = match toml::from_str(text) {
-            Ok(doc) => doc,
-            Err(err) => {
-                let kind = if err.message().contains("unknown field") {
-                    ErrorKind::UnknownField
-                } else if err.message().contains("missing field") {
-                    ErrorKind::MissingField
-                } else if err.message().contains("invalid type") {
-                    ErrorKind::InvalidValue
-                } else {
-                    ErrorKind::Syntax
-                };
-                let span = err.span().unwrap_or(0..0);
-                let at = reader.loc(&span);
-                return Err(Diagnostics(vec![sources.diagnostic(
-                    kind,
-                    at,
-                    err.message().trim().to_owned(),
-                )]));
-            }
-        };
-        let Some(agency) = doc.agency else {
+        let Some(agency) = agency else {
             return Err(Diagnostics(vec![
                 sources
                     .diagnostic(
@@ -431,13 +425,40 @@ impl AgencyProfile {
                     .with_help("add [agency] with name, domain and prefix"),
             ]));
         };
-        let profile = reader.build(agency.into_inner(), doc.params.unwrap_or_default());
+        let profile = reader.build(agency.into_inner(), params.unwrap_or_default());
         if reader.problems.is_empty() {
             Ok(profile)
         } else {
             Err(reader.problems)
         }
     }
+}
+
+/// A TOML error in the profile `name` as a located diagnostic, of the kind its message says.
+pub fn toml_error(name: &str, text: &str, err: &toml::de::Error) -> Diagnostics {
+    let kind = if err.message().contains("unknown field") {
+        ErrorKind::UnknownField
+    } else if err.message().contains("missing field") {
+        ErrorKind::MissingField
+    } else if err.message().contains("invalid type") {
+        ErrorKind::InvalidValue
+    } else {
+        ErrorKind::Syntax
+    };
+    let mut sources = Sources::default();
+    let file = sources.add(name, text);
+    let reader = Reader {
+        sources: &sources,
+        file,
+        text,
+        problems: Diagnostics::default(),
+    };
+    let at = reader.loc(&err.span().unwrap_or(0..0));
+    Diagnostics(vec![sources.diagnostic(
+        kind,
+        at,
+        err.message().trim().to_owned(),
+    )])
 }
 
 struct Reader<'a> {
@@ -492,7 +513,7 @@ impl Reader<'_> {
             .collect()
     }
 
-    fn build(&mut self, agency: AgencyDoc, params: ParamsDoc) -> AgencyProfile {
+    fn build(&mut self, agency: AgencyTable, params: ParamsTable) -> AgencyProfile {
         let placeholder_domain = DomainName("agency.invalid".into());
         let domain = self
             .check("agency.domain", &agency.domain, DomainName::parse)

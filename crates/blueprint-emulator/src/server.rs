@@ -38,6 +38,54 @@ pub struct ReadyInfo {
     pub tenants: Vec<ReadyTenant>,
 }
 
+/// What a blueprint profile needs to rehearse against one of the emulator's tenants.
+#[derive(Debug, Clone)]
+pub struct Rehearsal {
+    pub tenant_id: String,
+    /// The profile's `[connection]` entries: the tenant, the deployment app (its certificate
+    /// and key) and where this emulator serves.
+    pub connection: Vec<(String, String)>,
+    /// The tenant's break-glass accounts.
+    pub break_glass: Vec<String>,
+}
+
+impl ReadyInfo {
+    /// How a profile reaches `tenant`: through its app with a certificate and write
+    /// permissions (the deployment app). `None` when the tenant has no such app.
+    pub fn rehearsal(&self, tenant: &ReadyTenant) -> Option<Rehearsal> {
+        let app = tenant.apps.iter().find(|a| {
+            a.certificate_path.is_some() && a.permissions.iter().any(|p| p.contains("ReadWrite"))
+        })?;
+        let mut connection = vec![
+            ("tenant_id".to_string(), tenant.id.clone()),
+            ("client_id".to_string(), app.client_id.clone()),
+            ("authority".to_string(), self.authority.clone()),
+            ("graph".to_string(), self.graph.clone()),
+        ];
+        if !self.exchange.is_empty() {
+            connection.push(("exchange".into(), self.exchange.clone()));
+        }
+        let paths = [
+            ("certificate_path", &app.certificate_path),
+            ("private_key_path", &app.private_key_path),
+            ("ca_file", &self.ca_file),
+        ];
+        for (key, path) in paths {
+            if let Some(p) = path {
+                connection.push((key.into(), p.display().to_string()));
+            }
+        }
+        Some(Rehearsal {
+            tenant_id: tenant.id.clone(),
+            connection,
+            break_glass: vec![
+                format!("breakglass01@{}", tenant.domain),
+                format!("breakglass02@{}", tenant.domain),
+            ],
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReadyTenant {
     pub id: String,

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_graph::GraphError;
+use blueprint_graph::{GraphError, Refusal};
 use blueprint_store::{Change, ChangeIntent, ManagedObject, Store};
 use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
@@ -55,10 +55,96 @@ impl Default for DeployOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
-    Done { op: String, object_id: String },
+    Done {
+        op: String,
+        object_id: String,
+    },
     Unchanged,
-    Failed { error: String },
-    Skipped { reason: String },
+    /// The change failed: why, and the service's own answer when it refused the request
+    /// (its error code and request id, for the report and Microsoft support).
+    Failed {
+        error: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refused: Option<Refusal>,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+/// Why a change failed, as it travels up from the step that failed: the words, and the
+/// service's answer when a request was refused ([`GraphError::refusal`]), so that Graph's and
+/// Exchange's error code and request id reach the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub error: String,
+    /// Boxed: a failure travels up through every step's `Result`.
+    pub refused: Option<Box<Refusal>>,
+}
+
+impl Failure {
+    /// A failed request, with what was being done when it failed (`reading back`, …).
+    fn during(what: &str, e: GraphError) -> Failure {
+        let Failure { error, refused } = Failure::from(e);
+        Failure {
+            error: format!("{what}: {error}"),
+            refused,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.error)
+    }
+}
+
+impl From<GraphError> for Failure {
+    fn from(e: GraphError) -> Failure {
+        Failure {
+            refused: e.refusal().map(Box::new),
+            error: e.to_string(),
+        }
+    }
+}
+
+impl From<blueprint_store::StoreError> for Failure {
+    fn from(e: blueprint_store::StoreError) -> Failure {
+        Failure::from(e.to_string())
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Failure {
+        match e {
+            EngineError::Graph(e) => Failure::from(*e),
+            other => Failure::from(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(error: String) -> Failure {
+        Failure {
+            error,
+            refused: None,
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(error: &str) -> Failure {
+        Failure::from(error.to_string())
+    }
+}
+
+impl From<Failure> for Outcome {
+    fn from(f: Failure) -> Outcome {
+        Outcome::Failed {
+            error: f.error,
+            refused: f.refused.map(|r| *r),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -331,7 +417,7 @@ pub async fn apply(
                     object_id: orphan.object_id.clone(),
                 },
                 Ok(false) => Outcome::Unchanged,
-                Err(e) => Outcome::Failed { error: e },
+                Err(e) => Outcome::from(e),
             };
             let result = ActionResult {
                 feature: orphan.feature.clone(),
@@ -432,10 +518,8 @@ fn release(
     }
 }
 
-fn failed(error: impl std::fmt::Display) -> Outcome {
-    Outcome::Failed {
-        error: error.to_string(),
-    }
+fn failed(failure: impl Into<Failure>) -> Outcome {
+    Outcome::from(failure.into())
 }
 
 async fn execute(ctx: &Context, action: &Action) -> Outcome {
@@ -476,24 +560,14 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
 
 /// Re-reads a shared object (an earlier action of this run may have created or changed it)
 /// and plans this action's part afresh.
-async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
+async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
     let object = &action.object;
     let current = match ctx
         .id(&object.reference)
         .or_else(|| action.object_id.clone())
     {
-        Some(id) => Some(
-            ctx.client
-                .get_known(&read_one(object, &id))
-                .await
-                .map_err(|e| e.to_string())?,
-        ),
-        None if !resources::has_id(object) => Some(
-            ctx.client
-                .get(&object.path)
-                .await
-                .map_err(|e| e.to_string())?,
-        ),
+        Some(id) => Some(ctx.client.get_known(&read_one(object, &id)).await?),
+        None if !resources::has_id(object) => Some(ctx.client.get(&object.path).await?),
         None => look_up(ctx, object).await?,
     };
     let actual = match &current {
@@ -502,8 +576,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, String> {
             let assigned = ctx
                 .client
                 .list_known(&format!("{}/{id}/assignments", object.path))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             Some(crate::plan::with_assignments(&object.kind, c, &assigned))
         }
         other => other.clone(),
@@ -533,7 +606,7 @@ fn delete_order(kind: &str) -> u8 {
 
 /// Deletes an object the tool created, its previous state journalled first. Returns false when
 /// it was already gone.
-async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, String> {
+async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Failure> {
     let path = blueprint_catalogue::kinds::kind(&orphan.kind)
         .and_then(|k| resources::journalled_path(k, Some(&orphan.object_id)))
         .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
@@ -544,7 +617,7 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Str
     {
         Ok(v) => Some(v),
         Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     let change = ctx
         .store
@@ -557,26 +630,24 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Str
             object_id: Some(&orphan.object_id),
             before: before.as_ref(),
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let gone = match before {
         None => Ok(false),
         Some(_) => match ctx.client.delete(&path).await {
             Ok(()) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(Failure::from(e)),
         },
     };
     match gone {
         Ok(deleted) => {
             ctx.store
                 .record_released(change, &ctx.tenant, &orphan.reference, None, true)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             Ok(deleted)
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e, None).await;
+            let _ = ctx.store.record_failed(change, &e.error, None).await;
             Err(e)
         }
     }
@@ -595,18 +666,18 @@ fn read_one(object: &DesiredObject, id: &str) -> String {
     resources::read_one(&object.kind, &object_path(object, Some(id)))
 }
 
-fn resolved(ctx: &Context, value: &Value) -> Result<Value, String> {
+fn resolved(ctx: &Context, value: &Value) -> Result<Value, Failure> {
     let mut unresolved = Vec::new();
     let v = resolve_refs(value, ctx, &mut unresolved);
     if let Some(r) = unresolved.first() {
-        return Err(format!("{r} has no id yet (was it created?)"));
+        return Err(format!("{r} has no id yet (was it created?)").into());
     }
     Ok(v)
 }
 
 /// The body of a create: the blueprint's fields and create-only fields, references resolved,
 /// side-door properties removed, conditional access report-only.
-fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), String> {
+fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), Failure> {
     let mut body = resolved(ctx, &object.desired)?;
     if let Some(extra) = &object.create_only {
         let extra = attach_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
@@ -636,7 +707,7 @@ async fn journal_intent(
     op: &str,
     id: Option<&str>,
     before: Option<&Value>,
-) -> Result<i64, String> {
+) -> Result<i64, Failure> {
     ctx.store
         .record_intent(&ChangeIntent {
             run_id: ctx.run_id,
@@ -648,7 +719,7 @@ async fn journal_intent(
             before,
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(Failure::from)
 }
 
 /// Records how a journalled change ended: done, with the object as it now is, or failed.
@@ -657,8 +728,8 @@ async fn settle(
     change: i64,
     action: &Action,
     created: bool,
-    result: Result<(String, String, Value), String>,
-) -> Result<Option<(String, String)>, String> {
+    result: Result<(String, String, Value), Failure>,
+) -> Result<Option<(String, String)>, Failure> {
     match result {
         Ok((op, id, after)) => {
             journal_done(ctx, change, action, &id, created, &after).await?;
@@ -666,7 +737,10 @@ async fn settle(
         }
         Err(e) => {
             let after = left_by_failure(ctx, action).await;
-            let _ = ctx.store.record_failed(change, &e, after.as_ref()).await;
+            let _ = ctx
+                .store
+                .record_failed(change, &e.error, after.as_ref())
+                .await;
             Err(e)
         }
     }
@@ -717,24 +791,23 @@ async fn journal_done(
     id: &str,
     created: bool,
     after: &Value,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     ctx.store
         .record_done(change, &managed(action, id, created), &ctx.tenant, after)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(Failure::from)
 }
 
 /// Finds the object by its identity after a create whose outcome is unknown.
-async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>, String> {
-    let seen = observe(&ctx.client, &[object])
-        .await
-        .map_err(|e| e.to_string())?;
+async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>, Failure> {
+    let seen = observe(&ctx.client, &[object]).await?;
     match seen.single(&object.reference) {
         Ok(found) => Ok(found.cloned()),
         Err(n) => Err(format!(
             "{n} objects now match {}; resolve by hand",
             object.reference
-        )),
+        )
+        .into()),
     }
 }
 
@@ -744,7 +817,7 @@ async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>,
 /// convergence test saw it), five leave one in ~3,000.
 const LOST_CREATE_ATTEMPTS: u32 = 5;
 
-async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
+async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let object = &action.object;
     let (body, assignments) = create_body(ctx, object)?;
     let change = journal_intent(ctx, action, "create", None, None).await?;
@@ -773,15 +846,14 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                             .ok_or("found object has no id")?;
                     }
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         };
         // Known from now on: a later step failing, or a kill, leaves a create the journal
         // can find (and a rollback remove).
         ctx.store
             .record_reached(change, &managed(action, &id, true), &ctx.tenant, None)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         ctx.ids
             .lock()
             .expect("ids lock")
@@ -795,11 +867,10 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             let enforced = ctx
                 .client
                 .get_known(&object_path(object, Some(&id)))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             return Ok(("create+enforce".to_string(), id, enforced));
         }
-        Ok::<_, String>(("create".to_string(), id, after))
+        Ok::<_, Failure>(("create".to_string(), id, after))
     }
     .await;
     settle(ctx, change, action, true, result).await
@@ -810,7 +881,7 @@ async fn assign(
     object: &DesiredObject,
     id: &str,
     assignments: &Value,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
     ctx.client
         .post_action(
@@ -819,7 +890,7 @@ async fn assign(
         )
         .await
         .map(|_| ())
-        .map_err(|e| format!("assigning: {e}"))
+        .map_err(|e| Failure::during("assigning", e))
 }
 
 /// Reads the object back and checks the blueprint's fields took effect.
@@ -828,20 +899,20 @@ async fn verify(
     object: &DesiredObject,
     id: &str,
     enforcing: bool,
-) -> Result<Value, String> {
+) -> Result<Value, Failure> {
     let path = object_path(object, Some(id));
     // Just written: a replica that has not caught up answers 404 for a while.
     let mut after = ctx
         .client
         .get_known(&read_one(object, id))
         .await
-        .map_err(|e| format!("reading back: {e}"))?;
+        .map_err(|e| Failure::during("reading back", e))?;
     if resources::has_assignments(&object.kind) {
         let assigned = ctx
             .client
             .list_known(&format!("{path}/assignments"))
             .await
-            .map_err(|e| format!("reading back assignments: {e}"))?;
+            .map_err(|e| Failure::during("reading back assignments", e))?;
         after = crate::plan::with_assignments(&object.kind, &after, &assigned);
     }
     let desired = compared_fields(object, &resolved(ctx, &object.desired)?, enforcing);
@@ -850,12 +921,13 @@ async fn verify(
         return Err(format!(
             "read-back differs at {}: expected {}, found {}",
             d.path, d.expected, d.actual
-        ));
+        )
+        .into());
     }
     Ok(after)
 }
 
-async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
+async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let object = &action.object;
     let current = action.current.clone().unwrap_or(Value::Null);
     let id = current["id"].as_str().map(str::to_string);
@@ -898,8 +970,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             let assigned = ctx
                 .client
                 .list(&format!("{}/{id}/assignments", object.path))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             crate::plan::with_assignments(&object.kind, &current, &assigned)
         }
         _ => current.clone(),
@@ -912,13 +983,9 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .ok_or_else(|| format!("unknown kind {}", object.kind))?;
             ctx.client
                 .put(&path, &resources::whole_body(kind, &current, &compared))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         } else if !body.is_empty() {
-            ctx.client
-                .patch(&path, &Value::Object(body))
-                .await
-                .map_err(|e| e.to_string())?;
+            ctx.client.patch(&path, &Value::Object(body)).await?;
         }
         for config in &method_configs {
             let config_id = config["id"]
@@ -933,8 +1000,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                     &format!("{path}/{}/{config_id}", resources::METHOD_CONFIGURATIONS),
                     &patch,
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         }
         let target = id.clone().unwrap_or_default();
         if let Some(a) = &assignments {
@@ -946,13 +1012,9 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             if enforce_state(ctx, action, &target, &after).await? {
                 op = "update+enforce";
             }
-            after = ctx
-                .client
-                .get_known(&path)
-                .await
-                .map_err(|e| e.to_string())?;
+            after = ctx.client.get_known(&path).await?;
         }
-        Ok::<_, String>((op.to_string(), target, after))
+        Ok::<_, Failure>((op.to_string(), target, after))
     }
     .await;
     settle(ctx, change, action, false, result).await
@@ -976,7 +1038,7 @@ pub(crate) fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value 
 }
 
 /// An unchanged conditional access policy, when enforcing: switch it on if it is verified.
-async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, String> {
+async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let Some(id) = action.object_id.clone() else {
         return Ok(None);
     };
@@ -997,13 +1059,12 @@ async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, Strin
             let after = ctx
                 .client
                 .get(&object_path(&action.object, Some(&id)))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             journal_done(ctx, change, action, &id, false, &after).await?;
             Ok(Some(("enforce".into(), id)))
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e, None).await;
+            let _ = ctx.store.record_failed(change, &e.error, None).await;
             Err(e)
         }
     }
@@ -1015,7 +1076,7 @@ async fn enforce_state(
     action: &Action,
     id: &str,
     verified: &Value,
-) -> Result<bool, String> {
+) -> Result<bool, Failure> {
     let desired_state = action
         .object
         .desired
@@ -1029,6 +1090,6 @@ async fn enforce_state(
     ctx.client
         .patch(&path, &json!({ "state": desired_state }))
         .await
-        .map_err(|e| format!("enforcing: {e}"))?;
+        .map_err(|e| Failure::during("enforcing", e))?;
     Ok(true)
 }

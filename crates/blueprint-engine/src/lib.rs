@@ -13,9 +13,11 @@ pub mod doctor;
 pub mod engagement;
 pub mod evaluate;
 pub mod files;
+pub mod new_workspace;
 pub mod observe;
 pub mod plan;
 pub mod progress;
+pub mod rehearsal;
 pub mod report;
 pub mod resources;
 pub mod rollback;
@@ -37,7 +39,7 @@ pub use evaluate::{Evaluation, Verdict};
 pub use plan::{Op, Plan};
 pub use progress::{Progress, ProgressEvent};
 pub use state::StateLocation;
-pub use workspace::Workspace;
+pub use workspace::{Environment, FrontEnd, Workspace};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -69,6 +71,9 @@ pub enum EngineError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// A new workspace would replace the profile already there (the caller did not ask to).
+    #[error("{} already exists", path.display())]
+    ProfileExists { path: std::path::PathBuf },
     /// A rollback refused because later sprints' deployed features build on this sprint's.
     #[error(
         "sprint {sprint} cannot be rolled back while later sprints build on it: {}",
@@ -94,6 +99,7 @@ impl EngineError {
             EngineError::Input(_)
             | EngineError::Usage(_)
             | EngineError::NoProfile { .. }
+            | EngineError::ProfileExists { .. }
             | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
             | EngineError::MissingPermissions(_)

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use blueprint_catalogue::profile::{AgencyTable, ParamsTable};
 use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources, line_col_of_offset};
 use blueprint_catalogue::{AgencyProfile, Catalogue};
 use blueprint_graph::{Credential, GraphConfig, SecretString};
@@ -106,8 +107,15 @@ pub struct GraphSection {
     pub beta: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ProfileSections {
+/// The whole profile as written: every table, read from the file in one parse. The catalogue
+/// checks `[agency]` and `[params]` ([`AgencyProfile::from_tables`]); the rest is the
+/// workspace's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileDocument {
+    agency: Option<toml::Spanned<AgencyTable>>,
+    #[serde(default)]
+    params: Option<ParamsTable>,
     #[serde(default)]
     connection: ConnectionSection,
     #[serde(default)]
@@ -118,7 +126,103 @@ struct ProfileSections {
     actor: ActorSection,
 }
 
-const TOP_LEVEL: &[&str] = &["agency", "params", "connection", "graph", "plan", "actor"];
+impl ProfileDocument {
+    /// Parses the profile `text` (the file `name`); a problem is located (file:line:col).
+    fn parse(name: &str, text: &str) -> Result<ProfileDocument, EngineError> {
+        toml::from_str(text).map_err(|e| {
+            let Diagnostics(found) = blueprint_catalogue::profile::toml_error(name, text, &e);
+            let tables =
+                "the profile has [agency], [params], [connection], [graph], [plan] and [actor]";
+            let located = found.into_iter().map(|mut d| {
+                // An unknown key at the top is a table the profile does not have.
+                if let Some(key) = unknown_table(&d.message) {
+                    d.message = format!("unknown table `{key}` in the profile");
+                    d.with_help(tables)
+                } else if d.kind == ErrorKind::Syntax {
+                    d
+                } else {
+                    d.with_help(format!("{tables}; the README lists their fields"))
+                }
+            });
+            EngineError::Input(Diagnostics(located.collect()))
+        })
+    }
+}
+
+/// The agency's profile (`[agency]`, `[params]`) of the profile `text` (the file `name`), read
+/// as a workspace reads it: what shows a feature's desired state for an agency without opening
+/// its workspace.
+pub fn agency_profile(name: &str, text: &str) -> Result<AgencyProfile, EngineError> {
+    let document = ProfileDocument::parse(name, text)?;
+    AgencyProfile::from_tables(name, text, document.agency, document.params)
+        .map_err(EngineError::Input)
+}
+
+/// The key of serde's "unknown field" error when it is about the profile's top level (the
+/// fields it expects are the profile's tables).
+fn unknown_table(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, expected) = rest.split_once('`')?;
+    expected.contains("expected one of `agency`").then_some(key)
+}
+
+/// The settings a front end gives beside the profile, looked up by variable name
+/// (`AZURE_TENANT_ID`, …; [`connection_config`] lists them). The command line gives the
+/// process's environment; the web app gives none, so that neither the server's variables nor
+/// its login reach an agency's engagement.
+#[derive(Clone)]
+pub struct Environment(Arc<Lookup>);
+
+/// How an [`Environment`] finds a setting by name.
+type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+impl Environment {
+    /// The process's environment variables.
+    pub fn process() -> Environment {
+        Environment(Arc::new(|name| std::env::var(name).ok()))
+    }
+
+    /// No settings: the profile alone.
+    pub fn none() -> Environment {
+        Environment(Arc::new(|_| None))
+    }
+
+    /// Settings looked up by `lookup`.
+    pub fn from_fn(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Environment {
+        Environment(Arc::new(lookup))
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+}
+
+/// Who opens a workspace and what it gives beside the profile.
+pub struct FrontEnd {
+    /// Who acts, when the front end knows (a signed-in person): the profile's `[actor]` and
+    /// the login name are then not consulted. `None`: the profile's `[actor]`, then the login.
+    pub actor: Option<Actor>,
+    pub environment: Environment,
+}
+
+impl FrontEnd {
+    /// The command line: the login name (under the profile's `[actor]`) and the process's
+    /// environment.
+    pub fn command_line() -> FrontEnd {
+        FrontEnd {
+            actor: None,
+            environment: Environment::process(),
+        }
+    }
+
+    /// A front end that knows who acts and gives no settings beside the profile (the web app).
+    pub fn acting(actor: Actor) -> FrontEnd {
+        FrontEnd {
+            actor: Some(actor),
+            environment: Environment::none(),
+        }
+    }
+}
 
 /// A workspace opened for work: its profile validated, its catalogue loaded.
 pub struct Workspace {
@@ -132,6 +236,10 @@ pub struct Workspace {
     /// Who the feature log names for what this workspace records: the profile's `[actor]`,
     /// or the login name acting for the agency; [`Workspace::acting_as`] overrides it.
     pub actor: Actor,
+    /// The profile as read when the workspace was opened: where its problems are shown.
+    profile_text: String,
+    /// The front end's settings beside the profile ([`Workspace::graph_config`]'s rules).
+    environment: Environment,
 }
 
 /// A diagnostic at a byte span of the profile (file:line:col with the line and a caret).
@@ -178,9 +286,15 @@ impl Workspace {
         self
     }
 
-    /// Opens the workspace in `dir`: reads and validates `blueprint.toml`, loads the built-in
-    /// catalogue with the agency's overlays (`catalogue/` in the workspace, when present).
+    /// Opens the workspace in `dir` for the command line ([`FrontEnd::command_line`]).
     pub fn open(dir: &Path) -> Result<Workspace, EngineError> {
+        Self::open_for(dir, FrontEnd::command_line())
+    }
+
+    /// Opens the workspace in `dir` for `front`: reads and validates `blueprint.toml`, loads
+    /// the built-in catalogue with the agency's overlays (`catalogue/` in the workspace, when
+    /// present).
+    pub fn open_for(dir: &Path, front: FrontEnd) -> Result<Workspace, EngineError> {
         let path = Self::profile_path(dir);
         let text = std::fs::read_to_string(&path).map_err(|e| EngineError::NoProfile {
             dir: dir.to_path_buf(),
@@ -188,7 +302,9 @@ impl Workspace {
             reason: e.to_string(),
         })?;
         let name = path.display().to_string();
-        let profile = AgencyProfile::from_toml(&name, &text).map_err(EngineError::Input)?;
+        let document = ProfileDocument::parse(&name, &text)?;
+        let profile = AgencyProfile::from_tables(&name, &text, document.agency, document.params)
+            .map_err(EngineError::Input)?;
         if let Some(pdf) = &profile.params.terms_of_use_pdf
             && let Err(why) = crate::files::confined(dir, pdf)
         {
@@ -202,41 +318,6 @@ impl Workspace {
                 "keep the file in the workspace directory, not behind a link that leads out of it",
             )));
         }
-        let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            EngineError::Input(located(
-                &name,
-                &text,
-                e.span(),
-                ErrorKind::InvalidParameter,
-                e.message().to_string(),
-                "fix the TOML syntax",
-            ))
-        })?;
-        for key in table.keys() {
-            if !TOP_LEVEL.contains(&key.as_str()) {
-                let offset = text
-                    .find(&format!("[{key}"))
-                    .or_else(|| text.find(key.as_str()));
-                return Err(EngineError::Input(located(
-                    &name,
-                    &text,
-                    offset.map(|o| o..o + key.len() + 1),
-                    ErrorKind::UnknownField,
-                    format!("unknown table `{key}` in the profile"),
-                    "the profile has [agency], [params], [connection], [graph], [plan] and [actor]",
-                )));
-            }
-        }
-        let sections: ProfileSections = toml::from_str(&text).map_err(|e| {
-            EngineError::Input(located(
-                &name,
-                &text,
-                e.span(),
-                ErrorKind::InvalidParameter,
-                e.message().to_string(),
-                "the profile holds [agency], [params], [connection], [plan] and [actor]; the README lists their fields",
-            ))
-        })?;
         let overlay = dir.join("catalogue");
         let catalogue = if overlay.is_dir() {
             Catalogue::with_overlay_dir(&overlay)
@@ -244,21 +325,29 @@ impl Workspace {
             Catalogue::builtin()
         }
         .map_err(|e| EngineError::Catalogue(e.to_string()))?;
-        let catalogue = match sections.graph.beta {
+        let catalogue = match document.graph.beta {
             Some(false) => catalogue.without_beta(),
             _ => catalogue,
         };
-        let actor = profile_actor(&sections.actor, &name, &text)?;
+        let actor = match front.actor {
+            // The profile's [actor] is still checked, so that it is reported wherever it is read.
+            Some(given) => {
+                profile_actor(&document.actor, given.clone(), &name, &text).map(|_| given)?
+            }
+            None => profile_actor(&document.actor, Actor::from_login(), &name, &text)?,
+        };
         let ws = Workspace {
             dir: dir.to_path_buf(),
             profile,
-            connection: sections.connection,
-            plan: sections.plan,
+            connection: document.connection,
+            plan: document.plan,
             catalogue: Arc::new(catalogue),
             state: StateLocation::for_workspace(dir, None),
             actor,
+            profile_text: text,
+            environment: front.environment,
         };
-        ws.check_selection(&name, &text)?;
+        ws.check_selection(&name, &ws.profile_text)?;
         Ok(ws)
     }
 
@@ -407,19 +496,16 @@ impl Workspace {
     /// usage error when the profile no longer has it.
     pub fn pin_error(&self, feature: &str, message: String, help: &str) -> EngineError {
         let path = Self::profile_path(&self.dir);
-        match (
-            self.plan.pins.get_key_value(feature),
-            std::fs::read_to_string(&path),
-        ) {
-            (Some((_, sprint)), Ok(text)) => EngineError::Input(located(
+        match self.plan.pins.get_key_value(feature) {
+            Some((_, sprint)) => EngineError::Input(located(
                 &path.display().to_string(),
-                &text,
+                &self.profile_text,
                 Some(sprint.span()),
                 ErrorKind::InvalidValue,
                 message,
                 help,
             )),
-            _ => EngineError::Usage(format!("{message}\n  = help: {help}")),
+            None => EngineError::Usage(format!("{message}\n  = help: {help}")),
         }
     }
 
@@ -469,7 +555,12 @@ impl Workspace {
     /// The Graph connection: profile values, overridden by the Azure environment variables
     /// ([`connection_config`]'s rules).
     pub fn graph_config(&self) -> Result<GraphConfig, EngineError> {
-        connection_config(&self.connection, &self.dir, &process_env)
+        connection_config(&self.connection, &self.dir, &self.env())
+    }
+
+    /// The front end's settings, as [`connection_config`] and its kin look them up.
+    fn env(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        |name| self.environment.get(name)
     }
 
     /// Where the Exchange admin API is: `BLUEPRINT_EXCHANGE_URL`, else `[connection] exchange`,
@@ -477,14 +568,14 @@ impl Workspace {
     /// listener), else Microsoft's.
     pub fn exchange_url(&self) -> String {
         if let Some(url) = setting(
-            &process_env,
+            &self.env(),
             "BLUEPRINT_EXCHANGE_URL",
             self.connection.exchange.as_deref(),
         ) {
             return url.trim_end_matches('/').to_string();
         }
         match setting(
-            &process_env,
+            &self.env(),
             "BLUEPRINT_GRAPH_URL",
             self.connection.graph.as_deref(),
         ) {
@@ -498,29 +589,33 @@ impl Workspace {
 
     /// The read-only app's connection ([`read_only_connection_config`]).
     pub fn read_only_graph_config(&self) -> Result<GraphConfig, EngineError> {
-        read_only_connection_config(&self.connection, &self.dir, &process_env)
+        read_only_connection_config(&self.connection, &self.dir, &self.env())
     }
 
     /// Where the tenant's services are, credential or not ([`endpoints`]).
     pub fn endpoints(&self) -> Result<Endpoints, EngineError> {
-        endpoints(&self.connection, &self.dir, &process_env)
+        endpoints(&self.connection, &self.dir, &self.env())
     }
 
     /// The tenant the workspace works on, by the same rules as [`Workspace::graph_config`]
     /// (none when neither the environment nor the profile names one).
     pub fn tenant_id(&self) -> Option<String> {
         setting(
-            &process_env,
+            &self.env(),
             "AZURE_TENANT_ID",
             self.connection.tenant_id.as_deref(),
         )
     }
 }
 
-/// The profile's `[actor]` over the login name: an empty name or an unknown role is shown where
-/// it is written.
-fn profile_actor(section: &ActorSection, name: &str, text: &str) -> Result<Actor, EngineError> {
-    let mut actor = Actor::from_login();
+/// The profile's `[actor]` over `actor` (the login name): an empty name or an unknown role is
+/// shown where it is written.
+fn profile_actor(
+    section: &ActorSection,
+    mut actor: Actor,
+    name: &str,
+    text: &str,
+) -> Result<Actor, EngineError> {
     if let Some(given) = &section.name {
         if given.get_ref().trim().is_empty() {
             return Err(EngineError::Input(located(
@@ -547,10 +642,6 @@ fn profile_actor(section: &ActorSection, name: &str, text: &str) -> Result<Actor
         })?;
     }
     Ok(actor)
-}
-
-fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
 }
 
 /// One connection setting: the environment variable `name` when set, else the profile's
@@ -719,7 +810,7 @@ pub fn update_connection(
     if edited == text {
         return Ok(false);
     }
-    toml::from_str::<toml::Table>(&edited).map_err(|e| {
+    ProfileDocument::parse(&path.display().to_string(), &edited).map_err(|e| {
         EngineError::Internal(format!(
             "editing [connection] would break {}: {e}",
             path.display()

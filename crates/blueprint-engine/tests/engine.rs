@@ -939,10 +939,39 @@ async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
         .iter()
         .find(|r| r.reference == EXCLUSION_GROUP)
         .unwrap();
-    assert!(
-        matches!(&result.outcome, Outcome::Failed { error } if error.contains("reading back")),
-        "{result:?}"
+    let Outcome::Failed { error, refused } = &result.outcome else {
+        panic!("{result:?}");
+    };
+    assert!(error.contains("reading back"), "{error}");
+    // Graph's answer is kept whole: its code and request id reach the deploy's JSON report
+    // and the journal's record of the failed change.
+    let refused = refused.as_ref().expect("Graph's refusal is kept");
+    assert_eq!(
+        (
+            refused.status,
+            refused.code.as_str(),
+            refused.method.as_str()
+        ),
+        (404, "Request_ResourceNotFound", "GET")
     );
+    let request_id = refused.request_id.clone().expect("Graph's request id");
+    assert!(
+        !request_id.is_empty() && error.contains(&request_id),
+        "{error}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let reported = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reference"] == EXCLUSION_GROUP)
+        .unwrap();
+    assert_eq!(reported["outcome"], "failed", "{reported}");
+    assert_eq!(
+        reported["refused"]["code"], "Request_ResourceNotFound",
+        "{reported}"
+    );
+    assert_eq!(reported["refused"]["request_id"], request_id.as_str());
     let store = s.workspace.state.open().await.unwrap();
     let tenant = s.tenant().await.unwrap();
     let create = store
@@ -956,6 +985,8 @@ async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
         (create.op.as_str(), create.status.as_str()),
         ("create", "failed")
     );
+    let detail = create.detail.clone().unwrap_or_default();
+    assert!(detail.contains(&request_id), "{detail}");
     let id = create
         .object_id
         .expect("the id recorded when the create returned");

@@ -98,6 +98,49 @@ impl GraphError {
             _ => None,
         }
     }
+
+    /// What the service said when it refused the request (an [`GraphError::Api`] answer).
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            GraphError::Api {
+                status,
+                code,
+                message,
+                request_id,
+                client_request_id,
+                method,
+                path,
+            } => Some(Refusal {
+                service: service_of(path).to_string(),
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+                request_id: request_id.clone(),
+                client_request_id: client_request_id.clone(),
+                method: method.clone(),
+                path: path.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A service's answer refusing a request, kept whole for reports: its error code and message,
+/// and the request ids Microsoft support asks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Refusal {
+    /// `Microsoft Graph` or `Exchange Online`.
+    pub service: String,
+    pub status: u16,
+    /// The service's error code (Graph's `error.code`); empty when the answer had none.
+    pub code: String,
+    pub message: String,
+    /// The service's `request-id`, when it sent one.
+    pub request_id: Option<String>,
+    /// The `client-request-id` this client sent.
+    pub client_request_id: String,
+    pub method: String,
+    pub path: String,
 }
 
 /// The error an API answered with, read as the client reads any error answer (Graph's shape,

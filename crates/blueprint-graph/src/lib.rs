@@ -69,6 +69,6 @@ pub use config::{
     Credential, DEFAULT_AUTHORITY, DEFAULT_GRAPH, GraphConfig, ProxyConfig, ProxyRoute,
     RetryPolicy, env, read_certificate,
 };
-pub use error::{GraphError, api_error};
+pub use error::{GraphError, Refusal, api_error};
 pub use retry::parse_retry_after;
 pub use secret::SecretString;

@@ -6,15 +6,18 @@
 //!
 //! The crate only renders: the caller assembles a [`ReportInput`] from the engine's evaluation,
 //! the catalogue and the state store (a [`SprintPlanInput`] or [`StoriesInput`] likewise).
+//! The catalogue's list, features and ABAC coverage are rendered here too ([`catalogue`]).
 //! Every string that can come from the tenant or the agency (display names, actual values, the
 //! agency's name) is escaped for the format it lands in.
 
+pub mod catalogue;
 mod csv;
 mod escape;
 mod guides;
 mod html;
 mod json;
 mod junit;
+mod log;
 mod sprints;
 mod stories;
 mod text;
@@ -28,6 +31,7 @@ pub use guides::render_guides;
 pub use html::render_html;
 pub use json::{SCHEMA, render_json};
 pub use junit::render_junit;
+pub use log::{render_log_json, render_log_text};
 pub use sprints::{
     SPRINTS_SCHEMA, SprintFeature, SprintInput, SprintPlanInput, render_sprints_csv,
     render_sprints_html, render_sprints_json, render_sprints_markdown, render_sprints_text,

@@ -10,6 +10,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod evidence;
 pub mod headers;
 pub mod pages;

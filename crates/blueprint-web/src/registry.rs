@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use blueprint_engine::{EngineError, Workspace};
+use blueprint_engine::{Actor, EngineError, FrontEnd, Workspace};
 use blueprint_store::{Engagement, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,9 +37,14 @@ impl Entry {
     /// The workspace opened afresh with `principal` as its actor: what the engine records an
     /// attestation or a decision under.
     pub fn acting_as(&self, principal: &crate::Principal) -> Result<Workspace, EngineError> {
-        Ok(Workspace::open(&self.workspace.dir)?
-            .with_database(self.database().as_deref())
-            .acting_as(Some(&principal.name), Some(principal.role)))
+        // The signed-in person acts, with the profile's connection alone: neither the server's
+        // login nor its environment variables reach an engagement.
+        let front = FrontEnd::acting(Actor {
+            name: principal.name.clone(),
+            role: principal.role,
+        });
+        Ok(Workspace::open_for(&self.workspace.dir, front)?
+            .with_database(self.database().as_deref()))
     }
 
     /// The database URL the workspace's state is in, when it is not the workspace's own file.

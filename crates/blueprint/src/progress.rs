@@ -84,7 +84,7 @@ impl Progress for Terminal {
                     ActionOutcome::Done { op, .. } => {
                         Some(format!("  done     {op:<14} {}", result.reference))
                     }
-                    ActionOutcome::Failed { error } => {
+                    ActionOutcome::Failed { error, .. } => {
                         Some(format!("  FAILED   {}: {error}", result.reference))
                     }
                     ActionOutcome::Skipped { reason } => {

@@ -42,6 +42,7 @@ pub fn error(e: &EngineError) -> String {
         EngineError::NoProfile { dir, .. } => {
             format!("{e}; create one with `blueprint init {}`", dir.display())
         }
+        EngineError::ProfileExists { .. } => format!("{e}; pass --force to replace it"),
         EngineError::LaterSprintsBuildOn { .. } => {
             format!("{e}; roll those sprints back first, or pass --force")
         }

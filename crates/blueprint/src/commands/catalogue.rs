@@ -3,13 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use blueprint_catalogue::schema::{Area, Check};
+use blueprint_catalogue::schema::Area;
 use blueprint_catalogue::{
-    ABAC_SOURCE_COMMIT, ABAC_SOURCE_DATE, ATTRIBUTION, AgencyProfile, CATALOGUE_VERSION, Catalogue,
-    CatalogueError, Diagnostic, Diagnostics, Feature, kinds,
+    AgencyProfile, CATALOGUE_VERSION, Catalogue, CatalogueError, Diagnostic, Diagnostics, Feature,
+    kinds,
 };
+use blueprint_engine::EngineError;
+use blueprint_report::catalogue as report;
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 
 use super::common::{Format, print_json};
 use crate::{CommandError, Outcome};
@@ -103,49 +104,6 @@ fn load(overlay: Option<&Path>) -> Result<Catalogue, CommandError> {
     })
 }
 
-fn catalogue_json() -> Value {
-    json!({
-        "version": CATALOGUE_VERSION,
-        "abac_source": { "date": ABAC_SOURCE_DATE, "commit": ABAC_SOURCE_COMMIT },
-        "attribution": ATTRIBUTION,
-    })
-}
-
-/// A feature's summary: what `list` shows for each feature.
-fn summary_json(catalogue: &Catalogue, feature: &Feature) -> Value {
-    let resources: Vec<Value> = feature
-        .doc
-        .resources
-        .iter()
-        .map(|r| {
-            let kind = kinds::kind(&r.kind.value);
-            let identity_key = kind.and_then(|k| match k.identity {
-                kinds::IdentityKey::Property(p) => Some(p),
-                kinds::IdentityKey::Singleton => None,
-            });
-            let identity = kind
-                .and_then(|k| blueprint_catalogue::catalogue::raw_identity(k, r))
-                .filter(|i| !i.is_empty());
-            json!({
-                "kind": r.kind.value,
-                "identity_key": identity_key,
-                "identity": identity,
-                "prerequisite": r.prerequisite.is_some(),
-            })
-        })
-        .collect();
-    json!({
-        "id": feature.id(),
-        "title": feature.doc.title,
-        "area": feature.doc.area,
-        "status": feature.status().as_str(),
-        "abac": feature.doc.abac.iter().map(|a| &a.value).collect::<Vec<_>>(),
-        "depends_on": catalogue.dependencies(feature.id()),
-        "resources": resources,
-        "disabled": feature.disabled.as_ref().map(|j| json!({ "justification": j })),
-    })
-}
-
 fn list(area: Option<&str>, common: &Common) -> Result<Outcome, CommandError> {
     let area = match area {
         None => None,
@@ -164,41 +122,10 @@ fn list(area: Option<&str>, common: &Common) -> Result<Outcome, CommandError> {
         .filter(|f| area.is_none_or(|a| f.doc.area == a))
         .collect();
     if common.format == Format::Json {
-        let mut out = json!({ "catalogue": catalogue_json() });
-        out["features"] = features
-            .iter()
-            .map(|f| summary_json(&catalogue, f))
-            .collect();
-        print_json(&out);
-        return Ok(Outcome::Success);
+        print_json(&report::feature_list_json(&catalogue, &features));
+    } else {
+        print!("{}", report::render_feature_list_text(&features));
     }
-    let width = features.iter().map(|f| f.id().len()).max().unwrap_or(2);
-    println!("{:width$}  {:12}  {:9}  TITLE", "ID", "AREA", "STATUS");
-    for f in &features {
-        let status = if f.disabled.is_some() {
-            "disabled"
-        } else {
-            f.status().as_str()
-        };
-        println!(
-            "{:width$}  {:12}  {:9}  {}",
-            f.id(),
-            f.doc.area.as_str(),
-            status,
-            f.doc.title
-        );
-    }
-    let automated = features
-        .iter()
-        .filter(|f| f.status() == blueprint_catalogue::FeatureStatus::Automated)
-        .count();
-    println!(
-        "\n{} features ({} automated, {} manual) · catalogue {CATALOGUE_VERSION}, ABAC {ABAC_SOURCE_DATE} ({ABAC_SOURCE_COMMIT})",
-        features.len(),
-        automated,
-        features.len() - automated
-    );
-    println!("{ATTRIBUTION}");
     Ok(Outcome::Success)
 }
 
@@ -214,7 +141,7 @@ fn show(id: &str, profile_path: Option<&Path>, common: &Common) -> Result<Outcom
         ))
     })?;
     let profile = read_profile(profile_path)?;
-    let rendered = match &profile {
+    let objects = match &profile {
         Some(p) => Some(
             catalogue
                 .render_feature(feature, p)
@@ -222,123 +149,19 @@ fn show(id: &str, profile_path: Option<&Path>, common: &Common) -> Result<Outcom
         ),
         None => None,
     };
-
+    let rendered = profile
+        .as_ref()
+        .zip(objects.as_deref())
+        .map(|(profile, objects)| report::Rendered { profile, objects });
     if common.format == Format::Json {
-        let mut out = summary_json(&catalogue, feature);
-        let doc = &feature.doc;
-        out["story"] = json!(doc.story);
-        out["acceptance"] = doc
-            .acceptance
-            .iter()
-            .map(|c| json!({ "text": c.text, "checks": c.checks.iter().map(check_json).collect::<Vec<_>>() }))
-            .collect();
-        out["licences"] = json!(doc.licences);
-        out["implementation"] = json!(doc.implementation);
-        out["essential_eight"] = json!(doc.essential_eight);
-        out["story_points"] = json!(doc.story_points.value);
-        out["user_impact"] = json!(doc.user_impact);
-        out["user_action"] = json!(doc.user_action);
-        out["manual"] = json!(doc.manual);
-        out["desired"] = doc.resources.iter().map(|r| r.desired.to_json()).collect();
-        out["overridden"] = json!(feature.overridden);
-        if let (Some(p), Some(objects)) = (&profile, &rendered) {
-            out["agency"] = json!(p.agency.name);
-            out["rendered"] = json!(objects);
-        }
-        out["catalogue"] = catalogue_json();
-        print_json(&out);
-        return Ok(Outcome::Success);
-    }
-
-    let doc = &feature.doc;
-    println!("{}  {}", feature.id(), doc.title);
-    println!(
-        "area: {}   status: {}   story points: {}",
-        doc.area.as_str(),
-        feature.status().as_str(),
-        doc.story_points.value
-    );
-    if let Some(j) = &feature.disabled {
-        println!("DISABLED by the agency overlay: {j}");
-    }
-    for a in &doc.abac {
-        println!("ABAC: {} › {}", a.value.file, a.value.heading);
-    }
-    println!(
-        "\nAs {}, I want {}, so that {}.",
-        doc.story.as_a, doc.story.want, doc.story.so_that
-    );
-    println!("\nAcceptance criteria:");
-    for c in &doc.acceptance {
-        println!("  - {}", c.text);
-        for check in &c.checks {
-            println!("      check: {}", check_text(check));
-        }
-    }
-    let deps = catalogue.dependencies(feature.id());
-    if !deps.is_empty() {
-        println!("\nDepends on: {}", deps.join(", "));
-    }
-    println!("User impact: {}", doc.user_impact);
-    println!("What staff do: {}", doc.user_action);
-    for step in &doc.manual {
-        println!("\nManual step: {}", step.portal);
-        for s in &step.settings {
-            println!("  - {s}");
-        }
-    }
-    match (&profile, &rendered) {
-        (Some(p), Some(objects)) => {
-            println!("\nDesired state for {}:", p.agency.name);
-            for o in objects {
-                let what = if o.prerequisite {
-                    " (prerequisite: checked, never created)"
-                } else {
-                    ""
-                };
-                println!("\n{} {}{what}", o.reference, o.path);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&o.desired).expect("JSON")
-                );
-            }
-        }
-        _ => {
-            for r in &doc.resources {
-                println!(
-                    "\n{} (templates unrendered: pass --profile to render them for an agency)",
-                    r.kind.value
-                );
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&r.desired.to_json()).expect("JSON")
-                );
-            }
-        }
+        print_json(&report::feature_json(&catalogue, feature, rendered));
+    } else {
+        print!(
+            "{}",
+            report::render_feature_text(&catalogue, feature, rendered)
+        );
     }
     Ok(Outcome::Success)
-}
-
-fn check_json(check: &Check) -> Value {
-    match check {
-        Check::Matches(r) => json!({ "matches": r.value }),
-        Check::Exists(r) => json!({ "exists": r.value }),
-        Check::MemberOf { member, group } => {
-            json!({ "member_of": { "member": member.value, "group": group.value } })
-        }
-        Check::Attested(evidence) => json!({ "attested": evidence }),
-    }
-}
-
-fn check_text(check: &Check) -> String {
-    match check {
-        Check::Matches(r) => format!("{} matches the desired fields", r.value),
-        Check::Exists(r) => format!("{} exists", r.value),
-        Check::MemberOf { member, group } => {
-            format!("{} is a member of {}", member.value, group.value)
-        }
-        Check::Attested(evidence) => format!("attested by a person, with evidence: {evidence}"),
-    }
 }
 
 /// The explicit profile, or `./blueprint.toml` when it exists, or none.
@@ -352,9 +175,11 @@ fn read_profile(explicit: Option<&Path>) -> Result<Option<AgencyProfile>, Comman
     let text = std::fs::read_to_string(&path).map_err(|e| {
         CommandError::Input(format!("cannot read the profile {}: {e}", path.display()))
     })?;
-    AgencyProfile::from_toml(&path.display().to_string(), &text)
-        .map(Some)
-        .map_err(|d| located("the agency profile is not valid", d))
+    match blueprint_engine::workspace::agency_profile(&path.display().to_string(), &text) {
+        Ok(profile) => Ok(Some(profile)),
+        Err(EngineError::Input(d)) => Err(located("the agency profile is not valid", d)),
+        Err(e) => Err(super::common::engine_error(e)),
+    }
 }
 
 fn validate(dir: Option<&Path>) -> Result<Outcome, CommandError> {
@@ -379,35 +204,12 @@ fn validate(dir: Option<&Path>) -> Result<Outcome, CommandError> {
 
 fn coverage(common: &Common) -> Result<Outcome, CommandError> {
     let catalogue = load(common.overlay.as_deref())?;
-    let report = catalogue.coverage();
+    let coverage = catalogue.coverage();
     if common.format == Format::Json {
-        let mut out = serde_json::to_value(&report).expect("JSON");
-        out["catalogue"] = catalogue_json();
-        print_json(&out);
-        return Ok(Outcome::Success);
+        print_json(&report::coverage_json(&coverage));
+    } else {
+        print!("{}", report::render_coverage_text(&coverage));
     }
-    let mut file = "";
-    for row in &report.sections {
-        if row.file != file {
-            file = &row.file;
-            println!("\n{file}");
-        }
-        let status = match (row.status.as_str(), row.partly_manual) {
-            ("automated", true) => "automated (partly manual)".to_owned(),
-            (s, _) => s.to_owned(),
-        };
-        let detail = match &row.reason {
-            Some(reason) => reason.clone(),
-            None => row.features.join(", "),
-        };
-        println!("  {:<60} {:<26} {detail}", row.heading, status);
-    }
-    let t = report.totals;
-    println!(
-        "\n{} ABAC sections: {} automated ({} of them partly manual), {} manual, {} out of scope",
-        t.sections, t.automated, t.partly_manual, t.manual, t.out_of_scope
-    );
-    println!("{ATTRIBUTION}");
     Ok(Outcome::Success)
 }
 

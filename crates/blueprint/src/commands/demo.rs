@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use blueprint_emulator::{EmulatorConfig, Fixture, ThrottleMode};
-use blueprint_engine::engagement::{self, Evidence};
-use blueprint_engine::{DeployOptions, EngineError, Session, Verdict, Workspace};
+use blueprint_engine::new_workspace::{ProfileValues, write_profile};
+use blueprint_engine::rehearsal::{self, SprintRehearsal};
+use blueprint_engine::{Session, Verdict, Workspace, engagement};
 use clap::Args;
 
 use super::common::{engine_error, runtime};
-use super::init::{ProfileValues, from_ready_file, write_profile};
+use super::init::from_ready_file;
 use crate::progress::Terminal;
 use crate::{CommandError, Outcome};
 
@@ -78,8 +79,9 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
             tenant_id: Some(rehearsal.tenant_id),
             break_glass: rehearsal.break_glass,
             connection: rehearsal.connection,
+            ..ProfileValues::default()
         };
-        write_profile(&args.dir, &values, true)?;
+        write_profile(&args.dir, &values, true).map_err(engine_error)?;
         let workspace = Workspace::open(&args.dir).map_err(engine_error)?;
 
         println!(
@@ -101,20 +103,15 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
         write(&sprints_path, &blueprint_report::render_sprints_html(&plan))?;
 
         println!("4. Each sprint: deploy (conditional access report-only), enforce, evaluate");
-        let evidence_path = args.dir.join("rehearsal-evidence.txt");
-        write(
-            &evidence_path,
-            "Rehearsal on blueprint's emulated tenant: manual steps were not performed.\n",
-        )?;
-        let evidence = Evidence::from_arg(&evidence_path.display().to_string())
-            .map_err(|e| engine_error(e.into()))?;
+        let evidence = rehearsal::evidence(&args.dir).map_err(engine_error)?;
         let mut failed = 0;
         for sprint in &plan.sprints {
-            let outcome = deploy_sprint(&args.dir, sprint.number, &evidence)
-                .await
-                .map_err(engine_error)?;
-            failed += outcome.failed;
-            println!("   sprint {:>2}: {}", sprint.number, outcome.summary);
+            let rehearsed =
+                rehearsal::rehearse_sprint(&args.dir, sprint.number, &evidence, Terminal::bar_only())
+                    .await
+                    .map_err(engine_error)?;
+            failed += rehearsed.deployed.as_ref().map_or(0, rehearsal::Deployed::failed);
+            println!("   sprint {:>2}: {}", sprint.number, summary(&rehearsed));
         }
 
         println!("5. Evaluating the whole live tenant");
@@ -197,62 +194,23 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
     })
 }
 
-/// What one sprint of the demo did.
-struct SprintOutcome {
-    failed: usize,
-    summary: String,
-}
-
-/// One sprint as a person runs it: `deploy --sprint N` (report-only), `deploy --sprint N
-/// --enforce`, `evaluate`. The emulated tenant has no portal to take evidence from, so the
-/// sprint's manual features are attested with the rehearsal note first, so that later sprints
-/// that build on them can go ahead; a person does this with real evidence.
-async fn deploy_sprint(
-    dir: &std::path::Path,
-    sprint: u32,
-    evidence: &Evidence,
-) -> Result<SprintOutcome, EngineError> {
-    let workspace = Workspace::open(dir)?;
-    let mut session = Session::open(workspace, Terminal::bar_only())?;
-    let result = async {
-        let scope = session.restrict_to_sprint(i64::from(sprint)).await?;
-        let attested = scope.needs_attestation.len();
-        for feature in &scope.needs_attestation {
-            let note = "rehearsal on the emulated tenant: no real evidence";
-            engagement::attest(&session.workspace, feature, evidence, note).await?;
-        }
-        if attested == scope.features.len() {
-            return Ok(SprintOutcome {
-                failed: 0,
-                summary: format!("manual only, {attested} features attested for the rehearsal"),
-            });
-        }
-        let options = DeployOptions {
-            sprint: session.sprint(),
-            ..DeployOptions::default()
-        };
-        let (_, report) = session.deploy(&options).await?;
-        let enforce = DeployOptions {
-            enforce: true,
-            ..options
-        };
-        let (_, enforced) = session.deploy(&enforce).await?;
-        let evaluation = session.evaluate().await?;
-        let failed = report.failed() + enforced.failed();
-        Ok(SprintOutcome {
-            failed,
-            summary: format!(
-                "{} changes ({failed} failed), {} enforced; {} of {} automated features verified",
-                report.done(),
-                enforced.done(),
-                evaluation.count(Verdict::Pass),
-                evaluation.features.len() - evaluation.count(Verdict::Manual),
-            ),
-        })
-    }
-    .await;
-    session.close().await;
-    result
+/// What a sprint of the demo did, in a line.
+fn summary(sprint: &SprintRehearsal) -> String {
+    let Some(deployed) = &sprint.deployed else {
+        return format!(
+            "manual only, {} features attested for the rehearsal",
+            sprint.attested
+        );
+    };
+    let evaluation = &deployed.evaluation;
+    format!(
+        "{} changes ({} failed), {} enforced; {} of {} automated features verified",
+        deployed.report_only.done(),
+        deployed.failed(),
+        deployed.enforced.done(),
+        evaluation.count(Verdict::Pass),
+        evaluation.features.len() - evaluation.count(Verdict::Manual),
+    )
 }
 
 /// The agency's initials, for its prefix.

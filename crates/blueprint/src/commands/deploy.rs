@@ -134,7 +134,7 @@ pub fn summary(report: &DeployReport) -> String {
     }
     for r in &report.results {
         match &r.outcome {
-            ActionOutcome::Failed { error } => {
+            ActionOutcome::Failed { error, .. } => {
                 out.push_str(&format!("  FAILED   {}: {error}\n", r.reference))
             }
             ActionOutcome::Skipped { reason } => {

@@ -6,8 +6,10 @@ use blueprint_store::Store;
 use blueprint_web::{AppState, Registry, ServeConfig};
 use clap::Args;
 
-use super::common::runtime;
+use super::common::{engine_error, runtime};
+use crate::progress::Terminal;
 use crate::{CommandError, Outcome};
+use blueprint_web::demo::DemoError;
 
 /// Serve the web app: every registered engagement (one per agency), signed in with Entra ID.
 ///
@@ -74,7 +76,19 @@ fn web_error(e: impl std::fmt::Display) -> CommandError {
 pub fn run(args: ServeArgs) -> Result<Outcome, CommandError> {
     runtime()?.block_on(async {
         let running = if args.demo {
-            demo::start(&args).await?
+            let demo = blueprint_web::demo::start(&args.listen, Terminal::bar_only())
+                .await
+                .map_err(|e| match e {
+                    DemoError::Engine(e) => engine_error(e),
+                    DemoError::Failed(e) => CommandError::Failed(e),
+                    e => web_error(e),
+                })?;
+            Started {
+                url: demo.url,
+                ready: demo.ready,
+                server: demo.server,
+                demo: Some(demo.stopper),
+            }
         } else {
             start(&args).await?
         };
@@ -93,11 +107,8 @@ pub fn run(args: ServeArgs) -> Result<Outcome, CommandError> {
             },
             _ = tokio::signal::ctrl_c() => Ok(Outcome::Success),
         };
-        if let Some(emulator) = running.emulator {
-            let _ = emulator.shutdown().await;
-        }
-        if let Some(dir) = running.scratch {
-            let _ = std::fs::remove_dir_all(dir);
+        if let Some(demo) = running.demo {
+            demo.stop().await;
         }
         outcome
     })
@@ -108,11 +119,8 @@ struct Started {
     url: String,
     server: blueprint_web::Running,
     ready: serde_json::Value,
-    /// Kept running as long as the server (the demo's emulator), shut down with it.
-    emulator: Option<blueprint_emulator::RunningEmulator>,
-    /// What the demo made (workspaces, databases, the emulator's material): removed when the
-    /// server stops.
-    scratch: Option<PathBuf>,
+    /// The demo's emulator and what it made: kept as long as the server, stopped with it.
+    demo: Option<blueprint_web::demo::DemoStopper>,
 }
 
 async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
@@ -145,359 +153,6 @@ async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
         ready: serde_json::json!({ "url": url }),
         url,
         server,
-        emulator: None,
-        scratch: None,
+        demo: None,
     })
-}
-
-/// `--demo`: an emulated program office directory and three agencies' tenants, their
-/// engagements driven through the engine to different phases.
-mod demo {
-    use std::collections::BTreeSet;
-
-    use blueprint_emulator::{App, EmulatorConfig, Fixture, ThrottleMode};
-    use blueprint_engine::engagement::{self, Evidence, PhaseDecision};
-    use blueprint_engine::{Session, Workspace};
-    use blueprint_store::{Role, Store};
-    use blueprint_web::{AppState, OidcConfig, Registry, RoleMap, RoleRule};
-    use serde_json::{Value, json};
-
-    use super::{ServeArgs, Started, web_error};
-    use crate::CommandError;
-    use crate::commands::common::engine_error;
-    use crate::commands::init::{ProfileValues, write_profile};
-    use crate::progress::Terminal;
-
-    /// The features each demo agency selects: a small execution plan, planned three story
-    /// points a sprint so it spans several sprints.
-    const FEATURES: &[&str] = &[
-        "identity-break-glass-accounts",
-        "identity-ca-exclusion-group",
-        "ca-block-legacy-authentication",
-        "identity-tenant-properties",
-        "identity-group-expiration",
-    ];
-
-    /// (engagement id, agency, where the demo takes it).
-    const AGENCIES: [(&str, &str, Phase); 3] = [
-        ("dta", "Digital Transformation Agency", Phase::MidSprint),
-        ("ato", "Australian Taxation Office", Phase::Drifted),
-        (
-            "abs",
-            "Australian Bureau of Statistics",
-            Phase::Transitioned,
-        ),
-    ];
-
-    #[derive(Clone, Copy)]
-    enum Phase {
-        MidSprint,
-        Drifted,
-        Transitioned,
-    }
-
-    const PARTNER: &str = "Acme Partners";
-    /// The program office's directory, where everyone signs in.
-    const OFFICE: &str = "Blueprint Program Office";
-    /// The web app's registration in the program office's directory (a public client).
-    const WEB_CLIENT_ID: &str = "6f0b6a34-8c1e-4c5e-9a52-2f6d1b9e7c11";
-
-    fn tenant_spec(base: &Fixture, name: &str, domain: &str) -> Fixture {
-        let mut fixture = base.clone();
-        let tenant = &mut fixture.tenants[0];
-        tenant.name = name.to_string();
-        tenant.id = None;
-        tenant.domains = vec![
-            format!("{domain}.onmicrosoft.com"),
-            format!("{domain}.gov.au"),
-        ];
-        fixture
-    }
-
-    fn user(upn: &str, name: &str, password: &str) -> blueprint_emulator::ObjectSpec {
-        blueprint_emulator::ObjectSpec {
-            kind: "user".into(),
-            body: Some(json!({
-                "accountEnabled": true,
-                "displayName": name,
-                "mailNickname": upn.split('@').next().unwrap_or(upn),
-                "userPrincipalName": upn,
-                "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password},
-            })),
-            patch: None,
-        }
-    }
-
-    fn password() -> String {
-        format!("Demo-{}!9a", blueprint_web::auth::random_token())
-    }
-
-    pub(super) async fn start(args: &ServeArgs) -> Result<Started, CommandError> {
-        let dir = std::env::temp_dir().join(format!("blueprint-serve-demo-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| CommandError::Failed(e.to_string()))?;
-        let base = Fixture::load("empty-agency").map_err(web_error)?;
-
-        // The program office's directory: everyone signs in there.
-        let office_domain = "programoffice";
-        let upn = |local: &str| format!("{local}@{office_domain}.onmicrosoft.com");
-        let mut users: Vec<(Role, Option<&str>, String, String)> = vec![
-            (Role::Program, None, upn("program"), password()),
-            (Role::Partner, Some("ato"), upn("partner"), password()),
-        ];
-        for (id, _, _) in AGENCIES {
-            users.push((
-                Role::Agency,
-                Some(id),
-                upn(&format!("agency-{id}")),
-                password(),
-            ));
-        }
-        let mut office = tenant_spec(&base, OFFICE, office_domain);
-        for (role, _, upn, password) in &users {
-            office.tenants[0]
-                .objects
-                .push(user(upn, &format!("Demo {role}"), password));
-        }
-        let mut seeds = vec![office];
-        for (id, agency, _) in AGENCIES {
-            seeds.push(tenant_spec(&base, agency, id));
-        }
-        let emulator = blueprint_emulator::serve(EmulatorConfig {
-            tls: true,
-            seeds,
-            out_dir: Some(dir.join("emulator")),
-            throttle: ThrottleMode::Off,
-            ..EmulatorConfig::default()
-        })
-        .await
-        .map_err(|e| CommandError::Failed(e.to_string()))?;
-        let info = emulator.info().clone();
-        // The ready file lists the tenants in its own order: find each by its name.
-        let tenant_named = |name: &str| {
-            info.tenants
-                .iter()
-                .find(|t| t.name == name)
-                .ok_or_else(|| CommandError::Failed(format!("the emulator has no tenant {name}")))
-        };
-        let office_id = tenant_named(OFFICE)?.id.clone();
-        if let Some(t) = emulator.emulator().tenant(&office_id) {
-            let mut extra = serde_json::Map::new();
-            extra.insert("isFallbackPublicClient".into(), Value::Bool(true));
-            t.lock().expect("tenant").apps.push(App {
-                display_name: "blueprint web".into(),
-                client_id: WEB_CLIENT_ID.into(),
-                secrets: vec![],
-                certificates: vec![],
-                permissions: vec![],
-                object_id: "0c4f7f8e-3b7a-4d4c-8f52-7b1e5a9d2c01".into(),
-                sp_id: String::new(),
-                extra,
-            });
-        }
-
-        let store = Store::open(&dir.join("server.db"))
-            .await
-            .map_err(web_error)?;
-        for (id, agency, phase) in AGENCIES {
-            let ws_dir = dir.join(id);
-            let tenant = tenant_named(agency)?;
-            let app = tenant
-                .apps
-                .iter()
-                .find(|a| a.certificate_path.is_some())
-                .ok_or_else(|| CommandError::Failed("the demo tenant has no app".into()))?;
-            let path = |p: &Option<std::path::PathBuf>| {
-                p.as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-            };
-            let values = ProfileValues {
-                agency: agency.to_string(),
-                domain: format!("{id}.gov.au"),
-                prefix: id.to_uppercase(),
-                tenant_id: Some(tenant.id.clone()),
-                break_glass: vec![
-                    format!("breakglass01@{}", tenant.domain),
-                    format!("breakglass02@{}", tenant.domain),
-                ],
-                connection: vec![
-                    ("tenant_id".into(), tenant.id.clone()),
-                    ("client_id".into(), app.client_id.clone()),
-                    ("authority".into(), info.authority.clone()),
-                    ("graph".into(), info.graph.clone()),
-                    ("certificate_path".into(), path(&app.certificate_path)),
-                    ("private_key_path".into(), path(&app.private_key_path)),
-                    ("ca_file".into(), path(&info.ca_file)),
-                ],
-            };
-            let profile = write_profile(&ws_dir, &values, true)?;
-            let list: Vec<String> = FEATURES.iter().map(|f| format!("\"{f}\"")).collect();
-            let text = std::fs::read_to_string(&profile)
-                .map_err(|e| CommandError::Failed(e.to_string()))?
-                .replace(
-                    "features = []",
-                    &format!("features = [{}]\ncapacity = 3", list.join(", ")),
-                );
-            std::fs::write(&profile, text).map_err(|e| CommandError::Failed(e.to_string()))?;
-            drive(&ws_dir, phase, &emulator, &tenant.id).await?;
-            let partners = match phase {
-                Phase::Drifted => vec![PARTNER.to_string()],
-                _ => vec![],
-            };
-            Registry::register(&store, id, &ws_dir, &partners)
-                .await
-                .map_err(web_error)?;
-        }
-        let registry = Registry::load(&store).await.map_err(web_error)?;
-        store.close().await;
-
-        let listener = blueprint_web::bind(&args.listen).await.map_err(web_error)?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
-        let url = format!("http://{addr}");
-        let rules = users
-            .iter()
-            .map(|(role, agency, upn, _)| RoleRule {
-                claim: "preferred_username".into(),
-                value: upn.clone(),
-                role: *role,
-                organisation: match role {
-                    Role::Partner => Some(PARTNER.to_string()),
-                    _ => agency.map(str::to_string),
-                },
-            })
-            .collect();
-        let oidc = OidcConfig {
-            authority: info.plain_http.clone(),
-            tenant: office_id,
-            client_id: WEB_CLIENT_ID.into(),
-            redirect_uri: format!("{url}/auth/callback"),
-        };
-        let server =
-            blueprint_web::serve(listener, AppState::new(registry, oidc, RoleMap { rules }))
-                .map_err(web_error)?;
-        let ready = json!({
-            "url": url,
-            "users": users.iter().map(|(role, agency, upn, password)| json!({
-                "role": role,
-                "agency": agency,
-                "username": upn,
-                "password": password,
-            })).collect::<Vec<_>>(),
-        });
-        Ok(Started {
-            url,
-            server,
-            ready,
-            emulator: Some(emulator),
-            scratch: Some(dir),
-        })
-    }
-
-    /// Takes an agency's engagement to `phase` through the engine, as its people would:
-    /// sprints planned, sprints deployed and evaluated, manual features attested, a drifted
-    /// object, a phase decision.
-    async fn drive(
-        dir: &std::path::Path,
-        phase: Phase,
-        emulator: &blueprint_emulator::RunningEmulator,
-        tenant_id: &str,
-    ) -> Result<(), CommandError> {
-        let workspace = Workspace::open(dir).map_err(engine_error)?;
-        let plan = engagement::plan_sprints(&workspace)
-            .await
-            .map_err(engine_error)?
-            .plan;
-        let evidence_file = dir.join("rehearsal-evidence.txt");
-        std::fs::write(
-            &evidence_file,
-            "Rehearsal on an emulated tenant: the manual steps were not performed.\n",
-        )
-        .map_err(|e| CommandError::Failed(e.to_string()))?;
-        let evidence = Evidence::from_arg(&evidence_file.display().to_string())
-            .map_err(|e| engine_error(e.into()))?;
-        let sprints: Vec<u32> = match phase {
-            Phase::MidSprint => plan.sprints.iter().take(1).map(|s| s.number).collect(),
-            _ => plan.sprints.iter().map(|s| s.number).collect(),
-        };
-        for sprint in sprints {
-            run_sprint(dir, sprint, &evidence).await?;
-        }
-        match phase {
-            Phase::MidSprint => {}
-            Phase::Drifted => {
-                // Someone turns a blueprint policy off in the portal; the next evaluation sees it.
-                if let Some(t) = emulator.emulator().tenant(tenant_id) {
-                    let mut t = t.lock().expect("tenant");
-                    if let Some(policies) = t.collections.get_mut("conditionalAccessPolicy") {
-                        for policy in policies.values_mut() {
-                            policy["state"] = Value::String("disabled".into());
-                        }
-                    }
-                }
-                let session = Session::open(
-                    Workspace::open(dir).map_err(engine_error)?,
-                    Terminal::bar_only(),
-                )
-                .map_err(engine_error)?;
-                let evaluated = session.evaluate().await.map_err(engine_error);
-                session.close().await;
-                evaluated?;
-            }
-            Phase::Transitioned => {
-                let workspace = Workspace::open(dir).map_err(engine_error)?;
-                engagement::decide(
-                    &workspace,
-                    PhaseDecision::Transition,
-                    "every selected feature is verified or attested; business change planning starts",
-                    false,
-                )
-                .await
-                .map_err(engine_error)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// One sprint: its manual features attested for the rehearsal, then deployed report-only,
-    /// enforced and evaluated.
-    async fn run_sprint(
-        dir: &std::path::Path,
-        sprint: u32,
-        evidence: &Evidence,
-    ) -> Result<(), CommandError> {
-        let workspace = Workspace::open(dir).map_err(engine_error)?;
-        let mut session = Session::open(workspace, Terminal::bar_only()).map_err(engine_error)?;
-        let result = async {
-            let scope = session.restrict_to_sprint(i64::from(sprint)).await?;
-            for feature in &scope.needs_attestation {
-                let note = "rehearsal on the emulated tenant: no real evidence";
-                engagement::attest(&session.workspace, feature, evidence, note).await?;
-            }
-            let automated: BTreeSet<&String> = scope
-                .features
-                .iter()
-                .filter(|f| !scope.needs_attestation.contains(f))
-                .collect();
-            if automated.is_empty() {
-                return Ok(());
-            }
-            let options = blueprint_engine::DeployOptions {
-                sprint: session.sprint(),
-                ..Default::default()
-            };
-            session.deploy(&options).await?;
-            let enforce = blueprint_engine::DeployOptions {
-                enforce: true,
-                ..options
-            };
-            session.deploy(&enforce).await?;
-            session.evaluate().await.map(drop)
-        }
-        .await;
-        session.close().await;
-        result.map_err(engine_error)
-    }
 }

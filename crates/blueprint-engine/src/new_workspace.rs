@@ -1,0 +1,144 @@
+//! Creating an engagement workspace: the agency's profile (`blueprint.toml`) written from a few
+//! values, with a placeholder Acceptable Use Policy beside it, checked by opening it. What
+//! `blueprint init`, the demo and the web app's demo agencies share.
+
+use std::path::{Path, PathBuf};
+
+use crate::EngineError;
+use crate::files::{PLACEHOLDER_TERMS_FILE as TERMS_PDF, PLACEHOLDER_TERMS_PDF as PLACEHOLDER_PDF};
+use crate::workspace::{PROFILE_FILE, Workspace};
+
+/// What goes into a new profile.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileValues {
+    pub agency: String,
+    pub domain: String,
+    pub prefix: String,
+    pub tenant_id: Option<String>,
+    pub break_glass: Vec<String>,
+    /// `[connection]` entries, in order.
+    pub connection: Vec<(String, String)>,
+    /// `[plan] features`; empty selects the whole catalogue.
+    pub features: Vec<String>,
+    /// `[plan] capacity`, when not the default.
+    pub capacity: Option<u32>,
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// The profile's text: every table, with comments saying what each setting is for.
+pub fn profile_text(v: &ProfileValues) -> String {
+    let mut t = String::from(
+        "# The agency's profile for blueprint: who the agency is, how to reach its tenant, and\n# what it implements. Secrets never go here.\n\n[agency]\n",
+    );
+    t.push_str(&format!(
+        "name = {}\ndomain = {}\nprefix = {}\n",
+        quote(&v.agency),
+        quote(&v.domain),
+        quote(&v.prefix)
+    ));
+    if let Some(id) = &v.tenant_id {
+        t.push_str(&format!("tenant_id = {}\n", quote(id)));
+    }
+    t.push_str("implementation = \"cloud-native\"\n\n[params]\n");
+    t.push_str("# The agency's internet egress ranges (the trusted \"<Agency> Internal Network\" location).\n");
+    t.push_str("trusted_ip_ranges = [\"203.0.113.0/24\"]\n");
+    t.push_str("# Countries sign-ins may come from (ISO 3166 alpha-2); the blueprint allows Australia only.\n");
+    t.push_str("allowed_countries = [\"AU\"]\n");
+    t.push_str("# Emergency access accounts: checked to exist and be excluded from conditional access; never created.\n");
+    let bg: Vec<String> = v.break_glass.iter().map(|u| quote(u)).collect();
+    t.push_str(&format!("break_glass_upns = [{}]\n", bg.join(", ")));
+    t.push_str(&format!(
+        "sharing_allowed_domains = [{}]\n",
+        quote(&v.domain)
+    ));
+    t.push_str("# The terms of use expire annually from this date (the blueprint: 1 July).\n");
+    t.push_str(&format!(
+        "terms_of_use_expiry_start = {}\n",
+        quote(&next_first_of_july())
+    ));
+    t.push_str("# The agency's Acceptable Use Policy (PDF), relative to this file; init writes a placeholder.\n");
+    t.push_str(&format!("terms_of_use_pdf = {}\n", quote(TERMS_PDF)));
+    t.push_str("\n[params.contacts]\n");
+    t.push_str(&format!(
+        "group_expiration = {}\n",
+        quote(&format!("ict@{}", v.domain))
+    ));
+    t.push_str(&format!(
+        "technical = {}\nsecurity = {}\n",
+        quote(&format!("ict@{}", v.domain)),
+        quote(&format!("security@{}", v.domain))
+    ));
+    t.push_str("\n[connection]\n");
+    if v.connection.is_empty() {
+        t.push_str("# tenant_id and client_id, or AZURE_TENANT_ID and AZURE_CLIENT_ID in the environment.\n");
+        t.push_str("# certificate_path = \"app.pem\"   # or AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH\n");
+    }
+    for (k, val) in &v.connection {
+        t.push_str(&format!("{k} = {}\n", quote(val)));
+    }
+    let features: Vec<String> = v.features.iter().map(|f| quote(f)).collect();
+    t.push_str("\n[plan]\n# Feature ids to implement; empty means the whole catalogue (`blueprint catalogue list`).\n");
+    t.push_str(&format!("features = [{}]\n", features.join(", ")));
+    if let Some(capacity) = v.capacity {
+        t.push_str(&format!("capacity = {capacity}\n"));
+    }
+    t.push_str("# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n# Story points the team completes in one sprint (`blueprint sprints plan`); default 20.\n# capacity = 20\n# Sprint pins, as a [plan.pins] table: feature-id = sprint number.\n");
+    t.push_str("\n# Who the feature log names when this workspace records something (--actor and --role,\n# or BLUEPRINT_ACTOR and BLUEPRINT_ROLE, override it; default: the login name, as the agency).\n# [actor]\n# name = \"jo@agency.gov.au\"\n# role = \"agency\"   # agency, partner (its technology partner) or program (the program office)\n");
+    t
+}
+
+/// The next 1 July (today's year when it is still before July): when the terms of use expire.
+fn next_first_of_july() -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    let year = if today.month() as u8 >= 7 {
+        today.year() + 1
+    } else {
+        today.year()
+    };
+    format!("{year}-07-01")
+}
+
+/// Writes the profile into `dir` (created if missing), and the placeholder policy unless one
+/// is there. An existing profile is kept ([`EngineError::ProfileExists`]) unless `replace`.
+pub fn write_profile(
+    dir: &Path,
+    values: &ProfileValues,
+    replace: bool,
+) -> Result<PathBuf, EngineError> {
+    let failed = |what: &Path, e: std::io::Error| {
+        EngineError::Internal(format!("writing {}: {e}", what.display()))
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| EngineError::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(PROFILE_FILE);
+    if path.exists() && !replace {
+        return Err(EngineError::ProfileExists { path });
+    }
+    std::fs::write(&path, profile_text(values)).map_err(|e| failed(&path, e))?;
+    let pdf = dir.join(TERMS_PDF);
+    if !pdf.exists() {
+        std::fs::write(&pdf, PLACEHOLDER_PDF).map_err(|e| failed(&pdf, e))?;
+    }
+    Ok(path)
+}
+
+/// Creates the workspace: writes the profile ([`write_profile`]), opens it so that a bad
+/// value is reported now, located, and prepares the state directory. A profile that does not
+/// open is taken back (the one it replaced comes back), so a failed creation leaves `dir` as
+/// it was.
+pub fn create(dir: &Path, values: &ProfileValues, replace: bool) -> Result<PathBuf, EngineError> {
+    let previous = std::fs::read(Workspace::profile_path(dir)).ok();
+    let path = write_profile(dir, values, replace)?;
+    if let Err(e) = Workspace::open(dir) {
+        let _ = match &previous {
+            Some(bytes) => std::fs::write(&path, bytes),
+            None => std::fs::remove_file(&path),
+        };
+        return Err(e);
+    }
+    crate::state::prepare_state_dir(dir).map_err(|e| EngineError::Internal(e.to_string()))?;
+    Ok(path)
+}
