@@ -94,6 +94,7 @@ from msgraph_beta.generated.models.device_management_configuration_template_fami
     DeviceManagementConfigurationTemplateFamily,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
 from msgraph_core import PageIterator
@@ -368,7 +369,7 @@ async def settings_catalog(beta, run):
                         choice_setting_value=DeviceManagementConfigurationChoiceSettingValue(value="x", children=[])))],
             ))
             raise CheckFailed("a setting with an unknown definition id was accepted")
-        except ODataError as err:
+        except BetaODataError as err:
             check(err.response_status_code == 400, "a setting with an unknown definition id is refused (400)",
                   err.response_status_code)
     finally:
