@@ -133,6 +133,10 @@ pub struct IdClaims {
     pub nonce: Option<String>,
     pub oid: String,
     pub preferred_username: String,
+    /// The values of the client's app roles assigned to the user
+    /// ([`Tenant::app_roles_of`]); absent when none is, as Entra leaves it out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
     pub sub: String,
     pub tid: String,
     pub ver: String,
@@ -283,7 +287,8 @@ impl Signer {
 
     /// An ID token (v2.0) for a user signing in to `client_id` with OpenID Connect: who they
     /// are (`oid`, `preferred_username`, `name`), for the client (`aud`), from the tenant's v2.0
-    /// issuer (the discovery document's), answering the request's `nonce`.
+    /// issuer (the discovery document's), answering the request's `nonce`, with the client's
+    /// app roles assigned to the user in `roles`.
     pub fn issue_id_token(
         &self,
         tenant: &Tenant,
@@ -304,6 +309,7 @@ impl Signer {
             nonce: nonce.map(str::to_string),
             oid: user.id.clone(),
             preferred_username: user.upn.clone(),
+            roles: tenant.app_roles_of(client_id, &user.id),
             sub: user.id.clone(),
             tid: tenant.id.clone(),
             ver: "2.0".into(),

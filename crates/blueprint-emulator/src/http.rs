@@ -64,6 +64,11 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/health", get(|| async { "ok" }))
+        // Browsers ask every host for an icon; the sign-in page has none to give.
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .fallback(not_found)
         .with_state(emulator)
 }

@@ -168,6 +168,104 @@ impl Tenant {
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
+    /// The values of the app roles of `client_id`'s application (its `appRoles`, as a client
+    /// wrote the application object) assigned to the user `user_id`: the tenant's
+    /// `appRoleAssignment` objects naming the user as `principalId`, the application's service
+    /// principal (or, before it has one, the application object) as `resourceId`, and one of
+    /// its roles' ids as `appRoleId`. What Entra puts in an ID token's `roles` claim.
+    pub fn app_roles_of(&self, client_id: &str, user_id: &str) -> Vec<String> {
+        let Some(app) = self.app(client_id) else {
+            return Vec::new();
+        };
+        let same = |v: &Value, s: &str| {
+            v.as_str()
+                .is_some_and(|v| !s.is_empty() && v.eq_ignore_ascii_case(s))
+        };
+        let defined: Vec<&Value> = app
+            .extra
+            .get("appRoles")
+            .and_then(Value::as_array)
+            .map(|roles| roles.iter().filter(|r| r["isEnabled"] != false).collect())
+            .unwrap_or_default();
+        let mut values: Vec<String> = self
+            .collections
+            .get("appRoleAssignment")
+            .into_iter()
+            .flat_map(|items| items.values())
+            .filter(|a| {
+                same(&a["principalId"], user_id)
+                    && (same(&a["resourceId"], &app.sp_id)
+                        || same(&a["resourceId"], &app.object_id))
+            })
+            .filter_map(|a| defined.iter().find(|r| r["id"] == a["appRoleId"]))
+            .filter_map(|r| r["value"].as_str().map(str::to_string))
+            .collect();
+        values.sort();
+        values.dedup();
+        values
+    }
+
+    /// Assigns the app role `value` of `client_id`'s application to the user `user` (an id or
+    /// a UPN), defining the role on the application first if it has none by that value: a
+    /// test's or a demo's shortcut for `POST /users/{id}/appRoleAssignments`. None when there
+    /// is no such application or user.
+    pub fn assign_app_role(&mut self, client_id: &str, user: &str, value: &str) -> Option<String> {
+        let user = self.find(Kind::by_entity("user"), user)?;
+        let (user_id, user_name) = (
+            user["id"].as_str()?.to_string(),
+            user["displayName"].as_str().unwrap_or_default().to_string(),
+        );
+        let mut rng = rand::rng();
+        let app = self
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))?;
+        let roles = app
+            .extra
+            .entry("appRoles")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let roles = roles.as_array_mut()?;
+        let role_id = match roles.iter().find(|r| r["value"] == value) {
+            Some(r) => r["id"].as_str()?.to_string(),
+            None => {
+                let id = new_guid(&mut rng);
+                roles.push(json!({
+                    "allowedMemberTypes": ["User"],
+                    "description": value,
+                    "displayName": value,
+                    "id": id,
+                    "isEnabled": true,
+                    "value": value,
+                }));
+                id
+            }
+        };
+        let resource = if app.sp_id.is_empty() {
+            app.object_id.clone()
+        } else {
+            app.sp_id.clone()
+        };
+        let resource_name = app.display_name.clone();
+        let id = new_guid(&mut rng);
+        self.collections
+            .entry("appRoleAssignment".into())
+            .or_default()
+            .insert(
+                id.clone(),
+                json!({
+                    "id": id,
+                    "appRoleId": role_id,
+                    "createdDateTime": now_rfc3339(),
+                    "principalDisplayName": user_name,
+                    "principalId": user_id,
+                    "principalType": "User",
+                    "resourceDisplayName": resource_name,
+                    "resourceId": resource,
+                }),
+            );
+        Some(id)
+    }
+
     /// The role template ids a principal (user or service principal object id) holds: a
     /// token's `wids`.
     pub fn roles_of(&self, principal_id: &str) -> Vec<String> {

@@ -84,7 +84,7 @@ pub struct Failure {
 
 impl Failure {
     /// A failed request, with what was being done when it failed (`reading back`, …).
-    fn during(what: &str, e: GraphError) -> Failure {
+    pub(crate) fn during(what: &str, e: GraphError) -> Failure {
         let Failure { error, refused } = Failure::from(e);
         Failure {
             error: format!("{what}: {error}"),

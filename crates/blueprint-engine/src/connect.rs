@@ -817,10 +817,10 @@ impl Connection {
                 Err(e) => last = e.to_string(),
             }
             if started.elapsed() >= wait {
-                return Err(EngineError::Usage(format!(
-                    "the grants did not show in the app's token within {} s ({last}); Entra may still be replicating them: run `blueprint doctor` in a minute",
-                    wait.as_secs()
-                )));
+                return Err(EngineError::GrantsNotVisible {
+                    waited_secs: wait.as_secs(),
+                    last,
+                });
             }
             tokio::time::sleep(Duration::from_millis(500).min(wait)).await;
         }

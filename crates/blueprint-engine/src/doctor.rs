@@ -38,6 +38,17 @@ pub struct Check {
     pub name: String,
     pub status: Status,
     pub detail: String,
+    /// What fixes it, when the doctor knows (a front end words it: a command, a button).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// A step that fixes what a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Remedy {
+    /// Connect the app again: a new certificate (and the grants) for it.
+    Connect,
 }
 
 /// What the doctor found.
@@ -64,6 +75,7 @@ impl Diagnosis {
             name: name.into(),
             status,
             detail: detail.into(),
+            remedy: None,
         });
     }
 }
@@ -113,20 +125,20 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
                     "credential",
                     status,
                     format!(
-                        "certificate {} {} ({days} days){}",
+                        "certificate {} {} ({days} days)",
                         if days < 0 {
                             "expired on"
                         } else {
                             "valid until"
                         },
                         date(cert.not_after),
-                        if status == Status::Ok {
-                            ""
-                        } else {
-                            "; run `blueprint connect` to make a new one"
-                        }
                     ),
                 );
+                if status != Status::Ok
+                    && let Some(check) = d.checks.last_mut()
+                {
+                    check.remedy = Some(Remedy::Connect);
+                }
             }
         }
     }

@@ -71,6 +71,12 @@ pub enum EngineError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// The app's new grants did not show in its token in the time waited: Entra may still be
+    /// replicating them (checking the connection again a minute later tells).
+    #[error(
+        "the grants did not show in the app's token within {waited_secs} s ({last}); Entra may still be replicating them"
+    )]
+    GrantsNotVisible { waited_secs: u64, last: String },
     /// A new workspace would replace the profile already there (the caller did not ask to).
     #[error("{} already exists", path.display())]
     ProfileExists { path: std::path::PathBuf },
@@ -100,6 +106,7 @@ impl EngineError {
             | EngineError::Usage(_)
             | EngineError::NoProfile { .. }
             | EngineError::ProfileExists { .. }
+            | EngineError::GrantsNotVisible { .. }
             | EngineError::LaterSprintsBuildOn { .. }
             | EngineError::Catalogue(_)
             | EngineError::MissingPermissions(_)
@@ -504,6 +511,22 @@ impl Session {
         let tenant = self.tenant().await?;
         let fingerprint = self.fingerprint(&tenant, &observation, enforce, allow_delete);
         Ok(PlannedDeploy { fingerprint, plan })
+    }
+
+    /// [`Session::preview`] for one sprint when `sprint` is given: the session restricted to
+    /// it first (refused while a sprint it builds on is unfinished), and the sprint's scope
+    /// returned beside the plan. What a person looks at before approving a deploy.
+    pub async fn preview_sprint(
+        &mut self,
+        sprint: Option<i64>,
+        enforce: bool,
+        allow_delete: bool,
+    ) -> Result<(Option<engagement::SprintScope>, PlannedDeploy), EngineError> {
+        let scope = match sprint {
+            Some(n) => Some(self.restrict_to_sprint(n).await?),
+            None => None,
+        };
+        Ok((scope, self.preview(enforce, allow_delete).await?))
     }
 
     fn fingerprint(

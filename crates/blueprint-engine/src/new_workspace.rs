@@ -80,13 +80,13 @@ pub fn profile_text(v: &ProfileValues) -> String {
         t.push_str(&format!("{k} = {}\n", quote(val)));
     }
     let features: Vec<String> = v.features.iter().map(|f| quote(f)).collect();
-    t.push_str("\n[plan]\n# Feature ids to implement; empty means the whole catalogue (`blueprint catalogue list`).\n");
+    t.push_str("\n[plan]\n# Feature ids to implement (the catalogue lists them); empty means the whole catalogue.\n");
     t.push_str(&format!("features = [{}]\n", features.join(", ")));
     if let Some(capacity) = v.capacity {
         t.push_str(&format!("capacity = {capacity}\n"));
     }
-    t.push_str("# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n# Story points the team completes in one sprint (`blueprint sprints plan`); default 20.\n# capacity = 20\n# Sprint pins, as a [plan.pins] table: feature-id = sprint number.\n");
-    t.push_str("\n# Who the feature log names when this workspace records something (--actor and --role,\n# or BLUEPRINT_ACTOR and BLUEPRINT_ROLE, override it; default: the login name, as the agency).\n# [actor]\n# name = \"jo@agency.gov.au\"\n# role = \"agency\"   # agency, partner (its technology partner) or program (the program office)\n");
+    t.push_str("# exclude = [{ feature = \"…\", justification = \"why the agency departs from the blueprint\" }]\n# Story points the team completes in one sprint (the sprint planner fills each sprint up to it); default 20.\n# capacity = 20\n# Sprint pins, as a [plan.pins] table: feature-id = sprint number.\n");
+    t.push_str("\n# Who the feature log names when this workspace records something (BLUEPRINT_ACTOR and\n# BLUEPRINT_ROLE, or the command line's actor and role options, override it; the web app names\n# the person signed in; default: the login name, as the agency).\n# [actor]\n# name = \"jo@agency.gov.au\"\n# role = \"agency\"   # agency, partner (its technology partner) or program (the program office)\n");
     t
 }
 

@@ -74,6 +74,73 @@ fn attestation(record: &engagement::AttestationRecord) -> Attestation {
     }
 }
 
+/// One feature as the reports show it: its verdict, and what the catalogue says of it (with
+/// the attestation that stands, for a manual one). Findings and missing objects are the
+/// evaluation's to fill.
+fn feature_report(
+    catalogue: &blueprint_catalogue::Catalogue,
+    attestations: &std::collections::BTreeMap<&str, engagement::AttestationRecord>,
+    (id, title, area): (&str, &str, &str),
+    status: Status,
+) -> FeatureReport {
+    let doc = catalogue.feature(id).map(|c| &c.doc);
+    FeatureReport {
+        id: id.to_string(),
+        title: title.to_string(),
+        area: area.to_string(),
+        status,
+        abac: doc
+            .map(|d| {
+                d.abac
+                    .iter()
+                    .map(|a| AbacRef {
+                        file: a.value.file.clone(),
+                        heading: a.value.heading.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        essential_eight: doc
+            .map(|d| {
+                d.essential_eight
+                    .iter()
+                    .filter_map(|e| serde_json::to_value(e).ok())
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        findings: Vec::new(),
+        missing: Vec::new(),
+        user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
+        user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
+        attestation: attestations.get(id).map(attestation),
+    }
+}
+
+/// The report's frame around `features`: the agency, the catalogue, the burn-up from `log`.
+fn report_of(
+    workspace: &Workspace,
+    tenant_id: String,
+    generated_at: String,
+    selected: &[String],
+    log: &[blueprint_store::LogEntry],
+    features: Vec<FeatureReport>,
+) -> ReportInput {
+    let catalogue = &workspace.catalogue;
+    ReportInput {
+        agency: workspace.profile.agency.name.clone(),
+        tenant_id,
+        generated_at,
+        catalogue_version: blueprint_catalogue::CATALOGUE_VERSION.to_string(),
+        abac_source_date: blueprint_catalogue::ABAC_SOURCE_DATE.to_string(),
+        attribution: blueprint_catalogue::ATTRIBUTION.to_string(),
+        features,
+        burn_up: burn_up(selected, log, |id, state| {
+            engagement::is_done(catalogue, id, state)
+        }),
+    }
+}
+
 /// What the reports show: the evaluation, what the catalogue says of each feature (with the
 /// attestations that stand for manual ones), and the sprint burn-up, all from the feature log.
 pub(crate) async fn report_input(
@@ -87,37 +154,13 @@ pub(crate) async fn report_input(
         .features
         .iter()
         .map(|f| {
-            let doc = catalogue.feature(&f.id).map(|c| &c.doc);
+            let status = match f.verdict {
+                Verdict::Pass => Status::Pass,
+                Verdict::Fail => Status::Fail,
+                Verdict::NotDeployed => Status::NotDeployed,
+                Verdict::Manual => Status::Manual,
+            };
             FeatureReport {
-                id: f.id.clone(),
-                title: f.title.clone(),
-                area: f.area.clone(),
-                status: match f.verdict {
-                    Verdict::Pass => Status::Pass,
-                    Verdict::Fail => Status::Fail,
-                    Verdict::NotDeployed => Status::NotDeployed,
-                    Verdict::Manual => Status::Manual,
-                },
-                abac: doc
-                    .map(|d| {
-                        d.abac
-                            .iter()
-                            .map(|a| AbacRef {
-                                file: a.value.file.clone(),
-                                heading: a.value.heading.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                essential_eight: doc
-                    .map(|d| {
-                        d.essential_eight
-                            .iter()
-                            .filter_map(|e| serde_json::to_value(e).ok())
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
                 findings: f
                     .findings
                     .iter()
@@ -129,27 +172,70 @@ pub(crate) async fn report_input(
                     })
                     .collect(),
                 missing: f.missing.clone(),
-                user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
-                user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
-                attestation: attestations.get(f.id.as_str()).map(attestation),
+                ..feature_report(catalogue, &attestations, (&f.id, &f.title, &f.area), status)
             }
         })
         .collect();
-    let catalogue = &session.workspace.catalogue;
-    Ok(ReportInput {
-        agency: session.workspace.profile.agency.name.clone(),
-        tenant_id: session.tenant_id(),
-        generated_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        catalogue_version: blueprint_catalogue::CATALOGUE_VERSION.to_string(),
-        abac_source_date: blueprint_catalogue::ABAC_SOURCE_DATE.to_string(),
-        attribution: blueprint_catalogue::ATTRIBUTION.to_string(),
+    let generated_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    Ok(report_of(
+        &session.workspace,
+        session.tenant_id(),
+        generated_at,
+        &session.selected,
+        &log,
         features,
-        burn_up: burn_up(&session.selected, &log, |id, state| {
-            engagement::is_done(catalogue, id, state)
-        }),
-    })
+    ))
+}
+
+/// The report as the feature log last recorded it, without reaching the tenant: each selected
+/// feature's latest verdict (verified: pass; drifted, or deployed and never verified: fail;
+/// manual: manual, with its standing attestation; anything else: not deployed), as of the
+/// last evaluation. The log keeps how many settings failed, not which: a failing feature
+/// shows no findings here (a fresh `evaluate` names them).
+pub async fn recorded(workspace: &Workspace) -> Result<ReportInput, EngineError> {
+    use blueprint_store::{EventKind, FeatureState};
+    let log = engagement::read_log(&workspace.state).await?;
+    let attestations = engagement::standing_attestations(&log);
+    let states = blueprint_store::feature_status(&log);
+    let selected = engagement::selected(workspace);
+    let features = selected
+        .iter()
+        .map(|f| {
+            let status = if engagement::is_manual(&workspace.catalogue, f.id()) {
+                Status::Manual
+            } else {
+                match states.get(f.id()).map(|s| s.state) {
+                    Some(FeatureState::Verified) => Status::Pass,
+                    Some(FeatureState::Drifted | FeatureState::Deployed) => Status::Fail,
+                    _ => Status::NotDeployed,
+                }
+            };
+            let area = f.doc.area.as_str();
+            feature_report(
+                &workspace.catalogue,
+                &attestations,
+                (f.id(), &f.doc.title, area),
+                status,
+            )
+        })
+        .collect();
+    let generated_at = log
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event.kind, EventKind::Verified | EventKind::Drifted))
+        .map(|e| e.time.clone())
+        .unwrap_or_else(engagement::now);
+    let ids: Vec<String> = selected.iter().map(|f| f.id().to_string()).collect();
+    Ok(report_of(
+        workspace,
+        workspace.connection.tenant_id.clone().unwrap_or_default(),
+        generated_at,
+        &ids,
+        &log,
+        features,
+    ))
 }
 
 /// The sprint burn-up, from the feature log: one point per sprint of the plan, in order, each

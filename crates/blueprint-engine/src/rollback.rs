@@ -19,12 +19,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use blueprint_catalogue::kinds::KindSpec;
+use blueprint_graph::Refusal;
 use blueprint_store::{
     Change, ChangeIntent, EventKind, FeatureState, LogEvent, Store, digest_json, feature_status,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::apply::Failure;
 use crate::resources::{self, ASSIGNMENTS, METHOD_CONFIGURATIONS};
 use crate::{EngineError, Session};
 
@@ -44,6 +46,9 @@ pub struct RollbackStep {
     pub action: String,
     /// None when it succeeded.
     pub error: Option<String>,
+    /// The service's answer when it refused the step's request (its code and request id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
     /// Refused because someone changed the object after the sprint deployed it: forcing the
     /// rollback would undo their change.
     pub changed_since: bool,
@@ -163,12 +168,18 @@ impl Undo {
 enum StepFailure {
     /// The tenant's object differs from what the sprint left, in these properties.
     ChangedSince(Vec<String>),
-    Failed(String),
+    Failed(Failure),
+}
+
+impl From<Failure> for StepFailure {
+    fn from(e: Failure) -> StepFailure {
+        StepFailure::Failed(e)
+    }
 }
 
 impl From<String> for StepFailure {
     fn from(e: String) -> StepFailure {
-        StepFailure::Failed(e)
+        StepFailure::Failed(e.into())
     }
 }
 
@@ -178,7 +189,7 @@ impl std::fmt::Display for StepFailure {
             StepFailure::ChangedSince(properties) => {
                 write!(f, "{CHANGED_SINCE} ({})", properties.join(", "))
             }
-            StepFailure::Failed(e) => f.write_str(e),
+            StepFailure::Failed(e) => f.write_str(&e.error),
         }
     }
 }
@@ -293,12 +304,12 @@ impl Session {
             .await?;
         let mut steps = Vec::with_capacity(undo.undo.len());
         for u in &undo.undo {
-            let refused = if options.force {
+            let read = if options.force {
                 Ok(Vec::new())
             } else {
                 self.changed_since_sprint(u).await
             };
-            let (changed, error) = match refused {
+            let (changed, failure) = match read {
                 Ok(changed) => (changed, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
@@ -306,7 +317,8 @@ impl Session {
                 feature: u.feature.clone(),
                 reference: u.reference.clone(),
                 action: u.action.as_str().to_string(),
-                error,
+                error: failure.as_ref().map(|f| f.error.clone()),
+                refused: failure.and_then(|f| f.refused.map(|r| *r)),
                 changed_since: !changed.is_empty(),
                 changed,
             });
@@ -317,7 +329,7 @@ impl Session {
     /// The properties of `undo`'s object that someone changed since the sprint left it, read
     /// from the tenant now; empty when the undo may go ahead unforced (also when there is
     /// nothing to compare: the object is gone, or is to be recreated).
-    async fn changed_since_sprint(&self, undo: &Undo) -> Result<Vec<String>, String> {
+    async fn changed_since_sprint(&self, undo: &Undo) -> Result<Vec<String>, Failure> {
         if undo.action == UndoAction::Recreate {
             return Ok(Vec::new());
         }
@@ -530,6 +542,10 @@ impl Session {
                 Err(StepFailure::ChangedSince(properties)) => (true, properties.clone()),
                 _ => (false, Vec::new()),
             };
+            let refused = match &outcome {
+                Err(StepFailure::Failed(f)) => f.refused.as_deref().cloned(),
+                _ => None,
+            };
             steps.push(RollbackStep {
                 feature: step.feature.clone(),
                 reference: step.reference.clone(),
@@ -537,6 +553,7 @@ impl Session {
                 changed_since,
                 changed,
                 error: outcome.err().map(|e| e.to_string()),
+                refused,
             });
         }
         let failed_features: HashSet<&str> = undo
@@ -668,7 +685,7 @@ impl Session {
                         before: current.as_ref(),
                     })
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::from)
             }
         };
         match undo.action {
@@ -690,7 +707,7 @@ impl Session {
                 let removed = match self.client.delete(&path).await {
                     Ok(()) => Ok(()),
                     Err(e) if e.is_not_found() => Ok(()),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(Failure::from(e)),
                 };
                 self.settle(store, id, tenant, undo, removed.map(|()| None), true)
                     .await?;
@@ -752,7 +769,7 @@ impl Session {
                     .client
                     .post(&kind.request_path(), &Value::Object(body))
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(Failure::from);
                 let now = created.as_ref().ok().cloned();
                 self.settle(
                     store,
@@ -770,11 +787,11 @@ impl Session {
 
     /// The object at `path` as the journal's snapshots hold it (with its Intune assignments);
     /// None when it is gone.
-    async fn read_journalled(&self, kind: &KindSpec, path: &str) -> Result<Option<Value>, String> {
+    async fn read_journalled(&self, kind: &KindSpec, path: &str) -> Result<Option<Value>, Failure> {
         let object = match self.client.get(&resources::read_one(kind.name, path)).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         };
         if !resources::has_assignments(kind.name) {
             return Ok(Some(object));
@@ -783,7 +800,7 @@ impl Session {
             .client
             .list(&format!("{path}/assignments"))
             .await
-            .map_err(|e| format!("reading its assignments: {e}"))?;
+            .map_err(|e| Failure::during("reading its assignments", e))?;
         Ok(Some(crate::plan::with_assignments(
             kind.name, &object, &assigned,
         )))
@@ -798,23 +815,19 @@ impl Session {
         before: &Value,
         after: &Value,
         mut restore: Map<String, Value>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
         let methods = restore.remove(METHOD_CONFIGURATIONS);
         if !restore.is_empty() && resources::replaced_whole(kind.name) {
             // The whole object as the snapshot held it (its settings included).
             self.client
                 .put(path, &resources::whole_body(kind, before, &Value::Null))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         } else if !restore.is_empty() {
             if let Some(t) = before.get("@odata.type") {
                 restore.insert("@odata.type".into(), t.clone());
             }
-            self.client
-                .patch(path, &Value::Object(restore))
-                .await
-                .map_err(|e| e.to_string())?;
+            self.client.patch(path, &Value::Object(restore)).await?;
         }
         if let Some(assignments) = assignments
             && resources::has_assignments(kind.name)
@@ -826,7 +839,7 @@ impl Session {
                     &json!({ "assignments": assignments }),
                 )
                 .await
-                .map_err(|e| format!("restoring assignments: {e}"))?;
+                .map_err(|e| Failure::during("restoring assignments", e))?;
         }
         if let Some(methods) = methods {
             let now: Vec<Value> = after[METHOD_CONFIGURATIONS]
@@ -847,7 +860,9 @@ impl Session {
                 self.client
                     .patch(&format!("{path}/{METHOD_CONFIGURATIONS}/{id}"), &patch)
                     .await
-                    .map_err(|e| format!("restoring method configuration {id}: {e}"))?;
+                    .map_err(|e| {
+                        Failure::during(&format!("restoring method configuration {id}"), e)
+                    })?;
             }
         }
         Ok(())
@@ -860,16 +875,16 @@ impl Session {
         change_id: i64,
         tenant: &str,
         undo: &Undo,
-        result: Result<Option<&Value>, String>,
+        result: Result<Option<&Value>, Failure>,
         release: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         match result {
             Ok(after) => store
                 .record_released(change_id, tenant, &undo.reference, after, release)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(Failure::from),
             Err(e) => {
-                let _ = store.record_failed(change_id, &e, None).await;
+                let _ = store.record_failed(change_id, &e.error, None).await;
                 Err(e)
             }
         }

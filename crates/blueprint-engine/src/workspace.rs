@@ -910,3 +910,72 @@ mod connection_edit_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod connection_rule_tests {
+    use super::*;
+    use crate::new_workspace::{ProfileValues, write_profile};
+
+    #[test]
+    fn an_empty_or_blank_setting_does_not_hide_the_profiles_and_a_set_one_wins_trimmed() {
+        let profile = ConnectionSection {
+            tenant_id: Some("profile-tenant".into()),
+            graph: Some("https://graph.example".into()),
+            ..ConnectionSection::default()
+        };
+        for blank in ["", "   "] {
+            let env = |name: &str| {
+                matches!(name, "AZURE_TENANT_ID" | "BLUEPRINT_GRAPH_URL").then(|| blank.to_string())
+            };
+            let found = endpoints(&profile, Path::new("."), &env).unwrap();
+            assert_eq!(found.tenant_id.as_deref(), Some("profile-tenant"));
+            assert_eq!(found.graph, "https://graph.example");
+        }
+        let set = |name: &str| (name == "AZURE_TENANT_ID").then(|| " env-tenant ".to_string());
+        let found = endpoints(&profile, Path::new("."), &set).unwrap();
+        assert_eq!(found.tenant_id.as_deref(), Some("env-tenant"));
+    }
+
+    #[test]
+    fn a_front_end_gives_the_actor_and_the_settings_beside_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = ProfileValues {
+            agency: "Department of Examples".into(),
+            domain: "examples.gov.au".into(),
+            prefix: "DOE".into(),
+            connection: vec![("tenant_id".into(), "profile-tenant".into())],
+            ..ProfileValues::default()
+        };
+        let path = write_profile(dir.path(), &values, false).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            format!("{text}\n[actor]\nname = \"profile-actor\"\n"),
+        )
+        .unwrap();
+
+        // The environment a front end gives is the one consulted: an empty AZURE_TENANT_ID
+        // leaves the profile's tenant, a set one overrides it.
+        let with_tenant = |value: &'static str| FrontEnd {
+            actor: None,
+            environment: Environment::from_fn(move |name| {
+                (name == "AZURE_TENANT_ID").then(|| value.to_string())
+            }),
+        };
+        let ws = Workspace::open_for(dir.path(), with_tenant("")).unwrap();
+        assert_eq!(ws.tenant_id().as_deref(), Some("profile-tenant"));
+        assert_eq!(ws.actor.name, "profile-actor");
+        let ws = Workspace::open_for(dir.path(), with_tenant("env-tenant")).unwrap();
+        assert_eq!(ws.tenant_id().as_deref(), Some("env-tenant"));
+
+        // A front end that knows who acts: that person, whatever the profile's [actor] says,
+        // and no settings beside the profile.
+        let person = Actor {
+            name: "kim@partner.com.au".into(),
+            role: blueprint_store::Role::Partner,
+        };
+        let ws = Workspace::open_for(dir.path(), FrontEnd::acting(person.clone())).unwrap();
+        assert_eq!(ws.actor, person);
+        assert_eq!(ws.tenant_id().as_deref(), Some("profile-tenant"));
+    }
+}

@@ -185,8 +185,9 @@ fn plain_list(items: impl Iterator<Item = String>) -> String {
     }
 }
 
-/// The burn-up as inline SVG: features done per sprint against the selected scope.
-fn burn_up_svg(points: &[BurnUpPoint], scope: usize) -> String {
+/// The burn-up as inline SVG: features done per sprint against the selected scope (presentation
+/// attributes only, no `style`: it also sits in the web app's pages under a strict policy).
+pub fn burn_up_svg(points: &[BurnUpPoint], scope: usize) -> String {
     if points.is_empty() {
         return "<p id=\"burn-up-empty\">Nothing recorded in the feature log yet.</p>\n".into();
     }

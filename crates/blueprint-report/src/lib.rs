@@ -28,7 +28,7 @@ use serde_json::Value;
 pub use csv::render_csv;
 pub use escape::{escape_html, escape_xml};
 pub use guides::render_guides;
-pub use html::render_html;
+pub use html::{burn_up_svg, render_html};
 pub use json::{SCHEMA, render_json};
 pub use junit::render_junit;
 pub use log::{render_log_json, render_log_text};

@@ -201,6 +201,27 @@ pub async fn log(
     }
 }
 
+/// `GET /api/engagements/{id}/report`: the evaluation report as the feature log last recorded
+/// it, the command line's documented JSON document (`blueprint.evaluation/1`).
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
+        Ok(found) => found,
+        Err(refused) => return refused.response(),
+    };
+    match blueprint_engine::report::recorded(&entry.workspace).await {
+        Ok(input) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            blueprint_report::render_json(&input),
+        )
+            .into_response(),
+        Err(e) => engine_failure(&e),
+    }
+}
+
 /// The evidence of an API attestation: the file, base64-encoded.
 #[derive(Debug, Deserialize)]
 struct EvidenceBody {

@@ -105,6 +105,17 @@ fn tenant_spec(base: &Fixture, name: &str, domain: &str) -> Fixture {
     fixture
 }
 
+/// The web app's app role for a role (and the agency an agency user belongs to), e.g.
+/// `Blueprint.Agency.dta`.
+fn app_role(role: Role, agency: Option<&str>) -> String {
+    match (role, agency) {
+        (Role::Program, _) => "Blueprint.ProgramOffice".into(),
+        (Role::Partner, _) => "Blueprint.Partner".into(),
+        (_, Some(agency)) => format!("Blueprint.Agency.{agency}"),
+        (_, None) => "Blueprint.Agency".into(),
+    }
+}
+
 fn user(upn: &str, name: &str, password: &str) -> blueprint_emulator::ObjectSpec {
     blueprint_emulator::ObjectSpec {
         kind: "user".into(),
@@ -177,7 +188,8 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
     if let Some(t) = emulator.emulator().tenant(&office_id) {
         let mut extra = serde_json::Map::new();
         extra.insert("isFallbackPublicClient".into(), Value::Bool(true));
-        t.lock().expect("tenant").apps.push(App {
+        let mut t = t.lock().expect("tenant");
+        t.apps.push(App {
             display_name: "blueprint web".into(),
             client_id: WEB_CLIENT_ID.into(),
             secrets: vec![],
@@ -187,6 +199,12 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
             sp_id: String::new(),
             extra,
         });
+        // Each user is assigned the web app's role for what they are: their sign-in carries
+        // it in `roles`, which the server's rules map.
+        for (role, agency, upn, _) in &users {
+            t.assign_app_role(WEB_CLIENT_ID, upn, &app_role(*role, *agency))
+                .ok_or_else(|| DemoError::Failed(format!("assigning {upn} its app role")))?;
+        }
     }
 
     let store = Store::open(&dir.join("server.db")).await?;
@@ -222,9 +240,9 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
     let url = format!("http://{addr}");
     let rules = users
         .iter()
-        .map(|(role, agency, upn, _)| RoleRule {
-            claim: "preferred_username".into(),
-            value: upn.clone(),
+        .map(|(role, agency, _, _)| RoleRule {
+            claim: "roles".into(),
+            value: app_role(*role, *agency),
             role: *role,
             organisation: match role {
                 Role::Partner => Some(PARTNER.to_string()),

@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod headers;
 pub mod pages;
 pub mod registry;
+pub mod reports;
 pub mod view;
 
 use std::sync::Arc;
@@ -50,6 +51,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::overview))
         .route("/static/app.css", get(pages::stylesheet))
+        // Browsers ask for an icon whatever the page says; there is none (and no error).
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/signin", get(auth::sign_in))
         .route("/auth/callback", get(auth::callback))
         .route("/signout", post(auth::sign_out))
@@ -64,9 +70,13 @@ pub fn app(state: AppState) -> Router {
             "/engagements/{id}/evidence/{digest}",
             get(pages::evidence_file),
         )
+        .route("/engagements/{id}/reports/{format}", get(reports::report))
+        .route("/engagements/{id}/guides", get(reports::guides_index))
+        .route("/engagements/{id}/guides/{file}", get(reports::guide))
         .route("/api/engagements", get(api::engagements))
         .route("/api/engagements/{id}", get(api::engagement))
         .route("/api/engagements/{id}/log", get(api::log))
+        .route("/api/engagements/{id}/report", get(api::report))
         .route("/api/engagements/{id}/attestations", post(api::attest))
         .route("/api/engagements/{id}/decisions", post(api::decide))
         // The largest evidence, base64-encoded in an API call (4/3 of its size), and the rest

@@ -70,13 +70,13 @@ fn forbidden() -> Response {
     )
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Not found", "There is no such page.")
 }
 
 /// An engine error worded for a page: the person's to fix (422) or the server's (500, the
 /// detail in the server's log only).
-fn engine_failure(e: &EngineError) -> Response {
+pub(crate) fn engine_failure(e: &EngineError) -> Response {
     if e.is_input() {
         message(StatusCode::UNPROCESSABLE_ENTITY, "Not done", &e.to_string())
     } else {
@@ -90,11 +90,11 @@ fn engine_failure(e: &EngineError) -> Response {
 }
 
 /// The session; without one, a page sends the browser to sign in ([`to_sign_in`]).
-fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
     state.sessions.get(headers)
 }
 
-fn to_sign_in() -> Response {
+pub(crate) fn to_sign_in() -> Response {
     Redirect::to("/signin").into_response()
 }
 
@@ -113,7 +113,7 @@ pub(crate) fn engagement_for<'a>(
     Ok(entry)
 }
 
-fn refusal(status: StatusCode) -> Response {
+pub(crate) fn refusal(status: StatusCode) -> Response {
     match status {
         StatusCode::NOT_FOUND => not_found(),
         _ => forbidden(),
@@ -142,11 +142,23 @@ struct Row {
     drifted: usize,
     last_evaluation: String,
     next_step: String,
+    /// Features done at the end of each of the last days the log moved: `0 → 2 → 3`.
+    trend: String,
+    /// The days those counts are for, oldest first.
+    trend_days: String,
 }
 
 impl From<Summary> for Row {
     fn from(s: Summary) -> Row {
+        let counts: Vec<String> = s.trend.iter().map(|p| p.done.to_string()).collect();
+        let days: Vec<&str> = s.trend.iter().map(|p| p.date.as_str()).collect();
         Row {
+            trend: if counts.is_empty() {
+                "–".into()
+            } else {
+                counts.join(" → ")
+            },
+            trend_days: days.join(", "),
             sprint: s
                 .current_sprint
                 .map(|n| n.to_string())
@@ -182,7 +194,7 @@ pub(crate) async fn visible(
     let mut out = Vec::new();
     for entry in state.registry.entries() {
         if principal.may(Permission::Read, entry) {
-            out.push(Summary::of(entry, &view::read(entry).await?));
+            out.push(Summary::of(entry, &*view::read(entry).await?));
         }
     }
     Ok(out)
@@ -261,6 +273,9 @@ struct EngagementPage<'a> {
     chain: String,
     log: Vec<LogRow>,
     may_decide: bool,
+    /// The burn-up as inline SVG (rendered and escaped by [`blueprint_report::burn_up_svg`]).
+    burn_up: String,
+    formats: Vec<(&'static str, &'static str)>,
 }
 
 /// `GET /engagements/{id}`: the sprint board, the feature log and whether its chain holds.
@@ -329,8 +344,37 @@ pub async fn engagement(
             chain,
             log: read.log.iter().rev().map(LogRow::from).collect(),
             may_decide: session.principal.may(Permission::Decide, entry),
+            burn_up: burn_up(entry, &read),
+            formats: crate::reports::FORMATS
+                .iter()
+                .map(|(name, _, _)| (*name, format_label(name)))
+                .collect(),
         },
     )
+}
+
+/// The sprint burn-up from the feature log, as the evaluation report draws it.
+fn burn_up(entry: &Entry, read: &view::Read) -> String {
+    let selected: Vec<String> = read
+        .report
+        .status
+        .features
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    let points = blueprint_engine::report::burn_up(&selected, &read.log, |id, state| {
+        engagement::is_done(&entry.workspace.catalogue, id, state)
+    });
+    blueprint_report::burn_up_svg(&points, selected.len())
+}
+
+fn format_label(name: &str) -> &'static str {
+    match name {
+        "html" => "HTML report",
+        "junit" => "JUnit XML",
+        "csv" => "CSV",
+        _ => "JSON",
+    }
 }
 
 #[derive(Template)]
@@ -441,7 +485,9 @@ pub(crate) async fn record_attestation(
     }
     evidence::store(&entry.evidence_dir(), upload)
         .map_err(|e| EngineError::Internal(e.to_string()))?;
-    engagement::attest(&workspace, feature, &upload.evidence, note).await
+    let attested = engagement::attest(&workspace, feature, &upload.evidence, note).await;
+    view::forget(entry).await;
+    attested
 }
 
 /// `POST /engagements/{id}/features/{feature}/attest` (multipart: csrf, note, evidence).
@@ -545,7 +591,9 @@ pub(crate) async fn record_decision(
 ) -> Result<engagement::Decided, EngineError> {
     let decision: PhaseDecision = decision.parse().map_err(EngineError::Usage)?;
     let workspace = entry.acting_as(principal)?;
-    engagement::decide(&workspace, decision, note, false).await
+    let decided = engagement::decide(&workspace, decision, note, false).await;
+    view::forget(entry).await;
+    decided
 }
 
 /// `GET /engagements/{id}/evidence/{digest}`: an evidence file, only ever as a download

@@ -1,6 +1,6 @@
 //! The engagements the server shows, one per agency, as the server's database registers them
 //! ([`blueprint_store::StateStore::engagements`]): each one's workspace opened once at start
-//! (its profile and catalogue), its state read afresh on every request.
+//! (its profile and catalogue), its state read when it has changed ([`crate::view::read`]).
 
 use std::path::{Path, PathBuf};
 
@@ -23,10 +23,11 @@ pub enum RegistryError {
     BadId(String),
 }
 
-/// One engagement: what the database registers, and its workspace.
+/// One engagement: what the database registers, its workspace, and its state as last read.
 pub struct Entry {
     pub engagement: Engagement,
     pub workspace: Workspace,
+    pub(crate) cache: crate::view::ReadCache,
 }
 
 impl Entry {
@@ -93,6 +94,7 @@ impl Registry {
             entries.push(Entry {
                 engagement,
                 workspace,
+                cache: Default::default(),
             });
         }
         Ok(Registry { entries })

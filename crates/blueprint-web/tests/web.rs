@@ -15,6 +15,9 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+#[path = "web/browser.rs"]
+mod browser;
+
 const GROUP: &str = "identity-ca-exclusion-group"; // automated
 const TENANT: &str = "identity-tenant-properties"; // manual, no dependencies
 const PARTNER: &str = "Acme Partners";
@@ -253,23 +256,44 @@ async fn log_len(state: &AppState, id: &str) -> usize {
 
 const IDS: [&str; 3] = ["dta", "ato", "abs"];
 
+/// Every route that reads engagement `id`: its pages, reports, guides and API calls.
+fn read_routes(id: &str) -> Vec<String> {
+    let mut paths = vec![
+        format!("/engagements/{id}"),
+        format!("/engagements/{id}/features/{TENANT}"),
+        format!("/engagements/{id}/guides/index.html"),
+        format!("/engagements/{id}/guides/index.md"),
+        format!("/api/engagements/{id}"),
+        format!("/api/engagements/{id}/log"),
+        format!("/api/engagements/{id}/report"),
+    ];
+    for (format, _, _) in blueprint_web::reports::FORMATS {
+        paths.push(format!("/engagements/{id}/reports/{format}"));
+    }
+    paths
+}
+
 #[tokio::test]
 async fn without_a_session_pages_send_the_browser_to_sign_in_and_the_api_answers_401() {
     let f = fixture().await;
-    for path in [
-        "/",
-        "/engagements/dta",
-        &format!("/engagements/dta/features/{TENANT}"),
-    ] {
+    let mut pages = vec!["/".to_string()];
+    pages.extend(
+        read_routes("dta")
+            .into_iter()
+            .filter(|p| !p.starts_with("/api")),
+    );
+    for path in &pages {
         let a = send(&f.state, get(path, None)).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(a.headers[header::LOCATION], "/signin", "{path}");
     }
-    for path in [
-        "/api/engagements",
-        "/api/engagements/dta",
-        "/api/engagements/dta/log",
-    ] {
+    let mut api = vec!["/api/engagements".to_string()];
+    api.extend(
+        read_routes("dta")
+            .into_iter()
+            .filter(|p| p.starts_with("/api")),
+    );
+    for path in &api {
         let a = send(&f.state, get(path, None)).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(
@@ -405,6 +429,223 @@ async fn the_engagement_and_feature_pages_show_the_board_the_log_and_the_evidenc
     );
 }
 
+#[tokio::test]
+async fn the_engagement_page_draws_the_burn_up_and_offers_the_reports_and_guides() {
+    let f = fixture().await;
+    let abs = sign_in(&f.state, Role::Agency, Some("abs"));
+    let page = send(&f.state, get("/engagements/abs", Some(&abs))).await;
+    assert!(
+        page.body.contains("<svg class=\"chart\" id=\"burn-up\""),
+        "{}",
+        page.body
+    );
+    // Both selected features are done in abs: the line ends at 2 of 2.
+    assert!(page.body.contains("selected: 2"), "{}", page.body);
+    assert!(page.body.contains("2 complete"), "{}", page.body);
+    for format in ["html", "junit", "csv", "json"] {
+        assert!(
+            page.body
+                .contains(&format!("href=\"/engagements/abs/reports/{format}\"")),
+            "{format}"
+        );
+    }
+    assert!(
+        page.body
+            .contains("href=\"/engagements/abs/guides/index.html\"")
+    );
+
+    // The HTML report: shown, in a sandbox, its own inline styles allowed and nothing else.
+    let html = send(&f.state, get("/engagements/abs/reports/html", Some(&abs))).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(
+        html.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = html.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.starts_with("sandbox;") && !csp.contains("script"),
+        "{csp}"
+    );
+    assert!(html.body.contains("Australian Bureau of Statistics"));
+    assert!(
+        html.body.contains("set by the identity team"),
+        "the attestation"
+    );
+    // The downloads, as `evaluate --format` writes them.
+    let junit = send(&f.state, get("/engagements/abs/reports/junit", Some(&abs))).await;
+    assert!(junit.body.contains("<testsuite"), "{}", junit.body);
+    assert!(junit.body.contains(GROUP));
+    assert_eq!(
+        junit.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"abs-evaluation.xml\""
+    );
+    let csv = send(&f.state, get("/engagements/abs/reports/csv", Some(&abs))).await;
+    assert!(
+        csv.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        csv.body.lines().count(),
+        3,
+        "a header and two features: {}",
+        csv.body
+    );
+    let json = send(&f.state, get("/engagements/abs/reports/json", Some(&abs))).await;
+    let doc: Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(doc["schema"], blueprint_report::SCHEMA);
+    let api: Value = serde_json::from_str(
+        &send(&f.state, get("/api/engagements/abs/report", Some(&abs)))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(api["features"], doc["features"]);
+    let status_of = |doc: &Value, id: &str| {
+        doc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["verdict"].clone())
+            .unwrap()
+    };
+    assert_eq!(status_of(&doc, GROUP), "pass");
+    // ato's group drifted: the log's last verdict is a failure.
+    let ato = sign_in(&f.state, Role::Agency, Some("ato"));
+    let ato_doc: Value = serde_json::from_str(
+        &send(&f.state, get("/engagements/ato/reports/json", Some(&ato)))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(status_of(&ato_doc, GROUP), "fail");
+    let missing = send(&f.state, get("/engagements/abs/reports/pdf", Some(&abs))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // The user guides: one page per feature in place, linked from the index.
+    let index = send(&f.state, get("/engagements/abs/guides", Some(&abs))).await;
+    assert_eq!(
+        index.headers[header::LOCATION],
+        "/engagements/abs/guides/index.html"
+    );
+    let index = send(
+        &f.state,
+        get("/engagements/abs/guides/index.html", Some(&abs)),
+    )
+    .await;
+    assert_eq!(index.status, StatusCode::OK);
+    for feature in [GROUP, TENANT] {
+        assert!(
+            index.body.contains(&format!("href=\"{feature}.html\"")),
+            "{feature}"
+        );
+        let guide = send(
+            &f.state,
+            get(
+                &format!("/engagements/abs/guides/{feature}.html"),
+                Some(&abs),
+            ),
+        )
+        .await;
+        assert_eq!(guide.status, StatusCode::OK, "{feature}");
+        assert!(
+            guide.headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .starts_with("sandbox;")
+        );
+    }
+    let md = send(
+        &f.state,
+        get("/engagements/abs/guides/index.md", Some(&abs)),
+    )
+    .await;
+    assert!(
+        md.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    // dta has nothing in place: its index says so and no feature has a page.
+    let dta = sign_in(&f.state, Role::Agency, Some("dta"));
+    let none = send(
+        &f.state,
+        get("/engagements/dta/guides/index.html", Some(&dta)),
+    )
+    .await;
+    assert!(none.body.contains("No changes are in place yet"));
+    let none = send(
+        &f.state,
+        get(&format!("/engagements/dta/guides/{GROUP}.html"), Some(&dta)),
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_overview_shows_each_engagements_trend_of_done_features() {
+    let f = fixture().await;
+    let program = sign_in(&f.state, Role::Program, None);
+    let list: Value = serde_json::from_str(
+        &send(&f.state, get("/api/engagements", Some(&program)))
+            .await
+            .body,
+    )
+    .unwrap();
+    let trend = |id: &str| {
+        list["engagements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap()["trend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["done"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // Everything in the fixture happened today: one point each, the day's final count.
+    assert_eq!(trend("abs"), [2]);
+    assert_eq!(trend("ato"), [0], "verified, then drifted the same day");
+    assert_eq!(trend("dta"), [0]);
+    let page = send(&f.state, get("/", Some(&program))).await;
+    let today = &list["engagements"][0]["trend"][0]["date"];
+    assert_eq!(today.as_str().unwrap().len(), "2026-01-01".len(), "{today}");
+    assert!(
+        page.body.contains(&format!(
+            "<td class=\"trend\" title=\"{}\">2</td>",
+            today.as_str().unwrap()
+        )),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn an_engagement_is_read_again_only_when_its_state_changes() {
+    let f = fixture().await;
+    let entry = f.state.registry.get("dta").unwrap();
+    let first = blueprint_web::view::read(entry).await.unwrap();
+    let second = blueprint_web::view::read(entry).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &second),
+        "unchanged: the kept read"
+    );
+    // A write from outside the server (the command line) is seen on the next request.
+    let event = LogEvent::new(EventKind::Verified, "evaluate", Role::Agency).feature(GROUP);
+    append(&entry.workspace.dir, &[event]).await;
+    let third = blueprint_web::view::read(entry).await.unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&second, &third));
+    assert_eq!(third.log.len(), second.log.len() + 1);
+}
+
 /// Each principal against each engagement: may they read, act (attest), decide?
 #[tokio::test]
 async fn the_role_matrix_every_route_answers_200_or_403() {
@@ -432,12 +673,7 @@ async fn the_role_matrix_every_route_answers_200_or_403() {
         let role = format!("{} {:?}", who.principal.role, who.principal.organisation);
         let expect =
             |allowed: bool, ok: StatusCode| if allowed { ok } else { StatusCode::FORBIDDEN };
-        for path in [
-            format!("/engagements/{id}"),
-            format!("/engagements/{id}/features/{TENANT}"),
-            format!("/api/engagements/{id}"),
-            format!("/api/engagements/{id}/log"),
-        ] {
+        for path in read_routes(id) {
             let a = send(&f.state, get(&path, Some(who))).await;
             assert_eq!(a.status, expect(read, StatusCode::OK), "{role} GET {path}");
         }
@@ -620,13 +856,11 @@ async fn every_api_route_refuses_another_agencys_engagement() {
         (&partner, "abs"),
     ] {
         let before = log_len(&f.state, other).await;
-        for path in [
-            format!("/api/engagements/{other}"),
-            format!("/api/engagements/{other}/log"),
-        ] {
+        for path in read_routes(other) {
             let a = send(&f.state, get(&path, Some(who))).await;
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
             assert!(!a.body.contains(TENANT), "{path} leaks the engagement");
+            assert!(!a.body.contains("Australian"), "{path} names the agency");
         }
         let a = send(
             &f.state,
@@ -828,12 +1062,7 @@ async fn no_secret_reaches_a_page_or_an_api_answer() {
     for who in &whos {
         let mut paths = vec!["/".to_string(), "/api/engagements".to_string()];
         for id in IDS {
-            paths.extend([
-                format!("/engagements/{id}"),
-                format!("/engagements/{id}/features/{TENANT}"),
-                format!("/api/engagements/{id}"),
-                format!("/api/engagements/{id}/log"),
-            ]);
+            paths.extend(read_routes(id));
         }
         for path in paths {
             let a = send(&f.state, get(&path, Some(who))).await;
@@ -857,7 +1086,8 @@ async fn no_secret_reaches_a_page_or_an_api_answer() {
 }
 
 /// Signing in through the emulator's `/authorize` form: authorization code + PKCE, the ID
-/// token checked, the role mapped from its claims, a session cookie set.
+/// token checked, the role mapped from its `roles` claim (the app role assigned to the user),
+/// a session cookie set.
 #[tokio::test]
 async fn signing_in_through_the_emulator_maps_the_id_token_to_a_role() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -888,9 +1118,16 @@ async fn signing_in_through_the_emulator_maps_the_id_token_to_a_role() {
             sp_id: String::new(),
             extra,
         });
+        // The user is assigned the app's role; the ID token carries it in `roles`.
+        t.assign_app_role(
+            client_id,
+            &admin.user_principal_name,
+            "Blueprint.Agency.dta",
+        )
+        .expect("the user and the app exist");
     }
     let roles: RoleMap = serde_json::from_value(json!({"rule": [
-        {"claim": "preferred_username", "value": admin.user_principal_name, "role": "agency", "organisation": "dta"}
+        {"claim": "roles", "value": "Blueprint.Agency.dta", "role": "agency", "organisation": "dta"}
     ]}))
     .unwrap();
     let redirect_uri = "http://127.0.0.1:8080/auth/callback";

@@ -3,6 +3,7 @@
 //! command (a web page would make the same data a link or a button).
 
 use blueprint_engine::EngineError;
+use blueprint_engine::doctor::Remedy;
 use blueprint_engine::engagement::{Action, Blocker, EngagementError, NextStep, Recommendation};
 use blueprint_store::{FeatureState, StoreError};
 
@@ -17,6 +18,14 @@ pub fn command(action: &Action) -> String {
             format!("blueprint attest {feature} --evidence FILE --note \"…\"")
         }
         Action::Decide { decision } => format!("blueprint next {decision} --note \"…\""),
+    }
+}
+
+/// What the command line adds to a doctor's check whose fix it knows.
+pub fn remedy(remedy: Option<Remedy>) -> &'static str {
+    match remedy {
+        Some(Remedy::Connect) => "; run `blueprint connect` to make a new one",
+        None => "",
     }
 }
 
@@ -43,6 +52,7 @@ pub fn error(e: &EngineError) -> String {
             format!("{e}; create one with `blueprint init {}`", dir.display())
         }
         EngineError::ProfileExists { .. } => format!("{e}; pass --force to replace it"),
+        EngineError::GrantsNotVisible { .. } => format!("{e}: run `blueprint doctor` in a minute"),
         EngineError::LaterSprintsBuildOn { .. } => {
             format!("{e}; roll those sprints back first, or pass --force")
         }

@@ -65,8 +65,9 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             ),
             None => (args.sprint, args.enforce, args.allow_delete),
         };
-        let (scope, planned) =
-            super::plan::scoped_plan(session, rt, sprint, enforce, allow_delete)?;
+        let (scope, planned) = rt
+            .block_on(session.preview_sprint(sprint.map(i64::from), enforce, allow_delete))
+            .map_err(engine_error)?;
         let approved = file.unwrap_or_else(|| planned.approved());
         let preview = &planned.plan;
         if !json {

@@ -70,7 +70,12 @@ fn render(d: &Diagnosis) -> String {
             Status::Fail => "FAIL",
             Status::Skipped => "skip",
         };
-        out.push_str(&format!("  {mark}  {:<width$}  {}\n", c.name, c.detail));
+        out.push_str(&format!(
+            "  {mark}  {:<width$}  {}{}\n",
+            c.name,
+            c.detail,
+            crate::words::remedy(c.remedy)
+        ));
     }
     out.push_str(if d.healthy() {
         "All good.\n"

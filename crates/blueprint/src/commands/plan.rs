@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use blueprint_catalogue::permissions::Access;
 use blueprint_engine::engagement::SprintScope;
 use blueprint_engine::plan::{Action, Op, Plan};
-use blueprint_engine::{PlannedDeploy, Session};
 use clap::Args;
 use serde_json::Value;
 
@@ -50,8 +49,10 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
             // Reads only: what a read-only app needs, checked before the tenant is read.
             rt.block_on(session.check_permissions(Access::ReadOnly))
                 .map_err(engine_error)?;
-            let (scope, planned) =
-                scoped_plan(session, rt, args.sprint, args.enforce, args.allow_delete)?;
+            let sprint = args.sprint.map(i64::from);
+            let (scope, planned) = rt
+                .block_on(session.preview_sprint(sprint, args.enforce, args.allow_delete))
+                .map_err(engine_error)?;
             if let Some(out) = &args.out {
                 // An approved plan holds the tenant's configuration as observed.
                 blueprint_engine::files::write_private(out, &planned.to_file())
@@ -73,29 +74,6 @@ pub fn run(args: PlanArgs) -> Result<Outcome, CommandError> {
             Ok(Outcome::Success)
         },
     )
-}
-
-/// Restricts the session to sprint `sprint` when given (refused while the sprint's
-/// dependencies are unfinished), then reads the tenant and plans: what `plan` shows and what
-/// `deploy` previews.
-pub(super) fn scoped_plan(
-    session: &mut Session,
-    rt: &tokio::runtime::Runtime,
-    sprint: Option<u32>,
-    enforce: bool,
-    allow_delete: bool,
-) -> Result<(Option<SprintScope>, PlannedDeploy), CommandError> {
-    let scope = match sprint {
-        Some(n) => Some(
-            rt.block_on(session.restrict_to_sprint(i64::from(n)))
-                .map_err(engine_error)?,
-        ),
-        None => None,
-    };
-    let planned = rt
-        .block_on(session.preview(enforce, allow_delete))
-        .map_err(engine_error)?;
-    Ok((scope, planned))
 }
 
 /// A plan or a deploy report as JSON, with the sprint's scope added when there is one.
