@@ -509,6 +509,66 @@ async function main() {
     "BadRequest",
   );
 
+  // Intune settings catalog (beta): an endpoint security antivirus policy as Microsoft's beta
+  // reference writes one (intune-deviceconfigv2-devicemanagementconfigurationpolicy-create), its
+  // settings read back through $expand, assigned through /assign.
+  const cloud = "device_vendor_msft_policy_config_defender_allowcloudprotection";
+  const catalogPolicy = await step("POST beta /deviceManagement/configurationPolicies", () =>
+    client.api("/deviceManagement/configurationPolicies").version("beta").post({
+      name: `sdk-compat ${run} antivirus`,
+      platforms: "windows10",
+      technologies: "mdm,microsoftSense",
+      templateReference: { templateId: "804339ad-1553-4478-a742-138fb5807418_1" },
+      settings: [
+        {
+          "@odata.type": "#microsoft.graph.deviceManagementConfigurationSetting",
+          settingInstance: {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+            settingDefinitionId: cloud,
+            choiceSettingValue: { value: `${cloud}_1`, children: [] },
+          },
+        },
+      ],
+    }),
+  );
+  cleanups.push(() => client.api(`/deviceManagement/configurationPolicies/${catalogPolicy.id}`).version("beta").delete());
+  check(
+    typeof catalogPolicy.id === "string" && catalogPolicy.settingCount === 1 && catalogPolicy.settings === undefined,
+    "POST configurationPolicies creates the policy (its settings not returned unexpanded)",
+    JSON.stringify(catalogPolicy),
+  );
+  const gotPolicy = await step(`GET beta configurationPolicies/${catalogPolicy.id}?$expand=settings`, () =>
+    client.api(`/deviceManagement/configurationPolicies/${catalogPolicy.id}`).version("beta").expand("settings").get(),
+  );
+  const instance = gotPolicy.settings?.[0]?.settingInstance;
+  check(
+    gotPolicy.templateReference?.templateFamily === "endpointSecurityAntivirus" &&
+      instance?.["@odata.type"] === "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance" &&
+      instance?.choiceSettingValue?.value === `${cloud}_1`,
+    "GET $expand=settings returns the choice setting and the template's family",
+    JSON.stringify(gotPolicy),
+  );
+  await expectGraphError(
+    "POST a settings catalog policy with an unknown setting definition",
+    () =>
+      client.api("/deviceManagement/configurationPolicies").version("beta").post({
+        name: `sdk-compat ${run} unknown`,
+        platforms: "windows10",
+        technologies: "mdm",
+        settings: [
+          {
+            settingInstance: {
+              "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+              settingDefinitionId: "device_vendor_msft_not_a_setting",
+              choiceSettingValue: { value: "x", children: [] },
+            },
+          },
+        ],
+      }),
+    400,
+    "BadRequest",
+  );
+
   // Intune's tenant-wide compliance settings on the deviceManagement singleton.
   const deviceManagement = await step("GET /deviceManagement", () => client.api("/deviceManagement").get());
   check(

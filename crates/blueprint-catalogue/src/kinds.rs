@@ -126,7 +126,8 @@ pub struct KindSpec {
     /// Properties allowed only under `create_only` (POST-only, not returned on GET).
     pub create_only: &'static [&'static str],
     /// Arrays whose items are matched by a key property rather than by position, so two
-    /// features may each own different items of a singleton's array.
+    /// features may each own different items of a singleton's array. The key may be a dotted
+    /// path into the item (`settingInstance.settingDefinitionId`).
     pub keyed_arrays: &'static [(&'static str, &'static str)],
     /// Objects of this kind are only ever checked, never created (user accounts: the tool
     /// must not create accounts with passwords).
@@ -656,6 +657,7 @@ pub const KINDS: &[KindSpec] = &[
     DEVICE_MANAGEMENT,
     intune::DEVICE_CONFIGURATION,
     identity::ADMIN_CONSENT_REQUEST_POLICY,
+    intune::CONFIGURATION_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

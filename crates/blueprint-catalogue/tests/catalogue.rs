@@ -1514,8 +1514,22 @@ fn turning_beta_off_makes_the_beta_features_manual_with_the_reason() {
             .iter()
             .any(|o| o.path.starts_with("/beta/"))
     );
-    // Their ABAC sections are also served by v1.0 features here, so they stay automated, but
-    // never more so than with beta on.
+    // A section served only by beta features (endpoint security) turns manual; one that v1.0
+    // features serve too stays automated. Never more automated than with beta on.
     let (on, off) = (all.coverage().totals, off.coverage().totals);
-    assert!(off.automated <= on.automated && off.partly_manual >= on.partly_manual);
+    assert!(off.automated <= on.automated && off.manual >= on.manual);
+    let endpoint = |c: &blueprint_catalogue::CoverageReport| {
+        c.sections
+            .iter()
+            .find(|s| s.heading == "Endpoint Security > Windows Client Devices")
+            .map(|s| s.status)
+    };
+    assert_eq!(
+        endpoint(&all.coverage()),
+        Some(blueprint_catalogue::CoverageStatus::Automated)
+    );
+    assert_eq!(
+        endpoint(&builtin_catalogue().without_beta().coverage()),
+        Some(blueprint_catalogue::CoverageStatus::Manual)
+    );
 }

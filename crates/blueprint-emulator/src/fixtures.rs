@@ -299,8 +299,10 @@ fn assign_role(
 }
 
 fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> Result<(), String> {
+    // v1.0's kinds first: an entity both versions serve is seeded through v1.0.
     let kind = crate::kinds::KINDS
         .iter()
+        .chain(crate::kinds::BETA_KINDS)
         .find(|k| k.entity == spec.kind)
         .ok_or_else(|| format!("unknown kind '{}'", spec.kind))?;
     let password = format!("Fx-{}!a9", new_guid(rng));

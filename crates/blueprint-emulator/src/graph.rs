@@ -139,6 +139,15 @@ pub fn execute(
         ));
     };
     let query = Query::parse(&req.query)?;
+    if let Some(nav) = &query.expand
+        && !Kind::route(&segs).is_some_and(|(k, _)| crate::settings_catalog::expandable(k, nav))
+    {
+        return Err(GraphError::new(
+            400,
+            "BadRequest",
+            "Query option '$expand' is not supported by this resource in the emulator's model of Microsoft Graph.",
+        ));
+    }
     if segs.first() == Some(&"organization") {
         return organization(
             &tenant.lock().expect("tenant lock"),
@@ -267,13 +276,10 @@ pub fn execute(
             let assigned = emulator.with_rng(|rng| t.assign(kind, key, body, rng))?;
             emulator.mark_dirty();
             let context = format!(
-                "{}/v1.0/$metadata#Collection({})",
+                "{}/{}/$metadata#Collection(microsoft.graph.{})",
                 origin.base_url,
-                if kind.entity == "deviceCompliancePolicy" {
-                    "microsoft.graph.deviceCompliancePolicyAssignment"
-                } else {
-                    "microsoft.graph.deviceConfigurationAssignment"
-                }
+                kind.version(),
+                crate::tenant::assignment_type(kind)
             );
             Ok(GraphResponse::json(
                 200,
@@ -294,6 +300,30 @@ pub fn execute(
             Ok(GraphResponse::json(
                 200,
                 json!({"@odata.context": context, "value": items}),
+            ))
+        }
+        (Shape::Collection, [key], "PUT") if crate::settings_catalog::is_settings_catalog(kind) => {
+            let body = require_body(kind, req)?;
+            t.replace(kind, key, body)?;
+            emulator.mark_dirty();
+            Ok(GraphResponse::empty(204))
+        }
+        (Shape::Collection, [key, "settings"], "GET")
+            if crate::settings_catalog::is_settings_catalog(kind) =>
+        {
+            let item = t
+                .find(kind, key)
+                .filter(|i| !emulator.replication.hides_item(i))
+                .ok_or_else(|| not_found(kind, key))?;
+            let context = format!(
+                "{}/{}/$metadata#{}('{key}')/settings",
+                origin.base_url,
+                kind.version(),
+                kind.path
+            );
+            Ok(GraphResponse::json(
+                200,
+                json!({"@odata.context": context, "value": crate::settings_catalog::settings_of(item)}),
             ))
         }
         (_, [], _) | (Shape::Collection, [_], _) => Err(GraphError::method_not_allowed()),
@@ -376,6 +406,7 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
         v["authenticationMethodConfigurations"] = Value::Array(items);
     }
     let obj = v.as_object_mut().expect("normalised objects are objects");
+    crate::settings_catalog::shape(kind, obj, query.expand.as_deref());
     for prop in kind.write_only {
         if let Some(slot) = obj.get_mut(*prop) {
             *slot = if slot.is_array() {
@@ -561,6 +592,9 @@ pub(crate) struct Query {
     pub(crate) select: Option<Vec<String>>,
     pub(crate) count: bool,
     pub(crate) skip_token: Option<usize>,
+    /// `$expand`: only the navigation properties a kind returns expanded (the settings
+    /// catalog's `settings`) are accepted.
+    pub(crate) expand: Option<String>,
 }
 
 impl Query {
@@ -602,7 +636,8 @@ impl Query {
                     None => return bad("The '$skiptoken' value is invalid or has expired.".into()),
                 },
                 "$skip" => return bad("'$skip' is not supported by the service.".into()),
-                "$orderby" | "$search" | "$expand" | "$format" | "$apply" | "$compute" => {
+                "$expand" => q.expand = Some(value),
+                "$orderby" | "$search" | "$format" | "$apply" | "$compute" => {
                     return bad(format!(
                         "Query option '{key}' is not supported by this resource in the emulator's model of Microsoft Graph."
                     ));

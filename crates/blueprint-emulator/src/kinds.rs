@@ -709,6 +709,38 @@ pub static BETA_KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // Intune settings catalog (crate::settings_catalog): `settings` is taken inline on POST and
+    // PUT and returned only when expanded.
+    Kind {
+        entity: "deviceManagementConfigurationPolicy",
+        path: "deviceManagement/configurationPolicies",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: false,
+        can_create: true,
+        can_delete: true,
+        page_default: 25,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "settingCount",
+            "isAssigned",
+        ],
+        inline_nav: &["settings", "assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["name", "platforms", "technologies"],
+    },
 ];
 
 /// The version segment of beta requests (the emulator's routes put it in front of the path).

@@ -27,6 +27,7 @@ mod odata;
 mod rules;
 mod schema;
 mod server;
+mod settings_catalog;
 mod signin;
 mod tenant;
 mod throttle;

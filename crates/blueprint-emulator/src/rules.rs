@@ -56,6 +56,9 @@ pub fn before_create(
             check_oma_settings(kind, obj)?;
             intune_stamp(obj, &now, true);
         }
+        "deviceManagementConfigurationPolicy" => {
+            crate::settings_catalog::settle(kind, obj, &now, true)?;
+        }
         "agreement" => {
             require_string(kind, obj, "displayName")?;
             let files = obj.get("files").and_then(Value::as_array);
@@ -145,6 +148,9 @@ pub fn before_update(
             require_string(kind, obj, "displayName")?;
             check_oma_settings(kind, obj)?;
             intune_stamp(obj, &now, false);
+        }
+        "deviceManagementConfigurationPolicy" => {
+            crate::settings_catalog::settle(kind, obj, &now, false)?;
         }
         _ => {}
     }

@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 use crate::error::{ErrorStyle, GraphError};
 use crate::kinds::{Kind, Shape};
 use crate::rules;
-use crate::schema::schema;
 
 /// Tenant size class, which sets the identity throttling budget (graph-notes §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -393,6 +392,37 @@ impl Tenant {
         Ok(merged)
     }
 
+    /// PUT an item: the body replaces everything a client may write (the kinds Graph updates
+    /// only as a whole, the settings catalog). The service's own properties stay.
+    pub fn replace(
+        &mut self,
+        kind: &'static Kind,
+        key: &str,
+        body: Value,
+    ) -> Result<Value, GraphError> {
+        let current = self
+            .find(kind, key)
+            .cloned()
+            .ok_or_else(|| not_found(kind, key))?;
+        let replacement = check_body(kind, body, None)?;
+        let mut merged = Map::new();
+        for prop in kind.server_props {
+            if let Some(v) = current.get(*prop) {
+                merged.insert((*prop).to_string(), v.clone());
+            }
+        }
+        merged.extend(replacement.clone());
+        let mut merged = Value::Object(merged);
+        rules::before_update(self, kind, &current, &mut merged, &replacement)?;
+        reorder_id_first(&mut merged);
+        let id = current["id"].as_str().unwrap_or_default().to_string();
+        self.collections
+            .entry(kind.entity.to_string())
+            .or_default()
+            .insert(id, merged.clone());
+        Ok(merged)
+    }
+
     pub fn delete(&mut self, kind: &'static Kind, key: &str) -> Result<(), GraphError> {
         if !kind.can_delete {
             return Err(GraphError::method_not_allowed());
@@ -437,14 +467,11 @@ impl Tenant {
                 ),
             ));
         }
-        let assignment_type = if kind.entity == "deviceCompliancePolicy" {
-            "deviceCompliancePolicyAssignment"
-        } else {
-            "deviceConfigurationAssignment"
-        };
+        let assignment_type = assignment_type(kind);
         let mut stored = Vec::new();
         for item in items {
-            schema().validate_object(assignment_type, item, style)?;
+            kind.schema()
+                .validate_object(assignment_type, item, style)?;
             let target = item.get("target").cloned().unwrap_or(Value::Null);
             if target.is_null() {
                 return Err(GraphError::bad_request(
@@ -461,7 +488,13 @@ impl Tenant {
                 ));
             }
             let assignment_id = format!("{id}_{}", new_guid(rng));
-            stored.push(json!({"id": assignment_id, "target": target}));
+            let mut assignment = json!({"id": assignment_id, "target": target});
+            if kind.is_beta() {
+                // The settings catalog's assignments say where they came from.
+                assignment["source"] = json!("direct");
+                assignment["sourceId"] = json!(id);
+            }
+            stored.push(assignment);
         }
         self.assignments.insert(id, stored.clone());
         Ok(stored)
@@ -472,6 +505,15 @@ impl Tenant {
             .find_id(kind, key)
             .ok_or_else(|| not_found(kind, key))?;
         Ok(self.assignments.get(&id).cloned().unwrap_or_default())
+    }
+}
+
+/// The entity type of an assignable kind's assignments.
+pub fn assignment_type(kind: &Kind) -> &'static str {
+    match kind.entity {
+        "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
+        "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
+        _ => "deviceConfigurationAssignment",
     }
 }
 

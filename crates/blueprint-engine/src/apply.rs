@@ -566,11 +566,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
         .id(&object.reference)
         .or_else(|| action.object_id.clone())
     {
-        Some(id) => Some(
-            ctx.client
-                .get_known(&object_path(object, Some(&id)))
-                .await?,
-        ),
+        Some(id) => Some(ctx.client.get_known(&read_one(object, &id)).await?),
         None if !resources::has_id(object) => Some(ctx.client.get(&object.path).await?),
         None => look_up(ctx, object).await?,
     };
@@ -601,7 +597,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
 fn delete_order(kind: &str) -> u8 {
     match kind {
         "conditionalAccessPolicy" => 0,
-        "deviceCompliancePolicy" | "deviceConfiguration" => 1,
+        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy" => 1,
         "agreement" | "namedLocation" => 2,
         "groupSetting" | "groupLifecyclePolicy" => 3,
         _ => 4,
@@ -614,7 +610,11 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Fai
     let path = blueprint_catalogue::kinds::kind(&orphan.kind)
         .and_then(|k| resources::journalled_path(k, Some(&orphan.object_id)))
         .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
-    let before = match ctx.client.get(&path).await {
+    let before = match ctx
+        .client
+        .get(&resources::read_one(&orphan.kind, &path))
+        .await
+    {
         Ok(v) => Some(v),
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(e.into()),
@@ -659,6 +659,11 @@ fn object_path(object: &DesiredObject, id: Option<&str>) -> String {
         Some(id) if resources::has_id(object) => format!("{}/{id}", object.path),
         _ => object.path.clone(),
     }
+}
+
+/// The path that reads the object whole (with its expanded settings, when it has them).
+fn read_one(object: &DesiredObject, id: &str) -> String {
+    resources::read_one(&object.kind, &object_path(object, Some(id)))
 }
 
 fn resolved(ctx: &Context, value: &Value) -> Result<Value, Failure> {
@@ -752,7 +757,11 @@ async fn left_by_failure(ctx: &Context, action: &Action) -> Option<Value> {
         return None;
     }
     let path = object_path(object, id.as_deref());
-    let current = ctx.client.get(&path).await.ok()?;
+    let current = ctx
+        .client
+        .get(&resources::read_one(&object.kind, &path))
+        .await
+        .ok()?;
     if !resources::has_assignments(&object.kind) {
         return Some(current);
     }
@@ -895,7 +904,7 @@ async fn verify(
     // Just written: a replica that has not caught up answers 404 for a while.
     let mut after = ctx
         .client
-        .get_known(&path)
+        .get_known(&read_one(object, id))
         .await
         .map_err(|e| Failure::during("reading back", e))?;
     if resources::has_assignments(&object.kind) {
@@ -972,7 +981,14 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         if !body.is_empty() {
             let kind = blueprint_catalogue::kinds::kind(&object.kind)
                 .ok_or_else(|| format!("unknown kind {}", object.kind))?;
-            ctx.client.update(kind, &path, &current, body).await?;
+            if resources::replaced_whole(&object.kind) {
+                // A settings catalog policy: its settings merged by definition id.
+                ctx.client
+                    .put(&path, &resources::whole_body(kind, &current, &compared))
+                    .await?;
+            } else {
+                ctx.client.update(kind, &path, &current, body).await?;
+            }
         }
         for config in &method_configs {
             let config_id = config["id"]
@@ -1009,10 +1025,14 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
 
 /// A keyed list for PATCH: Graph replaces the whole list, so send the tenant's elements with
 /// the blueprint's ones laid over them.
-fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value {
+pub(crate) fn merge_keyed(current: &Value, desired: &Value, key: &str) -> Value {
     let mut out: Vec<Value> = current.as_array().cloned().unwrap_or_default();
     for d in desired.as_array().into_iter().flatten() {
-        match out.iter_mut().find(|c| c.get(key) == d.get(key)) {
+        let wanted = crate::compare::item_key(d, key);
+        match out
+            .iter_mut()
+            .find(|c| crate::compare::item_key(c, key) == wanted)
+        {
             Some(c) => crate::merge_into(c, d),
             None => out.push(d.clone()),
         }

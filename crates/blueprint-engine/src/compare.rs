@@ -84,14 +84,14 @@ fn walk(
                 // Keyed: each desired element is compared with the actual element of the
                 // same key; elements the blueprint does not name are left alone.
                 for item in items {
-                    let id = item.get(key).cloned().unwrap_or(Value::Null);
+                    let id = item_key(item, key).cloned().unwrap_or(Value::Null);
                     let label = format!(
                         "{path}[{}]",
                         id.as_str()
                             .map(str::to_string)
                             .unwrap_or_else(|| id.to_string())
                     );
-                    match actual_items.iter().find(|a| a.get(key) == Some(&id)) {
+                    match actual_items.iter().find(|a| item_key(a, key) == Some(&id)) {
                         Some(a) => walk(&label, item, a, keyed, out),
                         None => out.push(FieldDiff {
                             path: label,
@@ -166,6 +166,12 @@ fn walk(
 
 static EMPTY: Vec<Value> = Vec::new();
 
+/// A keyed list item's key: `key` is a property name or a dotted path into the item (a settings
+/// catalog setting is keyed by `settingInstance.settingDefinitionId`).
+pub fn item_key<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(item, |v, part| v.get(part))
+}
+
 fn canonical(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -203,6 +209,22 @@ mod tests {
         let d = diff(&desired, &actual, &[("values", "name")]);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].path, "values[EnableGroupCreation].value");
+    }
+
+    #[test]
+    fn keyed_lists_match_by_a_nested_key() {
+        let key = [("settings", "settingInstance.settingDefinitionId")];
+        let setting = |id: &str, value: &str| json!({"settingInstance": {"settingDefinitionId": id, "choiceSettingValue": {"value": value}}});
+        let desired = json!({"settings": [setting("a", "a_1")]});
+        let actual = json!({"settings": [setting("b", "b_0"), setting("a", "a_0")]});
+        let d = diff(&desired, &actual, &key);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].path,
+            "settings[a].settingInstance.choiceSettingValue.value"
+        );
+        let same = json!({"settings": [setting("b", "b_0"), setting("a", "a_1")]});
+        assert!(diff(&desired, &same, &key).is_empty());
     }
 
     #[test]

@@ -102,24 +102,51 @@ pub async fn observe(
             .matches
             .insert(object.reference.clone(), matches);
     }
-    // Assignments are a second round, for the policies that exist.
-    let mut assignment_paths = Vec::new();
-    for object in objects
-        .iter()
-        .filter(|o| resources::has_assignments(&o.kind))
-    {
-        if let Some(id) = observation.id_of(&object.reference) {
-            assignment_paths.push((id.clone(), format!("{}/{id}/assignments", object.path)));
+    // A second round, for the policies that exist: their assignments, and the settings a
+    // settings catalog policy returns only when expanded (one batch for both).
+    let mut second = Vec::new();
+    for object in objects {
+        let Some(id) = observation.id_of(&object.reference) else {
+            continue;
+        };
+        let path = format!("{}/{id}", object.path);
+        if resources::has_assignments(&object.kind) {
+            second.push((
+                Second::Assignments(id.clone()),
+                format!("{path}/assignments"),
+            ));
+        }
+        if resources::expanded(&object.kind).is_some() {
+            let whole = resources::read_one(&object.kind, &path);
+            second.push((Second::Whole(object.reference.clone()), whole));
         }
     }
-    if !assignment_paths.is_empty() {
-        let paths: Vec<String> = assignment_paths.iter().map(|(_, p)| p.clone()).collect();
-        for ((id, _), result) in assignment_paths.iter().zip(client.get_many(&paths).await) {
-            let value = result?;
-            observation.assignments.insert(id.clone(), items(&value));
+    if !second.is_empty() {
+        let paths: Vec<String> = second.iter().map(|(_, p)| p.clone()).collect();
+        for ((what, _), result) in second.iter().zip(client.get_many(&paths).await) {
+            let mut value = result?;
+            match what {
+                Second::Assignments(id) => {
+                    observation.assignments.insert(id.clone(), items(&value));
+                }
+                Second::Whole(reference) => {
+                    if let Some(map) = value.as_object_mut() {
+                        map.remove("@odata.context");
+                    }
+                    observation.matches.insert(reference.clone(), vec![value]);
+                }
+            }
         }
     }
     Ok(observation)
+}
+
+/// What a second-round read is for.
+enum Second {
+    /// A policy's assignments, by policy id.
+    Assignments(String),
+    /// An object read whole (expanded), replacing its match, by reference.
+    Whole(String),
 }
 
 /// The items of a collection response (or of an already merged list).

@@ -107,7 +107,54 @@ pub const ASSIGNMENTS: &str = "assignments";
 pub const METHOD_CONFIGURATIONS: &str = "authenticationMethodConfigurations";
 
 pub fn has_assignments(kind: &str) -> bool {
-    matches!(kind, "deviceCompliancePolicy" | "deviceConfiguration")
+    matches!(
+        kind,
+        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy"
+    )
+}
+
+/// A navigation property Graph returns only when asked (`$expand`), which the blueprint sets
+/// and so must read: a settings catalog policy's `settings`.
+pub fn expanded(kind: &str) -> Option<&'static str> {
+    (kind == "configurationPolicy").then_some("settings")
+}
+
+/// The path that reads one object of `kind` at `path` whole: with its expanded navigation
+/// property, when it has one.
+pub fn read_one(kind: &str, path: &str) -> String {
+    match expanded(kind) {
+        Some(nav) => format!("{path}?$expand={nav}"),
+        None => path.to_string(),
+    }
+}
+
+/// Kinds Graph updates only as a whole: a settings catalog policy's settings change through
+/// `PUT` of the policy (what the Intune portal sends), never through `PATCH`.
+pub fn replaced_whole(kind: &str) -> bool {
+    kind == "configurationPolicy"
+}
+
+/// The body of a whole-object `PUT`: the object's writable properties as `current` holds them
+/// (the side doors left out), with `desired` laid over them; keyed arrays keep the tenant's
+/// items the blueprint does not name.
+pub fn whole_body(kind: &KindSpec, current: &Value, desired: &Value) -> Value {
+    let mut body = serde_json::Map::new();
+    for (k, v) in current.as_object().into_iter().flatten() {
+        if kind.allows(k, None) && k != ASSIGNMENTS {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in desired.as_object().into_iter().flatten() {
+        if k == ASSIGNMENTS {
+            continue;
+        }
+        let merged = match kind.keyed_arrays.iter().find(|(p, _)| p == k) {
+            Some((_, key)) => crate::apply::merge_keyed(&current[k.as_str()], v, key),
+            None => v.clone(),
+        };
+        body.insert(k.clone(), merged);
+    }
+    Value::Object(body)
 }
 
 /// Conditional access policies go out report-only first (DESIGN.md).

@@ -736,7 +736,11 @@ impl Session {
                     .restore(kind, &path, before, after, &current, restore)
                     .await;
                 let now = match &restored {
-                    Ok(()) => self.client.get(&path).await.ok(),
+                    Ok(()) => self
+                        .client
+                        .get(&resources::read_one(kind.name, &path))
+                        .await
+                        .ok(),
                     Err(_) => None,
                 };
                 self.settle(
@@ -786,7 +790,7 @@ impl Session {
     /// The object at `path` as the journal's snapshots hold it (with its Intune assignments);
     /// None when it is gone.
     async fn read_journalled(&self, kind: &KindSpec, path: &str) -> Result<Option<Value>, Failure> {
-        let object = match self.client.get(path).await {
+        let object = match self.client.get(&resources::read_one(kind.name, path)).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -818,7 +822,12 @@ impl Session {
     ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
         let methods = restore.remove(METHOD_CONFIGURATIONS);
-        if !restore.is_empty() {
+        if !restore.is_empty() && resources::replaced_whole(kind.name) {
+            // The whole object as the snapshot held it (its settings included).
+            self.client
+                .put(path, &resources::whole_body(kind, before, &Value::Null))
+                .await?;
+        } else if !restore.is_empty() {
             if let Some(t) = before.get("@odata.type") {
                 restore.insert("@odata.type".into(), t.clone());
             }

@@ -1982,3 +1982,174 @@ async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_lega
         .unwrap()["isEnabled"] = Value::Bool(false);
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
 }
+
+const ENDPOINT_SECURITY_FEATURES: &[&str] = &[
+    "intune-windows-device-group",
+    "intune-endpoint-security-antivirus",
+    "intune-endpoint-security-windows-security",
+    "intune-endpoint-security-bitlocker",
+    "intune-endpoint-security-firewall",
+    "intune-endpoint-security-edr",
+    "intune-endpoint-security-asr",
+    "intune-endpoint-security-account-protection",
+];
+
+/// The stored settings catalog policy with this name, and its id.
+fn stored_policy<'a>(
+    tenant: &'a mut blueprint_emulator::Tenant,
+    name: &str,
+) -> (String, &'a mut Value) {
+    let (id, object) = tenant
+        .collections
+        .get_mut("deviceManagementConfigurationPolicy")
+        .unwrap()
+        .iter_mut()
+        .find(|(_, o)| o["name"] == name)
+        .unwrap_or_else(|| panic!("policy '{name}' is in the tenant"));
+    (id.clone(), object)
+}
+
+/// The instance of setting `definition` in a stored policy.
+fn setting<'a>(policy: &'a mut Value, definition: &str) -> &'a mut Value {
+    policy["settings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .map(|s| &mut s["settingInstance"])
+        .find(|i| i["settingDefinitionId"] == definition)
+        .unwrap_or_else(|| panic!("setting {definition}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_changed_setting_and_roll_back()
+ {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = ENDPOINT_SECURITY_FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // The hand-made antivirus policy is adopted; the six others and the group are created.
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "the hand-made antivirus policy");
+    assert_eq!(plan.count(Op::Create), 7);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        // The agency's exclusion stays beside the blueprint's 28 antivirus settings.
+        let (av_id, av) = stored_policy(&mut t, "ACSC - Defender Antivirus");
+        assert_eq!(av["settings"].as_array().unwrap().len(), 29);
+        assert_eq!(
+            setting(
+                av,
+                "device_vendor_msft_policy_config_defender_excludedextensions"
+            )["simpleSettingCollectionValue"][0]["value"],
+            ".vhdx"
+        );
+        assert_eq!(
+            setting(
+                av,
+                "device_vendor_msft_policy_config_defender_cloudblocklevel"
+            )["choiceSettingValue"]["value"],
+            "device_vendor_msft_policy_config_defender_cloudblocklevel_2"
+        );
+        let (bitlocker_id, bitlocker) = stored_policy(&mut t, "ACSC - BitLocker");
+        assert_eq!(
+            bitlocker["templateReference"]["templateFamily"],
+            "endpointSecurityDiskEncryption"
+        );
+        for id in [&av_id, &bitlocker_id] {
+            assert_eq!(t.assignments[id][0]["target"]["groupId"], group_id.as_str());
+        }
+
+        // Someone changes one setting of two policies in the portal.
+        let (_, av) = stored_policy(&mut t, "ACSC - Defender Antivirus");
+        setting(
+            av,
+            "device_vendor_msft_policy_config_defender_cloudblocklevel",
+        )["choiceSettingValue"]["value"] =
+            "device_vendor_msft_policy_config_defender_cloudblocklevel_4".into();
+        let (_, firewall) = stored_policy(&mut t, "ACSC - Defender Firewall");
+        setting(firewall, "vendor_msft_firewall_mdmstore_global_saidletime")["simpleSettingValue"]
+            ["value"] = 600.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.findings
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.diff.path.clone(),
+                            x.diff.expected.clone(),
+                            x.diff.actual.clone(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings["intune-endpoint-security-antivirus"],
+        vec![(
+            "settings[device_vendor_msft_policy_config_defender_cloudblocklevel].settingInstance.choiceSettingValue.value".to_string(),
+            "device_vendor_msft_policy_config_defender_cloudblocklevel_2".into(),
+            "device_vendor_msft_policy_config_defender_cloudblocklevel_4".into()
+        )]
+    );
+    assert_eq!(
+        findings["intune-endpoint-security-firewall"],
+        vec![(
+            "settings[vendor_msft_firewall_mdmstore_global_saidletime].settingInstance.simpleSettingValue.value".to_string(),
+            300.into(),
+            600.into()
+        )]
+    );
+    for id in &ENDPOINT_SECURITY_FEATURES[2..] {
+        if *id != "intune-endpoint-security-firewall" {
+            assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
+        }
+    }
+
+    // A forced rollback (the tenant changed since the sprint) restores the legacy tenant: the
+    // hand-made policy with its own two settings, and nothing of the six created.
+    let report = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}

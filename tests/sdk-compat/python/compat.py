@@ -62,7 +62,42 @@ from msgraph_beta.generated.models.apps_and_services_settings import AppsAndServ
 from msgraph_beta.generated.models.authentication_methods_policy import (
     AuthenticationMethodsPolicy as BetaAuthenticationMethodsPolicy,
 )
+from msgraph_beta.generated.device_management.configuration_policies.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as BetaAssignPostRequestBody,
+)
+from msgraph_beta.generated.device_management.configuration_policies.item.device_management_configuration_policy_item_request_builder import (
+    DeviceManagementConfigurationPolicyItemRequestBuilder,
+)
+from msgraph_beta.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget as BetaAllDevicesAssignmentTarget
+from msgraph_beta.generated.models.device_management_configuration_choice_setting_instance import (
+    DeviceManagementConfigurationChoiceSettingInstance,
+)
+from msgraph_beta.generated.models.device_management_configuration_choice_setting_value import (
+    DeviceManagementConfigurationChoiceSettingValue,
+)
+from msgraph_beta.generated.models.device_management_configuration_integer_setting_value import (
+    DeviceManagementConfigurationIntegerSettingValue,
+)
+from msgraph_beta.generated.models.device_management_configuration_platforms import DeviceManagementConfigurationPlatforms
+from msgraph_beta.generated.models.device_management_configuration_policy import DeviceManagementConfigurationPolicy
+from msgraph_beta.generated.models.device_management_configuration_policy_assignment import (
+    DeviceManagementConfigurationPolicyAssignment,
+)
+from msgraph_beta.generated.models.device_management_configuration_policy_template_reference import (
+    DeviceManagementConfigurationPolicyTemplateReference,
+)
+from msgraph_beta.generated.models.device_management_configuration_setting import DeviceManagementConfigurationSetting
+from msgraph_beta.generated.models.device_management_configuration_simple_setting_instance import (
+    DeviceManagementConfigurationSimpleSettingInstance,
+)
+from msgraph_beta.generated.models.device_management_configuration_technologies import (
+    DeviceManagementConfigurationTechnologies,
+)
+from msgraph_beta.generated.models.device_management_configuration_template_family import (
+    DeviceManagementConfigurationTemplateFamily,
+)
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
 from msgraph_core import PageIterator
@@ -308,6 +343,72 @@ async def device_configurations(client, run):
         await configurations.by_device_configuration_id(ring.id).delete()
 
 
+async def settings_catalog(beta, run):
+    """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
+    settings expanded and assigned with the beta SDK's own models."""
+    policies = beta.device_management.configuration_policies
+    cloud = "device_vendor_msft_policy_config_defender_allowcloudprotection"
+    timeout = "device_vendor_msft_policy_config_defender_cloudextendedtimeout"
+    policy = await policies.post(DeviceManagementConfigurationPolicy(
+        name=f"sdk-compat-py {run} antivirus",
+        platforms=DeviceManagementConfigurationPlatforms.Windows10,
+        technologies=DeviceManagementConfigurationTechnologies.Mdm,
+        template_reference=DeviceManagementConfigurationPolicyTemplateReference(
+            template_id="804339ad-1553-4478-a742-138fb5807418_1"),
+        settings=[
+            DeviceManagementConfigurationSetting(setting_instance=DeviceManagementConfigurationChoiceSettingInstance(
+                setting_definition_id=cloud,
+                choice_setting_value=DeviceManagementConfigurationChoiceSettingValue(value=f"{cloud}_1", children=[]))),
+            DeviceManagementConfigurationSetting(setting_instance=DeviceManagementConfigurationSimpleSettingInstance(
+                setting_definition_id=timeout,
+                simple_setting_value=DeviceManagementConfigurationIntegerSettingValue(value=50))),
+        ],
+    ))
+    item = policies.by_device_management_configuration_policy_id(policy.id)
+    try:
+        check(isinstance(policy, DeviceManagementConfigurationPolicy) and policy.id and policy.setting_count == 2,
+              "configurationPolicies.post creates a DeviceManagementConfigurationPolicy with 2 settings", policy)
+        query = DeviceManagementConfigurationPolicyItemRequestBuilder.DeviceManagementConfigurationPolicyItemRequestBuilderGetQueryParameters(
+            expand=["settings"])
+        got = await item.get(request_configuration=RequestConfiguration(query_parameters=query))
+        check(got.template_reference is not None
+              and got.template_reference.template_family == DeviceManagementConfigurationTemplateFamily.EndpointSecurityAntivirus,
+              "GET reads the template reference back with the template's family", got.template_reference)
+        instances = [s.setting_instance for s in got.settings or []]
+        choice = next((i for i in instances if i.setting_definition_id == cloud), None)
+        simple = next((i for i in instances if i.setting_definition_id == timeout), None)
+        check(isinstance(choice, DeviceManagementConfigurationChoiceSettingInstance)
+              and choice.choice_setting_value.value == f"{cloud}_1",
+              "GET $expand=settings reads the choice setting as a ChoiceSettingInstance", instances)
+        check(isinstance(simple, DeviceManagementConfigurationSimpleSettingInstance)
+              and isinstance(simple.simple_setting_value, DeviceManagementConfigurationIntegerSettingValue)
+              and simple.simple_setting_value.value == 50,
+              "GET $expand=settings reads the integer setting as an IntegerSettingValue", instances)
+        check(not unknown_properties(got), "every property of the policy is one the SDK's model knows",
+              unknown_properties(got))
+        await item.assign.post(BetaAssignPostRequestBody(assignments=[
+            DeviceManagementConfigurationPolicyAssignment(target=BetaAllDevicesAssignmentTarget())]))
+        assigned = await item.assignments.get()
+        check(assigned.value and isinstance(assigned.value[0].target, BetaAllDevicesAssignmentTarget),
+              "assign, then GET assignments reads the all-devices assignment", assigned.value)
+        try:
+            await policies.post(DeviceManagementConfigurationPolicy(
+                name=f"sdk-compat-py {run} unknown setting",
+                platforms=DeviceManagementConfigurationPlatforms.Windows10,
+                technologies=DeviceManagementConfigurationTechnologies.Mdm,
+                settings=[DeviceManagementConfigurationSetting(
+                    setting_instance=DeviceManagementConfigurationChoiceSettingInstance(
+                        setting_definition_id="device_vendor_msft_not_a_setting",
+                        choice_setting_value=DeviceManagementConfigurationChoiceSettingValue(value="x", children=[])))],
+            ))
+            raise CheckFailed("a setting with an unknown definition id was accepted")
+        except BetaODataError as err:
+            check(err.response_status_code == 400, "a setting with an unknown definition id is refused (400)",
+                  err.response_status_code)
+    finally:
+        await item.delete()
+
+
 async def main(ready_path):
     with open(ready_path, encoding="utf-8") as f:
         ready = json.load(f)
@@ -355,6 +456,7 @@ async def main(ready_path):
         await settings_singletons(client, beta_client(ready, secret))
         await admin_consent_request_policy(client)
         await device_configurations(client, run)
+        await settings_catalog(beta_client(ready, secret), run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

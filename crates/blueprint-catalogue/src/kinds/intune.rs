@@ -481,6 +481,42 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
     },
 };
 
+/// Settings catalog policies (`/deviceManagement/configurationPolicies`, Graph beta only): the
+/// endpoint security policies (antivirus, Windows Security experience, BitLocker, firewall, EDR,
+/// attack surface reduction, account protection) and any settings catalog profile. Properties
+/// are `deviceManagementConfigurationPolicy`'s in Microsoft's beta metadata that a client
+/// writes; `settings` is a navigation property Graph takes inline on POST and PUT and returns
+/// with `$expand=settings`, `assignments` goes through `POST {id}/assign`.
+///
+/// Settings are matched by their setting definition id, so drift names the one setting that
+/// changed and an update keeps settings an agency added by hand beside the blueprint's.
+pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
+    name: "configurationPolicy",
+    path: "/deviceManagement/configurationPolicies",
+    identity: IdentityKey::Property("name"),
+    properties: &[
+        "name",
+        "description",
+        "platforms",
+        "technologies",
+        "roleScopeTagIds",
+        "templateReference",
+        "settings",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("settings", "settingInstance.settingDefinitionId")],
+    prerequisite_only: false,
+    api: Api::GraphBeta,
+    // intune-deviceconfigv2-devicemanagementconfigurationpolicy-create/-update/-get/-assign:
+    // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
+        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
