@@ -178,7 +178,11 @@ impl KindSpec {
     /// Graph updates the object only with `PUT` of every writable property (a property left
     /// out is reset): the engine sends the tenant's object with the blueprint's fields over it.
     pub fn is_replaced_whole(&self) -> bool {
-        identity::REPLACED_WHOLE.contains(&self.name)
+        [
+            identity::ADMIN_CONSENT_REQUEST_POLICY.name,
+            intune::CONFIGURATION_POLICY.name,
+        ]
+        .contains(&self.name)
     }
 }
 

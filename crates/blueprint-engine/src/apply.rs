@@ -981,14 +981,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         if !body.is_empty() {
             let kind = blueprint_catalogue::kinds::kind(&object.kind)
                 .ok_or_else(|| format!("unknown kind {}", object.kind))?;
-            if resources::replaced_whole(&object.kind) {
-                // A settings catalog policy: its settings merged by definition id.
-                ctx.client
-                    .put(&path, &resources::whole_body(kind, &current, &compared))
-                    .await?;
-            } else {
-                ctx.client.update(kind, &path, &current, body).await?;
-            }
+            ctx.client.update(kind, &path, &current, body).await?;
         }
         for config in &method_configs {
             let config_id = config["id"]

@@ -128,12 +128,6 @@ pub fn read_one(kind: &str, path: &str) -> String {
     }
 }
 
-/// Kinds Graph updates only as a whole: a settings catalog policy's settings change through
-/// `PUT` of the policy (what the Intune portal sends), never through `PATCH`.
-pub fn replaced_whole(kind: &str) -> bool {
-    kind == "configurationPolicy"
-}
-
 /// The body of a whole-object `PUT`: the object's writable properties as `current` holds them
 /// (the side doors left out), with `desired` laid over them; keyed arrays keep the tenant's
 /// items the blueprint does not name.

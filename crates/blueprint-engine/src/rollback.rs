@@ -822,7 +822,7 @@ impl Session {
     ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
         let methods = restore.remove(METHOD_CONFIGURATIONS);
-        if !restore.is_empty() && resources::replaced_whole(kind.name) {
+        if !restore.is_empty() && kind.is_replaced_whole() {
             // The whole object as the snapshot held it (its settings included).
             self.client
                 .put(path, &resources::whole_body(kind, before, &Value::Null))

@@ -158,8 +158,9 @@ impl TenantApis {
 
     /// An update of `changes` on the object `current` (the tenant's, as last read): PATCH of
     /// the changes, or, for a kind Graph replaces whole, PUT of the object's writable
-    /// properties with the changes laid over them, so what the blueprint does not set keeps
-    /// the tenant's value instead of being reset.
+    /// properties with the changes laid over them ([`crate::resources::whole_body`]: keyed
+    /// arrays such as a settings catalog policy's settings merged by key), so what the
+    /// blueprint does not set keeps the tenant's value instead of being reset.
     pub async fn update(
         &self,
         kind: &KindSpec,
@@ -170,16 +171,7 @@ impl TenantApis {
         if !kind.is_replaced_whole() {
             return self.patch(path, &Value::Object(changes)).await.map(|_| ());
         }
-        let mut whole = Value::Object(
-            current
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| kind.allows(k, None))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        );
-        crate::merge_into(&mut whole, &Value::Object(changes));
+        let whole = crate::resources::whole_body(kind, current, &Value::Object(changes));
         self.graph.put(path, &whole).await.map(|_| ())
     }
 

@@ -27,6 +27,3 @@ pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
         write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
     },
 );
-
-/// The kinds written with `PUT` of the whole object.
-pub(super) const REPLACED_WHOLE: &[&str] = &[ADMIN_CONSENT_REQUEST_POLICY.name];
