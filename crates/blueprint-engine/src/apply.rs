@@ -528,8 +528,14 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
             reason: reason.clone(),
         };
     }
+    // An adding kind's object did not exist when planned: its base's action (which this one
+    // waited for) has created it since.
+    let base = resources::base_reference(&action.object);
+    let base_created_since = base.is_some() && action.object_id.is_none();
     let refreshed;
-    let action = if ctx.shared.contains(&action.reference) && action.op != Op::Check {
+    let action = if (ctx.shared.contains(&action.reference) || base_created_since)
+        && action.op != Op::Check
+    {
         match refresh(ctx, action).await {
             Ok(a) => {
                 refreshed = a;
@@ -548,7 +554,16 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
                 return Outcome::Unchanged;
             }
         }
-        Op::Create => create(ctx, action).await,
+        Op::Create => match &base {
+            // Never created through the adding kind: the base's resource creates it.
+            Some(base) => {
+                return failed(format!(
+                    "{base} does not exist, so its settings under {} cannot be set: deploy its feature first",
+                    action.reference
+                ));
+            }
+            None => create(ctx, action).await,
+        },
         Op::Update => update(ctx, action).await,
     };
     match result {
@@ -565,6 +580,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
     let current = match ctx
         .id(&object.reference)
         .or_else(|| action.object_id.clone())
+        .or_else(|| resources::base_reference(object).and_then(|r| ctx.id(&r)))
     {
         Some(id) => Some(ctx.client.get_known(&read_one(object, &id)).await?),
         None if !resources::has_id(object) => Some(ctx.client.get(&object.path).await?),
