@@ -530,8 +530,8 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
     }
     // An adding kind's object did not exist when planned: its base's action (which this one
     // waited for) has created it since.
-    let base = resources::base_reference(&action.object);
-    let base_created_since = base.is_some() && action.object_id.is_none();
+    let base_created_since =
+        action.object_id.is_none() && resources::base_reference(&action.object).is_some();
     let refreshed;
     let action = if (ctx.shared.contains(&action.reference) || base_created_since)
         && action.op != Op::Check
@@ -554,16 +554,7 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
                 return Outcome::Unchanged;
             }
         }
-        Op::Create => match &base {
-            // Never created through the adding kind: the base's resource creates it.
-            Some(base) => {
-                return failed(format!(
-                    "{base} does not exist, so its settings under {} cannot be set: deploy its feature first",
-                    action.reference
-                ));
-            }
-            None => create(ctx, action).await,
-        },
+        Op::Create => create(ctx, action).await,
         Op::Update => update(ctx, action).await,
     };
     match result {

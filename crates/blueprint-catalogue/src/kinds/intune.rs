@@ -561,7 +561,10 @@ pub(super) const DEVICE_COMPLIANCE_POLICY_BETA: KindSpec = KindSpec {
     ],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    // Never created or removed here: the v1.0 resource owns the policy's life.
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the v1.0 compliance policy of the same name (deviceCompliancePolicy) creates it",
+    ),
     api: Api::GraphBeta,
     // intune-deviceconfig-windows10compliancepolicy-update/-get (beta), likewise iOS.
     permissions: Permissions {
@@ -582,7 +585,7 @@ pub(super) const DEVICE_MANAGEMENT_BETA: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
