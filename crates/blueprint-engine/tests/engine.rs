@@ -1329,6 +1329,22 @@ fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
     out
 }
 
+/// Evaluates the tenant, which must fail exactly one feature on exactly one finding: the
+/// feature's id and the finding.
+async fn the_one_finding(
+    s: &blueprint_engine::Session,
+) -> (String, blueprint_engine::evaluate::Finding) {
+    let drifted = s.evaluate().await.unwrap();
+    let failing: Vec<_> = drifted
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+    (failing[0].id.clone(), failing[0].findings[0].clone())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -1400,16 +1416,8 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     )
     .await
     .unwrap();
-    let drifted = s.evaluate().await.unwrap();
-    let failing: Vec<_> = drifted
-        .features
-        .iter()
-        .filter(|f| f.verdict != Verdict::Pass)
-        .collect();
-    assert_eq!(failing.len(), 1, "{failing:#?}");
-    assert_eq!(failing[0].id, "eop-anti-spam");
-    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-    let finding = &failing[0].findings[0];
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "eop-anti-spam");
     assert_eq!(finding.reference, "hostedContentFilterPolicy:Default");
     assert_eq!(finding.diff.path, "BulkThreshold");
     assert_eq!(finding.diff.expected, 6);
@@ -1493,20 +1501,33 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "retentionPolicyTag:Deleted Items".into(),
         ),
     ];
+    // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.
+    let switch = |verb: &'static str| {
+        let exo = exo.clone();
+        async move {
+            exo.invoke(&blueprint_exchange::Command::new(
+                format!("{verb}-TransportRule"),
+                json!({"Identity": "Disclaimer"}),
+            ))
+            .await
+            .unwrap()
+        }
+    };
+    switch("Disable").await;
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-mail-flow-disclaimer");
+    assert_eq!(finding.reference, "transportRule:Disclaimer");
+    assert_eq!(finding.diff.path, "State");
+    assert_eq!(finding.diff.expected, "Enabled");
+    assert_eq!(finding.diff.actual, "Disabled");
+    switch("Enable").await;
+
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
             .await
             .unwrap();
-        let drifted = s.evaluate().await.unwrap();
-        let failing: Vec<_> = drifted
-            .features
-            .iter()
-            .filter(|f| f.verdict != Verdict::Pass)
-            .collect();
-        assert_eq!(failing.len(), 1, "{noun}.{parameter}: {failing:#?}");
-        assert_eq!(failing[0].id, feature);
-        assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-        let finding = &failing[0].findings[0];
+        let (failing, finding) = the_one_finding(&s).await;
+        assert_eq!(failing, feature, "{noun}.{parameter}");
         assert_eq!(finding.reference, reference);
         assert_eq!(finding.diff.path, parameter);
         assert_eq!(finding.diff.expected, good);
@@ -1637,6 +1658,7 @@ async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() 
 #[tokio::test(flavor = "multi_thread")]
 async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     use blueprint_engine::rollback::RollbackOptions;
+    use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
     // Faults and lost create answers on the way: no policy or rule is made twice.
     let running = emulator(
@@ -1710,6 +1732,17 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     };
     assert_eq!(domain_type(&seeded), "InternalRelay");
     assert_eq!(domain_type(&after_deploy), "Authoritative");
+    // The agency's own disclaimer rule is adopted, enabled (Enable-TransportRule) and set.
+    let disclaimer = |state: &Value| {
+        let rules = state["objects"]["TransportRule"].as_array().unwrap();
+        let rule = rules.iter().find(|r| r["Name"] == "Disclaimer").unwrap();
+        (rule["State"].clone(), rule["Mode"].clone(), rules.len())
+    };
+    assert_eq!(disclaimer(&seeded), (json!("Disabled"), json!("Audit"), 2));
+    assert_eq!(
+        disclaimer(&after_deploy),
+        (json!("Enabled"), json!("Enforce"), 2)
+    );
 
     let mut rolled = None;
     for _ in 0..4 {
@@ -1731,6 +1764,7 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     let after_rollback = exchange_state(&running);
     assert_eq!(hand_made(&after_rollback), hand_made(&seeded));
     assert_eq!(domain_type(&after_rollback), "InternalRelay");
+    assert_eq!(disclaimer(&after_rollback), disclaimer(&seeded));
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
