@@ -171,6 +171,13 @@ impl KindSpec {
         }
     }
 
+    /// Objects of this kind exist in every tenant from the start, and only ever are: the engine
+    /// finds and updates them, never creates or deletes one (a missing one blocks the plan), and
+    /// a rollback puts back the values its snapshot holds.
+    pub fn is_update_only(&self) -> bool {
+        [identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT.name].contains(&self.name)
+    }
+
     pub fn is_beta(&self) -> bool {
         self.api == Api::GraphBeta
     }
@@ -662,6 +669,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_CONFIGURATION,
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
+    identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,
