@@ -202,13 +202,6 @@ impl KindSpec {
         }
     }
 
-    /// Objects of this kind exist in every tenant from the start, and only ever are: the engine
-    /// finds and updates them, never creates or deletes one (a missing one blocks the plan), and
-    /// a rollback puts back the values its snapshot holds.
-    pub fn is_update_only(&self) -> bool {
-        [identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT.name].contains(&self.name)
-    }
-
     pub fn is_beta(&self) -> bool {
         self.api == Api::GraphBeta
     }

@@ -261,14 +261,6 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                 action.object_id = current["id"].as_str().map(str::to_string);
                 action.current = Some(current.clone());
             }
-            Ok(None) if is_update_only(&object.kind) => {
-                (action.op, action.changes) = classify(object, None, lookup, enforce);
-                action.op = Op::Update;
-                action.blocked = Some(format!(
-                    "{} does not exist in the tenant; Microsoft creates it with every tenant and the tool never creates one. Check the tenant (and its licences), then plan again.",
-                    object.reference
-                ));
-            }
             Ok(None) => {
                 (action.op, action.changes) = classify(object, None, lookup, enforce);
             }
@@ -301,13 +293,6 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
         orphans: Vec::new(),
         allow_delete: false,
     }
-}
-
-/// A kind whose objects the tool only finds and updates ([`KindSpec::is_update_only`]).
-///
-/// [`KindSpec::is_update_only`]: blueprint_catalogue::kinds::KindSpec::is_update_only
-fn is_update_only(kind: &str) -> bool {
-    blueprint_catalogue::kinds::kind(kind).is_some_and(|k| k.is_update_only())
 }
 
 fn top_level_fields(v: &Value) -> Vec<FieldDiff> {

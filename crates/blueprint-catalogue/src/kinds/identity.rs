@@ -4,7 +4,7 @@
 //! ([`KindSpec::is_replaced_whole`]), so the settings the blueprint does not name keep the
 //! agency's values.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Permissions, singleton};
+use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, singleton};
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
 /// admin consent workflow). `PUT /policies/adminConsentRequestPolicy` requires all five
@@ -29,8 +29,8 @@ pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
 );
 
 /// Privileged Identity Management's settings for one directory role: the role management policy
-/// Microsoft assigns to the role (one per role, created with the tenant, never created or
-/// deleted by anyone), found by the role it is assigned to. Read as Graph returns the assignment
+/// Microsoft assigns to the role (one per role, created with the tenant: adopted, never created
+/// or removed), found by the role it is assigned to. Read as Graph returns the assignment
 /// with `$expand=policy($expand=rules)`; `policy.rules` (matched by rule id) are written one
 /// rule at a time, `PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}`
 /// (unifiedrolemanagementpolicyrule-update).
@@ -42,7 +42,9 @@ pub(super) const ROLE_MANAGEMENT_POLICY_ASSIGNMENT: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[("policy.rules", "id")],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::AdoptedOnly(
+        "Microsoft creates one for every directory role with the tenant (PIM needs Microsoft Entra ID P2); check the role exists and the tenant's licences",
+    ),
     api: Api::GraphV1,
     permissions: Permissions {
         // unifiedrolemanagementpolicyassignment-list and -list-rules:

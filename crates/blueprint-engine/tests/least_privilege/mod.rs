@@ -86,13 +86,11 @@ fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
 /// has.
 async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)> {
     let path = kind.path.trim_start_matches('/');
-    if kind.is_update_only() {
+    if let Some(listed) =
+        blueprint_engine::resources::filtered_collection(kind, "&$expand=policy($expand=rules)")
+    {
         // A PIM role's policy is written one rule at a time: a rule's own PATCH, with its type
         // and one property as they are.
-        let listed = blueprint_engine::resources::filtered_collection(
-            kind,
-            "&$expand=policy($expand=rules)",
-        )?;
         let assignment = admin.list(&listed).await.ok()?.into_iter().next()?;
         let policy = assignment["policy"]["id"].as_str()?;
         let rule = assignment["policy"]["rules"]
