@@ -753,6 +753,41 @@ async function main() {
   );
   await expectGraphError(`PATCH ${consentPath}`, () => client.api(consentPath).patch({ isEnabled: false }), 404, "UnknownError");
 
+  // PIM role settings: a directory role's policy is found through its assignment (Graph
+  // requires the scope filter) with the policy and its rules expanded; each rule is PATCHed on
+  // its own, naming its derived type.
+  const globalAdministrator = "62e90394-69f5-4237-9190-012177145e10";
+  const assignments = await step("GET /policies/roleManagementPolicyAssignments", () =>
+    client
+      .api("/policies/roleManagementPolicyAssignments")
+      .filter("scopeId eq '/' and scopeType eq 'DirectoryRole'")
+      .expand("policy($expand=rules)")
+      .get(),
+  );
+  const gaAssignment = assignments.value?.find((a) => a.roleDefinitionId === globalAdministrator);
+  const gaRules = gaAssignment?.policy?.rules ?? [];
+  check(
+    gaAssignment?.scopeType === "DirectoryRole" && typeof gaAssignment?.policy?.id === "string" && gaRules.length > 0,
+    "GET /policies/roleManagementPolicyAssignments finds the Global Administrator's policy and rules",
+    JSON.stringify(gaAssignment),
+  );
+  const rulePath = `/policies/roleManagementPolicies/${gaAssignment.policy.id}/rules/Expiration_EndUser_Assignment`;
+  await step(`PATCH ${rulePath}`, () =>
+    client.api(rulePath).patch({
+      "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+      id: "Expiration_EndUser_Assignment",
+      isExpirationRequired: true,
+      maximumDuration: "PT10H",
+      target: { caller: "EndUser", level: "Assignment", operations: ["all"] },
+    }),
+  );
+  const ruleAfter = await step(`GET ${rulePath}`, () => client.api(rulePath).get());
+  check(
+    ruleAfter.maximumDuration === "PT10H" && ruleAfter["@odata.type"] === "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+    `PATCH ${rulePath} reads back`,
+    JSON.stringify(ruleAfter),
+  );
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -768,6 +803,7 @@ async function main() {
     ["PATCH", "/beta/admin/forms"],
     ["PATCH", "/beta/deviceManagement/deviceCompliancePolicies/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
+    ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

@@ -83,6 +83,35 @@ const ROLE_TEMPLATES: &[(&str, &str)] = &[
         "Compliance Administrator",
     ),
     ("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader"),
+    (
+        "7495fdc4-34c4-4d15-a289-98788ce399fd",
+        "Azure Information Protection Administrator",
+    ),
+    (
+        "2b745bdf-0803-4d80-aa65-822c4493daac",
+        "Office Apps Administrator",
+    ),
+    (
+        "a9ea8996-122f-4c74-9520-8edcd192826c",
+        "Fabric Administrator",
+    ),
+    (
+        "11648597-926c-4cf3-9c36-bcebb0ba8dcc",
+        "Power Platform Administrator",
+    ),
+    ("5f2222b1-57c3-48ba-8ad5-d4759f1fde6f", "Security Operator"),
+    (
+        "baf37b3a-610e-45da-9e62-d9d1e5e8914b",
+        "Teams Communications Administrator",
+    ),
+    (
+        "f70938a0-fc10-4177-9e90-2178f8765737",
+        "Teams Communications Support Engineer",
+    ),
+    (
+        "fcf91098-03e3-41a9-b5ba-6f0ec8188a12",
+        "Teams Communications Support Specialist",
+    ),
 ];
 
 /// The Group.Unified setting template id (graph-notes §5).
@@ -128,6 +157,9 @@ pub fn install(tenant: &mut Tenant) {
     for (entity, value) in organisation_settings(&tenant.id) {
         tenant.singletons.insert(entity.into(), value);
     }
+    // Every directory role has its PIM role settings from the start.
+    let role_ids: Vec<&str> = ROLE_TEMPLATES.iter().map(|(id, _)| *id).collect();
+    crate::role_policies::install(tenant, &role_ids);
 }
 
 /// The organisation-wide settings objects every tenant has, with Microsoft's defaults: self-service

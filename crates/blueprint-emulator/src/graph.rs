@@ -139,6 +139,17 @@ pub fn execute(
         ));
     };
     let query = Query::parse(&req.query)?;
+    if let Some(response) = crate::role_policies::execute(
+        emulator,
+        caller,
+        origin,
+        req,
+        &segs,
+        query.filter.as_deref(),
+        query.expand.as_deref(),
+    )? {
+        return Ok(response);
+    }
     if let Some(nav) = &query.expand
         && !Kind::route(&segs).is_some_and(|(k, _)| crate::settings_catalog::expandable(k, nav))
     {

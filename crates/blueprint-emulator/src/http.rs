@@ -215,6 +215,9 @@ fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<Caller, GraphError
 /// A route label for metrics: the resource path with ids replaced.
 pub(crate) fn route_label(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let Some(label) = crate::role_policies::route_label(&segs) {
+        return label;
+    }
     match Kind::route(&segs) {
         Some((kind, rest)) => {
             let mut label = format!("/{}/{}", kind.version(), kind.path);

@@ -24,6 +24,7 @@ mod http;
 mod identity;
 mod kinds;
 mod odata;
+mod role_policies;
 mod rules;
 mod schema;
 mod server;

@@ -951,15 +951,16 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         .collect();
     let mut body = Map::new();
     let mut assignments = None;
-    let mut method_configs = Vec::new();
+    let mut item_writes = Vec::new();
     for (k, v) in compared.as_object().into_iter().flatten() {
         if !changed_keys.contains(k) {
             continue;
         }
         if k == resources::ASSIGNMENTS && resources::has_assignments(&object.kind) {
             assignments = Some(v.clone());
-        } else if k == resources::METHOD_CONFIGURATIONS {
-            method_configs = v.as_array().cloned().unwrap_or_default();
+        } else if resources::written_per_item(&object.kind) == Some(k.as_str()) {
+            let path = object_path(object, id.as_deref());
+            item_writes = resources::item_writes(&object.kind, &path, &current, v)?;
         } else if let Some((_, key)) = resources::keyed_arrays(&object.kind)
             .iter()
             .find(|(p, _)| p == k)
@@ -994,20 +995,8 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .ok_or_else(|| format!("unknown kind {}", object.kind))?;
             ctx.client.update(kind, &path, &current, body).await?;
         }
-        for config in &method_configs {
-            let config_id = config["id"]
-                .as_str()
-                .ok_or("a method configuration without id")?;
-            let mut patch = config.clone();
-            if let Some(m) = patch.as_object_mut() {
-                m.remove("id");
-            }
-            ctx.client
-                .patch(
-                    &format!("{path}/{}/{config_id}", resources::METHOD_CONFIGURATIONS),
-                    &patch,
-                )
-                .await?;
+        for (item_path, patch) in &item_writes {
+            ctx.client.patch(item_path, patch).await?;
         }
         let target = id.clone().unwrap_or_default();
         if let Some(a) = &assignments {

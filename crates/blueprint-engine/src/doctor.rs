@@ -239,7 +239,8 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
         let path = if kind.is_singleton() || kind.api == kinds::Api::ExchangeAdmin {
             kind.request_path()
         } else {
-            format!("{}?$top=1&$select=id", kind.request_path())
+            crate::resources::filtered_collection(kind, "&$top=1&$select=id")
+                .unwrap_or_else(|| format!("{}?$top=1&$select=id", kind.request_path()))
         };
         match tokio::time::timeout(STEP_TIMEOUT, apis.get(&path)).await {
             Ok(Ok(_)) => d.push(name, Status::Ok, format!("GET {path}")),

@@ -38,6 +38,24 @@ pub fn journalled_path(kind: &KindSpec, id: Option<&str>) -> Option<String> {
     id.map(|id| format!("{}/{id}", kind.request_path()))
 }
 
+/// PIM's role settings: the policy assignments of directory roles (Graph requires the scope
+/// filter), each with its policy and the policy's rules.
+pub const ROLE_POLICY_ASSIGNMENT: &str = "roleManagementPolicyAssignment";
+const ROLE_POLICY_SCOPE: &str = "scopeId eq '/' and scopeType eq 'DirectoryRole'";
+const ROLE_POLICY_EXPAND: &str = "policy($expand=rules)";
+
+/// The collection query that lists a kind whose list Graph refuses without a filter (the
+/// role management policy assignments' scope), with `extra` query options; None for the rest.
+pub fn filtered_collection(kind: &KindSpec, extra: &str) -> Option<String> {
+    (kind.name == ROLE_POLICY_ASSIGNMENT).then(|| {
+        format!(
+            "{}?$filter={}{extra}",
+            kind.request_path(),
+            encode(ROLE_POLICY_SCOPE)
+        )
+    })
+}
+
 pub fn lookup(object: &DesiredObject) -> Lookup {
     if is_collection_singleton(&object.kind) {
         return Lookup::ListAll;
@@ -46,6 +64,12 @@ pub fn lookup(object: &DesiredObject) -> Lookup {
         return Lookup::Singleton;
     };
     match object.kind.as_str() {
+        // Every role's policy, found by the role it is assigned to, read whole in one request.
+        ROLE_POLICY_ASSIGNMENT => Lookup::Filter(format!(
+            "{}?$filter={}&$expand={ROLE_POLICY_EXPAND}",
+            object.path,
+            encode(ROLE_POLICY_SCOPE)
+        )),
         "group" => Lookup::Filter(format!(
             "{}?$filter={}",
             object.path,
@@ -117,6 +141,73 @@ pub fn base_reference(object: &DesiredObject) -> Option<String> {
 pub const ASSIGNMENTS: &str = "assignments";
 pub const METHOD_CONFIGURATIONS: &str = "authenticationMethodConfigurations";
 
+/// The property of `kind` whose keyed items Graph writes one at a time, each at its own path:
+/// an authentication method configuration, a PIM policy's rule (`policy` holds `rules`).
+pub fn written_per_item(kind: &str) -> Option<&'static str> {
+    match kind {
+        "authenticationMethodsPolicy" => Some(METHOD_CONFIGURATIONS),
+        ROLE_POLICY_ASSIGNMENT => Some("policy"),
+        _ => None,
+    }
+}
+
+/// The items in a value of that property.
+fn items_in<'v>(kind: &str, value: &'v Value) -> &'v [Value] {
+    let list = match kind {
+        ROLE_POLICY_ASSIGNMENT => &value["rules"],
+        _ => value,
+    };
+    list.as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+/// The writes (path and body) that give the object at `path`, now `current`, the items of
+/// `wanted` (a value of [`written_per_item`]'s property): one PATCH per item that differs. A
+/// rule is sent whole (its type named, its setting complete), the tenant's values under the
+/// blueprint's; a method configuration with the blueprint's fields.
+pub fn item_writes(
+    kind: &str,
+    path: &str,
+    current: &Value,
+    wanted: &Value,
+) -> Result<Vec<(String, Value)>, String> {
+    let Some(property) = written_per_item(kind) else {
+        return Ok(Vec::new());
+    };
+    let now = items_in(kind, &current[property]);
+    let mut writes = Vec::new();
+    for item in items_in(kind, wanted) {
+        let id = item["id"]
+            .as_str()
+            .ok_or_else(|| format!("an item of {property} without id"))?;
+        let was = now.iter().find(|c| c["id"].as_str() == Some(id));
+        if was.is_some_and(|c| crate::compare::diff(item, c, &[]).is_empty()) {
+            continue;
+        }
+        let (at, mut body) = match kind {
+            ROLE_POLICY_ASSIGNMENT => {
+                let policy = current["policy"]["id"]
+                    .as_str()
+                    .or_else(|| current["policyId"].as_str())
+                    .ok_or("the role's policy has no id")?;
+                let mut rule = was
+                    .cloned()
+                    .ok_or_else(|| format!("the policy has no rule {id}"))?;
+                crate::merge_into(&mut rule, item);
+                (
+                    format!("/policies/roleManagementPolicies/{policy}/rules/{id}"),
+                    rule,
+                )
+            }
+            _ => (format!("{path}/{property}/{id}"), item.clone()),
+        };
+        if let Some(m) = body.as_object_mut() {
+            m.remove("id");
+        }
+        writes.push((at, body));
+    }
+    Ok(writes)
+}
+
 pub fn has_assignments(kind: &str) -> bool {
     matches!(
         kind,
@@ -131,9 +222,14 @@ pub fn expanded(kind: &str) -> Option<&'static str> {
 }
 
 /// The path that reads one object of `kind` at `path` whole: with its expanded navigation
-/// property, when it has one.
+/// property, when it has one (a role's policy assignment with the policy and its rules, which
+/// its lookup reads expanded already).
 pub fn read_one(kind: &str, path: &str) -> String {
-    match expanded(kind) {
+    let nav = match kind {
+        ROLE_POLICY_ASSIGNMENT => Some(ROLE_POLICY_EXPAND),
+        _ => expanded(kind),
+    };
+    match nav {
         Some(nav) => format!("{path}?$expand={nav}"),
         None => path.to_string(),
     }

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::apply::Failure;
-use crate::resources::{self, ASSIGNMENTS, METHOD_CONFIGURATIONS};
+use crate::resources::{self, ASSIGNMENTS};
 use crate::{EngineError, Session};
 
 #[derive(Debug, Clone, Default)]
@@ -215,7 +215,8 @@ fn changed_since(kind: &KindSpec, current: &Value, accepted: &[&Value]) -> Vec<S
     keys.into_iter()
         .filter(|k| {
             !k.starts_with('@')
-                && (k.as_str() == METHOD_CONFIGURATIONS || kind.allows(k, odata_type))
+                && (resources::written_per_item(kind.name) == Some(k.as_str())
+                    || kind.allows(k, odata_type))
         })
         .filter(|k| {
             let now = get(current, k);
@@ -243,7 +244,8 @@ fn changed_properties(kind: &KindSpec, before: &Value, after: &Value) -> Map<Str
         .map(|(k, _)| k)
         .collect();
     for key in keys {
-        let side_door = key == ASSIGNMENTS || key == METHOD_CONFIGURATIONS;
+        let side_door =
+            key == ASSIGNMENTS || resources::written_per_item(kind.name) == Some(key.as_str());
         if !side_door && (key.starts_with('@') || !kind.allows(key, odata_type)) {
             continue;
         }
@@ -730,11 +732,11 @@ impl Session {
                 // What is back at its value before the sprint already (an interrupted
                 // rollback restored it) needs no writing.
                 let mut restore = changed_properties(kind, before, after);
-                restore.retain(|k, was| k == METHOD_CONFIGURATIONS || current.get(k) != Some(was));
+                let per_item = resources::written_per_item(kind.name);
+                restore
+                    .retain(|k, was| per_item == Some(k.as_str()) || current.get(k) != Some(was));
                 let id = intent("rollback-restore", undo.object_id.clone()).await?;
-                let restored = self
-                    .restore(kind, &path, before, after, &current, restore)
-                    .await;
+                let restored = self.restore(kind, &path, before, &current, restore).await;
                 let now = match &restored {
                     Ok(()) => self
                         .client
@@ -809,19 +811,18 @@ impl Session {
     }
 
     /// Writes the previous values back: the object's own properties in one update (over
-    /// `current`, the object as it now is), then the side doors (Intune assignments,
-    /// authentication method configurations).
+    /// `current`, the object as it now is), then the side doors (Intune assignments, the
+    /// items written one at a time: authentication method configurations, PIM rules).
     async fn restore(
         &self,
         kind: &KindSpec,
         path: &str,
         before: &Value,
-        after: &Value,
         current: &Value,
         mut restore: Map<String, Value>,
     ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
-        let methods = restore.remove(METHOD_CONFIGURATIONS);
+        let items = resources::written_per_item(kind.name).and_then(|p| restore.remove(p));
         if !restore.is_empty() && kind.is_replaced_whole() {
             // The whole object as the snapshot held it (its settings included).
             self.client
@@ -845,28 +846,14 @@ impl Session {
                 .await
                 .map_err(|e| Failure::during("restoring assignments", e))?;
         }
-        if let Some(methods) = methods {
-            let now: Vec<Value> = after[METHOD_CONFIGURATIONS]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            for config in methods.as_array().into_iter().flatten() {
-                let Some(id) = config["id"].as_str() else {
-                    continue;
-                };
-                if now.iter().any(|c| c == config) {
-                    continue;
-                }
-                let mut patch = config.clone();
-                if let Some(m) = patch.as_object_mut() {
-                    m.remove("id");
-                }
+        if let Some(items) = items {
+            // Each item the sprint changed, back to its snapshot (what is back already, an
+            // interrupted rollback's work, is left alone).
+            for (item_path, patch) in resources::item_writes(kind.name, path, current, &items)? {
                 self.client
-                    .patch(&format!("{path}/{METHOD_CONFIGURATIONS}/{id}"), &patch)
+                    .patch(&item_path, &patch)
                     .await
-                    .map_err(|e| {
-                        Failure::during(&format!("restoring method configuration {id}"), e)
-                    })?;
+                    .map_err(|e| Failure::during(&format!("restoring {item_path}"), e))?;
             }
         }
         Ok(())

@@ -25,6 +25,10 @@ async fn state(running: &RunningEmulator) -> Value {
 fn names(state: &Value) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
+        // Microsoft names every role's PIM policy "Directory"; the tool never creates one.
+        if kind == "unifiedRoleManagementPolicy" {
+            continue;
+        }
         let mut names: Vec<String> = items
             .as_object()
             .unwrap()
@@ -208,6 +212,16 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
             managed.insert(config["id"].as_str().unwrap().to_string());
         }
     }
+    // A role's PIM policy is managed through its assignment, the object the tool journals.
+    let policies: Vec<String> =
+        before["tenants"][0]["collections"]["unifiedRoleManagementPolicyAssignment"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| managed.contains(*id))
+            .filter_map(|(_, a)| a["policyId"].as_str().map(str::to_string))
+            .collect();
+    managed.extend(policies);
     let mut untouched = 0;
     for (kind, items) in before["tenants"][0]["collections"].as_object().unwrap() {
         for (id, object) in items.as_object().unwrap() {
@@ -1329,6 +1343,22 @@ fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
     out
 }
 
+/// Evaluates the tenant, which must fail exactly one feature on exactly one finding: the
+/// feature's id and the finding.
+async fn the_one_finding(
+    s: &blueprint_engine::Session,
+) -> (String, blueprint_engine::evaluate::Finding) {
+    let drifted = s.evaluate().await.unwrap();
+    let failing: Vec<_> = drifted
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+    (failing[0].id.clone(), failing[0].findings[0].clone())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -1400,16 +1430,8 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     )
     .await
     .unwrap();
-    let drifted = s.evaluate().await.unwrap();
-    let failing: Vec<_> = drifted
-        .features
-        .iter()
-        .filter(|f| f.verdict != Verdict::Pass)
-        .collect();
-    assert_eq!(failing.len(), 1, "{failing:#?}");
-    assert_eq!(failing[0].id, "eop-anti-spam");
-    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-    let finding = &failing[0].findings[0];
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "eop-anti-spam");
     assert_eq!(finding.reference, "hostedContentFilterPolicy:Default");
     assert_eq!(finding.diff.path, "BulkThreshold");
     assert_eq!(finding.diff.expected, 6);
@@ -1493,20 +1515,33 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "retentionPolicyTag:Deleted Items".into(),
         ),
     ];
+    // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.
+    let switch = |verb: &'static str| {
+        let exo = exo.clone();
+        async move {
+            exo.invoke(&blueprint_exchange::Command::new(
+                format!("{verb}-TransportRule"),
+                json!({"Identity": "Disclaimer"}),
+            ))
+            .await
+            .unwrap()
+        }
+    };
+    switch("Disable").await;
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-mail-flow-disclaimer");
+    assert_eq!(finding.reference, "transportRule:Disclaimer");
+    assert_eq!(finding.diff.path, "State");
+    assert_eq!(finding.diff.expected, "Enabled");
+    assert_eq!(finding.diff.actual, "Disabled");
+    switch("Enable").await;
+
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
             .await
             .unwrap();
-        let drifted = s.evaluate().await.unwrap();
-        let failing: Vec<_> = drifted
-            .features
-            .iter()
-            .filter(|f| f.verdict != Verdict::Pass)
-            .collect();
-        assert_eq!(failing.len(), 1, "{noun}.{parameter}: {failing:#?}");
-        assert_eq!(failing[0].id, feature);
-        assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-        let finding = &failing[0].findings[0];
+        let (failing, finding) = the_one_finding(&s).await;
+        assert_eq!(failing, feature, "{noun}.{parameter}");
         assert_eq!(finding.reference, reference);
         assert_eq!(finding.diff.path, parameter);
         assert_eq!(finding.diff.expected, good);
@@ -1637,6 +1672,7 @@ async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() 
 #[tokio::test(flavor = "multi_thread")]
 async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     use blueprint_engine::rollback::RollbackOptions;
+    use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
     // Faults and lost create answers on the way: no policy or rule is made twice.
     let running = emulator(
@@ -1710,6 +1746,17 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     };
     assert_eq!(domain_type(&seeded), "InternalRelay");
     assert_eq!(domain_type(&after_deploy), "Authoritative");
+    // The agency's own disclaimer rule is adopted, enabled (Enable-TransportRule) and set.
+    let disclaimer = |state: &Value| {
+        let rules = state["objects"]["TransportRule"].as_array().unwrap();
+        let rule = rules.iter().find(|r| r["Name"] == "Disclaimer").unwrap();
+        (rule["State"].clone(), rule["Mode"].clone(), rules.len())
+    };
+    assert_eq!(disclaimer(&seeded), (json!("Disabled"), json!("Audit"), 2));
+    assert_eq!(
+        disclaimer(&after_deploy),
+        (json!("Enabled"), json!("Enforce"), 2)
+    );
 
     let mut rolled = None;
     for _ in 0..4 {
@@ -1731,6 +1778,7 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     let after_rollback = exchange_state(&running);
     assert_eq!(hand_made(&after_rollback), hand_made(&seeded));
     assert_eq!(domain_type(&after_rollback), "InternalRelay");
+    assert_eq!(disclaimer(&after_rollback), disclaimer(&seeded));
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
@@ -2056,6 +2104,172 @@ async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_lega
         .get_mut("adminConsentRequestPolicy")
         .unwrap()["isEnabled"] = Value::Bool(false);
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
+}
+
+const PIM_FEATURE: &str = "identity-privileged-identity-management";
+const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+const EXCHANGE_ADMINISTRATOR: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+
+/// The stored rule `rule` of the PIM policy assigned to directory role `role`.
+fn pim_rule<'a>(
+    tenant: &'a mut blueprint_emulator::Tenant,
+    role: &str,
+    rule: &str,
+) -> &'a mut Value {
+    let policy_id = tenant.collections["unifiedRoleManagementPolicyAssignment"]
+        .values()
+        .find(|a| a["roleDefinitionId"] == role)
+        .unwrap_or_else(|| panic!("role {role} has a policy assignment"))["policyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tenant
+        .collections
+        .get_mut("unifiedRoleManagementPolicy")
+        .unwrap()
+        .get_mut(&policy_id)
+        .unwrap()["rules"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["id"] == rule)
+        .unwrap_or_else(|| panic!("rule {rule}"))
+}
+
+/// PIM role settings, an update-only kind: the 18 roles' policies exist in the tenant and are
+/// updated rule by rule, none created; what the blueprint does not set (an approver the agency
+/// named) stays; one rule changed in the tenant is reported as exactly that rule's field; the
+/// rollback puts every rule back.
+#[tokio::test(flavor = "multi_thread")]
+async fn pim_role_settings_update_the_existing_policies_drift_by_rule_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let approver = serde_json::json!([{"@odata.type": "#microsoft.graph.singleUser", "userId": "00000000-0000-4000-8000-00000000a001", "description": "PIM approver"}]);
+    let policies_before = {
+        let mut t = tenant.lock().unwrap();
+        pim_rule(&mut t, GLOBAL_ADMINISTRATOR, "Approval_EndUser_Assignment")["setting"]["approvalStages"]
+            [0]["primaryApprovers"] = approver.clone();
+        t.collections["unifiedRoleManagementPolicy"].len()
+    };
+    let before = without_write_times(state(&running).await);
+    let s = session(workspace(dir.path(), &running, &[PIM_FEATURE.to_string()]));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 18, "{:#?}", plan.actions);
+    assert_eq!(plan.count(Op::Create), 0);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(report.done(), 18, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+    {
+        let mut t = tenant.lock().unwrap();
+        assert_eq!(
+            t.collections["unifiedRoleManagementPolicy"].len(),
+            policies_before
+        );
+        let approval = pim_rule(&mut t, GLOBAL_ADMINISTRATOR, "Approval_EndUser_Assignment");
+        assert_eq!(approval["setting"]["isApprovalRequired"], true);
+        assert_eq!(
+            approval["setting"]["approvalStages"][0]["primaryApprovers"],
+            approver
+        );
+        assert_eq!(
+            pim_rule(
+                &mut t,
+                EXCHANGE_ADMINISTRATOR,
+                "Expiration_EndUser_Assignment"
+            )["maximumDuration"],
+            "PT10H"
+        );
+        // Someone lets Exchange administrators stay active for a day.
+        pim_rule(
+            &mut t,
+            EXCHANGE_ADMINISTRATOR,
+            "Expiration_EndUser_Assignment",
+        )["maximumDuration"] = Value::from("PT24H");
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.reference.as_str(),
+                f.diff.path.as_str(),
+                &f.diff.expected,
+                &f.diff.actual,
+            )
+        })
+        .collect();
+    let reference = format!("roleManagementPolicyAssignment:{EXCHANGE_ADMINISTRATOR}");
+    assert_eq!(
+        findings,
+        vec![(
+            reference.as_str(),
+            "policy.rules[Expiration_EndUser_Assignment].maximumDuration",
+            &Value::from("PT10H"),
+            &Value::from("PT24H")
+        )]
+    );
+
+    pim_rule(
+        &mut tenant.lock().unwrap(),
+        EXCHANGE_ADMINISTRATOR,
+        "Expiration_EndUser_Assignment",
+    )["maximumDuration"] = Value::from("PT10H");
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+}
+
+/// A role whose policy the tenant lacks is blocked with the reason, and nothing is created for
+/// it: the tool never creates what Microsoft creates with the tenant.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_pim_policy_blocks_its_role_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("unifiedRoleManagementPolicyAssignment")
+        .unwrap()
+        .retain(|_, a| a["roleDefinitionId"] != GLOBAL_ADMINISTRATOR);
+    let s = session(workspace(dir.path(), &running, &[PIM_FEATURE.to_string()]));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(
+        blocked,
+        vec![format!("roleManagementPolicyAssignment:{GLOBAL_ADMINISTRATOR}").as_str()]
+    );
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(reason.contains("never creates"), "{reason}");
+    assert_eq!(plan.count(Op::Create), 0);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 1, "{:#?}", report.results);
+    assert_eq!(report.done(), 17, "{:#?}", report.results);
+    let assignments = tenant.lock().unwrap().collections["unifiedRoleManagementPolicyAssignment"]
+        .values()
+        .filter(|a| a["roleDefinitionId"] == GLOBAL_ADMINISTRATOR)
+        .count();
+    assert_eq!(assignments, 0);
 }
 
 const ENDPOINT_SECURITY_FEATURES: &[&str] = &[

@@ -52,6 +52,22 @@ from msgraph.generated.models.self_service_sign_up_authentication_flow_configura
 )
 from msgraph.generated.models.windows10_compliance_policy import Windows10CompliancePolicy
 from msgraph.generated.models.windows10_custom_configuration import Windows10CustomConfiguration
+from msgraph.generated.models.unified_role_management_policy import UnifiedRoleManagementPolicy
+from msgraph.generated.models.unified_role_management_policy_assignment import (
+    UnifiedRoleManagementPolicyAssignment,
+)
+from msgraph.generated.models.unified_role_management_policy_expiration_rule import (
+    UnifiedRoleManagementPolicyExpirationRule,
+)
+from msgraph.generated.models.unified_role_management_policy_rule_target import (
+    UnifiedRoleManagementPolicyRuleTarget,
+)
+from msgraph.generated.models.unified_role_management_policy_rule_target_operations import (
+    UnifiedRoleManagementPolicyRuleTargetOperations,
+)
+from msgraph.generated.policies.role_management_policy_assignments.role_management_policy_assignments_request_builder import (
+    RoleManagementPolicyAssignmentsRequestBuilder,
+)
 from msgraph.generated.models.windows_update_active_hours_install import WindowsUpdateActiveHoursInstall
 from msgraph.generated.models.windows_update_for_business_configuration import (
     WindowsUpdateForBusinessConfiguration,
@@ -307,6 +323,38 @@ async def admin_consent_request_policy(client):
           "policies/adminConsentRequestPolicy: PUT of the SDK's model reads back", after)
 
 
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+
+
+async def pim_role_settings(client):
+    """PIM role settings (issue 13): a directory role's policy found through its assignment
+    (the scope filter Graph requires, the policy and its rules expanded), read into the SDK's
+    models, and one rule written with the SDK's own expiration rule model."""
+    builder = client.policies.role_management_policy_assignments
+    query = RoleManagementPolicyAssignmentsRequestBuilder.RoleManagementPolicyAssignmentsRequestBuilderGetQueryParameters(
+        filter="scopeId eq '/' and scopeType eq 'DirectoryRole'", expand=["policy($expand=rules)"])
+    page = await builder.get(request_configuration=RequestConfiguration(query_parameters=query))
+    assignment = next((a for a in page.value or [] if a.role_definition_id == GLOBAL_ADMINISTRATOR), None)
+    check(isinstance(assignment, UnifiedRoleManagementPolicyAssignment) and isinstance(assignment.policy, UnifiedRoleManagementPolicy),
+          "policies/roleManagementPolicyAssignments: the Global Administrator's assignment, with its policy", assignment)
+    check(not unknown_properties(assignment), "policies/roleManagementPolicyAssignments: every property is one the SDK's models know",
+          unknown_properties(assignment))
+    rules = {r.id: r for r in assignment.policy.rules or []}
+    expiration = rules.get("Expiration_EndUser_Assignment")
+    check(isinstance(expiration, UnifiedRoleManagementPolicyExpirationRule) and isinstance(expiration.maximum_duration, datetime.timedelta),
+          "the policy's rules are the SDK's derived rule models", expiration)
+    rule_builder = client.policies.role_management_policies.by_unified_role_management_policy_id(
+        assignment.policy.id).rules.by_unified_role_management_policy_rule_id("Expiration_EndUser_Assignment")
+    await rule_builder.patch(UnifiedRoleManagementPolicyExpirationRule(
+        id="Expiration_EndUser_Assignment", is_expiration_required=True, maximum_duration=datetime.timedelta(hours=10),
+        target=UnifiedRoleManagementPolicyRuleTarget(
+            caller="EndUser", level="Assignment", operations=[UnifiedRoleManagementPolicyRuleTargetOperations.All])))
+    after = await rule_builder.get()
+    check(isinstance(after, UnifiedRoleManagementPolicyExpirationRule) and after.maximum_duration == datetime.timedelta(hours=10)
+          and after.target is not None and after.target.caller == "EndUser",
+          "PATCH of a rule with the SDK's model reads back", after)
+
+
 async def device_configurations(client, run):
     """One object of each new Intune kind (issue 14), created and read with the SDK's models."""
     configurations = client.device_management.device_configurations
@@ -523,6 +571,7 @@ async def main(ready_path):
         # --- Settings singletons and Intune profiles, with the SDKs' own model classes -------
         await settings_singletons(client, beta_client(ready, secret))
         await admin_consent_request_policy(client)
+        await pim_role_settings(client)
         await device_configurations(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)

@@ -4,7 +4,7 @@
 //! ([`KindSpec::is_replaced_whole`]), so the settings the blueprint does not name keep the
 //! agency's values.
 
-use super::{Api, Grant, KindSpec, Permissions, singleton};
+use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, singleton};
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
 /// admin consent workflow). `PUT /policies/adminConsentRequestPolicy` requires all five
@@ -27,3 +27,30 @@ pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
         write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
     },
 );
+
+/// Privileged Identity Management's settings for one directory role: the role management policy
+/// Microsoft assigns to the role (one per role, created with the tenant: adopted, never created
+/// or removed), found by the role it is assigned to. Read as Graph returns the assignment
+/// with `$expand=policy($expand=rules)`; `policy.rules` (matched by rule id) are written one
+/// rule at a time, `PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}`
+/// (unifiedrolemanagementpolicyrule-update).
+pub(super) const ROLE_MANAGEMENT_POLICY_ASSIGNMENT: KindSpec = KindSpec {
+    name: "roleManagementPolicyAssignment",
+    path: "/policies/roleManagementPolicyAssignments",
+    identity: IdentityKey::Property("roleDefinitionId"),
+    properties: &["roleDefinitionId", "policy"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("policy.rules", "id")],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "Microsoft creates one for every directory role with the tenant (PIM needs Microsoft Entra ID P2); check the role exists and the tenant's licences",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // unifiedrolemanagementpolicyassignment-list and -list-rules:
+        // RoleManagementPolicy.Read.Directory; unifiedrolemanagementpolicyrule-update:
+        // RoleManagementPolicy.ReadWrite.Directory (which reads them too).
+        read: &[Grant::Graph("RoleManagementPolicy.Read.Directory")],
+        write: &[Grant::Graph("RoleManagementPolicy.ReadWrite.Directory")],
+    },
+};

@@ -86,6 +86,25 @@ fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
 /// has.
 async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)> {
     let path = kind.path.trim_start_matches('/');
+    if let Some(listed) =
+        blueprint_engine::resources::filtered_collection(kind, "&$expand=policy($expand=rules)")
+    {
+        // A PIM role's policy is written one rule at a time: a rule's own PATCH, with its type
+        // and one property as they are.
+        let assignment = admin.list(&listed).await.ok()?.into_iter().next()?;
+        let policy = assignment["policy"]["id"].as_str()?;
+        let rule = assignment["policy"]["rules"]
+            .as_array()?
+            .iter()
+            .find(|r| r["isExpirationRequired"].is_boolean())?;
+        return Some((
+            format!(
+                "policies/roleManagementPolicies/{policy}/rules/{}",
+                rule["id"].as_str()?
+            ),
+            json!({"@odata.type": rule["@odata.type"], "isExpirationRequired": rule["isExpirationRequired"]}),
+        ));
+    }
     if kind.identity == IdentityKey::Singleton {
         let (path, current) = if kind.name == "groupLifecyclePolicy" {
             let first = admin.list(path).await.ok()?.into_iter().next()?;
@@ -171,7 +190,10 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
                 kind.name
             );
         };
-        let collection = kind.path.trim_start_matches('/');
+        // Graph lists PIM policy assignments only under their scope filter.
+        let collection = blueprint_engine::resources::filtered_collection(kind, "")
+            .unwrap_or_else(|| kind.path.to_string());
+        let collection = collection.trim_start_matches('/');
         let read = graph_names(kind.permissions.read);
         let c = client_with(&running, &read, &mut n);
         assert_eq!(
