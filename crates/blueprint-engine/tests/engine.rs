@@ -1983,25 +1983,7 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             serde_json::json!(false);
     }
     let evaluation = s.evaluate().await.unwrap();
-    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
-        .features
-        .iter()
-        .map(|f| {
-            (
-                f.id.as_str(),
-                f.findings
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.diff.path.clone(),
-                            x.diff.expected.clone(),
-                            x.diff.actual.clone(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let findings = findings_by_feature(&evaluation);
     let one =
         |path: &str, expected: Value, actual: Value| vec![(path.to_string(), expected, actual)];
     assert_eq!(
@@ -2403,25 +2385,7 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
             ["value"] = 600.into();
     }
     let evaluation = s.evaluate().await.unwrap();
-    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
-        .features
-        .iter()
-        .map(|f| {
-            (
-                f.id.as_str(),
-                f.findings
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.diff.path.clone(),
-                            x.diff.expected.clone(),
-                            x.diff.actual.clone(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let findings = findings_by_feature(&evaluation);
     assert_eq!(
         findings["intune-endpoint-security-antivirus"],
         vec![(
@@ -2459,4 +2423,137 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
     let mut diff = Vec::new();
     differences(&before, &after, "", &mut diff);
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+fn assert_every_feature_passes(evaluation: &blueprint_engine::Evaluation) {
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+}
+
+/// Each feature's findings as (path, expected, actual).
+fn findings_by_feature(
+    evaluation: &blueprint_engine::Evaluation,
+) -> BTreeMap<&str, Vec<(String, Value, Value)>> {
+    evaluation
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.findings
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.diff.path.clone(),
+                            x.diff.expected.clone(),
+                            x.diff.actual.clone(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+const COMPLIANCE_FEATURES: &[&str] = &[
+    "identity-role-groups",
+    "intune-windows-10-compliance",
+    "intune-ios-compliance",
+    "intune-compliance-policy-settings",
+    "intune-compliance-beta-only-settings",
+];
+
+/// The compliance settings only Graph beta has go onto the same two policies the v1.0 features
+/// create (one object each, never a beta duplicate), after them; one beta setting changed in
+/// the tenant is reported as exactly that setting, of the beta feature only; a rollback leaves
+/// the legacy tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn beta_compliance_settings_go_onto_the_v1_policies_drift_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = COMPLIANCE_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // On a tenant without the policies the beta settings are updates of the objects the v1.0
+    // actions create, which they wait for.
+    let (plan, _) = s.plan(false).await.unwrap();
+    let beta: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "deviceCompliancePolicyBeta")
+        .collect();
+    assert_eq!(beta.len(), 2);
+    for action in &beta {
+        assert_eq!(action.op, Op::Update, "{}", action.reference);
+        assert_eq!(action.api, "graph-beta");
+        let base = action
+            .reference
+            .replace("deviceCompliancePolicyBeta:", "deviceCompliancePolicy:");
+        assert!(action.depends_on.contains(&base), "{:?}", action.depends_on);
+        let created = plan.actions.iter().find(|a| a.reference == base).unwrap();
+        assert_eq!(created.op, Op::Create);
+    }
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let policies: Vec<&Value> = t.collections["deviceCompliancePolicy"].values().collect();
+        assert_eq!(policies.len(), 2, "one object per policy: {policies:#?}");
+        let (windows_id, windows) = stored(
+            &mut t,
+            "deviceCompliancePolicy",
+            "Windows 10 Compliance Policy",
+        );
+        assert_eq!(windows["passwordMinimumLength"], 14, "v1.0's settings");
+        assert_eq!(windows["tpmRequired"], true, "beta's settings");
+        assert_eq!(windows["defenderVersion"], "4.18.0.0");
+        assert_eq!(
+            windows["deviceThreatProtectionRequiredSecurityLevel"],
+            "medium"
+        );
+        assert_eq!(t.assignments[&windows_id].len(), 2, "v1.0's assignments");
+        let (_, ios) = stored(&mut t, "deviceCompliancePolicy", "iOS Compliance Policy");
+        assert_eq!(ios["osMinimumBuildVersion"], "18H107");
+        assert_eq!(ios["passcodeMinutesOfInactivityBeforeScreenTimeout"], 15);
+        let settings = &t.singletons["deviceManagement"]["settings"];
+        assert_eq!(settings["enhancedJailBreak"], true);
+        assert_eq!(settings["deviceComplianceCheckinThresholdDays"], 30);
+
+        // Someone turns the TPM requirement off, and jailbreak detection.
+        let (_, windows) = stored(
+            &mut t,
+            "deviceCompliancePolicy",
+            "Windows 10 Compliance Policy",
+        );
+        windows["tpmRequired"] = false.into();
+        t.singletons.get_mut("deviceManagement").unwrap()["settings"]["enhancedJailBreak"] =
+            false.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-compliance-beta-only-settings"],
+        vec![
+            ("tpmRequired".to_string(), true.into(), false.into()),
+            (
+                "settings.enhancedJailBreak".to_string(),
+                true.into(),
+                false.into()
+            ),
+        ]
+    );
+    for id in &COMPLIANCE_FEATURES[..4] {
+        assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
+    }
+
+    // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
