@@ -702,9 +702,9 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_CONFIGURATION,
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
+    identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
-    identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,
