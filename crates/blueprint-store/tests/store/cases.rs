@@ -574,6 +574,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
          DROP TABLE engagements;
          DROP TABLE job_events;
          DROP TABLE jobs;
+         ALTER TABLE changes DROP COLUMN refused;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",
