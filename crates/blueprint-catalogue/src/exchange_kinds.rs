@@ -16,7 +16,7 @@
 //! permissions" for anti-spam, anti-malware and anti-phishing), Global Reader to read them
 //! (office-docs `app-only-auth-powershell-v2.md`; `real-tenant-and-exchange.md` §2a).
 
-use crate::kinds::{Api, Grant, IdentityKey, KindSpec, Permissions};
+use crate::kinds::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 const EXCHANGE_PERMISSIONS: Permissions = Permissions {
     read: &[
@@ -43,10 +43,17 @@ const fn exchange_kind(
         derived: &[],
         create_only: &[],
         keyed_arrays: &[],
-        prerequisite_only: false,
+        lifecycle: Lifecycle::Managed,
         api: Api::ExchangeAdmin,
         permissions: EXCHANGE_PERMISSIONS,
     }
+}
+
+/// A kind Exchange Online makes objects of itself (no `New-` cmdlet there): the tool finds
+/// them by identity and sets them, never creates or removes them, for the reason `why`.
+const fn adopted_only(mut kind: KindSpec, why: &'static str) -> KindSpec {
+    kind.lifecycle = Lifecycle::AdoptedOnly(why);
+    kind
 }
 
 /// Remote domains: how mail to other organisations is formatted, and whether automatic replies and forwarding reach them.
@@ -82,37 +89,43 @@ pub const REMOTE_DOMAIN: KindSpec = exchange_kind(
 );
 
 /// Accepted domains: the domains the organisation receives mail for (one per verified domain; adopted, never created).
-pub const ACCEPTED_DOMAIN: KindSpec = exchange_kind(
-    "acceptedDomain",
-    "/exchange/AcceptedDomain",
-    IdentityKey::Property("Name"),
-    &[
-        "Name",
-        "CanHaveCloudCache",
-        "DomainType",
-        "EnableNego2Authentication",
-        "MailFlowRegion",
-        "MatchSubDomains",
-        "OutboundOnly",
-        "SendingFromDomainDisabled",
-        "SendingToDomainDisabled",
-    ],
+pub const ACCEPTED_DOMAIN: KindSpec = adopted_only(
+    exchange_kind(
+        "acceptedDomain",
+        "/exchange/AcceptedDomain",
+        IdentityKey::Property("Name"),
+        &[
+            "Name",
+            "CanHaveCloudCache",
+            "DomainType",
+            "EnableNego2Authentication",
+            "MailFlowRegion",
+            "MatchSubDomains",
+            "OutboundOnly",
+            "SendingFromDomainDisabled",
+            "SendingToDomainDisabled",
+        ],
+    ),
+    "Exchange Online makes one accepted domain per domain verified in Microsoft Entra ID, and has no New-AcceptedDomain: add and verify the domain in the Microsoft 365 admin center (Settings > Domains)",
 );
 
 /// The connection filter policy: IP allow and block lists, the safe list (only the Default exists).
-pub const HOSTED_CONNECTION_FILTER_POLICY: KindSpec = exchange_kind(
-    "hostedConnectionFilterPolicy",
-    "/exchange/HostedConnectionFilterPolicy",
-    IdentityKey::Property("Name"),
-    &[
-        "Name",
-        "AdminDisplayName",
-        "ConfigurationXmlRaw",
-        "EnableSafeList",
-        "IPAllowList",
-        "IPBlockList",
-        "MakeDefault",
-    ],
+pub const HOSTED_CONNECTION_FILTER_POLICY: KindSpec = adopted_only(
+    exchange_kind(
+        "hostedConnectionFilterPolicy",
+        "/exchange/HostedConnectionFilterPolicy",
+        IdentityKey::Property("Name"),
+        &[
+            "Name",
+            "AdminDisplayName",
+            "ConfigurationXmlRaw",
+            "EnableSafeList",
+            "IPAllowList",
+            "IPBlockList",
+            "MakeDefault",
+        ],
+    ),
+    "Exchange Online keeps one connection filter policy per organisation, the Default, and makes it itself",
 );
 
 /// Anti-spam inbound policies.
@@ -755,21 +768,24 @@ pub const AUTHENTICATION_POLICY: KindSpec = exchange_kind(
 );
 
 /// CAS mailbox plans: the client access new mailboxes of each licence get (adopted by display name; Exchange names them with a GUID suffix).
-pub const CAS_MAILBOX_PLAN: KindSpec = exchange_kind(
-    "casMailboxPlan",
-    "/exchange/CASMailboxPlan",
-    IdentityKey::Property("DisplayName"),
-    &[
-        "DisplayName",
-        "ActiveSyncEnabled",
-        "ECPEnabled",
-        "EwsEnabled",
-        "ImapEnabled",
-        "MAPIEnabled",
-        "OWAEnabled",
-        "OwaMailboxPolicy",
-        "PopEnabled",
-    ],
+pub const CAS_MAILBOX_PLAN: KindSpec = adopted_only(
+    exchange_kind(
+        "casMailboxPlan",
+        "/exchange/CASMailboxPlan",
+        IdentityKey::Property("DisplayName"),
+        &[
+            "DisplayName",
+            "ActiveSyncEnabled",
+            "ECPEnabled",
+            "EwsEnabled",
+            "ImapEnabled",
+            "MAPIEnabled",
+            "OWAEnabled",
+            "OwaMailboxPolicy",
+            "PopEnabled",
+        ],
+    ),
+    "Exchange Online makes one CAS mailbox plan per licence plan the organisation has, and has no New-CASMailboxPlan",
 );
 
 /// Mail flow (transport) rules.
@@ -1075,7 +1091,8 @@ pub fn new_identity_parameter(kind: &str) -> Option<&'static str> {
 }
 
 /// The parameters `New-{Noun}` takes for a kind (its identity among them); empty for a kind
-/// nothing creates (defaults and organisation-wide objects, which are adopted and set).
+/// nothing creates (organisation-wide singletons, and the adopted-only kinds: see
+/// [`Lifecycle::AdoptedOnly`]).
 pub fn new_parameters(kind: &str) -> &'static [&'static str] {
     match kind {
         "remoteDomain" => &["Name", "DomainName"],

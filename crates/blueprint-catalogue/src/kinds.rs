@@ -109,6 +109,23 @@ pub struct Permissions {
     pub write: &'static [Grant],
 }
 
+/// What the tool may do with a kind's objects. One rule for every kind the tool must not
+/// create: the plan blocks a missing object of an adopted-only or checked-only kind with the
+/// reason, and nothing but a create of the tool's own is ever removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Created when the tenant has no object with the identity, set when it has one; removed
+    /// (by a rollback or `--allow-delete`) only when the tool created it.
+    Managed,
+    /// Found by identity and set, never created or removed: the service makes these objects
+    /// itself, for the reason given (Exchange Online's accepted domains are the tenant's
+    /// verified domains). A rollback restores what the tool set from its snapshot.
+    AdoptedOnly(&'static str),
+    /// Checked to exist, never created or changed (user accounts: the tool must not create
+    /// accounts with passwords).
+    CheckedOnly,
+}
+
 /// One resource kind.
 #[derive(Debug, Clone, Copy)]
 pub struct KindSpec {
@@ -129,9 +146,9 @@ pub struct KindSpec {
     /// features may each own different items of a singleton's array. The key may be a dotted
     /// path into the item (`settingInstance.settingDefinitionId`).
     pub keyed_arrays: &'static [(&'static str, &'static str)],
-    /// Objects of this kind are only ever checked, never created (user accounts: the tool
-    /// must not create accounts with passwords).
-    pub prerequisite_only: bool,
+    /// What the tool may do with the kind's objects: create and set them, only set the ones
+    /// the service made, or only check them.
+    pub lifecycle: Lifecycle,
     /// The API the kind is reached through.
     pub api: Api,
     /// What an application must be granted to read and to write the kind.
@@ -156,6 +173,20 @@ impl KindSpec {
             .iter()
             .copied()
             .chain(self.derived.iter().flat_map(|(_, p)| p.iter().copied()))
+    }
+
+    /// Objects of this kind are only ever checked, never created or changed.
+    pub fn is_checked_only(&self) -> bool {
+        self.lifecycle == Lifecycle::CheckedOnly
+    }
+
+    /// Why the tool never creates an object of this kind (None: it creates what is missing).
+    pub fn never_created(&self) -> Option<&'static str> {
+        match self.lifecycle {
+            Lifecycle::Managed => None,
+            Lifecycle::AdoptedOnly(why) => Some(why),
+            Lifecycle::CheckedOnly => Some("the tool only checks that it exists"),
+        }
     }
 
     pub fn is_singleton(&self) -> bool {
@@ -200,7 +231,7 @@ const CA_POLICY: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.All")],
@@ -233,7 +264,7 @@ const NAMED_LOCATION: KindSpec = KindSpec {
     ],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.All")],
@@ -263,7 +294,7 @@ const GROUP: KindSpec = KindSpec {
     derived: &[],
     create_only: &["owners@odata.bind", "members@odata.bind"],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Group.Read.All")],
@@ -280,7 +311,7 @@ const GROUP_SETTING: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[("values", "name")],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("GroupSettings.Read.All")],
@@ -301,7 +332,7 @@ const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Directory.Read.All")],
@@ -326,7 +357,7 @@ const AUTHORIZATION_POLICY: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.All")],
@@ -347,7 +378,7 @@ const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[("authenticationMethodConfigurations", "id")],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
@@ -393,7 +424,7 @@ const SHAREPOINT_SETTINGS: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("SharePointTenantSettings.Read.All")],
@@ -459,7 +490,7 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
     ],
     create_only: &["scheduledActionsForRule"],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
@@ -482,7 +513,7 @@ const AGREEMENT: KindSpec = KindSpec {
     // The agreement's PDF: sent once, and Graph does not return file data on GET.
     create_only: &["files"],
     keyed_arrays: &[],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("Agreement.Read.All")],
@@ -503,7 +534,7 @@ const USER: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[],
-    prerequisite_only: true,
+    lifecycle: Lifecycle::CheckedOnly,
     api: Api::GraphV1,
     permissions: Permissions {
         read: &[Grant::Graph("User.Read.All")],
@@ -527,7 +558,7 @@ const fn singleton(
         derived: &[],
         create_only: &[],
         keyed_arrays: &[],
-        prerequisite_only: false,
+        lifecycle: Lifecycle::Managed,
         api,
         permissions,
     }

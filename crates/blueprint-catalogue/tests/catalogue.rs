@@ -1055,7 +1055,7 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
             "{}: a read grant that writes",
             kind.name
         );
-        if !kind.prerequisite_only {
+        if !kind.is_checked_only() {
             assert!(
                 p.write.iter().any(|g| g.name().contains("ReadWrite")
                     || g.name().contains("Manage")

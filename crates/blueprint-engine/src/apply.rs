@@ -835,6 +835,10 @@ const LOST_CREATE_ATTEMPTS: u32 = 5;
 
 async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let object = &action.object;
+    // A fresh reading (a shared object's) may find it gone: still never created.
+    if let Some(why) = crate::plan::never_created(object) {
+        return Err(why.into());
+    }
     let (body, assignments) = create_body(ctx, object)?;
     let change = journal_intent(ctx, action, "create", None, None).await?;
     let result = async {

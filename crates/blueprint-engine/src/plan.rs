@@ -128,6 +128,23 @@ pub fn classify(
     }
 }
 
+/// Why a desired object the tenant lacks is not created, when it is not: a prerequisite
+/// resource, or a kind the tool never creates (adopted-only, checked-only). The one rule the
+/// plan blocks with and the deploy walk refuses a create by.
+pub(crate) fn never_created(object: &DesiredObject) -> Option<String> {
+    if object.prerequisite {
+        return Some(format!(
+            "prerequisite {} does not exist; the tool never creates it. Create it by hand (see the feature's manual steps), then plan again.",
+            object.reference
+        ));
+    }
+    let why = blueprint_catalogue::kinds::kind(&object.kind)?.never_created()?;
+    Some(format!(
+        "{} does not exist, and the tool never creates a {}: {why}. Then plan again.",
+        object.reference, object.kind
+    ))
+}
+
 /// Builds the plan from the desired objects and what the tenant holds.
 pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool) -> Plan {
     let lookup = observation;
@@ -146,6 +163,7 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
             object: (*object).clone(),
             current: None,
         };
+        let refused = never_created(object);
         match observation.single(&object.reference) {
             Err(n) => {
                 action.op = if object.prerequisite {
@@ -158,12 +176,13 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                     object.reference
                 ));
             }
-            Ok(None) if object.prerequisite => {
-                action.op = Op::Check;
-                action.blocked = Some(format!(
-                    "prerequisite {} does not exist; the tool never creates it. Create it by hand (see the feature's manual steps), then plan again.",
-                    object.reference
-                ));
+            Ok(None) if refused.is_some() => {
+                action.op = if object.prerequisite {
+                    Op::Check
+                } else {
+                    Op::Update
+                };
+                action.blocked = refused;
             }
             Ok(Some(current)) if object.prerequisite => {
                 action.op = Op::Check;

@@ -695,14 +695,23 @@ const EXCLUSION_GROUP: &str = "group:grp-Conditional_Access_Exclude";
 
 /// Deploys sprint 1, which must succeed whole.
 async fn deploy_sprint_one(s: &blueprint_engine::Session) -> blueprint_engine::DeployReport {
+    let report = deploy_sprint(s, 1).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    report
+}
+
+/// Deploys a sprint, whatever its changes' outcomes.
+async fn deploy_sprint(
+    s: &blueprint_engine::Session,
+    sprint: i64,
+) -> blueprint_engine::DeployReport {
     let (_, report) = s
         .deploy(&DeployOptions {
-            sprint: Some(1),
+            sprint: Some(sprint),
             ..Default::default()
         })
         .await
         .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
     report
 }
 
@@ -1510,6 +1519,15 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "organizationConfig".into(),
         ),
         (
+            "AcceptedDomain",
+            Some(domain.as_str()),
+            "DomainType",
+            json!("InternalRelay"),
+            json!("Authoritative"),
+            "exchange-accepted-and-remote-domains",
+            format!("acceptedDomain:{domain}"),
+        ),
+        (
             "RetentionPolicyTag",
             Some("Deleted Items"),
             "AgeLimitForRetention",
@@ -1724,6 +1742,18 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
         2,
         "the Default is set, the custom one kept, none added"
     );
+    // The agency's relay domain is adopted and made authoritative; none is added.
+    let domain_type = |state: &Value| {
+        let domains = state["objects"]["AcceptedDomain"].as_array().unwrap();
+        assert_eq!(domains.len(), 2, "{domains:#?}");
+        domains
+            .iter()
+            .find(|d| d["Name"] == "legacyaffairs.gov.au")
+            .map(|d| d["DomainType"].clone())
+            .unwrap()
+    };
+    assert_eq!(domain_type(&seeded), "InternalRelay");
+    assert_eq!(domain_type(&after_deploy), "Authoritative");
 
     let mut rolled = None;
     for _ in 0..4 {
@@ -1744,9 +1774,72 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     assert_eq!(rolled.failed(), 0, "{:#?}", rolled.steps);
     let after_rollback = exchange_state(&running);
     assert_eq!(hand_made(&after_rollback), hand_made(&seeded));
+    assert_eq!(domain_type(&after_rollback), "InternalRelay");
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accepted_domain_is_adopted_and_set_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    // The agency's domain is not (yet) an accepted domain: not verified in the tenant.
+    {
+        let tenant = running.emulator().tenant(&info.tenants[0].id).unwrap();
+        let mut tenant = tenant.lock().unwrap();
+        let domains = tenant.exchange.objects.get_mut("AcceptedDomain").unwrap();
+        domains.retain(|d| d["Name"] != domain.as_str());
+        assert_eq!(domains.len(), 1);
+    }
+    let seeded = exchange_state(&running);
+    let features = vec!["exchange-accepted-and-remote-domains".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+    let reference = format!("acceptedDomain:{domain}");
+
+    let planned = s.preview(false, false).await.unwrap();
+    let action = planned
+        .plan
+        .actions
+        .iter()
+        .find(|a| a.reference == reference)
+        .unwrap();
+    assert_ne!(action.op, Op::Create);
+    let why = action.blocked.as_deref().expect("a missing domain blocks");
+    assert!(
+        why.contains("never creates") && why.contains("verify the domain"),
+        "{why}"
+    );
+
+    // The deploy sets what it can (the remote domain) and creates no accepted domain.
+    let report = deploy_sprint(&s, 1).await;
+    let outcome = |r: &str| {
+        report
+            .results
+            .iter()
+            .find(|x| x.reference == r)
+            .map(|x| x.outcome.clone())
+            .unwrap()
+    };
+    assert!(
+        matches!(outcome(&reference), Outcome::Skipped { .. }),
+        "{:?}",
+        outcome(&reference)
+    );
+    assert!(matches!(
+        outcome("remoteDomain:Default"),
+        Outcome::Done { .. }
+    ));
+    let after = exchange_state(&running);
+    assert_eq!(
+        after["objects"]["AcceptedDomain"],
+        seeded["objects"]["AcceptedDomain"]
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(evaluation.features[0].verdict, Verdict::Fail);
+    assert_eq!(evaluation.features[0].missing, vec![reference]);
 }
 
 /// The Intune features built on device configuration profiles and the tenant-wide compliance

@@ -75,6 +75,37 @@ sharing_allowed_domains = [\"a{n}.gov.au\"]\nterms_of_use_expiry_start = \"2027-
     (Registry::load(&server).await.unwrap(), server)
 }
 
+/// CPU time this process has used (user + system), from `/proc/self/stat`: what the load
+/// cost, whatever else the machine was running.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are the 14th and 15th fields; the 12th and 13th after the name. Linux
+    // counts them in clock ticks of 1/100 s (USER_HZ).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The machine's 1-minute load average: how much else wanted the two cores meanwhile.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or("?")
+        .to_string()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -140,6 +171,8 @@ async fn main() {
         "first overview after start (reads all {ENGAGEMENTS} engagements): {:.0} ms",
         t.elapsed().as_secs_f64() * 1e3
     );
+    let load_before = load_average();
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let tasks: Vec<_> = cookies
         .into_iter()
@@ -179,6 +212,7 @@ async fn main() {
         }
     }
     let wall = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     latencies.sort();
     println!(
         "{USERS} concurrent users, {} requests (overview and engagement pages alternately), {:.1} s",
@@ -195,6 +229,14 @@ async fn main() {
     println!(
         "throughput {:.0} requests/s, errors {errors}",
         latencies.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "CPU: {:.2} ms per request (server and load generator; {:.1} s over {:.1} s of wall time on {} cores), machine load average {load_before} before, {} after",
+        cpu * 1e3 / latencies.len() as f64,
+        cpu,
+        wall.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, usize::from),
+        load_average()
     );
     println!(
         "resident memory: {} MiB serving (peak {} MiB; {} MiB before the load), server and load generator in one process",

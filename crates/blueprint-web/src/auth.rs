@@ -104,6 +104,29 @@ impl RoleMap {
             organisation: rule.organisation.clone(),
         })
     }
+
+    /// Why claims that [`RoleMap::principal`] maps to no role get none: most often the
+    /// account has no role here; but when rules read `groups` and the token says the account
+    /// is in more groups than Entra ID puts in a token, the groups were never seen.
+    pub fn refusal(&self, claims: &Value) -> SignInError {
+        let name = claims["preferred_username"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_string();
+        let reads_groups = self.rules.iter().any(|r| r.claim == "groups");
+        if reads_groups && groups_overage(claims) {
+            SignInError::GroupsOverage(name)
+        } else {
+            SignInError::NoRole(name)
+        }
+    }
+}
+
+/// Whether the token left the `groups` claim out because the account is in too many groups
+/// (Entra ID's "groups overage", over 200 in a JWT): `_claim_names` then names `groups` (the
+/// claim is to be fetched from Microsoft Graph), or, in an implicit flow, `hasgroups` is set.
+fn groups_overage(claims: &Value) -> bool {
+    claims["_claim_names"].get("groups").is_some() || claims["hasgroups"] == Value::Bool(true)
 }
 
 /// A signed-in session.
@@ -215,6 +238,10 @@ pub enum SignInError {
     BadToken(String),
     #[error("your account ({0}) has no role in this blueprint server; ask the program office")]
     NoRole(String),
+    #[error(
+        "your account ({0}) is in more groups than Entra ID puts in a sign-in token, so the groups this server maps to roles could not be read; ask the administrator to emit only the groups assigned to the application (groupMembershipClaims \"ApplicationGroup\") or to assign you an app role"
+    )]
+    GroupsOverage(String),
 }
 
 impl Oidc {
@@ -381,14 +408,11 @@ pub async fn callback(
             .ok_or(SignInError::UnknownState)?;
         let code = q.code.as_deref().unwrap_or_default();
         let claims = state.oidc.redeem(code, &pending).await?;
-        state.oidc.roles.principal(&claims).ok_or_else(|| {
-            SignInError::NoRole(
-                claims["preferred_username"]
-                    .as_str()
-                    .unwrap_or("unknown")
-                    .to_string(),
-            )
-        })
+        state
+            .oidc
+            .roles
+            .principal(&claims)
+            .ok_or_else(|| state.oidc.roles.refusal(&claims))
     }
     .await;
     match result {
@@ -409,7 +433,7 @@ pub async fn callback(
         Err(e) => {
             tracing::warn!("sign-in refused: {e}");
             let status = match e {
-                SignInError::NoRole(_) => StatusCode::FORBIDDEN,
+                SignInError::NoRole(_) | SignInError::GroupsOverage(_) => StatusCode::FORBIDDEN,
                 SignInError::Unreachable(_) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::BAD_REQUEST,
             };

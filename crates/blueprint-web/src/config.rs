@@ -90,6 +90,7 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use blueprint_store::Role;
 
     const GOOD: &str = r#"
 [sign_in]
@@ -120,6 +121,111 @@ role = "program"
                 )
                 .is_none()
         );
+    }
+
+    /// The documented shape: [`GOOD`]'s app role for the program office, then an agency's
+    /// staff group and a partner's group by object id, as Entra ID puts them in the ID token's
+    /// `groups` claim (the registration's `groupMembershipClaims`).
+    fn groups() -> String {
+        format!(
+            r#"{GOOD}
+[[rule]]
+claim = "groups"
+value = "5d1f3a9e-0c2b-4f7a-9e8d-1a2b3c4d5e6f"
+role = "agency"
+organisation = "dta"
+
+[[rule]]
+claim = "groups"
+value = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+role = "partner"
+organisation = "Acme Partners"
+"#
+        )
+    }
+
+    #[test]
+    fn group_claims_map_to_roles_as_configured_beside_app_roles() {
+        let map = ServeConfig::from_toml("serve.toml", &groups())
+            .unwrap()
+            .role_map();
+        let who =
+            |claims: serde_json::Value| map.principal(&claims).map(|p| (p.role, p.organisation));
+        let staff = serde_json::json!({
+            "preferred_username": "jo@dta.gov.au",
+            // Entra writes object ids in lower case; a configuration may not.
+            "groups": ["0f0f0f0f-0000-4000-8000-000000000000", "5D1F3A9E-0C2B-4F7A-9E8D-1A2B3C4D5E6F"],
+        });
+        assert_eq!(who(staff), Some((Role::Agency, Some("dta".into()))));
+        let partner = serde_json::json!({
+            "preferred_username": "sam@acme.example",
+            "groups": ["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+        });
+        assert_eq!(
+            who(partner),
+            Some((Role::Partner, Some("Acme Partners".into())))
+        );
+        // Both an app role and a group: the first rule in the file wins.
+        let both = serde_json::json!({
+            "preferred_username": "lee@dta.gov.au",
+            "roles": ["Blueprint.ProgramOffice"],
+            "groups": ["5d1f3a9e-0c2b-4f7a-9e8d-1a2b3c4d5e6f"],
+        });
+        assert_eq!(who(both), Some((Role::Program, None)));
+        // A group id is a value of `groups` only: the same text in another claim grants nothing.
+        let elsewhere = serde_json::json!({
+            "preferred_username": "kim@dta.gov.au",
+            "roles": ["5d1f3a9e-0c2b-4f7a-9e8d-1a2b3c4d5e6f"],
+            "groups": ["0f0f0f0f-0000-4000-8000-000000000000"],
+        });
+        assert_eq!(who(elsewhere.clone()), None);
+        assert!(matches!(
+            map.refusal(&elsewhere),
+            crate::auth::SignInError::NoRole(_)
+        ));
+    }
+
+    #[test]
+    fn a_token_without_its_groups_for_there_being_too_many_is_refused_saying_so() {
+        let map = ServeConfig::from_toml("serve.toml", &groups())
+            .unwrap()
+            .role_map();
+        // Entra's overage: no `groups`, a pointer to where they are instead.
+        let overage = serde_json::json!({
+            "preferred_username": "jo@dta.gov.au",
+            "_claim_names": {"groups": "src1"},
+            "_claim_sources": {"src1": {"endpoint": "https://graph.microsoft.com/v1.0/users/00000000-0000-0000-0000-000000000001/getMemberObjects"}},
+        });
+        assert!(map.principal(&overage).is_none());
+        let why = map.refusal(&overage).to_string();
+        assert!(
+            why.contains("jo@dta.gov.au") && why.contains("ApplicationGroup"),
+            "{why}"
+        );
+        // Rules that read only app roles: the groups were not needed; the plain refusal.
+        let roles_only = ServeConfig::from_toml("serve.toml", GOOD)
+            .unwrap()
+            .role_map();
+        assert!(matches!(
+            roles_only.refusal(&overage),
+            crate::auth::SignInError::NoRole(_)
+        ));
+    }
+
+    #[test]
+    fn a_client_secret_in_the_configuration_is_refused_without_repeating_it() {
+        // The web app signs in as a public client (PKCE): there is nowhere for a secret.
+        let planted = "Zq8~fake.client.secret-0123456789abcdef";
+        let bad = GOOD.replace(
+            "client_id = \"c\"",
+            &format!("client_id = \"c\"\nclient_secret = \"{planted}\""),
+        );
+        let err = ServeConfig::from_toml("serve.toml", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("serve.toml:6:1:"), "{err}");
+        assert!(err.contains("client_secret"), "{err}");
+        assert!(!err.contains(planted), "{err}");
     }
 
     #[test]

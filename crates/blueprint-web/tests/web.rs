@@ -17,6 +17,10 @@ use tower::ServiceExt;
 
 #[path = "web/browser.rs"]
 mod browser;
+#[path = "web/runner.rs"]
+mod runner;
+#[path = "web/secrets.rs"]
+mod secrets;
 
 const GROUP: &str = "identity-ca-exclusion-group"; // automated
 const TENANT: &str = "identity-tenant-properties"; // manual, no dependencies
@@ -1384,6 +1388,29 @@ struct Live {
 }
 
 async fn live(schedule: blueprint_web::schedule::Schedule) -> Live {
+    live_with(LiveOptions {
+        schedule,
+        ..Default::default()
+    })
+    .await
+}
+
+/// How a [`live`] engagement is served.
+#[derive(Default)]
+struct LiveOptions {
+    schedule: blueprint_web::schedule::Schedule,
+    /// How its tenant answers (e.g. with latency, so a job runs long enough to be watched).
+    faults: blueprint_emulator::FaultConfig,
+    /// The server's database (default: a SQLite file in the scratch directory).
+    database: Option<String>,
+}
+
+async fn live_with(options: LiveOptions) -> Live {
+    let LiveOptions {
+        schedule,
+        faults,
+        database,
+    } = options;
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let emulator = blueprint_emulator::serve(blueprint_emulator::EmulatorConfig {
@@ -1391,6 +1418,7 @@ async fn live(schedule: blueprint_web::schedule::Schedule) -> Live {
         seeds: vec![blueprint_emulator::Fixture::load("empty-agency").unwrap()],
         throttle: blueprint_emulator::ThrottleMode::Off,
         out_dir: Some(dir.path().join("emulator")),
+        faults,
         ..Default::default()
     })
     .await
@@ -1427,7 +1455,10 @@ async fn live(schedule: blueprint_web::schedule::Schedule) -> Live {
     std::fs::write(ws_dir.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
     let ws = Workspace::open(&ws_dir).unwrap();
     engagement::plan_sprints(&ws).await.unwrap();
-    let server = Store::open(&dir.path().join("server.db")).await.unwrap();
+    let server = match &database {
+        Some(url) => Store::connect(url).await.unwrap(),
+        None => Store::open(&dir.path().join("server.db")).await.unwrap(),
+    };
     Registry::register(&server, "dta", &ws_dir, &[])
         .await
         .unwrap();

@@ -6,7 +6,7 @@
 //! A custom profile's OMA-URI settings are matched by `omaUri`: drift names the one setting that
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Permissions};
+use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
 const WINDOWS10_CUSTOM: &[&str] = &["omaSettings"];
@@ -471,7 +471,7 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
     ],
     create_only: &[],
     keyed_arrays: &[("omaSettings", "omaUri")],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
     // intune-deviceconfig-*-create/-update/-get: DeviceManagementConfiguration.ReadWrite.All
     // (and .Read.All to read), nothing narrower.
@@ -507,7 +507,7 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     derived: &[],
     create_only: &[],
     keyed_arrays: &[("settings", "settingInstance.settingDefinitionId")],
-    prerequisite_only: false,
+    lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     // intune-deviceconfigv2-devicemanagementconfigurationpolicy-create/-update/-get/-assign:
     // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.

@@ -31,7 +31,7 @@ impl Loader {
             });
             return None;
         };
-        if kind.prerequisite_only && resource.prerequisite != Some(Prerequisite::Always) {
+        if kind.is_checked_only() && resource.prerequisite != Some(Prerequisite::Always) {
             self.at(
                 ErrorKind::InvalidValue,
                 kind_at,

@@ -190,7 +190,7 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
                 kind.name
             );
         }
-        if !kind.prerequisite_only {
+        if !kind.is_checked_only() {
             let write = graph_names(kind.permissions.write);
             let c = client_with(&running, &write, &mut n);
             assert_eq!(

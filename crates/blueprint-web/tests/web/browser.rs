@@ -258,6 +258,47 @@ impl Browser<'_> {
         assert!(bad.is_empty(), "{context}: the console shows {bad:#?}");
     }
 
+    /// From now on every document this browser opens runs `watch.js` first: CSP violations
+    /// and streamed progress lines are recorded in the tab's sessionStorage (read by
+    /// [`Browser::watched`]). Installed through the DevTools protocol, so the pages' policy is
+    /// the server's, unchanged.
+    async fn watch_pages(&self) {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                "params": {"source": include_str!("watch.js")},
+            })),
+        )
+        .await;
+    }
+
+    /// What `watch.js` recorded on this origin: `{"violations": [...], "pages": [...]}`.
+    async fn watched(&self) -> Value {
+        let text = self
+            .call(
+                "POST",
+                "/execute/sync",
+                Some(json!({"script": "return sessionStorage.getItem('blueprint-test');", "args": []})),
+            )
+            .await;
+        match text.as_str() {
+            Some(text) => serde_json::from_str(text).unwrap(),
+            None => json!({"violations": [], "pages": []}),
+        }
+    }
+
+    /// Runs `script` in the page.
+    async fn run_script(&self, script: &str) {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await;
+    }
+
     async fn close(self) {
         self.call("DELETE", "", None).await;
         self.driver
@@ -282,20 +323,27 @@ fn user(upn: &str, password: &str) -> ObjectSpec {
     }
 }
 
-/// `serve --demo`, in-process: the three agencies of the route tests, a directory with a
-/// user per role whose app role the ID token carries, the app on 127.0.0.1:0.
+/// `serve --demo`, in-process: the engagements of `state` (the route tests' three agencies, or
+/// a live one), a directory with a user per role whose app role the ID token carries, the app
+/// on 127.0.0.1:0.
 struct Served {
     url: String,
     state: AppState,
     users: Vec<(Role, Option<&'static str>, String, String)>,
     emulator: blueprint_emulator::RunningEmulator,
-    _fixture: super::Fixture,
+    /// What the engagements need kept while the app serves them (their directory, their tenant).
+    _engagements: Box<dyn std::any::Any + Send>,
     server: blueprint_web::Running,
 }
 
 async fn serve() -> Served {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let f = fixture().await;
+    let state = f.state.clone();
+    serve_state(state, Box::new(f)).await
+}
+
+async fn serve_state(state: AppState, keep: Box<dyn std::any::Any + Send>) -> Served {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut office = Fixture::load("empty-agency").unwrap();
     let domain = office.tenants[0].domains[0].clone();
     let password = format!("Browser-{}!9a", blueprint_web::auth::random_token());
@@ -359,7 +407,7 @@ async fn serve() -> Served {
     };
     let state = AppState {
         oidc: std::sync::Arc::new(blueprint_web::auth::Oidc::new(oidc, roles)),
-        ..f.state.clone()
+        ..state
     };
     let server = blueprint_web::serve(listener, state.clone()).unwrap();
     Served {
@@ -367,7 +415,7 @@ async fn serve() -> Served {
         state,
         users,
         emulator,
-        _fixture: f,
+        _engagements: keep,
         server,
     }
 }
@@ -493,6 +541,128 @@ async fn each_role_signs_in_in_chromium_sees_the_overview_and_an_agency_attests_
             .await;
         browser.close().await;
     }
+    served.server.task.abort();
+    served.emulator.shutdown().await.unwrap();
+}
+
+/// Priority of the "watch a deploy job's progress": an agency starts a deploy from its
+/// engagement page, the job page follows it through the server-sent events script to the end
+/// (lines added as they stream, then the page reloads with the result), with no console error
+/// and no CSP violation on any page of the app.
+#[tokio::test]
+async fn an_agency_deploys_from_chromium_and_the_job_page_streams_its_progress_to_the_end() {
+    // A tenant slow enough (each Graph call 150 to 250 ms) that the deploy is still running
+    // when its page opens.
+    let live = super::live_with(super::LiveOptions {
+        faults: blueprint_emulator::FaultConfig {
+            latency_ms: Some((150, 250)),
+            fault_rate: 0.0,
+        },
+        ..Default::default()
+    })
+    .await;
+    let state = live.state.clone();
+    let served = serve_state(state, Box::new(live)).await;
+    let driver = Driver::start().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let (_, _, username, password) = served
+        .users
+        .iter()
+        .find(|(role, org, _, _)| *role == Role::Agency && *org == Some("dta"))
+        .unwrap();
+
+    let browser = driver.browser(&scratch.path().join("agency")).await;
+    browser.watch_pages().await;
+    sign_in(&browser, &served, username, password).await;
+    browser.click("a[href=\"/engagements/dta\"]").await;
+    browser
+        .click("form.job:has(input[name=kind][value=deploy]) button[type=submit]")
+        .await;
+    let job_url = browser.url().await;
+    let job_path = job_url
+        .strip_prefix(&served.url)
+        .unwrap_or_else(|| panic!("on the app: {job_url}"))
+        .to_string();
+    let id: i64 = job_path
+        .strip_prefix("/engagements/dta/jobs/")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the deploy's page: {job_path}"));
+
+    // Bounded wait for the page the script reloads once the job ends (a finished job's page
+    // carries no script).
+    let mut page = String::new();
+    for _ in 0..900 {
+        page = browser.source().await;
+        if page.contains("<h2>Result</h2>") && !page.contains("job.js") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains("class=\"state succeeded\""),
+        "the deploy succeeded: {page}"
+    );
+    assert_eq!(browser.url().await, job_url, "still on the job's page");
+    let job = served
+        .state
+        .jobs
+        .store()
+        .job(id)
+        .await
+        .unwrap()
+        .expect("the job");
+    assert_eq!(job.status, blueprint_store::JobStatus::Succeeded);
+    assert_eq!(&job.actor, username, "started by who signed in");
+    let events = served.state.jobs.store().job_events(id, 0).await.unwrap();
+    assert_eq!(
+        browser.count("#progress li").await,
+        events.len(),
+        "the final page lists every line of progress"
+    );
+
+    // The running page's script added lines as they streamed, before it reloaded.
+    let watched = browser.watched().await;
+    let streamed = watched["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["page"] == job_path.as_str())
+        .any(|p| p["shown"].as_u64() > p["rendered"].as_u64());
+    assert!(
+        streamed,
+        "the job page showed lines beyond those rendered: {watched}"
+    );
+    assert_eq!(
+        watched["violations"],
+        json!([]),
+        "no page of the app broke its Content-Security-Policy"
+    );
+    browser.assert_clean_console("the deploy's job page").await;
+
+    // The watch can fail: an inline style on this very page is refused and recorded.
+    browser
+        .run_script(
+            "document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>');",
+        )
+        .await;
+    let mut recorded = json!([]);
+    for _ in 0..100 {
+        recorded = browser.watched().await["violations"].clone();
+        if recorded.as_array().is_some_and(|v| !v.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        recorded
+            .as_array()
+            .is_some_and(|v| v.iter().any(|v| v["page"] == job_path.as_str()
+                && v["directive"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("style-src")))),
+        "the listener sees this page's violations: {recorded}"
+    );
+    browser.close().await;
     served.server.task.abort();
     served.emulator.shutdown().await.unwrap();
 }
