@@ -578,6 +578,66 @@ async function main() {
     JSON.stringify(deviceManagement.settings),
   );
 
+  // Compliance settings only beta has (issue 14): a policy created as the v1.0 reference writes
+  // it (intune-deviceconfig-windows10compliancepolicy-create) takes them in a beta PATCH as the
+  // beta update reference writes it; beta reads them back on the same object, v1.0 does not.
+  const compliance = await step("POST /deviceManagement/deviceCompliancePolicies", () =>
+    client.api("/deviceManagement/deviceCompliancePolicies").post({
+      "@odata.type": "#microsoft.graph.windows10CompliancePolicy",
+      displayName: `sdk-compat ${run} compliance`,
+      passwordRequired: true,
+      passwordMinimumLength: 14,
+      scheduledActionsForRule: [
+        {
+          "@odata.type": "#microsoft.graph.deviceComplianceScheduledActionForRule",
+          ruleName: "PasswordRequired",
+          scheduledActionConfigurations: [
+            {
+              "@odata.type": "#microsoft.graph.deviceComplianceActionItem",
+              actionType: "block",
+              gracePeriodHours: 24,
+              notificationTemplateId: "",
+              notificationMessageCCList: [],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const compliancePath = `/deviceManagement/deviceCompliancePolicies/${compliance.id}`;
+  cleanups.push(() => client.api(compliancePath).delete());
+  await step(`PATCH beta ${compliancePath}`, () =>
+    client.api(compliancePath).version("beta").patch({
+      "@odata.type": "#microsoft.graph.windows10CompliancePolicy",
+      activeFirewallRequired: true,
+      tpmRequired: true,
+      defenderVersion: "4.18.0.0",
+      deviceThreatProtectionRequiredSecurityLevel: "medium",
+    }),
+  );
+  const betaCompliance = await step(`GET beta ${compliancePath}`, () => client.api(compliancePath).version("beta").get());
+  check(
+    betaCompliance.tpmRequired === true &&
+      betaCompliance.activeFirewallRequired === true &&
+      betaCompliance.defenderVersion === "4.18.0.0" &&
+      betaCompliance.passwordMinimumLength === 14 &&
+      betaCompliance["@odata.type"] === "#microsoft.graph.windows10CompliancePolicy",
+    "beta PATCH of the beta-only compliance settings reads back on the v1.0 policy",
+    JSON.stringify(betaCompliance),
+  );
+  const v1Compliance = await step(`GET ${compliancePath}`, () => client.api(compliancePath).get());
+  check(
+    !("tpmRequired" in v1Compliance) && v1Compliance.passwordMinimumLength === 14,
+    "v1.0 reads the policy without beta's settings",
+    JSON.stringify(v1Compliance),
+  );
+  await expectGraphError(
+    "PATCH a beta-only compliance setting through v1.0",
+    () => client.api(compliancePath).patch({ "@odata.type": "#microsoft.graph.windows10CompliancePolicy", tpmRequired: true }),
+    400,
+    "BadRequest",
+  );
+
   // The organisation-wide settings singletons (issue 13): read each, PATCH one property as
   // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
   // properties go through the client's own `.version("beta")`.
@@ -649,6 +709,12 @@ async function main() {
       path: "/deviceManagement",
       patch: { intuneBrand: { displayName: "Contoso IT", contactITEmailAddress: "it@contoso.example" } },
       changed: (o) => o.intuneBrand?.displayName === "Contoso IT" && typeof o.settings?.secureByDefault === "boolean",
+    },
+    {
+      version: "beta",
+      path: "/deviceManagement",
+      patch: { settings: { enhancedJailBreak: true } },
+      changed: (o) => o.settings?.enhancedJailBreak === true && typeof o.settings?.secureByDefault === "boolean",
     },
   ]) {
     const where = `${version} ${path}`;
@@ -735,6 +801,7 @@ async function main() {
     ["POST", "/v1.0/deviceManagement/deviceConfigurations"],
     ["PATCH", "/v1.0/admin/reportSettings"],
     ["PATCH", "/beta/admin/forms"],
+    ["PATCH", "/beta/deviceManagement/deviceCompliancePolicies/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
   ]) {

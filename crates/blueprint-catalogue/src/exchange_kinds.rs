@@ -301,7 +301,7 @@ pub const SAFE_LINKS_RULE: KindSpec = exchange_kind(
         "SafeLinksPolicy",
         "SentTo",
         "SentToMemberOf",
-        "Enabled",
+        "State",
     ],
 );
 
@@ -339,7 +339,7 @@ pub const SAFE_ATTACHMENT_RULE: KindSpec = exchange_kind(
         "SafeAttachmentPolicy",
         "SentTo",
         "SentToMemberOf",
-        "Enabled",
+        "State",
     ],
 );
 
@@ -408,7 +408,7 @@ pub const ANTI_PHISH_RULE: KindSpec = exchange_kind(
         "RecipientDomainIs",
         "SentTo",
         "SentToMemberOf",
-        "Enabled",
+        "State",
     ],
 );
 
@@ -965,7 +965,7 @@ pub const TRANSPORT_RULE: KindSpec = exchange_kind(
         "SubjectOrBodyContainsWords",
         "SubjectOrBodyMatchesPatterns",
         "WithImportance",
-        "Enabled",
+        "State",
         "UseLegacyRegex",
     ],
 );
@@ -1508,6 +1508,21 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
         ],
         _ => &[],
     }
+}
+
+/// A rule family's `State` (`Enabled`/`Disabled`), which `Get-` returns and no `Set-` takes:
+/// `New-{Noun}` takes it as `-Enabled`, and `Enable-`/`Disable-{Noun}` switch it after.
+pub const RULE_STATE: &str = "State";
+
+/// Whether a kind is a rule family whose [`RULE_STATE`] is switched by `Enable-`/`Disable-`.
+pub fn has_switched_state(kind: &KindSpec) -> bool {
+    [
+        TRANSPORT_RULE.name,
+        SAFE_LINKS_RULE.name,
+        SAFE_ATTACHMENT_RULE.name,
+        ANTI_PHISH_RULE.name,
+    ]
+    .contains(&kind.name)
 }
 
 /// The cmdlet noun of an Exchange kind (`RemoteDomain` for `/exchange/RemoteDomain`).

@@ -215,6 +215,15 @@ impl KindSpec {
         ]
         .contains(&self.name)
     }
+
+    /// The kind whose objects this kind's resources add settings to: the same objects, read
+    /// and written through another API version (Graph beta's compliance settings that v1.0
+    /// lacks). Such a resource never creates its object: the base kind's resource of the same
+    /// identity does, which the catalogue must hold, and the engine PATCHes it after that one.
+    pub fn adds_to(&self) -> Option<&'static KindSpec> {
+        (self.name == intune::DEVICE_COMPLIANCE_POLICY_BETA.name)
+            .then_some(&DEVICE_COMPLIANCE_POLICY)
+    }
 }
 
 const CA_POLICY: KindSpec = KindSpec {
@@ -694,6 +703,8 @@ pub const KINDS: &[KindSpec] = &[
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
+    intune::DEVICE_COMPLIANCE_POLICY_BETA,
+    intune::DEVICE_MANAGEMENT_BETA,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

@@ -90,6 +90,11 @@ impl Catalogue {
                     ),
                 };
                 let mut references = Vec::new();
+                // The object a kind adds settings to comes first (it is created by the base
+                // kind's resource of the same identity).
+                if let Some(base) = kind.adds_to() {
+                    references.push(reference_text(base.name, &identity));
+                }
                 collect_references(&desired_json, &mut references);
                 if let Some(c) = &create_only {
                     collect_references(c, &mut references);

@@ -591,6 +591,42 @@ fn overlapping_singleton_fields_are_a_duplicate_resource() {
     );
 }
 
+/// A beta compliance resource adds settings to a policy a v1.0 resource creates: without that
+/// resource (here a misspelt name) it is refused where it names the policy, and a v1.0 setting
+/// on it is refused too (the v1.0 resource owns those).
+#[test]
+fn a_kind_that_adds_settings_needs_its_base_resource_and_only_its_own_settings() {
+    let beta = |name: &str, setting: &str| {
+        VALID_FEATURE.replace(
+            "      - kind: group\n        desired:\n          displayName: grp-Extra_Exclude\n          mailEnabled: false\n          mailNickname: grp-Extra_Exclude\n          securityEnabled: true\n",
+            &format!(
+                "      - kind: deviceCompliancePolicy\n        desired:\n          \"@odata.type\": \"#microsoft.graph.windows10CompliancePolicy\"\n          displayName: Extra Policy\n\
+                 \x20     - kind: deviceCompliancePolicyBeta\n        desired:\n          \"@odata.type\": \"#microsoft.graph.windows10CompliancePolicy\"\n          displayName: {name}\n          {setting}: true\n"
+            ),
+        )
+        .replace("group:grp-Extra_Exclude", &format!("deviceCompliancePolicyBeta:{name}"))
+    };
+    if let Err(e) = with_overlay(&beta("Extra Policy", "tpmRequired")) {
+        panic!("{e}");
+    }
+    let e = only_error(
+        &overlay_errors(&beta("Extra Polcy", "tpmRequired")),
+        ErrorKind::UnknownReference,
+        "agency/overlay.yaml:22:24",
+        "`deviceCompliancePolicy:Extra Polcy` does not match any resource",
+    );
+    assert!(
+        e.help.unwrap_or_default().contains("Extra Policy"),
+        "suggests the v1.0 policy"
+    );
+    only_error(
+        &overlay_errors(&beta("Extra Policy", "bitLockerEnabled")),
+        ErrorKind::UnknownProperty,
+        "agency/overlay.yaml:23:11",
+        "bitLockerEnabled",
+    );
+}
+
 #[test]
 fn unknown_dependency_is_located_with_a_suggestion() {
     let text = VALID_FEATURE.replace(

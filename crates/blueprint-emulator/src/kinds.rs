@@ -85,6 +85,64 @@ const ALSO_TO_WRITE: &[(&str, &[&str])] = &[
     ("namedLocation", &["Policy.Read.All"]),
 ];
 
+/// Intune compliance policies: served by both versions, one object each shows with its own
+/// schema's properties (beta's firewall, TPM, Defender and iOS build settings).
+const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
+    entity: "deviceCompliancePolicy",
+    path: "deviceManagement/deviceCompliancePolicies",
+    shape: Shape::Collection,
+    style: ErrorStyle::Service,
+    derived: true,
+    patch_returns_body: true,
+    can_create: true,
+    can_delete: true,
+    page_default: 1000,
+    page_max: 1000,
+    read: &[
+        "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+    ],
+    write: &["DeviceManagementConfiguration.ReadWrite.All"],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
+    inline_nav: &["scheduledActionsForRule", "assignments"],
+    write_only: &["scheduledActionsForRule", "assignments"],
+    assignable: true,
+    filterable: &["displayName"],
+};
+
+/// Intune's tenant object: v1.0 serves the Company Portal branding and the compliance settings,
+/// beta also enhanced jailbreak detection.
+const DEVICE_MANAGEMENT: Kind = Kind {
+    entity: "deviceManagement",
+    path: "deviceManagement",
+    shape: Shape::Singleton,
+    style: ErrorStyle::Service,
+    derived: false,
+    patch_returns_body: true,
+    can_create: false,
+    can_delete: false,
+    page_default: 1,
+    page_max: 1,
+    read: &[
+        "DeviceManagementServiceConfig.Read.All",
+        "DeviceManagementServiceConfig.ReadWrite.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+    ],
+    write: &[
+        "DeviceManagementServiceConfig.ReadWrite.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+    ],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &["id", "intuneAccountId"],
+    inline_nav: &[],
+    write_only: &[],
+    assignable: false,
+    filterable: &[],
+};
+
 pub static KINDS: &[Kind] = &[
     Kind {
         entity: "conditionalAccessPolicy",
@@ -415,30 +473,7 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
-    Kind {
-        entity: "deviceCompliancePolicy",
-        path: "deviceManagement/deviceCompliancePolicies",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: true,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &["DeviceManagementConfiguration.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
-        server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
-        inline_nav: &["scheduledActionsForRule", "assignments"],
-        write_only: &["scheduledActionsForRule", "assignments"],
-        assignable: true,
-        filterable: &["displayName"],
-    },
+    DEVICE_COMPLIANCE_POLICY,
     Kind {
         entity: "deviceConfiguration",
         path: "deviceManagement/deviceConfigurations",
@@ -550,34 +585,7 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
-    Kind {
-        entity: "deviceManagement",
-        path: "deviceManagement",
-        shape: Shape::Singleton,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
-        can_create: false,
-        can_delete: false,
-        page_default: 1,
-        page_max: 1,
-        read: &[
-            "DeviceManagementServiceConfig.Read.All",
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &[
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
-        server_props: &["id", "intuneAccountId"],
-        inline_nav: &[],
-        write_only: &[],
-        assignable: false,
-        filterable: &[],
-    },
+    DEVICE_MANAGEMENT,
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
         entity: "adminConsentRequestPolicy",
@@ -741,6 +749,11 @@ pub static BETA_KINDS: &[Kind] = &[
         assignable: true,
         filterable: &["name", "platforms", "technologies"],
     },
+    // The compliance policies v1.0 serves, with the beta schema's settings (firewall, TPM,
+    // Defender, iOS build…): one object, each version showing its own properties.
+    DEVICE_COMPLIANCE_POLICY,
+    // Intune's tenant object: beta's compliance policy settings (enhanced jailbreak detection).
+    DEVICE_MANAGEMENT,
 ];
 
 /// The version segment of beta requests (the emulator's routes put it in front of the path).

@@ -528,8 +528,14 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
             reason: reason.clone(),
         };
     }
+    // An adding kind's object did not exist when planned: its base's action (which this one
+    // waited for) has created it since.
+    let base_created_since =
+        action.object_id.is_none() && resources::base_reference(&action.object).is_some();
     let refreshed;
-    let action = if ctx.shared.contains(&action.reference) && action.op != Op::Check {
+    let action = if (ctx.shared.contains(&action.reference) || base_created_since)
+        && action.op != Op::Check
+    {
         match refresh(ctx, action).await {
             Ok(a) => {
                 refreshed = a;
@@ -565,6 +571,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
     let current = match ctx
         .id(&object.reference)
         .or_else(|| action.object_id.clone())
+        .or_else(|| resources::base_reference(object).and_then(|r| ctx.id(&r)))
     {
         Some(id) => Some(ctx.client.get_known(&read_one(object, &id)).await?),
         None if !resources::has_id(object) => Some(ctx.client.get(&object.path).await?),

@@ -248,6 +248,12 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                     object.reference
                 ));
             }
+            // An object of an adding kind is created by its base kind's resource, which the
+            // walk runs first: its settings are an update of that object.
+            Ok(None) if resources::base_reference(object).is_some() => {
+                (_, action.changes) = classify(object, None, lookup, enforce);
+                action.op = Op::Update;
+            }
             Ok(None) if refused.is_some() => {
                 action.op = if object.prerequisite {
                     Op::Check

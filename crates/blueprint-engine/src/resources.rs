@@ -126,6 +126,17 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     }
 }
 
+/// The object a desired object of an adding kind ([`KindSpec::adds_to`]: Graph beta's
+/// compliance settings) adds its settings to: the base kind's reference of the same identity,
+/// whose resource creates it.
+pub fn base_reference(object: &DesiredObject) -> Option<String> {
+    let base = blueprint_catalogue::kinds::kind(&object.kind)?.adds_to()?;
+    Some(blueprint_catalogue::catalogue::reference_text(
+        base.name,
+        &object.identity,
+    ))
+}
+
 /// Properties written through a side door rather than the object's own POST/PATCH.
 pub const ASSIGNMENTS: &str = "assignments";
 pub const METHOD_CONFIGURATIONS: &str = "authenticationMethodConfigurations";

@@ -125,6 +125,13 @@ impl TenantApis {
                     IdentityKey::Singleton => "Identity",
                 };
                 let mut body = body.clone();
+                if exchange_kinds::has_switched_state(kind)
+                    && let Some(map) = body.as_object_mut()
+                    && let Some(state) = map.remove(exchange_kinds::RULE_STATE)
+                {
+                    // New- takes the state as -Enabled.
+                    map.insert("Enabled".into(), json!(is_enabled(&state)));
+                }
                 if let (Some(named_by), Some(map)) = (
                     exchange_kinds::new_identity_parameter(kind.name),
                     body.as_object_mut(),
@@ -146,12 +153,28 @@ impl TenantApis {
         }
     }
 
-    /// An update: PATCH, or `Set-`.
+    /// An update: PATCH, or `Set-` (and, for a rule's state, `Enable-` or `Disable-`).
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.patch(path, body).await,
-            Route::Exchange { noun, id, .. } => {
-                self.exchange.update(noun, id, body).await.map(|()| None)
+            Route::Exchange { kind, noun, id } => {
+                let mut body = body.clone();
+                let state = match body.as_object_mut() {
+                    Some(map) if exchange_kinds::has_switched_state(kind) => {
+                        map.remove(exchange_kinds::RULE_STATE)
+                    }
+                    _ => None,
+                };
+                if state.is_none() || body.as_object().is_some_and(|m| !m.is_empty()) {
+                    self.exchange.update(noun, id, &body).await?;
+                }
+                if let Some(state) = state {
+                    let id = id.ok_or_else(|| {
+                        GraphError::Config(format!("{path}: a rule's state needs the rule"))
+                    })?;
+                    self.exchange.switch(noun, id, is_enabled(&state)).await?;
+                }
+                Ok(None)
             }
         }
     }
@@ -256,6 +279,14 @@ impl TenantApis {
         let rows = self.exchange.list(noun).await?;
         pick(kind, noun, id, &rows)
     }
+}
+
+/// Whether a rule's desired `State` is `Enabled` (Exchange matches enumerations
+/// case-insensitively).
+fn is_enabled(state: &Value) -> bool {
+    state
+        .as_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("Enabled"))
 }
 
 /// The answer a resource path stands for, from its family's rows: the object an identity

@@ -1343,6 +1343,22 @@ fn duplicate_exchange_names(exchange: &Value) -> Vec<String> {
     out
 }
 
+/// Evaluates the tenant, which must fail exactly one feature on exactly one finding: the
+/// feature's id and the finding.
+async fn the_one_finding(
+    s: &blueprint_engine::Session,
+) -> (String, blueprint_engine::evaluate::Finding) {
+    let drifted = s.evaluate().await.unwrap();
+    let failing: Vec<_> = drifted
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
+    (failing[0].id.clone(), failing[0].findings[0].clone())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -1414,16 +1430,8 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     )
     .await
     .unwrap();
-    let drifted = s.evaluate().await.unwrap();
-    let failing: Vec<_> = drifted
-        .features
-        .iter()
-        .filter(|f| f.verdict != Verdict::Pass)
-        .collect();
-    assert_eq!(failing.len(), 1, "{failing:#?}");
-    assert_eq!(failing[0].id, "eop-anti-spam");
-    assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-    let finding = &failing[0].findings[0];
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "eop-anti-spam");
     assert_eq!(finding.reference, "hostedContentFilterPolicy:Default");
     assert_eq!(finding.diff.path, "BulkThreshold");
     assert_eq!(finding.diff.expected, 6);
@@ -1507,20 +1515,33 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "retentionPolicyTag:Deleted Items".into(),
         ),
     ];
+    // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.
+    let switch = |verb: &'static str| {
+        let exo = exo.clone();
+        async move {
+            exo.invoke(&blueprint_exchange::Command::new(
+                format!("{verb}-TransportRule"),
+                json!({"Identity": "Disclaimer"}),
+            ))
+            .await
+            .unwrap()
+        }
+    };
+    switch("Disable").await;
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-mail-flow-disclaimer");
+    assert_eq!(finding.reference, "transportRule:Disclaimer");
+    assert_eq!(finding.diff.path, "State");
+    assert_eq!(finding.diff.expected, "Enabled");
+    assert_eq!(finding.diff.actual, "Disabled");
+    switch("Enable").await;
+
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
             .await
             .unwrap();
-        let drifted = s.evaluate().await.unwrap();
-        let failing: Vec<_> = drifted
-            .features
-            .iter()
-            .filter(|f| f.verdict != Verdict::Pass)
-            .collect();
-        assert_eq!(failing.len(), 1, "{noun}.{parameter}: {failing:#?}");
-        assert_eq!(failing[0].id, feature);
-        assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
-        let finding = &failing[0].findings[0];
+        let (failing, finding) = the_one_finding(&s).await;
+        assert_eq!(failing, feature, "{noun}.{parameter}");
         assert_eq!(finding.reference, reference);
         assert_eq!(finding.diff.path, parameter);
         assert_eq!(finding.diff.expected, good);
@@ -1651,6 +1672,7 @@ async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() 
 #[tokio::test(flavor = "multi_thread")]
 async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     use blueprint_engine::rollback::RollbackOptions;
+    use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
     // Faults and lost create answers on the way: no policy or rule is made twice.
     let running = emulator(
@@ -1724,6 +1746,17 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     };
     assert_eq!(domain_type(&seeded), "InternalRelay");
     assert_eq!(domain_type(&after_deploy), "Authoritative");
+    // The agency's own disclaimer rule is adopted, enabled (Enable-TransportRule) and set.
+    let disclaimer = |state: &Value| {
+        let rules = state["objects"]["TransportRule"].as_array().unwrap();
+        let rule = rules.iter().find(|r| r["Name"] == "Disclaimer").unwrap();
+        (rule["State"].clone(), rule["Mode"].clone(), rules.len())
+    };
+    assert_eq!(disclaimer(&seeded), (json!("Disabled"), json!("Audit"), 2));
+    assert_eq!(
+        disclaimer(&after_deploy),
+        (json!("Enabled"), json!("Enforce"), 2)
+    );
 
     let mut rolled = None;
     for _ in 0..4 {
@@ -1745,6 +1778,7 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     let after_rollback = exchange_state(&running);
     assert_eq!(hand_made(&after_rollback), hand_made(&seeded));
     assert_eq!(domain_type(&after_rollback), "InternalRelay");
+    assert_eq!(disclaimer(&after_rollback), disclaimer(&seeded));
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
@@ -1949,25 +1983,7 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             serde_json::json!(false);
     }
     let evaluation = s.evaluate().await.unwrap();
-    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
-        .features
-        .iter()
-        .map(|f| {
-            (
-                f.id.as_str(),
-                f.findings
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.diff.path.clone(),
-                            x.diff.expected.clone(),
-                            x.diff.actual.clone(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let findings = findings_by_feature(&evaluation);
     let one =
         |path: &str, expected: Value, actual: Value| vec![(path.to_string(), expected, actual)];
     assert_eq!(
@@ -2369,25 +2385,7 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
             ["value"] = 600.into();
     }
     let evaluation = s.evaluate().await.unwrap();
-    let findings: BTreeMap<&str, Vec<(String, Value, Value)>> = evaluation
-        .features
-        .iter()
-        .map(|f| {
-            (
-                f.id.as_str(),
-                f.findings
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.diff.path.clone(),
-                            x.diff.expected.clone(),
-                            x.diff.actual.clone(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let findings = findings_by_feature(&evaluation);
     assert_eq!(
         findings["intune-endpoint-security-antivirus"],
         vec![(
@@ -2425,4 +2423,137 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
     let mut diff = Vec::new();
     differences(&before, &after, "", &mut diff);
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+fn assert_every_feature_passes(evaluation: &blueprint_engine::Evaluation) {
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+}
+
+/// Each feature's findings as (path, expected, actual).
+fn findings_by_feature(
+    evaluation: &blueprint_engine::Evaluation,
+) -> BTreeMap<&str, Vec<(String, Value, Value)>> {
+    evaluation
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.findings
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.diff.path.clone(),
+                            x.diff.expected.clone(),
+                            x.diff.actual.clone(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+const COMPLIANCE_FEATURES: &[&str] = &[
+    "identity-role-groups",
+    "intune-windows-10-compliance",
+    "intune-ios-compliance",
+    "intune-compliance-policy-settings",
+    "intune-compliance-beta-only-settings",
+];
+
+/// The compliance settings only Graph beta has go onto the same two policies the v1.0 features
+/// create (one object each, never a beta duplicate), after them; one beta setting changed in
+/// the tenant is reported as exactly that setting, of the beta feature only; a rollback leaves
+/// the legacy tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn beta_compliance_settings_go_onto_the_v1_policies_drift_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = COMPLIANCE_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    // On a tenant without the policies the beta settings are updates of the objects the v1.0
+    // actions create, which they wait for.
+    let (plan, _) = s.plan(false).await.unwrap();
+    let beta: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "deviceCompliancePolicyBeta")
+        .collect();
+    assert_eq!(beta.len(), 2);
+    for action in &beta {
+        assert_eq!(action.op, Op::Update, "{}", action.reference);
+        assert_eq!(action.api, "graph-beta");
+        let base = action
+            .reference
+            .replace("deviceCompliancePolicyBeta:", "deviceCompliancePolicy:");
+        assert!(action.depends_on.contains(&base), "{:?}", action.depends_on);
+        let created = plan.actions.iter().find(|a| a.reference == base).unwrap();
+        assert_eq!(created.op, Op::Create);
+    }
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let policies: Vec<&Value> = t.collections["deviceCompliancePolicy"].values().collect();
+        assert_eq!(policies.len(), 2, "one object per policy: {policies:#?}");
+        let (windows_id, windows) = stored(
+            &mut t,
+            "deviceCompliancePolicy",
+            "Windows 10 Compliance Policy",
+        );
+        assert_eq!(windows["passwordMinimumLength"], 14, "v1.0's settings");
+        assert_eq!(windows["tpmRequired"], true, "beta's settings");
+        assert_eq!(windows["defenderVersion"], "4.18.0.0");
+        assert_eq!(
+            windows["deviceThreatProtectionRequiredSecurityLevel"],
+            "medium"
+        );
+        assert_eq!(t.assignments[&windows_id].len(), 2, "v1.0's assignments");
+        let (_, ios) = stored(&mut t, "deviceCompliancePolicy", "iOS Compliance Policy");
+        assert_eq!(ios["osMinimumBuildVersion"], "18H107");
+        assert_eq!(ios["passcodeMinutesOfInactivityBeforeScreenTimeout"], 15);
+        let settings = &t.singletons["deviceManagement"]["settings"];
+        assert_eq!(settings["enhancedJailBreak"], true);
+        assert_eq!(settings["deviceComplianceCheckinThresholdDays"], 30);
+
+        // Someone turns the TPM requirement off, and jailbreak detection.
+        let (_, windows) = stored(
+            &mut t,
+            "deviceCompliancePolicy",
+            "Windows 10 Compliance Policy",
+        );
+        windows["tpmRequired"] = false.into();
+        t.singletons.get_mut("deviceManagement").unwrap()["settings"]["enhancedJailBreak"] =
+            false.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-compliance-beta-only-settings"],
+        vec![
+            ("tpmRequired".to_string(), true.into(), false.into()),
+            (
+                "settings.enhancedJailBreak".to_string(),
+                true.into(),
+                false.into()
+            ),
+        ]
+    );
+    for id in &COMPLIANCE_FEATURES[..4] {
+        assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
+    }
+
+    // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }

@@ -372,6 +372,18 @@ impl ExchangeClient {
         .map(|_| ())
     }
 
+    /// `Enable-{noun}` or `Disable-{noun}` on the rule `id`: a rule's state, which no `Set-`
+    /// takes. Idempotent, so a lost answer is retried.
+    pub async fn switch(&self, noun: &str, id: &str, enabled: bool) -> Result<(), GraphError> {
+        let verb = if enabled { "Enable" } else { "Disable" };
+        self.invoke(&Command::new(
+            format!("{verb}-{noun}"),
+            json!({ "Identity": id }),
+        ))
+        .await
+        .map(|_| ())
+    }
+
     /// `Remove-{noun} -Identity id` (only ever for what the tool created). A 404 means it is
     /// already gone.
     pub async fn remove(&self, noun: &str, id: &str) -> Result<(), GraphError> {

@@ -37,6 +37,9 @@ from msgraph.generated.models.authentication_methods_policy import Authenticatio
 from msgraph.generated.models.authentication_methods_registration_campaign import (
     AuthenticationMethodsRegistrationCampaign,
 )
+from msgraph.generated.models.device_compliance_action_item import DeviceComplianceActionItem
+from msgraph.generated.models.device_compliance_action_type import DeviceComplianceActionType
+from msgraph.generated.models.device_compliance_scheduled_action_for_rule import DeviceComplianceScheduledActionForRule
 from msgraph.generated.models.device_management import DeviceManagement
 from msgraph.generated.models.device_management_settings import DeviceManagementSettings
 from msgraph.generated.models.intune_brand import IntuneBrand
@@ -47,6 +50,7 @@ from msgraph.generated.models.registration_enforcement import RegistrationEnforc
 from msgraph.generated.models.self_service_sign_up_authentication_flow_configuration import (
     SelfServiceSignUpAuthenticationFlowConfiguration,
 )
+from msgraph.generated.models.windows10_compliance_policy import Windows10CompliancePolicy
 from msgraph.generated.models.windows10_custom_configuration import Windows10CustomConfiguration
 from msgraph.generated.models.unified_role_management_policy import UnifiedRoleManagementPolicy
 from msgraph.generated.models.unified_role_management_policy_assignment import (
@@ -111,6 +115,15 @@ from msgraph_beta.generated.models.device_management_configuration_technologies 
 )
 from msgraph_beta.generated.models.device_management_configuration_template_family import (
     DeviceManagementConfigurationTemplateFamily,
+)
+from msgraph_beta.generated.models.device_management.device_management import DeviceManagement as BetaDeviceManagement
+from msgraph_beta.generated.models.device_management_settings import (
+    DeviceManagementSettings as BetaDeviceManagementSettings,
+)
+from msgraph_beta.generated.models.device_threat_protection_level import DeviceThreatProtectionLevel
+from msgraph_beta.generated.models.ios_compliance_policy import IosCompliancePolicy as BetaIosCompliancePolicy
+from msgraph_beta.generated.models.windows10_compliance_policy import (
+    Windows10CompliancePolicy as BetaWindows10CompliancePolicy,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
@@ -457,6 +470,61 @@ async def settings_catalog(beta, run):
         await item.delete()
 
 
+async def compliance_beta_settings(client, beta, run):
+    """The compliance settings only beta has (issue 14): a policy created with msgraph-sdk's v1.0
+    models takes them through msgraph-beta-sdk's models of the same object, which read it back
+    whole; v1.0 keeps its own shape. The tenant's enhanced jailbreak detection likewise."""
+    block = DeviceComplianceScheduledActionForRule(rule_name="PasswordRequired", scheduled_action_configurations=[
+        DeviceComplianceActionItem(action_type=DeviceComplianceActionType.Block, grace_period_hours=24,
+                                   notification_template_id="", notification_message_c_c_list=[])])
+    policies = client.device_management.device_compliance_policies
+    created = await policies.post(Windows10CompliancePolicy(
+        display_name=f"sdk-compat-py {run} compliance", password_required=True, password_minimum_length=14,
+        scheduled_actions_for_rule=[block]))
+    try:
+        check(isinstance(created, Windows10CompliancePolicy) and created.id,
+              "deviceCompliancePolicies.post creates a Windows10CompliancePolicy (v1.0)", created)
+        item = beta.device_management.device_compliance_policies.by_device_compliance_policy_id(created.id)
+        await item.patch(BetaWindows10CompliancePolicy(
+            tpm_required=True, active_firewall_required=True, defender_version="4.18.0.0",
+            device_threat_protection_required_security_level=DeviceThreatProtectionLevel.Medium))
+        got = await item.get()
+        check(isinstance(got, BetaWindows10CompliancePolicy) and got.tpm_required is True
+              and got.active_firewall_required is True and got.defender_version == "4.18.0.0"
+              and got.device_threat_protection_required_security_level == DeviceThreatProtectionLevel.Medium
+              and got.password_minimum_length == 14,
+              "beta: PATCH of the beta-only settings reads back on the same policy", got)
+        check(not unknown_properties(got), "beta: every property of the compliance policy is one the beta SDK's model knows",
+              unknown_properties(got))
+        v1 = await policies.by_device_compliance_policy_id(created.id).get()
+        check(isinstance(v1, Windows10CompliancePolicy) and not unknown_properties(v1),
+              "v1.0: the policy reads without beta's settings", unknown_properties(v1))
+    finally:
+        await policies.by_device_compliance_policy_id(created.id).delete()
+
+    ios = await beta.device_management.device_compliance_policies.post(BetaIosCompliancePolicy(
+        display_name=f"sdk-compat-py {run} ios", os_minimum_build_version="18H107",
+        passcode_minutes_of_inactivity_before_screen_timeout=15,
+        advanced_threat_protection_required_security_level=DeviceThreatProtectionLevel.Medium,
+        scheduled_actions_for_rule=[block]))
+    try:
+        check(isinstance(ios, BetaIosCompliancePolicy) and ios.os_minimum_build_version == "18H107"
+              and ios.passcode_minutes_of_inactivity_before_screen_timeout == 15
+              and not unknown_properties(ios),
+              "beta: deviceCompliancePolicies.post creates an IosCompliancePolicy with beta's settings", ios)
+    finally:
+        await beta.device_management.device_compliance_policies.by_device_compliance_policy_id(ios.id).delete()
+
+    await singleton_round_trip(
+        "beta deviceManagement (settings.enhancedJailBreak)",
+        beta.device_management,
+        BetaDeviceManagement,
+        BetaDeviceManagement(settings=BetaDeviceManagementSettings(enhanced_jail_break=True)),
+        lambda d: d.settings is not None and d.settings.enhanced_jail_break is True
+        and d.settings.device_compliance_checkin_threshold_days == 30,
+    )
+
+
 async def main(ready_path):
     with open(ready_path, encoding="utf-8") as f:
         ready = json.load(f)
@@ -506,6 +574,7 @@ async def main(ready_path):
         await pim_role_settings(client)
         await device_configurations(client, run)
         await settings_catalog(beta_client(ready, secret), run)
+        await compliance_beta_settings(client, beta_client(ready, secret), run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

@@ -517,6 +517,82 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     },
 };
 
+/// The compliance policies' settings Graph v1.0 lacks (`windows10CompliancePolicy` and
+/// `iosCompliancePolicy` in Microsoft's beta reference, less what v1.0 has): the same objects as
+/// `deviceCompliancePolicy`, read and written under `/beta`. A resource of this kind never
+/// creates its policy ([`KindSpec::adds_to`]): the v1.0 resource of the same name does, with
+/// the assignments and the scheduled actions, and this one PATCHes the beta-only settings onto
+/// it, so `[graph] beta = false` leaves a complete v1.0 policy and only these settings manual.
+pub(super) const DEVICE_COMPLIANCE_POLICY_BETA: KindSpec = KindSpec {
+    name: "deviceCompliancePolicyBeta",
+    path: "/deviceManagement/deviceCompliancePolicies",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName"],
+    derived: &[
+        (
+            "#microsoft.graph.windows10CompliancePolicy",
+            &[
+                "activeFirewallRequired",
+                "tpmRequired",
+                "antivirusRequired",
+                "antiSpywareRequired",
+                "defenderEnabled",
+                "defenderVersion",
+                "signatureOutOfDate",
+                "rtpEnabled",
+                "deviceThreatProtectionEnabled",
+                "deviceThreatProtectionRequiredSecurityLevel",
+                "configurationManagerComplianceRequired",
+                "memoryIntegrityEnabled",
+                "kernelDmaProtectionEnabled",
+                "firmwareProtectionEnabled",
+                "virtualizationBasedSecurityEnabled",
+            ],
+        ),
+        (
+            "#microsoft.graph.iosCompliancePolicy",
+            &[
+                "osMinimumBuildVersion",
+                "osMaximumBuildVersion",
+                "passcodeMinutesOfInactivityBeforeScreenTimeout",
+                "advancedThreatProtectionRequiredSecurityLevel",
+            ],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    // Never created or removed here: the v1.0 resource owns the policy's life.
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the v1.0 compliance policy of the same name (deviceCompliancePolicy) creates it",
+    ),
+    api: Api::GraphBeta,
+    // intune-deviceconfig-windows10compliancepolicy-update/-get (beta), likewise iOS.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
+        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+};
+
+/// Intune's tenant object under `/beta`: the compliance policy settings only beta has
+/// (`enhancedJailBreak`, "Enhanced jailbreak detection"). `settings` is a complex value that
+/// Graph's PATCH merges, so the v1.0 feature's `secureByDefault` and check-in threshold keep
+/// their owner.
+pub(super) const DEVICE_MANAGEMENT_BETA: KindSpec = KindSpec {
+    name: "deviceManagementBeta",
+    path: "/deviceManagement",
+    identity: IdentityKey::Singleton,
+    properties: &["settings"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

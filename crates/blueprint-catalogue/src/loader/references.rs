@@ -162,6 +162,19 @@ impl Loader {
 pub(crate) fn feature_references(feature: &Feature) -> Vec<(String, Loc, Option<&'static str>)> {
     let mut found = Vec::new();
     for resource in &feature.doc.resources {
+        // A kind that adds settings to another kind's objects needs the object that one
+        // creates: the base resource of the same identity is a reference.
+        if let Some(base) = kinds::kind(&resource.kind.value).and_then(|k| k.adds_to())
+            && let kinds::IdentityKey::Property(p) = base.identity
+            && let Some(node) = resource.desired.get(p)
+            && let Some(identity) = node.as_str()
+        {
+            found.push((
+                reference_text(base.name, identity),
+                node.at,
+                Some(base.name),
+            ));
+        }
         for node in [
             Some(&resource.desired),
             resource.create_only.as_ref(),

@@ -767,6 +767,101 @@ async fn beta_kinds_live_under_beta_with_the_beta_schema() {
     );
 }
 
+/// A compliance policy is one object both versions serve: created through v1.0, beta reads it
+/// with beta's settings (unset: null) and takes them in a PATCH, which v1.0 refuses and never
+/// returns; the tenant's compliance settings take beta's enhanced jailbreak detection beside
+/// v1.0's, which the merge keeps.
+#[tokio::test]
+async fn compliance_policies_take_beta_only_settings_through_beta() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let beta = |path: &str| format!("{}/beta/{path}", emu.base);
+    let path = "deviceManagement/deviceCompliancePolicies";
+    let created = emu
+        .post(&t, path, windows_compliance("Windows 10", true))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    assert!(
+        created.body.get("tpmRequired").is_none(),
+        "{}",
+        created.text
+    );
+
+    let read = emu.get(&t, &beta(&format!("{path}/{id}"))).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(
+        read.body["@odata.type"],
+        "#microsoft.graph.windows10CompliancePolicy"
+    );
+    assert_eq!(read.body["passwordMinimumLength"], 14);
+    assert!(read.body["tpmRequired"].is_null(), "{}", read.text);
+
+    let v1_refuses = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "tpmRequired": true}))
+        .await;
+    assert_eq!(v1_refuses.status, 400, "{}", v1_refuses.text);
+    let patched = emu
+        .patch(&t, &beta(&format!("{path}/{id}")), json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "tpmRequired": true, "defenderVersion": "4.18.0.0", "deviceThreatProtectionRequiredSecurityLevel": "medium"}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["tpmRequired"], true);
+    let bad_level = emu
+        .patch(&t, &beta(&format!("{path}/{id}")), json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "deviceThreatProtectionRequiredSecurityLevel": "severe"}))
+        .await;
+    assert_eq!(bad_level.status, 400, "{}", bad_level.text);
+    let v1 = emu.get(&t, &format!("{path}/{id}")).await;
+    assert!(v1.body.get("tpmRequired").is_none(), "{}", v1.text);
+    assert_eq!(v1.body["passwordMinimumLength"], 14);
+    let listed = emu.get(&t, &beta(path)).await;
+    assert_eq!(listed.body["value"][0]["defenderVersion"], "4.18.0.0");
+
+    // iOS: the build and the screen timeout are beta's.
+    let ios = emu
+        .post(&t, &beta(path), json!({"@odata.type": "#microsoft.graph.iosCompliancePolicy", "displayName": "iOS", "osMinimumBuildVersion": "18H107", "passcodeMinutesOfInactivityBeforeScreenTimeout": 15, "advancedThreatProtectionRequiredSecurityLevel": "medium",
+            "scheduledActionsForRule": [{"ruleName": "PasswordRequired", "scheduledActionConfigurations": [{"actionType": "block", "gracePeriodHours": 24, "notificationTemplateId": "", "notificationMessageCCList": []}]}]}))
+        .await;
+    assert_eq!(ios.status, 201, "{}", ios.text);
+    let ios_id = ios.body["id"].as_str().unwrap();
+    let ios_v1 = emu.get(&t, &format!("{path}/{ios_id}")).await;
+    assert!(
+        ios_v1.body.get("osMinimumBuildVersion").is_none(),
+        "{}",
+        ios_v1.text
+    );
+
+    // The tenant's compliance settings: beta's enhanced jailbreak detection beside v1.0's.
+    let jailbreak = emu
+        .patch(
+            &t,
+            &beta("deviceManagement"),
+            json!({"settings": {"enhancedJailBreak": true}}),
+        )
+        .await;
+    assert_eq!(jailbreak.status, 200, "{}", jailbreak.text);
+    let v1 = emu.get(&t, "deviceManagement").await;
+    assert!(
+        v1.body["settings"].get("enhancedJailBreak").is_none(),
+        "{}",
+        v1.text
+    );
+    let v1_refuses = emu
+        .patch(
+            &t,
+            "deviceManagement",
+            json!({"settings": {"enhancedJailBreak": true}}),
+        )
+        .await;
+    assert_eq!(v1_refuses.status, 400, "{}", v1_refuses.text);
+    let read = emu.get(&t, &beta("deviceManagement")).await;
+    assert_eq!(read.body["settings"]["enhancedJailBreak"], true);
+    assert_eq!(
+        read.body["settings"]["secureByDefault"], v1.body["settings"]["secureByDefault"],
+        "one object: {}",
+        read.text
+    );
+}
+
 /// The organisation settings singletons of v1.0 the catalogue writes, with Microsoft's defaults
 /// and answers: 204 for the policies and admin settings, 200 with the object for Intune's.
 #[tokio::test]
