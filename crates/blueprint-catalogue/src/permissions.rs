@@ -174,11 +174,11 @@ pub fn missing<'a>(needs: &'a [Need], granted: &Granted) -> Vec<&'a Need> {
     needs.iter().filter(|n| !granted.holds(n.grant)).collect()
 }
 
-/// The message `doctor`, `plan` and `deploy` give when grants are missing: each by
-/// Microsoft's name, with the features that need it, and how to fix it.
-pub fn missing_message(missing: &[&Need], access: Access) -> String {
+/// What a connection lacks, when grants are missing: each by Microsoft's name, with the
+/// features that need it. A front end adds how to grant them (the command line: which command).
+pub fn missing_message(missing: &[&Need]) -> String {
     let mut out = format!(
-        "the app lacks {} the selected features need:\n",
+        "the app lacks {} the selected features need:",
         match missing.len() {
             1 => "a permission".to_string(),
             n => format!("{n} permissions"),
@@ -187,15 +187,11 @@ pub fn missing_message(missing: &[&Need], access: Access) -> String {
     for need in missing {
         let features: Vec<&str> = need.features.iter().map(String::as_str).collect();
         out.push_str(&format!(
-            "  - {} ({}), needed by {}\n",
+            "\n  - {} ({}), needed by {}",
             need.grant.name(),
             need.grant.describe(),
             features.join(", ")
         ));
     }
-    out.push_str(&format!(
-        "  = help: run `blueprint connect{}` as a Global Administrator or Privileged Role Administrator to grant them (a fresh token shows them), then `blueprint doctor`",
-        if access == Access::ReadOnly { " --read-only" } else { "" }
-    ));
     out
 }

@@ -1215,12 +1215,14 @@ mod permissions {
         }
         let lacking = missing(&needs, &granted);
         assert_eq!(lacking.len(), 1, "{lacking:?}");
-        let message = missing_message(&lacking, Access::ReadWrite);
+        let message = missing_message(&lacking);
         assert!(
             message.contains("Policy.ReadWrite.ConditionalAccess"),
             "{message}"
         );
-        assert!(message.contains("blueprint connect"), "{message}");
+        // Each names the features needing it.
+        let first = lacking[0].features.iter().next().unwrap();
+        assert!(message.contains(&format!("needed by {first}")), "{message}");
 
         let reads = all_needs(Access::ReadOnly);
         let mut writer = Granted::default();

@@ -93,6 +93,25 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// Records the failed change in the journal with the service's answer, when there was
+    /// one. Best effort: the failure is what the caller reports, whether or not this lands.
+    pub(crate) async fn journal(
+        &self,
+        store: &blueprint_store::Store,
+        change: i64,
+        after: Option<&Value>,
+    ) {
+        let refused = self
+            .refused
+            .as_ref()
+            .and_then(|r| serde_json::to_value(r).ok());
+        let _ = store
+            .record_failed(change, &self.error, refused.as_ref(), after)
+            .await;
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.error)
@@ -462,7 +481,7 @@ pub(crate) fn unreconciled(changes: &[Change]) -> impl Iterator<Item = &Change> 
 /// Settles what killed runs left unknown, from a fresh reading of the tenant. An interrupted
 /// create whose object is there now made it (nobody else creates an object under a name the
 /// plan had just found free): its id is recorded and it is managed as created by the tool, so
-/// a rollback removes it and `--allow-delete` sees it, although this run adopts it by name. An
+/// a rollback removes it and a deploy allowed to delete sees it, although this run adopts it by name. An
 /// interrupted change records the object as it left it, so a rollback can undo it even when
 /// this run finds nothing more to do.
 pub(crate) async fn reconcile_interrupted(
@@ -654,7 +673,7 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Fai
             Ok(deleted)
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e.error, None).await;
+            e.journal(&ctx.store, change, None).await;
             Err(e)
         }
     }
@@ -744,10 +763,7 @@ async fn settle(
         }
         Err(e) => {
             let after = left_by_failure(ctx, action).await;
-            let _ = ctx
-                .store
-                .record_failed(change, &e.error, after.as_ref())
-                .await;
+            e.journal(&ctx.store, change, after.as_ref()).await;
             Err(e)
         }
     }
@@ -1060,7 +1076,7 @@ async fn enforce(ctx: &Context, action: &Action) -> Result<Option<(String, Strin
             Ok(Some(("enforce".into(), id)))
         }
         Err(e) => {
-            let _ = ctx.store.record_failed(change, &e.error, None).await;
+            e.journal(&ctx.store, change, None).await;
             Err(e)
         }
     }

@@ -77,8 +77,8 @@ impl PlannedDeploy {
 impl ApprovedPlan {
     /// Reads a plan file written by [`PlannedDeploy::to_file`].
     pub fn from_file(text: &str) -> Result<ApprovedPlan, String> {
-        let plan: ApprovedPlan =
-            serde_json::from_str(text).map_err(|e| format!("not a blueprint plan file ({e})"))?;
+        let plan: ApprovedPlan = serde_json::from_str(text)
+            .map_err(|e| format!("not a plan file of blueprint's ({e})"))?;
         if plan.fingerprint.format != PLAN_FORMAT {
             return Err(format!(
                 "plan format `{}`, this blueprint reads `{PLAN_FORMAT}`",

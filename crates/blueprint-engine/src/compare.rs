@@ -3,17 +3,9 @@
 //! reads as `[]` and an omitted value as `null`, lists of plain values are sets, and keyed lists
 //! (a setting's `values` by `name`) are matched by key.
 
-use serde::Serialize;
 use serde_json::Value;
 
-/// One setting that differs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldDiff {
-    /// Where, e.g. `conditions.users.excludeGroups` or `values[EnableGroupCreation].value`.
-    pub path: String,
-    pub expected: Value,
-    pub actual: Value,
-}
+pub use blueprint_report::plan::FieldDiff;
 
 /// Compares `desired` (the blueprint's fields) against `actual` (the tenant object).
 pub fn diff(desired: &Value, actual: &Value, keyed: &[(&str, &str)]) -> Vec<FieldDiff> {

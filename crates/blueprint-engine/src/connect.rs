@@ -1,4 +1,4 @@
-//! Connecting blueprint to a tenant (`blueprint connect`): an administrator signs in, and
+//! Connecting blueprint to a tenant: an administrator signs in, and
 //! blueprint's own app registration is created or brought up to date with exactly the grants
 //! the selected features need, the way Microsoft documents it and peers do it
 //! (`real-tenant-and-exchange.md` §1c): `POST /applications`, `POST /servicePrincipals`, one

@@ -1,4 +1,4 @@
-//! `blueprint doctor`: whether the workspace can reach its tenant and holds what its selected
+//! The doctor: whether the workspace can reach its tenant and holds what its selected
 //! features need, checked in the order a failure would show: the way to the authority (DNS,
 //! TCP, the proxy), the credential (a certificate's or secret's expiry), the token's `roles`
 //! and `wids` against the permission table, then one cheap read per area. Each check says what
@@ -207,7 +207,7 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
             ),
         );
     } else {
-        d.missing_message = permissions::missing_message(&missing, access);
+        d.missing_message = permissions::missing_message(&missing);
         d.push(
             "permissions",
             Status::Fail,
@@ -419,9 +419,9 @@ fn date(t: time::OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
-/// Refuses early when the token lacks any of `config_needs`: what `plan` and `deploy` check
-/// before they read the tenant, with doctor's message. They run with `[connection]`'s app,
-/// which `blueprint connect` (not `--read-only`) grants, so that is the advice.
+/// Refuses early when the token lacks any of `config_needs`: what planning and deploying check
+/// before they read the tenant, with doctor's message. They run with `[connection]`'s app, the
+/// deploying one (not the read-only app), so granting that app is the advice.
 pub async fn check_permissions(
     client: &GraphClient,
     config_needs: &[Need],
@@ -454,7 +454,7 @@ pub async fn check_permissions(
         Ok(())
     } else {
         Err(EngineError::MissingPermissions(
-            permissions::missing_message(&missing, Access::ReadWrite),
+            permissions::missing_message(&missing),
         ))
     }
 }

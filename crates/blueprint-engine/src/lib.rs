@@ -60,8 +60,8 @@ pub enum EngineError {
     Engagement(#[from] engagement::EngagementError),
     #[error("{0}")]
     Internal(String),
-    /// The app's token lacks grants the selected features need: the message names each, the
-    /// features needing it, and `blueprint connect`. Nothing was read or changed.
+    /// The app's token lacks grants the selected features need: the message names each and the
+    /// features needing it (a front end says how to grant them). Nothing was read or changed.
     #[error("{0}")]
     MissingPermissions(String),
     /// The workspace has no profile to open.

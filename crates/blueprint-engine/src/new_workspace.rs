@@ -1,6 +1,6 @@
 //! Creating an engagement workspace: the agency's profile (`blueprint.toml`) written from a few
 //! values, with a placeholder Acceptable Use Policy beside it, checked by opening it. What
-//! `blueprint init`, the demo and the web app's demo agencies share.
+//! creating a workspace from the command line, the demo and the web app's demo agencies share.
 
 use std::path::{Path, PathBuf};
 

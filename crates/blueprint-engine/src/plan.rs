@@ -6,85 +6,13 @@
 use std::collections::BTreeMap;
 
 use blueprint_catalogue::DesiredObject;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::compare::{FieldDiff, diff};
 use crate::observe::Observation;
 use crate::resources;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Op {
-    Create,
-    Update,
-    Unchanged,
-    /// A prerequisite the tool checks but never creates or changes.
-    Check,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Action {
-    pub feature: String,
-    pub kind: String,
-    /// The API the kind is reached through (`graph-v1.0`, `graph-beta`, `exchange-admin`): a
-    /// plan marks what it would write through Graph beta.
-    pub api: &'static str,
-    pub reference: String,
-    pub op: Op,
-    /// The tenant object's id when it exists.
-    pub object_id: Option<String>,
-    /// What changes (for a create: every field, from nothing).
-    pub changes: Vec<FieldDiff>,
-    /// References this object needs to exist first.
-    pub depends_on: Vec<String>,
-    /// Why this action cannot go ahead (ambiguous match, missing prerequisite).
-    pub blocked: Option<String>,
-    #[serde(skip)]
-    pub object: DesiredObject,
-    /// The tenant object as read.
-    #[serde(skip)]
-    pub current: Option<Value>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan {
-    pub actions: Vec<Action>,
-    pub enforce: bool,
-    /// Objects this tool created for features the agency has since deselected. They are
-    /// deleted only when deletion is allowed; otherwise they are kept and listed.
-    pub orphans: Vec<Orphan>,
-    pub allow_delete: bool,
-}
-
-/// An object the tool created whose feature is no longer selected.
-#[derive(Debug, Clone, Serialize)]
-pub struct Orphan {
-    pub feature: String,
-    pub kind: String,
-    pub reference: String,
-    pub object_id: String,
-}
-
-impl Plan {
-    pub fn count(&self, op: Op) -> usize {
-        self.actions
-            .iter()
-            .filter(|a| a.op == op && a.blocked.is_none())
-            .count()
-    }
-
-    pub fn blocked(&self) -> impl Iterator<Item = &Action> {
-        self.actions.iter().filter(|a| a.blocked.is_some())
-    }
-
-    pub fn has_changes(&self) -> bool {
-        self.actions
-            .iter()
-            .any(|a| matches!(a.op, Op::Create | Op::Update) && a.blocked.is_none())
-            || (self.allow_delete && !self.orphans.is_empty())
-    }
-}
+pub use blueprint_report::plan::{Action, Op, Orphan, Plan};
 
 /// Where references get their ids.
 pub trait RefLookup {

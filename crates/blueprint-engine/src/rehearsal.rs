@@ -1,6 +1,6 @@
 //! Rehearsing an engagement on an emulated tenant, as the demos do: each sprint run the way a
-//! person runs it (the same engine calls as `deploy --sprint N`, `deploy --sprint N --enforce`
-//! and `evaluate`), its manual features attested with a note saying nobody performed them. An
+//! person runs it (the same engine calls as a sprint's deploy, its enforcing deploy and an
+//! evaluation), its manual features attested with a note saying nobody performed them. An
 //! emulated tenant has no portal to take evidence from; without the attestations, later
 //! sprints that build on manual features could not go ahead.
 

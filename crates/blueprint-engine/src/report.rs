@@ -2,10 +2,13 @@
 //! report (each feature with what the catalogue says of it, the attestations that stand, and
 //! the sprint burn-up) and the user stories.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use blueprint_report::{
-    AbacRef, Attestation, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, Status,
-    StoriesInput, StoryInput,
+    AbacRef, Attestation, BurnUpPoint, DeployFailure, FeatureReport, ReportInput, SettingFinding,
+    Status, StoriesInput, StoryInput,
 };
+use blueprint_store::{Change, Store};
 
 use crate::engagement;
 use crate::evaluate::{Evaluation, Verdict};
@@ -114,6 +117,7 @@ fn feature_report(
         user_impact: doc.map(|d| d.user_impact.clone()).unwrap_or_default(),
         user_action: doc.map(|d| d.user_action.clone()).unwrap_or_default(),
         attestation: attestations.get(id).map(attestation),
+        deploy_failure: None,
     }
 }
 
@@ -141,6 +145,62 @@ fn report_of(
     }
 }
 
+/// Each feature's failed change in the last deploy that changed it (the latest, when several
+/// failed), from the tenant's journal: what failed and the service's answer.
+async fn journalled_failures(
+    store: &Store,
+    tenant: &str,
+) -> Result<BTreeMap<String, DeployFailure>, EngineError> {
+    let deploys: BTreeSet<i64> = store
+        .runs(tenant)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == "deploy")
+        .map(|r| r.id)
+        .collect();
+    Ok(last_deploy_failures(
+        &store.changes(tenant).await?,
+        &deploys,
+    ))
+}
+
+/// Per feature, the failed changes of the last of the `deploys` runs that changed it; the later
+/// failure wins. `changes` are oldest first.
+fn last_deploy_failures(
+    changes: &[Change],
+    deploys: &BTreeSet<i64>,
+) -> BTreeMap<String, DeployFailure> {
+    let deployed: Vec<&Change> = changes
+        .iter()
+        .filter(|c| deploys.contains(&c.run_id))
+        .collect();
+    let last_run: BTreeMap<&str, i64> = deployed
+        .iter()
+        .map(|c| (c.feature.as_str(), c.run_id))
+        .collect();
+    deployed
+        .into_iter()
+        .filter(|c| c.status == "failed" && last_run.get(c.feature.as_str()) == Some(&c.run_id))
+        .map(|c| {
+            let failure = DeployFailure {
+                reference: c.reference.clone(),
+                error: c.detail.clone().unwrap_or_default(),
+                refused: c
+                    .refused
+                    .clone()
+                    .and_then(|v| serde_json::from_value(v).ok()),
+            };
+            (c.feature.clone(), failure)
+        })
+        .collect()
+}
+
+/// A feature verified (or manual) shows no deploy failure: what the tenant holds now is what
+/// counts, and the failure was mended since.
+fn unless_verified(status: Status, failure: Option<DeployFailure>) -> Option<DeployFailure> {
+    failure.filter(|_| matches!(status, Status::Fail | Status::NotDeployed))
+}
+
 /// What the reports show: the evaluation, what the catalogue says of each feature (with the
 /// attestations that stand for manual ones), and the sprint burn-up, all from the feature log.
 pub(crate) async fn report_input(
@@ -150,6 +210,10 @@ pub(crate) async fn report_input(
     let catalogue = &session.workspace.catalogue;
     let log = session.read_log().await?;
     let attestations = engagement::standing_attestations(&log);
+    let mut failures = match session.existing_store().await? {
+        Some(store) => journalled_failures(&store, &session.tenant().await?).await?,
+        None => BTreeMap::new(),
+    };
     let features = evaluation
         .features
         .iter()
@@ -172,6 +236,7 @@ pub(crate) async fn report_input(
                     })
                     .collect(),
                 missing: f.missing.clone(),
+                deploy_failure: unless_verified(status, failures.remove(&f.id)),
                 ..feature_report(catalogue, &attestations, (&f.id, &f.title, &f.area), status)
             }
         })
@@ -199,6 +264,16 @@ pub async fn recorded(workspace: &Workspace) -> Result<ReportInput, EngineError>
     let log = engagement::read_log(&workspace.state).await?;
     let attestations = engagement::standing_attestations(&log);
     let states = blueprint_store::feature_status(&log);
+    // The journal is keyed by the organization id, a GUID in lowercase (as `status` reads it).
+    let tenant = workspace.tenant_id().map(|t| t.to_ascii_lowercase());
+    let mut failures = match &tenant {
+        Some(t) => workspace
+            .state
+            .using_existing(async |store| journalled_failures(store, t).await)
+            .await?
+            .unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
     let selected = engagement::selected(workspace);
     let features = selected
         .iter()
@@ -213,12 +288,15 @@ pub async fn recorded(workspace: &Workspace) -> Result<ReportInput, EngineError>
                 }
             };
             let area = f.doc.area.as_str();
-            feature_report(
-                &workspace.catalogue,
-                &attestations,
-                (f.id(), &f.doc.title, area),
-                status,
-            )
+            FeatureReport {
+                deploy_failure: unless_verified(status, failures.remove(f.id())),
+                ..feature_report(
+                    &workspace.catalogue,
+                    &attestations,
+                    (f.id(), &f.doc.title, area),
+                    status,
+                )
+            }
         })
         .collect();
     let generated_at = log
@@ -339,5 +417,65 @@ mod tests {
         let none = super::burn_up(&selected, &[], done);
         assert_eq!(none.len(), 1);
         assert_eq!(none[0].completed, 0);
+    }
+}
+
+#[cfg(test)]
+mod deploy_failures {
+    use super::*;
+
+    fn change(id: i64, run_id: i64, feature: &str, status: &str, code: Option<&str>) -> Change {
+        Change {
+            id,
+            run_id,
+            feature: feature.into(),
+            reference: format!("group:{feature}-{id}"),
+            op: "create".into(),
+            object_id: None,
+            before: None,
+            after: None,
+            status: status.into(),
+            detail: Some(format!("failure {id}")),
+            refused: code.map(|c| {
+                serde_json::json!({
+                    "service": "Microsoft Graph", "status": 400, "code": c, "message": "bad",
+                    "request_id": format!("r-{id}"), "client_request_id": "c", "method": "POST",
+                    "path": "/groups",
+                })
+            }),
+        }
+    }
+
+    #[test]
+    fn a_feature_shows_the_failure_of_the_last_deploy_that_changed_it() {
+        let changes = [
+            // a: failed in run 1, went through in run 2.
+            change(1, 1, "a", "failed", Some("Old")),
+            change(2, 2, "a", "done", None),
+            // b: two failures in run 2 (the later wins); a rollback (run 3) does not count.
+            change(3, 2, "b", "failed", Some("First")),
+            change(4, 2, "b", "failed", Some("Second")),
+            change(5, 3, "b", "done", None),
+            // c: failed without a service's answer.
+            change(6, 2, "c", "failed", None),
+        ];
+        let failures = last_deploy_failures(&changes, &BTreeSet::from([1, 2]));
+        assert_eq!(failures.keys().collect::<Vec<_>>(), ["b", "c"]);
+        let b = &failures["b"];
+        let answer = b.refused.as_ref().unwrap();
+        assert_eq!(
+            (
+                b.reference.as_str(),
+                answer.code.as_str(),
+                answer.request_id.as_deref()
+            ),
+            ("group:b-4", "Second", Some("r-4"))
+        );
+        assert_eq!(
+            (failures["c"].error.as_str(), &failures["c"].refused),
+            ("failure 6", &None)
+        );
+        assert_eq!(unless_verified(Status::Pass, Some(b.clone())), None);
+        assert!(unless_verified(Status::NotDeployed, Some(b.clone())).is_some());
     }
 }

@@ -875,7 +875,7 @@ impl Session {
                 .await
                 .map_err(Failure::from),
             Err(e) => {
-                let _ = store.record_failed(change_id, &e.error, None).await;
+                e.journal(store, change_id, None).await;
                 Err(e)
             }
         }

@@ -36,8 +36,8 @@ pub struct ConnectionSection {
     pub private_key_path: Option<PathBuf>,
     /// An extra trusted CA (PEM), e.g. an emulator's.
     pub ca_file: Option<PathBuf>,
-    /// The read-only app `blueprint connect --read-only` made (plan, evaluate, doctor): its
-    /// client id and its certificate-and-key PEM file. `doctor --read-only` checks it.
+    /// The read-only app connecting made beside the deploying one (for planning, evaluating
+    /// and the doctor): its client id and its certificate-and-key PEM file.
     pub read_only_client_id: Option<String>,
     pub read_only_certificate_path: Option<PathBuf>,
 }

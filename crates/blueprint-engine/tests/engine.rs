@@ -1101,6 +1101,17 @@ async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
     );
     let detail = create.detail.clone().unwrap_or_default();
     assert!(detail.contains(&request_id), "{detail}");
+    let journalled = create
+        .refused
+        .clone()
+        .expect("the journal keeps Graph's answer");
+    assert_eq!(
+        (&journalled["code"], &journalled["request_id"]),
+        (
+            &serde_json::json!("Request_ResourceNotFound"),
+            &serde_json::json!(request_id)
+        )
+    );
     let id = create
         .object_id
         .expect("the id recorded when the create returned");
@@ -1112,6 +1123,39 @@ async fn a_create_whose_read_back_failed_is_known_and_rolled_back() {
         "{managed:?}"
     );
     store.close().await;
+    // The reports show it too: the feature, not verified, with the failed change, Graph's
+    // code, message and request id (read from the log and the journal, not the tenant).
+    let recorded = blueprint_engine::report::recorded(&s.workspace)
+        .await
+        .unwrap();
+    let feature = recorded
+        .features
+        .iter()
+        .find(|f| f.id == "identity-ca-exclusion-group")
+        .unwrap();
+    let failure = feature
+        .deploy_failure
+        .as_ref()
+        .expect("the last deploy's failure reaches the report");
+    let answer = failure.refused.as_ref().expect("with Graph's answer");
+    assert_eq!(
+        (
+            failure.reference.as_str(),
+            answer.code.as_str(),
+            answer.request_id.as_deref()
+        ),
+        (
+            EXCLUSION_GROUP,
+            "Request_ResourceNotFound",
+            Some(request_id.as_str())
+        )
+    );
+    assert!(!answer.message.is_empty(), "{answer:?}");
+    let html = blueprint_report::render_html(&recorded);
+    assert!(
+        html.contains(&request_id),
+        "the HTML report names the request id"
+    );
 
     tokio::time::sleep(LAG).await;
     let rolled = s

@@ -151,6 +151,9 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
                 h(&a.note)
             ));
         }
+        if let Some(failure) = &f.deploy_failure {
+            out.push_str(&deploy_failure_html(failure));
+        }
         if f.status == Status::NotDeployed && f.missing.is_empty() {
             out.push_str("<p>Nothing of this feature is in the tenant yet.</p>");
         }
@@ -174,6 +177,26 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
         h(&input.attribution)
     ));
     out
+}
+
+/// The last deploy's failure: the object, and the service's code, message and request id.
+fn deploy_failure_html(failure: &crate::DeployFailure) -> String {
+    let why = match &failure.refused {
+        Some(r) => format!(
+            "{} answered HTTP {} <code class=\"code\">{}</code>: {} (request-id <code class=\"request-id\">{}</code>, client-request-id <code>{}</code>)",
+            h(&r.service),
+            r.status,
+            h(&r.code),
+            h(&r.message),
+            h(r.request_id.as_deref().unwrap_or("none")),
+            h(&r.client_request_id)
+        ),
+        None => h(&failure.error),
+    };
+    format!(
+        "<p class=\"deploy-failure\">Last deploy failed on <code>{}</code>: {why}</p>",
+        h(&failure.reference)
+    )
 }
 
 fn plain_list(items: impl Iterator<Item = String>) -> String {

@@ -40,6 +40,7 @@ pub fn render_json(input: &ReportInput) -> String {
                 "findings": f.findings,
                 "missing": f.missing,
                 "attestation": f.attested(),
+                "deploy_failure": f.deploy_failure,
             })
         })
         .collect();

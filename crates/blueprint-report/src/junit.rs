@@ -66,6 +66,9 @@ pub fn render_junit(input: &ReportInput) -> String {
                     body.push_str(&d.describe());
                     body.push('\n');
                 }
+                if let Some(failure) = &f.deploy_failure {
+                    body.push_str(&format!("last deploy failed: {}\n", failure.describe()));
+                }
                 out.push_str(&format!(
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     x(&message),

@@ -6,7 +6,9 @@
 //!
 //! The crate only renders: the caller assembles a [`ReportInput`] from the engine's evaluation,
 //! the catalogue and the state store (a [`SprintPlanInput`] or [`StoriesInput`] likewise).
-//! The catalogue's list, features and ABAC coverage are rendered here too ([`catalogue`]).
+//! The catalogue's list, features and ABAC coverage are rendered here too ([`catalogue`]), and
+//! the engine's plan ([`plan`]) and an engagement's status ([`status`]): their plain data lives
+//! here, the engine fills it in and re-exports it.
 //! Every string that can come from the tenant or the agency (display names, actual values, the
 //! agency's name) is escaped for the format it lands in.
 
@@ -18,13 +20,16 @@ mod html;
 mod json;
 mod junit;
 mod log;
+pub mod plan;
 mod sprints;
+pub mod status;
 mod stories;
 mod text;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use blueprint_graph::Refusal;
 pub use csv::render_csv;
 pub use escape::{escape_html, escape_xml};
 pub use guides::render_guides;
@@ -83,6 +88,10 @@ pub struct FeatureReport {
     /// For a manual feature, the feature log's attestation that stands (none while it awaits
     /// one). Evaluation cannot see a manual feature; a person's evidence is what proves it.
     pub attestation: Option<Attestation>,
+    /// For a feature not verified, the failed change of the last deploy that changed it (none
+    /// when that deploy's changes to it went through).
+    #[serde(default)]
+    pub deploy_failure: Option<DeployFailure>,
 }
 
 impl FeatureReport {
@@ -140,6 +149,38 @@ impl Attestation {
     /// When, to the second, as a person reads it: `2026-11-20 04:05:06 UTC`.
     pub fn when(&self) -> String {
         to_the_second(&self.time)
+    }
+}
+
+/// A change a deploy could not make: to which object, why, and the service's own answer when it
+/// refused the request (its error code and message, and the request id Microsoft support asks
+/// for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployFailure {
+    /// The object (`group:grp-Conditional_Access_Exclude`).
+    pub reference: String,
+    /// What failed, as the deploy reported it.
+    pub error: String,
+    pub refused: Option<Refusal>,
+}
+
+impl DeployFailure {
+    /// One line: the object, then the service's status, code, message and request id (or,
+    /// when no service refused it, the error).
+    pub fn describe(&self) -> String {
+        match &self.refused {
+            Some(r) => format!(
+                "{}: {} answered HTTP {} {}: {} (request-id {}, client-request-id {})",
+                self.reference,
+                r.service,
+                r.status,
+                r.code,
+                r.message,
+                r.request_id.as_deref().unwrap_or("none"),
+                r.client_request_id
+            ),
+            None => format!("{}: {}", self.reference, self.error),
+        }
     }
 }
 

@@ -42,6 +42,12 @@ fn render(input: &ReportInput, shown: impl Fn(&FeatureReport) -> bool) -> String
         if let Some(a) = f.attested() {
             out.push_str(&format!("              {}\n", a.summary()));
         }
+        if let Some(failure) = &f.deploy_failure {
+            out.push_str(&format!(
+                "              last deploy failed: {}\n",
+                failure.describe()
+            ));
+        }
     }
     let t = input.tally();
     out.push_str(&format!(

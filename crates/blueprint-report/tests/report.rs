@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use blueprint_report::{
-    AbacRef, Attestation, BurnUpPoint, FeatureReport, ReportInput, SettingFinding, SprintFeature,
-    SprintInput, SprintPlanInput, Status, StoriesInput, StoriesTarget, StoryInput, render_csv,
-    render_guides, render_html, render_json, render_junit, render_sprints_csv, render_sprints_html,
-    render_sprints_json, render_sprints_markdown, render_stories_csv, render_stories_markdown,
-    render_text, render_text_outstanding,
+    AbacRef, Attestation, BurnUpPoint, DeployFailure, FeatureReport, Refusal, ReportInput,
+    SettingFinding, SprintFeature, SprintInput, SprintPlanInput, Status, StoriesInput,
+    StoriesTarget, StoryInput, render_csv, render_guides, render_html, render_json, render_junit,
+    render_sprints_csv, render_sprints_html, render_sprints_json, render_sprints_markdown,
+    render_stories_csv, render_stories_markdown, render_text, render_text_outstanding,
 };
 use serde_json::json;
 
@@ -31,6 +31,27 @@ fn feature(id: &str, title: &str, area: &str, status: Status) -> FeatureReport {
         user_impact: format!("Staff notice: {title}."),
         user_action: format!("Staff act on {title}."),
         attestation: None,
+        deploy_failure: None,
+    }
+}
+
+/// What the journal keeps of a create Graph refused: its code, message and request ids.
+fn refused_create(message: &str) -> DeployFailure {
+    DeployFailure {
+        reference: "sharepointSettings:singleton".into(),
+        error: format!(
+            "Microsoft Graph refused PATCH /admin/sharepoint/settings: HTTP 403 Authorization_RequestDenied: {message} (request-id 6b1f0c2e-0001, client-request-id 9d2a-0002)"
+        ),
+        refused: Some(Refusal {
+            service: "Microsoft Graph".into(),
+            status: 403,
+            code: "Authorization_RequestDenied".into(),
+            message: message.into(),
+            request_id: Some("6b1f0c2e-0001".into()),
+            client_request_id: "9d2a-0002".into(),
+            method: "PATCH".into(),
+            path: "/admin/sharepoint/settings".into(),
+        }),
     }
 }
 
@@ -69,6 +90,9 @@ fn sample() -> ReportInput {
         Status::NotDeployed,
     );
     not_deployed.missing = vec!["sharepointSettings:singleton".into()];
+    not_deployed.deploy_failure = Some(refused_create(
+        "Insufficient privileges to complete the operation.",
+    ));
     not_deployed.essential_eight = Vec::new();
     let mut none_impact = feature(
         "ca-allowed-countries",
@@ -311,6 +335,42 @@ fn junit_carries_expected_and_actual_and_skips_manual() {
 }
 
 /// A report whose tenant-supplied strings carry markup and script.
+#[test]
+fn a_deploy_failure_keeps_the_services_code_message_and_request_id_in_every_report() {
+    let mut input = sample();
+    input.features[4].deploy_failure = Some(refused_create("<b>denied</b> & logged"));
+    let html = render_html(&input);
+    assert!(
+        html.contains("<code class=\"code\">Authorization_RequestDenied</code>: &lt;b&gt;denied&lt;/b&gt; &amp; logged (request-id <code class=\"request-id\">6b1f0c2e-0001</code>"),
+        "{html}"
+    );
+    let junit = render_junit(&input);
+    assert!(
+        junit.contains("last deploy failed: sharepointSettings:singleton: Microsoft Graph answered HTTP 403 Authorization_RequestDenied: &lt;b&gt;denied&lt;/b&gt; &amp; logged (request-id 6b1f0c2e-0001"),
+        "{junit}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_json(&input)).unwrap();
+    let refused = &json["features"][4]["deploy_failure"]["refused"];
+    assert_eq!(
+        (
+            &refused["code"],
+            &refused["message"],
+            &refused["request_id"]
+        ),
+        (
+            &json!("Authorization_RequestDenied"),
+            &json!("<b>denied</b> & logged"),
+            &json!("6b1f0c2e-0001")
+        )
+    );
+    assert_eq!(json["features"][0]["deploy_failure"], json!(null));
+    let text = render_text_outstanding(&input);
+    assert!(
+        text.contains("last deploy failed: sharepointSettings:singleton: Microsoft Graph answered HTTP 403 Authorization_RequestDenied"),
+        "{text}"
+    );
+}
+
 fn hostile() -> ReportInput {
     let mut input = sample();
     input.agency = "Dept <b>of</b> \"Quotes\" & 'Apostrophes'".into();

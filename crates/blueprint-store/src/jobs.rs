@@ -1,4 +1,4 @@
-//! Jobs: the deploys and evaluations a web server (`blueprint serve`) runs in the background,
+//! Jobs: the deploys and evaluations the web server runs in the background,
 //! kept in the server's database so that any `serve` process sharing it can claim one, stream
 //! its progress, and notice one whose process died.
 //!

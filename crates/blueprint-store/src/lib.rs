@@ -107,6 +107,9 @@ pub struct Change {
     /// `started`, `done`, `failed`, or `interrupted` (a run died with it in flight).
     pub status: String,
     pub detail: Option<String>,
+    /// For a failed change the service refused, its answer (status, error code, message,
+    /// request ids), as the client keeps it: for the reports.
+    pub refused: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -234,12 +237,14 @@ pub trait StateStore: Send + Sync {
         tenant: &'a str,
         after: Option<&'a Value>,
     ) -> StoreFuture<'a, ()>;
-    /// Records a failed change; `after`, when given, is the object as the failure left it (read
-    /// back, so a rollback can undo what reached the tenant).
+    /// Records a failed change: why (`detail`), the service's answer when it refused the request
+    /// (`refused`), and, when given, the object as the failure left it (`after`, read back so a
+    /// rollback can undo what reached the tenant).
     fn record_failed<'a>(
         &'a self,
         change_id: i64,
         detail: &'a str,
+        refused: Option<&'a Value>,
         after: Option<&'a Value>,
     ) -> StoreFuture<'a, ()>;
     /// Changes an earlier run started and never finished (the process died). Marks them

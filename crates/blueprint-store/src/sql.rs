@@ -14,7 +14,7 @@ pub(crate) const LOCK_HOLDER_MACHINE: &str = r#"
 ALTER TABLE deploy_locks ADD COLUMN machine TEXT NOT NULL DEFAULT '';
 "#;
 
-/// Migration 5 of both backends: the engagements a web server (`blueprint serve`) shows, one per
+/// Migration 5 of both backends: the engagements the web server shows, one per
 /// agency: where each one's workspace (profile and state) is, and the partners (by organisation
 /// name, a JSON array) the agency granted it to.
 pub(crate) const ENGAGEMENTS_TABLE: &str = r#"
@@ -27,10 +27,16 @@ CREATE TABLE engagements (
 );
 "#;
 
+/// Migration 7 of both backends: a failed change keeps the service's answer (its status, error
+/// code, message and request ids, as JSON) beside the words, so the reports can show them.
+pub(crate) const CHANGE_REFUSAL: &str = r#"
+ALTER TABLE changes ADD COLUMN refused TEXT;
+"#;
+
 /// The columns of a change, in the order `change_from_row` reads them.
 macro_rules! change_columns {
     () => {
-        "id, run_id, feature, reference, op, object_id, before, after, status, detail"
+        "id, run_id, feature, reference, op, object_id, before, after, status, detail, refused"
     };
 }
 pub(crate) use change_columns;
@@ -513,13 +519,15 @@ macro_rules! impl_state_store {
                 &'a self,
                 change_id: i64,
                 detail: &'a str,
+                refused: Option<&'a serde_json::Value>,
                 after: Option<&'a serde_json::Value>,
             ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE changes SET status = 'failed', detail = $1, finished_at = $2, after = COALESCE($3, after) WHERE id = $4",
+                        "UPDATE changes SET status = 'failed', detail = $1, refused = $2, finished_at = $3, after = COALESCE($4, after) WHERE id = $5",
                     )
                     .bind(detail)
+                    .bind(refused.map(serde_json::Value::to_string))
                     .bind($crate::now())
                     .bind(after.map(serde_json::Value::to_string))
                     .bind(change_id)
@@ -1058,6 +1066,7 @@ where
         after: json(7)?,
         status: r.try_get(8)?,
         detail: r.try_get(9)?,
+        refused: json(10)?,
     })
 }
 

@@ -98,6 +98,7 @@ DROP TABLE locks;
     crate::sql::LOCK_HOLDER_MACHINE,
     crate::sql::ENGAGEMENTS_TABLE,
     crate::jobs::jobs_tables!("INTEGER PRIMARY KEY"),
+    crate::sql::CHANGE_REFUSAL,
 ];
 
 pub struct SqliteStore {

@@ -22,6 +22,17 @@ pub enum Outcome {
     Failures,
 }
 
+impl Outcome {
+    /// Success when everything `succeeded`, else failures (exit code 1).
+    pub fn of(succeeded: bool) -> Outcome {
+        if succeeded {
+            Outcome::Success
+        } else {
+            Outcome::Failures
+        }
+    }
+}
+
 /// An error that stops a command, with the exit code it maps to.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum CommandError {

@@ -2,22 +2,41 @@
 //! refusal, as the commands a person types. The engine says what and why; this says which
 //! command (a web page would make the same data a link or a button).
 
+use blueprint_catalogue::permissions::Access;
 use blueprint_engine::EngineError;
 use blueprint_engine::doctor::Remedy;
 use blueprint_engine::engagement::{Action, Blocker, EngagementError, NextStep, Recommendation};
+use blueprint_report::status::Wording;
 use blueprint_store::{FeatureState, StoreError};
 
-/// The command that takes `action`.
-pub fn command(action: &Action) -> String {
-    match action {
-        Action::PlanSprints => "blueprint sprints plan".into(),
-        Action::Deploy { sprint: Some(s) } => format!("blueprint deploy --sprint {s}"),
-        Action::Deploy { sprint: None } => "blueprint deploy".into(),
-        Action::Evaluate => "blueprint evaluate".into(),
-        Action::Attest { feature } => {
-            format!("blueprint attest {feature} --evidence FILE --note \"…\"")
+/// The command line's wording: an action is the command a person types.
+pub struct CommandLine;
+
+impl Wording for CommandLine {
+    fn command(&self, action: &Action) -> String {
+        match action {
+            Action::PlanSprints => "blueprint sprints plan".into(),
+            Action::Deploy { sprint: Some(s) } => format!("blueprint deploy --sprint {s}"),
+            Action::Deploy { sprint: None } => "blueprint deploy".into(),
+            Action::Evaluate => "blueprint evaluate".into(),
+            Action::Attest { feature } => {
+                format!("blueprint attest {feature} --evidence FILE --note \"…\"")
+            }
+            Action::Decide { decision } => format!("blueprint next {decision} --note \"…\""),
         }
-        Action::Decide { decision } => format!("blueprint next {decision} --note \"…\""),
+    }
+
+    fn reason(&self, r: &Recommendation) -> String {
+        let Some(Action::Decide { decision }) = &r.alternative else {
+            return r.reason.clone();
+        };
+        match r.step {
+            NextStep::Exit => format!(
+                "{}; `blueprint next {decision}` resumes the engagement",
+                r.reason
+            ),
+            _ => format!("{} (`blueprint next {decision}` adds them)", r.reason),
+        }
     }
 }
 
@@ -29,18 +48,16 @@ pub fn remedy(remedy: Option<Remedy>) -> &'static str {
     }
 }
 
-/// The recommendation's reason, with the command its alternative names.
-pub fn reason(r: &Recommendation) -> String {
-    let Some(Action::Decide { decision }) = &r.alternative else {
-        return r.reason.clone();
-    };
-    match r.step {
-        NextStep::Exit => format!(
-            "{}; `blueprint next {decision}` resumes the engagement",
-            r.reason
-        ),
-        _ => format!("{} (`blueprint next {decision}` adds them)", r.reason),
-    }
+/// How to grant what a connection lacks: the command that grants it, then the check.
+pub fn grant_help(access: Access) -> String {
+    format!(
+        "\n  = help: run `blueprint connect{}` as a Global Administrator or Privileged Role Administrator to grant them (a fresh token shows them), then `blueprint doctor`",
+        if access == Access::ReadOnly {
+            " --read-only"
+        } else {
+            ""
+        }
+    )
 }
 
 /// An engine error as a person at the command line reads it: what the engine says, and the
@@ -52,6 +69,8 @@ pub fn error(e: &EngineError) -> String {
             format!("{e}; create one with `blueprint init {}`", dir.display())
         }
         EngineError::ProfileExists { .. } => format!("{e}; pass --force to replace it"),
+        // Planning and deploying run with the deploying app.
+        EngineError::MissingPermissions(_) => format!("{e}{}", grant_help(Access::ReadWrite)),
         EngineError::GrantsNotVisible { .. } => format!("{e}: run `blueprint doctor` in a minute"),
         EngineError::LaterSprintsBuildOn { .. } => {
             format!("{e}; roll those sprints back first, or pass --force")

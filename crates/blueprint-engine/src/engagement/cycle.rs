@@ -1,67 +1,13 @@
 //! Deploy cycles and the phase decisions that end them.
 
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 
-use blueprint_store::{EventKind, FeatureState, LogEntry, Role, feature_status};
+use blueprint_store::{EventKind, FeatureState, LogEntry, feature_status};
 use serde::Serialize;
 
 use super::*;
 
-/// A phase decision: what the agency does after a Deploy cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PhaseDecision {
-    /// Business change planning (the Transition phase).
-    Transition,
-    /// Another Deploy cycle, with more features.
-    DeployAgain,
-    /// Discontinue.
-    Exit,
-}
-
-impl PhaseDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhaseDecision::Transition => "transition",
-            PhaseDecision::DeployAgain => "deploy-again",
-            PhaseDecision::Exit => "exit",
-        }
-    }
-}
-
-impl fmt::Display for PhaseDecision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PhaseDecision {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "transition" => Ok(PhaseDecision::Transition),
-            "deploy-again" => Ok(PhaseDecision::DeployAgain),
-            "exit" => Ok(PhaseDecision::Exit),
-            other => Err(format!(
-                "unknown phase decision `{other}`; expected transition, deploy-again or exit"
-            )),
-        }
-    }
-}
-
-/// A recorded phase decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionRecord {
-    pub decision: PhaseDecision,
-    pub note: String,
-    pub actor: String,
-    pub role: Role,
-    /// RFC 3339, UTC.
-    pub time: String,
-    pub seq: i64,
-}
+pub use blueprint_report::status::{DecisionRecord, PhaseDecision};
 
 /// The phase decisions in the log, oldest first (entries that name no known decision are
 /// skipped: the log is append-only, so an odd one cannot be corrected, only outlived).

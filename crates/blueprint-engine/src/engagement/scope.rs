@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use blueprint_catalogue::{Catalogue, FeatureStatus};
 use blueprint_store::{FeatureLogStatus, FeatureState};
-use serde::Serialize;
 
 use super::*;
 
@@ -24,16 +23,7 @@ pub fn is_done(catalogue: &Catalogue, id: &str, state: FeatureState) -> bool {
     }
 }
 
-/// What a sprint-scoped plan or deploy works on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SprintScope {
-    pub sprint: i64,
-    /// Every selected feature the log schedules into the sprint, in dependency order.
-    pub features: Vec<String>,
-    /// Its manual features not attested yet: a person performs them and records
-    /// an attestation; deploy never touches them.
-    pub needs_attestation: Vec<String>,
-}
+pub use blueprint_report::plan::SprintScope;
 
 /// The features the log schedules into `sprint`, once every dependency they have outside the
 /// sprint is finished ([`is_done`]). Refuses, naming each one, while a dependency is not; and

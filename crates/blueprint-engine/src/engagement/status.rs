@@ -1,157 +1,16 @@
 //! Where the engagement stands: phase, execution plan, progress per feature and sprint.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use blueprint_catalogue::Catalogue;
 use blueprint_store::{FeatureState, LogEntry, Role, feature_status};
-use serde::Serialize;
 
 use super::*;
 
-/// Where the engagement is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PhaseName {
-    Deploy,
-    Transition,
-    Exit,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Phase {
-    pub name: PhaseName,
-    pub cycle: u32,
-    /// The latest phase decision.
-    pub decision: Option<DecisionRecord>,
-}
-
-/// The execution plan's counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanCounts {
-    pub selected: usize,
-    pub excluded: usize,
-    pub not_selected: usize,
-    /// Changes to the selection the log does not record yet (recorded by the next `deploy`
-    /// or `sprints plan`).
-    pub unrecorded: usize,
-}
-
-/// One selected feature's progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FeatureProgress {
-    pub id: String,
-    pub title: String,
-    pub manual: bool,
-    /// As the log derives it; `selected` when the log has nothing (or an old exclusion) yet.
-    pub state: FeatureState,
-    pub sprint: Option<i64>,
-    pub story_points: u32,
-    /// Verified, or attested (manual).
-    pub done: bool,
-}
-
-/// One sprint's progress: features done of scheduled, story points done of planned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SprintProgress {
-    pub sprint: i64,
-    /// The Deploy cycle the sprint belongs to.
-    pub cycle: u32,
-    pub features: usize,
-    pub done: usize,
-    pub points: u32,
-    pub points_done: u32,
-    /// Its features not done yet.
-    pub open: Vec<String>,
-}
-
-impl SprintProgress {
-    pub fn complete(&self) -> bool {
-        self.done == self.features
-    }
-}
-
-/// What to do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NextStep {
-    /// Put the selected features into sprints.
-    PlanSprints,
-    /// Deploy, evaluate or attest the current sprint.
-    ContinueDeploy,
-    /// Features drifted from what was verified.
-    FixDrift,
-    /// A new cycle has started: choose its features.
-    SelectFeatures,
-    Transition,
-    DeployAgain,
-    Exit,
-}
-
-impl NextStep {
-    /// How the step reads in a sentence.
-    pub fn label(self) -> &'static str {
-        match self {
-            NextStep::PlanSprints => "plan sprints",
-            NextStep::ContinueDeploy => "continue Deploy",
-            NextStep::FixDrift => "fix drift",
-            NextStep::SelectFeatures => "select features",
-            NextStep::Transition => "Transition",
-            NextStep::DeployAgain => "Deploy again",
-            NextStep::Exit => "exit",
-        }
-    }
-}
-
-/// The recommended next step, why, and what a person does to take it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Recommendation {
-    pub step: NextStep,
-    /// Why, in the engagement's terms.
-    pub reason: String,
-    /// What takes the step; a front end words it (a command line, a button).
-    pub action: Option<Action>,
-    /// Another action the reason points at (after an exit: deploy again resumes it).
-    pub alternative: Option<Action>,
-}
-
-/// Something a person does next, as data: the command line words it as a command, a web page
-/// as a link or a button.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
-pub enum Action {
-    /// Place the selected features in sprints.
-    PlanSprints,
-    /// Deploy a sprint (or, with none, the whole selection).
-    Deploy { sprint: Option<i64> },
-    /// Evaluate the live tenant.
-    Evaluate,
-    /// Attest a manual feature with evidence.
-    Attest { feature: String },
-    /// Record a phase decision.
-    Decide { decision: PhaseDecision },
-}
-
-impl fmt::Display for Recommendation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.step.label(), self.reason)
-    }
-}
-
-/// Where the engagement stands and what to do next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EngagementStatus {
-    pub phase: Phase,
-    pub execution_plan: PlanCounts,
-    /// Selected features, in dependency order.
-    pub features: Vec<FeatureProgress>,
-    /// Sprints of selected features, in order.
-    pub sprints: Vec<SprintProgress>,
-    /// Selected features in no sprint and not done.
-    pub unscheduled: Vec<String>,
-    pub drifted: Vec<String>,
-    pub recommendation: Recommendation,
-}
+pub use blueprint_report::status::{
+    Action, EngagementStatus, FeatureProgress, NextStep, Phase, PhaseName, PlanCounts,
+    Recommendation, SprintProgress, StatusReport,
+};
 
 /// The engagement's status from the catalogue, the workspace's selection and the log.
 pub fn engagement_status(
@@ -250,20 +109,6 @@ pub fn engagement_status(
     out
 }
 
-/// The engagement's status with what the log and the journal add: whether the feature log's
-/// chain holds, and the last deploy or rollback to the workspace's tenant.
-#[derive(Debug, Clone)]
-pub struct StatusReport {
-    pub agency: String,
-    pub status: EngagementStatus,
-    /// Entries in the feature log.
-    pub entries: usize,
-    /// The chain's verification: the entries verified, or where it breaks.
-    pub chain: Result<u64, blueprint_store::LogBreak>,
-    pub last_run: Option<blueprint_store::Run>,
-    pub actor: crate::Actor,
-}
-
 /// Where the engagement stands: reads the profile, the catalogue, the feature log and the
 /// journal, never the tenant, and changes nothing (the program office can ask too).
 pub async fn status_report(
@@ -296,6 +141,7 @@ pub async fn status_report(
         entries: entries.len(),
         chain,
         last_run,
-        actor: workspace.actor.clone(),
+        actor: workspace.actor.name.clone(),
+        role: workspace.actor.role,
     })
 }

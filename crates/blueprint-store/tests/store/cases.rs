@@ -114,16 +114,18 @@ pub async fn a_create_is_known_from_the_moment_it_returns(db: Db) {
     );
 
     let left = json!({"id": "g1", "displayName": "x"});
+    let refused = json!({"status": 404, "code": "Request_ResourceNotFound", "request_id": "r-1"});
     store
-        .record_failed(id, "reading back: not found", Some(&left))
+        .record_failed(id, "reading back: not found", Some(&refused), Some(&left))
         .await
         .unwrap();
     let change = &store.changes("t1").await.unwrap()[0];
     assert_eq!(change.status, "failed");
     assert_eq!(change.object_id.as_deref(), Some("g1"));
     assert_eq!(change.after.as_ref(), Some(&left));
+    assert_eq!(change.refused.as_ref(), Some(&refused));
     // A failure with nothing read back keeps what was recorded.
-    store.record_failed(id, "again", None).await.unwrap();
+    store.record_failed(id, "again", None, None).await.unwrap();
     assert_eq!(
         store.changes("t1").await.unwrap()[0].after.as_ref(),
         Some(&left)
@@ -572,6 +574,7 @@ pub async fn an_old_style_lock_becomes_a_lease_that_lapses(db: Db) {
          DROP TABLE engagements;
          DROP TABLE job_events;
          DROP TABLE jobs;
+         ALTER TABLE changes DROP COLUMN refused;
          CREATE TABLE locks (tenant TEXT PRIMARY KEY, pid BIGINT NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL);
          INSERT INTO locks VALUES ('t', 4242, 'old-host', '2025-01-01T00:00:00Z');
          DELETE FROM schema_version WHERE version >= 3;",

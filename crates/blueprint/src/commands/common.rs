@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use blueprint_catalogue::permissions::Access;
 use blueprint_engine::{EngineError, Session, StateLocation, Workspace};
 use blueprint_store::Role;
 use clap::{Args, ValueEnum};
@@ -76,6 +77,35 @@ impl WorkspaceArgs {
                 CommandError::Input(format!("--role (or BLUEPRINT_ROLE): {e}"))
             }),
         }
+    }
+}
+
+/// What `permissions` and `doctor` take: the workspace, which of its apps (the deploying one,
+/// or the read-only one), and the output format.
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// The read-only app (`blueprint connect --read-only`) and what plan, evaluate and doctor
+    /// need, instead of the deploying app and what deploy needs.
+    #[arg(long)]
+    pub read_only: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+impl AppArgs {
+    pub fn access(&self) -> Access {
+        access(self.read_only)
+    }
+}
+
+/// The grants a `--read-only` flag asks about.
+pub fn access(read_only: bool) -> Access {
+    if read_only {
+        Access::ReadOnly
+    } else {
+        Access::ReadWrite
     }
 }
 

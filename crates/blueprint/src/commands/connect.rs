@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use blueprint_catalogue::permissions::Access;
 use blueprint_engine::connect::{self, SignInMethod, SignInPrompt, Step};
 use clap::Args;
 
-use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, runtime};
+use super::common::{Format, WorkspaceArgs, access, confirm, engine_error, print_json, runtime};
 use crate::{CommandError, Outcome};
 
 /// Connect the workspace to its tenant: sign in as an administrator, then create or update
@@ -51,11 +50,7 @@ pub struct ConnectArgs {
 
 pub fn run(args: ConnectArgs) -> Result<Outcome, CommandError> {
     let workspace = args.workspace.open()?;
-    let access = if args.read_only {
-        Access::ReadOnly
-    } else {
-        Access::ReadWrite
-    };
+    let access = access(args.read_only);
     let endpoints = workspace.endpoints().map_err(engine_error)?;
     let rt = runtime()?;
     let method = if args.browser {

@@ -186,11 +186,7 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
             .features
             .iter()
             .all(|f| matches!(f.verdict, Verdict::Pass | Verdict::Manual));
-        Ok(if automated_ok && failed == 0 {
-            Outcome::Success
-        } else {
-            Outcome::Failures
-        })
+        Ok(Outcome::of(automated_ok && failed == 0))
     })
 }
 

@@ -2,9 +2,11 @@
 
 use blueprint_catalogue::permissions::Access;
 use blueprint_engine::{ApprovedPlan, DeployOptions, DeployReport, Outcome as ActionOutcome};
+use blueprint_report::plan::{render_plan_text, with_scope};
 use clap::Args;
 
 use super::common::{Format, WorkspaceArgs, confirm, engine_error, print_json, with_session};
+use crate::words::CommandLine;
 use crate::{CommandError, Outcome};
 
 /// Apply the blueprint to the tenant, journalled and verified.
@@ -71,10 +73,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         let approved = file.unwrap_or_else(|| planned.approved());
         let preview = &planned.plan;
         if !json {
-            if let Some(scope) = &scope {
-                print!("{}", super::plan::render_scope(scope));
-            }
-            print!("{}", super::plan::render(preview));
+            print!(
+                "{}",
+                render_plan_text(preview, scope.as_ref(), &CommandLine)
+            );
         }
         if !preview.has_changes() && args.plan.is_none() {
             // The deploy ran and found the tenant in place: the execution plan is still the
@@ -85,7 +87,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 println!("Nothing to deploy: the tenant already matches the blueprint.");
             } else {
                 let out = serde_json::json!({"plan": preview, "results": []});
-                print_json(&super::plan::with_scope(out, scope.as_ref()));
+                print_json(&with_scope(out, scope.as_ref()));
             }
             return Ok(Outcome::Success);
         }
@@ -105,7 +107,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             .block_on(session.apply(&approved, &options))
             .map_err(engine_error)?;
         if json {
-            let out = super::plan::with_scope(
+            let out = with_scope(
                 serde_json::to_value(&report).unwrap_or_default(),
                 scope.as_ref(),
             );
@@ -120,40 +122,25 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 );
             }
         }
-        Ok(if report.failed() == 0 {
-            Outcome::Success
-        } else {
-            Outcome::Failures
-        })
+        Ok(Outcome::of(report.failed() == 0))
     })
 }
 
-pub fn summary(report: &DeployReport) -> String {
+fn summary(report: &DeployReport) -> String {
     let mut out = String::new();
     for i in &report.interrupted {
         out.push_str(&format!("  resumed after an interrupted run: {i}\n"));
     }
+    let (mut failed, mut skipped) = (0, 0);
     for r in &report.results {
-        match &r.outcome {
-            ActionOutcome::Failed { error, .. } => {
-                out.push_str(&format!("  FAILED   {}: {error}\n", r.reference))
-            }
-            ActionOutcome::Skipped { reason } => {
-                out.push_str(&format!("  skipped  {}: {reason}\n", r.reference))
-            }
-            _ => {}
-        }
+        let (mark, why, count) = match &r.outcome {
+            ActionOutcome::Failed { error, .. } => ("FAILED ", error, &mut failed),
+            ActionOutcome::Skipped { reason } => ("skipped", reason, &mut skipped),
+            _ => continue,
+        };
+        *count += 1;
+        out.push_str(&format!("  {mark}  {}: {why}\n", r.reference));
     }
-    let failed = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.outcome, ActionOutcome::Failed { .. }))
-        .count();
-    let skipped = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.outcome, ActionOutcome::Skipped { .. }))
-        .count();
     out.push_str(&format!(
         "Deploy: {} changed, {failed} failed, {skipped} skipped.\n",
         report.done()

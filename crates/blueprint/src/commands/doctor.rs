@@ -5,7 +5,7 @@ use blueprint_catalogue::permissions::Access;
 use blueprint_engine::doctor::{self, Diagnosis, Status};
 use clap::Args;
 
-use super::common::{Format, WorkspaceArgs, engine_error, print_json, runtime};
+use super::common::{AppArgs, Format, engine_error, print_json, runtime};
 use crate::{CommandError, Outcome};
 
 /// Check the connection to the tenant: the way to Entra ID (DNS, TCP, the HTTPS_PROXY in use),
@@ -19,37 +19,27 @@ use crate::{CommandError, Outcome};
 #[command(verbatim_doc_comment)]
 pub struct DoctorArgs {
     #[command(flatten)]
-    pub workspace: WorkspaceArgs,
-    /// Check the read-only app (`blueprint connect --read-only`) against what plan and
-    /// evaluate need, instead of the deploying app.
-    #[arg(long)]
-    pub read_only: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub app: AppArgs,
 }
 
 pub fn run(args: DoctorArgs) -> Result<Outcome, CommandError> {
-    let workspace = args.workspace.open()?;
-    let access = if args.read_only {
-        Access::ReadOnly
-    } else {
-        Access::ReadWrite
-    };
+    let workspace = args.app.workspace.open()?;
+    let access = args.app.access();
     let diagnosis = runtime()?
         .block_on(doctor::diagnose(&workspace, access))
         .map_err(engine_error)?;
-    match args.format {
+    match args.app.format {
         Format::Json => print_json(&diagnosis),
         Format::Text => print!("{}", render(&diagnosis)),
     }
     if !diagnosis.missing_message.is_empty() {
-        eprintln!("{}", diagnosis.missing_message);
+        eprintln!(
+            "{}{}",
+            diagnosis.missing_message,
+            crate::words::grant_help(access)
+        );
     }
-    Ok(if diagnosis.healthy() {
-        Outcome::Success
-    } else {
-        Outcome::Failures
-    })
+    Ok(Outcome::of(diagnosis.healthy()))
 }
 
 fn render(d: &Diagnosis) -> String {

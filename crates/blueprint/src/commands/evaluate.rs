@@ -57,11 +57,7 @@ pub fn run(args: EvaluateArgs) -> Result<Outcome, CommandError> {
                 EvaluateFormat::Csv => blueprint_report::render_csv(&input),
             };
             write_out(args.out.as_deref(), &text)?;
-            Ok(if input.all_done() {
-                Outcome::Success
-            } else {
-                Outcome::Failures
-            })
+            Ok(Outcome::of(input.all_done()))
         },
     )
 }

@@ -5,7 +5,7 @@ use blueprint_catalogue::permissions::{Access, Need};
 use clap::Args;
 use serde_json::json;
 
-use super::common::{Format, WorkspaceArgs, engine_error, print_json};
+use super::common::{AppArgs, Format, engine_error, print_json};
 use crate::{CommandError, Outcome};
 
 /// List the least-privileged permissions the selected features need, and which features need
@@ -19,25 +19,16 @@ use crate::{CommandError, Outcome};
 #[command(verbatim_doc_comment)]
 pub struct PermissionsArgs {
     #[command(flatten)]
-    pub workspace: WorkspaceArgs,
-    /// What a read-only app (plan, evaluate, doctor) needs, rather than a deploying one.
-    #[arg(long)]
-    pub read_only: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub app: AppArgs,
 }
 
 pub fn run(args: PermissionsArgs) -> Result<Outcome, CommandError> {
-    let workspace = args.workspace.open()?;
-    let access = if args.read_only {
-        Access::ReadOnly
-    } else {
-        Access::ReadWrite
-    };
+    let workspace = args.app.workspace.open()?;
+    let access = args.app.access();
     let needs = workspace
         .required_permissions(access)
         .map_err(engine_error)?;
-    match args.format {
+    match args.app.format {
         Format::Json => print_json(&json!({ "access": access, "permissions": needs })),
         Format::Text => print!("{}", render(&needs, access)),
     }

@@ -77,11 +77,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         } else {
             print!("{}", summary(&report));
         }
-        Ok(if report.failed() == 0 {
-            Outcome::Success
-        } else {
-            Outcome::Failures
-        })
+        Ok(Outcome::of(report.failed() == 0))
     })
 }
 
