@@ -181,6 +181,14 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
     ), // [ids.md]
     (
+        "RoleManagementPolicy.Read.Directory",
+        "fdc4c997-9942-4479-bfcb-75a36d1138df",
+    ), // [ids.md]
+    (
+        "RoleManagementPolicy.ReadWrite.Directory",
+        "31e08e0a-d3f7-4ca2-ac39-7343fb83e8ad",
+    ), // [ids.md]
+    (
         "SharePointTenantSettings.Read.All",
         "83d4163d-a2d8-4d3b-9695-4ae3ca98f888",
     ), // [ids.md]

@@ -170,21 +170,6 @@ fn raw_objects(state: &Value) -> BTreeMap<String, Value> {
     out
 }
 
-fn duplicates(state: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
-        let mut seen = BTreeSet::new();
-        for o in items.as_object().unwrap().values() {
-            if let Some(name) = o["displayName"].as_str().or(o["templateId"].as_str())
-                && !seen.insert(name.to_string())
-            {
-                out.push(format!("{kind}: {name}"));
-            }
-        }
-    }
-    out
-}
-
 fn differences(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> Vec<String> {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     keys.into_iter()

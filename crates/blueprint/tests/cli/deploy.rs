@@ -10,21 +10,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-fn duplicates(state: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
-        let mut seen = std::collections::HashSet::new();
-        for o in items.as_object().unwrap().values() {
-            if let Some(name) = o["displayName"].as_str().or(o["templateId"].as_str())
-                && !seen.insert(name.to_string())
-            {
-                out.push(format!("{kind}: {name}"));
-            }
-        }
-    }
-    out
-}
-
 fn automated_verdicts(ws: &Path) -> Vec<(String, String)> {
     let out = run(&["evaluate", "-C", ws.to_str().unwrap(), "--format", "json"]);
     let e: Value = serde_json::from_slice(&out.stdout).expect("evaluation JSON");

@@ -46,13 +46,34 @@ pub fn set_plan(ws: &Path, plan: &str) {
 /// `blueprint init DIR/ws` with no tenant connection (enough for sprints, stories, status,
 /// attest and next), its `[plan]` replaced by `plan`.
 pub fn offline_workspace(dir: &Path, plan: &str) -> PathBuf {
-    let ws = init_examples(dir, &[]);
+    let ws = init_examples(dir, "examples.gov.au", &[]);
     set_plan(&ws, plan);
     ws
 }
 
-/// `blueprint init DIR/ws` for the Department of Examples, with `extra` arguments.
-fn init_examples(dir: &Path, extra: &[&str]) -> PathBuf {
+/// Objects of one kind that share a display name (or template id) in an emulator state: what a
+/// deploy that created something twice leaves behind.
+pub fn duplicates(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
+        // Microsoft names every role's PIM policy "Directory"; the tool never creates one.
+        if kind == "unifiedRoleManagementPolicy" {
+            continue;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for o in items.as_object().unwrap().values() {
+            if let Some(name) = o["displayName"].as_str().or(o["templateId"].as_str())
+                && !seen.insert(name.to_string())
+            {
+                out.push(format!("{kind}: {name}"));
+            }
+        }
+    }
+    out
+}
+
+/// `blueprint init DIR/ws` for the Department of Examples at `domain`, with `extra` arguments.
+fn init_examples(dir: &Path, domain: &str, extra: &[&str]) -> PathBuf {
     let ws = dir.join("ws");
     let args = [
         "init",
@@ -60,7 +81,7 @@ fn init_examples(dir: &Path, extra: &[&str]) -> PathBuf {
         "--agency",
         "Department of Examples",
         "--domain",
-        "examples.gov.au",
+        domain,
         "--prefix",
         "DOE",
     ];
@@ -239,7 +260,17 @@ impl Emulator {
 /// `blueprint init DIR/ws` connected to the emulator (its ready file in `emulator_dir`).
 pub fn init(dir: &Path, emulator: &Emulator, emulator_dir: &Path) -> PathBuf {
     let ready = emulator.ready_file(emulator_dir);
-    init_examples(dir, &["--emulator", ready.to_str().unwrap()])
+    // The agency's domain is one the tenant has verified: Exchange's accepted domains come from
+    // them, and the tool sets them but never creates one.
+    let domain = emulator.ready["tenants"][0]["domains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .find(|d| !d.ends_with(".onmicrosoft.com"))
+        .expect("the emulated tenant has a domain of its own")
+        .to_string();
+    init_examples(dir, &domain, &["--emulator", ready.to_str().unwrap()])
 }
 
 /// The agency's own change to its tenant, made through Graph as an administrator would and
