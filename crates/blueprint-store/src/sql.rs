@@ -847,7 +847,7 @@ macro_rules! impl_state_store {
                     use sqlx::Row;
                     let mut tx = self.begin_claim().await?;
                     let pick = format!(
-                        "SELECT id FROM jobs j WHERE status = 'queued'
+                        "SELECT id, engagement FROM jobs j WHERE status = 'queued'
                            AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.engagement = j.engagement AND r.status = 'running')
                          ORDER BY id LIMIT 1{}",
                         Self::SKIP_LOCKED
@@ -859,6 +859,25 @@ macro_rules! impl_state_store {
                         return Ok(None);
                     };
                     let id: i64 = row.try_get(0)?;
+                    let engagement: String = row.try_get(1)?;
+                    if !Self::ENGAGEMENT_CLAIM_LOCK.is_empty() {
+                        sqlx::query(Self::ENGAGEMENT_CLAIM_LOCK)
+                            .bind(&engagement)
+                            .execute(&mut *tx)
+                            .await?;
+                        // A new statement sees what committed while this one waited.
+                        let running = sqlx::query(
+                            "SELECT 1 FROM jobs WHERE engagement = $1 AND status = 'running' LIMIT 1",
+                        )
+                        .bind(&engagement)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if running.is_some() {
+                            // Now, not on drop: the picked row stays locked until then.
+                            tx.rollback().await?;
+                            return Ok(None);
+                        }
+                    }
                     let row = sqlx::query(concat!(
                         "UPDATE jobs SET status = 'running', runner = $1, started_at = $2, lease_ms = $3
                          WHERE id = $4 AND status = 'queued' RETURNING ",

@@ -141,6 +141,9 @@ impl SqliteStore {
     /// takes is held from the pick to the claim, so two runners queue up.
     const SKIP_LOCKED: &'static str = "";
 
+    /// None needed: the write lock serialises claims already.
+    const ENGAGEMENT_CLAIM_LOCK: &'static str = "";
+
     async fn begin_claim(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.begin_write().await
     }

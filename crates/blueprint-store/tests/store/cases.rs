@@ -1104,3 +1104,52 @@ pub async fn two_runners_never_claim_the_same_job(db: Db) {
         JOBS as i64
     );
 }
+
+/// Two runners claim at the same moment from a queue holding two jobs of one engagement, round
+/// after round: each passes over the job the other has locked, so without a per-engagement
+/// lock both could claim (one engagement, two jobs running). At most one may win a round.
+pub async fn two_runners_never_run_two_jobs_of_one_engagement(db: Db) {
+    const ROUNDS: usize = 25;
+    let setup = db.open().await;
+    let (a, b) = (db.open().await, db.open().await);
+    let far = blueprint_store::jobs::now_ms() + 60_000;
+    for round in 0..ROUNDS {
+        let engagement = format!("agency-{round}");
+        for _ in 0..2 {
+            setup
+                .enqueue_job(&new_job(&engagement, "evaluate", &json!({})), None)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let (a2, b2) = (a.clone(), b.clone());
+        let (x, y) = tokio::join!(
+            tokio::spawn(async move { a2.claim_job("runner-a", far).await.unwrap() }),
+            tokio::spawn(async move { b2.claim_job("runner-b", far).await.unwrap() }),
+        );
+        let claimed: Vec<_> = [x.unwrap(), y.unwrap()].into_iter().flatten().collect();
+        assert_eq!(claimed.len(), 1, "round {round}: {claimed:?}");
+        // End the round's running job so the next engagement starts from a clean queue.
+        let job = &claimed[0];
+        let runner = job.runner.clone().unwrap();
+        assert!(
+            setup
+                .finish_job(job.id, &runner, JobStatus::Succeeded, None)
+                .await
+                .unwrap()
+        );
+        // The second job of the engagement is claimable now, by either runner.
+        let next = a
+            .claim_job("runner-a", far)
+            .await
+            .unwrap()
+            .expect("the second job");
+        assert_eq!(next.engagement, engagement);
+        assert!(
+            setup
+                .finish_job(next.id, "runner-a", JobStatus::Succeeded, None)
+                .await
+                .unwrap()
+        );
+    }
+}

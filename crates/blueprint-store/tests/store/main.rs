@@ -49,6 +49,7 @@ on_both_backends!(
     jobs_run_one_per_engagement_and_are_interrupted_when_their_lease_lapses,
     a_schedule_queues_one_job_per_interval_across_servers,
     two_runners_never_claim_the_same_job,
+    two_runners_never_run_two_jobs_of_one_engagement,
 );
 
 /// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op
