@@ -578,7 +578,17 @@ async fn an_agency_deploys_from_chromium_and_the_job_page_streams_its_progress_t
     browser
         .click("form.job:has(input[name=kind][value=deploy]) button[type=submit]")
         .await;
-    let job_url = browser.url().await;
+    // The click returns once the form is sent, not always once its answer's page has loaded:
+    // a bounded wait for the job's page.
+    let jobs_prefix = format!("{}/engagements/dta/jobs/", served.url);
+    let mut job_url = browser.url().await;
+    for _ in 0..100 {
+        if job_url.starts_with(&jobs_prefix) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        job_url = browser.url().await;
+    }
     let job_path = job_url
         .strip_prefix(&served.url)
         .unwrap_or_else(|| panic!("on the app: {job_url}"))
