@@ -211,6 +211,7 @@ impl KindSpec {
     pub fn is_replaced_whole(&self) -> bool {
         [
             identity::ADMIN_CONSENT_REQUEST_POLICY.name,
+            identity::DEVICE_REGISTRATION_POLICY.name,
             intune::CONFIGURATION_POLICY.name,
         ]
         .contains(&self.name)
@@ -703,6 +704,8 @@ pub const KINDS: &[KindSpec] = &[
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
+    identity::DEVICE_REGISTRATION_POLICY,
+    identity::ORGANIZATION,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
