@@ -4,29 +4,36 @@
 //! ([`KindSpec::is_replaced_whole`]), so the settings the blueprint does not name keep the
 //! agency's values.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, singleton};
+use super::{
+    Access, Api, Expand, Find, Grant, IdentityKey, ItemPath, KindSpec, Lifecycle, PerItem,
+    Permissions, singleton,
+};
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
 /// admin consent workflow). `PUT /policies/adminConsentRequestPolicy` requires all five
 /// properties (adminconsentrequestpolicy-update); `version` is the service's.
-pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
-    "adminConsentRequestPolicy",
-    "/policies/adminConsentRequestPolicy",
-    &[
-        "isEnabled",
-        "notifyReviewers",
-        "remindersEnabled",
-        "requestDurationInDays",
-        "reviewers",
-    ],
-    Api::GraphV1,
-    Permissions {
-        // adminconsentrequestpolicy-get: Policy.Read.All; -update: Policy.ReadWrite.ConsentRequest
-        // (which reads it too).
-        read: &[Grant::Graph("Policy.Read.All")],
-        write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
-    },
-);
+pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = {
+    let mut kind = singleton(
+        "adminConsentRequestPolicy",
+        "/policies/adminConsentRequestPolicy",
+        &[
+            "isEnabled",
+            "notifyReviewers",
+            "remindersEnabled",
+            "requestDurationInDays",
+            "reviewers",
+        ],
+        Api::GraphV1,
+        Permissions {
+            // adminconsentrequestpolicy-get: Policy.Read.All; -update: Policy.ReadWrite.ConsentRequest
+            // (which reads it too).
+            read: &[Grant::Graph("Policy.Read.All")],
+            write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
+        },
+    );
+    kind.access.replaced_whole = true;
+    kind
+};
 
 /// Who may join and register devices, whether joining takes MFA, how many devices a user may
 /// have, and the local administrators and LAPS of joined devices: the tenant's device
@@ -36,24 +43,28 @@ pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
 /// updatable, so there is no PATCH): a property left out is reset (a missing `userDeviceQuota`
 /// becomes 0, and no one may join a device), so the engine lays the blueprint's fields over the
 /// tenant's object.
-pub(super) const DEVICE_REGISTRATION_POLICY: KindSpec = singleton(
-    "deviceRegistrationPolicy",
-    "/policies/deviceRegistrationPolicy",
-    &[
-        "userDeviceQuota",
-        "multiFactorAuthConfiguration",
-        "azureADRegistration",
-        "azureADJoin",
-        "localAdminPassword",
-    ],
-    Api::GraphV1,
-    Permissions {
-        // deviceregistrationpolicy-get: Policy.Read.DeviceConfiguration; -update:
-        // Policy.ReadWrite.DeviceConfiguration (which reads it too).
-        read: &[Grant::Graph("Policy.Read.DeviceConfiguration")],
-        write: &[Grant::Graph("Policy.ReadWrite.DeviceConfiguration")],
-    },
-);
+pub(super) const DEVICE_REGISTRATION_POLICY: KindSpec = {
+    let mut kind = singleton(
+        "deviceRegistrationPolicy",
+        "/policies/deviceRegistrationPolicy",
+        &[
+            "userDeviceQuota",
+            "multiFactorAuthConfiguration",
+            "azureADRegistration",
+            "azureADJoin",
+            "localAdminPassword",
+        ],
+        Api::GraphV1,
+        Permissions {
+            // deviceregistrationpolicy-get: Policy.Read.DeviceConfiguration; -update:
+            // Policy.ReadWrite.DeviceConfiguration (which reads it too).
+            read: &[Grant::Graph("Policy.Read.DeviceConfiguration")],
+            write: &[Grant::Graph("Policy.ReadWrite.DeviceConfiguration")],
+        },
+    );
+    kind.access.replaced_whole = true;
+    kind
+};
 
 /// The tenant's organization: its technical contact and the other notification contacts, and
 /// its privacy profile (organization-update). Graph holds it as a collection of exactly one
@@ -84,6 +95,10 @@ pub(super) const ORGANIZATION: KindSpec = KindSpec {
         read: &[Grant::Graph("Organization.Read.All")],
         write: &[Grant::Graph("Organization.ReadWrite.All")],
     },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
 };
 
 /// Privileged Identity Management's settings for one directory role: the role management policy
@@ -110,5 +125,19 @@ pub(super) const ROLE_MANAGEMENT_POLICY_ASSIGNMENT: KindSpec = KindSpec {
         // RoleManagementPolicy.ReadWrite.Directory (which reads them too).
         read: &[Grant::Graph("RoleManagementPolicy.Read.Directory")],
         write: &[Grant::Graph("RoleManagementPolicy.ReadWrite.Directory")],
+    },
+    access: Access {
+        // Graph refuses the list without the scope (unifiedrolemanagementpolicyassignment-list).
+        required_filter: Some("scopeId eq '/' and scopeType eq 'DirectoryRole'"),
+        expand: Some(Expand {
+            query: "policy($expand=rules)",
+            on_list: true,
+        }),
+        per_item: Some(PerItem {
+            property: "policy",
+            items: Some("rules"),
+            at: ItemPath::RoleManagementPolicyRule,
+        }),
+        ..Access::PLAIN
     },
 };
