@@ -723,4 +723,3 @@ fn decode_query(s: &str) -> String {
         .map(|c| c.into_owned())
         .unwrap_or(plus)
 }
-

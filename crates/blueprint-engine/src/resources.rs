@@ -262,7 +262,8 @@ pub fn whole_body(kind: &KindSpec, current: &Value, desired: &Value) -> Value {
 fn laid_over(current: &Value, desired: &Value) -> Value {
     match (current, desired) {
         (Value::Object(c), Value::Object(d))
-            if d.get("@odata.type").is_none_or(|t| c.get("@odata.type") == Some(t)) =>
+            if d.get("@odata.type")
+                .is_none_or(|t| c.get("@odata.type") == Some(t)) =>
         {
             let mut out = c.clone();
             for (k, v) in d {

@@ -2190,7 +2190,10 @@ async fn device_registration_is_put_whole_keeps_the_agency_s_nested_settings_and
             serde_json::json!({"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"})
         );
         // What the blueprint does not set stays the agency's, inside azureADJoin too.
-        assert_eq!(policy["azureADJoin"]["localAdmins"]["enableGlobalAdmins"], false);
+        assert_eq!(
+            policy["azureADJoin"]["localAdmins"]["enableGlobalAdmins"],
+            false
+        );
         assert_eq!(
             policy["azureADJoin"]["localAdmins"]["registeringUsers"]["@odata.type"],
             "#microsoft.graph.allDeviceRegistrationMembership"
@@ -2249,7 +2252,8 @@ async fn the_organization_is_adopted_its_technical_contact_set_drifts_and_rolls_
             .unwrap()
             .get_mut(&tenant_id)
             .unwrap();
-        org["securityComplianceNotificationMails"] = serde_json::json!(["soc@legacyaffairs.gov.au"]);
+        org["securityComplianceNotificationMails"] =
+            serde_json::json!(["soc@legacyaffairs.gov.au"]);
     }
     let before = without_write_times(state(&running).await);
     let features = vec!["identity-technical-contact".to_string()];
@@ -2281,8 +2285,12 @@ async fn the_organization_is_adopted_its_technical_contact_set_drifts_and_rolls_
         );
         assert_eq!(t.collections["organization"].len(), 1);
         // Someone names another technical contact in the portal.
-        t.collections.get_mut("organization").unwrap().get_mut(&tenant_id).unwrap()
-            ["technicalNotificationMails"] = serde_json::json!(["someone@legacyaffairs.gov.au"]);
+        t.collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap()["technicalNotificationMails"] =
+            serde_json::json!(["someone@legacyaffairs.gov.au"]);
     }
     let evaluation = s.evaluate().await.unwrap();
     let feature = &evaluation.features[0];
@@ -2292,7 +2300,12 @@ async fn the_organization_is_adopted_its_technical_contact_set_drifts_and_rolls_
         .iter()
         .map(|f| f.diff.path.as_str())
         .collect();
-    assert_eq!(paths, vec!["technicalNotificationMails"], "{:#?}", feature.findings);
+    assert_eq!(
+        paths,
+        vec!["technicalNotificationMails"],
+        "{:#?}",
+        feature.findings
+    );
 
     // The tenant changed since the sprint: a forced rollback restores the agency's contact.
     sprint_one_rolls_back_to(&s, &running, &before, true).await;

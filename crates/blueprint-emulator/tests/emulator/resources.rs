@@ -1020,7 +1020,11 @@ async fn device_registration_policy_is_replaced_whole_with_put() {
     });
     let quota = emu.call(&t, Method::PUT, path, Some(no_quota)).await;
     assert_eq!(quota.status, 400, "{}", quota.text);
-    assert_eq!(quota.body["error"]["code"], "invalid_request", "{}", quota.text);
+    assert_eq!(
+        quota.body["error"]["code"], "invalid_request",
+        "{}",
+        quota.text
+    );
     let patched = emu.patch(&t, path, json!({"userDeviceQuota": 10})).await;
     assert_eq!(patched.status, 405, "{}", patched.text);
 
@@ -1124,12 +1128,21 @@ async fn the_organization_is_one_object_whose_contacts_are_patched() {
 
     // The schema holds.
     let bad = emu
-        .patch(&t, &path, json!({"technicalNotificationMails": "ict@example.gov.au"}))
+        .patch(
+            &t,
+            &path,
+            json!({"technicalNotificationMails": "ict@example.gov.au"}),
+        )
         .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
     // One organization, the tenant's: none is created or deleted, and no other id exists.
     let create = emu
-        .call(&t, Method::POST, "organization", Some(json!({"displayName": "x"})))
+        .call(
+            &t,
+            Method::POST,
+            "organization",
+            Some(json!({"displayName": "x"})),
+        )
         .await;
     assert_eq!(create.status, 405, "{}", create.text);
     let delete = emu.call(&t, Method::DELETE, &path, None).await;

@@ -106,8 +106,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
         ));
     }
     if kind.identity == IdentityKey::Singleton {
-        let (path, current) = if blueprint_engine::resources::is_collection_singleton(kind.name)
-        {
+        let (path, current) = if blueprint_engine::resources::is_collection_singleton(kind.name) {
             let first = admin.list(path).await.ok()?.into_iter().next()?;
             (format!("{path}/{}", first["id"].as_str()?), first)
         } else {
