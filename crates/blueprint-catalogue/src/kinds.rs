@@ -828,6 +828,8 @@ pub const KINDS: &[KindSpec] = &[
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
+    identity::DEVICE_REGISTRATION_POLICY,
+    identity::ORGANIZATION,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
