@@ -705,6 +705,7 @@ pub const KINDS: &[KindSpec] = &[
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
+    intune::DEVICE_ENROLLMENT_DEFAULT,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,
