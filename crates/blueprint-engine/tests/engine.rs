@@ -55,7 +55,11 @@ fn assert_no_duplicates(state: &Value) {
 fn duplicate_names(state: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for (kind, names) in names(state) {
-        if kind == "groupSettingTemplate" || kind == "authenticationMethodConfiguration" {
+        // Intune names every default enrolment configuration "All users and all devices".
+        if kind == "groupSettingTemplate"
+            || kind == "authenticationMethodConfiguration"
+            || kind == "deviceEnrollmentConfiguration"
+        {
             continue;
         }
         let mut seen = std::collections::HashSet::new();
@@ -2798,6 +2802,78 @@ async fn beta_compliance_settings_go_onto_the_v1_policies_drift_and_roll_back() 
     for id in &COMPLIANCE_FEATURES[..4] {
         assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
     }
+
+    // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// The default enrolment configurations Intune made in the tenant (priority 0, all named "All
+/// users and all devices") are told apart by type: the deploy sets the legacy tenant's
+/// hand-changed Windows Hello for Business and device limit defaults, creates nothing and
+/// leaves the agency's own device limit (same type, priority 1) alone; one setting changed in
+/// the tenant is reported as exactly that setting; a rollback restores the hand-made values.
+#[tokio::test(flavor = "multi_thread")]
+async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &["intune-windows-enrolment".to_string()],
+    ));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let enrolment: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "deviceEnrollmentDefault")
+        .collect();
+    assert_eq!(enrolment.len(), 2, "{:#?}", plan.actions);
+    assert!(
+        enrolment.iter().all(|a| a.op == Op::Update),
+        "{enrolment:#?}"
+    );
+
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let configurations = &t.collections["deviceEnrollmentConfiguration"];
+        assert_eq!(
+            configurations.len(),
+            5,
+            "nothing created: {configurations:#?}"
+        );
+        let hello = &configurations[&format!("{tenant_id}_DefaultWindowsHelloForBusiness")];
+        assert_eq!(hello["state"], "notConfigured");
+        assert_eq!(
+            hello["pinMinimumLength"], 8,
+            "a setting the blueprint leaves"
+        );
+        assert_eq!(hello["displayName"], "All users and all devices");
+        let limit = &configurations[&format!("{tenant_id}_DefaultLimit")];
+        assert_eq!(limit["limit"], 5);
+        let (_, executives) = stored(&mut t, "deviceEnrollmentConfiguration", "Executives");
+        assert_eq!(executives["limit"], 10, "the agency's own configuration");
+
+        // Someone raises the default device limit again.
+        let limit = t
+            .collections
+            .get_mut("deviceEnrollmentConfiguration")
+            .unwrap()
+            .get_mut(&format!("{tenant_id}_DefaultLimit"))
+            .unwrap();
+        limit["limit"] = 20.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-windows-enrolment"],
+        vec![("limit".to_string(), 5.into(), 20.into())]
+    );
 
     // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
