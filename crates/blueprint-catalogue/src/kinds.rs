@@ -834,6 +834,7 @@ pub const KINDS: &[KindSpec] = &[
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     identity::DEVICE_REGISTRATION_POLICY,
     identity::ORGANIZATION,
+    identity::DOMAIN,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     intune::DEVICE_ENROLLMENT_DEFAULT,

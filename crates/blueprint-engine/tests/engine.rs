@@ -2355,6 +2355,104 @@ async fn a_missing_organization_blocks_its_feature_and_is_never_created() {
     );
 }
 
+/// The agency's verified domain, adopted and set, never created: found by its name among
+/// `/domains`, its password expiry PATCHed; the other domains stay as they were; one field
+/// changed in the tenant is reported as exactly that field; a forced rollback restores the
+/// domain. A domain the tenant does not have blocks the feature and is never created.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agency_s_domain_gets_password_expiry_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    let initial = info.tenants[0].domains[0].clone();
+    let tenant_id = info.tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let before = without_write_times(state(&running).await);
+    let features = vec!["organisation-password-expiry".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+    {
+        let mut t = tenant.lock().unwrap();
+        let domains = &t.collections["domain"];
+        assert_eq!(domains[&domain]["passwordValidityPeriodInDays"], 365);
+        assert_eq!(domains[&domain]["passwordNotificationWindowInDays"], 14);
+        // The initial onmicrosoft.com domain is not the blueprint's.
+        assert_eq!(
+            domains[&initial]["passwordValidityPeriodInDays"],
+            2147483647
+        );
+        // Someone shortens the validity in the portal.
+        t.collections
+            .get_mut("domain")
+            .unwrap()
+            .get_mut(&domain)
+            .unwrap()["passwordValidityPeriodInDays"] = Value::from(90);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| (f.diff.path.as_str(), &f.diff.expected, &f.diff.actual))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![(
+            "passwordValidityPeriodInDays",
+            &Value::from(365),
+            &Value::from(90)
+        )]
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_the_tenant_lacks_blocks_password_expiry_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    let tenant_id = info.tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("domain")
+        .unwrap()
+        .shift_remove(&domain);
+    let features = vec!["organisation-password-expiry".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(blocked, vec![format!("domain:{domain}").as_str()]);
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(reason.contains("verifies it"), "{reason}");
+    s.deploy(&DeployOptions {
+        sprint: Some(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(!tenant.lock().unwrap().collections["domain"].contains_key(&domain));
+}
+
 const PIM_FEATURE: &str = "identity-privileged-identity-management";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 const EXCHANGE_ADMINISTRATOR: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
