@@ -176,14 +176,18 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
         .unwrap();
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let evaluation = s.evaluate().await.unwrap();
-    assert!(
-        evaluation.all_pass(),
-        "{:#?}",
-        evaluation
-            .features
-            .iter()
-            .filter(|f| f.verdict != Verdict::Pass)
-            .collect::<Vec<_>>()
+    // Everything passes but the agency's own Outlook add-in, which the deploy leaves for a
+    // person to remove (the tool never removes what it did not create).
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].id, "exchange-organisational-add-ins");
+    assert_eq!(
+        failing[0].findings[0].diff.actual,
+        serde_json::json!(["Legacy CRM Connector"])
     );
     let (again, _) = s.plan(true).await.unwrap();
     assert!(!again.has_changes());
@@ -1550,6 +1554,17 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             format!("acceptedDomain:{domain}"),
         ),
         (
+            "AddressList",
+            Some("All Rooms"),
+            "RecipientFilter",
+            json!("((Alias -ne $null) -and (RecipientDisplayType -eq 'ConferenceRoomMailbox'))"),
+            json!(
+                "((Alias -ne $null) -and (((RecipientDisplayType -eq 'ConferenceRoomMailbox') -or (RecipientDisplayType -eq 'SyncedConferenceRoomMailbox'))))"
+            ),
+            "exchange-address-lists",
+            "addressList:All Rooms".into(),
+        ),
+        (
             "RetentionPolicyTag",
             Some("Deleted Items"),
             "AgeLimitForRetention",
@@ -1579,6 +1594,44 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(finding.diff.expected, "Enabled");
     assert_eq!(finding.diff.actual, "Disabled");
     switch("Enable").await;
+
+    // An Outlook add-in installed for the organisation: the absence check names it, and the
+    // deploy leaves it alone (the tool never removes what it did not create).
+    use base64::Engine;
+    let manifest = "<OfficeApp><Id>5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21</Id><ProviderName>Contoso</ProviderName><DisplayName DefaultValue=\"Contoso CRM\"/></OfficeApp>";
+    exo.invoke(&blueprint_exchange::Command::new(
+        "New-App",
+        json!({"OrganizationApp": true, "FileData": base64::engine::general_purpose::STANDARD.encode(manifest)}),
+    ))
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-organisational-add-ins");
+    assert_eq!(finding.reference, "organizationAddIns");
+    assert!(
+        finding.diff.path.starts_with("NonDefaultApps"),
+        "{finding:?}"
+    );
+    assert_eq!(finding.diff.expected, json!([]));
+    assert_eq!(finding.diff.actual, json!(["Contoso CRM"]));
+    // A plan (even enforcing, even deleting) only looks at the add-ins.
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "organizationAddIns")
+        .unwrap();
+    assert_eq!(action.op, Op::Check);
+    assert!(
+        action.changes.is_empty() && action.blocked.is_none(),
+        "{action:#?}"
+    );
+    exo.invoke(&blueprint_exchange::Command::new(
+        "Remove-App",
+        json!({"OrganizationApp": true, "Identity": "5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21"}),
+    ))
+    .await
+    .unwrap();
 
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
@@ -1747,6 +1800,7 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
             named("TransportRule", "Legacy - Block executable attachments"),
             named("HostedContentFilterPolicy", "Legacy - Executive assistants"),
             named("HostedContentFilterRule", "Legacy - Executive assistants"),
+            named("App", "Legacy CRM Connector"),
         )
     };
     let s = session(workspace(dir.path(), &running, &exchange_features()));
@@ -1767,6 +1821,20 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     assert!(deployed, "the deploy converges through faults");
     let after_deploy = exchange_state(&running);
     assert_eq!(hand_made(&after_deploy), hand_made(&seeded));
+    // The agency's add-in stays, and evaluate names it as the one thing against the ABAC's
+    // "no organisational add-ins".
+    let evaluation = s.evaluate().await.unwrap();
+    let add_ins = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-organisational-add-ins")
+        .unwrap();
+    assert_eq!(add_ins.verdict, Verdict::Fail);
+    assert_eq!(add_ins.findings.len(), 1, "{:#?}", add_ins.findings);
+    assert_eq!(
+        add_ins.findings[0].diff.actual,
+        json!(["Legacy CRM Connector"])
+    );
     assert!(
         duplicate_exchange_names(&after_deploy).is_empty(),
         "{:?}",
