@@ -16,7 +16,7 @@
 //! permissions" for anti-spam, anti-malware and anti-phishing), Global Reader to read them
 //! (office-docs `app-only-auth-powershell-v2.md`; `real-tenant-and-exchange.md` §2a).
 
-use crate::kinds::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use crate::kinds::{Access, Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 /// The Exchange Online management role every `*-AddressList` cmdlet is in, `Get-` included,
 /// and that no role group holds by default (Microsoft's Get-/Set-/New-AddressList reference):
@@ -58,6 +58,7 @@ const fn exchange_kind(
         lifecycle: Lifecycle::Managed,
         api: Api::ExchangeAdmin,
         permissions: EXCHANGE_PERMISSIONS,
+        access: Access::PLAIN,
     }
 }
 
