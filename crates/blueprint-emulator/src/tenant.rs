@@ -423,6 +423,31 @@ impl Tenant {
         Ok(merged)
     }
 
+    /// PUT a singleton: the body replaces everything a client may write, nested objects
+    /// included (what the body leaves out is reset, as Graph's whole-object updates do); the
+    /// service's own properties stay.
+    pub fn replace_singleton(
+        &mut self,
+        kind: &'static Kind,
+        body: Value,
+    ) -> Result<Value, GraphError> {
+        let current = self.singleton(kind).clone();
+        let replacement = check_body(kind, body, None)?;
+        let mut merged = Map::new();
+        for prop in kind.server_props {
+            if let Some(v) = current.get(*prop) {
+                merged.insert((*prop).to_string(), v.clone());
+            }
+        }
+        merged.extend(replacement.clone());
+        let mut merged = Value::Object(merged);
+        rules::before_update(self, kind, &current, &mut merged, &replacement)?;
+        reorder_id_first(&mut merged);
+        self.singletons
+            .insert(kind.entity.to_string(), merged.clone());
+        Ok(merged)
+    }
+
     pub fn delete(&mut self, kind: &'static Kind, key: &str) -> Result<(), GraphError> {
         if !kind.can_delete {
             return Err(GraphError::method_not_allowed());
@@ -450,15 +475,16 @@ impl Tenant {
             .find_id(kind, key)
             .ok_or_else(|| not_found(kind, key))?;
         let style = kind.style;
-        let Some(items) = body.get("assignments").and_then(Value::as_array) else {
+        let parameter = assign_parameter(kind);
+        let Some(items) = body.get(parameter).and_then(Value::as_array) else {
             return Err(GraphError::bad_request(
                 style,
-                "The request body must contain 'assignments'.",
+                format!("The request body must contain '{parameter}'."),
             ));
         };
         if let Some(extra) = body
             .as_object()
-            .and_then(|o| o.keys().find(|k| *k != "assignments"))
+            .and_then(|o| o.keys().find(|k| *k != parameter))
         {
             return Err(GraphError::bad_request(
                 style,
@@ -508,10 +534,21 @@ impl Tenant {
     }
 }
 
+/// The parameter of an assignable kind's `assign` action that lists the assignments: the
+/// enrolment configurations' action names it `enrollmentConfigurationAssignments`
+/// (intune-onboarding-deviceenrollmentconfiguration-assign), the others `assignments`.
+pub fn assign_parameter(kind: &Kind) -> &'static str {
+    match kind.entity {
+        "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignments",
+        _ => "assignments",
+    }
+}
+
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
+        "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }
