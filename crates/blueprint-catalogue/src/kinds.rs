@@ -216,6 +216,17 @@ impl KindSpec {
         .contains(&self.name)
     }
 
+    /// The parameter of `POST {id}/assign` that carries an assignable kind's assignments: Intune
+    /// names it after the kind's assignment type for apps (`mobileApps/{id}/assign` takes
+    /// `mobileAppAssignments`, Microsoft's v1.0 metadata), `assignments` for policies.
+    pub fn assign_parameter(&self) -> &'static str {
+        if self.name == intune::MOBILE_APP.name {
+            "mobileAppAssignments"
+        } else {
+            "assignments"
+        }
+    }
+
     /// The kind whose objects this kind's resources add settings to: the same objects, read
     /// and written through another API version (Graph beta's compliance settings that v1.0
     /// lacks). Such a resource never creates its object: the base kind's resource of the same
@@ -705,6 +716,7 @@ pub const KINDS: &[KindSpec] = &[
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
+    intune::MOBILE_APP,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

@@ -286,6 +286,10 @@ pub fn execute(
             let body = require_body(kind, req)?;
             let assigned = emulator.with_rng(|rng| t.assign(kind, key, body, rng))?;
             emulator.mark_dirty();
+            if kind.entity == "mobileApp" {
+                // intune-apps-mobileapp-assign: 204 No Content.
+                return Ok(GraphResponse::empty(204));
+            }
             let context = format!(
                 "{}/{}/$metadata#Collection(microsoft.graph.{})",
                 origin.base_url,

@@ -450,15 +450,16 @@ impl Tenant {
             .find_id(kind, key)
             .ok_or_else(|| not_found(kind, key))?;
         let style = kind.style;
-        let Some(items) = body.get("assignments").and_then(Value::as_array) else {
+        let parameter = assign_parameter(kind);
+        let Some(items) = body.get(parameter).and_then(Value::as_array) else {
             return Err(GraphError::bad_request(
                 style,
-                "The request body must contain 'assignments'.",
+                format!("The request body must contain '{parameter}'."),
             ));
         };
         if let Some(extra) = body
             .as_object()
-            .and_then(|o| o.keys().find(|k| *k != "assignments"))
+            .and_then(|o| o.keys().find(|k| *k != parameter))
         {
             return Err(GraphError::bad_request(
                 style,
@@ -489,6 +490,14 @@ impl Tenant {
             }
             let assignment_id = format!("{id}_{}", new_guid(rng));
             let mut assignment = json!({"id": assignment_id, "target": target});
+            if kind.entity == "mobileApp" {
+                // An app's assignment says how it is installed (installIntent, not nullable).
+                let intent = item.get("intent").filter(|i| !i.is_null()).ok_or_else(|| {
+                    GraphError::bad_request(style, "An app assignment must have an intent.")
+                })?;
+                assignment["intent"] = intent.clone();
+                assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
+            }
             if kind.is_beta() {
                 // The settings catalog's assignments say where they came from.
                 assignment["source"] = json!("direct");
@@ -508,9 +517,19 @@ impl Tenant {
     }
 }
 
+/// The parameter of an assignable kind's `assign` action that carries the assignments
+/// (Microsoft's v1.0 metadata: `mobileAppAssignments` for apps, `assignments` for policies).
+pub fn assign_parameter(kind: &Kind) -> &'static str {
+    match kind.entity {
+        "mobileApp" => "mobileAppAssignments",
+        _ => "assignments",
+    }
+}
+
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
+        "mobileApp" => "mobileAppAssignment",
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
         _ => "deviceConfigurationAssignment",

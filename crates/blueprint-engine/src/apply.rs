@@ -623,7 +623,7 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
 fn delete_order(kind: &str) -> u8 {
     match kind {
         "conditionalAccessPolicy" => 0,
-        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy" => 1,
+        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy" | "mobileApp" => 1,
         "agreement" | "namedLocation" => 2,
         "groupSetting" | "groupLifecyclePolicy" => 3,
         _ => 4,
@@ -910,10 +910,12 @@ async fn assign(
     assignments: &Value,
 ) -> Result<(), Failure> {
     // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
+    let parameter = blueprint_catalogue::kinds::kind(&object.kind)
+        .map_or(resources::ASSIGNMENTS, |k| k.assign_parameter());
     ctx.client
         .post_action(
             &format!("{}/{id}/assign", object.path),
-            &json!({ "assignments": assignments }),
+            &json!({ parameter: assignments }),
         )
         .await
         .map(|_| ())

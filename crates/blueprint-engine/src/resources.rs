@@ -211,7 +211,7 @@ pub fn item_writes(
 pub fn has_assignments(kind: &str) -> bool {
     matches!(
         kind,
-        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy"
+        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy" | "mobileApp"
     )
 }
 

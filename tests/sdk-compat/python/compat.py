@@ -37,6 +37,15 @@ from msgraph.generated.models.authentication_methods_policy import Authenticatio
 from msgraph.generated.models.authentication_methods_registration_campaign import (
     AuthenticationMethodsRegistrationCampaign,
 )
+from msgraph.generated.device_app_management.mobile_apps.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as MobileAppAssignPostRequestBody,
+)
+from msgraph.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
+from msgraph.generated.models.install_intent import InstallIntent
+from msgraph.generated.models.microsoft_edge_channel import MicrosoftEdgeChannel
+from msgraph.generated.models.mobile_app_assignment import MobileAppAssignment
+from msgraph.generated.models.web_app import WebApp
+from msgraph.generated.models.windows_microsoft_edge_app import WindowsMicrosoftEdgeApp
 from msgraph.generated.models.device_compliance_action_item import DeviceComplianceActionItem
 from msgraph.generated.models.device_compliance_action_type import DeviceComplianceActionType
 from msgraph.generated.models.device_compliance_scheduled_action_for_rule import DeviceComplianceScheduledActionForRule
@@ -404,6 +413,42 @@ async def device_configurations(client, run):
         await configurations.by_device_configuration_id(ring.id).delete()
 
 
+async def mobile_apps(client, run):
+    """Intune apps (issue 14): a web link and Edge for Windows created with the SDK's models, read
+    back as their derived types, and assigned with an install intent through `assign`, whose
+    parameter is `mobileAppAssignments`."""
+    apps = client.device_app_management.mobile_apps
+    link = await apps.post(WebApp(
+        display_name=f"sdk-compat-py {run} portal", publisher="Microsoft",
+        app_url="https://portal.manage.microsoft.com/", is_featured=True))
+    edge = None
+    try:
+        check(isinstance(link, WebApp) and link.id and link.publishing_state is not None,
+              "mobileApps.post creates a WebApp, published", link)
+        got = await apps.by_mobile_app_id(link.id).get()
+        check(isinstance(got, WebApp) and got.app_url == "https://portal.manage.microsoft.com/"
+              and got.is_featured is True and got.use_managed_browser is False,
+              "GET reads the WebApp back with its URL, featured, no managed browser", got)
+        check(not unknown_properties(got), "every property of the web app is one the SDK's model knows",
+              unknown_properties(got))
+        edge = await apps.post(WindowsMicrosoftEdgeApp(
+            display_name=f"sdk-compat-py {run} edge", publisher="Microsoft", channel=MicrosoftEdgeChannel.Stable))
+        got = await apps.by_mobile_app_id(edge.id).get()
+        check(isinstance(got, WindowsMicrosoftEdgeApp) and got.channel == MicrosoftEdgeChannel.Stable,
+              "GET reads Edge for Windows back as a WindowsMicrosoftEdgeApp on the stable channel", got)
+        await apps.by_mobile_app_id(link.id).assign.post(MobileAppAssignPostRequestBody(
+            mobile_app_assignments=[MobileAppAssignment(intent=InstallIntent.Required, target=AllDevicesAssignmentTarget())]))
+        assigned = await apps.by_mobile_app_id(link.id).assignments.get()
+        first = assigned.value[0] if assigned and assigned.value else None
+        check(isinstance(first, MobileAppAssignment) and first.intent == InstallIntent.Required
+              and isinstance(first.target, AllDevicesAssignmentTarget),
+              "assign sets a required assignment that reads back as a MobileAppAssignment", assigned)
+    finally:
+        await apps.by_mobile_app_id(link.id).delete()
+        if edge is not None:
+            await apps.by_mobile_app_id(edge.id).delete()
+
+
 async def settings_catalog(beta, run):
     """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
     settings expanded and assigned with the beta SDK's own models."""
@@ -573,6 +618,7 @@ async def main(ready_path):
         await admin_consent_request_policy(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
+        await mobile_apps(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
 
