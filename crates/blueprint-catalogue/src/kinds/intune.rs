@@ -6,7 +6,7 @@
 //! A custom profile's OMA-URI settings are matched by `omaUri`: drift names the one setting that
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use super::{Access, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
 const WINDOWS10_CUSTOM: &[&str] = &["omaSettings"];
@@ -479,6 +479,7 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
+    access: Access::ASSIGNED,
 };
 
 /// Settings catalog policies (`/deviceManagement/configurationPolicies`, Graph beta only): the
@@ -514,6 +515,14 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "settings",
+            on_list: false,
+        }),
+        replaced_whole: true,
+        ..Access::ASSIGNED
     },
 };
 
@@ -571,6 +580,10 @@ pub(super) const DEVICE_COMPLIANCE_POLICY_BETA: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
+    access: Access {
+        adds_to: Some(&super::DEVICE_COMPLIANCE_POLICY),
+        ..Access::PLAIN
+    },
 };
 
 /// Intune's tenant object under `/beta`: the compliance policy settings only beta has
@@ -591,6 +604,7 @@ pub(super) const DEVICE_MANAGEMENT_BETA: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
         write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
     },
+    access: Access::PLAIN,
 };
 
 /// Intune's apps (`/deviceAppManagement/mobileApps`, Graph v1.0): one kind with a derived type
@@ -630,6 +644,10 @@ pub(super) const MOBILE_APP: KindSpec = KindSpec {
     keyed_arrays: &[],
     lifecycle: Lifecycle::Managed,
     api: Api::GraphV1,
+    access: Access {
+        assign_parameter: "mobileAppAssignments",
+        ..Access::ASSIGNED
+    },
     // intune-apps-webapp-create/-update/-get, intune-apps-mobileapp-assign:
     // DeviceManagementApps.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: Permissions {
