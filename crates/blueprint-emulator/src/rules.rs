@@ -60,6 +60,12 @@ pub fn before_create(
             crate::settings_catalog::settle(kind, obj, &now, true)?;
         }
         "mobileApp" => create_mobile_app(kind, obj, &now)?,
+        "deviceManagementScript" => {
+            require_string(kind, obj, "displayName")?;
+            require_string(kind, obj, "scriptContent")?;
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "agreement" => {
             require_string(kind, obj, "displayName")?;
             let files = obj.get("files").and_then(Value::as_array);
@@ -152,6 +158,11 @@ pub fn before_update(
         }
         "deviceManagementConfigurationPolicy" => {
             crate::settings_catalog::settle(kind, obj, &now, false)?;
+        }
+        "deviceManagementScript" => {
+            require_string(kind, obj, "displayName")?;
+            require_string(kind, obj, "scriptContent")?;
+            obj.insert("lastModifiedDateTime".into(), json!(now));
         }
         "mobileApp" => {
             require_string(kind, obj, "displayName")?;

@@ -457,9 +457,15 @@ impl Tenant {
                 format!("The request body must contain '{parameter}'."),
             ));
         };
+        // A script's assign also takes its legacy group assignments (targetGroupId), which the
+        // emulator accepts and does not keep.
+        let also = match kind.entity {
+            "deviceManagementScript" => "deviceManagementScriptGroupAssignments",
+            _ => parameter,
+        };
         if let Some(extra) = body
             .as_object()
-            .and_then(|o| o.keys().find(|k| *k != parameter))
+            .and_then(|o| o.keys().find(|k| *k != parameter && *k != also))
         {
             return Err(GraphError::bad_request(
                 style,
@@ -498,7 +504,7 @@ impl Tenant {
                 assignment["intent"] = intent.clone();
                 assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
             }
-            if kind.is_beta() {
+            if kind.is_beta() && kind.entity != "deviceManagementScript" {
                 // The settings catalog's assignments say where they came from.
                 assignment["source"] = json!("direct");
                 assignment["sourceId"] = json!(id);
@@ -518,10 +524,12 @@ impl Tenant {
 }
 
 /// The parameter of an assignable kind's `assign` action that carries the assignments
-/// (Microsoft's v1.0 metadata: `mobileAppAssignments` for apps, `assignments` for policies).
+/// (Microsoft's metadata: `mobileAppAssignments` for apps, `deviceManagementScriptAssignments`
+/// for scripts (beta), `assignments` for policies).
 pub fn assign_parameter(kind: &Kind) -> &'static str {
     match kind.entity {
         "mobileApp" => "mobileAppAssignments",
+        "deviceManagementScript" => "deviceManagementScriptAssignments",
         _ => "assignments",
     }
 }
@@ -530,6 +538,7 @@ pub fn assign_parameter(kind: &Kind) -> &'static str {
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
         "mobileApp" => "mobileAppAssignment",
+        "deviceManagementScript" => "deviceManagementScriptAssignment",
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
         _ => "deviceConfigurationAssignment",

@@ -98,6 +98,12 @@ from msgraph_beta.generated.device_management.configuration_policies.item.device
     DeviceManagementConfigurationPolicyItemRequestBuilder,
 )
 from msgraph_beta.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget as BetaAllDevicesAssignmentTarget
+from msgraph_beta.generated.device_management.device_management_scripts.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as ScriptAssignPostRequestBody,
+)
+from msgraph_beta.generated.models.device_management_script import DeviceManagementScript
+from msgraph_beta.generated.models.device_management_script_assignment import DeviceManagementScriptAssignment
+from msgraph_beta.generated.models.run_as_account_type import RunAsAccountType
 from msgraph_beta.generated.models.device_management_configuration_choice_setting_instance import (
     DeviceManagementConfigurationChoiceSettingInstance,
 )
@@ -515,6 +521,37 @@ async def settings_catalog(beta, run):
         await item.delete()
 
 
+async def device_management_scripts(beta, run):
+    """Intune's PowerShell scripts (beta only, issue 14): created with msgraph-beta-sdk's model,
+    the content bytes sent and read back as base64 (Edm.Binary) by id, left out of the list, and
+    assigned through `assign`'s deviceManagementScriptAssignments."""
+    scripts = beta.device_management.device_management_scripts
+    content = b"Write-Output 'sdk-compat'\n"
+    created = await scripts.post(DeviceManagementScript(
+        display_name=f"sdk-compat-py {run} script", file_name="sdk-compat.ps1", script_content=content,
+        run_as_account=RunAsAccountType.System, enforce_signature_check=False, run_as32_bit=False))
+    try:
+        check(isinstance(created, DeviceManagementScript) and created.id,
+              "deviceManagementScripts.post creates a DeviceManagementScript", created)
+        got = await scripts.by_device_management_script_id(created.id).get()
+        check(got.script_content == content and got.run_as_account == RunAsAccountType.System,
+              "GET by id reads the script's bytes back, run as system", got)
+        check(not unknown_properties(got), "every property of the script is one the beta SDK's model knows",
+              unknown_properties(got))
+        listed = await scripts.get()
+        mine = [x for x in (listed.value or []) if x.id == created.id]
+        check(len(mine) == 1 and mine[0].script_content is None,
+              "the list returns the script without its content", mine)
+        await scripts.by_device_management_script_id(created.id).assign.post(ScriptAssignPostRequestBody(
+            device_management_script_assignments=[DeviceManagementScriptAssignment(target=BetaAllDevicesAssignmentTarget())]))
+        assigned = await scripts.by_device_management_script_id(created.id).assignments.get()
+        check(assigned.value and isinstance(assigned.value[0], DeviceManagementScriptAssignment)
+              and isinstance(assigned.value[0].target, BetaAllDevicesAssignmentTarget),
+              "assign sets the script's all-devices assignment", assigned)
+    finally:
+        await scripts.by_device_management_script_id(created.id).delete()
+
+
 async def compliance_beta_settings(client, beta, run):
     """The compliance settings only beta has (issue 14): a policy created with msgraph-sdk's v1.0
     models takes them through msgraph-beta-sdk's models of the same object, which read it back
@@ -621,6 +658,7 @@ async def main(ready_path):
         await mobile_apps(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
+        await device_management_scripts(beta_client(ready, secret), run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

@@ -768,6 +768,78 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
 }
 
 #[tokio::test]
+async fn device_management_scripts_live_in_beta_hold_base64_and_hide_it_on_the_list() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!("{}/beta/deviceManagement/deviceManagementScripts", emu.base);
+    let v1 = emu
+        .get(&t, "deviceManagement/deviceManagementScripts")
+        .await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no device management scripts: {}",
+        v1.text
+    );
+    let content = "V3JpdGUtT3V0cHV0ICdoaSc="; // base64 of "Write-Output 'hi'"
+    for (bad, why) in [
+        (
+            json!({"displayName": "x", "scriptContent": "not base64!"}),
+            "Edm.Binary",
+        ),
+        (json!({"displayName": "x"}), "no content"),
+        (
+            json!({"displayName": "x", "scriptContent": content, "runAsAccount": "admin"}),
+            "runAsAccountType",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"displayName": "RemoveBuiltInApps", "fileName": "RemoveBuiltInApps.ps1", "scriptContent": content, "runAsAccount": "system", "enforceSignatureCheck": false, "runAs32Bit": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    let one = emu.get(&t, &format!("{path}/{id}")).await;
+    assert_eq!(
+        one.body["scriptContent"], content,
+        "read by id: the content"
+    );
+    let all = emu.get(&t, path).await;
+    assert_eq!(all.body["value"][0]["displayName"], "RemoveBuiltInApps");
+    assert_eq!(
+        all.body["value"][0]["scriptContent"],
+        Value::Null,
+        "the list leaves the content out"
+    );
+
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("Windows devices", "windevices"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid});
+    let wrong = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assign"),
+            json!({"assignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"deviceManagementScriptAssignments": [{"@odata.type": "#microsoft.graph.deviceManagementScriptAssignment", "target": target}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
+    assert!(listed.body["value"][0].get("source").is_none());
+}
+
+#[tokio::test]
 async fn terms_of_use_agreements_referenced_by_policies() {
     let emu = start("empty-agency").await;
     let t = emu.token().await;
