@@ -681,6 +681,59 @@ async function main() {
     "BadRequest",
   );
 
+  // Intune's default enrolment configurations (issue 14): one of each derived type at priority
+  // 0, all named "All users and all devices"; the default device limit takes a PATCH as
+  // intune-onboarding-deviceenrollmentlimitconfiguration-update writes it; a default cannot be
+  // deleted; a configuration of the agency's own is assigned with
+  // enrollmentConfigurationAssignments (intune-onboarding-deviceenrollmentconfiguration-assign).
+  const enrolmentPath = "/deviceManagement/deviceEnrollmentConfigurations";
+  const enrolment = await step(`GET ${enrolmentPath}`, () => client.api(enrolmentPath).get());
+  const enrolmentDefaults = enrolment.value.filter((c) => c.priority === 0);
+  check(
+    JSON.stringify(enrolmentDefaults.map((c) => c["@odata.type"]).sort()) ===
+      JSON.stringify([
+        "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+        "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+        "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+        "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+      ]) && enrolmentDefaults.every((c) => c.displayName === "All users and all devices"),
+    "the four default enrolment configurations, each with its derived type",
+    JSON.stringify(enrolment.value),
+  );
+  const defaultLimit = enrolmentDefaults.find((c) => c["@odata.type"] === "#microsoft.graph.deviceEnrollmentLimitConfiguration");
+  const defaultLimitPath = `${enrolmentPath}/${defaultLimit.id}`;
+  const limitType = "#microsoft.graph.deviceEnrollmentLimitConfiguration";
+  await step(`PATCH ${defaultLimitPath}`, () => client.api(defaultLimitPath).patch({ "@odata.type": limitType, limit: defaultLimit.limit + 1 }));
+  const changedLimit = await step(`GET ${defaultLimitPath}`, () => client.api(defaultLimitPath).get());
+  check(
+    changedLimit.limit === defaultLimit.limit + 1 && changedLimit.priority === 0,
+    "PATCH of the default device limit reads back",
+    JSON.stringify(changedLimit),
+  );
+  await step(`PATCH ${defaultLimitPath} back`, () => client.api(defaultLimitPath).patch({ "@odata.type": limitType, limit: defaultLimit.limit }));
+  await expectGraphError("DELETE a default enrolment configuration", () => client.api(defaultLimitPath).delete(), 400, "BadRequest");
+  const ownLimit = await step(`POST ${enrolmentPath}`, () =>
+    client.api(enrolmentPath).post({ "@odata.type": limitType, displayName: `sdk-compat ${run} limit`, limit: 10 }),
+  );
+  cleanups.push(() => client.api(`${enrolmentPath}/${ownLimit.id}`).delete());
+  check(ownLimit.priority >= 1, "an enrolment configuration of the agency's own goes after the defaults", JSON.stringify(ownLimit));
+  await step(`POST ${enrolmentPath}/{id}/assign`, () =>
+    client.api(`${enrolmentPath}/${ownLimit.id}/assign`).post({
+      enrollmentConfigurationAssignments: [
+        { "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment", target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } },
+      ],
+    }),
+  );
+  const enrolmentAssignments = await step(`GET ${enrolmentPath}/{id}/assignments`, () =>
+    client.api(`${enrolmentPath}/${ownLimit.id}/assignments`).get(),
+  );
+  check(
+    enrolmentAssignments.value.length === 1 &&
+      enrolmentAssignments.value[0].target["@odata.type"] === "#microsoft.graph.allDevicesAssignmentTarget",
+    "assign with enrollmentConfigurationAssignments reads back",
+    JSON.stringify(enrolmentAssignments),
+  );
+
   // The organisation-wide settings singletons (issue 13): read each, PATCH one property as
   // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
   // properties go through the client's own `.version("beta")`.
@@ -796,6 +849,72 @@ async function main() {
   );
   await expectGraphError(`PATCH ${consentPath}`, () => client.api(consentPath).patch({ isEnabled: false }), 404, "UnknownError");
 
+  // The device registration policy (v1.0) is updated only with PUT of all five updatable
+  // properties (deviceregistrationpolicy-update), which Graph answers with the policy; the
+  // metadata has no update, and the emulator answers a PATCH 405.
+  const registrationPath = "/policies/deviceRegistrationPolicy";
+  const registration = await step(`GET ${registrationPath}`, () => client.api(registrationPath).get());
+  check(
+    Number.isInteger(registration.userDeviceQuota) &&
+      typeof registration.multiFactorAuthConfiguration === "string" &&
+      typeof registration.azureADJoin?.allowedToJoin?.["@odata.type"] === "string",
+    `GET ${registrationPath} returns the policy`,
+    JSON.stringify(registration),
+  );
+  const registrationPut = await step(`PUT ${registrationPath}`, () =>
+    client.api(registrationPath).put({
+      userDeviceQuota: 2147483647,
+      multiFactorAuthConfiguration: "notRequired",
+      azureADRegistration: registration.azureADRegistration,
+      azureADJoin: {
+        isAdminConfigurable: true,
+        allowedToJoin: { "@odata.type": "#microsoft.graph.allDeviceRegistrationMembership" },
+        localAdmins: { enableGlobalAdmins: false },
+      },
+      localAdminPassword: { isEnabled: true },
+    }),
+  );
+  check(
+    registrationPut?.userDeviceQuota === 2147483647,
+    `PUT ${registrationPath} answers with the policy`,
+    JSON.stringify(registrationPut),
+  );
+  const registrationAfter = await step(`GET ${registrationPath} after PUT`, () => client.api(registrationPath).get());
+  check(
+    registrationAfter.userDeviceQuota === 2147483647 &&
+      registrationAfter.azureADJoin?.localAdmins?.enableGlobalAdmins === false &&
+      registrationAfter.localAdminPassword?.isEnabled === true,
+    `PUT ${registrationPath} reads back`,
+    JSON.stringify(registrationAfter),
+  );
+  await expectGraphError(
+    `PUT ${registrationPath} without userDeviceQuota`,
+    () => client.api(registrationPath).put({ multiFactorAuthConfiguration: "notRequired" }),
+    400,
+    "invalid_request",
+  );
+
+  // The organization: a collection of exactly one, found by listing and PATCHed by the tenant
+  // id (organization-update); the contacts it does not name stay.
+  const organizations = await step("GET /organization", () => client.api("/organization").get());
+  const organization = organizations.value?.[0];
+  check(
+    organizations.value?.length === 1 && typeof organization?.id === "string" && Array.isArray(organization?.technicalNotificationMails),
+    "GET /organization lists the tenant's one organization",
+    JSON.stringify(organizations),
+  );
+  const organizationPath = `/organization/${organization.id}`;
+  await step(`PATCH ${organizationPath}`, () =>
+    client.api(organizationPath).patch({ technicalNotificationMails: ["ict@example.gov.au"] }),
+  );
+  const organizationAfter = await step(`GET ${organizationPath}`, () => client.api(organizationPath).get());
+  check(
+    organizationAfter.technicalNotificationMails?.[0] === "ict@example.gov.au" &&
+      JSON.stringify(organizationAfter.verifiedDomains) === JSON.stringify(organization.verifiedDomains),
+    `PATCH ${organizationPath} reads back`,
+    JSON.stringify(organizationAfter),
+  );
+
   // PIM role settings: a directory role's policy is found through its assignment (Graph
   // requires the scope filter) with the policy and its rules expanded; each rule is PATCHed on
   // its own, naming its derived type.
@@ -845,7 +964,10 @@ async function main() {
     ["PATCH", "/v1.0/admin/reportSettings"],
     ["PATCH", "/beta/admin/forms"],
     ["PATCH", "/beta/deviceManagement/deviceCompliancePolicies/{id}"],
+    ["PATCH", "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
+    ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
+    ["PATCH", "/v1.0/organization/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);

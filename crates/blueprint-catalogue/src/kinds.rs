@@ -140,6 +140,9 @@ pub struct Access {
     pub expand: Option<Expand>,
     /// Identity values are compared ignoring case (user principal names).
     pub identity_ignores_case: bool,
+    /// Only objects whose integer property has this value are counterparts (Intune's default
+    /// enrolment configurations, priority 0, beside an agency's own of the same type).
+    pub only_where: Option<(&'static str, i64)>,
     /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
     /// (Intune's policies and profiles).
     pub assignments: bool,
@@ -163,6 +166,7 @@ impl Access {
         required_filter: None,
         expand: None,
         identity_ignores_case: false,
+        only_where: None,
         assignments: false,
         assign_parameter: "assignments",
         per_item: None,
@@ -839,8 +843,11 @@ pub const KINDS: &[KindSpec] = &[
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
+    identity::DEVICE_REGISTRATION_POLICY,
+    identity::ORGANIZATION,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
+    intune::DEVICE_ENROLLMENT_DEFAULT,
     intune::MOBILE_APP,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,

@@ -154,12 +154,138 @@ pub fn install(tenant: &mut Tenant) {
     tenant
         .singletons
         .insert("sharepointSettings".into(), sharepoint_settings());
+    let organization = organization(tenant);
+    tenant
+        .collections
+        .entry("organization".into())
+        .or_default()
+        .insert(tenant.id.clone(), organization);
     for (entity, value) in organisation_settings(&tenant.id) {
         tenant.singletons.insert(entity.into(), value);
     }
     // Every directory role has its PIM role settings from the start.
     let role_ids: Vec<&str> = ROLE_TEMPLATES.iter().map(|(id, _)| *id).collect();
     crate::role_policies::install(tenant, &role_ids);
+    let enrolment = enrolment_defaults(&tenant.id);
+    let configurations = tenant
+        .collections
+        .entry("deviceEnrollmentConfiguration".into())
+        .or_default();
+    for configuration in enrolment {
+        let id = configuration["id"].as_str().unwrap_or_default().to_string();
+        configurations.insert(id, configuration);
+    }
+}
+
+/// Intune's default enrolment configurations, which every tenant has: priority 0, all named "All
+/// users and all devices", ids `{tenant}_Default…`, with Microsoft's out-of-the-box values
+/// (Windows Hello for Business left to the device, five devices a user, every platform allowed
+/// personally owned or not, the enrolment status page off).
+fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
+    let now = now_rfc3339();
+    let base = |suffix: &str, odata_type: &str, description: &str| {
+        json!({
+            "@odata.type": format!("#microsoft.graph.{odata_type}"),
+            "id": format!("{tenant_id}_{suffix}"),
+            "displayName": "All users and all devices",
+            "description": description,
+            "priority": 0,
+            "createdDateTime": now,
+            "lastModifiedDateTime": now,
+            "version": 1,
+        })
+    };
+    let open = json!({
+        "platformBlocked": false,
+        "personalDeviceEnrollmentBlocked": false,
+        "osMinimumVersion": null,
+        "osMaximumVersion": null,
+    });
+    let with = |mut v: Value, extra: Value| {
+        crate::tenant::merge(&mut v, &extra);
+        v
+    };
+    vec![
+        with(
+            base(
+                "DefaultWindowsHelloForBusiness",
+                "deviceEnrollmentWindowsHelloForBusinessConfiguration",
+                "This is the default Windows Hello for Business configuration applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({
+                "pinMinimumLength": 6,
+                "pinMaximumLength": 127,
+                "pinUppercaseCharactersUsage": "disallowed",
+                "pinLowercaseCharactersUsage": "disallowed",
+                "pinSpecialCharactersUsage": "disallowed",
+                "state": "notConfigured",
+                "securityDeviceRequired": false,
+                "unlockWithBiometricsEnabled": true,
+                "remotePassportEnabled": true,
+                "pinPreviousBlockCount": 0,
+                "pinExpirationInDays": 0,
+                "enhancedBiometricsState": "notConfigured",
+            }),
+        ),
+        with(
+            base(
+                "DefaultLimit",
+                "deviceEnrollmentLimitConfiguration",
+                "This is the default Device Limit Restriction applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({"limit": 5}),
+        ),
+        with(
+            base(
+                "DefaultPlatformRestrictions",
+                "deviceEnrollmentPlatformRestrictionsConfiguration",
+                "This is the default Device Type Restriction applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({
+                "iosRestriction": open,
+                "windowsRestriction": open,
+                "windowsMobileRestriction": open,
+                "androidRestriction": open,
+                "macOSRestriction": open,
+            }),
+        ),
+        with(
+            base(
+                "DefaultWindows10EnrollmentCompletionPageConfiguration",
+                "windows10EnrollmentCompletionPageConfiguration",
+                "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.",
+            ),
+            json!({"allowNonBlockingAppInstallation": false}),
+        ),
+    ]
+}
+
+/// The tenant's organization object: its name and verified domains (the first the initial
+/// `onmicrosoft.com` domain, the last the default), Australia and English, the administrator
+/// who signed the tenant up as its technical contact (as a new tenant has it), and no
+/// security, marketing or privacy contacts.
+fn organization(tenant: &Tenant) -> Value {
+    let domains = &tenant.domains;
+    json!({
+        "id": tenant.id,
+        "deletedDateTime": null,
+        "displayName": tenant.display_name,
+        "tenantType": "AAD",
+        "countryLetterCode": "AU",
+        "preferredLanguage": "en",
+        "verifiedDomains": domains.iter().enumerate().map(|(i, d)| json!({
+            "capabilities": "Email, OfficeCommunicationsOnline",
+            "isDefault": i == domains.len().saturating_sub(1),
+            "isInitial": i == 0,
+            "name": d,
+            "type": "Managed"
+        })).collect::<Vec<_>>(),
+        "technicalNotificationMails": [format!("admin@{}", tenant.initial_domain())],
+        "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [],
+        "marketingNotificationEmails": [],
+        "privacyProfile": null
+    })
 }
 
 /// The organisation-wide settings objects every tenant has, with Microsoft's defaults: self-service
@@ -184,6 +310,34 @@ fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
         (
             "adminConsentRequestPolicy",
             json!({"id": "adminConsentRequestPolicy", "isEnabled": false, "notifyReviewers": false, "remindersEnabled": false, "requestDurationInDays": 0, "reviewers": [], "version": 0}),
+        ),
+        // Device registration as a new tenant has it (deviceregistrationpolicy-get's example
+        // and the resource's defaults): everyone may join and register, no MFA requirement,
+        // 50 devices a user, global administrators and the registering user local
+        // administrators of joined devices, LAPS off. With Intune, registration is Intune's to
+        // decide (isAdminConfigurable false).
+        (
+            "deviceRegistrationPolicy",
+            json!({
+                "id": "deviceRegistrationPolicy",
+                "displayName": "Device Registration Policy",
+                "description": "Tenant-wide policy that manages initial provisioning controls using quota restrictions, additional authentication and authorization checks",
+                "userDeviceQuota": 50,
+                "multiFactorAuthConfiguration": "notRequired",
+                "azureADRegistration": {
+                    "isAdminConfigurable": false,
+                    "allowedToRegister": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+                },
+                "azureADJoin": {
+                    "isAdminConfigurable": true,
+                    "allowedToJoin": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"},
+                    "localAdmins": {
+                        "enableGlobalAdmins": true,
+                        "registeringUsers": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+                    }
+                },
+                "localAdminPassword": {"isEnabled": false}
+            }),
         ),
         (
             "m365AppsInstallationOptions",

@@ -112,9 +112,13 @@ pub struct ObjectSpec {
     /// A create body (collections).
     #[serde(default)]
     pub body: Option<Value>,
-    /// A PATCH body (singletons).
+    /// A PATCH body (singletons, or with `id` an object the service made itself).
     #[serde(default)]
     pub patch: Option<Value>,
+    /// The id of an object every tenant has from the start (Intune's default enrolment
+    /// configurations), which `patch` changes by hand; `{{tenant}}` stands for the tenant's id.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -307,6 +311,14 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
         .ok_or_else(|| format!("unknown kind '{}'", spec.kind))?;
     let password = format!("Fx-{}!a9", new_guid(rng));
     match (kind.shape, &spec.body, &spec.patch) {
+        (Shape::Collection, None, Some(patch)) if spec.id.is_some() => {
+            let id = spec.id.as_deref().unwrap_or_default();
+            let id = id.replace("{{tenant}}", &tenant.id);
+            let patch = substitute(tenant, patch, &password)?;
+            tenant
+                .update(kind, Some(&id), patch)
+                .map_err(|e| e.message)?;
+        }
         (Shape::Collection, Some(body), None) => {
             let body = substitute(tenant, body, &password)?;
             let created = tenant
@@ -326,7 +338,10 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
             tenant.update(kind, None, patch).map_err(|e| e.message)?;
         }
         (Shape::Collection, _, _) => {
-            return Err("a collection object needs 'body' (and no 'patch')".into());
+            return Err(
+                "a collection object needs 'body', or 'id' and 'patch' for one the service made"
+                    .into(),
+            );
         }
         (Shape::Singleton, _, _) => return Err("a singleton needs 'patch' (and no 'body')".into()),
     }

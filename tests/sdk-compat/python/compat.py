@@ -46,9 +46,33 @@ from msgraph.generated.models.microsoft_edge_channel import MicrosoftEdgeChannel
 from msgraph.generated.models.mobile_app_assignment import MobileAppAssignment
 from msgraph.generated.models.web_app import WebApp
 from msgraph.generated.models.windows_microsoft_edge_app import WindowsMicrosoftEdgeApp
+from msgraph.generated.device_management.device_enrollment_configurations.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as EnrollmentAssignPostRequestBody,
+)
+from msgraph.generated.models.device_enrollment_limit_configuration import DeviceEnrollmentLimitConfiguration
+from msgraph.generated.models.device_enrollment_platform_restrictions_configuration import (
+    DeviceEnrollmentPlatformRestrictionsConfiguration,
+)
+from msgraph.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph.generated.models.enablement import Enablement
+from msgraph.generated.models.enrollment_configuration_assignment import EnrollmentConfigurationAssignment
+from msgraph.generated.models.windows10_enrollment_completion_page_configuration import (
+    Windows10EnrollmentCompletionPageConfiguration,
+)
 from msgraph.generated.models.device_compliance_action_item import DeviceComplianceActionItem
 from msgraph.generated.models.device_compliance_action_type import DeviceComplianceActionType
 from msgraph.generated.models.device_compliance_scheduled_action_for_rule import DeviceComplianceScheduledActionForRule
+from msgraph.generated.models.all_device_registration_membership import AllDeviceRegistrationMembership
+from msgraph.generated.models.azure_a_d_join_policy import AzureADJoinPolicy
+from msgraph.generated.models.device_registration_policy import DeviceRegistrationPolicy
+from msgraph.generated.models.local_admin_password_settings import LocalAdminPasswordSettings
+from msgraph.generated.models.local_admin_settings import LocalAdminSettings
+from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
+from kiota_abstractions.request_information import RequestInformation
+from msgraph.generated.models.organization import Organization
+from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
 from msgraph.generated.models.device_management_settings import DeviceManagementSettings
 from msgraph.generated.models.intune_brand import IntuneBrand
@@ -338,6 +362,60 @@ async def admin_consent_request_policy(client):
           "policies/adminConsentRequestPolicy: PUT of the SDK's model reads back", after)
 
 
+async def device_registration_policy(client):
+    """The device registration policy (issue 13, v1.0), written with PUT of the SDK's model. The
+    SDK builds no update for it (Graph's metadata marks it not updatable; Microsoft's reference
+    documents only PUT), so the SDK's model is serialised into a PUT request of its own."""
+    builder = client.policies.device_registration_policy
+    before = await builder.get()
+    check(isinstance(before, DeviceRegistrationPolicy) and isinstance(before.user_device_quota, int)
+          and isinstance(before.azure_a_d_join, AzureADJoinPolicy),
+          "policies/deviceRegistrationPolicy: GET returns a DeviceRegistrationPolicy", before)
+    check(not unknown_properties(before), "policies/deviceRegistrationPolicy: every property is one the SDK's models know",
+          unknown_properties(before))
+    policy = DeviceRegistrationPolicy(
+        user_device_quota=2147483647,
+        multi_factor_auth_configuration=MultiFactorAuthConfiguration.NotRequired,
+        azure_a_d_registration=before.azure_a_d_registration,
+        azure_a_d_join=AzureADJoinPolicy(
+            is_admin_configurable=True,
+            allowed_to_join=AllDeviceRegistrationMembership(),
+            local_admins=LocalAdminSettings(enable_global_admins=False)),
+        local_admin_password=LocalAdminPasswordSettings(is_enabled=True))
+    request = RequestInformation(Method.PUT, builder.url_template, builder.path_parameters)
+    request.headers.try_add("Accept", "application/json")
+    request.set_content_from_parsable(client.request_adapter, "application/json", policy)
+    answered = await client.request_adapter.send_async(
+        request, DeviceRegistrationPolicy, {"XXX": ODataError})
+    check(isinstance(answered, DeviceRegistrationPolicy) and answered.user_device_quota == 2147483647,
+          "policies/deviceRegistrationPolicy: PUT of the SDK's model answers with the policy", answered)
+    after = await builder.get()
+    check(isinstance(after, DeviceRegistrationPolicy)
+          and after.multi_factor_auth_configuration == MultiFactorAuthConfiguration.NotRequired
+          and isinstance(after.azure_a_d_join.allowed_to_join, AllDeviceRegistrationMembership)
+          and after.azure_a_d_join.local_admins is not None and after.azure_a_d_join.local_admins.enable_global_admins is False
+          and after.local_admin_password.is_enabled is True,
+          "policies/deviceRegistrationPolicy: PUT of the SDK's model reads back", after)
+
+
+async def organization(client):
+    """The tenant's organization (issue 13): listed into the SDK's models (a collection of
+    exactly one), its technical contact PATCHed with the SDK's Organization model by the tenant
+    id, the rest kept."""
+    page = await client.organization.get()
+    orgs = page.value or []
+    check(len(orgs) == 1 and isinstance(orgs[0], Organization) and isinstance(orgs[0].verified_domains[0], VerifiedDomain),
+          "organization: the tenant's one Organization, with its verified domains", page)
+    check(not unknown_properties(orgs[0]), "organization: every property is one the SDK's models know",
+          unknown_properties(orgs[0]))
+    builder = client.organization.by_organization_id(orgs[0].id)
+    await builder.patch(Organization(technical_notification_mails=["ict@example.gov.au"]))
+    after = await builder.get()
+    check(isinstance(after, Organization) and after.technical_notification_mails == ["ict@example.gov.au"]
+          and [d.name for d in after.verified_domains] == [d.name for d in orgs[0].verified_domains],
+          "organization: PATCH of the SDK's model reads back, the rest kept", after)
+
+
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 
 
@@ -607,6 +685,57 @@ async def compliance_beta_settings(client, beta, run):
     )
 
 
+async def enrolment_defaults(client, run):
+    """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
+    derived models, one of each at priority 0; the default device limit and Windows Hello for
+    Business take a PATCH written with those models; a configuration of the agency's own is
+    created, assigned through `assign` (enrollmentConfigurationAssignments) and deleted."""
+    configurations = client.device_management.device_enrollment_configurations
+    listed = await configurations.get()
+    defaults = [c for c in listed.value if c.priority == 0]
+    kinds = sorted(type(c).__name__ for c in defaults)
+    check(kinds == sorted([DeviceEnrollmentWindowsHelloForBusinessConfiguration.__name__,
+                           DeviceEnrollmentLimitConfiguration.__name__,
+                           DeviceEnrollmentPlatformRestrictionsConfiguration.__name__,
+                           Windows10EnrollmentCompletionPageConfiguration.__name__]),
+          "deviceEnrollmentConfigurations.get returns the four defaults as their derived models", kinds)
+    check(all(c.display_name == "All users and all devices" for c in defaults),
+          "every default is named 'All users and all devices'", [c.display_name for c in defaults])
+    check(not unknown_properties(listed.value), "every property of the enrolment configurations is one the SDK's model knows",
+          unknown_properties(listed.value))
+    limit = next(c for c in defaults if isinstance(c, DeviceEnrollmentLimitConfiguration))
+    hello = next(c for c in defaults if isinstance(c, DeviceEnrollmentWindowsHelloForBusinessConfiguration))
+    restrictions = next(c for c in defaults if isinstance(c, DeviceEnrollmentPlatformRestrictionsConfiguration))
+    check(restrictions.windows_restriction is not None and restrictions.windows_restriction.platform_blocked is False,
+          "the default platform restrictions read as DeviceEnrollmentPlatformRestriction values", restrictions)
+
+    item = configurations.by_device_enrollment_configuration_id(limit.id)
+    await item.patch(DeviceEnrollmentLimitConfiguration(limit=limit.limit + 1))
+    got = await item.get()
+    check(isinstance(got, DeviceEnrollmentLimitConfiguration) and got.limit == limit.limit + 1 and got.priority == 0,
+          "PATCH of the default device limit reads back", got)
+    await item.patch(DeviceEnrollmentLimitConfiguration(limit=limit.limit))
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(DeviceEnrollmentWindowsHelloForBusinessConfiguration(state=Enablement.Disabled))
+    got = await hello_item.get()
+    check(isinstance(got, DeviceEnrollmentWindowsHelloForBusinessConfiguration) and got.state == Enablement.Disabled,
+          "PATCH of the default Windows Hello for Business state reads back", got)
+    await hello_item.patch(DeviceEnrollmentWindowsHelloForBusinessConfiguration(state=hello.state))
+
+    own = await configurations.post(DeviceEnrollmentLimitConfiguration(display_name=f"sdk-compat-py {run} limit", limit=10))
+    try:
+        check(isinstance(own, DeviceEnrollmentLimitConfiguration) and own.id and own.priority >= 1,
+              "deviceEnrollmentConfigurations.post creates a DeviceEnrollmentLimitConfiguration after the defaults", own)
+        own_item = configurations.by_device_enrollment_configuration_id(own.id)
+        await own_item.assign.post(EnrollmentAssignPostRequestBody(enrollment_configuration_assignments=[
+            EnrollmentConfigurationAssignment(target=AllDevicesAssignmentTarget())]))
+        assignments = await own_item.assignments.get()
+        check(len(assignments.value) == 1 and isinstance(assignments.value[0].target, AllDevicesAssignmentTarget),
+              "assign (enrollmentConfigurationAssignments) reads back as an EnrollmentConfigurationAssignment", assignments)
+    finally:
+        await configurations.by_device_enrollment_configuration_id(own.id).delete()
+
+
 async def main(ready_path):
     with open(ready_path, encoding="utf-8") as f:
         ready = json.load(f)
@@ -653,12 +782,15 @@ async def main(ready_path):
         # --- Settings singletons and Intune profiles, with the SDKs' own model classes -------
         await settings_singletons(client, beta_client(ready, secret))
         await admin_consent_request_policy(client)
+        await device_registration_policy(client)
+        await organization(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
         await mobile_apps(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)
+        await enrolment_defaults(client, run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

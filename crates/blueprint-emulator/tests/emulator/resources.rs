@@ -1172,3 +1172,312 @@ async fn admin_consent_request_policy_is_replaced_whole_with_put() {
     let denied = emu.call(&auditor, Method::PUT, path, Some(whole)).await;
     assert_eq!(denied.status, 403, "{}", denied.text);
 }
+
+/// The device registration policy (v1.0) is updated only with PUT of all five updatable
+/// properties (deviceregistrationpolicy-update): a body missing one is refused, PATCH is not a
+/// method it has, a whole body replaces what was stored (a nested property it leaves out is
+/// reset) and is answered with the policy; the schema holds on the membership's derived types;
+/// reading takes Policy.Read.DeviceConfiguration, writing Policy.ReadWrite.DeviceConfiguration.
+#[tokio::test]
+async fn device_registration_policy_is_replaced_whole_with_put() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "policies/deviceRegistrationPolicy";
+    let before = emu.get(&t, path).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["id"], "deviceRegistrationPolicy");
+    assert_eq!(before.body["userDeviceQuota"], 50, "{}", before.text);
+    assert_eq!(
+        before.body["azureADJoin"]["localAdmins"]["enableGlobalAdmins"], true,
+        "{}",
+        before.text
+    );
+
+    let partial = emu
+        .call(&t, Method::PUT, path, Some(json!({"userDeviceQuota": 10})))
+        .await;
+    assert_eq!(partial.status, 400, "{}", partial.text);
+    assert!(
+        partial.text.contains("multiFactorAuthConfiguration"),
+        "{}",
+        partial.text
+    );
+    // Without the quota, Graph's own answer (microsoft-graph-docs-contrib#8532).
+    let no_quota = json!({
+        "multiFactorAuthConfiguration": "notRequired",
+        "azureADRegistration": before.body["azureADRegistration"],
+        "azureADJoin": before.body["azureADJoin"],
+        "localAdminPassword": before.body["localAdminPassword"]
+    });
+    let quota = emu.call(&t, Method::PUT, path, Some(no_quota)).await;
+    assert_eq!(quota.status, 400, "{}", quota.text);
+    assert_eq!(
+        quota.body["error"]["code"], "invalid_request",
+        "{}",
+        quota.text
+    );
+    let patched = emu.patch(&t, path, json!({"userDeviceQuota": 10})).await;
+    assert_eq!(patched.status, 405, "{}", patched.text);
+
+    let whole = json!({
+        "userDeviceQuota": 2147483647,
+        "multiFactorAuthConfiguration": "required",
+        "azureADRegistration": {
+            "isAdminConfigurable": false,
+            "allowedToRegister": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+        },
+        "azureADJoin": {
+            "isAdminConfigurable": true,
+            "allowedToJoin": {
+                "@odata.type": "#microsoft.graph.enumeratedDeviceRegistrationMembership",
+                "users": [],
+                "groups": ["3c8ef067-8b96-44de-b2ae-557dfa0f97a0"]
+            }
+        },
+        "localAdminPassword": {"isEnabled": true}
+    });
+    let put = emu.call(&t, Method::PUT, path, Some(whole.clone())).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.body["userDeviceQuota"], 2147483647, "{}", put.text);
+    let after = emu.get(&t, path).await;
+    for (k, v) in whole.as_object().unwrap() {
+        // Graph shows a property the object lacks as null.
+        let mut read = after.body[k].clone();
+        if let Some(o) = read.as_object_mut() {
+            o.retain(|_, v| !v.is_null());
+        }
+        assert_eq!(&read, v, "{k}: {}", after.text);
+    }
+    // The body named no local administrators: PUT replaced them, as Graph resets what a
+    // whole-object update leaves out.
+    assert!(
+        after.body["azureADJoin"].get("localAdmins").is_none()
+            || after.body["azureADJoin"]["localAdmins"].is_null(),
+        "{}",
+        after.text
+    );
+    // The service's own properties stay.
+    assert_eq!(after.body["displayName"], "Device Registration Policy");
+
+    // The schema holds: an unknown membership type and a wrong enum member are refused.
+    let mut wrong = whole.clone();
+    wrong["azureADJoin"]["allowedToJoin"]["@odata.type"] =
+        json!("#microsoft.graph.someoneDeviceRegistrationMembership");
+    let bad = emu.call(&t, Method::PUT, path, Some(wrong)).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let mut wrong = whole.clone();
+    wrong["multiFactorAuthConfiguration"] = json!("always");
+    let bad = emu.call(&t, Method::PUT, path, Some(wrong)).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, path).await.status, 200);
+    let denied = emu.call(&auditor, Method::PUT, path, Some(whole)).await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}
+
+/// The organization is a collection of exactly one object (organization-get, -update): listed
+/// and read by the tenant id with Organization.Read.All, its notification contacts and privacy
+/// profile PATCHed with Organization.ReadWrite.All,
+/// validated by the schema; the service's own properties (name, verified domains) are not a
+/// client's to change, and it is never created or deleted.
+#[tokio::test]
+async fn the_organization_is_one_object_whose_contacts_are_patched() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let list = emu.get(&t, "organization").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let orgs = list.body["value"].as_array().unwrap();
+    assert_eq!(orgs.len(), 1, "{}", list.text);
+    let id = orgs[0]["id"].as_str().unwrap().to_string();
+    assert!(orgs[0]["verifiedDomains"].as_array().unwrap().len() >= 2);
+    assert!(orgs[0]["technicalNotificationMails"].is_array());
+    let path = format!("organization/{id}");
+
+    let patched = emu
+        .patch(
+            &t,
+            &path,
+            json!({
+                "technicalNotificationMails": ["ict@example.gov.au"],
+                "privacyProfile": {"contactEmail": "privacy@example.gov.au", "statementUrl": "https://example.gov.au/privacy"}
+            }),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let after = emu.get(&t, &path).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(
+        after.body["technicalNotificationMails"],
+        json!(["ict@example.gov.au"])
+    );
+    assert_eq!(
+        after.body["privacyProfile"]["statementUrl"],
+        "https://example.gov.au/privacy"
+    );
+    assert_eq!(after.body["verifiedDomains"], orgs[0]["verifiedDomains"]);
+
+    // The schema holds.
+    let bad = emu
+        .patch(
+            &t,
+            &path,
+            json!({"technicalNotificationMails": "ict@example.gov.au"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    // One organization, the tenant's: none is created or deleted, and no other id exists.
+    let create = emu
+        .call(
+            &t,
+            Method::POST,
+            "organization",
+            Some(json!({"displayName": "x"})),
+        )
+        .await;
+    assert_eq!(create.status, 405, "{}", create.text);
+    let delete = emu.call(&t, Method::DELETE, &path, None).await;
+    assert_eq!(delete.status, 405, "{}", delete.text);
+    let other = emu
+        .get(&t, "organization/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(other.status, 404, "{}", other.text);
+
+    // Reading takes Organization.Read.All (the auditor holds it), writing
+    // Organization.ReadWrite.All (the auditor does not).
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, "organization").await.status, 200);
+    let denied = emu
+        .patch(&auditor, &path, json!({"technicalNotificationMails": []}))
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}
+
+/// Intune's default enrolment configurations are in every tenant from the start: one per type,
+/// priority 0, all named "All users and all devices", each with its derived type. A default is
+/// set by PATCH (its type named, which must match), keeps its name and priority, and cannot be
+/// deleted; a configuration of the agency's own goes after them, and enrolment configurations
+/// are assigned with `enrollmentConfigurationAssignments` (204), not `assignments`.
+#[tokio::test]
+async fn enrolment_defaults_are_served_set_and_never_deleted() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceManagement/deviceEnrollmentConfigurations";
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let items = listed.body["value"].as_array().unwrap();
+    let mut types: Vec<&str> = items
+        .iter()
+        .map(|c| c["@odata.type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .all(|c| c["priority"] == 0 && c["displayName"] == "All users and all devices"),
+        "{}",
+        listed.text
+    );
+    let limit = items
+        .iter()
+        .find(|c| c["@odata.type"] == "#microsoft.graph.deviceEnrollmentLimitConfiguration")
+        .unwrap();
+    let id = limit["id"].as_str().unwrap();
+    assert!(id.ends_with("_DefaultLimit"), "{id}");
+    assert_eq!(limit["limit"], 5);
+    let esp = items
+        .iter()
+        .find(|c| {
+            c["@odata.type"] == "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration"
+        })
+        .unwrap();
+    // v1.0 has none of the status page's settings but one.
+    assert!(esp.get("showInstallationProgress").is_none(), "{esp}");
+    assert_eq!(esp["allowNonBlockingAppInstallation"], false);
+
+    let limit_type = "#microsoft.graph.deviceEnrollmentLimitConfiguration";
+    let at = format!("{path}/{id}");
+    let set = emu
+        .patch(&t, &at, json!({"@odata.type": limit_type, "limit": 3}))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["limit"], 3);
+    assert_eq!(set.body["priority"], 0);
+    let wrong_type = emu
+        .patch(&t, &at, json!({"@odata.type": "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration", "state": "enabled"}))
+        .await;
+    assert_eq!(wrong_type.status, 400, "{}", wrong_type.text);
+    let unknown = emu
+        .patch(
+            &t,
+            &at,
+            json!({"@odata.type": limit_type, "deviceLimit": 3}),
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.text);
+    let renamed = emu
+        .patch(
+            &t,
+            &at,
+            json!({"@odata.type": limit_type, "displayName": "Mine"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 400, "{}", renamed.text);
+    let reprioritised = emu
+        .patch(&t, &at, json!({"@odata.type": limit_type, "priority": 2}))
+        .await;
+    assert_eq!(reprioritised.status, 400, "{}", reprioritised.text);
+    let deleted = emu.delete(&t, &at).await;
+    assert_eq!(deleted.status, 400, "{}", deleted.text);
+    assert_eq!(emu.get(&t, &at).await.body["limit"], 3);
+
+    // The agency's own configuration goes after the defaults and may be deleted.
+    let own = emu
+        .post(
+            &t,
+            path,
+            json!({"@odata.type": limit_type, "displayName": "Executives", "limit": 10}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(own.body["priority"], 1);
+    let own_id = own.body["id"].as_str().unwrap();
+    let group = emu
+        .post(&t, "groups", json!({"displayName": "Executives", "mailEnabled": false, "mailNickname": "executives", "securityEnabled": true}))
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group.body["id"]});
+    let wrong_parameter = emu
+        .post(
+            &t,
+            &format!("{path}/{own_id}/assign"),
+            json!({"assignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(wrong_parameter.status, 400, "{}", wrong_parameter.text);
+    let assigned = emu
+        .post(
+            &t,
+            &format!("{path}/{own_id}/assign"),
+            json!({"enrollmentConfigurationAssignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(assigned.status, 204, "{}", assigned.text);
+    let assignments = emu.get(&t, &format!("{path}/{own_id}/assignments")).await;
+    assert_eq!(assignments.status, 200, "{}", assignments.text);
+    assert_eq!(
+        assignments.body["value"][0]["target"]["groupId"],
+        group.body["id"]
+    );
+    let gone = emu.delete(&t, &format!("{path}/{own_id}")).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+}
