@@ -509,6 +509,49 @@ async function main() {
     "BadRequest",
   );
 
+  // Intune apps: a web link as Microsoft's v1.0 reference writes it (intune-apps-webapp-create),
+  // assigned with an install intent through assign, whose parameter is mobileAppAssignments and
+  // whose answer is 204 (intune-apps-mobileapp-assign).
+  const link = await step("POST /deviceAppManagement/mobileApps", () =>
+    client.api("/deviceAppManagement/mobileApps").post({
+      "@odata.type": "#microsoft.graph.webApp",
+      displayName: `sdk-compat ${run} portal`,
+      publisher: "Microsoft",
+      appUrl: "https://portal.manage.microsoft.com/",
+      isFeatured: true,
+    }),
+  );
+  cleanups.push(() => client.api(`/deviceAppManagement/mobileApps/${link.id}`).delete());
+  check(
+    typeof link.id === "string" && link["@odata.type"] === "#microsoft.graph.webApp" && link.publishingState === "published",
+    "POST mobileApps creates a published webApp",
+    JSON.stringify(link),
+  );
+  await step(`POST /deviceAppManagement/mobileApps/${link.id}/assign`, () =>
+    client.api(`/deviceAppManagement/mobileApps/${link.id}/assign`).post({
+      mobileAppAssignments: [
+        { "@odata.type": "#microsoft.graph.mobileAppAssignment", intent: "required", target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } },
+      ],
+    }),
+  );
+  const linkAssigned = await step(`GET /deviceAppManagement/mobileApps/${link.id}/assignments`, () =>
+    client.api(`/deviceAppManagement/mobileApps/${link.id}/assignments`).get(),
+  );
+  check(
+    linkAssigned.value?.length === 1 && linkAssigned.value[0].intent === "required",
+    "GET mobileApp assignments returns the required assignment",
+    JSON.stringify(linkAssigned),
+  );
+  await expectGraphError(
+    "POST assign with a policy's parameter name",
+    () =>
+      client
+        .api(`/deviceAppManagement/mobileApps/${link.id}/assign`)
+        .post({ assignments: [{ intent: "required", target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } }] }),
+    400,
+    "BadRequest",
+  );
+
   // Intune settings catalog (beta): an endpoint security antivirus policy as Microsoft's beta
   // reference writes one (intune-deviceconfigv2-devicemanagementconfigurationpolicy-create), its
   // settings read back through $expand, assigned through /assign.

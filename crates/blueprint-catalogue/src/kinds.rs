@@ -163,6 +163,10 @@ pub struct Access {
     /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
     /// (Intune's policies and profiles).
     pub assignments: bool,
+    /// The parameter of `POST {id}/assign` that carries the assignments: `assignments` for
+    /// policies and profiles, the assignment type's name for apps (`mobileAppAssignments`,
+    /// Microsoft's v1.0 metadata).
+    pub assign_parameter: &'static str,
     /// A property whose keyed items Graph writes one at a time, each at its own path.
     pub per_item: Option<PerItem>,
     /// Graph updates the object only with `PUT` of every writable property (a property left
@@ -181,6 +185,7 @@ impl Access {
         identity_ignores_case: false,
         only_where: None,
         assignments: false,
+        assign_parameter: "assignments",
         per_item: None,
         replaced_whole: false,
         adds_to: None,
@@ -331,6 +336,12 @@ impl KindSpec {
     /// out is reset): the engine sends the tenant's object with the blueprint's fields over it.
     pub fn is_replaced_whole(&self) -> bool {
         self.access.replaced_whole
+    }
+
+    /// The parameter of `POST {id}/assign` that carries an assignable kind's assignments
+    /// ([`Access::assign_parameter`]).
+    pub fn assign_parameter(&self) -> &'static str {
+        self.access.assign_parameter
     }
 
     /// The kind whose objects this kind's resources add settings to: the same objects, read
@@ -861,6 +872,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     intune::DEVICE_ENROLLMENT_DEFAULT,
+    intune::MOBILE_APP,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

@@ -53,6 +53,14 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "06b708a9-e830-4db3-a914-8e69da51d44f",
     ), // [ids.md]
     (
+        "DeviceManagementApps.Read.All",
+        "7a6ee1e7-141e-4cec-ae74-d9db155731ff",
+    ),
+    (
+        "DeviceManagementApps.ReadWrite.All",
+        "78145de6-330d-4800-a6ce-494ff2d33d07",
+    ),
+    (
         "DeviceManagementConfiguration.Read.All",
         "dc377aa6-52d8-4e23-b271-2a7ae04cedf3",
     ), // [ids.md]

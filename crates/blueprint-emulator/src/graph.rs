@@ -289,9 +289,13 @@ pub fn execute(
             let body = require_body(kind, req)?;
             let assigned = emulator.with_rng(|rng| t.assign(kind, key, body, rng))?;
             emulator.mark_dirty();
-            // The enrolment configurations' `assign` returns nothing
-            // (intune-onboarding-deviceenrollmentconfiguration-assign: 204 No Content).
-            if kind.entity == "deviceEnrollmentConfiguration" {
+            // `assign` answers 204 No Content for apps, scripts and enrolment configurations
+            // (intune-apps-mobileapp-assign, intune-shared-devicemanagementscript-assign,
+            // intune-onboarding-deviceenrollmentconfiguration-assign).
+            if matches!(
+                kind.entity,
+                "mobileApp" | "deviceManagementScript" | "deviceEnrollmentConfiguration"
+            ) {
                 return Ok(GraphResponse::empty(204));
             }
             let context = format!(
@@ -529,7 +533,14 @@ fn list(
     let end = (start + page_size).min(matching.len());
     let mut items = Vec::with_capacity(end - start);
     for item in &matching[start..end] {
-        items.push(read_shape(kind, t, item, query)?);
+        let mut v = read_shape(kind, t, item, query)?;
+        if let Some(lazy) = lazy_property(kind)
+            && let Some(map) = v.as_object_mut()
+            && map.contains_key(lazy)
+        {
+            map.insert(lazy.to_string(), Value::Null);
+        }
+        items.push(v);
     }
     let mut out = Map::new();
     let context_path = match &query.select {
@@ -727,4 +738,11 @@ fn decode_query(s: &str) -> String {
     urlencoding::decode(&plus)
         .map(|c| c.into_owned())
         .unwrap_or(plus)
+}
+
+/// A property Graph leaves out of a collection's list and returns only when one object is read:
+/// a device management script's `scriptContent` (null on the list, as tools that export
+/// scripts find: they read each script by id for its content).
+fn lazy_property(kind: &Kind) -> Option<&'static str> {
+    (kind.entity == "deviceManagementScript").then_some("scriptContent")
 }

@@ -618,6 +618,40 @@ pub static KINDS: &[Kind] = &[
         filterable: &[],
     },
     DEVICE_MANAGEMENT,
+    // Intune apps: derived types per app type; PATCH answers 200 with the app
+    // (intune-apps-webapp-update); `POST {id}/assign` takes `mobileAppAssignments` and answers
+    // 204 (intune-apps-mobileapp-assign).
+    Kind {
+        entity: "mobileApp",
+        path: "deviceAppManagement/mobileApps",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        // intune-apps-webapp-list/-create: DeviceManagementApps.Read.All /
+        // DeviceManagementApps.ReadWrite.All.
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementApps.ReadWrite.All",
+        ],
+        write: &["DeviceManagementApps.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "publishingState",
+        ],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName", "isFeatured", "publisher"],
+    },
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
         entity: "adminConsentRequestPolicy",
@@ -893,6 +927,33 @@ pub static BETA_KINDS: &[Kind] = &[
     DEVICE_COMPLIANCE_POLICY,
     // Intune's tenant object: beta's compliance policy settings (enhanced jailbreak detection).
     DEVICE_MANAGEMENT,
+    // Intune's PowerShell scripts (beta only): `scriptContent` is base64 (Edm.Binary) and null on
+    // the list; `assign` takes `deviceManagementScriptAssignments` and answers 204
+    // (intune-shared-devicemanagementscript-create/-assign).
+    Kind {
+        entity: "deviceManagementScript",
+        path: "deviceManagement/deviceManagementScripts",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
 ];
 
 /// The version segment of beta requests (the emulator's routes put it in front of the path).

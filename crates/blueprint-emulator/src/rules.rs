@@ -59,6 +59,13 @@ pub fn before_create(
         "deviceManagementConfigurationPolicy" => {
             crate::settings_catalog::settle(kind, obj, &now, true)?;
         }
+        "mobileApp" => create_mobile_app(kind, obj, &now)?,
+        "deviceManagementScript" => {
+            require_string(kind, obj, "displayName")?;
+            require_string(kind, obj, "scriptContent")?;
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "deviceEnrollmentConfiguration" => {
             require_string(kind, obj, "displayName")?;
             // Priority 0 is the defaults'; a new configuration goes after the existing ones.
@@ -166,6 +173,24 @@ pub fn before_update(
         "deviceManagementConfigurationPolicy" => {
             crate::settings_catalog::settle(kind, obj, &now, false)?;
         }
+        "deviceManagementScript" => {
+            require_string(kind, obj, "displayName")?;
+            require_string(kind, obj, "scriptContent")?;
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
+        "mobileApp" => {
+            require_string(kind, obj, "displayName")?;
+            // intune-apps-webapp-update: "appUrl … cannot be PATCHed" (the message is ours).
+            if let Some(url) = patch.get("appUrl")
+                && *url != current["appUrl"]
+            {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    "The property 'appUrl' of a web app cannot be changed after it is created.",
+                ));
+            }
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "deviceEnrollmentConfiguration" => {
             // Priority moves only through `setPriority`; a default keeps its name.
             if patch
@@ -195,6 +220,47 @@ pub fn before_update(
     for prop in kind.write_only {
         obj.remove(*prop);
     }
+    Ok(())
+}
+
+/// A new app: its display name required, a web link's URL an absolute http(s) URL, the
+/// non-nullable properties a client leaves out at Graph's defaults (not featured, no managed
+/// browser, Edge's `dev` channel per windowsMicrosoftEdgeApp), and published at once (an app
+/// with no content to upload: a web link, Edge).
+fn create_mobile_app(kind: &Kind, obj: &mut Obj, now: &str) -> Result<(), GraphError> {
+    require_string(kind, obj, "displayName")?;
+    let odata_type = obj
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim_start_matches('#')
+        .to_string();
+    let mut defaults = vec![("isFeatured", json!(false))];
+    match odata_type.as_str() {
+        "microsoft.graph.webApp" => {
+            let url = obj
+                .get("appUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    format!("The web app URL '{url}' is not a valid absolute URL."),
+                ));
+            }
+            defaults.push(("useManagedBrowser", json!(false)));
+        }
+        "microsoft.graph.windowsMicrosoftEdgeApp" => defaults.push(("channel", json!("dev"))),
+        _ => {}
+    }
+    for (prop, value) in defaults {
+        if obj.get(prop).is_none_or(Value::is_null) {
+            obj.insert(prop.into(), value);
+        }
+    }
+    obj.insert("publishingState".into(), json!("published"));
+    obj.insert("createdDateTime".into(), json!(now));
+    obj.insert("lastModifiedDateTime".into(), json!(now));
     Ok(())
 }
 

@@ -482,9 +482,15 @@ impl Tenant {
                 format!("The request body must contain '{parameter}'."),
             ));
         };
+        // A script's assign also takes its legacy group assignments (targetGroupId), which the
+        // emulator accepts and does not keep.
+        let also = match kind.entity {
+            "deviceManagementScript" => "deviceManagementScriptGroupAssignments",
+            _ => parameter,
+        };
         if let Some(extra) = body
             .as_object()
-            .and_then(|o| o.keys().find(|k| *k != parameter))
+            .and_then(|o| o.keys().find(|k| *k != parameter && *k != also))
         {
             return Err(GraphError::bad_request(
                 style,
@@ -515,7 +521,15 @@ impl Tenant {
             }
             let assignment_id = format!("{id}_{}", new_guid(rng));
             let mut assignment = json!({"id": assignment_id, "target": target});
-            if kind.is_beta() {
+            if kind.entity == "mobileApp" {
+                // An app's assignment says how it is installed (installIntent, not nullable).
+                let intent = item.get("intent").filter(|i| !i.is_null()).ok_or_else(|| {
+                    GraphError::bad_request(style, "An app assignment must have an intent.")
+                })?;
+                assignment["intent"] = intent.clone();
+                assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
+            }
+            if kind.is_beta() && kind.entity != "deviceManagementScript" {
                 // The settings catalog's assignments say where they came from.
                 assignment["source"] = json!("direct");
                 assignment["sourceId"] = json!(id);
@@ -534,12 +548,15 @@ impl Tenant {
     }
 }
 
-/// The parameter of an assignable kind's `assign` action that lists the assignments: the
-/// enrolment configurations' action names it `enrollmentConfigurationAssignments`
-/// (intune-onboarding-deviceenrollmentconfiguration-assign), the others `assignments`.
+/// The parameter of an assignable kind's `assign` action that carries the assignments
+/// (Microsoft's metadata: `mobileAppAssignments` for apps, `deviceManagementScriptAssignments`
+/// for scripts (beta), `enrollmentConfigurationAssignments` for enrolment configurations
+/// (intune-onboarding-deviceenrollmentconfiguration-assign), `assignments` for policies).
 pub fn assign_parameter(kind: &Kind) -> &'static str {
     match kind.entity {
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignments",
+        "mobileApp" => "mobileAppAssignments",
+        "deviceManagementScript" => "deviceManagementScriptAssignments",
         _ => "assignments",
     }
 }
@@ -547,6 +564,8 @@ pub fn assign_parameter(kind: &Kind) -> &'static str {
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
+        "mobileApp" => "mobileAppAssignment",
+        "deviceManagementScript" => "deviceManagementScriptAssignment",
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",

@@ -912,10 +912,12 @@ async fn assign(
     assignments: &Value,
 ) -> Result<(), Failure> {
     // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
+    let parameter = blueprint_catalogue::kinds::kind(&object.kind)
+        .map_or(resources::ASSIGNMENTS, |k| k.assign_parameter());
     ctx.client
         .post_action(
             &format!("{}/{id}/assign", object.path),
-            &json!({ "assignments": assignments }),
+            &json!({ parameter: assignments }),
         )
         .await
         .map(|_| ())

@@ -89,9 +89,13 @@ pub fn comparable_actual(
 pub fn with_assignments(kind: &str, current: &Value, assignments: &[Value]) -> Value {
     let mut actual = current.clone();
     if resources::has_assignments(kind) && current.is_object() {
+        // The target, and an app assignment's install intent (required, available…).
         let targets: Vec<Value> = assignments
             .iter()
-            .map(|a| json!({"target": a["target"].clone()}))
+            .map(|a| match a.get("intent").filter(|i| !i.is_null()) {
+                Some(intent) => json!({"intent": intent.clone(), "target": a["target"].clone()}),
+                None => json!({"target": a["target"].clone()}),
+            })
             .collect();
         actual[resources::ASSIGNMENTS] = Value::Array(targets);
     }

@@ -837,11 +837,12 @@ impl Session {
         if let Some(assignments) = assignments
             && resources::has_assignments(kind.name)
         {
-            // The snapshot holds them as compared (targets only), which is what `/assign` takes.
+            // The snapshot holds them as compared (targets, and an app's install intent),
+            // which is what `/assign` takes.
             self.client
                 .post(
                     &format!("{path}/assign"),
-                    &json!({ "assignments": assignments }),
+                    &json!({ kind.assign_parameter(): assignments }),
                 )
                 .await
                 .map_err(|e| Failure::during("restoring assignments", e))?;

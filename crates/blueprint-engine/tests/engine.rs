@@ -3066,3 +3066,108 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
     // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
+
+const APP_FEATURES: &[&str] = &[
+    "identity-role-groups",
+    "intune-windows-device-group",
+    "intune-applications",
+];
+
+/// Intune's apps on the legacy tenant, where the service desk added the Company Portal link by
+/// hand: the link is adopted (featured, required for the users group, its note kept), Edge for
+/// Windows is created and required for the Windows devices; each assignment carries its install
+/// intent through `mobileApps/{id}/assign`. One property and one intent changed in the tenant
+/// are reported as exactly those; a forced rollback leaves the tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn intune_apps_adopt_create_assign_report_one_change_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = APP_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let op = |reference: &str| {
+        plan.actions
+            .iter()
+            .find(|a| a.reference == reference)
+            .unwrap_or_else(|| panic!("{reference} planned"))
+            .op
+    };
+    assert_eq!(op("mobileApp:Company Portal"), Op::Update);
+    assert_eq!(op("mobileApp:Microsoft Edge for Windows 10"), Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users_id, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (windows_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (portal_id, portal) = stored(&mut t, "mobileApp", "Company Portal");
+        assert_eq!(portal["isFeatured"], true);
+        assert_eq!(portal["notes"], "Added by the service desk in 2021");
+        let (edge_id, edge) = stored(&mut t, "mobileApp", "Microsoft Edge for Windows 10");
+        assert_eq!(
+            edge["@odata.type"],
+            "#microsoft.graph.windowsMicrosoftEdgeApp"
+        );
+        assert_eq!(edge["channel"], "stable");
+        for (app, group) in [(&portal_id, &users_id), (&edge_id, &windows_id)] {
+            let assigned = &t.assignments[app];
+            assert_eq!(assigned.len(), 1, "{assigned:?}");
+            assert_eq!(assigned[0]["intent"], "required");
+            assert_eq!(assigned[0]["target"]["groupId"], group.as_str());
+        }
+
+        // Someone moves Edge to the beta channel and makes the portal link only available.
+        let (_, edge) = stored(&mut t, "mobileApp", "Microsoft Edge for Windows 10");
+        edge["channel"] = serde_json::json!("beta");
+        t.assignments.get_mut(&portal_id).unwrap()[0]["intent"] = serde_json::json!("available");
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    let found = &findings["intune-applications"];
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&("channel".to_string(), "stable".into(), "beta".into())),
+        "{found:#?}"
+    );
+    // Assignments are compared as a set of (intent, target): the portal link's one assignment.
+    let assignments = found
+        .iter()
+        .find(|(path, _, _)| path == "assignments")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(assignments.1[0]["intent"], "required");
+    assert_eq!(assignments.2[0]["intent"], "available");
+    assert_eq!(assignments.1[0]["target"], assignments.2[0]["target"]);
+
+    // A deploy puts both back; the rollback then restores the legacy tenant.
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    let t = tenant.lock().unwrap();
+    let portal = t.collections["mobileApp"]
+        .values()
+        .find(|a| a["displayName"] == "Company Portal")
+        .unwrap();
+    assert_eq!(
+        portal["isFeatured"], false,
+        "the hand-made link is as it was"
+    );
+}

@@ -37,10 +37,18 @@ from msgraph.generated.models.authentication_methods_policy import Authenticatio
 from msgraph.generated.models.authentication_methods_registration_campaign import (
     AuthenticationMethodsRegistrationCampaign,
 )
+from msgraph.generated.device_app_management.mobile_apps.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as MobileAppAssignPostRequestBody,
+)
+from msgraph.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
+from msgraph.generated.models.install_intent import InstallIntent
+from msgraph.generated.models.microsoft_edge_channel import MicrosoftEdgeChannel
+from msgraph.generated.models.mobile_app_assignment import MobileAppAssignment
+from msgraph.generated.models.web_app import WebApp
+from msgraph.generated.models.windows_microsoft_edge_app import WindowsMicrosoftEdgeApp
 from msgraph.generated.device_management.device_enrollment_configurations.item.assign.assign_post_request_body import (
     AssignPostRequestBody as EnrollmentAssignPostRequestBody,
 )
-from msgraph.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
 from msgraph.generated.models.device_enrollment_limit_configuration import DeviceEnrollmentLimitConfiguration
 from msgraph.generated.models.device_enrollment_platform_restrictions_configuration import (
     DeviceEnrollmentPlatformRestrictionsConfiguration,
@@ -115,6 +123,12 @@ from msgraph_beta.generated.device_management.configuration_policies.item.device
     DeviceManagementConfigurationPolicyItemRequestBuilder,
 )
 from msgraph_beta.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget as BetaAllDevicesAssignmentTarget
+from msgraph_beta.generated.device_management.device_management_scripts.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as ScriptAssignPostRequestBody,
+)
+from msgraph_beta.generated.models.device_management_script import DeviceManagementScript
+from msgraph_beta.generated.models.device_management_script_assignment import DeviceManagementScriptAssignment
+from msgraph_beta.generated.models.run_as_account_type import RunAsAccountType
 from msgraph_beta.generated.models.device_management_configuration_choice_setting_instance import (
     DeviceManagementConfigurationChoiceSettingInstance,
 )
@@ -502,6 +516,42 @@ async def device_configurations(client, run):
         await configurations.by_device_configuration_id(ring.id).delete()
 
 
+async def mobile_apps(client, run):
+    """Intune apps (issue 14): a web link and Edge for Windows created with the SDK's models, read
+    back as their derived types, and assigned with an install intent through `assign`, whose
+    parameter is `mobileAppAssignments`."""
+    apps = client.device_app_management.mobile_apps
+    link = await apps.post(WebApp(
+        display_name=f"sdk-compat-py {run} portal", publisher="Microsoft",
+        app_url="https://portal.manage.microsoft.com/", is_featured=True))
+    edge = None
+    try:
+        check(isinstance(link, WebApp) and link.id and link.publishing_state is not None,
+              "mobileApps.post creates a WebApp, published", link)
+        got = await apps.by_mobile_app_id(link.id).get()
+        check(isinstance(got, WebApp) and got.app_url == "https://portal.manage.microsoft.com/"
+              and got.is_featured is True and got.use_managed_browser is False,
+              "GET reads the WebApp back with its URL, featured, no managed browser", got)
+        check(not unknown_properties(got), "every property of the web app is one the SDK's model knows",
+              unknown_properties(got))
+        edge = await apps.post(WindowsMicrosoftEdgeApp(
+            display_name=f"sdk-compat-py {run} edge", publisher="Microsoft", channel=MicrosoftEdgeChannel.Stable))
+        got = await apps.by_mobile_app_id(edge.id).get()
+        check(isinstance(got, WindowsMicrosoftEdgeApp) and got.channel == MicrosoftEdgeChannel.Stable,
+              "GET reads Edge for Windows back as a WindowsMicrosoftEdgeApp on the stable channel", got)
+        await apps.by_mobile_app_id(link.id).assign.post(MobileAppAssignPostRequestBody(
+            mobile_app_assignments=[MobileAppAssignment(intent=InstallIntent.Required, target=AllDevicesAssignmentTarget())]))
+        assigned = await apps.by_mobile_app_id(link.id).assignments.get()
+        first = assigned.value[0] if assigned and assigned.value else None
+        check(isinstance(first, MobileAppAssignment) and first.intent == InstallIntent.Required
+              and isinstance(first.target, AllDevicesAssignmentTarget),
+              "assign sets a required assignment that reads back as a MobileAppAssignment", assigned)
+    finally:
+        await apps.by_mobile_app_id(link.id).delete()
+        if edge is not None:
+            await apps.by_mobile_app_id(edge.id).delete()
+
+
 async def settings_catalog(beta, run):
     """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
     settings expanded and assigned with the beta SDK's own models."""
@@ -566,6 +616,37 @@ async def settings_catalog(beta, run):
                   err.response_status_code)
     finally:
         await item.delete()
+
+
+async def device_management_scripts(beta, run):
+    """Intune's PowerShell scripts (beta only, issue 14): created with msgraph-beta-sdk's model,
+    the content bytes sent and read back as base64 (Edm.Binary) by id, left out of the list, and
+    assigned through `assign`'s deviceManagementScriptAssignments."""
+    scripts = beta.device_management.device_management_scripts
+    content = b"Write-Output 'sdk-compat'\n"
+    created = await scripts.post(DeviceManagementScript(
+        display_name=f"sdk-compat-py {run} script", file_name="sdk-compat.ps1", script_content=content,
+        run_as_account=RunAsAccountType.System, enforce_signature_check=False, run_as32_bit=False))
+    try:
+        check(isinstance(created, DeviceManagementScript) and created.id,
+              "deviceManagementScripts.post creates a DeviceManagementScript", created)
+        got = await scripts.by_device_management_script_id(created.id).get()
+        check(got.script_content == content and got.run_as_account == RunAsAccountType.System,
+              "GET by id reads the script's bytes back, run as system", got)
+        check(not unknown_properties(got), "every property of the script is one the beta SDK's model knows",
+              unknown_properties(got))
+        listed = await scripts.get()
+        mine = [x for x in (listed.value or []) if x.id == created.id]
+        check(len(mine) == 1 and mine[0].script_content is None,
+              "the list returns the script without its content", mine)
+        await scripts.by_device_management_script_id(created.id).assign.post(ScriptAssignPostRequestBody(
+            device_management_script_assignments=[DeviceManagementScriptAssignment(target=BetaAllDevicesAssignmentTarget())]))
+        assigned = await scripts.by_device_management_script_id(created.id).assignments.get()
+        check(assigned.value and isinstance(assigned.value[0], DeviceManagementScriptAssignment)
+              and isinstance(assigned.value[0].target, BetaAllDevicesAssignmentTarget),
+              "assign sets the script's all-devices assignment", assigned)
+    finally:
+        await scripts.by_device_management_script_id(created.id).delete()
 
 
 async def compliance_beta_settings(client, beta, run):
@@ -725,8 +806,10 @@ async def main(ready_path):
         await domain_password_expiry(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
+        await mobile_apps(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
+        await device_management_scripts(beta_client(ready, secret), run)
         await enrolment_defaults(client, run)
 
         # --- Create and read with the SDK's own model classes ------------------------------

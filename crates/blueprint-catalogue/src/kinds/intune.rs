@@ -687,6 +687,55 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
     },
 };
 
+/// Intune's apps (`/deviceAppManagement/mobileApps`, Graph v1.0): one kind with a derived type
+/// per app type Graph v1.0 can create from its properties alone: web links (`webApp`) and
+/// Microsoft Edge for Windows (`windowsMicrosoftEdgeApp`). Properties are `mobileApp`'s in
+/// Microsoft's v1.0 metadata that a client writes (`largeIcon` left out: the catalogue holds no
+/// logos), each derived type's own in its list. `assignments` (`mobileAppAssignment`: an
+/// `intent` and a `target`) go through `POST {id}/assign`, whose parameter is
+/// `mobileAppAssignments` ([`KindSpec::assign_parameter`]).
+///
+/// Not here: VPP apps (`iosVppApp`) exist only once Apple's VPP token syncs the purchased
+/// licences into Intune, and Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type.
+pub(super) const MOBILE_APP: KindSpec = KindSpec {
+    name: "mobileApp",
+    path: "/deviceAppManagement/mobileApps",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "publisher",
+        "isFeatured",
+        "privacyInformationUrl",
+        "informationUrl",
+        "owner",
+        "developer",
+        "notes",
+        "assignments",
+    ],
+    derived: &[
+        ("#microsoft.graph.webApp", &["appUrl", "useManagedBrowser"]),
+        (
+            "#microsoft.graph.windowsMicrosoftEdgeApp",
+            &["channel", "displayLanguageLocale"],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphV1,
+    access: Access {
+        assign_parameter: "mobileAppAssignments",
+        ..Access::ASSIGNED
+    },
+    // intune-apps-webapp-create/-update/-get, intune-apps-mobileapp-assign:
+    // DeviceManagementApps.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementApps.Read.All")],
+        write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,5 +751,19 @@ mod tests {
         assert!(k.allows("assignments", ios));
         // `desiredOsVersion` exists only in beta.
         assert!(!k.allows("desiredOsVersion", ios));
+    }
+
+    #[test]
+    fn each_app_type_allows_its_own_properties_only() {
+        let k = &MOBILE_APP;
+        let web = Some("#microsoft.graph.webApp");
+        let edge = Some("#microsoft.graph.windowsMicrosoftEdgeApp");
+        assert!(k.allows("appUrl", web));
+        assert!(!k.allows("appUrl", edge));
+        assert!(k.allows("channel", edge));
+        assert!(k.allows("assignments", web));
+        // A VPP app's store URL is not a type this kind creates.
+        assert!(!k.allows("appStoreUrl", Some("#microsoft.graph.iosVppApp")));
+        assert_eq!(k.assign_parameter(), "mobileAppAssignments");
     }
 }

@@ -649,6 +649,197 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
 }
 
 #[tokio::test]
+async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceAppManagement/mobileApps";
+    // The base type is abstract; a web link needs an absolute URL.
+    for (bad, why) in [
+        (json!({"displayName": "x"}), "no @odata.type"),
+        (
+            json!({"@odata.type": "#microsoft.graph.mobileApp", "displayName": "x"}),
+            "abstract",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "x", "appUrl": "portal"}),
+            "relative URL",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsMicrosoftEdgeApp", "displayName": "x", "channel": "canary"}),
+            "enum",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let link = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "Company Portal", "appUrl": "https://portal.manage.microsoft.com/", "publishingState": "notPublished"}))
+        .await;
+    assert_eq!(link.status, 201, "{}", link.text);
+    assert_eq!(link.body["@odata.type"], "#microsoft.graph.webApp");
+    assert_eq!(
+        link.body["publishingState"], "published",
+        "the service's, not the client's"
+    );
+    assert_eq!(
+        link.body["isFeatured"], false,
+        "not nullable: Graph's default"
+    );
+    assert_eq!(link.body["useManagedBrowser"], false);
+    assert_eq!(
+        link.body["notes"],
+        Value::Null,
+        "every declared property is returned"
+    );
+    let id = link.body["id"].as_str().unwrap();
+    let edge = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windowsMicrosoftEdgeApp", "displayName": "Edge"}))
+        .await;
+    assert_eq!(
+        edge.body["channel"], "dev",
+        "Edge's documented default channel"
+    );
+
+    // PATCH answers 200 with the app; a web link's URL cannot be changed.
+    let featured = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"@odata.type": "#microsoft.graph.webApp", "isFeatured": true}),
+        )
+        .await;
+    assert_eq!(featured.status, 200, "{}", featured.text);
+    assert_eq!(featured.body["isFeatured"], true);
+    let moved = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"@odata.type": "#microsoft.graph.webApp", "appUrl": "https://example.com/"}),
+        )
+        .await;
+    assert_eq!(moved.status, 400, "{}", moved.text);
+
+    // assign takes `mobileAppAssignments`, each with an intent, and answers 204.
+    let group = emu
+        .post(&t, "groups", security_group("All users", "users"))
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid});
+    for (bad, why) in [
+        (
+            json!({"assignments": [{"intent": "required", "target": target}]}),
+            "a policy's parameter",
+        ),
+        (
+            json!({"mobileAppAssignments": [{"target": target}]}),
+            "no intent",
+        ),
+        (
+            json!({"mobileAppAssignments": [{"intent": "always", "target": target}]}),
+            "not an installIntent",
+        ),
+    ] {
+        let r = emu.post(&t, &format!("{path}/{id}/assign"), bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"mobileAppAssignments": [{"@odata.type": "#microsoft.graph.mobileAppAssignment", "intent": "required", "target": target}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"][0]["intent"], "required");
+    assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
+
+    // The list holds both types, each with its own properties.
+    let all = emu.get(&t, path).await;
+    let types: Vec<&str> = all.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["@odata.type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "#microsoft.graph.webApp",
+            "#microsoft.graph.windowsMicrosoftEdgeApp"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn device_management_scripts_live_in_beta_hold_base64_and_hide_it_on_the_list() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!("{}/beta/deviceManagement/deviceManagementScripts", emu.base);
+    let v1 = emu
+        .get(&t, "deviceManagement/deviceManagementScripts")
+        .await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no device management scripts: {}",
+        v1.text
+    );
+    let content = "V3JpdGUtT3V0cHV0ICdoaSc="; // base64 of "Write-Output 'hi'"
+    for (bad, why) in [
+        (
+            json!({"displayName": "x", "scriptContent": "not base64!"}),
+            "Edm.Binary",
+        ),
+        (json!({"displayName": "x"}), "no content"),
+        (
+            json!({"displayName": "x", "scriptContent": content, "runAsAccount": "admin"}),
+            "runAsAccountType",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"displayName": "RemoveBuiltInApps", "fileName": "RemoveBuiltInApps.ps1", "scriptContent": content, "runAsAccount": "system", "enforceSignatureCheck": false, "runAs32Bit": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    let one = emu.get(&t, &format!("{path}/{id}")).await;
+    assert_eq!(
+        one.body["scriptContent"], content,
+        "read by id: the content"
+    );
+    let all = emu.get(&t, path).await;
+    assert_eq!(all.body["value"][0]["displayName"], "RemoveBuiltInApps");
+    assert_eq!(
+        all.body["value"][0]["scriptContent"],
+        Value::Null,
+        "the list leaves the content out"
+    );
+
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("Windows devices", "windevices"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid});
+    let wrong = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assign"),
+            json!({"assignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"deviceManagementScriptAssignments": [{"@odata.type": "#microsoft.graph.deviceManagementScriptAssignment", "target": target}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
+    assert!(listed.body["value"][0].get("source").is_none());
+}
+
+#[tokio::test]
 async fn terms_of_use_agreements_referenced_by_policies() {
     let emu = start("empty-agency").await;
     let t = emu.token().await;
