@@ -638,6 +638,59 @@ async function main() {
     "BadRequest",
   );
 
+  // Intune's default enrolment configurations (issue 14): one of each derived type at priority
+  // 0, all named "All users and all devices"; the default device limit takes a PATCH as
+  // intune-onboarding-deviceenrollmentlimitconfiguration-update writes it; a default cannot be
+  // deleted; a configuration of the agency's own is assigned with
+  // enrollmentConfigurationAssignments (intune-onboarding-deviceenrollmentconfiguration-assign).
+  const enrolmentPath = "/deviceManagement/deviceEnrollmentConfigurations";
+  const enrolment = await step(`GET ${enrolmentPath}`, () => client.api(enrolmentPath).get());
+  const enrolmentDefaults = enrolment.value.filter((c) => c.priority === 0);
+  check(
+    JSON.stringify(enrolmentDefaults.map((c) => c["@odata.type"]).sort()) ===
+      JSON.stringify([
+        "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+        "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+        "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+        "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+      ]) && enrolmentDefaults.every((c) => c.displayName === "All users and all devices"),
+    "the four default enrolment configurations, each with its derived type",
+    JSON.stringify(enrolment.value),
+  );
+  const defaultLimit = enrolmentDefaults.find((c) => c["@odata.type"] === "#microsoft.graph.deviceEnrollmentLimitConfiguration");
+  const defaultLimitPath = `${enrolmentPath}/${defaultLimit.id}`;
+  const limitType = "#microsoft.graph.deviceEnrollmentLimitConfiguration";
+  await step(`PATCH ${defaultLimitPath}`, () => client.api(defaultLimitPath).patch({ "@odata.type": limitType, limit: defaultLimit.limit + 1 }));
+  const changedLimit = await step(`GET ${defaultLimitPath}`, () => client.api(defaultLimitPath).get());
+  check(
+    changedLimit.limit === defaultLimit.limit + 1 && changedLimit.priority === 0,
+    "PATCH of the default device limit reads back",
+    JSON.stringify(changedLimit),
+  );
+  await step(`PATCH ${defaultLimitPath} back`, () => client.api(defaultLimitPath).patch({ "@odata.type": limitType, limit: defaultLimit.limit }));
+  await expectGraphError("DELETE a default enrolment configuration", () => client.api(defaultLimitPath).delete(), 400, "BadRequest");
+  const ownLimit = await step(`POST ${enrolmentPath}`, () =>
+    client.api(enrolmentPath).post({ "@odata.type": limitType, displayName: `sdk-compat ${run} limit`, limit: 10 }),
+  );
+  cleanups.push(() => client.api(`${enrolmentPath}/${ownLimit.id}`).delete());
+  check(ownLimit.priority >= 1, "an enrolment configuration of the agency's own goes after the defaults", JSON.stringify(ownLimit));
+  await step(`POST ${enrolmentPath}/{id}/assign`, () =>
+    client.api(`${enrolmentPath}/${ownLimit.id}/assign`).post({
+      enrollmentConfigurationAssignments: [
+        { "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment", target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } },
+      ],
+    }),
+  );
+  const enrolmentAssignments = await step(`GET ${enrolmentPath}/{id}/assignments`, () =>
+    client.api(`${enrolmentPath}/${ownLimit.id}/assignments`).get(),
+  );
+  check(
+    enrolmentAssignments.value.length === 1 &&
+      enrolmentAssignments.value[0].target["@odata.type"] === "#microsoft.graph.allDevicesAssignmentTarget",
+    "assign with enrollmentConfigurationAssignments reads back",
+    JSON.stringify(enrolmentAssignments),
+  );
+
   // The organisation-wide settings singletons (issue 13): read each, PATCH one property as
   // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
   // properties go through the client's own `.version("beta")`.
@@ -887,6 +940,7 @@ async function main() {
     ["PATCH", "/v1.0/admin/reportSettings"],
     ["PATCH", "/beta/admin/forms"],
     ["PATCH", "/beta/deviceManagement/deviceCompliancePolicies/{id}"],
+    ["PATCH", "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
     ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
     ["PATCH", "/v1.0/organization/{id}"],

@@ -176,6 +176,98 @@ pub fn install(tenant: &mut Tenant) {
     // Every directory role has its PIM role settings from the start.
     let role_ids: Vec<&str> = ROLE_TEMPLATES.iter().map(|(id, _)| *id).collect();
     crate::role_policies::install(tenant, &role_ids);
+    let enrolment = enrolment_defaults(&tenant.id);
+    let configurations = tenant
+        .collections
+        .entry("deviceEnrollmentConfiguration".into())
+        .or_default();
+    for configuration in enrolment {
+        let id = configuration["id"].as_str().unwrap_or_default().to_string();
+        configurations.insert(id, configuration);
+    }
+}
+
+/// Intune's default enrolment configurations, which every tenant has: priority 0, all named "All
+/// users and all devices", ids `{tenant}_Default…`, with Microsoft's out-of-the-box values
+/// (Windows Hello for Business left to the device, five devices a user, every platform allowed
+/// personally owned or not, the enrolment status page off).
+fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
+    let now = now_rfc3339();
+    let base = |suffix: &str, odata_type: &str, description: &str| {
+        json!({
+            "@odata.type": format!("#microsoft.graph.{odata_type}"),
+            "id": format!("{tenant_id}_{suffix}"),
+            "displayName": "All users and all devices",
+            "description": description,
+            "priority": 0,
+            "createdDateTime": now,
+            "lastModifiedDateTime": now,
+            "version": 1,
+        })
+    };
+    let open = json!({
+        "platformBlocked": false,
+        "personalDeviceEnrollmentBlocked": false,
+        "osMinimumVersion": null,
+        "osMaximumVersion": null,
+    });
+    let with = |mut v: Value, extra: Value| {
+        crate::tenant::merge(&mut v, &extra);
+        v
+    };
+    vec![
+        with(
+            base(
+                "DefaultWindowsHelloForBusiness",
+                "deviceEnrollmentWindowsHelloForBusinessConfiguration",
+                "This is the default Windows Hello for Business configuration applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({
+                "pinMinimumLength": 6,
+                "pinMaximumLength": 127,
+                "pinUppercaseCharactersUsage": "disallowed",
+                "pinLowercaseCharactersUsage": "disallowed",
+                "pinSpecialCharactersUsage": "disallowed",
+                "state": "notConfigured",
+                "securityDeviceRequired": false,
+                "unlockWithBiometricsEnabled": true,
+                "remotePassportEnabled": true,
+                "pinPreviousBlockCount": 0,
+                "pinExpirationInDays": 0,
+                "enhancedBiometricsState": "notConfigured",
+            }),
+        ),
+        with(
+            base(
+                "DefaultLimit",
+                "deviceEnrollmentLimitConfiguration",
+                "This is the default Device Limit Restriction applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({"limit": 5}),
+        ),
+        with(
+            base(
+                "DefaultPlatformRestrictions",
+                "deviceEnrollmentPlatformRestrictionsConfiguration",
+                "This is the default Device Type Restriction applied with the lowest priority to all users regardless of group membership.",
+            ),
+            json!({
+                "iosRestriction": open,
+                "windowsRestriction": open,
+                "windowsMobileRestriction": open,
+                "androidRestriction": open,
+                "macOSRestriction": open,
+            }),
+        ),
+        with(
+            base(
+                "DefaultWindows10EnrollmentCompletionPageConfiguration",
+                "windows10EnrollmentCompletionPageConfiguration",
+                "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.",
+            ),
+            json!({"allowNonBlockingAppInstallation": false}),
+        ),
+    ]
 }
 
 /// The tenant's organization object: its name and verified domains (the first the initial

@@ -112,9 +112,13 @@ pub struct ObjectSpec {
     /// A create body (collections).
     #[serde(default)]
     pub body: Option<Value>,
-    /// A PATCH body (singletons).
+    /// A PATCH body (singletons, or with `id` an object the service made itself).
     #[serde(default)]
     pub patch: Option<Value>,
+    /// The id of an object every tenant has from the start (Intune's default enrolment
+    /// configurations), which `patch` changes by hand; `{{tenant}}` stands for the tenant's id.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,8 +193,9 @@ impl Fixture {
             }
             crate::exchange::install_defaults(&mut tenant, rng);
             for (i, command) in spec.exchange.iter().enumerate() {
-                crate::exchange::execute(&mut tenant, &command.cmdlet, &command.parameters, rng)
-                    .map_err(|e| {
+                let parameters = app_placeholders(&tenant, &command.parameters);
+                crate::exchange::execute(&mut tenant, &command.cmdlet, &parameters, rng).map_err(
+                    |e| {
                         invalid(format!(
                             "tenant '{}', exchange command {} ({}): {}",
                             spec.name,
@@ -198,7 +203,8 @@ impl Fixture {
                             command.cmdlet,
                             e.message
                         ))
-                    })?;
+                    },
+                )?;
             }
             for r in &spec.role_assignments {
                 assign_role(&mut tenant, r, rng).map_err(|m| {
@@ -266,6 +272,37 @@ fn build_app(spec: &AppSpec, rng: &mut impl Rng) -> Result<App, String> {
     })
 }
 
+/// An Exchange command's string parameters with `{{app-id:NAME}}` and `{{sp-id:NAME}}`
+/// replaced by the client id and the service principal's object id of the fixture's app NAME
+/// (what New-ServicePrincipal takes).
+fn app_placeholders(
+    tenant: &Tenant,
+    parameters: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let fill = |text: &str| {
+        let mut out = text.to_string();
+        for app in &tenant.apps {
+            out = out
+                .replace(
+                    &format!("{{{{app-id:{}}}}}", app.display_name),
+                    &app.client_id,
+                )
+                .replace(&format!("{{{{sp-id:{}}}}}", app.display_name), &app.sp_id);
+        }
+        out
+    };
+    parameters
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => serde_json::Value::String(fill(s)),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
 fn assign_role(
     tenant: &mut Tenant,
     spec: &RoleAssignmentSpec,
@@ -307,6 +344,14 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
         .ok_or_else(|| format!("unknown kind '{}'", spec.kind))?;
     let password = format!("Fx-{}!a9", new_guid(rng));
     match (kind.shape, &spec.body, &spec.patch) {
+        (Shape::Collection, None, Some(patch)) if spec.id.is_some() => {
+            let id = spec.id.as_deref().unwrap_or_default();
+            let id = id.replace("{{tenant}}", &tenant.id);
+            let patch = substitute(tenant, patch, &password)?;
+            tenant
+                .update(kind, Some(&id), patch)
+                .map_err(|e| e.message)?;
+        }
         (Shape::Collection, Some(body), None) => {
             let body = substitute(tenant, body, &password)?;
             let created = tenant
@@ -326,7 +371,10 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
             tenant.update(kind, None, patch).map_err(|e| e.message)?;
         }
         (Shape::Collection, _, _) => {
-            return Err("a collection object needs 'body' (and no 'patch')".into());
+            return Err(
+                "a collection object needs 'body', or 'id' and 'patch' for one the service made"
+                    .into(),
+            );
         }
         (Shape::Singleton, _, _) => return Err("a singleton needs 'patch' (and no 'body')".into()),
     }

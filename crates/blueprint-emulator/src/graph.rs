@@ -289,6 +289,11 @@ pub fn execute(
             let body = require_body(kind, req)?;
             let assigned = emulator.with_rng(|rng| t.assign(kind, key, body, rng))?;
             emulator.mark_dirty();
+            // The enrolment configurations' `assign` returns nothing
+            // (intune-onboarding-deviceenrollmentconfiguration-assign: 204 No Content).
+            if kind.entity == "deviceEnrollmentConfiguration" {
+                return Ok(GraphResponse::empty(204));
+            }
             let context = format!(
                 "{}/{}/$metadata#Collection(microsoft.graph.{})",
                 origin.base_url,

@@ -143,6 +143,37 @@ const DEVICE_MANAGEMENT: Kind = Kind {
     filterable: &[],
 };
 
+/// Intune's enrolment configurations: the defaults every tenant has (Windows Hello for
+/// Business, device limit, platform restrictions, enrolment status page; priority 0, all named
+/// "All users and all devices", which can be changed but not deleted) and those an agency
+/// adds. Derived types; assignments through `POST {id}/assign` with
+/// `enrollmentConfigurationAssignments` (204), read at `{id}/assignments`.
+/// intune-onboarding-deviceenrollment*configuration-*: DeviceManagementServiceConfig.
+pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
+    entity: "deviceEnrollmentConfiguration",
+    path: "deviceManagement/deviceEnrollmentConfigurations",
+    shape: Shape::Collection,
+    style: ErrorStyle::Service,
+    derived: true,
+    patch_returns_body: true,
+    can_create: true,
+    can_delete: true,
+    page_default: 1000,
+    page_max: 1000,
+    read: &[
+        "DeviceManagementServiceConfig.Read.All",
+        "DeviceManagementServiceConfig.ReadWrite.All",
+    ],
+    write: &["DeviceManagementServiceConfig.ReadWrite.All"],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
+    inline_nav: &["assignments"],
+    write_only: &["assignments"],
+    assignable: true,
+    filterable: &["displayName"],
+};
+
 pub static KINDS: &[Kind] = &[
     Kind {
         entity: "conditionalAccessPolicy",
@@ -474,6 +505,7 @@ pub static KINDS: &[Kind] = &[
         filterable: &[],
     },
     DEVICE_COMPLIANCE_POLICY,
+    DEVICE_ENROLLMENT_CONFIGURATION,
     Kind {
         entity: "deviceConfiguration",
         path: "deviceManagement/deviceConfigurations",

@@ -59,6 +59,20 @@ pub fn before_create(
         "deviceManagementConfigurationPolicy" => {
             crate::settings_catalog::settle(kind, obj, &now, true)?;
         }
+        "deviceEnrollmentConfiguration" => {
+            require_string(kind, obj, "displayName")?;
+            // Priority 0 is the defaults'; a new configuration goes after the existing ones.
+            let next = tenant
+                .items(kind)
+                .filter_map(|c| c["priority"].as_i64())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            if obj.get("priority").and_then(Value::as_i64).unwrap_or(0) < 1 {
+                obj.insert("priority".into(), json!(next));
+            }
+            intune_stamp(obj, &now, true);
+        }
         "agreement" => {
             require_string(kind, obj, "displayName")?;
             let files = obj.get("files").and_then(Value::as_array);
@@ -152,6 +166,30 @@ pub fn before_update(
         "deviceManagementConfigurationPolicy" => {
             crate::settings_catalog::settle(kind, obj, &now, false)?;
         }
+        "deviceEnrollmentConfiguration" => {
+            // Priority moves only through `setPriority`; a default keeps its name.
+            if patch
+                .get("priority")
+                .is_some_and(|p| *p != current["priority"])
+            {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    "The priority of an enrollment configuration is changed with the setPriority action.",
+                ));
+            }
+            if is_enrolment_default(current)
+                && patch
+                    .get("displayName")
+                    .is_some_and(|n| *n != current["displayName"])
+            {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    "The default enrollment configuration cannot be renamed.",
+                ));
+            }
+            require_string(kind, obj, "displayName")?;
+            intune_stamp(obj, &now, false);
+        }
         _ => {}
     }
     for prop in kind.write_only {
@@ -160,7 +198,22 @@ pub fn before_update(
     Ok(())
 }
 
+/// One of the enrolment configurations Intune makes in every tenant (priority 0).
+fn is_enrolment_default(configuration: &Value) -> bool {
+    configuration["priority"].as_i64() == Some(0)
+}
+
 pub fn before_delete(tenant: &Tenant, kind: &Kind, id: &str) -> Result<(), GraphError> {
+    if kind.entity == "deviceEnrollmentConfiguration"
+        && tenant
+            .items(kind)
+            .any(|c| c["id"].as_str() == Some(id) && is_enrolment_default(c))
+    {
+        return Err(GraphError::bad_request(
+            kind.style,
+            "The default enrollment configuration cannot be deleted.",
+        ));
+    }
     if kind.entity == "namedLocation" {
         let policies = Kind::by_entity("conditionalAccessPolicy");
         if let Some(p) = tenant.items(policies).find(|p| {

@@ -475,15 +475,16 @@ impl Tenant {
             .find_id(kind, key)
             .ok_or_else(|| not_found(kind, key))?;
         let style = kind.style;
-        let Some(items) = body.get("assignments").and_then(Value::as_array) else {
+        let parameter = assign_parameter(kind);
+        let Some(items) = body.get(parameter).and_then(Value::as_array) else {
             return Err(GraphError::bad_request(
                 style,
-                "The request body must contain 'assignments'.",
+                format!("The request body must contain '{parameter}'."),
             ));
         };
         if let Some(extra) = body
             .as_object()
-            .and_then(|o| o.keys().find(|k| *k != "assignments"))
+            .and_then(|o| o.keys().find(|k| *k != parameter))
         {
             return Err(GraphError::bad_request(
                 style,
@@ -533,10 +534,21 @@ impl Tenant {
     }
 }
 
+/// The parameter of an assignable kind's `assign` action that lists the assignments: the
+/// enrolment configurations' action names it `enrollmentConfigurationAssignments`
+/// (intune-onboarding-deviceenrollmentconfiguration-assign), the others `assignments`.
+pub fn assign_parameter(kind: &Kind) -> &'static str {
+    match kind.entity {
+        "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignments",
+        _ => "assignments",
+    }
+}
+
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
+        "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }

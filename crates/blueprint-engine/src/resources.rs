@@ -117,7 +117,13 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     let Some(key) = &object.identity_key else {
         return true;
     };
-    let ignores_case = access_of(&object.kind).is_some_and(|k| k.access.identity_ignores_case);
+    let access = access_of(&object.kind).map(|k| k.access);
+    if let Some((property, value)) = access.and_then(|a| a.only_where)
+        && candidate[property].as_i64() != Some(value)
+    {
+        return false;
+    }
+    let ignores_case = access.is_some_and(|a| a.identity_ignores_case);
     match candidate.get(key).and_then(Value::as_str) {
         Some(v) if ignores_case => v.eq_ignore_ascii_case(&object.identity),
         Some(v) => v == object.identity,

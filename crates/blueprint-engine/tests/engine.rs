@@ -55,7 +55,11 @@ fn assert_no_duplicates(state: &Value) {
 fn duplicate_names(state: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for (kind, names) in names(state) {
-        if kind == "groupSettingTemplate" || kind == "authenticationMethodConfiguration" {
+        // Intune names every default enrolment configuration "All users and all devices".
+        if kind == "groupSettingTemplate"
+            || kind == "authenticationMethodConfiguration"
+            || kind == "deviceEnrollmentConfiguration"
+        {
             continue;
         }
         let mut seen = std::collections::HashSet::new();
@@ -1550,6 +1554,17 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             format!("acceptedDomain:{domain}"),
         ),
         (
+            "AddressList",
+            Some("All Rooms"),
+            "RecipientFilter",
+            json!("((Alias -ne $null) -and (RecipientDisplayType -eq 'ConferenceRoomMailbox'))"),
+            json!(
+                "((Alias -ne $null) -and (((RecipientDisplayType -eq 'ConferenceRoomMailbox') -or (RecipientDisplayType -eq 'SyncedConferenceRoomMailbox'))))"
+            ),
+            "exchange-address-lists",
+            "addressList:All Rooms".into(),
+        ),
+        (
             "RetentionPolicyTag",
             Some("Deleted Items"),
             "AgeLimitForRetention",
@@ -1579,6 +1594,44 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(finding.diff.expected, "Enabled");
     assert_eq!(finding.diff.actual, "Disabled");
     switch("Enable").await;
+
+    // An Outlook add-in installed for the organisation: the absence check names it, and the
+    // deploy leaves it alone (the tool never removes what it did not create).
+    use base64::Engine;
+    let manifest = "<OfficeApp><Id>5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21</Id><ProviderName>Contoso</ProviderName><DisplayName DefaultValue=\"Contoso CRM\"/></OfficeApp>";
+    exo.invoke(&blueprint_exchange::Command::new(
+        "New-App",
+        json!({"OrganizationApp": true, "FileData": base64::engine::general_purpose::STANDARD.encode(manifest)}),
+    ))
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-organisational-add-ins");
+    assert_eq!(finding.reference, "organizationAddIns");
+    assert!(
+        finding.diff.path.starts_with("NonDefaultApps"),
+        "{finding:?}"
+    );
+    assert_eq!(finding.diff.expected, json!([]));
+    assert_eq!(finding.diff.actual, json!(["Contoso CRM"]));
+    // A plan (even enforcing, even deleting) only looks at the add-ins.
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "organizationAddIns")
+        .unwrap();
+    assert_eq!(action.op, Op::Check);
+    assert!(
+        action.changes.is_empty() && action.blocked.is_none(),
+        "{action:#?}"
+    );
+    exo.invoke(&blueprint_exchange::Command::new(
+        "Remove-App",
+        json!({"OrganizationApp": true, "Identity": "5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21"}),
+    ))
+    .await
+    .unwrap();
 
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
@@ -1731,6 +1784,33 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
         dir.path(),
     )
     .await;
+    let s = session(workspace(dir.path(), &running, &exchange_features()));
+    // The agency installed an Outlook add-in for everyone (through the faults: the create
+    // may be lost on the way back, so it is looked for before it is tried again).
+    use base64::Engine;
+    let exo = s.client.exchange();
+    let manifest = "<OfficeApp><Id>3f9a1c52-7d4e-4b8a-9c61-2e5d0b7a4f13</Id><ProviderName>Legacy Affairs IT</ProviderName><DisplayName DefaultValue=\"Legacy CRM Connector\"/></OfficeApp>";
+    for _ in 0..10 {
+        let installed = exo
+            .invoke(&blueprint_exchange::Command::new(
+                "Get-App",
+                json!({"OrganizationApp": true}),
+            ))
+            .await
+            .is_ok_and(|apps| {
+                apps.iter()
+                    .any(|a| a["DisplayName"] == "Legacy CRM Connector")
+            });
+        if installed {
+            break;
+        }
+        let _ = exo
+            .invoke(&blueprint_exchange::Command::new(
+                "New-App",
+                json!({"OrganizationApp": true, "DefaultStateForUser": "Enabled", "FileData": base64::engine::general_purpose::STANDARD.encode(manifest)}),
+            ))
+            .await;
+    }
     let seeded = exchange_state(&running);
     let hand_made = |state: &Value| {
         let objects = &state["objects"];
@@ -1747,9 +1827,9 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
             named("TransportRule", "Legacy - Block executable attachments"),
             named("HostedContentFilterPolicy", "Legacy - Executive assistants"),
             named("HostedContentFilterRule", "Legacy - Executive assistants"),
+            named("App", "Legacy CRM Connector"),
         )
     };
-    let s = session(workspace(dir.path(), &running, &exchange_features()));
     let mut deployed = false;
     for _ in 0..4 {
         let (_, report) = s
@@ -1767,6 +1847,20 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     assert!(deployed, "the deploy converges through faults");
     let after_deploy = exchange_state(&running);
     assert_eq!(hand_made(&after_deploy), hand_made(&seeded));
+    // The agency's add-in stays, and evaluate names it as the one thing against the ABAC's
+    // "no organisational add-ins".
+    let evaluation = s.evaluate().await.unwrap();
+    let add_ins = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-organisational-add-ins")
+        .unwrap();
+    assert_eq!(add_ins.verdict, Verdict::Fail);
+    assert_eq!(add_ins.findings.len(), 1, "{:#?}", add_ins.findings);
+    assert_eq!(
+        add_ins.findings[0].diff.actual,
+        json!(["Legacy CRM Connector"])
+    );
     assert!(
         duplicate_exchange_names(&after_deploy).is_empty(),
         "{:?}",
@@ -2943,6 +3037,78 @@ async fn beta_compliance_settings_go_onto_the_v1_policies_drift_and_roll_back() 
     for id in &COMPLIANCE_FEATURES[..4] {
         assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
     }
+
+    // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// The default enrolment configurations Intune made in the tenant (priority 0, all named "All
+/// users and all devices") are told apart by type: the deploy sets the legacy tenant's
+/// hand-changed Windows Hello for Business and device limit defaults, creates nothing and
+/// leaves the agency's own device limit (same type, priority 1) alone; one setting changed in
+/// the tenant is reported as exactly that setting; a rollback restores the hand-made values.
+#[tokio::test(flavor = "multi_thread")]
+async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &["intune-windows-enrolment".to_string()],
+    ));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let enrolment: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "deviceEnrollmentDefault")
+        .collect();
+    assert_eq!(enrolment.len(), 2, "{:#?}", plan.actions);
+    assert!(
+        enrolment.iter().all(|a| a.op == Op::Update),
+        "{enrolment:#?}"
+    );
+
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let configurations = &t.collections["deviceEnrollmentConfiguration"];
+        assert_eq!(
+            configurations.len(),
+            5,
+            "nothing created: {configurations:#?}"
+        );
+        let hello = &configurations[&format!("{tenant_id}_DefaultWindowsHelloForBusiness")];
+        assert_eq!(hello["state"], "notConfigured");
+        assert_eq!(
+            hello["pinMinimumLength"], 8,
+            "a setting the blueprint leaves"
+        );
+        assert_eq!(hello["displayName"], "All users and all devices");
+        let limit = &configurations[&format!("{tenant_id}_DefaultLimit")];
+        assert_eq!(limit["limit"], 5);
+        let (_, executives) = stored(&mut t, "deviceEnrollmentConfiguration", "Executives");
+        assert_eq!(executives["limit"], 10, "the agency's own configuration");
+
+        // Someone raises the default device limit again.
+        let limit = t
+            .collections
+            .get_mut("deviceEnrollmentConfiguration")
+            .unwrap()
+            .get_mut(&format!("{tenant_id}_DefaultLimit"))
+            .unwrap();
+        limit["limit"] = 20.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-windows-enrolment"],
+        vec![("limit".to_string(), 5.into(), 20.into())]
+    );
 
     // The tenant changed since the sprint: a forced rollback restores the legacy tenant.
     sprint_one_rolls_back_to(&s, &running, &before, true).await;

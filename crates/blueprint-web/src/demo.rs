@@ -127,6 +127,7 @@ fn user(upn: &str, name: &str, password: &str) -> blueprint_emulator::ObjectSpec
             "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password},
         })),
         patch: None,
+        id: None,
     }
 }
 

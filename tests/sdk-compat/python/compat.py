@@ -37,6 +37,22 @@ from msgraph.generated.models.authentication_methods_policy import Authenticatio
 from msgraph.generated.models.authentication_methods_registration_campaign import (
     AuthenticationMethodsRegistrationCampaign,
 )
+from msgraph.generated.device_management.device_enrollment_configurations.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as EnrollmentAssignPostRequestBody,
+)
+from msgraph.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
+from msgraph.generated.models.device_enrollment_limit_configuration import DeviceEnrollmentLimitConfiguration
+from msgraph.generated.models.device_enrollment_platform_restrictions_configuration import (
+    DeviceEnrollmentPlatformRestrictionsConfiguration,
+)
+from msgraph.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph.generated.models.enablement import Enablement
+from msgraph.generated.models.enrollment_configuration_assignment import EnrollmentConfigurationAssignment
+from msgraph.generated.models.windows10_enrollment_completion_page_configuration import (
+    Windows10EnrollmentCompletionPageConfiguration,
+)
 from msgraph.generated.models.device_compliance_action_item import DeviceComplianceActionItem
 from msgraph.generated.models.device_compliance_action_type import DeviceComplianceActionType
 from msgraph.generated.models.device_compliance_scheduled_action_for_rule import DeviceComplianceScheduledActionForRule
@@ -607,6 +623,57 @@ async def compliance_beta_settings(client, beta, run):
     )
 
 
+async def enrolment_defaults(client, run):
+    """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
+    derived models, one of each at priority 0; the default device limit and Windows Hello for
+    Business take a PATCH written with those models; a configuration of the agency's own is
+    created, assigned through `assign` (enrollmentConfigurationAssignments) and deleted."""
+    configurations = client.device_management.device_enrollment_configurations
+    listed = await configurations.get()
+    defaults = [c for c in listed.value if c.priority == 0]
+    kinds = sorted(type(c).__name__ for c in defaults)
+    check(kinds == sorted([DeviceEnrollmentWindowsHelloForBusinessConfiguration.__name__,
+                           DeviceEnrollmentLimitConfiguration.__name__,
+                           DeviceEnrollmentPlatformRestrictionsConfiguration.__name__,
+                           Windows10EnrollmentCompletionPageConfiguration.__name__]),
+          "deviceEnrollmentConfigurations.get returns the four defaults as their derived models", kinds)
+    check(all(c.display_name == "All users and all devices" for c in defaults),
+          "every default is named 'All users and all devices'", [c.display_name for c in defaults])
+    check(not unknown_properties(listed.value), "every property of the enrolment configurations is one the SDK's model knows",
+          unknown_properties(listed.value))
+    limit = next(c for c in defaults if isinstance(c, DeviceEnrollmentLimitConfiguration))
+    hello = next(c for c in defaults if isinstance(c, DeviceEnrollmentWindowsHelloForBusinessConfiguration))
+    restrictions = next(c for c in defaults if isinstance(c, DeviceEnrollmentPlatformRestrictionsConfiguration))
+    check(restrictions.windows_restriction is not None and restrictions.windows_restriction.platform_blocked is False,
+          "the default platform restrictions read as DeviceEnrollmentPlatformRestriction values", restrictions)
+
+    item = configurations.by_device_enrollment_configuration_id(limit.id)
+    await item.patch(DeviceEnrollmentLimitConfiguration(limit=limit.limit + 1))
+    got = await item.get()
+    check(isinstance(got, DeviceEnrollmentLimitConfiguration) and got.limit == limit.limit + 1 and got.priority == 0,
+          "PATCH of the default device limit reads back", got)
+    await item.patch(DeviceEnrollmentLimitConfiguration(limit=limit.limit))
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(DeviceEnrollmentWindowsHelloForBusinessConfiguration(state=Enablement.Disabled))
+    got = await hello_item.get()
+    check(isinstance(got, DeviceEnrollmentWindowsHelloForBusinessConfiguration) and got.state == Enablement.Disabled,
+          "PATCH of the default Windows Hello for Business state reads back", got)
+    await hello_item.patch(DeviceEnrollmentWindowsHelloForBusinessConfiguration(state=hello.state))
+
+    own = await configurations.post(DeviceEnrollmentLimitConfiguration(display_name=f"sdk-compat-py {run} limit", limit=10))
+    try:
+        check(isinstance(own, DeviceEnrollmentLimitConfiguration) and own.id and own.priority >= 1,
+              "deviceEnrollmentConfigurations.post creates a DeviceEnrollmentLimitConfiguration after the defaults", own)
+        own_item = configurations.by_device_enrollment_configuration_id(own.id)
+        await own_item.assign.post(EnrollmentAssignPostRequestBody(enrollment_configuration_assignments=[
+            EnrollmentConfigurationAssignment(target=AllDevicesAssignmentTarget())]))
+        assignments = await own_item.assignments.get()
+        check(len(assignments.value) == 1 and isinstance(assignments.value[0].target, AllDevicesAssignmentTarget),
+              "assign (enrollmentConfigurationAssignments) reads back as an EnrollmentConfigurationAssignment", assignments)
+    finally:
+        await configurations.by_device_enrollment_configuration_id(own.id).delete()
+
+
 async def main(ready_path):
     with open(ready_path, encoding="utf-8") as f:
         ready = json.load(f)
@@ -660,6 +727,7 @@ async def main(ready_path):
         await device_configurations(client, run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
+        await enrolment_defaults(client, run)
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

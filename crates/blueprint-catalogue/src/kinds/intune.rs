@@ -607,6 +607,86 @@ pub(super) const DEVICE_MANAGEMENT_BETA: KindSpec = KindSpec {
     access: Access::PLAIN,
 };
 
+/// `deviceEnrollmentWindowsHelloForBusinessConfiguration`: its own properties in Microsoft's
+/// v1.0 metadata (12). `securityKeyForSignIn` ("Use security keys for sign-in") is beta-only.
+const ENROLMENT_WINDOWS_HELLO: &[&str] = &[
+    "enhancedBiometricsState",
+    "pinExpirationInDays",
+    "pinLowercaseCharactersUsage",
+    "pinMaximumLength",
+    "pinMinimumLength",
+    "pinPreviousBlockCount",
+    "pinSpecialCharactersUsage",
+    "pinUppercaseCharactersUsage",
+    "remotePassportEnabled",
+    "securityDeviceRequired",
+    "state",
+    "unlockWithBiometricsEnabled",
+];
+
+/// `deviceEnrollmentPlatformRestrictionsConfiguration`: its own properties in Microsoft's v1.0
+/// metadata (5; Android Enterprise work profiles' restriction is beta-only).
+const ENROLMENT_PLATFORM_RESTRICTIONS: &[&str] = &[
+    "androidRestriction",
+    "iosRestriction",
+    "macOSRestriction",
+    "windowsMobileRestriction",
+    "windowsRestriction",
+];
+
+/// The default enrolment configurations Intune makes in every tenant
+/// (`/deviceManagement/deviceEnrollmentConfigurations`, priority 0, each named "All users and
+/// all devices"): Windows Hello for Business, the device limit, the platform restrictions and
+/// the enrolment status page. They share their name, so a default is identified by its derived
+/// type (`@odata.type`) and found among the configurations of priority 0 (the engine's
+/// counterpart rule), never by name. Intune neither creates nor deletes them on request: they
+/// are adopted and set, and a rollback restores what the tool changed.
+///
+/// Property lists are each derived type's own properties in Microsoft's v1.0 metadata. The
+/// enrolment status page's settings (progress, time limit, error message, reset, OOBE only)
+/// are beta-only: v1.0's `windows10EnrollmentCompletionPageConfiguration` has only
+/// `allowNonBlockingAppInstallation`.
+pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
+    name: "deviceEnrollmentDefault",
+    path: "/deviceManagement/deviceEnrollmentConfigurations",
+    identity: IdentityKey::Property("@odata.type"),
+    properties: &["description"],
+    derived: &[
+        (
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            ENROLMENT_WINDOWS_HELLO,
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            &["limit"],
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+            ENROLMENT_PLATFORM_RESTRICTIONS,
+        ),
+        (
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            &["allowNonBlockingAppInstallation"],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "Intune makes the default enrolment configurations (priority 0, \"All users and all devices\") in every tenant and never deletes them",
+    ),
+    api: Api::GraphV1,
+    // intune-onboarding-deviceenrollment*configuration-get/-update:
+    // DeviceManagementServiceConfig.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+    access: Access {
+        only_where: Some(("priority", 0)),
+        ..Access::PLAIN
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

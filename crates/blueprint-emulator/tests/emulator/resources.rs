@@ -1162,6 +1162,135 @@ async fn the_organization_is_one_object_whose_contacts_are_patched() {
     assert_eq!(denied.status, 403, "{}", denied.text);
 }
 
+/// Intune's default enrolment configurations are in every tenant from the start: one per type,
+/// priority 0, all named "All users and all devices", each with its derived type. A default is
+/// set by PATCH (its type named, which must match), keeps its name and priority, and cannot be
+/// deleted; a configuration of the agency's own goes after them, and enrolment configurations
+/// are assigned with `enrollmentConfigurationAssignments` (204), not `assignments`.
+#[tokio::test]
+async fn enrolment_defaults_are_served_set_and_never_deleted() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceManagement/deviceEnrollmentConfigurations";
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let items = listed.body["value"].as_array().unwrap();
+    let mut types: Vec<&str> = items
+        .iter()
+        .map(|c| c["@odata.type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .all(|c| c["priority"] == 0 && c["displayName"] == "All users and all devices"),
+        "{}",
+        listed.text
+    );
+    let limit = items
+        .iter()
+        .find(|c| c["@odata.type"] == "#microsoft.graph.deviceEnrollmentLimitConfiguration")
+        .unwrap();
+    let id = limit["id"].as_str().unwrap();
+    assert!(id.ends_with("_DefaultLimit"), "{id}");
+    assert_eq!(limit["limit"], 5);
+    let esp = items
+        .iter()
+        .find(|c| {
+            c["@odata.type"] == "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration"
+        })
+        .unwrap();
+    // v1.0 has none of the status page's settings but one.
+    assert!(esp.get("showInstallationProgress").is_none(), "{esp}");
+    assert_eq!(esp["allowNonBlockingAppInstallation"], false);
+
+    let limit_type = "#microsoft.graph.deviceEnrollmentLimitConfiguration";
+    let at = format!("{path}/{id}");
+    let set = emu
+        .patch(&t, &at, json!({"@odata.type": limit_type, "limit": 3}))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["limit"], 3);
+    assert_eq!(set.body["priority"], 0);
+    let wrong_type = emu
+        .patch(&t, &at, json!({"@odata.type": "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration", "state": "enabled"}))
+        .await;
+    assert_eq!(wrong_type.status, 400, "{}", wrong_type.text);
+    let unknown = emu
+        .patch(
+            &t,
+            &at,
+            json!({"@odata.type": limit_type, "deviceLimit": 3}),
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.text);
+    let renamed = emu
+        .patch(
+            &t,
+            &at,
+            json!({"@odata.type": limit_type, "displayName": "Mine"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 400, "{}", renamed.text);
+    let reprioritised = emu
+        .patch(&t, &at, json!({"@odata.type": limit_type, "priority": 2}))
+        .await;
+    assert_eq!(reprioritised.status, 400, "{}", reprioritised.text);
+    let deleted = emu.delete(&t, &at).await;
+    assert_eq!(deleted.status, 400, "{}", deleted.text);
+    assert_eq!(emu.get(&t, &at).await.body["limit"], 3);
+
+    // The agency's own configuration goes after the defaults and may be deleted.
+    let own = emu
+        .post(
+            &t,
+            path,
+            json!({"@odata.type": limit_type, "displayName": "Executives", "limit": 10}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(own.body["priority"], 1);
+    let own_id = own.body["id"].as_str().unwrap();
+    let group = emu
+        .post(&t, "groups", json!({"displayName": "Executives", "mailEnabled": false, "mailNickname": "executives", "securityEnabled": true}))
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group.body["id"]});
+    let wrong_parameter = emu
+        .post(
+            &t,
+            &format!("{path}/{own_id}/assign"),
+            json!({"assignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(wrong_parameter.status, 400, "{}", wrong_parameter.text);
+    let assigned = emu
+        .post(
+            &t,
+            &format!("{path}/{own_id}/assign"),
+            json!({"enrollmentConfigurationAssignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(assigned.status, 204, "{}", assigned.text);
+    let assignments = emu.get(&t, &format!("{path}/{own_id}/assignments")).await;
+    assert_eq!(assignments.status, 200, "{}", assignments.text);
+    assert_eq!(
+        assignments.body["value"][0]["target"]["groupId"],
+        group.body["id"]
+    );
+    let gone = emu.delete(&t, &format!("{path}/{own_id}")).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+}
+
 /// The tenant's domains, by name (domain-get, -update): each verified domain's password
 /// expiry is PATCHed with Domain.ReadWrite.All and validated by the schema; reading takes
 /// Domain.Read.All; the verification state is the service's.

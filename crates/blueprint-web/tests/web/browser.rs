@@ -320,6 +320,7 @@ fn user(upn: &str, password: &str) -> ObjectSpec {
             "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password},
         })),
         patch: None,
+        id: None,
     }
 }
 

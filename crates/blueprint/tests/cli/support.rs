@@ -57,7 +57,8 @@ pub fn duplicates(state: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for (kind, items) in state["tenants"][0]["collections"].as_object().unwrap() {
         // Microsoft names every role's PIM policy "Directory"; the tool never creates one.
-        if kind == "unifiedRoleManagementPolicy" {
+        // Intune names every default enrolment configuration "All users and all devices".
+        if kind == "unifiedRoleManagementPolicy" || kind == "deviceEnrollmentConfiguration" {
             continue;
         }
         let mut seen = std::collections::BTreeSet::new();
