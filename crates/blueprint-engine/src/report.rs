@@ -86,8 +86,13 @@ fn feature_report(
     (id, title, area): (&str, &str, &str),
     status: Status,
 ) -> FeatureReport {
-    let doc = catalogue.feature(id).map(|c| &c.doc);
+    let feature = catalogue.feature(id);
+    let doc = feature.map(|c| &c.doc);
     FeatureReport {
+        // Reached through Graph beta: automated with a beta kind (with beta off it is manual).
+        graph_beta: feature.is_some_and(|f| {
+            f.needs_beta() && f.status() == blueprint_catalogue::FeatureStatus::Automated
+        }),
         id: id.to_string(),
         title: title.to_string(),
         area: area.to_string(),

@@ -2543,6 +2543,53 @@ async fn a_domain_the_tenant_lacks_blocks_password_expiry_and_is_never_created()
     assert!(!tenant.lock().unwrap().collections["domain"].contains_key(&domain));
 }
 
+/// The evaluation reports mark a feature deployed through Graph beta, not a v1.0 one; with
+/// `[graph] beta = false` the beta feature is manual and no longer marked.
+#[tokio::test(flavor = "multi_thread")]
+async fn evaluation_reports_mark_features_reached_through_graph_beta() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec![
+        "organisation-forms-todo-and-store-settings".to_string(),
+        "identity-device-registration".to_string(),
+    ];
+    let ws = workspace(dir.path(), &running, &features);
+    let beta_of = |report: &blueprint_report::ReportInput| -> Vec<(String, bool)> {
+        report
+            .features
+            .iter()
+            .map(|f| (f.id.clone(), f.graph_beta))
+            .collect()
+    };
+    let on = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    let evaluated = on.evaluate_report().await.unwrap();
+    let mut marks = beta_of(&evaluated.report);
+    marks.sort();
+    assert_eq!(
+        marks,
+        vec![
+            ("identity-device-registration".to_string(), false),
+            (
+                "organisation-forms-todo-and-store-settings".to_string(),
+                true
+            ),
+        ]
+    );
+    let text = blueprint_report::render_text(&evaluated.report);
+    assert_eq!(text.matches("(Graph beta)").count(), 1, "{text}");
+
+    let profile = ws.dir.join("blueprint.toml");
+    let toml = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(&profile, format!("{toml}\n[graph]\nbeta = false\n")).unwrap();
+    let off = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    let evaluated = off.evaluate_report().await.unwrap();
+    assert!(
+        beta_of(&evaluated.report).iter().all(|(_, beta)| !beta),
+        "{:?}",
+        beta_of(&evaluated.report)
+    );
+}
+
 const PIM_FEATURE: &str = "identity-privileged-identity-management";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 const EXCHANGE_ADMINISTRATOR: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";

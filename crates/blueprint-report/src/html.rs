@@ -23,6 +23,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: .85em; white-space: nowrap; }
 .status.pass { background: var(--pass); } .status.fail { background: var(--fail); }
 .status.not-deployed { background: var(--nd); } .status.manual { background: var(--manual); }
+.beta { font-size: .8em; padding: 0 6px; border: 1px dashed currentColor; border-radius: 8px; white-space: nowrap; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; overflow-wrap: anywhere; }
 ul.findings { margin: 6px 0 0; padding-left: 18px; }
 .attestation { margin: 6px 0 0; } .attestation code { word-break: break-all; }
@@ -118,11 +119,16 @@ cumulatively. Features done without a sprint plan make the last point, <em>unsch
     for f in &input.features {
         out.push_str(&format!(
             "<tr class=\"feature\" id=\"feature-{id}\" data-status=\"{key}\"><td><span class=\"status {key}\">{label}</span></td>\
-<td><strong>{title}</strong><br><code>{id}</code>",
+<td><strong>{title}</strong>{beta}<br><code>{id}</code>",
             id = h(&f.id),
             key = f.status.key(),
             label = f.label(),
-            title = h(&f.title)
+            title = h(&f.title),
+            beta = if f.graph_beta {
+                " <span class=\"beta\" title=\"Deployed and evaluated through Microsoft Graph beta, Microsoft's preview API\">Graph beta</span>"
+            } else {
+                ""
+            }
         ));
         if !f.missing.is_empty() || !f.findings.is_empty() {
             out.push_str("<ul class=\"findings\">");

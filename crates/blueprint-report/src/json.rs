@@ -30,7 +30,7 @@ pub fn render_json(input: &ReportInput) -> String {
         .features
         .iter()
         .map(|f| {
-            json!({
+            let mut feature = json!({
                 "id": f.id,
                 "title": f.title,
                 "area": f.area,
@@ -41,7 +41,12 @@ pub fn render_json(input: &ReportInput) -> String {
                 "missing": f.missing,
                 "attestation": f.attested(),
                 "deploy_failure": f.deploy_failure,
-            })
+            });
+            // Only a feature reached through Graph beta carries the key.
+            if f.graph_beta {
+                feature["graph_beta"] = Value::Bool(true);
+            }
+            feature
         })
         .collect();
     let document = json!({

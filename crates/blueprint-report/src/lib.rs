@@ -92,6 +92,10 @@ pub struct FeatureReport {
     /// when that deploy's changes to it went through).
     #[serde(default)]
     pub deploy_failure: Option<DeployFailure>,
+    /// The feature is deployed and evaluated through Microsoft Graph beta (Microsoft's preview
+    /// surface): reports mark it, as `plan` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub graph_beta: bool,
 }
 
 impl FeatureReport {

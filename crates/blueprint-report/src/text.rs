@@ -26,7 +26,8 @@ fn render(input: &ReportInput, shown: impl Fn(&FeatureReport) -> bool) -> String
             Status::Manual if f.attested().is_some() => "ATTESTED",
             Status::Manual => "MANUAL",
         };
-        out.push_str(&format!("{mark:<13} {:<48} {}\n", f.id, f.title));
+        let beta = if f.graph_beta { "   (Graph beta)" } else { "" };
+        out.push_str(&format!("{mark:<13} {:<48} {}{beta}\n", f.id, f.title));
         for m in &f.missing {
             out.push_str(&format!("              missing: {m}\n"));
         }

@@ -32,6 +32,7 @@ fn feature(id: &str, title: &str, area: &str, status: Status) -> FeatureReport {
         user_action: format!("Staff act on {title}."),
         attestation: None,
         deploy_failure: None,
+        graph_beta: false,
     }
 }
 
@@ -953,4 +954,47 @@ fn chromium_renders_the_sprint_plan() {
         "4 features, 27 story points, in 2 sprints of 20 story points."
     );
     assert!(dom.contains("CC BY 4.0"));
+}
+
+/// A feature reached through Graph beta (Microsoft's preview API) is marked in the text and
+/// HTML reports and carries `graph_beta` in JSON; a Graph v1.0 feature is not marked and its
+/// JSON has no such key.
+#[test]
+fn reports_mark_a_graph_beta_feature() {
+    let mut input = sample();
+    let mut beta = feature(
+        "organisation-forms-todo-and-store-settings",
+        "Forms and To Do settings",
+        "organisation",
+        Status::Pass,
+    );
+    beta.graph_beta = true;
+    input.features.push(beta);
+    let text = render_text(&input);
+    let line = text
+        .lines()
+        .find(|l| l.contains("organisation-forms-todo-and-store-settings"))
+        .unwrap();
+    assert!(line.ends_with("(Graph beta)"), "{line}");
+    assert_eq!(text.matches("(Graph beta)").count(), 1, "{text}");
+    let html = render_html(&input);
+    assert_eq!(html.matches("class=\"beta\"").count(), 1);
+    let row = html
+        .split("<tr class=\"feature\"")
+        .find(|r| r.contains("id=\"feature-organisation-forms-todo-and-store-settings\""))
+        .unwrap();
+    assert!(row.contains(">Graph beta</span>"), "{row}");
+    let json: serde_json::Value = serde_json::from_str(&render_json(&input)).unwrap();
+    let features = json["features"].as_array().unwrap();
+    let flagged: Vec<&str> = features
+        .iter()
+        .filter(|f| f.get("graph_beta") == Some(&json!(true)))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, vec!["organisation-forms-todo-and-store-settings"]);
+    assert!(
+        features
+            .iter()
+            .all(|f| f.get("graph_beta") != Some(&json!(false)))
+    );
 }
