@@ -113,12 +113,15 @@ fn encode(text: &str) -> String {
 
 /// Intune's default enrolment configurations: one per derived type at priority 0, all named
 /// "All users and all devices", so found by type among the defaults (a configuration an agency
-/// made of the same type has a priority of 1 or more).
-pub const ENROLMENT_DEFAULT: &str = "deviceEnrollmentDefault";
+/// made of the same type has a priority of 1 or more). The beta kind reaches the same objects.
+pub const ENROLMENT_DEFAULTS: [&str; 2] =
+    ["deviceEnrollmentDefault", "deviceEnrollmentDefaultBeta"];
 
 /// Whether a tenant object is the desired object's counterpart (same identity value).
 pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
-    if object.kind == ENROLMENT_DEFAULT && candidate["priority"].as_i64() != Some(0) {
+    if ENROLMENT_DEFAULTS.contains(&object.kind.as_str())
+        && candidate["priority"].as_i64() != Some(0)
+    {
         return false;
     }
     match &object.identity_key {

@@ -669,6 +669,46 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
     },
 };
 
+/// The default enrolment configurations' settings only Graph beta has: the enrolment status
+/// page's (`windows10EnrollmentCompletionPageConfiguration` in Microsoft's beta reference, less
+/// what v1.0 has) and Windows Hello for Business's security keys (`securityKeyForSignIn`). The
+/// same objects as `deviceEnrollmentDefault`, read and written under `/beta`, found the same way
+/// (by derived type among the priority-0 configurations), adopted and never created.
+pub(super) const DEVICE_ENROLLMENT_DEFAULT_BETA: KindSpec = KindSpec {
+    name: "deviceEnrollmentDefaultBeta",
+    path: "/deviceManagement/deviceEnrollmentConfigurations",
+    identity: IdentityKey::Property("@odata.type"),
+    properties: &[],
+    derived: &[
+        (
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            &[
+                "showInstallationProgress",
+                "blockDeviceSetupRetryByUser",
+                "allowDeviceResetOnInstallFailure",
+                "allowLogCollectionOnInstallFailure",
+                "customErrorMessage",
+                "installProgressTimeoutInMinutes",
+                "allowDeviceUseOnInstallFailure",
+                "selectedMobileAppIds",
+                "installQualityUpdates",
+                "trackInstallProgressForAutopilotOnly",
+                "disableUserStatusTrackingAfterFirstUser",
+            ],
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            &["securityKeyForSignIn", "enhancedSignInSecurity"],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: DEVICE_ENROLLMENT_DEFAULT.lifecycle,
+    api: Api::GraphBeta,
+    // intune-onboarding-windows10enrollmentcompletionpageconfiguration-get/-update (beta).
+    permissions: DEVICE_ENROLLMENT_DEFAULT.permissions,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
