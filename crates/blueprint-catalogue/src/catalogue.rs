@@ -139,13 +139,20 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// The built-in catalogue alone.
+    /// The built-in catalogue alone. It is parsed and validated once per process: the files
+    /// are compiled in, so every later call is a copy (a server opening a hundred agencies'
+    /// workspaces spent most of its start parsing the same YAML a hundred times).
     pub fn builtin() -> Result<Catalogue, CatalogueError> {
-        Catalogue::load(
+        static BUILTIN: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+        if let Some(parsed) = BUILTIN.get() {
+            return Ok(parsed.clone());
+        }
+        let parsed = Catalogue::load(
             crate::builtin::coverage(),
             crate::builtin::files(),
             Vec::new(),
-        )
+        )?;
+        Ok(BUILTIN.get_or_init(|| parsed).clone())
     }
 
     /// The built-in catalogue with the overlay files (`*.yaml`, `*.yml`) of a directory.

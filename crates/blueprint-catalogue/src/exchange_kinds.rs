@@ -16,7 +16,7 @@
 //! permissions" for anti-spam, anti-malware and anti-phishing), Global Reader to read them
 //! (office-docs `app-only-auth-powershell-v2.md`; `real-tenant-and-exchange.md` §2a).
 
-use crate::kinds::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use crate::kinds::{Access, Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 const EXCHANGE_PERMISSIONS: Permissions = Permissions {
     read: &[
@@ -46,6 +46,7 @@ const fn exchange_kind(
         lifecycle: Lifecycle::Managed,
         api: Api::ExchangeAdmin,
         permissions: EXCHANGE_PERMISSIONS,
+        access: Access::PLAIN,
     }
 }
 

@@ -126,6 +126,110 @@ pub enum Lifecycle {
     CheckedOnly,
 }
 
+/// How the engine reaches a kind's objects beyond its path: what Graph needs to list them, what
+/// it returns only when asked, and which parts it writes through side doors. Facts about
+/// Microsoft's API, kept beside the kind so a new kind needs no change in the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    /// How an object is found in the tenant.
+    pub find: Find,
+    /// A filter Graph requires on the collection: it refuses the bare list (the role
+    /// management policy assignments' scope).
+    pub required_filter: Option<&'static str>,
+    /// A navigation property Graph returns only through `$expand`, which the blueprint sets.
+    pub expand: Option<Expand>,
+    /// Identity values are compared ignoring case (user principal names).
+    pub identity_ignores_case: bool,
+    /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
+    /// (Intune's policies and profiles).
+    pub assignments: bool,
+    /// A property whose keyed items Graph writes one at a time, each at its own path.
+    pub per_item: Option<PerItem>,
+    /// Graph updates the object only with `PUT` of every writable property (a property left
+    /// out is reset): the engine sends the tenant's object with the blueprint's fields over it.
+    pub replaced_whole: bool,
+    /// The kind whose objects this kind's resources add settings to ([`KindSpec::adds_to`]).
+    pub adds_to: Option<&'static KindSpec>,
+    /// Only the tenant's objects with this property value are candidates for a resource: the
+    /// service's own objects, which share a name (Intune's default enrolment configurations,
+    /// priority 0, all "All users and all devices").
+    pub among: Option<Among>,
+}
+
+/// The property value that marks the objects a kind's resources may match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Among {
+    pub property: &'static str,
+    pub value: i64,
+}
+
+impl Access {
+    /// A kind Graph lists whole and writes with `PATCH`/`POST` of its own properties.
+    pub const PLAIN: Access = Access {
+        find: Find::ListAll,
+        required_filter: None,
+        expand: None,
+        identity_ignores_case: false,
+        assignments: false,
+        per_item: None,
+        replaced_whole: false,
+        adds_to: None,
+        among: None,
+    };
+
+    /// An Intune kind whose assignments go through `/assign`.
+    pub const ASSIGNED: Access = Access {
+        assignments: true,
+        ..Access::PLAIN
+    };
+}
+
+/// How the engine finds an object of a kind in the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Find {
+    /// The whole collection, matched locally (small collections: policies, settings).
+    ListAll,
+    /// A filtered query by the identity property (large collections: groups, users), with
+    /// `$select` of these properties when given.
+    ByIdentity { select: Option<&'static str> },
+    /// One object per tenant that Graph keeps in a collection (a tenant may hold one group
+    /// lifecycle policy): found by listing, created by POST when absent, patched by id.
+    OnlyOneInCollection,
+}
+
+/// A navigation property read through `$expand`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expand {
+    /// The `$expand` value (`settings`, `policy($expand=rules)`).
+    pub query: &'static str,
+    /// Graph expands it on the collection's list, so the list read is whole; otherwise each
+    /// object is read again on its own with `$expand`.
+    pub on_list: bool,
+}
+
+/// A property whose items Graph writes one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerItem {
+    /// The property (`authenticationMethodConfigurations`, `policy`).
+    pub property: &'static str,
+    /// The array inside the property's value that holds the items, when the value is not the
+    /// array itself (a PIM policy's `rules`).
+    pub items: Option<&'static str>,
+    /// Where each item is written.
+    pub at: ItemPath,
+}
+
+/// Where an item written on its own lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemPath {
+    /// `{object}/{property}/{item id}`, with the blueprint's fields of the item.
+    UnderObject,
+    /// `/policies/roleManagementPolicies/{policy id}/rules/{rule id}`, the rule sent whole
+    /// (Graph requires its type and its complete setting): the tenant's rule with the
+    /// blueprint's fields over it.
+    RoleManagementPolicyRule,
+}
+
 /// One resource kind.
 #[derive(Debug, Clone, Copy)]
 pub struct KindSpec {
@@ -153,6 +257,8 @@ pub struct KindSpec {
     pub api: Api,
     /// What an application must be granted to read and to write the kind.
     pub permissions: Permissions,
+    /// How the engine reaches the kind's objects beyond its path.
+    pub access: Access,
 }
 
 impl KindSpec {
@@ -209,11 +315,7 @@ impl KindSpec {
     /// Graph updates the object only with `PUT` of every writable property (a property left
     /// out is reset): the engine sends the tenant's object with the blueprint's fields over it.
     pub fn is_replaced_whole(&self) -> bool {
-        [
-            identity::ADMIN_CONSENT_REQUEST_POLICY.name,
-            intune::CONFIGURATION_POLICY.name,
-        ]
-        .contains(&self.name)
+        self.access.replaced_whole
     }
 
     /// The kind whose objects this kind's resources add settings to: the same objects, read
@@ -221,8 +323,12 @@ impl KindSpec {
     /// lacks). Such a resource never creates its object: the base kind's resource of the same
     /// identity does, which the catalogue must hold, and the engine PATCHes it after that one.
     pub fn adds_to(&self) -> Option<&'static KindSpec> {
-        (self.name == intune::DEVICE_COMPLIANCE_POLICY_BETA.name)
-            .then_some(&DEVICE_COMPLIANCE_POLICY)
+        self.access.adds_to
+    }
+
+    /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
+    pub fn has_assignments(&self) -> bool {
+        self.access.assignments
     }
 }
 
@@ -250,6 +356,7 @@ const CA_POLICY: KindSpec = KindSpec {
             Grant::Graph("Application.Read.All"),
         ],
     },
+    access: Access::PLAIN,
 };
 
 const NAMED_LOCATION: KindSpec = KindSpec {
@@ -282,6 +389,7 @@ const NAMED_LOCATION: KindSpec = KindSpec {
             Grant::Graph("Policy.ReadWrite.ConditionalAccess"),
         ],
     },
+    access: Access::PLAIN,
 };
 
 const GROUP: KindSpec = KindSpec {
@@ -309,6 +417,10 @@ const GROUP: KindSpec = KindSpec {
         read: &[Grant::Graph("Group.Read.All")],
         write: &[Grant::Graph("Group.ReadWrite.All")],
     },
+    access: Access {
+        find: Find::ByIdentity { select: None },
+        ..Access::PLAIN
+    },
 };
 
 const GROUP_SETTING: KindSpec = KindSpec {
@@ -326,6 +438,7 @@ const GROUP_SETTING: KindSpec = KindSpec {
         read: &[Grant::Graph("GroupSettings.Read.All")],
         write: &[Grant::Graph("GroupSettings.ReadWrite.All")],
     },
+    access: Access::PLAIN,
 };
 
 const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
@@ -346,6 +459,10 @@ const GROUP_LIFECYCLE_POLICY: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("Directory.Read.All")],
         write: &[Grant::Graph("Directory.ReadWrite.All")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
     },
 };
 
@@ -373,6 +490,7 @@ const AUTHORIZATION_POLICY: KindSpec = KindSpec {
         // authorizationpolicy-update: Policy.ReadWrite.Authorization, which reads it too.
         write: &[Grant::Graph("Policy.ReadWrite.Authorization")],
     },
+    access: Access::PLAIN,
 };
 
 const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
@@ -392,6 +510,14 @@ const AUTHENTICATION_METHODS_POLICY: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("Policy.Read.AuthenticationMethod")],
         write: &[Grant::Graph("Policy.ReadWrite.AuthenticationMethod")],
+    },
+    access: Access {
+        per_item: Some(PerItem {
+            property: "authenticationMethodConfigurations",
+            items: None,
+            at: ItemPath::UnderObject,
+        }),
+        ..Access::PLAIN
     },
 };
 
@@ -439,6 +565,7 @@ const SHAREPOINT_SETTINGS: KindSpec = KindSpec {
         read: &[Grant::Graph("SharePointTenantSettings.Read.All")],
         write: &[Grant::Graph("SharePointTenantSettings.ReadWrite.All")],
     },
+    access: Access::PLAIN,
 };
 
 const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
@@ -505,6 +632,7 @@ const DEVICE_COMPLIANCE_POLICY: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
+    access: Access::ASSIGNED,
 };
 
 const AGREEMENT: KindSpec = KindSpec {
@@ -528,6 +656,7 @@ const AGREEMENT: KindSpec = KindSpec {
         read: &[Grant::Graph("Agreement.Read.All")],
         write: &[Grant::Graph("Agreement.ReadWrite.All")],
     },
+    access: Access::PLAIN,
 };
 
 const USER: KindSpec = KindSpec {
@@ -548,6 +677,13 @@ const USER: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("User.Read.All")],
         write: &[Grant::Graph("User.Read.All")],
+    },
+    access: Access {
+        find: Find::ByIdentity {
+            select: Some("id,displayName,userPrincipalName,accountEnabled"),
+        },
+        identity_ignores_case: true,
+        ..Access::PLAIN
     },
 };
 
@@ -570,6 +706,7 @@ const fn singleton(
         lifecycle: Lifecycle::Managed,
         api,
         permissions,
+        access: Access::PLAIN,
     }
 }
 

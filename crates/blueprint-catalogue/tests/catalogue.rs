@@ -1063,6 +1063,79 @@ fn json_schema_agrees_with_the_kinds_and_areas() {
     assert_eq!(areas_in_schema, areas_in_code);
 }
 
+/// A kind's access facts must name what the kind has: the engine trusts them to route writes,
+/// so a side door for a property the kind lacks (or a property with no side door) would send a
+/// body Graph refuses, or drop a setting silently.
+#[test]
+fn every_kinds_access_facts_agree_with_its_properties() {
+    use blueprint_catalogue::kinds::{Api, Find, IdentityKey, KINDS};
+    for kind in KINDS {
+        let a = kind.access;
+        assert_eq!(
+            a.assignments,
+            kind.allows("assignments", None),
+            "{}: `assignments` must be a property exactly when it goes through /assign",
+            kind.name
+        );
+        if let Some(per_item) = a.per_item {
+            assert!(
+                kind.allows(per_item.property, None),
+                "{}: per-item {} is not a property",
+                kind.name,
+                per_item.property
+            );
+            let keyed = per_item.items.map_or(per_item.property.to_string(), |i| {
+                format!("{}.{i}", per_item.property)
+            });
+            assert!(
+                kind.keyed_arrays
+                    .iter()
+                    .any(|(p, key)| *p == keyed && *key == "id"),
+                "{}: items written one at a time are matched by id ({keyed})",
+                kind.name
+            );
+        }
+        if let Some(expand) = a.expand {
+            let property = expand.query.split('(').next().unwrap();
+            assert!(
+                kind.allows(property, None),
+                "{}: expands {property}, which it lacks",
+                kind.name
+            );
+        }
+        if let Some(base) = a.adds_to {
+            assert_eq!(
+                base.path, kind.path,
+                "{}: adds to objects at another path",
+                kind.name
+            );
+            assert_ne!(
+                base.api, kind.api,
+                "{}: adds through the same API as its base",
+                kind.name
+            );
+        }
+        match a.find {
+            Find::ByIdentity { .. } => assert!(
+                matches!(kind.identity, IdentityKey::Property(_)),
+                "{}",
+                kind.name
+            ),
+            Find::OnlyOneInCollection => {
+                assert_eq!(kind.identity, IdentityKey::Singleton, "{}", kind.name)
+            }
+            Find::ListAll => {}
+        }
+        if kind.api == Api::ExchangeAdmin {
+            assert!(
+                a.per_item.is_none() && a.expand.is_none() && !a.assignments,
+                "{}: Graph facts on an Exchange kind",
+                kind.name
+            );
+        }
+    }
+}
+
 #[test]
 fn every_kind_declares_its_api_and_least_privileged_grants() {
     use blueprint_catalogue::kinds::{Api, Grant, KINDS};

@@ -1,10 +1,11 @@
-//! What the engine must know about each resource kind beyond the catalogue's kinds table: how
-//! to find an object in the tenant in few round trips, and which parts are written through
-//! side doors (Intune assignments through `/assign`, authentication method configurations
-//! through their own paths, conditional access state through the enforcement step).
+//! How the engine reaches each resource kind, from the facts its catalogue entry states
+//! ([`blueprint_catalogue::kinds::Access`]): how to find an object in the tenant in few round
+//! trips, and which parts are written through side doors (Intune assignments through `/assign`,
+//! per-item writes, conditional access state through the enforcement step). Nothing here names
+//! a kind but conditional access, whose report-only first step is the design's own rule.
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_catalogue::kinds::{IdentityKey, KindSpec};
+use blueprint_catalogue::kinds::{self, Find, IdentityKey, ItemPath, KindSpec, PerItem};
 use serde_json::Value;
 
 /// How the engine finds a desired object's counterpart in the tenant.
@@ -12,16 +13,20 @@ use serde_json::Value;
 pub enum Lookup {
     /// The path is the object.
     Singleton,
-    /// A filtered query by the identity property (large collections: groups, users).
+    /// A filtered query (large collections: groups, users; collections Graph refuses to list
+    /// without a filter), matched locally.
     Filter(String),
     /// The whole collection, matched locally (small collections: policies, settings).
     ListAll,
 }
 
-/// A kind with one object per tenant that lives in a collection (Graph allows one group
-/// lifecycle policy): found by listing, created by POST when absent, patched by id.
+fn access_of(kind: &str) -> Option<&'static KindSpec> {
+    kinds::kind(kind)
+}
+
+/// A kind with one object per tenant that lives in a collection ([`Find::OnlyOneInCollection`]).
 pub fn is_collection_singleton(kind: &str) -> bool {
-    kind == "groupLifecyclePolicy"
+    access_of(kind).is_some_and(|k| k.access.find == Find::OnlyOneInCollection)
 }
 
 /// Whether the object is addressed by id (everything but true singletons).
@@ -32,61 +37,57 @@ pub fn has_id(object: &DesiredObject) -> bool {
 /// Where an object of `kind` the journal knows lives: a true singleton at the kind's path,
 /// anything else by its id under the collection (None without an id).
 pub fn journalled_path(kind: &KindSpec, id: Option<&str>) -> Option<String> {
-    if kind.identity == IdentityKey::Singleton && !is_collection_singleton(kind.name) {
+    if kind.identity == IdentityKey::Singleton && kind.access.find != Find::OnlyOneInCollection {
         return Some(kind.request_path());
     }
     id.map(|id| format!("{}/{id}", kind.request_path()))
 }
 
-/// PIM's role settings: the policy assignments of directory roles (Graph requires the scope
-/// filter), each with its policy and the policy's rules.
-pub const ROLE_POLICY_ASSIGNMENT: &str = "roleManagementPolicyAssignment";
-const ROLE_POLICY_SCOPE: &str = "scopeId eq '/' and scopeType eq 'DirectoryRole'";
-const ROLE_POLICY_EXPAND: &str = "policy($expand=rules)";
-
-/// The collection query that lists a kind whose list Graph refuses without a filter (the
-/// role management policy assignments' scope), with `extra` query options; None for the rest.
+/// The collection query that lists a kind whose list Graph refuses without a filter
+/// ([`blueprint_catalogue::kinds::Access::required_filter`]), with `extra` query options; None
+/// for the rest.
 pub fn filtered_collection(kind: &KindSpec, extra: &str) -> Option<String> {
-    (kind.name == ROLE_POLICY_ASSIGNMENT).then(|| {
-        format!(
-            "{}?$filter={}{extra}",
-            kind.request_path(),
-            encode(ROLE_POLICY_SCOPE)
-        )
-    })
+    kind.access
+        .required_filter
+        .map(|filter| format!("{}?$filter={}{extra}", kind.request_path(), encode(filter)))
 }
 
 pub fn lookup(object: &DesiredObject) -> Lookup {
-    if is_collection_singleton(&object.kind) {
+    let spec = access_of(&object.kind);
+    let access = spec.map(|k| k.access);
+    if access.is_some_and(|a| a.find == Find::OnlyOneInCollection) {
         return Lookup::ListAll;
     }
     let Some(key) = &object.identity_key else {
         return Lookup::Singleton;
     };
-    match object.kind.as_str() {
-        // Every role's policy, found by the role it is assigned to, read whole in one request.
-        ROLE_POLICY_ASSIGNMENT => Lookup::Filter(format!(
-            "{}?$filter={}&$expand={ROLE_POLICY_EXPAND}",
+    let Some(access) = access else {
+        return Lookup::ListAll;
+    };
+    let expand = access
+        .expand
+        .filter(|e| e.on_list)
+        .map(|e| format!("&$expand={}", e.query))
+        .unwrap_or_default();
+    if let Some(filter) = access.required_filter {
+        // Every object the filter admits, read whole in one request, matched locally.
+        return Lookup::Filter(format!(
+            "{}?$filter={}{expand}",
             object.path,
-            encode(ROLE_POLICY_SCOPE)
-        )),
-        "group" => Lookup::Filter(format!(
-            "{}?$filter={}",
+            encode(filter)
+        ));
+    }
+    match access.find {
+        Find::ByIdentity { select } => Lookup::Filter(format!(
+            "{}?$filter={}{}{expand}",
             object.path,
             encode(&format!(
                 "{key} eq '{}'",
                 object.identity.replace('\'', "''")
-            ))
+            )),
+            select.map(|s| format!("&$select={s}")).unwrap_or_default()
         )),
-        "user" => Lookup::Filter(format!(
-            "{}?$filter={}&$select=id,displayName,userPrincipalName,accountEnabled",
-            object.path,
-            encode(&format!(
-                "{key} eq '{}'",
-                object.identity.replace('\'', "''")
-            ))
-        )),
-        _ => Lookup::ListAll,
+        Find::ListAll | Find::OnlyOneInCollection => Lookup::ListAll,
     }
 }
 
@@ -111,29 +112,23 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Intune's default enrolment configurations: one per derived type at priority 0, all named
-/// "All users and all devices", so found by type among the defaults (a configuration an agency
-/// made of the same type has a priority of 1 or more). The beta kind reaches the same objects.
-pub const ENROLMENT_DEFAULTS: [&str; 2] =
-    ["deviceEnrollmentDefault", "deviceEnrollmentDefaultBeta"];
-
-/// Whether a tenant object is the desired object's counterpart (same identity value).
+/// Whether a tenant object is the desired object's counterpart (same identity value, and one
+/// of the service's own objects when the kind's candidates are only those).
 pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
-    if ENROLMENT_DEFAULTS.contains(&object.kind.as_str())
-        && candidate["priority"].as_i64() != Some(0)
+    let Some(key) = &object.identity_key else {
+        return true;
+    };
+    let access = access_of(&object.kind).map(|k| k.access);
+    if let Some(among) = access.and_then(|a| a.among)
+        && candidate[among.property] != Value::from(among.value)
     {
         return false;
     }
-    match &object.identity_key {
-        None => true,
-        Some(key) => match (
-            candidate.get(key).and_then(Value::as_str),
-            object.kind.as_str(),
-        ) {
-            (Some(v), "user") => v.eq_ignore_ascii_case(&object.identity),
-            (Some(v), _) => v == object.identity,
-            _ => false,
-        },
+    let ignores_case = access.is_some_and(|a| a.identity_ignores_case);
+    match candidate.get(key).and_then(Value::as_str) {
+        Some(v) if ignores_case => v.eq_ignore_ascii_case(&object.identity),
+        Some(v) => v == object.identity,
+        None => false,
     }
 }
 
@@ -141,7 +136,7 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
 /// compliance settings) adds its settings to: the base kind's reference of the same identity,
 /// whose resource creates it.
 pub fn base_reference(object: &DesiredObject) -> Option<String> {
-    let base = blueprint_catalogue::kinds::kind(&object.kind)?.adds_to()?;
+    let base = access_of(&object.kind)?.adds_to()?;
     Some(blueprint_catalogue::catalogue::reference_text(
         base.name,
         &object.identity,
@@ -150,23 +145,22 @@ pub fn base_reference(object: &DesiredObject) -> Option<String> {
 
 /// Properties written through a side door rather than the object's own POST/PATCH.
 pub const ASSIGNMENTS: &str = "assignments";
-pub const METHOD_CONFIGURATIONS: &str = "authenticationMethodConfigurations";
+
+fn per_item(kind: &str) -> Option<PerItem> {
+    access_of(kind)?.access.per_item
+}
 
 /// The property of `kind` whose keyed items Graph writes one at a time, each at its own path:
 /// an authentication method configuration, a PIM policy's rule (`policy` holds `rules`).
 pub fn written_per_item(kind: &str) -> Option<&'static str> {
-    match kind {
-        "authenticationMethodsPolicy" => Some(METHOD_CONFIGURATIONS),
-        ROLE_POLICY_ASSIGNMENT => Some("policy"),
-        _ => None,
-    }
+    per_item(kind).map(|p| p.property)
 }
 
 /// The items in a value of that property.
-fn items_in<'v>(kind: &str, value: &'v Value) -> &'v [Value] {
-    let list = match kind {
-        ROLE_POLICY_ASSIGNMENT => &value["rules"],
-        _ => value,
+fn items_in(per_item: PerItem, value: &Value) -> &[Value] {
+    let list = match per_item.items {
+        Some(inner) => &value[inner],
+        None => value,
     };
     list.as_array().map(Vec::as_slice).unwrap_or_default()
 }
@@ -181,12 +175,13 @@ pub fn item_writes(
     current: &Value,
     wanted: &Value,
 ) -> Result<Vec<(String, Value)>, String> {
-    let Some(property) = written_per_item(kind) else {
+    let Some(per_item) = per_item(kind) else {
         return Ok(Vec::new());
     };
-    let now = items_in(kind, &current[property]);
+    let property = per_item.property;
+    let now = items_in(per_item, &current[property]);
     let mut writes = Vec::new();
-    for item in items_in(kind, wanted) {
+    for item in items_in(per_item, wanted) {
         let id = item["id"]
             .as_str()
             .ok_or_else(|| format!("an item of {property} without id"))?;
@@ -194,8 +189,8 @@ pub fn item_writes(
         if was.is_some_and(|c| crate::compare::diff(item, c, &[]).is_empty()) {
             continue;
         }
-        let (at, mut body) = match kind {
-            ROLE_POLICY_ASSIGNMENT => {
+        let (at, mut body) = match per_item.at {
+            ItemPath::RoleManagementPolicyRule => {
                 let policy = current["policy"]["id"]
                     .as_str()
                     .or_else(|| current["policyId"].as_str())
@@ -209,7 +204,7 @@ pub fn item_writes(
                     rule,
                 )
             }
-            _ => (format!("{path}/{property}/{id}"), item.clone()),
+            ItemPath::UnderObject => (format!("{path}/{property}/{id}"), item.clone()),
         };
         if let Some(m) = body.as_object_mut() {
             m.remove("id");
@@ -219,29 +214,27 @@ pub fn item_writes(
     Ok(writes)
 }
 
+/// Whether the kind's `assignments` go through `/assign` ([`KindSpec::has_assignments`]).
 pub fn has_assignments(kind: &str) -> bool {
-    matches!(
-        kind,
-        "deviceCompliancePolicy" | "deviceConfiguration" | "configurationPolicy"
-    )
+    access_of(kind).is_some_and(KindSpec::has_assignments)
 }
 
-/// A navigation property Graph returns only when asked (`$expand`), which the blueprint sets
-/// and so must read: a settings catalog policy's `settings`.
+/// A navigation property Graph returns only when asked (`$expand`) and not on the list the
+/// lookup reads, which the blueprint sets and so must read object by object: a settings
+/// catalog policy's `settings`.
 pub fn expanded(kind: &str) -> Option<&'static str> {
-    (kind == "configurationPolicy").then_some("settings")
+    access_of(kind)?
+        .access
+        .expand
+        .filter(|e| !e.on_list)
+        .map(|e| e.query)
 }
 
 /// The path that reads one object of `kind` at `path` whole: with its expanded navigation
-/// property, when it has one (a role's policy assignment with the policy and its rules, which
-/// its lookup reads expanded already).
+/// property, when it has one (a role's policy assignment with the policy and its rules).
 pub fn read_one(kind: &str, path: &str) -> String {
-    let nav = match kind {
-        ROLE_POLICY_ASSIGNMENT => Some(ROLE_POLICY_EXPAND),
-        _ => expanded(kind),
-    };
-    match nav {
-        Some(nav) => format!("{path}?$expand={nav}"),
+    match access_of(kind).and_then(|k| k.access.expand) {
+        Some(expand) => format!("{path}?$expand={}", expand.query),
         None => path.to_string(),
     }
 }
@@ -277,7 +270,5 @@ pub fn is_conditional_access(kind: &str) -> bool {
 pub const REPORT_ONLY: &str = "enabledForReportingButNotEnforced";
 
 pub fn keyed_arrays(kind: &str) -> &'static [(&'static str, &'static str)] {
-    blueprint_catalogue::kinds::kind(kind)
-        .map(|k| k.keyed_arrays)
-        .unwrap_or(&[])
+    kinds::kind(kind).map(|k| k.keyed_arrays).unwrap_or(&[])
 }

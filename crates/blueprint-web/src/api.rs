@@ -14,9 +14,9 @@ use blueprint_store::LogEntry;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::access::Permission;
 use crate::auth::Session;
-use crate::pages::{engagement_for, record_attestation, record_decision, visible};
+use crate::extract::{ApiEngagement, ToAct, ToDecide, ToRead};
+use crate::pages::{record_attestation, record_decision, visible};
 use crate::registry::Entry;
 use crate::view;
 use crate::{AppState, evidence};
@@ -41,7 +41,7 @@ fn unauthorized() -> Response {
     )
 }
 
-fn refusal(status: StatusCode) -> Response {
+pub(crate) fn refusal(status: StatusCode) -> Response {
     match status {
         StatusCode::NOT_FOUND => error(status, "not_found", "no such engagement"),
         _ => error(
@@ -66,14 +66,14 @@ fn engine_failure(e: &EngineError) -> Response {
 }
 
 /// Why a call has no session to act in.
-enum NoSession {
+pub(crate) enum NoSession {
     Unauthenticated,
     /// Signed in, but a changing call without the session's CSRF token.
     Csrf,
 }
 
 impl NoSession {
-    fn response(self) -> Response {
+    pub(crate) fn response(self) -> Response {
         match self {
             NoSession::Unauthenticated => unauthorized(),
             NoSession::Csrf => error(
@@ -85,7 +85,7 @@ impl NoSession {
     }
 }
 
-fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, NoSession> {
+pub(crate) fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, NoSession> {
     state
         .sessions
         .get(headers)
@@ -93,48 +93,16 @@ fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, NoSession> 
 }
 
 /// The session of a changing call, its CSRF token checked.
-fn changing_session(state: &AppState, headers: &HeaderMap) -> Result<Session, NoSession> {
+pub(crate) fn changing_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Session, NoSession> {
     let session = session(state, headers)?;
     let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if !session.csrf_ok(token) {
         return Err(NoSession::Csrf);
     }
     Ok(session)
-}
-
-/// Why a call on an engagement is refused: no (CSRF-checked) session, or the engagement's
-/// answer (404, 403).
-enum Refused {
-    Session(NoSession),
-    Engagement(StatusCode),
-}
-
-impl Refused {
-    fn response(self) -> Response {
-        match self {
-            Refused::Session(no) => no.response(),
-            Refused::Engagement(status) => refusal(status),
-        }
-    }
-}
-
-/// The session and the engagement `id` a call acts on, or the answer refusing it: 401 without a
-/// session; 403 for a changing call (anything but `Read`) without the session's CSRF token, or
-/// when the person may not do `permission` on it; 404 when there is no such engagement.
-fn authorised<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    id: &str,
-    permission: Permission,
-) -> Result<(Session, &'a Entry), Refused> {
-    let session = match permission {
-        Permission::Read => session(state, headers),
-        Permission::Act | Permission::Decide => changing_session(state, headers),
-    }
-    .map_err(Refused::Session)?;
-    let entry =
-        engagement_for(state, &session.principal, id, permission).map_err(Refused::Engagement)?;
-    Ok((session, entry))
 }
 
 fn entry_json(entry: &LogEntry) -> Value {
@@ -155,15 +123,8 @@ pub async fn engagements(State(state): State<AppState>, headers: HeaderMap) -> R
 
 /// `GET /api/engagements/{id}`: the engagement's summary and status (features, sprints,
 /// recommendation).
-pub async fn engagement(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn engagement(engaged: ApiEngagement<ToRead>) -> Response {
+    let entry = engaged.entry();
     match view::read(entry).await {
         Ok(read) => Json(json!({
             "summary": read.summary(entry).clone(),
@@ -176,15 +137,8 @@ pub async fn engagement(
 
 /// `GET /api/engagements/{id}/log`: the feature log in canonical form, and whether its chain
 /// verifies.
-pub async fn log(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn log(engaged: ApiEngagement<ToRead>) -> Response {
+    let entry = engaged.entry();
     match view::read(entry).await {
         Ok(read) => {
             let chain = match &read.report.chain {
@@ -203,15 +157,8 @@ pub async fn log(
 
 /// `GET /api/engagements/{id}/report`: the evaluation report as the feature log last recorded
 /// it, the command line's documented JSON document (`blueprint.evaluation/1`).
-pub async fn report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn report(engaged: ApiEngagement<ToRead>) -> Response {
+    let entry = engaged.entry();
     match blueprint_engine::report::recorded(&entry.workspace).await {
         Ok(input) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -244,16 +191,8 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], shape: &str) -> Result<T, 
 
 /// `POST /api/engagements/{id}/attestations`: `{"feature", "note", "evidence": {"file_name",
 /// "content_type", "content_base64"}}`; 201 with the recorded log entry.
-pub async fn attest(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    let (session, entry) = match authorised(&state, &headers, &id, Permission::Act) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn attest(engaged: ApiEngagement<ToAct>, bytes: Bytes) -> Response {
+    let (session, entry) = (&engaged.session, engaged.entry());
     let request: AttestationBody = match body(
         &bytes,
         r#"{"feature", "note", "evidence": {"file_name", "content_type", "content_base64"}}"#,
@@ -300,16 +239,8 @@ struct DecisionBody {
 
 /// `POST /api/engagements/{id}/decisions`: `{"decision": "transition" | "deploy-again" |
 /// "exit", "note"}`; the agency's only.
-pub async fn decide(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    let (session, entry) = match authorised(&state, &headers, &id, Permission::Decide) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn decide(engaged: ApiEngagement<ToDecide>, bytes: Bytes) -> Response {
+    let (session, entry) = (&engaged.session, engaged.entry());
     let request: DecisionBody = match body(&bytes, r#"{"decision", "note"}"#) {
         Ok(b) => b,
         Err(why) => return error(StatusCode::BAD_REQUEST, "bad_request", &why),
@@ -340,14 +271,10 @@ fn job_json(entry: &Entry, job: &blueprint_store::Job) -> Value {
 /// program office's).
 pub async fn start_job(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    engaged: ApiEngagement<ToAct>,
     bytes: Bytes,
 ) -> Response {
-    let (session, entry) = match authorised(&state, &headers, &id, Permission::Act) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+    let (session, entry) = (&engaged.session, engaged.entry());
     let request: crate::JobRequest = match body(
         &bytes,
         r#"{"kind": "deploy" | "evaluate", "sprint"?, "enforce"?, "plan"?}"#,
@@ -374,15 +301,8 @@ pub async fn start_job(
 }
 
 /// `GET /api/engagements/{id}/jobs`: the engagement's latest jobs, newest first.
-pub async fn jobs(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (_, entry) = match authorised(&state, &headers, &id, Permission::Read) {
-        Ok(found) => found,
-        Err(refused) => return refused.response(),
-    };
+pub async fn jobs(State(state): State<AppState>, engaged: ApiEngagement<ToRead>) -> Response {
+    let entry = engaged.entry();
     match state.jobs.store().jobs(entry.id(), 50).await {
         Ok(jobs) => Json(json!({
             "jobs": jobs.iter().map(|j| job_json(entry, j)).collect::<Vec<_>>(),
@@ -392,17 +312,15 @@ pub async fn jobs(
     }
 }
 
-/// Job `job` of engagement `id`, if the person may read the engagement: or the answer
-/// refusing it (401, 403, and 404 for a job of another engagement too).
-async fn readable_job<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    id: &str,
+/// Job `job` of the engagement, or the answer refusing it (404 for a job of another engagement
+/// too).
+async fn job_of(
+    state: &AppState,
+    entry: &Entry,
     job: &str,
-) -> Result<(&'a Entry, blueprint_store::Job), Response> {
-    let (_, entry) = authorised(state, headers, id, Permission::Read).map_err(Refused::response)?;
+) -> Result<blueprint_store::Job, Response> {
     match crate::job_pages::job_of(state.jobs.store(), entry, job).await {
-        Ok(Some(found)) => Ok((entry, found)),
+        Ok(Some(found)) => Ok(found),
         Ok(None) => Err(error(StatusCode::NOT_FOUND, "not_found", "no such job")),
         Err(e) => Err(engine_failure(&EngineError::Store(e))),
     }
@@ -411,10 +329,11 @@ async fn readable_job<'a>(
 /// `GET /api/engagements/{id}/jobs/{job}`: the job, and its progress so far (`progress`).
 pub async fn job(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, job)): Path<(String, String)>,
+    engaged: ApiEngagement<ToRead>,
+    Path((_, job)): Path<(String, String)>,
 ) -> Response {
-    let (entry, found) = match readable_job(&state, &headers, &id, &job).await {
+    let entry = engaged.entry();
+    let found = match job_of(&state, entry, &job).await {
         Ok(found) => found,
         Err(refused) => return refused,
     };
@@ -440,11 +359,12 @@ pub struct AfterQuery {
 /// then `end` with the job as it ended.
 pub async fn job_events(
     State(state): State<AppState>,
+    engaged: ApiEngagement<ToRead>,
     headers: HeaderMap,
-    Path((id, job)): Path<(String, String)>,
+    Path((_, job)): Path<(String, String)>,
     axum::extract::Query(query): axum::extract::Query<AfterQuery>,
 ) -> Response {
-    let (_, found) = match readable_job(&state, &headers, &id, &job).await {
+    let found = match job_of(&state, engaged.entry(), &job).await {
         Ok(found) => found,
         Err(refused) => return refused,
     };

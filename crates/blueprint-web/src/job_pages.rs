@@ -8,7 +8,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use blueprint_store::{Job, JobEvent, Store, StoreError};
@@ -16,9 +16,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::access::{Permission, Principal};
+use crate::access::Principal;
+use crate::extract::{PageEngagement, ToAct, ToRead};
 use crate::jobs::{JobKind, JobRequest};
-use crate::pages::{self, engagement_for};
+use crate::pages;
 use crate::registry::Entry;
 
 /// How often a stream looks for new progress, and how long one stream lasts before the
@@ -154,20 +155,13 @@ pub struct StartForm {
 /// its page.
 pub async fn start(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    engaged: PageEngagement<ToAct>,
     Form(form): Form<StartForm>,
 ) -> Response {
-    let Some(session) = pages::signed_in(&state, &headers) else {
-        return pages::to_sign_in();
-    };
+    let (session, entry) = (&engaged.session, engaged.entry());
     if !session.csrf_ok(form.csrf.as_deref()) {
         return pages::csrf_refused();
     }
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Act) {
-        Ok(e) => e,
-        Err(status) => return pages::refusal(status),
-    };
     let kind = match form.kind.as_str() {
         "deploy" => JobKind::Deploy,
         "evaluate" => JobKind::Evaluate,
@@ -238,16 +232,10 @@ struct JobPage<'a> {
 /// `GET /engagements/{id}/jobs/{job}`: the job, its progress and its result.
 pub async fn job(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, job)): Path<(String, String)>,
+    engaged: PageEngagement<ToRead>,
+    Path((_, job)): Path<(String, String)>,
 ) -> Response {
-    let Some(session) = pages::signed_in(&state, &headers) else {
-        return pages::to_sign_in();
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return pages::refusal(status),
-    };
+    let (session, entry) = (&engaged.session, engaged.entry());
     let store = state.jobs.store();
     let found = match job_of(store, entry, &job).await {
         Ok(Some(found)) => found,

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod evidence;
+pub mod extract;
 pub mod headers;
 pub mod job_pages;
 pub mod jobs;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::access::{Permission, Principal};
 use crate::auth::Session;
+use crate::extract::{PageEngagement, ToAct, ToDecide, ToRead};
 use crate::registry::Entry;
 use crate::view::{self, Summary};
 use crate::{AppState, evidence};
@@ -96,21 +97,6 @@ pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session
 
 pub(crate) fn to_sign_in() -> Response {
     Redirect::to("/signin").into_response()
-}
-
-/// The engagement `id` if the session may do `permission` on it: 404 when there is none, 403
-/// when it is not the person's.
-pub(crate) fn engagement_for<'a>(
-    state: &'a AppState,
-    principal: &Principal,
-    id: &str,
-    permission: Permission,
-) -> Result<&'a Entry, StatusCode> {
-    let entry = state.registry.get(id).ok_or(StatusCode::NOT_FOUND)?;
-    if !principal.may(permission, entry) {
-        return Err(StatusCode::FORBIDDEN);
-    }
-    Ok(entry)
 }
 
 pub(crate) fn refusal(status: StatusCode) -> Response {
@@ -293,16 +279,9 @@ struct JobRow {
 /// `GET /engagements/{id}`: the sprint board, the feature log and whether its chain holds.
 pub async fn engagement(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    engaged: PageEngagement<ToRead>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers) else {
-        return to_sign_in();
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
-    };
+    let (session, entry) = (&engaged.session, engaged.entry());
     let read = match view::read(entry).await {
         Ok(r) => r,
         Err(e) => return engine_failure(&e),
@@ -429,17 +408,10 @@ struct FeaturePage<'a> {
 /// `GET /engagements/{id}/features/{feature}`: the feature, its ABAC reference, settings,
 /// evidence and log entries; the attest form when it is manual and the person may attest.
 pub async fn feature(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, feature)): Path<(String, String)>,
+    engaged: PageEngagement<ToRead>,
+    Path((_, feature)): Path<(String, String)>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers) else {
-        return to_sign_in();
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
-    };
+    let (session, entry) = (&engaged.session, engaged.entry());
     let Some(doc) = entry.workspace.catalogue.feature(&feature).map(|f| &f.doc) else {
         return not_found();
     };
@@ -519,14 +491,12 @@ pub(crate) async fn record_attestation(
 
 /// `POST /engagements/{id}/features/{feature}/attest` (multipart: csrf, note, evidence).
 pub async fn attest(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, feature)): Path<(String, String)>,
+    engaged: PageEngagement<ToAct>,
+    Path((_, feature)): Path<(String, String)>,
     mut form: Multipart,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers) else {
-        return to_sign_in();
-    };
+    // Who may attest is known before the upload is read.
+    let (session, entry) = (&engaged.session, engaged.entry());
     let (mut csrf, mut note, mut file) = (None, String::new(), None);
     loop {
         let field = match form.next_field().await {
@@ -556,10 +526,6 @@ pub async fn attest(
     if !session.csrf_ok(csrf.as_deref()) {
         return csrf_refused();
     }
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Act) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
-    };
     let Some((file_name, content_type, bytes)) = file else {
         return message(
             StatusCode::BAD_REQUEST,
@@ -587,22 +553,11 @@ pub struct DecisionForm {
 }
 
 /// `POST /engagements/{id}/next`: records a phase decision (the agency's only).
-pub async fn decide(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Form<DecisionForm>,
-) -> Response {
-    let Some(session) = signed_in(&state, &headers) else {
-        return to_sign_in();
-    };
+pub async fn decide(engaged: PageEngagement<ToDecide>, Form(form): Form<DecisionForm>) -> Response {
+    let (session, entry) = (&engaged.session, engaged.entry());
     if !session.csrf_ok(form.csrf.as_deref()) {
         return csrf_refused();
     }
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Decide) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
-    };
     match record_decision(entry, &session.principal, &form.decision, &form.note).await {
         Ok(_) => Redirect::to(&format!("/engagements/{}", entry.id())).into_response(),
         Err(e) => engine_failure(&e),
@@ -626,17 +581,10 @@ pub(crate) async fn record_decision(
 /// `GET /engagements/{id}/evidence/{digest}`: an evidence file, only ever as a download
 /// (`application/octet-stream`, attachment, sandboxed): never rendered by the browser.
 pub async fn evidence_file(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, digest)): Path<(String, String)>,
+    engaged: PageEngagement<ToRead>,
+    Path((_, digest)): Path<(String, String)>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers) else {
-        return to_sign_in();
-    };
-    let entry = match engagement_for(&state, &session.principal, &id, Permission::Read) {
-        Ok(e) => e,
-        Err(status) => return refusal(status),
-    };
+    let entry = engaged.entry();
     let Some(path) = evidence::path(&entry.evidence_dir(), &digest) else {
         return not_found();
     };

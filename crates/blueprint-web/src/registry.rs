@@ -135,4 +135,9 @@ impl Registry {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id() == id)
     }
+
+    /// Where engagement `id` is in [`Registry::entries`].
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.id() == id)
+    }
 }

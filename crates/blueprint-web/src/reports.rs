@@ -4,14 +4,12 @@
 //! tenant to show a page. The HTML report and the guides are self-contained pages (their own
 //! inline styles) served sandboxed; JUnit, CSV and JSON are downloads.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::AppState;
-use crate::access::Permission;
-use crate::pages::{engagement_for, engine_failure, not_found, refusal, signed_in, to_sign_in};
-use crate::registry::Entry;
+use crate::extract::{PageEngagement, ToRead};
+use crate::pages::{engine_failure, not_found};
 
 /// The policy of a self-contained report page: its inline styles and nothing else, in a
 /// sandbox (no script, no access to this server's origin).
@@ -27,26 +25,6 @@ pub const FORMATS: [(&str, &str, &str); 4] = [
 ];
 
 /// Why a page is not shown: no session (to sign in), or the engagement's answer (404, 403).
-enum Refused {
-    SignIn,
-    Engagement(StatusCode),
-}
-
-impl Refused {
-    fn response(self) -> Response {
-        match self {
-            Refused::SignIn => to_sign_in(),
-            Refused::Engagement(status) => refusal(status),
-        }
-    }
-}
-
-/// The engagement `id` if the person signed in may read it.
-fn readable<'a>(state: &'a AppState, headers: &HeaderMap, id: &str) -> Result<&'a Entry, Refused> {
-    let session = signed_in(state, headers).ok_or(Refused::SignIn)?;
-    engagement_for(state, &session.principal, id, Permission::Read).map_err(Refused::Engagement)
-}
-
 /// A self-contained page (the HTML report, a guide), sandboxed.
 fn page(html: String) -> Response {
     (
@@ -62,14 +40,10 @@ fn page(html: String) -> Response {
 /// `GET /engagements/{id}/reports/{format}`: the evaluation report as the command line's
 /// `evaluate --format` writes it; `html` shown, the others downloaded.
 pub async fn report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, format)): Path<(String, String)>,
+    engaged: PageEngagement<ToRead>,
+    Path((_, format)): Path<(String, String)>,
 ) -> Response {
-    let entry = match readable(&state, &headers, &id) {
-        Ok(entry) => entry,
-        Err(refused) => return refused.response(),
-    };
+    let entry = engaged.entry();
     let Some(&(name, media, extension)) = FORMATS.iter().find(|(n, _, _)| *n == format) else {
         return not_found();
     };
@@ -107,14 +81,10 @@ pub async fn guides_index(Path(id): Path<String>) -> Response {
 /// `GET /engagements/{id}/guides/{file}`: a user guide (HTML shown, Markdown downloaded), for
 /// the features the log shows in place, as `blueprint guides` writes them.
 pub async fn guide(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, file)): Path<(String, String)>,
+    engaged: PageEngagement<ToRead>,
+    Path((_, file)): Path<(String, String)>,
 ) -> Response {
-    let entry = match readable(&state, &headers, &id) {
-        Ok(entry) => entry,
-        Err(refused) => return refused.response(),
-    };
+    let entry = engaged.entry();
     let input = match blueprint_engine::report::recorded(&entry.workspace).await {
         Ok(input) => input,
         Err(e) => return engine_failure(&e),

@@ -4,29 +4,36 @@
 //! ([`KindSpec::is_replaced_whole`]), so the settings the blueprint does not name keep the
 //! agency's values.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, singleton};
+use super::{
+    Access, Api, Expand, Grant, IdentityKey, ItemPath, KindSpec, Lifecycle, PerItem, Permissions,
+    singleton,
+};
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
 /// admin consent workflow). `PUT /policies/adminConsentRequestPolicy` requires all five
 /// properties (adminconsentrequestpolicy-update); `version` is the service's.
-pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = singleton(
-    "adminConsentRequestPolicy",
-    "/policies/adminConsentRequestPolicy",
-    &[
-        "isEnabled",
-        "notifyReviewers",
-        "remindersEnabled",
-        "requestDurationInDays",
-        "reviewers",
-    ],
-    Api::GraphV1,
-    Permissions {
-        // adminconsentrequestpolicy-get: Policy.Read.All; -update: Policy.ReadWrite.ConsentRequest
-        // (which reads it too).
-        read: &[Grant::Graph("Policy.Read.All")],
-        write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
-    },
-);
+pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = {
+    let mut kind = singleton(
+        "adminConsentRequestPolicy",
+        "/policies/adminConsentRequestPolicy",
+        &[
+            "isEnabled",
+            "notifyReviewers",
+            "remindersEnabled",
+            "requestDurationInDays",
+            "reviewers",
+        ],
+        Api::GraphV1,
+        Permissions {
+            // adminconsentrequestpolicy-get: Policy.Read.All; -update: Policy.ReadWrite.ConsentRequest
+            // (which reads it too).
+            read: &[Grant::Graph("Policy.Read.All")],
+            write: &[Grant::Graph("Policy.ReadWrite.ConsentRequest")],
+        },
+    );
+    kind.access.replaced_whole = true;
+    kind
+};
 
 /// Privileged Identity Management's settings for one directory role: the role management policy
 /// Microsoft assigns to the role (one per role, created with the tenant: adopted, never created
@@ -52,5 +59,19 @@ pub(super) const ROLE_MANAGEMENT_POLICY_ASSIGNMENT: KindSpec = KindSpec {
         // RoleManagementPolicy.ReadWrite.Directory (which reads them too).
         read: &[Grant::Graph("RoleManagementPolicy.Read.Directory")],
         write: &[Grant::Graph("RoleManagementPolicy.ReadWrite.Directory")],
+    },
+    access: Access {
+        // Graph refuses the list without the scope (unifiedrolemanagementpolicyassignment-list).
+        required_filter: Some("scopeId eq '/' and scopeType eq 'DirectoryRole'"),
+        expand: Some(Expand {
+            query: "policy($expand=rules)",
+            on_list: true,
+        }),
+        per_item: Some(PerItem {
+            property: "policy",
+            items: Some("rules"),
+            at: ItemPath::RoleManagementPolicyRule,
+        }),
+        ..Access::PLAIN
     },
 };

@@ -6,7 +6,7 @@
 //! A custom profile's OMA-URI settings are matched by `omaUri`: drift names the one setting that
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
-use super::{Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use super::{Access, Among, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
 const WINDOWS10_CUSTOM: &[&str] = &["omaSettings"];
@@ -479,6 +479,7 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
+    access: Access::ASSIGNED,
 };
 
 /// Settings catalog policies (`/deviceManagement/configurationPolicies`, Graph beta only): the
@@ -514,6 +515,14 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "settings",
+            on_list: false,
+        }),
+        replaced_whole: true,
+        ..Access::ASSIGNED
     },
 };
 
@@ -571,6 +580,10 @@ pub(super) const DEVICE_COMPLIANCE_POLICY_BETA: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
+    access: Access {
+        adds_to: Some(&super::DEVICE_COMPLIANCE_POLICY),
+        ..Access::PLAIN
+    },
 };
 
 /// Intune's tenant object under `/beta`: the compliance policy settings only beta has
@@ -591,6 +604,7 @@ pub(super) const DEVICE_MANAGEMENT_BETA: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
         write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
     },
+    access: Access::PLAIN,
 };
 
 /// `deviceEnrollmentWindowsHelloForBusinessConfiguration`: its own properties in Microsoft's
@@ -620,12 +634,19 @@ const ENROLMENT_PLATFORM_RESTRICTIONS: &[&str] = &[
     "windowsRestriction",
 ];
 
+/// Intune's default enrolment configurations are the ones of priority 0 (a configuration an
+/// agency makes has a priority of 1 or more).
+const ENROLMENT_DEFAULTS: Among = Among {
+    property: "priority",
+    value: 0,
+};
+
 /// The default enrolment configurations Intune makes in every tenant
 /// (`/deviceManagement/deviceEnrollmentConfigurations`, priority 0, each named "All users and
 /// all devices"): Windows Hello for Business, the device limit, the platform restrictions and
 /// the enrolment status page. They share their name, so a default is identified by its derived
-/// type (`@odata.type`) and found among the configurations of priority 0 (the engine's
-/// counterpart rule), never by name. Intune neither creates nor deletes them on request: they
+/// type (`@odata.type`) and found among the configurations of priority 0 (`Access::among`),
+/// never by name. Intune neither creates nor deletes them on request: they
 /// are adopted and set, and a rollback restores what the tool changed.
 ///
 /// Property lists are each derived type's own properties in Microsoft's v1.0 metadata. The
@@ -661,6 +682,10 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
         "Intune makes the default enrolment configurations (priority 0, \"All users and all devices\") in every tenant and never deletes them",
     ),
     api: Api::GraphV1,
+    access: Access {
+        among: Some(ENROLMENT_DEFAULTS),
+        ..Access::PLAIN
+    },
     // intune-onboarding-deviceenrollment*configuration-get/-update:
     // DeviceManagementServiceConfig.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: Permissions {
@@ -705,6 +730,7 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT_BETA: KindSpec = KindSpec {
     keyed_arrays: &[],
     lifecycle: DEVICE_ENROLLMENT_DEFAULT.lifecycle,
     api: Api::GraphBeta,
+    access: DEVICE_ENROLLMENT_DEFAULT.access,
     // intune-onboarding-windows10enrollmentcompletionpageconfiguration-get/-update (beta).
     permissions: DEVICE_ENROLLMENT_DEFAULT.permissions,
 };
