@@ -2627,7 +2627,7 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
     let updates = |kind: &str| -> Vec<String> {
         plan.actions
             .iter()
-            .filter(|a| a.kind == kind)
+            .filter(|a| a.kind == kind && a.op != Op::Unchanged)
             .inspect(|a| assert_eq!(a.op, Op::Update, "{a:#?}"))
             .map(|a| a.reference.clone())
             .collect()
@@ -2682,13 +2682,15 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
         let (_, executives) = stored(&mut t, "deviceEnrollmentConfiguration", "Executives");
         assert_eq!(executives["limit"], 10, "the agency's own configuration");
 
-        // Someone raises the default device limit again, and lets users use a failed device.
+        // Someone raises the default device limit again, and shows the status page to every
+        // device, not only those Autopilot sets up.
         let configurations = t
             .collections
             .get_mut("deviceEnrollmentConfiguration")
             .unwrap();
         configurations.get_mut(&limit_id).unwrap()["limit"] = 20.into();
-        configurations.get_mut(&esp_id).unwrap()["allowDeviceUseOnInstallFailure"] = true.into();
+        configurations.get_mut(&esp_id).unwrap()["trackInstallProgressForAutopilotOnly"] =
+            false.into();
     }
     let evaluation = s.evaluate().await.unwrap();
     let findings = findings_by_feature(&evaluation);
@@ -2699,9 +2701,9 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
     assert_eq!(
         findings["intune-enrolment-status-page"],
         vec![(
-            "allowDeviceUseOnInstallFailure".to_string(),
-            false.into(),
-            true.into()
+            "trackInstallProgressForAutopilotOnly".to_string(),
+            true.into(),
+            false.into()
         )]
     );
 
