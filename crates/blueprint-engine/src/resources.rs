@@ -120,7 +120,7 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     };
     let access = access_of(&object.kind).map(|k| k.access);
     if let Some(among) = access.and_then(|a| a.among)
-        && candidate[among.property] != Value::from(among.value)
+        && candidate[among.property] != among.value
     {
         return false;
     }
