@@ -838,6 +838,72 @@ async function main() {
   );
   await expectGraphError(`PATCH ${consentPath}`, () => client.api(consentPath).patch({ isEnabled: false }), 404, "UnknownError");
 
+  // The device registration policy (v1.0) is updated only with PUT of all five updatable
+  // properties (deviceregistrationpolicy-update), which Graph answers with the policy; the
+  // metadata has no update, and the emulator answers a PATCH 405.
+  const registrationPath = "/policies/deviceRegistrationPolicy";
+  const registration = await step(`GET ${registrationPath}`, () => client.api(registrationPath).get());
+  check(
+    Number.isInteger(registration.userDeviceQuota) &&
+      typeof registration.multiFactorAuthConfiguration === "string" &&
+      typeof registration.azureADJoin?.allowedToJoin?.["@odata.type"] === "string",
+    `GET ${registrationPath} returns the policy`,
+    JSON.stringify(registration),
+  );
+  const registrationPut = await step(`PUT ${registrationPath}`, () =>
+    client.api(registrationPath).put({
+      userDeviceQuota: 2147483647,
+      multiFactorAuthConfiguration: "notRequired",
+      azureADRegistration: registration.azureADRegistration,
+      azureADJoin: {
+        isAdminConfigurable: true,
+        allowedToJoin: { "@odata.type": "#microsoft.graph.allDeviceRegistrationMembership" },
+        localAdmins: { enableGlobalAdmins: false },
+      },
+      localAdminPassword: { isEnabled: true },
+    }),
+  );
+  check(
+    registrationPut?.userDeviceQuota === 2147483647,
+    `PUT ${registrationPath} answers with the policy`,
+    JSON.stringify(registrationPut),
+  );
+  const registrationAfter = await step(`GET ${registrationPath} after PUT`, () => client.api(registrationPath).get());
+  check(
+    registrationAfter.userDeviceQuota === 2147483647 &&
+      registrationAfter.azureADJoin?.localAdmins?.enableGlobalAdmins === false &&
+      registrationAfter.localAdminPassword?.isEnabled === true,
+    `PUT ${registrationPath} reads back`,
+    JSON.stringify(registrationAfter),
+  );
+  await expectGraphError(
+    `PUT ${registrationPath} without userDeviceQuota`,
+    () => client.api(registrationPath).put({ multiFactorAuthConfiguration: "notRequired" }),
+    400,
+    "invalid_request",
+  );
+
+  // The organization: a collection of exactly one, found by listing and PATCHed by the tenant
+  // id (organization-update); the contacts it does not name stay.
+  const organizations = await step("GET /organization", () => client.api("/organization").get());
+  const organization = organizations.value?.[0];
+  check(
+    organizations.value?.length === 1 && typeof organization?.id === "string" && Array.isArray(organization?.technicalNotificationMails),
+    "GET /organization lists the tenant's one organization",
+    JSON.stringify(organizations),
+  );
+  const organizationPath = `/organization/${organization.id}`;
+  await step(`PATCH ${organizationPath}`, () =>
+    client.api(organizationPath).patch({ technicalNotificationMails: ["ict@example.gov.au"] }),
+  );
+  const organizationAfter = await step(`GET ${organizationPath}`, () => client.api(organizationPath).get());
+  check(
+    organizationAfter.technicalNotificationMails?.[0] === "ict@example.gov.au" &&
+      JSON.stringify(organizationAfter.verifiedDomains) === JSON.stringify(organization.verifiedDomains),
+    `PATCH ${organizationPath} reads back`,
+    JSON.stringify(organizationAfter),
+  );
+
   // PIM role settings: a directory role's policy is found through its assignment (Graph
   // requires the scope filter) with the policy and its rules expanded; each rule is PATCHed on
   // its own, naming its derived type.
@@ -890,6 +956,8 @@ async function main() {
     ["PATCH", "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"],
     ["PATCH", "/beta/deviceManagement/deviceEnrollmentConfigurations/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
+    ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
+    ["PATCH", "/v1.0/organization/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);

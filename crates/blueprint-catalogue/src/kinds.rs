@@ -140,6 +140,9 @@ pub struct Access {
     pub expand: Option<Expand>,
     /// Identity values are compared ignoring case (user principal names).
     pub identity_ignores_case: bool,
+    /// Only objects whose integer property has this value are counterparts (Intune's default
+    /// enrolment configurations, priority 0, beside an agency's own of the same type).
+    pub only_where: Option<(&'static str, i64)>,
     /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
     /// (Intune's policies and profiles).
     pub assignments: bool,
@@ -150,17 +153,6 @@ pub struct Access {
     pub replaced_whole: bool,
     /// The kind whose objects this kind's resources add settings to ([`KindSpec::adds_to`]).
     pub adds_to: Option<&'static KindSpec>,
-    /// Only the tenant's objects with this property value are candidates for a resource: the
-    /// service's own objects, which share a name (Intune's default enrolment configurations,
-    /// priority 0, all "All users and all devices").
-    pub among: Option<Among>,
-}
-
-/// The property value that marks the objects a kind's resources may match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Among {
-    pub property: &'static str,
-    pub value: i64,
 }
 
 impl Access {
@@ -170,11 +162,11 @@ impl Access {
         required_filter: None,
         expand: None,
         identity_ignores_case: false,
+        only_where: None,
         assignments: false,
         per_item: None,
         replaced_whole: false,
         adds_to: None,
-        among: None,
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -840,6 +832,8 @@ pub const KINDS: &[KindSpec] = &[
     identity::ADMIN_CONSENT_REQUEST_POLICY,
     intune::CONFIGURATION_POLICY,
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
+    identity::DEVICE_REGISTRATION_POLICY,
+    identity::ORGANIZATION,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     intune::DEVICE_ENROLLMENT_DEFAULT,

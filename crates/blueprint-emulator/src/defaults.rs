@@ -154,6 +154,12 @@ pub fn install(tenant: &mut Tenant) {
     tenant
         .singletons
         .insert("sharepointSettings".into(), sharepoint_settings());
+    let organization = organization(tenant);
+    tenant
+        .collections
+        .entry("organization".into())
+        .or_default()
+        .insert(tenant.id.clone(), organization);
     for (entity, value) in organisation_settings(&tenant.id) {
         tenant.singletons.insert(entity.into(), value);
     }
@@ -280,6 +286,34 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
     ]
 }
 
+/// The tenant's organization object: its name and verified domains (the first the initial
+/// `onmicrosoft.com` domain, the last the default), Australia and English, the administrator
+/// who signed the tenant up as its technical contact (as a new tenant has it), and no
+/// security, marketing or privacy contacts.
+fn organization(tenant: &Tenant) -> Value {
+    let domains = &tenant.domains;
+    json!({
+        "id": tenant.id,
+        "deletedDateTime": null,
+        "displayName": tenant.display_name,
+        "tenantType": "AAD",
+        "countryLetterCode": "AU",
+        "preferredLanguage": "en",
+        "verifiedDomains": domains.iter().enumerate().map(|(i, d)| json!({
+            "capabilities": "Email, OfficeCommunicationsOnline",
+            "isDefault": i == domains.len().saturating_sub(1),
+            "isInitial": i == 0,
+            "name": d,
+            "type": "Managed"
+        })).collect::<Vec<_>>(),
+        "technicalNotificationMails": [format!("admin@{}", tenant.initial_domain())],
+        "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [],
+        "marketingNotificationEmails": [],
+        "privacyProfile": null
+    })
+}
+
 /// The organisation-wide settings objects every tenant has, with Microsoft's defaults: self-service
 /// sign-up on, report names concealed, Office from the Current Channel, Company Portal unbranded,
 /// Forms and To Do open to external users, Office Store and trials allowed.
@@ -302,6 +336,34 @@ fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
         (
             "adminConsentRequestPolicy",
             json!({"id": "adminConsentRequestPolicy", "isEnabled": false, "notifyReviewers": false, "remindersEnabled": false, "requestDurationInDays": 0, "reviewers": [], "version": 0}),
+        ),
+        // Device registration as a new tenant has it (deviceregistrationpolicy-get's example
+        // and the resource's defaults): everyone may join and register, no MFA requirement,
+        // 50 devices a user, global administrators and the registering user local
+        // administrators of joined devices, LAPS off. With Intune, registration is Intune's to
+        // decide (isAdminConfigurable false).
+        (
+            "deviceRegistrationPolicy",
+            json!({
+                "id": "deviceRegistrationPolicy",
+                "displayName": "Device Registration Policy",
+                "description": "Tenant-wide policy that manages initial provisioning controls using quota restrictions, additional authentication and authorization checks",
+                "userDeviceQuota": 50,
+                "multiFactorAuthConfiguration": "notRequired",
+                "azureADRegistration": {
+                    "isAdminConfigurable": false,
+                    "allowedToRegister": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+                },
+                "azureADJoin": {
+                    "isAdminConfigurable": true,
+                    "allowedToJoin": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"},
+                    "localAdmins": {
+                        "enableGlobalAdmins": true,
+                        "registeringUsers": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+                    }
+                },
+                "localAdminPassword": {"isEnabled": false}
+            }),
         ),
         (
             "m365AppsInstallationOptions",

@@ -100,6 +100,10 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "Organization.Read.All",
         "498476ce-e0fe-48b0-b801-37ba7e2685c6",
     ), // [ids.md]
+    (
+        "Organization.ReadWrite.All",
+        "292d869f-3427-49a8-9dab-8c70152b74e9",
+    ), // [ids.md]
     // The OrgSettings-* roles came after the stored ids.md; their application ids are in
     // Microsoft's own permission listings as mirrored by graphpermissions pages ([merill]),
     // and Microsoft365Install.Read.All in one public appRoles dump ([dump]).
@@ -136,6 +140,17 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "5febc9da-e0d0-4576-bd13-ae70b2179a39",
     ), // [merill]
     ("Policy.Read.All", "246dd0d5-5bd0-4def-940b-0421030a5b68"), // [ids.md]
+    // The DeviceConfiguration application roles came after the stored ids.md (detected
+    // 2024-09-17 by a public tracker of Graph's application permissions, which names each by
+    // its id); the write role's id also in two public grant inventories ([tracker]).
+    (
+        "Policy.Read.DeviceConfiguration",
+        "bdba4817-6ba1-4a7c-8a01-be9bc7c242dd",
+    ), // [tracker]
+    (
+        "Policy.ReadWrite.DeviceConfiguration",
+        "230fb2d5-aa21-49c1-bfa7-ae1be179d867",
+    ), // [tracker]
     (
         "Policy.Read.AuthenticationMethod",
         "8e3bc81b-d2f3-4b7b-838c-32c88218d2f0",

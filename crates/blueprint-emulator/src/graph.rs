@@ -159,14 +159,6 @@ pub fn execute(
             "Query option '$expand' is not supported by this resource in the emulator's model of Microsoft Graph.",
         ));
     }
-    if segs.first() == Some(&"organization") {
-        return organization(
-            &tenant.lock().expect("tenant lock"),
-            origin,
-            &segs[1..],
-            req,
-        );
-    }
     if let Some(response) = crate::apps::execute(emulator, caller, origin, req, &segs, &query)? {
         return Ok(response);
     }
@@ -200,9 +192,20 @@ pub fn execute(
         }
         (Shape::Singleton, [], "PUT") if crate::identity::is_replaced_by_put(kind) => {
             let body = require_body(kind, req)?;
-            crate::identity::replace(&mut t, kind, body)?;
+            let replaced = crate::identity::replace(&mut t, kind, body)?;
             emulator.mark_dirty();
-            Ok(GraphResponse::empty(204))
+            if !crate::identity::put_returns_body(kind) {
+                return Ok(GraphResponse::empty(204));
+            }
+            let mut v = read_shape(kind, &t, &replaced, &Query::default())?;
+            insert_context(
+                &mut v,
+                origin,
+                kind,
+                &format!("{}/$entity", kind.path),
+                &Query::default(),
+            );
+            Ok(GraphResponse::json(200, v))
         }
         (Shape::Singleton, [], "PATCH") if crate::identity::is_replaced_by_put(kind) => {
             Err(crate::identity::patch_refused(kind))
@@ -724,51 +727,4 @@ fn decode_query(s: &str) -> String {
     urlencoding::decode(&plus)
         .map(|c| c.into_owned())
         .unwrap_or(plus)
-}
-
-/// `GET /organization`: the tenant itself, with its verified domains (clients look here for
-/// the default domain).
-fn organization(
-    t: &Tenant,
-    origin: &Origin,
-    rest: &[&str],
-    req: &GraphRequest,
-) -> Result<GraphResponse, GraphError> {
-    if !req.method.eq_ignore_ascii_case("GET") {
-        return Err(GraphError::method_not_allowed());
-    }
-    let org = json!({
-        "id": t.id,
-        "displayName": t.display_name,
-        "tenantType": "AAD",
-        "verifiedDomains": t.domains.iter().enumerate().map(|(i, d)| json!({
-            "capabilities": "Email, OfficeCommunicationsOnline",
-            "isDefault": i == t.domains.len().saturating_sub(1),
-            "isInitial": i == 0,
-            "name": d,
-            "type": "Managed"
-        })).collect::<Vec<_>>()
-    });
-    match rest {
-        [] => Ok(GraphResponse::json(
-            200,
-            json!({
-                "@odata.context": format!("{}/v1.0/$metadata#organization", origin.base_url),
-                "value": [org]
-            }),
-        )),
-        [id] if id.eq_ignore_ascii_case(&t.id) => {
-            let mut v = org;
-            let context = format!("{}/v1.0/$metadata#organization/$entity", origin.base_url);
-            v.as_object_mut()
-                .expect("an object")
-                .insert("@odata.context".into(), Value::String(context));
-            Ok(GraphResponse::json(200, v))
-        }
-        [id] => Err(GraphError::not_found(
-            ErrorStyle::Directory,
-            format!("Resource '{id}' does not exist."),
-        )),
-        [.., last] => Err(GraphError::unknown_segment(last)),
-    }
 }

@@ -645,6 +645,76 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // The tenant's one organization object: a collection of exactly one, addressed by the
+    // tenant id; never created or deleted by a client (organization-update: "organization is
+    // defined as a collection of exactly one record, and so its ID must be specified").
+    Kind {
+        entity: "organization",
+        path: "organization",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 100,
+        page_max: 999,
+        // organization-get: Organization.Read.All, higher Directory.Read.All,
+        // Organization.ReadWrite.All, Directory.ReadWrite.All; organization-update:
+        // Organization.ReadWrite.All, nothing higher.
+        read: &[
+            "Organization.Read.All",
+            "Organization.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        write: &["Organization.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "deletedDateTime",
+            "displayName",
+            "tenantType",
+            "verifiedDomains",
+            "countryLetterCode",
+            "preferredLanguage",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
+    // Written only with PUT of the whole policy (crate::identity).
+    Kind {
+        entity: "deviceRegistrationPolicy",
+        path: "policies/deviceRegistrationPolicy",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        // deviceregistrationpolicy-get: Policy.Read.DeviceConfiguration, higher
+        // Policy.ReadWrite.DeviceConfiguration (delegated also Policy.Read.All); -update:
+        // Policy.ReadWrite.DeviceConfiguration, nothing higher.
+        read: &[
+            "Policy.Read.DeviceConfiguration",
+            "Policy.ReadWrite.DeviceConfiguration",
+        ],
+        write: &["Policy.ReadWrite.DeviceConfiguration"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        // Read-only: "always set to" deviceRegistrationPolicy, "Device Registration Policy" and
+        // the tenant-wide description.
+        server_props: &["id", "displayName", "description"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
 ];
 
 /// The kinds served under `/beta/`, with the beta schema (`schema/graph-beta.yaml`). A beta kind

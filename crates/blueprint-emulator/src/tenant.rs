@@ -423,6 +423,31 @@ impl Tenant {
         Ok(merged)
     }
 
+    /// PUT a singleton: the body replaces everything a client may write, nested objects
+    /// included (what the body leaves out is reset, as Graph's whole-object updates do); the
+    /// service's own properties stay.
+    pub fn replace_singleton(
+        &mut self,
+        kind: &'static Kind,
+        body: Value,
+    ) -> Result<Value, GraphError> {
+        let current = self.singleton(kind).clone();
+        let replacement = check_body(kind, body, None)?;
+        let mut merged = Map::new();
+        for prop in kind.server_props {
+            if let Some(v) = current.get(*prop) {
+                merged.insert((*prop).to_string(), v.clone());
+            }
+        }
+        merged.extend(replacement.clone());
+        let mut merged = Value::Object(merged);
+        rules::before_update(self, kind, &current, &mut merged, &replacement)?;
+        reorder_id_first(&mut merged);
+        self.singletons
+            .insert(kind.entity.to_string(), merged.clone());
+        Ok(merged)
+    }
+
     pub fn delete(&mut self, kind: &'static Kind, key: &str) -> Result<(), GraphError> {
         if !kind.can_delete {
             return Err(GraphError::method_not_allowed());

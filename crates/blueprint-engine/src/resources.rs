@@ -112,15 +112,14 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Whether a tenant object is the desired object's counterpart (same identity value, and one
-/// of the service's own objects when the kind's candidates are only those).
+/// Whether a tenant object is the desired object's counterpart (same identity value).
 pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     let Some(key) = &object.identity_key else {
         return true;
     };
     let access = access_of(&object.kind).map(|k| k.access);
-    if let Some(among) = access.and_then(|a| a.among)
-        && candidate[among.property] != among.value
+    if let Some((property, value)) = access.and_then(|a| a.only_where)
+        && candidate[property].as_i64() != Some(value)
     {
         return false;
     }
@@ -241,7 +240,9 @@ pub fn read_one(kind: &str, path: &str) -> String {
 
 /// The body of a whole-object `PUT`: the object's writable properties as `current` holds them
 /// (the side doors left out), with `desired` laid over them; keyed arrays keep the tenant's
-/// items the blueprint does not name.
+/// items the blueprint does not name, and a nested object keeps the tenant's properties the
+/// blueprint does not name (a device registration policy's `azureADJoin.localAdmins` when the
+/// blueprint sets only `allowedToJoin`), unless the blueprint names another derived type there.
 pub fn whole_body(kind: &KindSpec, current: &Value, desired: &Value) -> Value {
     let mut body = serde_json::Map::new();
     for (k, v) in current.as_object().into_iter().flatten() {
@@ -255,11 +256,30 @@ pub fn whole_body(kind: &KindSpec, current: &Value, desired: &Value) -> Value {
         }
         let merged = match kind.keyed_arrays.iter().find(|(p, _)| p == k) {
             Some((_, key)) => crate::apply::merge_keyed(&current[k.as_str()], v, key),
-            None => v.clone(),
+            None => laid_over(&current[k.as_str()], v),
         };
         body.insert(k.clone(), merged);
     }
     Value::Object(body)
+}
+
+/// `desired` laid over `current`: objects property by property, where both are objects of the
+/// same type (no `@odata.type`, or the same one); anything else is the desired value.
+fn laid_over(current: &Value, desired: &Value) -> Value {
+    match (current, desired) {
+        (Value::Object(c), Value::Object(d))
+            if d.get("@odata.type")
+                .is_none_or(|t| c.get("@odata.type") == Some(t)) =>
+        {
+            let mut out = c.clone();
+            for (k, v) in d {
+                let merged = laid_over(c.get(k).unwrap_or(&Value::Null), v);
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        _ => desired.clone(),
+    }
 }
 
 /// Conditional access policies go out report-only first (DESIGN.md).

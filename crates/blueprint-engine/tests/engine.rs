@@ -2154,6 +2154,207 @@ async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_lega
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
 }
 
+/// The device registration policy, another policy Graph updates only with PUT: on the legacy
+/// tenant, where the agency limited joins to a pilot group with MFA and 20 devices, the deploy
+/// opens join to all users without the MFA rule or a limit, and keeps what the blueprint does
+/// not set, nested ones included (LAPS on, global administrators kept off the joined devices'
+/// local administrators, the registering users); one field changed in the tenant is reported
+/// as exactly that field; the rollback puts the agency's policy back as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn device_registration_is_put_whole_keeps_the_agency_s_nested_settings_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec!["identity-device-registration".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(report.done(), 1, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let policy = t.singletons.get_mut("deviceRegistrationPolicy").unwrap();
+        assert_eq!(policy["userDeviceQuota"], 2147483647);
+        assert_eq!(policy["multiFactorAuthConfiguration"], "notRequired");
+        assert_eq!(
+            policy["azureADJoin"]["allowedToJoin"],
+            serde_json::json!({"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"})
+        );
+        // What the blueprint does not set stays the agency's, inside azureADJoin too.
+        assert_eq!(
+            policy["azureADJoin"]["localAdmins"]["enableGlobalAdmins"],
+            false
+        );
+        assert_eq!(
+            policy["azureADJoin"]["localAdmins"]["registeringUsers"]["@odata.type"],
+            "#microsoft.graph.allDeviceRegistrationMembership"
+        );
+        assert_eq!(policy["azureADJoin"]["isAdminConfigurable"], true);
+        assert_eq!(policy["localAdminPassword"]["isEnabled"], true);
+        // Someone sets a device limit in the portal.
+        policy["userDeviceQuota"] = Value::from(10);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| (f.diff.path.as_str(), &f.diff.expected, &f.diff.actual))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![(
+            "userDeviceQuota",
+            &Value::from(2147483647),
+            &Value::from(10)
+        )]
+    );
+
+    // Put back as the sprint left it, the rollback restores the agency's policy exactly.
+    tenant
+        .lock()
+        .unwrap()
+        .singletons
+        .get_mut("deviceRegistrationPolicy")
+        .unwrap()["userDeviceQuota"] = Value::from(2147483647);
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+}
+
+/// The tenant's organization, adopted and never created: found by listing `/organization` (a
+/// collection of exactly one), its technical contact PATCHed by the tenant id; the contacts the
+/// blueprint does not set stay; one changed in the tenant is reported as exactly that field;
+/// the rollback restores the agency's contact. An organization missing from the tenant blocks
+/// the feature and is never created.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_organization_is_adopted_its_technical_contact_set_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let organization = |t: &mut blueprint_emulator::Tenant| -> Value {
+        t.collections["organization"][&tenant_id].clone()
+    };
+    {
+        let mut t = tenant.lock().unwrap();
+        let org = t
+            .collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap();
+        org["securityComplianceNotificationMails"] =
+            serde_json::json!(["soc@legacyaffairs.gov.au"]);
+    }
+    let before = without_write_times(state(&running).await);
+    let features = vec!["identity-technical-contact".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+    {
+        let mut t = tenant.lock().unwrap();
+        let org = organization(&mut t);
+        assert_eq!(
+            org["technicalNotificationMails"],
+            serde_json::json!(["ict@example.gov.au"])
+        );
+        assert_eq!(
+            org["securityComplianceNotificationMails"],
+            serde_json::json!(["soc@legacyaffairs.gov.au"])
+        );
+        assert_eq!(t.collections["organization"].len(), 1);
+        // Someone names another technical contact in the portal.
+        t.collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap()["technicalNotificationMails"] =
+            serde_json::json!(["someone@legacyaffairs.gov.au"]);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let paths: Vec<&str> = feature
+        .findings
+        .iter()
+        .map(|f| f.diff.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        vec!["technicalNotificationMails"],
+        "{:#?}",
+        feature.findings
+    );
+
+    // The tenant changed since the sprint: a forced rollback restores the agency's contact.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// An organization the tenant does not show (a connection to the wrong kind of tenant) blocks
+/// the feature with the reason; nothing is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_organization_blocks_its_feature_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("organization")
+        .unwrap()
+        .clear();
+    let features = vec!["identity-technical-contact".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(blocked, vec!["organization"], "{:#?}", plan.actions);
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(
+        reason.contains("Microsoft creates the tenant's one organization"),
+        "{reason}"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        tenant.lock().unwrap().collections["organization"].is_empty(),
+        "{:#?}",
+        report.results
+    );
+}
+
 const PIM_FEATURE: &str = "identity-privileged-identity-management";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 const EXCHANGE_ADMINISTRATOR: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";

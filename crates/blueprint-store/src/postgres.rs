@@ -214,7 +214,9 @@ impl PostgresStore {
     /// two runners that picked two jobs of one engagement at once (each passing over the
     /// other's locked row) claim one after the other, and the second sees the first's job
     /// running. Transaction-scoped, per schema and engagement.
-    const ENGAGEMENT_CLAIM_LOCK: &'static str = "SELECT pg_advisory_xact_lock(hashtext('blueprint-claim:' || current_schema() || ':' || $1))";
+    const ENGAGEMENT_CLAIM_LOCK: Option<&'static str> = Some(
+        "SELECT pg_advisory_xact_lock(hashtext('blueprint-claim:' || current_schema() || ':' || $1))",
+    );
 
     /// A plain transaction: the claim's row lock is the only lock it needs (the advisory write
     /// lock of [`Self::begin_write`] would make runners queue behind each other and behind

@@ -860,8 +860,8 @@ macro_rules! impl_state_store {
                     };
                     let id: i64 = row.try_get(0)?;
                     let engagement: String = row.try_get(1)?;
-                    if !Self::ENGAGEMENT_CLAIM_LOCK.is_empty() {
-                        sqlx::query(Self::ENGAGEMENT_CLAIM_LOCK)
+                    if let Some(lock) = Self::ENGAGEMENT_CLAIM_LOCK {
+                        sqlx::query(lock)
                             .bind(&engagement)
                             .execute(&mut *tx)
                             .await?;

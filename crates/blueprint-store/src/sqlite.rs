@@ -142,7 +142,7 @@ impl SqliteStore {
     const SKIP_LOCKED: &'static str = "";
 
     /// None needed: the write lock serialises claims already.
-    const ENGAGEMENT_CLAIM_LOCK: &'static str = "";
+    const ENGAGEMENT_CLAIM_LOCK: Option<&'static str> = None;
 
     async fn begin_claim(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.begin_write().await

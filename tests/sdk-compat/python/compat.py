@@ -56,6 +56,15 @@ from msgraph.generated.models.windows10_enrollment_completion_page_configuration
 from msgraph.generated.models.device_compliance_action_item import DeviceComplianceActionItem
 from msgraph.generated.models.device_compliance_action_type import DeviceComplianceActionType
 from msgraph.generated.models.device_compliance_scheduled_action_for_rule import DeviceComplianceScheduledActionForRule
+from msgraph.generated.models.all_device_registration_membership import AllDeviceRegistrationMembership
+from msgraph.generated.models.azure_a_d_join_policy import AzureADJoinPolicy
+from msgraph.generated.models.device_registration_policy import DeviceRegistrationPolicy
+from msgraph.generated.models.local_admin_password_settings import LocalAdminPasswordSettings
+from msgraph.generated.models.local_admin_settings import LocalAdminSettings
+from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
+from kiota_abstractions.request_information import RequestInformation
+from msgraph.generated.models.organization import Organization
+from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
 from msgraph.generated.models.device_management_settings import DeviceManagementSettings
 from msgraph.generated.models.intune_brand import IntuneBrand
@@ -341,6 +350,60 @@ async def admin_consent_request_policy(client):
           and after.reviewers and isinstance(after.reviewers[0], AccessReviewReviewerScope)
           and after.reviewers[0].query_type == "MicrosoftGraph",
           "policies/adminConsentRequestPolicy: PUT of the SDK's model reads back", after)
+
+
+async def device_registration_policy(client):
+    """The device registration policy (issue 13, v1.0), written with PUT of the SDK's model. The
+    SDK builds no update for it (Graph's metadata marks it not updatable; Microsoft's reference
+    documents only PUT), so the SDK's model is serialised into a PUT request of its own."""
+    builder = client.policies.device_registration_policy
+    before = await builder.get()
+    check(isinstance(before, DeviceRegistrationPolicy) and isinstance(before.user_device_quota, int)
+          and isinstance(before.azure_a_d_join, AzureADJoinPolicy),
+          "policies/deviceRegistrationPolicy: GET returns a DeviceRegistrationPolicy", before)
+    check(not unknown_properties(before), "policies/deviceRegistrationPolicy: every property is one the SDK's models know",
+          unknown_properties(before))
+    policy = DeviceRegistrationPolicy(
+        user_device_quota=2147483647,
+        multi_factor_auth_configuration=MultiFactorAuthConfiguration.NotRequired,
+        azure_a_d_registration=before.azure_a_d_registration,
+        azure_a_d_join=AzureADJoinPolicy(
+            is_admin_configurable=True,
+            allowed_to_join=AllDeviceRegistrationMembership(),
+            local_admins=LocalAdminSettings(enable_global_admins=False)),
+        local_admin_password=LocalAdminPasswordSettings(is_enabled=True))
+    request = RequestInformation(Method.PUT, builder.url_template, builder.path_parameters)
+    request.headers.try_add("Accept", "application/json")
+    request.set_content_from_parsable(client.request_adapter, "application/json", policy)
+    answered = await client.request_adapter.send_async(
+        request, DeviceRegistrationPolicy, {"XXX": ODataError})
+    check(isinstance(answered, DeviceRegistrationPolicy) and answered.user_device_quota == 2147483647,
+          "policies/deviceRegistrationPolicy: PUT of the SDK's model answers with the policy", answered)
+    after = await builder.get()
+    check(isinstance(after, DeviceRegistrationPolicy)
+          and after.multi_factor_auth_configuration == MultiFactorAuthConfiguration.NotRequired
+          and isinstance(after.azure_a_d_join.allowed_to_join, AllDeviceRegistrationMembership)
+          and after.azure_a_d_join.local_admins is not None and after.azure_a_d_join.local_admins.enable_global_admins is False
+          and after.local_admin_password.is_enabled is True,
+          "policies/deviceRegistrationPolicy: PUT of the SDK's model reads back", after)
+
+
+async def organization(client):
+    """The tenant's organization (issue 13): listed into the SDK's models (a collection of
+    exactly one), its technical contact PATCHed with the SDK's Organization model by the tenant
+    id, the rest kept."""
+    page = await client.organization.get()
+    orgs = page.value or []
+    check(len(orgs) == 1 and isinstance(orgs[0], Organization) and isinstance(orgs[0].verified_domains[0], VerifiedDomain),
+          "organization: the tenant's one Organization, with its verified domains", page)
+    check(not unknown_properties(orgs[0]), "organization: every property is one the SDK's models know",
+          unknown_properties(orgs[0]))
+    builder = client.organization.by_organization_id(orgs[0].id)
+    await builder.patch(Organization(technical_notification_mails=["ict@example.gov.au"]))
+    after = await builder.get()
+    check(isinstance(after, Organization) and after.technical_notification_mails == ["ict@example.gov.au"]
+          and [d.name for d in after.verified_domains] == [d.name for d in orgs[0].verified_domains],
+          "organization: PATCH of the SDK's model reads back, the rest kept", after)
 
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
@@ -670,6 +733,8 @@ async def main(ready_path):
         # --- Settings singletons and Intune profiles, with the SDKs' own model classes -------
         await settings_singletons(client, beta_client(ready, secret))
         await admin_consent_request_policy(client)
+        await device_registration_policy(client)
+        await organization(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
         await settings_catalog(beta_client(ready, secret), run)

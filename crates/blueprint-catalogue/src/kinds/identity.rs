@@ -5,8 +5,8 @@
 //! agency's values.
 
 use super::{
-    Access, Api, Expand, Grant, IdentityKey, ItemPath, KindSpec, Lifecycle, PerItem, Permissions,
-    singleton,
+    Access, Api, Expand, Find, Grant, IdentityKey, ItemPath, KindSpec, Lifecycle, PerItem,
+    Permissions, singleton,
 };
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
@@ -33,6 +33,72 @@ pub(super) const ADMIN_CONSENT_REQUEST_POLICY: KindSpec = {
     );
     kind.access.replaced_whole = true;
     kind
+};
+
+/// Who may join and register devices, whether joining takes MFA, how many devices a user may
+/// have, and the local administrators and LAPS of joined devices: the tenant's device
+/// registration policy. In Graph v1.0 (it was beta first), read with
+/// `GET /policies/deviceRegistrationPolicy` and written only with `PUT` of all five properties
+/// (deviceregistrationpolicy-update lists each as required; Graph's metadata marks the object not
+/// updatable, so there is no PATCH): a property left out is reset (a missing `userDeviceQuota`
+/// becomes 0, and no one may join a device), so the engine lays the blueprint's fields over the
+/// tenant's object.
+pub(super) const DEVICE_REGISTRATION_POLICY: KindSpec = {
+    let mut kind = singleton(
+        "deviceRegistrationPolicy",
+        "/policies/deviceRegistrationPolicy",
+        &[
+            "userDeviceQuota",
+            "multiFactorAuthConfiguration",
+            "azureADRegistration",
+            "azureADJoin",
+            "localAdminPassword",
+        ],
+        Api::GraphV1,
+        Permissions {
+            // deviceregistrationpolicy-get: Policy.Read.DeviceConfiguration; -update:
+            // Policy.ReadWrite.DeviceConfiguration (which reads it too).
+            read: &[Grant::Graph("Policy.Read.DeviceConfiguration")],
+            write: &[Grant::Graph("Policy.ReadWrite.DeviceConfiguration")],
+        },
+    );
+    kind.access.replaced_whole = true;
+    kind
+};
+
+/// The tenant's organization: its technical contact and the other notification contacts, and
+/// its privacy profile (organization-update). Graph holds it as a collection of exactly one
+/// object, addressed by the tenant id: found by listing `/organization`, written with
+/// `PATCH /organization/{id}`; Microsoft creates it with the tenant, so it is adopted, never
+/// created or removed.
+pub(super) const ORGANIZATION: KindSpec = KindSpec {
+    name: "organization",
+    path: "/organization",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "technicalNotificationMails",
+        "securityComplianceNotificationMails",
+        "securityComplianceNotificationPhones",
+        "marketingNotificationEmails",
+        "privacyProfile",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "Microsoft creates the tenant's one organization object with the tenant; check the connection names the agency's tenant",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // organization-get: Organization.Read.All; organization-update:
+        // Organization.ReadWrite.All (which reads it too).
+        read: &[Grant::Graph("Organization.Read.All")],
+        write: &[Grant::Graph("Organization.ReadWrite.All")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
 };
 
 /// Privileged Identity Management's settings for one directory role: the role management policy

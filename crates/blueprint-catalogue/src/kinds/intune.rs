@@ -6,7 +6,7 @@
 //! A custom profile's OMA-URI settings are matched by `omaUri`: drift names the one setting that
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
-use super::{Access, Among, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use super::{Access, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
 const WINDOWS10_CUSTOM: &[&str] = &["omaSettings"];
@@ -634,18 +634,11 @@ const ENROLMENT_PLATFORM_RESTRICTIONS: &[&str] = &[
     "windowsRestriction",
 ];
 
-/// Intune's default enrolment configurations are the ones of priority 0 (a configuration an
-/// agency makes has a priority of 1 or more).
-const ENROLMENT_DEFAULTS: Among = Among {
-    property: "priority",
-    value: 0,
-};
-
 /// The default enrolment configurations Intune makes in every tenant
 /// (`/deviceManagement/deviceEnrollmentConfigurations`, priority 0, each named "All users and
 /// all devices"): Windows Hello for Business, the device limit, the platform restrictions and
 /// the enrolment status page. They share their name, so a default is identified by its derived
-/// type (`@odata.type`) and found among the configurations of priority 0 (`Access::among`),
+/// type (`@odata.type`) and found among the configurations of priority 0 (`Access::only_where`),
 /// never by name. Intune neither creates nor deletes them on request: they
 /// are adopted and set, and a rollback restores what the tool changed.
 ///
@@ -682,15 +675,15 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
         "Intune makes the default enrolment configurations (priority 0, \"All users and all devices\") in every tenant and never deletes them",
     ),
     api: Api::GraphV1,
-    access: Access {
-        among: Some(ENROLMENT_DEFAULTS),
-        ..Access::PLAIN
-    },
     // intune-onboarding-deviceenrollment*configuration-get/-update:
     // DeviceManagementServiceConfig.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
         write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+    access: Access {
+        only_where: Some(("priority", 0)),
+        ..Access::PLAIN
     },
 };
 

@@ -982,6 +982,186 @@ async fn admin_consent_request_policy_is_replaced_whole_with_put() {
     assert_eq!(denied.status, 403, "{}", denied.text);
 }
 
+/// The device registration policy (v1.0) is updated only with PUT of all five updatable
+/// properties (deviceregistrationpolicy-update): a body missing one is refused, PATCH is not a
+/// method it has, a whole body replaces what was stored (a nested property it leaves out is
+/// reset) and is answered with the policy; the schema holds on the membership's derived types;
+/// reading takes Policy.Read.DeviceConfiguration, writing Policy.ReadWrite.DeviceConfiguration.
+#[tokio::test]
+async fn device_registration_policy_is_replaced_whole_with_put() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "policies/deviceRegistrationPolicy";
+    let before = emu.get(&t, path).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["id"], "deviceRegistrationPolicy");
+    assert_eq!(before.body["userDeviceQuota"], 50, "{}", before.text);
+    assert_eq!(
+        before.body["azureADJoin"]["localAdmins"]["enableGlobalAdmins"], true,
+        "{}",
+        before.text
+    );
+
+    let partial = emu
+        .call(&t, Method::PUT, path, Some(json!({"userDeviceQuota": 10})))
+        .await;
+    assert_eq!(partial.status, 400, "{}", partial.text);
+    assert!(
+        partial.text.contains("multiFactorAuthConfiguration"),
+        "{}",
+        partial.text
+    );
+    // Without the quota, Graph's own answer (microsoft-graph-docs-contrib#8532).
+    let no_quota = json!({
+        "multiFactorAuthConfiguration": "notRequired",
+        "azureADRegistration": before.body["azureADRegistration"],
+        "azureADJoin": before.body["azureADJoin"],
+        "localAdminPassword": before.body["localAdminPassword"]
+    });
+    let quota = emu.call(&t, Method::PUT, path, Some(no_quota)).await;
+    assert_eq!(quota.status, 400, "{}", quota.text);
+    assert_eq!(
+        quota.body["error"]["code"], "invalid_request",
+        "{}",
+        quota.text
+    );
+    let patched = emu.patch(&t, path, json!({"userDeviceQuota": 10})).await;
+    assert_eq!(patched.status, 405, "{}", patched.text);
+
+    let whole = json!({
+        "userDeviceQuota": 2147483647,
+        "multiFactorAuthConfiguration": "required",
+        "azureADRegistration": {
+            "isAdminConfigurable": false,
+            "allowedToRegister": {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+        },
+        "azureADJoin": {
+            "isAdminConfigurable": true,
+            "allowedToJoin": {
+                "@odata.type": "#microsoft.graph.enumeratedDeviceRegistrationMembership",
+                "users": [],
+                "groups": ["3c8ef067-8b96-44de-b2ae-557dfa0f97a0"]
+            }
+        },
+        "localAdminPassword": {"isEnabled": true}
+    });
+    let put = emu.call(&t, Method::PUT, path, Some(whole.clone())).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.body["userDeviceQuota"], 2147483647, "{}", put.text);
+    let after = emu.get(&t, path).await;
+    for (k, v) in whole.as_object().unwrap() {
+        // Graph shows a property the object lacks as null.
+        let mut read = after.body[k].clone();
+        if let Some(o) = read.as_object_mut() {
+            o.retain(|_, v| !v.is_null());
+        }
+        assert_eq!(&read, v, "{k}: {}", after.text);
+    }
+    // The body named no local administrators: PUT replaced them, as Graph resets what a
+    // whole-object update leaves out.
+    assert!(
+        after.body["azureADJoin"].get("localAdmins").is_none()
+            || after.body["azureADJoin"]["localAdmins"].is_null(),
+        "{}",
+        after.text
+    );
+    // The service's own properties stay.
+    assert_eq!(after.body["displayName"], "Device Registration Policy");
+
+    // The schema holds: an unknown membership type and a wrong enum member are refused.
+    let mut wrong = whole.clone();
+    wrong["azureADJoin"]["allowedToJoin"]["@odata.type"] =
+        json!("#microsoft.graph.someoneDeviceRegistrationMembership");
+    let bad = emu.call(&t, Method::PUT, path, Some(wrong)).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let mut wrong = whole.clone();
+    wrong["multiFactorAuthConfiguration"] = json!("always");
+    let bad = emu.call(&t, Method::PUT, path, Some(wrong)).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, path).await.status, 200);
+    let denied = emu.call(&auditor, Method::PUT, path, Some(whole)).await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}
+
+/// The organization is a collection of exactly one object (organization-get, -update): listed
+/// and read by the tenant id with Organization.Read.All, its notification contacts and privacy
+/// profile PATCHed with Organization.ReadWrite.All,
+/// validated by the schema; the service's own properties (name, verified domains) are not a
+/// client's to change, and it is never created or deleted.
+#[tokio::test]
+async fn the_organization_is_one_object_whose_contacts_are_patched() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let list = emu.get(&t, "organization").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let orgs = list.body["value"].as_array().unwrap();
+    assert_eq!(orgs.len(), 1, "{}", list.text);
+    let id = orgs[0]["id"].as_str().unwrap().to_string();
+    assert!(orgs[0]["verifiedDomains"].as_array().unwrap().len() >= 2);
+    assert!(orgs[0]["technicalNotificationMails"].is_array());
+    let path = format!("organization/{id}");
+
+    let patched = emu
+        .patch(
+            &t,
+            &path,
+            json!({
+                "technicalNotificationMails": ["ict@example.gov.au"],
+                "privacyProfile": {"contactEmail": "privacy@example.gov.au", "statementUrl": "https://example.gov.au/privacy"}
+            }),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let after = emu.get(&t, &path).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(
+        after.body["technicalNotificationMails"],
+        json!(["ict@example.gov.au"])
+    );
+    assert_eq!(
+        after.body["privacyProfile"]["statementUrl"],
+        "https://example.gov.au/privacy"
+    );
+    assert_eq!(after.body["verifiedDomains"], orgs[0]["verifiedDomains"]);
+
+    // The schema holds.
+    let bad = emu
+        .patch(
+            &t,
+            &path,
+            json!({"technicalNotificationMails": "ict@example.gov.au"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    // One organization, the tenant's: none is created or deleted, and no other id exists.
+    let create = emu
+        .call(
+            &t,
+            Method::POST,
+            "organization",
+            Some(json!({"displayName": "x"})),
+        )
+        .await;
+    assert_eq!(create.status, 405, "{}", create.text);
+    let delete = emu.call(&t, Method::DELETE, &path, None).await;
+    assert_eq!(delete.status, 405, "{}", delete.text);
+    let other = emu
+        .get(&t, "organization/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(other.status, 404, "{}", other.text);
+
+    // Reading takes Organization.Read.All (the auditor holds it), writing
+    // Organization.ReadWrite.All (the auditor does not).
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, "organization").await.status, 200);
+    let denied = emu
+        .patch(&auditor, &path, json!({"technicalNotificationMails": []}))
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}
+
 /// Intune's default enrolment configurations are in every tenant from the start: one per type,
 /// priority 0, all named "All users and all devices", each with its derived type. A default is
 /// set by PATCH (its type named, which must match), keeps its name and priority, and cannot be

@@ -106,7 +106,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
         ));
     }
     if kind.identity == IdentityKey::Singleton {
-        let (path, current) = if kind.name == "groupLifecyclePolicy" {
+        let (path, current) = if blueprint_engine::resources::is_collection_singleton(kind.name) {
             let first = admin.list(path).await.ok()?.into_iter().next()?;
             (format!("{path}/{}", first["id"].as_str()?), first)
         } else {
@@ -122,12 +122,17 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
                 .collect();
             return Some((path, Value::Object(whole)));
         }
-        let (name, value) = kind.properties.iter().find_map(|p| {
-            current
-                .get(*p)
-                .filter(|v| !v.is_null() && !v.is_array())
-                .map(|v| (*p, v.clone()))
-        })?;
+        // A value or an object; a list when the kind has nothing else (the organization's
+        // notification contacts).
+        let set = |lists: bool| {
+            kind.properties.iter().find_map(|p| {
+                current
+                    .get(*p)
+                    .filter(|v| !v.is_null() && (lists || !v.is_array()))
+                    .map(|v| (*p, v.clone()))
+            })
+        };
+        let (name, value) = set(false).or_else(|| set(true))?;
         return Some((path, json!({ name: value })));
     }
     let IdentityKey::Property(key) = kind.identity else {

@@ -58,6 +58,7 @@ terms_of_use_pdf = "aup.pdf"
 
 [params.contacts]
 group_expiration = "ict@example.gov.au"
+technical = "ict@example.gov.au"
 
 [connection]
 tenant_id = {tenant}
