@@ -904,6 +904,25 @@ async function main() {
     JSON.stringify(organizationAfter),
   );
 
+  // A domain's password expiry, PATCHed by the domain's name (domain-update).
+  const domains = await step("GET /domains", () => client.api("/domains").get());
+  const defaultDomain = domains.value?.find((d) => d.isDefault === true);
+  check(
+    typeof defaultDomain?.id === "string" && defaultDomain.isVerified === true && Number.isInteger(defaultDomain.passwordValidityPeriodInDays),
+    "GET /domains lists the tenant's verified default domain",
+    JSON.stringify(domains),
+  );
+  const domainPath = `/domains/${defaultDomain.id}`;
+  await step(`PATCH ${domainPath}`, () =>
+    client.api(domainPath).patch({ passwordValidityPeriodInDays: 365, passwordNotificationWindowInDays: 14 }),
+  );
+  const domainAfter = await step(`GET ${domainPath}`, () => client.api(domainPath).get());
+  check(
+    domainAfter.passwordValidityPeriodInDays === 365 && domainAfter.passwordNotificationWindowInDays === 14,
+    `PATCH ${domainPath} reads back`,
+    JSON.stringify(domainAfter),
+  );
+
   // PIM role settings: a directory role's policy is found through its assignment (Graph
   // requires the scope filter) with the policy and its rules expanded; each rule is PATCHed on
   // its own, naming its derived type.
@@ -958,6 +977,7 @@ async function main() {
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
     ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
     ["PATCH", "/v1.0/organization/{id}"],
+    ["PATCH", "/v1.0/domains/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);

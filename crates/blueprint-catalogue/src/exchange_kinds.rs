@@ -18,6 +18,18 @@
 
 use crate::kinds::{Access, Api, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
 
+/// The Exchange Online management role every `*-AddressList` cmdlet is in, `Get-` included,
+/// and that no role group holds by default (Microsoft's Get-/Set-/New-AddressList reference):
+/// the app holds it through a role group `connect` makes ([`Grant::ExchangeRole`]).
+pub const ADDRESS_LISTS_ROLE: &str = "Address Lists";
+
+/// The role group `connect` makes to hold an Exchange management role for blueprint's apps,
+/// and nothing else ("blueprint Address Lists"): adding the role to Organization Management
+/// instead would give it to every Exchange administrator.
+pub fn role_group_for(role: &str) -> String {
+    format!("blueprint {role}")
+}
+
 const EXCHANGE_PERMISSIONS: Permissions = Permissions {
     read: &[
         Grant::Exchange("Exchange.ManageAsApp"),
@@ -1053,8 +1065,163 @@ pub const OUTBOUND_CONNECTOR: KindSpec = exchange_kind(
     ],
 );
 
+/// Address lists: the views of the address book (All Users, All Rooms, …), each a recipient
+/// filter. Every `*-AddressList` cmdlet needs the Address Lists role as well as the directory
+/// role ([`ADDRESS_LISTS_ROLE`]). Properties: the `Set-AddressList` parameters applicable to
+/// Exchange Online (office-docs-powershell `Set-AddressList.md`).
+pub const ADDRESS_LIST: KindSpec = KindSpec {
+    permissions: Permissions {
+        read: &[
+            Grant::Exchange("Exchange.ManageAsApp"),
+            Grant::DirectoryRole("Global Reader"),
+            Grant::ExchangeRole(ADDRESS_LISTS_ROLE),
+        ],
+        write: &[
+            Grant::Exchange("Exchange.ManageAsApp"),
+            Grant::DirectoryRole("Exchange Administrator"),
+            Grant::ExchangeRole(ADDRESS_LISTS_ROLE),
+        ],
+    },
+    ..exchange_kind(
+        "addressList",
+        "/exchange/AddressList",
+        IdentityKey::Property("Name"),
+        &[
+            "Name",
+            "DisplayName",
+            "RecipientFilter",
+            "IncludedRecipients",
+            "ConditionalCompany",
+            "ConditionalDepartment",
+            "ConditionalStateOrProvince",
+            "ConditionalCustomAttribute1",
+            "ConditionalCustomAttribute2",
+            "ConditionalCustomAttribute3",
+            "ConditionalCustomAttribute4",
+            "ConditionalCustomAttribute5",
+            "ConditionalCustomAttribute6",
+            "ConditionalCustomAttribute7",
+            "ConditionalCustomAttribute8",
+            "ConditionalCustomAttribute9",
+            "ConditionalCustomAttribute10",
+            "ConditionalCustomAttribute11",
+            "ConditionalCustomAttribute12",
+            "ConditionalCustomAttribute13",
+            "ConditionalCustomAttribute14",
+            "ConditionalCustomAttribute15",
+            "RecipientContainer",
+        ],
+    )
+};
+
+/// Global address lists (the Default and the Offline Global Address List), each a recipient
+/// filter, in the same role as address lists. Properties: the `Set-GlobalAddressList`
+/// parameters applicable to Exchange Online (no DisplayName there).
+pub const GLOBAL_ADDRESS_LIST: KindSpec = KindSpec {
+    name: "globalAddressList",
+    path: "/exchange/GlobalAddressList",
+    properties: GLOBAL_ADDRESS_LIST_PROPERTIES,
+    ..ADDRESS_LIST
+};
+
+const GLOBAL_ADDRESS_LIST_PROPERTIES: &[&str] = &[
+    "Name",
+    "RecipientFilter",
+    "IncludedRecipients",
+    "ConditionalCompany",
+    "ConditionalDepartment",
+    "ConditionalStateOrProvince",
+    "ConditionalCustomAttribute1",
+    "ConditionalCustomAttribute2",
+    "ConditionalCustomAttribute3",
+    "ConditionalCustomAttribute4",
+    "ConditionalCustomAttribute5",
+    "ConditionalCustomAttribute6",
+    "ConditionalCustomAttribute7",
+    "ConditionalCustomAttribute8",
+    "ConditionalCustomAttribute9",
+    "ConditionalCustomAttribute10",
+    "ConditionalCustomAttribute11",
+    "ConditionalCustomAttribute12",
+    "ConditionalCustomAttribute13",
+    "ConditionalCustomAttribute14",
+    "ConditionalCustomAttribute15",
+    "RecipientContainer",
+];
+
+/// The organisation's Outlook add-ins (`Get-App -OrganizationApp`), seen as one object: the
+/// display names of those an administrator installed, Microsoft's default apps left out
+/// ([`MICROSOFT_DEFAULT_APPS`]). The ABAC configures none, so the blueprint wants the list
+/// empty. Evaluated only: an add-in there is the agency's, and the tool never removes what it
+/// did not create, so evaluate reports it and a person removes it
+/// (`Remove-App -OrganizationApp`) or records why it stays.
+pub const ORGANIZATION_ADD_INS: KindSpec = KindSpec {
+    lifecycle: Lifecycle::EvaluatedOnly(
+        "the organisation's add-ins are the agency's own: evaluate reports any beyond Microsoft's defaults, and a person removes it with Remove-App -OrganizationApp",
+    ),
+    ..exchange_kind(
+        "organizationAddIns",
+        "/exchange/App",
+        IdentityKey::Singleton,
+        &[NON_DEFAULT_APPS],
+    )
+};
+
+/// The one property of [`ORGANIZATION_ADD_INS`]: the installed organisation add-ins that are
+/// not Microsoft's defaults, by display name, sorted.
+pub const NON_DEFAULT_APPS: &str = "NonDefaultApps";
+
+/// The apps Exchange Online installs for every organisation, by display name, all provided by
+/// Microsoft ("Several apps are installed and made available to users by default … created by
+/// Microsoft": Action Items, Bing Maps, Suggested Meetings, Unsubscribe; My Templates since).
+pub const MICROSOFT_DEFAULT_APPS: &[&str] = &[
+    "Action Items",
+    "Bing Maps",
+    "My Templates",
+    "Suggested Meetings",
+    "Unsubscribe",
+];
+
+/// The parameters `Get-{Noun}` reads a kind's objects with (none for most: the family's
+/// objects): the organisation's add-ins are `Get-App -OrganizationApp`.
+pub fn read_parameters(kind: &str) -> serde_json::Value {
+    match kind {
+        "organizationAddIns" => serde_json::json!({ "OrganizationApp": true }),
+        _ => serde_json::json!({}),
+    }
+}
+
+/// For a kind whose one object sums up its family's rows, that object (`None` for the rest):
+/// the organisation's add-ins become `{"Identity": "Organization", "NonDefaultApps": [...]}`.
+pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::Value> {
+    if kind != ORGANIZATION_ADD_INS.name {
+        return None;
+    }
+    let mut names: Vec<String> = rows
+        .iter()
+        .filter(|app| {
+            let by_microsoft = app["ProviderName"]
+                .as_str()
+                .is_some_and(|p| p.trim_end_matches(" Corporation") == "Microsoft");
+            let default = app["DisplayName"]
+                .as_str()
+                .is_some_and(|n| MICROSOFT_DEFAULT_APPS.contains(&n));
+            !(by_microsoft && default)
+        })
+        .map(|app| {
+            app["DisplayName"]
+                .as_str()
+                .or(app["AppId"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    Some(serde_json::json!({ "Identity": "Organization", NON_DEFAULT_APPS: names }))
+}
+
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 24] = [
+pub const EXCHANGE_KINDS: [KindSpec; 27] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1079,6 +1246,9 @@ pub const EXCHANGE_KINDS: [KindSpec; 24] = [
     RETENTION_POLICY,
     INBOUND_CONNECTOR,
     OUTBOUND_CONNECTOR,
+    ADDRESS_LIST,
+    GLOBAL_ADDRESS_LIST,
+    ORGANIZATION_ADD_INS,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity
@@ -1332,6 +1502,10 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
         "retentionPolicy" => RETENTION_POLICY.properties,
         "inboundConnector" => INBOUND_CONNECTOR.properties,
         "outboundConnector" => OUTBOUND_CONNECTOR.properties,
+        // New-AddressList takes Set-'s parameters (and a Container, which the blueprint
+        // leaves at the root).
+        "addressList" => ADDRESS_LIST.properties,
+        "globalAddressList" => GLOBAL_ADDRESS_LIST.properties,
         "transportRule" => &[
             "Name",
             "ActivationDate",

@@ -91,12 +91,24 @@ pub enum Grant {
     /// `Exchange Administrator` (Exchange's app-only access needs a role as well as the
     /// permission).
     DirectoryRole(&'static str),
+    /// An Exchange Online management role the app holds through an Exchange role group it is
+    /// a member of, e.g. `Address Lists`: a role that no Entra role brings (Microsoft: in
+    /// Exchange Online every `*-AddressList` cmdlet is "available only in the Address Lists
+    /// role, and by default, the role isn't assigned to any role groups"). No token shows it:
+    /// `connect` adds the app's service principal to a role group holding the role
+    /// (`New-ServicePrincipal`, `New-RoleGroup -Roles`, `Add-RoleGroupMember`, Microsoft's
+    /// app-only authentication steps) and `doctor` reads it back
+    /// (`Get-ManagementRoleAssignment -Role`, `Get-RoleGroupMember`).
+    ExchangeRole(&'static str),
 }
 
 impl Grant {
     pub fn name(self) -> &'static str {
         match self {
-            Grant::Graph(n) | Grant::Exchange(n) | Grant::DirectoryRole(n) => n,
+            Grant::Graph(n)
+            | Grant::Exchange(n)
+            | Grant::DirectoryRole(n)
+            | Grant::ExchangeRole(n) => n,
         }
     }
 }
@@ -124,6 +136,11 @@ pub enum Lifecycle {
     /// Checked to exist, never created or changed (user accounts: the tool must not create
     /// accounts with passwords).
     CheckedOnly,
+    /// Read and compared, never written: a difference is a finding for a person to act on,
+    /// for the reason given. The agency's organisational add-ins are its own: the blueprint
+    /// wants none beyond Microsoft's defaults, and the tool never removes what it did not
+    /// create (no `--enforce` or `--allow-delete` reaches them).
+    EvaluatedOnly(&'static str),
 }
 
 /// How the engine reaches a kind's objects beyond its path: what Graph needs to list them, what
@@ -278,12 +295,18 @@ impl KindSpec {
         self.lifecycle == Lifecycle::CheckedOnly
     }
 
+    /// Objects of this kind are compared by `evaluate` and never written by a deploy.
+    pub fn is_evaluated_only(&self) -> bool {
+        matches!(self.lifecycle, Lifecycle::EvaluatedOnly(_))
+    }
+
     /// Why the tool never creates an object of this kind (None: it creates what is missing).
     pub fn never_created(&self) -> Option<&'static str> {
         match self.lifecycle {
             Lifecycle::Managed => None,
             Lifecycle::AdoptedOnly(why) => Some(why),
             Lifecycle::CheckedOnly => Some("the tool only checks that it exists"),
+            Lifecycle::EvaluatedOnly(why) => Some(why),
         }
     }
 
@@ -834,6 +857,7 @@ pub const KINDS: &[KindSpec] = &[
     identity::ROLE_MANAGEMENT_POLICY_ASSIGNMENT,
     identity::DEVICE_REGISTRATION_POLICY,
     identity::ORGANIZATION,
+    identity::DOMAIN,
     intune::DEVICE_COMPLIANCE_POLICY_BETA,
     intune::DEVICE_MANAGEMENT_BETA,
     intune::DEVICE_ENROLLMENT_DEFAULT,
@@ -863,6 +887,9 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::RETENTION_POLICY,
     crate::exchange_kinds::INBOUND_CONNECTOR,
     crate::exchange_kinds::OUTBOUND_CONNECTOR,
+    crate::exchange_kinds::ADDRESS_LIST,
+    crate::exchange_kinds::GLOBAL_ADDRESS_LIST,
+    crate::exchange_kinds::ORGANIZATION_ADD_INS,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

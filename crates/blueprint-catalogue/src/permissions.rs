@@ -38,6 +38,7 @@ impl Serialize for Grant {
                 Grant::Graph(_) => "graph-application-permission",
                 Grant::Exchange(_) => "exchange-application-permission",
                 Grant::DirectoryRole(_) => "directory-role",
+                Grant::ExchangeRole(_) => "exchange-management-role",
             },
         )?;
         st.serialize_field("name", self.name())?;
@@ -52,6 +53,7 @@ impl Grant {
             Grant::Graph(_) => "Microsoft Graph application permission",
             Grant::Exchange(_) => "Office 365 Exchange Online application permission",
             Grant::DirectoryRole(_) => "Microsoft Entra directory role",
+            Grant::ExchangeRole(_) => "Exchange Online management role, through a role group",
         }
     }
 }
@@ -130,6 +132,9 @@ pub struct Granted {
     pub exchange: BTreeSet<String>,
     /// Directory role template ids (`wids`).
     pub directory_roles: BTreeSet<String>,
+    /// Exchange Online management roles the app holds through role groups, read with
+    /// Exchange's own cmdlets (no token carries them); empty when not read.
+    pub exchange_roles: BTreeSet<String>,
 }
 
 impl Granted {
@@ -160,7 +165,23 @@ impl Granted {
                         .iter()
                         .any(|(writer, reads)| *reads == name && holds_role(writer))
             }
+            // Exchange resolves role names case-insensitively.
+            Grant::ExchangeRole(name) => self
+                .exchange_roles
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(name)),
         }
+    }
+
+    /// The Exchange management roles among `needs` (what must be read from Exchange itself).
+    pub fn exchange_roles_needed(needs: &[Need]) -> Vec<&'static str> {
+        needs
+            .iter()
+            .filter_map(|n| match n.grant {
+                Grant::ExchangeRole(role) => Some(role),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether any need is an Exchange grant (so an Exchange token must be looked at).

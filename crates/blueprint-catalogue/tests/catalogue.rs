@@ -1154,7 +1154,10 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
                         kind.name
                     );
                 }
-                (Api::ExchangeAdmin, Grant::Exchange(_) | Grant::DirectoryRole(_)) => {}
+                (
+                    Api::ExchangeAdmin,
+                    Grant::Exchange(_) | Grant::DirectoryRole(_) | Grant::ExchangeRole(_),
+                ) => {}
                 (api, grant) => panic!("{}: {grant:?} cannot be granted for {api:?}", kind.name),
             }
         }
@@ -1262,6 +1265,14 @@ mod permissions {
         assert!(
             holding("Global Administrator").holds(Grant::DirectoryRole("Exchange Administrator"))
         );
+        // No directory role brings an Exchange management role that no role group holds
+        // (the Address Lists role): only a role group membership read from Exchange does.
+        assert!(!holding("Global Administrator").holds(Grant::ExchangeRole("Address Lists")));
+        let member = Granted {
+            exchange_roles: ["address lists".to_string()].into(),
+            ..Granted::default()
+        };
+        assert!(member.holds(Grant::ExchangeRole("Address Lists")));
     }
 
     #[test]
@@ -1283,6 +1294,9 @@ mod permissions {
                             .unwrap()
                             .into(),
                     );
+                }
+                Grant::ExchangeRole(role) => {
+                    granted.exchange_roles.insert(role.to_string());
                 }
             }
         }
@@ -1314,6 +1328,11 @@ mod permissions {
                             .unwrap()
                             .into(),
                     );
+                }
+                // Exchange management roles are held through role groups, for reads and
+                // writes alike.
+                Grant::ExchangeRole(role) => {
+                    writer.exchange_roles.insert(role.to_lowercase());
                 }
             }
         }

@@ -160,6 +160,16 @@ pub fn install(tenant: &mut Tenant) {
         .entry("organization".into())
         .or_default()
         .insert(tenant.id.clone(), organization);
+    let domains: Vec<Value> = tenant
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| domain(d, i == 0, i + 1 == tenant.domains.len()))
+        .collect();
+    let stored = tenant.collections.entry("domain".into()).or_default();
+    for d in domains {
+        stored.insert(d["id"].as_str().unwrap_or_default().to_string(), d);
+    }
     for (entity, value) in organisation_settings(&tenant.id) {
         tenant.singletons.insert(entity.into(), value);
     }
@@ -311,6 +321,24 @@ fn organization(tenant: &Tenant) -> Value {
         "securityComplianceNotificationPhones": [],
         "marketingNotificationEmails": [],
         "privacyProfile": null
+    })
+}
+
+/// A verified, managed domain of the tenant: passwords never expire (a new tenant's default,
+/// which Graph shows as Int32's maximum validity), 14 days' notice.
+fn domain(name: &str, initial: bool, default: bool) -> Value {
+    json!({
+        "id": name,
+        "authenticationType": "Managed",
+        "availabilityStatus": null,
+        "isAdminManaged": true,
+        "isDefault": default,
+        "isInitial": initial,
+        "isRoot": true,
+        "isVerified": true,
+        "passwordNotificationWindowInDays": 14,
+        "passwordValidityPeriodInDays": 2147483647,
+        "supportedServices": ["Email", "OfficeCommunicationsOnline"]
     })
 }
 

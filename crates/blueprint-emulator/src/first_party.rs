@@ -74,6 +74,10 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
     ), // [ids.md]
     ("Domain.Read.All", "dbb9058a-0e50-45d7-ae91-66909b5d4664"),    // [ids.md]
+    (
+        "Domain.ReadWrite.All",
+        "7e05723c-0bb0-42da-be95-ae9f08a6e53c",
+    ), // [ids.md]
     ("Group.Create", "bf7b1a76-6e77-406b-b258-bf5c7720e98f"),       // [ids.md]
     ("Group.Read.All", "5b567255-7703-4780-807c-7be8301ae99b"),     // [ids.md]
     (

@@ -193,8 +193,9 @@ impl Fixture {
             }
             crate::exchange::install_defaults(&mut tenant, rng);
             for (i, command) in spec.exchange.iter().enumerate() {
-                crate::exchange::execute(&mut tenant, &command.cmdlet, &command.parameters, rng)
-                    .map_err(|e| {
+                let parameters = app_placeholders(&tenant, &command.parameters);
+                crate::exchange::execute(&mut tenant, &command.cmdlet, &parameters, rng).map_err(
+                    |e| {
                         invalid(format!(
                             "tenant '{}', exchange command {} ({}): {}",
                             spec.name,
@@ -202,7 +203,8 @@ impl Fixture {
                             command.cmdlet,
                             e.message
                         ))
-                    })?;
+                    },
+                )?;
             }
             for r in &spec.role_assignments {
                 assign_role(&mut tenant, r, rng).map_err(|m| {
@@ -268,6 +270,37 @@ fn build_app(spec: &AppSpec, rng: &mut impl Rng) -> Result<App, String> {
         sp_id: new_guid(rng),
         extra: serde_json::Map::new(),
     })
+}
+
+/// An Exchange command's string parameters with `{{app-id:NAME}}` and `{{sp-id:NAME}}`
+/// replaced by the client id and the service principal's object id of the fixture's app NAME
+/// (what New-ServicePrincipal takes).
+fn app_placeholders(
+    tenant: &Tenant,
+    parameters: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let fill = |text: &str| {
+        let mut out = text.to_string();
+        for app in &tenant.apps {
+            out = out
+                .replace(
+                    &format!("{{{{app-id:{}}}}}", app.display_name),
+                    &app.client_id,
+                )
+                .replace(&format!("{{{{sp-id:{}}}}}", app.display_name), &app.sp_id);
+        }
+        out
+    };
+    parameters
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => serde_json::Value::String(fill(s)),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
 }
 
 fn assign_role(

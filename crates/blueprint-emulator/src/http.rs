@@ -1009,6 +1009,8 @@ async fn state_dump(State(em): State<Arc<Emulator>>, req: Request) -> Response {
                 "collections": t.collections,
                 "singletons": t.singletons,
                 "assignments": t.assignments,
+                // Exchange Online's objects by cmdlet family (role groups among them).
+                "exchange": t.exchange.objects,
                 // The app registrations without any secret or key: who holds which grants.
                 "apps": t.apps.iter().map(|a| json!({
                     "displayName": a.display_name,

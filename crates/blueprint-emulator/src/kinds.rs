@@ -685,6 +685,43 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // The tenant's domains, by their names. Adding and verifying a domain (POST, verify) is
+    // not modelled: the tenant's domains are its fixture's.
+    Kind {
+        entity: "domain",
+        path: "domains",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 100,
+        page_max: 999,
+        // domain-get/-list: Domain.Read.All, higher Directory.Read.All, Domain.ReadWrite.All,
+        // Directory.ReadWrite.All; domain-update: Domain.ReadWrite.All, nothing higher.
+        read: &[
+            "Domain.Read.All",
+            "Domain.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        write: &["Domain.ReadWrite.All"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "availabilityStatus",
+            "isAdminManaged",
+            "isInitial",
+            "isRoot",
+            "isVerified",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
         entity: "deviceRegistrationPolicy",

@@ -16,8 +16,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use blueprint_catalogue::exchange_kinds;
 use blueprint_catalogue::kinds::{self, Grant};
 use blueprint_catalogue::permissions::{Access, Granted, Need};
+use blueprint_exchange::{Command, ExchangeClient};
 use blueprint_graph::signin::{self, DeviceCodePrompt, SignInConfig};
 use blueprint_graph::{Credential, GraphClient, GraphConfig, GraphError, SecretString};
 use serde::Serialize;
@@ -123,6 +125,12 @@ pub enum Step {
     },
     /// `POST /roleManagement/directory/roleAssignments`.
     AssignDirectoryRole { role: String },
+    /// Exchange Online, with the app's own Exchange Administrator access once its grants show:
+    /// the app's service principal reference (`New-ServicePrincipal`), a role group holding
+    /// the management role (`New-RoleGroup -Roles`) and the app as its member
+    /// (`Add-RoleGroupMember`), Microsoft's steps for giving an app an Exchange role no Entra
+    /// role brings. (`New-ManagementRoleAssignment -App` takes only application roles.)
+    AddExchangeRole { role: String, role_group: String },
     /// Make a key pair and certificate here (private key file 0600) and upload the public
     /// certificate (`PATCH /applications/{id}` `keyCredentials`).
     UploadCertificate { path: PathBuf, reason: String },
@@ -150,6 +158,10 @@ impl std::fmt::Display for Step {
             Step::AssignDirectoryRole { role } => {
                 write!(f, "assign the directory role {role} to the app")
             }
+            Step::AddExchangeRole { role, role_group } => write!(
+                f,
+                "add the app to the Exchange Online role group '{role_group}' holding the management role {role} (New-ServicePrincipal, New-RoleGroup, Add-RoleGroupMember)"
+            ),
             Step::UploadCertificate { path, reason } => write!(
                 f,
                 "make a certificate ({reason}): private key kept in {} (mode 0600), only the public certificate uploaded",
@@ -191,6 +203,13 @@ pub struct Connection {
     /// The steps still to do, in order; empty when everything is in place.
     pub steps: Vec<Step>,
     endpoints: Endpoints,
+    /// Exchange Online management roles the needs name (held through a role group).
+    exchange_roles: Vec<&'static str>,
+    /// The Exchange admin API's base URL.
+    exchange_url: String,
+    /// For the read-only app, the workspace's deploying app (its Exchange Administrator role
+    /// may make role group memberships; the read-only app's Global Reader may not).
+    deploying_app: Option<GraphConfig>,
 }
 
 /// What [`Connection::apply`] did.
@@ -203,6 +222,9 @@ pub struct Connected {
     pub changed: Vec<Step>,
     /// How long the grants took to show in a fresh token.
     pub replication_secs: Option<f64>,
+    /// What connect could not do and a person must, each with the exact commands (an
+    /// Exchange role group membership no app of the workspace may make).
+    pub still_to_do: Vec<String>,
 }
 
 /// Reads what the tenant holds of the app for `access` and lists what is missing: the app,
@@ -228,6 +250,7 @@ pub async fn survey(
         ..GraphConfig::default()
     })?;
     let needs = workspace.required_permissions(access)?;
+    let needs_for_roles = needs.clone();
     let name = app_name(access).to_string();
 
     // The app roles of the resources the needs name, resolved by value (never hard-coded).
@@ -334,6 +357,12 @@ pub async fn survey(
         workspace_dir: workspace.dir.clone(),
         steps: Vec::new(),
         endpoints,
+        exchange_roles: Granted::exchange_roles_needed(&needs_for_roles),
+        exchange_url: workspace.exchange_url(),
+        deploying_app: match access {
+            Access::ReadOnly => workspace.graph_config().ok(),
+            Access::ReadWrite => None,
+        },
     };
     connection.steps = connection.missing_steps(workspace).await?;
     Ok(connection)
@@ -391,6 +420,23 @@ impl Connection {
                 path: self.certificate_path.clone(),
                 reason,
             });
+        }
+        if !self.exchange_roles.is_empty() {
+            // Only an app that can already reach Exchange can say what it holds there.
+            let ready = steps.is_empty();
+            let held = if ready {
+                self.exchange_roles_now().await.unwrap_or_default()
+            } else {
+                BTreeSet::new()
+            };
+            for role in &self.exchange_roles {
+                if !held.contains(&role.to_lowercase()) {
+                    steps.push(Step::AddExchangeRole {
+                        role: role.to_string(),
+                        role_group: exchange_kinds::role_group_for(role),
+                    });
+                }
+            }
         }
         let client_id = self
             .app
@@ -632,6 +678,8 @@ impl Connection {
                 Step::UploadCertificate { .. } => {
                     new_pem = Some(self.upload_certificate().await?);
                 }
+                // Run once the app's grants show (below): it is the app that does it.
+                Step::AddExchangeRole { .. } => {}
                 Step::WriteProfile { .. } => {
                     let client_id = self.app()?["appId"]
                         .as_str()
@@ -659,25 +707,181 @@ impl Connection {
                     | Step::CreateServicePrincipal
             )
         });
-        let replication_secs = if grants_changed {
-            let pem = match new_pem {
-                Some(pem) => pem,
-                None => SecretString::new(
+        let pem = match new_pem {
+            Some(pem) => Some(pem),
+            None if grants_changed
+                || steps
+                    .iter()
+                    .any(|s| matches!(s, Step::AddExchangeRole { .. })) =>
+            {
+                Some(SecretString::new(
                     std::fs::read_to_string(self.workspace_dir.join(&self.certificate_path))
                         .map_err(|e| EngineError::Usage(format!("reading the certificate: {e}")))?,
-                ),
-            };
-            Some(self.await_grants(&client_id, pem, replication_wait).await?)
-        } else {
-            None
+                ))
+            }
+            None => None,
         };
+        let replication_secs = match (&pem, grants_changed) {
+            (Some(pem), true) => Some(
+                self.await_grants(&client_id, pem.clone(), replication_wait)
+                    .await?,
+            ),
+            _ => None,
+        };
+        let mut still_to_do = Vec::new();
+        for step in &steps {
+            if let (Step::AddExchangeRole { role, role_group }, Some(pem)) = (step, &pem) {
+                // Not fatal: everything else is connected; the person is told what remains.
+                if let Err(e) = self
+                    .add_exchange_role(&client_id, pem, role, role_group)
+                    .await
+                {
+                    still_to_do.push(e.to_string());
+                }
+            }
+        }
         Ok(Connected {
             tenant_id: self.tenant_id.clone(),
             client_id,
             certificate_path: self.certificate_path.clone(),
             changed: steps,
             replication_secs,
+            still_to_do,
         })
+    }
+
+    /// A client for the Exchange admin API as the app itself (its certificate).
+    fn app_exchange(
+        &self,
+        client_id: &str,
+        pem: &SecretString,
+    ) -> Result<ExchangeClient, EngineError> {
+        let config = GraphConfig {
+            authority: self.endpoints.authority.clone(),
+            graph: self.endpoints.graph.clone(),
+            tenant_id: self.tenant_id.clone(),
+            client_id: client_id.to_string(),
+            credential: Credential::Certificate { pem: pem.clone() },
+            extra_ca_pem: self.endpoints.extra_ca_pem.clone(),
+            ..GraphConfig::default()
+        };
+        Ok(ExchangeClient::new(
+            config,
+            &self.exchange_url,
+            std::sync::Arc::new(|_| {}),
+        )?)
+    }
+
+    /// The Exchange management roles (lower case) the app holds now, read as the app.
+    async fn exchange_roles_now(&self) -> Result<BTreeSet<String>, EngineError> {
+        let client_id = self
+            .app
+            .as_ref()
+            .and_then(|a| a["appId"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let pem = SecretString::new(
+            std::fs::read_to_string(self.workspace_dir.join(&self.certificate_path))
+                .map_err(|e| EngineError::Usage(format!("reading the certificate: {e}")))?,
+        );
+        let exo = self.app_exchange(&client_id, &pem)?;
+        exchange_roles_held(&exo, &client_id, &self.exchange_roles).await
+    }
+
+    /// Makes the app a member of `role_group`, which holds `role`, making the service principal
+    /// reference and the group when missing. A failure says the exact commands to run instead.
+    async fn add_exchange_role(
+        &self,
+        client_id: &str,
+        pem: &SecretString,
+        role: &str,
+        role_group: &str,
+    ) -> Result<(), EngineError> {
+        let sp = self.sp()?;
+        let by_hand = |why: String| {
+            EngineError::Usage(format!(
+                "could not give the app the Exchange Online role {role} ({why}). An Exchange administrator can, in Exchange Online PowerShell:\n  New-ServicePrincipal -AppId {client_id} -ObjectId {sp} -DisplayName \"{name}\"\n  New-RoleGroup -Name \"{role_group}\" -Roles \"{role}\"\n  Add-RoleGroupMember -Identity \"{role_group}\" -Member {sp}\nthen run connect again.",
+                name = self.app_name
+            ))
+        };
+        // The app itself when it may (Exchange Administrator), else the deploying app.
+        let exo = match &self.deploying_app {
+            Some(config) => ExchangeClient::new(
+                config.clone(),
+                &self.exchange_url,
+                std::sync::Arc::new(|_| {}),
+            )?,
+            None => self.app_exchange(client_id, pem)?,
+        };
+        let run = |cmdlet: &'static str, parameters: Value| {
+            let exo = exo.clone();
+            async move { exo.invoke(&Command::new(cmdlet, parameters)).await }
+        };
+        let references = run("Get-ServicePrincipal", json!({}))
+            .await
+            .map_err(|e| by_hand(e.to_string()))?;
+        let member = match references.iter().find(|r| {
+            r["AppId"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(client_id))
+        }) {
+            Some(r) => r["Identity"].as_str().unwrap_or(&sp).to_string(),
+            None => {
+                let made = run(
+                    "New-ServicePrincipal",
+                    json!({"AppId": client_id, "ObjectId": sp, "DisplayName": self.app_name}),
+                )
+                .await
+                .map_err(|e| by_hand(e.to_string()))?;
+                made.first()
+                    .and_then(|r| r["Identity"].as_str())
+                    .unwrap_or(&sp)
+                    .to_string()
+            }
+        };
+        match run("Get-RoleGroup", json!({ "Identity": role_group })).await {
+            Ok(groups) => {
+                let has_role = groups.first().is_some_and(|g| {
+                    g["Roles"].as_array().into_iter().flatten().any(|r| {
+                        r.as_str().is_some_and(|r| {
+                            r.eq_ignore_ascii_case(role) || r.ends_with(&format!("\\{role}"))
+                        })
+                    })
+                });
+                if !has_role {
+                    run(
+                        "New-ManagementRoleAssignment",
+                        json!({"Role": role, "SecurityGroup": role_group}),
+                    )
+                    .await
+                    .map_err(|e| by_hand(e.to_string()))?;
+                }
+            }
+            Err(e) if e.is_not_found() => {
+                run(
+                    "New-RoleGroup",
+                    json!({
+                        "Name": role_group,
+                        "Roles": [role],
+                        "Description": format!("blueprint: the {role} role for its apps"),
+                    }),
+                )
+                .await
+                .map_err(|e| by_hand(e.to_string()))?;
+            }
+            Err(e) => return Err(by_hand(e.to_string())),
+        }
+        match run(
+            "Add-RoleGroupMember",
+            json!({"Identity": role_group, "Member": member}),
+        )
+        .await
+        {
+            Ok(_) => Ok(()),
+            // A member since the survey: what was wanted.
+            Err(e) if e.to_string().contains("already a member") => Ok(()),
+            Err(e) => Err(by_hand(e.to_string())),
+        }
     }
 
     fn app(&self) -> Result<Value, EngineError> {
@@ -790,18 +994,25 @@ impl Connection {
     ) -> Result<f64, EngineError> {
         let started = tokio::time::Instant::now();
         let mut last;
+        // Exchange management roles are in no token; `connect` adds them after this wait.
+        let token_needs: Vec<Need> = self
+            .needs
+            .iter()
+            .filter(|n| !matches!(n.grant, Grant::ExchangeRole(_)))
+            .cloned()
+            .collect();
         loop {
             match granted_to(
                 &self.endpoints,
                 &self.tenant_id,
                 client_id,
                 &pem,
-                &self.needs,
+                &token_needs,
             )
             .await
             {
                 Ok(granted) => {
-                    let missing = blueprint_catalogue::permissions::missing(&self.needs, &granted);
+                    let missing = blueprint_catalogue::permissions::missing(&token_needs, &granted);
                     if missing.is_empty() {
                         return Ok(started.elapsed().as_secs_f64());
                     }
@@ -845,12 +1056,17 @@ pub async fn granted_to(
         extra_ca_pem: endpoints.extra_ca_pem.clone(),
         ..GraphConfig::default()
     };
-    granted_by(&config, needs).await
+    granted_by(&config, needs, None).await
 }
 
 /// What tokens of the app `config` describes hold: Graph's `roles` and `wids`, and Exchange's
-/// `roles` when `needs` has Exchange grants.
-pub async fn granted_by(config: &GraphConfig, needs: &[Need]) -> Result<Granted, EngineError> {
+/// `roles` when `needs` has Exchange grants; and, when `needs` names Exchange management roles
+/// and `exchange` (the admin API's base URL) is given, the roles Exchange says the app holds.
+pub async fn granted_by(
+    config: &GraphConfig,
+    needs: &[Need],
+    exchange: Option<&str>,
+) -> Result<Granted, EngineError> {
     let strings = |v: &Value| -> BTreeSet<String> {
         v.as_array()
             .into_iter()
@@ -865,6 +1081,7 @@ pub async fn granted_by(config: &GraphConfig, needs: &[Need]) -> Result<Granted,
         graph: strings(&claims["roles"]),
         exchange: BTreeSet::new(),
         directory_roles: strings(&claims["wids"]),
+        exchange_roles: BTreeSet::new(),
     };
     if Granted::needs_exchange(needs) {
         let exchange = GraphClient::without_observer(GraphConfig {
@@ -875,7 +1092,79 @@ pub async fn granted_by(config: &GraphConfig, needs: &[Need]) -> Result<Granted,
         .await?;
         granted.exchange = strings(&exchange["roles"]);
     }
+    let roles = Granted::exchange_roles_needed(needs);
+    if let (false, Some(url)) = (roles.is_empty(), exchange) {
+        let exo = ExchangeClient::new(config.clone(), url, std::sync::Arc::new(|_| {}))?;
+        granted.exchange_roles = exchange_roles_held(&exo, &config.client_id, &roles).await?;
+    }
     Ok(granted)
+}
+
+/// The Exchange Online management roles among `roles` (lower case) that the app `client_id`
+/// holds: through a role group its service principal reference is a member of
+/// (`Get-ManagementRoleAssignment -Role`, `Get-RoleGroupMember`), or assigned to the reference
+/// itself. An app without a reference (`Get-ServicePrincipal`) holds none.
+pub async fn exchange_roles_held(
+    exo: &ExchangeClient,
+    client_id: &str,
+    roles: &[&str],
+) -> Result<BTreeSet<String>, EngineError> {
+    let mut held = BTreeSet::new();
+    if roles.is_empty() {
+        return Ok(held);
+    }
+    let references = exo
+        .invoke(&Command::new("Get-ServicePrincipal", json!({})))
+        .await?;
+    let Some(reference) = references.iter().find(|r| {
+        r["AppId"]
+            .as_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case(client_id))
+    }) else {
+        return Ok(held);
+    };
+    let ids: BTreeSet<String> = ["Identity", "ObjectId", "Name"]
+        .iter()
+        .filter_map(|k| reference[*k].as_str())
+        .map(str::to_lowercase)
+        .collect();
+    let is_reference = |v: &Value| {
+        ["Identity", "ObjectId", "Name"].iter().any(|k| {
+            v[*k]
+                .as_str()
+                .is_some_and(|x| ids.contains(&x.to_lowercase()))
+        })
+    };
+    for role in roles {
+        let assignments = exo
+            .invoke(&Command::new(
+                "Get-ManagementRoleAssignment",
+                json!({ "Role": role }),
+            ))
+            .await?;
+        for assignment in assignments.iter().filter(|a| a["Enabled"] != json!(false)) {
+            let assignee = assignment["RoleAssigneeName"]
+                .as_str()
+                .or(assignment["RoleAssignee"].as_str())
+                .unwrap_or_default();
+            let holds = if assignment["RoleAssigneeType"] == "RoleGroup" {
+                exo.invoke(&Command::new(
+                    "Get-RoleGroupMember",
+                    json!({ "Identity": assignee }),
+                ))
+                .await?
+                .iter()
+                .any(is_reference)
+            } else {
+                ids.contains(&assignee.to_lowercase())
+            };
+            if holds {
+                held.insert(role.to_lowercase());
+                break;
+            }
+        }
+    }
+    Ok(held)
 }
 
 /// (resource appId, role id lower case) the app declares in `requiredResourceAccess`.

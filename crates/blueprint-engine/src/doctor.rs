@@ -153,7 +153,14 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
         return Ok(d);
     }
 
-    let granted = match tokio::time::timeout(STEP_TIMEOUT * 2, granted_by(&config, &needs)).await {
+    // Exchange management roles are read from Exchange itself (no token carries them).
+    let exchange_url = workspace.exchange_url();
+    let granted = match tokio::time::timeout(
+        STEP_TIMEOUT * 2,
+        granted_by(&config, &needs, Some(&exchange_url)),
+    )
+    .await
+    {
         Ok(Ok(granted)) => granted,
         Ok(Err(e)) => {
             d.push("token", Status::Fail, e.to_string());
@@ -440,13 +447,19 @@ pub async fn check_permissions(
     }
     let granted = permissions::Granted {
         graph: strings(&claims["roles"]),
-        exchange: BTreeSet::new(),
         directory_roles: strings(&claims["wids"]),
+        ..permissions::Granted::default()
     };
-    // Exchange grants are in another resource's token; doctor looks at that one.
+    // Exchange grants are in another resource's token, and Exchange management roles in
+    // Exchange itself; doctor looks at those.
     let graph_needs: Vec<Need> = config_needs
         .iter()
-        .filter(|n| !matches!(n.grant, kinds::Grant::Exchange(_)))
+        .filter(|n| {
+            !matches!(
+                n.grant,
+                kinds::Grant::Exchange(_) | kinds::Grant::ExchangeRole(_)
+            )
+        })
         .cloned()
         .collect();
     let missing = permissions::missing(&graph_needs, &granted);

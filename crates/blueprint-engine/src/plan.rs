@@ -190,6 +190,15 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                 };
                 action.blocked = refused;
             }
+            // Compared by evaluate, never written: nothing to do but look.
+            Ok(Some(current))
+                if blueprint_catalogue::kinds::kind(&object.kind)
+                    .is_some_and(|k| k.is_evaluated_only()) =>
+            {
+                action.op = Op::Check;
+                action.object_id = current["id"].as_str().map(str::to_string);
+                action.current = Some(current.clone());
+            }
             Ok(Some(current)) if object.prerequisite => {
                 action.op = Op::Check;
                 action.object_id = current["id"].as_str().map(str::to_string);

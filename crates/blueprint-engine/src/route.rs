@@ -157,6 +157,12 @@ impl TenantApis {
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.patch(path, body).await,
+            Route::Exchange { kind, .. } if kind.is_evaluated_only() => {
+                Err(GraphError::Config(format!(
+                    "{path}: {} objects are only evaluated, never written",
+                    kind.name
+                )))
+            }
             Route::Exchange { kind, noun, id } => {
                 let mut body = body.clone();
                 let state = match body.as_object_mut() {
@@ -219,15 +225,17 @@ impl TenantApis {
         let mut graph_paths = Vec::new();
         let mut graph_at = Vec::new();
         let mut nouns: Vec<&'static str> = Vec::new();
+        let mut reads: Vec<(&'static str, Value)> = Vec::new();
         for (i, path) in paths.iter().enumerate() {
             match route(path) {
                 Route::Graph => {
                     graph_paths.push(path.clone());
                     graph_at.push(i);
                 }
-                Route::Exchange { noun, .. } => {
+                Route::Exchange { kind, noun, .. } => {
                     if !nouns.contains(&noun) {
                         nouns.push(noun);
+                        reads.push((noun, exchange_kinds::read_parameters(kind.name)));
                     }
                 }
             }
@@ -242,10 +250,10 @@ impl TenantApis {
                 }
             },
             async {
-                if nouns.is_empty() {
+                if reads.is_empty() {
                     Vec::new()
                 } else {
-                    self.exchange.list_many(&nouns).await
+                    self.exchange.list_many_with(&reads).await
                 }
             }
         );
@@ -258,7 +266,7 @@ impl TenantApis {
             for (i, path) in paths.iter().enumerate() {
                 if let Route::Exchange { kind, noun, id } = route(path) {
                     results[i] = Some(match &lists[noun] {
-                        Ok(rows) => pick(kind, noun, id, rows),
+                        Ok(rows) => pick(kind, noun, id, &summarised(kind, rows)),
                         Err(e) => Err(e.clone()),
                     });
                 }
@@ -276,8 +284,26 @@ impl TenantApis {
         noun: &str,
         id: Option<&str>,
     ) -> Result<Value, GraphError> {
-        let rows = self.exchange.list(noun).await?;
-        pick(kind, noun, id, &rows)
+        let rows = self
+            .exchange
+            .list_with(noun, &exchange_kinds::read_parameters(kind.name))
+            .await?;
+        pick(kind, noun, id, &summarised(kind, &rows))
+    }
+}
+
+/// A family's rows as the kind sees them: one summary object for a kind that sums its family
+/// up (the organisation's add-ins), the rows themselves otherwise.
+fn summarised(kind: &KindSpec, rows: &[Value]) -> Vec<Value> {
+    match exchange_kinds::summarise(kind.name, rows) {
+        Some(mut summary) => {
+            if let Some(map) = summary.as_object_mut() {
+                let id = map.get("Identity").cloned().unwrap_or(Value::Null);
+                map.insert("id".into(), id);
+            }
+            vec![summary]
+        }
+        None => rows.to_vec(),
     }
 }
 

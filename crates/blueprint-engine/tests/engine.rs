@@ -1554,6 +1554,17 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             format!("acceptedDomain:{domain}"),
         ),
         (
+            "AddressList",
+            Some("All Rooms"),
+            "RecipientFilter",
+            json!("((Alias -ne $null) -and (RecipientDisplayType -eq 'ConferenceRoomMailbox'))"),
+            json!(
+                "((Alias -ne $null) -and (((RecipientDisplayType -eq 'ConferenceRoomMailbox') -or (RecipientDisplayType -eq 'SyncedConferenceRoomMailbox'))))"
+            ),
+            "exchange-address-lists",
+            "addressList:All Rooms".into(),
+        ),
+        (
             "RetentionPolicyTag",
             Some("Deleted Items"),
             "AgeLimitForRetention",
@@ -1583,6 +1594,44 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(finding.diff.expected, "Enabled");
     assert_eq!(finding.diff.actual, "Disabled");
     switch("Enable").await;
+
+    // An Outlook add-in installed for the organisation: the absence check names it, and the
+    // deploy leaves it alone (the tool never removes what it did not create).
+    use base64::Engine;
+    let manifest = "<OfficeApp><Id>5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21</Id><ProviderName>Contoso</ProviderName><DisplayName DefaultValue=\"Contoso CRM\"/></OfficeApp>";
+    exo.invoke(&blueprint_exchange::Command::new(
+        "New-App",
+        json!({"OrganizationApp": true, "FileData": base64::engine::general_purpose::STANDARD.encode(manifest)}),
+    ))
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-organisational-add-ins");
+    assert_eq!(finding.reference, "organizationAddIns");
+    assert!(
+        finding.diff.path.starts_with("NonDefaultApps"),
+        "{finding:?}"
+    );
+    assert_eq!(finding.diff.expected, json!([]));
+    assert_eq!(finding.diff.actual, json!(["Contoso CRM"]));
+    // A plan (even enforcing, even deleting) only looks at the add-ins.
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "organizationAddIns")
+        .unwrap();
+    assert_eq!(action.op, Op::Check);
+    assert!(
+        action.changes.is_empty() && action.blocked.is_none(),
+        "{action:#?}"
+    );
+    exo.invoke(&blueprint_exchange::Command::new(
+        "Remove-App",
+        json!({"OrganizationApp": true, "Identity": "5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21"}),
+    ))
+    .await
+    .unwrap();
 
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
@@ -1735,6 +1784,33 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
         dir.path(),
     )
     .await;
+    let s = session(workspace(dir.path(), &running, &exchange_features()));
+    // The agency installed an Outlook add-in for everyone (through the faults: the create
+    // may be lost on the way back, so it is looked for before it is tried again).
+    use base64::Engine;
+    let exo = s.client.exchange();
+    let manifest = "<OfficeApp><Id>3f9a1c52-7d4e-4b8a-9c61-2e5d0b7a4f13</Id><ProviderName>Legacy Affairs IT</ProviderName><DisplayName DefaultValue=\"Legacy CRM Connector\"/></OfficeApp>";
+    for _ in 0..10 {
+        let installed = exo
+            .invoke(&blueprint_exchange::Command::new(
+                "Get-App",
+                json!({"OrganizationApp": true}),
+            ))
+            .await
+            .is_ok_and(|apps| {
+                apps.iter()
+                    .any(|a| a["DisplayName"] == "Legacy CRM Connector")
+            });
+        if installed {
+            break;
+        }
+        let _ = exo
+            .invoke(&blueprint_exchange::Command::new(
+                "New-App",
+                json!({"OrganizationApp": true, "DefaultStateForUser": "Enabled", "FileData": base64::engine::general_purpose::STANDARD.encode(manifest)}),
+            ))
+            .await;
+    }
     let seeded = exchange_state(&running);
     let hand_made = |state: &Value| {
         let objects = &state["objects"];
@@ -1751,9 +1827,9 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
             named("TransportRule", "Legacy - Block executable attachments"),
             named("HostedContentFilterPolicy", "Legacy - Executive assistants"),
             named("HostedContentFilterRule", "Legacy - Executive assistants"),
+            named("App", "Legacy CRM Connector"),
         )
     };
-    let s = session(workspace(dir.path(), &running, &exchange_features()));
     let mut deployed = false;
     for _ in 0..4 {
         let (_, report) = s
@@ -1771,6 +1847,20 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     assert!(deployed, "the deploy converges through faults");
     let after_deploy = exchange_state(&running);
     assert_eq!(hand_made(&after_deploy), hand_made(&seeded));
+    // The agency's add-in stays, and evaluate names it as the one thing against the ABAC's
+    // "no organisational add-ins".
+    let evaluation = s.evaluate().await.unwrap();
+    let add_ins = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-organisational-add-ins")
+        .unwrap();
+    assert_eq!(add_ins.verdict, Verdict::Fail);
+    assert_eq!(add_ins.findings.len(), 1, "{:#?}", add_ins.findings);
+    assert_eq!(
+        add_ins.findings[0].diff.actual,
+        json!(["Legacy CRM Connector"])
+    );
     assert!(
         duplicate_exchange_names(&after_deploy).is_empty(),
         "{:?}",
@@ -2353,6 +2443,104 @@ async fn a_missing_organization_blocks_its_feature_and_is_never_created() {
         "{:#?}",
         report.results
     );
+}
+
+/// The agency's verified domain, adopted and set, never created: found by its name among
+/// `/domains`, its password expiry PATCHed; the other domains stay as they were; one field
+/// changed in the tenant is reported as exactly that field; a forced rollback restores the
+/// domain. A domain the tenant does not have blocks the feature and is never created.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agency_s_domain_gets_password_expiry_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    let initial = info.tenants[0].domains[0].clone();
+    let tenant_id = info.tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let before = without_write_times(state(&running).await);
+    let features = vec!["organisation-password-expiry".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+    {
+        let mut t = tenant.lock().unwrap();
+        let domains = &t.collections["domain"];
+        assert_eq!(domains[&domain]["passwordValidityPeriodInDays"], 365);
+        assert_eq!(domains[&domain]["passwordNotificationWindowInDays"], 14);
+        // The initial onmicrosoft.com domain is not the blueprint's.
+        assert_eq!(
+            domains[&initial]["passwordValidityPeriodInDays"],
+            2147483647
+        );
+        // Someone shortens the validity in the portal.
+        t.collections
+            .get_mut("domain")
+            .unwrap()
+            .get_mut(&domain)
+            .unwrap()["passwordValidityPeriodInDays"] = Value::from(90);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = &evaluation.features[0];
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let findings: Vec<(&str, &Value, &Value)> = feature
+        .findings
+        .iter()
+        .map(|f| (f.diff.path.as_str(), &f.diff.expected, &f.diff.actual))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![(
+            "passwordValidityPeriodInDays",
+            &Value::from(365),
+            &Value::from(90)
+        )]
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_the_tenant_lacks_blocks_password_expiry_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    let tenant_id = info.tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("domain")
+        .unwrap()
+        .shift_remove(&domain);
+    let features = vec!["organisation-password-expiry".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(blocked, vec![format!("domain:{domain}").as_str()]);
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(reason.contains("verifies it"), "{reason}");
+    s.deploy(&DeployOptions {
+        sprint: Some(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(!tenant.lock().unwrap().collections["domain"].contains_key(&domain));
 }
 
 const PIM_FEATURE: &str = "identity-privileged-identity-management";

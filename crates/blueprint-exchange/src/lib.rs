@@ -269,17 +269,36 @@ impl ExchangeClient {
 
     /// Every object of a cmdlet family (`Get-{noun}`), each with `id` (its `Identity`).
     pub async fn list(&self, noun: &str) -> Result<Vec<Value>, GraphError> {
+        self.list_with(noun, &json!({})).await
+    }
+
+    /// What `Get-{noun}` with `parameters` outputs (`Get-App -OrganizationApp`), each row
+    /// with `id`.
+    pub async fn list_with(
+        &self,
+        noun: &str,
+        parameters: &Value,
+    ) -> Result<Vec<Value>, GraphError> {
         let rows = self
-            .invoke(&Command::new(format!("Get-{noun}"), json!({})))
+            .invoke(&Command::new(format!("Get-{noun}"), parameters.clone()))
             .await?;
         Ok(rows.into_iter().map(with_id).collect())
     }
 
     /// Several families at once through `$batch` (what evaluate reads), in order.
     pub async fn list_many(&self, nouns: &[&str]) -> Vec<Result<Vec<Value>, GraphError>> {
-        let commands: Vec<Command> = nouns
+        let reads: Vec<(&str, Value)> = nouns.iter().map(|n| (*n, json!({}))).collect();
+        self.list_many_with(&reads).await
+    }
+
+    /// [`ExchangeClient::list_many`] with each family's `Get-` parameters.
+    pub async fn list_many_with(
+        &self,
+        reads: &[(&str, Value)],
+    ) -> Vec<Result<Vec<Value>, GraphError>> {
+        let commands: Vec<Command> = reads
             .iter()
-            .map(|n| Command::new(format!("Get-{n}"), json!({})))
+            .map(|(n, parameters)| Command::new(format!("Get-{n}"), parameters.clone()))
             .collect();
         self.invoke_reads(&commands)
             .await

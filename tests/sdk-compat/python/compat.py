@@ -63,6 +63,7 @@ from msgraph.generated.models.local_admin_password_settings import LocalAdminPas
 from msgraph.generated.models.local_admin_settings import LocalAdminSettings
 from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
 from kiota_abstractions.request_information import RequestInformation
+from msgraph.generated.models.domain import Domain
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
@@ -406,6 +407,24 @@ async def organization(client):
           "organization: PATCH of the SDK's model reads back, the rest kept", after)
 
 
+async def domain_password_expiry(client):
+    """A domain's password expiry (issue 13): the tenant's domains listed into the SDK's Domain
+    model, the default one PATCHed by its name with the SDK's model."""
+    page = await client.domains.get()
+    default = next((d for d in page.value or [] if d.is_default), None)
+    check(isinstance(default, Domain) and default.is_verified is True
+          and isinstance(default.password_validity_period_in_days, int),
+          "domains: the tenant's verified default Domain", page)
+    check(not unknown_properties(default), "domains: every property is one the SDK's model knows",
+          unknown_properties(default))
+    builder = client.domains.by_domain_id(default.id)
+    await builder.patch(Domain(password_validity_period_in_days=365, password_notification_window_in_days=14))
+    after = await builder.get()
+    check(isinstance(after, Domain) and after.password_validity_period_in_days == 365
+          and after.password_notification_window_in_days == 14 and after.supported_services == default.supported_services,
+          "domains: PATCH of the SDK's model reads back, the rest kept", after)
+
+
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 
 
@@ -735,6 +754,7 @@ async def main(ready_path):
         await admin_consent_request_policy(client)
         await device_registration_policy(client)
         await organization(client)
+        await domain_password_expiry(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
         await settings_catalog(beta_client(ready, secret), run)

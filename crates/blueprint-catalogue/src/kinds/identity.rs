@@ -101,6 +101,35 @@ pub(super) const ORGANIZATION: KindSpec = KindSpec {
     },
 };
 
+/// One of the tenant's domains: its password expiry (organization-wide in the admin centre,
+/// stored per domain in Graph: domain-update's passwordValidityPeriodInDays and
+/// passwordNotificationWindowInDays). Found by its name (`id`) among `/domains`, written with
+/// `PATCH /domains/{name}`; a person adds and verifies a domain, so the tool only sets it.
+pub(super) const DOMAIN: KindSpec = KindSpec {
+    name: "domain",
+    path: "/domains",
+    identity: IdentityKey::Property("id"),
+    properties: &[
+        "id",
+        "passwordValidityPeriodInDays",
+        "passwordNotificationWindowInDays",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "a person adds the agency's domain and verifies it with a DNS record at its registrar; add and verify it, then plan again",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // domain-get/-list: Domain.Read.All; domain-update: Domain.ReadWrite.All (which reads
+        // them too).
+        read: &[Grant::Graph("Domain.Read.All")],
+        write: &[Grant::Graph("Domain.ReadWrite.All")],
+    },
+    access: Access::PLAIN,
+};
+
 /// Privileged Identity Management's settings for one directory role: the role management policy
 /// Microsoft assigns to the role (one per role, created with the tenant: adopted, never created
 /// or removed), found by the role it is assigned to. Read as Graph returns the assignment

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{ExchangeError, authorise, execute};
+use super::{ExchangeError, authorise, check_management_role, execute};
 use crate::Emulator;
 use crate::faults::Fault;
 use crate::graph::Caller;
@@ -224,7 +224,8 @@ fn run_command(
     };
     let result = {
         let mut tenant = tenant.lock().expect("tenant lock");
-        em.with_rng(|rng| execute(&mut tenant, cmdlet, &parameters, rng))
+        check_management_role(&tenant, &caller.app_id, cmdlet)
+            .and_then(|()| em.with_rng(|rng| execute(&mut tenant, cmdlet, &parameters, rng)))
     };
     let rows = match result {
         Ok(rows) => rows,

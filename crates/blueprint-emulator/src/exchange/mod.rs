@@ -156,7 +156,492 @@ pub fn install_defaults(tenant: &mut Tenant, rng: &mut impl Rng) {
             d["Default"] = json!(true);
         }
     }
+    // Each built-in role group's roles are assignments to it, as Get-ManagementRoleAssignment
+    // lists them.
+    let groups = state.objects.get("RoleGroup").cloned().unwrap_or_default();
+    for group in &groups {
+        let name = group["Name"].as_str().unwrap_or_default();
+        for role in group["Roles"].as_array().into_iter().flatten() {
+            let role = role.as_str().unwrap_or_default();
+            let assignment = role_assignment(role, name, "RoleGroup", new_guid(rng));
+            state
+                .objects
+                .entry("ManagementRoleAssignment".into())
+                .or_default()
+                .push(assignment);
+        }
+    }
     tenant.exchange = state;
+}
+
+/// A management role assignment as Get-ManagementRoleAssignment returns it.
+fn role_assignment(role: &str, assignee: &str, assignee_type: &str, guid: String) -> Value {
+    let mut object = Map::new();
+    object.insert("Name".into(), json!(format!("{role}-{assignee}")));
+    object.insert("Role".into(), json!(role));
+    object.insert("RoleAssignee".into(), json!(assignee));
+    object.insert("RoleAssigneeName".into(), json!(assignee));
+    object.insert("RoleAssigneeType".into(), json!(assignee_type));
+    object.insert("AssignmentMethod".into(), json!("Direct"));
+    object.insert("Enabled".into(), json!(true));
+    object.insert("RecipientWriteScope".into(), json!("Organization"));
+    object.insert("ConfigWriteScope".into(), json!("OrganizationConfig"));
+    finish(&mut object, guid);
+    Value::Object(object)
+}
+
+/// The management role a cmdlet family is only in, when no Entra role brings that role: in
+/// Exchange Online every `*-AddressList` and `*-GlobalAddressList` cmdlet is "available only in
+/// the Address Lists role, and by default, the role isn't assigned to any role groups"
+/// (Microsoft's cmdlet reference), so Exchange Administrator and Global Administrator alone do
+/// not have them.
+fn management_role_of(noun: &str) -> Option<&'static str> {
+    match noun {
+        "AddressList" | "GlobalAddressList" => Some("Address Lists"),
+        _ => None,
+    }
+}
+
+/// Whether the app `app_id` holds management role `role`: its service principal reference
+/// (New-ServicePrincipal) is a member of a role group the role is assigned to, or the role is
+/// assigned to it directly.
+pub fn app_holds_role(tenant: &Tenant, app_id: &str, role: &str) -> bool {
+    let objects = &tenant.exchange.objects;
+    let Some(sp) = objects.get("ServicePrincipal").and_then(|list| {
+        list.iter().find(|sp| {
+            sp["AppId"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
+        })
+    }) else {
+        return false;
+    };
+    let names_sp = |id: &str| {
+        ["Identity", "ObjectId", "Name"]
+            .iter()
+            .any(|k| sp[*k].as_str().is_some_and(|v| v.eq_ignore_ascii_case(id)))
+    };
+    let same = |a: &Value, b: &str| a.as_str().is_some_and(|a| a.eq_ignore_ascii_case(b));
+    objects
+        .get("ManagementRoleAssignment")
+        .into_iter()
+        .flatten()
+        .filter(|a| same(&a["Role"], role) && a["Enabled"] != json!(false))
+        .any(|a| {
+            let assignee = a["RoleAssigneeName"].as_str().unwrap_or_default();
+            if same(&a["RoleAssigneeType"], "RoleGroup") {
+                objects
+                    .get("RoleGroup")
+                    .into_iter()
+                    .flatten()
+                    .filter(|g| same(&g["Name"], assignee))
+                    .flat_map(|g| g["Members"].as_array().cloned().unwrap_or_default())
+                    .any(|m| m.as_str().is_some_and(names_sp))
+            } else {
+                names_sp(assignee)
+            }
+        })
+}
+
+/// Refuses a cmdlet of a family only in a management role the calling app does not hold, as
+/// Exchange does: the cmdlet is not in the app's session at all.
+pub fn check_management_role(
+    tenant: &Tenant,
+    app_id: &str,
+    cmdlet: &str,
+) -> Result<(), ExchangeError> {
+    let noun = cmdlet.split_once('-').map(|(_, n)| n).unwrap_or_default();
+    match management_role_of(noun) {
+        Some(role) if !app_holds_role(tenant, app_id, role) => Err(ExchangeError::new(
+            403,
+            "System.Management.Automation.CommandNotFoundException",
+            format!(
+                "The term '{cmdlet}' is not recognized as a name of a cmdlet available to the roles assigned to this application."
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn missing_parameter(name: &str) -> ExchangeError {
+    ExchangeError::bad(
+        "System.Management.Automation.ParameterBindingException",
+        format!(
+            "Cannot process command because of one or more missing mandatory parameters: {name}."
+        ),
+    )
+}
+
+/// The cmdlets of Exchange's role-based access control: service principal references, role
+/// groups and their members, and role assignments. `None` for any other cmdlet.
+fn access_control(
+    tenant: &mut Tenant,
+    cmdlet: &str,
+    parameters: &Map<String, Value>,
+    rng: &mut impl Rng,
+) -> Option<Result<Vec<Value>, ExchangeError>> {
+    let text = |k: &str| {
+        parameters
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let objects = &mut tenant.exchange.objects;
+    let result = match cmdlet {
+        "New-ServicePrincipal" => (|| {
+            let app_id = text("AppId").ok_or_else(|| missing_parameter("AppId"))?;
+            let object_id = text("ObjectId")
+                .or_else(|| text("ServiceId"))
+                .ok_or_else(|| missing_parameter("ObjectId"))?;
+            let list = objects.entry("ServicePrincipal".into()).or_default();
+            if list.iter().any(|sp| {
+                sp["AppId"]
+                    .as_str()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&app_id))
+            }) {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExistsException",
+                    format!("A service principal with the AppId '{app_id}' already exists."),
+                ));
+            }
+            let mut sp = Map::new();
+            sp.insert("Name".into(), json!(object_id));
+            sp.insert("Identity".into(), json!(object_id));
+            sp.insert("AppId".into(), json!(app_id));
+            sp.insert("ObjectId".into(), json!(object_id));
+            sp.insert(
+                "DisplayName".into(),
+                json!(text("DisplayName").unwrap_or_else(|| object_id.clone())),
+            );
+            finish(&mut sp, new_guid(rng));
+            let sp = Value::Object(sp);
+            list.push(sp.clone());
+            Ok(vec![sp])
+        })(),
+        "New-RoleGroup" => (|| {
+            let name = text("Name").ok_or_else(|| missing_parameter("Name"))?;
+            if find(
+                objects.get("RoleGroup").map_or(&[][..], Vec::as_slice),
+                &name,
+            )
+            .is_some()
+            {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExistsException",
+                    format!("The role group '{name}' already exists."),
+                ));
+            }
+            let mut roles = Vec::new();
+            for role in parameters
+                .get("Roles")
+                .map(|r| r.as_array().cloned().unwrap_or_else(|| vec![r.clone()]))
+                .unwrap_or_default()
+            {
+                let role = role.as_str().unwrap_or_default();
+                let known = objects.get("ManagementRole").map_or(&[][..], Vec::as_slice);
+                let at = find(known, role).ok_or_else(|| ExchangeError::not_found(role))?;
+                roles.push(known[at]["Name"].clone());
+            }
+            let mut members = Vec::new();
+            for member in parameters
+                .get("Members")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let id = member.as_str().unwrap_or_default();
+                members.push(resolve_member(objects, id)?);
+            }
+            for role in &roles {
+                let assignment = role_assignment(
+                    role.as_str().unwrap_or_default(),
+                    &name,
+                    "RoleGroup",
+                    new_guid(rng),
+                );
+                objects
+                    .entry("ManagementRoleAssignment".into())
+                    .or_default()
+                    .push(assignment);
+            }
+            let mut group = Map::new();
+            group.insert("Name".into(), json!(name));
+            group.insert("RoleGroupType".into(), json!("Standard"));
+            group.insert("Roles".into(), Value::Array(roles));
+            group.insert("Members".into(), json!(members));
+            if let Some(d) = text("Description") {
+                group.insert("Description".into(), json!(d));
+            }
+            finish(&mut group, new_guid(rng));
+            let group = Value::Object(group);
+            objects
+                .entry("RoleGroup".into())
+                .or_default()
+                .push(group.clone());
+            Ok(vec![group])
+        })(),
+        "Add-RoleGroupMember" | "Remove-RoleGroupMember" => (|| {
+            let id = text("Identity").ok_or_else(|| missing_parameter("Identity"))?;
+            let member = text("Member").ok_or_else(|| missing_parameter("Member"))?;
+            let member = resolve_member(objects, &member)?;
+            let groups = objects.entry("RoleGroup".into()).or_default();
+            let at = find(groups, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            let group = groups[at].as_object_mut().expect("objects are maps");
+            let members = group
+                .entry("Members")
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+                .expect("members are a list");
+            let is_member = members.iter().any(|m| m.as_str() == Some(member.as_str()));
+            if cmdlet.starts_with("Remove-") {
+                if !is_member {
+                    return Err(ExchangeError::bad(
+                        "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
+                        format!("The recipient \"{member}\" isn't a member of the group \"{id}\"."),
+                    ));
+                }
+                members.retain(|m| m.as_str() != Some(member.as_str()));
+                group.insert("WhenChanged".into(), json!(crate::tenant::now_rfc3339()));
+                return Ok(Vec::new());
+            }
+            if is_member {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
+                    format!(
+                        "The recipient \"{member}\" is already a member of the group \"{id}\"."
+                    ),
+                ));
+            }
+            members.push(json!(member));
+            group.insert("WhenChanged".into(), json!(crate::tenant::now_rfc3339()));
+            Ok(Vec::new())
+        })(),
+        "Get-RoleGroupMember" => (|| {
+            let id = text("Identity").ok_or_else(|| missing_parameter("Identity"))?;
+            let groups = objects.get("RoleGroup").map_or(&[][..], Vec::as_slice);
+            let at = find(groups, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            let sps = objects
+                .get("ServicePrincipal")
+                .map_or(&[][..], Vec::as_slice);
+            Ok(groups[at]["Members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| find(sps, m.as_str()?).map(|i| sps[i].clone()))
+                .map(|mut sp| {
+                    sp["RecipientType"] = json!("ServicePrincipal");
+                    sp
+                })
+                .collect())
+        })(),
+        "New-App" => (|| {
+            let manifest = manifest_of(parameters)?;
+            let field = |open: &str, close: &str| {
+                manifest
+                    .split_once(open)
+                    .and_then(|(_, rest)| rest.split_once(close))
+                    .map(|(v, _)| v.trim().to_string())
+            };
+            let (Some(id), Some(name)) = (
+                field("<Id>", "</Id>"),
+                field("<DisplayName DefaultValue=\"", "\""),
+            ) else {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Extension.OwaExtensionOperationException",
+                    "The app couldn't be installed. The manifest isn't valid: it has no Id or DisplayName.",
+                ));
+            };
+            let apps = objects.entry("App".into()).or_default();
+            if find(apps, &id).is_some() {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Extension.OwaExtensionOperationException",
+                    format!("The app '{name}' is already installed."),
+                ));
+            }
+            let mut app = Map::new();
+            app.insert("Name".into(), json!(name));
+            app.insert("Identity".into(), json!(id));
+            app.insert("AppId".into(), json!(id));
+            app.insert("DisplayName".into(), json!(name));
+            app.insert(
+                "ProviderName".into(),
+                json!(field("<ProviderName>", "</ProviderName>").unwrap_or_default()),
+            );
+            app.insert(
+                "AppVersion".into(),
+                json!(field("<Version>", "</Version>").unwrap_or_default()),
+            );
+            app.insert(
+                "Scope".into(),
+                json!(if parameters.get("OrganizationApp") == Some(&json!(true)) {
+                    "Organization"
+                } else {
+                    "User"
+                }),
+            );
+            app.insert("Type".into(), json!("Private"));
+            app.insert(
+                "Enabled".into(),
+                parameters.get("Enabled").cloned().unwrap_or(json!(true)),
+            );
+            for (key, default) in [
+                ("DefaultStateForUser", "Disabled"),
+                ("ProvidedTo", "Everyone"),
+            ] {
+                app.insert(
+                    key.into(),
+                    parameters.get(key).cloned().unwrap_or(json!(default)),
+                );
+            }
+            finish(&mut app, new_guid(rng));
+            let app = Value::Object(app);
+            apps.push(app.clone());
+            Ok(vec![app])
+        })(),
+        "Get-App" => {
+            // Only the organisation's add-ins are kept here (what -OrganizationApp lists).
+            let apps = objects.get("App").map_or(&[][..], Vec::as_slice);
+            Ok(match text("Identity") {
+                None => apps.to_vec(),
+                Some(id) => match find(apps, &id) {
+                    Some(at) => vec![apps[at].clone()],
+                    None => return Some(Err(ExchangeError::not_found(&id))),
+                },
+            })
+        }
+        "Remove-App" => (|| {
+            let id = text("Identity").ok_or_else(|| missing_parameter("Identity"))?;
+            let apps = objects.entry("App".into()).or_default();
+            let at = find(apps, &id).ok_or_else(|| ExchangeError::not_found(&id))?;
+            if apps[at]["Type"] == "Default" {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Extension.OwaExtensionOperationException",
+                    format!(
+                        "The app '{}' is a default app and can't be uninstalled. You can disable it instead.",
+                        apps[at]["DisplayName"].as_str().unwrap_or_default()
+                    ),
+                ));
+            }
+            apps.remove(at);
+            Ok(Vec::new())
+        })(),
+        "Get-ManagementRoleAssignment" => {
+            let same = |v: &Value, want: &Option<String>| {
+                want.as_deref()
+                    .is_none_or(|w| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(w)))
+            };
+            let (role, assignee, kind) =
+                (text("Role"), text("RoleAssignee"), text("RoleAssigneeType"));
+            Ok(objects
+                .get("ManagementRoleAssignment")
+                .into_iter()
+                .flatten()
+                .filter(|a| {
+                    same(&a["Role"], &role)
+                        && same(&a["RoleAssigneeName"], &assignee)
+                        && same(&a["RoleAssigneeType"], &kind)
+                })
+                .cloned()
+                .collect())
+        }
+        "New-ManagementRoleAssignment" => (|| {
+            let role = text("Role").ok_or_else(|| missing_parameter("Role"))?;
+            let known = objects.get("ManagementRole").map_or(&[][..], Vec::as_slice);
+            let at = find(known, &role).ok_or_else(|| ExchangeError::not_found(&role))?;
+            let role = known[at]["Name"].as_str().unwrap_or_default().to_string();
+            let (assignee, kind) = match (text("SecurityGroup"), text("App")) {
+                (Some(group), None) => {
+                    let groups = objects.get("RoleGroup").map_or(&[][..], Vec::as_slice);
+                    let at =
+                        find(groups, &group).ok_or_else(|| ExchangeError::not_found(&group))?;
+                    (
+                        groups[at]["Name"].as_str().unwrap_or_default().to_string(),
+                        "RoleGroup",
+                    )
+                }
+                // Microsoft: "If you use the App parameter, you can't specify admin or user
+                // roles; you can only specify application roles".
+                (None, Some(app)) if !role.starts_with("Application ") => {
+                    let _ = app;
+                    return Err(ExchangeError::bad(
+                        "Microsoft.Exchange.Management.Tasks.ValidationException",
+                        format!(
+                            "The role '{role}' isn't an application role and can't be assigned to a service principal. Add the service principal to a role group that has the role."
+                        ),
+                    ));
+                }
+                (None, Some(app)) => (resolve_member(objects, &app)?, "ServicePrincipal"),
+                _ => return Err(missing_parameter("SecurityGroup")),
+            };
+            let assignment = role_assignment(&role, &assignee, kind, new_guid(rng));
+            objects
+                .entry("ManagementRoleAssignment".into())
+                .or_default()
+                .push(assignment.clone());
+            Ok(vec![assignment])
+        })(),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// The manifest XML `New-App` installs from: the bytes of `FileData` (base64, as the module
+/// sends a byte array, or the bytes themselves). A `Url` would be downloaded by Exchange; the
+/// emulator reaches no network, so it answers as Exchange does when the download fails.
+fn manifest_of(parameters: &Map<String, Value>) -> Result<String, ExchangeError> {
+    use base64::Engine;
+    let bytes = match parameters.get("FileData") {
+        Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| {
+                ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingArgumentTransformationException",
+                    "Cannot process argument transformation on parameter 'FileData'. Cannot convert value to type \"System.Byte[]\".",
+                )
+            })?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| {
+                ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingArgumentTransformationException",
+                    "Cannot process argument transformation on parameter 'FileData'. Cannot convert value to type \"System.Byte[]\".",
+                )
+            })?,
+        _ if parameters.contains_key("Url") => {
+            return Err(ExchangeError::bad(
+                "Microsoft.Exchange.Management.Extension.OwaExtensionOperationException",
+                "The app couldn't be downloaded from the URL.",
+            ));
+        }
+        _ => return Err(missing_parameter("FileData")),
+    };
+    String::from_utf8(bytes).map_err(|_| {
+        ExchangeError::bad(
+            "Microsoft.Exchange.Management.Extension.OwaExtensionOperationException",
+            "The app couldn't be installed. The manifest isn't valid XML.",
+        )
+    })
+}
+
+/// The service principal reference a role group member names (its Identity, ObjectId or
+/// display name), by its Identity.
+fn resolve_member(
+    objects: &BTreeMap<String, Vec<Value>>,
+    id: &str,
+) -> Result<String, ExchangeError> {
+    let sps = objects
+        .get("ServicePrincipal")
+        .map_or(&[][..], Vec::as_slice);
+    sps.iter()
+        .find(|sp| {
+            ["Identity", "ObjectId", "AppId", "DisplayName", "Guid"]
+                .iter()
+                .any(|k| sp[*k].as_str().is_some_and(|v| v.eq_ignore_ascii_case(id)))
+        })
+        .and_then(|sp| sp["Identity"].as_str().map(str::to_string))
+        .ok_or_else(|| ExchangeError::not_found(id))
 }
 
 /// Identity, Guid and the other properties every object returns.
@@ -293,6 +778,9 @@ pub fn execute(
             .map(str::to_string)
             .unwrap_or_else(|| v.to_string())
     });
+    if let Some(result) = access_control(tenant, cmdlet, &parameters, rng) {
+        return result;
+    }
     let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
     match verb {
         "Get" => match identity {
@@ -983,6 +1471,103 @@ mod tests {
         assert_eq!(rule[0]["Mode"], "Enforce");
         assert_eq!(rule[0]["State"], "Enabled");
         assert_eq!(rule[0]["Priority"], 0);
+    }
+
+    #[test]
+    fn address_lists_need_the_address_lists_role_which_no_role_group_holds_by_default() {
+        let mut t = tenant();
+        let app = "11111111-2222-3333-4444-555555555555";
+        // An Exchange administrator's app has no Address Lists role: not even Get- is there.
+        for cmdlet in [
+            "Get-AddressList",
+            "Set-AddressList",
+            "Get-GlobalAddressList",
+        ] {
+            let e = check_management_role(&t, app, cmdlet).unwrap_err();
+            assert_eq!(e.status, 403);
+            assert_eq!(
+                e.exception,
+                "System.Management.Automation.CommandNotFoundException"
+            );
+            assert!(e.message.contains(&format!("'{cmdlet}'")), "{e:?}");
+        }
+        check_management_role(&t, app, "Get-RemoteDomain").unwrap();
+        let held_by_default = run(
+            &mut t,
+            "Get-ManagementRoleAssignment",
+            json!({"Role": "Address Lists"}),
+        )
+        .unwrap();
+        assert!(held_by_default.is_empty(), "{held_by_default:?}");
+        // An app may be given application roles only, never an admin role.
+        run(
+            &mut t,
+            "New-ServicePrincipal",
+            json!({"AppId": app, "ObjectId": "sp-1", "DisplayName": "blueprint"}),
+        )
+        .unwrap();
+        let direct = run(
+            &mut t,
+            "New-ManagementRoleAssignment",
+            json!({"Role": "Address Lists", "App": "sp-1"}),
+        )
+        .unwrap_err();
+        assert_eq!(direct.status, 400);
+        // Microsoft's way: a role group holding the role, with the app's reference a member.
+        run(
+            &mut t,
+            "New-RoleGroup",
+            json!({"Name": "blueprint Address Lists", "Roles": ["address lists"]}),
+        )
+        .unwrap();
+        assert!(check_management_role(&t, app, "Get-AddressList").is_err());
+        run(
+            &mut t,
+            "Add-RoleGroupMember",
+            json!({"Identity": "blueprint Address Lists", "Member": "blueprint"}),
+        )
+        .unwrap();
+        let again = run(
+            &mut t,
+            "Add-RoleGroupMember",
+            json!({"Identity": "blueprint Address Lists", "Member": "sp-1"}),
+        )
+        .unwrap_err();
+        assert!(again.message.contains("already a member"), "{again:?}");
+        check_management_role(&t, app, "Set-AddressList").unwrap();
+        assert!(check_management_role(&t, "another-app", "Get-AddressList").is_err());
+        let assignments = run(
+            &mut t,
+            "Get-ManagementRoleAssignment",
+            json!({"Role": "Address Lists"}),
+        )
+        .unwrap();
+        assert_eq!(assignments.len(), 1);
+        assert_eq!(assignments[0]["RoleAssigneeType"], "RoleGroup");
+        let members = run(
+            &mut t,
+            "Get-RoleGroupMember",
+            json!({"Identity": "blueprint address lists"}),
+        )
+        .unwrap();
+        assert_eq!(members[0]["AppId"], app);
+
+        // The lists are Exchange's own, and Set-AddressList changes a filter.
+        let lists = run(&mut t, "Get-AddressList", json!({})).unwrap();
+        assert_eq!(lists.len(), 6);
+        run(
+            &mut t,
+            "Set-AddressList",
+            json!({"Identity": "All Rooms", "RecipientFilter": "RecipientDisplayType -eq 'ConferenceRoomMailbox'"}),
+        )
+        .unwrap();
+        let rooms = run(&mut t, "Get-AddressList", json!({"Identity": "all rooms"})).unwrap();
+        assert_eq!(
+            rooms[0]["RecipientFilter"],
+            "RecipientDisplayType -eq 'ConferenceRoomMailbox'"
+        );
+        let gals = run(&mut t, "Get-GlobalAddressList", json!({})).unwrap();
+        assert_eq!(gals.len(), 2);
     }
 
     #[test]

@@ -1342,3 +1342,61 @@ async fn enrolment_defaults_are_served_set_and_never_deleted() {
     let gone = emu.delete(&t, &format!("{path}/{own_id}")).await;
     assert_eq!(gone.status, 204, "{}", gone.text);
 }
+
+/// The tenant's domains, by name (domain-get, -update): each verified domain's password
+/// expiry is PATCHed with Domain.ReadWrite.All and validated by the schema; reading takes
+/// Domain.Read.All; the verification state is the service's.
+#[tokio::test]
+async fn a_domain_s_password_expiry_is_patched_by_its_name() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let list = emu.get(&t, "domains").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let domains = list.body["value"].as_array().unwrap();
+    assert!(domains.len() >= 2, "{}", list.text);
+    let name = domains.iter().find(|d| d["isDefault"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("domains/{name}");
+    let before = emu.get(&t, &path).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["isVerified"], true);
+    assert_eq!(before.body["passwordValidityPeriodInDays"], 2147483647);
+
+    let patched = emu
+        .patch(
+            &t,
+            &path,
+            json!({"passwordValidityPeriodInDays": 365, "passwordNotificationWindowInDays": 14}),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let after = emu.get(&t, &path).await;
+    assert_eq!(after.body["passwordValidityPeriodInDays"], 365);
+    assert_eq!(after.body["passwordNotificationWindowInDays"], 14);
+    assert_eq!(
+        after.body["supportedServices"],
+        before.body["supportedServices"]
+    );
+
+    let bad = emu
+        .patch(&t, &path, json!({"passwordValidityPeriodInDays": "a year"}))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let unknown = emu
+        .patch(
+            &t,
+            "domains/not-a-domain-of.this-tenant.example",
+            json!({"passwordValidityPeriodInDays": 365}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, &path).await.status, 200);
+    let denied = emu
+        .patch(&auditor, &path, json!({"passwordValidityPeriodInDays": 90}))
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}

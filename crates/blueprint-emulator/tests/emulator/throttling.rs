@@ -188,3 +188,71 @@ async fn exchange_admin_api_is_not_throttled_under_throttle_off() {
         assert_eq!(r.status, 200, "{}", r.text);
     }
 }
+
+/// One cmdlet through InvokeCommand.
+async fn invoke(emu: &Emu, token: &str, cmdlet: &str, parameters: serde_json::Value) -> Reply {
+    let tenant = &emu.tenant().id;
+    let url = format!("{}/adminapi/beta/{tenant}/InvokeCommand", emu.base);
+    let anchor = format!("APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}");
+    emu.call_with(
+        token,
+        reqwest::Method::POST,
+        &url,
+        Some(json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}})),
+        &[("X-AnchorMailbox", &anchor), ("X-ResponseFormat", "json")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn address_lists_are_refused_without_the_address_lists_role_and_answered_with_it() {
+    let emu = start("empty-agency").await;
+    let t = exchange_token(&emu).await;
+    // The fixture's deployment app is connected: a member of the role group holding the role.
+    let lists = invoke(&emu, &t, "Get-AddressList", json!({})).await;
+    assert_eq!(lists.status, 200, "{}", lists.text);
+    assert_eq!(lists.body["value"].as_array().unwrap().len(), 6);
+    // Out of the group, its Exchange Administrator role alone does not bring the cmdlets.
+    let out = invoke(
+        &emu,
+        &t,
+        "Remove-RoleGroupMember",
+        json!({"Identity": "blueprint Address Lists", "Member": "blueprint-deploy", "Confirm": false}),
+    )
+    .await;
+    assert_eq!(out.status, 200, "{}", out.text);
+    for cmdlet in [
+        "Get-AddressList",
+        "Set-AddressList",
+        "Get-GlobalAddressList",
+    ] {
+        let r = invoke(&emu, &t, cmdlet, json!({})).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        assert_eq!(r.body["error"]["message"], "Invalid Operation");
+        let inner = r.body["error"]["innererror"]["internalexception"]["message"]
+            .as_str()
+            .unwrap();
+        assert!(
+            inner.starts_with(&format!("The term '{cmdlet}' is not recognized")),
+            "{inner}"
+        );
+        assert_eq!(
+            r.header("x-exceptiontype"),
+            Some("CommandNotFoundException")
+        );
+    }
+    // Other cmdlets are unaffected.
+    assert_eq!(get_remote_domains(&emu, &t).await.status, 200);
+    let back = invoke(
+        &emu,
+        &t,
+        "Add-RoleGroupMember",
+        json!({"Identity": "blueprint Address Lists", "Member": "blueprint-deploy"}),
+    )
+    .await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    assert_eq!(
+        invoke(&emu, &t, "Get-AddressList", json!({})).await.status,
+        200
+    );
+}

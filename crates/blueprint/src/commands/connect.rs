@@ -136,6 +136,9 @@ pub fn run(args: ConnectArgs) -> Result<Outcome, CommandError> {
                 .unwrap_or_default(),
             connected.certificate_path.display()
         );
+        for todo in &connected.still_to_do {
+            eprintln!("Still to do by hand: {todo}");
+        }
         println!("Check it with `blueprint doctor`.");
     }
     Ok(Outcome::Success)

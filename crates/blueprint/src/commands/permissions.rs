@@ -51,6 +51,10 @@ fn render(needs: &[Need], access: Access) -> String {
         ("Microsoft Graph application permissions", 0),
         ("Office 365 Exchange Online application permissions", 1),
         ("Microsoft Entra directory roles", 2),
+        (
+            "Exchange Online management roles (through a role group; no Entra role brings them)",
+            3,
+        ),
     ];
     let width = needs
         .iter()
@@ -63,7 +67,10 @@ fn render(needs: &[Need], access: Access) -> String {
             .filter(|n| {
                 matches!(
                     (n.grant, which),
-                    (Grant::Graph(_), 0) | (Grant::Exchange(_), 1) | (Grant::DirectoryRole(_), 2)
+                    (Grant::Graph(_), 0)
+                        | (Grant::Exchange(_), 1)
+                        | (Grant::DirectoryRole(_), 2)
+                        | (Grant::ExchangeRole(_), 3)
                 )
             })
             .collect();

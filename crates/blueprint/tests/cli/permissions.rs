@@ -178,6 +178,54 @@ mod connect {
             "the rest is kept"
         );
 
+        // Address lists need Exchange's Address Lists role, which no role group holds: connect
+        // made the app's service principal reference and a role group holding the role, with
+        // the app as its member.
+        assert!(err.contains("Address Lists"), "{err}");
+        let exchange = &state["tenants"][0]["exchange"];
+        let reference = exchange["ServicePrincipal"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|sp| sp["AppId"] == app["appId"])
+            .unwrap_or_else(|| panic!("no service principal reference: {exchange}"));
+        let group = exchange["RoleGroup"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["Name"] == "blueprint Address Lists")
+            .unwrap_or_else(|| panic!("no role group: {exchange}"));
+        assert_eq!(group["Roles"], json!(["Address Lists"]));
+        // (The fixture's own apps were members already: connect added this app.)
+        assert!(
+            group["Members"]
+                .as_array()
+                .unwrap()
+                .contains(&reference["Identity"]),
+            "{group}"
+        );
+        assert!(
+            exchange["RoleGroup"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|g| g["Name"] != "blueprint Address Lists")
+                .all(|g| !g["Roles"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("Address Lists"))),
+            "no other role group gains the role"
+        );
+        let wanted_roles: Vec<String> =
+            json_of(&bp(&ws, &["permissions", "--format", "json"]))["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["type"] == "exchange-management-role")
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+        assert_eq!(wanted_roles, ["Address Lists"]);
+
         let doctor = bp(&ws, &["doctor"]);
         ok(&doctor);
         assert!(stdout(&doctor).contains("All good."), "{}", stdout(&doctor));
@@ -205,15 +253,20 @@ mod connect {
         let deploy = bp(&ws, &["deploy", "--yes"]);
         ok(&deploy);
 
-        // A rerun with nothing new changes nothing: not the tenant, not the files.
+        // A rerun with nothing new changes nothing: not the tenant, not the files. (Exchange
+        // reads are POSTs too: its organisation is compared instead.)
         let apps_before = emulator.state()["tenants"][0]["apps"].clone();
+        let exchange_before = emulator.state()["tenants"][0]["exchange"].clone();
         let writes = || -> u64 {
             emulator.get("/_emulator/requests")["requests"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .filter(|r| {
-                    r["method"] != "GET" && !r["route"].as_str().unwrap().contains("oauth2")
+                    let route = r["route"].as_str().unwrap();
+                    r["method"] != "GET"
+                        && !route.contains("oauth2")
+                        && !route.contains("/adminapi/")
                 })
                 .map(|r| r["count"].as_u64().unwrap())
                 .sum()
@@ -224,6 +277,11 @@ mod connect {
         assert!(out.contains("Nothing to change"), "{out}{err}");
         assert_eq!(writes(), writes_before, "the rerun wrote to the tenant");
         assert_eq!(emulator.state()["tenants"][0]["apps"], apps_before);
+        assert_eq!(
+            emulator.state()["tenants"][0]["exchange"],
+            exchange_before,
+            "the rerun changed Exchange"
+        );
         assert_eq!(
             std::fs::read_to_string(ws.join("blueprint.toml")).unwrap(),
             profile
@@ -447,6 +505,56 @@ mod connect {
         );
         // Its reads are all plan needs.
         ok(&as_auditor(&["plan"]));
+    }
+
+    #[test]
+    fn doctor_names_the_exchange_role_an_app_outside_the_role_group_lacks() {
+        let dir = temp_dir();
+        // The empty agency before connect added its app to a role group holding Address Lists.
+        let fixture = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../blueprint-emulator/fixtures/empty-agency.yaml"),
+        )
+        .unwrap();
+        let (before, _) = fixture
+            .split_once("    exchange:\n")
+            .expect("the fixture's Exchange commands come last");
+        let seed = dir.path().join("no-address-lists.yaml");
+        std::fs::write(&seed, before).unwrap();
+        let emulator = Emulator::start(dir.path(), seed.to_str().unwrap(), &["--throttle", "off"]);
+        let ws = init(dir.path(), &emulator, dir.path());
+        let out = bp(&ws, &["doctor", "--format", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let d = json_of(&out);
+        let missing: Vec<(&str, &str)> = d["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["type"].as_str().unwrap(), m["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            missing,
+            [("exchange-management-role", "Address Lists")],
+            "{d}"
+        );
+        let check = |name: &str| {
+            d["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap_or_else(|| panic!("no check {name}: {d}"))
+                .clone()
+        };
+        assert_eq!(check("read addressList")["status"], "skipped");
+        assert_eq!(check("read remoteDomain")["status"], "ok");
+        assert!(says(&stderr(&out), "Address Lists"), "{}", stderr(&out));
     }
 
     #[test]
