@@ -734,7 +734,39 @@ async function main() {
     JSON.stringify(enrolmentAssignments),
   );
 
-  // The organisation-wide settings singletons (issue 13): read each, PATCH one property as
+  // The default status page's settings are beta's: beta PATCHes them as
+  // intune-onboarding-windows10enrollmentcompletionpageconfiguration-update (beta) writes them
+  // and reads them back with the configuration type; v1.0 refuses them.
+  const espType = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+  const esp = enrolmentDefaults.find((c) => c["@odata.type"] === espType);
+  const espPath = `${enrolmentPath}/${esp.id}`;
+  const espBefore = await step(`GET beta ${espPath}`, () => client.api(espPath).version("beta").get());
+  await step(`PATCH beta ${espPath}`, () =>
+    client.api(espPath).version("beta").patch({ "@odata.type": espType, showInstallationProgress: true, customErrorMessage: `sdk-compat ${run}` }),
+  );
+  const espAfter = await step(`GET beta ${espPath}`, () => client.api(espPath).version("beta").get());
+  check(
+    espAfter.showInstallationProgress === true &&
+      espAfter.customErrorMessage === `sdk-compat ${run}` &&
+      espAfter.deviceEnrollmentConfigurationType === "defaultWindows10EnrollmentCompletionPageConfiguration",
+    "beta PATCH of the default status page's settings reads back with its type",
+    JSON.stringify(espAfter),
+  );
+  await step(`PATCH beta ${espPath} back`, () =>
+    client.api(espPath).version("beta").patch({
+      "@odata.type": espType,
+      showInstallationProgress: espBefore.showInstallationProgress,
+      customErrorMessage: espBefore.customErrorMessage,
+    }),
+  );
+  await expectGraphError(
+    "PATCH a status page setting through v1.0",
+    () => client.api(espPath).patch({ "@odata.type": espType, showInstallationProgress: true }),
+    400,
+    "BadRequest",
+  );
+
+
   // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
   // properties go through the client's own `.version("beta")`.
   for (const { version, path, patch, changed } of [
@@ -984,6 +1016,7 @@ async function main() {
     ["PATCH", "/beta/admin/forms"],
     ["PATCH", "/beta/deviceManagement/deviceCompliancePolicies/{id}"],
     ["PATCH", "/v1.0/deviceManagement/deviceEnrollmentConfigurations/{id}"],
+    ["PATCH", "/beta/deviceManagement/deviceEnrollmentConfigurations/{id}"],
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
     ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
     ["PATCH", "/v1.0/organization/{id}"],

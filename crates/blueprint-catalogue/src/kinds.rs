@@ -873,6 +873,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_MANAGEMENT_BETA,
     intune::DEVICE_ENROLLMENT_DEFAULT,
     intune::MOBILE_APP,
+    intune::DEVICE_ENROLLMENT_DEFAULT_BETA,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

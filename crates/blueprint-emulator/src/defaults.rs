@@ -190,10 +190,14 @@ pub fn install(tenant: &mut Tenant) {
 /// Intune's default enrolment configurations, which every tenant has: priority 0, all named "All
 /// users and all devices", ids `{tenant}_Default…`, with Microsoft's out-of-the-box values
 /// (Windows Hello for Business left to the device, five devices a user, every platform allowed
-/// personally owned or not, the enrolment status page off).
+/// personally owned or not, the enrolment status page off). Beta's properties (the status page's
+/// settings, security keys, the configuration type) are on the same objects; v1.0 shows its own.
 fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
     let now = now_rfc3339();
+    // The id's suffix is the configuration type beta reports (`defaultLimit`, …).
     let base = |suffix: &str, odata_type: &str, description: &str| {
+        let mut configuration_type = suffix.to_string();
+        configuration_type[..1].make_ascii_lowercase();
         json!({
             "@odata.type": format!("#microsoft.graph.{odata_type}"),
             "id": format!("{tenant_id}_{suffix}"),
@@ -203,6 +207,8 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
             "createdDateTime": now,
             "lastModifiedDateTime": now,
             "version": 1,
+            "roleScopeTagIds": ["0"],
+            "deviceEnrollmentConfigurationType": configuration_type,
         })
     };
     let open = json!({
@@ -210,6 +216,8 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
         "personalDeviceEnrollmentBlocked": false,
         "osMinimumVersion": null,
         "osMaximumVersion": null,
+        "blockedManufacturers": [],
+        "blockedSkus": [],
     });
     let with = |mut v: Value, extra: Value| {
         crate::tenant::merge(&mut v, &extra);
@@ -235,6 +243,8 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
                 "pinPreviousBlockCount": 0,
                 "pinExpirationInDays": 0,
                 "enhancedBiometricsState": "notConfigured",
+                "securityKeyForSignIn": "notConfigured",
+                "enhancedSignInSecurity": 0,
             }),
         ),
         with(
@@ -256,7 +266,9 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
                 "windowsRestriction": open,
                 "windowsMobileRestriction": open,
                 "androidRestriction": open,
+                "androidForWorkRestriction": open,
                 "macOSRestriction": open,
+                "macRestriction": open,
             }),
         ),
         with(
@@ -265,7 +277,21 @@ fn enrolment_defaults(tenant_id: &str) -> Vec<Value> {
                 "windows10EnrollmentCompletionPageConfiguration",
                 "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.",
             ),
-            json!({"allowNonBlockingAppInstallation": false}),
+            // The status page off, as a new tenant has it (its settings are beta's).
+            json!({
+                "allowNonBlockingAppInstallation": false,
+                "showInstallationProgress": false,
+                "blockDeviceSetupRetryByUser": true,
+                "allowDeviceResetOnInstallFailure": false,
+                "allowLogCollectionOnInstallFailure": false,
+                "customErrorMessage": "Setup could not be completed. Please try again or contact your support person for help.",
+                "installProgressTimeoutInMinutes": 60,
+                "allowDeviceUseOnInstallFailure": false,
+                "selectedMobileAppIds": [],
+                "installQualityUpdates": false,
+                "trackInstallProgressForAutopilotOnly": false,
+                "disableUserStatusTrackingAfterFirstUser": false,
+            }),
         ),
     ]
 }

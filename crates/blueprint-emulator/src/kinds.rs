@@ -925,6 +925,18 @@ pub static BETA_KINDS: &[Kind] = &[
     // The compliance policies v1.0 serves, with the beta schema's settings (firewall, TPM,
     // Defender, iOS build…): one object, each version showing its own properties.
     DEVICE_COMPLIANCE_POLICY,
+    // Enrolment configurations: the same objects, with the enrolment status page's settings,
+    // security keys for Windows Hello and the configuration type only beta has.
+    Kind {
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "version",
+            "deviceEnrollmentConfigurationType",
+        ],
+        ..DEVICE_ENROLLMENT_CONFIGURATION
+    },
     // Intune's tenant object: beta's compliance policy settings (enhanced jailbreak detection).
     DEVICE_MANAGEMENT,
     // Intune's PowerShell scripts (beta only): `scriptContent` is base64 (Edm.Binary) and null on

@@ -78,6 +78,24 @@ pub fn before_create(
             if obj.get("priority").and_then(Value::as_i64).unwrap_or(0) < 1 {
                 obj.insert("priority".into(), json!(next));
             }
+            // The type beta reports (`deviceEnrollmentConfigurationType`), from the derived type.
+            let configuration_type = match obj.get("@odata.type").and_then(Value::as_str) {
+                Some("#microsoft.graph.deviceEnrollmentLimitConfiguration") => "limit",
+                Some("#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration") => {
+                    "platformRestrictions"
+                }
+                Some("#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration") => {
+                    "windowsHelloForBusiness"
+                }
+                Some("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration") => {
+                    "windows10EnrollmentCompletionPageConfiguration"
+                }
+                _ => "unknown",
+            };
+            obj.insert(
+                "deviceEnrollmentConfigurationType".into(),
+                json!(configuration_type),
+            );
             intune_stamp(obj, &now, true);
         }
         "agreement" => {

@@ -3044,29 +3044,43 @@ async fn beta_compliance_settings_go_onto_the_v1_policies_drift_and_roll_back() 
 
 /// The default enrolment configurations Intune made in the tenant (priority 0, all named "All
 /// users and all devices") are told apart by type: the deploy sets the legacy tenant's
-/// hand-changed Windows Hello for Business and device limit defaults, creates nothing and
-/// leaves the agency's own device limit (same type, priority 1) alone; one setting changed in
-/// the tenant is reported as exactly that setting; a rollback restores the hand-made values.
+/// hand-changed Windows Hello for Business and device limit defaults through v1.0 and the
+/// enrolment status page's beta-only settings through beta, on the same objects, creates
+/// nothing and leaves the agency's own device limit (same type, priority 1) alone; one setting
+/// changed in the tenant is reported as exactly that setting, of its own feature; a rollback
+/// restores the hand-made values.
 #[tokio::test(flavor = "multi_thread")]
 async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
-    let s = session(workspace(
-        dir.path(),
-        &running,
-        &["intune-windows-enrolment".to_string()],
-    ));
+    let features = [
+        "intune-windows-enrolment".to_string(),
+        "intune-enrolment-status-page".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
     let (plan, _) = s.plan(false).await.unwrap();
-    let enrolment: Vec<_> = plan
-        .actions
-        .iter()
-        .filter(|a| a.kind == "deviceEnrollmentDefault")
-        .collect();
-    assert_eq!(enrolment.len(), 2, "{:#?}", plan.actions);
-    assert!(
-        enrolment.iter().all(|a| a.op == Op::Update),
-        "{enrolment:#?}"
+    let updates = |kind: &str| -> Vec<String> {
+        plan.actions
+            .iter()
+            .filter(|a| a.kind == kind && a.op != Op::Unchanged)
+            .inspect(|a| assert_eq!(a.op, Op::Update, "{a:#?}"))
+            .map(|a| a.reference.clone())
+            .collect()
+    };
+    assert_eq!(
+        updates("deviceEnrollmentDefault"),
+        [
+            "deviceEnrollmentDefault:#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            "deviceEnrollmentDefault:#microsoft.graph.deviceEnrollmentLimitConfiguration",
+        ]
+    );
+    // Security keys are already not configured: only the status page changes.
+    assert_eq!(
+        updates("deviceEnrollmentDefaultBeta"),
+        [
+            "deviceEnrollmentDefaultBeta:#microsoft.graph.windows10EnrollmentCompletionPageConfiguration"
+        ]
     );
 
     deploy_sprint_one(&s).await;
@@ -3074,6 +3088,8 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
 
     let tenant_id = running.info().tenants[0].id.clone();
     let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let limit_id = format!("{tenant_id}_DefaultLimit");
+    let esp_id = format!("{tenant_id}_DefaultWindows10EnrollmentCompletionPageConfiguration");
     {
         let mut t = tenant.lock().unwrap();
         let configurations = &t.collections["deviceEnrollmentConfiguration"];
@@ -3089,25 +3105,42 @@ async fn enrolment_defaults_are_adopted_by_type_drift_and_roll_back() {
             "a setting the blueprint leaves"
         );
         assert_eq!(hello["displayName"], "All users and all devices");
-        let limit = &configurations[&format!("{tenant_id}_DefaultLimit")];
-        assert_eq!(limit["limit"], 5);
+        assert_eq!(configurations[&limit_id]["limit"], 5);
+        let esp = &configurations[&esp_id];
+        assert_eq!(esp["showInstallationProgress"], true);
+        assert_eq!(esp["installProgressTimeoutInMinutes"], 60);
+        assert_eq!(esp["trackInstallProgressForAutopilotOnly"], true);
+        assert_eq!(esp["allowDeviceResetOnInstallFailure"], true);
+        assert_eq!(
+            esp["blockDeviceSetupRetryByUser"], true,
+            "a setting the blueprint leaves"
+        );
         let (_, executives) = stored(&mut t, "deviceEnrollmentConfiguration", "Executives");
         assert_eq!(executives["limit"], 10, "the agency's own configuration");
 
-        // Someone raises the default device limit again.
-        let limit = t
+        // Someone raises the default device limit again, and shows the status page to every
+        // device, not only those Autopilot sets up.
+        let configurations = t
             .collections
             .get_mut("deviceEnrollmentConfiguration")
-            .unwrap()
-            .get_mut(&format!("{tenant_id}_DefaultLimit"))
             .unwrap();
-        limit["limit"] = 20.into();
+        configurations.get_mut(&limit_id).unwrap()["limit"] = 20.into();
+        configurations.get_mut(&esp_id).unwrap()["trackInstallProgressForAutopilotOnly"] =
+            false.into();
     }
     let evaluation = s.evaluate().await.unwrap();
     let findings = findings_by_feature(&evaluation);
     assert_eq!(
         findings["intune-windows-enrolment"],
         vec![("limit".to_string(), 5.into(), 20.into())]
+    );
+    assert_eq!(
+        findings["intune-enrolment-status-page"],
+        vec![(
+            "trackInstallProgressForAutopilotOnly".to_string(),
+            true.into(),
+            false.into()
+        )]
     );
 
     // The tenant changed since the sprint: a forced rollback restores the legacy tenant.

@@ -165,6 +165,10 @@ from msgraph_beta.generated.models.ios_compliance_policy import IosCompliancePol
 from msgraph_beta.generated.models.windows10_compliance_policy import (
     Windows10CompliancePolicy as BetaWindows10CompliancePolicy,
 )
+from msgraph_beta.generated.models.device_enrollment_configuration_type import DeviceEnrollmentConfigurationType
+from msgraph_beta.generated.models.windows10_enrollment_completion_page_configuration import (
+    Windows10EnrollmentCompletionPageConfiguration as BetaWindows10EnrollmentCompletionPageConfiguration,
+)
 from msgraph_beta.generated.models.forms_settings import FormsSettings
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
@@ -704,6 +708,34 @@ async def compliance_beta_settings(client, beta, run):
     )
 
 
+async def enrolment_status_page(beta):
+    """The enrolment status page's settings only beta has (issue 14): msgraph-beta-sdk reads the
+    default status page with its settings and configuration type, and PATCHes them with its
+    model; the change reads back and is undone."""
+    configurations = beta.device_management.device_enrollment_configurations
+    listed = await configurations.get()
+    esp = next((c for c in listed.value if isinstance(c, BetaWindows10EnrollmentCompletionPageConfiguration)
+                and c.priority == 0), None)
+    check(esp is not None and esp.device_enrollment_configuration_type
+          == DeviceEnrollmentConfigurationType.DefaultWindows10EnrollmentCompletionPageConfiguration,
+          "beta: the default status page reads as Windows10EnrollmentCompletionPageConfiguration with its type", esp)
+    check(not unknown_properties(listed.value), "beta: every property of the enrolment configurations is one the beta SDK's model knows",
+          unknown_properties(listed.value))
+    item = configurations.by_device_enrollment_configuration_id(esp.id)
+    await item.patch(BetaWindows10EnrollmentCompletionPageConfiguration(
+        show_installation_progress=True, install_progress_timeout_in_minutes=45,
+        track_install_progress_for_autopilot_only=True))
+    got = await item.get()
+    check(isinstance(got, BetaWindows10EnrollmentCompletionPageConfiguration) and got.show_installation_progress is True
+          and got.install_progress_timeout_in_minutes == 45 and got.track_install_progress_for_autopilot_only is True
+          and got.priority == 0,
+          "beta: PATCH of the status page's settings reads back", got)
+    await item.patch(BetaWindows10EnrollmentCompletionPageConfiguration(
+        show_installation_progress=esp.show_installation_progress,
+        install_progress_timeout_in_minutes=esp.install_progress_timeout_in_minutes,
+        track_install_progress_for_autopilot_only=esp.track_install_progress_for_autopilot_only))
+
+
 async def enrolment_defaults(client, run):
     """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
     derived models, one of each at priority 0; the default device limit and Windows Hello for
@@ -811,6 +843,7 @@ async def main(ready_path):
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)
         await enrolment_defaults(client, run)
+        await enrolment_status_page(beta_client(ready, secret))
 
         # --- Create and read with the SDK's own model classes ------------------------------
         created = []

@@ -638,8 +638,8 @@ const ENROLMENT_PLATFORM_RESTRICTIONS: &[&str] = &[
 /// (`/deviceManagement/deviceEnrollmentConfigurations`, priority 0, each named "All users and
 /// all devices"): Windows Hello for Business, the device limit, the platform restrictions and
 /// the enrolment status page. They share their name, so a default is identified by its derived
-/// type (`@odata.type`) and found among the configurations of priority 0 (the engine's
-/// counterpart rule), never by name. Intune neither creates nor deletes them on request: they
+/// type (`@odata.type`) and found among the configurations of priority 0 (`Access::only_where`),
+/// never by name. Intune neither creates nor deletes them on request: they
 /// are adopted and set, and a rollback restores what the tool changed.
 ///
 /// Property lists are each derived type's own properties in Microsoft's v1.0 metadata. The
@@ -734,6 +734,47 @@ pub(super) const MOBILE_APP: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementApps.Read.All")],
         write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
     },
+};
+
+/// The default enrolment configurations' settings only Graph beta has: the enrolment status
+/// page's (`windows10EnrollmentCompletionPageConfiguration` in Microsoft's beta reference, less
+/// what v1.0 has) and Windows Hello for Business's security keys (`securityKeyForSignIn`). The
+/// same objects as `deviceEnrollmentDefault`, read and written under `/beta`, found the same way
+/// (by derived type among the priority-0 configurations), adopted and never created.
+pub(super) const DEVICE_ENROLLMENT_DEFAULT_BETA: KindSpec = KindSpec {
+    name: "deviceEnrollmentDefaultBeta",
+    path: "/deviceManagement/deviceEnrollmentConfigurations",
+    identity: IdentityKey::Property("@odata.type"),
+    properties: &[],
+    derived: &[
+        (
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            &[
+                "showInstallationProgress",
+                "blockDeviceSetupRetryByUser",
+                "allowDeviceResetOnInstallFailure",
+                "allowLogCollectionOnInstallFailure",
+                "customErrorMessage",
+                "installProgressTimeoutInMinutes",
+                "allowDeviceUseOnInstallFailure",
+                "selectedMobileAppIds",
+                "installQualityUpdates",
+                "trackInstallProgressForAutopilotOnly",
+                "disableUserStatusTrackingAfterFirstUser",
+            ],
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            &["securityKeyForSignIn", "enhancedSignInSecurity"],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: DEVICE_ENROLLMENT_DEFAULT.lifecycle,
+    api: Api::GraphBeta,
+    access: DEVICE_ENROLLMENT_DEFAULT.access,
+    // intune-onboarding-windows10enrollmentcompletionpageconfiguration-get/-update (beta).
+    permissions: DEVICE_ENROLLMENT_DEFAULT.permissions,
 };
 
 #[cfg(test)]

@@ -1357,7 +1357,8 @@ async fn the_organization_is_one_object_whose_contacts_are_patched() {
 /// priority 0, all named "All users and all devices", each with its derived type. A default is
 /// set by PATCH (its type named, which must match), keeps its name and priority, and cannot be
 /// deleted; a configuration of the agency's own goes after them, and enrolment configurations
-/// are assigned with `enrollmentConfigurationAssignments` (204), not `assignments`.
+/// are assigned with `enrollmentConfigurationAssignments` (204), not `assignments`. Beta serves
+/// the same objects with the status page's settings and the configuration type.
 #[tokio::test]
 async fn enrolment_defaults_are_served_set_and_never_deleted() {
     let emu = start("empty-agency").await;
@@ -1403,6 +1404,55 @@ async fn enrolment_defaults_are_served_set_and_never_deleted() {
     // v1.0 has none of the status page's settings but one.
     assert!(esp.get("showInstallationProgress").is_none(), "{esp}");
     assert_eq!(esp["allowNonBlockingAppInstallation"], false);
+
+    // Beta shows the same objects with its own settings and the configuration type, and takes
+    // the status page's settings, which v1.0 refuses.
+    let esp_at = format!("{path}/{}", esp["id"].as_str().unwrap());
+    let esp_type = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+    let beta = |path: &str| format!("{}/beta/{path}", emu.base);
+    let esp_beta = emu.get(&t, &beta(&esp_at)).await;
+    assert_eq!(esp_beta.status, 200, "{}", esp_beta.text);
+    assert_eq!(esp_beta.body["showInstallationProgress"], false);
+    assert_eq!(esp_beta.body["installProgressTimeoutInMinutes"], 60);
+    assert_eq!(
+        esp_beta.body["deviceEnrollmentConfigurationType"],
+        "defaultWindows10EnrollmentCompletionPageConfiguration"
+    );
+    let v1_refuses = emu
+        .patch(
+            &t,
+            &esp_at,
+            json!({"@odata.type": esp_type, "showInstallationProgress": true}),
+        )
+        .await;
+    assert_eq!(v1_refuses.status, 400, "{}", v1_refuses.text);
+    let shown = emu
+        .patch(&t, &beta(&esp_at), json!({"@odata.type": esp_type, "showInstallationProgress": true, "customErrorMessage": "Call IT"}))
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["showInstallationProgress"], true);
+    let bad = emu
+        .patch(
+            &t,
+            &beta(&esp_at),
+            json!({"@odata.type": esp_type, "installProgressTimeoutInMinutes": "an hour"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let esp_v1 = emu.get(&t, &esp_at).await;
+    assert!(
+        esp_v1.body.get("customErrorMessage").is_none(),
+        "{}",
+        esp_v1.text
+    );
+    assert!(
+        esp_v1
+            .body
+            .get("deviceEnrollmentConfigurationType")
+            .is_none(),
+        "{}",
+        esp_v1.text
+    );
 
     let limit_type = "#microsoft.graph.deviceEnrollmentLimitConfiguration";
     let at = format!("{path}/{id}");
@@ -1451,6 +1501,8 @@ async fn enrolment_defaults_are_served_set_and_never_deleted() {
     assert_eq!(own.status, 201, "{}", own.text);
     assert_eq!(own.body["priority"], 1);
     let own_id = own.body["id"].as_str().unwrap();
+    let own_beta = emu.get(&t, &beta(&format!("{path}/{own_id}"))).await;
+    assert_eq!(own_beta.body["deviceEnrollmentConfigurationType"], "limit");
     let group = emu
         .post(&t, "groups", json!({"displayName": "Executives", "mailEnabled": false, "mailNickname": "executives", "securityEnabled": true}))
         .await;
