@@ -49,7 +49,7 @@ async fn engagements(dir: &std::path::Path) -> (Registry, Store) {
 implementation = \"cloud-native\"\n\n[params]\ntrusted_ip_ranges = [\"203.0.113.0/24\"]\n\
 allowed_countries = [\"AU\"]\nbreak_glass_upns = [\"bg1@a{n}.gov.au\", \"bg2@a{n}.gov.au\"]\n\
 sharing_allowed_domains = [\"a{n}.gov.au\"]\nterms_of_use_expiry_start = \"2027-07-01\"\n\n\
-[params.contacts]\ngroup_expiration = \"ict@a{n}.gov.au\"\n\n[plan]\nfeatures = [{}]\ncapacity = 3\n",
+[params.contacts]\ngroup_expiration = \"ict@a{n}.gov.au\"\ntechnical = \"ict@a{n}.gov.au\"\n\n[plan]\nfeatures = [{}]\ncapacity = 3\n",
                 features.join(", ")
             ),
         )

@@ -50,6 +50,7 @@ terms_of_use_expiry_start = "2027-07-01"
 
 [params.contacts]
 group_expiration = "ict@{domain}"
+technical = "ict@{domain}"
 
 [plan]
 features = ["{GROUP}", "{TENANT}"]
