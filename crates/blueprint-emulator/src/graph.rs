@@ -194,18 +194,13 @@ pub fn execute(
             let body = require_body(kind, req)?;
             let replaced = crate::identity::replace(&mut t, kind, body)?;
             emulator.mark_dirty();
-            if !crate::identity::put_returns_body(kind) {
-                return Ok(GraphResponse::empty(204));
-            }
-            let mut v = read_shape(kind, &t, &replaced, &Query::default())?;
-            insert_context(
-                &mut v,
-                origin,
+            entity_response(
                 kind,
-                &format!("{}/$entity", kind.path),
-                &Query::default(),
-            );
-            Ok(GraphResponse::json(200, v))
+                &t,
+                &replaced,
+                origin,
+                crate::identity::put_returns_body(kind),
+            )
         }
         (Shape::Singleton, [], "PATCH") if crate::identity::is_replaced_by_put(kind) => {
             Err(crate::identity::patch_refused(kind))
@@ -383,7 +378,18 @@ fn patch_response(
     updated: &Value,
     origin: &Origin,
 ) -> Result<GraphResponse, GraphError> {
-    if kind.patch_returns_body {
+    entity_response(kind, t, updated, origin, kind.patch_returns_body)
+}
+
+/// An update's answer: the object as a GET shows it (200) when Graph returns one, else 204.
+fn entity_response(
+    kind: &Kind,
+    t: &Tenant,
+    updated: &Value,
+    origin: &Origin,
+    returns_body: bool,
+) -> Result<GraphResponse, GraphError> {
+    if returns_body {
         let mut v = read_shape(kind, t, updated, &Query::default())?;
         insert_context(
             &mut v,

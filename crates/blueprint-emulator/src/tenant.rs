@@ -404,17 +404,7 @@ impl Tenant {
             .find(kind, key)
             .cloned()
             .ok_or_else(|| not_found(kind, key))?;
-        let replacement = check_body(kind, body, None)?;
-        let mut merged = Map::new();
-        for prop in kind.server_props {
-            if let Some(v) = current.get(*prop) {
-                merged.insert((*prop).to_string(), v.clone());
-            }
-        }
-        merged.extend(replacement.clone());
-        let mut merged = Value::Object(merged);
-        rules::before_update(self, kind, &current, &mut merged, &replacement)?;
-        reorder_id_first(&mut merged);
+        let merged = self.replacement(kind, &current, body)?;
         let id = current["id"].as_str().unwrap_or_default().to_string();
         self.collections
             .entry(kind.entity.to_string())
@@ -432,6 +422,20 @@ impl Tenant {
         body: Value,
     ) -> Result<Value, GraphError> {
         let current = self.singleton(kind).clone();
+        let merged = self.replacement(kind, &current, body)?;
+        self.singletons
+            .insert(kind.entity.to_string(), merged.clone());
+        Ok(merged)
+    }
+
+    /// What a PUT of `body` makes of `current`: the service's own properties kept, everything
+    /// a client writes taken from the body (left out is reset), the kind's rules applied.
+    fn replacement(
+        &mut self,
+        kind: &'static Kind,
+        current: &Value,
+        body: Value,
+    ) -> Result<Value, GraphError> {
         let replacement = check_body(kind, body, None)?;
         let mut merged = Map::new();
         for prop in kind.server_props {
@@ -441,10 +445,8 @@ impl Tenant {
         }
         merged.extend(replacement.clone());
         let mut merged = Value::Object(merged);
-        rules::before_update(self, kind, &current, &mut merged, &replacement)?;
+        rules::before_update(self, kind, current, &mut merged, &replacement)?;
         reorder_id_first(&mut merged);
-        self.singletons
-            .insert(kind.entity.to_string(), merged.clone());
         Ok(merged)
     }
 
