@@ -29,7 +29,7 @@ pub mod template;
 pub use catalogue::{Catalogue, CatalogueError, Feature, FeatureStatus, InputFile, Origin};
 pub use coverage::{CoverageReport, CoverageStatus};
 pub use profile::AgencyProfile;
-pub use render::DesiredObject;
+pub use render::{DesiredObject, Rendered};
 pub use source::{Diagnostic, Diagnostics, ErrorKind};
 
 /// Version of the built-in catalogue. Bump it whenever a feature's resources or checks change,

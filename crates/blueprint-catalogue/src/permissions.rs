@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::DesiredObject;
 use crate::kinds::{self, Grant};
+use crate::render::Rendered;
+use crate::schema::Prerequisite;
+use crate::{Catalogue, DesiredObject};
 
 /// What the application is for: planning and evaluating only, or deploying too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,7 +63,46 @@ impl Grant {
 /// The grants `objects` need for `access`, each with the features that need it, in a stable
 /// order (by grant). Works for any kind that declares its permissions in [`kinds::KINDS`].
 pub fn required(objects: &[&DesiredObject], access: Access) -> Vec<Need> {
-    let mut needs: BTreeMap<Grant, BTreeSet<String>> = BTreeMap::new();
+    let mut needs = BTreeMap::new();
+    add_objects(&mut needs, objects, access);
+    into_needs(needs)
+}
+
+/// [`required`] of what a selection rendered, and for each feature that did not render (a
+/// parameter the profile does not set yet) its kinds' grants: `connect` grants them before the
+/// agency supplies the parameter, so setting it later needs no second consent. References of
+/// an unrendered feature are unknown until it renders; the kinds they name are other
+/// features' kinds, granted through those.
+pub fn required_for(catalogue: &Catalogue, rendered: &Rendered, access: Access) -> Vec<Need> {
+    let mut needs = BTreeMap::new();
+    let objects: Vec<&DesiredObject> = rendered.objects.iter().collect();
+    add_objects(&mut needs, &objects, access);
+    for id in rendered.unrendered.keys() {
+        let Some(feature) = catalogue.feature(id) else {
+            continue;
+        };
+        for resource in &feature.doc.resources {
+            let Some(kind) = kinds::kind(&resource.kind.value) else {
+                continue;
+            };
+            let only_read = resource.prerequisite == Some(Prerequisite::Always);
+            let grants = match access {
+                Access::ReadWrite if !only_read => kind.permissions.write,
+                _ => kind.permissions.read,
+            };
+            for g in grants {
+                needs.entry(*g).or_default().insert(id.clone());
+            }
+        }
+    }
+    into_needs(needs)
+}
+
+fn add_objects(
+    needs: &mut BTreeMap<Grant, BTreeSet<String>>,
+    objects: &[&DesiredObject],
+    access: Access,
+) {
     for object in objects {
         let mut add = |grants: &[Grant]| {
             for g in grants {
@@ -81,6 +122,9 @@ pub fn required(objects: &[&DesiredObject], access: Access) -> Vec<Need> {
             }
         }
     }
+}
+
+fn into_needs(needs: BTreeMap<Grant, BTreeSet<String>>) -> Vec<Need> {
     needs
         .into_iter()
         .map(|(grant, features)| Need { grant, features })

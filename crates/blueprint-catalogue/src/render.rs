@@ -125,24 +125,77 @@ impl Catalogue {
     }
 
     /// The desired state of every enabled, automated feature, in dependency order (a feature
-    /// the workspace made manual, by turning off the API it needs, has none).
+    /// the workspace made manual, by turning off the API it needs, has none). Any feature that
+    /// does not render fails the whole: for validating a catalogue against a profile.
     pub fn render_all(&self, profile: &AgencyProfile) -> Result<Vec<DesiredObject>, Diagnostics> {
-        let mut objects = Vec::new();
+        let rendered = self.render_where(profile, |_| true);
         let mut problems = Diagnostics::default();
-        for feature in self.topological_order() {
-            if feature.disabled.is_some() || feature.manual_because.is_some() {
-                continue;
-            }
-            match self.render_feature(feature, profile) {
-                Ok(mut o) => objects.append(&mut o),
-                Err(mut p) => problems.0.append(&mut p.0),
-            }
+        for (_, mut p) in rendered.unrendered {
+            problems.0.append(&mut p.0);
         }
         if problems.is_empty() {
-            Ok(objects)
+            Ok(rendered.objects)
         } else {
             Err(problems)
         }
+    }
+
+    /// The desired state of the enabled, automated features `wanted` accepts, in dependency
+    /// order. A feature that does not render (a parameter the profile does not set) is kept
+    /// aside with its reasons instead of failing the others: an agency deploying sprint 1 need
+    /// not have supplied the policy file a sprint-6 feature uploads. The caller refuses to act
+    /// on a feature that did not render.
+    pub fn render_where(
+        &self,
+        profile: &AgencyProfile,
+        wanted: impl Fn(&Feature) -> bool,
+    ) -> Rendered {
+        let mut rendered = Rendered::default();
+        for feature in self.topological_order() {
+            if feature.disabled.is_some() || feature.manual_because.is_some() || !wanted(feature) {
+                continue;
+            }
+            match self.render_feature(feature, profile) {
+                Ok(mut o) => rendered.objects.append(&mut o),
+                Err(p) => {
+                    rendered.unrendered.insert(feature.id().to_owned(), p);
+                }
+            }
+        }
+        rendered
+    }
+}
+
+/// What [`Catalogue::render_where`] gives: the objects of the features that rendered, and for
+/// each feature that did not, why.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub objects: Vec<DesiredObject>,
+    pub unrendered: std::collections::BTreeMap<String, Diagnostics>,
+}
+
+impl Rendered {
+    /// The reasons the features among `features` did not render, together; `None` when each
+    /// of them rendered.
+    pub fn problems_of<'a>(
+        &self,
+        features: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Diagnostics> {
+        Rendered::problems_in(&self.unrendered, features)
+    }
+
+    /// [`Rendered::problems_of`] for an `unrendered` map kept apart from its objects.
+    pub fn problems_in<'a>(
+        unrendered: &std::collections::BTreeMap<String, Diagnostics>,
+        features: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Diagnostics> {
+        let mut problems = Diagnostics::default();
+        for feature in features {
+            if let Some(p) = unrendered.get(feature) {
+                problems.0.extend(p.0.iter().cloned());
+            }
+        }
+        (!problems.is_empty()).then_some(problems)
     }
 }
 

@@ -230,9 +230,28 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
         d.missing = missing.into_iter().cloned().collect();
     }
 
+    // A selected feature whose parameters the profile does not set yet: every command still
+    // works, but planning or deploying that feature is refused until they are set.
+    let rendered = workspace.render_selected();
+    for (feature, problems) in &rendered.unrendered {
+        for problem in &problems.0 {
+            d.push(
+                format!("parameters of {feature}"),
+                Status::Warn,
+                format!("{} ({})", problem.message, problem.location()),
+            );
+        }
+    }
+
     // One cheap read per area the selection touches.
-    let objects = workspace.selected_objects()?;
-    let kinds_used: BTreeSet<&str> = objects.iter().map(|o| o.kind.as_str()).collect();
+    let mut kinds_used: BTreeSet<&str> = rendered.objects.iter().map(|o| o.kind.as_str()).collect();
+    for feature in rendered
+        .unrendered
+        .keys()
+        .filter_map(|id| workspace.catalogue.feature(id))
+    {
+        kinds_used.extend(feature.doc.resources.iter().map(|r| r.kind.value.as_str()));
+    }
     for kind in kinds::KINDS.iter().filter(|k| kinds_used.contains(k.name)) {
         let name = format!("read {}", kind.name);
         if let Some(lacking) = kind.permissions.read.iter().find(|g| !granted.holds(**g)) {

@@ -222,6 +222,9 @@ pub struct Session {
     pub client: TenantApis,
     tenant_id: String,
     pub desired: Vec<DesiredObject>,
+    /// Selected features that did not render (a parameter the profile does not set), and why:
+    /// work on them is refused ([`Session::objects`]), work on the others goes ahead.
+    unrendered: std::collections::BTreeMap<String, blueprint_catalogue::Diagnostics>,
     pub selected: Vec<String>,
     /// Set by [`Session::restrict_to`]: only these features are planned and deployed.
     scope: Option<std::collections::BTreeSet<String>>,
@@ -245,14 +248,9 @@ impl Session {
         progress: std::sync::Arc<dyn Progress>,
     ) -> Result<Session, EngineError> {
         let selected = engagement::Selection::of(&workspace).selected;
-        let all = workspace
-            .catalogue
-            .render_all(&workspace.profile)
-            .map_err(EngineError::Input)?;
-        let desired: Vec<DesiredObject> = all
-            .into_iter()
-            .filter(|o| selected.contains(&o.feature))
-            .collect();
+        let rendered = workspace.render_selected();
+        let unrendered = rendered.unrendered;
+        let desired = rendered.objects;
         let config = workspace.graph_config()?;
         let tenant_id = config.tenant_id.clone();
         let exchange = blueprint_exchange::ExchangeClient::new(
@@ -269,6 +267,7 @@ impl Session {
             client,
             tenant_id,
             desired,
+            unrendered,
             selected,
             scope: None,
             sprint: None,
@@ -385,8 +384,24 @@ impl Session {
     }
 
     /// The objects to plan: every desired object, or when restricted, the scope's objects and
-    /// those they reference (read only to resolve the references).
-    fn objects(&self) -> Vec<&DesiredObject> {
+    /// those they reference (read only to resolve the references). Refused, naming each
+    /// missing parameter, when a feature of the scope did not render.
+    fn objects(&self) -> Result<Vec<&DesiredObject>, EngineError> {
+        let in_scope = |feature: &str| self.scope.as_ref().is_none_or(|s| s.contains(feature));
+        let unrendered = self
+            .unrendered
+            .keys()
+            .map(String::as_str)
+            .filter(|f| in_scope(f));
+        let problems = blueprint_catalogue::Rendered::problems_in(&self.unrendered, unrendered);
+        match problems {
+            Some(problems) => Err(EngineError::Input(problems)),
+            None => Ok(self.rendered_objects()),
+        }
+    }
+
+    /// [`Session::objects`] of the features that rendered, without refusing for the others.
+    fn rendered_objects(&self) -> Vec<&DesiredObject> {
         let Some(scope) = &self.scope else {
             return self.desired.iter().collect();
         };
@@ -424,7 +439,7 @@ impl Session {
         enforce: bool,
         allow_delete: bool,
     ) -> Result<(Plan, observe::Observation), EngineError> {
-        let objects = self.objects();
+        let objects = self.objects()?;
         let observation = observe::observe(&self.client, &objects).await?;
         let mut plan = plan::plan(&objects, &observation, enforce);
         plan.allow_delete = allow_delete;
@@ -509,7 +524,7 @@ impl Session {
         let store = self.existing_store().await?;
         let (plan, observation) = self.plan_in(store.as_ref(), enforce, allow_delete).await?;
         let tenant = self.tenant().await?;
-        let fingerprint = self.fingerprint(&tenant, &observation, enforce, allow_delete);
+        let fingerprint = self.fingerprint(&tenant, &observation, enforce, allow_delete)?;
         Ok(PlannedDeploy { fingerprint, plan })
     }
 
@@ -535,14 +550,14 @@ impl Session {
         observation: &observe::Observation,
         enforce: bool,
         allow_delete: bool,
-    ) -> approved::Fingerprint {
-        approved::fingerprint(
+    ) -> Result<approved::Fingerprint, EngineError> {
+        Ok(approved::fingerprint(
             tenant,
             (self.sprint, enforce, allow_delete),
             &self.selected,
-            &self.objects(),
+            &self.objects()?,
             observation,
-        )
+        ))
     }
 
     /// Applies an approved plan (a preview, or a plan file): under the tenant's deploy lock it
@@ -579,7 +594,7 @@ impl Session {
                     &observation,
                     options.enforce,
                     options.allow_delete,
-                ),
+                )?,
                 plan,
             };
             let differences = approved.differences(&fresh.approved());
@@ -651,13 +666,15 @@ impl Session {
             &self.workspace.dir,
             profile.as_deref(),
             self.client.graph_root(),
-            &self.objects(),
+            // Before a sprint restricts the session, so of what renders: a feature that does
+            // not render sends nothing, and planning it is refused anyway.
+            &self.rendered_objects(),
         )
     }
 
     /// Reads the tenant and evaluates every selected feature.
     pub async fn evaluate(&self) -> Result<Evaluation, EngineError> {
-        let objects = self.objects();
+        let objects = self.objects()?;
         let observation = observe::observe(&self.client, &objects).await?;
         let evaluation = evaluate::evaluate(
             &self.workspace.catalogue,

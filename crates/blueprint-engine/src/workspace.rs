@@ -529,27 +529,37 @@ impl Workspace {
             .find(|e| e.feature.get_ref() == feature)
     }
 
-    /// The desired objects of the features the execution plan selects.
+    /// The desired state of the features the execution plan selects; a feature that does not
+    /// render (a parameter the profile lacks) is set aside with its reasons
+    /// ([`blueprint_catalogue::Catalogue::render_where`]).
+    pub fn render_selected(&self) -> blueprint_catalogue::Rendered {
+        let selection = crate::engagement::Selection::of(self);
+        self.catalogue
+            .render_where(&self.profile, |f| selection.selects(f.id()))
+    }
+
+    /// The desired objects of the features the execution plan selects; refused, naming each
+    /// missing parameter, when one of them does not render.
     pub fn selected_objects(&self) -> Result<Vec<blueprint_catalogue::DesiredObject>, EngineError> {
-        let selected = crate::engagement::Selection::of(self).selected;
-        Ok(self
-            .catalogue
-            .render_all(&self.profile)
-            .map_err(EngineError::Input)?
-            .into_iter()
-            .filter(|o| selected.contains(&o.feature))
-            .collect())
+        let rendered = self.render_selected();
+        match rendered.problems_of(rendered.unrendered.keys().map(String::as_str)) {
+            Some(problems) => Err(EngineError::Input(problems)),
+            None => Ok(rendered.objects),
+        }
     }
 
     /// The grants the selected features need for `access`, each with the features that need
-    /// it ([`blueprint_catalogue::permissions::required`]).
+    /// it ([`blueprint_catalogue::permissions::required_for`]): those of a feature whose
+    /// parameters are not set yet too, so that setting them later needs no second consent.
     pub fn required_permissions(
         &self,
         access: blueprint_catalogue::permissions::Access,
     ) -> Result<Vec<blueprint_catalogue::permissions::Need>, EngineError> {
-        let objects = self.selected_objects()?;
-        let refs: Vec<&blueprint_catalogue::DesiredObject> = objects.iter().collect();
-        Ok(blueprint_catalogue::permissions::required(&refs, access))
+        Ok(blueprint_catalogue::permissions::required_for(
+            &self.catalogue,
+            &self.render_selected(),
+            access,
+        ))
     }
 
     /// The Graph connection: profile values, overridden by the Azure environment variables

@@ -164,6 +164,95 @@ fn verdict(evaluation: &Value, id: &str) -> String {
         .to_string()
 }
 
+/// A parameter the profile does not set stops only the work on the feature that needs it: an
+/// agency deploys sprint 1 before it has the value a sprint-2 feature needs; planning that
+/// sprint (or everything) is refused naming the parameter, and `permissions` still lists the
+/// feature's grants so `connect` need not be run again once the value is set.
+#[test]
+fn a_missing_parameter_stops_only_the_feature_that_needs_it() {
+    const CONTACT: &str = "identity-technical-contact"; // renders params.contacts.technical
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    set_plan(&ws, &features(&[GROUP, BREAK_GLASS, CONTACT]));
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("technical = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(text, without, "the profile names the technical contact");
+    std::fs::write(&profile, without).unwrap();
+    std::fs::create_dir_all(ws.join(".blueprint")).unwrap();
+    append(
+        &ws,
+        vec![
+            scheduled(GROUP, 1),
+            scheduled(BREAK_GLASS, 1),
+            scheduled(CONTACT, 2),
+        ],
+    );
+    let before = emulator.state();
+
+    for args in [vec!["plan"], vec!["deploy", "--sprint", "2", "--yes"]] {
+        let err = refused(&bp(&ws, &args));
+        assert!(
+            says(&err, CONTACT) && says(&err, "params.contacts.technical"),
+            "{args:?} names the feature and its parameter: {err}"
+        );
+    }
+    assert_eq!(
+        before["tenants"][0]["collections"],
+        emulator.state()["tenants"][0]["collections"],
+        "refusals change nothing in the tenant"
+    );
+
+    let permissions = bp(&ws, &["permissions", "--format", "json"]);
+    ok(&permissions);
+    let permissions = json_of(&permissions);
+    let organization = permissions["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Organization.ReadWrite.All")
+        .unwrap_or_else(|| panic!("the contact's grant is listed: {permissions}"));
+    assert_eq!(organization["features"], serde_json::json!([CONTACT]));
+
+    // doctor warns, naming the parameter and where the catalogue uses it, and still reads the
+    // feature's area.
+    let doctor = bp(&ws, &["doctor", "--format", "json"]);
+    ok(&doctor);
+    let doctor = json_of(&doctor);
+    let checks = doctor["checks"].as_array().unwrap();
+    let warning = checks
+        .iter()
+        .find(|c| c["name"] == format!("parameters of {CONTACT}"))
+        .unwrap_or_else(|| panic!("doctor names the missing parameter: {doctor}"));
+    assert_eq!(warning["status"], "warn");
+    assert!(
+        says(
+            warning["detail"].as_str().unwrap(),
+            "params.contacts.technical"
+        ) && says(warning["detail"].as_str().unwrap(), "identity.yaml:"),
+        "{warning}"
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "read organization" && c["status"] == "ok"),
+        "{doctor}"
+    );
+
+    ok(&bp(&ws, &["deploy", "--sprint", "1", "--yes"]));
+    let deployed: Vec<Value> = log(&ws)
+        .into_iter()
+        .filter(|e| e["kind"] == "deployed")
+        .collect();
+    assert_eq!(deployed.len(), 1, "{deployed:?}");
+    assert_eq!(deployed[0]["feature"], GROUP);
+}
+
 #[test]
 fn sprints_deploy_in_order_and_a_sprint_waits_for_its_unverified_dependencies() {
     let dir = temp_dir();
