@@ -552,6 +552,62 @@ async function main() {
     "BadRequest",
   );
 
+  // iOS VPP apps: the tenant's synced VPP token (intune-onboarding-vpptoken-list) and the apps it
+  // brought, listed among mobileApps as iosVppApp (never created by a client); one featured
+  // through PATCH and assigned with a device licence (iosVppAppAssignmentSettings), then put back.
+  const vppTokens = await step("GET /deviceAppManagement/vppTokens", () =>
+    client.api("/deviceAppManagement/vppTokens").get(),
+  );
+  check(
+    vppTokens.value?.length === 1 && vppTokens.value[0].state === "valid" && vppTokens.value[0].lastSyncStatus === "completed",
+    "GET vppTokens returns the synced, valid token",
+    JSON.stringify(vppTokens),
+  );
+  const allApps = await step("GET /deviceAppManagement/mobileApps", () =>
+    client.api("/deviceAppManagement/mobileApps").get(),
+  );
+  const vppApps = (allApps.value ?? []).filter((a) => a["@odata.type"] === "#microsoft.graph.iosVppApp");
+  const word = vppApps.find((a) => a.bundleId === "com.microsoft.Office.Word");
+  check(
+    vppApps.length === 10 && word !== undefined && word.isFeatured === false && word.licensingType?.supportsDeviceLicensing === true,
+    "GET mobileApps lists the ten synced iosVppApps, Word not featured",
+    JSON.stringify(vppApps),
+  );
+  if (word !== undefined) {
+    const wordPath = `/deviceAppManagement/mobileApps/${word.id}`;
+    cleanups.push(async () => {
+      await client.api(`${wordPath}/assign`).post({ mobileAppAssignments: [] });
+      await client.api(wordPath).patch({ "@odata.type": "#microsoft.graph.iosVppApp", isFeatured: false });
+    });
+    const featuredWord = await step(`PATCH ${wordPath}`, () =>
+      client.api(wordPath).patch({ "@odata.type": "#microsoft.graph.iosVppApp", isFeatured: true }),
+    );
+    check(
+      featuredWord?.isFeatured === true && featuredWord.bundleId === "com.microsoft.Office.Word",
+      "PATCH features the iosVppApp and answers with it",
+      JSON.stringify(featuredWord),
+    );
+    await step(`POST ${wordPath}/assign`, () =>
+      client.api(`${wordPath}/assign`).post({
+        mobileAppAssignments: [
+          {
+            "@odata.type": "#microsoft.graph.mobileAppAssignment",
+            intent: "required",
+            target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" },
+            settings: { "@odata.type": "#microsoft.graph.iosVppAppAssignmentSettings", useDeviceLicensing: true },
+          },
+        ],
+      }),
+    );
+    const wordAssigned = await step(`GET ${wordPath}/assignments`, () => client.api(`${wordPath}/assignments`).get());
+    check(
+      wordAssigned.value?.[0]?.settings?.["@odata.type"] === "#microsoft.graph.iosVppAppAssignmentSettings" &&
+        wordAssigned.value[0].settings.useDeviceLicensing === true,
+      "GET the VPP app's assignments returns its device licence",
+      JSON.stringify(wordAssigned),
+    );
+  }
+
   // Intune settings catalog (beta): an endpoint security antivirus policy as Microsoft's beta
   // reference writes one (intune-deviceconfigv2-devicemanagementconfigurationpolicy-create), its
   // settings read back through $expand, assigned through /assign.

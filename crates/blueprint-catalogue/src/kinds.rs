@@ -160,6 +160,10 @@ pub struct Access {
     /// Only objects whose integer property has this value are counterparts (Intune's default
     /// enrolment configurations, priority 0, beside an agency's own of the same type).
     pub only_where: Option<(&'static str, i64)>,
+    /// Only objects of this derived type (`@odata.type`) are counterparts: an iOS VPP app
+    /// among every app in `mobileApps`, where an iOS store app or line-of-business app may carry
+    /// the same bundle id.
+    pub only_of_type: Option<&'static str>,
     /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
     /// (Intune's policies and profiles).
     pub assignments: bool,
@@ -184,6 +188,7 @@ impl Access {
         expand: None,
         identity_ignores_case: false,
         only_where: None,
+        only_of_type: None,
         assignments: false,
         assign_parameter: "assignments",
         per_item: None,
@@ -874,6 +879,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_ENROLLMENT_DEFAULT,
     intune::MOBILE_APP,
     intune::DEVICE_ENROLLMENT_DEFAULT_BETA,
+    intune::IOS_VPP_APP,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

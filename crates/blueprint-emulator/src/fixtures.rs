@@ -59,6 +59,10 @@ pub struct TenantSpec {
     /// in order on the new organisation, as an administrator would have run them.
     #[serde(default)]
     pub exchange: Vec<ExchangeCommandSpec>,
+    /// Apple VPP tokens the tenant has uploaded and synced, with the apps their licences
+    /// brought (crate::vpp).
+    #[serde(default)]
+    pub vpp_tokens: Vec<crate::vpp::VppTokenSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +192,14 @@ impl Fixture {
                         spec.name,
                         i + 1,
                         object.kind
+                    ))
+                })?;
+            }
+            for token in &spec.vpp_tokens {
+                sync_vpp_token(&mut tenant, token, rng).map_err(|m| {
+                    invalid(format!(
+                        "tenant '{}', VPP token of {}: {m}",
+                        spec.name, token.organization
                     ))
                 })?;
             }
@@ -377,6 +389,44 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
             );
         }
         (Shape::Singleton, _, _) => return Err("a singleton needs 'patch' (and no 'body')".into()),
+    }
+    Ok(())
+}
+
+/// Stores a synced VPP token and its apps, then what an administrator did to the apps by hand
+/// (through the same rules as a client's PATCH and `assign`).
+fn sync_vpp_token(
+    tenant: &mut Tenant,
+    token: &crate::vpp::VppTokenSpec,
+    rng: &mut impl Rng,
+) -> Result<(), String> {
+    crate::vpp::sync(tenant, token, rng)?;
+    let kind = Kind::by_entity("mobileApp");
+    let password = String::new();
+    for app in &token.apps {
+        if app.patch.is_none() && app.assignments.is_empty() {
+            continue;
+        }
+        let id = tenant
+            .items(kind)
+            .find(|a| a["bundleId"] == app.bundle_id.as_str())
+            .and_then(|a| a["id"].as_str())
+            .ok_or_else(|| format!("app {} did not sync (is the token valid?)", app.bundle_id))?
+            .to_string();
+        if let Some(patch) = &app.patch {
+            let mut patch = substitute(tenant, patch, &password)?;
+            patch["@odata.type"] = "#microsoft.graph.iosVppApp".into();
+            tenant
+                .update(kind, Some(&id), patch)
+                .map_err(|e| format!("{}: {}", app.bundle_id, e.message))?;
+        }
+        if !app.assignments.is_empty() {
+            let items = substitute(tenant, &Value::Array(app.assignments.clone()), &password)?;
+            let body = serde_json::json!({ crate::tenant::assign_parameter(kind): items });
+            tenant
+                .assign(kind, &id, body, rng)
+                .map_err(|e| format!("{}: {}", app.bundle_id, e.message))?;
+        }
     }
     Ok(())
 }

@@ -652,6 +652,49 @@ pub static KINDS: &[Kind] = &[
         assignable: true,
         filterable: &["displayName", "isFeatured", "publisher"],
     },
+    // Apple VPP tokens (intune-onboarding-vpptoken-list/-get: DeviceManagementApps.Read.All,
+    // DeviceManagementServiceConfig.Read.All or either's ReadWrite; -update:
+    // DeviceManagementApps.ReadWrite.All or DeviceManagementServiceConfig.ReadWrite.All).
+    // Uploading a token (POST) and removing it are not modelled: a tenant's token and the apps
+    // its licences brought come from its fixture (crate::vpp), as Apple's sync would make them.
+    // `token` is Apple's secret content token: accepted, never returned.
+    Kind {
+        entity: "vppToken",
+        path: "deviceAppManagement/vppTokens",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: false,
+        can_delete: false,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementServiceConfig.Read.All",
+        ],
+        write: &[
+            "DeviceManagementApps.ReadWrite.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+        ],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "lastModifiedDateTime",
+            "lastSyncDateTime",
+            "lastSyncStatus",
+            "expirationDateTime",
+            "organizationName",
+            "appleId",
+            "state",
+            "vppTokenAccountType",
+        ],
+        inline_nav: &[],
+        write_only: &["token"],
+        assignable: false,
+        filterable: &[],
+    },
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
         entity: "adminConsentRequestPolicy",

@@ -33,6 +33,7 @@ mod signin;
 mod tenant;
 mod throttle;
 mod tls;
+mod vpp;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;

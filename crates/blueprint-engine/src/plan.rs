@@ -70,7 +70,8 @@ pub fn compared_fields(object: &DesiredObject, resolved: &Value, enforce: bool) 
     v
 }
 
-/// The tenant object as compared: with its Intune assignments attached (targets only).
+/// The tenant object as compared: with its Intune assignments attached (targets, and an app's
+/// intent and settings).
 pub fn comparable_actual(
     object: &DesiredObject,
     current: &Value,
@@ -84,17 +85,23 @@ pub fn comparable_actual(
     with_assignments(&object.kind, current, assignments)
 }
 
-/// The tenant object of `kind` with its Intune assignments attached (targets only), as
-/// compared and as the journal's snapshots hold it.
+/// The tenant object of `kind` with its Intune assignments attached (targets, and an app's
+/// intent and settings), as compared and as the journal's snapshots hold it.
 pub fn with_assignments(kind: &str, current: &Value, assignments: &[Value]) -> Value {
     let mut actual = current.clone();
     if resources::has_assignments(kind) && current.is_object() {
-        // The target, and an app assignment's install intent (required, available…).
+        // The target, and an app assignment's install intent (required, available…) and
+        // settings (a VPP app's licence type), when Graph has them.
         let targets: Vec<Value> = assignments
             .iter()
-            .map(|a| match a.get("intent").filter(|i| !i.is_null()) {
-                Some(intent) => json!({"intent": intent.clone(), "target": a["target"].clone()}),
-                None => json!({"target": a["target"].clone()}),
+            .map(|a| {
+                let mut compared = json!({"target": a["target"].clone()});
+                for property in ["intent", "settings"] {
+                    if let Some(value) = a.get(property).filter(|v| !v.is_null()) {
+                        compared[property] = value.clone();
+                    }
+                }
+                compared
             })
             .collect();
         actual[resources::ASSIGNMENTS] = Value::Array(targets);

@@ -123,6 +123,11 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     {
         return false;
     }
+    if let Some(odata_type) = access.and_then(|a| a.only_of_type)
+        && candidate["@odata.type"].as_str() != Some(odata_type)
+    {
+        return false;
+    }
     let ignores_case = access.is_some_and(|a| a.identity_ignores_case);
     match candidate.get(key).and_then(Value::as_str) {
         Some(v) if ignores_case => v.eq_ignore_ascii_case(&object.identity),

@@ -837,8 +837,8 @@ impl Session {
         if let Some(assignments) = assignments
             && resources::has_assignments(kind.name)
         {
-            // The snapshot holds them as compared (targets, and an app's install intent),
-            // which is what `/assign` takes.
+            // The snapshot holds them as compared (targets, and an app's install intent and
+            // settings), which is what `/assign` takes.
             self.client
                 .post(
                     &format!("{path}/assign"),

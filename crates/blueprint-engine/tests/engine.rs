@@ -3251,3 +3251,209 @@ async fn intune_apps_adopt_create_assign_report_one_change_and_roll_back() {
         "the hand-made link is as it was"
     );
 }
+
+const VPP_FEATURES: &[&str] = &["intune-apple-vpp-token", "intune-ios-vpp-applications"];
+
+/// The ten bundle ids of the blueprint's iOS VPP apps.
+const VPP_BUNDLE_IDS: &[&str] = &[
+    "com.microsoft.azureauthenticator",
+    "com.microsoft.msedge",
+    "com.microsoft.Office.Excel",
+    "com.microsoft.skydrive",
+    "com.microsoft.Office.Outlook",
+    "com.microsoft.skype.teams",
+    "com.microsoft.Office.Word",
+    "com.microsoft.msapps",
+    "com.microsoft.whiteboard.publicpreview",
+    "com.microsoft.plannermobile",
+];
+
+/// The tenant's iOS VPP app with this bundle id: its id and the object.
+fn vpp_app<'a>(
+    tenant: &'a mut blueprint_emulator::Tenant,
+    bundle_id: &str,
+) -> (String, &'a mut Value) {
+    let (id, app) = tenant
+        .collections
+        .get_mut("mobileApp")
+        .unwrap()
+        .iter_mut()
+        .find(|(_, a)| {
+            a["@odata.type"] == "#microsoft.graph.iosVppApp" && a["bundleId"] == bundle_id
+        })
+        .unwrap_or_else(|| panic!("VPP app {bundle_id} is in the tenant"));
+    (id.clone(), app)
+}
+
+/// The iOS VPP apps on the legacy tenant, whose token synced the ten apps years ago and whose
+/// service desk featured Outlook (with a note) and offered Teams to a pilot group with user
+/// licences: each app is adopted by its bundle id (none created), featured and required for the
+/// new iOS device group with a device licence through `mobileApps/{id}/assign`. One property
+/// and one assignment's licence type changed in the tenant are reported as exactly those; a
+/// forced rollback restores the legacy tenant, Teams's hand-made assignment included.
+#[tokio::test(flavor = "multi_thread")]
+async fn vpp_apps_are_adopted_by_bundle_id_assigned_report_one_change_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let apps_before = before["tenants"][0]["collections"]["mobileApp"]
+        .as_object()
+        .unwrap()
+        .len();
+    let features: Vec<String> = VPP_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.blocked().count(), 0, "{:#?}", plan.actions);
+    for bundle_id in VPP_BUNDLE_IDS {
+        let reference = format!("iosVppApp:{bundle_id}");
+        let action = plan
+            .actions
+            .iter()
+            .find(|a| a.reference == reference)
+            .unwrap_or_else(|| panic!("{reference} planned"));
+        assert_eq!(action.op, Op::Update, "{reference}: adopted, not created");
+    }
+    assert_eq!(
+        plan.count(Op::Create),
+        1,
+        "only the iOS device group is new"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let verdict = |evaluation: &blueprint_engine::Evaluation| {
+        evaluation
+            .features
+            .iter()
+            .find(|f| f.id == "intune-ios-vpp-applications")
+            .map(|f| f.verdict)
+            .unwrap()
+    };
+    assert_eq!(verdict(&s.evaluate().await.unwrap()), Verdict::Pass);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let (pilot_id, teams_id) = {
+        let mut t = tenant.lock().unwrap();
+        assert_eq!(
+            t.collections["mobileApp"].len(),
+            apps_before,
+            "no app created"
+        );
+        let (ios_id, group) = stored(&mut t, "group", "grp-EXA-ios-dynamic");
+        assert_eq!(
+            group["membershipRule"],
+            r#"(device.deviceOSType -eq "iPhone") -or (device.deviceOSType -eq "iPad")"#
+        );
+        let (pilot_id, _) = stored(&mut t, "group", "Legacy VPN Users");
+        for bundle_id in VPP_BUNDLE_IDS {
+            let (id, app) = vpp_app(&mut t, bundle_id);
+            assert_eq!(app["isFeatured"], true, "{bundle_id}");
+            let assigned = &t.assignments[&id];
+            assert_eq!(assigned.len(), 1, "{bundle_id}: {assigned:?}");
+            assert_eq!(assigned[0]["intent"], "required");
+            assert_eq!(assigned[0]["target"]["groupId"], ios_id.as_str());
+            assert_eq!(assigned[0]["settings"]["useDeviceLicensing"], true);
+        }
+        let (_, outlook) = vpp_app(&mut t, "com.microsoft.Office.Outlook");
+        assert_eq!(outlook["notes"], "Pushed to the VPN pilot in 2022");
+        let (teams_id, _) = vpp_app(&mut t, "com.microsoft.skype.teams");
+
+        // Someone takes Word out of the featured apps and gives Teams user licences.
+        let (_, word) = vpp_app(&mut t, "com.microsoft.Office.Word");
+        word["isFeatured"] = false.into();
+        t.assignments.get_mut(&teams_id).unwrap()[0]["settings"]["useDeviceLicensing"] =
+            false.into();
+        (pilot_id, teams_id)
+    };
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    let found = &findings["intune-ios-vpp-applications"];
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&("isFeatured".to_string(), true.into(), false.into())),
+        "{found:#?}"
+    );
+    let assignments = found
+        .iter()
+        .find(|(path, _, _)| path == "assignments")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(assignments.1[0]["settings"]["useDeviceLicensing"], true);
+    assert_eq!(assignments.2[0]["settings"]["useDeviceLicensing"], false);
+
+    // A deploy puts both back; the rollback then restores the legacy tenant.
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(verdict(&s.evaluate().await.unwrap()), Verdict::Pass);
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    let t = tenant.lock().unwrap();
+    let teams = &t.assignments[&teams_id];
+    assert_eq!(teams.len(), 1, "{teams:?}");
+    assert_eq!(
+        teams[0]["intent"], "available",
+        "the pilot's assignment is back"
+    );
+    assert_eq!(teams[0]["target"]["groupId"], pilot_id.as_str());
+    assert_eq!(teams[0]["settings"]["useDeviceLicensing"], false);
+}
+
+/// A VPP app the tenant lacks (its licences not bought, or the token not synced) blocks with
+/// the reason, telling the agency to sync its VPP token; the tool never creates it, and the
+/// other nine apps are still set.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_vpp_app_blocks_with_the_token_to_sync_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("mobileApp")
+        .unwrap()
+        .retain(|_, a| a["bundleId"] != "com.microsoft.plannermobile");
+    let features: Vec<String> = VPP_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(
+        blocked,
+        vec!["iosVppApp:com.microsoft.plannermobile"],
+        "{:#?}",
+        plan.actions
+    );
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(
+        reason.contains("never creates") && reason.contains("VPP token"),
+        "{reason}"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut t = tenant.lock().unwrap();
+    let vpp_apps = t.collections["mobileApp"]
+        .values()
+        .filter(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .count();
+    assert_eq!(vpp_apps, 9, "nothing created: {:#?}", report.results);
+    let (id, word) = vpp_app(&mut t, "com.microsoft.Office.Word");
+    assert_eq!(word["isFeatured"], true, "the other apps are set");
+    assert_eq!(t.assignments[&id].len(), 1);
+}

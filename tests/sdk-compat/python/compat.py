@@ -42,6 +42,10 @@ from msgraph.generated.device_app_management.mobile_apps.item.assign.assign_post
 )
 from msgraph.generated.models.all_devices_assignment_target import AllDevicesAssignmentTarget
 from msgraph.generated.models.install_intent import InstallIntent
+from msgraph.generated.models.ios_vpp_app import IosVppApp
+from msgraph.generated.models.ios_vpp_app_assignment_settings import IosVppAppAssignmentSettings
+from msgraph.generated.models.vpp_token import VppToken
+from msgraph.generated.models.vpp_token_state import VppTokenState
 from msgraph.generated.models.microsoft_edge_channel import MicrosoftEdgeChannel
 from msgraph.generated.models.mobile_app_assignment import MobileAppAssignment
 from msgraph.generated.models.web_app import WebApp
@@ -556,6 +560,48 @@ async def mobile_apps(client, run):
             await apps.by_mobile_app_id(edge.id).delete()
 
 
+async def vpp_apps(client):
+    """iOS VPP apps (issue 14): the tenant's synced VPP token and the apps it brought read with
+    the SDK's models (`VppToken`, `IosVppApp`: a VPP app is never created by a client), one
+    featured through PATCH and assigned with a device licence (`IosVppAppAssignmentSettings`),
+    then put back as it was."""
+    tokens = await client.device_app_management.vpp_tokens.get()
+    token = tokens.value[0] if tokens and tokens.value else None
+    check(isinstance(token, VppToken) and token.state == VppTokenState.Valid,
+          "vppTokens.get reads the synced token as a valid VppToken", tokens)
+    check(not unknown_properties(token), "every property of the VPP token is one the SDK's model knows",
+          unknown_properties(token))
+    apps = client.device_app_management.mobile_apps
+    listed = await apps.get()
+    vpp = [a for a in (listed.value or []) if isinstance(a, IosVppApp)]
+    word = next((a for a in vpp if a.bundle_id == "com.microsoft.Office.Word"), None)
+    check(len(vpp) == 10 and word is not None and word.is_featured is False
+          and word.licensing_type is not None and word.licensing_type.supports_device_licensing is True,
+          "mobileApps.get lists the ten synced apps as IosVppApp, Word among them, not featured", vpp)
+    check(not unknown_properties(word), "every property of the VPP app is one the SDK's model knows",
+          unknown_properties(word))
+    item = apps.by_mobile_app_id(word.id)
+    try:
+        await item.patch(IosVppApp(is_featured=True))
+        got = await item.get()
+        check(isinstance(got, IosVppApp) and got.is_featured is True
+              and got.bundle_id == "com.microsoft.Office.Word",
+              "PATCH features the IosVppApp, its bundle id unchanged", got)
+        await item.assign.post(MobileAppAssignPostRequestBody(mobile_app_assignments=[MobileAppAssignment(
+            intent=InstallIntent.Required, target=AllDevicesAssignmentTarget(),
+            settings=IosVppAppAssignmentSettings(use_device_licensing=True))]))
+        assigned = await item.assignments.get()
+        first = assigned.value[0] if assigned and assigned.value else None
+        check(isinstance(first, MobileAppAssignment) and first.intent == InstallIntent.Required
+              and isinstance(first.settings, IosVppAppAssignmentSettings)
+              and first.settings.use_device_licensing is True,
+              "assign sets a required assignment whose settings read back as IosVppAppAssignmentSettings",
+              assigned)
+    finally:
+        await item.assign.post(MobileAppAssignPostRequestBody(mobile_app_assignments=[]))
+        await item.patch(IosVppApp(is_featured=False))
+
+
 async def settings_catalog(beta, run):
     """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
     settings expanded and assigned with the beta SDK's own models."""
@@ -839,6 +885,7 @@ async def main(ready_path):
         await pim_role_settings(client)
         await device_configurations(client, run)
         await mobile_apps(client, run)
+        await vpp_apps(client)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)

@@ -695,8 +695,8 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
 /// `intent` and a `target`) go through `POST {id}/assign`, whose parameter is
 /// `mobileAppAssignments` ([`KindSpec::assign_parameter`]).
 ///
-/// Not here: VPP apps (`iosVppApp`) exist only once Apple's VPP token syncs the purchased
-/// licences into Intune, and Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type.
+/// Not here: VPP apps, which Intune makes when Apple's VPP token syncs ([`IOS_VPP_APP`]: adopted,
+/// never created), and Microsoft 365 Apps (`officeSuiteApp`), a Graph beta type.
 pub(super) const MOBILE_APP: KindSpec = KindSpec {
     name: "mobileApp",
     path: "/deviceAppManagement/mobileApps",
@@ -734,6 +734,39 @@ pub(super) const MOBILE_APP: KindSpec = KindSpec {
         read: &[Grant::Graph("DeviceManagementApps.Read.All")],
         write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
     },
+};
+
+/// Where the iOS VPP apps come from, said when one is missing: Intune makes an `iosVppApp` only
+/// when the agency's Apple VPP token syncs the licences bought in Apple Business Manager.
+const VPP_APP_MISSING: &str = "Intune adds an iOS VPP app only when the agency's Apple VPP token syncs the licences bought for it in Apple Business Manager (Apps and Books); buy the app's licences for the token's location, upload the token under Tenant administration > Connectors and tokens > Apple VPP tokens (or sync it there) and check the token is active and the app is listed under Apps > iOS/iPadOS";
+
+/// The iOS apps licensed through Apple's Volume Purchase Program (`iosVppApp` among
+/// `/deviceAppManagement/mobileApps`, Graph v1.0). Intune makes them when the agency's VPP
+/// token syncs, and removes them when the licences go: the tool adopts each one, never creates
+/// or deletes it, and sets what the ABAC sets (featured in Company Portal, the assignment with
+/// its install intent and licence type). An app is found by its bundle id (`bundleId`, Apple's
+/// identifier of the app, the same in every tenant) among the apps of type iosVppApp only
+/// (`Access::only_of_type`: an iOS store app may carry the same bundle id); its display name is
+/// Apple's store name, which Apple may change. Properties are `mobileApp`'s a client writes in
+/// Microsoft's v1.0 metadata, and `bundleId` of iosVppApp's own: the rest of iosVppApp's
+/// (licence counts, store URL, token, device types) are Apple's, which the sync sets.
+pub(super) const IOS_VPP_APP: KindSpec = KindSpec {
+    name: "iosVppApp",
+    path: "/deviceAppManagement/mobileApps",
+    identity: IdentityKey::Property("bundleId"),
+    properties: MOBILE_APP.properties,
+    derived: &[("#microsoft.graph.iosVppApp", &["bundleId"])],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(VPP_APP_MISSING),
+    api: Api::GraphV1,
+    access: Access {
+        only_of_type: Some("#microsoft.graph.iosVppApp"),
+        ..MOBILE_APP.access
+    },
+    // intune-apps-iosvppapp-get/-update, intune-apps-mobileapp-assign:
+    // DeviceManagementApps.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: MOBILE_APP.permissions,
 };
 
 /// The default enrolment configurations' settings only Graph beta has: the enrolment status
@@ -806,5 +839,24 @@ mod tests {
         // A VPP app's store URL is not a type this kind creates.
         assert!(!k.allows("appStoreUrl", Some("#microsoft.graph.iosVppApp")));
         assert_eq!(k.assign_parameter(), "mobileAppAssignments");
+    }
+
+    #[test]
+    fn a_vpp_app_is_adopted_by_bundle_id_among_vpp_apps_only() {
+        let k = &IOS_VPP_APP;
+        let vpp = Some("#microsoft.graph.iosVppApp");
+        assert_eq!(k.identity, IdentityKey::Property("bundleId"));
+        assert!(k.allows("bundleId", vpp));
+        assert!(k.allows("isFeatured", vpp));
+        assert!(k.allows("assignments", vpp));
+        // Apple's licence counts are the sync's, never the blueprint's.
+        assert!(!k.allows("totalLicenseCount", vpp));
+        assert!(
+            k.never_created()
+                .is_some_and(|why| why.contains("VPP token"))
+        );
+        assert_eq!(k.access.only_of_type, Some("#microsoft.graph.iosVppApp"));
+        assert_eq!(k.assign_parameter(), "mobileAppAssignments");
+        assert!(k.has_assignments());
     }
 }

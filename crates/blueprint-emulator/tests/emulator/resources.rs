@@ -750,13 +750,15 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
     assert_eq!(listed.body["value"][0]["intent"], "required");
     assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
 
-    // The list holds both types, each with its own properties.
+    // The list holds both types, each with its own properties (beside the VPP apps the
+    // tenant's token synced).
     let all = emu.get(&t, path).await;
     let types: Vec<&str> = all.body["value"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|a| a["@odata.type"].as_str())
+        .filter(|t| *t != "#microsoft.graph.iosVppApp")
         .collect();
     assert_eq!(
         types,
@@ -765,6 +767,108 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
             "#microsoft.graph.windowsMicrosoftEdgeApp"
         ]
     );
+}
+
+/// A tenant whose Apple VPP token synced: the token under `vppTokens` (its secret content token
+/// never returned, uploading one not modelled), and one `iosVppApp` per app bought, with Apple's
+/// details, published, not featured and unassigned; assigned with its licence type.
+#[tokio::test]
+async fn a_synced_vpp_token_lists_its_apps_which_assign_with_a_licence_type() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let tokens = emu.get(&t, "deviceAppManagement/vppTokens").await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let token = &tokens.body["value"][0];
+    assert_eq!(token["state"], "valid");
+    assert_eq!(token["lastSyncStatus"], "completed");
+    assert_eq!(token["organizationName"], "Department of Examples");
+    assert_eq!(token["vppTokenAccountType"], "business");
+    assert_eq!(
+        token["token"],
+        Value::Null,
+        "the content token is Apple's secret"
+    );
+    let id = token["id"].as_str().unwrap();
+    assert_eq!(
+        emu.get(&t, &format!("deviceAppManagement/vppTokens/{id}"))
+            .await
+            .status,
+        200
+    );
+    let upload = emu
+        .post(&t, "deviceAppManagement/vppTokens", json!({"token": "x"}))
+        .await;
+    assert_eq!(upload.status, 405, "not modelled: {}", upload.text);
+    // Reading tokens takes an apps or a service configuration permission.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(
+        emu.get(&auditor, "deviceAppManagement/vppTokens")
+            .await
+            .status,
+        200
+    );
+
+    let path = "deviceAppManagement/mobileApps";
+    let apps = emu.list_all(&t, path).await;
+    let vpp: Vec<&Value> = apps
+        .iter()
+        .filter(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .collect();
+    assert_eq!(vpp.len(), 10, "the blueprint's ten iOS apps");
+    let word = vpp
+        .iter()
+        .find(|a| a["bundleId"] == "com.microsoft.Office.Word")
+        .unwrap();
+    assert_eq!(word["displayName"], "Microsoft Word");
+    assert_eq!(word["isFeatured"], false);
+    assert_eq!(word["publishingState"], "published");
+    assert_eq!(word["vppTokenOrganizationName"], "Department of Examples");
+    assert_eq!(word["licensingType"]["supportsDeviceLicensing"], true);
+    assert_eq!(word["totalLicenseCount"], 100);
+    let word_id = word["id"].as_str().unwrap();
+    assert_eq!(
+        emu.get(&t, &format!("{path}/{word_id}/assignments"))
+            .await
+            .body["value"],
+        json!([])
+    );
+
+    // Featured through PATCH (200 with the app); assigned with a device licence.
+    let featured = emu
+        .patch(
+            &t,
+            &format!("{path}/{word_id}"),
+            json!({"@odata.type": "#microsoft.graph.iosVppApp", "isFeatured": true}),
+        )
+        .await;
+    assert_eq!(featured.status, 200, "{}", featured.text);
+    assert_eq!(featured.body["isFeatured"], true);
+    assert_eq!(featured.body["bundleId"], "com.microsoft.Office.Word");
+    let group = emu
+        .post(&t, "groups", security_group("iOS devices", "ios"))
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid});
+    let bad = emu
+        .post(&t, &format!("{path}/{word_id}/assign"), json!({"mobileAppAssignments": [{"intent": "required", "target": target, "settings": {"@odata.type": "#microsoft.graph.iosVppAppAssignmentSettings", "useDeviceLicensing": "yes"}}]}))
+        .await;
+    assert_eq!(
+        bad.status, 400,
+        "useDeviceLicensing is a Boolean: {}",
+        bad.text
+    );
+    let assign = emu
+        .post(&t, &format!("{path}/{word_id}/assign"), json!({"mobileAppAssignments": [{"@odata.type": "#microsoft.graph.mobileAppAssignment", "intent": "required", "target": target, "settings": {"@odata.type": "#microsoft.graph.iosVppAppAssignmentSettings", "useDeviceLicensing": true}}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let listed = emu.get(&t, &format!("{path}/{word_id}/assignments")).await;
+    let assignment = &listed.body["value"][0];
+    assert_eq!(assignment["intent"], "required");
+    assert_eq!(
+        assignment["settings"]["@odata.type"],
+        "#microsoft.graph.iosVppAppAssignmentSettings"
+    );
+    assert_eq!(assignment["settings"]["useDeviceLicensing"], true);
 }
 
 #[tokio::test]
