@@ -1182,6 +1182,26 @@ pub const MICROSOFT_DEFAULT_APPS: &[&str] = &[
     "Unsubscribe",
 ];
 
+/// The organisation's journal rules (`Get-JournalRule`), seen as one object: their names,
+/// sorted. The ABAC configures none ("journal rules: not configured"), so the blueprint wants
+/// the list empty. Evaluated only: a journal rule there is the agency's (a records or legal
+/// obligation, perhaps), and the tool never removes what it did not create, so evaluate
+/// reports it and a person removes it (`Remove-JournalRule`) or records why it stays.
+pub const JOURNAL_RULES: KindSpec = KindSpec {
+    lifecycle: Lifecycle::EvaluatedOnly(
+        "journal rules are the agency's own: evaluate reports any, and a person removes it with Remove-JournalRule or excludes the feature with the reason it stays",
+    ),
+    ..exchange_kind(
+        "journalRules",
+        "/exchange/JournalRule",
+        IdentityKey::Singleton,
+        &[JOURNAL_RULE_NAMES],
+    )
+};
+
+/// The one property of [`JOURNAL_RULES`]: the names of the organisation's journal rules.
+pub const JOURNAL_RULE_NAMES: &str = "Rules";
+
 /// The parameters `Get-{Noun}` reads a kind's objects with (none for most: the family's
 /// objects): the organisation's add-ins are `Get-App -OrganizationApp`.
 pub fn read_parameters(kind: &str) -> serde_json::Value {
@@ -1192,8 +1212,23 @@ pub fn read_parameters(kind: &str) -> serde_json::Value {
 }
 
 /// For a kind whose one object sums up its family's rows, that object (`None` for the rest):
-/// the organisation's add-ins become `{"Identity": "Organization", "NonDefaultApps": [...]}`.
+/// the organisation's add-ins become `{"Identity": "Organization", "NonDefaultApps": [...]}`,
+/// its journal rules `{"Identity": "Organization", "Rules": [...]}`.
 pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::Value> {
+    if kind == JOURNAL_RULES.name {
+        let mut names: Vec<String> = rows
+            .iter()
+            .map(|rule| {
+                rule["Name"]
+                    .as_str()
+                    .or(rule["Identity"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        names.sort();
+        return Some(serde_json::json!({ "Identity": "Organization", JOURNAL_RULE_NAMES: names }));
+    }
     if kind != ORGANIZATION_ADD_INS.name {
         return None;
     }
@@ -1221,7 +1256,7 @@ pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::V
 }
 
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 27] = [
+pub const EXCHANGE_KINDS: [KindSpec; 28] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1249,6 +1284,7 @@ pub const EXCHANGE_KINDS: [KindSpec; 27] = [
     ADDRESS_LIST,
     GLOBAL_ADDRESS_LIST,
     ORGANIZATION_ADD_INS,
+    JOURNAL_RULES,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity

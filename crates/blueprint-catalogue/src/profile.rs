@@ -38,6 +38,7 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.contacts.security", ParamType::Text),
     ("params.contacts.group_expiration", ParamType::Text),
     ("params.group_naming_policy", ParamType::Text),
+    ("params.distribution_group_naming_policy", ParamType::Text),
     ("params.sharing_allowed_domains", ParamType::TextList),
     ("params.terms_of_use_expiry_start", ParamType::Text),
     ("params.terms_of_use_pdf", ParamType::Text),
@@ -80,6 +81,11 @@ pub struct Params {
     pub contacts: Contacts,
     /// Group.Unified `PrefixSuffixNamingRequirement`; the blueprint leaves it to the agency.
     pub group_naming_policy: String,
+    /// Exchange's `DistributionGroupNamingPolicy` for distribution groups users create:
+    /// `prefix<GroupName>suffix`, attributes in angle brackets (`<Department>`). The ABAC
+    /// leaves it to "the agency group naming standard", the same standard as
+    /// [`Params::group_naming_policy`], which it follows unless set.
+    pub distribution_group_naming_policy: String,
     /// Domains SharePoint may share with (the agency's own and other trusted agencies').
     pub sharing_allowed_domains: Vec<DomainName>,
     /// When the terms of use first expire (the blueprint: 1 July, annually), `YYYY-MM-DD`.
@@ -359,6 +365,8 @@ pub struct ParamsTable {
     #[serde(default)]
     group_naming_policy: Option<Spanned<String>>,
     #[serde(default)]
+    distribution_group_naming_policy: Option<Spanned<String>>,
+    #[serde(default)]
     sharing_allowed_domains: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     terms_of_use_expiry_start: Option<Spanned<String>>,
@@ -582,6 +590,15 @@ impl Reader<'_> {
             .as_ref()
             .map(|p| p.get_ref().clone())
             .unwrap_or_else(|| DEFAULT_GROUP_NAMING_POLICY.to_owned());
+        let distribution_group_naming_policy = match &params.distribution_group_naming_policy {
+            Some(policy) => self.check(
+                "params.distribution_group_naming_policy",
+                policy,
+                parse_distribution_group_naming_policy,
+            ),
+            None => Some(exchange_naming_policy(&group_naming_policy)),
+        }
+        .unwrap_or_default();
         let sharing_allowed_domains = match &params.sharing_allowed_domains {
             Some(list) => self.check_all("params.sharing_allowed_domains", list, DomainName::parse),
             None => vec![domain.clone()],
@@ -628,6 +645,7 @@ impl Reader<'_> {
                     group_expiration,
                 },
                 group_naming_policy,
+                distribution_group_naming_policy,
                 sharing_allowed_domains,
                 terms_of_use_expiry_start,
                 terms_of_use_pdf,
@@ -635,6 +653,27 @@ impl Reader<'_> {
                 logon_banner_text,
             },
         }
+    }
+}
+
+/// Exchange's spelling of an Entra group naming requirement: the same prefix and suffix, with
+/// attributes in angle brackets instead of square ones (`grp-[Department]-[GroupName]` becomes
+/// `grp-<Department>-<GroupName>`; Set-OrganizationConfig's DistributionGroupNamingPolicy
+/// takes `<GroupName>`, `<Department>`, `<Company>`, `<Office>`, `<Title>`, … as Entra's
+/// PrefixSuffixNamingRequirement takes them bracketed).
+pub fn exchange_naming_policy(entra: &str) -> String {
+    entra.replace('[', "<").replace(']', ">")
+}
+
+/// An Exchange distribution group naming policy: Exchange refuses one without the literal
+/// `<GroupName>` (Set-OrganizationConfig's reference).
+fn parse_distribution_group_naming_policy(text: &str) -> Result<String, String> {
+    if text.contains("<GroupName>") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` has no <GroupName>: Exchange's naming policy is prefix<GroupName>suffix, e.g. \"DL-<Department>-<GroupName>\""
+        ))
     }
 }
 
@@ -690,6 +729,9 @@ impl AgencyProfile {
                 Value::String(p.contacts.group_expiration.to_string())
             }
             "params.group_naming_policy" => Value::String(p.group_naming_policy.clone()),
+            "params.distribution_group_naming_policy" => {
+                Value::String(p.distribution_group_naming_policy.clone())
+            }
             "params.sharing_allowed_domains" => texts(
                 p.sharing_allowed_domains
                     .iter()

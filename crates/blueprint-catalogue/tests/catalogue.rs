@@ -934,6 +934,10 @@ fn profile_reads_agency_and_params_and_fills_blueprint_defaults() {
         "Office365_Group_Expiration@examples.gov.au"
     );
     assert_eq!(profile.params.group_naming_policy, "grp-[GroupName]");
+    assert_eq!(
+        profile.params.distribution_group_naming_policy, "grp-<GroupName>",
+        "distribution groups follow the groups' naming standard, in Exchange's spelling"
+    );
 
     let minimal = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n";
     let profile = AgencyProfile::from_toml("m.toml", minimal).expect("minimal profile");
@@ -984,6 +988,40 @@ fn profile_errors_are_located() {
     assert_eq!(errors.0.len(), 2);
     assert_eq!(errors.0[0].location(), "b.toml:4:10");
     assert_eq!(errors.0[1].location(), "b.toml:5:13");
+}
+
+#[test]
+fn a_distribution_group_naming_policy_follows_the_group_standard_and_must_name_the_group() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let profile = AgencyProfile::from_toml(
+        "n.toml",
+        &format!("{base}group_naming_policy = \"[Department]-[GroupName]-grp\"\n"),
+    )
+    .expect("profile");
+    assert_eq!(
+        profile.params.distribution_group_naming_policy,
+        "<Department>-<GroupName>-grp"
+    );
+    let profile = AgencyProfile::from_toml(
+        "n.toml",
+        &format!("{base}distribution_group_naming_policy = \"DL-<GroupName>\"\n"),
+    )
+    .expect("profile");
+    assert_eq!(
+        profile.params.distribution_group_naming_policy,
+        "DL-<GroupName>"
+    );
+    let errors = AgencyProfile::from_toml(
+        "n.toml",
+        &format!("{base}distribution_group_naming_policy = \"DL-[GroupName]\"\n"),
+    )
+    .expect_err("no <GroupName>");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "n.toml:6:36",
+        "has no <GroupName>",
+    );
 }
 
 #[test]

@@ -1573,6 +1573,17 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "exchange-mailbox-retention",
             "retentionPolicyTag:Deleted Items".into(),
         ),
+        // The profile sets no naming policy of its own: the Microsoft 365 groups' default
+        // (grp-[GroupName]) in Exchange's spelling.
+        (
+            "OrganizationConfig",
+            None,
+            "DistributionGroupNamingPolicy",
+            json!("DL-<GroupName>"),
+            json!("grp-<GroupName>"),
+            "exchange-distribution-list-naming",
+            "organizationConfig".into(),
+        ),
     ];
     // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.
     let switch = |verb: &'static str| {
@@ -1629,6 +1640,34 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     exo.invoke(&blueprint_exchange::Command::new(
         "Remove-App",
         json!({"OrganizationApp": true, "Identity": "5b0e6a0c-1d2f-4c3b-8a9e-7f6d5c4b3a21"}),
+    ))
+    .await
+    .unwrap();
+
+    // A journal rule made by hand: the absence check names it, and a plan only looks.
+    exo.invoke(&blueprint_exchange::Command::new(
+        "New-JournalRule",
+        json!({"Name": "Legal hold copies", "JournalEmailAddress": "journal@records.example", "Scope": "Global", "Enabled": true}),
+    ))
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-journal-rules");
+    assert_eq!(finding.reference, "journalRules");
+    assert!(finding.diff.path.starts_with("Rules"), "{finding:?}");
+    assert_eq!(finding.diff.expected, json!([]));
+    assert_eq!(finding.diff.actual, json!(["Legal hold copies"]));
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "journalRules")
+        .unwrap();
+    assert_eq!(action.op, Op::Check);
+    assert!(action.changes.is_empty(), "{action:#?}");
+    exo.invoke(&blueprint_exchange::Command::new(
+        "Remove-JournalRule",
+        json!({"Identity": "Legal hold copies"}),
     ))
     .await
     .unwrap();

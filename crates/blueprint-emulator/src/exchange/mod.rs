@@ -853,6 +853,13 @@ pub fn execute(
                     json!(if on { "Enabled" } else { "Disabled" }),
                 );
             }
+            // New-JournalRule's other mandatory parameter: where journal reports go.
+            if noun == "JournalRule" && !given.contains_key("JournalEmailAddress") {
+                return Err(ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    "Cannot process command because of one or more missing mandatory parameters: JournalEmailAddress.",
+                ));
+            }
             if noun == "DkimSigningConfig" && !given.contains_key("Enabled") {
                 return Err(ExchangeError::bad(
                     "System.Management.Automation.ParameterBindingException",
@@ -1167,6 +1174,14 @@ fn bind(
                 .map(|t| json!(t))
                 .ok_or_else(|| cannot("String was not recognized as a valid TimeSpan.".into()))
         }
+        // Set-OrganizationConfig's reference: "The value <GroupName> is a literal value that
+        // you must always include" (the exact error wording is not documented).
+        "DistributionGroupNamingPolicy" => match value.as_str() {
+            Some(text) if text.is_empty() || text.contains("<GroupName>") => Ok(value.clone()),
+            _ => Err(cannot(
+                "The distribution group naming policy must include <GroupName>.".into(),
+            )),
+        },
         _ if !parameter.values.is_empty() => {
             let one = |v: &Value| -> Result<Value, ExchangeError> {
                 let text = v
@@ -1471,6 +1486,75 @@ mod tests {
         assert_eq!(rule[0]["Mode"], "Enforce");
         assert_eq!(rule[0]["State"], "Enabled");
         assert_eq!(rule[0]["Priority"], 0);
+    }
+
+    #[test]
+    fn a_new_organisation_has_no_journal_rules_and_a_rule_needs_its_journal_address() {
+        let mut t = tenant();
+        assert!(
+            run(&mut t, "Get-JournalRule", json!({}))
+                .unwrap()
+                .is_empty()
+        );
+        let missing = run(&mut t, "New-JournalRule", json!({"Name": "j"})).unwrap_err();
+        assert!(
+            missing.message.contains("JournalEmailAddress"),
+            "{missing:?}"
+        );
+        let bad = run(
+            &mut t,
+            "New-JournalRule",
+            json!({"Name": "j", "JournalEmailAddress": "a@b.example", "Scope": "Everything"}),
+        )
+        .unwrap_err();
+        assert!(
+            bad.message.contains("Global, Internal, External"),
+            "{bad:?}"
+        );
+        run(
+            &mut t,
+            "New-JournalRule",
+            json!({"Name": "j", "JournalEmailAddress": "a@b.example", "Scope": "ext"}),
+        )
+        .unwrap();
+        let rules = run(&mut t, "Get-JournalRule", json!({"Identity": "j"})).unwrap();
+        assert_eq!(rules[0]["Scope"], "External");
+        run(&mut t, "Remove-JournalRule", json!({"Identity": "j"})).unwrap();
+        assert!(
+            run(&mut t, "Get-JournalRule", json!({}))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_distribution_group_naming_policy_must_name_the_group() {
+        let mut t = tenant();
+        let org = run(&mut t, "Get-OrganizationConfig", json!({})).unwrap();
+        assert_eq!(org[0]["DistributionGroupNamingPolicy"], "");
+        assert_eq!(org[0]["DistributionGroupNameBlockedWordsList"], json!([]));
+        let bad = run(
+            &mut t,
+            "Set-OrganizationConfig",
+            json!({"DistributionGroupNamingPolicy": "DL-<Department>"}),
+        )
+        .unwrap_err();
+        assert!(bad.message.contains("<GroupName>"), "{bad:?}");
+        run(
+            &mut t,
+            "Set-OrganizationConfig",
+            json!({"DistributionGroupNamingPolicy": "DL-<Department>-<GroupName>", "DistributionGroupNameBlockedWordsList": ["CEO"]}),
+        )
+        .unwrap();
+        let org = run(&mut t, "Get-OrganizationConfig", json!({})).unwrap();
+        assert_eq!(
+            org[0]["DistributionGroupNamingPolicy"],
+            "DL-<Department>-<GroupName>"
+        );
+        assert_eq!(
+            org[0]["DistributionGroupNameBlockedWordsList"],
+            json!(["CEO"])
+        );
     }
 
     #[test]
