@@ -909,6 +909,7 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::GLOBAL_ADDRESS_LIST,
     crate::exchange_kinds::ORGANIZATION_ADD_INS,
     crate::exchange_kinds::JOURNAL_RULES,
+    crate::exchange_kinds::MAILBOX_PLAN,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in
