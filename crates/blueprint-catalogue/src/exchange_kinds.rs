@@ -1282,6 +1282,17 @@ pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::V
     Some(serde_json::json!({ "Identity": "Organization", NON_DEFAULT_APPS: names }))
 }
 
+/// The organisation's audit log configuration: whether user and admin activities are recorded
+/// in the Microsoft 365 (unified) audit log. `Set-AdminAuditLogConfig`'s one Exchange Online
+/// parameter besides the common switches (the others are "available only in on-premises
+/// Exchange").
+pub const ADMIN_AUDIT_LOG_CONFIG: KindSpec = exchange_kind(
+    "adminAuditLogConfig",
+    "/exchange/AdminAuditLogConfig",
+    IdentityKey::Singleton,
+    &["UnifiedAuditLogIngestionEnabled"],
+);
+
 /// Security & Compliance's app-only access: the same `Exchange.ManageAsApp` permission (its
 /// tokens are for `https://ps.compliance.protection.outlook.com`, a resource of Office 365
 /// Exchange Online) and a directory role: Compliance Administrator to change Purview's

@@ -921,6 +921,7 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::GLOBAL_ADDRESS_LIST,
     crate::exchange_kinds::ORGANIZATION_ADD_INS,
     crate::exchange_kinds::JOURNAL_RULES,
+    crate::exchange_kinds::ADMIN_AUDIT_LOG_CONFIG,
     crate::exchange_kinds::UNIFIED_AUDIT_LOG_RETENTION_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_RULE,

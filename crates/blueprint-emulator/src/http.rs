@@ -1029,6 +1029,12 @@ async fn state_dump(State(em): State<Arc<Emulator>>, req: Request) -> Response {
                     "appId": a.client_id,
                     "permissions": a.permissions,
                     "certificates": a.certificates.len(),
+                    "servicePrincipalId": a.sp_id,
+                })).collect::<Vec<_>>(),
+                // Directory roles held: which principal holds which role template.
+                "roleAssignments": t.role_assignments.iter().map(|r| json!({
+                    "principalId": r.principal_id,
+                    "roleDefinitionId": r.role_definition_id,
                 })).collect::<Vec<_>>(),
             })
         })

@@ -1806,6 +1806,26 @@ async fn purview_audit_and_retention_deploy_evaluate_drift_and_roll_back() {
     assert!(failing.is_empty(), "{failing:#?}");
     assert_eq!(evaluation.features.len(), 2);
 
+    // Unified audit log ingestion turned off in Exchange: evaluate names it, a deploy turns it
+    // back on.
+    let exo = s.client.exchange().clone();
+    exo.update(
+        "AdminAuditLogConfig",
+        None,
+        &json!({"UnifiedAuditLogIngestionEnabled": false}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-audit-logging");
+    assert_eq!(finding.reference, "adminAuditLogConfig");
+    assert_eq!(finding.diff.path, "UnifiedAuditLogIngestionEnabled");
+    assert_eq!(finding.diff.expected, true);
+    assert_eq!(finding.diff.actual, false);
+    deploy().await;
+    let config = exo.get("AdminAuditLogConfig", None).await.unwrap();
+    assert_eq!(config["UnifiedAuditLogIngestionEnabled"], true);
+
     // The audit log kept for a year only: evaluate names exactly it, and a deploy sets it back
     // (Set- needs the priority too, which the engine takes from the tenant).
     scc.update(
@@ -1884,8 +1904,12 @@ async fn purview_audit_and_retention_deploy_evaluate_drift_and_roll_back() {
         evaluation.features
     );
 
-    // Rolling the sprint back removes the policies, their rules and the audit policy.
-    force_rollback_restores(&s, &running, &seeded).await;
+    // Rolling the sprint back removes the policies, their rules and the audit policy, and
+    // puts ingestion back as the deploy found it: off, as it was set by hand before the deploy
+    // that turned it on (a rollback restores each change's snapshot).
+    let mut expected = seeded.clone();
+    expected["objects"]["AdminAuditLogConfig"][0]["UnifiedAuditLogIngestionEnabled"] = json!(false);
+    force_rollback_restores(&s, &running, &expected).await;
 }
 
 /// A forced rollback of sprint 1 succeeds and leaves Exchange as it was seeded.

@@ -150,7 +150,7 @@ fn defaults() -> &'static BTreeMap<String, Vec<Map<String, Value>>> {
 fn is_singleton(noun: &str) -> bool {
     matches!(
         noun,
-        "OrganizationConfig" | "TransportConfig" | "AtpPolicyForO365"
+        "OrganizationConfig" | "TransportConfig" | "AtpPolicyForO365" | "AdminAuditLogConfig"
     )
 }
 

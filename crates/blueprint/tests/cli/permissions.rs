@@ -225,6 +225,33 @@ mod connect {
                 .map(|p| p["name"].as_str().unwrap().to_string())
                 .collect();
         assert_eq!(wanted_roles, ["Address Lists"]);
+        // Security & Compliance's kinds need the Compliance Administrator role, and connect
+        // assigned it to the app's service principal beside Exchange Administrator.
+        let directory_roles: Vec<String> = json_of(&bp(&ws, &["permissions", "--format", "json"]))
+            ["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["type"] == "directory-role")
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            directory_roles.contains(&"Compliance Administrator".to_string()),
+            "{directory_roles:?}"
+        );
+        let sp = app["servicePrincipalId"].as_str().unwrap().to_string();
+        let holds_compliance = state["tenants"][0]["roleAssignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| {
+                r["principalId"] == sp.as_str()
+                    && r["roleDefinitionId"] == "17315797-102d-40b4-93e0-432062caca18"
+            });
+        assert!(
+            holds_compliance,
+            "connect did not assign Compliance Administrator to {sp}"
+        );
 
         let doctor = bp(&ws, &["doctor"]);
         ok(&doctor);
