@@ -22,7 +22,13 @@ pub enum ParamType {
     Text,
     TextList,
     CidrList,
+    /// A list of tables with these text fields (`[[params.protective_markings]]`): only a
+    /// `for_each` walks it, naming a field of the element as `{{ each.field }}`.
+    Records(&'static [&'static str]),
 }
+
+/// The fields of a `[[params.protective_markings]]` table.
+pub const PROTECTIVE_MARKING_FIELDS: &[&str] = &["label", "label_id", "marking"];
 
 /// Every parameter a catalogue template may name, with its type.
 pub const PARAMETERS: &[(&str, ParamType)] = &[
@@ -44,6 +50,10 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.terms_of_use_pdf", ParamType::Text),
     ("params.logon_banner_title", ParamType::Text),
     ("params.logon_banner_text", ParamType::Text),
+    (
+        "params.protective_markings",
+        ParamType::Records(PROTECTIVE_MARKING_FIELDS),
+    ),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -96,6 +106,22 @@ pub struct Params {
     /// leaves both to the agency.
     pub logon_banner_title: String,
     pub logon_banner_text: String,
+    /// The agency's sensitivity labels with the protective marking each stamps on outgoing
+    /// mail (the ABAC's "Outgoing X-Protective-Marker" rules, one per label); `None` until
+    /// the agency lists them (its labels' GUIDs exist only once it has published them).
+    pub protective_markings: Option<Vec<ProtectiveMarking>>,
+}
+
+/// One sensitivity label and its email protective marking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectiveMarking {
+    /// The label's name as the rule names it (`OFFICIAL Sensitive`).
+    pub label: String,
+    /// The label's GUID (`Get-Label | Select Name,Guid`), lower-case: mail carries it in its
+    /// `msip_labels` header as `MSIP_Label_<guid>_Enabled=true`.
+    pub label_id: String,
+    /// The `X-Protective-Marking` header value (`VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive`).
+    pub marking: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -376,6 +402,17 @@ pub struct ParamsTable {
     logon_banner_title: Option<Spanned<String>>,
     #[serde(default)]
     logon_banner_text: Option<Spanned<String>>,
+    #[serde(default)]
+    protective_markings: Option<Spanned<Vec<ProtectiveMarkingTable>>>,
+}
+
+/// One `[[params.protective_markings]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProtectiveMarkingTable {
+    label: Spanned<String>,
+    label_id: Spanned<String>,
+    marking: Spanned<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -627,6 +664,10 @@ impl Reader<'_> {
             &params.logon_banner_text,
             format!("{agency_name}{DEFAULT_LOGON_BANNER_TEXT}"),
         );
+        let protective_markings = params
+            .protective_markings
+            .as_ref()
+            .map(|list| self.protective_markings(list));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -651,9 +692,112 @@ impl Reader<'_> {
                 terms_of_use_pdf,
                 logon_banner_title,
                 logon_banner_text,
+                protective_markings,
             },
         }
     }
+
+    /// The `[[params.protective_markings]]` tables: at least one, each label named once and
+    /// by its GUID, each marking in the PSPF's form.
+    fn protective_markings(
+        &mut self,
+        list: &Spanned<Vec<ProtectiveMarkingTable>>,
+    ) -> Vec<ProtectiveMarking> {
+        const FIELD: &str = "params.protective_markings";
+        if list.get_ref().is_empty() {
+            let at = self.loc(&list.span());
+            self.problems.push(
+                self.sources
+                    .diagnostic(
+                        ErrorKind::InvalidParameter,
+                        at,
+                        format!("{FIELD}: the list is empty"),
+                    )
+                    .with_help("add a [[params.protective_markings]] table (label, label_id, marking) for each sensitivity label, or exclude exchange-mail-flow-rules"),
+            );
+            return Vec::new();
+        }
+        let mut out: Vec<ProtectiveMarking> = Vec::new();
+        for table in list.get_ref() {
+            let label = self.check(&format!("{FIELD}.label"), &table.label, |t| {
+                let t = t.trim();
+                if t.is_empty() {
+                    Err("the label name is empty".to_owned())
+                } else {
+                    Ok(t.to_owned())
+                }
+            });
+            let label_id = self.check(&format!("{FIELD}.label_id"), &table.label_id, |t| {
+                TenantId::parse(t.trim())
+                    .map(|g| g.to_string())
+                    .map_err(|_| {
+                        format!(
+                            "`{t}` is not a sensitivity label id: expected the label's GUID (Get-Label | Select Name,Guid)"
+                        )
+                    })
+            });
+            let marking = self.check(
+                &format!("{FIELD}.marking"),
+                &table.marking,
+                parse_protective_marking,
+            );
+            let (Some(label), Some(label_id), Some(marking)) = (label, label_id, marking) else {
+                continue;
+            };
+            let duplicate = out
+                .iter()
+                .find(|m| m.label.eq_ignore_ascii_case(&label) || m.label_id == label_id);
+            if let Some(earlier) = duplicate {
+                let (span, what) = if earlier.label.eq_ignore_ascii_case(&label) {
+                    (
+                        table.label.span(),
+                        format!("the label `{label}` is listed twice"),
+                    )
+                } else {
+                    (
+                        table.label_id.span(),
+                        format!(
+                            "the label id {label_id} is listed twice (also `{}`)",
+                            earlier.label
+                        ),
+                    )
+                };
+                let at = self.loc(&span);
+                self.problems.push(self.sources.diagnostic(
+                    ErrorKind::InvalidParameter,
+                    at,
+                    format!("{FIELD}: {what}"),
+                ));
+                continue;
+            }
+            out.push(ProtectiveMarking {
+                label,
+                label_id,
+                marking,
+            });
+        }
+        out
+    }
+}
+
+/// An email protective marking as the ABAC writes it
+/// (`VER=2018.4, NS=gov.au, SEC=<CLASSIFICATION>, CAVEAT=<CAVEAT>, ACCESS=<IMM>`): one line,
+/// with its version, the gov.au namespace and a security classification.
+fn parse_protective_marking(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let has = |part: &str| {
+        text.split(',')
+            .any(|p| p.trim().to_ascii_uppercase().starts_with(part))
+    };
+    if text.contains(['\r', '\n']) {
+        return Err("a protective marking is one header line".to_owned());
+    }
+    if !(has("VER=") && has("NS=GOV.AU") && has("SEC=")) {
+        return Err(format!(
+            "`{text}` is not a protective marking: expected \"VER=2018.4, NS=gov.au, SEC=<classification>\" (with CAVEAT= and ACCESS= where they apply)"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// Exchange's spelling of an Entra group naming requirement: the same prefix and suffix, with
@@ -744,6 +888,15 @@ impl AgencyProfile {
             "params.terms_of_use_pdf" => Value::String(p.terms_of_use_pdf.clone()?),
             "params.logon_banner_title" => Value::String(p.logon_banner_title.clone()),
             "params.logon_banner_text" => Value::String(p.logon_banner_text.clone()),
+            "params.protective_markings" => Value::Array(
+                p.protective_markings
+                    .as_ref()?
+                    .iter()
+                    .map(
+                        |m| json!({"label": m.label, "label_id": m.label_id, "marking": m.marking}),
+                    )
+                    .collect(),
+            ),
             _ => return None,
         })
     }

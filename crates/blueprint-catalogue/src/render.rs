@@ -62,19 +62,39 @@ impl Catalogue {
             if let (true, Some(patch)) = (hybrid, &resource.hybrid) {
                 merge_patch(&mut desired, patch);
             }
-            let elements: Vec<Option<String>> = match &resource.for_each {
-                Some(param) => profile
-                    .lookup(&param.value)
-                    .and_then(|v| v.as_array().cloned())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
+            let elements: Vec<Option<Value>> = match &resource.for_each {
+                // A list the profile leaves unset stops the feature, as any missing
+                // parameter does (an empty list is the agency's own: no objects).
+                Some(param) => match profile.lookup(&param.value) {
+                    Some(list) => list
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(Some)
+                        .collect(),
+                    None => {
+                        problems.push(
+                            self.sources
+                                .diagnostic(
+                                    ErrorKind::InvalidParameter,
+                                    feature.loc(param),
+                                    format!(
+                                        "feature `{}` needs `{}`, which the agency profile does not set",
+                                        feature.id(),
+                                        param.value
+                                    ),
+                                )
+                                .with_help("set it in the profile's [params], or disable the feature in an overlay with a justification"),
+                        );
+                        Vec::new()
+                    }
+                },
                 None => vec![None],
             };
             for each in elements {
                 let mut render = |node: &Node| {
-                    render_node(self, node, profile, each.as_deref(), feature, &mut problems)
+                    render_node(self, node, profile, each.as_ref(), feature, &mut problems)
                 };
                 let desired_json = render(&desired);
                 let create_only = resource.create_only.as_ref().map(&mut render);
@@ -203,7 +223,7 @@ fn render_node(
     catalogue: &Catalogue,
     node: &Node,
     profile: &AgencyProfile,
-    each: Option<&str>,
+    each: Option<&Value>,
     feature: &Feature,
     problems: &mut Diagnostics,
 ) -> Value {

@@ -143,26 +143,72 @@ enum Shape {
     Objects,
 }
 
-/// Checks a string's templates against the parameter table. `in_for_each` allows `{{ each }}`.
-pub fn check(text: &str, in_for_each: bool) -> Result<(), TemplateError> {
+/// Checks a string's templates against the parameter table. `each` is the type of the list a
+/// `for_each` resource walks (`None` outside one): `{{ each }}` is an element of a list of
+/// text, `{{ each.field }}` a field of an element of a list of tables.
+pub fn check(text: &str, each: Option<ParamType>) -> Result<(), TemplateError> {
     let segments = parse(text)?;
     let whole = segments.len() == 1;
     for segment in &segments {
         let Segment::Expr(expr) = segment else {
             continue;
         };
-        let mut shape = if expr.parameter == EACH {
-            if !in_for_each {
-                return Err(TemplateError::new(
-                    "`{{ each }}` is only defined inside a resource with `for_each`",
-                    expr.offset,
-                ));
+        let field = expr.parameter.strip_prefix("each.");
+        let mut shape = if expr.parameter == EACH || field.is_some() {
+            match (each, field) {
+                (None, _) => {
+                    return Err(TemplateError::new(
+                        format!(
+                            "`{{{{ {} }}}}` is only defined inside a resource with `for_each`",
+                            expr.parameter
+                        ),
+                        expr.offset,
+                    ));
+                }
+                (Some(ParamType::Records(fields)), Some(f)) if fields.contains(&f) => Shape::Text,
+                (Some(ParamType::Records(fields)), _) => {
+                    let mut error = TemplateError::new(
+                        format!(
+                            "`{}` is not a field of the list's elements: each element is a table",
+                            expr.parameter
+                        ),
+                        expr.offset,
+                    );
+                    error.help = Some(format!(
+                        "name a field: {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("each.{f}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    return Err(error);
+                }
+                (Some(_), None) => Shape::Text,
+                (Some(_), Some(_)) => {
+                    return Err(TemplateError::new(
+                        format!(
+                            "`{}`: the list's elements are text, with no fields; use `{{{{ each }}}}`",
+                            expr.parameter
+                        ),
+                        expr.offset,
+                    ));
+                }
             }
-            Shape::Text
         } else {
             match parameter_type(&expr.parameter) {
                 Some(ParamType::Text) => Shape::Text,
                 Some(ParamType::TextList) | Some(ParamType::CidrList) => Shape::List,
+                // A list of tables only feeds `for_each`; its fields are `each.…` there.
+                Some(ParamType::Records(_)) => {
+                    return Err(TemplateError::new(
+                        format!(
+                            "`{}` is a list of tables: walk it with `for_each` and name a field as `{{{{ each.<field> }}}}`",
+                            expr.parameter
+                        ),
+                        expr.offset,
+                    ));
+                }
                 None => {
                     let known: Vec<&str> =
                         crate::profile::PARAMETERS.iter().map(|(n, _)| *n).collect();
@@ -220,11 +266,12 @@ pub enum RenderProblem {
     Unusable(String),
 }
 
-/// Renders one string for an agency. `each` is the current element inside a `for_each`.
+/// Renders one string for an agency. `each` is the current element inside a `for_each`: text,
+/// or a table whose fields `{{ each.field }}` names.
 pub fn render(
     text: &str,
     profile: &AgencyProfile,
-    each: Option<&str>,
+    each: Option<&Value>,
 ) -> Result<Value, RenderProblem> {
     let segments = parse(text).map_err(|e| RenderProblem::Unusable(e.message))?;
     let mut rendered = Vec::new();
@@ -233,7 +280,11 @@ pub fn render(
             Segment::Text(t) => Value::String(t.clone()),
             Segment::Expr(expr) => {
                 let mut value = if expr.parameter == EACH {
-                    Value::String(each.unwrap_or_default().to_owned())
+                    each.cloned().unwrap_or(Value::String(String::new()))
+                } else if let Some(field) = expr.parameter.strip_prefix("each.") {
+                    each.and_then(|e| e.get(field))
+                        .cloned()
+                        .unwrap_or(Value::String(String::new()))
                 } else {
                     profile
                         .lookup(&expr.parameter)

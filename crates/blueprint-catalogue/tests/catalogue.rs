@@ -991,6 +991,193 @@ fn profile_errors_are_located() {
 }
 
 #[test]
+fn protective_markings_make_one_mail_flow_rule_each_and_refuse_until_listed() {
+    let catalogue = builtin_catalogue();
+    let feature = catalogue
+        .feature("exchange-mail-flow-rules")
+        .expect("feature");
+    let rules = catalogue
+        .render_feature(feature, &sample_profile())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = rules.iter().map(|r| r.identity.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Outgoing X-Protective-Marker OFFICIAL",
+            "Outgoing X-Protective-Marker PROTECTED"
+        ]
+    );
+    // The label id is read lower-case, as mail carries it in msip_labels.
+    assert_eq!(
+        rules[0].desired["HeaderContainsWords"],
+        serde_json::json!(["MSIP_Label_8260affa-0595-45d6-a83e-a3b79a9c02c4_Enabled=true"])
+    );
+    assert_eq!(
+        rules[1].desired["SetHeaderValue"],
+        "VER=2018.4, NS=gov.au, SEC=PROTECTED"
+    );
+    assert_eq!(
+        rules[1].reference,
+        "transportRule:Outgoing X-Protective-Marker PROTECTED"
+    );
+
+    // Without the list the feature refuses, at its for_each, rather than passing with no rule.
+    let start = SAMPLE_PROFILE
+        .find("[[params.protective_markings]]")
+        .unwrap();
+    let end = SAMPLE_PROFILE.find("[connection]").unwrap();
+    let text = format!("{}{}", &SAMPLE_PROFILE[..start], &SAMPLE_PROFILE[end..]);
+    let profile = AgencyProfile::from_toml("p.toml", &text).expect("profile");
+    assert_eq!(profile.params.protective_markings, None);
+    let errors = catalogue
+        .render_feature(feature, &profile)
+        .expect_err("needs the markings");
+    let yaml = include_str!("../catalogue/office-365.yaml");
+    let (line, column) = yaml
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| {
+            l.find("for_each: params.protective_markings")
+                .map(|c| (n + 1, c + "for_each: ".len() + 1))
+        })
+        .unwrap();
+    let e = only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        &format!("builtin:office-365.yaml:{line}:{column}"),
+        "needs `params.protective_markings`",
+    );
+    assert!(e.help.is_some());
+}
+
+#[test]
+fn protective_markings_are_checked_and_located() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n";
+    let table = |label: &str, id: &str, marking: &str| {
+        format!(
+            "[[params.protective_markings]]\nlabel = \"{label}\"\nlabel_id = \"{id}\"\nmarking = \"{marking}\"\n"
+        )
+    };
+    const ID: &str = "8260affa-0595-45d6-a83e-a3b79a9c02c4";
+    const MARKING: &str = "VER=2018.4, NS=gov.au, SEC=OFFICIAL";
+    let profile = AgencyProfile::from_toml(
+        "m.toml",
+        &format!("{base}{}", table("OFFICIAL", ID, MARKING)),
+    )
+    .expect("profile");
+    let markings = profile.params.protective_markings.expect("listed");
+    assert_eq!(markings[0].label_id, ID);
+    assert_eq!(markings[0].marking, MARKING);
+
+    // Not a GUID, and not a marking: each located at its value.
+    let errors = AgencyProfile::from_toml(
+        "m.toml",
+        &format!("{base}{}", table("OFFICIAL", "not-a-guid", "SEC=OFFICIAL")),
+    )
+    .expect_err("bad values");
+    let at: Vec<String> = errors.0.iter().map(|e| e.location()).collect();
+    assert_eq!(at, ["m.toml:7:12", "m.toml:8:11"], "{errors}");
+    assert!(
+        errors.0[0].message.contains("not a sensitivity label id"),
+        "{errors}"
+    );
+    assert!(
+        errors.0[1].message.contains("VER=2018.4, NS=gov.au, SEC="),
+        "{errors}"
+    );
+
+    // A label listed twice.
+    let errors = AgencyProfile::from_toml(
+        "m.toml",
+        &format!(
+            "{base}{}{}",
+            table("OFFICIAL", ID, MARKING),
+            table("official", "12dcf2ca-f80e-4ac2-861b-4b6557faeea3", MARKING)
+        ),
+    )
+    .expect_err("twice");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "m.toml:10:9",
+        "listed twice",
+    );
+
+    // An empty list is no list of labels.
+    let errors = AgencyProfile::from_toml(
+        "m.toml",
+        &format!("{base}[params]\nprotective_markings = []\n"),
+    )
+    .expect_err("empty");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "m.toml:6:23",
+        "the list is empty",
+    );
+
+    // A field the table does not have.
+    let errors = AgencyProfile::from_toml(
+        "m.toml",
+        &format!("{base}{}colour = \"red\"\n", table("OFFICIAL", ID, MARKING)),
+    )
+    .expect_err("unknown field");
+    assert_eq!(errors.0[0].kind, ErrorKind::UnknownField, "{errors}");
+}
+
+#[test]
+fn for_each_over_a_list_of_tables_names_the_element_fields() {
+    let walk = |list: &str, nickname: &str| {
+        VALID_FEATURE
+            .replace(
+                "      - kind: group\n",
+                &format!("      - kind: group\n        for_each: {list}\n"),
+            )
+            .replace(
+                "mailNickname: grp-Extra_Exclude",
+                &format!("mailNickname: \"x{{{{ {nickname} }}}}\""),
+            )
+    };
+    with_overlay(&walk("params.protective_markings", "each.label"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let e = only_error(
+        &overlay_errors(&walk("params.protective_markings", "each.colour")),
+        ErrorKind::UnknownTemplateParameter,
+        "agency/overlay.yaml:20:27",
+        "`each.colour` is not a field",
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some("name a field: each.label, each.label_id, each.marking")
+    );
+    only_error(
+        &overlay_errors(&walk("params.break_glass_upns", "each.label")),
+        ErrorKind::UnknownTemplateParameter,
+        "agency/overlay.yaml:20:27",
+        "the list's elements are text",
+    );
+    // Outside a for_each there is no element, and the list itself is no value.
+    let plain = |nickname: &str| {
+        VALID_FEATURE.replace(
+            "mailNickname: grp-Extra_Exclude",
+            &format!("mailNickname: \"x{{{{ {nickname} }}}}\""),
+        )
+    };
+    only_error(
+        &overlay_errors(&plain("each.label")),
+        ErrorKind::UnknownTemplateParameter,
+        "agency/overlay.yaml:19:27",
+        "only defined inside a resource with `for_each`",
+    );
+    only_error(
+        &overlay_errors(&plain("params.protective_markings")),
+        ErrorKind::UnknownTemplateParameter,
+        "agency/overlay.yaml:19:27",
+        "is a list of tables",
+    );
+}
+
+#[test]
 fn a_distribution_group_naming_policy_follows_the_group_standard_and_must_name_the_group() {
     let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
     let profile = AgencyProfile::from_toml(
@@ -1070,7 +1257,7 @@ proptest! {
 
     #[test]
     fn templates_never_panic(text in "[{}a-z_. |\"()]{0,40}") {
-        let _ = blueprint_catalogue::template::check(&text, false);
+        let _ = blueprint_catalogue::template::check(&text, None);
         let _ = blueprint_catalogue::template::render(&text, &sample_profile(), None);
     }
 }

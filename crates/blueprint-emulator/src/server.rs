@@ -52,7 +52,37 @@ pub struct Rehearsal {
     pub connection: Vec<(String, String)>,
     /// The tenant's break-glass accounts.
     pub break_glass: Vec<String>,
+    /// The sensitivity labels a rehearsal stamps protective markings for, as
+    /// `(label, label id, X-Protective-Marking value)`: the ABAC's four classifications with
+    /// the label ids of its example rules ([`REHEARSAL_LABELS`]), as if the agency had published
+    /// them. (The emulator serves no Purview labels: a real agency lists its own.)
+    pub protective_markings: Vec<(String, String, String)>,
 }
+
+/// The labels of [`Rehearsal::protective_markings`]: the classifications and label ids of the
+/// hybrid network configuration ABAC's inbound protective marking rule.
+pub const REHEARSAL_LABELS: &[(&str, &str, &str)] = &[
+    (
+        "UNOFFICIAL",
+        "217258b3-6022-44f0-adb4-d6eca052ad20",
+        "VER=2018.4, NS=gov.au, SEC=UNOFFICIAL",
+    ),
+    (
+        "OFFICIAL",
+        "8260affa-0595-45d6-a83e-a3b79a9c02c4",
+        "VER=2018.4, NS=gov.au, SEC=OFFICIAL",
+    ),
+    (
+        "OFFICIAL Sensitive",
+        "42227f60-6734-42bf-b4e6-da15ab730981",
+        "VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive",
+    ),
+    (
+        "PROTECTED",
+        "12dcf2ca-f80e-4ac2-861b-4b6557faeea3",
+        "VER=2018.4, NS=gov.au, SEC=PROTECTED",
+    ),
+];
 
 impl ReadyInfo {
     /// How a profile reaches `tenant`: through its app with a certificate and write
@@ -90,6 +120,10 @@ impl ReadyInfo {
                 format!("breakglass01@{}", tenant.domain),
                 format!("breakglass02@{}", tenant.domain),
             ],
+            protective_markings: REHEARSAL_LABELS
+                .iter()
+                .map(|(l, i, m)| (l.to_string(), i.to_string(), m.to_string()))
+                .collect(),
         })
     }
 }

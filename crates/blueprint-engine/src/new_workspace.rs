@@ -16,6 +16,9 @@ pub struct ProfileValues {
     pub prefix: String,
     pub tenant_id: Option<String>,
     pub break_glass: Vec<String>,
+    /// `[[params.protective_markings]]` as `(label, label id, marking)`; none writes a
+    /// commented example (exchange-mail-flow-rules waits for the agency's own labels).
+    pub protective_markings: Vec<(String, String, String)>,
     /// `[connection]` entries, in order.
     pub connection: Vec<(String, String)>,
     /// `[plan] features`; empty selects the whole catalogue.
@@ -71,6 +74,18 @@ pub fn profile_text(v: &ProfileValues) -> String {
         quote(&format!("ict@{}", v.domain)),
         quote(&format!("security@{}", v.domain))
     ));
+    t.push_str("\n# The agency's sensitivity labels and the X-Protective-Marking each stamps on outgoing mail\n# (exchange-mail-flow-rules: one mail flow rule per label). The label ids exist once the labels\n# are published: Get-Label | Select Name,Guid.\n");
+    if v.protective_markings.is_empty() {
+        t.push_str("# [[params.protective_markings]]\n# label = \"OFFICIAL Sensitive\"\n# label_id = \"00000000-0000-0000-0000-000000000000\"\n# marking = \"VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive\"\n");
+    }
+    for (label, id, marking) in &v.protective_markings {
+        t.push_str(&format!(
+            "[[params.protective_markings]]\nlabel = {}\nlabel_id = {}\nmarking = {}\n",
+            quote(label),
+            quote(id),
+            quote(marking)
+        ));
+    }
     t.push_str("\n[connection]\n");
     if v.connection.is_empty() {
         t.push_str("# tenant_id and client_id, or AZURE_TENANT_ID and AZURE_CLIENT_ID in the environment.\n");

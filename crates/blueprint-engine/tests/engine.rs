@@ -1454,6 +1454,36 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(links[0]["AllowClickThrough"], false);
     let rule = get("Get-SafeLinksRule").await.unwrap();
     assert_eq!(rule[0]["SafeLinksPolicy"], "Default Safe Links Policy");
+    // One protective marking rule per label the profile lists, as the ABAC writes it.
+    let rules = get("Get-TransportRule").await.unwrap();
+    let marking = rules
+        .iter()
+        .find(|r| r["Name"] == "Outgoing X-Protective-Marker OFFICIAL Sensitive")
+        .unwrap_or_else(|| panic!("{rules:#?}"));
+    assert_eq!(marking["HeaderContainsMessageHeader"], "msip_labels");
+    assert_eq!(
+        marking["HeaderContainsWords"],
+        serde_json::json!(["MSIP_Label_42227f60-6734-42bf-b4e6-da15ab730981_Enabled=true"])
+    );
+    assert_eq!(marking["SetHeaderName"], "X-Protective-Marking");
+    assert_eq!(
+        marking["SetHeaderValue"],
+        "VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive"
+    );
+    assert_eq!(
+        (&marking["Mode"], &marking["State"]),
+        (&serde_json::json!("Enforce"), &serde_json::json!("Enabled"))
+    );
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| r["Name"]
+                .as_str()
+                .unwrap()
+                .starts_with("Outgoing X-Protective-Marker"))
+            .count(),
+        2
+    );
     let plans = get("Get-MailboxPlan").await.unwrap();
     assert_eq!(plans.len(), 4);
     for plan in &plans {
@@ -1594,6 +1624,16 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             json!("grp-<GroupName>"),
             "exchange-distribution-list-naming",
             "organizationConfig".into(),
+        ),
+        // A marking rule stamping another label's marking.
+        (
+            "TransportRule",
+            Some("Outgoing X-Protective-Marker OFFICIAL Sensitive"),
+            "SetHeaderValue",
+            json!("VER=2018.4, NS=gov.au, SEC=OFFICIAL"),
+            json!("VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive"),
+            "exchange-mail-flow-rules",
+            "transportRule:Outgoing X-Protective-Marker OFFICIAL Sensitive".into(),
         ),
         // A mailbox plan's message size put back to Exchange's default, and the E3/E5
         // plan's mailbox lowered: sizes compared as Exchange prints them.
@@ -2150,9 +2190,10 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
         (rule["State"].clone(), rule["Mode"].clone(), rules.len())
     };
     assert_eq!(disclaimer(&seeded), (json!("Disabled"), json!("Audit"), 2));
+    // Beside the agency's two rules, one protective marking rule per label of the profile.
     assert_eq!(
         disclaimer(&after_deploy),
-        (json!("Enabled"), json!("Enforce"), 2)
+        (json!("Enabled"), json!("Enforce"), 4)
     );
 
     let mut rolled = None;

@@ -221,6 +221,7 @@ pub async fn start(listen: &str, progress: Arc<dyn Progress>) -> Result<Demo, De
             prefix: id.to_uppercase(),
             tenant_id: Some(rehearsal.tenant_id),
             break_glass: rehearsal.break_glass,
+            protective_markings: rehearsal.protective_markings,
             connection: rehearsal.connection,
             features: FEATURES.iter().map(|f| f.to_string()).collect(),
             capacity: Some(3),

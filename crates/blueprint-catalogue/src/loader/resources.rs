@@ -96,17 +96,20 @@ impl Loader {
                 }
             }
         }
-        let in_for_each = match &resource.for_each {
+        let each = match &resource.for_each {
             Some(param) => {
                 let at = feature.loc(param);
                 match parameter_type(&param.value) {
-                    Some(ParamType::TextList) | Some(ParamType::CidrList) => {}
+                    Some(
+                        t @ (ParamType::TextList | ParamType::CidrList | ParamType::Records(_)),
+                    ) => Some(t),
                     Some(ParamType::Text) => {
                         self.at(
                             ErrorKind::InvalidValue,
                             at,
                             format!("for_each needs a list parameter; `{}` is text", param.value),
                         );
+                        Some(ParamType::TextList)
                     }
                     None => {
                         self.at(
@@ -114,11 +117,11 @@ impl Loader {
                             at,
                             format!("unknown template parameter `{}`", param.value),
                         );
+                        Some(ParamType::TextList)
                     }
                 }
-                true
             }
-            None => false,
+            None => None,
         };
         for node in [
             Some(&resource.desired),
@@ -128,7 +131,7 @@ impl Loader {
         .into_iter()
         .flatten()
         {
-            self.check_templates(node, in_for_each);
+            self.check_templates(node, each);
         }
         Some(kind)
     }
@@ -183,11 +186,11 @@ impl Loader {
         }
     }
 
-    pub(crate) fn check_templates(&mut self, node: &Node, in_for_each: bool) {
+    pub(crate) fn check_templates(&mut self, node: &Node, each: Option<ParamType>) {
         let mut problems = Vec::new();
         node.walk(&mut Vec::new(), &mut |_, n| {
             if let Some(text) = n.as_str()
-                && let Err(e) = template::check(text, in_for_each)
+                && let Err(e) = template::check(text, each)
             {
                 problems.push((n.at, text.to_owned(), e));
             }

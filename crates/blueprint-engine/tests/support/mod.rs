@@ -60,6 +60,16 @@ terms_of_use_pdf = "aup.pdf"
 group_expiration = "ict@example.gov.au"
 technical = "ict@example.gov.au"
 
+[[params.protective_markings]]
+label = "OFFICIAL"
+label_id = "8260affa-0595-45d6-a83e-a3b79a9c02c4"
+marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL"
+
+[[params.protective_markings]]
+label = "OFFICIAL Sensitive"
+label_id = "42227f60-6734-42bf-b4e6-da15ab730981"
+marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive"
+
 [connection]
 tenant_id = {tenant}
 client_id = {client}

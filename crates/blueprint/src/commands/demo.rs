@@ -78,6 +78,7 @@ fn run_demo(args: &DemoArgs, fixture: Fixture) -> Result<Outcome, CommandError> 
             prefix: initials(&tenant.name),
             tenant_id: Some(rehearsal.tenant_id),
             break_glass: rehearsal.break_glass,
+            protective_markings: rehearsal.protective_markings,
             connection: rehearsal.connection,
             ..ProfileValues::default()
         };

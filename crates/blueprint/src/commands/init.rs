@@ -73,13 +73,14 @@ pub fn from_ready_file(path: &Path) -> Result<Rehearsal, CommandError> {
 }
 
 pub fn run(args: InitArgs) -> Result<Outcome, CommandError> {
-    let (mut tenant_id, mut connection, mut break_glass) =
-        (args.tenant_id.clone(), Vec::new(), Vec::new());
+    let (mut tenant_id, mut connection, mut break_glass, mut protective_markings) =
+        (args.tenant_id.clone(), Vec::new(), Vec::new(), Vec::new());
     if let Some(ready) = &args.emulator {
         let rehearsal = from_ready_file(ready)?;
         tenant_id = tenant_id.or(Some(rehearsal.tenant_id));
         connection = rehearsal.connection;
         break_glass = rehearsal.break_glass;
+        protective_markings = rehearsal.protective_markings;
     }
     let values = ProfileValues {
         agency: args.agency,
@@ -87,6 +88,7 @@ pub fn run(args: InitArgs) -> Result<Outcome, CommandError> {
         prefix: args.prefix,
         tenant_id,
         break_glass,
+        protective_markings,
         connection,
         ..ProfileValues::default()
     };
