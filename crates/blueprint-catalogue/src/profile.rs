@@ -44,6 +44,9 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.terms_of_use_pdf", ParamType::Text),
     ("params.logon_banner_title", ParamType::Text),
     ("params.logon_banner_text", ParamType::Text),
+    ("params.remove_built_in_apps_script", ParamType::Text),
+    ("params.wdac_base_policy_file", ParamType::Text),
+    ("params.wdac_base_policy_id", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -96,6 +99,15 @@ pub struct Params {
     /// leaves both to the agency.
     pub logon_banner_title: String,
     pub logon_banner_text: String,
+    /// The PowerShell script Intune runs to remove Windows' built-in apps: a file in the
+    /// workspace, or the catalogue's own (`builtin:RemoveBuiltInApps.ps1`, the default).
+    pub remove_built_in_apps_script: String,
+    /// The agency's signed WDAC base policy in binary form (`.bin`/`.cip`, from
+    /// ConvertFrom-CIPolicy), a file in the workspace; the blueprint has none of its own.
+    pub wdac_base_policy_file: Option<String>,
+    /// The base policy's id (the `<PolicyID>` GUID, braces and case as written there), which the
+    /// ApplicationControl CSP's OMA-URI must carry.
+    pub wdac_base_policy_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -376,6 +388,12 @@ pub struct ParamsTable {
     logon_banner_title: Option<Spanned<String>>,
     #[serde(default)]
     logon_banner_text: Option<Spanned<String>>,
+    #[serde(default)]
+    remove_built_in_apps_script: Option<Spanned<String>>,
+    #[serde(default)]
+    wdac_base_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    wdac_base_policy_id: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -627,6 +645,25 @@ impl Reader<'_> {
             &params.logon_banner_text,
             format!("{agency_name}{DEFAULT_LOGON_BANNER_TEXT}"),
         );
+        let remove_built_in_apps_script = params
+            .remove_built_in_apps_script
+            .as_ref()
+            .and_then(|p| {
+                self.check(
+                    "params.remove_built_in_apps_script",
+                    p,
+                    parse_file_or_builtin,
+                )
+            })
+            .unwrap_or_else(|| crate::assets::REMOVE_BUILT_IN_APPS.to_owned());
+        let wdac_base_policy_file = params
+            .wdac_base_policy_file
+            .as_ref()
+            .and_then(|p| self.check("params.wdac_base_policy_file", p, parse_workspace_path));
+        let wdac_base_policy_id = params
+            .wdac_base_policy_id
+            .as_ref()
+            .and_then(|p| self.check("params.wdac_base_policy_id", p, parse_policy_guid));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -651,6 +688,9 @@ impl Reader<'_> {
                 terms_of_use_pdf,
                 logon_banner_title,
                 logon_banner_text,
+                remove_built_in_apps_script,
+                wdac_base_policy_file,
+                wdac_base_policy_id,
             },
         }
     }
@@ -696,6 +736,38 @@ pub fn parse_workspace_path(text: &str) -> Result<String, String> {
         ));
     }
     Ok(text.to_owned())
+}
+
+/// A file the tool sends: a path inside the workspace ([`parse_workspace_path`]) or one of
+/// the catalogue's own files (`builtin:RemoveBuiltInApps.ps1`, [`crate::assets`]).
+pub fn parse_file_or_builtin(text: &str) -> Result<String, String> {
+    if crate::assets::is_builtin(text) {
+        return match crate::assets::builtin(text) {
+            Some(_) => Ok(text.to_owned()),
+            None => Err(format!(
+                "{text} is not one of the catalogue's files (it has: {})",
+                crate::assets::names().collect::<Vec<_>>().join(", ")
+            )),
+        };
+    }
+    parse_workspace_path(text)
+}
+
+/// A WDAC policy id: a GUID, with or without braces (`{A244370E-44C9-4C06-B551-F6016E563076}`,
+/// as `<PolicyID>` writes it), kept without them: the ApplicationControl CSP names a policy's
+/// node by its bare GUID (`./Vendor/MSFT/ApplicationControl/Policies/{Policy GUID}/Policy`, the
+/// braces there marking the placeholder), in upper case as ConvertFrom-CIPolicy writes it.
+fn parse_policy_guid(text: &str) -> Result<String, String> {
+    let inner = text
+        .trim()
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text.trim());
+    TenantId::parse(inner)
+        .map(|_| inner.to_ascii_uppercase())
+        .map_err(|_| {
+            format!("`{text}` is not a policy id: expected the GUID of the policy's <PolicyID>, e.g. {{A244370E-44C9-4C06-B551-F6016E563076}}")
+        })
 }
 
 impl AgencyProfile {
@@ -744,6 +816,11 @@ impl AgencyProfile {
             "params.terms_of_use_pdf" => Value::String(p.terms_of_use_pdf.clone()?),
             "params.logon_banner_title" => Value::String(p.logon_banner_title.clone()),
             "params.logon_banner_text" => Value::String(p.logon_banner_text.clone()),
+            "params.remove_built_in_apps_script" => {
+                Value::String(p.remove_built_in_apps_script.clone())
+            }
+            "params.wdac_base_policy_file" => Value::String(p.wdac_base_policy_file.clone()?),
+            "params.wdac_base_policy_id" => Value::String(p.wdac_base_policy_id.clone()?),
             _ => return None,
         })
     }

@@ -179,6 +179,31 @@ impl Loader {
                 ),
             );
         }
+        for param in &doc.automated_when_set {
+            if !param.value.starts_with("params.")
+                || crate::profile::parameter_type(&param.value).is_none()
+            {
+                self.at(
+                    ErrorKind::InvalidValue,
+                    feature.loc(param),
+                    format!(
+                        "automated_when_set names `{}`, which is not an agency parameter (params.…)",
+                        param.value
+                    ),
+                );
+            }
+        }
+        if !doc.automated_when_set.is_empty() && (doc.resources.is_empty() || doc.manual.is_empty())
+        {
+            self.at(
+                ErrorKind::InvalidValue,
+                id_at,
+                format!(
+                    "feature `{}` is automated only when parameters are set: it needs both resources and the manual steps a person performs until then",
+                    doc.id.value
+                ),
+            );
+        }
         if !STORY_POINTS.contains(&doc.story_points.value) {
             self.at(
                 ErrorKind::InvalidValue,
