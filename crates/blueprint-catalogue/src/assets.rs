@@ -36,7 +36,10 @@ mod tests {
     fn the_remove_built_in_apps_script_is_built_in() {
         let script = std::str::from_utf8(builtin(REMOVE_BUILT_IN_APPS).unwrap()).unwrap();
         assert!(script.contains("Remove-AppxProvisionedPackage"));
-        assert!(script.contains("Microsoft.WindowsStore"), "the blueprint keeps the Store");
+        assert!(
+            script.contains("Microsoft.WindowsStore"),
+            "the blueprint keeps the Store"
+        );
         assert!(is_builtin(REMOVE_BUILT_IN_APPS));
         assert!(!is_builtin("scripts/RemoveBuiltInApps.ps1"));
         assert_eq!(builtin("builtin:nothing.ps1"), None);

@@ -1713,7 +1713,10 @@ fn the_remove_built_in_apps_script_defaults_to_the_catalogues_and_takes_the_agen
     let script = |profile: &AgencyProfile| {
         let objects = catalogue.render_feature(feature, profile).unwrap();
         assert_eq!(objects.len(), 1);
-        assert_eq!(objects[0].path, "/beta/deviceManagement/deviceManagementScripts");
+        assert_eq!(
+            objects[0].path,
+            "/beta/deviceManagement/deviceManagementScripts"
+        );
         assert_eq!(objects[0].desired["runAsAccount"], "system");
         assert_eq!(objects[0].desired["runAs32Bit"], true);
         assert_eq!(objects[0].desired["enforceSignatureCheck"], false);
@@ -1729,7 +1732,10 @@ fn the_remove_built_in_apps_script_defaults_to_the_catalogues_and_takes_the_agen
         &format!("{base}remove_built_in_apps_script = \"scripts/Remove.ps1\"\n"),
     )
     .unwrap();
-    assert_eq!(script(&own), serde_json::json!({"$file": "scripts/Remove.ps1"}));
+    assert_eq!(
+        script(&own),
+        serde_json::json!({"$file": "scripts/Remove.ps1"})
+    );
 
     for (bad, why) in [
         ("../Remove.ps1", "not inside the workspace"),
@@ -1740,12 +1746,7 @@ fn the_remove_built_in_apps_script_defaults_to_the_catalogues_and_takes_the_agen
             &format!("{base}remove_built_in_apps_script = \"{bad}\"\n"),
         )
         .expect_err(bad);
-        only_error(
-            &errors.0,
-            ErrorKind::InvalidParameter,
-            "b.toml:6:31",
-            why,
-        );
+        only_error(&errors.0, ErrorKind::InvalidParameter, "b.toml:6:31", why);
     }
 }
 
@@ -1761,12 +1762,9 @@ fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id()
         why.contains("params.wdac_base_policy_file and params.wdac_base_policy_id"),
         "{why}"
     );
+    let rendered = catalogue.render_where(&without, |f| f.id() == "intune-application-control");
     assert!(
-        catalogue
-            .render_all(&without)
-            .unwrap()
-            .iter()
-            .all(|o| o.feature != "intune-application-control"),
+        rendered.objects.is_empty() && rendered.unrendered.is_empty(),
         "a manual feature renders nothing and stops nothing"
     );
     // The policy and the id given: automated, the id's braces dropped in the CSP's URI.
@@ -1784,7 +1782,10 @@ fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id()
         setting["omaUri"],
         "./Vendor/MSFT/ApplicationControl/Policies/A244370E-44C9-4C06-B551-F6016E563076/Policy"
     );
-    assert_eq!(setting["value"], serde_json::json!({"$file": "wdac/base.cip"}));
+    assert_eq!(
+        setting["value"],
+        serde_json::json!({"$file": "wdac/base.cip"})
+    );
     // Only one of the two: still manual, naming the one missing.
     let half = AgencyProfile::from_toml(
         "w.toml",
@@ -1816,7 +1817,12 @@ fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id()
         &format!("{base}wdac_base_policy_id = \"not-a-guid\"\n"),
     )
     .expect_err("bad id");
-    only_error(&errors.0, ErrorKind::InvalidParameter, "b.toml:6:23", "PolicyID");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "b.toml:6:23",
+        "PolicyID",
+    );
 }
 
 #[test]
@@ -1850,9 +1856,9 @@ features:
     );
     let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(
-        errors
-            .iter()
-            .any(|e| e.message.contains("`params.no_such_thing`, which is not an agency parameter")),
+        errors.iter().any(|e| e
+            .message
+            .contains("`params.no_such_thing`, which is not an agency parameter")),
         "{}",
         rendered.join("\n")
     );

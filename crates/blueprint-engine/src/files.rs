@@ -160,7 +160,7 @@ pub fn resolve_desired(
     rendered: &mut blueprint_catalogue::Rendered,
     profile: (&str, &str),
 ) {
-    use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources, line_col_of_offset};
+    use blueprint_catalogue::source::{ErrorKind, Loc, Sources, line_col_of_offset};
     let mut failed: Vec<String> = Vec::new();
     for object in &mut rendered.objects {
         let mut paths = Vec::new();
@@ -202,7 +202,7 @@ pub fn resolve_desired(
                 rendered
                     .unrendered
                     .entry(object.feature.clone())
-                    .or_insert_with(Diagnostics::default)
+                    .or_default()
                     .push(diagnostic);
                 failed.push(object.feature.clone());
             }

@@ -326,7 +326,10 @@ impl Workspace {
                 Some(&params.remove_built_in_apps_script)
                     .filter(|p| !blueprint_catalogue::assets::is_builtin(p)),
             ),
-            ("wdac_base_policy_file", params.wdac_base_policy_file.as_ref()),
+            (
+                "wdac_base_policy_file",
+                params.wdac_base_policy_file.as_ref(),
+            ),
         ];
         for (param, path) in sent {
             if let Some(path) = path

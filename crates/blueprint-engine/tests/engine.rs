@@ -3518,10 +3518,9 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
     let before = without_write_times(state(&running).await);
     let features: Vec<String> = SCRIPT_FEATURES.iter().map(|f| f.to_string()).collect();
     let s = session(workspace(dir.path(), &running, &features));
-    let script = blueprint_catalogue::assets::builtin(
-        blueprint_catalogue::assets::REMOVE_BUILT_IN_APPS,
-    )
-    .unwrap();
+    let script =
+        blueprint_catalogue::assets::builtin(blueprint_catalogue::assets::REMOVE_BUILT_IN_APPS)
+            .unwrap();
 
     let (plan, _) = s.plan(false).await.unwrap();
     let action = plan
@@ -3593,8 +3592,7 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
 /// catalogue's: the deployed script is updated to it. A file the profile names that is not
 /// there stops only that feature, naming the file; the device group still plans.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_only_its_feature()
-{
+async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_only_its_feature() {
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let features: Vec<String> = SCRIPT_FEATURES.iter().map(|f| f.to_string()).collect();
@@ -3654,7 +3652,10 @@ async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_
     let tenant = running.emulator().tenant(&tenant_id).unwrap();
     let mut t = tenant.lock().unwrap();
     let (_, stored_script) = stored(&mut t, "deviceManagementScript", "RemoveBuiltInApps");
-    assert_eq!(stored_script["scriptContent"], base64_of(agency_script).as_str());
+    assert_eq!(
+        stored_script["scriptContent"],
+        base64_of(agency_script).as_str()
+    );
 }
 
 const WDAC_FEATURES: &[&str] = &["intune-windows-device-group", "intune-application-control"];
@@ -3667,13 +3668,23 @@ const WDAC_FEATURES: &[&str] = &["intune-windows-device-group", "intune-applicat
 /// the tenant is reported as exactly that setting's value; the rollback leaves the tenant as it
 /// was.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_refused_naming_the_parameter()
-{
+async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_manual_naming_the_parameters() {
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
     let features: Vec<String> = WDAC_FEATURES.iter().map(|f| f.to_string()).collect();
-    let ws = workspace(dir.path(), &running, &features);
+    workspace(dir.path(), &running, &features);
+    // This agency has not built its policy yet: the profile names none.
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let without: String = profile
+        .lines()
+        .filter(|l| !l.starts_with("wdac_base_policy_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, profile);
+    std::fs::write(ws_dir.join("blueprint.toml"), &without).unwrap();
+    let ws = blueprint_engine::Workspace::open(&ws_dir).unwrap();
     let wdac = ws.catalogue.feature("intune-application-control").unwrap();
     assert_eq!(wdac.status(), blueprint_catalogue::FeatureStatus::Manual);
     let why = wdac.manual_because.clone().unwrap();
@@ -3699,13 +3710,11 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_refused_nami
             .unwrap()
     };
     assert_eq!(verdict(&evaluation), Verdict::Manual);
-    let ws_dir = dir.path().join("workspace");
 
     let policy: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
     std::fs::create_dir_all(ws_dir.join("wdac")).unwrap();
     std::fs::write(ws_dir.join("wdac/base.cip"), &policy).unwrap();
-    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
-    let with_policy = profile.replace(
+    let with_policy = without.replace(
         "terms_of_use_pdf = \"aup.pdf\"",
         "terms_of_use_pdf = \"aup.pdf\"\nwdac_base_policy_file = \"wdac/base.cip\"\nwdac_base_policy_id = \"{a244370e-44c9-4c06-b551-f6016e563076}\"",
     );
@@ -3723,7 +3732,8 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_refused_nami
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
     assert_eq!(verdict(&evaluation), Verdict::Pass);
 
-    let uri = "./Vendor/MSFT/ApplicationControl/Policies/A244370E-44C9-4C06-B551-F6016E563076/Policy";
+    let uri =
+        "./Vendor/MSFT/ApplicationControl/Policies/A244370E-44C9-4C06-B551-F6016E563076/Policy";
     let tenant_id = running.info().tenants[0].id.clone();
     let tenant = running.emulator().tenant(&tenant_id).unwrap();
     {
@@ -3736,7 +3746,10 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_refused_nami
         );
         let settings = profile["omaSettings"].as_array().unwrap();
         assert_eq!(settings.len(), 1, "{settings:#?}");
-        assert_eq!(settings[0]["@odata.type"], "#microsoft.graph.omaSettingBase64");
+        assert_eq!(
+            settings[0]["@odata.type"],
+            "#microsoft.graph.omaSettingBase64"
+        );
         assert_eq!(settings[0]["omaUri"], uri);
         assert_eq!(settings[0]["value"], base64_of(&policy).as_str());
         // A supplementary policy added by hand, and the base policy's binary replaced.
@@ -3751,7 +3764,10 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_refused_nami
                 "value": base64_of(b"supplementary"),
             }));
         profile["omaSettings"][0]["value"] = base64_of(b"another policy").into();
-        assert_eq!(t.assignments[&id][0]["target"]["groupId"], group_id.as_str());
+        assert_eq!(
+            t.assignments[&id][0]["target"]["groupId"],
+            group_id.as_str()
+        );
     }
     let evaluation = s.evaluate().await.unwrap();
     let findings = findings_by_feature(&evaluation);

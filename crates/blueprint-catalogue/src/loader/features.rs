@@ -287,8 +287,9 @@ impl Loader {
                 );
             }
             // A feature on Graph beta carries the portal steps a person follows when a workspace
-            // turns beta off.
-            (false, false) if feature.needs_beta() => {}
+            // turns beta off; one automated only when parameters are set, the steps a person
+            // follows until they are.
+            (false, false) if feature.needs_beta() || !doc.automated_when_set.is_empty() => {}
             (false, false) => {
                 self.at(
                     ErrorKind::InvalidValue,

@@ -245,7 +245,10 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
     }
     assert!(checked.len() >= 10, "{checked:?}");
     for beta in BETA_KINDS_CHECKED {
-        assert!(checked.contains(beta), "{beta} is deployed and checked: {checked:?}");
+        assert!(
+            checked.contains(beta),
+            "{beta} is deployed and checked: {checked:?}"
+        );
     }
     session.close().await;
     running.shutdown().await.unwrap();
