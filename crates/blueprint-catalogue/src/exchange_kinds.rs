@@ -801,6 +801,33 @@ pub const CAS_MAILBOX_PLAN: KindSpec = adopted_only(
     "Exchange Online makes one CAS mailbox plan per licence plan the organisation has, and has no New-CASMailboxPlan",
 );
 
+/// Mailbox plans: the mailbox settings (quotas, message size limits) a new mailbox gets from
+/// its licence, one plan per licence plan (adopted by display name, like
+/// [`CAS_MAILBOX_PLAN`]: a plan's name carries a GUID). Properties: the `Set-MailboxPlan`
+/// parameters applicable to Exchange Online (office-docs-powershell `Set-MailboxPlan.md`),
+/// less `IsDefault` (a switch that moves the default plan) and `RecipientLimits` ("reserved for
+/// internal Microsoft use"). Sizes read back as Exchange prints them,
+/// `"90 MB (94,371,840 bytes)"`, which `Set-MailboxPlan` also takes.
+pub const MAILBOX_PLAN: KindSpec = adopted_only(
+    exchange_kind(
+        "mailboxPlan",
+        "/exchange/MailboxPlan",
+        IdentityKey::Property("DisplayName"),
+        &[
+            "DisplayName",
+            "IssueWarningQuota",
+            "MaxReceiveSize",
+            "MaxSendSize",
+            "ProhibitSendQuota",
+            "ProhibitSendReceiveQuota",
+            "RetainDeletedItemsFor",
+            "RetentionPolicy",
+            "RoleAssignmentPolicy",
+        ],
+    ),
+    "Exchange Online makes one mailbox plan per licence plan the organisation has, and has no New-MailboxPlan",
+);
+
 /// Mail flow (transport) rules.
 pub const TRANSPORT_RULE: KindSpec = exchange_kind(
     "transportRule",
@@ -1397,7 +1424,7 @@ pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
 }
 
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 28] = [
+pub const EXCHANGE_KINDS: [KindSpec; 29] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1426,6 +1453,7 @@ pub const EXCHANGE_KINDS: [KindSpec; 28] = [
     GLOBAL_ADDRESS_LIST,
     ORGANIZATION_ADD_INS,
     JOURNAL_RULES,
+    MAILBOX_PLAN,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity

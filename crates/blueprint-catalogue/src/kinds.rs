@@ -937,6 +937,7 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::UNIFIED_AUDIT_LOG_RETENTION_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_RULE,
+    crate::exchange_kinds::MAILBOX_PLAN,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

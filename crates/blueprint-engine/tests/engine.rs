@@ -1454,6 +1454,12 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(links[0]["AllowClickThrough"], false);
     let rule = get("Get-SafeLinksRule").await.unwrap();
     assert_eq!(rule[0]["SafeLinksPolicy"], "Default Safe Links Policy");
+    let plans = get("Get-MailboxPlan").await.unwrap();
+    assert_eq!(plans.len(), 4);
+    for plan in &plans {
+        assert_eq!(plan["MaxSendSize"], "90 MB (94,371,840 bytes)", "{plan}");
+        assert_eq!(plan["MaxReceiveSize"], "90 MB (94,371,840 bytes)", "{plan}");
+    }
     let org = get("Get-OrganizationConfig").await.unwrap();
     assert!(
         org[0]["DefaultAuthenticationPolicy"]
@@ -1588,6 +1594,26 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             json!("grp-<GroupName>"),
             "exchange-distribution-list-naming",
             "organizationConfig".into(),
+        ),
+        // A mailbox plan's message size put back to Exchange's default, and the E3/E5
+        // plan's mailbox lowered: sizes compared as Exchange prints them.
+        (
+            "MailboxPlan",
+            Some("ExchangeOnlineDeskless"),
+            "MaxReceiveSize",
+            json!("36 MB (37,748,736 bytes)"),
+            json!("90 MB (94,371,840 bytes)"),
+            "exchange-mailbox-settings",
+            "mailboxPlan:ExchangeOnlineDeskless".into(),
+        ),
+        (
+            "MailboxPlan",
+            Some("ExchangeOnlineEnterprise"),
+            "ProhibitSendReceiveQuota",
+            json!("99 GB (106,300,440,576 bytes)"),
+            json!("100 GB (107,374,182,400 bytes)"),
+            "exchange-mailbox-settings",
+            "mailboxPlan:ExchangeOnlineEnterprise".into(),
         ),
     ];
     // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.

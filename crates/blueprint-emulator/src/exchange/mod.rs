@@ -116,6 +116,9 @@ struct Parameter {
     kind: String,
     #[serde(default)]
     values: Vec<String>,
+    /// An `Unlimited<ByteQuantifiedSize>`: a size with its unit, or unlimited.
+    #[serde(default)]
+    size: bool,
 }
 
 type Schema = BTreeMap<String, BTreeMap<String, Parameter>>;
@@ -1097,6 +1100,9 @@ pub fn execute(
             };
             let mut changes = parameters.clone();
             changes.remove("Identity");
+            if noun == "MailboxPlan" {
+                check_mailbox_plan(&objects[at], &changes)?;
+            }
             let this = objects[at]["Name"].as_str().map(str::to_string);
             let changes = resolve_references(tenant, noun, this.as_deref(), changes)?;
             let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
@@ -1476,6 +1482,32 @@ fn bind(
                 .map(|t| json!(t))
                 .ok_or_else(|| cannot("String was not recognized as a valid TimeSpan.".into()))
         }
+        _ if parameter.size => {
+            let text = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            let bytes = parse_size(&text).ok_or_else(|| {
+                cannot(format!(
+                    "The value \"{text}\" isn't a valid size: use a number with a unit (B, KB, MB, GB, TB), or unlimited."
+                ))
+            })?;
+            // Set-MailboxPlan's reference: message sizes go "up to 150 MB", quotas "up to
+            // 1.999999999 terabytes (2199023254528 bytes)" (the refusal's wording is not
+            // documented).
+            let cap: u64 = if name.starts_with("Max") {
+                150 << 20
+            } else {
+                2_199_023_254_528
+            };
+            match bytes {
+                Some(b) if b > cap => Err(cannot(format!(
+                    "The value must be less than or equal to {}.",
+                    show_size(Some(cap))
+                ))),
+                b => Ok(json!(show_size(b))),
+            }
+        }
         // Set-OrganizationConfig's reference: "The value <GroupName> is a literal value that
         // you must always include" (the exact error wording is not documented).
         "DistributionGroupNamingPolicy" => match value.as_str() {
@@ -1519,6 +1551,117 @@ fn bind(
         }
         _ => Ok(value.clone()),
     }
+}
+
+/// The bytes of an `Unlimited<ByteQuantifiedSize>` as Exchange binds it (`None`: unlimited):
+/// a number, qualified with B, KB, MB, GB or TB (bytes when unqualified), or the text Exchange
+/// prints ("35 MB (36,700,160 bytes)", whose bytes count), or "unlimited".
+fn parse_size(text: &str) -> Option<Option<u64>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("unlimited") {
+        return Some(None);
+    }
+    if let Some((_, rest)) = text.split_once('(') {
+        let bytes = rest.trim().strip_suffix("bytes)")?.trim().replace(',', "");
+        return bytes.parse::<u64>().ok().map(Some);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let unit: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "KB" => 1 << 10,
+        "MB" => 1 << 20,
+        "GB" => 1 << 30,
+        "TB" => 1 << 40,
+        _ => return None,
+    };
+    Some(Some((number * unit as f64).round() as u64))
+}
+
+/// A size as Exchange prints it: the largest whole unit, up to three decimals, then the bytes
+/// ("90 MB (94,371,840 bytes)", "1.9 GB (2,040,109,466 bytes)"), or "Unlimited".
+fn show_size(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return "Unlimited".into();
+    };
+    let (unit, name) = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "KB"),
+        (1, "B"),
+    ]
+    .into_iter()
+    .find(|(u, _)| bytes >= *u)
+    .unwrap_or((1, "B"));
+    let amount = format!("{:.3}", bytes as f64 / unit as f64);
+    let amount = amount.trim_end_matches('0').trim_end_matches('.');
+    let digits = bytes.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{amount} {name} ({grouped} bytes)")
+}
+
+/// A mailbox plan's quota cap, by its licence (the plan's display name): Set-MailboxPlan
+/// "can't exceed the maximum value that's specified by the subscription or license that
+/// corresponds to the mailbox plan" (100 GB for Exchange Online Plan 2, E3 and E5; 50 GB for
+/// Plan 1 and Business Basic; 2 GB for Kiosk and F3).
+fn licence_quota(display_name: &str) -> u64 {
+    match display_name {
+        "ExchangeOnlineEnterprise" => 100 << 30,
+        "ExchangeOnlineDeskless" => 2 << 30,
+        _ => 50 << 30,
+    }
+}
+
+/// Set-MailboxPlan's rules across parameters, on the plan as it would be: the warning and
+/// prohibit-send quotas at most the prohibit-send-receive quota, and that at most the
+/// licence's (the wording of Exchange's refusals is not documented).
+fn check_mailbox_plan(plan: &Value, changes: &Map<String, Value>) -> Result<(), ExchangeError> {
+    let size = |key: &str| {
+        let value = changes.get(key).unwrap_or(&plan[key]);
+        value.as_str().and_then(parse_size).unwrap_or(None)
+    };
+    let refuse = |message: String| {
+        ExchangeError::bad(
+            "Microsoft.Exchange.Management.Tasks.ValidationException",
+            message,
+        )
+    };
+    let whole = size("ProhibitSendReceiveQuota");
+    let cap = licence_quota(plan["DisplayName"].as_str().unwrap_or_default());
+    if whole.is_none_or(|w| w > cap) {
+        return Err(refuse(format!(
+            "ProhibitSendReceiveQuota can't exceed {} for the mailbox plan {}.",
+            show_size(Some(cap)),
+            plan["DisplayName"].as_str().unwrap_or_default()
+        )));
+    }
+    for lower in ["IssueWarningQuota", "ProhibitSendQuota"] {
+        if let (Some(l), Some(w)) = (size(lower), whole)
+            && l > w
+        {
+            return Err(refuse(format!(
+                "The value of {lower} must be less than or equal to the value of ProhibitSendReceiveQuota ({}).",
+                show_size(Some(w))
+            )));
+        }
+        if size(lower).is_none() {
+            return Err(refuse(format!(
+                "The value of {lower} must be less than or equal to the value of ProhibitSendReceiveQuota ({}).",
+                show_size(whole)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A TimeSpan in .NET's constant format ("d.hh:mm:ss", or "hh:mm:ss" under a day) from
@@ -1827,6 +1970,87 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn mailbox_plans_bind_sizes_as_exchange_does_and_keep_to_the_licence() {
+        let mut t = tenant();
+        let plans = run(&mut t, "Get-MailboxPlan", json!({})).unwrap();
+        assert_eq!(plans.len(), 4);
+        let enterprise = run(
+            &mut t,
+            "Get-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise"}),
+        )
+        .unwrap();
+        assert_eq!(enterprise[0]["MaxSendSize"], "35 MB (36,700,160 bytes)");
+        assert_eq!(
+            enterprise[0]["ProhibitSendReceiveQuota"],
+            "100 GB (107,374,182,400 bytes)"
+        );
+        // "90MB", "90 mb", bytes and Exchange's own print all bind to the same size.
+        for given in [
+            json!("90MB"),
+            json!("90 mb"),
+            json!(94371840),
+            json!("90 MB (94,371,840 bytes)"),
+        ] {
+            run(
+                &mut t,
+                "Set-MailboxPlan",
+                json!({"Identity": "ExchangeOnline", "MaxSendSize": given}),
+            )
+            .unwrap();
+            let plan = run(
+                &mut t,
+                "Get-MailboxPlan",
+                json!({"Identity": "ExchangeOnline"}),
+            )
+            .unwrap();
+            assert_eq!(plan[0]["MaxSendSize"], "90 MB (94,371,840 bytes)");
+        }
+        assert_eq!(
+            show_size(Some(2_040_109_466)),
+            "1.9 GB (2,040,109,466 bytes)"
+        );
+        let over = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "MaxReceiveSize": "151MB"}),
+        )
+        .unwrap_err();
+        assert!(over.message.contains("150 MB"), "{over:?}");
+        let nonsense = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "MaxReceiveSize": "ninety"}),
+        )
+        .unwrap_err();
+        assert!(nonsense.message.contains("valid size"), "{nonsense:?}");
+        // Plan 1's mailboxes stop at 50 GB; the warning stays under the mailbox's size.
+        let licence = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "ProhibitSendReceiveQuota": "100GB"}),
+        )
+        .unwrap_err();
+        assert!(licence.message.contains("50 GB"), "{licence:?}");
+        let order = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise", "ProhibitSendReceiveQuota": "90GB"}),
+        )
+        .unwrap_err();
+        assert!(order.message.contains("IssueWarningQuota"), "{order:?}");
+        run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise", "ProhibitSendReceiveQuota": "90GB", "ProhibitSendQuota": "89GB", "IssueWarningQuota": "88GB"}),
+        )
+        .unwrap();
+        // No New- or Remove-: Exchange makes the plans.
+        let new = run(&mut t, "New-MailboxPlan", json!({"Name": "x"})).unwrap_err();
+        assert_eq!(new.status, 403);
     }
 
     #[test]
