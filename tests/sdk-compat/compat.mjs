@@ -668,6 +668,61 @@ async function main() {
     "BadRequest",
   );
 
+  // Intune's PowerShell scripts (beta only), as Microsoft's beta reference writes one
+  // (intune-shared-devicemanagementscript-create): the content base64, returned when the script
+  // is read by id and null on the list; assigned through /assign with
+  // deviceManagementScriptAssignments (204), read back from /assignments.
+  const scriptText = `Write-Output 'sdk-compat ${run}'`;
+  const scriptContent = Buffer.from(scriptText, "utf8").toString("base64");
+  const script = await step("POST beta /deviceManagement/deviceManagementScripts", () =>
+    client.api("/deviceManagement/deviceManagementScripts").version("beta").post({
+      "@odata.type": "#microsoft.graph.deviceManagementScript",
+      displayName: `sdk-compat ${run} RemoveBuiltInApps`,
+      fileName: "RemoveBuiltInApps.ps1",
+      scriptContent,
+      runAsAccount: "system",
+      enforceSignatureCheck: false,
+      runAs32Bit: true,
+    }),
+  );
+  cleanups.push(() => client.api(`/deviceManagement/deviceManagementScripts/${script.id}`).version("beta").delete());
+  const scriptPath = `/deviceManagement/deviceManagementScripts/${script.id}`;
+  const gotScript = await step(`GET beta ${scriptPath}`, () => client.api(scriptPath).version("beta").get());
+  check(
+    Buffer.from(gotScript.scriptContent ?? "", "base64").toString("utf8") === scriptText &&
+      gotScript.runAsAccount === "system" &&
+      gotScript.runAs32Bit === true,
+    "GET a script by id returns its base64 content and run settings",
+    JSON.stringify(gotScript),
+  );
+  const scripts = await step("GET beta /deviceManagement/deviceManagementScripts", () =>
+    client.api("/deviceManagement/deviceManagementScripts").version("beta").get(),
+  );
+  const listedScript = scripts.value?.find((s) => s.id === script.id);
+  check(
+    listedScript !== undefined && listedScript.scriptContent == null,
+    "the scripts' list leaves the content out",
+    JSON.stringify(listedScript),
+  );
+  await step(`POST beta ${scriptPath}/assign`, () =>
+    client.api(`${scriptPath}/assign`).version("beta").post({
+      deviceManagementScriptAssignments: [
+        {
+          "@odata.type": "#microsoft.graph.deviceManagementScriptAssignment",
+          target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" },
+        },
+      ],
+    }),
+  );
+  const scriptAssigned = await step(`GET beta ${scriptPath}/assignments`, () =>
+    client.api(`${scriptPath}/assignments`).version("beta").get(),
+  );
+  check(
+    scriptAssigned.value?.[0]?.target?.["@odata.type"] === "#microsoft.graph.allDevicesAssignmentTarget",
+    "the script's assignment reads back",
+    JSON.stringify(scriptAssigned),
+  );
+
   // Intune's tenant-wide compliance settings on the deviceManagement singleton.
   const deviceManagement = await step("GET /deviceManagement", () => client.api("/deviceManagement").get());
   check(

@@ -293,6 +293,32 @@ impl Catalogue {
         self
     }
 
+    /// The catalogue as a workspace with this profile sees it: a feature automated only when
+    /// parameters are set (`automated_when_set`) that the profile leaves unset becomes manual,
+    /// with the reason naming them, so it neither deploys nor stops the others; its manual
+    /// steps are what a person performs until the agency supplies them.
+    pub fn for_profile(mut self, profile: &crate::AgencyProfile) -> Catalogue {
+        for feature in &mut self.features {
+            if feature.manual_because.is_some() {
+                continue;
+            }
+            let unset: Vec<&str> = feature
+                .doc
+                .automated_when_set
+                .iter()
+                .map(|p| p.value.as_str())
+                .filter(|p| profile.lookup(p).is_none())
+                .collect();
+            if !unset.is_empty() {
+                feature.manual_because = Some(format!(
+                    "needs {}, which the profile does not set ([params] in blueprint.toml): until it does, a person performs its manual steps and attests them",
+                    unset.join(" and ")
+                ));
+            }
+        }
+        self
+    }
+
     /// The ABAC coverage report.
     pub fn coverage(&self) -> CoverageReport {
         let mut rows = Vec::new();

@@ -190,6 +190,11 @@ pub struct Access {
     pub replaced_whole: bool,
     /// The kind whose objects this kind's resources add settings to ([`KindSpec::adds_to`]).
     pub adds_to: Option<&'static KindSpec>,
+    /// Properties Graph leaves out of (or nulls on) the collection's list and returns only when
+    /// one object is read by id (a device management script's `scriptContent`): when the
+    /// blueprint sets one, the engine reads each object it found again by id before comparing,
+    /// or the list's null would be drift that no deploy could mend.
+    pub read_by_id: &'static [&'static str],
 }
 
 impl Access {
@@ -206,6 +211,7 @@ impl Access {
         per_item: None,
         replaced_whole: false,
         adds_to: None,
+        read_by_id: &[],
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -367,6 +373,12 @@ impl KindSpec {
     /// identity does, which the catalogue must hold, and the engine PATCHes it after that one.
     pub fn adds_to(&self) -> Option<&'static KindSpec> {
         self.access.adds_to
+    }
+
+    /// Whether Graph returns some of the kind's properties only when one object is read by id
+    /// ([`Access::read_by_id`]).
+    pub fn reads_by_id(&self) -> bool {
+        !self.access.read_by_id.is_empty()
     }
 
     /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
@@ -892,6 +904,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::MOBILE_APP,
     intune::DEVICE_ENROLLMENT_DEFAULT_BETA,
     intune::IOS_VPP_APP,
+    intune::DEVICE_MANAGEMENT_SCRIPT,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

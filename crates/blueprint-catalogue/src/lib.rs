@@ -12,6 +12,7 @@
 //!
 //! The data derives from the blueprint's ABAC documents: see [`ATTRIBUTION`].
 
+pub mod assets;
 pub mod builtin;
 pub mod catalogue;
 pub mod coverage;

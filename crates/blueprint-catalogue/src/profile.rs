@@ -54,6 +54,9 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
         "params.protective_markings",
         ParamType::Records(PROTECTIVE_MARKING_FIELDS),
     ),
+    ("params.remove_built_in_apps_script", ParamType::Text),
+    ("params.wdac_base_policy_file", ParamType::Text),
+    ("params.wdac_base_policy_id", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -110,6 +113,15 @@ pub struct Params {
     /// mail (the ABAC's "Outgoing X-Protective-Marker" rules, one per label); `None` until
     /// the agency lists them (its labels' GUIDs exist only once it has published them).
     pub protective_markings: Option<Vec<ProtectiveMarking>>,
+    /// The PowerShell script Intune runs to remove Windows' built-in apps: a file in the
+    /// workspace, or the catalogue's own (`builtin:RemoveBuiltInApps.ps1`, the default).
+    pub remove_built_in_apps_script: String,
+    /// The agency's signed WDAC base policy in binary form (`.bin`/`.cip`, from
+    /// ConvertFrom-CIPolicy), a file in the workspace; the blueprint has none of its own.
+    pub wdac_base_policy_file: Option<String>,
+    /// The base policy's id (the `<PolicyID>` GUID, braces and case as written there), which the
+    /// ApplicationControl CSP's OMA-URI must carry.
+    pub wdac_base_policy_id: Option<String>,
 }
 
 /// One sensitivity label and its email protective marking.
@@ -404,6 +416,12 @@ pub struct ParamsTable {
     logon_banner_text: Option<Spanned<String>>,
     #[serde(default)]
     protective_markings: Option<Spanned<Vec<ProtectiveMarkingTable>>>,
+    #[serde(default)]
+    remove_built_in_apps_script: Option<Spanned<String>>,
+    #[serde(default)]
+    wdac_base_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    wdac_base_policy_id: Option<Spanned<String>>,
 }
 
 /// One `[[params.protective_markings]]` table as written.
@@ -668,6 +686,25 @@ impl Reader<'_> {
             .protective_markings
             .as_ref()
             .map(|list| self.protective_markings(list));
+        let remove_built_in_apps_script = params
+            .remove_built_in_apps_script
+            .as_ref()
+            .and_then(|p| {
+                self.check(
+                    "params.remove_built_in_apps_script",
+                    p,
+                    parse_file_or_builtin,
+                )
+            })
+            .unwrap_or_else(|| crate::assets::REMOVE_BUILT_IN_APPS.to_owned());
+        let wdac_base_policy_file = params
+            .wdac_base_policy_file
+            .as_ref()
+            .and_then(|p| self.check("params.wdac_base_policy_file", p, parse_workspace_path));
+        let wdac_base_policy_id = params
+            .wdac_base_policy_id
+            .as_ref()
+            .and_then(|p| self.check("params.wdac_base_policy_id", p, parse_policy_guid));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -693,6 +730,9 @@ impl Reader<'_> {
                 logon_banner_title,
                 logon_banner_text,
                 protective_markings,
+                remove_built_in_apps_script,
+                wdac_base_policy_file,
+                wdac_base_policy_id,
             },
         }
     }
@@ -842,6 +882,38 @@ pub fn parse_workspace_path(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// A file the tool sends: a path inside the workspace ([`parse_workspace_path`]) or one of
+/// the catalogue's own files (`builtin:RemoveBuiltInApps.ps1`, [`crate::assets`]).
+pub fn parse_file_or_builtin(text: &str) -> Result<String, String> {
+    if crate::assets::is_builtin(text) {
+        return match crate::assets::builtin(text) {
+            Some(_) => Ok(text.to_owned()),
+            None => Err(format!(
+                "{text} is not one of the catalogue's files (it has: {})",
+                crate::assets::names().collect::<Vec<_>>().join(", ")
+            )),
+        };
+    }
+    parse_workspace_path(text)
+}
+
+/// A WDAC policy id: a GUID, with or without braces (`{A244370E-44C9-4C06-B551-F6016E563076}`,
+/// as `<PolicyID>` writes it), kept without them: the ApplicationControl CSP names a policy's
+/// node by its bare GUID (`./Vendor/MSFT/ApplicationControl/Policies/{Policy GUID}/Policy`, the
+/// braces there marking the placeholder), in upper case as ConvertFrom-CIPolicy writes it.
+fn parse_policy_guid(text: &str) -> Result<String, String> {
+    let inner = text
+        .trim()
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text.trim());
+    TenantId::parse(inner)
+        .map(|_| inner.to_ascii_uppercase())
+        .map_err(|_| {
+            format!("`{text}` is not a policy id: expected the GUID of the policy's <PolicyID>, e.g. {{A244370E-44C9-4C06-B551-F6016E563076}}")
+        })
+}
+
 impl AgencyProfile {
     /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
     /// `None` when the profile leaves an optional one unset.
@@ -897,6 +969,11 @@ impl AgencyProfile {
                     )
                     .collect(),
             ),
+            "params.remove_built_in_apps_script" => {
+                Value::String(p.remove_built_in_apps_script.clone())
+            }
+            "params.wdac_base_policy_file" => Value::String(p.wdac_base_policy_file.clone()?),
+            "params.wdac_base_policy_id" => Value::String(p.wdac_base_policy_id.clone()?),
             _ => return None,
         })
     }

@@ -49,9 +49,17 @@ pub struct FeatureDoc {
     /// Desired tenant objects (an automated feature)…
     #[serde(default)]
     pub resources: Vec<ResourceDoc>,
-    /// …or steps a person performs and attests (a manual feature). Exactly one of the two.
+    /// …or steps a person performs and attests (a manual feature). A feature with resources
+    /// may carry manual steps too: what a person does when the workspace cannot automate it
+    /// (Graph beta turned off, a parameter below unset).
     #[serde(default)]
     pub manual: Vec<ManualStep>,
+    /// Parameters without which the feature is manual rather than refused: the agency's own
+    /// content the blueprint cannot supply (a signed WDAC policy binary and its id). Until the
+    /// profile sets each of them, the workspace treats the feature as manual, with the reason
+    /// naming them ([`crate::Catalogue::for_profile`]).
+    #[serde(default)]
+    pub automated_when_set: Vec<Spanned<String>>,
 }
 
 /// Where in the blueprint's As Built As Configured documents a setting comes from.

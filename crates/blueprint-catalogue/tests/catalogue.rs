@@ -1888,3 +1888,165 @@ fn turning_beta_off_makes_the_beta_features_manual_with_the_reason() {
         Some(blueprint_catalogue::CoverageStatus::Manual)
     );
 }
+
+// ---- files the agency supplies: the built-in apps script and the WDAC policy ------------------
+
+#[test]
+fn the_remove_built_in_apps_script_defaults_to_the_catalogues_and_takes_the_agencys_file() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let catalogue = builtin_catalogue();
+    let feature = catalogue.feature("intune-remove-built-in-apps").unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Automated);
+    let script = |profile: &AgencyProfile| {
+        let objects = catalogue.render_feature(feature, profile).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(
+            objects[0].path,
+            "/beta/deviceManagement/deviceManagementScripts"
+        );
+        assert_eq!(objects[0].desired["runAsAccount"], "system");
+        assert_eq!(objects[0].desired["runAs32Bit"], true);
+        assert_eq!(objects[0].desired["enforceSignatureCheck"], false);
+        objects[0].desired["scriptContent"].clone()
+    };
+    let default = AgencyProfile::from_toml("d.toml", base).unwrap();
+    assert_eq!(
+        script(&default),
+        serde_json::json!({"$file": "builtin:RemoveBuiltInApps.ps1"})
+    );
+    let own = AgencyProfile::from_toml(
+        "o.toml",
+        &format!("{base}remove_built_in_apps_script = \"scripts/Remove.ps1\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        script(&own),
+        serde_json::json!({"$file": "scripts/Remove.ps1"})
+    );
+
+    for (bad, why) in [
+        ("../Remove.ps1", "not inside the workspace"),
+        ("builtin:Other.ps1", "not one of the catalogue's files"),
+    ] {
+        let errors = AgencyProfile::from_toml(
+            "b.toml",
+            &format!("{base}remove_built_in_apps_script = \"{bad}\"\n"),
+        )
+        .expect_err(bad);
+        only_error(&errors.0, ErrorKind::InvalidParameter, "b.toml:6:31", why);
+    }
+}
+
+#[test]
+fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let without = AgencyProfile::from_toml("w.toml", base).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&without);
+    let wdac = catalogue.feature("intune-application-control").unwrap();
+    assert_eq!(wdac.status(), FeatureStatus::Manual);
+    let why = wdac.manual_because.as_deref().unwrap();
+    assert!(
+        why.contains("params.wdac_base_policy_file and params.wdac_base_policy_id"),
+        "{why}"
+    );
+    let rendered = catalogue.render_where(&without, |f| f.id() == "intune-application-control");
+    assert!(
+        rendered.objects.is_empty() && rendered.unrendered.is_empty(),
+        "a manual feature renders nothing and stops nothing"
+    );
+    // The policy and the id given: automated, the id's braces dropped in the CSP's URI.
+    let with = AgencyProfile::from_toml(
+        "w.toml",
+        &format!("{base}wdac_base_policy_file = \"wdac/base.cip\"\nwdac_base_policy_id = \"{{a244370e-44c9-4c06-b551-f6016e563076}}\"\n"),
+    )
+    .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let wdac = catalogue.feature("intune-application-control").unwrap();
+    assert_eq!(wdac.status(), FeatureStatus::Automated);
+    let objects = catalogue.render_feature(wdac, &with).unwrap();
+    let setting = &objects[0].desired["omaSettings"][0];
+    assert_eq!(
+        setting["omaUri"],
+        "./Vendor/MSFT/ApplicationControl/Policies/A244370E-44C9-4C06-B551-F6016E563076/Policy"
+    );
+    assert_eq!(
+        setting["value"],
+        serde_json::json!({"$file": "wdac/base.cip"})
+    );
+    // Only one of the two: still manual, naming the one missing.
+    let half = AgencyProfile::from_toml(
+        "w.toml",
+        &format!("{base}wdac_base_policy_file = \"wdac/base.cip\"\n"),
+    )
+    .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&half);
+    let why = catalogue
+        .feature("intune-application-control")
+        .unwrap()
+        .manual_because
+        .clone()
+        .unwrap();
+    assert!(
+        why.contains("params.wdac_base_policy_id") && !why.contains("wdac_base_policy_file"),
+        "{why}"
+    );
+    // The building and signing stay a person's.
+    assert_eq!(
+        builtin_catalogue()
+            .feature("intune-application-control-policy")
+            .unwrap()
+            .status(),
+        FeatureStatus::Manual
+    );
+
+    let errors = AgencyProfile::from_toml(
+        "b.toml",
+        &format!("{base}wdac_base_policy_id = \"not-a-guid\"\n"),
+    )
+    .expect_err("bad id");
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "b.toml:6:23",
+        "PolicyID",
+    );
+}
+
+#[test]
+fn automated_when_set_names_agency_parameters_and_needs_manual_steps() {
+    let errors = overlay_errors(
+        r#"
+features:
+  - id: agency-extra
+    title: Extra
+    area: intune
+    abac:
+      - { file: intune-configuration.md, heading: "Scripts" }
+    story: { as: admin, want: x, so_that: y }
+    acceptance:
+      - text: x
+        checks:
+          - attested: x
+    licences: [intune-plan-1]
+    implementation: [cloud-native]
+    story_points: 1
+    user_impact: x
+    user_action: x
+    automated_when_set: [params.no_such_thing]
+    manual:
+      - portal: x
+        settings: [x]
+    resources:
+      - kind: group
+        desired: { displayName: x, mailEnabled: false, mailNickname: x, securityEnabled: true }
+"#,
+    );
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("`params.no_such_thing`, which is not an agency parameter")),
+        "{}",
+        rendered.join("\n")
+    );
+}

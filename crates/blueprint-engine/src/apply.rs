@@ -227,38 +227,6 @@ impl crate::plan::RefLookup for Context {
     }
 }
 
-/// Replaces every `{"$file": path}` marker with the file's contents, base64, as the request is
-/// sent (never stored).
-fn attach_files(value: &Value, dir: &std::path::Path) -> Result<Value, String> {
-    use base64::Engine;
-    Ok(match value {
-        Value::Object(map) => {
-            if let Some(p) =
-                blueprint_catalogue::node::marker(value, blueprint_catalogue::node::FILE_KEY)
-            {
-                let path = crate::files::confined(dir, p)?;
-                let bytes =
-                    std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-                return Ok(Value::String(
-                    base64::engine::general_purpose::STANDARD.encode(bytes),
-                ));
-            }
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| Ok((k.clone(), attach_files(v, dir)?)))
-                    .collect::<Result<Map<_, _>, String>>()?,
-            )
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| attach_files(v, dir))
-                .collect::<Result<_, _>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
 /// Applies a plan. The caller holds the tenant's deploy lock.
 pub async fn apply(
     client: &TenantApis,
@@ -708,7 +676,7 @@ fn resolved(ctx: &Context, value: &Value) -> Result<Value, Failure> {
 fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), Failure> {
     let mut body = resolved(ctx, &object.desired)?;
     if let Some(extra) = &object.create_only {
-        let extra = attach_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
+        let extra = crate::files::inline_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             for (k, v) in e {
                 b.insert(k.clone(), v.clone());

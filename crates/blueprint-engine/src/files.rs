@@ -108,6 +108,109 @@ fn file_markers<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
     }
 }
 
+/// The bytes of a file a `$file` marker names: one of the catalogue's own
+/// (`builtin:RemoveBuiltInApps.ps1`) or a file inside the workspace `dir` ([`confined`]).
+pub fn read_marked(dir: &Path, path: &str) -> Result<Vec<u8>, String> {
+    if blueprint_catalogue::assets::is_builtin(path) {
+        return blueprint_catalogue::assets::builtin(path)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("{path} is not one of the catalogue's files"));
+    }
+    let full = confined(dir, path)?;
+    std::fs::read(&full).map_err(|e| format!("reading {}: {e}", full.display()))
+}
+
+/// `value` with every `{"$file": path}` marker replaced by the file's contents, base64 (Graph's
+/// Edm.Binary and the OMA-URI settings' base64 values alike).
+pub fn inline_files(value: &Value, dir: &Path) -> Result<Value, String> {
+    use base64::Engine;
+    use blueprint_catalogue::node::{FILE_KEY, marker};
+    Ok(match value {
+        Value::Object(map) => {
+            if let Some(path) = marker(value, FILE_KEY) {
+                let bytes = read_marked(dir, path)?;
+                return Ok(Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(bytes),
+                ));
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), inline_files(v, dir)?)))
+                    .collect::<Result<serde_json::Map<_, _>, String>>()?,
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| inline_files(v, dir))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// The files the blueprint's *desired* fields name (a script's `scriptContent`, a WDAC policy's
+/// OMA-URI value) put in place, base64, so they are compared with the tenant's like any other
+/// field and a changed file is drift. (Create-only files, the terms of use PDF, stay markers
+/// until the request is sent.) A feature whose file cannot be read does not render: it joins
+/// `rendered.unrendered` with the reason, located at `profile` (name and text) where it names the
+/// file, and the other features go ahead.
+pub fn resolve_desired(
+    dir: &Path,
+    rendered: &mut blueprint_catalogue::Rendered,
+    profile: (&str, &str),
+) {
+    use blueprint_catalogue::source::{ErrorKind, Loc, Sources, line_col_of_offset};
+    let mut failed: Vec<String> = Vec::new();
+    for object in &mut rendered.objects {
+        let mut paths = Vec::new();
+        file_markers(&object.desired, &mut paths);
+        if paths.is_empty() {
+            continue;
+        }
+        match inline_files(&object.desired, dir) {
+            Ok(value) => object.desired = value,
+            Err(why) => {
+                let (name, text) = profile;
+                let offset = paths
+                    .iter()
+                    .find_map(|p| text.find(&format!("\"{p}\"")))
+                    .unwrap_or(0);
+                let mut sources = Sources::default();
+                let file = sources.add(name, text);
+                let (line, column) = line_col_of_offset(text, offset);
+                let at = Loc {
+                    file,
+                    line,
+                    column,
+                    offset: Some(offset),
+                    len: 0,
+                };
+                let diagnostic = sources
+                    .diagnostic(
+                        ErrorKind::InvalidParameter,
+                        at,
+                        format!(
+                            "feature `{}` sends the file {} in the {} `{}`: {why}",
+                            object.feature,
+                            paths.join(", "),
+                            object.kind,
+                            object.identity,
+                        ),
+                    )
+                    .with_help("put the file in the workspace directory and name it, relative to the workspace, in the profile's [params]");
+                rendered
+                    .unrendered
+                    .entry(object.feature.clone())
+                    .or_default()
+                    .push(diagnostic);
+                failed.push(object.feature.clone());
+            }
+        }
+    }
+    rendered.objects.retain(|o| !failed.contains(&o.feature));
+}
+
 /// Refuses, before anything is sent, a deploy to Microsoft's cloud that would send the
 /// placeholder terms of use: the agreement's file is set only when it is created, so the
 /// placeholder would stay published to every user.

@@ -102,8 +102,9 @@ pub async fn observe(
             .matches
             .insert(object.reference.clone(), matches);
     }
-    // A second round, for the policies that exist: their assignments, and the settings a
-    // settings catalog policy returns only when expanded (one batch for both).
+    // A second round, for the policies that exist: their assignments, the settings a settings
+    // catalog policy returns only when expanded, and the properties Graph returns only when one
+    // object is read by id (a script's content), in one batch.
     let mut second = Vec::new();
     for object in objects {
         let Some(id) = observation.id_of(&object.reference) else {
@@ -116,7 +117,7 @@ pub async fn observe(
                 format!("{path}/assignments"),
             ));
         }
-        if resources::expanded(&object.kind).is_some() {
+        if resources::expanded(&object.kind).is_some() || resources::reads_by_id(&object.kind) {
             let whole = resources::read_one(&object.kind, &path);
             second.push((Second::Whole(object.reference.clone()), whole));
         }

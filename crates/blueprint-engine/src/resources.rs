@@ -234,6 +234,12 @@ pub fn expanded(kind: &str) -> Option<&'static str> {
         .map(|e| e.query)
 }
 
+/// Whether Graph returns some of `kind`'s properties only when one object is read by id
+/// (a script's `scriptContent`): each object found on the list is then read again on its own.
+pub fn reads_by_id(kind: &str) -> bool {
+    access_of(kind).is_some_and(|k| k.reads_by_id())
+}
+
 /// The path that reads one object of `kind` at `path` whole: with its expanded navigation
 /// property, when it has one (a role's policy assignment with the policy and its rules).
 pub fn read_one(kind: &str, path: &str) -> String {

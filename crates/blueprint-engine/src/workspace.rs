@@ -322,6 +322,34 @@ impl Workspace {
                 "keep the file in the workspace directory, not behind a link that leads out of it",
             )));
         }
+        // The files the profile names for the tool to send stay in the workspace.
+        let params = &profile.params;
+        let sent = [
+            (
+                "remove_built_in_apps_script",
+                Some(&params.remove_built_in_apps_script)
+                    .filter(|p| !blueprint_catalogue::assets::is_builtin(p)),
+            ),
+            (
+                "wdac_base_policy_file",
+                params.wdac_base_policy_file.as_ref(),
+            ),
+        ];
+        for (param, path) in sent {
+            if let Some(path) = path
+                && let Err(why) = crate::files::confined(dir, path)
+            {
+                let offset = text.find(param);
+                return Err(EngineError::Input(located(
+                    &name,
+                    &text,
+                    offset.map(|o| o..o + param.len()),
+                    ErrorKind::InvalidParameter,
+                    format!("params.{param}: {why}"),
+                    "keep the file in the workspace directory, not behind a link that leads out of it",
+                )));
+            }
+        }
         let overlay = dir.join("catalogue");
         let catalogue = if overlay.is_dir() {
             Catalogue::with_overlay_dir(&overlay)
@@ -332,7 +360,8 @@ impl Workspace {
         let catalogue = match document.graph.beta {
             Some(false) => catalogue.without_beta(),
             _ => catalogue,
-        };
+        }
+        .for_profile(&profile);
         let actor = match front.actor {
             // The profile's [actor] is still checked, so that it is reported wherever it is read.
             Some(given) => {
@@ -536,10 +565,18 @@ impl Workspace {
     /// The desired state of the features the execution plan selects; a feature that does not
     /// render (a parameter the profile lacks) is set aside with its reasons
     /// ([`blueprint_catalogue::Catalogue::render_where`]).
+    ///
+    /// Files the desired fields name (`$file`: a script, a policy binary) are read then, and put
+    /// in place base64 ([`crate::files::resolve_desired`]); a feature whose file cannot be read
+    /// is set aside the same way.
     pub fn render_selected(&self) -> blueprint_catalogue::Rendered {
         let selection = crate::engagement::Selection::of(self);
-        self.catalogue
-            .render_where(&self.profile, |f| selection.selects(f.id()))
+        let mut rendered = self
+            .catalogue
+            .render_where(&self.profile, |f| selection.selects(f.id()));
+        let name = Self::profile_path(&self.dir).display().to_string();
+        crate::files::resolve_desired(&self.dir, &mut rendered, (&name, &self.profile_text));
+        rendered
     }
 
     /// The desired objects of the features the execution plan selects; refused, naming each

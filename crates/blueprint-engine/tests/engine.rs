@@ -3757,3 +3757,308 @@ async fn a_missing_vpp_app_blocks_with_the_token_to_sync_and_is_never_created() 
     assert_eq!(word["isFeatured"], true, "the other apps are set");
     assert_eq!(t.assignments[&id].len(), 1);
 }
+
+const SCRIPT_FEATURES: &[&str] = &["intune-windows-device-group", "intune-remove-built-in-apps"];
+
+/// Base64 of `bytes`, as Graph's Edm.Binary carries a script.
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The blueprint's RemoveBuiltInApps script goes out as the ABAC sets it (system account,
+/// 32-bit host, no signature check, the Windows device group) with the catalogue's own script
+/// as its content, base64; it evaluates as passing although Graph's list leaves the content out
+/// (the engine reads the script by id); a content changed in the tenant is reported as exactly
+/// that field, a deploy puts the blueprint's back, and the rollback leaves the tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_one_and_rolls_back()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = SCRIPT_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+    let script =
+        blueprint_catalogue::assets::builtin(blueprint_catalogue::assets::REMOVE_BUILT_IN_APPS)
+            .unwrap();
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "deviceManagementScript:RemoveBuiltInApps")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!(action.op, Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (id, stored_script) = stored(&mut t, "deviceManagementScript", "RemoveBuiltInApps");
+        assert_eq!(stored_script["scriptContent"], base64_of(script).as_str());
+        assert_eq!(stored_script["fileName"], "RemoveBuiltInApps.ps1");
+        assert_eq!(stored_script["runAsAccount"], "system");
+        assert_eq!(stored_script["enforceSignatureCheck"], false);
+        assert_eq!(stored_script["runAs32Bit"], true);
+        let assigned = &t.assignments[&id];
+        assert_eq!(assigned.len(), 1, "{assigned:?}");
+        assert_eq!(assigned[0]["target"]["groupId"], group_id.as_str());
+        // Someone edits the script in the portal.
+        let (_, stored_script) = stored(&mut t, "deviceManagementScript", "RemoveBuiltInApps");
+        stored_script["scriptContent"] = base64_of(b"Write-Output 'edited by hand'").into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-remove-built-in-apps"],
+        vec![(
+            "scriptContent".to_string(),
+            Value::String(base64_of(script)),
+            Value::String(base64_of(b"Write-Output 'edited by hand'")),
+        )]
+    );
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+    {
+        let mut t = tenant.lock().unwrap();
+        let (_, stored_script) = stored(&mut t, "deviceManagementScript", "RemoveBuiltInApps");
+        assert_eq!(stored_script["scriptContent"], base64_of(script).as_str());
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+}
+
+/// An agency's own script, named by `params.remove_built_in_apps_script`, replaces the
+/// catalogue's: the deployed script is updated to it. A file the profile names that is not
+/// there stops only that feature, naming the file; the device group still plans.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_only_its_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features: Vec<String> = SCRIPT_FEATURES.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let own = profile.replace(
+        "terms_of_use_pdf = \"aup.pdf\"",
+        "terms_of_use_pdf = \"aup.pdf\"\nremove_built_in_apps_script = \"scripts/RemoveBuiltInApps.ps1\"",
+    );
+    assert_ne!(own, profile);
+    std::fs::write(ws_dir.join("blueprint.toml"), &own).unwrap();
+
+    // The file is not there yet: only the script's feature is refused, naming the file.
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let refused = s.plan(false).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("intune-remove-built-in-apps")
+            && refused.contains("scripts/RemoveBuiltInApps.ps1"),
+        "{refused}"
+    );
+    let mut group_only = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    group_only.restrict_to(&["intune-windows-device-group".to_string()].into());
+    group_only.plan(false).await.unwrap();
+
+    std::fs::create_dir_all(ws_dir.join("scripts")).unwrap();
+    let agency_script = b"# The agency's own list\r\nGet-AppxProvisionedPackage -Online\r\n";
+    std::fs::write(ws_dir.join("scripts/RemoveBuiltInApps.ps1"), agency_script).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (plan, _) = s.plan(false).await.unwrap();
+    let update: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.op == Op::Update)
+        .map(|a| a.reference.as_str())
+        .collect();
+    assert_eq!(update, vec!["deviceManagementScript:RemoveBuiltInApps"]);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let mut t = tenant.lock().unwrap();
+    let (_, stored_script) = stored(&mut t, "deviceManagementScript", "RemoveBuiltInApps");
+    assert_eq!(
+        stored_script["scriptContent"],
+        base64_of(agency_script).as_str()
+    );
+}
+
+const WDAC_FEATURES: &[&str] = &["intune-windows-device-group", "intune-application-control"];
+
+/// The WDAC deployment needs the agency's policy binary and its id: without them the feature is
+/// manual, the reason naming both parameters, and the device group still deploys. With them, the
+/// custom profile carries the binary, base64, at the ApplicationControl CSP's node for the
+/// policy id (braces dropped, as the CSP names the node) and is assigned to the Windows devices;
+/// a supplementary policy added by hand beside it is kept and is not drift; a changed binary in
+/// the tenant is reported as exactly that setting's value; the rollback leaves the tenant as it
+/// was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_manual_naming_the_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = WDAC_FEATURES.iter().map(|f| f.to_string()).collect();
+    workspace(dir.path(), &running, &features);
+    // This agency has not built its policy yet: the profile names none.
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let without: String = profile
+        .lines()
+        .filter(|l| !l.starts_with("wdac_base_policy_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, profile);
+    std::fs::write(ws_dir.join("blueprint.toml"), &without).unwrap();
+    let ws = blueprint_engine::Workspace::open(&ws_dir).unwrap();
+    let wdac = ws.catalogue.feature("intune-application-control").unwrap();
+    assert_eq!(wdac.status(), blueprint_catalogue::FeatureStatus::Manual);
+    let why = wdac.manual_because.clone().unwrap();
+    assert!(
+        why.contains("params.wdac_base_policy_file") && why.contains("params.wdac_base_policy_id"),
+        "{why}"
+    );
+    let s = session(ws);
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.feature == "intune-windows-device-group"),
+        "{:#?}",
+        plan.actions
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    let verdict = |e: &blueprint_engine::Evaluation| {
+        e.features
+            .iter()
+            .find(|f| f.id == "intune-application-control")
+            .map(|f| f.verdict)
+            .unwrap()
+    };
+    assert_eq!(verdict(&evaluation), Verdict::Manual);
+
+    let policy: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
+    std::fs::create_dir_all(ws_dir.join("wdac")).unwrap();
+    std::fs::write(ws_dir.join("wdac/base.cip"), &policy).unwrap();
+    let with_policy = without.replace(
+        "terms_of_use_pdf = \"aup.pdf\"",
+        "terms_of_use_pdf = \"aup.pdf\"\nwdac_base_policy_file = \"wdac/base.cip\"\nwdac_base_policy_id = \"{a244370e-44c9-4c06-b551-f6016e563076}\"",
+    );
+    std::fs::write(ws_dir.join("blueprint.toml"), &with_policy).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+    assert_eq!(verdict(&evaluation), Verdict::Pass);
+
+    let uri =
+        "./Vendor/MSFT/ApplicationControl/Policies/A244370E-44C9-4C06-B551-F6016E563076/Policy";
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (id, profile) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Windows Defender Application Control CSP",
+        );
+        let settings = profile["omaSettings"].as_array().unwrap();
+        assert_eq!(settings.len(), 1, "{settings:#?}");
+        assert_eq!(
+            settings[0]["@odata.type"],
+            "#microsoft.graph.omaSettingBase64"
+        );
+        assert_eq!(settings[0]["omaUri"], uri);
+        assert_eq!(settings[0]["value"], base64_of(&policy).as_str());
+        // A supplementary policy added by hand, and the base policy's binary replaced.
+        profile["omaSettings"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "@odata.type": "#microsoft.graph.omaSettingBase64",
+                "displayName": "WDACSuppPolicy1",
+                "omaUri": "./Vendor/MSFT/ApplicationControl/Policies/B244370E-44C9-4C06-B551-F6016E563076/Policy",
+                "fileName": "supp.bin",
+                "value": base64_of(b"supplementary"),
+            }));
+        profile["omaSettings"][0]["value"] = base64_of(b"another policy").into();
+        assert_eq!(
+            t.assignments[&id][0]["target"]["groupId"],
+            group_id.as_str()
+        );
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-application-control"],
+        vec![(
+            format!("omaSettings[{uri}].value"),
+            Value::String(base64_of(&policy)),
+            Value::String(base64_of(b"another policy")),
+        )]
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+    {
+        let mut t = tenant.lock().unwrap();
+        let (_, profile) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Windows Defender Application Control CSP",
+        );
+        let settings = profile["omaSettings"].as_array().unwrap();
+        assert_eq!(settings.len(), 2, "the supplementary policy is kept");
+        assert_eq!(settings[0]["value"], base64_of(&policy).as_str());
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}

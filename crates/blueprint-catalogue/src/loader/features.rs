@@ -179,6 +179,31 @@ impl Loader {
                 ),
             );
         }
+        for param in &doc.automated_when_set {
+            if !param.value.starts_with("params.")
+                || crate::profile::parameter_type(&param.value).is_none()
+            {
+                self.at(
+                    ErrorKind::InvalidValue,
+                    feature.loc(param),
+                    format!(
+                        "automated_when_set names `{}`, which is not an agency parameter (params.…)",
+                        param.value
+                    ),
+                );
+            }
+        }
+        if !doc.automated_when_set.is_empty() && (doc.resources.is_empty() || doc.manual.is_empty())
+        {
+            self.at(
+                ErrorKind::InvalidValue,
+                id_at,
+                format!(
+                    "feature `{}` is automated only when parameters are set: it needs both resources and the manual steps a person performs until then",
+                    doc.id.value
+                ),
+            );
+        }
         if !STORY_POINTS.contains(&doc.story_points.value) {
             self.at(
                 ErrorKind::InvalidValue,
@@ -262,8 +287,9 @@ impl Loader {
                 );
             }
             // A feature on Graph beta carries the portal steps a person follows when a workspace
-            // turns beta off.
-            (false, false) if feature.needs_beta() => {}
+            // turns beta off; one automated only when parameters are set, the steps a person
+            // follows until they are.
+            (false, false) if feature.needs_beta() || !doc.automated_when_set.is_empty() => {}
             (false, false) => {
                 self.at(
                     ErrorKind::InvalidValue,

@@ -55,6 +55,8 @@ break_glass_upns = [{bg1}, {bg2}]
 sharing_allowed_domains = [{domain}]
 terms_of_use_expiry_start = "2027-07-01"
 terms_of_use_pdf = "aup.pdf"
+wdac_base_policy_file = "wdac/base-policy.cip"
+wdac_base_policy_id = "{{A244370E-44C9-4C06-B551-F6016E563076}}"
 
 [params.contacts]
 group_expiration = "ict@example.gov.au"
@@ -99,6 +101,14 @@ features = [{features}]
     std::fs::create_dir_all(&ws_dir).unwrap();
     std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
     std::fs::write(ws_dir.join("aup.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    // The agency's signed WDAC base policy, as ConvertFrom-CIPolicy writes it (a stand-in: the
+    // emulator does not read it), so the whole automated catalogue deploys.
+    std::fs::create_dir_all(ws_dir.join("wdac")).unwrap();
+    std::fs::write(
+        ws_dir.join("wdac/base-policy.cip"),
+        b"\x07\x00\x00\x00stand-in signed WDAC base policy",
+    )
+    .unwrap();
     Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}"))
 }
 

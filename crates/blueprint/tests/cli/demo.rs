@@ -15,8 +15,17 @@ fn the_demo_deploys_every_sprint_and_leaves_a_verifiable_record() {
         .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    // Automated as the demo's agency sees the catalogue: a feature that needs files the agency
+    // has not supplied (its WDAC policy) is manual there.
+    let profile_path = ws.join("blueprint.toml");
+    let profile = blueprint_catalogue::AgencyProfile::from_toml(
+        &profile_path.display().to_string(),
+        &std::fs::read_to_string(&profile_path).unwrap(),
+    )
+    .unwrap();
     let automated = blueprint_catalogue::Catalogue::builtin()
         .unwrap()
+        .for_profile(&profile)
         .features()
         .iter()
         .filter(|f| f.status() == blueprint_catalogue::FeatureStatus::Automated)
