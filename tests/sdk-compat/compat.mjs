@@ -608,6 +608,117 @@ async function main() {
     );
   }
 
+  // Microsoft 365 Apps (beta only): an officeSuiteApp as Microsoft's beta reference writes one
+  // (intune-apps-officesuiteapp-create), read back through beta, left out of v1.0's list,
+  // assigned through /assign.
+  const suite = await step("POST beta /deviceAppManagement/mobileApps (officeSuiteApp)", () =>
+    client.api("/deviceAppManagement/mobileApps").version("beta").post({
+      "@odata.type": "#microsoft.graph.officeSuiteApp",
+      displayName: `sdk-compat ${run} Microsoft 365 Apps`,
+      publisher: "Microsoft",
+      autoAcceptEula: true,
+      productIds: ["o365ProPlusRetail"],
+      excludedApps: { "@odata.type": "microsoft.graph.excludedApps", oneNote: true, bing: true, excel: false },
+      useSharedComputerActivation: true,
+      updateChannel: "monthlyEnterprise",
+      officePlatformArchitecture: "x64",
+      localesToInstall: [],
+      shouldUninstallOlderVersionsOfOffice: true,
+    }),
+  );
+  if (suite?.id !== undefined) {
+    const suitePath = `/deviceAppManagement/mobileApps/${suite.id}`;
+    cleanups.push(() => client.api(suitePath).version("beta").delete());
+    check(
+      suite["@odata.type"] === "#microsoft.graph.officeSuiteApp" && suite.updateChannel === "monthlyEnterprise" && suite.excludedApps?.oneNote === true,
+      "POST beta mobileApps creates the officeSuiteApp with its suite configuration",
+      JSON.stringify(suite),
+    );
+    const v1Apps = await step("GET /deviceAppManagement/mobileApps (v1.0)", () =>
+      client.api("/deviceAppManagement/mobileApps").get(),
+    );
+    check(
+      !(v1Apps.value ?? []).some((a) => a.id === suite.id),
+      "v1.0's mobileApps list leaves the beta-only officeSuiteApp out",
+      JSON.stringify(v1Apps.value?.map((a) => a["@odata.type"])),
+    );
+    await step(`POST beta ${suitePath}/assign`, () =>
+      client.api(`${suitePath}/assign`).version("beta").post({
+        mobileAppAssignments: [
+          {
+            "@odata.type": "#microsoft.graph.mobileAppAssignment",
+            intent: "required",
+            target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" },
+          },
+        ],
+      }),
+    );
+    const suiteAssigned = await step(`GET beta ${suitePath}/assignments`, () =>
+      client.api(`${suitePath}/assignments`).version("beta").get(),
+    );
+    check(
+      suiteAssigned.value?.length === 1 && suiteAssigned.value[0].intent === "required",
+      "GET beta officeSuiteApp assignments returns the required assignment",
+      JSON.stringify(suiteAssigned),
+    );
+  }
+
+  // Windows Autopilot deployment profile (beta only): a Microsoft Entra joined profile as
+  // Microsoft's beta reference writes one (intune-enrollment-azureadwindowsautopilotdeploymentprofile
+  // -create, with outOfBoxExperienceSetting), assigned with one POST to its assignments
+  // (intune-enrollment-windowsautopilotdeploymentprofileassignment-create) and unassigned with DELETE.
+  const autopilot = await step("POST beta /deviceManagement/windowsAutopilotDeploymentProfiles", () =>
+    client.api("/deviceManagement/windowsAutopilotDeploymentProfiles").version("beta").post({
+      "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+      displayName: `sdk-compat ${run} Autopilot`,
+      description: "Devices enrolled via Autopilot",
+      locale: "en-AU",
+      deviceNameTemplate: "SDK-%SERIAL%",
+      preprovisioningAllowed: true,
+      hardwareHashExtractionEnabled: false,
+      outOfBoxExperienceSetting: {
+        "@odata.type": "microsoft.graph.outOfBoxExperienceSetting",
+        deviceUsageType: "singleUser",
+        userType: "standard",
+        eulaHidden: true,
+        privacySettingsHidden: true,
+        escapeLinkHidden: true,
+        keyboardSelectionPageSkipped: true,
+      },
+    }),
+  );
+  if (autopilot?.id !== undefined) {
+    const autopilotPath = `/deviceManagement/windowsAutopilotDeploymentProfiles/${autopilot.id}`;
+    cleanups.push(() => client.api(autopilotPath).version("beta").delete());
+    check(
+      autopilot["@odata.type"] === "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile" &&
+        autopilot.deviceType === "windowsPc" &&
+        autopilot.outOfBoxExperienceSetting?.userType === "standard",
+      "POST beta windowsAutopilotDeploymentProfiles creates the Entra-joined profile",
+      JSON.stringify(autopilot),
+    );
+    const assignment = await step(`POST beta ${autopilotPath}/assignments`, () =>
+      client.api(`${autopilotPath}/assignments`).version("beta").post({
+        "@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
+        target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" },
+      }),
+    );
+    check(
+      typeof assignment?.id === "string" && assignment.target?.["@odata.type"] === "#microsoft.graph.allDevicesAssignmentTarget",
+      "POST the profile's assignments creates the all-devices assignment",
+      JSON.stringify(assignment),
+    );
+    if (assignment?.id !== undefined) {
+      await step(`DELETE beta ${autopilotPath}/assignments/${assignment.id}`, () =>
+        client.api(`${autopilotPath}/assignments/${assignment.id}`).version("beta").delete(),
+      );
+      const left = await step(`GET beta ${autopilotPath}/assignments`, () =>
+        client.api(`${autopilotPath}/assignments`).version("beta").get(),
+      );
+      check(left.value?.length === 0, "DELETE removes the profile's assignment", JSON.stringify(left));
+    }
+  }
+
   // Intune settings catalog (beta): an endpoint security antivirus policy as Microsoft's beta
   // reference writes one (intune-deviceconfigv2-devicemanagementconfigurationpolicy-create), its
   // settings read back through $expand, assigned through /assign.

@@ -183,6 +183,11 @@ pub struct Access {
     /// policies and profiles, the assignment type's name for apps (`mobileAppAssignments`,
     /// Microsoft's v1.0 metadata).
     pub assign_parameter: &'static str,
+    /// Graph has no `assign` action that takes the whole set: each assignment is its own
+    /// object, created with `POST {id}/assignments` and removed with
+    /// `DELETE {id}/assignments/{assignment id}` (Windows Autopilot deployment profiles, whose
+    /// `assign` action takes device ids). Read from `{id}/assignments` all the same.
+    pub assigned_one_by_one: bool,
     /// A property whose keyed items Graph writes one at a time, each at its own path.
     pub per_item: Option<PerItem>,
     /// Graph updates the object only with `PUT` of every writable property (a property left
@@ -208,6 +213,7 @@ impl Access {
         only_of_type: None,
         assignments: false,
         assign_parameter: "assignments",
+        assigned_one_by_one: false,
         per_item: None,
         replaced_whole: false,
         adds_to: None,
@@ -384,6 +390,12 @@ impl KindSpec {
     /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
     pub fn has_assignments(&self) -> bool {
         self.access.assignments
+    }
+
+    /// Whether each assignment is created and removed on its own
+    /// ([`Access::assigned_one_by_one`]) instead of through `/assign`.
+    pub fn is_assigned_one_by_one(&self) -> bool {
+        self.access.assignments && self.access.assigned_one_by_one
     }
 }
 
@@ -905,6 +917,8 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_ENROLLMENT_DEFAULT_BETA,
     intune::IOS_VPP_APP,
     intune::DEVICE_MANAGEMENT_SCRIPT,
+    intune::MOBILE_APP_BETA,
+    intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

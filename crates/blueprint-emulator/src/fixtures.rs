@@ -123,6 +123,10 @@ pub struct ObjectSpec {
     /// configurations), which `patch` changes by hand; `{{tenant}}` stands for the tenant's id.
     #[serde(default)]
     pub id: Option<String>,
+    /// Made through Graph beta: an object of a type only beta has (Microsoft 365 Apps'
+    /// `officeSuiteApp` among the Intune apps).
+    #[serde(default)]
+    pub beta: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -348,10 +352,16 @@ fn assign_role(
 }
 
 fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> Result<(), String> {
-    // v1.0's kinds first: an entity both versions serve is seeded through v1.0.
-    let kind = crate::kinds::KINDS
+    // v1.0's kinds first: an entity both versions serve is seeded through v1.0, unless the
+    // object is beta's.
+    let (first, then) = if spec.beta {
+        (crate::kinds::BETA_KINDS, crate::kinds::KINDS)
+    } else {
+        (crate::kinds::KINDS, crate::kinds::BETA_KINDS)
+    };
+    let kind = first
         .iter()
-        .chain(crate::kinds::BETA_KINDS)
+        .chain(then)
         .find(|k| k.entity == spec.kind)
         .ok_or_else(|| format!("unknown kind '{}'", spec.kind))?;
     let password = format!("Fx-{}!a9", new_guid(rng));

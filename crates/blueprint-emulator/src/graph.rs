@@ -244,6 +244,7 @@ pub fn execute(
             let n = t
                 .items(kind)
                 .filter(|i| !emulator.replication.hides_item(i))
+                .filter(|i| of_a_type_this_version_has(kind, i))
                 .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
                 .count();
             Ok(GraphResponse {
@@ -280,7 +281,31 @@ pub fn execute(
             emulator.mark_dirty();
             Ok(GraphResponse::empty(204))
         }
-        (Shape::Collection, [key, "assign"], "POST") if kind.assignable => {
+        (Shape::Collection, [key, "assignments"], "POST")
+            if kind.assignable && crate::tenant::assigned_one_by_one(kind) =>
+        {
+            let body = require_body(kind, req)?;
+            let mut assignment = emulator.with_rng(|rng| t.add_assignment(kind, key, body, rng))?;
+            emulator.mark_dirty();
+            insert_context(
+                &mut assignment,
+                origin,
+                kind,
+                &format!("{}('{key}')/assignments/$entity", kind.path),
+                &Query::default(),
+            );
+            Ok(GraphResponse::json(201, assignment))
+        }
+        (Shape::Collection, [key, "assignments", assignment], "DELETE")
+            if kind.assignable && crate::tenant::assigned_one_by_one(kind) =>
+        {
+            t.remove_assignment(kind, key, assignment)?;
+            emulator.mark_dirty();
+            Ok(GraphResponse::empty(204))
+        }
+        (Shape::Collection, [key, "assign"], "POST")
+            if kind.assignable && !crate::tenant::assigned_one_by_one(kind) =>
+        {
             let body = require_body(kind, req)?;
             let assigned = emulator.with_rng(|rng| t.assign(kind, key, body, rng))?;
             emulator.mark_dirty();
@@ -514,6 +539,7 @@ fn list(
     let matching: Vec<&Value> = t
         .items(kind)
         .filter(|i| !emulator.replication.hides_item(i))
+        .filter(|i| of_a_type_this_version_has(kind, i))
         .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
         .collect();
     let page_size = match query.top {
@@ -572,6 +598,20 @@ fn list(
     }
     out.insert("value".into(), Value::Array(items));
     Ok(GraphResponse::json(200, Value::Object(out)))
+}
+
+/// Whether an item's derived type is one this version's schema has: v1.0's list of Intune
+/// apps leaves out the app types only beta has (Microsoft 365 Apps, `officeSuiteApp`), which
+/// beta's list of the same collection shows (Microsoft's Intune PowerShell SDK issue 11: the
+/// v1.0 list lacked an officeSuiteApp the beta list had; its GET by id still answered).
+fn of_a_type_this_version_has(kind: &Kind, item: &Value) -> bool {
+    if !kind.derived {
+        return true;
+    }
+    item["@odata.type"]
+        .as_str()
+        .and_then(|t| t.trim_start_matches('#').strip_prefix("microsoft.graph."))
+        .is_none_or(|t| kind.schema().is_a(t, kind.entity))
 }
 
 /// The next page's URL: the original query options with `$top` pinned and an opaque

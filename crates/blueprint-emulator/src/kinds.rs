@@ -174,6 +174,42 @@ pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
     filterable: &["displayName"],
 };
 
+/// Intune apps: derived types per app type; PATCH answers 200 with the app
+/// (intune-apps-webapp-update); `POST {id}/assign` takes `mobileAppAssignments` and answers
+/// 204 (intune-apps-mobileapp-assign). v1.0 and beta serve the same collection: beta also has
+/// Microsoft 365 Apps (`officeSuiteApp`), which v1.0's list leaves out.
+const MOBILE_APP: Kind = Kind {
+    entity: "mobileApp",
+    path: "deviceAppManagement/mobileApps",
+    shape: Shape::Collection,
+    style: ErrorStyle::Service,
+    derived: true,
+    patch_returns_body: true,
+    can_create: true,
+    can_delete: true,
+    page_default: 1000,
+    page_max: 1000,
+    // intune-apps-webapp-list/-create, intune-apps-officesuiteapp-list/-create (beta):
+    // DeviceManagementApps.Read.All / DeviceManagementApps.ReadWrite.All.
+    read: &[
+        "DeviceManagementApps.Read.All",
+        "DeviceManagementApps.ReadWrite.All",
+    ],
+    write: &["DeviceManagementApps.ReadWrite.All"],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &[
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "publishingState",
+    ],
+    inline_nav: &["assignments"],
+    write_only: &["assignments"],
+    assignable: true,
+    filterable: &["displayName", "isFeatured", "publisher"],
+};
+
 pub static KINDS: &[Kind] = &[
     Kind {
         entity: "conditionalAccessPolicy",
@@ -618,40 +654,7 @@ pub static KINDS: &[Kind] = &[
         filterable: &[],
     },
     DEVICE_MANAGEMENT,
-    // Intune apps: derived types per app type; PATCH answers 200 with the app
-    // (intune-apps-webapp-update); `POST {id}/assign` takes `mobileAppAssignments` and answers
-    // 204 (intune-apps-mobileapp-assign).
-    Kind {
-        entity: "mobileApp",
-        path: "deviceAppManagement/mobileApps",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: true,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        // intune-apps-webapp-list/-create: DeviceManagementApps.Read.All /
-        // DeviceManagementApps.ReadWrite.All.
-        read: &[
-            "DeviceManagementApps.Read.All",
-            "DeviceManagementApps.ReadWrite.All",
-        ],
-        write: &["DeviceManagementApps.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
-        server_props: &[
-            "id",
-            "createdDateTime",
-            "lastModifiedDateTime",
-            "publishingState",
-        ],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName", "isFeatured", "publisher"],
-    },
+    MOBILE_APP,
     // Apple VPP tokens (intune-onboarding-vpptoken-list/-get: DeviceManagementApps.Read.All,
     // DeviceManagementServiceConfig.Read.All or either's ReadWrite; -update:
     // DeviceManagementApps.ReadWrite.All or DeviceManagementServiceConfig.ReadWrite.All).
@@ -1001,6 +1004,44 @@ pub static BETA_KINDS: &[Kind] = &[
             "DeviceManagementConfiguration.ReadWrite.All",
         ],
         write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
+    // Intune apps: the same collection, with Microsoft 365 Apps (officeSuiteApp).
+    MOBILE_APP,
+    // Windows Autopilot deployment profiles (beta only): derived types per join type; PATCH
+    // answers 200 with the profile (intune-enrollment-azureadwindowsautopilotdeploymentprofile-
+    // update); each assignment is created with `POST {id}/assignments` (201) and removed with
+    // `DELETE {id}/assignments/{id}` (204); `assign` (device ids) is not modelled.
+    // -get/-list: DeviceManagementServiceConfig.Read.All or .ReadWrite.All (the abstract type's
+    // pages add DeviceManagementConfiguration.Read.All / .ReadWrite.All); -create/-update:
+    // DeviceManagementServiceConfig.ReadWrite.All or DeviceManagementConfiguration.ReadWrite.All.
+    Kind {
+        entity: "windowsAutopilotDeploymentProfile",
+        path: "deviceManagement/windowsAutopilotDeploymentProfiles",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: true,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &[
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
         throttle: ThrottleClass::Intune,
         count_needs_eventual: false,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],

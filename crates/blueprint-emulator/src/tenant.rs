@@ -501,45 +501,103 @@ impl Tenant {
                 ),
             ));
         }
-        let assignment_type = assignment_type(kind);
         let mut stored = Vec::new();
         for item in items {
-            kind.schema()
-                .validate_object(assignment_type, item, style)?;
-            let target = item.get("target").cloned().unwrap_or(Value::Null);
-            if target.is_null() {
-                return Err(GraphError::bad_request(
-                    style,
-                    "An assignment must have a target.",
-                ));
-            }
-            if let Some(group_id) = target.get("groupId").and_then(Value::as_str)
-                && self.find(Kind::by_entity("group"), group_id).is_none()
-            {
-                return Err(GraphError::bad_request(
-                    style,
-                    format!("Group '{group_id}' was not found."),
-                ));
-            }
-            let assignment_id = format!("{id}_{}", new_guid(rng));
-            let mut assignment = json!({"id": assignment_id, "target": target});
-            if kind.entity == "mobileApp" {
-                // An app's assignment says how it is installed (installIntent, not nullable).
-                let intent = item.get("intent").filter(|i| !i.is_null()).ok_or_else(|| {
-                    GraphError::bad_request(style, "An app assignment must have an intent.")
-                })?;
-                assignment["intent"] = intent.clone();
-                assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
-            }
-            if kind.is_beta() && kind.entity != "deviceManagementScript" {
-                // The settings catalog's assignments say where they came from.
-                assignment["source"] = json!("direct");
-                assignment["sourceId"] = json!(id);
-            }
-            stored.push(assignment);
+            stored.push(self.new_assignment(kind, &id, item, rng)?);
         }
         self.assignments.insert(id, stored.clone());
         Ok(stored)
+    }
+
+    /// One assignment as the service stores it, from a client's: checked against the kind's
+    /// assignment type, its target's group looked up.
+    fn new_assignment(
+        &self,
+        kind: &Kind,
+        id: &str,
+        item: &Value,
+        rng: &mut impl Rng,
+    ) -> Result<Value, GraphError> {
+        let style = kind.style;
+        kind.schema()
+            .validate_object(assignment_type(kind), item, style)?;
+        let target = item.get("target").cloned().unwrap_or(Value::Null);
+        if target.is_null() {
+            return Err(GraphError::bad_request(
+                style,
+                "An assignment must have a target.",
+            ));
+        }
+        if let Some(group_id) = target.get("groupId").and_then(Value::as_str)
+            && self.find(Kind::by_entity("group"), group_id).is_none()
+        {
+            return Err(GraphError::bad_request(
+                style,
+                format!("Group '{group_id}' was not found."),
+            ));
+        }
+        let assignment_id = format!("{id}_{}", new_guid(rng));
+        let mut assignment = json!({"id": assignment_id, "target": target});
+        if kind.entity == "mobileApp" {
+            // An app's assignment says how it is installed (installIntent, not nullable).
+            let intent = item.get("intent").filter(|i| !i.is_null()).ok_or_else(|| {
+                GraphError::bad_request(style, "An app assignment must have an intent.")
+            })?;
+            assignment["intent"] = intent.clone();
+            assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
+        }
+        if kind.is_beta() && kind.entity != "deviceManagementScript" {
+            // The settings catalog's assignments say where they came from.
+            assignment["source"] = json!("direct");
+            assignment["sourceId"] = json!(id);
+        }
+        Ok(assignment)
+    }
+
+    /// `POST {id}/assignments` of a kind whose assignments are objects of their own
+    /// ([`assigned_one_by_one`]): adds one. Returns it.
+    pub fn add_assignment(
+        &mut self,
+        kind: &'static Kind,
+        key: &str,
+        body: Value,
+        rng: &mut impl Rng,
+    ) -> Result<Value, GraphError> {
+        let id = self
+            .find_id(kind, key)
+            .ok_or_else(|| not_found(kind, key))?;
+        let assignment = self.new_assignment(kind, &id, &body, rng)?;
+        self.assignments
+            .entry(id)
+            .or_default()
+            .push(assignment.clone());
+        Ok(assignment)
+    }
+
+    /// `DELETE {id}/assignments/{assignment id}` of a kind whose assignments are objects of
+    /// their own.
+    pub fn remove_assignment(
+        &mut self,
+        kind: &'static Kind,
+        key: &str,
+        assignment_id: &str,
+    ) -> Result<(), GraphError> {
+        let id = self
+            .find_id(kind, key)
+            .ok_or_else(|| not_found(kind, key))?;
+        let assigned = self.assignments.entry(id).or_default();
+        let before = assigned.len();
+        assigned.retain(|a| a["id"].as_str() != Some(assignment_id));
+        if assigned.len() == before {
+            return Err(GraphError::not_found(
+                kind.style,
+                format!(
+                    "The {} with id '{assignment_id}' was not found.",
+                    assignment_type(kind)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn assignments_of(&self, kind: &Kind, key: &str) -> Result<Vec<Value>, GraphError> {
@@ -563,9 +621,18 @@ pub fn assign_parameter(kind: &Kind) -> &'static str {
     }
 }
 
+/// Whether an assignable kind's assignments are objects of their own, created with
+/// `POST {id}/assignments` and removed with `DELETE {id}/assignments/{id}`, with no `assign`
+/// action taking them (Windows Autopilot deployment profiles, whose `assign` takes device ids:
+/// intune-enrollment-windowsautopilotdeploymentprofileassignment-create/-delete).
+pub fn assigned_one_by_one(kind: &Kind) -> bool {
+    kind.entity == "windowsAutopilotDeploymentProfile"
+}
+
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
+        "windowsAutopilotDeploymentProfile" => "windowsAutopilotDeploymentProfileAssignment",
         "mobileApp" => "mobileAppAssignment",
         "deviceManagementScript" => "deviceManagementScriptAssignment",
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",

@@ -879,16 +879,11 @@ async fn assign(
     id: &str,
     assignments: &Value,
 ) -> Result<(), Failure> {
-    // `/assign` replaces the whole assignment set: safe to resend after a lost answer.
-    let parameter = blueprint_catalogue::kinds::kind(&object.kind)
-        .map_or(resources::ASSIGNMENTS, |k| k.assign_parameter());
+    let kind = blueprint_catalogue::kinds::kind(&object.kind)
+        .ok_or_else(|| format!("unknown kind {}", object.kind))?;
     ctx.client
-        .post_action(
-            &format!("{}/{id}/assign", object.path),
-            &json!({ parameter: assignments }),
-        )
+        .assign(kind, &format!("{}/{id}", object.path), assignments)
         .await
-        .map(|_| ())
         .map_err(|e| Failure::during("assigning", e))
 }
 

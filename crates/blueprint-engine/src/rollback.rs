@@ -24,7 +24,7 @@ use blueprint_store::{
     Change, ChangeIntent, EventKind, FeatureState, LogEvent, Store, digest_json, feature_status,
 };
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::apply::Failure;
 use crate::resources::{self, ASSIGNMENTS};
@@ -838,12 +838,9 @@ impl Session {
             && resources::has_assignments(kind.name)
         {
             // The snapshot holds them as compared (targets, and an app's install intent and
-            // settings), which is what `/assign` takes.
+            // settings), which is what `/assign` (or each assignment's create) takes.
             self.client
-                .post(
-                    &format!("{path}/assign"),
-                    &json!({ kind.assign_parameter(): assignments }),
-                )
+                .assign(kind, path, &assignments)
                 .await
                 .map_err(|e| Failure::during("restoring assignments", e))?;
         }

@@ -21,6 +21,10 @@ use blueprint_exchange::ExchangeClient;
 use blueprint_graph::{GraphClient, GraphError};
 use serde_json::{Map, Value, json};
 
+/// How many times a create whose answer was lost is sent, each after looking for it and not
+/// finding it (as the engine's creates: `apply::LOST_CREATE_ATTEMPTS`).
+const LOST_CREATE_ATTEMPTS: u32 = 5;
+
 /// Where a resource path goes.
 #[derive(Debug)]
 pub enum Route<'p> {
@@ -243,6 +247,103 @@ impl TenantApis {
         }
         let whole = crate::resources::whole_body(kind, current, &Value::Object(changes));
         self.graph.put(path, &whole).await.map(|_| ())
+    }
+
+    /// Sets the Intune assignments of the object at `object` (a Graph path) to `assignments`
+    /// (as compared: each a target, and an app's intent and settings). Through
+    /// `POST {object}/assign`, which replaces the whole set and is safe to resend after a lost
+    /// answer; or, for a kind whose assignments are objects of their own
+    /// ([`KindSpec::is_assigned_one_by_one`]), by deleting each assignment the set does not
+    /// hold and creating each it lacks, so an assignment already right is left alone.
+    pub async fn assign(
+        &self,
+        kind: &KindSpec,
+        object: &str,
+        assignments: &Value,
+    ) -> Result<(), GraphError> {
+        if !kind.is_assigned_one_by_one() {
+            return self
+                .graph
+                .post_action(
+                    &format!("{object}/assign"),
+                    &json!({ kind.assign_parameter(): assignments }),
+                )
+                .await
+                .map(|_| ());
+        }
+        let wanted: Vec<&Value> = assignments.as_array().into_iter().flatten().collect();
+        // The object exists (just created or read): a 404 is a replica behind the write.
+        let existing = self
+            .graph
+            .list_known(&format!("{object}/assignments"))
+            .await?;
+        let as_compared = |a: &Value| {
+            crate::plan::with_assignments(kind.name, &json!({}), std::slice::from_ref(a))
+                [crate::resources::ASSIGNMENTS][0]
+                .clone()
+        };
+        let same = |want: &Value, have: &Value| crate::compare::diff(want, have, &[]).is_empty();
+        let mut kept = Vec::new();
+        for assignment in &existing {
+            let compared = as_compared(assignment);
+            if wanted.iter().any(|w| same(w, &compared)) {
+                kept.push(compared);
+            } else if let Some(id) = assignment["id"].as_str() {
+                self.graph
+                    .delete(&format!("{object}/assignments/{id}"))
+                    .await?;
+            }
+        }
+        for want in wanted {
+            if !kept.iter().any(|k| same(want, k)) {
+                self.add_assignment(kind, object, want).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates one assignment of a kind assigned one by one. A create whose answer was lost
+    /// is looked for (over the replication window) before it is sent again, so it is never
+    /// made twice.
+    async fn add_assignment(
+        &self,
+        kind: &KindSpec,
+        object: &str,
+        want: &Value,
+    ) -> Result<(), GraphError> {
+        let collection = format!("{object}/assignments");
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.graph.post(&collection, want).await {
+                Ok(_) => return Ok(()),
+                Err(GraphError::OutcomeUnknown { .. }) if attempts < LOST_CREATE_ATTEMPTS => {
+                    let found = self
+                        .graph
+                        .until_replicated(&collection, || async {
+                            let listed = self.graph.list_known(&collection).await?;
+                            Ok::<_, GraphError>(listed.into_iter().find(|a| {
+                                let compared = crate::plan::with_assignments(
+                                    kind.name,
+                                    &json!({}),
+                                    std::slice::from_ref(a),
+                                );
+                                crate::compare::diff(
+                                    want,
+                                    &compared[crate::resources::ASSIGNMENTS][0],
+                                    &[],
+                                )
+                                .is_empty()
+                            }))
+                        })
+                        .await?;
+                    if found.is_some() {
+                        return Ok(());
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// A delete: DELETE, or `Remove-` (only ever of what the tool created).

@@ -3552,6 +3552,225 @@ async fn intune_apps_adopt_create_assign_report_one_change_and_roll_back() {
     );
 }
 
+/// Microsoft 365 Apps on the legacy tenant, where the desktop team added the suite by hand
+/// through Graph beta (32-bit, Current Channel, OneNote and the Bing service included, a note
+/// of theirs): the beta kind finds it among the officeSuiteApps (v1.0's list leaves it out) and
+/// adopts it, sets the ABAC's suite configuration through `/beta`, keeps the note and requires
+/// it for the Windows devices. One setting changed in the tenant is reported as exactly that; a
+/// forced rollback leaves the tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn microsoft_365_apps_is_adopted_through_beta_reports_one_change_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = ["intune-windows-device-group", "intune-microsoft-365-apps"]
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "mobileAppBeta:Microsoft 365 Apps for Windows 10")
+        .expect("the suite is planned");
+    assert_eq!(action.op, Op::Update, "the hand-made suite is adopted");
+    assert_eq!(action.api, "graph-beta");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let suites: Vec<&Value> = t.collections["mobileApp"]
+            .values()
+            .filter(|a| a["displayName"] == "Microsoft 365 Apps for Windows 10")
+            .collect();
+        assert_eq!(suites.len(), 1, "adopted, not duplicated");
+        let (windows_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (suite_id, suite) = stored(&mut t, "mobileApp", "Microsoft 365 Apps for Windows 10");
+        assert_eq!(suite["@odata.type"], "#microsoft.graph.officeSuiteApp");
+        assert_eq!(suite["officePlatformArchitecture"], "x64");
+        assert_eq!(suite["updateChannel"], "monthlyEnterprise");
+        assert_eq!(suite["useSharedComputerActivation"], true);
+        assert_eq!(suite["shouldUninstallOlderVersionsOfOffice"], true);
+        assert_eq!(suite["isFeatured"], true);
+        assert_eq!(suite["excludedApps"]["oneNote"], true);
+        assert_eq!(suite["excludedApps"]["bing"], true);
+        assert_eq!(suite["excludedApps"]["publisher"], false);
+        assert_eq!(suite["localesToInstall"], serde_json::json!([]));
+        assert_eq!(suite["notes"], "Added by the desktop team in 2020");
+        let assigned = &t.assignments[&suite_id];
+        assert_eq!(assigned.len(), 1, "{assigned:?}");
+        assert_eq!(assigned[0]["intent"], "required");
+        assert_eq!(assigned[0]["target"]["groupId"], windows_id.as_str());
+
+        // Someone puts the suite back on the Current Channel.
+        let (_, suite) = stored(&mut t, "mobileApp", "Microsoft 365 Apps for Windows 10");
+        suite["updateChannel"] = serde_json::json!("current");
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-microsoft-365-apps"],
+        vec![(
+            "updateChannel".to_string(),
+            "monthlyEnterprise".into(),
+            "current".into()
+        )]
+    );
+
+    // A deploy puts it back; the rollback then restores the legacy tenant.
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    let mut t = tenant.lock().unwrap();
+    let (_, suite) = stored(&mut t, "mobileApp", "Microsoft 365 Apps for Windows 10");
+    assert_eq!(
+        suite["updateChannel"], "current",
+        "the hand-made suite is as it was"
+    );
+    assert_eq!(suite["officePlatformArchitecture"], "x86");
+}
+
+/// The Autopilot deployment profile on the legacy tenant, where a pilot made one by hand (users
+/// administrators, change-account options shown, no name template): adopted through beta, set as
+/// the ABAC has it and assigned to all devices with one `POST {id}/assignments`. A hand-made
+/// extra assignment and one changed setting are reported as exactly those; a deploy deletes the
+/// extra assignment and leaves the blueprint's alone; a forced rollback leaves the tenant as it
+/// was (the blueprint's assignment deleted).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_autopilot_profile_is_adopted_assigned_one_by_one_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec!["intune-autopilot-deployment-profile".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "windowsAutopilotDeploymentProfile:Autopilot Deployment Profile")
+        .expect("the profile is planned");
+    assert_eq!(action.op, Op::Update, "the hand-made profile is adopted");
+    assert_eq!(action.api, "graph-beta");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let blueprint_assignment;
+    {
+        let mut t = tenant.lock().unwrap();
+        let (id, profile) = stored(
+            &mut t,
+            "windowsAutopilotDeploymentProfile",
+            "Autopilot Deployment Profile",
+        );
+        assert_eq!(
+            profile["@odata.type"],
+            "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile"
+        );
+        assert_eq!(profile["outOfBoxExperienceSetting"]["userType"], "standard");
+        assert_eq!(
+            profile["outOfBoxExperienceSetting"]["escapeLinkHidden"],
+            true
+        );
+        assert_eq!(profile["deviceNameTemplate"], "EXA-%SERIAL%");
+        assert_eq!(profile["preprovisioningAllowed"], true);
+        assert_eq!(profile["description"], "Devices enrolled via Autopilot");
+        let assigned = t.assignments[&id].clone();
+        assert_eq!(assigned.len(), 1, "{assigned:?}");
+        assert_eq!(
+            assigned[0]["target"]["@odata.type"],
+            "#microsoft.graph.allDevicesAssignmentTarget"
+        );
+        blueprint_assignment = assigned[0]["id"].clone();
+
+        // Someone makes users administrators again and assigns the profile to the finance team too.
+        let (_, pilot) = stored(&mut t, "group", "Finance Team");
+        let pilot = pilot["id"].clone();
+        let (_, profile) = stored(
+            &mut t,
+            "windowsAutopilotDeploymentProfile",
+            "Autopilot Deployment Profile",
+        );
+        profile["outOfBoxExperienceSetting"]["userType"] = serde_json::json!("administrator");
+        t.assignments.get_mut(&id).unwrap().push(serde_json::json!({
+            "id": format!("{id}_hand-made"),
+            "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": pilot},
+            "source": "direct",
+            "sourceId": id,
+        }));
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    let found = &findings["intune-autopilot-deployment-profile"];
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&(
+            "outOfBoxExperienceSetting.userType".to_string(),
+            "standard".into(),
+            "administrator".into()
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|(path, _, _)| path == "assignments"),
+        "{found:#?}"
+    );
+
+    // A deploy deletes the hand-made assignment and leaves the blueprint's as it is.
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    {
+        let mut t = tenant.lock().unwrap();
+        let (id, _) = stored(
+            &mut t,
+            "windowsAutopilotDeploymentProfile",
+            "Autopilot Deployment Profile",
+        );
+        let assigned = &t.assignments[&id];
+        assert_eq!(assigned.len(), 1, "{assigned:?}");
+        assert_eq!(
+            assigned[0]["id"], blueprint_assignment,
+            "not deleted and re-made"
+        );
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
 const VPP_FEATURES: &[&str] = &["intune-apple-vpp-token", "intune-ios-vpp-applications"];
 
 /// The ten bundle ids of the blueprint's iOS VPP apps.

@@ -128,6 +128,7 @@ fn user(upn: &str, name: &str, password: &str) -> blueprint_emulator::ObjectSpec
         })),
         patch: None,
         id: None,
+        beta: false,
     }
 }
 

@@ -130,6 +130,25 @@ from msgraph_beta.generated.models.all_devices_assignment_target import AllDevic
 from msgraph_beta.generated.device_management.device_management_scripts.item.assign.assign_post_request_body import (
     AssignPostRequestBody as ScriptAssignPostRequestBody,
 )
+from msgraph_beta.generated.device_app_management.mobile_apps.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as BetaMobileAppAssignPostRequestBody,
+)
+from msgraph_beta.generated.models.excluded_apps import ExcludedApps
+from msgraph_beta.generated.models.install_intent import InstallIntent as BetaInstallIntent
+from msgraph_beta.generated.models.mobile_app_assignment import MobileAppAssignment as BetaMobileAppAssignment
+from msgraph_beta.generated.models.office_product_id import OfficeProductId
+from msgraph_beta.generated.models.office_suite_app import OfficeSuiteApp
+from msgraph_beta.generated.models.office_update_channel import OfficeUpdateChannel
+from msgraph_beta.generated.models.windows_architecture import WindowsArchitecture
+from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profile import (
+    AzureADWindowsAutopilotDeploymentProfile,
+)
+from msgraph_beta.generated.models.out_of_box_experience_setting import OutOfBoxExperienceSetting
+from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignment import (
+    WindowsAutopilotDeploymentProfileAssignment,
+)
+from msgraph_beta.generated.models.windows_device_usage_type import WindowsDeviceUsageType
+from msgraph_beta.generated.models.windows_user_type import WindowsUserType
 from msgraph_beta.generated.models.device_management_script import DeviceManagementScript
 from msgraph_beta.generated.models.device_management_script_assignment import DeviceManagementScriptAssignment
 from msgraph_beta.generated.models.run_as_account_type import RunAsAccountType
@@ -602,6 +621,81 @@ async def vpp_apps(client):
         await item.patch(IosVppApp(is_featured=False))
 
 
+async def microsoft_365_apps(client, beta, run):
+    """Microsoft 365 Apps for Windows (beta only, issue 14): an officeSuiteApp created with
+    msgraph-beta-sdk's model, read back with its suite configuration (the architecture a flags
+    enum), left out of v1.0's list, and assigned through `assign`'s mobileAppAssignments."""
+    apps = beta.device_app_management.mobile_apps
+    created = await apps.post(OfficeSuiteApp(
+        display_name=f"sdk-compat-py {run} Microsoft 365 Apps", publisher="Microsoft",
+        product_ids=[OfficeProductId.O365ProPlusRetail],
+        excluded_apps=ExcludedApps(one_note=True, bing=True, excel=False),
+        office_platform_architecture=WindowsArchitecture.X64,
+        update_channel=OfficeUpdateChannel.MonthlyEnterprise,
+        use_shared_computer_activation=True, auto_accept_eula=True, locales_to_install=[]))
+    try:
+        check(isinstance(created, OfficeSuiteApp) and created.id,
+              "beta mobileApps.post creates an OfficeSuiteApp", created)
+        item = apps.by_mobile_app_id(created.id)
+        got = await item.get()
+        check(isinstance(got, OfficeSuiteApp) and got.update_channel == OfficeUpdateChannel.MonthlyEnterprise
+              and got.office_platform_architecture == [WindowsArchitecture.X64]
+              and got.product_ids == [OfficeProductId.O365ProPlusRetail]
+              and got.excluded_apps is not None and got.excluded_apps.one_note is True
+              and got.use_shared_computer_activation is True,
+              "GET reads the OfficeSuiteApp back with its channel, architecture, product and excluded apps", got)
+        check(not unknown_properties(got), "every property of the suite is one the beta SDK's model knows",
+              unknown_properties(got))
+        listed = await client.device_app_management.mobile_apps.get()
+        check(all(a.id != created.id for a in (listed.value or [])),
+              "v1.0's mobileApps list leaves the beta-only suite out", listed)
+        await item.assign.post(BetaMobileAppAssignPostRequestBody(mobile_app_assignments=[BetaMobileAppAssignment(
+            intent=BetaInstallIntent.Required, target=BetaAllDevicesAssignmentTarget())]))
+        assigned = await item.assignments.get()
+        first = assigned.value[0] if assigned and assigned.value else None
+        check(isinstance(first, BetaMobileAppAssignment) and first.intent == BetaInstallIntent.Required
+              and isinstance(first.target, BetaAllDevicesAssignmentTarget),
+              "assign sets the suite's required all-devices assignment", assigned)
+    finally:
+        await apps.by_mobile_app_id(created.id).delete()
+
+
+async def autopilot_profile(beta, run):
+    """The Windows Autopilot deployment profile (beta only, issue 14): a Microsoft Entra joined
+    profile created with msgraph-beta-sdk's model and its current out-of-box settings, assigned
+    with one POST to its assignments and unassigned with DELETE (no `assign` with groups)."""
+    profiles = beta.device_management.windows_autopilot_deployment_profiles
+    created = await profiles.post(AzureADWindowsAutopilotDeploymentProfile(
+        display_name=f"sdk-compat-py {run} Autopilot", description="Devices enrolled via Autopilot",
+        locale="en-AU", device_name_template="SDK-%SERIAL%", preprovisioning_allowed=True,
+        out_of_box_experience_setting=OutOfBoxExperienceSetting(
+            device_usage_type=WindowsDeviceUsageType.SingleUser, user_type=WindowsUserType.Standard,
+            eula_hidden=True, privacy_settings_hidden=True, escape_link_hidden=True,
+            keyboard_selection_page_skipped=True)))
+    try:
+        check(isinstance(created, AzureADWindowsAutopilotDeploymentProfile) and created.id,
+              "windowsAutopilotDeploymentProfiles.post creates an AzureADWindowsAutopilotDeploymentProfile", created)
+        item = profiles.by_windows_autopilot_deployment_profile_id(created.id)
+        got = await item.get()
+        check(isinstance(got, AzureADWindowsAutopilotDeploymentProfile)
+              and got.out_of_box_experience_setting is not None
+              and got.out_of_box_experience_setting.user_type == WindowsUserType.Standard
+              and got.locale == "en-AU" and got.preprovisioning_allowed is True,
+              "GET reads the profile back with its out-of-box settings", got)
+        check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
+              unknown_properties(got))
+        added = await item.assignments.post(WindowsAutopilotDeploymentProfileAssignment(
+            target=BetaAllDevicesAssignmentTarget()))
+        check(isinstance(added, WindowsAutopilotDeploymentProfileAssignment) and added.id
+              and isinstance(added.target, BetaAllDevicesAssignmentTarget),
+              "POST assignments creates the all-devices assignment", added)
+        await item.assignments.by_windows_autopilot_deployment_profile_assignment_id(added.id).delete()
+        left = await item.assignments.get()
+        check(left is not None and not left.value, "DELETE removes the profile's assignment", left)
+    finally:
+        await profiles.by_windows_autopilot_deployment_profile_id(created.id).delete()
+
+
 async def settings_catalog(beta, run):
     """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
     settings expanded and assigned with the beta SDK's own models."""
@@ -886,6 +980,8 @@ async def main(ready_path):
         await device_configurations(client, run)
         await mobile_apps(client, run)
         await vpp_apps(client)
+        await microsoft_365_apps(client, beta_client(ready, secret), run)
+        await autopilot_profile(beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)

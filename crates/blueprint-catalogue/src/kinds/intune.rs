@@ -696,7 +696,8 @@ pub(super) const DEVICE_ENROLLMENT_DEFAULT: KindSpec = KindSpec {
 /// `mobileAppAssignments` ([`KindSpec::assign_parameter`]).
 ///
 /// Not here: VPP apps, which Intune makes when Apple's VPP token syncs ([`IOS_VPP_APP`]: adopted,
-/// never created), and Microsoft 365 Apps (`officeSuiteApp`), a Graph beta type.
+/// never created), and Microsoft 365 Apps (`officeSuiteApp`), a Graph beta type
+/// ([`MOBILE_APP_BETA`]).
 pub(super) const MOBILE_APP: KindSpec = KindSpec {
     name: "mobileApp",
     path: "/deviceAppManagement/mobileApps",
@@ -733,6 +734,109 @@ pub(super) const MOBILE_APP: KindSpec = KindSpec {
     permissions: Permissions {
         read: &[Grant::Graph("DeviceManagementApps.Read.All")],
         write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
+    },
+};
+
+/// `officeSuiteApp` (Microsoft 365 Apps for Windows): its own properties in Graph beta
+/// (msgraph-metadata's schemas/type-mappings/beta-entity-types.json; types from
+/// intune-apps-officesuiteapp-create (beta) and msgraph-beta-sdk 1.66's OfficeSuiteApp). Left
+/// out: `officeConfigurationXml`, which "takes precedence over all other properties" (the
+/// blueprint sets the properties, not an Office Deployment Tool file).
+const OFFICE_SUITE_APP: &[&str] = &[
+    "autoAcceptEula",
+    "excludedApps",
+    "installProgressDisplayLevel",
+    "localesToInstall",
+    "officePlatformArchitecture",
+    "officeSuiteAppDefaultFileFormat",
+    "productIds",
+    "shouldUninstallOlderVersionsOfOffice",
+    "targetVersion",
+    "updateChannel",
+    "updateVersion",
+    "useSharedComputerActivation",
+];
+
+/// Intune's apps whose type only Graph beta has: Microsoft 365 Apps for Windows
+/// (`officeSuiteApp`; Microsoft's v1.0 metadata has no such type, and v1.0's list of
+/// `mobileApps` leaves such apps out). The same collection as [`MOBILE_APP`], read and written
+/// under `/beta`, created when missing, assigned through `POST {id}/assign` with
+/// `mobileAppAssignments`. Found by display name among the apps of that type only
+/// (`Access::only_of_type`): a Win32 or line-of-business package an agency named the same is
+/// not Microsoft 365 Apps and Graph would refuse to change its type.
+pub(super) const MOBILE_APP_BETA: KindSpec = KindSpec {
+    name: "mobileAppBeta",
+    path: "/deviceAppManagement/mobileApps",
+    identity: IdentityKey::Property("displayName"),
+    properties: MOBILE_APP.properties,
+    derived: &[("#microsoft.graph.officeSuiteApp", OFFICE_SUITE_APP)],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    access: Access {
+        only_of_type: Some("#microsoft.graph.officeSuiteApp"),
+        ..MOBILE_APP.access
+    },
+    // intune-apps-officesuiteapp-create/-update/-get (beta), intune-apps-mobileapp-assign:
+    // DeviceManagementApps.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: MOBILE_APP.permissions,
+};
+
+/// Windows Autopilot deployment profiles (`/deviceManagement/windowsAutopilotDeploymentProfiles`,
+/// Graph beta: v1.0's metadata has the abstract type but no collection and no concrete type to
+/// create). A derived type per join type: Microsoft Entra joined
+/// (`azureADWindowsAutopilotDeploymentProfile`) or hybrid joined
+/// (`activeDirectoryWindowsAutopilotDeploymentProfile`). Properties are the profile's in beta
+/// (msgraph-metadata's beta type mappings, intune-enrollment-azureadwindowsautopilotdeploymentprofile
+/// -create), less the ones Microsoft replaced (`outOfBoxExperienceSettings`, "no longer supported
+/// … Use outOfBoxExperienceSetting instead"; `enableWhiteGlove`, `extractHardwareHash` and
+/// `language`, whose successors `preprovisioningAllowed`, `hardwareHashExtractionEnabled` and
+/// `locale` are the names v1.0's metadata has). Assignments are objects of their own:
+/// `POST {id}/assignments` and `DELETE {id}/assignments/{id}`
+/// (intune-enrollment-windowsautopilotdeploymentprofileassignment-create/-delete), the profile's
+/// `assign` action taking device ids instead.
+pub(super) const WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE: KindSpec = KindSpec {
+    name: "windowsAutopilotDeploymentProfile",
+    path: "/deviceManagement/windowsAutopilotDeploymentProfiles",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "deviceNameTemplate",
+        "deviceType",
+        "hardwareHashExtractionEnabled",
+        "locale",
+        "managementServiceAppId",
+        "outOfBoxExperienceSetting",
+        "preprovisioningAllowed",
+        "roleScopeTagIds",
+        "assignments",
+    ],
+    derived: &[
+        (
+            "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            &[],
+        ),
+        (
+            "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
+            &["hybridAzureADJoinSkipConnectivityCheck"],
+        ),
+    ],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    access: Access {
+        assigned_one_by_one: true,
+        ..Access::ASSIGNED
+    },
+    // intune-enrollment-windowsautopilotdeploymentprofile-get/-list (beta):
+    // DeviceManagementServiceConfig.Read.All; -create/-update and the assignments' create and
+    // delete: DeviceManagementServiceConfig.ReadWrite.All (least privileged first).
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
     },
 };
 
@@ -886,6 +990,45 @@ mod tests {
         // A VPP app's store URL is not a type this kind creates.
         assert!(!k.allows("appStoreUrl", Some("#microsoft.graph.iosVppApp")));
         assert_eq!(k.assign_parameter(), "mobileAppAssignments");
+    }
+
+    #[test]
+    fn microsoft_365_apps_is_a_beta_app_type_found_among_its_own_type() {
+        let k = &MOBILE_APP_BETA;
+        let office = Some("#microsoft.graph.officeSuiteApp");
+        assert!(k.is_beta());
+        assert_eq!(k.request_path(), "/beta/deviceAppManagement/mobileApps");
+        assert!(k.allows("updateChannel", office));
+        assert!(k.allows("excludedApps", office));
+        assert!(k.allows("isFeatured", office));
+        assert!(k.allows("assignments", office));
+        assert!(!k.allows("officeConfigurationXml", office));
+        // The v1.0 app types are the v1.0 kind's.
+        assert!(!k.allows("appUrl", Some("#microsoft.graph.webApp")));
+        assert!(!MOBILE_APP.allows("updateChannel", office));
+        assert_eq!(k.access.only_of_type, office);
+        assert_eq!(k.assign_parameter(), "mobileAppAssignments");
+        assert!(k.never_created().is_none());
+    }
+
+    #[test]
+    fn an_autopilot_profile_is_beta_assigned_one_by_one_with_microsofts_current_names() {
+        let k = &WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE;
+        let entra = Some("#microsoft.graph.azureADWindowsAutopilotDeploymentProfile");
+        assert!(k.is_beta());
+        assert!(k.allows("outOfBoxExperienceSetting", entra));
+        assert!(k.allows("preprovisioningAllowed", entra));
+        // The names Microsoft replaced.
+        assert!(!k.allows("outOfBoxExperienceSettings", entra));
+        assert!(!k.allows("enableWhiteGlove", entra));
+        assert!(!k.allows("hybridAzureADJoinSkipConnectivityCheck", entra));
+        assert!(k.allows(
+            "hybridAzureADJoinSkipConnectivityCheck",
+            Some("#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile")
+        ));
+        assert!(k.has_assignments());
+        assert!(k.is_assigned_one_by_one());
+        assert!(!MOBILE_APP.is_assigned_one_by_one());
     }
 
     #[test]

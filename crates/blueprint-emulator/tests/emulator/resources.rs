@@ -769,6 +769,298 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
     );
 }
 
+/// Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type: created and read through
+/// `/beta/deviceAppManagement/mobileApps` with its own properties and defaults, refused by
+/// v1.0, left out of v1.0's list of the same collection (beta's shows it beside the v1.0
+/// types), and assigned like any app.
+#[tokio::test]
+async fn microsoft_365_apps_is_a_beta_app_left_out_of_the_v1_list() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let v1 = "deviceAppManagement/mobileApps";
+    let beta = &format!("{}/beta/deviceAppManagement/mobileApps", emu.base);
+    let suite = json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "Microsoft 365 Apps for Windows 10", "productIds": ["o365ProPlusRetail"], "excludedApps": {"oneNote": true, "bing": true}, "officePlatformArchitecture": "x64", "updateChannel": "monthlyEnterprise", "localesToInstall": []});
+    let refused = emu.post(&t, v1, suite.clone()).await;
+    assert_eq!(
+        refused.status, 400,
+        "v1.0 has no officeSuiteApp: {}",
+        refused.text
+    );
+    for (bad, why) in [
+        (
+            json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "x", "updateChannel": "weekly"}),
+            "officeUpdateChannel",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "x", "officePlatformArchitecture": "x128"}),
+            "windowsArchitecture",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "x", "productIds": ["office2016"]}),
+            "officeProductId",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "x", "excludedApps": {"paint": true}}),
+            "excludedApps has no such app",
+        ),
+    ] {
+        let r = emu.post(&t, beta, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, beta, suite).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["@odata.type"],
+        "#microsoft.graph.officeSuiteApp"
+    );
+    assert_eq!(created.body["updateChannel"], "monthlyEnterprise");
+    assert_eq!(created.body["excludedApps"]["oneNote"], true);
+    assert_eq!(created.body["excludedApps"]["excel"], Value::Null);
+    assert_eq!(
+        created.body["autoAcceptEula"], false,
+        "not nullable: the zero value"
+    );
+    assert_eq!(created.body["installProgressDisplayLevel"], "none");
+    assert_eq!(created.body["publishingState"], "published");
+    let id = created.body["id"].as_str().unwrap();
+
+    // PATCH through beta answers 200 with the app.
+    let patched = emu
+        .patch(&t, &format!("{beta}/{id}"), json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "useSharedComputerActivation": true, "isFeatured": true}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["useSharedComputerActivation"], true);
+    assert_eq!(patched.body["updateChannel"], "monthlyEnterprise");
+
+    // Beta's list shows it; v1.0's list and count leave it out, its GET by id still answers.
+    let web = emu
+        .post(&t, v1, json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "Company Portal", "appUrl": "https://portal.manage.microsoft.com/"}))
+        .await;
+    assert_eq!(web.status, 201, "{}", web.text);
+    let types = |list: &Value| -> Vec<String> {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["@odata.type"].as_str())
+            .filter(|t| *t != "#microsoft.graph.iosVppApp")
+            .map(str::to_string)
+            .collect()
+    };
+    let beta_list = emu.get(&t, beta).await;
+    assert_eq!(beta_list.status, 200, "{}", beta_list.text);
+    assert_eq!(
+        types(&beta_list.body),
+        ["#microsoft.graph.officeSuiteApp", "#microsoft.graph.webApp"]
+    );
+    let listed = beta_list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap();
+    assert_eq!(listed["officePlatformArchitecture"], "x64");
+    let v1_list = emu.get(&t, v1).await;
+    assert_eq!(types(&v1_list.body), ["#microsoft.graph.webApp"]);
+    assert!(
+        v1_list.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != id)
+    );
+    let v1_count = emu.get(&t, &format!("{v1}/$count")).await;
+    let beta_count = emu.get(&t, &format!("{beta}/$count")).await;
+    assert_eq!(
+        beta_count.text.parse::<u64>().unwrap(),
+        v1_count.text.parse::<u64>().unwrap() + 1,
+        "v1.0 counts what it lists"
+    );
+    let one = emu.get(&t, &format!("{v1}/{id}")).await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert!(
+        one.body.get("updateChannel").is_none(),
+        "v1.0 shows no beta property: {}",
+        one.text
+    );
+
+    // Assigned through beta with an intent (204); beta's assignments say where they came from.
+    let group = emu
+        .post(&t, "groups", security_group("Windows devices", "windows"))
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let target = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid});
+    let no_intent = emu
+        .post(
+            &t,
+            &format!("{beta}/{id}/assign"),
+            json!({"mobileAppAssignments": [{"target": target}]}),
+        )
+        .await;
+    assert_eq!(no_intent.status, 400, "{}", no_intent.text);
+    let assign = emu
+        .post(&t, &format!("{beta}/{id}/assign"), json!({"mobileAppAssignments": [{"@odata.type": "#microsoft.graph.mobileAppAssignment", "intent": "required", "target": target}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let assigned = emu.get(&t, &format!("{beta}/{id}/assignments")).await;
+    assert_eq!(assigned.body["value"][0]["intent"], "required");
+    assert_eq!(assigned.body["value"][0]["target"]["groupId"], gid);
+    assert_eq!(assigned.body["value"][0]["source"], "direct");
+
+    // The auditor's DeviceManagementApps.Read.All reads it and cannot change it.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let read = emu.get(&auditor, &format!("{beta}/{id}")).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let write = emu
+        .patch(
+            &auditor,
+            &format!("{beta}/{id}"),
+            json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "autoAcceptEula": true}),
+        )
+        .await;
+    assert_eq!(write.status, 403, "{}", write.text);
+}
+
+/// Windows Autopilot deployment profiles live in beta only, take a derived type per join type
+/// and Microsoft's current out-of-box settings, check the device name template, and are
+/// assigned one assignment at a time (`POST`/`DELETE {id}/assignments`), not through `assign`.
+#[tokio::test]
+async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_time() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!(
+        "{}/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+        emu.base
+    );
+    let v1 = emu
+        .get(&t, "deviceManagement/windowsAutopilotDeploymentProfiles")
+        .await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no collection of Autopilot profiles: {}",
+        v1.text
+    );
+    let oobe = json!({"deviceUsageType": "singleUser", "userType": "standard", "eulaHidden": true, "privacySettingsHidden": true, "escapeLinkHidden": true, "keyboardSelectionPageSkipped": true});
+    for (bad, why) in [
+        (json!({"displayName": "x"}), "no @odata.type"),
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfile", "displayName": "x"}),
+            "abstract",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "deviceNameTemplate": "AGENCY-DEVICES-01-%SERIAL%"}),
+            "more than 15 characters",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "deviceNameTemplate": "EXA_%SERIAL%"}),
+            "an underscore",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "outOfBoxExperienceSetting": {"userType": "guest"}}),
+            "windowsUserType",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "hybridAzureADJoinSkipConnectivityCheck": true}),
+            "the hybrid type's",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Autopilot Deployment Profile", "locale": "en-AU", "deviceNameTemplate": "EXA-%SERIAL%", "preprovisioningAllowed": true, "outOfBoxExperienceSetting": oobe}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["deviceType"], "windowsPc",
+        "the default device type"
+    );
+    assert_eq!(created.body["hardwareHashExtractionEnabled"], false);
+    assert_eq!(
+        created.body["outOfBoxExperienceSetting"]["eulaHidden"],
+        true
+    );
+    assert!(created.body["createdDateTime"].is_string());
+    let id = created.body["id"].as_str().unwrap();
+    let random = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile", "displayName": "Hybrid", "deviceNameTemplate": "EXA-%RAND:5%", "hybridAzureADJoinSkipConnectivityCheck": true}))
+        .await;
+    assert_eq!(random.status, 201, "{}", random.text);
+
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "description": "Devices enrolled via Autopilot"}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["locale"], "en-AU");
+
+    // No `assign` with assignments: each is created and deleted on its own.
+    let all_devices = json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"});
+    let via_assign = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assign"),
+            json!({"assignments": [{"target": all_devices}]}),
+        )
+        .await;
+    assert!(via_assign.status.as_u16() >= 400, "{}", via_assign.text);
+    let missing_group = emu
+        .post(&t, &format!("{path}/{id}/assignments"), json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "00000000-0000-0000-0000-000000000001"}}))
+        .await;
+    assert_eq!(missing_group.status, 400, "{}", missing_group.text);
+    let added = emu
+        .post(&t, &format!("{path}/{id}/assignments"), json!({"@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment", "target": all_devices}))
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(
+        added.body["target"]["@odata.type"],
+        "#microsoft.graph.allDevicesAssignmentTarget"
+    );
+    assert_eq!(added.body["source"], "direct");
+    let assignment = added.body["id"].as_str().unwrap();
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("Autopilot devices", "autopilot"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let second = emu
+        .post(&t, &format!("{path}/{id}/assignments"), json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid}}))
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(
+        listed.body["value"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
+    let removed = emu
+        .delete(&t, &format!("{path}/{id}/assignments/{assignment}"))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    let again = emu
+        .delete(&t, &format!("{path}/{id}/assignments/{assignment}"))
+        .await;
+    assert_eq!(again.status, 404, "{}", again.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["value"][0]["target"]["groupId"], gid);
+
+    // The auditor's DeviceManagementServiceConfig.Read.All reads and cannot assign.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, path).await.status, 200);
+    let denied = emu
+        .post(
+            &auditor,
+            &format!("{path}/{id}/assignments"),
+            json!({"target": all_devices}),
+        )
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+}
+
 /// A tenant whose Apple VPP token synced: the token under `vppTokens` (its secret content token
 /// never returned, uploading one not modelled), and one `iosVppApp` per app bought, with Apple's
 /// details, published, not featured and unassigned; assigned with its licence type.

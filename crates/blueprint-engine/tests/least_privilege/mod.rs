@@ -146,12 +146,13 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
         .first()
         .map(|(name, _)| *name)
         .unwrap_or(key);
-    let item = admin
-        .list(path)
-        .await
-        .ok()?
-        .into_iter()
-        .find(|i| !i[field].is_null())?;
+    let item = admin.list(path).await.ok()?.into_iter().find(|i| {
+        !i[field].is_null()
+            && kind
+                .access
+                .only_of_type
+                .is_none_or(|t| i["@odata.type"] == t)
+    })?;
     let id = item["id"].as_str()?.to_string();
     let body = match &item[field] {
         Value::Null => return None,
@@ -170,7 +171,11 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
 
 /// The Graph beta kinds this test checks (under `/beta`); the others are to follow, each with
 /// its own no-op write.
-const BETA_KINDS_CHECKED: &[&str] = &["deviceManagementScript"];
+const BETA_KINDS_CHECKED: &[&str] = &[
+    "deviceManagementScript",
+    "mobileAppBeta",
+    "windowsAutopilotDeploymentProfile",
+];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go() {

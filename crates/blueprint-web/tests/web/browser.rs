@@ -321,6 +321,7 @@ fn user(upn: &str, password: &str) -> ObjectSpec {
         })),
         patch: None,
         id: None,
+        beta: false,
     }
 }
 
