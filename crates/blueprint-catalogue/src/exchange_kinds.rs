@@ -801,6 +801,33 @@ pub const CAS_MAILBOX_PLAN: KindSpec = adopted_only(
     "Exchange Online makes one CAS mailbox plan per licence plan the organisation has, and has no New-CASMailboxPlan",
 );
 
+/// Mailbox plans: the mailbox settings (quotas, message size limits) a new mailbox gets from
+/// its licence, one plan per licence plan (adopted by display name, like
+/// [`CAS_MAILBOX_PLAN`]: a plan's name carries a GUID). Properties: the `Set-MailboxPlan`
+/// parameters applicable to Exchange Online (office-docs-powershell `Set-MailboxPlan.md`),
+/// less `IsDefault` (a switch that moves the default plan) and `RecipientLimits` ("reserved for
+/// internal Microsoft use"). Sizes read back as Exchange prints them,
+/// `"90 MB (94,371,840 bytes)"`, which `Set-MailboxPlan` also takes.
+pub const MAILBOX_PLAN: KindSpec = adopted_only(
+    exchange_kind(
+        "mailboxPlan",
+        "/exchange/MailboxPlan",
+        IdentityKey::Property("DisplayName"),
+        &[
+            "DisplayName",
+            "IssueWarningQuota",
+            "MaxReceiveSize",
+            "MaxSendSize",
+            "ProhibitSendQuota",
+            "ProhibitSendReceiveQuota",
+            "RetainDeletedItemsFor",
+            "RetentionPolicy",
+            "RoleAssignmentPolicy",
+        ],
+    ),
+    "Exchange Online makes one mailbox plan per licence plan the organisation has, and has no New-MailboxPlan",
+);
+
 /// Mail flow (transport) rules.
 pub const TRANSPORT_RULE: KindSpec = exchange_kind(
     "transportRule",
@@ -1255,8 +1282,149 @@ pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::V
     Some(serde_json::json!({ "Identity": "Organization", NON_DEFAULT_APPS: names }))
 }
 
+/// Security & Compliance's app-only access: the same `Exchange.ManageAsApp` permission (its
+/// tokens are for `https://ps.compliance.protection.outlook.com`, a resource of Office 365
+/// Exchange Online) and a directory role: Compliance Administrator to change Purview's
+/// retention and audit log retention policies, Global Reader to read them (Microsoft's
+/// app-only page lists both among the roles supported in Security & Compliance PowerShell,
+/// `real-tenant-and-exchange.md` §2a; Exchange Administrator is Exchange's, not Purview's).
+const COMPLIANCE_PERMISSIONS: Permissions = Permissions {
+    read: &[
+        Grant::Exchange("Exchange.ManageAsApp"),
+        Grant::DirectoryRole("Global Reader"),
+    ],
+    write: &[
+        Grant::Exchange("Exchange.ManageAsApp"),
+        Grant::DirectoryRole("Compliance Administrator"),
+    ],
+};
+
+/// A Security & Compliance kind: a cmdlet family at that endpoint (`/compliance/{Noun}`).
+const fn compliance_kind(
+    name: &'static str,
+    path: &'static str,
+    identity: IdentityKey,
+    properties: &'static [&'static str],
+) -> KindSpec {
+    KindSpec {
+        api: Api::ComplianceAdmin,
+        permissions: COMPLIANCE_PERMISSIONS,
+        ..exchange_kind(name, path, identity, properties)
+    }
+}
+
+/// Audit log retention policies: how long unified audit log records are kept
+/// (`*-UnifiedAuditLogRetentionPolicy`; `RecordTypes`, `Operations` and `UserIds` left out
+/// cover every record).
+pub const UNIFIED_AUDIT_LOG_RETENTION_POLICY: KindSpec = compliance_kind(
+    "unifiedAuditLogRetentionPolicy",
+    "/compliance/UnifiedAuditLogRetentionPolicy",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "Description",
+        "Operations",
+        "Priority",
+        "RecordTypes",
+        "RetentionDuration",
+        "UserIds",
+    ],
+);
+
+/// A retention policy's locations: `New-RetentionCompliancePolicy` takes each whole,
+/// `Set-RetentionCompliancePolicy` only `Add{Location}`/`Remove{Location}`.
+pub const RETENTION_LOCATIONS: &[&str] = &[
+    "ExchangeLocation",
+    "ExchangeLocationException",
+    "ModernGroupLocation",
+    "ModernGroupLocationException",
+    "OneDriveLocation",
+    "OneDriveLocationException",
+    "PublicFolderLocation",
+    "SharePointLocation",
+    "SharePointLocationException",
+    "SkypeLocation",
+    "SkypeLocationException",
+    "TeamsChannelLocation",
+    "TeamsChannelLocationException",
+    "TeamsChatLocation",
+    "TeamsChatLocationException",
+];
+
+/// Retention policies (Purview data lifecycle management): where content is retained
+/// (`*-RetentionCompliancePolicy`); how long is the policy's one rule.
+pub const RETENTION_COMPLIANCE_POLICY: KindSpec = compliance_kind(
+    "retentionCompliancePolicy",
+    "/compliance/RetentionCompliancePolicy",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "Applications",
+        "Comment",
+        "Enabled",
+        "RestrictiveRetention",
+        "ExchangeLocation",
+        "ExchangeLocationException",
+        "ModernGroupLocation",
+        "ModernGroupLocationException",
+        "OneDriveLocation",
+        "OneDriveLocationException",
+        "PublicFolderLocation",
+        "SharePointLocation",
+        "SharePointLocationException",
+        "SkypeLocation",
+        "SkypeLocationException",
+        "TeamsChannelLocation",
+        "TeamsChannelLocationException",
+        "TeamsChatLocation",
+        "TeamsChatLocationException",
+    ],
+);
+
+/// A retention policy's rule: how long, and what then (`*-RetentionComplianceRule`). Its
+/// `Policy` is given to `New-` only (no `Set-` takes it, and only one rule can be added to
+/// each retention policy).
+pub const RETENTION_COMPLIANCE_RULE: KindSpec = KindSpec {
+    create_only: &["Policy"],
+    ..compliance_kind(
+        "retentionComplianceRule",
+        "/compliance/RetentionComplianceRule",
+        IdentityKey::Property("Name"),
+        &[
+            "Name",
+            "Comment",
+            "ContentMatchQuery",
+            "ExcludedItemClasses",
+            "ExpirationDateOption",
+            "RetentionComplianceAction",
+            "RetentionDuration",
+            "RetentionDurationDisplayHint",
+        ],
+    )
+};
+
+/// The parameters a kind's `Set-` requires every time, which the engine takes from the
+/// object when the changes leave them out: `Set-UnifiedAuditLogRetentionPolicy`'s
+/// `-Priority` and `-RetentionDuration` ("This parameter is required when you modify an audit
+/// log retention policy").
+pub fn set_requires(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "unifiedAuditLogRetentionPolicy" => &["Priority", "RetentionDuration"],
+        _ => &[],
+    }
+}
+
+/// The lists a kind's `Set-` changes only through `Add{List}` and `Remove{List}`: a retention
+/// policy's locations.
+pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "retentionCompliancePolicy" => RETENTION_LOCATIONS,
+        _ => &[],
+    }
+}
+
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 28] = [
+pub const EXCHANGE_KINDS: [KindSpec; 29] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1285,6 +1453,7 @@ pub const EXCHANGE_KINDS: [KindSpec; 28] = [
     GLOBAL_ADDRESS_LIST,
     ORGANIZATION_ADD_INS,
     JOURNAL_RULES,
+    MAILBOX_PLAN,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity
@@ -1302,6 +1471,48 @@ pub fn new_identity_parameter(kind: &str) -> Option<&'static str> {
 /// [`Lifecycle::AdoptedOnly`]).
 pub fn new_parameters(kind: &str) -> &'static [&'static str] {
     match kind {
+        "unifiedAuditLogRetentionPolicy" => &[
+            "Name",
+            "Description",
+            "Operations",
+            "Priority",
+            "RecordTypes",
+            "RetentionDuration",
+            "UserIds",
+        ],
+        "retentionCompliancePolicy" => &[
+            "Name",
+            "Applications",
+            "Comment",
+            "Enabled",
+            "RestrictiveRetention",
+            "ExchangeLocation",
+            "ExchangeLocationException",
+            "ModernGroupLocation",
+            "ModernGroupLocationException",
+            "OneDriveLocation",
+            "OneDriveLocationException",
+            "PublicFolderLocation",
+            "SharePointLocation",
+            "SharePointLocationException",
+            "SkypeLocation",
+            "SkypeLocationException",
+            "TeamsChannelLocation",
+            "TeamsChannelLocationException",
+            "TeamsChatLocation",
+            "TeamsChatLocationException",
+        ],
+        "retentionComplianceRule" => &[
+            "Name",
+            "Policy",
+            "Comment",
+            "ContentMatchQuery",
+            "ExcludedItemClasses",
+            "ExpirationDateOption",
+            "RetentionComplianceAction",
+            "RetentionDuration",
+            "RetentionDurationDisplayHint",
+        ],
         "remoteDomain" => &["Name", "DomainName"],
         "hostedContentFilterPolicy" => &[
             "Name",
@@ -1736,9 +1947,13 @@ pub fn has_switched_state(kind: &KindSpec) -> bool {
     .contains(&kind.name)
 }
 
-/// The cmdlet noun of an Exchange kind (`RemoteDomain` for `/exchange/RemoteDomain`).
+/// The cmdlet noun of an Exchange or Security & Compliance kind (`RemoteDomain` for
+/// `/exchange/RemoteDomain`, `RetentionCompliancePolicy` for
+/// `/compliance/RetentionCompliancePolicy`).
 pub fn noun(kind: &KindSpec) -> Option<&'static str> {
-    (kind.api == Api::ExchangeAdmin)
-        .then(|| kind.path.strip_prefix("/exchange/"))
-        .flatten()
+    match kind.api {
+        Api::ExchangeAdmin => kind.path.strip_prefix("/exchange/"),
+        Api::ComplianceAdmin => kind.path.strip_prefix("/compliance/"),
+        _ => None,
+    }
 }

@@ -49,6 +49,10 @@ pub enum Api {
     /// The Exchange Online admin API (`/adminapi/beta/{tenant}/InvokeCommand`): Exchange and
     /// Defender for Office 365 cmdlets.
     ExchangeAdmin,
+    /// The same admin API at Security & Compliance (`Connect-IPPSSession`'s endpoint, found
+    /// through `EXOBanner('AutogenSession')`, tokens for
+    /// `https://ps.compliance.protection.outlook.com`): Microsoft Purview's cmdlets.
+    ComplianceAdmin,
 }
 
 impl Api {
@@ -57,6 +61,7 @@ impl Api {
             Api::GraphV1 => "graph-v1.0",
             Api::GraphBeta => "graph-beta",
             Api::ExchangeAdmin => "exchange-admin",
+            Api::ComplianceAdmin => "compliance-admin",
         }
     }
 
@@ -66,6 +71,7 @@ impl Api {
             Api::GraphV1 => "Graph v1.0",
             Api::GraphBeta => "Graph beta",
             Api::ExchangeAdmin => "the Exchange admin API",
+            Api::ComplianceAdmin => "the Security & Compliance admin API",
         }
     }
 
@@ -74,8 +80,14 @@ impl Api {
         match self {
             Api::GraphV1 => Some("v1.0"),
             Api::GraphBeta => Some("beta"),
-            Api::ExchangeAdmin => None,
+            Api::ExchangeAdmin | Api::ComplianceAdmin => None,
         }
+    }
+
+    /// Whether the API is the cmdlet admin API (`InvokeCommand`), at Exchange or at Security
+    /// & Compliance: one family per kind, objects by `Identity`.
+    pub fn is_cmdlet_api(self) -> bool {
+        matches!(self, Api::ExchangeAdmin | Api::ComplianceAdmin)
     }
 }
 
@@ -956,6 +968,10 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::GLOBAL_ADDRESS_LIST,
     crate::exchange_kinds::ORGANIZATION_ADD_INS,
     crate::exchange_kinds::JOURNAL_RULES,
+    crate::exchange_kinds::UNIFIED_AUDIT_LOG_RETENTION_POLICY,
+    crate::exchange_kinds::RETENTION_COMPLIANCE_POLICY,
+    crate::exchange_kinds::RETENTION_COMPLIANCE_RULE,
+    crate::exchange_kinds::MAILBOX_PLAN,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in
@@ -989,6 +1005,10 @@ pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
         "194ae4cb-b126-40b2-bd5b-6091b380977d",
     ),
     ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
+    (
+        "Compliance Administrator",
+        "17315797-102d-40b4-93e0-432062caca18",
+    ),
     ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
     (
         "Privileged Role Administrator",

@@ -1106,7 +1106,7 @@ fn json_schema_agrees_with_the_kinds_and_areas() {
 /// body Graph refuses, or drop a setting silently.
 #[test]
 fn every_kinds_access_facts_agree_with_its_properties() {
-    use blueprint_catalogue::kinds::{Api, Find, IdentityKey, KINDS};
+    use blueprint_catalogue::kinds::{Find, IdentityKey, KINDS};
     for kind in KINDS {
         let a = kind.access;
         assert_eq!(
@@ -1186,7 +1186,7 @@ fn every_kinds_access_facts_agree_with_its_properties() {
             }
             Find::ListAll => {}
         }
-        if kind.api == Api::ExchangeAdmin {
+        if kind.api.is_cmdlet_api() {
             assert!(
                 a.per_item.is_none() && a.expand.is_none() && !a.assignments,
                 "{}: Graph facts on an Exchange kind",
@@ -1215,7 +1215,7 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
                     );
                 }
                 (
-                    Api::ExchangeAdmin,
+                    Api::ExchangeAdmin | Api::ComplianceAdmin,
                     Grant::Exchange(_) | Grant::DirectoryRole(_) | Grant::ExchangeRole(_),
                 ) => {}
                 (api, grant) => panic!("{}: {grant:?} cannot be granted for {api:?}", kind.name),

@@ -21,6 +21,10 @@ pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 const GRAPH_APP_ID: &str = crate::first_party::GRAPH_APP_ID;
 /// The audience of Exchange Online access tokens (the admin API and PowerShell).
 pub const EXCHANGE_RESOURCE: &str = "https://outlook.office365.com";
+/// The audience of Security & Compliance access tokens (`Connect-IPPSSession`'s admin API).
+/// Its permission is Office 365 Exchange Online's `Exchange.ManageAsApp`: the resource belongs
+/// to that first-party app.
+pub const COMPLIANCE_RESOURCE: &str = "https://ps.compliance.protection.outlook.com";
 
 /// The resource a `scope` names (`{resource}/.default` or `{resource}/{permission}`), with
 /// its first-party appId; `None` when it names neither Graph nor Exchange.
@@ -44,6 +48,8 @@ fn resource_named(resource: &str) -> Option<(&'static str, &'static str)> {
         || resource.eq_ignore_ascii_case("https://outlook.office.com")
     {
         Some((EXCHANGE_RESOURCE, crate::first_party::EXCHANGE_APP_ID))
+    } else if resource.eq_ignore_ascii_case(COMPLIANCE_RESOURCE) {
+        Some((COMPLIANCE_RESOURCE, crate::first_party::EXCHANGE_APP_ID))
     } else {
         None
     }
@@ -341,6 +347,8 @@ impl Signer {
             .unwrap_or(GRAPH_APP_ID);
         let service = if resource == GRAPH_RESOURCE {
             "Microsoft Graph"
+        } else if resource == COMPLIANCE_RESOURCE {
+            "Security & Compliance"
         } else {
             "Exchange Online"
         };

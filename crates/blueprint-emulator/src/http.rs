@@ -60,6 +60,18 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
             "/adminapi/beta/{tenant}/$batch",
             any(crate::exchange::batch_endpoint),
         )
+        .route(
+            "/compliance/adminapi/beta/{tenant}/{banner}",
+            any(crate::exchange::banner_endpoint),
+        )
+        .route(
+            "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand",
+            any(crate::exchange::compliance_invoke_endpoint),
+        )
+        .route(
+            "/compliance/{region}/adminapi/beta/{tenant}/$batch",
+            any(crate::exchange::compliance_batch_endpoint),
+        )
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))

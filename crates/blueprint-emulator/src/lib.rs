@@ -52,7 +52,7 @@ pub use first_party::{EXCHANGE_APP_ID, GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID};
 pub use fixtures::{Fixture, FixtureError, ObjectSpec, TenantSpec, built_in_names};
 pub use http::app;
 pub use server::{ReadyAdmin, ReadyApp, ReadyInfo, ReadyTenant, Rehearsal, RunningEmulator, serve};
-pub use tenant::{App, ClientSecret, SizeClass, Tenant};
+pub use tenant::{App, ClientSecret, RoleAssignment, SizeClass, Tenant};
 pub use throttle::ThrottleMode;
 
 /// How to run an emulator.

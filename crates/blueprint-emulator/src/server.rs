@@ -27,6 +27,11 @@ pub struct ReadyInfo {
     /// the same listener as Graph.
     #[serde(default)]
     pub exchange: String,
+    /// Where Security & Compliance's regional endpoint is discovered
+    /// (`{compliance}/adminapi/beta/{tenant}/EXOBanner('AutogenSession')`, which redirects to
+    /// `{compliance}/{region}`): the same listener.
+    #[serde(default)]
+    pub compliance: String,
     /// Plain HTTP on loopback (the same port), also when TLS is on.
     pub plain_http: String,
     /// The CA to trust for HTTPS, when TLS is on.
@@ -64,6 +69,9 @@ impl ReadyInfo {
         ];
         if !self.exchange.is_empty() {
             connection.push(("exchange".into(), self.exchange.clone()));
+        }
+        if !self.compliance.is_empty() {
+            connection.push(("compliance".into(), self.compliance.clone()));
         }
         let paths = [
             ("certificate_path", &app.certificate_path),
@@ -212,6 +220,7 @@ pub async fn serve(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         authority: format!("{scheme}://{host}"),
         graph: format!("{scheme}://{host}"),
         exchange: format!("{scheme}://{host}"),
+        compliance: format!("{scheme}://{host}/compliance"),
         plain_http: format!("http://{host}"),
         ca_file: tls.as_ref().map(|(_, p)| p.clone()),
         tls: tls.is_some(),

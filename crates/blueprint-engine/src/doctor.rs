@@ -193,7 +193,8 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
     if matches!(config.credential, Credential::Secret(_)) {
         secret_expiry(&client, &config.client_id, &mut d).await;
     }
-    // Reads go where the engine sends them: Graph, or the Exchange admin API.
+    // Reads go where the engine sends them: Graph, or the admin API at Exchange or at
+    // Security & Compliance.
     let apis = crate::route::TenantApis::new(
         client,
         blueprint_exchange::ExchangeClient::new(
@@ -201,7 +202,13 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
             &workspace.exchange_url(),
             std::sync::Arc::new(|_| {}),
         )?,
-    );
+    )
+    .with_compliance(blueprint_exchange::ExchangeClient::for_endpoint(
+        blueprint_exchange::AdminEndpoint::Compliance,
+        config.clone(),
+        &workspace.compliance_url(),
+        std::sync::Arc::new(|_| {}),
+    )?);
 
     let missing = permissions::missing(&needs, &granted);
     if missing.is_empty() {
@@ -262,7 +269,7 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
             );
             continue;
         }
-        let path = if kind.is_singleton() || kind.api == kinds::Api::ExchangeAdmin {
+        let path = if kind.is_singleton() || kind.api.is_cmdlet_api() {
             kind.request_path()
         } else {
             crate::resources::filtered_collection(kind, "&$top=1&$select=id")

@@ -258,10 +258,17 @@ impl Session {
             &workspace.exchange_url(),
             progress::graph_observer(progress.clone()),
         )?;
+        let compliance = blueprint_exchange::ExchangeClient::for_endpoint(
+            blueprint_exchange::AdminEndpoint::Compliance,
+            config.clone(),
+            &workspace.compliance_url(),
+            progress::graph_observer(progress.clone()),
+        )?;
         let client = TenantApis::new(
             GraphClient::new(config, progress::graph_observer(progress.clone()))?,
             exchange,
-        );
+        )
+        .with_compliance(compliance);
         Ok(Session {
             workspace,
             client,

@@ -1,8 +1,10 @@
 //! Which API a request for a resource goes to. Every kind declares its API; the engine speaks
 //! in resource paths (`/identity/conditionalAccess/policies/{id}`, `/exchange/RemoteDomain/{id}`)
 //! and [`TenantApis`] sends each to the client that reaches it: Graph for Graph kinds,
-//! unchanged, and the Exchange admin API for Exchange kinds, whose path names the cmdlet family
-//! and whose id is the object's `Identity`. [`route`] is the one place that decides.
+//! unchanged, and the admin API for Exchange kinds (`/exchange/{Noun}`) and Security &
+//! Compliance kinds (`/compliance/{Noun}`, the same API at its own endpoint), whose path names
+//! the cmdlet family and whose id is the object's `Identity`. [`route`] is the one place that
+//! decides.
 //!
 //! Everything not about a resource path (`post_action`, `until_replicated`, statistics, the
 //! token's claims) is Graph's, reached through `Deref`.
@@ -32,9 +34,14 @@ pub enum Route<'p> {
 }
 
 /// The route of a resource path: `/exchange/{Noun}[/{identity}]` for a kind whose API is the
-/// Exchange admin API, Graph for everything else.
+/// Exchange admin API, `/compliance/{Noun}[/{identity}]` for Security & Compliance's, Graph for
+/// everything else.
 pub fn route(path: &str) -> Route<'_> {
-    let Some(rest) = path.strip_prefix("/exchange/") else {
+    let (api, rest) = if let Some(rest) = path.strip_prefix("/exchange/") {
+        (Api::ExchangeAdmin, rest)
+    } else if let Some(rest) = path.strip_prefix("/compliance/") {
+        (Api::ComplianceAdmin, rest)
+    } else {
         return Route::Graph;
     };
     let (noun, id) = match rest.split_once('/') {
@@ -43,7 +50,7 @@ pub fn route(path: &str) -> Route<'_> {
     };
     kinds::KINDS
         .iter()
-        .filter(|k| k.api == Api::ExchangeAdmin)
+        .filter(|k| k.api == api)
         .find_map(|k| {
             let n = exchange_kinds::noun(k)?;
             (n == noun).then_some(Route::Exchange {
@@ -60,6 +67,8 @@ pub fn route(path: &str) -> Route<'_> {
 pub struct TenantApis {
     graph: GraphClient,
     exchange: ExchangeClient,
+    /// Security & Compliance: the same admin API client at its own endpoint.
+    compliance: Option<ExchangeClient>,
 }
 
 impl Deref for TenantApis {
@@ -72,7 +81,35 @@ impl Deref for TenantApis {
 
 impl TenantApis {
     pub fn new(graph: GraphClient, exchange: ExchangeClient) -> Self {
-        TenantApis { graph, exchange }
+        TenantApis {
+            graph,
+            exchange,
+            compliance: None,
+        }
+    }
+
+    /// With the Security & Compliance endpoint's client (without it, a compliance kind's
+    /// request is refused as a configuration error).
+    pub fn with_compliance(mut self, compliance: ExchangeClient) -> Self {
+        self.compliance = Some(compliance);
+        self
+    }
+
+    pub fn compliance(&self) -> Option<&ExchangeClient> {
+        self.compliance.as_ref()
+    }
+
+    /// The admin API client for a cmdlet kind: Exchange's or Security & Compliance's.
+    fn admin(&self, kind: &KindSpec) -> Result<&ExchangeClient, GraphError> {
+        match kind.api {
+            Api::ComplianceAdmin => self.compliance.as_ref().ok_or_else(|| {
+                GraphError::Config(format!(
+                    "{}: no Security & Compliance connection was made",
+                    kind.name
+                ))
+            }),
+            _ => Ok(&self.exchange),
+        }
     }
 
     pub fn graph(&self) -> &GraphClient {
@@ -103,14 +140,14 @@ impl TenantApis {
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.list(path).await,
-            Route::Exchange { noun, .. } => self.exchange.list(noun).await,
+            Route::Exchange { kind, noun, .. } => self.admin(kind)?.list(noun).await,
         }
     }
 
     pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.list_known(path).await,
-            Route::Exchange { noun, .. } => self.exchange.list(noun).await,
+            Route::Exchange { kind, noun, .. } => self.admin(kind)?.list(noun).await,
         }
     }
 
@@ -141,7 +178,7 @@ impl TenantApis {
                     }
                     identity = named_by;
                 }
-                self.exchange
+                self.admin(kind)?
                     .create(
                         noun,
                         identity,
@@ -171,14 +208,15 @@ impl TenantApis {
                     }
                     _ => None,
                 };
+                let admin = self.admin(kind)?;
                 if state.is_none() || body.as_object().is_some_and(|m| !m.is_empty()) {
-                    self.exchange.update(noun, id, &body).await?;
+                    admin.update(noun, id, &body).await?;
                 }
                 if let Some(state) = state {
                     let id = id.ok_or_else(|| {
                         GraphError::Config(format!("{path}: a rule's state needs the rule"))
                     })?;
-                    self.exchange.switch(noun, id, is_enabled(&state)).await?;
+                    admin.switch(noun, id, is_enabled(&state)).await?;
                 }
                 Ok(None)
             }
@@ -195,8 +233,11 @@ impl TenantApis {
         kind: &KindSpec,
         path: &str,
         current: &Value,
-        changes: Map<String, Value>,
+        mut changes: Map<String, Value>,
     ) -> Result<(), GraphError> {
+        if kind.api.is_cmdlet_api() {
+            set_parameters(kind, current, &mut changes);
+        }
         if !kind.is_replaced_whole() {
             return self.patch(path, &Value::Object(changes)).await.map(|_| ());
         }
@@ -208,8 +249,8 @@ impl TenantApis {
     pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
         match route(path) {
             Route::Graph => self.graph.delete(path).await,
-            Route::Exchange { noun, id, .. } => match id {
-                Some(id) => self.exchange.remove(noun, id).await,
+            Route::Exchange { kind, noun, id } => match id {
+                Some(id) => self.admin(kind)?.remove(noun, id).await,
                 None => Err(GraphError::Config(format!(
                     "{path}: an organisation-wide Exchange object cannot be removed"
                 ))),
@@ -224,8 +265,9 @@ impl TenantApis {
         let mut results: Vec<Option<Result<Value, GraphError>>> = vec![None; paths.len()];
         let mut graph_paths = Vec::new();
         let mut graph_at = Vec::new();
-        let mut nouns: Vec<&'static str> = Vec::new();
-        let mut reads: Vec<(&'static str, Value)> = Vec::new();
+        // Each admin endpoint's families, each read once.
+        let mut families: [Vec<(&'static str, Value)>; 2] = [Vec::new(), Vec::new()];
+        let at = |kind: &KindSpec| usize::from(kind.api == Api::ComplianceAdmin);
         for (i, path) in paths.iter().enumerate() {
             match route(path) {
                 Route::Graph => {
@@ -233,15 +275,39 @@ impl TenantApis {
                     graph_at.push(i);
                 }
                 Route::Exchange { kind, noun, .. } => {
-                    if !nouns.contains(&noun) {
-                        nouns.push(noun);
+                    let reads = &mut families[at(kind)];
+                    if !reads.iter().any(|(n, _)| *n == noun) {
                         reads.push((noun, exchange_kinds::read_parameters(kind.name)));
                     }
                 }
             }
         }
-        // Graph and Exchange answer side by side: neither waits for the other's round trips.
-        let (graph_answers, exchange_answers) = tokio::join!(
+        let read_at = |endpoint: usize| {
+            let reads = &families[endpoint];
+            async move {
+                if reads.is_empty() {
+                    return Vec::new();
+                }
+                let client = match endpoint {
+                    0 => Some(&self.exchange),
+                    _ => self.compliance.as_ref(),
+                };
+                match client {
+                    Some(client) => client.list_many_with(reads).await,
+                    None => reads
+                        .iter()
+                        .map(|(noun, _)| {
+                            Err(GraphError::Config(format!(
+                                "{noun}: no Security & Compliance connection was made"
+                            )))
+                        })
+                        .collect(),
+                }
+            }
+        };
+        // Graph and the admin endpoints answer side by side: none waits for another's round
+        // trips.
+        let (graph_answers, exchange_answers, compliance_answers) = tokio::join!(
             async {
                 if graph_paths.is_empty() {
                     Vec::new()
@@ -249,27 +315,30 @@ impl TenantApis {
                     self.graph.get_many(&graph_paths).await
                 }
             },
-            async {
-                if reads.is_empty() {
-                    Vec::new()
-                } else {
-                    self.exchange.list_many_with(&reads).await
-                }
-            }
+            read_at(0),
+            read_at(1),
         );
         for (i, r) in graph_at.into_iter().zip(graph_answers) {
             results[i] = Some(r);
         }
-        if !nouns.is_empty() {
-            let lists: HashMap<&str, Result<Vec<Value>, GraphError>> =
-                nouns.iter().copied().zip(exchange_answers).collect();
-            for (i, path) in paths.iter().enumerate() {
-                if let Route::Exchange { kind, noun, id } = route(path) {
-                    results[i] = Some(match &lists[noun] {
-                        Ok(rows) => pick(kind, noun, id, &summarised(kind, rows)),
-                        Err(e) => Err(e.clone()),
-                    });
-                }
+        let lists: [HashMap<&str, Result<Vec<Value>, GraphError>>; 2] = [
+            families[0]
+                .iter()
+                .map(|(n, _)| *n)
+                .zip(exchange_answers)
+                .collect(),
+            families[1]
+                .iter()
+                .map(|(n, _)| *n)
+                .zip(compliance_answers)
+                .collect(),
+        ];
+        for (i, path) in paths.iter().enumerate() {
+            if let Route::Exchange { kind, noun, id } = route(path) {
+                results[i] = Some(match &lists[at(kind)][noun] {
+                    Ok(rows) => pick(kind, noun, id, &summarised(kind, rows)),
+                    Err(e) => Err(e.clone()),
+                });
             }
         }
         results
@@ -285,10 +354,61 @@ impl TenantApis {
         id: Option<&str>,
     ) -> Result<Value, GraphError> {
         let rows = self
-            .exchange
+            .admin(kind)?
             .list_with(noun, &exchange_kinds::read_parameters(kind.name))
             .await?;
         pick(kind, noun, id, &summarised(kind, &rows))
+    }
+}
+
+/// What a `Set-` of a cmdlet family takes for `changes` on the object `current`: the
+/// parameters its `Set-` requires every time, from the object where the changes leave them
+/// out ([`exchange_kinds::set_requires`]), and each list `Set-` changes only by
+/// `Add{List}`/`Remove{List}` as the difference between the object's list and the desired one
+/// ([`exchange_kinds::set_by_add_remove`]).
+fn set_parameters(kind: &KindSpec, current: &Value, changes: &mut Map<String, Value>) {
+    for required in exchange_kinds::set_requires(kind.name) {
+        if !changes.contains_key(*required)
+            && let Some(value) = current.get(*required).filter(|v| !v.is_null())
+        {
+            changes.insert((*required).to_string(), value.clone());
+        }
+    }
+    for list in exchange_kinds::set_by_add_remove(kind.name) {
+        let Some(desired) = changes.remove(*list) else {
+            continue;
+        };
+        let items = |v: &Value| -> Vec<Value> {
+            match v {
+                Value::Array(a) => a.clone(),
+                Value::Null => Vec::new(),
+                one => vec![one.clone()],
+            }
+        };
+        let (want, have) = (
+            items(&desired),
+            items(current.get(*list).unwrap_or(&Value::Null)),
+        );
+        let same = |a: &Value, b: &Value| match (a.as_str(), b.as_str()) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => a == b,
+        };
+        let add: Vec<Value> = want
+            .iter()
+            .filter(|w| !have.iter().any(|h| same(w, h)))
+            .cloned()
+            .collect();
+        let remove: Vec<Value> = have
+            .iter()
+            .filter(|h| !want.iter().any(|w| same(w, h)))
+            .cloned()
+            .collect();
+        if !add.is_empty() {
+            changes.insert(format!("Add{list}"), Value::Array(add));
+        }
+        if !remove.is_empty() {
+            changes.insert(format!("Remove{list}"), Value::Array(remove));
+        }
     }
 }
 

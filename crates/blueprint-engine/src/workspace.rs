@@ -31,6 +31,10 @@ pub struct ConnectionSection {
     /// The Exchange admin API's host (default `https://outlook.office365.com`; an emulator's
     /// ready file names its own under `exchange`).
     pub exchange: Option<String>,
+    /// Where Security & Compliance's regional endpoint is discovered (default
+    /// `https://ps.compliance.protection.outlook.com`; an emulator's ready file names its own
+    /// under `compliance`).
+    pub compliance: Option<String>,
     /// A PEM file with the app's certificate (and its private key, unless `private_key_path`).
     pub certificate_path: Option<PathBuf>,
     pub private_key_path: Option<PathBuf>,
@@ -594,6 +598,32 @@ impl Workspace {
                 .trim_end_matches("/v1.0")
                 .to_string(),
             _ => blueprint_exchange::DEFAULT_EXCHANGE.to_string(),
+        }
+    }
+
+    /// Where Security & Compliance's discovery is asked: `BLUEPRINT_COMPLIANCE_URL`, else
+    /// `[connection] compliance`, else, when the Graph host is not Microsoft's (an emulator
+    /// serves every API on one listener), `{graph host}/compliance`, else Microsoft's.
+    pub fn compliance_url(&self) -> String {
+        if let Some(url) = setting(
+            &self.env(),
+            "BLUEPRINT_COMPLIANCE_URL",
+            self.connection.compliance.as_deref(),
+        ) {
+            return url.trim_end_matches('/').to_string();
+        }
+        match setting(
+            &self.env(),
+            "BLUEPRINT_GRAPH_URL",
+            self.connection.graph.as_deref(),
+        ) {
+            Some(graph) if graph.trim_end_matches('/') != blueprint_graph::DEFAULT_GRAPH => {
+                format!(
+                    "{}/compliance",
+                    graph.trim_end_matches('/').trim_end_matches("/v1.0")
+                )
+            }
+            _ => blueprint_exchange::DEFAULT_COMPLIANCE.to_string(),
         }
     }
 

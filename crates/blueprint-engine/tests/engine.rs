@@ -1363,6 +1363,11 @@ fn exchange_features() -> Vec<String> {
 /// The tenant's Exchange organisation, without the times a write moves.
 fn exchange_state(running: &RunningEmulator) -> Value {
     let mut exchange = serde_json::to_value(&running.emulator().snapshot()[0].exchange).unwrap();
+    // A family read but never written is an empty list: the same organisation as no list.
+    exchange["objects"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|_, list| list.as_array().is_some_and(|l| !l.is_empty()));
     for list in exchange["objects"].as_object_mut().unwrap().values_mut() {
         for object in list.as_array_mut().unwrap() {
             object.as_object_mut().unwrap().remove("WhenChanged");
@@ -1449,6 +1454,12 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert_eq!(links[0]["AllowClickThrough"], false);
     let rule = get("Get-SafeLinksRule").await.unwrap();
     assert_eq!(rule[0]["SafeLinksPolicy"], "Default Safe Links Policy");
+    let plans = get("Get-MailboxPlan").await.unwrap();
+    assert_eq!(plans.len(), 4);
+    for plan in &plans {
+        assert_eq!(plan["MaxSendSize"], "90 MB (94,371,840 bytes)", "{plan}");
+        assert_eq!(plan["MaxReceiveSize"], "90 MB (94,371,840 bytes)", "{plan}");
+    }
     let org = get("Get-OrganizationConfig").await.unwrap();
     assert!(
         org[0]["DefaultAuthenticationPolicy"]
@@ -1584,6 +1595,26 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
             "exchange-distribution-list-naming",
             "organizationConfig".into(),
         ),
+        // A mailbox plan's message size put back to Exchange's default, and the E3/E5
+        // plan's mailbox lowered: sizes compared as Exchange prints them.
+        (
+            "MailboxPlan",
+            Some("ExchangeOnlineDeskless"),
+            "MaxReceiveSize",
+            json!("36 MB (37,748,736 bytes)"),
+            json!("90 MB (94,371,840 bytes)"),
+            "exchange-mailbox-settings",
+            "mailboxPlan:ExchangeOnlineDeskless".into(),
+        ),
+        (
+            "MailboxPlan",
+            Some("ExchangeOnlineEnterprise"),
+            "ProhibitSendReceiveQuota",
+            json!("99 GB (106,300,440,576 bytes)"),
+            json!("100 GB (107,374,182,400 bytes)"),
+            "exchange-mailbox-settings",
+            "mailboxPlan:ExchangeOnlineEnterprise".into(),
+        ),
     ];
     // A rule switched off by hand (its state is no Set- parameter): evaluate names the state.
     let switch = |verb: &'static str| {
@@ -1689,6 +1720,171 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
 
     // Rolling the sprint back removes what it created and restores the defaults it changed
     // (forced: the agency's own change since is undone too).
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
+/// Security & Compliance's cmdlet families the purview features set, read back with their own
+/// cmdlets.
+async fn compliance_rows(s: &blueprint_engine::Session, cmdlet: &str) -> Vec<Value> {
+    s.client
+        .compliance()
+        .expect("a Security & Compliance connection")
+        .invoke(&blueprint_exchange::Command::new(
+            cmdlet,
+            serde_json::json!({}),
+        ))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn purview_audit_and_retention_deploy_evaluate_drift_and_roll_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    let features = vec![
+        "purview-audit-logging".to_string(),
+        "purview-retention".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let deploy = || async {
+        let (_, report) = s
+            .deploy(&DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    };
+    deploy().await;
+
+    // Purview's own cmdlets read the ABAC's values back, at the discovered regional endpoint.
+    let scc = s.client.compliance().unwrap().clone();
+    assert!(
+        scc.invoke_url()
+            .unwrap()
+            .contains("/compliance/emu01b/adminapi/"),
+        "{:?}",
+        scc.invoke_url()
+    );
+    let audit = compliance_rows(&s, "Get-UnifiedAuditLogRetentionPolicy").await;
+    assert_eq!(audit.len(), 1, "{audit:#?}");
+    assert_eq!(audit[0]["Name"], "10 year audit log");
+    assert_eq!(audit[0]["RetentionDuration"], "TenYears");
+    assert_eq!(audit[0]["Priority"], 1);
+    assert_eq!(audit[0]["RecordTypes"], json!([]));
+    let policies = compliance_rows(&s, "Get-RetentionCompliancePolicy").await;
+    assert_eq!(policies.len(), 6, "{policies:#?}");
+    let exchange = policies
+        .iter()
+        .find(|p| p["Name"] == "Exchange Indefinite Hold")
+        .unwrap();
+    assert_eq!(exchange["ExchangeLocation"], json!(["All"]));
+    assert_eq!(exchange["PublicFolderLocation"], json!(["All"]));
+    assert_eq!(exchange["Enabled"], true);
+    assert_eq!(exchange["RestrictiveRetention"], false);
+    let rules = compliance_rows(&s, "Get-RetentionComplianceRule").await;
+    assert_eq!(rules.len(), 6, "{rules:#?}");
+    for rule in &rules {
+        assert_eq!(rule["RetentionDuration"], "Unlimited", "{rule}");
+        assert_eq!(rule["RetentionComplianceAction"], "Keep", "{rule}");
+        assert!(
+            policies.iter().any(|p| p["Name"] == rule["Policy"]),
+            "{rule}"
+        );
+    }
+
+    // Evaluate passes both features.
+    let evaluation = s.evaluate().await.unwrap();
+    let failing: Vec<_> = evaluation
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    assert_eq!(evaluation.features.len(), 2);
+
+    // The audit log kept for a year only: evaluate names exactly it, and a deploy sets it back
+    // (Set- needs the priority too, which the engine takes from the tenant).
+    scc.update(
+        "UnifiedAuditLogRetentionPolicy",
+        Some("10 year audit log"),
+        &json!({"Priority": 1, "RetentionDuration": "TwelveMonths"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-audit-logging");
+    assert_eq!(
+        finding.reference,
+        "unifiedAuditLogRetentionPolicy:10 year audit log"
+    );
+    assert_eq!(finding.diff.path, "RetentionDuration");
+    assert_eq!(finding.diff.expected, "TenYears");
+    assert_eq!(finding.diff.actual, "TwelveMonths");
+    deploy().await;
+    let audit = compliance_rows(&s, "Get-UnifiedAuditLogRetentionPolicy").await;
+    assert_eq!(audit[0]["RetentionDuration"], "TenYears");
+    assert_eq!(audit[0]["Priority"], 1);
+
+    // Public folders taken out of the Exchange policy by hand: evaluate names the location,
+    // and a deploy adds it back through Set-'s AddPublicFolderLocation.
+    scc.invoke(&blueprint_exchange::Command::new(
+        "Set-RetentionCompliancePolicy",
+        json!({"Identity": "Exchange Indefinite Hold", "RemovePublicFolderLocation": ["All"]}),
+    ))
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-retention");
+    assert_eq!(
+        finding.reference,
+        "retentionCompliancePolicy:Exchange Indefinite Hold"
+    );
+    assert!(
+        finding.diff.path.starts_with("PublicFolderLocation"),
+        "{finding:?}"
+    );
+    deploy().await;
+    let policies = compliance_rows(&s, "Get-RetentionCompliancePolicy").await;
+    let exchange = policies
+        .iter()
+        .find(|p| p["Name"] == "Exchange Indefinite Hold")
+        .unwrap();
+    assert_eq!(exchange["PublicFolderLocation"], json!(["All"]));
+    assert_eq!(exchange["ExchangeLocation"], json!(["All"]));
+
+    // A rule that deletes after a year instead of keeping forever.
+    scc.update(
+        "RetentionComplianceRule",
+        Some("SharePoint Indefinite Hold"),
+        &json!({"RetentionComplianceAction": "KeepAndDelete"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-retention");
+    assert_eq!(
+        finding.reference,
+        "retentionComplianceRule:SharePoint Indefinite Hold"
+    );
+    assert_eq!(finding.diff.path, "RetentionComplianceAction");
+    assert_eq!(finding.diff.expected, "Keep");
+    assert_eq!(finding.diff.actual, "KeepAndDelete");
+    deploy().await;
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // Rolling the sprint back removes the policies, their rules and the audit policy.
     force_rollback_restores(&s, &running, &seeded).await;
 }
 

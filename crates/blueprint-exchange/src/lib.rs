@@ -1,17 +1,25 @@
-//! The Exchange Online admin API client: Exchange and Defender for Office 365 cmdlets over
-//! REST, the way Microsoft's ExchangeOnlineManagement module (v3) calls them, without
-//! PowerShell.
+//! The Exchange Online admin API client: Exchange, Defender for Office 365 and Security &
+//! Compliance (Purview) cmdlets over REST, the way Microsoft's ExchangeOnlineManagement module
+//! (v3) calls them, without PowerShell.
 //!
-//! `POST {exchange}/adminapi/beta/{tenant}/InvokeCommand` with
+//! `POST {endpoint}/adminapi/beta/{tenant}/InvokeCommand` with
 //! `{"CmdletInput":{"CmdletName":"Set-RemoteDomain","Parameters":{…}}}`; rows come back in
 //! `value`, further pages by re-POSTing the same body to `@odata.nextLink`; reads go several at
 //! a time through `/adminapi/beta/{tenant}/$batch`. Microsoft does not document the endpoint
 //! (`real-tenant-and-exchange.md` §2a): this crate is the one place that knows its shape.
 //!
+//! One client speaks to either [`AdminEndpoint`]: Exchange Online
+//! (`https://outlook.office365.com`, tokens for that audience) or Security & Compliance
+//! (`Connect-IPPSSession`'s endpoint: tokens for `https://ps.compliance.protection.outlook.com`,
+//! and the tenant's regional host found first: `GET …/adminapi/beta/{tenant}/EXOBanner('AutogenSession')`
+//! redirects, and the client reads the `Location` without following it, then talks to
+//! `{region}.ps.compliance.protection.outlook.com`, as CIPP's `New-ExoRequest -Compliance`
+//! does, `real-tenant-and-exchange.md` §2c). Everything after the discovery is the same.
+//!
 //! Tokens, retries (429 and 503 honouring `Retry-After`, clamped), the rule that a create is
 //! never blindly re-sent, and error reading all come from [`blueprint_graph::GraphClient`],
-//! configured with the Exchange base URL and the `https://outlook.office365.com/.default`
-//! scope: the same credentials, a second audience. Errors keep Exchange's own message
+//! configured with the endpoint's base URL and `{audience}/.default` scope: the same
+//! credentials, another audience. Errors keep Exchange's own message
 //! (`innererror.internalexception.message`, then `details`), never its constant
 //! "Invalid Operation".
 //!
@@ -23,6 +31,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use blueprint_graph::{GraphClient, GraphConfig, GraphError, GraphStats, Observer};
@@ -32,6 +41,13 @@ use serde_json::{Map, Value, json};
 pub const EXCHANGE_RESOURCE: &str = "https://outlook.office365.com";
 /// Where the admin API lives in Microsoft's commercial cloud.
 pub const DEFAULT_EXCHANGE: &str = "https://outlook.office365.com";
+/// Security & Compliance's resource: the audience of the tokens its admin API accepts
+/// (CIPP's `New-ExoRequest -Compliance`; the module's `Connect-IPPSSession`).
+pub const COMPLIANCE_RESOURCE: &str = "https://ps.compliance.protection.outlook.com";
+/// Where Security & Compliance's discovery is asked in Microsoft's commercial cloud.
+pub const DEFAULT_COMPLIANCE: &str = "https://ps.compliance.protection.outlook.com";
+/// The module version the discovery names (`?Version=`), as the module and CIPP send it.
+pub const MODULE_VERSION: &str = "3.7.1";
 /// The arbitration mailbox Exchange routes app-only admin calls by (`X-AnchorMailbox`);
 /// without an anchor the service answers spurious 404s. CIPP and Monkey365 anchor on it.
 pub const ANCHOR_MAILBOX: &str = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
@@ -41,6 +57,42 @@ pub const MAX_EXCHANGE_BATCH: usize = 10;
 const BATCH_ROUNDS: u32 = 6;
 /// The longest wait a throttled batch item's `Retry-After` is believed for.
 const MAX_ITEM_WAIT: Duration = Duration::from_secs(120);
+
+/// Which admin endpoint a client speaks to: the same API, another audience and host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdminEndpoint {
+    /// Exchange Online (`Connect-ExchangeOnline`): Exchange and Defender for Office 365.
+    Exchange,
+    /// Security & Compliance (`Connect-IPPSSession`): Microsoft Purview's cmdlets.
+    Compliance,
+}
+
+impl AdminEndpoint {
+    /// The resource whose tokens the endpoint accepts (the scope is `{resource}/.default`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            AdminEndpoint::Exchange => EXCHANGE_RESOURCE,
+            AdminEndpoint::Compliance => COMPLIANCE_RESOURCE,
+        }
+    }
+
+    /// Where the endpoint is (for Compliance: where its regional host is discovered) in
+    /// Microsoft's commercial cloud.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            AdminEndpoint::Exchange => DEFAULT_EXCHANGE,
+            AdminEndpoint::Compliance => DEFAULT_COMPLIANCE,
+        }
+    }
+
+    /// How a person names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AdminEndpoint::Exchange => "the Exchange admin API",
+            AdminEndpoint::Compliance => "the Security & Compliance admin API",
+        }
+    }
+}
 
 /// One cmdlet call: its name (`Get-HostedContentFilterPolicy`) and parameters (an object).
 #[derive(Debug, Clone, PartialEq)]
@@ -71,54 +123,159 @@ impl Command {
     }
 }
 
-/// A client for one tenant's Exchange admin API. Cheap to clone.
-#[derive(Clone, Debug)]
+/// A client for one tenant's admin API at one [`AdminEndpoint`]. Cheap to clone.
+#[derive(Clone)]
 pub struct ExchangeClient {
+    endpoint: AdminEndpoint,
+    /// Where the endpoint is, as configured (Compliance: where discovery is asked).
+    base: String,
+    tenant: String,
+    headers: Vec<(&'static str, String)>,
+    /// Compliance: the client that asks the discovery (the configured host, the compliance
+    /// audience). `None` for Exchange.
+    discovery: Option<GraphClient>,
+    /// What the regional client is made from once discovery named its host.
+    config: Arc<GraphConfig>,
+    observer: Observer,
+    /// The client that runs cmdlets: made at once for Exchange, after discovery for
+    /// Compliance (a failed discovery is tried again on the next call).
+    session: Arc<tokio::sync::OnceCell<Session>>,
+}
+
+/// Where cmdlets go, and the HTTP client that sends them.
+#[derive(Clone)]
+struct Session {
     http: GraphClient,
     invoke_url: String,
     batch_url: String,
-    headers: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for ExchangeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExchangeClient")
+            .field("endpoint", &self.endpoint)
+            .field("base", &self.base)
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ExchangeClient {
     /// A client from the tenant's Graph connection (`config`: the same tenant, app and
-    /// credential) for the admin API at `exchange` (e.g. `https://outlook.office365.com`).
+    /// credential) for the Exchange admin API at `exchange` (e.g.
+    /// `https://outlook.office365.com`).
     pub fn new(
-        mut config: GraphConfig,
+        config: GraphConfig,
         exchange: &str,
         observer: Observer,
     ) -> Result<Self, GraphError> {
-        let base = exchange.trim().trim_end_matches('/').to_string();
+        Self::for_endpoint(AdminEndpoint::Exchange, config, exchange, observer)
+    }
+
+    /// A client for `endpoint` at `url` (Exchange: the admin API's host; Compliance: where
+    /// the regional host is discovered, e.g. `https://ps.compliance.protection.outlook.com`).
+    /// The configuration is checked now; Compliance's discovery happens on the first call.
+    pub fn for_endpoint(
+        endpoint: AdminEndpoint,
+        config: GraphConfig,
+        url: &str,
+        observer: Observer,
+    ) -> Result<Self, GraphError> {
+        let base = url.trim().trim_end_matches('/').to_string();
         let tenant = config.tenant_id.trim().to_string();
-        config.graph = base.clone();
-        config.scope = Some(format!("{EXCHANGE_RESOURCE}/.default"));
-        // Exchange's pacing is not Graph's conditional-access gate; nothing under
-        // /adminapi is conditional access, so the gate never applies.
-        let http = GraphClient::new(config, observer)?;
-        let root = format!("{base}/adminapi/beta/{tenant}");
+        let headers = vec![
+            ("X-AnchorMailbox", format!("APP:{ANCHOR_MAILBOX}@{tenant}")),
+            // JSON instead of the module's default CliXml.
+            ("X-ResponseFormat", "json".to_string()),
+            ("Prefer", "odata.maxpagesize=1000".to_string()),
+        ];
+        let session = Arc::new(tokio::sync::OnceCell::new());
+        let mut discovery = None;
+        match endpoint {
+            AdminEndpoint::Exchange => {
+                let made = Session::new(&config, endpoint, &base, &tenant, observer.clone())?;
+                session
+                    .set(made)
+                    .unwrap_or_else(|_| unreachable!("a new cell is empty"));
+            }
+            AdminEndpoint::Compliance => {
+                discovery = Some(http_client(&config, endpoint, &base, observer.clone())?);
+            }
+        }
         Ok(ExchangeClient {
-            http,
-            invoke_url: format!("{root}/InvokeCommand"),
-            batch_url: format!("{root}/$batch"),
-            headers: vec![
-                ("X-AnchorMailbox", format!("APP:{ANCHOR_MAILBOX}@{tenant}")),
-                // JSON instead of the module's default CliXml.
-                ("X-ResponseFormat", "json".to_string()),
-                ("Prefer", "odata.maxpagesize=1000".to_string()),
-            ],
+            endpoint,
+            base,
+            tenant,
+            headers,
+            discovery,
+            config: Arc::new(config),
+            observer,
+            session,
         })
+    }
+
+    /// The endpoint this client speaks to.
+    pub fn endpoint(&self) -> AdminEndpoint {
+        self.endpoint
+    }
+
+    /// The client that runs cmdlets (Compliance: after discovering the regional host).
+    async fn session(&self) -> Result<&Session, GraphError> {
+        self.session
+            .get_or_try_init(|| async {
+                let discovery = self.discovery.as_ref().ok_or_else(|| {
+                    GraphError::Config("the Exchange endpoint needs no discovery".into())
+                })?;
+                let url = format!(
+                    "{}/adminapi/beta/{}/EXOBanner('AutogenSession')?Version={MODULE_VERSION}",
+                    self.base, self.tenant
+                );
+                let location = discovery
+                    .redirect_location(&url, &self.headers)
+                    .await
+                    .map_err(|e| named(e, "EXOBanner('AutogenSession')"))?;
+                let regional = location
+                    .as_deref()
+                    .ok_or_else(|| "the discovery answered without redirecting".to_string())
+                    .and_then(|l| regional_base(&self.base, l))
+                    .map_err(|cause| GraphError::Transport {
+                        method: "GET".into(),
+                        path: "EXOBanner('AutogenSession')".into(),
+                        cause: format!(
+                            "{} did not name the tenant's regional host: {cause}",
+                            self.endpoint.label()
+                        ),
+                    })?;
+                Session::new(
+                    &self.config,
+                    self.endpoint,
+                    &regional,
+                    &self.tenant,
+                    self.observer.clone(),
+                )
+            })
+            .await
+    }
+
+    /// Where cmdlets go once discovered (`None` before Compliance's first call).
+    pub fn invoke_url(&self) -> Option<&str> {
+        self.session.get().map(|s| s.invoke_url.as_str())
     }
 
     /// Runs one cmdlet and returns every row it produced, following `@odata.nextLink` by
     /// re-POSTing the same body.
     pub async fn invoke(&self, command: &Command) -> Result<Vec<Value>, GraphError> {
+        let session = self
+            .session()
+            .await
+            .map_err(|e| named(e, &command.cmdlet))?;
         let body = command.body();
         let mut rows = Vec::new();
-        let mut url = self.invoke_url.clone();
+        let mut url = session.invoke_url.clone();
         let mut read = HashSet::new();
         loop {
             read.insert(url.clone());
-            let page = self
+            let page = session
                 .http
                 .post_with_headers(&url, &self.headers, &body, command.creates())
                 .await
@@ -143,6 +300,15 @@ impl ExchangeClient {
     /// be repeated) are sent again in a later round after their `Retry-After`; other failures
     /// are that item's.
     pub async fn invoke_reads(&self, commands: &[Command]) -> Vec<Result<Vec<Value>, GraphError>> {
+        let session = match self.session().await {
+            Ok(session) => session,
+            Err(e) => {
+                return commands
+                    .iter()
+                    .map(|c| Err(named(e.clone(), &c.cmdlet)))
+                    .collect();
+            }
+        };
         let mut results: Vec<Option<Result<Vec<Value>, GraphError>>> = vec![None; commands.len()];
         let mut pending: Vec<usize> = (0..commands.len()).collect();
         let mut round = 0;
@@ -151,7 +317,7 @@ impl ExchangeClient {
             let mut again = Vec::new();
             let mut wait = Duration::ZERO;
             for chunk in pending.chunks(MAX_EXCHANGE_BATCH) {
-                for (index, outcome) in self.batch(commands, chunk).await {
+                for (index, outcome) in self.batch(session, commands, chunk).await {
                     match outcome {
                         Item::Done(result) => results[index] = Some(result),
                         Item::Retry(error, after) if round < BATCH_ROUNDS => {
@@ -175,7 +341,12 @@ impl ExchangeClient {
     }
 
     /// One `$batch` POST of the commands at `indices`.
-    async fn batch(&self, commands: &[Command], indices: &[usize]) -> Vec<(usize, Item)> {
+    async fn batch(
+        &self,
+        session: &Session,
+        commands: &[Command],
+        indices: &[usize],
+    ) -> Vec<(usize, Item)> {
         let requests: Vec<Value> = indices
             .iter()
             .map(|&i| {
@@ -187,7 +358,7 @@ impl ExchangeClient {
                 json!({
                     "id": i.to_string(),
                     "method": "POST",
-                    "url": self.invoke_url,
+                    "url": session.invoke_url,
                     "headers": headers,
                     "body": commands[i].body(),
                 })
@@ -195,10 +366,10 @@ impl ExchangeClient {
             .collect();
         let mut headers = self.headers.clone();
         headers.push(("Prefer", "odata.continue-on-error".to_string()));
-        let answer = self
+        let answer = session
             .http
             .post_with_headers(
-                &self.batch_url,
+                &session.batch_url,
                 &headers,
                 &json!({ "requests": requests }),
                 false,
@@ -416,16 +587,100 @@ impl ExchangeClient {
         .map(|_| ())
     }
 
-    /// Requests sent, retries, throttling (the Exchange client's own counters).
+    /// Requests sent, retries, throttling (the client's own counters: the discovery's and
+    /// the cmdlets').
     pub fn stats(&self) -> GraphStats {
-        self.http.stats()
+        let mut total = GraphStats::default();
+        let clients = self
+            .discovery
+            .iter()
+            .chain(self.session.get().map(|s| &s.http));
+        for stats in clients.map(GraphClient::stats) {
+            total.round_trips += stats.round_trips;
+            total.token_requests += stats.token_requests;
+            total.retries += stats.retries;
+            total.throttled += stats.throttled;
+            total.replication_looks += stats.replication_looks;
+            total.waited += stats.waited;
+        }
+        total
     }
 
-    /// The claims of the Exchange token (`roles` must hold `Exchange.ManageAsApp`, `wids` a
+    /// The claims of the endpoint's token (`roles` must hold `Exchange.ManageAsApp`, `wids` a
     /// supported role), for `doctor`.
     pub async fn token_claims(&self) -> Result<Value, GraphError> {
-        self.http.token_claims().await
+        match (&self.discovery, self.session.get()) {
+            (_, Some(session)) => session.http.token_claims().await,
+            (Some(discovery), None) => discovery.token_claims().await,
+            (None, None) => self.session().await?.http.token_claims().await,
+        }
     }
+}
+
+impl Session {
+    fn new(
+        config: &GraphConfig,
+        endpoint: AdminEndpoint,
+        base: &str,
+        tenant: &str,
+        observer: Observer,
+    ) -> Result<Session, GraphError> {
+        // Exchange's pacing is not Graph's conditional-access gate; nothing under
+        // /adminapi is conditional access, so the gate never applies.
+        let http = http_client(config, endpoint, base, observer)?;
+        let root = format!("{base}/adminapi/beta/{tenant}");
+        Ok(Session {
+            http,
+            invoke_url: format!("{root}/InvokeCommand"),
+            batch_url: format!("{root}/$batch"),
+        })
+    }
+}
+
+/// The HTTP client for `base` with the endpoint's audience: the token goes to `base`'s
+/// origin only.
+fn http_client(
+    config: &GraphConfig,
+    endpoint: AdminEndpoint,
+    base: &str,
+    observer: Observer,
+) -> Result<GraphClient, GraphError> {
+    let mut config = config.clone();
+    config.graph = base.to_string();
+    config.scope = Some(format!("{}/.default", endpoint.resource()));
+    GraphClient::new(config, observer)
+}
+
+/// The regional base a discovery's `Location` names. Microsoft redirects to another host
+/// (`{region}.….outlook.com`, on a port of its own), whose first label is the region: the
+/// cmdlets go to `https://{region}.{configured host}` (CIPP: `{0}.ps.compliance.protection.outlook.com`
+/// from the redirected host's first label). A redirect to the configured origin itself (an
+/// emulator on one listener) names the base directly: everything before `/adminapi/`.
+pub fn regional_base(configured: &str, location: &str) -> Result<String, String> {
+    let (scheme, rest) = configured
+        .split_once("://")
+        .ok_or_else(|| format!("{configured} is not a URL"))?;
+    let configured_origin = rest.split('/').next().unwrap_or_default();
+    let (location_scheme, location_rest) = location
+        .split_once("://")
+        .ok_or_else(|| format!("the Location {location:?} is not an absolute URL"))?;
+    let location_origin = location_rest.split(['/', '?']).next().unwrap_or_default();
+    if location_scheme.eq_ignore_ascii_case(scheme)
+        && location_origin.eq_ignore_ascii_case(configured_origin)
+    {
+        let (before, _) = location
+            .split_once("/adminapi/")
+            .ok_or_else(|| format!("the Location {location:?} names no /adminapi/ path"))?;
+        return Ok(before.trim_end_matches('/').to_string());
+    }
+    let host = location_origin.split(':').next().unwrap_or_default();
+    let region = host
+        .split('.')
+        .next()
+        .filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .ok_or_else(|| format!("the Location {location:?} names no regional host"))?;
+    let configured_host = configured_origin.split(':').next().unwrap_or_default();
+    Ok(format!("https://{region}.{configured_host}"))
 }
 
 enum Item {
@@ -550,5 +805,42 @@ mod tests {
         assert!(is_identity(&row, "default safe links policy"));
         assert!(is_identity(&row, "0F9A"));
         assert!(!is_identity(&row, "Other"));
+    }
+
+    #[test]
+    fn the_regional_host_comes_from_the_discovery_redirect() {
+        // Microsoft: another host on its own port; its first label is the region.
+        assert_eq!(
+            regional_base(
+                DEFAULT_COMPLIANCE,
+                "https://syd01b.ps.compliance.protection.outlook.com:446/adminapi/beta/t/EXOBanner('AutogenSession')?Version=3.7.1"
+            )
+            .unwrap(),
+            "https://syd01b.ps.compliance.protection.outlook.com"
+        );
+        assert_eq!(
+            regional_base(
+                "https://ps.compliance.protection.outlook.com/",
+                "https://apc01b.admin.protection.outlook.com:446/x"
+            )
+            .unwrap(),
+            "https://apc01b.ps.compliance.protection.outlook.com"
+        );
+        // One listener: the redirect names the base itself.
+        assert_eq!(
+            regional_base(
+                "http://127.0.0.1:8080/compliance",
+                "http://127.0.0.1:8080/compliance/emu01b/adminapi/beta/t/EXOBanner('AutogenSession')"
+            )
+            .unwrap(),
+            "http://127.0.0.1:8080/compliance/emu01b"
+        );
+        assert!(regional_base(DEFAULT_COMPLIANCE, "/relative/only").is_err());
+        assert!(regional_base("http://127.0.0.1:1/c", "http://127.0.0.1:1/c/nowhere").is_err());
+        assert_eq!(
+            AdminEndpoint::Compliance.resource(),
+            "https://ps.compliance.protection.outlook.com"
+        );
+        assert_eq!(AdminEndpoint::Exchange.resource(), EXCHANGE_RESOURCE);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use blueprint_emulator::{EmulatorConfig, FaultConfig, Fixture, RunningEmulator, ThrottleMode};
-use blueprint_exchange::{Command, ExchangeClient};
+use blueprint_exchange::{AdminEndpoint, Command, ExchangeClient};
 use blueprint_graph::{Credential, GraphConfig, GraphError, RetryPolicy, SecretString};
 use serde_json::json;
 
@@ -33,9 +33,29 @@ async fn start(fixture: &str, faults: FaultConfig, lose_create_answers: u32) -> 
 impl Emu {
     fn client(&self, app: &str) -> ExchangeClient {
         let info = self.running.info();
+        assert_eq!(info.exchange, info.graph, "one listener serves both");
+        ExchangeClient::new(self.config(app), &info.plain_http, Arc::new(|_| {})).unwrap()
+    }
+
+    /// The same app at Security & Compliance, discovered from the ready file's `compliance`.
+    fn compliance(&self, app: &str) -> ExchangeClient {
+        let info = self.running.info();
+        let url = info.compliance.replacen(&info.graph, &info.plain_http, 1);
+        assert_eq!(url, format!("{}/compliance", info.plain_http));
+        ExchangeClient::for_endpoint(
+            AdminEndpoint::Compliance,
+            self.config(app),
+            &url,
+            Arc::new(|_| {}),
+        )
+        .unwrap()
+    }
+
+    fn config(&self, app: &str) -> GraphConfig {
+        let info = self.running.info();
         let tenant = &info.tenants[0];
         let a = tenant.apps.iter().find(|a| a.name == app).unwrap();
-        let config = GraphConfig {
+        GraphConfig {
             authority: info.plain_http.clone(),
             graph: info.plain_http.clone(),
             tenant_id: tenant.id.clone(),
@@ -50,9 +70,7 @@ impl Emu {
                 replication_window: Duration::from_secs(2),
             },
             ..GraphConfig::default()
-        };
-        assert_eq!(info.exchange, info.graph, "one listener serves both");
-        ExchangeClient::new(config, &info.plain_http, Arc::new(|_| {})).unwrap()
+        }
     }
 }
 
@@ -268,4 +286,208 @@ async fn throttling_and_server_faults_are_survived() {
         assert_eq!(lists[0].as_ref().unwrap()[0]["BulkThreshold"], threshold);
     }
     assert!(exo.stats().retries > 0, "a 30% fault rate forces retries");
+}
+
+/// The audit log retention policy the blueprint wants (office-365.md "Audit logging").
+fn ten_year_policy() -> serde_json::Value {
+    json!({
+        "Name": "10 year audit log",
+        "Description": "Retains all audit log records for 10 years",
+        "RetentionDuration": "TenYears",
+        "Priority": 1,
+    })
+}
+
+const AUDIT_NEW: &[&str] = &["Name", "Priority", "RetentionDuration", "Description"];
+
+#[tokio::test]
+async fn compliance_cmdlets_go_to_the_regional_endpoint_discovery_names() {
+    let emu = start("empty-agency", FaultConfig::default(), 0).await;
+    let info = emu.running.info();
+    let tenant = info.tenants[0].id.clone();
+    let scc = emu.compliance("blueprint-deploy");
+    assert_eq!(scc.endpoint(), AdminEndpoint::Compliance);
+    assert!(
+        scc.invoke_url().is_none(),
+        "discovery waits for the first call"
+    );
+    let created = scc
+        .create(
+            "UnifiedAuditLogRetentionPolicy",
+            "Name",
+            AUDIT_NEW,
+            &ten_year_policy(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created["id"], "10 year audit log");
+    assert_eq!(created["RetentionDuration"], "TenYears");
+    assert_eq!(
+        scc.invoke_url().unwrap(),
+        format!(
+            "{}/compliance/emu01b/adminapi/beta/{tenant}/InvokeCommand",
+            info.plain_http
+        )
+    );
+    // Read back through $batch at the same endpoint.
+    let lists = scc
+        .list_many(&[
+            "UnifiedAuditLogRetentionPolicy",
+            "RetentionCompliancePolicy",
+        ])
+        .await;
+    let policies = lists[0].as_ref().unwrap();
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0]["Priority"], 1);
+    assert!(lists[1].as_ref().unwrap().is_empty());
+    // Set- requires the priority and the duration every time.
+    let err = scc
+        .update(
+            "UnifiedAuditLogRetentionPolicy",
+            Some("10 year audit log"),
+            &json!({"Description": "changed"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+    assert!(
+        err.to_string().contains("RetentionDuration") || err.to_string().contains("Priority"),
+        "{err}"
+    );
+    // No two policies share a priority.
+    let mut second = ten_year_policy();
+    second["Name"] = json!("another");
+    let err = scc
+        .create("UnifiedAuditLogRetentionPolicy", "Name", AUDIT_NEW, &second)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("priority 1"), "{err}");
+    // Each endpoint has its own cmdlets.
+    let err = scc
+        .invoke(&Command::new("Get-RemoteDomain", json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    let err = emu
+        .client("blueprint-deploy")
+        .invoke(&Command::new(
+            "Get-UnifiedAuditLogRetentionPolicy",
+            json!({}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    // The token is the compliance audience's, with Exchange's permission.
+    let claims = scc.token_claims().await.unwrap();
+    assert_eq!(
+        claims["aud"],
+        "https://ps.compliance.protection.outlook.com"
+    );
+}
+
+#[tokio::test]
+async fn discovery_redirects_only_a_compliance_token_and_is_not_followed() {
+    let emu = start("empty-agency", FaultConfig::default(), 0).await;
+    let info = emu.running.info();
+    let tenant = info.tenants[0].id.clone();
+    let banner = format!(
+        "{}/compliance/adminapi/beta/{tenant}/EXOBanner('AutogenSession')?Version=3.7.1",
+        info.plain_http
+    );
+    let with_scope = |scope: &str| {
+        let mut config = emu.config("blueprint-deploy");
+        config.graph = info.plain_http.clone();
+        config.scope = Some(scope.to_string());
+        blueprint_graph::GraphClient::without_observer(config).unwrap()
+    };
+    let location = with_scope("https://ps.compliance.protection.outlook.com/.default")
+        .redirect_location(&banner, &[])
+        .await
+        .unwrap()
+        .expect("a redirect");
+    assert!(
+        location.starts_with(&format!(
+            "{}/compliance/emu01b/adminapi/beta/{tenant}/",
+            info.plain_http
+        )),
+        "{location}"
+    );
+    let err = with_scope("https://outlook.office365.com/.default")
+        .redirect_location(&banner, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401), "an Exchange token: {err}");
+    // And a compliance token is no good at Exchange.
+    let err = with_scope("https://ps.compliance.protection.outlook.com/.default")
+        .post_with_headers(
+            &format!("{}/adminapi/beta/{tenant}/InvokeCommand", info.plain_http),
+            &[(
+                "X-AnchorMailbox",
+                format!("APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}"),
+            )],
+            &json!({"CmdletInput": {"CmdletName": "Get-RemoteDomain", "Parameters": {}}}),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+}
+
+#[tokio::test]
+async fn compliance_reads_with_global_reader_and_writes_with_compliance_administrator() {
+    let emu = start("empty-agency", FaultConfig::default(), 0).await;
+    let deploy = emu.compliance("blueprint-deploy");
+    deploy
+        .create(
+            "UnifiedAuditLogRetentionPolicy",
+            "Name",
+            AUDIT_NEW,
+            &ten_year_policy(),
+        )
+        .await
+        .unwrap();
+    let reader = emu.compliance("blueprint-auditor");
+    let rows = reader.list("UnifiedAuditLogRetentionPolicy").await.unwrap();
+    assert_eq!(rows[0]["Name"], "10 year audit log");
+    let refused = reader
+        .update(
+            "UnifiedAuditLogRetentionPolicy",
+            Some("10 year audit log"),
+            &json!({"Priority": 1, "RetentionDuration": "TwelveMonths"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(403), "{refused}");
+    // Exchange Administrator alone runs none of Security & Compliance's cmdlets.
+    let text = include_str!("../../blueprint-emulator/fixtures/empty-agency.yaml").replace(
+        "      - {principal: blueprint-deploy, role: Compliance Administrator}\n",
+        "",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let running = blueprint_emulator::serve(EmulatorConfig {
+        seeds: vec![Fixture::parse(&text, "no-compliance-role").unwrap()],
+        throttle: ThrottleMode::Off,
+        rng_seed: Some(5),
+        out_dir: Some(dir.path().to_path_buf()),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let emu = Emu { running, _dir: dir };
+    let err = emu
+        .compliance("blueprint-deploy")
+        .create(
+            "UnifiedAuditLogRetentionPolicy",
+            "Name",
+            AUDIT_NEW,
+            &ten_year_policy(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    // Exchange itself still works for it.
+    emu.client("blueprint-deploy")
+        .list("RemoteDomain")
+        .await
+        .unwrap();
 }

@@ -131,6 +131,10 @@ pub(crate) struct RequestSpec<'a> {
     pub conditional_access: bool,
     /// Headers beyond the ones every request carries (the Exchange admin API's anchor).
     pub headers: &'a [(&'a str, String)],
+    /// A redirect (3xx with `Location`) is the answer, not an error: the admin API's
+    /// discovery of the Security & Compliance endpoint reads where it is sent, without
+    /// following it (redirects are never followed).
+    pub redirect_is_answer: bool,
 }
 
 /// A response with a success status (or a 404 to a DELETE that had already gone through).
@@ -138,6 +142,8 @@ pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
     pub client_request_id: String,
+    /// The `Location` of a redirect the request accepted as its answer.
+    pub location: Option<String>,
 }
 
 pub(crate) struct Inner {
@@ -472,6 +478,21 @@ impl GraphClient {
         parse_body(&answer, "POST", url).map(Some)
     }
 
+    /// `GET` an absolute URL on the configured service's origin with extra headers and
+    /// return where it redirects (its `Location`), without following it: the token goes to
+    /// the configured host only. `None` when the service answers without redirecting. Same
+    /// token, retry and error discipline as every other call.
+    pub async fn redirect_location(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+    ) -> Result<Option<String>, GraphError> {
+        let mut spec = self.0.spec(Method::GET, url, None, Safety::Idempotent)?;
+        spec.headers = headers;
+        spec.redirect_is_answer = true;
+        Ok(self.0.send(spec).await?.location)
+    }
+
     /// Counters since the client was made.
     pub fn stats(&self) -> GraphStats {
         let c = &self.0.counters;
@@ -522,6 +543,7 @@ impl Inner {
             body,
             safety,
             headers: &[],
+            redirect_is_answer: false,
         })
     }
 
@@ -599,6 +621,7 @@ impl Inner {
                 body: None,
                 safety: Safety::Idempotent,
                 headers: &[],
+                redirect_is_answer: false,
             };
             let answer = self.send(spec).await?;
             let page = parse_body(&answer, "GET", &display)?;
@@ -643,6 +666,21 @@ impl Inner {
                             status,
                             body: response.body,
                             client_request_id,
+                            location: None,
+                        });
+                    }
+                    let location = response
+                        .headers
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    if spec.redirect_is_answer && (300..400).contains(&status) && location.is_some()
+                    {
+                        return Ok(Answer {
+                            status,
+                            body: response.body,
+                            client_request_id,
+                            location,
                         });
                     }
                     let error = parse_graph_error(&response.body);
@@ -677,6 +715,7 @@ impl Inner {
                             status,
                             body: String::new(),
                             client_request_id,
+                            location: None,
                         });
                     } else {
                         return Err(GraphError::Api {

@@ -1,4 +1,8 @@
-//! The admin API's two endpoints on the emulator's listener: `InvokeCommand` and `$batch`.
+//! The admin API's endpoints on the emulator's listener: `InvokeCommand` and `$batch` for
+//! Exchange Online (`/adminapi/beta/{tenant}/…`) and for Security & Compliance
+//! (`/compliance/{region}/adminapi/beta/{tenant}/…`), and Security & Compliance's discovery
+//! (`/compliance/adminapi/beta/{tenant}/EXOBanner('AutogenSession')`, a redirect to the
+//! regional endpoint).
 
 use std::sync::Arc;
 
@@ -8,7 +12,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{ExchangeError, authorise, check_management_role, execute};
+use super::{
+    COMPLIANCE_REGION, Endpoint, ExchangeError, authorise_at, check_management_role, execute,
+};
 use crate::Emulator;
 use crate::faults::Fault;
 use crate::graph::Caller;
@@ -68,8 +74,14 @@ fn short_type(exception: &str) -> &str {
     exception.rsplit('.').next().unwrap_or(exception)
 }
 
-/// The caller, from a bearer token for Exchange Online issued in the tenant the path names.
-fn authenticate(em: &Emulator, headers: &HeaderMap, tenant: &str) -> Result<Caller, ExchangeError> {
+/// The caller, from a bearer token for the endpoint's audience issued in the tenant the path
+/// names.
+fn authenticate(
+    em: &Emulator,
+    headers: &HeaderMap,
+    tenant: &str,
+    endpoint: Endpoint,
+) -> Result<Caller, ExchangeError> {
     let unauthorised = |why: &str| {
         ExchangeError::new(
             401,
@@ -87,7 +99,7 @@ fn authenticate(em: &Emulator, headers: &HeaderMap, tenant: &str) -> Result<Call
         .ok_or_else(|| unauthorised("The request carries no bearer token."))?;
     let caller = em
         .signer
-        .verify_for(token.trim(), crate::auth::EXCHANGE_RESOURCE)
+        .verify_for(token.trim(), endpoint.resource())
         .map_err(|e| unauthorised(&e))?;
     let same = em.tenant(tenant).is_some_and(|t| {
         t.lock()
@@ -157,8 +169,11 @@ fn admit(
 }
 
 /// One cmdlet request: validation, permission, throttling, fault plan, execution, paging.
+/// `base` is where the endpoint's `/adminapi/…` paths start.
+#[allow(clippy::too_many_arguments)]
 fn run_command(
     em: &Emulator,
+    endpoint: Endpoint,
     caller: &Caller,
     tenant_key: &str,
     header: &dyn Fn(&str) -> Option<String>,
@@ -188,8 +203,17 @@ fn run_command(
             ));
         }
     };
-    if let Err(e) = authorise(caller, cmdlet) {
+    if let Err(e) = authorise_at(endpoint, caller, cmdlet) {
         return Answer::error(&e);
+    }
+    if !endpoint.has(cmdlet) {
+        return Answer::error(&ExchangeError::new(
+            403,
+            "System.Management.Automation.CommandNotFoundException",
+            format!(
+                "The term '{cmdlet}' is not recognized as a name of a cmdlet, function, script file, or executable program."
+            ),
+        ));
     }
     if let Err(e) = admit(em, caller, tenant_key, cmdlet) {
         return Answer::error(&e);
@@ -293,16 +317,17 @@ async fn posted(
     headers: &HeaderMap,
     tenant: &str,
     req: Request,
-    endpoint: &str,
+    what: &str,
+    endpoint: Endpoint,
 ) -> Result<(Caller, Value), ExchangeError> {
     if req.method() != Method::POST {
         return Err(ExchangeError::new(
             405,
             "Microsoft.Exchange.Admin.OData.Core.ODataException",
-            format!("{endpoint} accepts POST only."),
+            format!("{what} accepts POST only."),
         ));
     }
-    let caller = authenticate(em, headers, tenant)?;
+    let caller = authenticate(em, headers, tenant, endpoint)?;
     let (_, bytes) = read_body(em, req)
         .await
         .map_err(|e| ExchangeError::new(e.status, "System.IO.InvalidDataException", e.message))?;
@@ -318,27 +343,124 @@ pub async fn invoke_endpoint(
     Path(tenant): Path<String>,
     req: Request,
 ) -> Response {
+    invoke(em, Endpoint::Exchange, tenant, req, "").await
+}
+
+/// `POST /compliance/{region}/adminapi/beta/{tenant}/InvokeCommand`: Security & Compliance.
+pub async fn compliance_invoke_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path((region, tenant)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    if let Some(wrong) = wrong_region(&region) {
+        return wrong;
+    }
+    let prefix = format!("/compliance/{region}");
+    invoke(em, Endpoint::Compliance, tenant, req, &prefix).await
+}
+
+/// A region other than the one discovery names: Microsoft's hosts would not resolve.
+fn wrong_region(region: &str) -> Option<Response> {
+    (!region.eq_ignore_ascii_case(COMPLIANCE_REGION)).then(|| {
+        Answer::error(&ExchangeError::new(
+            404,
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            format!(
+                "There is no Security & Compliance endpoint in region '{region}': ask EXOBanner('AutogenSession') where the tenant's is."
+            ),
+        ))
+        .into_response()
+    })
+}
+
+async fn invoke(
+    em: Arc<Emulator>,
+    endpoint: Endpoint,
+    tenant: String,
+    req: Request,
+    prefix: &str,
+) -> Response {
     let headers = request_headers(&req);
     let query = req.uri().query().unwrap_or("").to_string();
-    let base = base_url(&headers, &req);
+    let base = format!("{}{prefix}", base_url(&headers, &req));
     simulate_latency(&em).await;
     let answer = async {
-        let (caller, body) = match posted(&em, &headers, &tenant, req, "InvokeCommand").await {
-            Ok(posted) => posted,
-            Err(e) => return Answer::error(&e),
-        };
+        let (caller, body) =
+            match posted(&em, &headers, &tenant, req, "InvokeCommand", endpoint).await {
+                Ok(posted) => posted,
+                Err(e) => return Answer::error(&e),
+            };
         let header = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        run_command(&em, &caller, &tenant, &header, &body, &query, &base)
+        run_command(
+            &em, endpoint, &caller, &tenant, &header, &body, &query, &base,
+        )
     }
     .await;
     em.metrics.record(
         "POST",
-        "/adminapi/beta/{tenant}/InvokeCommand",
+        match endpoint {
+            Endpoint::Exchange => "/adminapi/beta/{tenant}/InvokeCommand",
+            Endpoint::Compliance => "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand",
+        },
+        answer.status,
+    );
+    answer.into_response()
+}
+
+/// `GET /compliance/adminapi/beta/{tenant}/EXOBanner('AutogenSession')`: Security &
+/// Compliance's discovery. A caller with a Security & Compliance token issued in the tenant is
+/// redirected (302) to the tenant's regional endpoint; clients read the `Location` without
+/// following it (`real-tenant-and-exchange.md` §2c).
+pub async fn banner_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path((tenant, banner)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let headers = request_headers(&req);
+    let base = base_url(&headers, &req);
+    simulate_latency(&em).await;
+    let answer = (|| {
+        if !banner.eq_ignore_ascii_case("EXOBanner('AutogenSession')") {
+            return Answer::error(&ExchangeError::new(
+                404,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                format!("No endpoint {banner} here."),
+            ));
+        }
+        if req.method() != Method::GET {
+            return Answer::error(&ExchangeError::new(
+                405,
+                "Microsoft.Exchange.Admin.OData.Core.ODataException",
+                "EXOBanner accepts GET only.",
+            ));
+        }
+        if let Err(e) = authenticate(&em, &headers, &tenant, Endpoint::Compliance) {
+            return Answer::error(&e);
+        }
+        let query = req
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        Answer {
+            status: 302,
+            headers: vec![(
+                "Location".into(),
+                format!(
+                    "{base}/compliance/{COMPLIANCE_REGION}/adminapi/beta/{tenant}/EXOBanner('AutogenSession'){query}"
+                ),
+            )],
+            body: json!({}),
+        }
+    })();
+    em.metrics.record(
+        "GET",
+        "/compliance/adminapi/beta/{tenant}/EXOBanner",
         answer.status,
     );
     answer.into_response()
@@ -352,11 +474,34 @@ pub async fn batch_endpoint(
     Path(tenant): Path<String>,
     req: Request,
 ) -> Response {
+    batch(em, Endpoint::Exchange, tenant, req, "").await
+}
+
+/// `POST /compliance/{region}/adminapi/beta/{tenant}/$batch`: Security & Compliance.
+pub async fn compliance_batch_endpoint(
+    State(em): State<Arc<Emulator>>,
+    Path((region, tenant)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    if let Some(wrong) = wrong_region(&region) {
+        return wrong;
+    }
+    let prefix = format!("/compliance/{region}");
+    batch(em, Endpoint::Compliance, tenant, req, &prefix).await
+}
+
+async fn batch(
+    em: Arc<Emulator>,
+    endpoint: Endpoint,
+    tenant: String,
+    req: Request,
+    prefix: &str,
+) -> Response {
     let headers = request_headers(&req);
-    let base = base_url(&headers, &req);
+    let base = format!("{}{prefix}", base_url(&headers, &req));
     simulate_latency(&em).await;
     let answer = async {
-        let (caller, body) = match posted(&em, &headers, &tenant, req, "$batch").await {
+        let (caller, body) = match posted(&em, &headers, &tenant, req, "$batch", endpoint).await {
             Ok(posted) => posted,
             Err(e) => return Answer::error(&e),
         };
@@ -407,7 +552,16 @@ pub async fn batch_endpoint(
                                 .map(str::to_string)
                         })
                 };
-                run_command(&em, &caller, &tenant, &header, &item["body"], query, &base)
+                run_command(
+                    &em,
+                    endpoint,
+                    &caller,
+                    &tenant,
+                    &header,
+                    &item["body"],
+                    query,
+                    &base,
+                )
             };
             let item_headers: Map<String, Value> = answer
                 .headers
@@ -428,7 +582,13 @@ pub async fn batch_endpoint(
         }
     }
     .await;
-    em.metrics
-        .record("POST", "/adminapi/beta/{tenant}/$batch", answer.status);
+    em.metrics.record(
+        "POST",
+        match endpoint {
+            Endpoint::Exchange => "/adminapi/beta/{tenant}/$batch",
+            Endpoint::Compliance => "/compliance/{region}/adminapi/beta/{tenant}/$batch",
+        },
+        answer.status,
+    );
     answer.into_response()
 }

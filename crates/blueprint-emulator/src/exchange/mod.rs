@@ -25,7 +25,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-pub use http::{batch_endpoint, invoke_endpoint};
+pub use http::{
+    banner_endpoint, batch_endpoint, compliance_batch_endpoint, compliance_invoke_endpoint,
+    invoke_endpoint,
+};
 
 use crate::graph::Caller;
 use crate::tenant::{Tenant, new_guid};
@@ -50,6 +53,56 @@ const OTHER_SUPPORTED_ROLES: &[&str] = &[
 ];
 pub const MANAGE_AS_APP: &str = "Exchange.ManageAsApp";
 
+/// Security & Compliance: the roles whose holders may run every cmdlet there, and those that
+/// may run its `Get-` cmdlets. Microsoft's app-only page lists Compliance Administrator among
+/// the roles supported for app-only access (`real-tenant-and-exchange.md` §2a); in Purview the
+/// Compliance Administrator role group holds Retention Management and the audit log roles, so
+/// Exchange Administrator, which brings Exchange's Organization Management only, runs none of
+/// them (the emulator's reading: which Purview role groups each Entra role maps to is not
+/// listed per cmdlet).
+const COMPLIANCE_WRITE_ROLES: &[&str] = &[
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+    "17315797-102d-40b4-93e0-432062caca18", // Compliance Administrator
+];
+const COMPLIANCE_READ_ROLES: &[&str] = &[
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+];
+
+/// Which admin endpoint a request came to: the same API, another audience and cmdlet set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Exchange Online (`/adminapi/beta/{tenant}/…`), tokens for `https://outlook.office365.com`.
+    Exchange,
+    /// Security & Compliance (`/compliance/{region}/adminapi/beta/{tenant}/…`, found through
+    /// `/compliance/adminapi/beta/{tenant}/EXOBanner('AutogenSession')`), tokens for
+    /// `https://ps.compliance.protection.outlook.com`.
+    Compliance,
+}
+
+impl Endpoint {
+    /// The audience of the tokens the endpoint accepts.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Endpoint::Exchange => crate::auth::EXCHANGE_RESOURCE,
+            Endpoint::Compliance => crate::auth::COMPLIANCE_RESOURCE,
+        }
+    }
+
+    /// Whether `cmdlet` is one the endpoint has: Security & Compliance's cmdlets are
+    /// "available only in Security & Compliance PowerShell" (Microsoft's reference), and
+    /// Exchange's are not there.
+    pub fn has(self, cmdlet: &str) -> bool {
+        match self {
+            Endpoint::Exchange => schema().contains_key(cmdlet),
+            Endpoint::Compliance => compliance_schema().contains_key(cmdlet),
+        }
+    }
+}
+
+/// The region the emulator's Security & Compliance discovery names (Microsoft's are the
+/// tenant's datacentre region, e.g. the first label of `{region}.ps.compliance.protection.outlook.com`).
+pub const COMPLIANCE_REGION: &str = "emu01b";
+
 /// One tenant's Exchange organisation: every cmdlet family's objects, by noun.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExchangeState {
@@ -63,6 +116,9 @@ struct Parameter {
     kind: String,
     #[serde(default)]
     values: Vec<String>,
+    /// An `Unlimited<ByteQuantifiedSize>`: a size with its unit, or unlimited.
+    #[serde(default)]
+    size: bool,
 }
 
 type Schema = BTreeMap<String, BTreeMap<String, Parameter>>;
@@ -71,6 +127,14 @@ fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         serde_saphyr::from_str(include_str!("cmdlets.yaml")).expect("cmdlets.yaml is valid")
+    })
+}
+
+/// Security & Compliance's cmdlets (`compliance.yaml`), from the same reference.
+fn compliance_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_saphyr::from_str(include_str!("compliance.yaml")).expect("compliance.yaml is valid")
     })
 }
 
@@ -721,6 +785,236 @@ impl ExchangeError {
     }
 }
 
+/// The location parameters of a retention policy (Microsoft's New-RetentionCompliancePolicy):
+/// `New-` takes each whole, `Set-` only `Add{Location}` and `Remove{Location}`.
+const RETENTION_LOCATIONS: &[&str] = &[
+    "AdaptiveScopeLocation",
+    "ExchangeLocation",
+    "ExchangeLocationException",
+    "ModernGroupLocation",
+    "ModernGroupLocationException",
+    "OneDriveLocation",
+    "OneDriveLocationException",
+    "PublicFolderLocation",
+    "SharePointLocation",
+    "SharePointLocationException",
+    "SkypeLocation",
+    "SkypeLocationException",
+    "TeamsChannelLocation",
+    "TeamsChannelLocationException",
+    "TeamsChatLocation",
+    "TeamsChatLocationException",
+];
+
+/// What a new Security & Compliance object reads back before its parameters are applied.
+fn compliance_defaults(object: &mut Map<String, Value>, noun: &str) {
+    match noun {
+        "RetentionCompliancePolicy" => {
+            object.insert("Enabled".into(), json!(true));
+            object.insert("Mode".into(), json!("Enforce"));
+            object.insert("DistributionStatus".into(), json!("Success"));
+            object.insert("RestrictiveRetention".into(), json!(false));
+            for location in RETENTION_LOCATIONS {
+                object.insert((*location).into(), json!([]));
+            }
+        }
+        "UnifiedAuditLogRetentionPolicy" => {
+            for list in ["RecordTypes", "Operations", "UserIds"] {
+                object.insert(list.into(), json!([]));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Security & Compliance's own rules for its families, as Microsoft's reference states them;
+/// returns the parameters to apply (a retention policy's `Add…`/`Remove…` location changes
+/// turned into the same `{Add, Remove}` change every other list takes).
+fn compliance_checks(
+    tenant: &Tenant,
+    verb: &str,
+    noun: &str,
+    identity: Option<&str>,
+    mut parameters: Map<String, Value>,
+) -> Result<Map<String, Value>, ExchangeError> {
+    let objects = |n: &str| {
+        tenant
+            .exchange
+            .objects
+            .get(n)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    match (verb, noun) {
+        // "This parameter is required when you create [and when you modify] an audit log
+        // retention policy, and you must use a unique priority value."
+        ("New" | "Set", "UnifiedAuditLogRetentionPolicy") => {
+            for required in ["Priority", "RetentionDuration"] {
+                if !parameters.contains_key(required) {
+                    return Err(missing_parameter(required));
+                }
+            }
+            let priority = parameters["Priority"].as_i64().unwrap_or_default();
+            if !(1..=10_000).contains(&priority) {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ValidationException",
+                    format!("The priority {priority} is not between 1 and 10000."),
+                ));
+            }
+            let this = identity.and_then(|id| find(objects(noun), id));
+            let taken = objects(noun)
+                .iter()
+                .enumerate()
+                .any(|(i, p)| Some(i) != this && p["Priority"].as_i64() == Some(priority));
+            if taken {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Exchange.Management.Tasks.ValidationException",
+                    format!(
+                        "Another audit log retention policy has the priority {priority}: no two policies can have the same priority value."
+                    ),
+                ));
+            }
+        }
+        // "at least one location parameter must be defined to create a retention policy"
+        ("New", "RetentionCompliancePolicy") => {
+            let located = RETENTION_LOCATIONS.iter().any(|l| {
+                !l.ends_with("Exception")
+                    && parameters
+                        .get(*l)
+                        .is_some_and(|v| !v.is_null() && v != &json!([]))
+            });
+            if !located {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Office.CompliancePolicy.Tasks.InvalidCompliancePolicyLocationException",
+                    "At least one location parameter must be defined to create a retention policy.",
+                ));
+            }
+            // Teams locations are a parameter set of their own (TeamLocation).
+            let given = |teams: bool| {
+                RETENTION_LOCATIONS
+                    .iter()
+                    .any(|l| l.starts_with("Teams") == teams && parameters.contains_key(*l))
+            };
+            if given(true) && given(false) {
+                return Err(ExchangeError::bad(
+                    "System.Management.Automation.ParameterBindingException",
+                    "Parameter set cannot be resolved using the specified named parameters: Teams locations cannot be combined with other locations in one retention policy.",
+                ));
+            }
+            for location in RETENTION_LOCATIONS {
+                if let Some(v) = parameters.get_mut(*location)
+                    && let Some(one) = v.as_str().map(str::to_string)
+                {
+                    *v = json!([one]);
+                }
+            }
+        }
+        ("Set", "RetentionCompliancePolicy") => {
+            let mut changes: Map<String, Value> = Map::new();
+            let keys: Vec<String> = parameters.keys().cloned().collect();
+            for key in keys {
+                let (op, location) = match (key.strip_prefix("Add"), key.strip_prefix("Remove")) {
+                    (Some(l), _) => ("Add", l),
+                    (_, Some(l)) => ("Remove", l),
+                    _ => continue,
+                };
+                if !RETENTION_LOCATIONS.contains(&location) {
+                    continue;
+                }
+                let value = parameters.remove(&key).unwrap_or(Value::Null);
+                let items = match value {
+                    Value::Array(a) => a,
+                    Value::Null => Vec::new(),
+                    one => vec![one],
+                };
+                let entry = changes.entry(location.to_string()).or_insert_with(|| {
+                    json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []})
+                });
+                if let Some(list) = entry[op].as_array_mut() {
+                    list.extend(items);
+                }
+            }
+            parameters.extend(changes);
+        }
+        // "The retention rule must be added to an existing retention policy using the Policy
+        // parameter. Only one rule can be added to each retention policy."
+        ("New", "RetentionComplianceRule") => {
+            let policy = parameters
+                .get("Policy")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing_parameter("Policy"))?;
+            let policies = objects("RetentionCompliancePolicy");
+            let at = find(policies, policy).ok_or_else(|| ExchangeError::not_found(policy))?;
+            let name = policies[at]["Name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if objects(noun)
+                .iter()
+                .any(|r| r["Policy"].as_str() == Some(name.as_str()))
+            {
+                return Err(ExchangeError::bad(
+                    "Microsoft.Office.CompliancePolicy.Tasks.CompliancePolicyAlreadyHasRuleException",
+                    format!(
+                        "The policy \"{name}\" already has a rule: only one rule can be added to each retention policy."
+                    ),
+                ));
+            }
+            parameters.insert("Policy".into(), json!(name));
+        }
+        _ => {}
+    }
+    Ok(parameters)
+}
+
+/// Whether the caller may reach `endpoint`'s admin API at all, and may run `cmdlet` there.
+pub fn authorise_at(
+    endpoint: Endpoint,
+    caller: &Caller,
+    cmdlet: &str,
+) -> Result<(), ExchangeError> {
+    match endpoint {
+        Endpoint::Exchange => authorise(caller, cmdlet),
+        Endpoint::Compliance => {
+            manages_as_app(caller)?;
+            let holds = |roles: &[&str]| caller.wids.iter().any(|w| roles.contains(&w.as_str()));
+            let supported = holds(WRITE_ROLES)
+                || holds(READ_ROLES)
+                || holds(OTHER_SUPPORTED_ROLES)
+                || holds(COMPLIANCE_WRITE_ROLES)
+                || holds(COMPLIANCE_READ_ROLES);
+            if !supported {
+                return Err(ExchangeError::new(
+                    403,
+                    "Microsoft.Exchange.Management.Tasks.RBAC.NoRoleAssignmentException",
+                    "The role assigned to application isn't supported in this scenario. Assign a supported Microsoft Entra role such as Compliance Administrator.",
+                ));
+            }
+            let reads = cmdlet.starts_with("Get-");
+            if !(holds(COMPLIANCE_WRITE_ROLES) || reads && holds(COMPLIANCE_READ_ROLES)) {
+                return Err(ExchangeError::new(
+                    403,
+                    "System.Management.Automation.CommandNotFoundException",
+                    format!(
+                        "The term '{cmdlet}' is not recognized as a name of a cmdlet available to the roles assigned to this application."
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn manages_as_app(caller: &Caller) -> Result<(), ExchangeError> {
+    if caller.roles.iter().any(|r| r == MANAGE_AS_APP) {
+        return Ok(());
+    }
+    Err(ExchangeError::new(
+        401,
+        "Microsoft.Exchange.Security.Authorization.UnauthorizedAccessException",
+        "The token does not carry the Exchange.ManageAsApp application permission of Office 365 Exchange Online.",
+    ))
+}
+
 /// Whether the caller may reach the admin API at all, and may run `cmdlet`.
 pub fn authorise(caller: &Caller, cmdlet: &str) -> Result<(), ExchangeError> {
     if !caller.roles.iter().any(|r| r == MANAGE_AS_APP) {
@@ -758,7 +1052,10 @@ pub fn execute(
     parameters: &Map<String, Value>,
     rng: &mut impl Rng,
 ) -> Result<Vec<Value>, ExchangeError> {
-    let Some(declared) = schema().get(cmdlet) else {
+    let Some(declared) = schema()
+        .get(cmdlet)
+        .or_else(|| compliance_schema().get(cmdlet))
+    else {
         return Err(ExchangeError::new(
             403,
             "System.Management.Automation.CommandNotFoundException",
@@ -781,6 +1078,7 @@ pub fn execute(
     if let Some(result) = access_control(tenant, cmdlet, &parameters, rng) {
         return result;
     }
+    let parameters = compliance_checks(tenant, verb, noun, identity.as_deref(), parameters)?;
     let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
     match verb {
         "Get" => match identity {
@@ -802,6 +1100,9 @@ pub fn execute(
             };
             let mut changes = parameters.clone();
             changes.remove("Identity");
+            if noun == "MailboxPlan" {
+                check_mailbox_plan(&objects[at], &changes)?;
+            }
             let this = objects[at]["Name"].as_str().map(str::to_string);
             let changes = resolve_references(tenant, noun, this.as_deref(), changes)?;
             let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
@@ -867,6 +1168,7 @@ pub fn execute(
                 ));
             }
             let given = resolve_references(tenant, noun, None, given)?;
+            compliance_defaults(&mut object, noun);
             apply(&mut object, &given);
             finish(&mut object, new_guid(rng));
             let created = Value::Object(object);
@@ -903,6 +1205,12 @@ pub fn execute(
             }
             let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
             objects.remove(at);
+            if noun == "RetentionCompliancePolicy" {
+                // The policy's rule goes with it.
+                if let Some(rules) = tenant.exchange.objects.get_mut("RetentionComplianceRule") {
+                    rules.retain(|r| r["Policy"].as_str() != Some(name.as_str()));
+                }
+            }
             Ok(Vec::new())
         }
         "Enable" | "Disable" if is_rule(noun) => {
@@ -1174,6 +1482,32 @@ fn bind(
                 .map(|t| json!(t))
                 .ok_or_else(|| cannot("String was not recognized as a valid TimeSpan.".into()))
         }
+        _ if parameter.size => {
+            let text = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            let bytes = parse_size(&text).ok_or_else(|| {
+                cannot(format!(
+                    "The value \"{text}\" isn't a valid size: use a number with a unit (B, KB, MB, GB, TB), or unlimited."
+                ))
+            })?;
+            // Set-MailboxPlan's reference: message sizes go "up to 150 MB", quotas "up to
+            // 1.999999999 terabytes (2199023254528 bytes)" (the refusal's wording is not
+            // documented).
+            let cap: u64 = if name.starts_with("Max") {
+                150 << 20
+            } else {
+                2_199_023_254_528
+            };
+            match bytes {
+                Some(b) if b > cap => Err(cannot(format!(
+                    "The value must be less than or equal to {}.",
+                    show_size(Some(cap))
+                ))),
+                b => Ok(json!(show_size(b))),
+            }
+        }
         // Set-OrganizationConfig's reference: "The value <GroupName> is a literal value that
         // you must always include" (the exact error wording is not documented).
         "DistributionGroupNamingPolicy" => match value.as_str() {
@@ -1217,6 +1551,117 @@ fn bind(
         }
         _ => Ok(value.clone()),
     }
+}
+
+/// The bytes of an `Unlimited<ByteQuantifiedSize>` as Exchange binds it (`None`: unlimited):
+/// a number, qualified with B, KB, MB, GB or TB (bytes when unqualified), or the text Exchange
+/// prints ("35 MB (36,700,160 bytes)", whose bytes count), or "unlimited".
+fn parse_size(text: &str) -> Option<Option<u64>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("unlimited") {
+        return Some(None);
+    }
+    if let Some((_, rest)) = text.split_once('(') {
+        let bytes = rest.trim().strip_suffix("bytes)")?.trim().replace(',', "");
+        return bytes.parse::<u64>().ok().map(Some);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let unit: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "KB" => 1 << 10,
+        "MB" => 1 << 20,
+        "GB" => 1 << 30,
+        "TB" => 1 << 40,
+        _ => return None,
+    };
+    Some(Some((number * unit as f64).round() as u64))
+}
+
+/// A size as Exchange prints it: the largest whole unit, up to three decimals, then the bytes
+/// ("90 MB (94,371,840 bytes)", "1.9 GB (2,040,109,466 bytes)"), or "Unlimited".
+fn show_size(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return "Unlimited".into();
+    };
+    let (unit, name) = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "KB"),
+        (1, "B"),
+    ]
+    .into_iter()
+    .find(|(u, _)| bytes >= *u)
+    .unwrap_or((1, "B"));
+    let amount = format!("{:.3}", bytes as f64 / unit as f64);
+    let amount = amount.trim_end_matches('0').trim_end_matches('.');
+    let digits = bytes.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{amount} {name} ({grouped} bytes)")
+}
+
+/// A mailbox plan's quota cap, by its licence (the plan's display name): Set-MailboxPlan
+/// "can't exceed the maximum value that's specified by the subscription or license that
+/// corresponds to the mailbox plan" (100 GB for Exchange Online Plan 2, E3 and E5; 50 GB for
+/// Plan 1 and Business Basic; 2 GB for Kiosk and F3).
+fn licence_quota(display_name: &str) -> u64 {
+    match display_name {
+        "ExchangeOnlineEnterprise" => 100 << 30,
+        "ExchangeOnlineDeskless" => 2 << 30,
+        _ => 50 << 30,
+    }
+}
+
+/// Set-MailboxPlan's rules across parameters, on the plan as it would be: the warning and
+/// prohibit-send quotas at most the prohibit-send-receive quota, and that at most the
+/// licence's (the wording of Exchange's refusals is not documented).
+fn check_mailbox_plan(plan: &Value, changes: &Map<String, Value>) -> Result<(), ExchangeError> {
+    let size = |key: &str| {
+        let value = changes.get(key).unwrap_or(&plan[key]);
+        value.as_str().and_then(parse_size).unwrap_or(None)
+    };
+    let refuse = |message: String| {
+        ExchangeError::bad(
+            "Microsoft.Exchange.Management.Tasks.ValidationException",
+            message,
+        )
+    };
+    let whole = size("ProhibitSendReceiveQuota");
+    let cap = licence_quota(plan["DisplayName"].as_str().unwrap_or_default());
+    if whole.is_none_or(|w| w > cap) {
+        return Err(refuse(format!(
+            "ProhibitSendReceiveQuota can't exceed {} for the mailbox plan {}.",
+            show_size(Some(cap)),
+            plan["DisplayName"].as_str().unwrap_or_default()
+        )));
+    }
+    for lower in ["IssueWarningQuota", "ProhibitSendQuota"] {
+        if let (Some(l), Some(w)) = (size(lower), whole)
+            && l > w
+        {
+            return Err(refuse(format!(
+                "The value of {lower} must be less than or equal to the value of ProhibitSendReceiveQuota ({}).",
+                show_size(Some(w))
+            )));
+        }
+        if size(lower).is_none() {
+            return Err(refuse(format!(
+                "The value of {lower} must be less than or equal to the value of ProhibitSendReceiveQuota ({}).",
+                show_size(whole)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A TimeSpan in .NET's constant format ("d.hh:mm:ss", or "hh:mm:ss" under a day) from
@@ -1525,6 +1970,87 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn mailbox_plans_bind_sizes_as_exchange_does_and_keep_to_the_licence() {
+        let mut t = tenant();
+        let plans = run(&mut t, "Get-MailboxPlan", json!({})).unwrap();
+        assert_eq!(plans.len(), 4);
+        let enterprise = run(
+            &mut t,
+            "Get-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise"}),
+        )
+        .unwrap();
+        assert_eq!(enterprise[0]["MaxSendSize"], "35 MB (36,700,160 bytes)");
+        assert_eq!(
+            enterprise[0]["ProhibitSendReceiveQuota"],
+            "100 GB (107,374,182,400 bytes)"
+        );
+        // "90MB", "90 mb", bytes and Exchange's own print all bind to the same size.
+        for given in [
+            json!("90MB"),
+            json!("90 mb"),
+            json!(94371840),
+            json!("90 MB (94,371,840 bytes)"),
+        ] {
+            run(
+                &mut t,
+                "Set-MailboxPlan",
+                json!({"Identity": "ExchangeOnline", "MaxSendSize": given}),
+            )
+            .unwrap();
+            let plan = run(
+                &mut t,
+                "Get-MailboxPlan",
+                json!({"Identity": "ExchangeOnline"}),
+            )
+            .unwrap();
+            assert_eq!(plan[0]["MaxSendSize"], "90 MB (94,371,840 bytes)");
+        }
+        assert_eq!(
+            show_size(Some(2_040_109_466)),
+            "1.9 GB (2,040,109,466 bytes)"
+        );
+        let over = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "MaxReceiveSize": "151MB"}),
+        )
+        .unwrap_err();
+        assert!(over.message.contains("150 MB"), "{over:?}");
+        let nonsense = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "MaxReceiveSize": "ninety"}),
+        )
+        .unwrap_err();
+        assert!(nonsense.message.contains("valid size"), "{nonsense:?}");
+        // Plan 1's mailboxes stop at 50 GB; the warning stays under the mailbox's size.
+        let licence = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnline", "ProhibitSendReceiveQuota": "100GB"}),
+        )
+        .unwrap_err();
+        assert!(licence.message.contains("50 GB"), "{licence:?}");
+        let order = run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise", "ProhibitSendReceiveQuota": "90GB"}),
+        )
+        .unwrap_err();
+        assert!(order.message.contains("IssueWarningQuota"), "{order:?}");
+        run(
+            &mut t,
+            "Set-MailboxPlan",
+            json!({"Identity": "ExchangeOnlineEnterprise", "ProhibitSendReceiveQuota": "90GB", "ProhibitSendQuota": "89GB", "IssueWarningQuota": "88GB"}),
+        )
+        .unwrap();
+        // No New- or Remove-: Exchange makes the plans.
+        let new = run(&mut t, "New-MailboxPlan", json!({"Name": "x"})).unwrap_err();
+        assert_eq!(new.status, 403);
     }
 
     #[test]
