@@ -200,6 +200,46 @@ pub struct Access {
     /// blueprint sets one, the engine reads each object it found again by id before comparing,
     /// or the list's null would be drift that no deploy could mend.
     pub read_by_id: &'static [&'static str],
+    /// A property Graph returns (on `$select`) but writes only through an action on the
+    /// object, item by item ([`ActionWrite`]: a group's licences through `assignLicense`).
+    pub written_by_action: Option<ActionWrite>,
+}
+
+/// A keyed collection property written through an action of its object:
+/// `POST {object}/{action}` with the items to add or change under `add` and the keys of the
+/// items to remove under `remove` (Graph's `group: assignLicense`, `{"addLicenses":
+/// [{skuId, disabledPlans}], "removeLicenses": [skuId]}`). Items the body does not name are
+/// left as they are, so the engine sends the blueprint's items only, and a rollback removes
+/// only an item the tool added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionWrite {
+    /// The property (`assignedLicenses`), a collection of items with a key.
+    pub property: &'static str,
+    /// The action's name (`assignLicense`).
+    pub action: &'static str,
+    /// The parameter listing the items to add or change (`addLicenses`).
+    pub add: &'static str,
+    /// The parameter listing the keys of the items to remove (`removeLicenses`).
+    pub remove: &'static str,
+    /// The items' key (`skuId`).
+    pub key: &'static str,
+    /// Where the tenant lists the keys it may use, when only those may be written: the plan
+    /// blocks an item whose key is not there, with the reason.
+    pub available: Option<Available>,
+}
+
+/// A collection listing the item keys a tenant may write ([`ActionWrite::available`]): the
+/// licences a tenant bought (`/subscribedSkus`, by `skuId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Available {
+    /// The collection's path (Graph v1.0).
+    pub path: &'static str,
+    /// The property of its items that holds a usable key.
+    pub key: &'static str,
+    /// What a person does when a key is missing.
+    pub remedy: &'static str,
+    /// What the collection's items are called (`licence`), for the reason.
+    pub noun: &'static str,
 }
 
 impl Access {
@@ -218,6 +258,7 @@ impl Access {
         replaced_whole: false,
         adds_to: None,
         read_by_id: &[],
+        written_by_action: None,
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -385,6 +426,11 @@ impl KindSpec {
     /// ([`Access::read_by_id`]).
     pub fn reads_by_id(&self) -> bool {
         !self.access.read_by_id.is_empty()
+    }
+
+    /// The property written through an action of the object ([`Access::written_by_action`]).
+    pub fn written_by_action(&self) -> Option<ActionWrite> {
+        self.access.written_by_action
     }
 
     /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
@@ -919,6 +965,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_MANAGEMENT_SCRIPT,
     intune::MOBILE_APP_BETA,
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
+    identity::GROUP_LICENSES,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

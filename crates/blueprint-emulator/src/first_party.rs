@@ -108,6 +108,16 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "GroupSettings.ReadWrite.All",
         "546168c3-1183-4281-9491-fafb24dea37e",
     ),
+    // Group-based licensing (group-assignlicense, subscribedsku-list); ids as Microsoft Graph's
+    // service principal lists them in public appRoles dumps.
+    (
+        "LicenseAssignment.Read.All",
+        "e2f98668-2877-4f38-a2f4-8202e0717aa1",
+    ),
+    (
+        "LicenseAssignment.ReadWrite.All",
+        "5facf0c1-8979-4e95-abcf-ff3d079771c0",
+    ),
     (
         "Organization.Read.All",
         "498476ce-e0fe-48b0-b801-37ba7e2685c6",

@@ -63,6 +63,9 @@ pub struct TenantSpec {
     /// brought (crate::vpp).
     #[serde(default)]
     pub vpp_tokens: Vec<crate::vpp::VppTokenSpec>,
+    /// Licences the tenant bought (`GET /subscribedSkus`), by SKU part number.
+    #[serde(default)]
+    pub subscriptions: Vec<crate::licensing::SubscriptionSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,6 +201,10 @@ impl Fixture {
                         object.kind
                     ))
                 })?;
+            }
+            for subscription in &spec.subscriptions {
+                crate::licensing::subscribe(&mut tenant, subscription)
+                    .map_err(|m| invalid(format!("tenant '{}', subscription: {m}", spec.name)))?;
             }
             for token in &spec.vpp_tokens {
                 sync_vpp_token(&mut tenant, token, rng).map_err(|m| {

@@ -159,6 +159,9 @@ pub fn execute(
             "Query option '$expand' is not supported by this resource in the emulator's model of Microsoft Graph.",
         ));
     }
+    if let Some(response) = crate::licensing::execute(emulator, caller, origin, req, &segs)? {
+        return Ok(response);
+    }
     if let Some(response) = crate::apps::execute(emulator, caller, origin, req, &segs, &query)? {
         return Ok(response);
     }
@@ -495,6 +498,10 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
         }
         None if kind.entity == "user" => {
             obj.retain(|k, _| USER_DEFAULT_PROPS.contains(&k.as_str()));
+        }
+        // "Returned only on `$select`" (group resource, v1.0).
+        None if kind.entity == "group" => {
+            obj.remove(crate::licensing::ASSIGNED_LICENSES);
         }
         None => {}
     }

@@ -802,6 +802,38 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // The subscriptions the organisation bought (subscribedsku-list/-get): read-only, made by a
+    // purchase (a fixture's `subscriptions`). Application permissions: LicenseAssignment.Read.All
+    // (least privileged), higher Directory.Read.All, Directory.ReadWrite.All,
+    // Organization.Read.All, Organization.ReadWrite.All; the table names no ReadWrite licence
+    // permission.
+    Kind {
+        entity: "subscribedSku",
+        path: "subscribedSkus",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "LicenseAssignment.Read.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Organization.Read.All",
+            "Organization.ReadWrite.All",
+        ],
+        write: &[],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &[],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
         entity: "deviceRegistrationPolicy",

@@ -23,6 +23,7 @@ mod graph;
 mod http;
 mod identity;
 mod kinds;
+mod licensing;
 mod odata;
 mod role_policies;
 mod rules;

@@ -935,12 +935,18 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let mut body = Map::new();
     let mut assignments = None;
     let mut item_writes = Vec::new();
+    let mut action_writes = Vec::new();
+    let by_action = resources::written_by_action(&object.kind);
     for (k, v) in compared.as_object().into_iter().flatten() {
         if !changed_keys.contains(k) {
             continue;
         }
         if k == resources::ASSIGNMENTS && resources::has_assignments(&object.kind) {
             assignments = Some(v.clone());
+        } else if let Some(write) = by_action.filter(|w| w.property == k) {
+            // The blueprint's items, added or changed; the tenant's others are left alone.
+            let path = object_path(object, id.as_deref());
+            action_writes.push(resources::action_write(write, &path, v, &[]));
         } else if resources::written_per_item(&object.kind) == Some(k.as_str()) {
             let path = object_path(object, id.as_deref());
             item_writes = resources::item_writes(&object.kind, &path, &current, v)?;
@@ -980,6 +986,13 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         }
         for (item_path, patch) in &item_writes {
             ctx.client.patch(item_path, patch).await?;
+        }
+        for (action_path, request) in &action_writes {
+            // The action sets the items it names to the values it gives: safe to resend.
+            ctx.client
+                .post_action(action_path, request)
+                .await
+                .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
         }
         let target = id.clone().unwrap_or_default();
         if let Some(a) = &assignments {

@@ -20,6 +20,9 @@ pub struct Observation {
     pub assignments: HashMap<String, Vec<Value>>,
     /// Directory role template ids, when a desired object names every role.
     pub role_templates: Vec<String>,
+    /// The collections listing the item keys a tenant may write, by path, when a desired
+    /// object's kind has one ([`blueprint_catalogue::kinds::Available`]: `/subscribedSkus`).
+    pub available: BTreeMap<String, Vec<Value>>,
 }
 
 impl crate::plan::RefLookup for Observation {
@@ -68,6 +71,12 @@ pub async fn observe(
     if wants_roles {
         paths.push(ROLE_TEMPLATES_PATH.to_string());
     }
+    let available: Vec<&'static str> = objects
+        .iter()
+        .filter_map(|o| resources::written_by_action(&o.kind)?.available)
+        .map(|a| a.path)
+        .collect();
+    paths.extend(available.iter().map(|p| p.to_string()));
     paths.sort();
     paths.dedup();
     let results = client.get_many(&paths).await;
@@ -87,6 +96,10 @@ pub async fn observe(
             .iter()
             .filter_map(|r| r["id"].as_str().map(str::to_string))
             .collect();
+    }
+    for path in available {
+        let listed = by_path.get(path).map(items).unwrap_or_default();
+        observation.available.insert(path.to_string(), listed);
     }
     for object in objects {
         let found = by_path.get(&resources::read_path(object));

@@ -225,6 +225,25 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                 (action.op, action.changes) = classify(object, Some(&actual), lookup, enforce);
             }
         }
+        if action.blocked.is_none()
+            && let Some(list) = resources::written_by_action(&object.kind).and_then(|w| w.available)
+        {
+            let listed = observation
+                .available
+                .get(list.path)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let missing = resources::unavailable_keys(&object.kind, &object.desired, listed);
+            if !missing.is_empty() {
+                action.blocked = Some(format!(
+                    "the tenant has no {} {} (not in {}): {}",
+                    list.noun,
+                    missing.join(", "),
+                    list.path,
+                    list.remedy
+                ));
+            }
+        }
         actions.push(action);
     }
     // A missing prerequisite or an ambiguous object blocks everything that depends on it.

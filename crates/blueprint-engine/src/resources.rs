@@ -5,7 +5,9 @@
 //! a kind but conditional access, whose report-only first step is the design's own rule.
 
 use blueprint_catalogue::DesiredObject;
-use blueprint_catalogue::kinds::{self, Find, IdentityKey, ItemPath, KindSpec, PerItem};
+use blueprint_catalogue::kinds::{
+    self, ActionWrite, Find, IdentityKey, ItemPath, KindSpec, PerItem,
+};
 use serde_json::Value;
 
 /// How the engine finds a desired object's counterpart in the tenant.
@@ -241,12 +243,100 @@ pub fn reads_by_id(kind: &str) -> bool {
 }
 
 /// The path that reads one object of `kind` at `path` whole: with its expanded navigation
-/// property, when it has one (a role's policy assignment with the policy and its rules).
+/// property, when it has one (a role's policy assignment with the policy and its rules), and
+/// with the properties the lookup selects, when Graph returns some only on `$select` (a
+/// group's `assignedLicenses`).
 pub fn read_one(kind: &str, path: &str) -> String {
-    match access_of(kind).and_then(|k| k.access.expand) {
-        Some(expand) => format!("{path}?$expand={}", expand.query),
-        None => path.to_string(),
+    let access = access_of(kind).map(|k| k.access);
+    let mut options = Vec::new();
+    if let Some(expand) = access.and_then(|a| a.expand) {
+        options.push(format!("$expand={}", expand.query));
     }
+    if let Some(Find::ByIdentity {
+        select: Some(select),
+    }) = access.map(|a| a.find)
+    {
+        options.push(format!("$select={select}"));
+    }
+    if options.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", options.join("&"))
+    }
+}
+
+/// The property of `kind` written through an action of its object
+/// ([`KindSpec::written_by_action`]: a group's licences through `assignLicense`).
+pub fn written_by_action(kind: &str) -> Option<ActionWrite> {
+    access_of(kind)?.written_by_action()
+}
+
+/// The keys of the items in a value of an action-written property.
+fn action_keys(write: ActionWrite, value: &Value) -> Vec<Value> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get(write.key).cloned())
+        .collect()
+}
+
+/// The action request (path and body) that gives the object at `path` the items of `add`
+/// (each added, or changed to the given value) and removes the items keyed `remove`. Items
+/// neither names keep their value: the action changes only what it is told.
+pub fn action_write(
+    write: ActionWrite,
+    path: &str,
+    add: &Value,
+    remove: &[Value],
+) -> (String, Value) {
+    let items: Vec<Value> = add.as_array().cloned().unwrap_or_default();
+    (
+        format!("{path}/{}", write.action),
+        serde_json::json!({ write.add: items, write.remove: remove }),
+    )
+}
+
+/// What puts an action-written property back to `before` after a change that left it `after`,
+/// when it now reads `current`: every item it had before, at its value before, and the removal
+/// of the items the change added (and only those: an item someone else added since stays).
+pub fn action_restore(
+    write: ActionWrite,
+    path: &str,
+    before: &Value,
+    after: &Value,
+    current: &Value,
+) -> (String, Value) {
+    let had = action_keys(write, before);
+    let now = action_keys(write, current);
+    let added: Vec<Value> = action_keys(write, after)
+        .into_iter()
+        .filter(|k| !had.contains(k) && now.contains(k))
+        .collect();
+    let restore = Value::Array(before.as_array().cloned().unwrap_or_default());
+    action_write(write, path, &restore, &added)
+}
+
+/// The keys of `desired`'s action-written items that the tenant may not use: not among the
+/// `available` items' keys (a licence the tenant has not bought). Empty when the kind lists
+/// none.
+pub fn unavailable_keys(kind: &str, desired: &Value, available: &[Value]) -> Vec<String> {
+    let Some(write) = written_by_action(kind) else {
+        return Vec::new();
+    };
+    let Some(list) = write.available else {
+        return Vec::new();
+    };
+    let have: Vec<&Value> = available.iter().filter_map(|a| a.get(list.key)).collect();
+    action_keys(write, &desired[write.property])
+        .into_iter()
+        .filter(|k| !have.contains(&k))
+        .map(|k| {
+            k.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| k.to_string())
+        })
+        .collect()
 }
 
 /// The body of a whole-object `PUT`: the object's writable properties as `current` holds them

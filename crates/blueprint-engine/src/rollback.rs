@@ -736,7 +736,9 @@ impl Session {
                 restore
                     .retain(|k, was| per_item == Some(k.as_str()) || current.get(k) != Some(was));
                 let id = intent("rollback-restore", undo.object_id.clone()).await?;
-                let restored = self.restore(kind, &path, before, &current, restore).await;
+                let restored = self
+                    .restore(kind, &path, before, after, &current, restore)
+                    .await;
                 let now = match &restored {
                     Ok(()) => self
                         .client
@@ -818,10 +820,13 @@ impl Session {
         kind: &KindSpec,
         path: &str,
         before: &Value,
+        after: &Value,
         current: &Value,
         mut restore: Map<String, Value>,
     ) -> Result<(), Failure> {
         let assignments = restore.remove(ASSIGNMENTS);
+        let by_action = resources::written_by_action(kind.name)
+            .and_then(|w| restore.remove(w.property).map(|_| w));
         let items = resources::written_per_item(kind.name).and_then(|p| restore.remove(p));
         if !restore.is_empty() && kind.is_replaced_whole() {
             // The whole object as the snapshot held it (its settings included).
@@ -843,6 +848,21 @@ impl Session {
                 .assign(kind, path, &assignments)
                 .await
                 .map_err(|e| Failure::during("restoring assignments", e))?;
+        }
+        if let Some(write) = by_action {
+            // The items as they were (a licence back to its disabled plans), and the removal
+            // of those the sprint added, and only those.
+            let (action_path, request) = resources::action_restore(
+                write,
+                path,
+                &before[write.property],
+                &after[write.property],
+                &current[write.property],
+            );
+            self.client
+                .post_action(&action_path, &request)
+                .await
+                .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
         }
         if let Some(items) = items {
             // Each item the sprint changed, back to its snapshot (what is back already, an

@@ -4281,3 +4281,184 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_manual_namin
     }
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
+
+const E5: &str = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
+const YAMMER_PLAN: &str = "7547a3fe-08ee-4ccb-b430-5077c5041653";
+const TEAMS_PLAN: &str = "57ff2da0-773e-42df-b2af-ffb7a2317929";
+
+/// The legacy tenant with the users role group made by hand and licensed with Microsoft 365
+/// E5 with only Yammer off.
+async fn licensed_legacy_tenant(dir: &std::path::Path) -> RunningEmulator {
+    let running = emulator(
+        "legacy-agency",
+        |config| {
+            config.seeds[0].tenants[0]
+                .objects
+                .push(blueprint_emulator::ObjectSpec {
+                    kind: "group".into(),
+                    body: Some(serde_json::json!({
+                        "displayName": "rol-EXA-users",
+                        "mailEnabled": false,
+                        "mailNickname": "rol-EXA-users",
+                        "securityEnabled": true,
+                        "groupTypes": [],
+                    })),
+                    patch: None,
+                    id: None,
+                    beta: false,
+                });
+        },
+        dir,
+    )
+    .await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let mut t = tenant.lock().unwrap();
+    let (_, users) = stored(&mut t, "group", "rol-EXA-users");
+    users["assignedLicenses"] = serde_json::json!([{"skuId": E5, "disabledPlans": [YAMMER_PLAN]}]);
+    drop(t);
+    running
+}
+
+fn licences_of(running: &RunningEmulator, group: &str) -> Value {
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let mut t = tenant.lock().unwrap();
+    let (_, g) = stored(&mut t, "group", group);
+    g["assignedLicenses"].clone()
+}
+
+fn disabled_plans(licences: &Value) -> Vec<String> {
+    let mut plans: Vec<String> = licences[0]["disabledPlans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    plans.sort();
+    plans
+}
+
+/// Group-based licensing: the users role group the agency licensed by hand gets the ABAC's
+/// plans off through assignLicense (an update, never a second licence), the administrators
+/// group the deploy creates gets its licence; a plan switched on in the tenant is reported as
+/// exactly that licence's disabled plans; a rollback puts the users group's own licence back
+/// and removes the group the tool made.
+#[tokio::test(flavor = "multi_thread")]
+async fn group_licences_go_onto_the_role_groups_drift_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = licensed_legacy_tenant(dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec![
+        "identity-role-groups".to_string(),
+        "organisation-licensing".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let licensing: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "groupLicenses")
+        .collect();
+    assert_eq!(licensing.len(), 2, "{licensing:#?}");
+    for action in &licensing {
+        assert_eq!(action.op, Op::Update, "{action:#?}");
+        assert!(action.blocked.is_none(), "{action:#?}");
+        let base = action.reference.replace("groupLicenses:", "group:");
+        assert!(action.depends_on.contains(&base), "{:?}", action.depends_on);
+    }
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let users = licences_of(&running, "rol-EXA-users");
+    assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+    assert_eq!(users[0]["skuId"], E5);
+    let user_plans = disabled_plans(&users);
+    assert_eq!(user_plans.len(), 13, "{user_plans:?}");
+    assert!(user_plans.contains(&YAMMER_PLAN.to_string()));
+    assert!(!user_plans.contains(&TEAMS_PLAN.to_string()));
+    let admins = licences_of(&running, "rol-EXA-administrators");
+    let admin_plans = disabled_plans(&admins);
+    assert_eq!(admin_plans.len(), 34, "{admin_plans:?}");
+    assert!(admin_plans.contains(&TEAMS_PLAN.to_string()));
+
+    // Someone switches Yammer back on for the users group (order is not a difference).
+    {
+        let tenant_id = running.info().tenants[0].id.clone();
+        let tenant = running.emulator().tenant(&tenant_id).unwrap();
+        let mut t = tenant.lock().unwrap();
+        let (_, g) = stored(&mut t, "group", "rol-EXA-users");
+        let plans = g["assignedLicenses"][0]["disabledPlans"]
+            .as_array_mut()
+            .unwrap();
+        plans.retain(|p| p != YAMMER_PLAN);
+        plans.reverse();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    let found = &findings["organisation-licensing"];
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, format!("assignedLicenses[{E5}].disabledPlans"));
+    assert!(
+        found[0].1.as_array().unwrap().contains(&YAMMER_PLAN.into()),
+        "{found:#?}"
+    );
+    assert!(
+        !found[0].2.as_array().unwrap().contains(&YAMMER_PLAN.into()),
+        "{found:#?}"
+    );
+    assert!(findings["identity-role-groups"].is_empty());
+
+    // The tenant changed since the sprint: a forced rollback restores the legacy tenant, the
+    // users group's own licence (Yammer off only) included.
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    assert_eq!(
+        licences_of(&running, "rol-EXA-users"),
+        serde_json::json!([{"skuId": E5, "disabledPlans": [YAMMER_PLAN]}])
+    );
+}
+
+/// A tenant that has not bought Microsoft 365 E5: the plan blocks both licence actions with the
+/// reason and the step to take, and the deploy sends no assignLicense (the groups are still
+/// made).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unbought_licence_blocks_the_plan_with_the_purchase_to_make() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator(
+        "empty-agency",
+        |config| config.seeds[0].tenants[0].subscriptions.clear(),
+        dir.path(),
+    )
+    .await;
+    let features = vec![
+        "identity-role-groups".to_string(),
+        "organisation-licensing".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let licensing: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "groupLicenses")
+        .collect();
+    assert_eq!(licensing.len(), 2);
+    for action in licensing {
+        let why = action.blocked.as_deref().unwrap_or_default();
+        assert!(why.contains(E5), "{why}");
+        assert!(why.contains("/subscribedSkus"), "{why}");
+        assert!(why.contains("buy the licences"), "{why}");
+    }
+    let report = deploy_sprint(&s, 1).await;
+    assert!(report.results.iter().any(|r| r.reference.starts_with("group:")
+        && matches!(r.outcome, Outcome::Done { .. })));
+    assert!(
+        report
+            .results
+            .iter()
+            .filter(|r| r.reference.starts_with("groupLicenses:"))
+            .all(|r| matches!(r.outcome, Outcome::Skipped { .. })),
+        "{:#?}",
+        report.results
+    );
+    assert_eq!(licences_of(&running, "rol-EXA-administrators"), Value::Null);
+}

@@ -5,8 +5,8 @@
 //! agency's values.
 
 use super::{
-    Access, Api, Expand, Find, Grant, IdentityKey, ItemPath, KindSpec, Lifecycle, PerItem,
-    Permissions, singleton,
+    Access, ActionWrite, Api, Available, Expand, Find, Grant, IdentityKey, ItemPath, KindSpec,
+    Lifecycle, PerItem, Permissions, singleton,
 };
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
@@ -166,6 +166,62 @@ pub(super) const ROLE_MANAGEMENT_POLICY_ASSIGNMENT: KindSpec = KindSpec {
             property: "policy",
             items: Some("rules"),
             at: ItemPath::RoleManagementPolicyRule,
+        }),
+        ..Access::PLAIN
+    },
+};
+
+/// Group-based licensing: the licences a group's members receive, with the service plans each
+/// leaves off. The same objects as `group` (the group resource of the same name creates it:
+/// [`KindSpec::adds_to`]), found by display name with `$select=id,displayName,assignedLicenses`
+/// (Graph returns a group's `assignedLicenses` "only on `$select`", group resource, v1.0), and
+/// written only through `POST /groups/{id}/assignLicense` with `addLicenses` (assignedLicense:
+/// `skuId`, `disabledPlans`) and `removeLicenses` (skuIds) (group-assignlicense). Licences are
+/// matched by `skuId`; `disabledPlans` is a set. A licence the tenant has not bought
+/// (`GET /subscribedSkus`, subscribedsku-list) blocks the plan: Graph refuses it.
+pub(super) const GROUP_LICENSES: KindSpec = KindSpec {
+    name: "groupLicenses",
+    path: "/groups",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName", "assignedLicenses"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("assignedLicenses", "skuId")],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the group resource of the same name (kind group) creates it, or a person does for a hybrid agency's synchronised group",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // group-get/group-list: GroupMember.Read.All (least privileged); subscribedsku-list:
+        // LicenseAssignment.Read.All (its table names no ReadWrite permission);
+        // group-assignlicense: LicenseAssignment.ReadWrite.All.
+        read: &[
+            Grant::Graph("GroupMember.Read.All"),
+            Grant::Graph("LicenseAssignment.Read.All"),
+        ],
+        write: &[
+            Grant::Graph("GroupMember.Read.All"),
+            Grant::Graph("LicenseAssignment.Read.All"),
+            Grant::Graph("LicenseAssignment.ReadWrite.All"),
+        ],
+    },
+    access: Access {
+        find: Find::ByIdentity {
+            select: Some("id,displayName,assignedLicenses"),
+        },
+        adds_to: Some(&super::GROUP),
+        written_by_action: Some(ActionWrite {
+            property: "assignedLicenses",
+            action: "assignLicense",
+            add: "addLicenses",
+            remove: "removeLicenses",
+            key: "skuId",
+            available: Some(Available {
+                path: "/subscribedSkus",
+                key: "skuId",
+                noun: "licence (SKU)",
+                remedy: "buy the licences (Microsoft 365 admin center > Billing > Purchase services), wait for them to appear under Licenses, then plan again",
+            }),
         }),
         ..Access::PLAIN
     },

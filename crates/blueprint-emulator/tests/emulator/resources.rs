@@ -1987,3 +1987,162 @@ async fn a_domain_s_password_expiry_is_patched_by_its_name() {
         .await;
     assert_eq!(denied.status, 403, "{}", denied.text);
 }
+
+/// Group-based licensing (group-assignlicense, subscribedsku-list): the tenant's bought SKUs
+/// listed with their service plans; `assignLicense` adds a licence with its disabled plans,
+/// replaces it when sent again, removes it; `assignedLicenses` shows only on `$select`; a SKU
+/// the tenant has not bought is Graph's 400, and a token without a licence write permission
+/// gets 403.
+#[tokio::test]
+async fn group_licences_are_assigned_through_assign_license_and_read_on_select() {
+    const E5: &str = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
+    const YAMMER: &str = "7547a3fe-08ee-4ccb-b430-5077c5041653";
+    const BOOKINGS: &str = "199a5c09-e0ca-4e37-8f7c-b05d533e1ea2";
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let skus = emu.get(&t, "subscribedSkus").await;
+    assert_eq!(skus.status, 200, "{}", skus.text);
+    let e5 = &skus.body["value"][0];
+    assert_eq!(e5["skuPartNumber"], "SPE_E5");
+    assert_eq!(e5["skuId"], E5);
+    assert_eq!(e5["prepaidUnits"]["enabled"], 100);
+    assert!(
+        e5["servicePlans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["servicePlanId"] == YAMMER && p["servicePlanName"] == "YAMMER_ENTERPRISE")
+    );
+
+    let group = emu
+        .post(&t, "groups", security_group("rol-x-users", "rol-x-users"))
+        .await;
+    let id = group.body["id"].as_str().unwrap().to_string();
+    let assign = format!("groups/{id}/assignLicense");
+    let added = emu
+        .post(
+            &t,
+            &assign,
+            json!({"addLicenses": [{"skuId": E5, "disabledPlans": [YAMMER, BOOKINGS]}], "removeLicenses": []}),
+        )
+        .await;
+    assert_eq!(added.status, 202, "{}", added.text);
+    assert_eq!(added.body["id"], id.as_str());
+
+    // Only on $select.
+    let plain = emu.get(&t, &format!("groups/{id}")).await;
+    assert!(
+        plain.body.get("assignedLicenses").is_none(),
+        "{}",
+        plain.text
+    );
+    let selected = emu
+        .get(
+            &t,
+            &format!("groups/{id}?$select=id,displayName,assignedLicenses"),
+        )
+        .await;
+    assert_eq!(
+        selected.body["assignedLicenses"],
+        json!([{"skuId": E5, "disabledPlans": [YAMMER, BOOKINGS]}]),
+        "{}",
+        selected.text
+    );
+    let listed = emu
+        .get(
+            &t,
+            "groups?$filter=displayName%20eq%20'rol-x-users'&$select=id,assignedLicenses",
+        )
+        .await;
+    assert_eq!(
+        listed.body["value"][0]["assignedLicenses"][0]["skuId"], E5,
+        "{}",
+        listed.text
+    );
+
+    // Sent again: the licence's disabled plans are replaced, not added to.
+    let again = emu
+        .post(
+            &t,
+            &assign,
+            json!({"addLicenses": [{"skuId": E5, "disabledPlans": [YAMMER]}], "removeLicenses": []}),
+        )
+        .await;
+    assert_eq!(again.status, 202, "{}", again.text);
+    let selected = emu
+        .get(&t, &format!("groups/{id}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(
+        selected.body["assignedLicenses"],
+        json!([{"skuId": E5, "disabledPlans": [YAMMER]}])
+    );
+
+    // A SKU the tenant has not bought, and a plan the SKU lacks: 400, nothing changed.
+    let unknown = "11111111-2222-3333-4444-555555555555";
+    let bad_sku = emu
+        .post(
+            &t,
+            &assign,
+            json!({"addLicenses": [{"skuId": unknown, "disabledPlans": []}], "removeLicenses": []}),
+        )
+        .await;
+    assert_eq!(
+        (bad_sku.status.as_u16(), bad_sku.code()),
+        (400, "Request_BadRequest"),
+        "{}",
+        bad_sku.text
+    );
+    assert!(
+        bad_sku.text.contains(&format!(
+            "License {unknown} does not correspond to a valid company License."
+        )),
+        "{}",
+        bad_sku.text
+    );
+    let bad_plan = emu
+        .post(
+            &t,
+            &assign,
+            json!({"addLicenses": [{"skuId": E5, "disabledPlans": [unknown]}], "removeLicenses": []}),
+        )
+        .await;
+    assert_eq!(bad_plan.status, 400, "{}", bad_plan.text);
+    let missing = emu
+        .post(&t, &assign, json!({"addLicenses": [{"skuId": E5}]}))
+        .await;
+    assert_eq!(missing.status, 400, "{}", missing.text);
+    let nowhere = emu
+        .post(
+            &t,
+            "groups/00000000-0000-0000-0000-000000000000/assignLicense",
+            json!({"addLicenses": [], "removeLicenses": []}),
+        )
+        .await;
+    assert_eq!(nowhere.status, 404, "{}", nowhere.text);
+
+    // Permission: the auditor (read permissions only) may list SKUs but not assign.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(emu.get(&auditor, "subscribedSkus").await.status, 200);
+    let denied = emu
+        .post(
+            &auditor,
+            &assign,
+            json!({"addLicenses": [], "removeLicenses": [E5]}),
+        )
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+
+    // Removed.
+    let removed = emu
+        .post(
+            &t,
+            &assign,
+            json!({"addLicenses": [], "removeLicenses": [E5]}),
+        )
+        .await;
+    assert_eq!(removed.status, 202, "{}", removed.text);
+    let selected = emu
+        .get(&t, &format!("groups/{id}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(selected.body["assignedLicenses"], json!([]));
+}
