@@ -329,8 +329,21 @@ impl ExchangeClient {
                     }
                 }
             }
-            if !again.is_empty() {
-                tokio::time::sleep(wait.min(MAX_ITEM_WAIT)).await;
+            if let Some(first) = again.first() {
+                let reason = match &results[*first] {
+                    Some(Err(e)) => e.to_string(),
+                    _ => String::new(),
+                };
+                let event = blueprint_graph::GraphEvent::Retrying {
+                    path: format!("$batch ({} of {} cmdlets)", again.len(), commands.len()),
+                    reason,
+                    wait: wait.min(MAX_ITEM_WAIT),
+                    attempt: round,
+                };
+                session
+                    .http
+                    .wait_before_retry(event, wait.min(MAX_ITEM_WAIT), again.len() as u64)
+                    .await;
             }
             pending = again;
         }

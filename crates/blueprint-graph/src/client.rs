@@ -197,6 +197,13 @@ impl fmt::Debug for GraphClient {
 }
 
 impl GraphClient {
+    /// Tells the observer, counts and sleeps before a retry the caller makes itself (the
+    /// Exchange admin client's `$batch` items), so its retries show in [`GraphClient::stats`]
+    /// like the client's own.
+    pub async fn wait_before_retry(&self, event: GraphEvent, wait: Duration, retried: u64) {
+        self.0.wait_before_retry(event, wait, retried).await
+    }
+
     /// Checks the configuration and builds the client. Refuses plain `http://` except to a
     /// loopback host (an emulator on this machine): tokens and secrets must not travel in clear.
     pub fn new(config: GraphConfig, observer: Observer) -> Result<Self, GraphError> {

@@ -1079,14 +1079,23 @@ pub fn execute(
         return result;
     }
     let parameters = compliance_checks(tenant, verb, noun, identity.as_deref(), parameters)?;
-    let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
-    match verb {
-        "Get" => match identity {
-            None => Ok(objects.clone()),
+    if verb == "Get" {
+        // A read changes nothing: a family nothing has written stays absent, as it was.
+        let objects = tenant
+            .exchange
+            .objects
+            .get(noun)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        return match identity {
+            None => Ok(objects.to_vec()),
             Some(id) => find(objects, &id)
                 .map(|i| vec![objects[i].clone()])
                 .ok_or_else(|| ExchangeError::not_found(&id)),
-        },
+        };
+    }
+    let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
+    match verb {
         "Set" => {
             let at = match (&identity, is_singleton(noun)) {
                 (Some(id), _) => find(objects, id).ok_or_else(|| ExchangeError::not_found(id))?,
