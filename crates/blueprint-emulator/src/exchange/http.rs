@@ -352,25 +352,30 @@ pub async fn compliance_invoke_endpoint(
     Path((region, tenant)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    if let Some(wrong) = wrong_region(&region) {
-        return wrong;
+    match regional_prefix(&region) {
+        Some(prefix) => invoke(em, Endpoint::Compliance, tenant, req, &prefix).await,
+        None => wrong_region(&region),
     }
-    let prefix = format!("/compliance/{region}");
-    invoke(em, Endpoint::Compliance, tenant, req, &prefix).await
+}
+
+/// The path prefix of the regional Security & Compliance endpoint: only the region discovery
+/// names has one.
+fn regional_prefix(region: &str) -> Option<String> {
+    region
+        .eq_ignore_ascii_case(COMPLIANCE_REGION)
+        .then(|| format!("/compliance/{region}"))
 }
 
 /// A region other than the one discovery names: Microsoft's hosts would not resolve.
-fn wrong_region(region: &str) -> Option<Response> {
-    (!region.eq_ignore_ascii_case(COMPLIANCE_REGION)).then(|| {
-        Answer::error(&ExchangeError::new(
-            404,
-            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
-            format!(
-                "There is no Security & Compliance endpoint in region '{region}': ask EXOBanner('AutogenSession') where the tenant's is."
-            ),
-        ))
-        .into_response()
-    })
+fn wrong_region(region: &str) -> Response {
+    Answer::error(&ExchangeError::new(
+        404,
+        "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+        format!(
+            "There is no Security & Compliance endpoint in region '{region}': ask EXOBanner('AutogenSession') where the tenant's is."
+        ),
+    ))
+    .into_response()
 }
 
 async fn invoke(
@@ -483,11 +488,10 @@ pub async fn compliance_batch_endpoint(
     Path((region, tenant)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    if let Some(wrong) = wrong_region(&region) {
-        return wrong;
+    match regional_prefix(&region) {
+        Some(prefix) => batch(em, Endpoint::Compliance, tenant, req, &prefix).await,
+        None => wrong_region(&region),
     }
-    let prefix = format!("/compliance/{region}");
-    batch(em, Endpoint::Compliance, tenant, req, &prefix).await
 }
 
 async fn batch(

@@ -1017,13 +1017,7 @@ fn manages_as_app(caller: &Caller) -> Result<(), ExchangeError> {
 
 /// Whether the caller may reach the admin API at all, and may run `cmdlet`.
 pub fn authorise(caller: &Caller, cmdlet: &str) -> Result<(), ExchangeError> {
-    if !caller.roles.iter().any(|r| r == MANAGE_AS_APP) {
-        return Err(ExchangeError::new(
-            401,
-            "Microsoft.Exchange.Security.Authorization.UnauthorizedAccessException",
-            "The token does not carry the Exchange.ManageAsApp application permission of Office 365 Exchange Online.",
-        ));
-    }
+    manages_as_app(caller)?;
     let holds = |roles: &[&str]| caller.wids.iter().any(|w| roles.contains(&w.as_str()));
     if !holds(WRITE_ROLES) && !holds(READ_ROLES) && !holds(OTHER_SUPPORTED_ROLES) {
         return Err(ExchangeError::new(
