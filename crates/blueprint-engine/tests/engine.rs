@@ -2430,6 +2430,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-compliance-policy-settings",
     "identity-role-groups",
     "intune-ios-device-restrictions",
+    "intune-windows-endpoint-protection",
+    "intune-ios-device-features",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2551,6 +2553,14 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "Blueprint - iOS device restrictions",
         );
         ios["passcodeSignInFailureCountBeforeWipe"] = serde_json::json!(20);
+        let (_, protection) = stored(&mut t, "deviceConfiguration", "ACSC – Endpoint Protection");
+        protection["smartScreenBlockOverrideForFiles"] = serde_json::json!(false);
+        let (_, features) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - iOS device feature policy",
+        );
+        features["lockScreenFootnote"] = serde_json::json!("Found it? Keep it");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2577,6 +2587,22 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-ios-device-restrictions"],
         one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-windows-endpoint-protection"],
+        one(
+            "smartScreenBlockOverrideForFiles",
+            true.into(),
+            false.into()
+        )
+    );
+    assert_eq!(
+        findings["intune-ios-device-features"],
+        one(
+            "lockScreenFootnote",
+            format!("If lost return to the {}", running.info().tenants[0].name).into(),
+            "Found it? Keep it".into()
+        )
     );
     assert_eq!(
         findings["intune-compliance-policy-settings"],
