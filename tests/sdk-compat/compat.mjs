@@ -1030,6 +1030,7 @@ async function main() {
   await models.windowsDeviceRestrictions(run);
   await models.endpointProtection(run);
   await models.iosDeviceRestrictions(run);
+  await models.iosDeviceFeatures(run);
   await models.edgeApp(run);
   await models.sharepointSettings();
   await models.agreement(run);

@@ -251,6 +251,26 @@ export function modelChecks(ctx) {
           p.mediaContentRatingAustralia?.movieRating === "mature",
       ),
 
+    /** iOS device features (iosDeviceFeaturesConfiguration): the lock screen footnote and a
+     * notification setting (a complex collection with its alert type enum). */
+    iosDeviceFeatures: (run) =>
+      profile(
+        "iOS device features",
+        v1.serializeIosDeviceFeaturesConfiguration,
+        {
+          odataType: "#microsoft.graph.iosDeviceFeaturesConfiguration",
+          displayName: `sdk-compat ${run} iOS device features`,
+          lockScreenFootnote: "If lost return to the agency",
+          notificationSettings: [
+            { bundleID: "com.microsoft.Office.Outlook", appName: "Outlook", alertType: "banner", enabled: true, showOnLockScreen: false },
+          ],
+        },
+        (p) =>
+          p.lockScreenFootnote === "If lost return to the agency" &&
+          p.notificationSettings?.[0]?.alertType === "banner" &&
+          p.notificationSettings[0].showOnLockScreen === false,
+      ),
+
     /** Microsoft Edge for Windows (windowsMicrosoftEdgeApp) among the mobile apps. */
     edgeApp: (run) =>
       createReadDelete({

@@ -127,7 +127,10 @@ from msgraph.generated.models.signin_frequency_type import SigninFrequencyType
 from msgraph.generated.models.user import User
 from msgraph.generated.models.group_setting import GroupSetting
 from msgraph.generated.models.idle_session_sign_out import IdleSessionSignOut
+from msgraph.generated.models.ios_device_features_configuration import IosDeviceFeaturesConfiguration
 from msgraph.generated.models.ios_general_device_configuration import IosGeneralDeviceConfiguration
+from msgraph.generated.models.ios_notification_alert_type import IosNotificationAlertType
+from msgraph.generated.models.ios_notification_settings import IosNotificationSettings
 from msgraph.generated.models.ios_update_configuration import IosUpdateConfiguration
 from msgraph.generated.models.media_content_rating_australia import MediaContentRatingAustralia
 from msgraph.generated.models.rating_australia_movies_type import RatingAustraliaMoviesType
@@ -728,6 +731,25 @@ async def ios_device_restrictions(client, run):
         and p.compliant_apps_list[0].app_id == "com.microsoft.Office.Word"
         and isinstance(p.media_content_rating_australia, MediaContentRatingAustralia)
         and p.media_content_rating_australia.movie_rating == RatingAustraliaMoviesType.Mature)
+
+
+async def ios_device_features(client, run):
+    """iOS device features (issue 14): iosDeviceFeaturesConfiguration with the ABAC's lock screen
+    footnote and a notification setting (a complex collection with its alert type enum)."""
+    await profile_round_trip(
+        client, "iOS device features",
+        IosDeviceFeaturesConfiguration(
+            display_name=f"sdk-compat-py {run} iOS device features",
+            lock_screen_footnote="If lost return to the agency",
+            notification_settings=[IosNotificationSettings(
+                bundle_i_d="com.microsoft.Office.Outlook", app_name="Outlook",
+                alert_type=IosNotificationAlertType.Banner, enabled=True, show_on_lock_screen=False)]),
+        IosDeviceFeaturesConfiguration,
+        lambda p: p.lock_screen_footnote == "If lost return to the agency"
+        and len(p.notification_settings or []) == 1
+        and isinstance(p.notification_settings[0], IosNotificationSettings)
+        and p.notification_settings[0].alert_type == IosNotificationAlertType.Banner
+        and p.notification_settings[0].show_on_lock_screen is False)
 
 
 async def sharepoint_settings(client):
@@ -1410,6 +1432,7 @@ async def main(ready_path):
         await windows_device_restrictions(client, run)
         await endpoint_protection(client, run)
         await ios_device_restrictions(client, run)
+        await ios_device_features(client, run)
         await sharepoint_settings(client)
         await terms_of_use_agreement(client, run)
         await group_setting(client)
