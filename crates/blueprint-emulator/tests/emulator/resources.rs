@@ -1256,6 +1256,60 @@ async fn terms_of_use_agreements_referenced_by_policies() {
     assert_eq!(p.status, 201, "{}", p.text);
 }
 
+/// Edm.Duration is ISO 8601's day-time form, as Graph's OData library reads it: the re-acceptance
+/// frequency "P365D" is taken and read back; Python's str of a timedelta, which msgraph-sdk-python
+/// 1.65 sends for one (msgraph-sdk-python#1262), is refused with Graph's conversion error, and so
+/// are years and months, which a TimeSpan cannot hold.
+#[tokio::test]
+async fn durations_are_iso_8601_day_time_durations() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "identityGovernance/termsOfUse/agreements";
+    let agreement = |frequency: &str, expiry: &str| {
+        json!({"displayName": "Acceptable Use Policy", "userReacceptRequiredFrequency": frequency,
+            "termsExpiration": {"startDateTime": "2027-01-01T00:00:00Z", "frequency": expiry},
+            "files": [{"fileName": "aup.pdf", "language": "en", "isDefault": true, "fileData": {"data": "JVBERi0xLjQK"}}]})
+    };
+    for bad in [
+        "365 days, 0:00:00",
+        "10:00:00",
+        "P1Y",
+        "P1M",
+        "PT",
+        "P",
+        "P1DT",
+        "P1.5D",
+        "PT1.S",
+        "PT2S1H",
+        "365",
+    ] {
+        let r = emu.post(&t, path, agreement(bad, "P180D")).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert_eq!(
+            r.body["error"]["message"],
+            format!("Cannot convert the literal '{bad}' to the expected type 'Edm.Duration'."),
+            "{bad}"
+        );
+    }
+    let nested = emu
+        .post(&t, path, agreement("P365D", "180 days, 0:00:00"))
+        .await;
+    assert_eq!(
+        nested.status, 400,
+        "a nested Edm.Duration is checked too: {}",
+        nested.text
+    );
+    for good in ["P365D", "PT10H", "P1DT12H30M5.5S", "PT90M", "PT0S"] {
+        let r = emu.post(&t, path, agreement(good, "P180D")).await;
+        assert_eq!(r.status, 201, "{good}: {}", r.text);
+        let got = emu
+            .get(&t, &format!("{path}/{}", r.body["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(got.body["userReacceptRequiredFrequency"], good);
+        assert_eq!(got.body["termsExpiration"]["frequency"], "P180D");
+    }
+}
+
 /// Graph beta: the beta kinds are served under `/beta/` with the beta schema, in their own
 /// `@odata.context`; `/v1.0/` neither has them nor a `beta` segment; a shared object (the
 /// authentication methods policy) shows each version's properties; beta has its own `$batch`.
