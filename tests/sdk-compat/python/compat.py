@@ -76,6 +76,10 @@ from msgraph.generated.models.local_admin_settings import LocalAdminSettings
 from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.domain import Domain
+from msgraph.generated.groups.item.assign_license.assign_license_post_request_body import AssignLicensePostRequestBody
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
+from msgraph.generated.models.assigned_license import AssignedLicense
+from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
@@ -171,6 +175,7 @@ from msgraph_beta import GraphServiceClient as BetaGraphServiceClient
 from msgraph_beta.generated.models.admin_apps_and_services import AdminAppsAndServices
 from msgraph_beta.generated.models.admin_forms import AdminForms
 from msgraph_beta.generated.models.admin_todo import AdminTodo
+from msgraph_beta.generated.models.b2b_management_policy import B2bManagementPolicy
 from msgraph_beta.generated.models.advanced_config_state import AdvancedConfigState as BetaAdvancedConfigState
 from msgraph_beta.generated.models.apps_and_services_settings import AppsAndServicesSettings
 from msgraph_beta.generated.models.authentication_methods_policy import (
@@ -519,6 +524,77 @@ async def organization(client):
     check(isinstance(after, Organization) and after.technical_notification_mails == ["ict@example.gov.au"]
           and [d.name for d in after.verified_domains] == [d.name for d in orgs[0].verified_domains],
           "organization: PATCH of the SDK's model reads back, the rest kept", after)
+
+
+async def group_licences(client, run):
+    """Group-based licensing (issue 13): the tenant's bought licences listed into the SDK's
+    SubscribedSku, one given to a security group with a service plan left off through
+    assignLicense's AssignLicensePostRequestBody, read back (Graph returns a group's licences
+    only on $select) into the SDK's AssignedLicense, then taken away again."""
+    skus = (await client.subscribed_skus.get()).value or []
+    check(skus and isinstance(skus[0], SubscribedSku) and isinstance(skus[0].sku_id, uuid.UUID)
+          and skus[0].service_plans, "subscribedSkus: the tenant's licences as the SDK's SubscribedSku", skus)
+    sku = skus[0]
+    plan = sku.service_plans[0].service_plan_id
+    group = await client.groups.post(Group(display_name=f"sdk-compat-py {run} licensed", mail_enabled=False,
+                                           mail_nickname=f"sdkcompatpy{run}lic", security_enabled=True))
+    builder = client.groups.by_group_id(group.id)
+    try:
+        assigned = await builder.assign_license.post(AssignLicensePostRequestBody(
+            add_licenses=[AssignedLicense(sku_id=sku.sku_id, disabled_plans=[plan])], remove_licenses=[]))
+        check(isinstance(assigned, Group) and assigned.id == group.id, "assignLicense answers with the Group", assigned)
+        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
+            select=["id", "displayName", "assignedLicenses"])
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        licences = got.assigned_licenses or []
+        check(len(licences) == 1 and isinstance(licences[0], AssignedLicense) and licences[0].sku_id == sku.sku_id
+              and licences[0].disabled_plans == [plan],
+              "the group's assignedLicenses ($select) read back with the plan left off", licences)
+        await builder.assign_license.post(AssignLicensePostRequestBody(add_licenses=[], remove_licenses=[sku.sku_id]))
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        check(not got.assigned_licenses, "removeLicenses takes the licence away", got.assigned_licenses)
+    finally:
+        await builder.delete()
+
+
+async def b2b_management_policy(beta, run):
+    """The B2B invitation allowlist (beta only, issue 13): the tenant's one B2B management policy,
+    created with msgraph-beta-sdk's B2bManagementPolicy (its definition one JSON document as
+    text, kept as given), listed, updated and read back, a second one refused, then deleted."""
+    policies = beta.policies.b2b_management_policies
+
+    def definition(*domains):
+        return json.dumps({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": {
+            "AllowedDomains": list(domains)}}}, separators=(",", ":"))
+
+    created = await policies.post(B2bManagementPolicy(
+        display_name="B2BManagementPolicy", description=f"sdk-compat-py {run}",
+        definition=[definition("examples.gov.au")], is_organization_default=True))
+    try:
+        check(isinstance(created, B2bManagementPolicy) and created.id
+              and created.definition == [definition("examples.gov.au")] and created.is_organization_default is True,
+              "b2bManagementPolicies.post creates a B2bManagementPolicy", created)
+        listed = (await policies.get()).value or []
+        check(len(listed) == 1 and isinstance(listed[0], B2bManagementPolicy) and listed[0].id == created.id,
+              "b2bManagementPolicies: the tenant's one policy, as the beta SDK's model", listed)
+        check(not unknown_properties(listed[0]), "every property of the policy is one the beta SDK's model knows",
+              unknown_properties(listed[0]))
+        builder = policies.by_b2b_management_policy_id(created.id)
+        await builder.patch(B2bManagementPolicy(definition=[definition("examples.gov.au", "partner.example")]))
+        got = await builder.get()
+        check(got.definition == [definition("examples.gov.au", "partner.example")]
+              and got.display_name == "B2BManagementPolicy" and got.is_organization_default is True,
+              "PATCH of the definition reads back, the rest kept", got)
+        try:
+            await policies.post(B2bManagementPolicy(display_name="second", description="second",
+                                                    definition=[definition("examples.gov.au")]))
+            raise CheckFailed("a second B2B management policy was created")
+        except BetaODataError as err:
+            check(err.response_status_code == 400, "a second policy: the beta SDK's ODataError 400 (one per organisation)",
+                  err.response_status_code)
+    finally:
+        await policies.by_b2b_management_policy_id(created.id).delete()
+    check(not (await policies.get()).value, "the policy is deleted")
 
 
 async def domain_password_expiry(client):
@@ -1448,6 +1524,8 @@ async def main(ready_path):
         await admin_consent_request_policy(client)
         await device_registration_policy(client)
         await organization(client)
+        await group_licences(client, run)
+        await b2b_management_policy(beta_client(ready, secret), run)
         await domain_password_expiry(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
