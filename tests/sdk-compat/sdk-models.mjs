@@ -702,7 +702,7 @@ export function modelChecks(ctx) {
           serialize: v1.serializeDeviceManagement,
           create: v1.createDeviceManagementFromDiscriminatorValue,
           change: { intuneBrand: { displayName: "Agency IT", showLogo: false, themeColor: { r: 0, g: 120, b: 212 } } },
-          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212,
+          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212 && d.subscriptionState === "active",
         },
         {
           version: "beta",

@@ -136,7 +136,7 @@ const DEVICE_MANAGEMENT: Kind = Kind {
     ],
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
-    server_props: &["id", "intuneAccountId"],
+    server_props: &["id", "intuneAccountId", "subscriptionState"],
     inline_nav: &[],
     write_only: &[],
     assignable: false,

@@ -686,6 +686,8 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         dm.body["settings"],
         json!({"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false})
     );
+    // The subscription's state is the service's (msgraph-sdk's DeviceManagement reads it).
+    assert_eq!(dm.body["subscriptionState"], "active");
     let patched = emu
         .patch(
             &t,
