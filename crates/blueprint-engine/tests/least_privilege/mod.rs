@@ -383,6 +383,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         &[
             "purview-audit-logging".to_string(),
             "purview-retention".to_string(),
+            "purview-sensitivity-labels".to_string(),
         ],
     );
     let session = support::session(ws);
@@ -416,6 +417,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
             "RetentionDuration",
             "Comment",
             "RetentionComplianceAction",
+            "Tooltip",
         ]
         .iter()
         .filter(|p| kind.properties.contains(*p))
@@ -459,7 +461,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         );
         checked.push(kind.name);
     }
-    assert_eq!(checked.len(), 3, "{checked:?}");
+    assert_eq!(checked.len(), 5, "{checked:?}");
     session.close().await;
     running.shutdown().await.unwrap();
 }
