@@ -482,8 +482,13 @@ export function modelChecks(ctx) {
           deviceNameTemplate: "AG-%RAND:5%",
           preprovisioningAllowed: true,
           outOfBoxExperienceSetting: { deviceUsageType: "singleUser", userType: "standard", privacySettingsHidden: true, eulaHidden: true },
+          enrollmentStatusScreenSettings: { hideInstallationProgress: false, installProgressTimeoutInMinutes: 60, customErrorMessage: "Call the service desk" },
         },
-        readBack: (p) => p.outOfBoxExperienceSetting?.userType === "standard" && p.deviceType === "windowsPc" && p.preprovisioningAllowed === true,
+        readBack: (p) =>
+          p.outOfBoxExperienceSetting?.userType === "standard" &&
+          p.deviceType === "windowsPc" &&
+          p.preprovisioningAllowed === true &&
+          p.enrollmentStatusScreenSettings?.installProgressTimeoutInMinutes === 60,
       }),
 
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */

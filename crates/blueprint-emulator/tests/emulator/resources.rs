@@ -1099,6 +1099,10 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "hybridAzureADJoinSkipConnectivityCheck": true}),
             "the hybrid type's",
         ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "enrollmentStatusScreenSettings": {"showInstallationProgress": true}}),
+            "the status screen's setting is hideInstallationProgress",
+        ),
     ] {
         let r = emu.post(&t, path, bad).await;
         assert_eq!(r.status, 400, "{why}: {}", r.text);
@@ -1107,6 +1111,17 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Autopilot Deployment Profile", "locale": "en-AU", "deviceNameTemplate": "EXA-%SERIAL%", "preprovisioningAllowed": true, "outOfBoxExperienceSetting": oobe}))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
+    // Beta's enrolment status screen settings (msgraph-beta-sdk's model has them): none set.
+    assert_eq!(created.body["enrollmentStatusScreenSettings"], Value::Null);
+    let screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "With a status screen",
+            "enrollmentStatusScreenSettings": {"hideInstallationProgress": false, "installProgressTimeoutInMinutes": 60, "customErrorMessage": "Call the service desk"}}))
+        .await;
+    assert_eq!(screen.status, 201, "{}", screen.text);
+    assert_eq!(
+        screen.body["enrollmentStatusScreenSettings"]["installProgressTimeoutInMinutes"],
+        60
+    );
     assert_eq!(
         created.body["deviceType"], "windowsPc",
         "the default device type"
