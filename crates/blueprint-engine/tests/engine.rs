@@ -2563,6 +2563,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-ios-device-restrictions",
     "intune-windows-endpoint-protection",
     "intune-ios-device-features",
+    "intune-windows-applocker",
+    "intune-windows-custom-device-restrictions",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2583,6 +2585,8 @@ fn stored<'a>(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
@@ -2692,6 +2696,39 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "Custom - iOS device feature policy",
         );
         features["lockScreenFootnote"] = serde_json::json!("Found it? Keep it");
+        // The agency's AppLocker XML went as its bytes (base64) at the CSP's EXE node; someone
+        // swaps the users' rules for an allow-all collection.
+        let (_, applocker) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "ACSC – AppLocker Lockdown CSP",
+        );
+        let users = applocker["omaSettings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["displayName"] == "Block - Users PowerShell")
+            .unwrap();
+        assert_eq!(users["@odata.type"], "#microsoft.graph.omaSettingStringXml");
+        let sent = BASE64.decode(users["value"].as_str().unwrap()).unwrap();
+        assert!(String::from_utf8(sent).unwrap().contains("POWERSHELL.EXE"));
+        users["value"] = serde_json::json!(
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>")
+        );
+        let (_, custom) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Device Restrictions",
+        );
+        let layout = BASE64
+            .decode(custom["startMenuLayoutXml"].as_str().unwrap())
+            .unwrap();
+        assert!(
+            String::from_utf8(layout)
+                .unwrap()
+                .starts_with("<LayoutModificationTemplate")
+        );
+        custom["personalizationDesktopImageUrl"] = serde_json::json!("https://example.com/cat.png");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2718,6 +2755,22 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-ios-device-restrictions"],
         one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-windows-applocker"],
+        one(
+            "omaSettings[./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/BlockedExe02/EXE/Policy].value",
+            BASE64.encode(r#"<RuleCollection Type="Exe" EnforcementMode="Enabled"><FilePathRule Id="9eb15b2e-f9c2-42d4-8692-ad1a0f6a0722" Name="All files except POWERSHELL.EXE" Description="" UserOrGroupSid="S-1-1-0" Action="Allow"><Conditions><FilePathCondition Path="*"/></Conditions></FilePathRule></RuleCollection>"#).into(),
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>").into()
+        )
+    );
+    assert_eq!(
+        findings["intune-windows-custom-device-restrictions"],
+        one(
+            "personalizationDesktopImageUrl",
+            "https://intranet.example.gov.au/desktop.jpg".into(),
+            "https://example.com/cat.png".into()
+        )
     );
     assert_eq!(
         findings["intune-windows-endpoint-protection"],
