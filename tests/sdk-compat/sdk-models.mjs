@@ -456,7 +456,15 @@ export function modelChecks(ctx) {
           officePlatformArchitecture: ["x64"],
           localesToInstall: ["en-us"],
         },
-        readBack: (a) => a.updateChannel === "current" && a.productIds?.[0] === "o365ProPlusRetail" && a.excludedApps?.lync === true && a.localesToInstall?.[0] === "en-us",
+        readBack: (a) =>
+          a.updateChannel === "current" &&
+          a.productIds?.[0] === "o365ProPlusRetail" &&
+          a.excludedApps?.lync === true &&
+          a.localesToInstall?.[0] === "en-us" &&
+          // beta's mobileApp: the Default scope tag, not assigned, its content ready.
+          a.roleScopeTagIds?.[0] === "0" &&
+          a.isAssigned === false &&
+          a.uploadState === 1,
       }),
 
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */

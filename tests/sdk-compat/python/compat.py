@@ -1186,6 +1186,10 @@ async def microsoft_365_apps(client, beta, run):
         check(isinstance(first, BetaMobileAppAssignment) and first.intent == BetaInstallIntent.Required
               and isinstance(first.target, BetaAllDevicesAssignmentTarget),
               "assign sets the suite's required all-devices assignment", assigned)
+        after = await item.get()
+        check(after.is_assigned is True and after.role_scope_tag_ids == ["0"] and after.upload_state == 1
+              and after.dependent_app_count == 0,
+              "the suite reads back assigned, with the Default scope tag and beta's read-only states", after)
     finally:
         await apps.by_mobile_app_id(created.id).delete()
 
