@@ -315,6 +315,7 @@ async function main() {
   const target = created[1];
   const got = await step(`GET /groups/${target.id}`, () => client.api(`/groups/${target.id}`).get());
   check(got.id === target.id && got.displayName === target.displayName, "GET /groups/{id} returns the group", JSON.stringify(got));
+  models.readsAs("GET /groups/{id}", v1.createGroupFromDiscriminatorValue, got);
 
   const gotByCert = await step(`GET /groups/${target.id} (certificate credential)`, () =>
     certClient.api(`/groups/${target.id}`).select(["id", "displayName"]).get(),
@@ -432,6 +433,7 @@ async function main() {
   const gotLocation = await step(`GET /identity/conditionalAccess/namedLocations/${location.id}`, () =>
     client.api(`/identity/conditionalAccess/namedLocations/${location.id}`).get(),
   );
+  models.readsAs("GET the named location", v1.createNamedLocationFromDiscriminatorValue, gotLocation, "#microsoft.graph.ipNamedLocation");
   check(
     Array.isArray(gotLocation.ipRanges) && gotLocation.ipRanges.some((r) => r.cidrAddress === "203.0.113.0/24"),
     "GET named location returns its IP range",
@@ -1028,11 +1030,29 @@ async function main() {
   await models.windowsDeviceRestrictions(run);
   await models.endpointProtection(run);
   await models.iosDeviceRestrictions(run);
+  await models.iosDeviceFeatures(run);
   await models.edgeApp(run);
   await models.sharepointSettings();
   await models.agreement(run);
   await models.groupSetting();
   await models.groupLifecyclePolicy();
+  // And the kinds the reference-shaped requests above create or PATCH, once more with the
+  // SDKs' models writing the bodies.
+  await models.compliancePolicy(run);
+  await models.iosCompliancePolicy(run);
+  await models.webApp(run);
+  await models.vppApp();
+  await models.officeSuiteApp(run);
+  await models.autopilotProfile(run);
+  await models.script(run);
+  await models.settingsCatalogPolicy(run);
+  await models.enrolmentLimit(run);
+  await models.enrolmentDefaults();
+  await models.adminSingletons();
+  await models.conditionalAccessPolicy(run);
+  await models.namedLocation(run);
+  await models.authorizationPolicy();
+  await models.user(run, tenant.domain);
 
   // The settings singletons: read each, PATCH one property of it as Microsoft's update
   // reference writes it, and read the change back. Beta-only kinds and

@@ -108,9 +108,33 @@ from msgraph.generated.models.diagnostic_data_submission_mode import DiagnosticD
 from msgraph.generated.models.edge_search_engine import EdgeSearchEngine
 from msgraph.generated.models.edge_search_engine_type import EdgeSearchEngineType
 from msgraph.generated.models.group_lifecycle_policy import GroupLifecyclePolicy
+from msgraph.generated.models.authorization_policy import AuthorizationPolicy
+from msgraph.generated.models.allow_invites_from import AllowInvitesFrom
+from msgraph.generated.models.conditional_access_applications import ConditionalAccessApplications
+from msgraph.generated.models.conditional_access_client_app import ConditionalAccessClientApp
+from msgraph.generated.models.conditional_access_condition_set import ConditionalAccessConditionSet
+from msgraph.generated.models.conditional_access_grant_control import ConditionalAccessGrantControl
+from msgraph.generated.models.conditional_access_grant_controls import ConditionalAccessGrantControls
+from msgraph.generated.models.conditional_access_policy import ConditionalAccessPolicy
+from msgraph.generated.models.conditional_access_policy_state import ConditionalAccessPolicyState
+from msgraph.generated.models.conditional_access_session_controls import ConditionalAccessSessionControls
+from msgraph.generated.models.conditional_access_users import ConditionalAccessUsers
+from msgraph.generated.models.country_named_location import CountryNamedLocation
+from msgraph.generated.models.default_user_role_permissions import DefaultUserRolePermissions
+from msgraph.generated.models.i_pv4_cidr_range import IPv4CidrRange
+from msgraph.generated.models.ip_named_location import IpNamedLocation
+from msgraph.generated.models.ios_compliance_policy import IosCompliancePolicy
+from msgraph.generated.models.password_profile import PasswordProfile
+from msgraph.generated.models.required_password_type import RequiredPasswordType as V1RequiredPasswordType
+from msgraph.generated.models.sign_in_frequency_session_control import SignInFrequencySessionControl
+from msgraph.generated.models.signin_frequency_type import SigninFrequencyType
+from msgraph.generated.models.user import User
 from msgraph.generated.models.group_setting import GroupSetting
 from msgraph.generated.models.idle_session_sign_out import IdleSessionSignOut
+from msgraph.generated.models.ios_device_features_configuration import IosDeviceFeaturesConfiguration
 from msgraph.generated.models.ios_general_device_configuration import IosGeneralDeviceConfiguration
+from msgraph.generated.models.ios_notification_alert_type import IosNotificationAlertType
+from msgraph.generated.models.ios_notification_settings import IosNotificationSettings
 from msgraph.generated.models.ios_update_configuration import IosUpdateConfiguration
 from msgraph.generated.models.media_content_rating_australia import MediaContentRatingAustralia
 from msgraph.generated.models.rating_australia_movies_type import RatingAustraliaMoviesType
@@ -230,6 +254,10 @@ from msgraph_beta.generated.models.windows10_enrollment_completion_page_configur
     Windows10EnrollmentCompletionPageConfiguration as BetaWindows10EnrollmentCompletionPageConfiguration,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration as BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph_beta.generated.models.enablement import Enablement as BetaEnablement
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
@@ -785,6 +813,25 @@ async def ios_device_restrictions(client, run):
         and p.media_content_rating_australia.movie_rating == RatingAustraliaMoviesType.Mature)
 
 
+async def ios_device_features(client, run):
+    """iOS device features (issue 14): iosDeviceFeaturesConfiguration with the ABAC's lock screen
+    footnote and a notification setting (a complex collection with its alert type enum)."""
+    await profile_round_trip(
+        client, "iOS device features",
+        IosDeviceFeaturesConfiguration(
+            display_name=f"sdk-compat-py {run} iOS device features",
+            lock_screen_footnote="If lost return to the agency",
+            notification_settings=[IosNotificationSettings(
+                bundle_i_d="com.microsoft.Office.Outlook", app_name="Outlook",
+                alert_type=IosNotificationAlertType.Banner, enabled=True, show_on_lock_screen=False)]),
+        IosDeviceFeaturesConfiguration,
+        lambda p: p.lock_screen_footnote == "If lost return to the agency"
+        and len(p.notification_settings or []) == 1
+        and isinstance(p.notification_settings[0], IosNotificationSettings)
+        and p.notification_settings[0].alert_type == IosNotificationAlertType.Banner
+        and p.notification_settings[0].show_on_lock_screen is False)
+
+
 async def sharepoint_settings(client):
     """SharePoint's tenant settings (sharepointSettings): read as msgraph-sdk's model (no id, as
     in sharepointsettings-get's example), sharing and the idle session sign-out (a complex value)
@@ -900,6 +947,130 @@ async def group_lifecycle_policy(client):
               unknown_properties(got))
     finally:
         await policies.by_group_lifecycle_policy_id(created.id).delete()
+
+
+async def named_locations(client, run):
+    """Conditional Access named locations (namedLocation): an IP range and a country list
+    created with msgraph-sdk's derived models, read back as them, and deleted."""
+    locations = client.identity.conditional_access.named_locations
+    office = await locations.post(IpNamedLocation(
+        display_name=f"sdk-compat-py {run} office", is_trusted=True,
+        ip_ranges=[IPv4CidrRange(cidr_address="203.0.113.0/24")]))
+    countries = await locations.post(CountryNamedLocation(
+        display_name=f"sdk-compat-py {run} Australia", countries_and_regions=["AU"],
+        include_unknown_countries_and_regions=False))
+    try:
+        got = await locations.by_named_location_id(office.id).get()
+        check(isinstance(got, IpNamedLocation) and got.is_trusted is True and isinstance(got.ip_ranges[0], IPv4CidrRange)
+              and got.ip_ranges[0].cidr_address == "203.0.113.0/24",
+              "namedLocations: the IP location reads back as IpNamedLocation with an IPv4CidrRange", got)
+        got_countries = await locations.by_named_location_id(countries.id).get()
+        check(isinstance(got_countries, CountryNamedLocation) and got_countries.countries_and_regions == ["AU"],
+              "namedLocations: the country location reads back as CountryNamedLocation", got_countries)
+        check(not unknown_properties([got, got_countries]), "namedLocations: every property is one the SDK's models know",
+              unknown_properties([got, got_countries]))
+    finally:
+        await locations.by_named_location_id(office.id).delete()
+        await locations.by_named_location_id(countries.id).delete()
+
+
+async def conditional_access_policy(client, run):
+    """A Conditional Access policy (conditionalAccessPolicy), report-only, with a grant control
+    and a sign-in frequency session control: written with msgraph-sdk's models, read back into
+    them, and deleted."""
+    policies = client.identity.conditional_access.policies
+    created = await policies.post(ConditionalAccessPolicy(
+        display_name=f"sdk-compat-py {run} require MFA",
+        state=ConditionalAccessPolicyState.EnabledForReportingButNotEnforced,
+        conditions=ConditionalAccessConditionSet(
+            users=ConditionalAccessUsers(include_users=["All"], exclude_users=[]),
+            applications=ConditionalAccessApplications(include_applications=["All"]),
+            client_app_types=[ConditionalAccessClientApp.All]),
+        grant_controls=ConditionalAccessGrantControls(operator="OR", built_in_controls=[ConditionalAccessGrantControl.Mfa]),
+        session_controls=ConditionalAccessSessionControls(sign_in_frequency=SignInFrequencySessionControl(
+            is_enabled=True, type=SigninFrequencyType.Hours, value=12))))
+    try:
+        check(isinstance(created, ConditionalAccessPolicy) and created.id, "conditionalAccess.policies.post creates a policy", created)
+        got = await policies.by_conditional_access_policy_id(created.id).get()
+        check(isinstance(got, ConditionalAccessPolicy)
+              and got.state == ConditionalAccessPolicyState.EnabledForReportingButNotEnforced
+              and got.grant_controls.built_in_controls == [ConditionalAccessGrantControl.Mfa]
+              and got.conditions.client_app_types == [ConditionalAccessClientApp.All]
+              and got.session_controls.sign_in_frequency.type == SigninFrequencyType.Hours
+              and got.session_controls.sign_in_frequency.value == 12,
+              "GET reads the policy back with its conditions, grant and session controls", got)
+        check(not unknown_properties(got), "every property of the Conditional Access policy is one the SDK's models know",
+              unknown_properties(got))
+    finally:
+        await policies.by_conditional_access_policy_id(created.id).delete()
+
+
+async def authorization_policy(client):
+    """The tenant's authorization policy (authorizationPolicy): read as msgraph-sdk's model, who
+    may invite guests and the default user role's permissions PATCHed with it and read back,
+    then put back."""
+    builder = client.policies.authorization_policy
+    before = await builder.get()
+    check(isinstance(before, AuthorizationPolicy) and isinstance(before.default_user_role_permissions, DefaultUserRolePermissions),
+          "policies/authorizationPolicy: GET returns an AuthorizationPolicy", before)
+    check(not unknown_properties(before), "policies/authorizationPolicy: every property is one the SDK's model knows",
+          unknown_properties(before))
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=AllowInvitesFrom.AdminsAndGuestInviters,
+        default_user_role_permissions=DefaultUserRolePermissions(allowed_to_create_apps=False)))
+    after = await builder.get()
+    check(after.allow_invites_from == AllowInvitesFrom.AdminsAndGuestInviters
+          and after.default_user_role_permissions.allowed_to_create_apps is False
+          and after.default_user_role_permissions.allowed_to_read_other_users
+          == before.default_user_role_permissions.allowed_to_read_other_users,
+          "policies/authorizationPolicy: PATCH of the SDK's model reads back, the rest kept", after)
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=before.allow_invites_from,
+        default_user_role_permissions=DefaultUserRolePermissions(
+            allowed_to_create_apps=before.default_user_role_permissions.allowed_to_create_apps)))
+
+
+async def user_account(client, run, domain):
+    """A user (user), as the catalogue's break-glass accounts are made: created with msgraph-sdk's
+    User and PasswordProfile models (a password made for this run, never read back), read back
+    into the model, and deleted."""
+    users = client.users
+    created = await users.post(User(
+        account_enabled=False, display_name=f"sdk-compat-py {run} break glass",
+        mail_nickname=f"sdkcompatpy{run}", user_principal_name=f"sdkcompatpy{run}@{domain}", usage_location="AU",
+        password_profile=PasswordProfile(force_change_password_next_sign_in=False,
+                                         password=f"{uuid.uuid4().hex}Aa1!")))
+    try:
+        check(isinstance(created, User) and created.id, "users.post creates a User", created)
+        got = await users.by_user_id(created.id).get()
+        check(isinstance(got, User) and got.user_principal_name == f"sdkcompatpy{run}@{domain}"
+              and got.password_profile is None,
+              "GET reads the User back, its password never returned", got)
+        check(not unknown_properties(got), "every property of the user is one the SDK's model knows", unknown_properties(got))
+    finally:
+        await users.by_user_id(created.id).delete()
+
+
+async def ios_compliance_policy(client, run):
+    """An iOS compliance policy through v1.0 (deviceCompliancePolicy, as the catalogue's iOS
+    policy is), written with msgraph-sdk's model and read back into it."""
+    policies = client.device_management.device_compliance_policies
+    block = DeviceComplianceScheduledActionForRule(rule_name="PasswordRequired", scheduled_action_configurations=[
+        DeviceComplianceActionItem(action_type=DeviceComplianceActionType.Block, grace_period_hours=0,
+                                   notification_template_id="", notification_message_c_c_list=[])])
+    created = await policies.post(IosCompliancePolicy(
+        display_name=f"sdk-compat-py {run} iOS v1.0", passcode_required=True, passcode_minimum_length=6,
+        passcode_required_type=V1RequiredPasswordType.Numeric, security_block_jailbroken_devices=True,
+        os_minimum_version="17.0", scheduled_actions_for_rule=[block]))
+    try:
+        got = await policies.by_device_compliance_policy_id(created.id).get()
+        check(isinstance(got, IosCompliancePolicy) and got.passcode_required_type == V1RequiredPasswordType.Numeric
+              and got.security_block_jailbroken_devices is True and got.os_minimum_version == "17.0",
+              "deviceCompliancePolicies: an IosCompliancePolicy reads back through v1.0", got)
+        check(not unknown_properties(got), "every property of the iOS compliance policy is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await policies.by_device_compliance_policy_id(created.id).delete()
 
 
 async def mobile_apps(client, run):
@@ -1234,6 +1405,21 @@ async def enrolment_status_page(beta):
         install_progress_timeout_in_minutes=esp.install_progress_timeout_in_minutes,
         track_install_progress_for_autopilot_only=esp.track_install_progress_for_autopilot_only))
 
+    # Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta): security keys
+    # for sign-in and enhanced sign-in security, PATCHed with the beta model and put back.
+    hello = next(c for c in listed.value if isinstance(c, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+                 and c.priority == 0)
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=BetaEnablement.Enabled, enhanced_sign_in_security=1))
+    got = await hello_item.get()
+    check(isinstance(got, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+          and got.security_key_for_sign_in == BetaEnablement.Enabled and got.enhanced_sign_in_security == 1
+          and got.pin_minimum_length == hello.pin_minimum_length,
+          "beta: PATCH of Windows Hello for Business's security keys and enhanced sign-in security reads back", got)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=hello.security_key_for_sign_in, enhanced_sign_in_security=hello.enhanced_sign_in_security))
+
 
 async def enrolment_defaults(client, run):
     """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
@@ -1343,10 +1529,16 @@ async def main(ready_path):
         await windows_device_restrictions(client, run)
         await endpoint_protection(client, run)
         await ios_device_restrictions(client, run)
+        await ios_device_features(client, run)
         await sharepoint_settings(client)
         await terms_of_use_agreement(client, run)
         await group_setting(client)
         await group_lifecycle_policy(client)
+        await named_locations(client, run)
+        await conditional_access_policy(client, run)
+        await authorization_policy(client)
+        await user_account(client, run, tenant["domain"])
+        await ios_compliance_policy(client, run)
         await mobile_apps(client, run)
         await vpp_apps(client)
         await microsoft_365_apps(client, beta_client(ready, secret), run)

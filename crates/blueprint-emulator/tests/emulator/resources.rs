@@ -619,6 +619,60 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.iosUpdateConfiguration", "displayName": "iOS 2", "desiredOsVersion": "17.0"}))
         .await;
     assert_eq!(beta_only.status, 400, "{}", beta_only.text);
+    // The iOS device features profile: its home screen items are an app or a folder (the
+    // abstract item is refused), its notification alerts one of v1.0's alert types, and the
+    // wallpaper is beta's.
+    let features = |extra: Value| {
+        let mut body = json!({"@odata.type": "#microsoft.graph.iosDeviceFeaturesConfiguration", "displayName": "Features", "lockScreenFootnote": "If lost return to the agency"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (bad, why) in [
+        (
+            features(
+                json!({"homeScreenDockIcons": [{"@odata.type": "#microsoft.graph.iosHomeScreenItem", "displayName": "x"}]}),
+            ),
+            "abstract",
+        ),
+        (
+            features(
+                json!({"notificationSettings": [{"bundleID": "com.example", "alertType": "loud"}]}),
+            ),
+            "alert type",
+        ),
+        (
+            features(json!({"wallpaperDisplayLocation": "lockScreen"})),
+            "beta-only",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let lock_screen = emu
+        .post(&t, path, features(json!({"homeScreenDockIcons": [{"@odata.type": "#microsoft.graph.iosHomeScreenApp", "displayName": "Mail", "bundleID": "com.apple.mobilemail"}],
+            "notificationSettings": [{"bundleID": "com.microsoft.Office.Outlook", "alertType": "banner", "enabled": true}]})))
+        .await;
+    assert_eq!(lock_screen.status, 201, "{}", lock_screen.text);
+    assert_eq!(
+        lock_screen.body["lockScreenFootnote"],
+        "If lost return to the agency"
+    );
+    assert_eq!(lock_screen.body["assetTagTemplate"], Value::Null);
+    assert_eq!(
+        lock_screen.body["notificationSettings"][0]["alertType"],
+        "banner"
+    );
+    // The endpoint protection profile: v1.0 has SmartScreen, not the local security options.
+    let smart_screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP", "smartScreenEnableInShell": true, "smartScreenBlockOverrideForFiles": true}))
+        .await;
+    assert_eq!(smart_screen.status, 201, "{}", smart_screen.text);
+    let local_options = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
+        .await;
+    assert_eq!(local_options.status, 400, "{}", local_options.text);
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
