@@ -2563,6 +2563,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-ios-device-restrictions",
     "intune-windows-endpoint-protection",
     "intune-ios-device-features",
+    "intune-windows-applocker",
+    "intune-windows-custom-device-restrictions",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2583,6 +2585,8 @@ fn stored<'a>(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
@@ -2692,6 +2696,39 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "Custom - iOS device feature policy",
         );
         features["lockScreenFootnote"] = serde_json::json!("Found it? Keep it");
+        // The agency's AppLocker XML went as its bytes (base64) at the CSP's EXE node; someone
+        // swaps the users' rules for an allow-all collection.
+        let (_, applocker) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "ACSC – AppLocker Lockdown CSP",
+        );
+        let users = applocker["omaSettings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["displayName"] == "Block - Users PowerShell")
+            .unwrap();
+        assert_eq!(users["@odata.type"], "#microsoft.graph.omaSettingStringXml");
+        let sent = BASE64.decode(users["value"].as_str().unwrap()).unwrap();
+        assert!(String::from_utf8(sent).unwrap().contains("POWERSHELL.EXE"));
+        users["value"] = serde_json::json!(
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>")
+        );
+        let (_, custom) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Device Restrictions",
+        );
+        let layout = BASE64
+            .decode(custom["startMenuLayoutXml"].as_str().unwrap())
+            .unwrap();
+        assert!(
+            String::from_utf8(layout)
+                .unwrap()
+                .starts_with("<LayoutModificationTemplate")
+        );
+        custom["personalizationDesktopImageUrl"] = serde_json::json!("https://example.com/cat.png");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2718,6 +2755,22 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-ios-device-restrictions"],
         one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-windows-applocker"],
+        one(
+            "omaSettings[./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/BlockedExe02/EXE/Policy].value",
+            BASE64.encode(r#"<RuleCollection Type="Exe" EnforcementMode="Enabled"><FilePathRule Id="9eb15b2e-f9c2-42d4-8692-ad1a0f6a0722" Name="All files except POWERSHELL.EXE" Description="" UserOrGroupSid="S-1-1-0" Action="Allow"><Conditions><FilePathCondition Path="*"/></Conditions></FilePathRule></RuleCollection>"#).into(),
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>").into()
+        )
+    );
+    assert_eq!(
+        findings["intune-windows-custom-device-restrictions"],
+        one(
+            "personalizationDesktopImageUrl",
+            "https://intranet.example.gov.au/desktop.jpg".into(),
+            "https://example.com/cat.png".into()
+        )
     );
     assert_eq!(
         findings["intune-windows-endpoint-protection"],
@@ -4906,4 +4959,90 @@ async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
     );
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
     assert!(b2b_policies(&running).is_empty());
+}
+
+/// The tenant's fixed facts (organizationFacts, evaluated only): Australia and the agency's
+/// domain as the verified primary pass; a tenant showing another country and another primary
+/// domain is reported as exactly those two fields, with the reason a person acts on, and a
+/// deploy changes nothing in the organization (Graph does not update them).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tenant_facts_are_reported_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let feature_id = "identity-tenant-facts";
+    let s = session(workspace(dir.path(), &running, &[feature_id.to_string()]));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.reference == "organizationFacts" && a.op == Op::Check),
+        "{:#?}",
+        plan.actions
+    );
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let agency_domain = running.info().tenants[0].domains.last().unwrap().clone();
+    {
+        let mut t = tenant.lock().unwrap();
+        let org = t
+            .collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap();
+        org["countryLetterCode"] = serde_json::json!("NZ");
+        for domain in org["verifiedDomains"].as_array_mut().unwrap() {
+            let initial = domain["isInitial"] == true;
+            domain["isDefault"] = serde_json::json!(initial);
+        }
+    }
+    let org_before = tenant.lock().unwrap().collections["organization"][&tenant_id].clone();
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == feature_id)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let found: Vec<(String, Value, Value)> = feature
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.diff.path.clone(),
+                f.diff.expected.clone(),
+                f.diff.actual.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&("countryLetterCode".into(), "AU".into(), "NZ".into())),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(
+            |(path, expected, actual)| path.starts_with("verifiedDomains")
+                && path.contains(&agency_domain)
+                && path.ends_with("isDefault")
+                && *expected == true
+                && *actual == false
+        ),
+        "{found:#?}"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(
+        tenant.lock().unwrap().collections["organization"][&tenant_id],
+        org_before,
+        "a deploy writes nothing to the organization"
+    );
 }
