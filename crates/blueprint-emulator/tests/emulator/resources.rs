@@ -903,6 +903,18 @@ async fn beta_apps_have_scope_tags_and_read_only_states() {
     assert_eq!(unassigned.status, 204, "{}", unassigned.text);
     let got = emu.get(&t, &format!("{beta}/{id}")).await;
     assert_eq!(got.body["isAssigned"], false, "{}", got.text);
+
+    // The apps a VPP token synced report the same through beta.
+    let listed = emu.get(&t, beta).await;
+    let vpp = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .expect("the empty agency's VPP token synced its apps");
+    assert_eq!(vpp["roleScopeTagIds"], json!(["0"]), "{vpp}");
+    assert_eq!(vpp["isAssigned"], false, "{vpp}");
+    assert_eq!(vpp["uploadState"], 1, "{vpp}");
 }
 
 /// Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type: created and read through
