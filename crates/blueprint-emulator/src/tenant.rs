@@ -638,6 +638,7 @@ pub fn assignment_type(kind: &Kind) -> &'static str {
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
+        "iosManagedAppProtection" => "targetedManagedAppPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }
 }
