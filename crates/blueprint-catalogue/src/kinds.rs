@@ -1030,6 +1030,8 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::RETENTION_COMPLIANCE_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_RULE,
     crate::exchange_kinds::MAILBOX_PLAN,
+    crate::exchange_kinds::LABEL,
+    crate::exchange_kinds::LABEL_POLICY,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

@@ -397,6 +397,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         &[
             "purview-audit-logging".to_string(),
             "purview-retention".to_string(),
+            "purview-sensitivity-labels".to_string(),
         ],
     );
     let session = support::session(ws);
@@ -430,6 +431,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
             "RetentionDuration",
             "Comment",
             "RetentionComplianceAction",
+            "Tooltip",
         ]
         .iter()
         .filter(|p| kind.properties.contains(*p))
@@ -473,7 +475,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         );
         checked.push(kind.name);
     }
-    assert_eq!(checked.len(), 3, "{checked:?}");
+    assert_eq!(checked.len(), 5, "{checked:?}");
     session.close().await;
     running.shutdown().await.unwrap();
 }
