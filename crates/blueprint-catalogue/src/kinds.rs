@@ -996,6 +996,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     identity::GROUP_LICENSES,
     intune::IOS_MANAGED_APP_PROTECTION,
+    identity::B2B_MANAGEMENT_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

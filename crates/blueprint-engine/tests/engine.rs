@@ -4851,3 +4851,157 @@ async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored
     let t = tenant.lock().unwrap();
     assert!(t.assignments.get("T_hand-made").is_none_or(Vec::is_empty));
 }
+
+const B2B_FEATURE: &str = "identity-external-collaboration-domains";
+
+/// The allowlist's feature and the guest and user settings it builds on.
+fn b2b_features() -> Vec<String> {
+    [
+        "identity-user-settings",
+        "identity-guest-settings",
+        B2B_FEATURE,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The plan's action on the B2B management policy.
+fn b2b_action(plan: &blueprint_engine::Plan) -> &blueprint_report::plan::Action {
+    plan.actions
+        .iter()
+        .find(|a| a.reference == "b2bManagementPolicy")
+        .unwrap_or_else(|| panic!("the policy is planned: {:#?}", plan.actions))
+}
+
+/// The allowlist the support workspace's profile asks for (its one target domain: the agency's).
+fn b2b_allowlist(running: &RunningEmulator) -> String {
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    format!(
+        r#"{{"B2BManagementPolicy":{{"InvitationsAllowedAndBlockedDomainsPolicy":{{"AllowedDomains":["{domain}"]}}}}}}"#
+    )
+}
+
+/// The tenant's B2B management policies (Graph beta), as stored.
+fn b2b_policies(running: &RunningEmulator) -> Vec<Value> {
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let t = tenant.lock().unwrap();
+    t.collections
+        .get("b2bManagementPolicy")
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The B2B invitation allowlist (Graph beta's b2bManagementPolicy, one per tenant): the legacy
+/// tenant's hand-made blocklist is adopted, not duplicated, and becomes the allowlist of the
+/// profile's target domains, activated, under the agency's own name and description; a
+/// definition changed by hand is reported as exactly `definition` and mended by a deploy; a
+/// forced rollback restores the blocklist's own text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_replaces_a_hand_made_blocklist_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let hand_made = b2b_policies(&running);
+    assert_eq!(hand_made.len(), 1);
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = b2b_action(&plan);
+    assert_eq!(action.op, Op::Update, "the hand-made policy is adopted");
+    assert_eq!(action.api, "graph-beta");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1, "adopted, not duplicated: {policies:#?}");
+    let policy = &policies[0];
+    assert_eq!(policy["id"], hand_made[0]["id"]);
+    assert_eq!(
+        policy["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    assert_eq!(policy["isOrganizationDefault"], true);
+    assert_eq!(policy["displayName"], hand_made[0]["displayName"]);
+    assert_eq!(policy["description"], hand_made[0]["description"]);
+
+    // Someone adds a partner's domain in the portal.
+    {
+        let tenant_id = running.info().tenants[0].id.clone();
+        let tenant = running.emulator().tenant(&tenant_id).unwrap();
+        let mut t = tenant.lock().unwrap();
+        let (_, policy) = stored(&mut t, "b2bManagementPolicy", "B2BManagementPolicy");
+        policy["definition"] = serde_json::json!([
+            r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["legacyaffairs.gov.au","partner.com"]}}}"#
+        ]);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == B2B_FEATURE)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let paths: Vec<&str> = feature
+        .findings
+        .iter()
+        .map(|f| f.diff.path.as_str())
+        .collect();
+    assert!(
+        !paths.is_empty() && paths.iter().all(|p| p.starts_with("definition")),
+        "{:#?}",
+        feature.findings
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    assert_eq!(
+        b2b_policies(&running)[0]["definition"],
+        hand_made[0]["definition"]
+    );
+}
+
+/// A tenant with no B2B management policy gets one (POST under /beta with the name and
+/// description Graph requires), and a rollback deletes it: the tenant is as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    assert!(b2b_policies(&running).is_empty());
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(b2b_action(&plan).op, Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0]["displayName"], "B2BManagementPolicy");
+    assert_eq!(
+        policies[0]["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+    assert!(b2b_policies(&running).is_empty());
+}

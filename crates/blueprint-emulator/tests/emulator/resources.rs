@@ -2373,3 +2373,88 @@ async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_ex
         .await;
     assert_eq!(write.status, 403, "{}", write.text);
 }
+
+/// The B2B management policy (Graph beta only): one per tenant, created with the name,
+/// description and definition Graph requires, its definition the JSON document's text kept as
+/// given (Microsoft's own example uses single quotes), PATCH answering 200 with the policy, at
+/// most 25,000 characters, DELETE 204; Policy.Read.All does not read it (Microsoft's table names
+/// only the B2B management permissions).
+#[tokio::test]
+async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!("{}/beta/policies/b2bManagementPolicies", emu.base);
+    let v1 = emu.get(&t, "policies/b2bManagementPolicies").await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no B2B management policies: {}",
+        v1.text
+    );
+    let empty = emu.get(&t, path).await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(empty.body["value"], json!([]));
+    let allow = r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["examples.gov.au"]}}}"#;
+    for (bad, why) in [
+        (
+            json!({"description": "d", "definition": [allow]}),
+            "no name",
+        ),
+        (
+            json!({"displayName": "n", "definition": [allow]}),
+            "no description",
+        ),
+        (
+            json!({"displayName": "n", "description": "d"}),
+            "no definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": []}),
+            "empty definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": "text"}),
+            "not a collection",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": ["x".repeat(25_001)]}),
+            "over 25,000 characters",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.b2bManagementPolicy", "displayName": "Policy1", "description": "Policy used for B2B features", "definition": ["{'B2BManagementPolicy':{'Version':1}}"], "isOrganizationDefault": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["definition"],
+        json!(["{'B2BManagementPolicy':{'Version':1}}"])
+    );
+    let second = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "Policy2", "description": "d", "definition": [allow]}),
+        )
+        .await;
+    assert_eq!(second.status, 400, "one per tenant: {}", second.text);
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"definition": [allow]}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["definition"], json!([allow]));
+    assert_eq!(patched.body["displayName"], "Policy1");
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.body["value"][0]["definition"], json!([allow]));
+    assert_eq!(listed.body["value"][0]["isOrganizationDefault"], true);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let refused = emu.get(&auditor, path).await;
+    assert_eq!(refused.status, 403, "Policy.Read.All: {}", refused.text);
+
+    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(emu.get(&t, path).await.body["value"], json!([]));
+}
