@@ -2364,6 +2364,125 @@ async fn group_licences_are_assigned_through_assign_license_and_read_on_select()
     assert_eq!(selected.body["assignedLicenses"], json!([]));
 }
 
+/// An iOS app protection policy (v1.0) is created with its settings only: its apps go through
+/// `targetApps` (204), which replaces the whole list, and read back only with `$expand=apps`
+/// or at `{id}/apps`; `apps` in a PATCH is refused, as is a parameter `targetApps` does not
+/// have, an app without a bundle id and an unknown `appGroupType`. Assignments through `assign`
+/// (204). The auditor reads, and may not write.
+#[tokio::test]
+async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_expanded() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceAppManagement/iosManagedAppProtections";
+    let bad = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "x", "pinCharacterSet": "emoji"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "managedAppPinCharacterSet: {}", bad.text);
+    let created = emu
+        .post(&t, path, json!({"displayName": "iOS App Protection Policy", "pinRequired": true, "minimumPinLength": 4, "periodOnlineBeforeAccessCheck": "PT30M", "allowedDataStorageLocations": ["oneDriveForBusiness", "sharePoint"], "managedBrowser": "microsoftEdge"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["isAssigned"], false);
+    assert!(created.body.get("apps").is_none(), "{}", created.text);
+    let outlook = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.office.outlook"}});
+    let teams = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.skype.teams"}});
+    let target = format!("{path}/{id}/targetApps");
+    for (body, why) in [
+        (json!({"apps": [outlook], "extra": 1}), "unknown parameter"),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier"}}]}),
+            "no bundle id",
+        ),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"bundleId": "x"}}]}),
+            "abstract identifier",
+        ),
+        (
+            json!({"apps": [outlook], "appGroupType": "someApps"}),
+            "appGroupType",
+        ),
+        (json!({"appGroupType": "selectedPublicApps"}), "no apps"),
+    ] {
+        let r = emu.post(&t, &target, body).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let set = emu
+        .post(
+            &t,
+            &target,
+            json!({"apps": [outlook, teams], "appGroupType": "selectedPublicApps"}),
+        )
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text);
+    let plain = emu.get(&t, &format!("{path}/{id}")).await;
+    assert!(plain.body.get("apps").is_none(), "{}", plain.text);
+    let expanded = emu.get(&t, &format!("{path}/{id}?$expand=apps")).await;
+    assert_eq!(expanded.status, 200, "{}", expanded.text);
+    let apps = expanded.body["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2, "{}", expanded.text);
+    assert_eq!(apps[0]["id"], "com.microsoft.office.outlook.ios");
+    assert_eq!(
+        apps[0]["mobileAppIdentifier"]["bundleId"],
+        "com.microsoft.office.outlook"
+    );
+    assert_eq!(expanded.body["periodOnlineBeforeAccessCheck"], "PT30M");
+    // The action replaces the list.
+    let only_teams = emu.post(&t, &target, json!({"apps": [teams]})).await;
+    assert_eq!(only_teams.status, 204, "{}", only_teams.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/apps")).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let bundles: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["mobileAppIdentifier"]["bundleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(bundles, ["com.microsoft.skype.teams"]);
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(
+        patched.status, 400,
+        "apps is not a property: {}",
+        patched.text
+    );
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"printBlocked": true}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["printBlocked"], true);
+
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("rol-EXA-users", "rol-exa-users"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid}}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let assigned = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(assigned.body["value"][0]["target"]["groupId"], gid);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let read = emu
+        .get(&auditor, &format!("{path}/{id}?$expand=apps"))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let write = emu
+        .post(&auditor, &target, json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(write.status, 403, "{}", write.text);
+}
+
 /// The B2B management policy (Graph beta only): one per tenant, created with the name,
 /// description and definition Graph requires, its definition the JSON document's text kept as
 /// given (Microsoft's own example uses single quotes), PATCH answering 200 with the policy, at
