@@ -965,6 +965,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_MANAGEMENT_SCRIPT,
     intune::MOBILE_APP_BETA,
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
+    intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
     identity::B2B_MANAGEMENT_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
