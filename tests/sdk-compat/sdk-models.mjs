@@ -456,7 +456,15 @@ export function modelChecks(ctx) {
           officePlatformArchitecture: ["x64"],
           localesToInstall: ["en-us"],
         },
-        readBack: (a) => a.updateChannel === "current" && a.productIds?.[0] === "o365ProPlusRetail" && a.excludedApps?.lync === true && a.localesToInstall?.[0] === "en-us",
+        readBack: (a) =>
+          a.updateChannel === "current" &&
+          a.productIds?.[0] === "o365ProPlusRetail" &&
+          a.excludedApps?.lync === true &&
+          a.localesToInstall?.[0] === "en-us" &&
+          // beta's mobileApp: the Default scope tag, not assigned, its content ready.
+          a.roleScopeTagIds?.[0] === "0" &&
+          a.isAssigned === false &&
+          a.uploadState === 1,
       }),
 
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */
@@ -595,14 +603,36 @@ export function modelChecks(ctx) {
       await step(`PATCH beta ${path}/{esp} (models)`, () =>
         client.api(`${path}/${esp.id}`).version("beta").patch(writeModel(beta.serializeWindows10EnrollmentCompletionPageConfiguration, {
           odataType: espType, showInstallationProgress: true, installProgressTimeoutInMinutes: 90, allowDeviceResetOnInstallFailure: true,
+          selectedMobileAppIds: [], installQualityUpdates: true,
         })),
       );
       const espGot = readsAs("GET beta the default status page", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
         await step(`GET beta ${path}/{esp}`, () => client.api(`${path}/${esp.id}`).version("beta").get()), espType);
       check(
-        espGot.showInstallationProgress === true && espGot.installProgressTimeoutInMinutes === 90 && espGot.allowDeviceResetOnInstallFailure === true,
+        espGot.showInstallationProgress === true && espGot.installProgressTimeoutInMinutes === 90 && espGot.allowDeviceResetOnInstallFailure === true &&
+          espGot.installQualityUpdates === true,
         "a beta PATCH of the status page with the beta SDK's model reads back",
         JSON.stringify(espGot),
+      );
+      // Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta).
+      const helloBefore = readModel(beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
+        await step(`GET beta ${path}/{hello}`, () => client.api(`${path}/${hello.id}`).version("beta").get()));
+      await step(`PATCH beta ${path}/{hello} (models)`, () =>
+        client.api(`${path}/${hello.id}`).version("beta").patch(writeModel(beta.serializeDeviceEnrollmentWindowsHelloForBusinessConfiguration, {
+          odataType: helloType, securityKeyForSignIn: "enabled", enhancedSignInSecurity: 1,
+        })),
+      );
+      const helloBeta = readsAs("GET beta the default Windows Hello for Business", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
+        await step(`GET beta ${path}/{hello}`, () => client.api(`${path}/${hello.id}`).version("beta").get()), helloType);
+      check(
+        helloBeta.securityKeyForSignIn === "enabled" && helloBeta.enhancedSignInSecurity === 1,
+        "a beta PATCH of Windows Hello for Business's security keys with the beta SDK's model reads back",
+        JSON.stringify(helloBeta),
+      );
+      await step(`PATCH beta ${path}/{hello} back`, () =>
+        client.api(`${path}/${hello.id}`).version("beta").patch(writeModel(beta.serializeDeviceEnrollmentWindowsHelloForBusinessConfiguration, {
+          odataType: helloType, securityKeyForSignIn: helloBefore.securityKeyForSignIn, enhancedSignInSecurity: helloBefore.enhancedSignInSecurity,
+        })),
       );
       await step(`PATCH beta ${path}/{esp} back`, () =>
         client.api(`${path}/${esp.id}`).version("beta").patch(writeModel(beta.serializeWindows10EnrollmentCompletionPageConfiguration, {
@@ -610,6 +640,7 @@ export function modelChecks(ctx) {
           showInstallationProgress: espBefore.showInstallationProgress,
           installProgressTimeoutInMinutes: espBefore.installProgressTimeoutInMinutes,
           allowDeviceResetOnInstallFailure: espBefore.allowDeviceResetOnInstallFailure,
+          installQualityUpdates: espBefore.installQualityUpdates,
         })),
       );
     },

@@ -227,11 +227,18 @@ const MOBILE_APP: Kind = Kind {
     write: &["DeviceManagementApps.ReadWrite.All"],
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
+    // Beta's read-only counts and states too (intune-shared-mobileapp, beta): a create that
+    // sends them, as intune-apps-officesuiteapp-create's example does, has them ignored.
     server_props: &[
         "id",
         "createdDateTime",
         "lastModifiedDateTime",
         "publishingState",
+        "isAssigned",
+        "uploadState",
+        "dependentAppCount",
+        "supersedingAppCount",
+        "supersededAppCount",
     ],
     inline_nav: &["assignments"],
     write_only: &["assignments"],

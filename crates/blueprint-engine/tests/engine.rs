@@ -248,10 +248,20 @@ async fn converges_on_the_legacy_tenant_and_leaves_unmanaged_objects_untouched()
 /// Issue 11's convergence figure: under `--fault-rate 0.2 --latency-ms 5..40`, one deploy run
 /// converges (every change done, evaluate passes, no duplicates) for each of 10 seeds. The
 /// seeds run side by side, each against its own emulator; the figure is printed.
+/// `FAULT_SEEDS=11..=40` runs other seeds (locally: more seeds, more confidence).
 #[tokio::test(flavor = "multi_thread")]
 async fn one_deploy_converges_through_faults_for_ten_seeds() {
+    let seeds = match std::env::var("FAULT_SEEDS") {
+        Ok(range) => {
+            let (a, b) = range
+                .split_once("..=")
+                .expect("FAULT_SEEDS is a range A..=B");
+            a.trim().parse::<u64>().unwrap()..=b.trim().parse::<u64>().unwrap()
+        }
+        Err(_) => 1..=10u64,
+    };
     let mut runs = tokio::task::JoinSet::new();
-    for seed in 1..=10u64 {
+    for seed in seeds {
         runs.spawn(async move {
             let dir = tempfile::tempdir().unwrap();
             let running = emulator(
@@ -1410,6 +1420,127 @@ async fn the_one_finding(
     assert_eq!(failing.len(), 1, "{failing:#?}");
     assert_eq!(failing[0].findings.len(), 1, "{:#?}", failing[0].findings);
     (failing[0].id.clone(), failing[0].findings[0].clone())
+}
+
+/// One deploy run of `features` while the admin API refuses each cmdlet of `refused` once
+/// (503, nothing done) and loses the answer to each of `lost` once after making its object:
+/// every change is done (each create whose answer was lost looked up in its family, adopted
+/// when there, sent again when not, none made twice), evaluate passes, and nothing is left to
+/// change. Returns the tenant's Exchange and Security & Compliance objects.
+async fn one_run_settles_lost_answers(features: &[&str], refused: &[&str], lost: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let names = |l: &[&str]| l.iter().map(|c| c.to_string()).collect();
+    let running = emulator(
+        "empty-agency",
+        |c| {
+            c.refuse_once = names(refused);
+            c.lose_answers_to = names(lost);
+        },
+        dir.path(),
+    )
+    .await;
+    let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
+    let s = session(workspace(dir.path(), &running, &features));
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    // Every target was met: a 503 for each refusal, a 500 for each lost answer.
+    let answered = |status: u16| -> u64 {
+        running
+            .emulator()
+            .request_counts()
+            .iter()
+            .filter(|(method, _, s, _)| method == "POST" && *s == status)
+            .map(|(_, _, _, n)| n)
+            .sum()
+    };
+    assert_eq!(
+        (answered(503), answered(500)),
+        (refused.len() as u64, lost.len() as u64),
+        "{:?}",
+        running.emulator().request_counts()
+    );
+    let exchange = exchange_state(&running);
+    let duplicates = duplicate_exchange_names(&exchange);
+    assert!(duplicates.is_empty(), "{duplicates:?}");
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation.all_pass(),
+        "{:#?}",
+        evaluation
+            .features
+            .iter()
+            .filter(|f| f.verdict != Verdict::Pass)
+            .collect::<Vec<_>>()
+    );
+    let (again, _) = s.plan(false).await.unwrap();
+    assert!(!again.has_changes(), "{:#?}", again.actions);
+    exchange
+}
+
+/// Issue 15: the answer to `New-SafeLinksRule` (and to the policy's `New-` before it) is lost
+/// after Exchange made the object. One deploy run settles both: each is found in its family
+/// by name and adopted, so there is one Safe Links policy and one rule.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_exchange_create_answer_is_settled_within_the_run() {
+    let exchange = one_run_settles_lost_answers(
+        &["defender-office-safe-links"],
+        &[],
+        &["New-SafeLinksPolicy", "New-SafeLinksRule"],
+    )
+    .await;
+    for noun in ["SafeLinksPolicy", "SafeLinksRule"] {
+        let named: Vec<&Value> = exchange["objects"][noun]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["Name"] == "Default Safe Links Policy")
+            .collect();
+        assert_eq!(named.len(), 1, "{noun}: {exchange:#}");
+    }
+}
+
+/// Issue 15's seed 5: `New-SafeLinksRule` is refused four times (each time the rule is
+/// looked for and is not there, so it is sent again) and the fifth, the last try, makes the
+/// rule but loses its answer. The run still ends knowing: the rule is looked up after the
+/// last lost answer too and adopted, instead of the change failing as "outcome unknown".
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_lost_create_answer_is_looked_up_too() {
+    let rule = "New-SafeLinksRule";
+    let exchange = one_run_settles_lost_answers(
+        &["defender-office-safe-links"],
+        &[rule, rule, rule, rule],
+        &[rule],
+    )
+    .await;
+    assert_eq!(
+        exchange["objects"]["SafeLinksRule"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{exchange:#}"
+    );
+}
+
+/// The same at Security & Compliance's endpoint: a retention policy's and its rule's
+/// `New-` answers are lost; one run adopts both (the rule names the policy it found).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_compliance_create_answer_is_settled_within_the_run() {
+    let exchange = one_run_settles_lost_answers(
+        &["purview-retention"],
+        &[],
+        &[
+            "New-RetentionCompliancePolicy",
+            "New-RetentionComplianceRule",
+        ],
+    )
+    .await;
+    let policies = exchange["objects"]["RetentionCompliancePolicy"]
+        .as_array()
+        .map(Vec::len);
+    let rules = exchange["objects"]["RetentionComplianceRule"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!((policies, rules), (Some(6), Some(6)), "{exchange:#}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

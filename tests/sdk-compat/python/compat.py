@@ -254,6 +254,10 @@ from msgraph_beta.generated.models.windows10_enrollment_completion_page_configur
     Windows10EnrollmentCompletionPageConfiguration as BetaWindows10EnrollmentCompletionPageConfiguration,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration as BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph_beta.generated.models.enablement import Enablement as BetaEnablement
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
@@ -1182,6 +1186,10 @@ async def microsoft_365_apps(client, beta, run):
         check(isinstance(first, BetaMobileAppAssignment) and first.intent == BetaInstallIntent.Required
               and isinstance(first.target, BetaAllDevicesAssignmentTarget),
               "assign sets the suite's required all-devices assignment", assigned)
+        after = await item.get()
+        check(after.is_assigned is True and after.role_scope_tag_ids == ["0"] and after.upload_state == 1
+              and after.dependent_app_count == 0,
+              "the suite reads back assigned, with the Default scope tag and beta's read-only states", after)
     finally:
         await apps.by_mobile_app_id(created.id).delete()
 
@@ -1400,6 +1408,21 @@ async def enrolment_status_page(beta):
         show_installation_progress=esp.show_installation_progress,
         install_progress_timeout_in_minutes=esp.install_progress_timeout_in_minutes,
         track_install_progress_for_autopilot_only=esp.track_install_progress_for_autopilot_only))
+
+    # Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta): security keys
+    # for sign-in and enhanced sign-in security, PATCHed with the beta model and put back.
+    hello = next(c for c in listed.value if isinstance(c, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+                 and c.priority == 0)
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=BetaEnablement.Enabled, enhanced_sign_in_security=1))
+    got = await hello_item.get()
+    check(isinstance(got, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+          and got.security_key_for_sign_in == BetaEnablement.Enabled and got.enhanced_sign_in_security == 1
+          and got.pin_minimum_length == hello.pin_minimum_length,
+          "beta: PATCH of Windows Hello for Business's security keys and enhanced sign-in security reads back", got)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=hello.security_key_for_sign_in, enhanced_sign_in_security=hello.enhanced_sign_in_security))
 
 
 async def enrolment_defaults(client, run):
