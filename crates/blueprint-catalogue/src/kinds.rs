@@ -968,6 +968,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
     identity::B2B_MANAGEMENT_POLICY,
+    identity::ORGANIZATION_FACTS,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

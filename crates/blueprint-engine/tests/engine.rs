@@ -4979,3 +4979,89 @@ async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
     assert!(b2b_policies(&running).is_empty());
 }
+
+/// The tenant's fixed facts (organizationFacts, evaluated only): Australia and the agency's
+/// domain as the verified primary pass; a tenant showing another country and another primary
+/// domain is reported as exactly those two fields, with the reason a person acts on, and a
+/// deploy changes nothing in the organization (Graph does not update them).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tenant_facts_are_reported_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let feature_id = "identity-tenant-facts";
+    let s = session(workspace(dir.path(), &running, &[feature_id.to_string()]));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.reference == "organizationFacts" && a.op == Op::Check),
+        "{:#?}",
+        plan.actions
+    );
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let agency_domain = running.info().tenants[0].domains.last().unwrap().clone();
+    {
+        let mut t = tenant.lock().unwrap();
+        let org = t
+            .collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap();
+        org["countryLetterCode"] = serde_json::json!("NZ");
+        for domain in org["verifiedDomains"].as_array_mut().unwrap() {
+            let initial = domain["isInitial"] == true;
+            domain["isDefault"] = serde_json::json!(initial);
+        }
+    }
+    let org_before = tenant.lock().unwrap().collections["organization"][&tenant_id].clone();
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == feature_id)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let found: Vec<(String, Value, Value)> = feature
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.diff.path.clone(),
+                f.diff.expected.clone(),
+                f.diff.actual.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&("countryLetterCode".into(), "AU".into(), "NZ".into())),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(
+            |(path, expected, actual)| path.starts_with("verifiedDomains")
+                && path.contains(&agency_domain)
+                && path.ends_with("isDefault")
+                && *expected == true
+                && *actual == false
+        ),
+        "{found:#?}"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(
+        tenant.lock().unwrap().collections["organization"][&tenant_id],
+        org_before,
+        "a deploy writes nothing to the organization"
+    );
+}
