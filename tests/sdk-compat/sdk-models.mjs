@@ -467,6 +467,42 @@ export function modelChecks(ctx) {
           a.uploadState === 1,
       }),
 
+    /** Delivery Optimisation (windowsDeliveryOptimizationConfiguration, beta), its bandwidth and
+     * cache size abstract complex values given by their derived types. */
+    deliveryOptimisation: (run) =>
+      createReadDelete({
+        version: "beta",
+        path: "/deviceManagement/deviceConfigurations",
+        what: "Delivery Optimisation profile",
+        serialize: beta.serializeWindowsDeliveryOptimizationConfiguration,
+        create: beta.createDeviceConfigurationFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+          displayName: `sdk-compat ${run} models Delivery Optimisation`,
+          deliveryOptimizationMode: "httpWithPeeringNat",
+          backgroundDownloadFromHttpDelayInSeconds: 60,
+          minimumRamAllowedToPeerInGigabytes: 4,
+          maximumCacheAgeInDays: 7,
+          additionalData: {
+            bandwidthMode: nestedDerived(beta.serializeDeliveryOptimizationBandwidthPercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationBandwidthPercentage",
+              maximumForegroundBandwidthPercentage: 70,
+              maximumBackgroundBandwidthPercentage: 25,
+            }),
+            maximumCacheSize: nestedDerived(beta.serializeDeliveryOptimizationMaxCacheSizePercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage",
+              maximumCacheSizePercentage: 20,
+            }),
+          },
+        },
+        readBack: (p) =>
+          p.deliveryOptimizationMode === "httpWithPeeringNat" &&
+          p.backgroundDownloadFromHttpDelayInSeconds === 60 &&
+          p.bandwidthMode?.odataType === "#microsoft.graph.deliveryOptimizationBandwidthPercentage" &&
+          p.bandwidthMode.maximumForegroundBandwidthPercentage === 70 &&
+          p.maximumCacheSize?.maximumCacheSizePercentage === 20,
+      }),
+
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */
     autopilotProfile: (run) =>
       createReadDelete({

@@ -994,6 +994,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_MANAGEMENT_SCRIPT,
     intune::MOBILE_APP_BETA,
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
+    intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
     intune::IOS_MANAGED_APP_PROTECTION,
     identity::B2B_MANAGEMENT_POLICY,

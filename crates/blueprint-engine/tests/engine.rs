@@ -2565,6 +2565,7 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-ios-device-features",
     "intune-windows-applocker",
     "intune-windows-custom-device-restrictions",
+    "intune-windows-delivery-optimisation",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2729,6 +2730,16 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
                 .starts_with("<LayoutModificationTemplate")
         );
         custom["personalizationDesktopImageUrl"] = serde_json::json!("https://example.com/cat.png");
+        let (_, delivery) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Blueprint - Delivery Optimisation",
+        );
+        assert_eq!(
+            delivery["@odata.type"],
+            "#microsoft.graph.windowsDeliveryOptimizationConfiguration"
+        );
+        delivery["maximumCacheSize"]["maximumCacheSizePercentage"] = serde_json::json!(50);
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2770,6 +2781,14 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "personalizationDesktopImageUrl",
             "https://intranet.example.gov.au/desktop.jpg".into(),
             "https://example.com/cat.png".into()
+        )
+    );
+    assert_eq!(
+        findings["intune-windows-delivery-optimisation"],
+        one(
+            "maximumCacheSize.maximumCacheSizePercentage",
+            20.into(),
+            50.into()
         )
     );
     assert_eq!(

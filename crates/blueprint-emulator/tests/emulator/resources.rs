@@ -673,6 +673,46 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
         .await;
     assert_eq!(local_options.status, 400, "{}", local_options.text);
+    // Delivery Optimisation is a profile type only beta has: v1.0 refuses it, beta creates it
+    // (its bandwidth and cache size an abstract complex value given by a derived type) and lists
+    // it, and v1.0's list of the same collection leaves it out.
+    let delivery = json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO",
+        "deliveryOptimizationMode": "httpWithPeeringNat",
+        "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidthPercentage", "maximumForegroundBandwidthPercentage": 70, "maximumBackgroundBandwidthPercentage": 25},
+        "maximumCacheSize": {"@odata.type": "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage", "maximumCacheSizePercentage": 20}});
+    let in_v1 = emu.post(&t, path, delivery.clone()).await;
+    assert_eq!(in_v1.status, 400, "{}", in_v1.text);
+    let beta_path = format!("{}/beta/{path}", emu.base);
+    for (bad, why) in [
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "deliveryOptimizationMode": "peering"}),
+            "not a download mode",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidth"}}),
+            "abstract",
+        ),
+    ] {
+        let r = emu.post(&t, &beta_path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, &beta_path, delivery).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["bandwidthMode"]["maximumForegroundBandwidthPercentage"],
+        70
+    );
+    assert_eq!(created.body["vpnPeerCaching"], Value::Null);
+    let names = |list: &Value| -> Vec<String> {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["displayName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(names(&emu.get(&t, &beta_path).await.body).contains(&"DO".to_string()));
+    assert!(!names(&emu.get(&t, path).await.body).contains(&"DO".to_string()));
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))

@@ -219,6 +219,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
 /// its own no-op write.
 const BETA_KINDS_CHECKED: &[&str] = &[
     "b2bManagementPolicy",
+    "deviceConfigurationBeta",
     "deviceManagementScript",
     "mobileAppBeta",
     "windowsAutopilotDeploymentProfile",
