@@ -1521,6 +1521,25 @@ async fn the_last_lost_create_answer_is_looked_up_too() {
     );
 }
 
+/// A label's `Priority` is `Set-Label`'s alone: the create is `New-Label` then `Set-Label`,
+/// and when `New-Label`'s answer is lost the `Set-` is never sent. Every label's and the
+/// policy's `New-` answer is lost here: each label is found, adopted and given the priority
+/// it lacks, in the one run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_adopted_after_a_lost_new_gets_what_set_would_have_set() {
+    let mut lost = vec!["New-Label"; 24];
+    lost.push("New-LabelPolicy");
+    let exchange = one_run_settles_lost_answers(&["purview-sensitivity-labels"], &[], &lost).await;
+    let labels = exchange["objects"]["Label"].as_array().unwrap();
+    assert_eq!(labels.len(), 24, "{exchange:#}");
+    let mut priorities: Vec<i64> = labels
+        .iter()
+        .map(|l| l["Priority"].as_i64().unwrap())
+        .collect();
+    priorities.sort();
+    assert_eq!(priorities, (0..24).collect::<Vec<_>>());
+}
+
 /// The same at Security & Compliance's endpoint: a retention policy's and its rule's
 /// `New-` answers are lost; one run adopts both (the rule names the policy it found).
 #[tokio::test(flavor = "multi_thread")]
