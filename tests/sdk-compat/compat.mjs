@@ -315,6 +315,7 @@ async function main() {
   const target = created[1];
   const got = await step(`GET /groups/${target.id}`, () => client.api(`/groups/${target.id}`).get());
   check(got.id === target.id && got.displayName === target.displayName, "GET /groups/{id} returns the group", JSON.stringify(got));
+  models.readsAs("GET /groups/{id}", v1.createGroupFromDiscriminatorValue, got);
 
   const gotByCert = await step(`GET /groups/${target.id} (certificate credential)`, () =>
     certClient.api(`/groups/${target.id}`).select(["id", "displayName"]).get(),
@@ -432,6 +433,7 @@ async function main() {
   const gotLocation = await step(`GET /identity/conditionalAccess/namedLocations/${location.id}`, () =>
     client.api(`/identity/conditionalAccess/namedLocations/${location.id}`).get(),
   );
+  models.readsAs("GET the named location", v1.createNamedLocationFromDiscriminatorValue, gotLocation, "#microsoft.graph.ipNamedLocation");
   check(
     Array.isArray(gotLocation.ipRanges) && gotLocation.ipRanges.some((r) => r.cidrAddress === "203.0.113.0/24"),
     "GET named location returns its IP range",
@@ -1034,6 +1036,23 @@ async function main() {
   await models.agreement(run);
   await models.groupSetting();
   await models.groupLifecyclePolicy();
+  // And the kinds the reference-shaped requests above create or PATCH, once more with the
+  // SDKs' models writing the bodies.
+  await models.compliancePolicy(run);
+  await models.iosCompliancePolicy(run);
+  await models.webApp(run);
+  await models.vppApp();
+  await models.officeSuiteApp(run);
+  await models.autopilotProfile(run);
+  await models.script(run);
+  await models.settingsCatalogPolicy(run);
+  await models.enrolmentLimit(run);
+  await models.enrolmentDefaults();
+  await models.adminSingletons();
+  await models.conditionalAccessPolicy(run);
+  await models.namedLocation(run);
+  await models.authorizationPolicy();
+  await models.user(run, tenant.domain);
 
   // The settings singletons: read each, PATCH one property of it as Microsoft's update
   // reference writes it, and read the change back. Beta-only kinds and
@@ -1279,6 +1298,98 @@ async function main() {
     JSON.stringify(ruleAfter),
   );
 
+  // Group-based licensing: the tenant's bought licences (subscribedsku-list), one given to a
+  // security group with a service plan left off through assignLicense (group-assignlicense),
+  // read back with $select (Graph returns a group's assignedLicenses only on $select), then
+  // taken away with removeLicenses.
+  const skus = await step("GET /subscribedSkus", () => client.api("/subscribedSkus").get());
+  const sku = skus.value?.[0];
+  check(
+    typeof sku?.skuId === "string" && Array.isArray(sku?.servicePlans) && sku.servicePlans.length > 0,
+    "GET /subscribedSkus lists the tenant's licences with their service plans",
+    JSON.stringify(skus),
+  );
+  const leftOff = sku.servicePlans[0].servicePlanId;
+  const licensed = await step("POST /groups (to license)", () =>
+    client.api("/groups").post({
+      displayName: `sdk-compat ${run} licensed`,
+      mailEnabled: false,
+      mailNickname: `sdkcompat${run}lic`,
+      securityEnabled: true,
+    }),
+  );
+  const licensedPath = `/groups/${licensed.id}`;
+  const licenceAnswer = await step(`POST ${licensedPath}/assignLicense`, () =>
+    client.api(`${licensedPath}/assignLicense`).post({
+      addLicenses: [{ skuId: sku.skuId, disabledPlans: [leftOff] }],
+      removeLicenses: [],
+    }),
+  );
+  check(licenceAnswer?.id === licensed.id, `POST ${licensedPath}/assignLicense answers with the group`, JSON.stringify(licenceAnswer));
+  const withLicences = await step(`GET ${licensedPath}?$select=id,displayName,assignedLicenses`, () =>
+    client.api(licensedPath).select(["id", "displayName", "assignedLicenses"]).get(),
+  );
+  check(
+    withLicences.assignedLicenses?.length === 1 &&
+      withLicences.assignedLicenses[0].skuId === sku.skuId &&
+      JSON.stringify(withLicences.assignedLicenses[0].disabledPlans) === JSON.stringify([leftOff]),
+    "the group's assignedLicenses read back with the plan left off",
+    JSON.stringify(withLicences),
+  );
+  await step(`POST ${licensedPath}/assignLicense (removeLicenses)`, () =>
+    client.api(`${licensedPath}/assignLicense`).post({ addLicenses: [], removeLicenses: [sku.skuId] }),
+  );
+  const unlicensed = await step(`GET ${licensedPath}?$select=assignedLicenses`, () =>
+    client.api(licensedPath).select(["assignedLicenses"]).get(),
+  );
+  check((unlicensed.assignedLicenses ?? []).length === 0, "removeLicenses takes the licence away", JSON.stringify(unlicensed));
+  await step(`DELETE ${licensedPath}`, () => client.api(licensedPath).delete());
+
+  // The B2B invitation allowlist (beta only): the tenant's one B2B management policy
+  // (policyroot-post-b2bmanagementpolicies), its definition one JSON document as text, updated
+  // with PATCH, which answers with the policy (b2bmanagementpolicy-update); a second one refused
+  // (one per organisation); deleted.
+  const b2bPath = "/policies/b2bManagementPolicies";
+  const allowlist = (...domains) =>
+    JSON.stringify({ B2BManagementPolicy: { InvitationsAllowedAndBlockedDomainsPolicy: { AllowedDomains: domains } } });
+  const b2b = await step(`POST beta ${b2bPath}`, () =>
+    client.api(b2bPath).version("beta").post({
+      "@odata.type": "#microsoft.graph.b2bManagementPolicy",
+      displayName: "B2BManagementPolicy",
+      description: `sdk-compat ${run}`,
+      definition: [allowlist("examples.gov.au")],
+      isOrganizationDefault: true,
+    }),
+  );
+  check(
+    typeof b2b?.id === "string" && JSON.stringify(b2b.definition) === JSON.stringify([allowlist("examples.gov.au")]),
+    `POST beta ${b2bPath} creates the policy with its definition as given`,
+    JSON.stringify(b2b),
+  );
+  const b2bPatched = await step(`PATCH beta ${b2bPath}/${b2b.id}`, () =>
+    client.api(`${b2bPath}/${b2b.id}`).version("beta").patch({ definition: [allowlist("examples.gov.au", "partner.example")] }),
+  );
+  check(
+    JSON.stringify(b2bPatched?.definition) === JSON.stringify([allowlist("examples.gov.au", "partner.example")]) &&
+      b2bPatched.displayName === "B2BManagementPolicy",
+    `PATCH beta ${b2bPath}/${b2b.id} answers with the policy, the rest kept`,
+    JSON.stringify(b2bPatched),
+  );
+  const b2bListed = await step(`GET beta ${b2bPath}`, () => client.api(b2bPath).version("beta").get());
+  check(
+    b2bListed.value?.length === 1 && b2bListed.value[0].isOrganizationDefault === true,
+    `GET beta ${b2bPath} lists the tenant's one policy`,
+    JSON.stringify(b2bListed),
+  );
+  await expectGraphError(
+    `POST beta ${b2bPath} (a second policy)`,
+    () =>
+      client.api(b2bPath).version("beta").post({ displayName: "second", description: "second", definition: [allowlist("examples.gov.au")] }),
+    400,
+    "Request_BadRequest",
+  );
+  await step(`DELETE beta ${b2bPath}/${b2b.id}`, () => client.api(`${b2bPath}/${b2b.id}`).version("beta").delete());
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -1300,6 +1411,10 @@ async function main() {
     ["PATCH", "/v1.0/organization/{id}"],
     ["PATCH", "/v1.0/domains/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
+    ["POST", "/v1.0/groups/{id}/assignLicense"],
+    ["GET", "/v1.0/subscribedSkus"],
+    ["POST", "/beta/policies/b2bManagementPolicies"],
+    ["PATCH", "/beta/policies/b2bManagementPolicies/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

@@ -2646,6 +2646,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-ios-device-restrictions",
     "intune-windows-endpoint-protection",
     "intune-ios-device-features",
+    "intune-windows-applocker",
+    "intune-windows-custom-device-restrictions",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2666,6 +2668,8 @@ fn stored<'a>(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_and_roll_back() {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
     let dir = tempfile::tempdir().unwrap();
     let running = emulator("legacy-agency", |_| {}, dir.path()).await;
     let before = without_write_times(state(&running).await);
@@ -2775,6 +2779,39 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "Custom - iOS device feature policy",
         );
         features["lockScreenFootnote"] = serde_json::json!("Found it? Keep it");
+        // The agency's AppLocker XML went as its bytes (base64) at the CSP's EXE node; someone
+        // swaps the users' rules for an allow-all collection.
+        let (_, applocker) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "ACSC – AppLocker Lockdown CSP",
+        );
+        let users = applocker["omaSettings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["displayName"] == "Block - Users PowerShell")
+            .unwrap();
+        assert_eq!(users["@odata.type"], "#microsoft.graph.omaSettingStringXml");
+        let sent = BASE64.decode(users["value"].as_str().unwrap()).unwrap();
+        assert!(String::from_utf8(sent).unwrap().contains("POWERSHELL.EXE"));
+        users["value"] = serde_json::json!(
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>")
+        );
+        let (_, custom) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - Device Restrictions",
+        );
+        let layout = BASE64
+            .decode(custom["startMenuLayoutXml"].as_str().unwrap())
+            .unwrap();
+        assert!(
+            String::from_utf8(layout)
+                .unwrap()
+                .starts_with("<LayoutModificationTemplate")
+        );
+        custom["personalizationDesktopImageUrl"] = serde_json::json!("https://example.com/cat.png");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2801,6 +2838,22 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-ios-device-restrictions"],
         one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-windows-applocker"],
+        one(
+            "omaSettings[./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/BlockedExe02/EXE/Policy].value",
+            BASE64.encode(r#"<RuleCollection Type="Exe" EnforcementMode="Enabled"><FilePathRule Id="9eb15b2e-f9c2-42d4-8692-ad1a0f6a0722" Name="All files except POWERSHELL.EXE" Description="" UserOrGroupSid="S-1-1-0" Action="Allow"><Conditions><FilePathCondition Path="*"/></Conditions></FilePathRule></RuleCollection>"#).into(),
+            BASE64.encode("<RuleCollection Type=\"Exe\" EnforcementMode=\"NotConfigured\"/>").into()
+        )
+    );
+    assert_eq!(
+        findings["intune-windows-custom-device-restrictions"],
+        one(
+            "personalizationDesktopImageUrl",
+            "https://intranet.example.gov.au/desktop.jpg".into(),
+            "https://example.com/cat.png".into()
+        )
     );
     assert_eq!(
         findings["intune-windows-endpoint-protection"],
@@ -4835,4 +4888,244 @@ async fn an_unbought_licence_blocks_the_plan_with_the_purchase_to_make() {
         report.results
     );
     assert_eq!(licences_of(&running, "rol-EXA-administrators"), Value::Null);
+}
+
+const B2B_FEATURE: &str = "identity-external-collaboration-domains";
+
+/// The allowlist's feature and the guest and user settings it builds on.
+fn b2b_features() -> Vec<String> {
+    [
+        "identity-user-settings",
+        "identity-guest-settings",
+        B2B_FEATURE,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The plan's action on the B2B management policy.
+fn b2b_action(plan: &blueprint_engine::Plan) -> &blueprint_report::plan::Action {
+    plan.actions
+        .iter()
+        .find(|a| a.reference == "b2bManagementPolicy")
+        .unwrap_or_else(|| panic!("the policy is planned: {:#?}", plan.actions))
+}
+
+/// The allowlist the support workspace's profile asks for (its one target domain: the agency's).
+fn b2b_allowlist(running: &RunningEmulator) -> String {
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    format!(
+        r#"{{"B2BManagementPolicy":{{"InvitationsAllowedAndBlockedDomainsPolicy":{{"AllowedDomains":["{domain}"]}}}}}}"#
+    )
+}
+
+/// The tenant's B2B management policies (Graph beta), as stored.
+fn b2b_policies(running: &RunningEmulator) -> Vec<Value> {
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let t = tenant.lock().unwrap();
+    t.collections
+        .get("b2bManagementPolicy")
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The B2B invitation allowlist (Graph beta's b2bManagementPolicy, one per tenant): the legacy
+/// tenant's hand-made blocklist is adopted, not duplicated, and becomes the allowlist of the
+/// profile's target domains, activated, under the agency's own name and description; a
+/// definition changed by hand is reported as exactly `definition` and mended by a deploy; a
+/// forced rollback restores the blocklist's own text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_replaces_a_hand_made_blocklist_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let hand_made = b2b_policies(&running);
+    assert_eq!(hand_made.len(), 1);
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = b2b_action(&plan);
+    assert_eq!(action.op, Op::Update, "the hand-made policy is adopted");
+    assert_eq!(action.api, "graph-beta");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1, "adopted, not duplicated: {policies:#?}");
+    let policy = &policies[0];
+    assert_eq!(policy["id"], hand_made[0]["id"]);
+    assert_eq!(
+        policy["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    assert_eq!(policy["isOrganizationDefault"], true);
+    assert_eq!(policy["displayName"], hand_made[0]["displayName"]);
+    assert_eq!(policy["description"], hand_made[0]["description"]);
+
+    // Someone adds a partner's domain in the portal.
+    {
+        let tenant_id = running.info().tenants[0].id.clone();
+        let tenant = running.emulator().tenant(&tenant_id).unwrap();
+        let mut t = tenant.lock().unwrap();
+        let (_, policy) = stored(&mut t, "b2bManagementPolicy", "B2BManagementPolicy");
+        policy["definition"] = serde_json::json!([
+            r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["legacyaffairs.gov.au","partner.com"]}}}"#
+        ]);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == B2B_FEATURE)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let paths: Vec<&str> = feature
+        .findings
+        .iter()
+        .map(|f| f.diff.path.as_str())
+        .collect();
+    assert!(
+        !paths.is_empty() && paths.iter().all(|p| p.starts_with("definition")),
+        "{:#?}",
+        feature.findings
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    assert_eq!(
+        b2b_policies(&running)[0]["definition"],
+        hand_made[0]["definition"]
+    );
+}
+
+/// A tenant with no B2B management policy gets one (POST under /beta with the name and
+/// description Graph requires), and a rollback deletes it: the tenant is as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    assert!(b2b_policies(&running).is_empty());
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(b2b_action(&plan).op, Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0]["displayName"], "B2BManagementPolicy");
+    assert_eq!(
+        policies[0]["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+    assert!(b2b_policies(&running).is_empty());
+}
+
+/// The tenant's fixed facts (organizationFacts, evaluated only): Australia and the agency's
+/// domain as the verified primary pass; a tenant showing another country and another primary
+/// domain is reported as exactly those two fields, with the reason a person acts on, and a
+/// deploy changes nothing in the organization (Graph does not update them).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tenant_facts_are_reported_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let feature_id = "identity-tenant-facts";
+    let s = session(workspace(dir.path(), &running, &[feature_id.to_string()]));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.reference == "organizationFacts" && a.op == Op::Check),
+        "{:#?}",
+        plan.actions
+    );
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let agency_domain = running.info().tenants[0].domains.last().unwrap().clone();
+    {
+        let mut t = tenant.lock().unwrap();
+        let org = t
+            .collections
+            .get_mut("organization")
+            .unwrap()
+            .get_mut(&tenant_id)
+            .unwrap();
+        org["countryLetterCode"] = serde_json::json!("NZ");
+        for domain in org["verifiedDomains"].as_array_mut().unwrap() {
+            let initial = domain["isInitial"] == true;
+            domain["isDefault"] = serde_json::json!(initial);
+        }
+    }
+    let org_before = tenant.lock().unwrap().collections["organization"][&tenant_id].clone();
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == feature_id)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let found: Vec<(String, Value, Value)> = feature
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.diff.path.clone(),
+                f.diff.expected.clone(),
+                f.diff.actual.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.contains(&("countryLetterCode".into(), "AU".into(), "NZ".into())),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(
+            |(path, expected, actual)| path.starts_with("verifiedDomains")
+                && path.contains(&agency_domain)
+                && path.ends_with("isDefault")
+                && *expected == true
+                && *actual == false
+        ),
+        "{found:#?}"
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_eq!(
+        tenant.lock().unwrap().collections["organization"][&tenant_id],
+        org_before,
+        "a deploy writes nothing to the organization"
+    );
 }

@@ -76,6 +76,10 @@ from msgraph.generated.models.local_admin_settings import LocalAdminSettings
 from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.domain import Domain
+from msgraph.generated.groups.item.assign_license.assign_license_post_request_body import AssignLicensePostRequestBody
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
+from msgraph.generated.models.assigned_license import AssignedLicense
+from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
@@ -104,6 +108,27 @@ from msgraph.generated.models.diagnostic_data_submission_mode import DiagnosticD
 from msgraph.generated.models.edge_search_engine import EdgeSearchEngine
 from msgraph.generated.models.edge_search_engine_type import EdgeSearchEngineType
 from msgraph.generated.models.group_lifecycle_policy import GroupLifecyclePolicy
+from msgraph.generated.models.authorization_policy import AuthorizationPolicy
+from msgraph.generated.models.allow_invites_from import AllowInvitesFrom
+from msgraph.generated.models.conditional_access_applications import ConditionalAccessApplications
+from msgraph.generated.models.conditional_access_client_app import ConditionalAccessClientApp
+from msgraph.generated.models.conditional_access_condition_set import ConditionalAccessConditionSet
+from msgraph.generated.models.conditional_access_grant_control import ConditionalAccessGrantControl
+from msgraph.generated.models.conditional_access_grant_controls import ConditionalAccessGrantControls
+from msgraph.generated.models.conditional_access_policy import ConditionalAccessPolicy
+from msgraph.generated.models.conditional_access_policy_state import ConditionalAccessPolicyState
+from msgraph.generated.models.conditional_access_session_controls import ConditionalAccessSessionControls
+from msgraph.generated.models.conditional_access_users import ConditionalAccessUsers
+from msgraph.generated.models.country_named_location import CountryNamedLocation
+from msgraph.generated.models.default_user_role_permissions import DefaultUserRolePermissions
+from msgraph.generated.models.i_pv4_cidr_range import IPv4CidrRange
+from msgraph.generated.models.ip_named_location import IpNamedLocation
+from msgraph.generated.models.ios_compliance_policy import IosCompliancePolicy
+from msgraph.generated.models.password_profile import PasswordProfile
+from msgraph.generated.models.required_password_type import RequiredPasswordType as V1RequiredPasswordType
+from msgraph.generated.models.sign_in_frequency_session_control import SignInFrequencySessionControl
+from msgraph.generated.models.signin_frequency_type import SigninFrequencyType
+from msgraph.generated.models.user import User
 from msgraph.generated.models.group_setting import GroupSetting
 from msgraph.generated.models.idle_session_sign_out import IdleSessionSignOut
 from msgraph.generated.models.ios_device_features_configuration import IosDeviceFeaturesConfiguration
@@ -150,6 +175,7 @@ from msgraph_beta import GraphServiceClient as BetaGraphServiceClient
 from msgraph_beta.generated.models.admin_apps_and_services import AdminAppsAndServices
 from msgraph_beta.generated.models.admin_forms import AdminForms
 from msgraph_beta.generated.models.admin_todo import AdminTodo
+from msgraph_beta.generated.models.b2b_management_policy import B2bManagementPolicy
 from msgraph_beta.generated.models.advanced_config_state import AdvancedConfigState as BetaAdvancedConfigState
 from msgraph_beta.generated.models.apps_and_services_settings import AppsAndServicesSettings
 from msgraph_beta.generated.models.authentication_methods_policy import (
@@ -228,6 +254,10 @@ from msgraph_beta.generated.models.windows10_enrollment_completion_page_configur
     Windows10EnrollmentCompletionPageConfiguration as BetaWindows10EnrollmentCompletionPageConfiguration,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration as BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph_beta.generated.models.enablement import Enablement as BetaEnablement
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
@@ -494,6 +524,77 @@ async def organization(client):
     check(isinstance(after, Organization) and after.technical_notification_mails == ["ict@example.gov.au"]
           and [d.name for d in after.verified_domains] == [d.name for d in orgs[0].verified_domains],
           "organization: PATCH of the SDK's model reads back, the rest kept", after)
+
+
+async def group_licences(client, run):
+    """Group-based licensing (issue 13): the tenant's bought licences listed into the SDK's
+    SubscribedSku, one given to a security group with a service plan left off through
+    assignLicense's AssignLicensePostRequestBody, read back (Graph returns a group's licences
+    only on $select) into the SDK's AssignedLicense, then taken away again."""
+    skus = (await client.subscribed_skus.get()).value or []
+    check(skus and isinstance(skus[0], SubscribedSku) and isinstance(skus[0].sku_id, uuid.UUID)
+          and skus[0].service_plans, "subscribedSkus: the tenant's licences as the SDK's SubscribedSku", skus)
+    sku = skus[0]
+    plan = sku.service_plans[0].service_plan_id
+    group = await client.groups.post(Group(display_name=f"sdk-compat-py {run} licensed", mail_enabled=False,
+                                           mail_nickname=f"sdkcompatpy{run}lic", security_enabled=True))
+    builder = client.groups.by_group_id(group.id)
+    try:
+        assigned = await builder.assign_license.post(AssignLicensePostRequestBody(
+            add_licenses=[AssignedLicense(sku_id=sku.sku_id, disabled_plans=[plan])], remove_licenses=[]))
+        check(isinstance(assigned, Group) and assigned.id == group.id, "assignLicense answers with the Group", assigned)
+        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
+            select=["id", "displayName", "assignedLicenses"])
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        licences = got.assigned_licenses or []
+        check(len(licences) == 1 and isinstance(licences[0], AssignedLicense) and licences[0].sku_id == sku.sku_id
+              and licences[0].disabled_plans == [plan],
+              "the group's assignedLicenses ($select) read back with the plan left off", licences)
+        await builder.assign_license.post(AssignLicensePostRequestBody(add_licenses=[], remove_licenses=[sku.sku_id]))
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        check(not got.assigned_licenses, "removeLicenses takes the licence away", got.assigned_licenses)
+    finally:
+        await builder.delete()
+
+
+async def b2b_management_policy(beta, run):
+    """The B2B invitation allowlist (beta only, issue 13): the tenant's one B2B management policy,
+    created with msgraph-beta-sdk's B2bManagementPolicy (its definition one JSON document as
+    text, kept as given), listed, updated and read back, a second one refused, then deleted."""
+    policies = beta.policies.b2b_management_policies
+
+    def definition(*domains):
+        return json.dumps({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": {
+            "AllowedDomains": list(domains)}}}, separators=(",", ":"))
+
+    created = await policies.post(B2bManagementPolicy(
+        display_name="B2BManagementPolicy", description=f"sdk-compat-py {run}",
+        definition=[definition("examples.gov.au")], is_organization_default=True))
+    try:
+        check(isinstance(created, B2bManagementPolicy) and created.id
+              and created.definition == [definition("examples.gov.au")] and created.is_organization_default is True,
+              "b2bManagementPolicies.post creates a B2bManagementPolicy", created)
+        listed = (await policies.get()).value or []
+        check(len(listed) == 1 and isinstance(listed[0], B2bManagementPolicy) and listed[0].id == created.id,
+              "b2bManagementPolicies: the tenant's one policy, as the beta SDK's model", listed)
+        check(not unknown_properties(listed[0]), "every property of the policy is one the beta SDK's model knows",
+              unknown_properties(listed[0]))
+        builder = policies.by_b2b_management_policy_id(created.id)
+        await builder.patch(B2bManagementPolicy(definition=[definition("examples.gov.au", "partner.example")]))
+        got = await builder.get()
+        check(got.definition == [definition("examples.gov.au", "partner.example")]
+              and got.display_name == "B2BManagementPolicy" and got.is_organization_default is True,
+              "PATCH of the definition reads back, the rest kept", got)
+        try:
+            await policies.post(B2bManagementPolicy(display_name="second", description="second",
+                                                    definition=[definition("examples.gov.au")]))
+            raise CheckFailed("a second B2B management policy was created")
+        except BetaODataError as err:
+            check(err.response_status_code == 400, "a second policy: the beta SDK's ODataError 400 (one per organisation)",
+                  err.response_status_code)
+    finally:
+        await policies.by_b2b_management_policy_id(created.id).delete()
+    check(not (await policies.get()).value, "the policy is deleted")
 
 
 async def domain_password_expiry(client):
@@ -848,6 +949,130 @@ async def group_lifecycle_policy(client):
         await policies.by_group_lifecycle_policy_id(created.id).delete()
 
 
+async def named_locations(client, run):
+    """Conditional Access named locations (namedLocation): an IP range and a country list
+    created with msgraph-sdk's derived models, read back as them, and deleted."""
+    locations = client.identity.conditional_access.named_locations
+    office = await locations.post(IpNamedLocation(
+        display_name=f"sdk-compat-py {run} office", is_trusted=True,
+        ip_ranges=[IPv4CidrRange(cidr_address="203.0.113.0/24")]))
+    countries = await locations.post(CountryNamedLocation(
+        display_name=f"sdk-compat-py {run} Australia", countries_and_regions=["AU"],
+        include_unknown_countries_and_regions=False))
+    try:
+        got = await locations.by_named_location_id(office.id).get()
+        check(isinstance(got, IpNamedLocation) and got.is_trusted is True and isinstance(got.ip_ranges[0], IPv4CidrRange)
+              and got.ip_ranges[0].cidr_address == "203.0.113.0/24",
+              "namedLocations: the IP location reads back as IpNamedLocation with an IPv4CidrRange", got)
+        got_countries = await locations.by_named_location_id(countries.id).get()
+        check(isinstance(got_countries, CountryNamedLocation) and got_countries.countries_and_regions == ["AU"],
+              "namedLocations: the country location reads back as CountryNamedLocation", got_countries)
+        check(not unknown_properties([got, got_countries]), "namedLocations: every property is one the SDK's models know",
+              unknown_properties([got, got_countries]))
+    finally:
+        await locations.by_named_location_id(office.id).delete()
+        await locations.by_named_location_id(countries.id).delete()
+
+
+async def conditional_access_policy(client, run):
+    """A Conditional Access policy (conditionalAccessPolicy), report-only, with a grant control
+    and a sign-in frequency session control: written with msgraph-sdk's models, read back into
+    them, and deleted."""
+    policies = client.identity.conditional_access.policies
+    created = await policies.post(ConditionalAccessPolicy(
+        display_name=f"sdk-compat-py {run} require MFA",
+        state=ConditionalAccessPolicyState.EnabledForReportingButNotEnforced,
+        conditions=ConditionalAccessConditionSet(
+            users=ConditionalAccessUsers(include_users=["All"], exclude_users=[]),
+            applications=ConditionalAccessApplications(include_applications=["All"]),
+            client_app_types=[ConditionalAccessClientApp.All]),
+        grant_controls=ConditionalAccessGrantControls(operator="OR", built_in_controls=[ConditionalAccessGrantControl.Mfa]),
+        session_controls=ConditionalAccessSessionControls(sign_in_frequency=SignInFrequencySessionControl(
+            is_enabled=True, type=SigninFrequencyType.Hours, value=12))))
+    try:
+        check(isinstance(created, ConditionalAccessPolicy) and created.id, "conditionalAccess.policies.post creates a policy", created)
+        got = await policies.by_conditional_access_policy_id(created.id).get()
+        check(isinstance(got, ConditionalAccessPolicy)
+              and got.state == ConditionalAccessPolicyState.EnabledForReportingButNotEnforced
+              and got.grant_controls.built_in_controls == [ConditionalAccessGrantControl.Mfa]
+              and got.conditions.client_app_types == [ConditionalAccessClientApp.All]
+              and got.session_controls.sign_in_frequency.type == SigninFrequencyType.Hours
+              and got.session_controls.sign_in_frequency.value == 12,
+              "GET reads the policy back with its conditions, grant and session controls", got)
+        check(not unknown_properties(got), "every property of the Conditional Access policy is one the SDK's models know",
+              unknown_properties(got))
+    finally:
+        await policies.by_conditional_access_policy_id(created.id).delete()
+
+
+async def authorization_policy(client):
+    """The tenant's authorization policy (authorizationPolicy): read as msgraph-sdk's model, who
+    may invite guests and the default user role's permissions PATCHed with it and read back,
+    then put back."""
+    builder = client.policies.authorization_policy
+    before = await builder.get()
+    check(isinstance(before, AuthorizationPolicy) and isinstance(before.default_user_role_permissions, DefaultUserRolePermissions),
+          "policies/authorizationPolicy: GET returns an AuthorizationPolicy", before)
+    check(not unknown_properties(before), "policies/authorizationPolicy: every property is one the SDK's model knows",
+          unknown_properties(before))
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=AllowInvitesFrom.AdminsAndGuestInviters,
+        default_user_role_permissions=DefaultUserRolePermissions(allowed_to_create_apps=False)))
+    after = await builder.get()
+    check(after.allow_invites_from == AllowInvitesFrom.AdminsAndGuestInviters
+          and after.default_user_role_permissions.allowed_to_create_apps is False
+          and after.default_user_role_permissions.allowed_to_read_other_users
+          == before.default_user_role_permissions.allowed_to_read_other_users,
+          "policies/authorizationPolicy: PATCH of the SDK's model reads back, the rest kept", after)
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=before.allow_invites_from,
+        default_user_role_permissions=DefaultUserRolePermissions(
+            allowed_to_create_apps=before.default_user_role_permissions.allowed_to_create_apps)))
+
+
+async def user_account(client, run, domain):
+    """A user (user), as the catalogue's break-glass accounts are made: created with msgraph-sdk's
+    User and PasswordProfile models (a password made for this run, never read back), read back
+    into the model, and deleted."""
+    users = client.users
+    created = await users.post(User(
+        account_enabled=False, display_name=f"sdk-compat-py {run} break glass",
+        mail_nickname=f"sdkcompatpy{run}", user_principal_name=f"sdkcompatpy{run}@{domain}", usage_location="AU",
+        password_profile=PasswordProfile(force_change_password_next_sign_in=False,
+                                         password=f"{uuid.uuid4().hex}Aa1!")))
+    try:
+        check(isinstance(created, User) and created.id, "users.post creates a User", created)
+        got = await users.by_user_id(created.id).get()
+        check(isinstance(got, User) and got.user_principal_name == f"sdkcompatpy{run}@{domain}"
+              and got.password_profile is None,
+              "GET reads the User back, its password never returned", got)
+        check(not unknown_properties(got), "every property of the user is one the SDK's model knows", unknown_properties(got))
+    finally:
+        await users.by_user_id(created.id).delete()
+
+
+async def ios_compliance_policy(client, run):
+    """An iOS compliance policy through v1.0 (deviceCompliancePolicy, as the catalogue's iOS
+    policy is), written with msgraph-sdk's model and read back into it."""
+    policies = client.device_management.device_compliance_policies
+    block = DeviceComplianceScheduledActionForRule(rule_name="PasswordRequired", scheduled_action_configurations=[
+        DeviceComplianceActionItem(action_type=DeviceComplianceActionType.Block, grace_period_hours=0,
+                                   notification_template_id="", notification_message_c_c_list=[])])
+    created = await policies.post(IosCompliancePolicy(
+        display_name=f"sdk-compat-py {run} iOS v1.0", passcode_required=True, passcode_minimum_length=6,
+        passcode_required_type=V1RequiredPasswordType.Numeric, security_block_jailbroken_devices=True,
+        os_minimum_version="17.0", scheduled_actions_for_rule=[block]))
+    try:
+        got = await policies.by_device_compliance_policy_id(created.id).get()
+        check(isinstance(got, IosCompliancePolicy) and got.passcode_required_type == V1RequiredPasswordType.Numeric
+              and got.security_block_jailbroken_devices is True and got.os_minimum_version == "17.0",
+              "deviceCompliancePolicies: an IosCompliancePolicy reads back through v1.0", got)
+        check(not unknown_properties(got), "every property of the iOS compliance policy is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await policies.by_device_compliance_policy_id(created.id).delete()
+
+
 async def mobile_apps(client, run):
     """Intune apps (issue 14): a web link and Edge for Windows created with the SDK's models, read
     back as their derived types, and assigned with an install intent through `assign`, whose
@@ -961,6 +1186,10 @@ async def microsoft_365_apps(client, beta, run):
         check(isinstance(first, BetaMobileAppAssignment) and first.intent == BetaInstallIntent.Required
               and isinstance(first.target, BetaAllDevicesAssignmentTarget),
               "assign sets the suite's required all-devices assignment", assigned)
+        after = await item.get()
+        check(after.is_assigned is True and after.role_scope_tag_ids == ["0"] and after.upload_state == 1
+              and after.dependent_app_count == 0,
+              "the suite reads back assigned, with the Default scope tag and beta's read-only states", after)
     finally:
         await apps.by_mobile_app_id(created.id).delete()
 
@@ -1180,6 +1409,21 @@ async def enrolment_status_page(beta):
         install_progress_timeout_in_minutes=esp.install_progress_timeout_in_minutes,
         track_install_progress_for_autopilot_only=esp.track_install_progress_for_autopilot_only))
 
+    # Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta): security keys
+    # for sign-in and enhanced sign-in security, PATCHed with the beta model and put back.
+    hello = next(c for c in listed.value if isinstance(c, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+                 and c.priority == 0)
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=BetaEnablement.Enabled, enhanced_sign_in_security=1))
+    got = await hello_item.get()
+    check(isinstance(got, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+          and got.security_key_for_sign_in == BetaEnablement.Enabled and got.enhanced_sign_in_security == 1
+          and got.pin_minimum_length == hello.pin_minimum_length,
+          "beta: PATCH of Windows Hello for Business's security keys and enhanced sign-in security reads back", got)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=hello.security_key_for_sign_in, enhanced_sign_in_security=hello.enhanced_sign_in_security))
+
 
 async def enrolment_defaults(client, run):
     """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
@@ -1280,6 +1524,8 @@ async def main(ready_path):
         await admin_consent_request_policy(client)
         await device_registration_policy(client)
         await organization(client)
+        await group_licences(client, run)
+        await b2b_management_policy(beta_client(ready, secret), run)
         await domain_password_expiry(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
@@ -1292,6 +1538,11 @@ async def main(ready_path):
         await terms_of_use_agreement(client, run)
         await group_setting(client)
         await group_lifecycle_policy(client)
+        await named_locations(client, run)
+        await conditional_access_policy(client, run)
+        await authorization_policy(client)
+        await user_account(client, run, tenant["domain"])
+        await ios_compliance_policy(client, run)
         await mobile_apps(client, run)
         await vpp_apps(client)
         await microsoft_365_apps(client, beta_client(ready, secret), run)

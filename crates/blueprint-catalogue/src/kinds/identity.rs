@@ -101,6 +101,38 @@ pub(super) const ORGANIZATION: KindSpec = KindSpec {
     },
 };
 
+/// What Microsoft fixed when the tenant was created, read from the same organization object:
+/// its country (`countryLetterCode`, "Country or region abbreviation for the organization in
+/// ISO 3166-2 format") and its verified domains with the default one (`verifiedDomains`,
+/// verifiedDomain: `name`, `isDefault`, `isInitial`, `type`, `capabilities`; matched by `name`).
+/// organization-update changes neither (its updatable properties are the notification contacts,
+/// marketingNotificationEmails, onPremisesSyncEnabled and privacyProfile), so they are compared
+/// and reported, never written: a tenant created in another country is remade by Microsoft,
+/// and the primary domain is chosen in the admin centre (or with domain-update's `isDefault`,
+/// which the agency decides).
+pub(super) const ORGANIZATION_FACTS: KindSpec = KindSpec {
+    name: "organizationFacts",
+    path: "/organization",
+    identity: IdentityKey::Singleton,
+    properties: &["countryLetterCode", "verifiedDomains"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("verifiedDomains", "name")],
+    lifecycle: Lifecycle::EvaluatedOnly(
+        "Microsoft sets the tenant's country when the tenant is created and Graph does not change it; the primary domain is the agency's choice in the Microsoft 365 admin centre",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // organization-get/-list: Organization.Read.All; nothing is ever written.
+        read: &[Grant::Graph("Organization.Read.All")],
+        write: &[Grant::Graph("Organization.Read.All")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
+};
+
 /// One of the tenant's domains: its password expiry (organization-wide in the admin centre,
 /// stored per domain in Graph: domain-update's passwordValidityPeriodInDays and
 /// passwordNotificationWindowInDays). Found by its name (`id`) among `/domains`, written with
@@ -128,6 +160,43 @@ pub(super) const DOMAIN: KindSpec = KindSpec {
         write: &[Grant::Graph("Domain.ReadWrite.All")],
     },
     access: Access::PLAIN,
+};
+
+/// The B2B invitation allow- or blocklist ("Collaboration restrictions" in External
+/// collaboration settings): the tenant's B2B management policy, Graph beta only
+/// (`/policies/b2bManagementPolicies`, resource b2bManagementPolicy: an stsPolicy whose
+/// `definition` is a collection holding one JSON document as a string,
+/// `{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":[…]}}}`
+/// in Microsoft's allow/deny-list guide). "You can create only one policy per organization"
+/// (allow-deny-list): found by listing, created with `POST` when the tenant has none
+/// (policyroot-post-b2bmanagementpolicies: `displayName`, `description` and `definition`
+/// required), updated with `PATCH /policies/b2bManagementPolicies/{id}` (b2bmanagementpolicy-
+/// update), removed with `DELETE` (policyroot-delete-b2bmanagementpolicies). The definition is
+/// compared as Graph returns it, the text of the JSON document: the blueprint's document is the
+/// whole policy (an allowlist and a blocklist cannot both be set, and switching discards the
+/// other, Microsoft's guide), and a rollback restores the tenant's own text.
+pub(super) const B2B_MANAGEMENT_POLICY: KindSpec = KindSpec {
+    name: "b2bManagementPolicy",
+    path: "/policies/b2bManagementPolicies",
+    identity: IdentityKey::Singleton,
+    properties: &["definition", "isOrganizationDefault"],
+    derived: &[],
+    // Required on create; the tenant's own name and description are kept when it has a policy.
+    create_only: &["displayName", "description"],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    permissions: Permissions {
+        // b2bmanagementpolicy-get and policyroot-list-b2bmanagementpolicies:
+        // Policy.Read.B2BManagementPolicy; -post, -update and -delete:
+        // Policy.ReadWrite.B2BManagementPolicy, nothing else (which reads it too).
+        read: &[Grant::Graph("Policy.Read.B2BManagementPolicy")],
+        write: &[Grant::Graph("Policy.ReadWrite.B2BManagementPolicy")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
 };
 
 /// Privileged Identity Management's settings for one directory role: the role management policy
