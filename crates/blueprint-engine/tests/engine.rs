@@ -1477,6 +1477,70 @@ async fn one_run_settles_lost_answers(features: &[&str], refused: &[&str], lost:
     exchange
 }
 
+/// Reading the tenant asks for a journalled object's assignments in its first round, by the
+/// id the journal holds, and keeps them only when the object is found under that id. Here
+/// the deployed Windows compliance policy is renamed by hand and a copy without assignments
+/// takes its name: evaluate reads the copy's assignments (none), not the journalled policy's.
+#[tokio::test(flavor = "multi_thread")]
+async fn assignments_read_ahead_by_a_journalled_id_are_kept_only_for_that_object() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec![
+        "intune-windows-10-compliance".to_string(),
+        "identity-role-groups".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+
+    let policies = "/deviceManagement/deviceCompliancePolicies";
+    let deployed = s
+        .client
+        .list(policies)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p["displayName"] == "Windows 10 Compliance Policy")
+        .unwrap();
+    let id = deployed["id"].as_str().unwrap().to_string();
+    s.client
+        .patch(
+            &format!("{policies}/{id}"),
+            &json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "displayName": "Windows 10 Compliance Policy (old)"}),
+        )
+        .await
+        .unwrap();
+    let mut copy = deployed.clone();
+    for k in [
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "version",
+        "@odata.context",
+    ] {
+        copy.as_object_mut().unwrap().remove(k);
+    }
+    copy["scheduledActionsForRule"] = json!([{"ruleName": "PasswordRequired", "scheduledActionConfigurations": [{"actionType": "block", "gracePeriodHours": 24, "notificationTemplateId": "", "notificationMessageCCList": []}]}]);
+    s.client.post(policies, &copy).await.unwrap();
+
+    let evaluation = s.evaluate().await.unwrap();
+    let compliance = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "intune-windows-10-compliance")
+        .unwrap();
+    assert_eq!(compliance.verdict, Verdict::Fail, "{compliance:#?}");
+    assert!(
+        compliance
+            .findings
+            .iter()
+            .any(|f| f.diff.path.starts_with("assignments")),
+        "{compliance:#?}"
+    );
+}
+
 /// Issue 15: the answer to `New-SafeLinksRule` (and to the policy's `New-` before it) is lost
 /// after Exchange made the object. One deploy run settles both: each is found in its family
 /// by name and adopted, so there is one Safe Links policy and one rule.
@@ -1519,6 +1583,25 @@ async fn the_last_lost_create_answer_is_looked_up_too() {
         Some(1),
         "{exchange:#}"
     );
+}
+
+/// A label's `Priority` is `Set-Label`'s alone: the create is `New-Label` then `Set-Label`,
+/// and when `New-Label`'s answer is lost the `Set-` is never sent. Every label's and the
+/// policy's `New-` answer is lost here: each label is found, adopted and given the priority
+/// it lacks, in the one run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_adopted_after_a_lost_new_gets_what_set_would_have_set() {
+    let mut lost = vec!["New-Label"; 24];
+    lost.push("New-LabelPolicy");
+    let exchange = one_run_settles_lost_answers(&["purview-sensitivity-labels"], &[], &lost).await;
+    let labels = exchange["objects"]["Label"].as_array().unwrap();
+    assert_eq!(labels.len(), 24, "{exchange:#}");
+    let mut priorities: Vec<i64> = labels
+        .iter()
+        .map(|l| l["Priority"].as_i64().unwrap())
+        .collect();
+    priorities.sort();
+    assert_eq!(priorities, (0..24).collect::<Vec<_>>());
 }
 
 /// The same at Security & Compliance's endpoint: a retention policy's and its rule's
