@@ -821,6 +821,7 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let change = journal_intent(ctx, action, "create", None, None).await?;
     let result = async {
         let mut attempts = 0;
+        let mut found_after_loss = None;
         let id = loop {
             attempts += 1;
             match ctx.client.post(&object.path, &body).await {
@@ -838,10 +839,12 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                         .until_replicated(&object.reference, || look_up(ctx, object))
                         .await?;
                     if let Some(found) = found {
-                        break found["id"]
+                        let id = found["id"]
                             .as_str()
                             .map(str::to_string)
                             .ok_or("found object has no id")?;
+                        found_after_loss = Some(found);
+                        break id;
                     }
                 }
                 Err(e) => return Err(e.into()),
@@ -856,6 +859,9 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             .lock()
             .expect("ids lock")
             .insert(object.reference.clone(), id.clone());
+        if let Some(found) = &found_after_loss {
+            finish_lost_create(ctx, object, &id, found).await?;
+        }
         if let Some(assignments) = &assignments {
             assign(ctx, object, &id, assignments).await?;
         }
@@ -872,6 +878,47 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
     }
     .await;
     settle(ctx, change, action, true, result).await
+}
+
+/// A cmdlet family's create is `New-{Noun}` and then `Set-{Noun}` for what `New-` does not
+/// take: when `New-`'s answer was lost and the object found, the `Set-` never ran. Sends it
+/// now, with the desired fields `New-` does not take that the found object lacks.
+async fn finish_lost_create(
+    ctx: &Context,
+    object: &DesiredObject,
+    id: &str,
+    found: &Value,
+) -> Result<(), Failure> {
+    let kind = blueprint_catalogue::kinds::kind(&object.kind)
+        .ok_or_else(|| format!("unknown kind {}", object.kind))?;
+    if !kind.api.is_cmdlet_api() {
+        return Ok(());
+    }
+    let new_takes = blueprint_catalogue::exchange_kinds::new_parameters(kind.name);
+    let identity = object.identity_key.as_deref().unwrap_or_default();
+    let desired = compared_fields(object, &resolved(ctx, &object.desired)?, false);
+    let changes: Map<String, Value> = desired
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != identity && !new_takes.contains(&k.as_str()))
+        .filter(|(k, v)| {
+            !diff(
+                &json!({ k.as_str(): v }),
+                found,
+                resources::keyed_arrays(&object.kind),
+            )
+            .is_empty()
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    ctx.client
+        .update(kind, &object_path(object, Some(id)), found, changes)
+        .await
+        .map_err(|e| Failure::during("finishing the create", e))
 }
 
 async fn assign(
