@@ -966,6 +966,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::MOBILE_APP_BETA,
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     identity::GROUP_LICENSES,
+    identity::B2B_MANAGEMENT_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

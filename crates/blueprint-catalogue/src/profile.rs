@@ -46,6 +46,7 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.group_naming_policy", ParamType::Text),
     ("params.distribution_group_naming_policy", ParamType::Text),
     ("params.sharing_allowed_domains", ParamType::TextList),
+    ("params.guest_invitation_domains", ParamType::TextList),
     ("params.terms_of_use_expiry_start", ParamType::Text),
     ("params.terms_of_use_pdf", ParamType::Text),
     ("params.logon_banner_title", ParamType::Text),
@@ -57,6 +58,11 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.remove_built_in_apps_script", ParamType::Text),
     ("params.wdac_base_policy_file", ParamType::Text),
     ("params.wdac_base_policy_id", ParamType::Text),
+    ("params.applocker_admins_policy_file", ParamType::Text),
+    ("params.applocker_users_policy_file", ParamType::Text),
+    ("params.start_menu_layout_file", ParamType::Text),
+    ("params.lock_screen_image_url", ParamType::Text),
+    ("params.desktop_image_url", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -101,6 +107,10 @@ pub struct Params {
     pub distribution_group_naming_policy: String,
     /// Domains SharePoint may share with (the agency's own and other trusted agencies').
     pub sharing_allowed_domains: Vec<DomainName>,
+    /// The only domains guests may be invited from (Entra's collaboration restrictions, "Allow
+    /// invitations only to the specified domains": the ABAC's `<Agency>.gov.au`); `None` until
+    /// the agency lists them, since an allowlist refuses every other organisation's invitation.
+    pub guest_invitation_domains: Option<Vec<DomainName>>,
     /// When the terms of use first expire (the blueprint: 1 July, annually), `YYYY-MM-DD`.
     pub terms_of_use_expiry_start: Option<String>,
     /// Path of the agency's terms-of-use PDF.
@@ -122,6 +132,20 @@ pub struct Params {
     /// The base policy's id (the `<PolicyID>` GUID, braces and case as written there), which the
     /// ApplicationControl CSP's OMA-URI must carry.
     pub wdac_base_policy_id: Option<String>,
+    /// The agency's AppLocker rule collections for the ABAC's "ACSC – AppLocker Lockdown CSP"
+    /// profile, each an XML file in the workspace sent as the AppLocker CSP's EXE policy: the
+    /// administrators' browser and mail client block ("Block - Apps Local Admins") and the
+    /// users' PowerShell and command-line block ("Block - Users PowerShell"). The ABAC's own
+    /// files name its tenant's domain group by SID, so each agency writes its own.
+    pub applocker_admins_policy_file: Option<String>,
+    pub applocker_users_policy_file: Option<String>,
+    /// The agency's Start menu layout (`LayoutModificationTemplate` XML from Export-StartLayout),
+    /// a file in the workspace, for the ABAC's "Custom - Device Restrictions" profile.
+    pub start_menu_layout_file: Option<String>,
+    /// The lock screen and desktop pictures of "Custom - Device Restrictions" ("Agency to
+    /// define"): an http(s) URL Windows downloads the image from, or a file URL on the device.
+    pub lock_screen_image_url: Option<String>,
+    pub desktop_image_url: Option<String>,
 }
 
 /// One sensitivity label and its email protective marking.
@@ -407,6 +431,8 @@ pub struct ParamsTable {
     #[serde(default)]
     sharing_allowed_domains: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    guest_invitation_domains: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
     terms_of_use_expiry_start: Option<Spanned<String>>,
     #[serde(default)]
     terms_of_use_pdf: Option<Spanned<String>>,
@@ -422,6 +448,16 @@ pub struct ParamsTable {
     wdac_base_policy_file: Option<Spanned<String>>,
     #[serde(default)]
     wdac_base_policy_id: Option<Spanned<String>>,
+    #[serde(default)]
+    applocker_admins_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    applocker_users_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    start_menu_layout_file: Option<Spanned<String>>,
+    #[serde(default)]
+    lock_screen_image_url: Option<Spanned<String>>,
+    #[serde(default)]
+    desktop_image_url: Option<Spanned<String>>,
 }
 
 /// One `[[params.protective_markings]]` table as written.
@@ -658,6 +694,10 @@ impl Reader<'_> {
             Some(list) => self.check_all("params.sharing_allowed_domains", list, DomainName::parse),
             None => vec![domain.clone()],
         };
+        let guest_invitation_domains = params
+            .guest_invitation_domains
+            .as_ref()
+            .map(|list| self.guest_invitation_domains(list));
         let terms_of_use_expiry_start = params
             .terms_of_use_expiry_start
             .as_ref()
@@ -705,6 +745,31 @@ impl Reader<'_> {
             .wdac_base_policy_id
             .as_ref()
             .and_then(|p| self.check("params.wdac_base_policy_id", p, parse_policy_guid));
+        let mut file = |name: &str, value: &Option<Spanned<String>>| {
+            value
+                .as_ref()
+                .and_then(|p| self.check(name, p, parse_workspace_path))
+        };
+        let applocker_admins_policy_file = file(
+            "params.applocker_admins_policy_file",
+            &params.applocker_admins_policy_file,
+        );
+        let applocker_users_policy_file = file(
+            "params.applocker_users_policy_file",
+            &params.applocker_users_policy_file,
+        );
+        let start_menu_layout_file = file(
+            "params.start_menu_layout_file",
+            &params.start_menu_layout_file,
+        );
+        let lock_screen_image_url = params
+            .lock_screen_image_url
+            .as_ref()
+            .and_then(|p| self.check("params.lock_screen_image_url", p, parse_image_url));
+        let desktop_image_url = params
+            .desktop_image_url
+            .as_ref()
+            .and_then(|p| self.check("params.desktop_image_url", p, parse_image_url));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -725,6 +790,7 @@ impl Reader<'_> {
                 group_naming_policy,
                 distribution_group_naming_policy,
                 sharing_allowed_domains,
+                guest_invitation_domains,
                 terms_of_use_expiry_start,
                 terms_of_use_pdf,
                 logon_banner_title,
@@ -733,8 +799,37 @@ impl Reader<'_> {
                 remove_built_in_apps_script,
                 wdac_base_policy_file,
                 wdac_base_policy_id,
+                applocker_admins_policy_file,
+                applocker_users_policy_file,
+                start_menu_layout_file,
+                lock_screen_image_url,
+                desktop_image_url,
             },
         }
+    }
+
+    /// `params.guest_invitation_domains`: at least one domain (an allowlist that names none
+    /// would refuse every invitation; Microsoft's guide offers "Allow invitations only to the
+    /// specified domains" with target domains), each a domain name.
+    fn guest_invitation_domains(
+        &mut self,
+        list: &Spanned<Vec<Spanned<String>>>,
+    ) -> Vec<DomainName> {
+        const FIELD: &str = "params.guest_invitation_domains";
+        if list.get_ref().is_empty() {
+            let at = self.loc(&list.span());
+            self.problems.push(
+                self.sources
+                    .diagnostic(
+                        ErrorKind::InvalidParameter,
+                        at,
+                        format!("{FIELD}: the list is empty"),
+                    )
+                    .with_help("name the domains guests may be invited from (the agency's own, e.g. agency.gov.au), or leave the parameter out to keep the collaboration restrictions a manual step"),
+            );
+            return Vec::new();
+        }
+        self.check_all(FIELD, list.get_ref(), DomainName::parse)
     }
 
     /// The `[[params.protective_markings]]` tables: at least one, each label named once and
@@ -914,6 +1009,26 @@ fn parse_policy_guid(text: &str) -> Result<String, String> {
         })
 }
 
+/// A picture Windows shows (the Personalization CSP's DesktopImageUrl and LockScreenImageUrl,
+/// Graph's `personalizationDesktopImageUrl`/`personalizationLockScreenImageUrl`): "an HTTP or
+/// HTTPS URL to a remote image to be downloaded or a file URL to a local image".
+fn parse_image_url(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let rest = ["https://", "http://", "file://"]
+        .iter()
+        .find_map(|scheme| {
+            t.get(..scheme.len())
+                .filter(|s| s.eq_ignore_ascii_case(scheme))
+                .map(|_| &t[scheme.len()..])
+        });
+    match rest {
+        Some(rest) if !rest.is_empty() && !t.chars().any(char::is_whitespace) => Ok(t.to_owned()),
+        _ => Err(format!(
+            "`{text}` is not a picture's URL: give an http or https URL Windows downloads the .jpg, .jpeg or .png from (https://intranet.agency.gov.au/lock.jpg), or a file URL to one on the device (file:///C:/Windows/Web/lock.jpg)"
+        )),
+    }
+}
+
 impl AgencyProfile {
     /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
     /// `None` when the profile leaves an optional one unset.
@@ -954,6 +1069,13 @@ impl AgencyProfile {
                     .map(DomainName::to_string)
                     .collect(),
             ),
+            "params.guest_invitation_domains" => texts(
+                p.guest_invitation_domains
+                    .as_ref()?
+                    .iter()
+                    .map(DomainName::to_string)
+                    .collect(),
+            ),
             "params.terms_of_use_expiry_start" => {
                 Value::String(p.terms_of_use_expiry_start.clone()?)
             }
@@ -974,6 +1096,15 @@ impl AgencyProfile {
             }
             "params.wdac_base_policy_file" => Value::String(p.wdac_base_policy_file.clone()?),
             "params.wdac_base_policy_id" => Value::String(p.wdac_base_policy_id.clone()?),
+            "params.applocker_admins_policy_file" => {
+                Value::String(p.applocker_admins_policy_file.clone()?)
+            }
+            "params.applocker_users_policy_file" => {
+                Value::String(p.applocker_users_policy_file.clone()?)
+            }
+            "params.start_menu_layout_file" => Value::String(p.start_menu_layout_file.clone()?),
+            "params.lock_screen_image_url" => Value::String(p.lock_screen_image_url.clone()?),
+            "params.desktop_image_url" => Value::String(p.desktop_image_url.clone()?),
             _ => return None,
         })
     }
