@@ -1035,6 +1035,8 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::MAILBOX_PLAN,
     crate::exchange_kinds::LABEL,
     crate::exchange_kinds::LABEL_POLICY,
+    crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_POLICY,
+    crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_RULE,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

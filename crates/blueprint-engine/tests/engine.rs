@@ -2189,7 +2189,8 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
     // Get-Label reads the 24 labels back: markings as LabelActions, sublabels naming their
     // parent's GUID, priorities in the ABAC's order.
     let labels = compliance_rows(&s, "Get-Label").await;
-    assert_eq!(labels.len(), 24, "{labels:#?}");
+    // The blueprint's 24, beside the agency's own four (the fixture's).
+    assert_eq!(labels.len(), 28, "{labels:#?}");
     let label = |name: &str| labels.iter().find(|l| l["Name"] == name).unwrap().clone();
     let (group, cabinet) = (label("P group"), label("P C PP"));
     assert_eq!(cabinet["ParentId"], group["Guid"]);
@@ -2297,6 +2298,120 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
     assert!(refused.to_string().contains("published"), "{refused}");
 
     // The rollback removes the policy first, then sublabels before their parents.
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_labelling_deploy_evaluate_drift_and_roll_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    // The profile's protective markings name the agency's own labels (the fixture's, by
+    // label_id): each classification's policy applies its label.
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &[
+            "purview-sensitivity-labels".to_string(),
+            "purview-auto-labelling".to_string(),
+        ],
+    ));
+    let deploy = || async {
+        let (_, report) = s
+            .deploy(&DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    };
+    deploy().await;
+
+    let policies = compliance_rows(&s, "Get-AutoSensitivityLabelPolicy").await;
+    assert_eq!(policies.len(), 2, "{policies:#?}");
+    let policy = policies
+        .iter()
+        .find(|p| p["Name"] == "OFFICIAL Sensitive Inbound Marking")
+        .unwrap();
+    assert_eq!(
+        policy["ApplySensitivityLabel"],
+        "42227f60-6734-42bf-b4e6-da15ab730981"
+    );
+    assert_eq!(policy["ExchangeLocation"], json!(["All"]));
+    assert_eq!(policy["Mode"], "Enable");
+    let rules = compliance_rows(&s, "Get-AutoSensitivityLabelRule").await;
+    assert_eq!(rules.len(), 2, "{rules:#?}");
+    let rule = rules
+        .iter()
+        .find(|r| r["Name"] == "OFFICIAL Sensitive Inbound Marking")
+        .unwrap();
+    assert_eq!(rule["Policy"], "OFFICIAL Sensitive Inbound Marking");
+    assert_eq!(rule["Workload"], "Exchange");
+    assert_eq!(
+        rule["HeaderMatchesPatterns"],
+        json!({"X-Protective-Marking": ["SEC=OFFICIAL:Sensitive"]})
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // A policy turned back to simulation by hand: evaluate names exactly its mode.
+    let scc = s.client.compliance().unwrap().clone();
+    scc.update(
+        "AutoSensitivityLabelPolicy",
+        Some("OFFICIAL Inbound Marking"),
+        &json!({"Mode": "TestWithoutNotifications"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-auto-labelling");
+    assert_eq!(
+        finding.reference,
+        "autoSensitivityLabelPolicy:OFFICIAL Inbound Marking"
+    );
+    assert_eq!(finding.diff.path, "Mode");
+    assert_eq!(finding.diff.expected, "Enable");
+    assert_eq!(finding.diff.actual, "TestWithoutNotifications");
+    deploy().await;
+
+    // A rule's header pattern changed: named, and put back.
+    scc.update(
+        "AutoSensitivityLabelRule",
+        Some("OFFICIAL Inbound Marking"),
+        &json!({"HeaderMatchesPatterns": {"X-Protective-Marking": ["SEC=UNOFFICIAL"]}}),
+    )
+    .await
+    .unwrap();
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(
+        finding.reference,
+        "autoSensitivityLabelRule:OFFICIAL Inbound Marking"
+    );
+    assert!(
+        finding.diff.path.starts_with("HeaderMatchesPatterns"),
+        "{finding:?}"
+    );
+    deploy().await;
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // The rollback removes the rules, the policies, the label policy and the labels.
     force_rollback_restores(&s, &running, &seeded).await;
 }
 
