@@ -996,9 +996,11 @@ pub const KINDS: &[KindSpec] = &[
     intune::DEVICE_MANAGEMENT_SCRIPT,
     intune::MOBILE_APP_BETA,
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
+    intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
     intune::IOS_MANAGED_APP_PROTECTION,
     identity::B2B_MANAGEMENT_POLICY,
+    identity::ORGANIZATION_FACTS,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

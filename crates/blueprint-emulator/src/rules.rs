@@ -342,6 +342,19 @@ fn create_mobile_app(kind: &Kind, obj: &mut Obj, now: &str) -> Result<(), GraphE
         }
     }
     obj.insert("publishingState".into(), json!("published"));
+    // What beta also reports (v1.0's schema has none of it): the Default scope tag ("0") when a
+    // create names none, as for the settings catalog; no assignment, dependency or supersedence
+    // yet; and the content ready (uploadState 1, "Ready"), as an app published at once is.
+    obj.entry("roleScopeTagIds").or_insert_with(|| json!(["0"]));
+    for (prop, value) in [
+        ("isAssigned", json!(false)),
+        ("dependentAppCount", json!(0)),
+        ("supersedingAppCount", json!(0)),
+        ("supersededAppCount", json!(0)),
+        ("uploadState", json!(1)),
+    ] {
+        obj.insert(prop.into(), value);
+    }
     obj.insert("createdDateTime".into(), json!(now));
     obj.insert("lastModifiedDateTime".into(), json!(now));
     Ok(())

@@ -821,10 +821,38 @@ async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>,
 }
 
 /// How many times a create whose answer was lost is sent, each after looking the object up
-/// over the replication window and not finding it. Re-sending is safe once the lookup came back
-/// empty; three sends left one create in ~125 unfinished at a 20 % fault rate (the fault
-/// convergence test saw it), five leave one in ~3,000.
+/// and not finding it. Re-sending is safe once the lookup came back empty; three sends left
+/// one create in ~125 unfinished at a 20 % fault rate (the fault convergence test saw it),
+/// five leave one in ~3,000. After the last send's answer is lost too the object is looked up
+/// once more: adopted if that send made it, otherwise the create fails as known not made.
 const LOST_CREATE_ATTEMPTS: u32 = 5;
+
+/// Looks for the object a create whose answer was lost may have made: over Graph's
+/// replication window for a Graph kind (its lists show a new object only once replicated), in
+/// one read for a cmdlet kind (Exchange and Security & Compliance answer `Get-` from the
+/// store `New-` wrote, as every other read of theirs here: [`TenantApis::get_known`]).
+async fn look_for_lost_create(
+    ctx: &Context,
+    object: &DesiredObject,
+) -> Result<Option<String>, Failure> {
+    let cmdlet =
+        blueprint_catalogue::kinds::kind(&object.kind).is_some_and(|k| k.api.is_cmdlet_api());
+    let found = if cmdlet {
+        look_up(ctx, object).await?
+    } else {
+        ctx.client
+            .until_replicated(&object.reference, || look_up(ctx, object))
+            .await?
+    };
+    found
+        .map(|found| {
+            found["id"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| Failure::from("found object has no id"))
+        })
+        .transpose()
+}
 
 async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let object = &action.object;
@@ -849,18 +877,17 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                         .map(str::to_string)
                         .ok_or("created object has no id")?;
                 }
-                Err(GraphError::OutcomeUnknown { .. }) if attempts < LOST_CREATE_ATTEMPTS => {
-                    // The create may have committed, and a new object reaches the lists only
-                    // once replicated: look over the replication window before trying again.
-                    let found = ctx
-                        .client
-                        .until_replicated(&object.reference, || look_up(ctx, object))
-                        .await?;
-                    if let Some(found) = found {
-                        break found["id"]
-                            .as_str()
-                            .map(str::to_string)
-                            .ok_or("found object has no id")?;
+                Err(e @ GraphError::OutcomeUnknown { .. }) => {
+                    // The create may have committed: look before trying again, and after the
+                    // last try too, so the run ends knowing whether the object exists.
+                    if let Some(id) = look_for_lost_create(ctx, object).await? {
+                        break id;
+                    }
+                    if attempts >= LOST_CREATE_ATTEMPTS {
+                        return Err(Failure::from(format!(
+                            "{} was not created: {attempts} attempts lost their answers and it is not in the tenant (the last: {e}); deploy again",
+                            object.reference
+                        )));
                     }
                 }
                 Err(e) => return Err(e.into()),

@@ -499,6 +499,63 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
     access: Access::ASSIGNED,
 };
 
+/// `windowsDeliveryOptimizationConfiguration` (Delivery Optimisation): its own properties in
+/// Graph beta (msgraph-metadata's schemas/type-mappings/beta-entity-types.json; types from the
+/// beta reference page intune-deviceconfig-windowsdeliveryoptimizationconfiguration). Graph
+/// v1.0's metadata has no such type.
+const WINDOWS_DELIVERY_OPTIMIZATION: &[&str] = &[
+    "backgroundDownloadFromHttpDelayInSeconds",
+    "bandwidthMode",
+    "cacheServerBackgroundDownloadFallbackToHttpDelayInSeconds",
+    "cacheServerForegroundDownloadFallbackToHttpDelayInSeconds",
+    "cacheServerHostNames",
+    "deliveryOptimizationMode",
+    "foregroundDownloadFromHttpDelayInSeconds",
+    "groupIdSource",
+    "maximumCacheAgeInDays",
+    "maximumCacheSize",
+    "minimumBatteryPercentageAllowedToUpload",
+    "minimumDiskSizeAllowedToPeerInGigabytes",
+    "minimumFileSizeToCacheInMegabytes",
+    "minimumRamAllowedToPeerInGigabytes",
+    "modifyCacheLocation",
+    "restrictPeerSelectionBy",
+    "vpnPeerCaching",
+];
+
+/// Device configuration profiles whose type only Graph beta has (Delivery Optimisation): the
+/// same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`, created when
+/// missing, assigned through `POST {id}/assign`. Found by display name among the profiles of a
+/// type this kind writes (`Access::only_of_type`): a v1.0 profile an agency named the same is
+/// not a Delivery Optimisation profile, and Graph would refuse to change its type.
+pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
+    name: "deviceConfigurationBeta",
+    path: "/deviceManagement/deviceConfigurations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "roleScopeTagIds",
+        "assignments",
+    ],
+    derived: &[(
+        "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+        WINDOWS_DELIVERY_OPTIMIZATION,
+    )],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    // intune-deviceconfig-windowsdeliveryoptimizationconfiguration-create/-update/-get and
+    // intune-deviceconfig-deviceconfiguration-assign (beta):
+    // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: DEVICE_CONFIGURATION.permissions,
+    access: Access {
+        only_of_type: Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration"),
+        ..Access::ASSIGNED
+    },
+};
+
 /// Settings catalog policies (`/deviceManagement/configurationPolicies`, Graph beta only): the
 /// endpoint security policies (antivirus, Windows Security experience, BitLocker, firewall, EDR,
 /// attack surface reduction, account protection) and any settings catalog profile. Properties
@@ -1147,6 +1204,22 @@ mod tests {
         let protection = Some("#microsoft.graph.windows10EndpointProtectionConfiguration");
         assert!(k.allows("smartScreenBlockOverrideForFiles", protection));
         assert!(!k.allows("localSecurityOptionsBlockMicrosoftAccounts", protection));
+    }
+
+    #[test]
+    fn delivery_optimisation_is_a_beta_profile_type_found_among_its_own_type() {
+        let k = &DEVICE_CONFIGURATION_BETA;
+        let delivery = Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration");
+        assert!(k.is_beta());
+        assert_eq!(
+            k.request_path(),
+            "/beta/deviceManagement/deviceConfigurations"
+        );
+        assert!(k.allows("deliveryOptimizationMode", delivery));
+        assert!(k.allows("assignments", delivery));
+        assert!(!DEVICE_CONFIGURATION.allows("deliveryOptimizationMode", delivery));
+        assert_eq!(k.access.only_of_type, delivery);
+        assert!(k.never_created().is_none());
     }
 
     #[test]

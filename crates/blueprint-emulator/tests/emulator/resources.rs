@@ -673,6 +673,46 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
         .await;
     assert_eq!(local_options.status, 400, "{}", local_options.text);
+    // Delivery Optimisation is a profile type only beta has: v1.0 refuses it, beta creates it
+    // (its bandwidth and cache size an abstract complex value given by a derived type) and lists
+    // it, and v1.0's list of the same collection leaves it out.
+    let delivery = json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO",
+        "deliveryOptimizationMode": "httpWithPeeringNat",
+        "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidthPercentage", "maximumForegroundBandwidthPercentage": 70, "maximumBackgroundBandwidthPercentage": 25},
+        "maximumCacheSize": {"@odata.type": "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage", "maximumCacheSizePercentage": 20}});
+    let in_v1 = emu.post(&t, path, delivery.clone()).await;
+    assert_eq!(in_v1.status, 400, "{}", in_v1.text);
+    let beta_path = format!("{}/beta/{path}", emu.base);
+    for (bad, why) in [
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "deliveryOptimizationMode": "peering"}),
+            "not a download mode",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidth"}}),
+            "abstract",
+        ),
+    ] {
+        let r = emu.post(&t, &beta_path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, &beta_path, delivery).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["bandwidthMode"]["maximumForegroundBandwidthPercentage"],
+        70
+    );
+    assert_eq!(created.body["vpnPeerCaching"], Value::Null);
+    let names = |list: &Value| -> Vec<String> {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["displayName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(names(&emu.get(&t, &beta_path).await.body).contains(&"DO".to_string()));
+    assert!(!names(&emu.get(&t, path).await.body).contains(&"DO".to_string()));
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
@@ -686,6 +726,8 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         dm.body["settings"],
         json!({"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false})
     );
+    // The subscription's state is the service's (msgraph-sdk's DeviceManagement reads it).
+    assert_eq!(dm.body["subscriptionState"], "active");
     let patched = emu
         .patch(
             &t,
@@ -821,6 +863,98 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
             "#microsoft.graph.windowsMicrosoftEdgeApp"
         ]
     );
+}
+
+/// Beta's mobileApp has six properties v1.0's lacks (intune-shared-mobileapp, beta), which
+/// msgraph-beta-sdk's models read: the scope tags a client writes (the Default tag "0" when it
+/// names none), and the read-only assignment state, counts and upload state, which a create that
+/// sends them (as intune-apps-officesuiteapp-create's example does) has ignored; `assign` makes
+/// the app assigned. v1.0 shows none of them, for the same app.
+#[tokio::test]
+async fn beta_apps_have_scope_tags_and_read_only_states() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let beta = &format!("{}/beta/deviceAppManagement/mobileApps", emu.base);
+    let created = emu
+        .post(&t, beta, json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "Microsoft 365 Apps",
+            "productIds": ["o365ProPlusRetail"], "roleScopeTagIds": ["0", "7"],
+            "isAssigned": true, "uploadState": 11, "dependentAppCount": 1, "supersedingAppCount": 3, "supersededAppCount": 1}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["roleScopeTagIds"], json!(["0", "7"]));
+    for (prop, value) in [
+        ("isAssigned", json!(false)),
+        ("uploadState", json!(1)),
+        ("dependentAppCount", json!(0)),
+        ("supersedingAppCount", json!(0)),
+        ("supersededAppCount", json!(0)),
+    ] {
+        assert_eq!(created.body[prop], value, "{prop} is the service's");
+    }
+    let id = created.body["id"].as_str().unwrap();
+    let web = emu
+        .post(&t, beta, json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "Company Portal", "appUrl": "https://portal.manage.microsoft.com/"}))
+        .await;
+    assert_eq!(web.status, 201, "{}", web.text);
+    assert_eq!(
+        web.body["roleScopeTagIds"],
+        json!(["0"]),
+        "the Default scope tag"
+    );
+    let web_id = web.body["id"].as_str().unwrap();
+    let v1_web = emu
+        .get(&t, &format!("deviceAppManagement/mobileApps/{web_id}"))
+        .await;
+    assert_eq!(v1_web.status, 200, "{}", v1_web.text);
+    for prop in [
+        "roleScopeTagIds",
+        "isAssigned",
+        "uploadState",
+        "dependentAppCount",
+    ] {
+        assert!(
+            v1_web.body.get(prop).is_none(),
+            "v1.0 has no {prop}: {}",
+            v1_web.text
+        );
+    }
+    let tagged = emu
+        .patch(&t, &format!("{beta}/{id}"), json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "roleScopeTagIds": ["7"], "isAssigned": true}))
+        .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert_eq!(tagged.body["roleScopeTagIds"], json!(["7"]));
+    assert_eq!(
+        tagged.body["isAssigned"], false,
+        "a client does not assign by PATCH"
+    );
+    let assigned = emu
+        .post(&t, &format!("{beta}/{id}/assign"), json!({"mobileAppAssignments": [{"intent": "required", "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
+        .await;
+    assert_eq!(assigned.status, 204, "{}", assigned.text);
+    let got = emu.get(&t, &format!("{beta}/{id}")).await;
+    assert_eq!(got.body["isAssigned"], true, "{}", got.text);
+    let unassigned = emu
+        .post(
+            &t,
+            &format!("{beta}/{id}/assign"),
+            json!({"mobileAppAssignments": []}),
+        )
+        .await;
+    assert_eq!(unassigned.status, 204, "{}", unassigned.text);
+    let got = emu.get(&t, &format!("{beta}/{id}")).await;
+    assert_eq!(got.body["isAssigned"], false, "{}", got.text);
+
+    // The apps a VPP token synced report the same through beta.
+    let listed = emu.get(&t, beta).await;
+    let vpp = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .expect("the empty agency's VPP token synced its apps");
+    assert_eq!(vpp["roleScopeTagIds"], json!(["0"]), "{vpp}");
+    assert_eq!(vpp["isAssigned"], false, "{vpp}");
+    assert_eq!(vpp["uploadState"], 1, "{vpp}");
 }
 
 /// Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type: created and read through
@@ -1029,6 +1163,10 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "hybridAzureADJoinSkipConnectivityCheck": true}),
             "the hybrid type's",
         ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "enrollmentStatusScreenSettings": {"showInstallationProgress": true}}),
+            "the status screen's setting is hideInstallationProgress",
+        ),
     ] {
         let r = emu.post(&t, path, bad).await;
         assert_eq!(r.status, 400, "{why}: {}", r.text);
@@ -1037,6 +1175,17 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Autopilot Deployment Profile", "locale": "en-AU", "deviceNameTemplate": "EXA-%SERIAL%", "preprovisioningAllowed": true, "outOfBoxExperienceSetting": oobe}))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
+    // Beta's enrolment status screen settings (msgraph-beta-sdk's model has them): none set.
+    assert_eq!(created.body["enrollmentStatusScreenSettings"], Value::Null);
+    let screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "With a status screen",
+            "enrollmentStatusScreenSettings": {"hideInstallationProgress": false, "installProgressTimeoutInMinutes": 60, "customErrorMessage": "Call the service desk"}}))
+        .await;
+    assert_eq!(screen.status, 201, "{}", screen.text);
+    assert_eq!(
+        screen.body["enrollmentStatusScreenSettings"]["installProgressTimeoutInMinutes"],
+        60
+    );
     assert_eq!(
         created.body["deviceType"], "windowsPc",
         "the default device type"
