@@ -28,6 +28,8 @@
 mod identity;
 mod intune;
 
+pub use intune::{DEVICE_NAME_MAX, device_name_template_problem};
+
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityKey {

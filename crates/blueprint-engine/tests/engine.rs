@@ -5492,3 +5492,80 @@ async fn the_tenant_facts_are_reported_never_written() {
         "a deploy writes nothing to the organization"
     );
 }
+
+/// Windows limits a computer name to 15 characters, and Intune refuses a device name template
+/// that makes a longer one: the Autopilot profile's template is the agency prefix, a hyphen and
+/// the serial number, so a 14-character prefix makes the plan refuse the feature, naming the
+/// template and pointing at the prefix in blueprint.toml (line and column); a 13-character
+/// prefix leaves room for the serial and deploys, the template as the catalogue renders it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prefix_too_long_for_the_device_name_template_is_refused_at_plan_where_the_prefix_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec!["intune-autopilot-deployment-profile".to_string()];
+    workspace(dir.path(), &running, &features);
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let line = profile
+        .lines()
+        .position(|l| l.starts_with("prefix = "))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("prefix = \"EXA\"", "prefix = \"EXAMPLEAGENCY1\""),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let refused = s.plan(false).await.unwrap_err();
+    assert!(
+        matches!(refused, blueprint_engine::EngineError::Input(_)),
+        "{refused:?}"
+    );
+    let refused = refused.to_string();
+    for part in [
+        "intune-autopilot-deployment-profile",
+        "EXAMPLEAGENCY1-%SERIAL%",
+        "at least 16 characters",
+        "agency.prefix",
+        &format!("blueprint.toml:{line}:10"),
+    ] {
+        assert!(refused.contains(part), "{part}: {refused}");
+    }
+    assert!(
+        running
+            .emulator()
+            .tenant(&running.info().tenants[0].id)
+            .unwrap()
+            .lock()
+            .unwrap()
+            .collections
+            .get("windowsAutopilotDeploymentProfile")
+            .is_none_or(|c| c.is_empty()),
+        "nothing sent"
+    );
+
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("prefix = \"EXA\"", "prefix = \"EXAMPLEAGENCY\""),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let mut t = tenant.lock().unwrap();
+    let (_, profile) = stored(
+        &mut t,
+        "windowsAutopilotDeploymentProfile",
+        "Autopilot Deployment Profile",
+    );
+    assert_eq!(profile["deviceNameTemplate"], "EXAMPLEAGENCY-%SERIAL%");
+}
