@@ -467,6 +467,42 @@ export function modelChecks(ctx) {
           a.uploadState === 1,
       }),
 
+    /** Delivery Optimisation (windowsDeliveryOptimizationConfiguration, beta), its bandwidth and
+     * cache size abstract complex values given by their derived types. */
+    deliveryOptimisation: (run) =>
+      createReadDelete({
+        version: "beta",
+        path: "/deviceManagement/deviceConfigurations",
+        what: "Delivery Optimisation profile",
+        serialize: beta.serializeWindowsDeliveryOptimizationConfiguration,
+        create: beta.createDeviceConfigurationFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+          displayName: `sdk-compat ${run} models Delivery Optimisation`,
+          deliveryOptimizationMode: "httpWithPeeringNat",
+          backgroundDownloadFromHttpDelayInSeconds: 60,
+          minimumRamAllowedToPeerInGigabytes: 4,
+          maximumCacheAgeInDays: 7,
+          additionalData: {
+            bandwidthMode: nestedDerived(beta.serializeDeliveryOptimizationBandwidthPercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationBandwidthPercentage",
+              maximumForegroundBandwidthPercentage: 70,
+              maximumBackgroundBandwidthPercentage: 25,
+            }),
+            maximumCacheSize: nestedDerived(beta.serializeDeliveryOptimizationMaxCacheSizePercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage",
+              maximumCacheSizePercentage: 20,
+            }),
+          },
+        },
+        readBack: (p) =>
+          p.deliveryOptimizationMode === "httpWithPeeringNat" &&
+          p.backgroundDownloadFromHttpDelayInSeconds === 60 &&
+          p.bandwidthMode?.odataType === "#microsoft.graph.deliveryOptimizationBandwidthPercentage" &&
+          p.bandwidthMode.maximumForegroundBandwidthPercentage === 70 &&
+          p.maximumCacheSize?.maximumCacheSizePercentage === 20,
+      }),
+
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */
     autopilotProfile: (run) =>
       createReadDelete({
@@ -482,8 +518,13 @@ export function modelChecks(ctx) {
           deviceNameTemplate: "AG-%RAND:5%",
           preprovisioningAllowed: true,
           outOfBoxExperienceSetting: { deviceUsageType: "singleUser", userType: "standard", privacySettingsHidden: true, eulaHidden: true },
+          enrollmentStatusScreenSettings: { hideInstallationProgress: false, installProgressTimeoutInMinutes: 60, customErrorMessage: "Call the service desk" },
         },
-        readBack: (p) => p.outOfBoxExperienceSetting?.userType === "standard" && p.deviceType === "windowsPc" && p.preprovisioningAllowed === true,
+        readBack: (p) =>
+          p.outOfBoxExperienceSetting?.userType === "standard" &&
+          p.deviceType === "windowsPc" &&
+          p.preprovisioningAllowed === true &&
+          p.enrollmentStatusScreenSettings?.installProgressTimeoutInMinutes === 60,
       }),
 
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */
@@ -702,7 +743,7 @@ export function modelChecks(ctx) {
           serialize: v1.serializeDeviceManagement,
           create: v1.createDeviceManagementFromDiscriminatorValue,
           change: { intuneBrand: { displayName: "Agency IT", showLogo: false, themeColor: { r: 0, g: 120, b: 212 } } },
-          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212,
+          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212 && d.subscriptionState === "active",
         },
         {
           version: "beta",
