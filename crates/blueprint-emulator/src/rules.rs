@@ -75,6 +75,13 @@ pub fn before_create(
             obj.insert("createdDateTime".into(), json!(now));
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
+        "groupPolicyConfiguration" => {
+            // Values go through updateDefinitionValues (or definitionValues), not inline.
+            require_string(kind, obj, "displayName")?;
+            obj.entry("roleScopeTagIds").or_insert_with(|| json!(["0"]));
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "deviceManagementScript" => {
             require_string(kind, obj, "displayName")?;
             require_string(kind, obj, "scriptContent")?;
@@ -209,6 +216,10 @@ pub fn before_update(
         "deviceManagementScript" => {
             require_string(kind, obj, "displayName")?;
             require_string(kind, obj, "scriptContent")?;
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
+        "groupPolicyConfiguration" => {
+            require_string(kind, obj, "displayName")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
         "windowsAutopilotDeploymentProfile" => {

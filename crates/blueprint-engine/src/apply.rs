@@ -816,7 +816,13 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
     if let Some(why) = crate::plan::never_created(object) {
         return Err(why.into());
     }
-    let (body, assignments) = create_body(ctx, object)?;
+    let (mut body, assignments) = create_body(ctx, object)?;
+    // Items written through an action of the object (administrative template values) go
+    // after the create, through the action: the create takes the object's own properties.
+    let by_action = resources::written_by_action(&object.kind).and_then(|w| {
+        let items = body.as_object_mut()?.remove(w.property)?;
+        Some((w, items))
+    });
     let change = journal_intent(ctx, action, "create", None, None).await?;
     let result = async {
         let mut attempts = 0;
@@ -855,6 +861,19 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             .lock()
             .expect("ids lock")
             .insert(object.reference.clone(), id.clone());
+        if let Some((write, items)) = &by_action {
+            let path = object_path(object, Some(&id));
+            let (action_path, request) = if write.definitions.is_some() {
+                crate::definitions::request(&ctx.client, *write, &path, items, &Value::Null).await?
+            } else {
+                resources::action_write(*write, &path, items, &[])
+            };
+            // Just created: a replica behind the create answers 404 for a while.
+            ctx.client
+                .post_action_known(&action_path, &request)
+                .await
+                .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
         if let Some(assignments) = &assignments {
             assign(ctx, object, &id, assignments).await?;
         }
@@ -946,7 +965,14 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         } else if let Some(write) = by_action.filter(|w| w.property == k) {
             // The blueprint's items, added or changed; the tenant's others are left alone.
             let path = object_path(object, id.as_deref());
-            action_writes.push(resources::action_write(write, &path, v, &[]));
+            if write.definitions.is_some() {
+                let request =
+                    crate::definitions::request(&ctx.client, write, &path, v, &current[k.as_str()])
+                        .await?;
+                action_writes.push(request);
+            } else {
+                action_writes.push(resources::action_write(write, &path, v, &[]));
+            }
         } else if resources::written_per_item(&object.kind) == Some(k.as_str()) {
             let path = object_path(object, id.as_deref());
             item_writes = resources::item_writes(&object.kind, &path, &current, v)?;

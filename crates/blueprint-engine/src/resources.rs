@@ -101,7 +101,7 @@ pub fn read_path(object: &DesiredObject) -> String {
     }
 }
 
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         match b {

@@ -354,6 +354,18 @@ impl GraphClient {
         parse_body(&answer, "POST", path).map(Some)
     }
 
+    /// [`post_action`](Self::post_action) on an object this client just created: a 404 is
+    /// Graph's replicas lagging behind the create (nothing was applied), so the action is sent
+    /// again over [`RetryPolicy::replication_window`] before the 404 is believed.
+    pub async fn post_action_known(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        self.until_found(path, || self.post_action(path, body))
+            .await
+    }
+
     /// `GET` an object that exists (this client just created it, or just read it elsewhere): a
     /// 404 is Graph's replicas lagging behind the write, so it is looked for again over
     /// [`RetryPolicy::replication_window`] before the 404 is believed.
