@@ -23,6 +23,8 @@ import {
 // imports, so the sub-path needs its index file spelled out.
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 
+import { beta, modelChecks, v1 } from "./sdk-models.mjs";
+
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
 let checks = 0;
@@ -247,6 +249,9 @@ async function main() {
   const client = graphClient(ready, secretCredential);
   const certClient = graphClient(ready, certCredential);
   const run = randomUUID().slice(0, 8);
+  // Microsoft's Node models (msgraph-sdk, msgraph-beta-sdk) read the answers below and write the
+  // bodies of the kinds in sdk-models.mjs.
+  const models = modelChecks({ client, check, step });
 
   const created = [];
   for (let i = 1; i <= 5; i++) {
@@ -310,6 +315,7 @@ async function main() {
   const target = created[1];
   const got = await step(`GET /groups/${target.id}`, () => client.api(`/groups/${target.id}`).get());
   check(got.id === target.id && got.displayName === target.displayName, "GET /groups/{id} returns the group", JSON.stringify(got));
+  models.readsAs("GET /groups/{id}", v1.createGroupFromDiscriminatorValue, got);
 
   const gotByCert = await step(`GET /groups/${target.id} (certificate credential)`, () =>
     certClient.api(`/groups/${target.id}`).select(["id", "displayName"]).get(),
@@ -427,6 +433,7 @@ async function main() {
   const gotLocation = await step(`GET /identity/conditionalAccess/namedLocations/${location.id}`, () =>
     client.api(`/identity/conditionalAccess/namedLocations/${location.id}`).get(),
   );
+  models.readsAs("GET the named location", v1.createNamedLocationFromDiscriminatorValue, gotLocation, "#microsoft.graph.ipNamedLocation");
   check(
     Array.isArray(gotLocation.ipRanges) && gotLocation.ipRanges.some((r) => r.cidrAddress === "203.0.113.0/24"),
     "GET named location returns its IP range",
@@ -472,6 +479,7 @@ async function main() {
   const gotProfile = await step(`GET /deviceManagement/deviceConfigurations/${profile.id}`, () =>
     client.api(`/deviceManagement/deviceConfigurations/${profile.id}`).get(),
   );
+  models.readsAs("GET the custom profile", v1.createDeviceConfigurationFromDiscriminatorValue, gotProfile, "#microsoft.graph.windows10CustomConfiguration");
   const telemetry = gotProfile.omaSettings?.find((o) => o.omaUri.endsWith("/AllowTelemetry"));
   const policyXml = gotProfile.omaSettings?.find((o) => o.omaUri.endsWith("/PolicyXml"));
   check(
@@ -567,6 +575,10 @@ async function main() {
     client.api("/deviceAppManagement/mobileApps").get(),
   );
   const vppApps = (allApps.value ?? []).filter((a) => a["@odata.type"] === "#microsoft.graph.iosVppApp");
+  models.readsAs("GET the VPP token", v1.createVppTokenFromDiscriminatorValue, vppTokens.value?.[0]);
+  for (const app of allApps.value ?? []) {
+    models.readsAs(`GET mobileApps: ${app.displayName}`, v1.createMobileAppFromDiscriminatorValue, app, app["@odata.type"]);
+  }
   const word = vppApps.find((a) => a.bundleId === "com.microsoft.Office.Word");
   check(
     vppApps.length === 10 && word !== undefined && word.isFeatured === false && word.licensingType?.supportsDeviceLicensing === true,
@@ -634,6 +646,16 @@ async function main() {
       "POST beta mobileApps creates the officeSuiteApp with its suite configuration",
       JSON.stringify(suite),
     );
+    const gotSuite = await step(`GET beta ${suitePath}`, () => client.api(suitePath).version("beta").get());
+    const suiteModel = models.readsAs("GET beta the officeSuiteApp", beta.createMobileAppFromDiscriminatorValue, gotSuite, "#microsoft.graph.officeSuiteApp");
+    // The architecture is a flags enum, which Graph sends as one comma-separated string. The
+    // Node SDK's JSON reader takes only an array for it and reads [] (microsoft/kiota#5309; the
+    // Python reader splits the string since kiota-python#516), so the wire form is checked here.
+    check(
+      gotSuite.officePlatformArchitecture === "x64" && suiteModel.productIds?.[0] === "o365ProPlusRetail" && suiteModel.excludedApps?.oneNote === true,
+      "the suite's architecture is Graph's flags string and the beta SDK's model reads its products and excluded apps",
+      JSON.stringify(gotSuite),
+    );
     const v1Apps = await step("GET /deviceAppManagement/mobileApps (v1.0)", () =>
       client.api("/deviceAppManagement/mobileApps").get(),
     );
@@ -697,6 +719,12 @@ async function main() {
       "POST beta windowsAutopilotDeploymentProfiles creates the Entra-joined profile",
       JSON.stringify(autopilot),
     );
+    models.readsAs(
+      "GET beta the Autopilot profile",
+      beta.createWindowsAutopilotDeploymentProfileFromDiscriminatorValue,
+      await step(`GET beta ${autopilotPath}`, () => client.api(autopilotPath).version("beta").get()),
+      "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+    );
     const assignment = await step(`POST beta ${autopilotPath}/assignments`, () =>
       client.api(`${autopilotPath}/assignments`).version("beta").post({
         "@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
@@ -750,6 +778,7 @@ async function main() {
   const gotPolicy = await step(`GET beta configurationPolicies/${catalogPolicy.id}?$expand=settings`, () =>
     client.api(`/deviceManagement/configurationPolicies/${catalogPolicy.id}`).version("beta").expand("settings").get(),
   );
+  models.readsAs("GET beta the settings catalog policy with its settings", beta.createDeviceManagementConfigurationPolicyFromDiscriminatorValue, gotPolicy);
   const instance = gotPolicy.settings?.[0]?.settingInstance;
   check(
     gotPolicy.templateReference?.templateFamily === "endpointSecurityAntivirus" &&
@@ -799,6 +828,7 @@ async function main() {
   cleanups.push(() => client.api(`/deviceManagement/deviceManagementScripts/${script.id}`).version("beta").delete());
   const scriptPath = `/deviceManagement/deviceManagementScripts/${script.id}`;
   const gotScript = await step(`GET beta ${scriptPath}`, () => client.api(scriptPath).version("beta").get());
+  models.readsAs("GET beta the script", beta.createDeviceManagementScriptFromDiscriminatorValue, gotScript);
   check(
     Buffer.from(gotScript.scriptContent ?? "", "base64").toString("utf8") === scriptText &&
       gotScript.runAsAccount === "system" &&
@@ -881,6 +911,7 @@ async function main() {
     }),
   );
   const betaCompliance = await step(`GET beta ${compliancePath}`, () => client.api(compliancePath).version("beta").get());
+  models.readsAs("GET beta the compliance policy", beta.createDeviceCompliancePolicyFromDiscriminatorValue, betaCompliance, "#microsoft.graph.windows10CompliancePolicy");
   check(
     betaCompliance.tpmRequired === true &&
       betaCompliance.activeFirewallRequired === true &&
@@ -911,6 +942,9 @@ async function main() {
   const enrolmentPath = "/deviceManagement/deviceEnrollmentConfigurations";
   const enrolment = await step(`GET ${enrolmentPath}`, () => client.api(enrolmentPath).get());
   const enrolmentDefaults = enrolment.value.filter((c) => c.priority === 0);
+  for (const c of enrolment.value) {
+    models.readsAs(`GET ${enrolmentPath}: ${c["@odata.type"]}`, v1.createDeviceEnrollmentConfigurationFromDiscriminatorValue, c, c["@odata.type"]);
+  }
   check(
     JSON.stringify(enrolmentDefaults.map((c) => c["@odata.type"]).sort()) ===
       JSON.stringify([
@@ -967,6 +1001,7 @@ async function main() {
     client.api(espPath).version("beta").patch({ "@odata.type": espType, showInstallationProgress: true, customErrorMessage: `sdk-compat ${run}` }),
   );
   const espAfter = await step(`GET beta ${espPath}`, () => client.api(espPath).version("beta").get());
+  models.readsAs("GET beta the status page", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue, espAfter, espType);
   check(
     espAfter.showInstallationProgress === true &&
       espAfter.customErrorMessage === `sdk-compat ${run}` &&
@@ -988,10 +1023,41 @@ async function main() {
     "BadRequest",
   );
 
+  // The other Intune and admin kinds the catalogue writes, each created (or PATCHed) with the
+  // SDK's own models and read back into them (sdk-models.mjs).
+  await models.updateRing(run);
+  await models.iosUpdatePolicy(run);
+  await models.windowsDeviceRestrictions(run);
+  await models.endpointProtection(run);
+  await models.iosDeviceRestrictions(run);
+  await models.iosDeviceFeatures(run);
+  await models.edgeApp(run);
+  await models.sharepointSettings();
+  await models.agreement(run);
+  await models.groupSetting();
+  await models.groupLifecyclePolicy();
+  // And the kinds the reference-shaped requests above create or PATCH, once more with the
+  // SDKs' models writing the bodies.
+  await models.compliancePolicy(run);
+  await models.iosCompliancePolicy(run);
+  await models.webApp(run);
+  await models.vppApp();
+  await models.officeSuiteApp(run);
+  await models.autopilotProfile(run);
+  await models.script(run);
+  await models.settingsCatalogPolicy(run);
+  await models.enrolmentLimit(run);
+  await models.enrolmentDefaults();
+  await models.adminSingletons();
+  await models.conditionalAccessPolicy(run);
+  await models.namedLocation(run);
+  await models.authorizationPolicy();
+  await models.user(run, tenant.domain);
 
-  // Microsoft's update reference writes it, and read the change back. Beta-only kinds and
+  // The settings singletons: read each, PATCH one property of it as Microsoft's update
+  // reference writes it, and read the change back. Beta-only kinds and
   // properties go through the client's own `.version("beta")`.
-  for (const { version, path, patch, changed } of [
+  for (const { version, path, patch, changed, model } of [
     {
       version: "v1.0",
       path: "/policies/authenticationFlowsPolicy",
@@ -1022,18 +1088,21 @@ async function main() {
     {
       version: "v1.0",
       path: "/admin/reportSettings",
+      model: v1.createAdminReportSettingsFromDiscriminatorValue,
       patch: { displayConcealedNames: false },
       changed: (o) => o.displayConcealedNames === false,
     },
     {
       version: "v1.0",
       path: "/admin/microsoft365Apps/installationOptions",
+      model: v1.createM365AppsInstallationOptionsFromDiscriminatorValue,
       patch: { updateChannel: "monthlyEnterprise" },
       changed: (o) => o.updateChannel === "monthlyEnterprise" && o.appsForMac?.isMicrosoft365AppsEnabled === true,
     },
     {
       version: "beta",
       path: "/admin/forms",
+      model: beta.createAdminFormsFromDiscriminatorValue,
       // As adminforms-update's example writes it: annotated with @odata.type, the nested one
       // without the leading '#'.
       patch: {
@@ -1045,34 +1114,40 @@ async function main() {
     {
       version: "beta",
       path: "/admin/todo",
+      model: beta.createAdminTodoFromDiscriminatorValue,
       patch: { settings: { isPushNotificationEnabled: false } },
       changed: (o) => o.settings?.isPushNotificationEnabled === false && o.settings?.isExternalJoinEnabled === true,
     },
     {
       version: "beta",
       path: "/admin/appsAndServices",
+      model: beta.createAdminAppsAndServicesFromDiscriminatorValue,
       patch: { settings: { isAppAndServicesTrialEnabled: false } },
       changed: (o) => o.settings?.isAppAndServicesTrialEnabled === false && o.settings?.isOfficeStoreEnabled === true,
     },
     {
       version: "v1.0",
       path: "/deviceManagement",
+      model: v1.createDeviceManagementFromDiscriminatorValue,
       patch: { intuneBrand: { displayName: "Contoso IT", contactITEmailAddress: "it@contoso.example" } },
       changed: (o) => o.intuneBrand?.displayName === "Contoso IT" && typeof o.settings?.secureByDefault === "boolean",
     },
     {
       version: "beta",
       path: "/deviceManagement",
+      model: beta.createDeviceManagementFromDiscriminatorValue,
       patch: { settings: { enhancedJailBreak: true } },
       changed: (o) => o.settings?.enhancedJailBreak === true && typeof o.settings?.secureByDefault === "boolean",
     },
   ]) {
+    // `model`: the SDK's model that reads the singleton (the Intune and admin settings kinds).
     const where = `${version} ${path}`;
     const before = await step(`GET ${where}`, () => client.api(path).version(version).get());
     check(before && typeof before.id === "string", `GET ${where} returns the singleton`, JSON.stringify(before));
     await step(`PATCH ${where}`, () => client.api(path).version(version).patch(patch));
     const after = await step(`GET ${where} after PATCH`, () => client.api(path).version(version).get());
     check(changed(after), `PATCH ${where} changes one property and keeps the others`, JSON.stringify(after));
+    if (model !== undefined) models.readsAs(`GET ${where}`, model, after);
   }
 
   // The admin consent request policy is updated only with PUT of all its properties
@@ -1223,6 +1298,98 @@ async function main() {
     JSON.stringify(ruleAfter),
   );
 
+  // Group-based licensing: the tenant's bought licences (subscribedsku-list), one given to a
+  // security group with a service plan left off through assignLicense (group-assignlicense),
+  // read back with $select (Graph returns a group's assignedLicenses only on $select), then
+  // taken away with removeLicenses.
+  const skus = await step("GET /subscribedSkus", () => client.api("/subscribedSkus").get());
+  const sku = skus.value?.[0];
+  check(
+    typeof sku?.skuId === "string" && Array.isArray(sku?.servicePlans) && sku.servicePlans.length > 0,
+    "GET /subscribedSkus lists the tenant's licences with their service plans",
+    JSON.stringify(skus),
+  );
+  const leftOff = sku.servicePlans[0].servicePlanId;
+  const licensed = await step("POST /groups (to license)", () =>
+    client.api("/groups").post({
+      displayName: `sdk-compat ${run} licensed`,
+      mailEnabled: false,
+      mailNickname: `sdkcompat${run}lic`,
+      securityEnabled: true,
+    }),
+  );
+  const licensedPath = `/groups/${licensed.id}`;
+  const licenceAnswer = await step(`POST ${licensedPath}/assignLicense`, () =>
+    client.api(`${licensedPath}/assignLicense`).post({
+      addLicenses: [{ skuId: sku.skuId, disabledPlans: [leftOff] }],
+      removeLicenses: [],
+    }),
+  );
+  check(licenceAnswer?.id === licensed.id, `POST ${licensedPath}/assignLicense answers with the group`, JSON.stringify(licenceAnswer));
+  const withLicences = await step(`GET ${licensedPath}?$select=id,displayName,assignedLicenses`, () =>
+    client.api(licensedPath).select(["id", "displayName", "assignedLicenses"]).get(),
+  );
+  check(
+    withLicences.assignedLicenses?.length === 1 &&
+      withLicences.assignedLicenses[0].skuId === sku.skuId &&
+      JSON.stringify(withLicences.assignedLicenses[0].disabledPlans) === JSON.stringify([leftOff]),
+    "the group's assignedLicenses read back with the plan left off",
+    JSON.stringify(withLicences),
+  );
+  await step(`POST ${licensedPath}/assignLicense (removeLicenses)`, () =>
+    client.api(`${licensedPath}/assignLicense`).post({ addLicenses: [], removeLicenses: [sku.skuId] }),
+  );
+  const unlicensed = await step(`GET ${licensedPath}?$select=assignedLicenses`, () =>
+    client.api(licensedPath).select(["assignedLicenses"]).get(),
+  );
+  check((unlicensed.assignedLicenses ?? []).length === 0, "removeLicenses takes the licence away", JSON.stringify(unlicensed));
+  await step(`DELETE ${licensedPath}`, () => client.api(licensedPath).delete());
+
+  // The B2B invitation allowlist (beta only): the tenant's one B2B management policy
+  // (policyroot-post-b2bmanagementpolicies), its definition one JSON document as text, updated
+  // with PATCH, which answers with the policy (b2bmanagementpolicy-update); a second one refused
+  // (one per organisation); deleted.
+  const b2bPath = "/policies/b2bManagementPolicies";
+  const allowlist = (...domains) =>
+    JSON.stringify({ B2BManagementPolicy: { InvitationsAllowedAndBlockedDomainsPolicy: { AllowedDomains: domains } } });
+  const b2b = await step(`POST beta ${b2bPath}`, () =>
+    client.api(b2bPath).version("beta").post({
+      "@odata.type": "#microsoft.graph.b2bManagementPolicy",
+      displayName: "B2BManagementPolicy",
+      description: `sdk-compat ${run}`,
+      definition: [allowlist("examples.gov.au")],
+      isOrganizationDefault: true,
+    }),
+  );
+  check(
+    typeof b2b?.id === "string" && JSON.stringify(b2b.definition) === JSON.stringify([allowlist("examples.gov.au")]),
+    `POST beta ${b2bPath} creates the policy with its definition as given`,
+    JSON.stringify(b2b),
+  );
+  const b2bPatched = await step(`PATCH beta ${b2bPath}/${b2b.id}`, () =>
+    client.api(`${b2bPath}/${b2b.id}`).version("beta").patch({ definition: [allowlist("examples.gov.au", "partner.example")] }),
+  );
+  check(
+    JSON.stringify(b2bPatched?.definition) === JSON.stringify([allowlist("examples.gov.au", "partner.example")]) &&
+      b2bPatched.displayName === "B2BManagementPolicy",
+    `PATCH beta ${b2bPath}/${b2b.id} answers with the policy, the rest kept`,
+    JSON.stringify(b2bPatched),
+  );
+  const b2bListed = await step(`GET beta ${b2bPath}`, () => client.api(b2bPath).version("beta").get());
+  check(
+    b2bListed.value?.length === 1 && b2bListed.value[0].isOrganizationDefault === true,
+    `GET beta ${b2bPath} lists the tenant's one policy`,
+    JSON.stringify(b2bListed),
+  );
+  await expectGraphError(
+    `POST beta ${b2bPath} (a second policy)`,
+    () =>
+      client.api(b2bPath).version("beta").post({ displayName: "second", description: "second", definition: [allowlist("examples.gov.au")] }),
+    400,
+    "Request_BadRequest",
+  );
+  await step(`DELETE beta ${b2bPath}/${b2b.id}`, () => client.api(`${b2bPath}/${b2b.id}`).version("beta").delete());
+
   // The requests above reached the emulator (and not Microsoft's hosts).
   const delta = countsDelta(before, await emulatorCounts(ready));
   const seenRoutes = [...delta.keys()].join(", ");
@@ -1244,6 +1411,10 @@ async function main() {
     ["PATCH", "/v1.0/organization/{id}"],
     ["PATCH", "/v1.0/domains/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
+    ["POST", "/v1.0/groups/{id}/assignLicense"],
+    ["GET", "/v1.0/subscribedSkus"],
+    ["POST", "/beta/policies/b2bManagementPolicies"],
+    ["PATCH", "/beta/policies/b2bManagementPolicies/{id}"],
   ]) {
     check(sawRoute(method, route), `emulator counted ${method} ${route}`, seenRoutes);
   }

@@ -1234,6 +1234,8 @@ pub const JOURNAL_RULE_NAMES: &str = "Rules";
 pub fn read_parameters(kind: &str) -> serde_json::Value {
     match kind {
         "organizationAddIns" => serde_json::json!({ "OrganizationApp": true }),
+        // Markings read back as the properties they are set by, not only as LabelActions JSON.
+        "label" => serde_json::json!({ "IncludeDetailedLabelActions": true }),
         _ => serde_json::json!({}),
     }
 }
@@ -1414,6 +1416,134 @@ pub const RETENTION_COMPLIANCE_RULE: KindSpec = KindSpec {
     )
 };
 
+/// The label parameters the blueprint compares: the label's names and text, where it applies,
+/// its parent and priority, and its markings (header, footer, watermark; `Get-Label
+/// -IncludeDetailedLabelActions` expands them into these properties). `AdvancedSettings` and
+/// `LocaleSettings` are left out: `Get-Label` reads the first back among `Settings` as
+/// `[key, value]` strings, the second as JSON text, so neither compares with what was set.
+/// Encryption (`Encryption*`) is left out too: the blueprint's labels mark, they do not
+/// encrypt.
+const LABEL_PROPERTIES: &[&str] = &[
+    "Name",
+    "DisplayName",
+    "Tooltip",
+    "Comment",
+    "ContentType",
+    "ParentId",
+    "Priority",
+    "ApplyContentMarkingHeaderEnabled",
+    "ApplyContentMarkingHeaderText",
+    "ApplyContentMarkingHeaderFontSize",
+    "ApplyContentMarkingHeaderFontColor",
+    "ApplyContentMarkingHeaderFontName",
+    "ApplyContentMarkingHeaderAlignment",
+    "ApplyContentMarkingHeaderMargin",
+    "ApplyContentMarkingFooterEnabled",
+    "ApplyContentMarkingFooterText",
+    "ApplyContentMarkingFooterFontSize",
+    "ApplyContentMarkingFooterFontColor",
+    "ApplyContentMarkingFooterFontName",
+    "ApplyContentMarkingFooterAlignment",
+    "ApplyContentMarkingFooterMargin",
+    "ApplyWaterMarkingEnabled",
+    "ApplyWaterMarkingText",
+    "ApplyWaterMarkingFontSize",
+    "ApplyWaterMarkingFontColor",
+    "ApplyWaterMarkingFontName",
+    "ApplyWaterMarkingLayout",
+];
+
+/// Sensitivity labels (Purview information protection, `*-Label`): a sublabel names its parent
+/// by `ParentId` (read back as the parent's GUID, compared as its name: see [`read_rows`]).
+/// `Priority` is `Set-Label`'s only ("a higher integer value indicates a higher priority"; a new
+/// label is given the next one).
+pub const LABEL: KindSpec = compliance_kind(
+    "label",
+    "/compliance/Label",
+    IdentityKey::Property("Name"),
+    LABEL_PROPERTIES,
+);
+
+/// A label policy's lists that `Set-LabelPolicy` changes only by `Add{List}`/`Remove{List}`:
+/// its labels and its locations.
+pub const LABEL_POLICY_LISTS: &[&str] = &[
+    "Labels",
+    "ExchangeLocation",
+    "ExchangeLocationException",
+    "ModernGroupLocation",
+    "ModernGroupLocationException",
+    "OneDriveLocation",
+    "OneDriveLocationException",
+    "PublicFolderLocation",
+    "SharePointLocation",
+    "SharePointLocationException",
+    "SkypeLocation",
+    "SkypeLocationException",
+];
+
+/// Sensitivity label policies (`*-LabelPolicy`): which labels are published, to whom
+/// (`ExchangeLocation` All is every user). `AdvancedSettings` is left out for the reason
+/// [`LABEL`] leaves it out.
+pub const LABEL_POLICY: KindSpec = compliance_kind(
+    "labelPolicy",
+    "/compliance/LabelPolicy",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "Comment",
+        "Labels",
+        "ExchangeLocation",
+        "ExchangeLocationException",
+        "ModernGroupLocation",
+        "ModernGroupLocationException",
+        "OneDriveLocation",
+        "OneDriveLocationException",
+        "PublicFolderLocation",
+        "SharePointLocation",
+        "SharePointLocationException",
+        "SkypeLocation",
+        "SkypeLocationException",
+    ],
+);
+
+/// A family's rows as the blueprint compares them, for the kinds whose `Get-` reads a value
+/// back in another form than it was set: a label's `ParentId` (set by name, read back as the
+/// parent's GUID) becomes the parent's name, and a label is known by its name (its `id`), so a
+/// reference to it is its name, which is how `Get-LabelPolicy` lists the labels it publishes.
+pub fn read_rows(kind: &str, rows: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    if kind != LABEL.name {
+        return rows.to_vec();
+    }
+    let name_of = |guid: &str| {
+        rows.iter()
+            .find(|r| {
+                ["Guid", "ImmutableId", "Identity"]
+                    .iter()
+                    .any(|k| r[*k].as_str().is_some_and(|v| v.eq_ignore_ascii_case(guid)))
+            })
+            .and_then(|r| r["Name"].as_str())
+            .map(str::to_string)
+    };
+    rows.iter()
+        .map(|row| {
+            let mut row = row.clone();
+            if let Some(map) = row.as_object_mut() {
+                if let Some(name) = map
+                    .get("ParentId")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(name_of)
+                {
+                    map.insert("ParentId".into(), serde_json::json!(name));
+                }
+                if let Some(name) = map.get("Name").cloned() {
+                    map.insert("id".into(), name);
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 /// The parameters a kind's `Set-` requires every time, which the engine takes from the
 /// object when the changes leave them out: `Set-UnifiedAuditLogRetentionPolicy`'s
 /// `-Priority` and `-RetentionDuration` ("This parameter is required when you modify an audit
@@ -1430,6 +1560,7 @@ pub fn set_requires(kind: &str) -> &'static [&'static str] {
 pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
     match kind {
         "retentionCompliancePolicy" => RETENTION_LOCATIONS,
+        "labelPolicy" => LABEL_POLICY_LISTS,
         _ => &[],
     }
 }
@@ -1524,6 +1655,36 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
             "RetentionDuration",
             "RetentionDurationDisplayHint",
         ],
+        // New-Label takes every compared parameter but Priority (Set-Label's only).
+        "label" => &[
+            "Name",
+            "DisplayName",
+            "Tooltip",
+            "Comment",
+            "ContentType",
+            "ParentId",
+            "ApplyContentMarkingHeaderEnabled",
+            "ApplyContentMarkingHeaderText",
+            "ApplyContentMarkingHeaderFontSize",
+            "ApplyContentMarkingHeaderFontColor",
+            "ApplyContentMarkingHeaderFontName",
+            "ApplyContentMarkingHeaderAlignment",
+            "ApplyContentMarkingHeaderMargin",
+            "ApplyContentMarkingFooterEnabled",
+            "ApplyContentMarkingFooterText",
+            "ApplyContentMarkingFooterFontSize",
+            "ApplyContentMarkingFooterFontColor",
+            "ApplyContentMarkingFooterFontName",
+            "ApplyContentMarkingFooterAlignment",
+            "ApplyContentMarkingFooterMargin",
+            "ApplyWaterMarkingEnabled",
+            "ApplyWaterMarkingText",
+            "ApplyWaterMarkingFontSize",
+            "ApplyWaterMarkingFontColor",
+            "ApplyWaterMarkingFontName",
+            "ApplyWaterMarkingLayout",
+        ],
+        "labelPolicy" => LABEL_POLICY.properties,
         "remoteDomain" => &["Name", "DomainName"],
         "hostedContentFilterPolicy" => &[
             "Name",

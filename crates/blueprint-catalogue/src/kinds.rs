@@ -996,6 +996,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     identity::GROUP_LICENSES,
     intune::GROUP_POLICY_CONFIGURATION,
+    identity::B2B_MANAGEMENT_POLICY,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,
@@ -1030,6 +1031,8 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::RETENTION_COMPLIANCE_POLICY,
     crate::exchange_kinds::RETENTION_COMPLIANCE_RULE,
     crate::exchange_kinds::MAILBOX_PLAN,
+    crate::exchange_kinds::LABEL,
+    crate::exchange_kinds::LABEL_POLICY,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

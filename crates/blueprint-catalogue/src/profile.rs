@@ -46,6 +46,7 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.group_naming_policy", ParamType::Text),
     ("params.distribution_group_naming_policy", ParamType::Text),
     ("params.sharing_allowed_domains", ParamType::TextList),
+    ("params.guest_invitation_domains", ParamType::TextList),
     ("params.terms_of_use_expiry_start", ParamType::Text),
     ("params.terms_of_use_pdf", ParamType::Text),
     ("params.logon_banner_title", ParamType::Text),
@@ -101,6 +102,10 @@ pub struct Params {
     pub distribution_group_naming_policy: String,
     /// Domains SharePoint may share with (the agency's own and other trusted agencies').
     pub sharing_allowed_domains: Vec<DomainName>,
+    /// The only domains guests may be invited from (Entra's collaboration restrictions, "Allow
+    /// invitations only to the specified domains": the ABAC's `<Agency>.gov.au`); `None` until
+    /// the agency lists them, since an allowlist refuses every other organisation's invitation.
+    pub guest_invitation_domains: Option<Vec<DomainName>>,
     /// When the terms of use first expire (the blueprint: 1 July, annually), `YYYY-MM-DD`.
     pub terms_of_use_expiry_start: Option<String>,
     /// Path of the agency's terms-of-use PDF.
@@ -407,6 +412,8 @@ pub struct ParamsTable {
     #[serde(default)]
     sharing_allowed_domains: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    guest_invitation_domains: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
     terms_of_use_expiry_start: Option<Spanned<String>>,
     #[serde(default)]
     terms_of_use_pdf: Option<Spanned<String>>,
@@ -658,6 +665,10 @@ impl Reader<'_> {
             Some(list) => self.check_all("params.sharing_allowed_domains", list, DomainName::parse),
             None => vec![domain.clone()],
         };
+        let guest_invitation_domains = params
+            .guest_invitation_domains
+            .as_ref()
+            .map(|list| self.guest_invitation_domains(list));
         let terms_of_use_expiry_start = params
             .terms_of_use_expiry_start
             .as_ref()
@@ -725,6 +736,7 @@ impl Reader<'_> {
                 group_naming_policy,
                 distribution_group_naming_policy,
                 sharing_allowed_domains,
+                guest_invitation_domains,
                 terms_of_use_expiry_start,
                 terms_of_use_pdf,
                 logon_banner_title,
@@ -735,6 +747,30 @@ impl Reader<'_> {
                 wdac_base_policy_id,
             },
         }
+    }
+
+    /// `params.guest_invitation_domains`: at least one domain (an allowlist that names none
+    /// would refuse every invitation; Microsoft's guide offers "Allow invitations only to the
+    /// specified domains" with target domains), each a domain name.
+    fn guest_invitation_domains(
+        &mut self,
+        list: &Spanned<Vec<Spanned<String>>>,
+    ) -> Vec<DomainName> {
+        const FIELD: &str = "params.guest_invitation_domains";
+        if list.get_ref().is_empty() {
+            let at = self.loc(&list.span());
+            self.problems.push(
+                self.sources
+                    .diagnostic(
+                        ErrorKind::InvalidParameter,
+                        at,
+                        format!("{FIELD}: the list is empty"),
+                    )
+                    .with_help("name the domains guests may be invited from (the agency's own, e.g. agency.gov.au), or leave the parameter out to keep the collaboration restrictions a manual step"),
+            );
+            return Vec::new();
+        }
+        self.check_all(FIELD, list.get_ref(), DomainName::parse)
     }
 
     /// The `[[params.protective_markings]]` tables: at least one, each label named once and
@@ -950,6 +986,13 @@ impl AgencyProfile {
             }
             "params.sharing_allowed_domains" => texts(
                 p.sharing_allowed_domains
+                    .iter()
+                    .map(DomainName::to_string)
+                    .collect(),
+            ),
+            "params.guest_invitation_domains" => texts(
+                p.guest_invitation_domains
+                    .as_ref()?
                     .iter()
                     .map(DomainName::to_string)
                     .collect(),

@@ -2035,6 +2035,62 @@ fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id()
 }
 
 #[test]
+fn the_guest_invitation_allowlist_deploys_once_the_agency_names_its_target_domains() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let id = "identity-external-collaboration-domains";
+    let without = AgencyProfile::from_toml("g.toml", base).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&without);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Manual);
+    let why = feature.manual_because.as_deref().unwrap();
+    assert!(why.contains("params.guest_invitation_domains"), "{why}");
+    assert!(
+        catalogue
+            .render_where(&without, |f| f.id() == id)
+            .objects
+            .is_empty()
+    );
+
+    let with = AgencyProfile::from_toml(
+        "g.toml",
+        &format!("{base}guest_invitation_domains = [\"a.gov.au\", \"B.gov.au\"]\n"),
+    )
+    .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Automated);
+    assert!(feature.needs_beta());
+    let objects = catalogue.render_feature(feature, &with).unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].kind, "b2bManagementPolicy");
+    // One JSON document, as text, that Graph keeps as given: the allowlist and nothing else.
+    let definition = objects[0].desired["definition"][0].as_str().unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(definition).unwrap();
+    assert_eq!(
+        parsed,
+        serde_json::json!({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": {
+            "AllowedDomains": ["a.gov.au", "b.gov.au"]}}})
+    );
+    assert_eq!(objects[0].desired["isOrganizationDefault"], true);
+
+    for (value, at, why) in [
+        ("[]", "b.toml:6:28", "the list is empty"),
+        (
+            "[\"not a domain\"]",
+            "b.toml:6:29",
+            "params.guest_invitation_domains",
+        ),
+    ] {
+        let errors = AgencyProfile::from_toml(
+            "b.toml",
+            &format!("{base}guest_invitation_domains = {value}\n"),
+        )
+        .expect_err(value);
+        only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
+}
+
+#[test]
 fn automated_when_set_names_agency_parameters_and_needs_manual_steps() {
     let errors = overlay_errors(
         r#"

@@ -197,6 +197,15 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "Policy.ReadWrite.ConditionalAccess",
         "01c0a623-fc9b-48e9-b794-0756f8e8f067",
     ), // [ids.md]
+    // The B2B management policy's write permission (policyroot-post-b2bmanagementpolicies,
+    // b2bmanagementpolicy-update) came after the stored ids.md; its application id as a public
+    // Graph permission explorer lists it (permissions.cengizyilmaz.net, data of 2026-04-05)
+    // ([explorer]). Its read permission, Policy.Read.B2BManagementPolicy
+    // (b2bmanagementpolicy-get), is not offered here: no source at hand names its id.
+    (
+        "Policy.ReadWrite.B2BManagementPolicy",
+        "886bd2d9-5b8b-4b49-adea-ca75fb50d9ef",
+    ), // [explorer]
     (
         "Policy.ReadWrite.ConsentRequest",
         "999f8c63-0a38-4f1b-91fd-ed1947bdd1a9",

@@ -968,6 +968,35 @@ pub static BETA_KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // The tenant's B2B management policy (invitation allow/blocklists), beta only: one per
+    // organisation (allow-deny-list), POST 201, PATCH 200 with the policy
+    // (b2bmanagementpolicy-update), DELETE 204. b2bmanagementpolicy-get and the list:
+    // Policy.Read.B2BManagementPolicy or Policy.ReadWrite.B2BManagementPolicy; create, update and
+    // delete: Policy.ReadWrite.B2BManagementPolicy, nothing higher.
+    Kind {
+        entity: "b2bManagementPolicy",
+        path: "policies/b2bManagementPolicies",
+        shape: Shape::Collection,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 100,
+        page_max: 999,
+        read: &[
+            "Policy.Read.B2BManagementPolicy",
+            "Policy.ReadWrite.B2BManagementPolicy",
+        ],
+        write: &["Policy.ReadWrite.B2BManagementPolicy"],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        server_props: &["id", "deletedDateTime"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["displayName"],
+    },
     // Intune settings catalog (crate::settings_catalog): `settings` is taken inline on POST and
     // PUT and returned only when expanded.
     Kind {

@@ -36,6 +36,22 @@ pub fn before_create(
         "group" => create_group(tenant, kind, obj, &now, rng)?,
         "user" => create_user(tenant, kind, obj, &now)?,
         "groupSetting" => settle_group_setting(tenant, kind, obj, None)?,
+        "b2bManagementPolicy" => {
+            // "You can create only one policy per organization. You can update the policy to
+            // include more domains, or you can delete the policy to create a new one"
+            // (allow-deny-list; the message is ours).
+            if tenant.items(kind).next().is_some() {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    "A B2B management policy already exists for this tenant; update it or delete it first.",
+                ));
+            }
+            // policyroot-post-b2bmanagementpolicies: displayName, description and definition
+            // are required.
+            require_string(kind, obj, "displayName")?;
+            require_string(kind, obj, "description")?;
+            check_sts_definition(kind, obj)?;
+        }
         "groupLifecyclePolicy" => {
             if tenant.items(kind).next().is_some() {
                 return Err(GraphError::bad_request(
@@ -184,6 +200,10 @@ pub fn before_update(
             settle_group_setting(tenant, kind, obj, patch.get("values"))?;
         }
         "groupLifecyclePolicy" => check_lifecycle(kind, obj)?,
+        "b2bManagementPolicy" => {
+            require_string(kind, obj, "displayName")?;
+            check_sts_definition(kind, obj)?;
+        }
         "authorizationPolicy" => {
             if let Some(role) = obj.get("guestUserRoleId").and_then(Value::as_str) {
                 const GUEST_ROLES: [&str; 3] = [
@@ -906,6 +926,39 @@ fn settle_group_setting(
     obj.insert("displayName".into(), template["displayName"].clone());
     obj.insert("templateId".into(), json!(template["id"]));
     obj.insert("values".into(), Value::Array(values));
+    Ok(())
+}
+
+/// An stsPolicy's `definition`: required, a collection holding the policy's JSON document as
+/// text (stsPolicy: "A string collection containing a JSON string that defines the rules and
+/// settings for a policy ... Required"). Its syntax is the service's per policy type, and
+/// Microsoft's own example sends one with single quotes, so the text is kept as given, not
+/// parsed. A B2B management policy is at most 25,000 characters ("The maximum size of the
+/// entire policy is 25 KB (25,000 characters)", allow-deny-list). The messages are ours.
+fn check_sts_definition(kind: &Kind, obj: &Obj) -> Result<(), GraphError> {
+    let bad = |msg: String| Err(GraphError::bad_request(kind.style, msg));
+    let Some(items) = obj.get("definition").and_then(Value::as_array) else {
+        return bad("The property 'definition' is required and cannot be null.".into());
+    };
+    if items.is_empty()
+        || items
+            .iter()
+            .any(|d| d.as_str().is_none_or(|d| d.trim().is_empty()))
+    {
+        return bad(
+            "Invalid value specified for property 'definition': it must hold the policy's definition as a non-empty string.".into(),
+        );
+    }
+    let size: usize = items
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|d| d.chars().count())
+        .sum();
+    if size > 25_000 {
+        return bad(format!(
+            "The policy definition is {size} characters; a B2B management policy may be at most 25000."
+        ));
+    }
     Ok(())
 }
 

@@ -409,7 +409,10 @@ impl Schema {
             }
             TypeRef::Primitive(p) => {
                 let ok = match p {
-                    Primitive::String | Primitive::Duration => v.is_string(),
+                    Primitive::String => v.is_string(),
+                    // "365 days, 0:00:00" (Python's str of a timedelta, which msgraph-sdk-python
+                    // sends: msgraph-sdk-python#1262) is refused as Graph refuses it.
+                    Primitive::Duration => v.as_str().is_some_and(edm_duration),
                     // Edm.Binary travels as base64; Graph refuses other text.
                     Primitive::Binary => v.as_str().is_some_and(|s| {
                         use base64::Engine;
@@ -535,6 +538,46 @@ fn time_of_day(text: &str) -> Option<String> {
         return None;
     }
     Some(format!("{h:02}:{m:02}:{s:02}.{fraction:0<7}"))
+}
+
+/// Whether `text` is an Edm.Duration as Graph's OData library reads one (Microsoft.OData's
+/// `EdmValueParser.ParseDuration`: a day-time duration, no years or months, then
+/// `XmlConvert.ToTimeSpan`): `[-]P[nD][T[nH][nM][n[.n]S]]` with at least one part, e.g. `P90D`,
+/// `PT10H`, `P1DT12H30M5.5S`.
+fn edm_duration(text: &str) -> bool {
+    fn number(digits: &str, fraction: bool) -> bool {
+        let (whole, part) = match digits.split_once('.') {
+            Some((w, p)) if fraction => (w, Some(p)),
+            _ => (digits, None),
+        };
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && part.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let Some(rest) = unsigned.strip_prefix('P') else {
+        return false;
+    };
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    if !days.is_empty() && !days.strip_suffix('D').is_some_and(|n| number(n, false)) {
+        return false;
+    }
+    let Some(mut time) = time else {
+        return !days.is_empty();
+    };
+    let mut parts = 0;
+    for unit in ['H', 'M', 'S'] {
+        if let Some((value, after)) = time.split_once(unit)
+            && number(value, unit == 'S')
+        {
+            time = after;
+            parts += 1;
+        }
+    }
+    parts > 0 && time.is_empty()
 }
 
 fn json_node_name(v: &Value) -> &'static str {

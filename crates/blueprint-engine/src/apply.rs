@@ -589,10 +589,11 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
 }
 
 /// Objects that name others go before what they name: conditional access policies (groups,
-/// locations, terms of use), then whatever is assigned to groups (Intune), then the rest.
+/// locations, terms of use) and label policies (the labels they publish, which cannot be
+/// removed while published), then whatever is assigned to groups (Intune), then the rest.
 fn delete_order(kind: &str) -> u8 {
     match kind {
-        "conditionalAccessPolicy" => 0,
+        "conditionalAccessPolicy" | "labelPolicy" => 0,
         _ if resources::has_assignments(kind) => 1,
         "agreement" | "namedLocation" => 2,
         "groupSetting" | "groupLifecyclePolicy" => 3,

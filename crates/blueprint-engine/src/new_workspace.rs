@@ -57,6 +57,11 @@ pub fn profile_text(v: &ProfileValues) -> String {
         "sharing_allowed_domains = [{}]\n",
         quote(&v.domain)
     ));
+    t.push_str("# The only domains guests may be invited from (Entra's collaboration restrictions, the ABAC's\n# <Agency>.gov.au): until the agency lists them, the allowlist is a manual step.\n");
+    t.push_str(&format!(
+        "# guest_invitation_domains = [{}]\n",
+        quote(&v.domain)
+    ));
     t.push_str("# The terms of use expire annually from this date (the blueprint: 1 July).\n");
     t.push_str(&format!(
         "terms_of_use_expiry_start = {}\n",

@@ -144,14 +144,14 @@ impl TenantApis {
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.list(path).await,
-            Route::Exchange { kind, noun, .. } => self.admin(kind)?.list(noun).await,
+            Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
         }
     }
 
     pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.list_known(path).await,
-            Route::Exchange { kind, noun, .. } => self.admin(kind)?.list(noun).await,
+            Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
         }
     }
 
@@ -448,6 +448,16 @@ impl TenantApis {
             .collect()
     }
 
+    /// A cmdlet family's rows, read with the kind's `Get-` parameters and as the kind
+    /// compares them ([`exchange_kinds::read_rows`]).
+    async fn exchange_list(&self, kind: &KindSpec, noun: &str) -> Result<Vec<Value>, GraphError> {
+        let rows = self
+            .admin(kind)?
+            .list_with(noun, &exchange_kinds::read_parameters(kind.name))
+            .await?;
+        Ok(exchange_kinds::read_rows(kind.name, &rows))
+    }
+
     async fn exchange_get(
         &self,
         kind: &KindSpec,
@@ -514,7 +524,8 @@ fn set_parameters(kind: &KindSpec, current: &Value, changes: &mut Map<String, Va
 }
 
 /// A family's rows as the kind sees them: one summary object for a kind that sums its family
-/// up (the organisation's add-ins), the rows themselves otherwise.
+/// up (the organisation's add-ins), the rows as the blueprint compares them otherwise
+/// ([`exchange_kinds::read_rows`]: a label's parent by name).
 fn summarised(kind: &KindSpec, rows: &[Value]) -> Vec<Value> {
     match exchange_kinds::summarise(kind.name, rows) {
         Some(mut summary) => {
@@ -524,7 +535,7 @@ fn summarised(kind: &KindSpec, rows: &[Value]) -> Vec<Value> {
             }
             vec![summary]
         }
-        None => rows.to_vec(),
+        None => exchange_kinds::read_rows(kind.name, rows),
     }
 }
 

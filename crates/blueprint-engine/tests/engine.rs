@@ -1952,6 +1952,140 @@ async fn purview_audit_and_retention_deploy_evaluate_drift_and_roll_back() {
     force_rollback_restores(&s, &running, &expected).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    let features = vec!["purview-sensitivity-labels".to_string()];
+    let s = session(workspace(dir.path(), &running, &features));
+    let deploy = || async {
+        let (_, report) = s
+            .deploy(&DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    };
+    deploy().await;
+
+    // Get-Label reads the 24 labels back: markings as LabelActions, sublabels naming their
+    // parent's GUID, priorities in the ABAC's order.
+    let labels = compliance_rows(&s, "Get-Label").await;
+    assert_eq!(labels.len(), 24, "{labels:#?}");
+    let label = |name: &str| labels.iter().find(|l| l["Name"] == name).unwrap().clone();
+    let (group, cabinet) = (label("P group"), label("P C PP"));
+    assert_eq!(cabinet["ParentId"], group["Guid"]);
+    assert_eq!(group["ParentId"], Value::Null);
+    assert_eq!(cabinet["DisplayName"], "CABINET - Personal-Privacy");
+    assert_eq!(cabinet["ContentType"], "File, Email");
+    assert_eq!(label("U")["Priority"], 0);
+    assert_eq!(cabinet["Priority"], 23);
+    let actions: Vec<Value> = cabinet["LabelActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| serde_json::from_str(a.as_str().unwrap()).unwrap())
+        .collect();
+    let footer = actions.iter().find(|a| a["SubType"] == "footer").unwrap();
+    assert!(
+        footer["Settings"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"Key": "text", "Value": "PROTECTED//CABINET//Personal-Privacy"})),
+        "{footer}"
+    );
+    assert!(cabinet.get("ApplyContentMarkingFooterText").is_none());
+    let policies = compliance_rows(&s, "Get-LabelPolicy").await;
+    assert_eq!(policies.len(), 1, "{policies:#?}");
+    assert_eq!(policies[0]["Name"], "Sensitivity labels policy");
+    assert_eq!(policies[0]["ExchangeLocation"], json!(["All"]));
+    assert_eq!(policies[0]["Labels"].as_array().unwrap().len(), 24);
+
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // A footer changed by hand: evaluate names exactly it, and a deploy puts it back.
+    let scc = s.client.compliance().unwrap().clone();
+    scc.update(
+        "Label",
+        Some("P LP"),
+        &json!({"ApplyContentMarkingFooterText": "PROTECTED"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-sensitivity-labels");
+    assert_eq!(finding.reference, "label:P LP");
+    assert_eq!(finding.diff.path, "ApplyContentMarkingFooterText");
+    assert_eq!(finding.diff.expected, "PROTECTED//Legal-Privilege");
+    assert_eq!(finding.diff.actual, "PROTECTED");
+    deploy().await;
+
+    // A sublabel moved to another parent.
+    scc.update("Label", Some("OS LP"), &json!({"ParentId": "P group"}))
+        .await
+        .unwrap();
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(finding.reference, "label:OS LP");
+    assert_eq!(finding.diff.path, "ParentId");
+    assert_eq!(finding.diff.expected, "OS group");
+    assert_eq!(finding.diff.actual, "P group");
+    deploy().await;
+
+    // A label taken out of the policy: put back through Set-LabelPolicy's AddLabels.
+    scc.invoke(&blueprint_exchange::Command::new(
+        "Set-LabelPolicy",
+        json!({"Identity": "Sensitivity labels policy", "RemoveLabels": ["OS NC PP"]}),
+    ))
+    .await
+    .unwrap();
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(finding.reference, "labelPolicy:Sensitivity labels policy");
+    assert!(finding.diff.path.starts_with("Labels"), "{finding:?}");
+    deploy().await;
+    let policies = compliance_rows(&s, "Get-LabelPolicy").await;
+    assert!(
+        policies[0]["Labels"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("OS NC PP"))
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // A published label stays: Security & Compliance refuses to remove it (and a parent
+    // while it has sublabels: the emulator's own tests).
+    let refused = scc
+        .invoke(&blueprint_exchange::Command::new(
+            "Remove-Label",
+            json!({"Identity": "P"}),
+        ))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("published"), "{refused}");
+
+    // The rollback removes the policy first, then sublabels before their parents.
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
 /// A forced rollback of sprint 1 succeeds and leaves Exchange as it was seeded.
 async fn force_rollback_restores(
     s: &blueprint_engine::Session,
@@ -2296,6 +2430,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-compliance-policy-settings",
     "identity-role-groups",
     "intune-ios-device-restrictions",
+    "intune-windows-endpoint-protection",
+    "intune-ios-device-features",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2417,6 +2553,14 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "Blueprint - iOS device restrictions",
         );
         ios["passcodeSignInFailureCountBeforeWipe"] = serde_json::json!(20);
+        let (_, protection) = stored(&mut t, "deviceConfiguration", "ACSC – Endpoint Protection");
+        protection["smartScreenBlockOverrideForFiles"] = serde_json::json!(false);
+        let (_, features) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Custom - iOS device feature policy",
+        );
+        features["lockScreenFootnote"] = serde_json::json!("Found it? Keep it");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2443,6 +2587,22 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     assert_eq!(
         findings["intune-ios-device-restrictions"],
         one("passcodeSignInFailureCountBeforeWipe", 11.into(), 20.into())
+    );
+    assert_eq!(
+        findings["intune-windows-endpoint-protection"],
+        one(
+            "smartScreenBlockOverrideForFiles",
+            true.into(),
+            false.into()
+        )
+    );
+    assert_eq!(
+        findings["intune-ios-device-features"],
+        one(
+            "lockScreenFootnote",
+            format!("If lost return to the {}", running.info().tenants[0].name).into(),
+            "Found it? Keep it".into()
+        )
     );
     assert_eq!(
         findings["intune-compliance-policy-settings"],
@@ -4640,4 +4800,158 @@ async fn an_administrative_template_setting_the_tenant_lacks_blocks_the_plan_nam
         "{:#?}",
         report.results
     );
+}
+
+const B2B_FEATURE: &str = "identity-external-collaboration-domains";
+
+/// The allowlist's feature and the guest and user settings it builds on.
+fn b2b_features() -> Vec<String> {
+    [
+        "identity-user-settings",
+        "identity-guest-settings",
+        B2B_FEATURE,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The plan's action on the B2B management policy.
+fn b2b_action(plan: &blueprint_engine::Plan) -> &blueprint_report::plan::Action {
+    plan.actions
+        .iter()
+        .find(|a| a.reference == "b2bManagementPolicy")
+        .unwrap_or_else(|| panic!("the policy is planned: {:#?}", plan.actions))
+}
+
+/// The allowlist the support workspace's profile asks for (its one target domain: the agency's).
+fn b2b_allowlist(running: &RunningEmulator) -> String {
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    format!(
+        r#"{{"B2BManagementPolicy":{{"InvitationsAllowedAndBlockedDomainsPolicy":{{"AllowedDomains":["{domain}"]}}}}}}"#
+    )
+}
+
+/// The tenant's B2B management policies (Graph beta), as stored.
+fn b2b_policies(running: &RunningEmulator) -> Vec<Value> {
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let t = tenant.lock().unwrap();
+    t.collections
+        .get("b2bManagementPolicy")
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The B2B invitation allowlist (Graph beta's b2bManagementPolicy, one per tenant): the legacy
+/// tenant's hand-made blocklist is adopted, not duplicated, and becomes the allowlist of the
+/// profile's target domains, activated, under the agency's own name and description; a
+/// definition changed by hand is reported as exactly `definition` and mended by a deploy; a
+/// forced rollback restores the blocklist's own text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_replaces_a_hand_made_blocklist_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let hand_made = b2b_policies(&running);
+    assert_eq!(hand_made.len(), 1);
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = b2b_action(&plan);
+    assert_eq!(action.op, Op::Update, "the hand-made policy is adopted");
+    assert_eq!(action.api, "graph-beta");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1, "adopted, not duplicated: {policies:#?}");
+    let policy = &policies[0];
+    assert_eq!(policy["id"], hand_made[0]["id"]);
+    assert_eq!(
+        policy["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    assert_eq!(policy["isOrganizationDefault"], true);
+    assert_eq!(policy["displayName"], hand_made[0]["displayName"]);
+    assert_eq!(policy["description"], hand_made[0]["description"]);
+
+    // Someone adds a partner's domain in the portal.
+    {
+        let tenant_id = running.info().tenants[0].id.clone();
+        let tenant = running.emulator().tenant(&tenant_id).unwrap();
+        let mut t = tenant.lock().unwrap();
+        let (_, policy) = stored(&mut t, "b2bManagementPolicy", "B2BManagementPolicy");
+        policy["definition"] = serde_json::json!([
+            r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["legacyaffairs.gov.au","partner.com"]}}}"#
+        ]);
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == B2B_FEATURE)
+        .unwrap();
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let paths: Vec<&str> = feature
+        .findings
+        .iter()
+        .map(|f| f.diff.path.as_str())
+        .collect();
+    assert!(
+        !paths.is_empty() && paths.iter().all(|p| p.starts_with("definition")),
+        "{:#?}",
+        feature.findings
+    );
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+    assert_eq!(
+        b2b_policies(&running)[0]["definition"],
+        hand_made[0]["definition"]
+    );
+}
+
+/// A tenant with no B2B management policy gets one (POST under /beta with the name and
+/// description Graph requires), and a rollback deletes it: the tenant is as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    assert!(b2b_policies(&running).is_empty());
+    let s = session(workspace(dir.path(), &running, &b2b_features()));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(b2b_action(&plan).op, Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let policies = b2b_policies(&running);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0]["displayName"], "B2BManagementPolicy");
+    assert_eq!(
+        policies[0]["definition"],
+        serde_json::json!([b2b_allowlist(&running)])
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+    assert!(b2b_policies(&running).is_empty());
 }

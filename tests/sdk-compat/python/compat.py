@@ -76,6 +76,10 @@ from msgraph.generated.models.local_admin_settings import LocalAdminSettings
 from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.domain import Domain
+from msgraph.generated.groups.item.assign_license.assign_license_post_request_body import AssignLicensePostRequestBody
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
+from msgraph.generated.models.assigned_license import AssignedLicense
+from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
@@ -89,6 +93,62 @@ from msgraph.generated.models.self_service_sign_up_authentication_flow_configura
     SelfServiceSignUpAuthenticationFlowConfiguration,
 )
 from msgraph.generated.models.windows10_compliance_policy import Windows10CompliancePolicy
+from msgraph.generated.models.agreement import Agreement
+from msgraph.generated.models.agreement_file_data import AgreementFileData
+from msgraph.generated.models.agreement_file_localization import AgreementFileLocalization
+from msgraph.generated.models.app_list_item import AppListItem
+from msgraph.generated.models.app_list_type import AppListType
+from msgraph.generated.models.app_locker_application_control_type import AppLockerApplicationControlType
+from msgraph.generated.models.bit_locker_encryption_method import BitLockerEncryptionMethod
+from msgraph.generated.models.bit_locker_removable_drive_policy import BitLockerRemovableDrivePolicy
+from msgraph.generated.models.day_of_week import DayOfWeek
+from msgraph.generated.models.defender_detected_malware_actions import DefenderDetectedMalwareActions
+from msgraph.generated.models.defender_threat_action import DefenderThreatAction
+from msgraph.generated.models.diagnostic_data_submission_mode import DiagnosticDataSubmissionMode
+from msgraph.generated.models.edge_search_engine import EdgeSearchEngine
+from msgraph.generated.models.edge_search_engine_type import EdgeSearchEngineType
+from msgraph.generated.models.group_lifecycle_policy import GroupLifecyclePolicy
+from msgraph.generated.models.authorization_policy import AuthorizationPolicy
+from msgraph.generated.models.allow_invites_from import AllowInvitesFrom
+from msgraph.generated.models.conditional_access_applications import ConditionalAccessApplications
+from msgraph.generated.models.conditional_access_client_app import ConditionalAccessClientApp
+from msgraph.generated.models.conditional_access_condition_set import ConditionalAccessConditionSet
+from msgraph.generated.models.conditional_access_grant_control import ConditionalAccessGrantControl
+from msgraph.generated.models.conditional_access_grant_controls import ConditionalAccessGrantControls
+from msgraph.generated.models.conditional_access_policy import ConditionalAccessPolicy
+from msgraph.generated.models.conditional_access_policy_state import ConditionalAccessPolicyState
+from msgraph.generated.models.conditional_access_session_controls import ConditionalAccessSessionControls
+from msgraph.generated.models.conditional_access_users import ConditionalAccessUsers
+from msgraph.generated.models.country_named_location import CountryNamedLocation
+from msgraph.generated.models.default_user_role_permissions import DefaultUserRolePermissions
+from msgraph.generated.models.i_pv4_cidr_range import IPv4CidrRange
+from msgraph.generated.models.ip_named_location import IpNamedLocation
+from msgraph.generated.models.ios_compliance_policy import IosCompliancePolicy
+from msgraph.generated.models.password_profile import PasswordProfile
+from msgraph.generated.models.required_password_type import RequiredPasswordType as V1RequiredPasswordType
+from msgraph.generated.models.sign_in_frequency_session_control import SignInFrequencySessionControl
+from msgraph.generated.models.signin_frequency_type import SigninFrequencyType
+from msgraph.generated.models.user import User
+from msgraph.generated.models.group_setting import GroupSetting
+from msgraph.generated.models.idle_session_sign_out import IdleSessionSignOut
+from msgraph.generated.models.ios_device_features_configuration import IosDeviceFeaturesConfiguration
+from msgraph.generated.models.ios_general_device_configuration import IosGeneralDeviceConfiguration
+from msgraph.generated.models.ios_notification_alert_type import IosNotificationAlertType
+from msgraph.generated.models.ios_notification_settings import IosNotificationSettings
+from msgraph.generated.models.ios_update_configuration import IosUpdateConfiguration
+from msgraph.generated.models.media_content_rating_australia import MediaContentRatingAustralia
+from msgraph.generated.models.rating_australia_movies_type import RatingAustraliaMoviesType
+from msgraph.generated.models.rating_australia_television_type import RatingAustraliaTelevisionType
+from msgraph.generated.models.required_password_type import RequiredPasswordType
+from msgraph.generated.models.setting_value import SettingValue
+from msgraph.generated.models.sharepoint_settings import SharepointSettings
+from msgraph.generated.models.sharing_capabilities import SharingCapabilities
+from msgraph.generated.models.state_management_setting import StateManagementSetting
+from msgraph.generated.models.terms_expiration import TermsExpiration
+from msgraph.generated.models.web_browser_cookie_settings import WebBrowserCookieSettings
+from msgraph.generated.models.windows10_endpoint_protection_configuration import Windows10EndpointProtectionConfiguration
+from msgraph.generated.models.windows10_general_configuration import Windows10GeneralConfiguration
+from msgraph.generated.models.windows_firewall_network_profile import WindowsFirewallNetworkProfile
 from msgraph.generated.models.windows10_custom_configuration import Windows10CustomConfiguration
 from msgraph.generated.models.unified_role_management_policy import UnifiedRoleManagementPolicy
 from msgraph.generated.models.unified_role_management_policy_assignment import (
@@ -115,6 +175,7 @@ from msgraph_beta import GraphServiceClient as BetaGraphServiceClient
 from msgraph_beta.generated.models.admin_apps_and_services import AdminAppsAndServices
 from msgraph_beta.generated.models.admin_forms import AdminForms
 from msgraph_beta.generated.models.admin_todo import AdminTodo
+from msgraph_beta.generated.models.b2b_management_policy import B2bManagementPolicy
 from msgraph_beta.generated.models.advanced_config_state import AdvancedConfigState as BetaAdvancedConfigState
 from msgraph_beta.generated.models.apps_and_services_settings import AppsAndServicesSettings
 from msgraph_beta.generated.models.authentication_methods_policy import (
@@ -255,6 +316,23 @@ def unknown_properties(value, where=""):
             if name not in ("additional_data", "backing_store"):
                 found += unknown_properties(field, f"{where}.{name}")
     return found
+
+
+def iso_duration(delta):
+    """A timedelta as Graph's Edm.Duration (ISO 8601's day-time form: P365D, PT10H).
+    msgraph-sdk-python 1.65 writes a timedelta property as Python's str ("10:00:00",
+    "365 days, 0:00:00"), which Graph refuses with 400 (msgraph-sdk-python#1262), so a duration is
+    written in the model's `additional_data` in Graph's form; the SDK reads Graph's form back into
+    a timedelta."""
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    text = "P" + (f"{days}D" if days else "")
+    if time or not days:
+        text += "T" + (time or "0S")
+    return text
 
 
 async def singleton_round_trip(what, builder, model, change, changed):
@@ -444,6 +522,77 @@ async def organization(client):
           "organization: PATCH of the SDK's model reads back, the rest kept", after)
 
 
+async def group_licences(client, run):
+    """Group-based licensing (issue 13): the tenant's bought licences listed into the SDK's
+    SubscribedSku, one given to a security group with a service plan left off through
+    assignLicense's AssignLicensePostRequestBody, read back (Graph returns a group's licences
+    only on $select) into the SDK's AssignedLicense, then taken away again."""
+    skus = (await client.subscribed_skus.get()).value or []
+    check(skus and isinstance(skus[0], SubscribedSku) and isinstance(skus[0].sku_id, uuid.UUID)
+          and skus[0].service_plans, "subscribedSkus: the tenant's licences as the SDK's SubscribedSku", skus)
+    sku = skus[0]
+    plan = sku.service_plans[0].service_plan_id
+    group = await client.groups.post(Group(display_name=f"sdk-compat-py {run} licensed", mail_enabled=False,
+                                           mail_nickname=f"sdkcompatpy{run}lic", security_enabled=True))
+    builder = client.groups.by_group_id(group.id)
+    try:
+        assigned = await builder.assign_license.post(AssignLicensePostRequestBody(
+            add_licenses=[AssignedLicense(sku_id=sku.sku_id, disabled_plans=[plan])], remove_licenses=[]))
+        check(isinstance(assigned, Group) and assigned.id == group.id, "assignLicense answers with the Group", assigned)
+        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
+            select=["id", "displayName", "assignedLicenses"])
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        licences = got.assigned_licenses or []
+        check(len(licences) == 1 and isinstance(licences[0], AssignedLicense) and licences[0].sku_id == sku.sku_id
+              and licences[0].disabled_plans == [plan],
+              "the group's assignedLicenses ($select) read back with the plan left off", licences)
+        await builder.assign_license.post(AssignLicensePostRequestBody(add_licenses=[], remove_licenses=[sku.sku_id]))
+        got = await builder.get(RequestConfiguration(query_parameters=query))
+        check(not got.assigned_licenses, "removeLicenses takes the licence away", got.assigned_licenses)
+    finally:
+        await builder.delete()
+
+
+async def b2b_management_policy(beta, run):
+    """The B2B invitation allowlist (beta only, issue 13): the tenant's one B2B management policy,
+    created with msgraph-beta-sdk's B2bManagementPolicy (its definition one JSON document as
+    text, kept as given), listed, updated and read back, a second one refused, then deleted."""
+    policies = beta.policies.b2b_management_policies
+
+    def definition(*domains):
+        return json.dumps({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": {
+            "AllowedDomains": list(domains)}}}, separators=(",", ":"))
+
+    created = await policies.post(B2bManagementPolicy(
+        display_name="B2BManagementPolicy", description=f"sdk-compat-py {run}",
+        definition=[definition("examples.gov.au")], is_organization_default=True))
+    try:
+        check(isinstance(created, B2bManagementPolicy) and created.id
+              and created.definition == [definition("examples.gov.au")] and created.is_organization_default is True,
+              "b2bManagementPolicies.post creates a B2bManagementPolicy", created)
+        listed = (await policies.get()).value or []
+        check(len(listed) == 1 and isinstance(listed[0], B2bManagementPolicy) and listed[0].id == created.id,
+              "b2bManagementPolicies: the tenant's one policy, as the beta SDK's model", listed)
+        check(not unknown_properties(listed[0]), "every property of the policy is one the beta SDK's model knows",
+              unknown_properties(listed[0]))
+        builder = policies.by_b2b_management_policy_id(created.id)
+        await builder.patch(B2bManagementPolicy(definition=[definition("examples.gov.au", "partner.example")]))
+        got = await builder.get()
+        check(got.definition == [definition("examples.gov.au", "partner.example")]
+              and got.display_name == "B2BManagementPolicy" and got.is_organization_default is True,
+              "PATCH of the definition reads back, the rest kept", got)
+        try:
+            await policies.post(B2bManagementPolicy(display_name="second", description="second",
+                                                    definition=[definition("examples.gov.au")]))
+            raise CheckFailed("a second B2B management policy was created")
+        except BetaODataError as err:
+            check(err.response_status_code == 400, "a second policy: the beta SDK's ODataError 400 (one per organisation)",
+                  err.response_status_code)
+    finally:
+        await policies.by_b2b_management_policy_id(created.id).delete()
+    check(not (await policies.get()).value, "the policy is deleted")
+
+
 async def domain_password_expiry(client):
     """A domain's password expiry (issue 13): the tenant's domains listed into the SDK's Domain
     model, the default one PATCHed by its name with the SDK's model."""
@@ -485,7 +634,9 @@ async def pim_role_settings(client):
     rule_builder = client.policies.role_management_policies.by_unified_role_management_policy_id(
         assignment.policy.id).rules.by_unified_role_management_policy_rule_id("Expiration_EndUser_Assignment")
     await rule_builder.patch(UnifiedRoleManagementPolicyExpirationRule(
-        id="Expiration_EndUser_Assignment", is_expiration_required=True, maximum_duration=datetime.timedelta(hours=10),
+        id="Expiration_EndUser_Assignment", is_expiration_required=True,
+        # The SDK writes a timedelta as "10:00:00", which Graph refuses: see iso_duration.
+        additional_data={"maximumDuration": iso_duration(datetime.timedelta(hours=10))},
         target=UnifiedRoleManagementPolicyRuleTarget(
             caller="EndUser", level="Assignment", operations=[UnifiedRoleManagementPolicyRuleTargetOperations.All])))
     after = await rule_builder.get()
@@ -541,6 +692,381 @@ async def device_configurations(client, run):
               unknown_properties(got))
     finally:
         await configurations.by_device_configuration_id(ring.id).delete()
+
+
+async def profile_round_trip(client, what, profile, model, read_back):
+    """Creates one device configuration profile written with msgraph-sdk's `model`, reads it
+    back as that derived model (`read_back(got)` must hold, and every property must be one the
+    model knows), and deletes it."""
+    configurations = client.device_management.device_configurations
+    created = await configurations.post(profile)
+    try:
+        check(isinstance(created, model) and created.id and created.version == 1,
+              f"deviceConfigurations.post creates a {model.__name__} ({what})", created)
+        got = await configurations.by_device_configuration_id(created.id).get()
+        check(isinstance(got, model) and read_back(got), f"GET reads the {what} back as a {model.__name__}", got)
+        check(not unknown_properties(got), f"every property of the {what} is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(created.id).delete()
+
+
+async def ios_update_policy(client, run):
+    """The iOS update policy (issue 14): iosUpdateConfiguration's install days and active hours
+    (Edm.TimeOfDay) as msgraph-sdk writes and reads them."""
+    await profile_round_trip(
+        client, "iOS update policy",
+        IosUpdateConfiguration(
+            display_name=f"sdk-compat-py {run} iOS updates",
+            scheduled_install_days=[DayOfWeek.Saturday, DayOfWeek.Sunday],
+            active_hours_start=datetime.time(1, 0), active_hours_end=datetime.time(5, 30),
+            utc_time_offset_in_minutes=600),
+        IosUpdateConfiguration,
+        lambda p: p.scheduled_install_days == [DayOfWeek.Saturday, DayOfWeek.Sunday]
+        and p.active_hours_start == datetime.time(1, 0) and p.active_hours_end == datetime.time(5, 30)
+        and p.utc_time_offset_in_minutes == 600)
+
+
+async def windows_device_restrictions(client, run):
+    """Windows device restrictions (issue 14): windows10GeneralConfiguration with the ABAC's
+    password and SmartScreen settings, an enum whose member is a keyword (`none`), a scan time
+    (Edm.TimeOfDay) and two complex values (malware actions, the search engine's derived type)."""
+    await profile_round_trip(
+        client, "Windows device restrictions",
+        Windows10GeneralConfiguration(
+            display_name=f"sdk-compat-py {run} device restrictions",
+            password_required=True, password_required_type=RequiredPasswordType.Alphanumeric,
+            password_minimum_length=14, password_minimum_character_set_count=3,
+            password_minutes_of_inactivity_before_screen_timeout=15,
+            diagnostics_data_submission_mode=DiagnosticDataSubmissionMode.None_,
+            smart_screen_block_prompt_override=True, windows_spotlight_blocked=True,
+            defender_scheduled_scan_time=datetime.time(2, 0),
+            defender_detected_malware_actions=DefenderDetectedMalwareActions(
+                low_severity=DefenderThreatAction.Quarantine, moderate_severity=DefenderThreatAction.Quarantine,
+                high_severity=DefenderThreatAction.Remove, severe_severity=DefenderThreatAction.Block),
+            edge_search_engine=EdgeSearchEngine(edge_search_engine_type=EdgeSearchEngineType.Bing)),
+        Windows10GeneralConfiguration,
+        lambda p: p.password_required_type == RequiredPasswordType.Alphanumeric and p.password_minimum_length == 14
+        and p.diagnostics_data_submission_mode == DiagnosticDataSubmissionMode.None_
+        and p.defender_scheduled_scan_time == datetime.time(2, 0)
+        and isinstance(p.defender_detected_malware_actions, DefenderDetectedMalwareActions)
+        and p.defender_detected_malware_actions.severe_severity == DefenderThreatAction.Block
+        and isinstance(p.edge_search_engine, EdgeSearchEngine)
+        and p.edge_search_engine.edge_search_engine_type == EdgeSearchEngineType.Bing)
+
+
+async def endpoint_protection(client, run):
+    """Windows endpoint protection (issue 14): windows10EndpointProtectionConfiguration with a
+    firewall profile and the removable drive policy (complex values), App Locker's enum and the
+    exploit protection XML (Edm.Binary: bytes in the SDK, base64 on the wire)."""
+    xml = b"<MitigationPolicy/>"
+    await profile_round_trip(
+        client, "endpoint protection profile",
+        Windows10EndpointProtectionConfiguration(
+            display_name=f"sdk-compat-py {run} endpoint protection",
+            firewall_profile_domain=WindowsFirewallNetworkProfile(
+                firewall_enabled=StateManagementSetting.Allowed, inbound_connections_blocked=True,
+                stealth_mode_blocked=False),
+            bit_locker_removable_drive_policy=BitLockerRemovableDrivePolicy(
+                encryption_method=BitLockerEncryptionMethod.XtsAes256, require_encryption_for_write_access=True,
+                block_cross_organization_write_access=False),
+            app_locker_application_control=AppLockerApplicationControlType.AuditComponentsAndStoreApps,
+            defender_exploit_protection_xml=xml, defender_exploit_protection_xml_file_name="exploit.xml",
+            smart_screen_enable_in_shell=True),
+        Windows10EndpointProtectionConfiguration,
+        lambda p: isinstance(p.firewall_profile_domain, WindowsFirewallNetworkProfile)
+        and p.firewall_profile_domain.firewall_enabled == StateManagementSetting.Allowed
+        and p.firewall_profile_domain.inbound_connections_blocked is True
+        and isinstance(p.bit_locker_removable_drive_policy, BitLockerRemovableDrivePolicy)
+        and p.bit_locker_removable_drive_policy.encryption_method == BitLockerEncryptionMethod.XtsAes256
+        and p.app_locker_application_control == AppLockerApplicationControlType.AuditComponentsAndStoreApps
+        and p.defender_exploit_protection_xml == xml)
+
+
+async def ios_device_restrictions(client, run):
+    """iOS device restrictions (issue 14): iosGeneralDeviceConfiguration with the ABAC's passcode
+    settings, the approved apps (a collection of appListItem) and a content rating (complex)."""
+    await profile_round_trip(
+        client, "iOS device restrictions",
+        IosGeneralDeviceConfiguration(
+            display_name=f"sdk-compat-py {run} iOS restrictions",
+            passcode_required=True, passcode_minimum_length=14, passcode_sign_in_failure_count_before_wipe=11,
+            passcode_minutes_of_inactivity_before_screen_timeout=2,
+            safari_cookie_settings=WebBrowserCookieSettings.BlockAlways,
+            compliant_app_list_type=AppListType.AppsInListCompliant,
+            compliant_apps_list=[AppListItem(
+                name="Microsoft Word", publisher="Microsoft Corporation",
+                app_store_url="https://apps.apple.com/us/app/microsoft-word/id586447913",
+                app_id="com.microsoft.Office.Word")],
+            media_content_rating_australia=MediaContentRatingAustralia(
+                movie_rating=RatingAustraliaMoviesType.Mature, tv_rating=RatingAustraliaTelevisionType.Mature)),
+        IosGeneralDeviceConfiguration,
+        lambda p: p.passcode_minimum_length == 14 and p.safari_cookie_settings == WebBrowserCookieSettings.BlockAlways
+        and p.compliant_app_list_type == AppListType.AppsInListCompliant
+        and len(p.compliant_apps_list or []) == 1 and isinstance(p.compliant_apps_list[0], AppListItem)
+        and p.compliant_apps_list[0].app_id == "com.microsoft.Office.Word"
+        and isinstance(p.media_content_rating_australia, MediaContentRatingAustralia)
+        and p.media_content_rating_australia.movie_rating == RatingAustraliaMoviesType.Mature)
+
+
+async def ios_device_features(client, run):
+    """iOS device features (issue 14): iosDeviceFeaturesConfiguration with the ABAC's lock screen
+    footnote and a notification setting (a complex collection with its alert type enum)."""
+    await profile_round_trip(
+        client, "iOS device features",
+        IosDeviceFeaturesConfiguration(
+            display_name=f"sdk-compat-py {run} iOS device features",
+            lock_screen_footnote="If lost return to the agency",
+            notification_settings=[IosNotificationSettings(
+                bundle_i_d="com.microsoft.Office.Outlook", app_name="Outlook",
+                alert_type=IosNotificationAlertType.Banner, enabled=True, show_on_lock_screen=False)]),
+        IosDeviceFeaturesConfiguration,
+        lambda p: p.lock_screen_footnote == "If lost return to the agency"
+        and len(p.notification_settings or []) == 1
+        and isinstance(p.notification_settings[0], IosNotificationSettings)
+        and p.notification_settings[0].alert_type == IosNotificationAlertType.Banner
+        and p.notification_settings[0].show_on_lock_screen is False)
+
+
+async def sharepoint_settings(client):
+    """SharePoint's tenant settings (sharepointSettings): read as msgraph-sdk's model (no id, as
+    in sharepointsettings-get's example), sharing and the idle session sign-out (a complex value)
+    PATCHed with it and read back, the rest kept, then put back."""
+    builder = client.admin.sharepoint.settings
+    before = await builder.get()
+    check(isinstance(before, SharepointSettings) and isinstance(before.idle_session_sign_out, IdleSessionSignOut),
+          "admin/sharepoint/settings: GET returns a SharepointSettings", before)
+    check(not unknown_properties(before), "admin/sharepoint/settings: every property is one the SDK's model knows",
+          unknown_properties(before))
+    await builder.patch(SharepointSettings(
+        sharing_capability=SharingCapabilities.ExistingExternalUserSharingOnly,
+        idle_session_sign_out=IdleSessionSignOut(is_enabled=True, warn_after_in_seconds=3300, sign_out_after_in_seconds=3600)))
+    after = await builder.get()
+    check(isinstance(after, SharepointSettings)
+          and after.sharing_capability == SharingCapabilities.ExistingExternalUserSharingOnly
+          and after.idle_session_sign_out.sign_out_after_in_seconds == 3600
+          and after.is_site_creation_enabled == before.is_site_creation_enabled,
+          "admin/sharepoint/settings: PATCH of the SDK's model reads back, the rest kept", after)
+    await builder.patch(SharepointSettings(sharing_capability=before.sharing_capability,
+                                           idle_session_sign_out=before.idle_session_sign_out))
+
+
+async def terms_of_use_agreement(client, run):
+    """A terms of use agreement (agreement): created with msgraph-sdk's models, its PDF as
+    AgreementFileData bytes (Edm.Binary); read back with its durations as timedeltas, and
+    deleted. The SDK's own writing of a timedelta is refused, as Graph refuses it (see
+    iso_duration), so the durations are written in Graph's form."""
+    agreements = client.identity_governance.terms_of_use.agreements
+
+    def agreement(reaccept, expiry):
+        return Agreement(
+            display_name=f"sdk-compat-py {run} terms of use",
+            is_viewing_before_acceptance_required=True, is_per_device_acceptance_required=False,
+            terms_expiration=TermsExpiration(
+                start_date_time=datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc), **expiry),
+            files=[AgreementFileLocalization(
+                file_name="terms.pdf", display_name="Terms of use", language="en-AU", is_default=True,
+                file_data=AgreementFileData(data=b"%PDF-1.4\n%sdk-compat\n"))],
+            **reaccept)
+
+    year, half = datetime.timedelta(days=365), datetime.timedelta(days=180)
+    try:
+        await agreements.post(agreement({"user_reaccept_required_frequency": year}, {"frequency": half}))
+        raise CheckFailed("the SDK's '365 days, 0:00:00' was taken as an Edm.Duration")
+    except ODataError as err:
+        check(err.response_status_code == 400 and "Edm.Duration" in (err.error.message or ""),
+              "the SDK's str(timedelta) is refused as Graph refuses it (msgraph-sdk-python#1262)",
+              err.error and err.error.message)
+    created = await agreements.post(agreement(
+        {"additional_data": {"userReacceptRequiredFrequency": iso_duration(year)}},
+        {"additional_data": {"frequency": iso_duration(half)}}))
+    try:
+        check(isinstance(created, Agreement) and created.id, "termsOfUse.agreements.post creates an Agreement", created)
+        got = await agreements.by_agreement_id(created.id).get()
+        check(isinstance(got, Agreement) and got.is_viewing_before_acceptance_required is True
+              and got.user_reaccept_required_frequency == year
+              and isinstance(got.terms_expiration, TermsExpiration) and got.terms_expiration.frequency == half,
+              "GET reads the Agreement back with its durations as timedeltas", got)
+        check(not unknown_properties(got), "every property of the agreement is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await agreements.by_agreement_id(created.id).delete()
+
+
+GROUP_UNIFIED_TEMPLATE = "62375ab9-6b52-47ed-826b-58e47e0e304b"
+
+
+async def group_setting(client):
+    """A directory setting for Microsoft 365 groups (groupSetting, template Group.Unified):
+    created with msgraph-sdk's GroupSetting and SettingValue models, read back with the
+    template's other values, one value PATCHed, and deleted."""
+    settings = client.group_settings
+    created = await settings.post(GroupSetting(
+        template_id=GROUP_UNIFIED_TEMPLATE,
+        values=[SettingValue(name="EnableMIPLabels", value="true"), SettingValue(name="AllowGuestsToAccessGroups", value="false")]))
+    try:
+        check(isinstance(created, GroupSetting) and created.id and created.display_name == "Group.Unified",
+              "groupSettings.post creates a GroupSetting from the Group.Unified template", created)
+        item = settings.by_group_setting_id(created.id)
+        got = await item.get()
+        values = {v.name: v.value for v in got.values or [] if isinstance(v, SettingValue)}
+        check(values.get("EnableMIPLabels") == "true" and values.get("AllowGuestsToAccessGroups") == "false"
+              and len(values) > 2,
+              "GET reads the setting's values back as SettingValue, the template's others included", got)
+        check(not unknown_properties(got), "every property of the group setting is one the SDK's model knows",
+              unknown_properties(got))
+        await item.patch(GroupSetting(values=[SettingValue(name=n, value=("false" if n == "EnableMIPLabels" else v))
+                                              for n, v in values.items()]))
+        got = await item.get()
+        check({v.name: v.value for v in got.values}.get("EnableMIPLabels") == "false",
+              "PATCH of the setting's values with the SDK's model reads back", got)
+    finally:
+        await settings.by_group_setting_id(created.id).delete()
+
+
+async def group_lifecycle_policy(client):
+    """The tenant's group expiration policy (groupLifecyclePolicy): created with msgraph-sdk's
+    model, read back, PATCHed and deleted."""
+    policies = client.group_lifecycle_policies
+    created = await policies.post(GroupLifecyclePolicy(
+        group_lifetime_in_days=180, managed_group_types="All", alternate_notification_emails="ict@example.gov.au"))
+    try:
+        check(isinstance(created, GroupLifecyclePolicy) and created.id and created.group_lifetime_in_days == 180,
+              "groupLifecyclePolicies.post creates a GroupLifecyclePolicy", created)
+        item = policies.by_group_lifecycle_policy_id(created.id)
+        await item.patch(GroupLifecyclePolicy(group_lifetime_in_days=365))
+        got = await item.get()
+        check(isinstance(got, GroupLifecyclePolicy) and got.group_lifetime_in_days == 365
+              and got.managed_group_types == "All" and got.alternate_notification_emails == "ict@example.gov.au",
+              "PATCH of the lifetime with the SDK's model reads back, the rest kept", got)
+        check(not unknown_properties(got), "every property of the lifecycle policy is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await policies.by_group_lifecycle_policy_id(created.id).delete()
+
+
+async def named_locations(client, run):
+    """Conditional Access named locations (namedLocation): an IP range and a country list
+    created with msgraph-sdk's derived models, read back as them, and deleted."""
+    locations = client.identity.conditional_access.named_locations
+    office = await locations.post(IpNamedLocation(
+        display_name=f"sdk-compat-py {run} office", is_trusted=True,
+        ip_ranges=[IPv4CidrRange(cidr_address="203.0.113.0/24")]))
+    countries = await locations.post(CountryNamedLocation(
+        display_name=f"sdk-compat-py {run} Australia", countries_and_regions=["AU"],
+        include_unknown_countries_and_regions=False))
+    try:
+        got = await locations.by_named_location_id(office.id).get()
+        check(isinstance(got, IpNamedLocation) and got.is_trusted is True and isinstance(got.ip_ranges[0], IPv4CidrRange)
+              and got.ip_ranges[0].cidr_address == "203.0.113.0/24",
+              "namedLocations: the IP location reads back as IpNamedLocation with an IPv4CidrRange", got)
+        got_countries = await locations.by_named_location_id(countries.id).get()
+        check(isinstance(got_countries, CountryNamedLocation) and got_countries.countries_and_regions == ["AU"],
+              "namedLocations: the country location reads back as CountryNamedLocation", got_countries)
+        check(not unknown_properties([got, got_countries]), "namedLocations: every property is one the SDK's models know",
+              unknown_properties([got, got_countries]))
+    finally:
+        await locations.by_named_location_id(office.id).delete()
+        await locations.by_named_location_id(countries.id).delete()
+
+
+async def conditional_access_policy(client, run):
+    """A Conditional Access policy (conditionalAccessPolicy), report-only, with a grant control
+    and a sign-in frequency session control: written with msgraph-sdk's models, read back into
+    them, and deleted."""
+    policies = client.identity.conditional_access.policies
+    created = await policies.post(ConditionalAccessPolicy(
+        display_name=f"sdk-compat-py {run} require MFA",
+        state=ConditionalAccessPolicyState.EnabledForReportingButNotEnforced,
+        conditions=ConditionalAccessConditionSet(
+            users=ConditionalAccessUsers(include_users=["All"], exclude_users=[]),
+            applications=ConditionalAccessApplications(include_applications=["All"]),
+            client_app_types=[ConditionalAccessClientApp.All]),
+        grant_controls=ConditionalAccessGrantControls(operator="OR", built_in_controls=[ConditionalAccessGrantControl.Mfa]),
+        session_controls=ConditionalAccessSessionControls(sign_in_frequency=SignInFrequencySessionControl(
+            is_enabled=True, type=SigninFrequencyType.Hours, value=12))))
+    try:
+        check(isinstance(created, ConditionalAccessPolicy) and created.id, "conditionalAccess.policies.post creates a policy", created)
+        got = await policies.by_conditional_access_policy_id(created.id).get()
+        check(isinstance(got, ConditionalAccessPolicy)
+              and got.state == ConditionalAccessPolicyState.EnabledForReportingButNotEnforced
+              and got.grant_controls.built_in_controls == [ConditionalAccessGrantControl.Mfa]
+              and got.conditions.client_app_types == [ConditionalAccessClientApp.All]
+              and got.session_controls.sign_in_frequency.type == SigninFrequencyType.Hours
+              and got.session_controls.sign_in_frequency.value == 12,
+              "GET reads the policy back with its conditions, grant and session controls", got)
+        check(not unknown_properties(got), "every property of the Conditional Access policy is one the SDK's models know",
+              unknown_properties(got))
+    finally:
+        await policies.by_conditional_access_policy_id(created.id).delete()
+
+
+async def authorization_policy(client):
+    """The tenant's authorization policy (authorizationPolicy): read as msgraph-sdk's model, who
+    may invite guests and the default user role's permissions PATCHed with it and read back,
+    then put back."""
+    builder = client.policies.authorization_policy
+    before = await builder.get()
+    check(isinstance(before, AuthorizationPolicy) and isinstance(before.default_user_role_permissions, DefaultUserRolePermissions),
+          "policies/authorizationPolicy: GET returns an AuthorizationPolicy", before)
+    check(not unknown_properties(before), "policies/authorizationPolicy: every property is one the SDK's model knows",
+          unknown_properties(before))
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=AllowInvitesFrom.AdminsAndGuestInviters,
+        default_user_role_permissions=DefaultUserRolePermissions(allowed_to_create_apps=False)))
+    after = await builder.get()
+    check(after.allow_invites_from == AllowInvitesFrom.AdminsAndGuestInviters
+          and after.default_user_role_permissions.allowed_to_create_apps is False
+          and after.default_user_role_permissions.allowed_to_read_other_users
+          == before.default_user_role_permissions.allowed_to_read_other_users,
+          "policies/authorizationPolicy: PATCH of the SDK's model reads back, the rest kept", after)
+    await builder.patch(AuthorizationPolicy(
+        allow_invites_from=before.allow_invites_from,
+        default_user_role_permissions=DefaultUserRolePermissions(
+            allowed_to_create_apps=before.default_user_role_permissions.allowed_to_create_apps)))
+
+
+async def user_account(client, run, domain):
+    """A user (user), as the catalogue's break-glass accounts are made: created with msgraph-sdk's
+    User and PasswordProfile models (a password made for this run, never read back), read back
+    into the model, and deleted."""
+    users = client.users
+    created = await users.post(User(
+        account_enabled=False, display_name=f"sdk-compat-py {run} break glass",
+        mail_nickname=f"sdkcompatpy{run}", user_principal_name=f"sdkcompatpy{run}@{domain}", usage_location="AU",
+        password_profile=PasswordProfile(force_change_password_next_sign_in=False,
+                                         password=f"{uuid.uuid4().hex}Aa1!")))
+    try:
+        check(isinstance(created, User) and created.id, "users.post creates a User", created)
+        got = await users.by_user_id(created.id).get()
+        check(isinstance(got, User) and got.user_principal_name == f"sdkcompatpy{run}@{domain}"
+              and got.password_profile is None,
+              "GET reads the User back, its password never returned", got)
+        check(not unknown_properties(got), "every property of the user is one the SDK's model knows", unknown_properties(got))
+    finally:
+        await users.by_user_id(created.id).delete()
+
+
+async def ios_compliance_policy(client, run):
+    """An iOS compliance policy through v1.0 (deviceCompliancePolicy, as the catalogue's iOS
+    policy is), written with msgraph-sdk's model and read back into it."""
+    policies = client.device_management.device_compliance_policies
+    block = DeviceComplianceScheduledActionForRule(rule_name="PasswordRequired", scheduled_action_configurations=[
+        DeviceComplianceActionItem(action_type=DeviceComplianceActionType.Block, grace_period_hours=0,
+                                   notification_template_id="", notification_message_c_c_list=[])])
+    created = await policies.post(IosCompliancePolicy(
+        display_name=f"sdk-compat-py {run} iOS v1.0", passcode_required=True, passcode_minimum_length=6,
+        passcode_required_type=V1RequiredPasswordType.Numeric, security_block_jailbroken_devices=True,
+        os_minimum_version="17.0", scheduled_actions_for_rule=[block]))
+    try:
+        got = await policies.by_device_compliance_policy_id(created.id).get()
+        check(isinstance(got, IosCompliancePolicy) and got.passcode_required_type == V1RequiredPasswordType.Numeric
+              and got.security_block_jailbroken_devices is True and got.os_minimum_version == "17.0",
+              "deviceCompliancePolicies: an IosCompliancePolicy reads back through v1.0", got)
+        check(not unknown_properties(got), "every property of the iOS compliance policy is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await policies.by_device_compliance_policy_id(created.id).delete()
 
 
 async def mobile_apps(client, run):
@@ -975,9 +1501,25 @@ async def main(ready_path):
         await admin_consent_request_policy(client)
         await device_registration_policy(client)
         await organization(client)
+        await group_licences(client, run)
+        await b2b_management_policy(beta_client(ready, secret), run)
         await domain_password_expiry(client)
         await pim_role_settings(client)
         await device_configurations(client, run)
+        await ios_update_policy(client, run)
+        await windows_device_restrictions(client, run)
+        await endpoint_protection(client, run)
+        await ios_device_restrictions(client, run)
+        await ios_device_features(client, run)
+        await sharepoint_settings(client)
+        await terms_of_use_agreement(client, run)
+        await group_setting(client)
+        await group_lifecycle_policy(client)
+        await named_locations(client, run)
+        await conditional_access_policy(client, run)
+        await authorization_policy(client)
+        await user_account(client, run, tenant["domain"])
+        await ios_compliance_policy(client, run)
         await mobile_apps(client, run)
         await vpp_apps(client)
         await microsoft_365_apps(client, beta_client(ready, secret), run)

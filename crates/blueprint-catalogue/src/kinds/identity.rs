@@ -130,6 +130,43 @@ pub(super) const DOMAIN: KindSpec = KindSpec {
     access: Access::PLAIN,
 };
 
+/// The B2B invitation allow- or blocklist ("Collaboration restrictions" in External
+/// collaboration settings): the tenant's B2B management policy, Graph beta only
+/// (`/policies/b2bManagementPolicies`, resource b2bManagementPolicy: an stsPolicy whose
+/// `definition` is a collection holding one JSON document as a string,
+/// `{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":[…]}}}`
+/// in Microsoft's allow/deny-list guide). "You can create only one policy per organization"
+/// (allow-deny-list): found by listing, created with `POST` when the tenant has none
+/// (policyroot-post-b2bmanagementpolicies: `displayName`, `description` and `definition`
+/// required), updated with `PATCH /policies/b2bManagementPolicies/{id}` (b2bmanagementpolicy-
+/// update), removed with `DELETE` (policyroot-delete-b2bmanagementpolicies). The definition is
+/// compared as Graph returns it, the text of the JSON document: the blueprint's document is the
+/// whole policy (an allowlist and a blocklist cannot both be set, and switching discards the
+/// other, Microsoft's guide), and a rollback restores the tenant's own text.
+pub(super) const B2B_MANAGEMENT_POLICY: KindSpec = KindSpec {
+    name: "b2bManagementPolicy",
+    path: "/policies/b2bManagementPolicies",
+    identity: IdentityKey::Singleton,
+    properties: &["definition", "isOrganizationDefault"],
+    derived: &[],
+    // Required on create; the tenant's own name and description are kept when it has a policy.
+    create_only: &["displayName", "description"],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    permissions: Permissions {
+        // b2bmanagementpolicy-get and policyroot-list-b2bmanagementpolicies:
+        // Policy.Read.B2BManagementPolicy; -post, -update and -delete:
+        // Policy.ReadWrite.B2BManagementPolicy, nothing else (which reads it too).
+        read: &[Grant::Graph("Policy.Read.B2BManagementPolicy")],
+        write: &[Grant::Graph("Policy.ReadWrite.B2BManagementPolicy")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
+};
+
 /// Privileged Identity Management's settings for one directory role: the role management policy
 /// Microsoft assigns to the role (one per role, created with the tenant: adopted, never created
 /// or removed), found by the role it is assigned to. Read as Graph returns the assignment

@@ -442,6 +442,17 @@ const IOS_GENERAL: &[&str] = &[
     "wiFiConnectOnlyToConfiguredNetworks",
 ];
 
+/// `iosDeviceFeaturesConfiguration`: its own properties in Microsoft's v1.0 metadata (5; its
+/// base `appleDeviceFeaturesConfigurationBase` has none). The wallpaper (`wallpaperImage`,
+/// `wallpaperDisplayLocation`) and the rest of the device features are beta-only.
+const IOS_DEVICE_FEATURES: &[&str] = &[
+    "assetTagTemplate",
+    "homeScreenDockIcons",
+    "homeScreenPages",
+    "lockScreenFootnote",
+    "notificationSettings",
+];
+
 /// Device configuration profiles. Assignments go through `POST {id}/assign` (the engine's
 /// side door for `assignments`), as for compliance policies.
 pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
@@ -470,6 +481,10 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
         (
             "#microsoft.graph.iosGeneralDeviceConfiguration",
             IOS_GENERAL,
+        ),
+        (
+            "#microsoft.graph.iosDeviceFeaturesConfiguration",
+            IOS_DEVICE_FEATURES,
         ),
     ],
     create_only: &[],
@@ -1042,6 +1057,13 @@ mod tests {
         assert!(k.allows("assignments", ios));
         // `desiredOsVersion` exists only in beta.
         assert!(!k.allows("desiredOsVersion", ios));
+        let features = Some("#microsoft.graph.iosDeviceFeaturesConfiguration");
+        assert!(k.allows("lockScreenFootnote", features));
+        // The wallpaper and the local security options exist only in beta.
+        assert!(!k.allows("wallpaperImage", features));
+        let protection = Some("#microsoft.graph.windows10EndpointProtectionConfiguration");
+        assert!(k.allows("smartScreenBlockOverrideForFiles", protection));
+        assert!(!k.allows("localSecurityOptionsBlockMicrosoftAccounts", protection));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! Like the rest of the emulator, this shares no code with the product's Exchange client.
 
 mod http;
+mod labels;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -119,6 +120,9 @@ struct Parameter {
     /// An `Unlimited<ByteQuantifiedSize>`: a size with its unit, or unlimited.
     #[serde(default)]
     size: bool,
+    /// A flags enumeration: several of `values`, comma-separated ("File, Email").
+    #[serde(default)]
+    flags: bool,
 }
 
 type Schema = BTreeMap<String, BTreeMap<String, Parameter>>;
@@ -818,6 +822,7 @@ fn compliance_defaults(object: &mut Map<String, Value>, noun: &str) {
                 object.insert((*location).into(), json!([]));
             }
         }
+        "LabelPolicy" => labels::policy_defaults(object),
         "UnifiedAuditLogRetentionPolicy" => {
             for list in ["RecordTypes", "Operations", "UserIds"] {
                 object.insert(list.into(), json!([]));
@@ -844,6 +849,9 @@ fn compliance_checks(
             .get(n)
             .map_or(&[][..], Vec::as_slice)
     };
+    if matches!(noun, "Label" | "LabelPolicy") {
+        return labels::checks(tenant, verb, noun, identity, parameters);
+    }
     match (verb, noun) {
         // "This parameter is required when you create [and when you modify] an audit log
         // retention policy, and you must use a unique priority value."
@@ -1081,12 +1089,17 @@ pub fn execute(
             .get(noun)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        return match identity {
-            None => Ok(objects.to_vec()),
+        let rows = match identity {
+            None => objects.to_vec(),
             Some(id) => find(objects, &id)
                 .map(|i| vec![objects[i].clone()])
-                .ok_or_else(|| ExchangeError::not_found(&id)),
+                .ok_or_else(|| ExchangeError::not_found(&id))?,
         };
+        if noun == "Label" {
+            let detailed = parameters.get("IncludeDetailedLabelActions") == Some(&json!(true));
+            return Ok(rows.iter().map(|l| labels::view(l, detailed)).collect());
+        }
+        return Ok(rows);
     }
     let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
     match verb {
@@ -1181,6 +1194,9 @@ pub fn execute(
                 .entry(noun.to_string())
                 .or_default()
                 .push(created.clone());
+            if noun == "Label" {
+                return Ok(vec![labels::view(&created, false)]);
+            }
             Ok(vec![created])
         }
         "Remove" => {
@@ -1198,6 +1214,7 @@ pub fn execute(
                 ));
             }
             let name = objects[at]["Name"].as_str().unwrap_or_default().to_string();
+            labels::check_remove(tenant, noun, at)?;
             if let Some(rule) = rule_using(tenant, noun, &name, None) {
                 return Err(ExchangeError::bad(
                     "Microsoft.Exchange.Management.Tasks.ValidationException",
@@ -1549,6 +1566,14 @@ fn bind(
                     .map(one)
                     .collect::<Result<Vec<_>, _>>()
                     .map(Value::Array),
+                Value::String(s) if parameter.flags => s
+                    .split(',')
+                    .map(|part| one(&json!(part.trim())))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|parts| {
+                        let names: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+                        json!(names.join(", "))
+                    }),
                 v => one(v),
             }
         }

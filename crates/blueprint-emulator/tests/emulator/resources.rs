@@ -619,6 +619,60 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.iosUpdateConfiguration", "displayName": "iOS 2", "desiredOsVersion": "17.0"}))
         .await;
     assert_eq!(beta_only.status, 400, "{}", beta_only.text);
+    // The iOS device features profile: its home screen items are an app or a folder (the
+    // abstract item is refused), its notification alerts one of v1.0's alert types, and the
+    // wallpaper is beta's.
+    let features = |extra: Value| {
+        let mut body = json!({"@odata.type": "#microsoft.graph.iosDeviceFeaturesConfiguration", "displayName": "Features", "lockScreenFootnote": "If lost return to the agency"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (bad, why) in [
+        (
+            features(
+                json!({"homeScreenDockIcons": [{"@odata.type": "#microsoft.graph.iosHomeScreenItem", "displayName": "x"}]}),
+            ),
+            "abstract",
+        ),
+        (
+            features(
+                json!({"notificationSettings": [{"bundleID": "com.example", "alertType": "loud"}]}),
+            ),
+            "alert type",
+        ),
+        (
+            features(json!({"wallpaperDisplayLocation": "lockScreen"})),
+            "beta-only",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let lock_screen = emu
+        .post(&t, path, features(json!({"homeScreenDockIcons": [{"@odata.type": "#microsoft.graph.iosHomeScreenApp", "displayName": "Mail", "bundleID": "com.apple.mobilemail"}],
+            "notificationSettings": [{"bundleID": "com.microsoft.Office.Outlook", "alertType": "banner", "enabled": true}]})))
+        .await;
+    assert_eq!(lock_screen.status, 201, "{}", lock_screen.text);
+    assert_eq!(
+        lock_screen.body["lockScreenFootnote"],
+        "If lost return to the agency"
+    );
+    assert_eq!(lock_screen.body["assetTagTemplate"], Value::Null);
+    assert_eq!(
+        lock_screen.body["notificationSettings"][0]["alertType"],
+        "banner"
+    );
+    // The endpoint protection profile: v1.0 has SmartScreen, not the local security options.
+    let smart_screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP", "smartScreenEnableInShell": true, "smartScreenBlockOverrideForFiles": true}))
+        .await;
+    assert_eq!(smart_screen.status, 201, "{}", smart_screen.text);
+    let local_options = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
+        .await;
+    assert_eq!(local_options.status, 400, "{}", local_options.text);
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
@@ -1254,6 +1308,60 @@ async fn terms_of_use_agreements_referenced_by_policies() {
         .post(&t, "identity/conditionalAccess/policies", policy)
         .await;
     assert_eq!(p.status, 201, "{}", p.text);
+}
+
+/// Edm.Duration is ISO 8601's day-time form, as Graph's OData library reads it: the re-acceptance
+/// frequency "P365D" is taken and read back; Python's str of a timedelta, which msgraph-sdk-python
+/// 1.65 sends for one (msgraph-sdk-python#1262), is refused with Graph's conversion error, and so
+/// are years and months, which a TimeSpan cannot hold.
+#[tokio::test]
+async fn durations_are_iso_8601_day_time_durations() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "identityGovernance/termsOfUse/agreements";
+    let agreement = |frequency: &str, expiry: &str| {
+        json!({"displayName": "Acceptable Use Policy", "userReacceptRequiredFrequency": frequency,
+            "termsExpiration": {"startDateTime": "2027-01-01T00:00:00Z", "frequency": expiry},
+            "files": [{"fileName": "aup.pdf", "language": "en", "isDefault": true, "fileData": {"data": "JVBERi0xLjQK"}}]})
+    };
+    for bad in [
+        "365 days, 0:00:00",
+        "10:00:00",
+        "P1Y",
+        "P1M",
+        "PT",
+        "P",
+        "P1DT",
+        "P1.5D",
+        "PT1.S",
+        "PT2S1H",
+        "365",
+    ] {
+        let r = emu.post(&t, path, agreement(bad, "P180D")).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert_eq!(
+            r.body["error"]["message"],
+            format!("Cannot convert the literal '{bad}' to the expected type 'Edm.Duration'."),
+            "{bad}"
+        );
+    }
+    let nested = emu
+        .post(&t, path, agreement("P365D", "180 days, 0:00:00"))
+        .await;
+    assert_eq!(
+        nested.status, 400,
+        "a nested Edm.Duration is checked too: {}",
+        nested.text
+    );
+    for good in ["P365D", "PT10H", "P1DT12H30M5.5S", "PT90M", "PT0S"] {
+        let r = emu.post(&t, path, agreement(good, "P180D")).await;
+        assert_eq!(r.status, 201, "{good}: {}", r.text);
+        let got = emu
+            .get(&t, &format!("{path}/{}", r.body["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(got.body["userReacceptRequiredFrequency"], good);
+        assert_eq!(got.body["termsExpiration"]["frequency"], "P180D");
+    }
 }
 
 /// Graph beta: the beta kinds are served under `/beta/` with the beta schema, in their own
@@ -2348,4 +2456,89 @@ async fn administrative_template_values_bind_intunes_definitions_and_read_on_exp
         )
         .await;
     assert_eq!(empty.body["value"], json!([]), "{}", empty.text);
+}
+
+/// The B2B management policy (Graph beta only): one per tenant, created with the name,
+/// description and definition Graph requires, its definition the JSON document's text kept as
+/// given (Microsoft's own example uses single quotes), PATCH answering 200 with the policy, at
+/// most 25,000 characters, DELETE 204; Policy.Read.All does not read it (Microsoft's table names
+/// only the B2B management permissions).
+#[tokio::test]
+async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!("{}/beta/policies/b2bManagementPolicies", emu.base);
+    let v1 = emu.get(&t, "policies/b2bManagementPolicies").await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no B2B management policies: {}",
+        v1.text
+    );
+    let empty = emu.get(&t, path).await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(empty.body["value"], json!([]));
+    let allow = r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["examples.gov.au"]}}}"#;
+    for (bad, why) in [
+        (
+            json!({"description": "d", "definition": [allow]}),
+            "no name",
+        ),
+        (
+            json!({"displayName": "n", "definition": [allow]}),
+            "no description",
+        ),
+        (
+            json!({"displayName": "n", "description": "d"}),
+            "no definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": []}),
+            "empty definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": "text"}),
+            "not a collection",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": ["x".repeat(25_001)]}),
+            "over 25,000 characters",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.b2bManagementPolicy", "displayName": "Policy1", "description": "Policy used for B2B features", "definition": ["{'B2BManagementPolicy':{'Version':1}}"], "isOrganizationDefault": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["definition"],
+        json!(["{'B2BManagementPolicy':{'Version':1}}"])
+    );
+    let second = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "Policy2", "description": "d", "definition": [allow]}),
+        )
+        .await;
+    assert_eq!(second.status, 400, "one per tenant: {}", second.text);
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"definition": [allow]}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["definition"], json!([allow]));
+    assert_eq!(patched.body["displayName"], "Policy1");
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.body["value"][0]["definition"], json!([allow]));
+    assert_eq!(listed.body["value"][0]["isOrganizationDefault"], true);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let refused = emu.get(&auditor, path).await;
+    assert_eq!(refused.status, 403, "Policy.Read.All: {}", refused.text);
+
+    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(emu.get(&t, path).await.body["value"], json!([]));
 }

@@ -204,6 +204,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
 /// The Graph beta kinds this test checks (under `/beta`); the others are to follow, each with
 /// its own no-op write.
 const BETA_KINDS_CHECKED: &[&str] = &[
+    "b2bManagementPolicy",
     "deviceManagementScript",
     "mobileAppBeta",
     "windowsAutopilotDeploymentProfile",
@@ -383,6 +384,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         &[
             "purview-audit-logging".to_string(),
             "purview-retention".to_string(),
+            "purview-sensitivity-labels".to_string(),
         ],
     );
     let session = support::session(ws);
@@ -416,6 +418,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
             "RetentionDuration",
             "Comment",
             "RetentionComplianceAction",
+            "Tooltip",
         ]
         .iter()
         .filter(|p| kind.properties.contains(*p))
@@ -459,7 +462,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         );
         checked.push(kind.name);
     }
-    assert_eq!(checked.len(), 3, "{checked:?}");
+    assert_eq!(checked.len(), 5, "{checked:?}");
     session.close().await;
     running.shutdown().await.unwrap();
 }

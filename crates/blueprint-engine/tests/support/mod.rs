@@ -53,6 +53,7 @@ trusted_ip_ranges = ["203.0.113.0/24"]
 allowed_countries = ["AU"]
 break_glass_upns = [{bg1}, {bg2}]
 sharing_allowed_domains = [{domain}]
+guest_invitation_domains = [{domain}]
 terms_of_use_expiry_start = "2027-07-01"
 terms_of_use_pdf = "aup.pdf"
 wdac_base_policy_file = "wdac/base-policy.cip"

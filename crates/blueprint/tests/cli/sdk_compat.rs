@@ -1,7 +1,10 @@
 //! Microsoft's own client libraries, unmodified, against `blueprint emulator`:
 //! - Node.js: `tests/sdk-compat/compat.mjs` authenticates with `@azure/identity` (client secret
 //!   and certificate) and drives `@microsoft/microsoft-graph-client` (create, list with paging,
-//!   read, update, delete, batch);
+//!   read, update, delete, batch), with the models of `@microsoft/msgraph-sdk` and
+//!   `@microsoft/msgraph-beta-sdk` (`tests/sdk-compat/sdk-models.mjs`) writing the bodies of the
+//!   Intune and admin kinds and reading every answer of those kinds: a property the SDK's model
+//!   does not know fails the test;
 //! - Python: `tests/sdk-compat/python/compat.py` authenticates with `azure-identity` (client
 //!   secret and certificate, through MSAL) and drives `msgraph-sdk` with its own model classes
 //!   (create, read, update, paging with msgraph-core's PageIterator over HTTP/2, a `$batch`
@@ -91,6 +94,9 @@ fn require_node_modules(sdk_dir: &Path) {
     let wanted = [
         "node_modules/@azure/identity/package.json",
         "node_modules/@microsoft/microsoft-graph-client/package.json",
+        "node_modules/@microsoft/msgraph-sdk/package.json",
+        "node_modules/@microsoft/msgraph-beta-sdk/package.json",
+        "node_modules/@microsoft/kiota-serialization-json/package.json",
     ];
     let missing: Vec<&str> = wanted
         .iter()
