@@ -80,6 +80,7 @@ enum PresentationSpec {
         #[serde(default = "max_decimal")]
         max: i64,
     },
+    #[serde(rename_all = "camelCase")]
     CheckBox {
         label: String,
         #[serde(default)]
@@ -89,6 +90,7 @@ enum PresentationSpec {
         label: String,
         items: Vec<DropdownItem>,
     },
+    #[serde(rename_all = "camelCase")]
     ListBox {
         label: String,
         #[serde(default)]

@@ -864,16 +864,26 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             .insert(object.reference.clone(), id.clone());
         if let Some((write, items)) = &by_action {
             let path = object_path(object, Some(&id));
-            let (action_path, request) = if write.definitions.is_some() {
-                crate::definitions::request(&ctx.client, *write, &path, items, &Value::Null).await?
+            if write.definitions.is_some() {
+                // Just created: a replica behind the create answers 404 for a while.
+                let read = read_one(object, &id);
+                crate::definitions::send(
+                    &ctx.client,
+                    *write,
+                    &path,
+                    &read,
+                    items,
+                    &Value::Null,
+                    true,
+                )
+                .await?;
             } else {
-                resources::action_write(*write, &path, items, &[])
-            };
-            // Just created: a replica behind the create answers 404 for a while.
-            ctx.client
-                .post_action_known(&action_path, &request)
-                .await
-                .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+                let (action_path, request) = resources::action_write(*write, &path, items, &[]);
+                ctx.client
+                    .post_action(&action_path, &request)
+                    .await
+                    .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+            }
         }
         if let Some(assignments) = &assignments {
             assign(ctx, object, &id, assignments).await?;
@@ -956,6 +966,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let mut assignments = None;
     let mut item_writes = Vec::new();
     let mut action_writes = Vec::new();
+    let mut bound_writes = Vec::new();
     let by_action = resources::written_by_action(&object.kind);
     for (k, v) in compared.as_object().into_iter().flatten() {
         if !changed_keys.contains(k) {
@@ -967,10 +978,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             // The blueprint's items, added or changed; the tenant's others are left alone.
             let path = object_path(object, id.as_deref());
             if write.definitions.is_some() {
-                let request =
-                    crate::definitions::request(&ctx.client, write, &path, v, &current[k.as_str()])
-                        .await?;
-                action_writes.push(request);
+                bound_writes.push((write, path, v.clone()));
             } else {
                 action_writes.push(resources::action_write(write, &path, v, &[]));
             }
@@ -1020,6 +1028,12 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .post_action(action_path, request)
                 .await
                 .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
+        for (write, path, wanted) in &bound_writes {
+            // Bound to the tenant's definitions; sent again over what a lost answer applied.
+            let read = resources::read_one(&object.kind, path);
+            let now = &current[write.property];
+            crate::definitions::send(&ctx.client, *write, path, &read, wanted, now, false).await?;
         }
         let target = id.clone().unwrap_or_default();
         if let Some(a) = &assignments {

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use blueprint_catalogue::kinds::{ActionWrite, Definitions};
 use serde_json::{Map, Value, json};
 
+use blueprint_graph::GraphError;
+
+use crate::apply::Failure;
 use crate::compare::{item_key, key_text};
 use crate::route::TenantApis;
 
@@ -295,38 +298,89 @@ fn body(
     json!({ write.add: added, defs.updated: updated, write.remove: deleted })
 }
 
-/// The action request (path and body) that gives the object at `path`, whose items are now
-/// `current`, the blueprint's items `wanted`: its definitions and options found first.
-pub async fn request(
+/// How many times a write whose answer was lost is sent, each after reading the values again
+/// (what the lost one applied is then an update, not a second add).
+const LOST_ANSWER_ATTEMPTS: u32 = 5;
+
+/// Sends the action bodies `next` builds from the tenant's values (first `current`, then, after
+/// a lost answer, the values read again at `read_path`) until one is answered. `just_created`:
+/// a 404 is a replica behind the create, looked for again.
+async fn send_until_answered(
+    client: &TenantApis,
+    write: ActionWrite,
+    action_path: &str,
+    read_path: &str,
+    current: &Value,
+    just_created: bool,
+    next: impl Fn(&Value) -> Value,
+) -> Result<(), Failure> {
+    let mut current = current.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let body = next(&current);
+        let sent = if just_created {
+            client.post_action_once_known(action_path, &body).await
+        } else {
+            client.post_action_once(action_path, &body).await
+        };
+        match sent {
+            Ok(_) => return Ok(()),
+            Err(GraphError::OutcomeUnknown { .. }) if attempt < LOST_ANSWER_ATTEMPTS => {
+                // It may have been applied: what it added is there now, to be updated.
+                let now = client
+                    .get_known(read_path)
+                    .await
+                    .map_err(|e| Failure::during("reading the values again", e))?;
+                current = now[write.property].clone();
+            }
+            Err(e) => return Err(Failure::during(&format!("POST {action_path}"), e)),
+        }
+    }
+}
+
+/// Gives the object at `path` (read whole at `read_path`), whose items are now `current`, the
+/// blueprint's items `wanted`: their definitions and options found, then the action sent
+/// (again, over what a lost answer applied, until answered).
+pub async fn send(
     client: &TenantApis,
     write: ActionWrite,
     path: &str,
+    read_path: &str,
     wanted: &Value,
     current: &Value,
-) -> Result<(String, Value), String> {
+    just_created: bool,
+) -> Result<(), Failure> {
     let Some(defs) = write.definitions else {
-        return Err(format!("{} is not bound to definitions", write.property));
+        return Err(format!("{} is not bound to definitions", write.property).into());
     };
     let resolved = resolve(client, write, defs, wanted).await?;
     let root = bind_root(client);
-    Ok((
-        format!("{path}/{}", write.action),
-        body(write, defs, &root, &resolved, current, Vec::new()),
-    ))
+    let action_path = format!("{path}/{}", write.action);
+    let next = |now: &Value| body(write, defs, &root, &resolved, now, Vec::new());
+    send_until_answered(
+        client,
+        write,
+        &action_path,
+        read_path,
+        current,
+        just_created,
+        next,
+    )
+    .await
 }
 
-/// What puts the items back to `before` after a change that left them `after`, when they now
-/// read `current`: every item as it was (the snapshot holds its definition and options with
-/// their ids), and the removal of the items the change added (and only those).
-pub fn restore(
-    client: &TenantApis,
+/// The body that puts the items back to `before` after a change that left them `after`, when
+/// they now read `current`: every item as it was (the snapshot holds its definition and options
+/// with their ids), and the removal of the items the change added (and only those).
+fn restore_body(
     write: ActionWrite,
-    path: &str,
+    defs: &Definitions,
+    root: &str,
     before: &Value,
     after: &Value,
     current: &Value,
-) -> Option<(String, Value)> {
-    let defs = write.definitions?;
+) -> Value {
     let had: Vec<Value> = items(before)
         .iter()
         .filter_map(|i| item_key(i, write.key))
@@ -341,11 +395,26 @@ pub fn restore(
         .filter(|c| item_key(c, write.key).is_some_and(|k| added.contains(&k)))
         .filter_map(|c| c.get("id").cloned())
         .collect();
+    body(write, defs, root, items(before), current, deleted)
+}
+
+/// Puts the items of the object at `path` back ([`restore_body`]), sent until answered.
+pub async fn restore(
+    client: &TenantApis,
+    write: ActionWrite,
+    path: &str,
+    read_path: &str,
+    before: &Value,
+    after: &Value,
+    current: &Value,
+) -> Result<(), Failure> {
+    let Some(defs) = write.definitions else {
+        return Err(format!("{} is not bound to definitions", write.property).into());
+    };
     let root = bind_root(client);
-    Some((
-        format!("{path}/{}", write.action),
-        body(write, defs, &root, items(before), current, deleted),
-    ))
+    let action_path = format!("{path}/{}", write.action);
+    let next = |now: &Value| restore_body(write, defs, &root, before, after, now);
+    send_until_answered(client, write, &action_path, read_path, current, false, next).await
 }
 
 #[cfg(test)]

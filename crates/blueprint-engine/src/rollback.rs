@@ -857,27 +857,30 @@ impl Session {
         if let Some(write) = by_action {
             // The items as they were (a licence back to its disabled plans), and the removal
             // of those the sprint added, and only those.
-            let (action_path, request) = crate::definitions::restore(
-                &self.client,
-                write,
-                path,
-                &before[write.property],
-                &after[write.property],
-                &current[write.property],
-            )
-            .unwrap_or_else(|| {
-                resources::action_restore(
+            if write.definitions.is_some() {
+                crate::definitions::restore(
+                    &self.client,
+                    write,
+                    path,
+                    &resources::read_one(kind.name, path),
+                    &before[write.property],
+                    &after[write.property],
+                    &current[write.property],
+                )
+                .await?;
+            } else {
+                let (action_path, request) = resources::action_restore(
                     write,
                     path,
                     &before[write.property],
                     &after[write.property],
                     &current[write.property],
-                )
-            });
-            self.client
-                .post_action(&action_path, &request)
-                .await
-                .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
+                );
+                self.client
+                    .post_action(&action_path, &request)
+                    .await
+                    .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
+            }
         }
         if let Some(items) = items {
             // Each item the sprint changed, back to its snapshot (what is back already, an

@@ -4955,3 +4955,79 @@ async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
     assert!(b2b_policies(&running).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_onedrive_templates_bind_device_and_user_definitions_with_the_agencys_tenant() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec![
+        "intune-windows-device-group".to_string(),
+        "identity-role-groups".to_string(),
+        "intune-windows-onedrive-device".to_string(),
+        "intune-windows-onedrive-user".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let report = deploy_sprint(&s, 1).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (device_id, values) = stored_template(&mut t, "Blueprint - OneDrive Device");
+        assert_eq!(values.len(), 6);
+        // Known folder move names the tenant the workspace connects to, without a notification,
+        // all three folders ticked.
+        let kfm = stored_value(
+            values,
+            "\\OneDrive",
+            "Silently move Windows known folders to OneDrive",
+        );
+        let options = kfm["presentationValues"].as_array().unwrap();
+        assert_eq!(options.len(), 5);
+        assert!(options.iter().any(|o| o["value"] == tenant_id.as_str()));
+        assert!(options.iter().any(|o| o["value"] == "0"));
+        assert_eq!(options.iter().filter(|o| o["value"] == true).count(), 3);
+        let ring = stored_value(values, "\\OneDrive", "Set the sync app update ring");
+        assert_eq!(ring["presentationValues"][0]["value"], "5");
+        let (user_id, values) = stored_template(&mut t, "Blueprint - OneDrive User");
+        assert_eq!(values.len(), 2);
+        // User-class definitions: no machine definition of these names exists.
+        let personal = blueprint_emulator::definition_id(
+            "user",
+            "\\OneDrive",
+            "Prevent users from syncing personal OneDrive accounts",
+        )
+        .unwrap();
+        assert!(
+            values
+                .iter()
+                .any(|v| v["definitionId"] == personal.as_str())
+        );
+        let targets: Vec<&str> = t.assignments[&user_id]
+            .iter()
+            .filter_map(|a| a["target"]["groupId"].as_str())
+            .collect();
+        assert_eq!(targets.len(), 2);
+        assert!(targets.contains(&users.as_str()) && targets.contains(&admins.as_str()));
+        assert_eq!(t.assignments[&device_id].len(), 1);
+    }
+    let report = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
