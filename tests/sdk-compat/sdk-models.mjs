@@ -456,7 +456,51 @@ export function modelChecks(ctx) {
           officePlatformArchitecture: ["x64"],
           localesToInstall: ["en-us"],
         },
-        readBack: (a) => a.updateChannel === "current" && a.productIds?.[0] === "o365ProPlusRetail" && a.excludedApps?.lync === true && a.localesToInstall?.[0] === "en-us",
+        readBack: (a) =>
+          a.updateChannel === "current" &&
+          a.productIds?.[0] === "o365ProPlusRetail" &&
+          a.excludedApps?.lync === true &&
+          a.localesToInstall?.[0] === "en-us" &&
+          // beta's mobileApp: the Default scope tag, not assigned, its content ready.
+          a.roleScopeTagIds?.[0] === "0" &&
+          a.isAssigned === false &&
+          a.uploadState === 1,
+      }),
+
+    /** Delivery Optimisation (windowsDeliveryOptimizationConfiguration, beta), its bandwidth and
+     * cache size abstract complex values given by their derived types. */
+    deliveryOptimisation: (run) =>
+      createReadDelete({
+        version: "beta",
+        path: "/deviceManagement/deviceConfigurations",
+        what: "Delivery Optimisation profile",
+        serialize: beta.serializeWindowsDeliveryOptimizationConfiguration,
+        create: beta.createDeviceConfigurationFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+          displayName: `sdk-compat ${run} models Delivery Optimisation`,
+          deliveryOptimizationMode: "httpWithPeeringNat",
+          backgroundDownloadFromHttpDelayInSeconds: 60,
+          minimumRamAllowedToPeerInGigabytes: 4,
+          maximumCacheAgeInDays: 7,
+          additionalData: {
+            bandwidthMode: nestedDerived(beta.serializeDeliveryOptimizationBandwidthPercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationBandwidthPercentage",
+              maximumForegroundBandwidthPercentage: 70,
+              maximumBackgroundBandwidthPercentage: 25,
+            }),
+            maximumCacheSize: nestedDerived(beta.serializeDeliveryOptimizationMaxCacheSizePercentage, {
+              odataType: "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage",
+              maximumCacheSizePercentage: 20,
+            }),
+          },
+        },
+        readBack: (p) =>
+          p.deliveryOptimizationMode === "httpWithPeeringNat" &&
+          p.backgroundDownloadFromHttpDelayInSeconds === 60 &&
+          p.bandwidthMode?.odataType === "#microsoft.graph.deliveryOptimizationBandwidthPercentage" &&
+          p.bandwidthMode.maximumForegroundBandwidthPercentage === 70 &&
+          p.maximumCacheSize?.maximumCacheSizePercentage === 20,
       }),
 
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */
@@ -474,8 +518,13 @@ export function modelChecks(ctx) {
           deviceNameTemplate: "AG-%RAND:5%",
           preprovisioningAllowed: true,
           outOfBoxExperienceSetting: { deviceUsageType: "singleUser", userType: "standard", privacySettingsHidden: true, eulaHidden: true },
+          enrollmentStatusScreenSettings: { hideInstallationProgress: false, installProgressTimeoutInMinutes: 60, customErrorMessage: "Call the service desk" },
         },
-        readBack: (p) => p.outOfBoxExperienceSetting?.userType === "standard" && p.deviceType === "windowsPc" && p.preprovisioningAllowed === true,
+        readBack: (p) =>
+          p.outOfBoxExperienceSetting?.userType === "standard" &&
+          p.deviceType === "windowsPc" &&
+          p.preprovisioningAllowed === true &&
+          p.enrollmentStatusScreenSettings?.installProgressTimeoutInMinutes === 60,
       }),
 
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */
@@ -595,14 +644,36 @@ export function modelChecks(ctx) {
       await step(`PATCH beta ${path}/{esp} (models)`, () =>
         client.api(`${path}/${esp.id}`).version("beta").patch(writeModel(beta.serializeWindows10EnrollmentCompletionPageConfiguration, {
           odataType: espType, showInstallationProgress: true, installProgressTimeoutInMinutes: 90, allowDeviceResetOnInstallFailure: true,
+          selectedMobileAppIds: [], installQualityUpdates: true,
         })),
       );
       const espGot = readsAs("GET beta the default status page", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
         await step(`GET beta ${path}/{esp}`, () => client.api(`${path}/${esp.id}`).version("beta").get()), espType);
       check(
-        espGot.showInstallationProgress === true && espGot.installProgressTimeoutInMinutes === 90 && espGot.allowDeviceResetOnInstallFailure === true,
+        espGot.showInstallationProgress === true && espGot.installProgressTimeoutInMinutes === 90 && espGot.allowDeviceResetOnInstallFailure === true &&
+          espGot.installQualityUpdates === true,
         "a beta PATCH of the status page with the beta SDK's model reads back",
         JSON.stringify(espGot),
+      );
+      // Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta).
+      const helloBefore = readModel(beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
+        await step(`GET beta ${path}/{hello}`, () => client.api(`${path}/${hello.id}`).version("beta").get()));
+      await step(`PATCH beta ${path}/{hello} (models)`, () =>
+        client.api(`${path}/${hello.id}`).version("beta").patch(writeModel(beta.serializeDeviceEnrollmentWindowsHelloForBusinessConfiguration, {
+          odataType: helloType, securityKeyForSignIn: "enabled", enhancedSignInSecurity: 1,
+        })),
+      );
+      const helloBeta = readsAs("GET beta the default Windows Hello for Business", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
+        await step(`GET beta ${path}/{hello}`, () => client.api(`${path}/${hello.id}`).version("beta").get()), helloType);
+      check(
+        helloBeta.securityKeyForSignIn === "enabled" && helloBeta.enhancedSignInSecurity === 1,
+        "a beta PATCH of Windows Hello for Business's security keys with the beta SDK's model reads back",
+        JSON.stringify(helloBeta),
+      );
+      await step(`PATCH beta ${path}/{hello} back`, () =>
+        client.api(`${path}/${hello.id}`).version("beta").patch(writeModel(beta.serializeDeviceEnrollmentWindowsHelloForBusinessConfiguration, {
+          odataType: helloType, securityKeyForSignIn: helloBefore.securityKeyForSignIn, enhancedSignInSecurity: helloBefore.enhancedSignInSecurity,
+        })),
       );
       await step(`PATCH beta ${path}/{esp} back`, () =>
         client.api(`${path}/${esp.id}`).version("beta").patch(writeModel(beta.serializeWindows10EnrollmentCompletionPageConfiguration, {
@@ -610,6 +681,7 @@ export function modelChecks(ctx) {
           showInstallationProgress: espBefore.showInstallationProgress,
           installProgressTimeoutInMinutes: espBefore.installProgressTimeoutInMinutes,
           allowDeviceResetOnInstallFailure: espBefore.allowDeviceResetOnInstallFailure,
+          installQualityUpdates: espBefore.installQualityUpdates,
         })),
       );
     },
@@ -671,7 +743,7 @@ export function modelChecks(ctx) {
           serialize: v1.serializeDeviceManagement,
           create: v1.createDeviceManagementFromDiscriminatorValue,
           change: { intuneBrand: { displayName: "Agency IT", showLogo: false, themeColor: { r: 0, g: 120, b: 212 } } },
-          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212,
+          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212 && d.subscriptionState === "active",
         },
         {
           version: "beta",

@@ -58,6 +58,11 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.remove_built_in_apps_script", ParamType::Text),
     ("params.wdac_base_policy_file", ParamType::Text),
     ("params.wdac_base_policy_id", ParamType::Text),
+    ("params.applocker_admins_policy_file", ParamType::Text),
+    ("params.applocker_users_policy_file", ParamType::Text),
+    ("params.start_menu_layout_file", ParamType::Text),
+    ("params.lock_screen_image_url", ParamType::Text),
+    ("params.desktop_image_url", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -127,6 +132,20 @@ pub struct Params {
     /// The base policy's id (the `<PolicyID>` GUID, braces and case as written there), which the
     /// ApplicationControl CSP's OMA-URI must carry.
     pub wdac_base_policy_id: Option<String>,
+    /// The agency's AppLocker rule collections for the ABAC's "ACSC – AppLocker Lockdown CSP"
+    /// profile, each an XML file in the workspace sent as the AppLocker CSP's EXE policy: the
+    /// administrators' browser and mail client block ("Block - Apps Local Admins") and the
+    /// users' PowerShell and command-line block ("Block - Users PowerShell"). The ABAC's own
+    /// files name its tenant's domain group by SID, so each agency writes its own.
+    pub applocker_admins_policy_file: Option<String>,
+    pub applocker_users_policy_file: Option<String>,
+    /// The agency's Start menu layout (`LayoutModificationTemplate` XML from Export-StartLayout),
+    /// a file in the workspace, for the ABAC's "Custom - Device Restrictions" profile.
+    pub start_menu_layout_file: Option<String>,
+    /// The lock screen and desktop pictures of "Custom - Device Restrictions" ("Agency to
+    /// define"): an http(s) URL Windows downloads the image from, or a file URL on the device.
+    pub lock_screen_image_url: Option<String>,
+    pub desktop_image_url: Option<String>,
 }
 
 /// One sensitivity label and its email protective marking.
@@ -429,6 +448,16 @@ pub struct ParamsTable {
     wdac_base_policy_file: Option<Spanned<String>>,
     #[serde(default)]
     wdac_base_policy_id: Option<Spanned<String>>,
+    #[serde(default)]
+    applocker_admins_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    applocker_users_policy_file: Option<Spanned<String>>,
+    #[serde(default)]
+    start_menu_layout_file: Option<Spanned<String>>,
+    #[serde(default)]
+    lock_screen_image_url: Option<Spanned<String>>,
+    #[serde(default)]
+    desktop_image_url: Option<Spanned<String>>,
 }
 
 /// One `[[params.protective_markings]]` table as written.
@@ -716,6 +745,31 @@ impl Reader<'_> {
             .wdac_base_policy_id
             .as_ref()
             .and_then(|p| self.check("params.wdac_base_policy_id", p, parse_policy_guid));
+        let mut file = |name: &str, value: &Option<Spanned<String>>| {
+            value
+                .as_ref()
+                .and_then(|p| self.check(name, p, parse_workspace_path))
+        };
+        let applocker_admins_policy_file = file(
+            "params.applocker_admins_policy_file",
+            &params.applocker_admins_policy_file,
+        );
+        let applocker_users_policy_file = file(
+            "params.applocker_users_policy_file",
+            &params.applocker_users_policy_file,
+        );
+        let start_menu_layout_file = file(
+            "params.start_menu_layout_file",
+            &params.start_menu_layout_file,
+        );
+        let lock_screen_image_url = params
+            .lock_screen_image_url
+            .as_ref()
+            .and_then(|p| self.check("params.lock_screen_image_url", p, parse_image_url));
+        let desktop_image_url = params
+            .desktop_image_url
+            .as_ref()
+            .and_then(|p| self.check("params.desktop_image_url", p, parse_image_url));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -745,6 +799,11 @@ impl Reader<'_> {
                 remove_built_in_apps_script,
                 wdac_base_policy_file,
                 wdac_base_policy_id,
+                applocker_admins_policy_file,
+                applocker_users_policy_file,
+                start_menu_layout_file,
+                lock_screen_image_url,
+                desktop_image_url,
             },
         }
     }
@@ -950,6 +1009,26 @@ fn parse_policy_guid(text: &str) -> Result<String, String> {
         })
 }
 
+/// A picture Windows shows (the Personalization CSP's DesktopImageUrl and LockScreenImageUrl,
+/// Graph's `personalizationDesktopImageUrl`/`personalizationLockScreenImageUrl`): "an HTTP or
+/// HTTPS URL to a remote image to be downloaded or a file URL to a local image".
+fn parse_image_url(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let rest = ["https://", "http://", "file://"]
+        .iter()
+        .find_map(|scheme| {
+            t.get(..scheme.len())
+                .filter(|s| s.eq_ignore_ascii_case(scheme))
+                .map(|_| &t[scheme.len()..])
+        });
+    match rest {
+        Some(rest) if !rest.is_empty() && !t.chars().any(char::is_whitespace) => Ok(t.to_owned()),
+        _ => Err(format!(
+            "`{text}` is not a picture's URL: give an http or https URL Windows downloads the .jpg, .jpeg or .png from (https://intranet.agency.gov.au/lock.jpg), or a file URL to one on the device (file:///C:/Windows/Web/lock.jpg)"
+        )),
+    }
+}
+
 impl AgencyProfile {
     /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
     /// `None` when the profile leaves an optional one unset.
@@ -1017,6 +1096,15 @@ impl AgencyProfile {
             }
             "params.wdac_base_policy_file" => Value::String(p.wdac_base_policy_file.clone()?),
             "params.wdac_base_policy_id" => Value::String(p.wdac_base_policy_id.clone()?),
+            "params.applocker_admins_policy_file" => {
+                Value::String(p.applocker_admins_policy_file.clone()?)
+            }
+            "params.applocker_users_policy_file" => {
+                Value::String(p.applocker_users_policy_file.clone()?)
+            }
+            "params.start_menu_layout_file" => Value::String(p.start_menu_layout_file.clone()?),
+            "params.lock_screen_image_url" => Value::String(p.lock_screen_image_url.clone()?),
+            "params.desktop_image_url" => Value::String(p.desktop_image_url.clone()?),
             _ => return None,
         })
     }

@@ -1345,6 +1345,28 @@ fn every_kinds_access_facts_agree_with_its_properties() {
                 kind.name
             );
         }
+        if let Some(w) = a.set_by_action {
+            assert!(
+                kind.allows(w.property, None),
+                "{}: writes {} through an action, which it lacks",
+                kind.name,
+                w.property
+            );
+            assert!(
+                kind.keyed_arrays.contains(&(w.property, w.key)),
+                "{}: the items {} sets are matched by {}",
+                kind.name,
+                w.action,
+                w.key
+            );
+            assert_eq!(
+                a.expand.map(|e| e.query),
+                Some(w.property),
+                "{}: {} is read through $expand",
+                kind.name,
+                w.property
+            );
+        }
         if let Some(w) = a.written_by_action {
             assert!(
                 kind.allows(w.property, None),
@@ -1414,7 +1436,10 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
             "{}: a read grant that writes",
             kind.name
         );
-        if !kind.is_checked_only() {
+        // A Graph kind only ever evaluated writes nothing, so it asks for no more than it reads.
+        if kind.is_evaluated_only() && kind.api == Api::GraphV1 {
+            assert_eq!(p.write, p.read, "{}: an evaluated-only kind", kind.name);
+        } else if !kind.is_checked_only() {
             assert!(
                 p.write.iter().any(|g| g.name().contains("ReadWrite")
                     || g.name().contains("Manage")
@@ -2032,6 +2057,120 @@ fn the_wdac_deployment_is_manual_until_the_profile_names_the_policy_and_its_id()
         "b.toml:6:23",
         "PolicyID",
     );
+}
+
+/// The AppLocker and "Custom - Device Restrictions" profiles carry the agency's own files and
+/// pictures: manual, naming what is missing, until the profile names them; then the XML files go
+/// as `$file` (their bytes) and the pictures as the URLs given. A picture that is not an http(s)
+/// or file URL is refused where it is written.
+#[test]
+fn the_applocker_and_custom_restrictions_profiles_wait_for_the_agencys_files_and_pictures() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let without = AgencyProfile::from_toml("p.toml", base).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&without);
+    for (id, needs) in [
+        (
+            "intune-windows-applocker",
+            "params.applocker_admins_policy_file and params.applocker_users_policy_file",
+        ),
+        (
+            "intune-windows-custom-device-restrictions",
+            "params.start_menu_layout_file and params.lock_screen_image_url and params.desktop_image_url",
+        ),
+    ] {
+        let feature = catalogue.feature(id).unwrap();
+        assert_eq!(feature.status(), FeatureStatus::Manual, "{id}");
+        let why = feature.manual_because.as_deref().unwrap();
+        assert!(why.contains(needs), "{id}: {why}");
+    }
+    // One of the pictures only: still manual, naming the two missing.
+    let some = AgencyProfile::from_toml(
+        "p.toml",
+        &format!("{base}desktop_image_url = \"https://intranet.a.gov.au/d.jpg\"\n"),
+    )
+    .unwrap();
+    let why = builtin_catalogue()
+        .for_profile(&some)
+        .feature("intune-windows-custom-device-restrictions")
+        .unwrap()
+        .manual_because
+        .clone()
+        .unwrap();
+    assert!(
+        why.contains("params.start_menu_layout_file and params.lock_screen_image_url")
+            && !why.contains("desktop_image_url"),
+        "{why}"
+    );
+
+    let with = AgencyProfile::from_toml(
+        "p.toml",
+        &format!(
+            "{base}applocker_admins_policy_file = \"applocker/admins.xml\"\napplocker_users_policy_file = \"applocker/users.xml\"\nstart_menu_layout_file = \"start.xml\"\nlock_screen_image_url = \"file:///C:/Windows/Web/lock.jpg\"\ndesktop_image_url = \"HTTPS://intranet.a.gov.au/d.png\"\n"
+        ),
+    )
+    .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let applocker = catalogue.feature("intune-windows-applocker").unwrap();
+    assert_eq!(applocker.status(), FeatureStatus::Automated);
+    let objects = catalogue.render_feature(applocker, &with).unwrap();
+    let settings = objects[0].desired["omaSettings"].as_array().unwrap();
+    assert_eq!(settings.len(), 2);
+    assert_eq!(
+        settings[0]["omaUri"],
+        "./Vendor/MSFT/AppLocker/ApplicationLaunchRestrictions/BlockedExe01/EXE/Policy"
+    );
+    assert_eq!(
+        settings[0]["@odata.type"],
+        "#microsoft.graph.omaSettingStringXml"
+    );
+    assert_eq!(
+        settings[1]["value"],
+        serde_json::json!({"$file": "applocker/users.xml"})
+    );
+    let custom = catalogue
+        .feature("intune-windows-custom-device-restrictions")
+        .unwrap();
+    assert_eq!(custom.status(), FeatureStatus::Automated);
+    let desired = &catalogue.render_feature(custom, &with).unwrap()[0].desired;
+    assert_eq!(
+        desired["personalizationLockScreenImageUrl"],
+        "file:///C:/Windows/Web/lock.jpg"
+    );
+    assert_eq!(
+        desired["personalizationDesktopImageUrl"],
+        "HTTPS://intranet.a.gov.au/d.png"
+    );
+    assert_eq!(
+        desired["startMenuLayoutXml"],
+        serde_json::json!({"$file": "start.xml"})
+    );
+
+    for (line, at, why) in [
+        (
+            "lock_screen_image_url = \"intranet/lock.jpg\"",
+            "b.toml:6:25",
+            "not a picture's URL",
+        ),
+        (
+            "desktop_image_url = \"https://\"",
+            "b.toml:6:21",
+            "not a picture's URL",
+        ),
+        (
+            "start_menu_layout_file = \"../start.xml\"",
+            "b.toml:6:26",
+            "not inside the workspace",
+        ),
+        (
+            "applocker_users_policy_file = \"/etc/users.xml\"",
+            "b.toml:6:31",
+            "not inside the workspace",
+        ),
+    ] {
+        let errors =
+            AgencyProfile::from_toml("b.toml", &format!("{base}{line}\n")).expect_err(line);
+        only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
 }
 
 #[test]

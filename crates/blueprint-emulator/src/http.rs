@@ -304,6 +304,21 @@ pub(crate) fn run_one(
         )),
         f => f,
     };
+    // `METHOD /path`, as the emulator's targeted faults name a request.
+    let target = format!(
+        "{} /{}",
+        req.method.to_ascii_uppercase(),
+        req.path.trim_start_matches('/')
+    );
+    let fault = if em.take_refusal_of(&target) {
+        Fault::Reject(GraphError::new(
+            503,
+            "serviceNotAvailable",
+            "The service is temporarily unavailable.",
+        ))
+    } else {
+        fault
+    };
     match &fault {
         Fault::Reject(err) => return Ok(GraphResponse::error(err, &rid, &crid)),
         Fault::ResetBefore => return Err((GraphResponse::empty(0), false)),
@@ -319,7 +334,9 @@ pub(crate) fn run_one(
     };
     resp.headers.append(&mut throttle_headers);
     let committed = resp.status < 400;
-    if committed && is_create(req) && em.take_lost_create_answer() {
+    if committed
+        && ((is_create(req) && em.take_lost_create_answer()) || em.take_lost_answer_to(&target))
+    {
         return Ok(GraphResponse::error(
             &GraphError::new(
                 500,

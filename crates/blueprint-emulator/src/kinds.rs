@@ -136,7 +136,7 @@ const DEVICE_MANAGEMENT: Kind = Kind {
     ],
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
-    server_props: &["id", "intuneAccountId"],
+    server_props: &["id", "intuneAccountId", "subscriptionState"],
     inline_nav: &[],
     write_only: &[],
     assignable: false,
@@ -174,6 +174,35 @@ pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
     filterable: &["displayName"],
 };
 
+/// Intune's device configuration profiles: derived types per profile type; PATCH answers 200
+/// with the profile; `POST {id}/assign` (intune-deviceconfig-deviceconfiguration-*). v1.0 and
+/// beta serve the same collection: beta also has the profile types only it has (Delivery
+/// Optimisation, `windowsDeliveryOptimizationConfiguration`), which v1.0's list leaves out.
+const DEVICE_CONFIGURATION: Kind = Kind {
+    entity: "deviceConfiguration",
+    path: "deviceManagement/deviceConfigurations",
+    shape: Shape::Collection,
+    style: ErrorStyle::Service,
+    derived: true,
+    patch_returns_body: true,
+    can_create: true,
+    can_delete: true,
+    page_default: 1000,
+    page_max: 1000,
+    read: &[
+        "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+    ],
+    write: &["DeviceManagementConfiguration.ReadWrite.All"],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
+    inline_nav: &["assignments"],
+    write_only: &["assignments"],
+    assignable: true,
+    filterable: &["displayName"],
+};
+
 /// Intune apps: derived types per app type; PATCH answers 200 with the app
 /// (intune-apps-webapp-update); `POST {id}/assign` takes `mobileAppAssignments` and answers
 /// 204 (intune-apps-mobileapp-assign). v1.0 and beta serve the same collection: beta also has
@@ -198,11 +227,18 @@ const MOBILE_APP: Kind = Kind {
     write: &["DeviceManagementApps.ReadWrite.All"],
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
+    // Beta's read-only counts and states too (intune-shared-mobileapp, beta): a create that
+    // sends them, as intune-apps-officesuiteapp-create's example does, has them ignored.
     server_props: &[
         "id",
         "createdDateTime",
         "lastModifiedDateTime",
         "publishingState",
+        "isAssigned",
+        "uploadState",
+        "dependentAppCount",
+        "supersedingAppCount",
+        "supersededAppCount",
     ],
     inline_nav: &["assignments"],
     write_only: &["assignments"],
@@ -542,30 +578,7 @@ pub static KINDS: &[Kind] = &[
     },
     DEVICE_COMPLIANCE_POLICY,
     DEVICE_ENROLLMENT_CONFIGURATION,
-    Kind {
-        entity: "deviceConfiguration",
-        path: "deviceManagement/deviceConfigurations",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: true,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &["DeviceManagementConfiguration.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
-        server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
-    },
+    DEVICE_CONFIGURATION,
     Kind {
         entity: "agreement",
         path: "identityGovernance/termsOfUse/agreements",
@@ -655,6 +668,42 @@ pub static KINDS: &[Kind] = &[
     },
     DEVICE_MANAGEMENT,
     MOBILE_APP,
+    // iOS/iPadOS app protection policies: one concrete type; PATCH answers 200 with the
+    // policy (intune-mam-iosmanagedappprotection-update); `assign` takes `assignments`
+    // (targetedManagedAppPolicyAssignment) and answers 204; the apps go through `targetApps`
+    // (crate::app_protection). -list/-get: DeviceManagementApps.Read.All or .ReadWrite.All;
+    // -create/-update/-delete, assign and targetApps: DeviceManagementApps.ReadWrite.All.
+    Kind {
+        entity: "iosManagedAppProtection",
+        path: "deviceAppManagement/iosManagedAppProtections",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementApps.ReadWrite.All",
+        ],
+        write: &["DeviceManagementApps.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "version",
+            "isAssigned",
+            "deployedAppCount",
+        ],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
     // Apple VPP tokens (intune-onboarding-vpptoken-list/-get: DeviceManagementApps.Read.All,
     // DeviceManagementServiceConfig.Read.All or either's ReadWrite; -update:
     // DeviceManagementApps.ReadWrite.All or DeviceManagementServiceConfig.ReadWrite.All).
@@ -1104,6 +1153,9 @@ pub static BETA_KINDS: &[Kind] = &[
     },
     // Intune apps: the same collection, with Microsoft 365 Apps (officeSuiteApp).
     MOBILE_APP,
+    // Intune device configuration profiles: the same collection, with the profile types only
+    // beta has (Delivery Optimisation).
+    DEVICE_CONFIGURATION,
     // Windows Autopilot deployment profiles (beta only): derived types per join type; PATCH
     // answers 200 with the profile (intune-enrollment-azureadwindowsautopilotdeploymentprofile-
     // update); each assignment is created with `POST {id}/assignments` (201) and removed with

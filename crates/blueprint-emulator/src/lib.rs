@@ -9,6 +9,7 @@
 //! This crate shares no code with the product's Graph client on purpose: it is an independent
 //! reading of Microsoft's documented behaviour, so the two cannot agree on a mistake.
 
+mod app_protection;
 mod apps;
 mod auth;
 mod batch;
@@ -91,6 +92,15 @@ pub struct EmulatorConfig {
     /// The first N creates (POST to a collection) commit but answer HTTP 500, as when Graph
     /// loses the answer: rehearses a create whose outcome is unknown, deterministically.
     pub lose_create_answers: u32,
+    /// Requests whose answer is lost once after they commit (HTTP 500), each entry once: an
+    /// admin API cmdlet by name (`New-SafeLinksRule`), or a Graph request as `METHOD /path`
+    /// (`POST /identity/conditionalAccess/namedLocations`, the path after the version).
+    /// Targets one request of a run, where `lose_create_answers` takes the first creates.
+    pub lose_answers_to: Vec<String>,
+    /// Requests answered 503 before anything is done, each entry once, named as in
+    /// `lose_answers_to`: a create refused this way made nothing, although its client cannot
+    /// tell it from a lost answer.
+    pub refuse_once: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -111,6 +121,8 @@ impl Default for EmulatorConfig {
             device_code_lifetime_secs: 900,
             replication_lag: std::time::Duration::ZERO,
             lose_create_answers: 0,
+            lose_answers_to: Vec::new(),
+            refuse_once: Vec::new(),
         }
     }
 }
@@ -186,6 +198,22 @@ pub struct Emulator {
     pub(crate) signins: signin::SignIns,
     pub(crate) replication: Replication,
     lose_create_answers: std::sync::atomic::AtomicU32,
+    /// What `EmulatorConfig::lose_answers_to` still targets.
+    lose_answers_to: Mutex<Vec<String>>,
+    /// What `EmulatorConfig::refuse_once` still targets.
+    refuse_once: Mutex<Vec<String>>,
+}
+
+/// Takes the first of `targets` naming `request` (case-insensitively): whether there was one.
+fn take_target(targets: &Mutex<Vec<String>>, request: &str) -> bool {
+    let mut targets = targets.lock().expect("fault targets lock");
+    match targets.iter().position(|t| t.eq_ignore_ascii_case(request)) {
+        Some(i) => {
+            targets.remove(i);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Objects created recently, which reads do not show until the replication lag has passed.
@@ -272,6 +300,8 @@ impl Emulator {
             ),
             replication: Replication::new(config.replication_lag),
             lose_create_answers: std::sync::atomic::AtomicU32::new(config.lose_create_answers),
+            lose_answers_to: Mutex::new(config.lose_answers_to.clone()),
+            refuse_once: Mutex::new(config.refuse_once.clone()),
         };
         emulator.install(tenants)?;
         Ok(emulator)
@@ -350,6 +380,17 @@ impl Emulator {
         self.lose_create_answers
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             .is_ok()
+    }
+
+    /// Whether the answer to `request` (a cmdlet's name, or `METHOD /path`) is to be lost:
+    /// takes the first target naming it (case-insensitively), so each is lost once.
+    pub(crate) fn take_lost_answer_to(&self, request: &str) -> bool {
+        take_target(&self.lose_answers_to, request)
+    }
+
+    /// Whether `request` is to be refused (503) before anything is done, once per target.
+    pub(crate) fn take_refusal_of(&self, request: &str) -> bool {
+        take_target(&self.refuse_once, request)
     }
 
     pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {

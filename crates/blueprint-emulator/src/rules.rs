@@ -76,6 +76,16 @@ pub fn before_create(
             crate::settings_catalog::settle(kind, obj, &now, true)?;
         }
         "mobileApp" => create_mobile_app(kind, obj, &now)?,
+        "iosManagedAppProtection" => {
+            require_string(kind, obj, "displayName")?;
+            // No app until `targetApps` names them; unassigned until `assign`.
+            obj.insert(crate::app_protection::APPS.into(), json!([]));
+            obj.insert("isAssigned".into(), json!(false));
+            obj.insert("deployedAppCount".into(), json!(0));
+            obj.insert("version".into(), json!("1"));
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "windowsAutopilotDeploymentProfile" => {
             require_string(kind, obj, "displayName")?;
             check_device_name_template(kind, obj)?;
@@ -238,7 +248,7 @@ pub fn before_update(
             require_string(kind, obj, "scriptContent")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
-        "groupPolicyConfiguration" => {
+        "groupPolicyConfiguration" | "iosManagedAppProtection" => {
             require_string(kind, obj, "displayName")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
@@ -339,6 +349,19 @@ fn create_mobile_app(kind: &Kind, obj: &mut Obj, now: &str) -> Result<(), GraphE
         }
     }
     obj.insert("publishingState".into(), json!("published"));
+    // What beta also reports (v1.0's schema has none of it): the Default scope tag ("0") when a
+    // create names none, as for the settings catalog; no assignment, dependency or supersedence
+    // yet; and the content ready (uploadState 1, "Ready"), as an app published at once is.
+    obj.entry("roleScopeTagIds").or_insert_with(|| json!(["0"]));
+    for (prop, value) in [
+        ("isAssigned", json!(false)),
+        ("dependentAppCount", json!(0)),
+        ("supersedingAppCount", json!(0)),
+        ("supersededAppCount", json!(0)),
+        ("uploadState", json!(1)),
+    ] {
+        obj.insert(prop.into(), value);
+    }
     obj.insert("createdDateTime".into(), json!(now));
     obj.insert("lastModifiedDateTime".into(), json!(now));
     Ok(())

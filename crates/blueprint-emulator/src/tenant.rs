@@ -505,6 +505,15 @@ impl Tenant {
         for item in items {
             stored.push(self.new_assignment(kind, &id, item, rng)?);
         }
+        // An object that says whether it is assigned (beta's mobileApp) says so from now on.
+        if let Some(object) = self
+            .collections
+            .get_mut(kind.entity)
+            .and_then(|c| c.get_mut(&id))
+            .filter(|o| o.get("isAssigned").is_some())
+        {
+            object["isAssigned"] = json!(!stored.is_empty());
+        }
         self.assignments.insert(id, stored.clone());
         Ok(stored)
     }
@@ -644,6 +653,7 @@ pub fn assignment_type(kind: &Kind) -> &'static str {
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
         "groupPolicyConfiguration" => "groupPolicyConfigurationAssignment",
+        "iosManagedAppProtection" => "targetedManagedAppPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }
 }

@@ -672,9 +672,19 @@ fn resolved(ctx: &Context, value: &Value) -> Result<Value, Failure> {
     Ok(v)
 }
 
+/// A create's body and what goes through side doors after it.
+struct CreateBody {
+    body: Value,
+    /// The assignments, set through `/assign` once the object exists.
+    assignments: Option<Value>,
+    /// The collection set through its replacing action once the object exists (an app
+    /// protection policy's `apps`).
+    set_by_action: Option<Value>,
+}
+
 /// The body of a create: the blueprint's fields and create-only fields, references resolved,
 /// side-door properties removed, conditional access report-only.
-fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), Failure> {
+fn create_body(ctx: &Context, object: &DesiredObject) -> Result<CreateBody, Failure> {
     let mut body = resolved(ctx, &object.desired)?;
     if let Some(extra) = &object.create_only {
         let extra = crate::files::inline_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
@@ -692,10 +702,15 @@ fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<V
     } else {
         None
     };
+    let set_by_action = resources::set_by_action(&object.kind).and_then(|w| map.remove(w.property));
     if resources::is_conditional_access(&object.kind) {
         map.insert("state".into(), json!(REPORT_ONLY));
     }
-    Ok((body, assignments))
+    Ok(CreateBody {
+        body,
+        assignments,
+        set_by_action,
+    })
 }
 
 async fn journal_intent(
@@ -806,10 +821,38 @@ async fn look_up(ctx: &Context, object: &DesiredObject) -> Result<Option<Value>,
 }
 
 /// How many times a create whose answer was lost is sent, each after looking the object up
-/// over the replication window and not finding it. Re-sending is safe once the lookup came back
-/// empty; three sends left one create in ~125 unfinished at a 20 % fault rate (the fault
-/// convergence test saw it), five leave one in ~3,000.
+/// and not finding it. Re-sending is safe once the lookup came back empty; three sends left
+/// one create in ~125 unfinished at a 20 % fault rate (the fault convergence test saw it),
+/// five leave one in ~3,000. After the last send's answer is lost too the object is looked up
+/// once more: adopted if that send made it, otherwise the create fails as known not made.
 const LOST_CREATE_ATTEMPTS: u32 = 5;
+
+/// Looks for the object a create whose answer was lost may have made: over Graph's
+/// replication window for a Graph kind (its lists show a new object only once replicated), in
+/// one read for a cmdlet kind (Exchange and Security & Compliance answer `Get-` from the
+/// store `New-` wrote, as every other read of theirs here: [`TenantApis::get_known`]).
+async fn look_for_lost_create(
+    ctx: &Context,
+    object: &DesiredObject,
+) -> Result<Option<String>, Failure> {
+    let cmdlet =
+        blueprint_catalogue::kinds::kind(&object.kind).is_some_and(|k| k.api.is_cmdlet_api());
+    let found = if cmdlet {
+        look_up(ctx, object).await?
+    } else {
+        ctx.client
+            .until_replicated(&object.reference, || look_up(ctx, object))
+            .await?
+    };
+    found
+        .map(|found| {
+            found["id"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| Failure::from("found object has no id"))
+        })
+        .transpose()
+}
 
 async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {
     let object = &action.object;
@@ -817,7 +860,11 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
     if let Some(why) = crate::plan::never_created(object) {
         return Err(why.into());
     }
-    let (mut body, assignments) = create_body(ctx, object)?;
+    let CreateBody {
+        mut body,
+        assignments,
+        set_by_action,
+    } = create_body(ctx, object)?;
     // Items written through an action of the object (administrative template values) go
     // after the create, through the action: the create takes the object's own properties.
     let by_action = resources::written_by_action(&object.kind).and_then(|w| {
@@ -836,18 +883,17 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                         .map(str::to_string)
                         .ok_or("created object has no id")?;
                 }
-                Err(GraphError::OutcomeUnknown { .. }) if attempts < LOST_CREATE_ATTEMPTS => {
-                    // The create may have committed, and a new object reaches the lists only
-                    // once replicated: look over the replication window before trying again.
-                    let found = ctx
-                        .client
-                        .until_replicated(&object.reference, || look_up(ctx, object))
-                        .await?;
-                    if let Some(found) = found {
-                        break found["id"]
-                            .as_str()
-                            .map(str::to_string)
-                            .ok_or("found object has no id")?;
+                Err(e @ GraphError::OutcomeUnknown { .. }) => {
+                    // The create may have committed: look before trying again, and after the
+                    // last try too, so the run ends knowing whether the object exists.
+                    if let Some(id) = look_for_lost_create(ctx, object).await? {
+                        break id;
+                    }
+                    if attempts >= LOST_CREATE_ATTEMPTS {
+                        return Err(Failure::from(format!(
+                            "{} was not created: {attempts} attempts lost their answers and it is not in the tenant (the last: {e}); deploy again",
+                            object.reference
+                        )));
                     }
                 }
                 Err(e) => return Err(e.into()),
@@ -862,6 +908,17 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             .lock()
             .expect("ids lock")
             .insert(object.reference.clone(), id.clone());
+        if let (Some(write), Some(items)) = (resources::set_by_action(&object.kind), &set_by_action)
+        {
+            // A new object has none of the collection: the blueprint's items are all of it.
+            let path = object_path(object, Some(&id));
+            let (action_path, request) =
+                resources::set_action_write(write, &path, &Value::Null, items);
+            ctx.client
+                .post_action(&action_path, &request)
+                .await
+                .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
         if let Some((write, items)) = &by_action {
             let path = object_path(object, Some(&id));
             if write.definitions.is_some() {
@@ -968,6 +1025,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let mut action_writes = Vec::new();
     let mut bound_writes = Vec::new();
     let by_action = resources::written_by_action(&object.kind);
+    let set_by = resources::set_by_action(&object.kind);
     for (k, v) in compared.as_object().into_iter().flatten() {
         if !changed_keys.contains(k) {
             continue;
@@ -982,6 +1040,15 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             } else {
                 action_writes.push(resources::action_write(write, &path, v, &[]));
             }
+        } else if let Some(write) = set_by.filter(|w| w.property == k) {
+            // The whole collection: the tenant's items with the blueprint's laid over them.
+            let path = object_path(object, id.as_deref());
+            action_writes.push(resources::set_action_write(
+                write,
+                &path,
+                &current[k.as_str()],
+                v,
+            ));
         } else if resources::written_per_item(&object.kind) == Some(k.as_str()) {
             let path = object_path(object, id.as_deref());
             item_writes = resources::item_writes(&object.kind, &path, &current, v)?;

@@ -71,6 +71,8 @@ pub fn profile_text(v: &ProfileValues) -> String {
     t.push_str(&format!("terms_of_use_pdf = {}\n", quote(TERMS_PDF)));
     t.push_str("# The script Intune runs to remove Windows' built-in apps: the catalogue's own unless the\n# agency names its copy of the blueprint's RemoveBuiltInApps.ps1, relative to this file.\n# remove_built_in_apps_script = \"scripts/RemoveBuiltInApps.ps1\"\n");
     t.push_str("# The agency's signed WDAC base policy (binary, from ConvertFrom-CIPolicy) and its <PolicyID>:\n# until both are set, the WDAC deployment feature is refused and the rest deploys.\n# wdac_base_policy_file = \"wdac/base-policy.cip\"\n# wdac_base_policy_id = \"{00000000-0000-0000-0000-000000000000}\"\n");
+    t.push_str("# The agency's AppLocker EXE rule collections (XML) for ACSC – AppLocker Lockdown CSP: the\n# administrators' block and the users' PowerShell block; until both are set, that profile is manual.\n# applocker_admins_policy_file = \"applocker/block-apps-local-admins.xml\"\n# applocker_users_policy_file = \"applocker/block-users-powershell.xml\"\n");
+    t.push_str("# Custom - Device Restrictions: the Start menu layout (Export-StartLayout XML) and the lock screen and\n# desktop pictures (http(s) or file URLs); until all three are set, that profile is manual.\n# start_menu_layout_file = \"windows/start-menu-layout.xml\"\n# lock_screen_image_url = \"https://intranet.agency.gov.au/lock-screen.jpg\"\n# desktop_image_url = \"https://intranet.agency.gov.au/desktop.jpg\"\n");
     t.push_str("\n[params.contacts]\n");
     t.push_str(&format!(
         "group_expiration = {}\n",

@@ -22,7 +22,8 @@ use blueprint_graph::{GraphClient, GraphError};
 use serde_json::{Map, Value, json};
 
 /// How many times a create whose answer was lost is sent, each after looking for it and not
-/// finding it (as the engine's creates: `apply::LOST_CREATE_ATTEMPTS`).
+/// finding it; the last lost answer is looked for too (as the engine's creates:
+/// `apply::LOST_CREATE_ATTEMPTS`).
 const LOST_CREATE_ATTEMPTS: u32 = 5;
 
 /// Where a resource path goes.
@@ -317,7 +318,8 @@ impl TenantApis {
             attempts += 1;
             match self.graph.post(&collection, want).await {
                 Ok(_) => return Ok(()),
-                Err(GraphError::OutcomeUnknown { .. }) if attempts < LOST_CREATE_ATTEMPTS => {
+                Err(e @ GraphError::OutcomeUnknown { .. }) => {
+                    // Looked for after every lost answer, the last one's too.
                     let found = self
                         .graph
                         .until_replicated(&collection, || async {
@@ -339,6 +341,17 @@ impl TenantApis {
                         .await?;
                     if found.is_some() {
                         return Ok(());
+                    }
+                    if attempts >= LOST_CREATE_ATTEMPTS {
+                        // Known not made: every answer was lost and it is not there.
+                        return Err(GraphError::RetriesExhausted {
+                            method: "POST".into(),
+                            path: collection,
+                            attempts,
+                            last: format!(
+                                "every answer was lost and the assignment is not there ({e})"
+                            ),
+                        });
                     }
                 }
                 Err(e) => return Err(e),

@@ -344,6 +344,18 @@ impl Workspace {
                 "wdac_base_policy_file",
                 params.wdac_base_policy_file.as_ref(),
             ),
+            (
+                "applocker_admins_policy_file",
+                params.applocker_admins_policy_file.as_ref(),
+            ),
+            (
+                "applocker_users_policy_file",
+                params.applocker_users_policy_file.as_ref(),
+            ),
+            (
+                "start_menu_layout_file",
+                params.start_menu_layout_file.as_ref(),
+            ),
         ];
         for (param, path) in sent {
             if let Some(path) = path

@@ -199,12 +199,23 @@ from msgraph_beta.generated.models.install_intent import InstallIntent as BetaIn
 from msgraph_beta.generated.models.mobile_app_assignment import MobileAppAssignment as BetaMobileAppAssignment
 from msgraph_beta.generated.models.office_product_id import OfficeProductId
 from msgraph_beta.generated.models.office_suite_app import OfficeSuiteApp
+from msgraph_beta.generated.models.delivery_optimization_bandwidth_percentage import (
+    DeliveryOptimizationBandwidthPercentage,
+)
+from msgraph_beta.generated.models.delivery_optimization_max_cache_size_percentage import (
+    DeliveryOptimizationMaxCacheSizePercentage,
+)
+from msgraph_beta.generated.models.windows_delivery_optimization_configuration import (
+    WindowsDeliveryOptimizationConfiguration,
+)
+from msgraph_beta.generated.models.windows_delivery_optimization_mode import WindowsDeliveryOptimizationMode
 from msgraph_beta.generated.models.office_update_channel import OfficeUpdateChannel
 from msgraph_beta.generated.models.windows_architecture import WindowsArchitecture
 from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profile import (
     AzureADWindowsAutopilotDeploymentProfile,
 )
 from msgraph_beta.generated.models.out_of_box_experience_setting import OutOfBoxExperienceSetting
+from msgraph_beta.generated.models.windows_enrollment_status_screen_settings import WindowsEnrollmentStatusScreenSettings
 from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignment import (
     WindowsAutopilotDeploymentProfileAssignment,
 )
@@ -254,6 +265,10 @@ from msgraph_beta.generated.models.windows10_enrollment_completion_page_configur
     Windows10EnrollmentCompletionPageConfiguration as BetaWindows10EnrollmentCompletionPageConfiguration,
 )
 from msgraph_beta.generated.models.forms_settings import FormsSettings
+from msgraph_beta.generated.models.device_enrollment_windows_hello_for_business_configuration import (
+    DeviceEnrollmentWindowsHelloForBusinessConfiguration as BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration,
+)
+from msgraph_beta.generated.models.enablement import Enablement as BetaEnablement
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.report_suspicious_activity_settings import ReportSuspiciousActivitySettings
 from msgraph_beta.generated.models.todo_settings import TodoSettings
@@ -1182,8 +1197,42 @@ async def microsoft_365_apps(client, beta, run):
         check(isinstance(first, BetaMobileAppAssignment) and first.intent == BetaInstallIntent.Required
               and isinstance(first.target, BetaAllDevicesAssignmentTarget),
               "assign sets the suite's required all-devices assignment", assigned)
+        after = await item.get()
+        check(after.is_assigned is True and after.role_scope_tag_ids == ["0"] and after.upload_state == 1
+              and after.dependent_app_count == 0,
+              "the suite reads back assigned, with the Default scope tag and beta's read-only states", after)
     finally:
         await apps.by_mobile_app_id(created.id).delete()
+
+
+async def delivery_optimisation(beta, run):
+    """Delivery Optimisation (beta only, issue 14): windowsDeliveryOptimizationConfiguration with
+    the ABAC's download mode, its bandwidth and cache size abstract complex values given by their
+    derived types (percentages), created, read back and deleted with msgraph-beta-sdk's models."""
+    configurations = beta.device_management.device_configurations
+    created = await configurations.post(WindowsDeliveryOptimizationConfiguration(
+        display_name=f"sdk-compat-py {run} Delivery Optimisation",
+        delivery_optimization_mode=WindowsDeliveryOptimizationMode.HttpWithPeeringNat,
+        bandwidth_mode=DeliveryOptimizationBandwidthPercentage(
+            maximum_foreground_bandwidth_percentage=70, maximum_background_bandwidth_percentage=25),
+        maximum_cache_size=DeliveryOptimizationMaxCacheSizePercentage(maximum_cache_size_percentage=20),
+        background_download_from_http_delay_in_seconds=60, minimum_ram_allowed_to_peer_in_gigabytes=4))
+    try:
+        check(isinstance(created, WindowsDeliveryOptimizationConfiguration) and created.id,
+              "beta deviceConfigurations.post creates a WindowsDeliveryOptimizationConfiguration", created)
+        got = await configurations.by_device_configuration_id(created.id).get()
+        check(isinstance(got, WindowsDeliveryOptimizationConfiguration)
+              and got.delivery_optimization_mode == WindowsDeliveryOptimizationMode.HttpWithPeeringNat
+              and isinstance(got.bandwidth_mode, DeliveryOptimizationBandwidthPercentage)
+              and got.bandwidth_mode.maximum_foreground_bandwidth_percentage == 70
+              and isinstance(got.maximum_cache_size, DeliveryOptimizationMaxCacheSizePercentage)
+              and got.maximum_cache_size.maximum_cache_size_percentage == 20
+              and got.background_download_from_http_delay_in_seconds == 60,
+              "GET reads the Delivery Optimisation profile back with its derived bandwidth and cache size", got)
+        check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(created.id).delete()
 
 
 async def autopilot_profile(beta, run):
@@ -1197,7 +1246,9 @@ async def autopilot_profile(beta, run):
         out_of_box_experience_setting=OutOfBoxExperienceSetting(
             device_usage_type=WindowsDeviceUsageType.SingleUser, user_type=WindowsUserType.Standard,
             eula_hidden=True, privacy_settings_hidden=True, escape_link_hidden=True,
-            keyboard_selection_page_skipped=True)))
+            keyboard_selection_page_skipped=True),
+        enrollment_status_screen_settings=WindowsEnrollmentStatusScreenSettings(
+            hide_installation_progress=False, install_progress_timeout_in_minutes=60)))
     try:
         check(isinstance(created, AzureADWindowsAutopilotDeploymentProfile) and created.id,
               "windowsAutopilotDeploymentProfiles.post creates an AzureADWindowsAutopilotDeploymentProfile", created)
@@ -1206,7 +1257,9 @@ async def autopilot_profile(beta, run):
         check(isinstance(got, AzureADWindowsAutopilotDeploymentProfile)
               and got.out_of_box_experience_setting is not None
               and got.out_of_box_experience_setting.user_type == WindowsUserType.Standard
-              and got.locale == "en-AU" and got.preprovisioning_allowed is True,
+              and got.locale == "en-AU" and got.preprovisioning_allowed is True
+              and isinstance(got.enrollment_status_screen_settings, WindowsEnrollmentStatusScreenSettings)
+              and got.enrollment_status_screen_settings.install_progress_timeout_in_minutes == 60,
               "GET reads the profile back with its out-of-box settings", got)
         check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
               unknown_properties(got))
@@ -1401,6 +1454,21 @@ async def enrolment_status_page(beta):
         install_progress_timeout_in_minutes=esp.install_progress_timeout_in_minutes,
         track_install_progress_for_autopilot_only=esp.track_install_progress_for_autopilot_only))
 
+    # Windows Hello for Business's beta-only settings (deviceEnrollmentDefaultBeta): security keys
+    # for sign-in and enhanced sign-in security, PATCHed with the beta model and put back.
+    hello = next(c for c in listed.value if isinstance(c, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+                 and c.priority == 0)
+    hello_item = configurations.by_device_enrollment_configuration_id(hello.id)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=BetaEnablement.Enabled, enhanced_sign_in_security=1))
+    got = await hello_item.get()
+    check(isinstance(got, BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration)
+          and got.security_key_for_sign_in == BetaEnablement.Enabled and got.enhanced_sign_in_security == 1
+          and got.pin_minimum_length == hello.pin_minimum_length,
+          "beta: PATCH of Windows Hello for Business's security keys and enhanced sign-in security reads back", got)
+    await hello_item.patch(BetaDeviceEnrollmentWindowsHelloForBusinessConfiguration(
+        security_key_for_sign_in=hello.security_key_for_sign_in, enhanced_sign_in_security=hello.enhanced_sign_in_security))
+
 
 async def enrolment_defaults(client, run):
     """Intune's default enrolment configurations (issue 14): the collection reads as msgraph-sdk's
@@ -1524,6 +1592,7 @@ async def main(ready_path):
         await vpp_apps(client)
         await microsoft_365_apps(client, beta_client(ready, secret), run)
         await autopilot_profile(beta_client(ready, secret), run)
+        await delivery_optimisation(beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)

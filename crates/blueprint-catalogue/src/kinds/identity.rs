@@ -101,6 +101,38 @@ pub(super) const ORGANIZATION: KindSpec = KindSpec {
     },
 };
 
+/// What Microsoft fixed when the tenant was created, read from the same organization object:
+/// its country (`countryLetterCode`, "Country or region abbreviation for the organization in
+/// ISO 3166-2 format") and its verified domains with the default one (`verifiedDomains`,
+/// verifiedDomain: `name`, `isDefault`, `isInitial`, `type`, `capabilities`; matched by `name`).
+/// organization-update changes neither (its updatable properties are the notification contacts,
+/// marketingNotificationEmails, onPremisesSyncEnabled and privacyProfile), so they are compared
+/// and reported, never written: a tenant created in another country is remade by Microsoft,
+/// and the primary domain is chosen in the admin centre (or with domain-update's `isDefault`,
+/// which the agency decides).
+pub(super) const ORGANIZATION_FACTS: KindSpec = KindSpec {
+    name: "organizationFacts",
+    path: "/organization",
+    identity: IdentityKey::Singleton,
+    properties: &["countryLetterCode", "verifiedDomains"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("verifiedDomains", "name")],
+    lifecycle: Lifecycle::EvaluatedOnly(
+        "Microsoft sets the tenant's country when the tenant is created and Graph does not change it; the primary domain is the agency's choice in the Microsoft 365 admin centre",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // organization-get/-list: Organization.Read.All; nothing is ever written.
+        read: &[Grant::Graph("Organization.Read.All")],
+        write: &[Grant::Graph("Organization.Read.All")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
+};
+
 /// One of the tenant's domains: its password expiry (organization-wide in the admin centre,
 /// stored per domain in Graph: domain-update's passwordValidityPeriodInDays and
 /// passwordNotificationWindowInDays). Found by its name (`id`) among `/domains`, written with

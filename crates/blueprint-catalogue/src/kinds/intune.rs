@@ -8,7 +8,7 @@
 
 use super::{
     Access, ActionWrite, Api, Definitions, Expand, Grant, IdentityKey, KindSpec, Lifecycle,
-    Permissions,
+    Permissions, SetByAction,
 };
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
@@ -498,6 +498,63 @@ pub(super) const DEVICE_CONFIGURATION: KindSpec = KindSpec {
         write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
     },
     access: Access::ASSIGNED,
+};
+
+/// `windowsDeliveryOptimizationConfiguration` (Delivery Optimisation): its own properties in
+/// Graph beta (msgraph-metadata's schemas/type-mappings/beta-entity-types.json; types from the
+/// beta reference page intune-deviceconfig-windowsdeliveryoptimizationconfiguration). Graph
+/// v1.0's metadata has no such type.
+const WINDOWS_DELIVERY_OPTIMIZATION: &[&str] = &[
+    "backgroundDownloadFromHttpDelayInSeconds",
+    "bandwidthMode",
+    "cacheServerBackgroundDownloadFallbackToHttpDelayInSeconds",
+    "cacheServerForegroundDownloadFallbackToHttpDelayInSeconds",
+    "cacheServerHostNames",
+    "deliveryOptimizationMode",
+    "foregroundDownloadFromHttpDelayInSeconds",
+    "groupIdSource",
+    "maximumCacheAgeInDays",
+    "maximumCacheSize",
+    "minimumBatteryPercentageAllowedToUpload",
+    "minimumDiskSizeAllowedToPeerInGigabytes",
+    "minimumFileSizeToCacheInMegabytes",
+    "minimumRamAllowedToPeerInGigabytes",
+    "modifyCacheLocation",
+    "restrictPeerSelectionBy",
+    "vpnPeerCaching",
+];
+
+/// Device configuration profiles whose type only Graph beta has (Delivery Optimisation): the
+/// same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`, created when
+/// missing, assigned through `POST {id}/assign`. Found by display name among the profiles of a
+/// type this kind writes (`Access::only_of_type`): a v1.0 profile an agency named the same is
+/// not a Delivery Optimisation profile, and Graph would refuse to change its type.
+pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
+    name: "deviceConfigurationBeta",
+    path: "/deviceManagement/deviceConfigurations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "roleScopeTagIds",
+        "assignments",
+    ],
+    derived: &[(
+        "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+        WINDOWS_DELIVERY_OPTIMIZATION,
+    )],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    // intune-deviceconfig-windowsdeliveryoptimizationconfiguration-create/-update/-get and
+    // intune-deviceconfig-deviceconfiguration-assign (beta):
+    // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
+    permissions: DEVICE_CONFIGURATION.permissions,
+    access: Access {
+        only_of_type: Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration"),
+        ..Access::ASSIGNED
+    },
 };
 
 /// Settings catalog policies (`/deviceManagement/configurationPolicies`, Graph beta only): the
@@ -1042,6 +1099,90 @@ pub(super) const DEVICE_MANAGEMENT_SCRIPT: KindSpec = KindSpec {
     },
 };
 
+/// iOS/iPadOS app protection policies (`/deviceAppManagement/iosManagedAppProtections`, Graph
+/// v1.0). Properties are those a client writes of `iosManagedAppProtection` and the types it
+/// derives from in Microsoft's v1.0 metadata (`clean_v10_metadata/cleanMetadata.xml`:
+/// managedAppPolicy's `displayName` and `description`; managedAppProtection's 27;
+/// iosManagedAppProtection's own `appDataEncryptionType`, `customBrowserProtocol`,
+/// `faceIdBlocked` and `minimumRequiredSdkVersion`), less what Intune sets (`version`,
+/// `isAssigned`, `deployedAppCount`). The settings only beta has (exempted URL protocols, the
+/// cut-and-copy character limit, third-party keyboards, notifications, the targeted management
+/// levels) are not v1.0's to write.
+///
+/// The apps the policy protects are the `apps` navigation property (managedMobileApp, each an
+/// `iosMobileAppIdentifier` with the app's `bundleId`), written only through the `targetApps`
+/// action bound to targetedManagedAppProtection (`apps`, and an optional `appGroupType`; 204,
+/// intune-mam-targetedmanagedappprotection-targetapps) and read with `$expand=apps` (an export
+/// of a policy carries `apps@odata.context` under `iosManagedAppProtections(apps())`).
+/// Assignments (targetedManagedAppPolicyAssignment: a target only) go through `POST {id}/assign`
+/// (204, intune-mam-targetedmanagedappprotection-assign) and are read from `{id}/assignments`.
+pub(super) const IOS_MANAGED_APP_PROTECTION: KindSpec = KindSpec {
+    name: "iosManagedAppProtection",
+    path: "/deviceAppManagement/iosManagedAppProtections",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "allowedDataStorageLocations",
+        "allowedInboundDataTransferSources",
+        "allowedOutboundClipboardSharingLevel",
+        "allowedOutboundDataTransferDestinations",
+        "contactSyncBlocked",
+        "dataBackupBlocked",
+        "deviceComplianceRequired",
+        "disableAppPinIfDevicePinIsSet",
+        "fingerprintBlocked",
+        "managedBrowser",
+        "managedBrowserToOpenLinksRequired",
+        "maximumPinRetries",
+        "minimumPinLength",
+        "minimumRequiredAppVersion",
+        "minimumRequiredOsVersion",
+        "minimumWarningAppVersion",
+        "minimumWarningOsVersion",
+        "organizationalCredentialsRequired",
+        "periodBeforePinReset",
+        "periodOfflineBeforeAccessCheck",
+        "periodOfflineBeforeWipeIsEnforced",
+        "periodOnlineBeforeAccessCheck",
+        "pinCharacterSet",
+        "pinRequired",
+        "printBlocked",
+        "saveAsBlocked",
+        "simplePinBlocked",
+        "appDataEncryptionType",
+        "customBrowserProtocol",
+        "faceIdBlocked",
+        "minimumRequiredSdkVersion",
+        "apps",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("apps", "mobileAppIdentifier.bundleId")],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphV1,
+    // intune-mam-iosmanagedappprotection-list/-get (v1.0): DeviceManagementApps.Read.All;
+    // -create/-update, targetApps and assign: DeviceManagementApps.ReadWrite.All.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementApps.Read.All")],
+        write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "apps",
+            on_list: false,
+        }),
+        set_by_action: Some(&SetByAction {
+            property: "apps",
+            action: "targetApps",
+            parameter: "apps",
+            key: "mobileAppIdentifier.bundleId",
+        }),
+        ..Access::ASSIGNED
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1064,6 +1205,22 @@ mod tests {
         let protection = Some("#microsoft.graph.windows10EndpointProtectionConfiguration");
         assert!(k.allows("smartScreenBlockOverrideForFiles", protection));
         assert!(!k.allows("localSecurityOptionsBlockMicrosoftAccounts", protection));
+    }
+
+    #[test]
+    fn delivery_optimisation_is_a_beta_profile_type_found_among_its_own_type() {
+        let k = &DEVICE_CONFIGURATION_BETA;
+        let delivery = Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration");
+        assert!(k.is_beta());
+        assert_eq!(
+            k.request_path(),
+            "/beta/deviceManagement/deviceConfigurations"
+        );
+        assert!(k.allows("deliveryOptimizationMode", delivery));
+        assert!(k.allows("assignments", delivery));
+        assert!(!DEVICE_CONFIGURATION.allows("deliveryOptimizationMode", delivery));
+        assert_eq!(k.access.only_of_type, delivery);
+        assert!(k.never_created().is_none());
     }
 
     #[test]
@@ -1136,5 +1293,25 @@ mod tests {
         assert_eq!(k.access.only_of_type, Some("#microsoft.graph.iosVppApp"));
         assert_eq!(k.assign_parameter(), "mobileAppAssignments");
         assert!(k.has_assignments());
+    }
+
+    #[test]
+    fn an_ios_app_protection_policy_writes_its_apps_through_target_apps() {
+        let k = &IOS_MANAGED_APP_PROTECTION;
+        assert!(!k.is_beta());
+        assert!(k.allows("pinRequired", None));
+        assert!(k.allows("appDataEncryptionType", None));
+        assert!(k.allows("apps", None));
+        // Beta only: the exempted URL protocols and third-party keyboards.
+        assert!(!k.allows("exemptedAppProtocols", None));
+        assert!(!k.allows("thirdPartyKeyboardsBlocked", None));
+        // Intune's own.
+        assert!(!k.allows("deployedAppCount", None));
+        let set = k.set_by_action().unwrap();
+        assert_eq!((set.property, set.action), ("apps", "targetApps"));
+        assert!(k.keyed_arrays.contains(&(set.property, set.key)));
+        assert_eq!(k.access.expand.map(|e| e.query), Some("apps"));
+        assert!(k.has_assignments());
+        assert_eq!(k.assign_parameter(), "assignments");
     }
 }

@@ -219,6 +219,11 @@ fn run_command(
         return Answer::error(&e);
     }
     let fault = em.with_rng(|rng| em.faults.draw("POST", rng));
+    let fault = if em.take_refusal_of(cmdlet) {
+        Fault::ResetBefore
+    } else {
+        fault
+    };
     let lose_answer = match fault {
         Fault::Reject(err) => {
             let mut e = ExchangeError::new(
@@ -258,7 +263,8 @@ fn run_command(
     if !cmdlet.starts_with("Get-") {
         em.mark_dirty();
     }
-    let lost_create = cmdlet.starts_with("New-") && em.take_lost_create_answer();
+    let lost_create = (cmdlet.starts_with("New-") && em.take_lost_create_answer())
+        || em.take_lost_answer_to(cmdlet);
     if lose_answer || lost_create {
         // The change is made; the answer is lost on the way back.
         return Answer::error(&ExchangeError::new(

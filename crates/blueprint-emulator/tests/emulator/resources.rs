@@ -673,6 +673,46 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
         .await;
     assert_eq!(local_options.status, 400, "{}", local_options.text);
+    // Delivery Optimisation is a profile type only beta has: v1.0 refuses it, beta creates it
+    // (its bandwidth and cache size an abstract complex value given by a derived type) and lists
+    // it, and v1.0's list of the same collection leaves it out.
+    let delivery = json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO",
+        "deliveryOptimizationMode": "httpWithPeeringNat",
+        "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidthPercentage", "maximumForegroundBandwidthPercentage": 70, "maximumBackgroundBandwidthPercentage": 25},
+        "maximumCacheSize": {"@odata.type": "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage", "maximumCacheSizePercentage": 20}});
+    let in_v1 = emu.post(&t, path, delivery.clone()).await;
+    assert_eq!(in_v1.status, 400, "{}", in_v1.text);
+    let beta_path = format!("{}/beta/{path}", emu.base);
+    for (bad, why) in [
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "deliveryOptimizationMode": "peering"}),
+            "not a download mode",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "bandwidthMode": {"@odata.type": "#microsoft.graph.deliveryOptimizationBandwidth"}}),
+            "abstract",
+        ),
+    ] {
+        let r = emu.post(&t, &beta_path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, &beta_path, delivery).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["bandwidthMode"]["maximumForegroundBandwidthPercentage"],
+        70
+    );
+    assert_eq!(created.body["vpnPeerCaching"], Value::Null);
+    let names = |list: &Value| -> Vec<String> {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["displayName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(names(&emu.get(&t, &beta_path).await.body).contains(&"DO".to_string()));
+    assert!(!names(&emu.get(&t, path).await.body).contains(&"DO".to_string()));
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
@@ -686,6 +726,8 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         dm.body["settings"],
         json!({"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false})
     );
+    // The subscription's state is the service's (msgraph-sdk's DeviceManagement reads it).
+    assert_eq!(dm.body["subscriptionState"], "active");
     let patched = emu
         .patch(
             &t,
@@ -821,6 +863,98 @@ async fn intune_apps_take_microsofts_shapes_and_assign_with_an_intent() {
             "#microsoft.graph.windowsMicrosoftEdgeApp"
         ]
     );
+}
+
+/// Beta's mobileApp has six properties v1.0's lacks (intune-shared-mobileapp, beta), which
+/// msgraph-beta-sdk's models read: the scope tags a client writes (the Default tag "0" when it
+/// names none), and the read-only assignment state, counts and upload state, which a create that
+/// sends them (as intune-apps-officesuiteapp-create's example does) has ignored; `assign` makes
+/// the app assigned. v1.0 shows none of them, for the same app.
+#[tokio::test]
+async fn beta_apps_have_scope_tags_and_read_only_states() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let beta = &format!("{}/beta/deviceAppManagement/mobileApps", emu.base);
+    let created = emu
+        .post(&t, beta, json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "displayName": "Microsoft 365 Apps",
+            "productIds": ["o365ProPlusRetail"], "roleScopeTagIds": ["0", "7"],
+            "isAssigned": true, "uploadState": 11, "dependentAppCount": 1, "supersedingAppCount": 3, "supersededAppCount": 1}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["roleScopeTagIds"], json!(["0", "7"]));
+    for (prop, value) in [
+        ("isAssigned", json!(false)),
+        ("uploadState", json!(1)),
+        ("dependentAppCount", json!(0)),
+        ("supersedingAppCount", json!(0)),
+        ("supersededAppCount", json!(0)),
+    ] {
+        assert_eq!(created.body[prop], value, "{prop} is the service's");
+    }
+    let id = created.body["id"].as_str().unwrap();
+    let web = emu
+        .post(&t, beta, json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "Company Portal", "appUrl": "https://portal.manage.microsoft.com/"}))
+        .await;
+    assert_eq!(web.status, 201, "{}", web.text);
+    assert_eq!(
+        web.body["roleScopeTagIds"],
+        json!(["0"]),
+        "the Default scope tag"
+    );
+    let web_id = web.body["id"].as_str().unwrap();
+    let v1_web = emu
+        .get(&t, &format!("deviceAppManagement/mobileApps/{web_id}"))
+        .await;
+    assert_eq!(v1_web.status, 200, "{}", v1_web.text);
+    for prop in [
+        "roleScopeTagIds",
+        "isAssigned",
+        "uploadState",
+        "dependentAppCount",
+    ] {
+        assert!(
+            v1_web.body.get(prop).is_none(),
+            "v1.0 has no {prop}: {}",
+            v1_web.text
+        );
+    }
+    let tagged = emu
+        .patch(&t, &format!("{beta}/{id}"), json!({"@odata.type": "#microsoft.graph.officeSuiteApp", "roleScopeTagIds": ["7"], "isAssigned": true}))
+        .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert_eq!(tagged.body["roleScopeTagIds"], json!(["7"]));
+    assert_eq!(
+        tagged.body["isAssigned"], false,
+        "a client does not assign by PATCH"
+    );
+    let assigned = emu
+        .post(&t, &format!("{beta}/{id}/assign"), json!({"mobileAppAssignments": [{"intent": "required", "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
+        .await;
+    assert_eq!(assigned.status, 204, "{}", assigned.text);
+    let got = emu.get(&t, &format!("{beta}/{id}")).await;
+    assert_eq!(got.body["isAssigned"], true, "{}", got.text);
+    let unassigned = emu
+        .post(
+            &t,
+            &format!("{beta}/{id}/assign"),
+            json!({"mobileAppAssignments": []}),
+        )
+        .await;
+    assert_eq!(unassigned.status, 204, "{}", unassigned.text);
+    let got = emu.get(&t, &format!("{beta}/{id}")).await;
+    assert_eq!(got.body["isAssigned"], false, "{}", got.text);
+
+    // The apps a VPP token synced report the same through beta.
+    let listed = emu.get(&t, beta).await;
+    let vpp = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .expect("the empty agency's VPP token synced its apps");
+    assert_eq!(vpp["roleScopeTagIds"], json!(["0"]), "{vpp}");
+    assert_eq!(vpp["isAssigned"], false, "{vpp}");
+    assert_eq!(vpp["uploadState"], 1, "{vpp}");
 }
 
 /// Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type: created and read through
@@ -1017,6 +1151,10 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "hybridAzureADJoinSkipConnectivityCheck": true}),
             "the hybrid type's",
         ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "enrollmentStatusScreenSettings": {"showInstallationProgress": true}}),
+            "the status screen's setting is hideInstallationProgress",
+        ),
     ] {
         let r = emu.post(&t, path, bad).await;
         assert_eq!(r.status, 400, "{why}: {}", r.text);
@@ -1025,6 +1163,17 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Autopilot Deployment Profile", "locale": "en-AU", "deviceNameTemplate": "EXA-%SERIAL%", "preprovisioningAllowed": true, "outOfBoxExperienceSetting": oobe}))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
+    // Beta's enrolment status screen settings (msgraph-beta-sdk's model has them): none set.
+    assert_eq!(created.body["enrollmentStatusScreenSettings"], Value::Null);
+    let screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "With a status screen",
+            "enrollmentStatusScreenSettings": {"hideInstallationProgress": false, "installProgressTimeoutInMinutes": 60, "customErrorMessage": "Call the service desk"}}))
+        .await;
+    assert_eq!(screen.status, 201, "{}", screen.text);
+    assert_eq!(
+        screen.body["enrollmentStatusScreenSettings"]["installProgressTimeoutInMinutes"],
+        60
+    );
     assert_eq!(
         created.body["deviceType"], "windowsPc",
         "the default device type"
@@ -2255,6 +2404,210 @@ async fn group_licences_are_assigned_through_assign_license_and_read_on_select()
     assert_eq!(selected.body["assignedLicenses"], json!([]));
 }
 
+/// An iOS app protection policy (v1.0) is created with its settings only: its apps go through
+/// `targetApps` (204), which replaces the whole list, and read back only with `$expand=apps`
+/// or at `{id}/apps`; `apps` in a PATCH is refused, as is a parameter `targetApps` does not
+/// have, an app without a bundle id and an unknown `appGroupType`. Assignments through `assign`
+/// (204). The auditor reads, and may not write.
+#[tokio::test]
+async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_expanded() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceAppManagement/iosManagedAppProtections";
+    let bad = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "x", "pinCharacterSet": "emoji"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "managedAppPinCharacterSet: {}", bad.text);
+    let created = emu
+        .post(&t, path, json!({"displayName": "iOS App Protection Policy", "pinRequired": true, "minimumPinLength": 4, "periodOnlineBeforeAccessCheck": "PT30M", "allowedDataStorageLocations": ["oneDriveForBusiness", "sharePoint"], "managedBrowser": "microsoftEdge"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["isAssigned"], false);
+    assert!(created.body.get("apps").is_none(), "{}", created.text);
+    let outlook = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.office.outlook"}});
+    let teams = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.skype.teams"}});
+    let target = format!("{path}/{id}/targetApps");
+    for (body, why) in [
+        (json!({"apps": [outlook], "extra": 1}), "unknown parameter"),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier"}}]}),
+            "no bundle id",
+        ),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"bundleId": "x"}}]}),
+            "abstract identifier",
+        ),
+        (
+            json!({"apps": [outlook], "appGroupType": "someApps"}),
+            "appGroupType",
+        ),
+        (json!({"appGroupType": "selectedPublicApps"}), "no apps"),
+    ] {
+        let r = emu.post(&t, &target, body).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let set = emu
+        .post(
+            &t,
+            &target,
+            json!({"apps": [outlook, teams], "appGroupType": "selectedPublicApps"}),
+        )
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text);
+    let plain = emu.get(&t, &format!("{path}/{id}")).await;
+    assert!(plain.body.get("apps").is_none(), "{}", plain.text);
+    let expanded = emu.get(&t, &format!("{path}/{id}?$expand=apps")).await;
+    assert_eq!(expanded.status, 200, "{}", expanded.text);
+    let apps = expanded.body["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2, "{}", expanded.text);
+    assert_eq!(apps[0]["id"], "com.microsoft.office.outlook.ios");
+    assert_eq!(
+        apps[0]["mobileAppIdentifier"]["bundleId"],
+        "com.microsoft.office.outlook"
+    );
+    assert_eq!(expanded.body["periodOnlineBeforeAccessCheck"], "PT30M");
+    // The action replaces the list.
+    let only_teams = emu.post(&t, &target, json!({"apps": [teams]})).await;
+    assert_eq!(only_teams.status, 204, "{}", only_teams.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/apps")).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let bundles: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["mobileAppIdentifier"]["bundleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(bundles, ["com.microsoft.skype.teams"]);
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(
+        patched.status, 400,
+        "apps is not a property: {}",
+        patched.text
+    );
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"printBlocked": true}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["printBlocked"], true);
+
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("rol-EXA-users", "rol-exa-users"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid}}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let assigned = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(assigned.body["value"][0]["target"]["groupId"], gid);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let read = emu
+        .get(&auditor, &format!("{path}/{id}?$expand=apps"))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let write = emu
+        .post(&auditor, &target, json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(write.status, 403, "{}", write.text);
+}
+
+/// The B2B management policy (Graph beta only): one per tenant, created with the name,
+/// description and definition Graph requires, its definition the JSON document's text kept as
+/// given (Microsoft's own example uses single quotes), PATCH answering 200 with the policy, at
+/// most 25,000 characters, DELETE 204; Policy.Read.All does not read it (Microsoft's table names
+/// only the B2B management permissions).
+#[tokio::test]
+async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!("{}/beta/policies/b2bManagementPolicies", emu.base);
+    let v1 = emu.get(&t, "policies/b2bManagementPolicies").await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "Graph v1.0 has no B2B management policies: {}",
+        v1.text
+    );
+    let empty = emu.get(&t, path).await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(empty.body["value"], json!([]));
+    let allow = r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["examples.gov.au"]}}}"#;
+    for (bad, why) in [
+        (
+            json!({"description": "d", "definition": [allow]}),
+            "no name",
+        ),
+        (
+            json!({"displayName": "n", "definition": [allow]}),
+            "no description",
+        ),
+        (
+            json!({"displayName": "n", "description": "d"}),
+            "no definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": []}),
+            "empty definition",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": "text"}),
+            "not a collection",
+        ),
+        (
+            json!({"displayName": "n", "description": "d", "definition": ["x".repeat(25_001)]}),
+            "over 25,000 characters",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.b2bManagementPolicy", "displayName": "Policy1", "description": "Policy used for B2B features", "definition": ["{'B2BManagementPolicy':{'Version':1}}"], "isOrganizationDefault": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["definition"],
+        json!(["{'B2BManagementPolicy':{'Version':1}}"])
+    );
+    let second = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "Policy2", "description": "d", "definition": [allow]}),
+        )
+        .await;
+    assert_eq!(second.status, 400, "one per tenant: {}", second.text);
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"definition": [allow]}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["definition"], json!([allow]));
+    assert_eq!(patched.body["displayName"], "Policy1");
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.body["value"][0]["definition"], json!([allow]));
+    assert_eq!(listed.body["value"][0]["isOrganizationDefault"], true);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let refused = emu.get(&auditor, path).await;
+    assert_eq!(refused.status, 403, "Policy.Read.All: {}", refused.text);
+
+    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(emu.get(&t, path).await.body["value"], json!([]));
+}
+
 /// Administrative templates (intune-grouppolicy-*, Graph beta only): Intune's definitions found
 /// by `$filter` on their category path (a literal holding ` and `), each with its
 /// presentations; a configuration's values written through `updateDefinitionValues` (204), bound
@@ -2456,89 +2809,4 @@ async fn administrative_template_values_bind_intunes_definitions_and_read_on_exp
         )
         .await;
     assert_eq!(empty.body["value"], json!([]), "{}", empty.text);
-}
-
-/// The B2B management policy (Graph beta only): one per tenant, created with the name,
-/// description and definition Graph requires, its definition the JSON document's text kept as
-/// given (Microsoft's own example uses single quotes), PATCH answering 200 with the policy, at
-/// most 25,000 characters, DELETE 204; Policy.Read.All does not read it (Microsoft's table names
-/// only the B2B management permissions).
-#[tokio::test]
-async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
-    let emu = start("empty-agency").await;
-    let t = emu.token().await;
-    let path = &format!("{}/beta/policies/b2bManagementPolicies", emu.base);
-    let v1 = emu.get(&t, "policies/b2bManagementPolicies").await;
-    assert!(
-        matches!(v1.status.as_u16(), 400 | 404),
-        "Graph v1.0 has no B2B management policies: {}",
-        v1.text
-    );
-    let empty = emu.get(&t, path).await;
-    assert_eq!(empty.status, 200, "{}", empty.text);
-    assert_eq!(empty.body["value"], json!([]));
-    let allow = r#"{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"AllowedDomains":["examples.gov.au"]}}}"#;
-    for (bad, why) in [
-        (
-            json!({"description": "d", "definition": [allow]}),
-            "no name",
-        ),
-        (
-            json!({"displayName": "n", "definition": [allow]}),
-            "no description",
-        ),
-        (
-            json!({"displayName": "n", "description": "d"}),
-            "no definition",
-        ),
-        (
-            json!({"displayName": "n", "description": "d", "definition": []}),
-            "empty definition",
-        ),
-        (
-            json!({"displayName": "n", "description": "d", "definition": "text"}),
-            "not a collection",
-        ),
-        (
-            json!({"displayName": "n", "description": "d", "definition": ["x".repeat(25_001)]}),
-            "over 25,000 characters",
-        ),
-    ] {
-        let r = emu.post(&t, path, bad).await;
-        assert_eq!(r.status, 400, "{why}: {}", r.text);
-    }
-    let created = emu
-        .post(&t, path, json!({"@odata.type": "#microsoft.graph.b2bManagementPolicy", "displayName": "Policy1", "description": "Policy used for B2B features", "definition": ["{'B2BManagementPolicy':{'Version':1}}"], "isOrganizationDefault": true}))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(
-        created.body["definition"],
-        json!(["{'B2BManagementPolicy':{'Version':1}}"])
-    );
-    let second = emu
-        .post(
-            &t,
-            path,
-            json!({"displayName": "Policy2", "description": "d", "definition": [allow]}),
-        )
-        .await;
-    assert_eq!(second.status, 400, "one per tenant: {}", second.text);
-    let id = created.body["id"].as_str().unwrap();
-    let patched = emu
-        .patch(&t, &format!("{path}/{id}"), json!({"definition": [allow]}))
-        .await;
-    assert_eq!(patched.status, 200, "{}", patched.text);
-    assert_eq!(patched.body["definition"], json!([allow]));
-    assert_eq!(patched.body["displayName"], "Policy1");
-    let listed = emu.get(&t, path).await;
-    assert_eq!(listed.body["value"][0]["definition"], json!([allow]));
-    assert_eq!(listed.body["value"][0]["isOrganizationDefault"], true);
-
-    let auditor = emu.token_for("blueprint-auditor").await;
-    let refused = emu.get(&auditor, path).await;
-    assert_eq!(refused.status, 403, "Policy.Read.All: {}", refused.text);
-
-    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
-    assert_eq!(deleted.status, 204, "{}", deleted.text);
-    assert_eq!(emu.get(&t, path).await.body["value"], json!([]));
 }

@@ -58,6 +58,11 @@ terms_of_use_expiry_start = "2027-07-01"
 terms_of_use_pdf = "aup.pdf"
 wdac_base_policy_file = "wdac/base-policy.cip"
 wdac_base_policy_id = "{{A244370E-44C9-4C06-B551-F6016E563076}}"
+applocker_admins_policy_file = "applocker/block-apps-local-admins.xml"
+applocker_users_policy_file = "applocker/block-users-powershell.xml"
+start_menu_layout_file = "windows/start-menu-layout.xml"
+lock_screen_image_url = "https://intranet.example.gov.au/lock-screen.jpg"
+desktop_image_url = "https://intranet.example.gov.au/desktop.jpg"
 
 [params.contacts]
 group_expiration = "ict@example.gov.au"
@@ -108,6 +113,27 @@ features = [{features}]
     std::fs::write(
         ws_dir.join("wdac/base-policy.cip"),
         b"\x07\x00\x00\x00stand-in signed WDAC base policy",
+    )
+    .unwrap();
+    // The agency's AppLocker rule collections and Start menu layout (stand-ins of the shapes
+    // the AppLocker CSP and Export-StartLayout use).
+    std::fs::create_dir_all(ws_dir.join("applocker")).unwrap();
+    for (file, denied) in [
+        ("block-apps-local-admins.xml", "MSEDGE.EXE"),
+        ("block-users-powershell.xml", "POWERSHELL.EXE"),
+    ] {
+        std::fs::write(
+            ws_dir.join("applocker").join(file),
+            format!(
+                r#"<RuleCollection Type="Exe" EnforcementMode="Enabled"><FilePathRule Id="9eb15b2e-f9c2-42d4-8692-ad1a0f6a0722" Name="All files except {denied}" Description="" UserOrGroupSid="S-1-1-0" Action="Allow"><Conditions><FilePathCondition Path="*"/></Conditions></FilePathRule></RuleCollection>"#
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(ws_dir.join("windows")).unwrap();
+    std::fs::write(
+        ws_dir.join("windows/start-menu-layout.xml"),
+        r#"<LayoutModificationTemplate Version="1" xmlns="http://schemas.microsoft.com/Start/2014/LayoutModification"/>"#,
     )
     .unwrap();
     Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}"))
