@@ -251,6 +251,35 @@ pub struct ActionWrite {
     /// Where the tenant lists the keys it may use, when only those may be written: the plan
     /// blocks an item whose key is not there, with the reason.
     pub available: Option<Available>,
+    /// The items set a definition the service defines and names by a GUID only it knows
+    /// (Intune's administrative template settings): the blueprint names each definition by
+    /// the properties in its key, the engine finds it ([`Definitions`]) and writes the item
+    /// bound to it. With definitions, `remove` takes the tenant's item ids, and an item the
+    /// tenant already holds is changed through `updated` (by its id), as Intune's
+    /// `updateDefinitionValues` takes them.
+    pub definitions: Option<&'static Definitions>,
+}
+
+/// Where a service's definitions live, for items written bound to one ([`ActionWrite::definitions`]):
+/// Intune's `groupPolicyDefinitions` (Graph beta), each with a `classType`, `categoryPath` and
+/// `displayName` and its `presentations` (the options of the setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Definitions {
+    /// The collection (Graph beta path without the version).
+    pub path: &'static str,
+    /// The item property that holds the definition (`definition`), named in the blueprint by
+    /// the key's properties and bound on writes (`definition@odata.bind`).
+    pub property: &'static str,
+    /// The definition property the collection is queried by (`$filter=categoryPath eq '…'`):
+    /// one query per value the blueprint uses, the rest of the key matched locally.
+    pub filter_by: &'static str,
+    /// The parameter listing changed items by id (`updated`).
+    pub updated: &'static str,
+    /// The item property holding the option values (`presentationValues`), each naming its
+    /// option (`presentation`, by `label`) among the definition's `presentations`.
+    pub values: &'static str,
+    /// What a person does when the tenant lacks a definition.
+    pub remedy: &'static str,
 }
 
 /// A collection listing the item keys a tenant may write ([`ActionWrite::available`]): the
@@ -998,6 +1027,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
+    intune::GROUP_POLICY_CONFIGURATION,
     intune::IOS_MANAGED_APP_PROTECTION,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,

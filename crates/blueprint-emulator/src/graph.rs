@@ -150,9 +150,21 @@ pub fn execute(
     )? {
         return Ok(response);
     }
+    if let Some(response) = crate::group_policy::execute(
+        emulator,
+        caller,
+        origin,
+        req,
+        &segs,
+        query.filter.as_deref(),
+    )? {
+        return Ok(response);
+    }
     if let Some(nav) = &query.expand
         && !Kind::route(&segs).is_some_and(|(k, _)| {
-            crate::settings_catalog::expandable(k, nav) || crate::app_protection::expandable(k, nav)
+            crate::settings_catalog::expandable(k, nav)
+                || crate::group_policy::expandable(k, nav)
+                || crate::app_protection::expandable(k, nav)
         })
     {
         return Err(GraphError::new(
@@ -494,6 +506,7 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
     }
     let obj = v.as_object_mut().expect("normalised objects are objects");
     crate::settings_catalog::shape(kind, obj, query.expand.as_deref());
+    crate::group_policy::shape(kind, stored, obj, query.expand.as_deref());
     crate::app_protection::shape(kind, stored, obj, query.expand.as_deref());
     for prop in kind.write_only {
         if let Some(slot) = obj.get_mut(*prop) {

@@ -1122,6 +1122,35 @@ pub static BETA_KINDS: &[Kind] = &[
         assignable: true,
         filterable: &["displayName"],
     },
+    // Intune's administrative templates (beta only; crate::group_policy): the configuration's
+    // own properties here, its `definitionValues` through `updateDefinitionValues` and
+    // `$expand`, `assign` with `assignments` (200 with the assignments:
+    // intune-grouppolicy-grouppolicyconfiguration-create/-update/-assign, all
+    // DeviceManagementConfiguration.ReadWrite.All; -get/-list also .Read.All).
+    Kind {
+        entity: "groupPolicyConfiguration",
+        path: "deviceManagement/groupPolicyConfigurations",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &["DeviceManagementConfiguration.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
     // Intune apps: the same collection, with Microsoft 365 Apps (officeSuiteApp).
     MOBILE_APP,
     // Intune device configuration profiles: the same collection, with the profile types only

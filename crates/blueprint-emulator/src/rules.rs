@@ -101,6 +101,13 @@ pub fn before_create(
             obj.insert("createdDateTime".into(), json!(now));
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
+        "groupPolicyConfiguration" => {
+            // Values go through updateDefinitionValues (or definitionValues), not inline.
+            require_string(kind, obj, "displayName")?;
+            obj.entry("roleScopeTagIds").or_insert_with(|| json!(["0"]));
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "deviceManagementScript" => {
             require_string(kind, obj, "displayName")?;
             require_string(kind, obj, "scriptContent")?;
@@ -241,7 +248,7 @@ pub fn before_update(
             require_string(kind, obj, "scriptContent")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
-        "iosManagedAppProtection" => {
+        "groupPolicyConfiguration" | "iosManagedAppProtection" => {
             require_string(kind, obj, "displayName")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }

@@ -555,7 +555,12 @@ impl Tenant {
             assignment["intent"] = intent.clone();
             assignment["settings"] = item.get("settings").cloned().unwrap_or(Value::Null);
         }
-        if kind.is_beta() && kind.entity != "deviceManagementScript" {
+        if kind.is_beta()
+            && !matches!(
+                kind.entity,
+                "deviceManagementScript" | "groupPolicyConfiguration"
+            )
+        {
             // The settings catalog's assignments say where they came from.
             assignment["source"] = json!("direct");
             assignment["sourceId"] = json!(id);
@@ -647,6 +652,7 @@ pub fn assignment_type(kind: &Kind) -> &'static str {
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
+        "groupPolicyConfiguration" => "groupPolicyConfigurationAssignment",
         "iosManagedAppProtection" => "targetedManagedAppPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }

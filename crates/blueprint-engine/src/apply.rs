@@ -885,10 +885,16 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
         return Err(why.into());
     }
     let CreateBody {
-        body,
+        mut body,
         assignments,
         set_by_action,
     } = create_body(ctx, object)?;
+    // Items written through an action of the object (administrative template values) go
+    // after the create, through the action: the create takes the object's own properties.
+    let by_action = resources::written_by_action(&object.kind).and_then(|w| {
+        let items = body.as_object_mut()?.remove(w.property)?;
+        Some((w, items))
+    });
     let change = journal_intent(ctx, action, "create", None, None).await?;
     let result = async {
         let mut attempts = 0;
@@ -936,6 +942,29 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .post_action(&action_path, &request)
                 .await
                 .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
+        if let Some((write, items)) = &by_action {
+            let path = object_path(object, Some(&id));
+            if write.definitions.is_some() {
+                // Just created: a replica behind the create answers 404 for a while.
+                let read = read_one(object, &id);
+                crate::definitions::send(
+                    &ctx.client,
+                    *write,
+                    &path,
+                    &read,
+                    items,
+                    &Value::Null,
+                    true,
+                )
+                .await?;
+            } else {
+                let (action_path, request) = resources::action_write(*write, &path, items, &[]);
+                ctx.client
+                    .post_action(&action_path, &request)
+                    .await
+                    .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+            }
         }
         if let Some(assignments) = &assignments {
             assign(ctx, object, &id, assignments).await?;
@@ -1018,6 +1047,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let mut assignments = None;
     let mut item_writes = Vec::new();
     let mut action_writes = Vec::new();
+    let mut bound_writes = Vec::new();
     let by_action = resources::written_by_action(&object.kind);
     let set_by = resources::set_by_action(&object.kind);
     for (k, v) in compared.as_object().into_iter().flatten() {
@@ -1029,7 +1059,11 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
         } else if let Some(write) = by_action.filter(|w| w.property == k) {
             // The blueprint's items, added or changed; the tenant's others are left alone.
             let path = object_path(object, id.as_deref());
-            action_writes.push(resources::action_write(write, &path, v, &[]));
+            if write.definitions.is_some() {
+                bound_writes.push((write, path, v.clone()));
+            } else {
+                action_writes.push(resources::action_write(write, &path, v, &[]));
+            }
         } else if let Some(write) = set_by.filter(|w| w.property == k) {
             // The whole collection: the tenant's items with the blueprint's laid over them.
             let path = object_path(object, id.as_deref());
@@ -1085,6 +1119,12 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
                 .post_action(action_path, request)
                 .await
                 .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
+        for (write, path, wanted) in &bound_writes {
+            // Bound to the tenant's definitions; sent again over what a lost answer applied.
+            let read = resources::read_one(&object.kind, path);
+            let now = &current[write.property];
+            crate::definitions::send(&ctx.client, *write, path, &read, wanted, now, false).await?;
         }
         let target = id.clone().unwrap_or_default();
         if let Some(a) = &assignments {

@@ -76,14 +76,12 @@ fn walk(
                 // Keyed: each desired element is compared with the actual element of the
                 // same key; elements the blueprint does not name are left alone.
                 for item in items {
-                    let id = item_key(item, key).cloned().unwrap_or(Value::Null);
-                    let label = format!(
-                        "{path}[{}]",
-                        id.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| id.to_string())
-                    );
-                    match actual_items.iter().find(|a| item_key(a, key) == Some(&id)) {
+                    let id = item_key(item, key).unwrap_or(Value::Null);
+                    let label = format!("{path}[{}]", key_text(&id));
+                    match actual_items
+                        .iter()
+                        .find(|a| item_key(a, key).as_ref() == Some(&id))
+                    {
                         Some(a) => walk(&label, item, a, keyed, out),
                         None => out.push(FieldDiff {
                             path: label,
@@ -159,9 +157,33 @@ fn walk(
 static EMPTY: Vec<Value> = Vec::new();
 
 /// A keyed list item's key: `key` is a property name or a dotted path into the item (a settings
-/// catalog setting is keyed by `settingInstance.settingDefinitionId`).
-pub fn item_key<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
-    key.split('.').try_fold(item, |v, part| v.get(part))
+/// catalog setting is keyed by `settingInstance.settingDefinitionId`), or several joined by `+`
+/// (an administrative template value by its definition's class, category path and name), whose
+/// key is the list of their values (None when any is missing).
+pub fn item_key(item: &Value, key: &str) -> Option<Value> {
+    let one = |path: &str| {
+        path.split('.')
+            .try_fold(item, |v, part| v.get(part))
+            .cloned()
+    };
+    if key.contains('+') {
+        return key
+            .split('+')
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
+    }
+    one(key)
+}
+
+/// A key as a person reads it in a change's path: a string as is, a composite key's parts
+/// joined by ` | ` (`machine | \Microsoft Edge | Configure Do Not Track`).
+pub fn key_text(key: &Value) -> String {
+    match key {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts.iter().map(key_text).collect::<Vec<_>>().join(" | "),
+        other => other.to_string(),
+    }
 }
 
 fn canonical(v: &Value) -> String {
@@ -217,6 +239,27 @@ mod tests {
         );
         let same = json!({"settings": [setting("b", "b_0"), setting("a", "a_1")]});
         assert!(diff(&desired, &same, &key).is_empty());
+    }
+
+    #[test]
+    fn keyed_lists_match_by_a_composite_key() {
+        let key = [(
+            "definitionValues",
+            "definition.classType+definition.categoryPath+definition.displayName",
+        )];
+        let value = |class: &str, name: &str, enabled: bool| json!({"definition": {"classType": class, "categoryPath": "\\Microsoft Edge", "displayName": name}, "enabled": enabled});
+        let desired = json!({"definitionValues": [value("machine", "A", true)]});
+        // The user-class value of the same name is another setting.
+        let actual =
+            json!({"definitionValues": [value("user", "A", true), value("machine", "A", false)]});
+        let d = diff(&desired, &actual, &key);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].path,
+            "definitionValues[machine | \\Microsoft Edge | A].enabled"
+        );
+        let none = json!({"definitionValues": [value("user", "A", true)]});
+        assert_eq!(diff(&desired, &none, &key)[0].actual, Value::Null);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod approved;
 pub mod compare;
 pub mod connect;
+mod definitions;
 pub mod doctor;
 pub mod engagement;
 pub mod evaluate;

@@ -21,7 +21,9 @@ pub struct Observation {
     /// Directory role template ids, when a desired object names every role.
     pub role_templates: Vec<String>,
     /// The collections listing the item keys a tenant may write, by path, when a desired
-    /// object's kind has one ([`blueprint_catalogue::kinds::Available`]: `/subscribedSkus`).
+    /// object's kind has one ([`blueprint_catalogue::kinds::Available`]: `/subscribedSkus`),
+    /// and the definitions desired items name ([`blueprint_catalogue::kinds::Definitions`]:
+    /// Intune's administrative template settings, by the query that lists them).
     pub available: BTreeMap<String, Vec<Value>>,
 }
 
@@ -100,6 +102,16 @@ pub async fn observe_known(
         .filter(|path| !paths.contains(path))
         .collect();
     paths.extend(ahead.iter().cloned());
+    // The definitions administrative template values name (Intune's, by category path).
+    let definitions: Vec<String> = objects
+        .iter()
+        .filter_map(|o| {
+            let write = resources::written_by_action(&o.kind)?;
+            Some(crate::definitions::queries(write, &o.desired))
+        })
+        .flatten()
+        .collect();
+    paths.extend(definitions.iter().cloned());
     paths.sort();
     paths.dedup();
     let results = client.get_many(&paths).await;
@@ -125,6 +137,10 @@ pub async fn observe_known(
     for path in available {
         let listed = by_path.get(path).map(items).unwrap_or_default();
         observation.available.insert(path.to_string(), listed);
+    }
+    for path in definitions {
+        let listed = by_path.get(&path).map(items).unwrap_or_default();
+        observation.available.insert(path, listed);
     }
     for object in objects {
         let found = by_path.get(&resources::read_path(object));

@@ -244,6 +244,21 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
                 ));
             }
         }
+        if action.blocked.is_none()
+            && let Some(write) = resources::written_by_action(&object.kind)
+            && let Some(defs) = write.definitions
+        {
+            let missing =
+                crate::definitions::missing(write, &object.desired, &observation.available);
+            if !missing.is_empty() {
+                action.blocked = Some(format!(
+                    "the tenant has no administrative template setting {} (class | category path | name, among {}); Intune refuses a value for a setting it does not define: {}, then plan again",
+                    missing.join("; "),
+                    defs.path,
+                    defs.remedy
+                ));
+            }
+        }
         actions.push(action);
     }
     // A missing prerequisite or an ambiguous object blocks everything that depends on it.

@@ -101,7 +101,7 @@ pub fn read_path(object: &DesiredObject) -> String {
     }
 }
 
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         match b {
@@ -351,7 +351,7 @@ pub fn set_action_restore(
     after: &Value,
     current: &Value,
 ) -> (String, Value) {
-    let key_of = |v: &Value| crate::compare::item_key(v, write.key).cloned();
+    let key_of = |v: &Value| crate::compare::item_key(v, write.key);
     let left: Vec<Option<Value>> = after.as_array().into_iter().flatten().map(key_of).collect();
     let mut items: Vec<Value> = before.as_array().cloned().unwrap_or_default();
     for item in current.as_array().into_iter().flatten() {

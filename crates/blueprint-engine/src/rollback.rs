@@ -249,6 +249,11 @@ fn changed_properties(kind: &KindSpec, before: &Value, after: &Value) -> Map<Str
         if !side_door && (key.starts_with('@') || !kind.allows(key, odata_type)) {
             continue;
         }
+        // A snapshot without the side door was taken by an update that left it alone (its
+        // assignments were not read): nothing of it to put back.
+        if side_door && before.get(key.as_str()).is_none() {
+            continue;
+        }
         let was = before.get(key.as_str()).cloned().unwrap_or(Value::Null);
         if after.get(key.as_str()).cloned().unwrap_or(Value::Null) != was {
             out.insert(key.clone(), was);
@@ -872,17 +877,30 @@ impl Session {
         if let Some(write) = by_action {
             // The items as they were (a licence back to its disabled plans), and the removal
             // of those the sprint added, and only those.
-            let (action_path, request) = resources::action_restore(
-                write,
-                path,
-                &before[write.property],
-                &after[write.property],
-                &current[write.property],
-            );
-            self.client
-                .post_action(&action_path, &request)
-                .await
-                .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
+            if write.definitions.is_some() {
+                crate::definitions::restore(
+                    &self.client,
+                    write,
+                    path,
+                    &resources::read_one(kind.name, path),
+                    &before[write.property],
+                    &after[write.property],
+                    &current[write.property],
+                )
+                .await?;
+            } else {
+                let (action_path, request) = resources::action_restore(
+                    write,
+                    path,
+                    &before[write.property],
+                    &after[write.property],
+                    &current[write.property],
+                );
+                self.client
+                    .post_action(&action_path, &request)
+                    .await
+                    .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
+            }
         }
         if let Some(write) = set_by {
             // The collection the snapshot held, with what was added by hand since.

@@ -307,8 +307,18 @@ impl Workspace {
         })?;
         let name = path.display().to_string();
         let document = ProfileDocument::parse(&name, &text)?;
-        let profile = AgencyProfile::from_tables(&name, &text, document.agency, document.params)
-            .map_err(EngineError::Input)?;
+        let mut profile =
+            AgencyProfile::from_tables(&name, &text, document.agency, document.params)
+                .map_err(EngineError::Input)?;
+        // The agency's tenant is the one the workspace connects to, when `[agency]` does not
+        // name it (`{{ agency.tenant_id }}`: OneDrive's known folder move names the tenant).
+        if profile.agency.tenant_id.is_none() {
+            profile.agency.tenant_id = document
+                .connection
+                .tenant_id
+                .as_deref()
+                .and_then(|t| blueprint_catalogue::profile::TenantId::parse(t).ok());
+        }
         if let Some(pdf) = &profile.params.terms_of_use_pdf
             && let Err(why) = crate::files::confined(dir, pdf)
         {

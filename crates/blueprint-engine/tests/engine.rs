@@ -5568,4 +5568,257 @@ async fn a_prefix_too_long_for_the_device_name_template_is_refused_at_plan_where
         "Autopilot Deployment Profile",
     );
     assert_eq!(profile["deviceNameTemplate"], "EXAMPLEAGENCY-%SERIAL%");
+/// The stored values of the administrative template with this name, and its id.
+fn stored_template<'a>(
+    tenant: &'a mut blueprint_emulator::Tenant,
+    name: &str,
+) -> (String, &'a mut Vec<Value>) {
+    let (id, object) = stored(tenant, "groupPolicyConfiguration", name);
+    (id, object["definitionValues"].as_array_mut().unwrap())
+}
+
+/// The stored value of the machine definition at `path` named `name`.
+fn stored_value<'a>(values: &'a mut [Value], path: &str, name: &str) -> &'a mut Value {
+    let id = blueprint_emulator::definition_id("machine", path, name)
+        .unwrap_or_else(|| panic!("the emulator defines {path}\\{name}"));
+    values
+        .iter_mut()
+        .find(|v| v["definitionId"] == id.as_str())
+        .unwrap_or_else(|| panic!("a value for {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_edge_administrative_template_deploys_by_definition_drifts_updates_and_rolls_back() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec![
+        "intune-windows-device-group".to_string(),
+        "intune-windows-edge-browser".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let report = deploy_sprint(&s, 1).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let smartscreen = (
+        "\\Microsoft Edge\\SmartScreen settings",
+        "Configure Microsoft Defender SmartScreen",
+    );
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (edge_id, values) = stored_template(&mut t, "ACSC – Edge Browser");
+        assert_eq!(values.len(), 20);
+        // Bound to the machine-class definition, not its user-class twin of the same name.
+        let dnt = stored_value(values, "\\Microsoft Edge", "Configure Do Not Track");
+        assert_eq!(dnt["enabled"], true);
+        let devtools = stored_value(
+            values,
+            "\\Microsoft Edge",
+            "Control where developer tools can be used",
+        );
+        assert_eq!(devtools["presentationValues"][0]["value"], "2");
+        assert_eq!(
+            devtools["presentationValues"][0]["@odata.type"],
+            "#microsoft.graph.groupPolicyPresentationValueText"
+        );
+        let https = stored_value(
+            values,
+            "\\Microsoft Edge",
+            "Allow users to proceed from the HTTPS warning page",
+        );
+        assert_eq!(https["enabled"], false);
+        assert_eq!(
+            t.assignments[&edge_id][0]["target"]["groupId"],
+            group_id.as_str()
+        );
+        // Someone turns SmartScreen off in the portal.
+        let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
+        stored_value(values, smartscreen.0, smartscreen.1)["enabled"] = false.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-windows-edge-browser"],
+        vec![(
+            format!(
+                "definitionValues[machine | {} | {}].enabled",
+                smartscreen.0, smartscreen.1
+            ),
+            true.into(),
+            false.into()
+        )]
+    );
+
+    // The next sprint puts it back through updateDefinitionValues (the value updated by id).
+    let report = deploy_sprint(&s, 2).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    {
+        let mut t = tenant.lock().unwrap();
+        let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
+        assert_eq!(values.len(), 20, "updated in place, not added twice");
+        assert_eq!(
+            stored_value(values, smartscreen.0, smartscreen.1)["enabled"],
+            true
+        );
+    }
+
+    // Rolling back sprint 2 restores the value as the sprint found it; sprint 1, the tenant.
+    for sprint in [2, 1] {
+        let report = s
+            .rollback(&RollbackOptions {
+                sprint,
+                force: true,
+            })
+            .await
+            .unwrap();
+        let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+        assert!(failures.is_empty(), "sprint {sprint}: {failures:#?}");
+        if sprint == 2 {
+            let mut t = tenant.lock().unwrap();
+            let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
+            assert_eq!(
+                stored_value(values, smartscreen.0, smartscreen.1)["enabled"],
+                false
+            );
+        }
+    }
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrative_template_setting_the_tenant_lacks_blocks_the_plan_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec![
+        "intune-windows-device-group".to_string(),
+        "intune-windows-edge-browser".to_string(),
+    ];
+    let ws = workspace(dir.path(), &running, &features);
+    let overlay = ws.dir.join("catalogue");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(
+        overlay.join("edge.yaml"),
+        r#"overrides:
+  - feature: intune-windows-edge-browser
+    reason: a setting from an ADMX the tenant never imported
+    append:
+      definitionValues:
+        - definition: { classType: machine, categoryPath: '\Microsoft Edge', displayName: 'Enable the flux capacitor' }
+          enabled: true
+"#,
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws.dir).unwrap_or_else(|e| panic!("{e}")));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let edge = plan
+        .actions
+        .iter()
+        .find(|a| a.kind == "groupPolicyConfiguration")
+        .unwrap();
+    let why = edge.blocked.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("machine | \\Microsoft Edge | Enable the flux capacitor"),
+        "{why}"
+    );
+    assert!(why.contains("groupPolicyDefinitions"), "{why}");
+    assert!(
+        !why.contains("Configure Do Not Track"),
+        "only the missing one: {why}"
+    );
+    // Nothing of the profile reaches the tenant; the group does.
+    let report = deploy_sprint(&s, 1).await;
+    assert!(
+        report
+            .results
+            .iter()
+            .filter(|r| r.reference.starts_with("groupPolicyConfiguration:"))
+            .all(|r| matches!(r.outcome, Outcome::Skipped { .. })),
+        "{:#?}",
+        report.results
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_onedrive_templates_bind_device_and_user_definitions_with_the_agencys_tenant() {
+    use blueprint_engine::rollback::RollbackOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec![
+        "intune-windows-device-group".to_string(),
+        "identity-role-groups".to_string(),
+        "intune-windows-onedrive-device".to_string(),
+        "intune-windows-onedrive-user".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let report = deploy_sprint(&s, 1).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (device_id, values) = stored_template(&mut t, "Blueprint - OneDrive Device");
+        assert_eq!(values.len(), 6);
+        // Known folder move names the tenant the workspace connects to, without a notification,
+        // all three folders ticked.
+        let kfm = stored_value(
+            values,
+            "\\OneDrive",
+            "Silently move Windows known folders to OneDrive",
+        );
+        let options = kfm["presentationValues"].as_array().unwrap();
+        assert_eq!(options.len(), 5);
+        assert!(options.iter().any(|o| o["value"] == tenant_id.as_str()));
+        assert!(options.iter().any(|o| o["value"] == "0"));
+        assert_eq!(options.iter().filter(|o| o["value"] == true).count(), 3);
+        let ring = stored_value(values, "\\OneDrive", "Set the sync app update ring");
+        assert_eq!(ring["presentationValues"][0]["value"], "5");
+        let (user_id, values) = stored_template(&mut t, "Blueprint - OneDrive User");
+        assert_eq!(values.len(), 2);
+        // User-class definitions: no machine definition of these names exists.
+        let personal = blueprint_emulator::definition_id(
+            "user",
+            "\\OneDrive",
+            "Prevent users from syncing personal OneDrive accounts",
+        )
+        .unwrap();
+        assert!(
+            values
+                .iter()
+                .any(|v| v["definitionId"] == personal.as_str())
+        );
+        let targets: Vec<&str> = t.assignments[&user_id]
+            .iter()
+            .filter_map(|a| a["target"]["groupId"].as_str())
+            .collect();
+        assert_eq!(targets.len(), 2);
+        assert!(targets.contains(&users.as_str()) && targets.contains(&admins.as_str()));
+        assert_eq!(t.assignments[&device_id].len(), 1);
+    }
+    let report = s
+        .rollback(&RollbackOptions {
+            sprint: 1,
+            force: false,
+        })
+        .await
+        .unwrap();
+    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
 }

@@ -354,6 +354,41 @@ impl GraphClient {
         parse_body(&answer, "POST", path).map(Some)
     }
 
+    /// `POST` an action that is not safe to repeat blindly (Intune's `updateDefinitionValues`:
+    /// its `added` values are refused the second time): sent again only when Graph cannot have
+    /// acted (throttled, refused before it acted); a lost answer is
+    /// [`GraphError::OutcomeUnknown`], for the caller to read the object and send what is left.
+    /// `None` for an empty answer (204).
+    pub async fn post_action_once(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        let answer = self
+            .0
+            .send(
+                self.0
+                    .spec(Method::POST, path, Some(body), Safety::Create)?,
+            )
+            .await?;
+        if answer.status == 204 || answer.body.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_body(&answer, "POST", path).map(Some)
+    }
+
+    /// [`post_action_once`](Self::post_action_once) on an object this client just created: a
+    /// 404 is Graph's replicas lagging behind the create (nothing was applied), so the action
+    /// is sent again over [`RetryPolicy::replication_window`] before the 404 is believed.
+    pub async fn post_action_once_known(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        self.until_found(path, || self.post_action_once(path, body))
+            .await
+    }
+
     /// `GET` an object that exists (this client just created it, or just read it elsewhere): a
     /// 404 is Graph's replicas lagging behind the write, so it is looked for again over
     /// [`RetryPolicy::replication_window`] before the 404 is believed.

@@ -291,6 +291,7 @@ pub(super) const GROUP_LICENSES: KindSpec = KindSpec {
                 noun: "licence (SKU)",
                 remedy: "buy the licences (Microsoft 365 admin center > Billing > Purchase services), wait for them to appear under Licenses, then plan again",
             }),
+            definitions: None,
         }),
         ..Access::PLAIN
     },

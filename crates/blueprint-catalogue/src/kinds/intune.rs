@@ -7,7 +7,8 @@
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
 use super::{
-    Access, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, SetByAction,
+    Access, ActionWrite, Api, Definitions, Expand, Grant, IdentityKey, KindSpec, Lifecycle,
+    Permissions, SetByAction,
 };
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
@@ -596,6 +597,69 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
             on_list: false,
         }),
         replaced_whole: true,
+        ..Access::ASSIGNED
+    },
+};
+
+/// The key of an administrative template value: its definition's class (`user`, `machine`),
+/// category path and name, which is how the ABAC (and the Intune portal) names a setting.
+pub const DEFINITION_VALUE_KEY: &str =
+    "definition.classType+definition.categoryPath+definition.displayName";
+
+/// Administrative templates (`/deviceManagement/groupPolicyConfigurations`, Graph beta only):
+/// the ADMX-backed profiles (Edge, Office, Windows, OneDrive). Properties are
+/// `groupPolicyConfiguration`'s in Microsoft's beta reference that a client writes
+/// (displayName, description); `definitionValues` is a navigation property read with
+/// `$expand=definitionValues($expand=definition,presentationValues($expand=presentation))` and
+/// written through `POST {id}/updateDefinitionValues` (`added`, `updated` by id, `deletedIds`),
+/// each value bound to a `groupPolicyDefinitions('{id}')` and its options to the definition's
+/// `presentations('{id}')`. A definition's id is a GUID Intune assigns, so the blueprint names
+/// it by class, category path and display name (as the ABAC does) and the engine looks it up;
+/// a definition the tenant lacks blocks the plan, naming the setting. `assignments` goes
+/// through `POST {id}/assign`.
+pub(super) const GROUP_POLICY_CONFIGURATION: KindSpec = KindSpec {
+    name: "groupPolicyConfiguration",
+    path: "/deviceManagement/groupPolicyConfigurations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "definitionValues",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("definitionValues", DEFINITION_VALUE_KEY)],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    // intune-grouppolicy-grouppolicyconfiguration-create/-get/-update/-assign,
+    // -updatedefinitionvalues and intune-grouppolicy-grouppolicydefinition-get/-list:
+    // DeviceManagementConfiguration.ReadWrite.All (.Read.All to read), nothing narrower.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
+        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "definitionValues($expand=definition,presentationValues($expand=presentation))",
+            on_list: false,
+        }),
+        written_by_action: Some(ActionWrite {
+            property: "definitionValues",
+            action: "updateDefinitionValues",
+            add: "added",
+            remove: "deletedIds",
+            key: DEFINITION_VALUE_KEY,
+            available: None,
+            definitions: Some(&Definitions {
+                path: "/deviceManagement/groupPolicyDefinitions",
+                property: "definition",
+                filter_by: "categoryPath",
+                updated: "updated",
+                values: "presentationValues",
+                remedy: "check the setting's name, class and category path against the Intune portal (Devices > Configuration > Create > Templates > Administrative templates); a setting from an ADMX Intune does not ship needs the ADMX imported first (Devices > Configuration > Import ADMX)",
+            }),
+        }),
         ..Access::ASSIGNED
     },
 };

@@ -2619,3 +2619,206 @@ async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     assert_eq!(emu.get(&t, path).await.body["value"], json!([]));
 }
+
+/// Administrative templates (intune-grouppolicy-*, Graph beta only): Intune's definitions found
+/// by `$filter` on their category path (a literal holding ` and `), each with its
+/// presentations; a configuration's values written through `updateDefinitionValues` (204), bound
+/// to a definition and its presentations, read only through `$expand`; a definition Intune
+/// lacks is its 404, a drop-down value not among its items or a value of the wrong type 400,
+/// and nothing of a refused request is applied.
+#[tokio::test]
+async fn administrative_template_values_bind_intunes_definitions_and_read_on_expand() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let beta = |p: &str| format!("{}/beta/deviceManagement/{p}", emu.base);
+    let v1 = emu
+        .get(&t, "deviceManagement/groupPolicyConfigurations")
+        .await;
+    assert!(
+        matches!(v1.status.as_u16(), 400 | 404),
+        "beta only: {}",
+        v1.text
+    );
+
+    let listed = emu
+        .get(
+            &t,
+            &beta("groupPolicyDefinitions?$filter=categoryPath%20eq%20'%5CMicrosoft%20Edge%5CPassword%20manager%20and%20protection'"),
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let defs = listed.body["value"].as_array().unwrap();
+    assert_eq!(defs.len(), 1, "{}", listed.text);
+    assert_eq!(
+        defs[0]["displayName"],
+        "Enable saving passwords to the password manager"
+    );
+    assert_eq!(defs[0]["classType"], "machine");
+    let edge = emu
+        .get(&t, &beta("groupPolicyDefinitions?$filter=categoryPath%20eq%20'%5CMicrosoft%20Edge'%20and%20displayName%20eq%20'Control%20where%20developer%20tools%20can%20be%20used'"))
+        .await;
+    let devtools = edge.body["value"][0]["id"].as_str().unwrap().to_string();
+    let presentations = emu
+        .get(
+            &t,
+            &beta(&format!("groupPolicyDefinitions/{devtools}/presentations")),
+        )
+        .await;
+    assert_eq!(presentations.status, 200, "{}", presentations.text);
+    let dropdown = &presentations.body["value"][0];
+    assert_eq!(
+        dropdown["@odata.type"],
+        "#microsoft.graph.groupPolicyPresentationDropdownList"
+    );
+    let pid = dropdown["id"].as_str().unwrap().to_string();
+    let bad_filter = emu
+        .get(
+            &t,
+            &beta("groupPolicyDefinitions?$filter=explainText%20eq%20'x'"),
+        )
+        .await;
+    assert_eq!(bad_filter.status, 400, "{}", bad_filter.text);
+
+    // A configuration takes its own properties only: values go through the action.
+    let inline = emu
+        .post(
+            &t,
+            &beta("groupPolicyConfigurations"),
+            json!({"displayName": "x", "definitionValues": []}),
+        )
+        .await;
+    assert_eq!(inline.status, 400, "{}", inline.text);
+    let created = emu
+        .post(
+            &t,
+            &beta("groupPolicyConfigurations"),
+            json!({"displayName": "ACSC – Edge Browser", "description": "d"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let action = beta(&format!(
+        "groupPolicyConfigurations/{id}/updateDefinitionValues"
+    ));
+    let root = "https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions";
+    let bind = |d: &str| format!("{root}('{d}')");
+    let value = |v: &str| {
+        json!({"enabled": true, "definition@odata.bind": bind(&devtools), "presentationValues": [
+            {"@odata.type": "#microsoft.graph.groupPolicyPresentationValueText", "value": v,
+             "presentation@odata.bind": format!("{}/presentations('{pid}')", bind(&devtools))}
+        ]})
+    };
+    let unknown = "00000000-0000-0000-0000-00000000dead";
+    for (body, status, why) in [
+        (
+            json!({"added": [{"enabled": true, "definition@odata.bind": bind(unknown)}], "updated": [], "deletedIds": []}),
+            404,
+            "a definition Intune does not have",
+        ),
+        (
+            json!({"added": [value("7")], "updated": [], "deletedIds": []}),
+            400,
+            "not one of the drop-down's items",
+        ),
+        (
+            json!({"added": [{"enabled": true, "definition@odata.bind": bind(&devtools), "presentationValues": [
+                {"@odata.type": "#microsoft.graph.groupPolicyPresentationValueDecimal", "value": 2,
+                 "presentation@odata.bind": format!("{}/presentations('{pid}')", bind(&devtools))}]}]}),
+            400,
+            "a drop-down takes text",
+        ),
+        (
+            json!({"added": [], "removed": []}),
+            400,
+            "no such parameter",
+        ),
+    ] {
+        let r = emu.post(&t, &action, body).await;
+        assert_eq!(r.status, status, "{why}: {}", r.text);
+    }
+    let added = emu
+        .post(
+            &t,
+            &action,
+            json!({"added": [value("2")], "updated": [], "deletedIds": []}),
+        )
+        .await;
+    assert_eq!(added.status, 204, "{}", added.text);
+
+    // Read only when expanded: with the definition and the presentation.
+    let plain = emu
+        .get(&t, &beta(&format!("groupPolicyConfigurations/{id}")))
+        .await;
+    assert!(
+        plain.body.get("definitionValues").is_none(),
+        "{}",
+        plain.text
+    );
+    let expanded = emu
+        .get(&t, &beta(&format!("groupPolicyConfigurations/{id}?$expand=definitionValues($expand=definition,presentationValues($expand=presentation))")))
+        .await;
+    assert_eq!(expanded.status, 200, "{}", expanded.text);
+    let values = expanded.body["definitionValues"].as_array().unwrap();
+    assert_eq!(
+        values.len(),
+        1,
+        "refused requests applied nothing: {}",
+        expanded.text
+    );
+    let v = &values[0];
+    assert_eq!(v["enabled"], true);
+    assert_eq!(
+        v["definition"]["displayName"],
+        "Control where developer tools can be used"
+    );
+    assert_eq!(v["presentationValues"][0]["value"], "2");
+    assert_eq!(
+        v["presentationValues"][0]["presentation"]["id"],
+        pid.as_str()
+    );
+    let value_id = v["id"].as_str().unwrap().to_string();
+    let pv_id = v["presentationValues"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Updated by id (the presentation value too), then deleted.
+    let updated = emu
+        .post(&t, &action, json!({"added": [], "updated": [{"id": value_id, "enabled": false, "presentationValues": [
+            {"@odata.type": "#microsoft.graph.groupPolicyPresentationValueText", "value": "1", "id": pv_id}]}], "deletedIds": []}))
+        .await;
+    assert_eq!(updated.status, 204, "{}", updated.text);
+    let listed = emu
+        .get(
+            &t,
+            &beta(&format!("groupPolicyConfigurations/{id}/definitionValues")),
+        )
+        .await;
+    assert_eq!(listed.body["value"][0]["enabled"], false, "{}", listed.text);
+    let again = emu
+        .get(&t, &beta(&format!("groupPolicyConfigurations/{id}?$expand=definitionValues($expand=definition,presentationValues($expand=presentation))")))
+        .await;
+    assert_eq!(
+        again.body["definitionValues"][0]["presentationValues"][0]["value"],
+        "1"
+    );
+    assert_eq!(
+        again.body["definitionValues"][0]["presentationValues"][0]["id"],
+        pv_id.as_str()
+    );
+    let deleted = emu
+        .post(
+            &t,
+            &action,
+            json!({"added": [], "updated": [], "deletedIds": [value_id]}),
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let empty = emu
+        .get(
+            &t,
+            &beta(&format!("groupPolicyConfigurations/{id}/definitionValues")),
+        )
+        .await;
+    assert_eq!(empty.body["value"], json!([]), "{}", empty.text);
+}
