@@ -518,8 +518,13 @@ export function modelChecks(ctx) {
           deviceNameTemplate: "AG-%RAND:5%",
           preprovisioningAllowed: true,
           outOfBoxExperienceSetting: { deviceUsageType: "singleUser", userType: "standard", privacySettingsHidden: true, eulaHidden: true },
+          enrollmentStatusScreenSettings: { hideInstallationProgress: false, installProgressTimeoutInMinutes: 60, customErrorMessage: "Call the service desk" },
         },
-        readBack: (p) => p.outOfBoxExperienceSetting?.userType === "standard" && p.deviceType === "windowsPc" && p.preprovisioningAllowed === true,
+        readBack: (p) =>
+          p.outOfBoxExperienceSetting?.userType === "standard" &&
+          p.deviceType === "windowsPc" &&
+          p.preprovisioningAllowed === true &&
+          p.enrollmentStatusScreenSettings?.installProgressTimeoutInMinutes === 60,
       }),
 
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */
@@ -738,7 +743,7 @@ export function modelChecks(ctx) {
           serialize: v1.serializeDeviceManagement,
           create: v1.createDeviceManagementFromDiscriminatorValue,
           change: { intuneBrand: { displayName: "Agency IT", showLogo: false, themeColor: { r: 0, g: 120, b: 212 } } },
-          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212,
+          readBack: (d) => d.intuneBrand?.displayName === "Agency IT" && d.intuneBrand.themeColor?.b === 212 && d.subscriptionState === "active",
         },
         {
           version: "beta",

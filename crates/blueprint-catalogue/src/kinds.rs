@@ -206,6 +206,29 @@ pub struct Access {
     /// A property Graph returns (on `$select`) but writes only through an action on the
     /// object, item by item ([`ActionWrite`]: a group's licences through `assignLicense`).
     pub written_by_action: Option<ActionWrite>,
+    /// A collection navigation property Graph writes only through an action of the object
+    /// that replaces the whole collection ([`SetByAction`]: an app protection policy's `apps`
+    /// through `targetApps`).
+    pub set_by_action: Option<&'static SetByAction>,
+}
+
+/// A collection navigation property written through an action of its object that takes the
+/// whole collection: `POST {object}/{action}` with `{parameter: [items]}`, every item the
+/// object is to keep (Graph's `targetedManagedAppProtection: targetApps`, `{"apps":
+/// [managedMobileApp]}`, answering 204). Read through `$expand` ([`Access::expand`]). The items
+/// are matched by `key`, which the kind also lists in `keyed_arrays`: the engine sends the
+/// tenant's items with the blueprint's laid over them, so an item someone added by hand stays,
+/// and a rollback sends back the items the snapshot held (and those added by hand since).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetByAction {
+    /// The navigation property (`apps`).
+    pub property: &'static str,
+    /// The action's name (`targetApps`).
+    pub action: &'static str,
+    /// The parameter carrying the items (`apps`).
+    pub parameter: &'static str,
+    /// The items' key, a dotted path (`mobileAppIdentifier.bundleId`).
+    pub key: &'static str,
 }
 
 /// A keyed collection property written through an action of its object:
@@ -263,6 +286,7 @@ impl Access {
         adds_to: None,
         read_by_id: &[],
         written_by_action: None,
+        set_by_action: None,
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -435,6 +459,11 @@ impl KindSpec {
     /// The property written through an action of the object ([`Access::written_by_action`]).
     pub fn written_by_action(&self) -> Option<ActionWrite> {
         self.access.written_by_action
+    }
+
+    /// The collection written through an action that replaces it ([`Access::set_by_action`]).
+    pub fn set_by_action(&self) -> Option<SetByAction> {
+        self.access.set_by_action.copied()
     }
 
     /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
@@ -971,6 +1000,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE,
     intune::DEVICE_CONFIGURATION_BETA,
     identity::GROUP_LICENSES,
+    intune::IOS_MANAGED_APP_PROTECTION,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).

@@ -1345,6 +1345,28 @@ fn every_kinds_access_facts_agree_with_its_properties() {
                 kind.name
             );
         }
+        if let Some(w) = a.set_by_action {
+            assert!(
+                kind.allows(w.property, None),
+                "{}: writes {} through an action, which it lacks",
+                kind.name,
+                w.property
+            );
+            assert!(
+                kind.keyed_arrays.contains(&(w.property, w.key)),
+                "{}: the items {} sets are matched by {}",
+                kind.name,
+                w.action,
+                w.key
+            );
+            assert_eq!(
+                a.expand.map(|e| e.query),
+                Some(w.property),
+                "{}: {} is read through $expand",
+                kind.name,
+                w.property
+            );
+        }
         if let Some(w) = a.written_by_action {
             assert!(
                 kind.allows(w.property, None),

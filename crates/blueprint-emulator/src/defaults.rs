@@ -409,7 +409,9 @@ fn organisation_settings(tenant_id: &str) -> Vec<(&'static str, Value)> {
                 "intuneAccountId": tenant_id,
                 "intuneBrand": {"displayName": null, "contactITName": null, "contactITPhoneNumber": null, "contactITEmailAddress": null, "contactITNotes": null, "privacyUrl": null, "onlineSupportSiteUrl": null, "onlineSupportSiteName": null, "themeColor": null, "showLogo": false, "lightBackgroundLogo": null, "darkBackgroundLogo": null, "showNameNextToLogo": false, "showDisplayNameNextToLogo": true},
                 // Intune's defaults: devices with no policy count as compliant; 30 days' validity.
-                "settings": {"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false}
+                "settings": {"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false},
+                // The agency's Intune subscription is in use (its VPP token syncs, its policies apply).
+                "subscriptionState": "active"
             }),
         ),
         (

@@ -151,7 +151,9 @@ pub fn execute(
         return Ok(response);
     }
     if let Some(nav) = &query.expand
-        && !Kind::route(&segs).is_some_and(|(k, _)| crate::settings_catalog::expandable(k, nav))
+        && !Kind::route(&segs).is_some_and(|(k, _)| {
+            crate::settings_catalog::expandable(k, nav) || crate::app_protection::expandable(k, nav)
+        })
     {
         return Err(GraphError::new(
             400,
@@ -315,9 +317,13 @@ pub fn execute(
             // `assign` answers 204 No Content for apps, scripts and enrolment configurations
             // (intune-apps-mobileapp-assign, intune-shared-devicemanagementscript-assign,
             // intune-onboarding-deviceenrollmentconfiguration-assign).
+            // So does an app protection policy's (intune-mam-targetedmanagedappprotection-assign).
             if matches!(
                 kind.entity,
-                "mobileApp" | "deviceManagementScript" | "deviceEnrollmentConfiguration"
+                "mobileApp"
+                    | "deviceManagementScript"
+                    | "deviceEnrollmentConfiguration"
+                    | "iosManagedAppProtection"
             ) {
                 return Ok(GraphResponse::empty(204));
             }
@@ -330,6 +336,30 @@ pub fn execute(
             Ok(GraphResponse::json(
                 200,
                 json!({"@odata.context": context, "value": assigned}),
+            ))
+        }
+        (Shape::Collection, [key, "targetApps"], "POST")
+            if crate::app_protection::has_apps(kind) =>
+        {
+            let body = require_body(kind, req)?;
+            crate::app_protection::target_apps(&mut t, kind, key, &body)?;
+            emulator.mark_dirty();
+            Ok(GraphResponse::empty(204))
+        }
+        (Shape::Collection, [key, "apps"], "GET") if crate::app_protection::has_apps(kind) => {
+            let item = t
+                .find(kind, key)
+                .filter(|i| !emulator.replication.hides_item(i))
+                .ok_or_else(|| not_found(kind, key))?;
+            let context = format!(
+                "{}/{}/$metadata#{}('{key}')/apps",
+                origin.base_url,
+                kind.version(),
+                kind.path
+            );
+            Ok(GraphResponse::json(
+                200,
+                json!({"@odata.context": context, "value": crate::app_protection::apps_of(item)}),
             ))
         }
         (Shape::Collection, [key, "assignments"], "GET") if kind.assignable => {
@@ -464,6 +494,7 @@ fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<
     }
     let obj = v.as_object_mut().expect("normalised objects are objects");
     crate::settings_catalog::shape(kind, obj, query.expand.as_deref());
+    crate::app_protection::shape(kind, stored, obj, query.expand.as_deref());
     for prop in kind.write_only {
         if let Some(slot) = obj.get_mut(*prop) {
             *slot = if slot.is_array() {

@@ -136,7 +136,7 @@ const DEVICE_MANAGEMENT: Kind = Kind {
     ],
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
-    server_props: &["id", "intuneAccountId"],
+    server_props: &["id", "intuneAccountId", "subscriptionState"],
     inline_nav: &[],
     write_only: &[],
     assignable: false,
@@ -668,6 +668,42 @@ pub static KINDS: &[Kind] = &[
     },
     DEVICE_MANAGEMENT,
     MOBILE_APP,
+    // iOS/iPadOS app protection policies: one concrete type; PATCH answers 200 with the
+    // policy (intune-mam-iosmanagedappprotection-update); `assign` takes `assignments`
+    // (targetedManagedAppPolicyAssignment) and answers 204; the apps go through `targetApps`
+    // (crate::app_protection). -list/-get: DeviceManagementApps.Read.All or .ReadWrite.All;
+    // -create/-update/-delete, assign and targetApps: DeviceManagementApps.ReadWrite.All.
+    Kind {
+        entity: "iosManagedAppProtection",
+        path: "deviceAppManagement/iosManagedAppProtections",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementApps.ReadWrite.All",
+        ],
+        write: &["DeviceManagementApps.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &[
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "version",
+            "isAssigned",
+            "deployedAppCount",
+        ],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
     // Apple VPP tokens (intune-onboarding-vpptoken-list/-get: DeviceManagementApps.Read.All,
     // DeviceManagementServiceConfig.Read.All or either's ReadWrite; -update:
     // DeviceManagementApps.ReadWrite.All or DeviceManagementServiceConfig.ReadWrite.All).

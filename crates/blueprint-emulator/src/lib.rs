@@ -9,6 +9,7 @@
 //! This crate shares no code with the product's Graph client on purpose: it is an independent
 //! reading of Microsoft's documented behaviour, so the two cannot agree on a mistake.
 
+mod app_protection;
 mod apps;
 mod auth;
 mod batch;

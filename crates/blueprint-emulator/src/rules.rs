@@ -76,6 +76,16 @@ pub fn before_create(
             crate::settings_catalog::settle(kind, obj, &now, true)?;
         }
         "mobileApp" => create_mobile_app(kind, obj, &now)?,
+        "iosManagedAppProtection" => {
+            require_string(kind, obj, "displayName")?;
+            // No app until `targetApps` names them; unassigned until `assign`.
+            obj.insert(crate::app_protection::APPS.into(), json!([]));
+            obj.insert("isAssigned".into(), json!(false));
+            obj.insert("deployedAppCount".into(), json!(0));
+            obj.insert("version".into(), json!("1"));
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "windowsAutopilotDeploymentProfile" => {
             require_string(kind, obj, "displayName")?;
             check_device_name_template(kind, obj)?;
@@ -229,6 +239,10 @@ pub fn before_update(
         "deviceManagementScript" => {
             require_string(kind, obj, "displayName")?;
             require_string(kind, obj, "scriptContent")?;
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
+        "iosManagedAppProtection" => {
+            require_string(kind, obj, "displayName")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
         "windowsAutopilotDeploymentProfile" => {

@@ -255,6 +255,11 @@ impl Schema {
     }
 
     /// Whether `derived` is `base` or inherits from it.
+    /// The members of an enumeration type (None: no such enumeration).
+    pub fn enum_members(&self, name: &str) -> Option<&[String]> {
+        self.enums.get(name).map(|e| e.members.as_slice())
+    }
+
     pub fn is_a(&self, derived: &str, base: &str) -> bool {
         let mut current = Some(derived);
         while let Some(name) = current {

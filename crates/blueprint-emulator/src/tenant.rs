@@ -647,6 +647,7 @@ pub fn assignment_type(kind: &Kind) -> &'static str {
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",
         "deviceEnrollmentConfiguration" => "enrollmentConfigurationAssignment",
         "deviceManagementConfigurationPolicy" => "deviceManagementConfigurationPolicyAssignment",
+        "iosManagedAppProtection" => "targetedManagedAppPolicyAssignment",
         _ => "deviceConfigurationAssignment",
     }
 }

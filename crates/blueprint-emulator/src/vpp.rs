@@ -146,6 +146,14 @@ pub fn sync(tenant: &mut Tenant, spec: &VppTokenSpec, rng: &mut impl Rng) -> Res
             "vppTokenAccountType": "business",
             "vppTokenAppleId": spec.apple_id,
             "bundleId": app.bundle_id,
+            // What beta's mobileApp also reports (rules::create_mobile_app does the same for an
+            // app a client creates): the Default scope tag, unassigned, nothing depends on it.
+            "roleScopeTagIds": ["0"],
+            "isAssigned": false,
+            "dependentAppCount": 0,
+            "supersedingAppCount": 0,
+            "supersededAppCount": 0,
+            "uploadState": 1,
         });
         apps.insert(id, value);
     }

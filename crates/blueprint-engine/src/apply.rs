@@ -672,9 +672,19 @@ fn resolved(ctx: &Context, value: &Value) -> Result<Value, Failure> {
     Ok(v)
 }
 
+/// A create's body and what goes through side doors after it.
+struct CreateBody {
+    body: Value,
+    /// The assignments, set through `/assign` once the object exists.
+    assignments: Option<Value>,
+    /// The collection set through its replacing action once the object exists (an app
+    /// protection policy's `apps`).
+    set_by_action: Option<Value>,
+}
+
 /// The body of a create: the blueprint's fields and create-only fields, references resolved,
 /// side-door properties removed, conditional access report-only.
-fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<Value>), Failure> {
+fn create_body(ctx: &Context, object: &DesiredObject) -> Result<CreateBody, Failure> {
     let mut body = resolved(ctx, &object.desired)?;
     if let Some(extra) = &object.create_only {
         let extra = crate::files::inline_files(&resolved(ctx, extra)?, &ctx.files_dir)?;
@@ -692,10 +702,15 @@ fn create_body(ctx: &Context, object: &DesiredObject) -> Result<(Value, Option<V
     } else {
         None
     };
+    let set_by_action = resources::set_by_action(&object.kind).and_then(|w| map.remove(w.property));
     if resources::is_conditional_access(&object.kind) {
         map.insert("state".into(), json!(REPORT_ONLY));
     }
-    Ok((body, assignments))
+    Ok(CreateBody {
+        body,
+        assignments,
+        set_by_action,
+    })
 }
 
 async fn journal_intent(
@@ -845,7 +860,11 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
     if let Some(why) = crate::plan::never_created(object) {
         return Err(why.into());
     }
-    let (body, assignments) = create_body(ctx, object)?;
+    let CreateBody {
+        body,
+        assignments,
+        set_by_action,
+    } = create_body(ctx, object)?;
     let change = journal_intent(ctx, action, "create", None, None).await?;
     let result = async {
         let mut attempts = 0;
@@ -883,6 +902,17 @@ async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String
             .lock()
             .expect("ids lock")
             .insert(object.reference.clone(), id.clone());
+        if let (Some(write), Some(items)) = (resources::set_by_action(&object.kind), &set_by_action)
+        {
+            // A new object has none of the collection: the blueprint's items are all of it.
+            let path = object_path(object, Some(&id));
+            let (action_path, request) =
+                resources::set_action_write(write, &path, &Value::Null, items);
+            ctx.client
+                .post_action(&action_path, &request)
+                .await
+                .map_err(|e| Failure::during(&format!("POST {action_path}"), e))?;
+        }
         if let Some(assignments) = &assignments {
             assign(ctx, object, &id, assignments).await?;
         }
@@ -965,6 +995,7 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
     let mut item_writes = Vec::new();
     let mut action_writes = Vec::new();
     let by_action = resources::written_by_action(&object.kind);
+    let set_by = resources::set_by_action(&object.kind);
     for (k, v) in compared.as_object().into_iter().flatten() {
         if !changed_keys.contains(k) {
             continue;
@@ -975,6 +1006,15 @@ async fn update(ctx: &Context, action: &Action) -> Result<Option<(String, String
             // The blueprint's items, added or changed; the tenant's others are left alone.
             let path = object_path(object, id.as_deref());
             action_writes.push(resources::action_write(write, &path, v, &[]));
+        } else if let Some(write) = set_by.filter(|w| w.property == k) {
+            // The whole collection: the tenant's items with the blueprint's laid over them.
+            let path = object_path(object, id.as_deref());
+            action_writes.push(resources::set_action_write(
+                write,
+                &path,
+                &current[k.as_str()],
+                v,
+            ));
         } else if resources::written_per_item(&object.kind) == Some(k.as_str()) {
             let path = object_path(object, id.as_deref());
             item_writes = resources::item_writes(&object.kind, &path, &current, v)?;

@@ -6,7 +6,7 @@
 
 use blueprint_catalogue::DesiredObject;
 use blueprint_catalogue::kinds::{
-    self, ActionWrite, Find, IdentityKey, ItemPath, KindSpec, PerItem,
+    self, ActionWrite, Find, IdentityKey, ItemPath, KindSpec, PerItem, SetByAction,
 };
 use serde_json::Value;
 
@@ -320,6 +320,56 @@ pub fn action_restore(
         .collect();
     let restore = Value::Array(before.as_array().cloned().unwrap_or_default());
     action_write(write, path, &restore, &added)
+}
+
+/// The collection of `kind` written through an action that replaces it
+/// ([`KindSpec::set_by_action`]: an app protection policy's `apps` through `targetApps`).
+pub fn set_by_action(kind: &str) -> Option<SetByAction> {
+    access_of(kind)?.set_by_action()
+}
+
+/// The action request (path and body) that gives the object at `path`, whose collection now
+/// reads `current`, the blueprint's items of `desired`: the action replaces the whole
+/// collection, so the body holds the tenant's items with the blueprint's laid over them (an
+/// app someone added by hand stays).
+pub fn set_action_write(
+    write: SetByAction,
+    path: &str,
+    current: &Value,
+    desired: &Value,
+) -> (String, Value) {
+    let items = crate::apply::merge_keyed(current, desired, write.key);
+    (
+        format!("{path}/{}", write.action),
+        serde_json::json!({ write.parameter: items }),
+    )
+}
+
+/// What puts a collection written through a replacing action back to `before` after a change
+/// that left it `after`, when it now reads `current`: the items the snapshot held, and the
+/// items someone added since the change (in `current`, not in `after`), which are not the
+/// sprint's to remove.
+pub fn set_action_restore(
+    write: SetByAction,
+    path: &str,
+    before: &Value,
+    after: &Value,
+    current: &Value,
+) -> (String, Value) {
+    let key_of = |v: &Value| crate::compare::item_key(v, write.key).cloned();
+    let left: Vec<Option<Value>> = after.as_array().into_iter().flatten().map(key_of).collect();
+    let mut items: Vec<Value> = before.as_array().cloned().unwrap_or_default();
+    for item in current.as_array().into_iter().flatten() {
+        let key = key_of(item);
+        let known = items.iter().any(|i| key_of(i) == key);
+        if key.is_some() && !known && !left.contains(&key) {
+            items.push(item.clone());
+        }
+    }
+    (
+        format!("{path}/{}", write.action),
+        serde_json::json!({ write.parameter: items }),
+    )
 }
 
 /// The keys of `desired`'s action-written items that the tenant may not use: not among the

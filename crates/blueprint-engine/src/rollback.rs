@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use blueprint_catalogue::kinds::KindSpec;
-use blueprint_graph::Refusal;
+use blueprint_graph::{GraphError, Refusal};
 use blueprint_store::{
     Change, ChangeIntent, EventKind, FeatureState, LogEvent, Store, digest_json, feature_status,
 };
@@ -768,14 +768,32 @@ impl Session {
                     .into_iter()
                     .flatten()
                     .filter(|(k, _)| k.as_str() == "@odata.type" || kind.allows(k, odata_type))
+                    .filter(|(k, _)| kind.set_by_action().is_none_or(|w| w.property != *k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 let id = intent("rollback-recreate", None).await?;
-                let created = self
-                    .client
-                    .post(&kind.request_path(), &Value::Object(body))
-                    .await
-                    .map_err(Failure::from);
+                let created = async {
+                    let created = self
+                        .client
+                        .post(&kind.request_path(), &Value::Object(body))
+                        .await?;
+                    // The collection set through its action goes back once the object exists.
+                    if let (Some(write), Some(object_id)) =
+                        (kind.set_by_action(), created["id"].as_str())
+                    {
+                        let path = format!("{}/{object_id}", kind.request_path());
+                        let (action_path, request) = resources::set_action_write(
+                            write,
+                            &path,
+                            &Value::Null,
+                            &before[write.property],
+                        );
+                        self.client.post_action(&action_path, &request).await?;
+                    }
+                    Ok::<_, GraphError>(created)
+                }
+                .await
+                .map_err(Failure::from);
                 let now = created.as_ref().ok().cloned();
                 self.settle(
                     store,
@@ -827,6 +845,8 @@ impl Session {
         let assignments = restore.remove(ASSIGNMENTS);
         let by_action = resources::written_by_action(kind.name)
             .and_then(|w| restore.remove(w.property).map(|_| w));
+        let set_by =
+            resources::set_by_action(kind.name).and_then(|w| restore.remove(w.property).map(|_| w));
         let items = resources::written_per_item(kind.name).and_then(|p| restore.remove(p));
         if !restore.is_empty() && kind.is_replaced_whole() {
             // The whole object as the snapshot held it (its settings included).
@@ -853,6 +873,20 @@ impl Session {
             // The items as they were (a licence back to its disabled plans), and the removal
             // of those the sprint added, and only those.
             let (action_path, request) = resources::action_restore(
+                write,
+                path,
+                &before[write.property],
+                &after[write.property],
+                &current[write.property],
+            );
+            self.client
+                .post_action(&action_path, &request)
+                .await
+                .map_err(|e| Failure::during(&format!("restoring {}", write.property), e))?;
+        }
+        if let Some(write) = set_by {
+            // The collection the snapshot held, with what was added by hand since.
+            let (action_path, request) = resources::set_action_restore(
                 write,
                 path,
                 &before[write.property],

@@ -4848,6 +4848,235 @@ async fn an_unbought_licence_blocks_the_plan_with_the_purchase_to_make() {
     assert_eq!(licences_of(&running, "rol-EXA-administrators"), Value::Null);
 }
 
+const APP_PROTECTION_FEATURES: &[&str] = &[
+    "identity-role-groups",
+    "intune-windows-device-group",
+    "intune-app-protection-policies",
+];
+
+/// The bundle ids of a stored app protection policy's apps, in order.
+fn protected_apps(policy: &Value) -> Vec<String> {
+    policy["apps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            a["mobileAppIdentifier"]["bundleId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The ABAC's iOS App Protection Policy goes out through Graph v1.0: the policy with its
+/// settings, its 21 apps through `targetApps` (read back with `$expand=apps`) and its three
+/// assignments (the two role groups, the Windows device group excluded) through `/assign`. An
+/// app taken off the policy in the tenant and a setting changed are reported as exactly those;
+/// an app added by hand is not the blueprint's to judge. A deploy puts the app and the setting
+/// back and keeps the hand-added app; the rollback removes the policy.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = APP_PROTECTION_FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "iosManagedAppProtection:iOS App Protection Policy")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!(action.op, Op::Create);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (windows, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
+        let (id, policy) = stored(
+            &mut t,
+            "iosManagedAppProtection",
+            "iOS App Protection Policy",
+        );
+        let apps = protected_apps(policy);
+        assert_eq!(apps.len(), 21, "{apps:?}");
+        assert!(apps.contains(&"com.microsoft.office.outlook".to_string()));
+        assert!(apps.contains(&"com.microsoft.rdc.ios".to_string()));
+        assert_eq!(policy["pinCharacterSet"], "numeric");
+        assert_eq!(policy["periodOfflineBeforeWipeIsEnforced"], "P90D");
+        assert_eq!(
+            policy["allowedOutboundClipboardSharingLevel"],
+            "managedAppsWithPasteIn"
+        );
+        assert_eq!(policy["minimumRequiredOsVersion"], "12.0");
+        let assigned = &t.assignments[&id];
+        let targets: Vec<(&str, &str)> = assigned
+            .iter()
+            .map(|a| {
+                (
+                    a["target"]["@odata.type"].as_str().unwrap(),
+                    a["target"]["groupId"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("#microsoft.graph.groupAssignmentTarget", admins.as_str()),
+                ("#microsoft.graph.groupAssignmentTarget", users.as_str()),
+                (
+                    "#microsoft.graph.exclusionGroupAssignmentTarget",
+                    windows.as_str()
+                ),
+            ]
+        );
+        // In the portal: Word taken off the policy, an agency app added, printing allowed.
+        let (_, policy) = stored(
+            &mut t,
+            "iosManagedAppProtection",
+            "iOS App Protection Policy",
+        );
+        let apps = policy["apps"].as_array_mut().unwrap();
+        apps.retain(|a| a["mobileAppIdentifier"]["bundleId"] != "com.microsoft.office.word");
+        apps.push(serde_json::json!({"id": "au.gov.example.timesheets.ios", "version": "7", "mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "au.gov.example.timesheets"}}));
+        policy["printBlocked"] = false.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let mut findings = findings_by_feature(&evaluation)["intune-app-protection-policies"].clone();
+    findings.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        findings,
+        vec![
+            (
+                "apps[com.microsoft.office.word]".to_string(),
+                serde_json::json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.office.word"}}),
+                Value::Null,
+            ),
+            ("printBlocked".to_string(), true.into(), false.into()),
+        ]
+    );
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+    {
+        let mut t = tenant.lock().unwrap();
+        let (_, policy) = stored(
+            &mut t,
+            "iosManagedAppProtection",
+            "iOS App Protection Policy",
+        );
+        let apps = protected_apps(policy);
+        assert_eq!(apps.len(), 22, "{apps:?}");
+        assert!(apps.contains(&"com.microsoft.office.word".to_string()));
+        assert!(apps.contains(&"au.gov.example.timesheets".to_string()));
+        assert_eq!(policy["printBlocked"], true);
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+}
+
+/// An agency that made its "iOS App Protection Policy" by hand (two apps, one of them its
+/// own, no PIN): the deploy adopts it (an update, not a second policy), adds the ABAC's apps
+/// beside the agency's through `targetApps` and assigns it; the rollback puts the policy back
+/// as the agency had it: its settings, its two apps and no assignment.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored_by_the_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let ios = |bundle: &str| serde_json::json!({"id": format!("{bundle}.ios"), "version": "3", "mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": bundle}});
+    {
+        let mut t = tenant.lock().unwrap();
+        t.collections
+            .entry("iosManagedAppProtection".to_string())
+            .or_default()
+            .insert(
+                "T_hand-made".to_string(),
+                serde_json::json!({
+                    "id": "T_hand-made",
+                    "displayName": "iOS App Protection Policy",
+                    "description": "made in the portal",
+                    "pinRequired": false,
+                    "printBlocked": false,
+                    "isAssigned": false,
+                    "apps": [ios("com.microsoft.office.outlook"), ios("au.gov.example.timesheets")],
+                }),
+            );
+    }
+    let before = without_write_times(state(&running).await);
+    let features: Vec<String> = APP_PROTECTION_FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "iosManagedAppProtection:iOS App Protection Policy")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!(action.op, Op::Update, "{action:#?}");
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+    {
+        let mut t = tenant.lock().unwrap();
+        let policies = &t.collections["iosManagedAppProtection"];
+        assert_eq!(policies.len(), 1, "adopted, not duplicated");
+        let (id, policy) = stored(
+            &mut t,
+            "iosManagedAppProtection",
+            "iOS App Protection Policy",
+        );
+        assert_eq!(id, "T_hand-made");
+        let apps = protected_apps(policy);
+        assert_eq!(apps.len(), 22, "{apps:?}");
+        assert_eq!(
+            apps[1], "au.gov.example.timesheets",
+            "the agency's app kept"
+        );
+        assert_eq!(policy["pinRequired"], true);
+        assert_eq!(policy["description"], "App management for Apple");
+        assert_eq!(t.assignments[&id].len(), 3);
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, false).await;
+    let t = tenant.lock().unwrap();
+    assert!(t.assignments.get("T_hand-made").is_none_or(Vec::is_empty));
+}
+
 const B2B_FEATURE: &str = "identity-external-collaboration-domains";
 
 /// The allowlist's feature and the guest and user settings it builds on.

@@ -215,6 +215,7 @@ from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profil
     AzureADWindowsAutopilotDeploymentProfile,
 )
 from msgraph_beta.generated.models.out_of_box_experience_setting import OutOfBoxExperienceSetting
+from msgraph_beta.generated.models.windows_enrollment_status_screen_settings import WindowsEnrollmentStatusScreenSettings
 from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignment import (
     WindowsAutopilotDeploymentProfileAssignment,
 )
@@ -1245,7 +1246,9 @@ async def autopilot_profile(beta, run):
         out_of_box_experience_setting=OutOfBoxExperienceSetting(
             device_usage_type=WindowsDeviceUsageType.SingleUser, user_type=WindowsUserType.Standard,
             eula_hidden=True, privacy_settings_hidden=True, escape_link_hidden=True,
-            keyboard_selection_page_skipped=True)))
+            keyboard_selection_page_skipped=True),
+        enrollment_status_screen_settings=WindowsEnrollmentStatusScreenSettings(
+            hide_installation_progress=False, install_progress_timeout_in_minutes=60)))
     try:
         check(isinstance(created, AzureADWindowsAutopilotDeploymentProfile) and created.id,
               "windowsAutopilotDeploymentProfiles.post creates an AzureADWindowsAutopilotDeploymentProfile", created)
@@ -1254,7 +1257,9 @@ async def autopilot_profile(beta, run):
         check(isinstance(got, AzureADWindowsAutopilotDeploymentProfile)
               and got.out_of_box_experience_setting is not None
               and got.out_of_box_experience_setting.user_type == WindowsUserType.Standard
-              and got.locale == "en-AU" and got.preprovisioning_allowed is True,
+              and got.locale == "en-AU" and got.preprovisioning_allowed is True
+              and isinstance(got.enrollment_status_screen_settings, WindowsEnrollmentStatusScreenSettings)
+              and got.enrollment_status_screen_settings.install_progress_timeout_in_minutes == 60,
               "GET reads the profile back with its out-of-box settings", got)
         check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
               unknown_properties(got))

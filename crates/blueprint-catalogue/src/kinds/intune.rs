@@ -6,7 +6,9 @@
 //! A custom profile's OMA-URI settings are matched by `omaUri`: drift names the one setting that
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
-use super::{Access, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions};
+use super::{
+    Access, Api, Expand, Grant, IdentityKey, KindSpec, Lifecycle, Permissions, SetByAction,
+};
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
 const WINDOWS10_CUSTOM: &[&str] = &["omaSettings"];
@@ -1045,6 +1047,90 @@ pub(super) const DEVICE_MANAGEMENT_SCRIPT: KindSpec = KindSpec {
     },
 };
 
+/// iOS/iPadOS app protection policies (`/deviceAppManagement/iosManagedAppProtections`, Graph
+/// v1.0). Properties are those a client writes of `iosManagedAppProtection` and the types it
+/// derives from in Microsoft's v1.0 metadata (`clean_v10_metadata/cleanMetadata.xml`:
+/// managedAppPolicy's `displayName` and `description`; managedAppProtection's 27;
+/// iosManagedAppProtection's own `appDataEncryptionType`, `customBrowserProtocol`,
+/// `faceIdBlocked` and `minimumRequiredSdkVersion`), less what Intune sets (`version`,
+/// `isAssigned`, `deployedAppCount`). The settings only beta has (exempted URL protocols, the
+/// cut-and-copy character limit, third-party keyboards, notifications, the targeted management
+/// levels) are not v1.0's to write.
+///
+/// The apps the policy protects are the `apps` navigation property (managedMobileApp, each an
+/// `iosMobileAppIdentifier` with the app's `bundleId`), written only through the `targetApps`
+/// action bound to targetedManagedAppProtection (`apps`, and an optional `appGroupType`; 204,
+/// intune-mam-targetedmanagedappprotection-targetapps) and read with `$expand=apps` (an export
+/// of a policy carries `apps@odata.context` under `iosManagedAppProtections(apps())`).
+/// Assignments (targetedManagedAppPolicyAssignment: a target only) go through `POST {id}/assign`
+/// (204, intune-mam-targetedmanagedappprotection-assign) and are read from `{id}/assignments`.
+pub(super) const IOS_MANAGED_APP_PROTECTION: KindSpec = KindSpec {
+    name: "iosManagedAppProtection",
+    path: "/deviceAppManagement/iosManagedAppProtections",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "allowedDataStorageLocations",
+        "allowedInboundDataTransferSources",
+        "allowedOutboundClipboardSharingLevel",
+        "allowedOutboundDataTransferDestinations",
+        "contactSyncBlocked",
+        "dataBackupBlocked",
+        "deviceComplianceRequired",
+        "disableAppPinIfDevicePinIsSet",
+        "fingerprintBlocked",
+        "managedBrowser",
+        "managedBrowserToOpenLinksRequired",
+        "maximumPinRetries",
+        "minimumPinLength",
+        "minimumRequiredAppVersion",
+        "minimumRequiredOsVersion",
+        "minimumWarningAppVersion",
+        "minimumWarningOsVersion",
+        "organizationalCredentialsRequired",
+        "periodBeforePinReset",
+        "periodOfflineBeforeAccessCheck",
+        "periodOfflineBeforeWipeIsEnforced",
+        "periodOnlineBeforeAccessCheck",
+        "pinCharacterSet",
+        "pinRequired",
+        "printBlocked",
+        "saveAsBlocked",
+        "simplePinBlocked",
+        "appDataEncryptionType",
+        "customBrowserProtocol",
+        "faceIdBlocked",
+        "minimumRequiredSdkVersion",
+        "apps",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[("apps", "mobileAppIdentifier.bundleId")],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphV1,
+    // intune-mam-iosmanagedappprotection-list/-get (v1.0): DeviceManagementApps.Read.All;
+    // -create/-update, targetApps and assign: DeviceManagementApps.ReadWrite.All.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementApps.Read.All")],
+        write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "apps",
+            on_list: false,
+        }),
+        set_by_action: Some(&SetByAction {
+            property: "apps",
+            action: "targetApps",
+            parameter: "apps",
+            key: "mobileAppIdentifier.bundleId",
+        }),
+        ..Access::ASSIGNED
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1158,5 +1244,25 @@ mod tests {
         assert_eq!(k.access.only_of_type, Some("#microsoft.graph.iosVppApp"));
         assert_eq!(k.assign_parameter(), "mobileAppAssignments");
         assert!(k.has_assignments());
+    }
+
+    #[test]
+    fn an_ios_app_protection_policy_writes_its_apps_through_target_apps() {
+        let k = &IOS_MANAGED_APP_PROTECTION;
+        assert!(!k.is_beta());
+        assert!(k.allows("pinRequired", None));
+        assert!(k.allows("appDataEncryptionType", None));
+        assert!(k.allows("apps", None));
+        // Beta only: the exempted URL protocols and third-party keyboards.
+        assert!(!k.allows("exemptedAppProtocols", None));
+        assert!(!k.allows("thirdPartyKeyboardsBlocked", None));
+        // Intune's own.
+        assert!(!k.allows("deployedAppCount", None));
+        let set = k.set_by_action().unwrap();
+        assert_eq!((set.property, set.action), ("apps", "targetApps"));
+        assert!(k.keyed_arrays.contains(&(set.property, set.key)));
+        assert_eq!(k.access.expand.map(|e| e.query), Some("apps"));
+        assert!(k.has_assignments());
+        assert_eq!(k.assign_parameter(), "assignments");
     }
 }

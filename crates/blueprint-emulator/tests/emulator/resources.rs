@@ -753,6 +753,8 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         dm.body["settings"],
         json!({"deviceComplianceCheckinThresholdDays": 30, "isScheduledActionEnabled": true, "secureByDefault": false})
     );
+    // The subscription's state is the service's (msgraph-sdk's DeviceManagement reads it).
+    assert_eq!(dm.body["subscriptionState"], "active");
     let patched = emu
         .patch(
             &t,
@@ -968,6 +970,18 @@ async fn beta_apps_have_scope_tags_and_read_only_states() {
     assert_eq!(unassigned.status, 204, "{}", unassigned.text);
     let got = emu.get(&t, &format!("{beta}/{id}")).await;
     assert_eq!(got.body["isAssigned"], false, "{}", got.text);
+
+    // The apps a VPP token synced report the same through beta.
+    let listed = emu.get(&t, beta).await;
+    let vpp = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["@odata.type"] == "#microsoft.graph.iosVppApp")
+        .expect("the empty agency's VPP token synced its apps");
+    assert_eq!(vpp["roleScopeTagIds"], json!(["0"]), "{vpp}");
+    assert_eq!(vpp["isAssigned"], false, "{vpp}");
+    assert_eq!(vpp["uploadState"], 1, "{vpp}");
 }
 
 /// Microsoft 365 Apps (`officeSuiteApp`) is a Graph beta type: created and read through
@@ -1164,6 +1178,10 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "hybridAzureADJoinSkipConnectivityCheck": true}),
             "the hybrid type's",
         ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "enrollmentStatusScreenSettings": {"showInstallationProgress": true}}),
+            "the status screen's setting is hideInstallationProgress",
+        ),
     ] {
         let r = emu.post(&t, path, bad).await;
         assert_eq!(r.status, 400, "{why}: {}", r.text);
@@ -1172,6 +1190,17 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Autopilot Deployment Profile", "locale": "en-AU", "deviceNameTemplate": "EXA-%SERIAL%", "preprovisioningAllowed": true, "outOfBoxExperienceSetting": oobe}))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
+    // Beta's enrolment status screen settings (msgraph-beta-sdk's model has them): none set.
+    assert_eq!(created.body["enrollmentStatusScreenSettings"], Value::Null);
+    let screen = emu
+        .post(&t, path, json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "With a status screen",
+            "enrollmentStatusScreenSettings": {"hideInstallationProgress": false, "installProgressTimeoutInMinutes": 60, "customErrorMessage": "Call the service desk"}}))
+        .await;
+    assert_eq!(screen.status, 201, "{}", screen.text);
+    assert_eq!(
+        screen.body["enrollmentStatusScreenSettings"]["installProgressTimeoutInMinutes"],
+        60
+    );
     assert_eq!(
         created.body["deviceType"], "windowsPc",
         "the default device type"
@@ -2400,6 +2429,125 @@ async fn group_licences_are_assigned_through_assign_license_and_read_on_select()
         .get(&t, &format!("groups/{id}?$select=assignedLicenses"))
         .await;
     assert_eq!(selected.body["assignedLicenses"], json!([]));
+}
+
+/// An iOS app protection policy (v1.0) is created with its settings only: its apps go through
+/// `targetApps` (204), which replaces the whole list, and read back only with `$expand=apps`
+/// or at `{id}/apps`; `apps` in a PATCH is refused, as is a parameter `targetApps` does not
+/// have, an app without a bundle id and an unknown `appGroupType`. Assignments through `assign`
+/// (204). The auditor reads, and may not write.
+#[tokio::test]
+async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_expanded() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = "deviceAppManagement/iosManagedAppProtections";
+    let bad = emu
+        .post(
+            &t,
+            path,
+            json!({"displayName": "x", "pinCharacterSet": "emoji"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "managedAppPinCharacterSet: {}", bad.text);
+    let created = emu
+        .post(&t, path, json!({"displayName": "iOS App Protection Policy", "pinRequired": true, "minimumPinLength": 4, "periodOnlineBeforeAccessCheck": "PT30M", "allowedDataStorageLocations": ["oneDriveForBusiness", "sharePoint"], "managedBrowser": "microsoftEdge"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["isAssigned"], false);
+    assert!(created.body.get("apps").is_none(), "{}", created.text);
+    let outlook = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.office.outlook"}});
+    let teams = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.skype.teams"}});
+    let target = format!("{path}/{id}/targetApps");
+    for (body, why) in [
+        (json!({"apps": [outlook], "extra": 1}), "unknown parameter"),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier"}}]}),
+            "no bundle id",
+        ),
+        (
+            json!({"apps": [{"mobileAppIdentifier": {"bundleId": "x"}}]}),
+            "abstract identifier",
+        ),
+        (
+            json!({"apps": [outlook], "appGroupType": "someApps"}),
+            "appGroupType",
+        ),
+        (json!({"appGroupType": "selectedPublicApps"}), "no apps"),
+    ] {
+        let r = emu.post(&t, &target, body).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let set = emu
+        .post(
+            &t,
+            &target,
+            json!({"apps": [outlook, teams], "appGroupType": "selectedPublicApps"}),
+        )
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text);
+    let plain = emu.get(&t, &format!("{path}/{id}")).await;
+    assert!(plain.body.get("apps").is_none(), "{}", plain.text);
+    let expanded = emu.get(&t, &format!("{path}/{id}?$expand=apps")).await;
+    assert_eq!(expanded.status, 200, "{}", expanded.text);
+    let apps = expanded.body["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2, "{}", expanded.text);
+    assert_eq!(apps[0]["id"], "com.microsoft.office.outlook.ios");
+    assert_eq!(
+        apps[0]["mobileAppIdentifier"]["bundleId"],
+        "com.microsoft.office.outlook"
+    );
+    assert_eq!(expanded.body["periodOnlineBeforeAccessCheck"], "PT30M");
+    // The action replaces the list.
+    let only_teams = emu.post(&t, &target, json!({"apps": [teams]})).await;
+    assert_eq!(only_teams.status, 204, "{}", only_teams.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/apps")).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let bundles: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["mobileAppIdentifier"]["bundleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(bundles, ["com.microsoft.skype.teams"]);
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(
+        patched.status, 400,
+        "apps is not a property: {}",
+        patched.text
+    );
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"printBlocked": true}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["printBlocked"], true);
+
+    let group = emu
+        .post(
+            &t,
+            "groups",
+            security_group("rol-EXA-users", "rol-exa-users"),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    let assign = emu
+        .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": gid}}]}))
+        .await;
+    assert_eq!(assign.status, 204, "{}", assign.text);
+    let assigned = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(assigned.body["value"][0]["target"]["groupId"], gid);
+
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let read = emu
+        .get(&auditor, &format!("{path}/{id}?$expand=apps"))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let write = emu
+        .post(&auditor, &target, json!({"apps": [outlook]}))
+        .await;
+    assert_eq!(write.status, 403, "{}", write.text);
 }
 
 /// The B2B management policy (Graph beta only): one per tenant, created with the name,

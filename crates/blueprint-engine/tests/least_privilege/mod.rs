@@ -92,6 +92,17 @@ async fn no_op_write(
             .await
             .map(|_| ());
     }
+    if let Some(write) = kind.set_by_action() {
+        // The collection as it is, through its action, beside the object's own PATCH.
+        let current = c
+            .get(&format!("{object}?$expand={}", write.property))
+            .await?;
+        c.post_action(
+            &format!("{object}/{}", write.action),
+            &json!({ write.parameter: current[write.property] }),
+        )
+        .await?;
+    }
     if kind.is_replaced_whole() {
         c.put(object, body).await.map(|_| ())
     } else {
@@ -166,10 +177,13 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
     };
     // A keyed array (a setting's values) is the object's content; the identity is fixed. The
     // first object that has it (of a kind with derived types, not every type has the array).
+    // A collection written through an action (an app protection policy's apps) is not on the
+    // list: the identity it is.
     let field = kind
         .keyed_arrays
         .first()
         .map(|(name, _)| *name)
+        .filter(|name| kind.set_by_action().is_none_or(|w| w.property != *name))
         .unwrap_or(key);
     // Read as the lookup reads it: a group's licences show only on `$select`.
     let listed = match kind.access.find {
