@@ -178,6 +178,9 @@ pub struct Access {
     /// among every app in `mobileApps`, where an iOS store app or line-of-business app may carry
     /// the same bundle id.
     pub only_of_type: Option<&'static str>,
+    /// Only objects of the desired object's own derived type (`@odata.type`) are counterparts:
+    /// Intune's beta-only profile types, each found among the profiles of its type.
+    pub only_of_own_type: bool,
     /// `assignments` goes through `POST {id}/assign` and is read from `{id}/assignments`
     /// (Intune's policies and profiles).
     pub assignments: bool,
@@ -305,6 +308,7 @@ impl Access {
         identity_ignores_case: false,
         only_where: None,
         only_of_type: None,
+        only_of_own_type: false,
         assignments: false,
         assign_parameter: "assignments",
         assigned_one_by_one: false,

@@ -130,6 +130,11 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
     {
         return false;
     }
+    if access.is_some_and(|a| a.only_of_own_type)
+        && candidate["@odata.type"] != object.desired["@odata.type"]
+    {
+        return false;
+    }
     let ignores_case = access.is_some_and(|a| a.identity_ignores_case);
     match candidate.get(key).and_then(Value::as_str) {
         Some(v) if ignores_case => v.eq_ignore_ascii_case(&object.identity),

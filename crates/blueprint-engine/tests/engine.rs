@@ -2764,6 +2764,7 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-windows-applocker",
     "intune-windows-custom-device-restrictions",
     "intune-windows-delivery-optimisation",
+    "intune-windows-network-boundary",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2938,6 +2939,16 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             "#microsoft.graph.windowsDeliveryOptimizationConfiguration"
         );
         delivery["maximumCacheSize"]["maximumCacheSizePercentage"] = serde_json::json!(50);
+        let (_, boundary) = stored(
+            &mut t,
+            "deviceConfiguration",
+            "Blueprint - Network Boundary",
+        );
+        let resources = boundary["windowsNetworkIsolationPolicy"]["enterpriseCloudResources"]
+            .as_array_mut()
+            .unwrap();
+        assert_eq!(resources.len(), 15);
+        resources[14]["ipAddressOrFQDN"] = serde_json::json!("project.example.com");
         t.singletons.get_mut("deviceManagement").unwrap()["settings"]["secureByDefault"] =
             serde_json::json!(false);
     }
@@ -2989,6 +3000,17 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             50.into()
         )
     );
+    // The cloud resources are one list (Graph keys its elements by nothing): the finding is
+    // the list, the changed resource at its end.
+    let boundary = &findings["intune-windows-network-boundary"];
+    assert_eq!(boundary.len(), 1, "{boundary:?}");
+    let (path, expected, actual) = &boundary[0];
+    assert_eq!(
+        path,
+        "windowsNetworkIsolationPolicy.enterpriseCloudResources"
+    );
+    assert_eq!(expected[14]["ipAddressOrFQDN"], "project.microsoft.com");
+    assert_eq!(actual[14]["ipAddressOrFQDN"], "project.example.com");
     assert_eq!(
         findings["intune-windows-endpoint-protection"],
         one(

@@ -524,11 +524,17 @@ const WINDOWS_DELIVERY_OPTIMIZATION: &[&str] = &[
     "vpnPeerCaching",
 ];
 
-/// Device configuration profiles whose type only Graph beta has (Delivery Optimisation): the
-/// same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`, created when
-/// missing, assigned through `POST {id}/assign`. Found by display name among the profiles of a
-/// type this kind writes (`Access::only_of_type`): a v1.0 profile an agency named the same is
-/// not a Delivery Optimisation profile, and Graph would refuse to change its type.
+/// `windows10NetworkBoundaryConfiguration` (Network Boundary): its own property in Graph beta
+/// (beta-entity-types.json; the beta reference page intune-deviceconfig-
+/// windows10networkboundaryconfiguration): the network isolation policy, a complex value.
+const WINDOWS10_NETWORK_BOUNDARY: &[&str] = &["windowsNetworkIsolationPolicy"];
+
+/// Device configuration profiles whose type only Graph beta has (Delivery Optimisation, Network
+/// Boundary): the same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`,
+/// created when missing, assigned through `POST {id}/assign`. Found by display name among the
+/// profiles of the desired object's own type (`Access::only_of_own_type`): a profile of another
+/// type an agency named the same is not this profile, and Graph would refuse to change its
+/// type.
 pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
     name: "deviceConfigurationBeta",
     path: "/deviceManagement/deviceConfigurations",
@@ -539,10 +545,16 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
         "roleScopeTagIds",
         "assignments",
     ],
-    derived: &[(
-        "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
-        WINDOWS_DELIVERY_OPTIMIZATION,
-    )],
+    derived: &[
+        (
+            "#microsoft.graph.windowsDeliveryOptimizationConfiguration",
+            WINDOWS_DELIVERY_OPTIMIZATION,
+        ),
+        (
+            "#microsoft.graph.windows10NetworkBoundaryConfiguration",
+            WINDOWS10_NETWORK_BOUNDARY,
+        ),
+    ],
     create_only: &[],
     keyed_arrays: &[],
     lifecycle: Lifecycle::Managed,
@@ -552,7 +564,7 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
     // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: DEVICE_CONFIGURATION.permissions,
     access: Access {
-        only_of_type: Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration"),
+        only_of_own_type: true,
         ..Access::ASSIGNED
     },
 };
@@ -1271,7 +1283,7 @@ mod tests {
     }
 
     #[test]
-    fn delivery_optimisation_is_a_beta_profile_type_found_among_its_own_type() {
+    fn beta_only_profile_types_are_found_among_their_own_type() {
         let k = &DEVICE_CONFIGURATION_BETA;
         let delivery = Some("#microsoft.graph.windowsDeliveryOptimizationConfiguration");
         assert!(k.is_beta());
@@ -1282,7 +1294,10 @@ mod tests {
         assert!(k.allows("deliveryOptimizationMode", delivery));
         assert!(k.allows("assignments", delivery));
         assert!(!DEVICE_CONFIGURATION.allows("deliveryOptimizationMode", delivery));
-        assert_eq!(k.access.only_of_type, delivery);
+        let boundary = Some("#microsoft.graph.windows10NetworkBoundaryConfiguration");
+        assert!(k.allows("windowsNetworkIsolationPolicy", boundary));
+        assert!(!k.allows("windowsNetworkIsolationPolicy", delivery));
+        assert!(k.access.only_of_own_type && k.access.only_of_type.is_none());
         assert!(k.never_created().is_none());
     }
 

@@ -713,6 +713,33 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
     };
     assert!(names(&emu.get(&t, &beta_path).await.body).contains(&"DO".to_string()));
     assert!(!names(&emu.get(&t, path).await.body).contains(&"DO".to_string()));
+    // Network Boundary, the other beta-only profile type: its IP ranges are an abstract type
+    // given by a derived one, its cloud resources read back with their (null) proxy.
+    let boundary = |ranges: Value| {
+        json!({"@odata.type": "#microsoft.graph.windows10NetworkBoundaryConfiguration", "displayName": "NB",
+            "windowsNetworkIsolationPolicy": {"enterpriseCloudResources": [{"ipAddressOrFQDN": "sharepoint.com"}], "enterpriseIPRanges": ranges}})
+    };
+    let abstract_range = emu
+        .post(
+            &t,
+            &beta_path,
+            boundary(json!([{"@odata.type": "#microsoft.graph.ipRange"}])),
+        )
+        .await;
+    assert_eq!(abstract_range.status, 400, "{}", abstract_range.text);
+    let created = emu
+        .post(&t, &beta_path, boundary(json!([{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": "203.0.113.0/24"}])))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let policy = &created.body["windowsNetworkIsolationPolicy"];
+    assert_eq!(
+        policy["enterpriseCloudResources"],
+        json!([{"ipAddressOrFQDN": "sharepoint.com", "proxy": null}])
+    );
+    assert_eq!(
+        policy["enterpriseIPRanges"][0]["cidrAddress"],
+        "203.0.113.0/24"
+    );
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
