@@ -1506,6 +1506,58 @@ pub const LABEL_POLICY: KindSpec = compliance_kind(
     ],
 );
 
+/// An auto-labelling policy's locations: `New-AutoSensitivityLabelPolicy` takes each whole,
+/// `Set-AutoSensitivityLabelPolicy` only `Add{Location}`/`Remove{Location}`.
+pub const AUTO_LABEL_LOCATIONS: &[&str] = &[
+    "ExchangeLocation",
+    "OneDriveLocation",
+    "OneDriveLocationException",
+    "SharePointLocation",
+    "SharePointLocationException",
+];
+
+/// Auto-labelling policies (`*-AutoSensitivityLabelPolicy`): which label is applied, where,
+/// and whether it runs (`Mode`: Enable, or a simulation); what it looks for is its rules.
+pub const AUTO_SENSITIVITY_LABEL_POLICY: KindSpec = compliance_kind(
+    "autoSensitivityLabelPolicy",
+    "/compliance/AutoSensitivityLabelPolicy",
+    IdentityKey::Property("Name"),
+    &[
+        "Name",
+        "ApplySensitivityLabel",
+        "Comment",
+        "Mode",
+        "OverwriteLabel",
+        "ExchangeLocation",
+        "OneDriveLocation",
+        "OneDriveLocationException",
+        "SharePointLocation",
+        "SharePointLocationException",
+    ],
+);
+
+/// An auto-labelling policy's rule: the conditions content must meet
+/// (`*-AutoSensitivityLabelRule`). Its `Policy` is given to `New-` only.
+pub const AUTO_SENSITIVITY_LABEL_RULE: KindSpec = KindSpec {
+    create_only: &["Policy"],
+    ..compliance_kind(
+        "autoSensitivityLabelRule",
+        "/compliance/AutoSensitivityLabelRule",
+        IdentityKey::Property("Name"),
+        &[
+            "Name",
+            "Comment",
+            "Disabled",
+            "Workload",
+            "ContentContainsSensitiveInformation",
+            "HeaderMatchesPatterns",
+            "RecipientDomainIs",
+            "SenderDomainIs",
+            "SubjectMatchesPatterns",
+        ],
+    )
+};
+
 /// A family's rows as the blueprint compares them, for the kinds whose `Get-` reads a value
 /// back in another form than it was set: a label's `ParentId` (set by name, read back as the
 /// parent's GUID) becomes the parent's name, and a label is known by its name (its `id`), so a
@@ -1561,6 +1613,7 @@ pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
     match kind {
         "retentionCompliancePolicy" => RETENTION_LOCATIONS,
         "labelPolicy" => LABEL_POLICY_LISTS,
+        "autoSensitivityLabelPolicy" => AUTO_LABEL_LOCATIONS,
         _ => &[],
     }
 }
@@ -1685,6 +1738,19 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
             "ApplyWaterMarkingLayout",
         ],
         "labelPolicy" => LABEL_POLICY.properties,
+        "autoSensitivityLabelPolicy" => AUTO_SENSITIVITY_LABEL_POLICY.properties,
+        "autoSensitivityLabelRule" => &[
+            "Name",
+            "Policy",
+            "Workload",
+            "Comment",
+            "Disabled",
+            "ContentContainsSensitiveInformation",
+            "HeaderMatchesPatterns",
+            "RecipientDomainIs",
+            "SenderDomainIs",
+            "SubjectMatchesPatterns",
+        ],
         "remoteDomain" => &["Name", "DomainName"],
         "hostedContentFilterPolicy" => &[
             "Name",

@@ -28,6 +28,8 @@
 mod identity;
 mod intune;
 
+pub use intune::{DEVICE_NAME_MAX, device_name_template_problem};
+
 /// How a kind's objects are identified in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityKey {
@@ -1039,6 +1041,8 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::MAILBOX_PLAN,
     crate::exchange_kinds::LABEL,
     crate::exchange_kinds::LABEL_POLICY,
+    crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_POLICY,
+    crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_RULE,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

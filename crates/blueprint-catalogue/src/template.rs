@@ -33,6 +33,9 @@ pub enum Filter {
     Lower,
     /// The value as JSON text.
     Json,
+    /// A protective marking's security classification, `SEC=…` up to the next comma
+    /// (`VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive` gives `SEC=OFFICIAL:Sensitive`).
+    MarkingSec,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +108,7 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             "ip_ranges" => Filter::IpRanges,
             "lower" => Filter::Lower,
             "json" => Filter::Json,
+            "marking_sec" => Filter::MarkingSec,
             f if f.starts_with("join(") && f.ends_with(')') => {
                 let arg = f["join(".len()..f.len() - 1].trim();
                 let unquoted = arg
@@ -234,7 +238,7 @@ pub fn check(text: &str, each: Option<ParamType>) -> Result<(), TemplateError> {
                     Shape::Objects
                 }
                 (Filter::Join(_), Shape::List) => Shape::Text,
-                (Filter::Lower, Shape::Text) => Shape::Text,
+                (Filter::Lower | Filter::MarkingSec, Shape::Text) => Shape::Text,
                 (Filter::Json, _) => Shape::Text,
                 (f, _) => {
                     return Err(TemplateError::new(
@@ -341,6 +345,14 @@ fn apply(filter: &Filter, value: Value, parameter: &str) -> Result<Value, Render
         }
         Filter::Join(separator) => Value::String(items(&value).join(separator)),
         Filter::Lower => Value::String(value.as_str().unwrap_or_default().to_lowercase()),
+        Filter::MarkingSec => {
+            let marking = value.as_str().unwrap_or_default();
+            let sec = marking
+                .find("SEC=")
+                .map(|at| marking[at..].split(',').next().unwrap_or_default().trim())
+                .unwrap_or_default();
+            Value::String(sec.to_string())
+        }
         Filter::Json => Value::String(value.to_string()),
     })
 }

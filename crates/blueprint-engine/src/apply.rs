@@ -830,28 +830,52 @@ const LOST_CREATE_ATTEMPTS: u32 = 5;
 /// Looks for the object a create whose answer was lost may have made: over Graph's
 /// replication window for a Graph kind (its lists show a new object only once replicated), in
 /// one read for a cmdlet kind (Exchange and Security & Compliance answer `Get-` from the
-/// store `New-` wrote, as every other read of theirs here: [`TenantApis::get_known`]).
+/// store `New-` wrote, as every other read of theirs here: [`TenantApis::get_known`]). Returns
+/// its id. A cmdlet kind's create is `New-` then `Set-` for what `New-` does not take
+/// (`ExchangeClient::create`): when `New-`'s answer was lost the `Set-` was never sent, so an
+/// object found without the blueprint's values gets them now.
 async fn look_for_lost_create(
     ctx: &Context,
     object: &DesiredObject,
 ) -> Result<Option<String>, Failure> {
-    let cmdlet =
-        blueprint_catalogue::kinds::kind(&object.kind).is_some_and(|k| k.api.is_cmdlet_api());
-    let found = if cmdlet {
+    let kind = blueprint_catalogue::kinds::kind(&object.kind)
+        .ok_or_else(|| format!("unknown kind {}", object.kind))?;
+    let found = if kind.api.is_cmdlet_api() {
         look_up(ctx, object).await?
     } else {
         ctx.client
             .until_replicated(&object.reference, || look_up(ctx, object))
             .await?
     };
-    found
-        .map(|found| {
-            found["id"]
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| Failure::from("found object has no id"))
-        })
-        .transpose()
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let id = found["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or("found object has no id")?;
+    if kind.api.is_cmdlet_api() {
+        let desired = compared_fields(object, &resolved(ctx, &object.desired)?, false);
+        let differing: HashSet<String> =
+            diff(&desired, &found, resources::keyed_arrays(&object.kind))
+                .iter()
+                .map(|d| d.path.split(['.', '[']).next().unwrap_or("").to_string())
+                .collect();
+        let changes: Map<String, Value> = desired
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| differing.contains(k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !changes.is_empty() {
+            ctx.client
+                .update(kind, &object_path(object, Some(&id)), &found, changes)
+                .await
+                .map_err(|e| Failure::during("setting what the lost create left unset", e))?;
+        }
+    }
+    Ok(Some(id))
 }
 
 async fn create(ctx: &Context, action: &Action) -> Result<Option<(String, String)>, Failure> {

@@ -390,6 +390,24 @@ impl Session {
             .cloned()
     }
 
+    /// The ids the journal holds for the tenant's managed objects, by reference (none without
+    /// a store): reading the tenant asks for what needs an id (assignments, expanded
+    /// settings) in its first round under these, and checks them against what it finds.
+    async fn journalled_ids(
+        &self,
+        store: Option<&blueprint_store::Store>,
+    ) -> Result<std::collections::HashMap<String, String>, EngineError> {
+        let Some(store) = store else {
+            return Ok(Default::default());
+        };
+        Ok(store
+            .managed_objects(&self.tenant().await?)
+            .await?
+            .into_iter()
+            .map(|m| (m.reference, m.object_id))
+            .collect())
+    }
+
     /// The objects to plan: every desired object, or when restricted, the scope's objects and
     /// those they reference (read only to resolve the references). Refused, naming each
     /// missing parameter, when a feature of the scope did not render.
@@ -447,7 +465,8 @@ impl Session {
         allow_delete: bool,
     ) -> Result<(Plan, observe::Observation), EngineError> {
         let objects = self.objects()?;
-        let observation = observe::observe(&self.client, &objects).await?;
+        let known = self.journalled_ids(store).await?;
+        let observation = observe::observe_known(&self.client, &objects, &known).await?;
         let mut plan = plan::plan(&objects, &observation, enforce);
         plan.allow_delete = allow_delete;
         if let Some(scope) = &self.scope {
@@ -682,7 +701,9 @@ impl Session {
     /// Reads the tenant and evaluates every selected feature.
     pub async fn evaluate(&self) -> Result<Evaluation, EngineError> {
         let objects = self.objects()?;
-        let observation = observe::observe(&self.client, &objects).await?;
+        let store = self.existing_store().await?;
+        let known = self.journalled_ids(store.as_ref()).await?;
+        let observation = observe::observe_known(&self.client, &objects, &known).await?;
         let evaluation = evaluate::evaluate(
             &self.workspace.catalogue,
             &self.selected,

@@ -64,6 +64,20 @@ pub async fn observe(
     client: &TenantApis,
     objects: &[&DesiredObject],
 ) -> Result<Observation, EngineError> {
+    observe_known(client, objects, &HashMap::new()).await
+}
+
+/// Reads the counterparts of `objects`, given the ids the journal holds for some of them
+/// (`known`, by reference: objects this tool created or changed). The reads that need an
+/// object's id (its assignments, the object read whole) go with the first round for a known
+/// id instead of waiting for the first round to find it, and are kept only when the first
+/// round finds the object under that very id; an object found under another id, or such a
+/// read that failed, is read in a second round as if nothing were known.
+pub async fn observe_known(
+    client: &TenantApis,
+    objects: &[&DesiredObject],
+    known: &HashMap<String, String>,
+) -> Result<Observation, EngineError> {
     let mut paths: Vec<String> = objects.iter().map(|o| resources::read_path(o)).collect();
     let wants_roles = objects
         .iter()
@@ -77,6 +91,15 @@ pub async fn observe(
         .map(|a| a.path)
         .collect();
     paths.extend(available.iter().map(|p| p.to_string()));
+    // Read ahead by the journalled id: only what no first-round read asks for already.
+    let ahead: std::collections::HashSet<String> = objects
+        .iter()
+        .filter_map(|o| Some((*o, known.get(&o.reference)?)))
+        .flat_map(|(o, id)| second_reads(o, id))
+        .map(|(_, path)| path)
+        .filter(|path| !paths.contains(path))
+        .collect();
+    paths.extend(ahead.iter().cloned());
     paths.sort();
     paths.dedup();
     let results = client.get_many(&paths).await;
@@ -86,6 +109,8 @@ pub async fn observe(
             Ok(v) => {
                 by_path.insert(path.clone(), v);
             }
+            // A read ahead that failed is made again once the object's id is known.
+            Err(_) if ahead.contains(path) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
         }
@@ -117,42 +142,62 @@ pub async fn observe(
     }
     // A second round, for the policies that exist: their assignments, the settings a settings
     // catalog policy returns only when expanded, and the properties Graph returns only when one
-    // object is read by id (a script's content), in one batch.
+    // object is read by id (a script's content), in one batch; each already read ahead under
+    // the id the first round found is taken as read.
+    let mut read = Vec::new();
     let mut second = Vec::new();
     for object in objects {
         let Some(id) = observation.id_of(&object.reference) else {
             continue;
         };
-        let path = format!("{}/{id}", object.path);
-        if resources::has_assignments(&object.kind) {
-            second.push((
-                Second::Assignments(id.clone()),
-                format!("{path}/assignments"),
-            ));
-        }
-        if resources::expanded(&object.kind).is_some() || resources::reads_by_id(&object.kind) {
-            let whole = resources::read_one(&object.kind, &path);
-            second.push((Second::Whole(object.reference.clone()), whole));
+        let read_ahead = known.get(&object.reference) == Some(&id);
+        for (what, path) in second_reads(object, &id) {
+            match by_path.get(&path) {
+                Some(value) if read_ahead && ahead.contains(&path) => {
+                    read.push((what, value.clone()))
+                }
+                _ => second.push((what, path)),
+            }
         }
     }
     if !second.is_empty() {
         let paths: Vec<String> = second.iter().map(|(_, p)| p.clone()).collect();
-        for ((what, _), result) in second.iter().zip(client.get_many(&paths).await) {
-            let mut value = result?;
-            match what {
-                Second::Assignments(id) => {
-                    observation.assignments.insert(id.clone(), items(&value));
+        for ((what, _), result) in second.into_iter().zip(client.get_many(&paths).await) {
+            read.push((what, result?));
+        }
+    }
+    for (what, mut value) in read {
+        match what {
+            Second::Assignments(id) => {
+                observation.assignments.insert(id, items(&value));
+            }
+            Second::Whole(reference) => {
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("@odata.context");
                 }
-                Second::Whole(reference) => {
-                    if let Some(map) = value.as_object_mut() {
-                        map.remove("@odata.context");
-                    }
-                    observation.matches.insert(reference.clone(), vec![value]);
-                }
+                observation.matches.insert(reference, vec![value]);
             }
         }
     }
     Ok(observation)
+}
+
+/// The reads an object found under `id` needs after the read that found it: its
+/// assignments, and the object read whole (expanded, or by id for what only that returns).
+fn second_reads(object: &DesiredObject, id: &str) -> Vec<(Second, String)> {
+    let mut reads = Vec::new();
+    let path = format!("{}/{id}", object.path);
+    if resources::has_assignments(&object.kind) {
+        reads.push((
+            Second::Assignments(id.to_string()),
+            format!("{path}/assignments"),
+        ));
+    }
+    if resources::expanded(&object.kind).is_some() || resources::reads_by_id(&object.kind) {
+        let whole = resources::read_one(&object.kind, &path);
+        reads.push((Second::Whole(object.reference.clone()), whole));
+    }
+    reads
 }
 
 /// What a second-round read is for.

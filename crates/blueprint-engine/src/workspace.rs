@@ -588,6 +588,7 @@ impl Workspace {
             .render_where(&self.profile, |f| selection.selects(f.id()));
         let name = Self::profile_path(&self.dir).display().to_string();
         crate::files::resolve_desired(&self.dir, &mut rendered, (&name, &self.profile_text));
+        check_device_names(&mut rendered, (&name, &self.profile_text));
         rendered
     }
 
@@ -1067,4 +1068,78 @@ mod connection_rule_tests {
         assert_eq!(ws.actor, person);
         assert_eq!(ws.tenant_id().as_deref(), Some("profile-tenant"));
     }
+}
+
+/// Sets aside, with a located reason, a feature whose Autopilot profile's device name template
+/// Intune would refuse ([`blueprint_catalogue::kinds::device_name_template_problem`]: Windows
+/// limits a computer name to 15 characters). The catalogue's template is the agency prefix and
+/// the serial number (`<prefix>-%SERIAL%`, the ABAC's), so a long prefix is what makes it too
+/// long: the reason points at `prefix` in `[agency]`. `plan` and `deploy` then refuse the
+/// selection (exit 2) before anything is sent.
+fn check_device_names(rendered: &mut blueprint_catalogue::Rendered, profile: (&str, &str)) {
+    use blueprint_catalogue::source::{ErrorKind, Loc, Sources, line_col_of_offset};
+    let mut failed: Vec<String> = Vec::new();
+    for object in &rendered.objects {
+        if object.kind != "windowsAutopilotDeploymentProfile" {
+            continue;
+        }
+        let Some(template) = object.desired["deviceNameTemplate"].as_str() else {
+            continue;
+        };
+        let Some(why) = blueprint_catalogue::kinds::device_name_template_problem(template) else {
+            continue;
+        };
+        let (name, text) = profile;
+        let offset = prefix_offset(text).unwrap_or(0);
+        let mut sources = Sources::default();
+        let file = sources.add(name, text);
+        let (line, column) = line_col_of_offset(text, offset);
+        let at = Loc {
+            file,
+            line,
+            column,
+            offset: Some(offset),
+            len: 0,
+        };
+        let diagnostic = sources
+            .diagnostic(
+                ErrorKind::InvalidParameter,
+                at,
+                format!(
+                    "feature `{}`: the {} `{}` names devices by the template made from agency.prefix: {why}",
+                    object.feature, object.kind, object.identity,
+                ),
+            )
+            .with_help(format!(
+                "use an agency prefix of at most {} characters: the template is the prefix, a hyphen and the serial number (at least one character)",
+                blueprint_catalogue::kinds::DEVICE_NAME_MAX - 2
+            ));
+        rendered
+            .unrendered
+            .entry(object.feature.clone())
+            .or_default()
+            .push(diagnostic);
+        failed.push(object.feature.clone());
+    }
+    rendered.objects.retain(|o| !failed.contains(&o.feature));
+}
+
+/// Where the value of `prefix` in the profile's `[agency]` table starts.
+fn prefix_offset(text: &str) -> Option<usize> {
+    let agency = text.find("[agency]")?;
+    let mut offset = agency;
+    for (n, line) in text[agency..].split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if n > 0 && trimmed.starts_with('[') {
+            return None;
+        }
+        if let Some(after) = trimmed.strip_prefix("prefix")
+            && let Some(value) = after.trim_start().strip_prefix('=')
+        {
+            let value_at = line.len() - value.trim_start().len();
+            return Some(offset + value_at);
+        }
+        offset += line.len();
+    }
+    None
 }

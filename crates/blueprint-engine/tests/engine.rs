@@ -1477,6 +1477,70 @@ async fn one_run_settles_lost_answers(features: &[&str], refused: &[&str], lost:
     exchange
 }
 
+/// Reading the tenant asks for a journalled object's assignments in its first round, by the
+/// id the journal holds, and keeps them only when the object is found under that id. Here
+/// the deployed Windows compliance policy is renamed by hand and a copy without assignments
+/// takes its name: evaluate reads the copy's assignments (none), not the journalled policy's.
+#[tokio::test(flavor = "multi_thread")]
+async fn assignments_read_ahead_by_a_journalled_id_are_kept_only_for_that_object() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec![
+        "intune-windows-10-compliance".to_string(),
+        "identity-role-groups".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert!(s.evaluate().await.unwrap().all_pass());
+
+    let policies = "/deviceManagement/deviceCompliancePolicies";
+    let deployed = s
+        .client
+        .list(policies)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p["displayName"] == "Windows 10 Compliance Policy")
+        .unwrap();
+    let id = deployed["id"].as_str().unwrap().to_string();
+    s.client
+        .patch(
+            &format!("{policies}/{id}"),
+            &json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "displayName": "Windows 10 Compliance Policy (old)"}),
+        )
+        .await
+        .unwrap();
+    let mut copy = deployed.clone();
+    for k in [
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "version",
+        "@odata.context",
+    ] {
+        copy.as_object_mut().unwrap().remove(k);
+    }
+    copy["scheduledActionsForRule"] = json!([{"ruleName": "PasswordRequired", "scheduledActionConfigurations": [{"actionType": "block", "gracePeriodHours": 24, "notificationTemplateId": "", "notificationMessageCCList": []}]}]);
+    s.client.post(policies, &copy).await.unwrap();
+
+    let evaluation = s.evaluate().await.unwrap();
+    let compliance = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "intune-windows-10-compliance")
+        .unwrap();
+    assert_eq!(compliance.verdict, Verdict::Fail, "{compliance:#?}");
+    assert!(
+        compliance
+            .findings
+            .iter()
+            .any(|f| f.diff.path.starts_with("assignments")),
+        "{compliance:#?}"
+    );
+}
+
 /// Issue 15: the answer to `New-SafeLinksRule` (and to the policy's `New-` before it) is lost
 /// after Exchange made the object. One deploy run settles both: each is found in its family
 /// by name and adopted, so there is one Safe Links policy and one rule.
@@ -1519,6 +1583,25 @@ async fn the_last_lost_create_answer_is_looked_up_too() {
         Some(1),
         "{exchange:#}"
     );
+}
+
+/// A label's `Priority` is `Set-Label`'s alone: the create is `New-Label` then `Set-Label`,
+/// and when `New-Label`'s answer is lost the `Set-` is never sent. Every label's and the
+/// policy's `New-` answer is lost here: each label is found, adopted and given the priority
+/// it lacks, in the one run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_adopted_after_a_lost_new_gets_what_set_would_have_set() {
+    let mut lost = vec!["New-Label"; 24];
+    lost.push("New-LabelPolicy");
+    let exchange = one_run_settles_lost_answers(&["purview-sensitivity-labels"], &[], &lost).await;
+    let labels = exchange["objects"]["Label"].as_array().unwrap();
+    assert_eq!(labels.len(), 24, "{exchange:#}");
+    let mut priorities: Vec<i64> = labels
+        .iter()
+        .map(|l| l["Priority"].as_i64().unwrap())
+        .collect();
+    priorities.sort();
+    assert_eq!(priorities, (0..24).collect::<Vec<_>>());
 }
 
 /// The same at Security & Compliance's endpoint: a retention policy's and its rule's
@@ -2106,7 +2189,8 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
     // Get-Label reads the 24 labels back: markings as LabelActions, sublabels naming their
     // parent's GUID, priorities in the ABAC's order.
     let labels = compliance_rows(&s, "Get-Label").await;
-    assert_eq!(labels.len(), 24, "{labels:#?}");
+    // The blueprint's 24, beside the agency's own four (the fixture's).
+    assert_eq!(labels.len(), 28, "{labels:#?}");
     let label = |name: &str| labels.iter().find(|l| l["Name"] == name).unwrap().clone();
     let (group, cabinet) = (label("P group"), label("P C PP"));
     assert_eq!(cabinet["ParentId"], group["Guid"]);
@@ -2214,6 +2298,120 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
     assert!(refused.to_string().contains("published"), "{refused}");
 
     // The rollback removes the policy first, then sublabels before their parents.
+    force_rollback_restores(&s, &running, &seeded).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_labelling_deploy_evaluate_drift_and_roll_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let seeded = exchange_state(&running);
+    // The profile's protective markings name the agency's own labels (the fixture's, by
+    // label_id): each classification's policy applies its label.
+    let s = session(workspace(
+        dir.path(),
+        &running,
+        &[
+            "purview-sensitivity-labels".to_string(),
+            "purview-auto-labelling".to_string(),
+        ],
+    ));
+    let deploy = || async {
+        let (_, report) = s
+            .deploy(&DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    };
+    deploy().await;
+
+    let policies = compliance_rows(&s, "Get-AutoSensitivityLabelPolicy").await;
+    assert_eq!(policies.len(), 2, "{policies:#?}");
+    let policy = policies
+        .iter()
+        .find(|p| p["Name"] == "OFFICIAL Sensitive Inbound Marking")
+        .unwrap();
+    assert_eq!(
+        policy["ApplySensitivityLabel"],
+        "42227f60-6734-42bf-b4e6-da15ab730981"
+    );
+    assert_eq!(policy["ExchangeLocation"], json!(["All"]));
+    assert_eq!(policy["Mode"], "Enable");
+    let rules = compliance_rows(&s, "Get-AutoSensitivityLabelRule").await;
+    assert_eq!(rules.len(), 2, "{rules:#?}");
+    let rule = rules
+        .iter()
+        .find(|r| r["Name"] == "OFFICIAL Sensitive Inbound Marking")
+        .unwrap();
+    assert_eq!(rule["Policy"], "OFFICIAL Sensitive Inbound Marking");
+    assert_eq!(rule["Workload"], "Exchange");
+    assert_eq!(
+        rule["HeaderMatchesPatterns"],
+        json!({"X-Protective-Marking": ["SEC=OFFICIAL:Sensitive"]})
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // A policy turned back to simulation by hand: evaluate names exactly its mode.
+    let scc = s.client.compliance().unwrap().clone();
+    scc.update(
+        "AutoSensitivityLabelPolicy",
+        Some("OFFICIAL Inbound Marking"),
+        &json!({"Mode": "TestWithoutNotifications"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "purview-auto-labelling");
+    assert_eq!(
+        finding.reference,
+        "autoSensitivityLabelPolicy:OFFICIAL Inbound Marking"
+    );
+    assert_eq!(finding.diff.path, "Mode");
+    assert_eq!(finding.diff.expected, "Enable");
+    assert_eq!(finding.diff.actual, "TestWithoutNotifications");
+    deploy().await;
+
+    // A rule's header pattern changed: named, and put back.
+    scc.update(
+        "AutoSensitivityLabelRule",
+        Some("OFFICIAL Inbound Marking"),
+        &json!({"HeaderMatchesPatterns": {"X-Protective-Marking": ["SEC=UNOFFICIAL"]}}),
+    )
+    .await
+    .unwrap();
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(
+        finding.reference,
+        "autoSensitivityLabelRule:OFFICIAL Inbound Marking"
+    );
+    assert!(
+        finding.diff.path.starts_with("HeaderMatchesPatterns"),
+        "{finding:?}"
+    );
+    deploy().await;
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(
+        evaluation
+            .features
+            .iter()
+            .all(|f| f.verdict == Verdict::Pass),
+        "{:#?}",
+        evaluation.features
+    );
+
+    // The rollback removes the rules, the policies, the label policy and the labels.
     force_rollback_restores(&s, &running, &seeded).await;
 }
 
@@ -5315,4 +5513,81 @@ async fn the_tenant_facts_are_reported_never_written() {
         org_before,
         "a deploy writes nothing to the organization"
     );
+}
+
+/// Windows limits a computer name to 15 characters, and Intune refuses a device name template
+/// that makes a longer one: the Autopilot profile's template is the agency prefix, a hyphen and
+/// the serial number, so a 14-character prefix makes the plan refuse the feature, naming the
+/// template and pointing at the prefix in blueprint.toml (line and column); a 13-character
+/// prefix leaves room for the serial and deploys, the template as the catalogue renders it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prefix_too_long_for_the_device_name_template_is_refused_at_plan_where_the_prefix_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec!["intune-autopilot-deployment-profile".to_string()];
+    workspace(dir.path(), &running, &features);
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let line = profile
+        .lines()
+        .position(|l| l.starts_with("prefix = "))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("prefix = \"EXA\"", "prefix = \"EXAMPLEAGENCY1\""),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let refused = s.plan(false).await.unwrap_err();
+    assert!(
+        matches!(refused, blueprint_engine::EngineError::Input(_)),
+        "{refused:?}"
+    );
+    let refused = refused.to_string();
+    for part in [
+        "intune-autopilot-deployment-profile",
+        "EXAMPLEAGENCY1-%SERIAL%",
+        "at least 16 characters",
+        "agency.prefix",
+        &format!("blueprint.toml:{line}:10"),
+    ] {
+        assert!(refused.contains(part), "{part}: {refused}");
+    }
+    assert!(
+        running
+            .emulator()
+            .tenant(&running.info().tenants[0].id)
+            .unwrap()
+            .lock()
+            .unwrap()
+            .collections
+            .get("windowsAutopilotDeploymentProfile")
+            .is_none_or(|c| c.is_empty()),
+        "nothing sent"
+    );
+
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("prefix = \"EXA\"", "prefix = \"EXAMPLEAGENCY\""),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    let mut t = tenant.lock().unwrap();
+    let (_, profile) = stored(
+        &mut t,
+        "windowsAutopilotDeploymentProfile",
+        "Autopilot Deployment Profile",
+    );
+    assert_eq!(profile["deviceNameTemplate"], "EXAMPLEAGENCY-%SERIAL%");
 }

@@ -53,8 +53,6 @@ pub const MODULE_VERSION: &str = "3.7.1";
 pub const ANCHOR_MAILBOX: &str = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
 /// Requests per admin API `$batch` (CIPP's bulk requests send at most 10).
 pub const MAX_EXCHANGE_BATCH: usize = 10;
-/// Rounds of a `$batch` read whose items are throttled before the items give up.
-const BATCH_ROUNDS: u32 = 6;
 /// The longest wait a throttled batch item's `Retry-After` is believed for.
 const MAX_ITEM_WAIT: Duration = Duration::from_secs(120);
 
@@ -297,8 +295,9 @@ impl ExchangeClient {
 
     /// Runs read-only cmdlets (`Get-…`) through `$batch`, [`MAX_EXCHANGE_BATCH`] a request,
     /// and returns each one's rows in order. Throttled or failed items (429, 5xx: a read may
-    /// be repeated) are sent again in a later round after their `Retry-After`; other failures
-    /// are that item's.
+    /// be repeated) are sent again in a later round after their `Retry-After` (without one,
+    /// after the retry policy's backoff), in as many rounds as the policy gives a Graph request
+    /// attempts; other failures are that item's.
     pub async fn invoke_reads(&self, commands: &[Command]) -> Vec<Result<Vec<Value>, GraphError>> {
         let session = match self.session().await {
             Ok(session) => session,
@@ -311,6 +310,8 @@ impl ExchangeClient {
         };
         let mut results: Vec<Option<Result<Vec<Value>, GraphError>>> = vec![None; commands.len()];
         let mut pending: Vec<usize> = (0..commands.len()).collect();
+        let retry = &self.config.retry;
+        let rounds = retry.max_attempts.max(1);
         let mut round = 0;
         while !pending.is_empty() {
             round += 1;
@@ -320,8 +321,12 @@ impl ExchangeClient {
                 for (index, outcome) in self.batch(session, commands, chunk).await {
                     match outcome {
                         Item::Done(result) => results[index] = Some(result),
-                        Item::Retry(error, after) if round < BATCH_ROUNDS => {
-                            wait = wait.max(after.unwrap_or(Duration::from_millis(500 << round)));
+                        Item::Retry(error, after) if round < rounds => {
+                            let backoff = retry
+                                .base_backoff
+                                .saturating_mul(1 << round.min(16))
+                                .min(retry.max_backoff);
+                            wait = wait.max(after.unwrap_or(backoff));
                             again.push(index);
                             results[index] = Some(Err(error));
                         }

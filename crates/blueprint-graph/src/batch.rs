@@ -271,9 +271,11 @@ fn chunks_of_one_version(reads: Vec<Read>) -> Vec<Vec<Read>> {
     }
     let (conditional, other): (Vec<Read>, Vec<Read>) =
         reads.into_iter().partition(|r| r.conditional_access);
+    // Enough batches for every read (the conditional-access ones take room too), and one per
+    // conditional-access read at least.
     let count = conditional
         .len()
-        .max(other.len().div_ceil(MAX_BATCH))
+        .max((conditional.len() + other.len()).div_ceil(MAX_BATCH))
         .max(1);
     let mut chunks: Vec<Vec<Read>> = (0..count).map(|_| Vec::new()).collect();
     for (chunk, read) in chunks.iter_mut().zip(conditional) {
@@ -428,6 +430,25 @@ mod tests {
         }
         assert_eq!(c.iter().map(Vec::len).sum::<usize>(), 45);
         assert!(chunks(Vec::new()).is_empty());
+    }
+
+    /// 61 reads, two of them conditional access: the two take room in their batches, so the
+    /// other 59 need a fourth batch (three batches of 20 hold only 58 of them beside the two).
+    #[test]
+    fn conditional_access_reads_take_room_in_their_batches() {
+        for (total, conditional, batches) in [
+            (60, &[0, 1][..], 3),
+            (61, &[0, 1][..], 4),
+            (40, &[5, 6, 7][..], 3),
+        ] {
+            let c = chunks(reads(total, conditional));
+            assert_eq!(c.len(), batches, "{total} reads");
+            assert_eq!(c.iter().map(Vec::len).sum::<usize>(), total);
+            for chunk in &c {
+                assert!(chunk.len() <= MAX_BATCH);
+                assert!(chunk.iter().filter(|r| r.conditional_access).count() <= 1);
+            }
+        }
     }
 
     #[test]

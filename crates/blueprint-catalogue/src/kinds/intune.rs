@@ -926,6 +926,69 @@ pub(super) const WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE: KindSpec = KindSpec {
     },
 };
 
+/// Windows' limit on a computer name, which an Autopilot profile's device name template must
+/// keep to.
+pub const DEVICE_NAME_MAX: usize = 15;
+
+/// Why Intune refuses an Autopilot profile's device name template, or None when it takes it.
+/// Microsoft's rules (Windows Autopilot troubleshooting, "An error occurred while creating
+/// Autopilot profile"; the profile's "Apply device name template" setting): names are
+/// 15 characters or less, of letters, digits and hyphens, not all digits, without blanks;
+/// `%SERIAL%` adds the device's serial number and `%RAND:x%` x random digits, the macros in
+/// upper case (`%serial%` is refused). A serial number is at least one character, so a template
+/// with `%SERIAL%` must leave room for one; how long the serial is, only the device knows.
+pub fn device_name_template_problem(template: &str) -> Option<String> {
+    let mut fixed = String::new();
+    let mut random = 0usize;
+    let mut serial = false;
+    let mut rest = template;
+    while let Some(start) = rest.find('%') {
+        fixed.push_str(&rest[..start]);
+        let after = &rest[start..];
+        if let Some(tail) = after.strip_prefix("%SERIAL%") {
+            serial = true;
+            rest = tail;
+        } else if let Some((digits, tail)) = after
+            .strip_prefix("%RAND:")
+            .and_then(|t| t.split_once('%'))
+            .filter(|(d, _)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        {
+            random += digits.parse::<usize>().unwrap_or(usize::MAX / 2);
+            rest = tail;
+        } else {
+            return Some(format!(
+                "`{template}` uses a macro Intune does not know: only %SERIAL% and %RAND:x% (upper case)"
+            ));
+        }
+    }
+    fixed.push_str(rest);
+    if let Some(c) = fixed
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Some(format!(
+            "`{template}` holds `{c}`: a device name has letters, digits and hyphens only"
+        ));
+    }
+    let shortest = fixed.len() + random + usize::from(serial);
+    if shortest > DEVICE_NAME_MAX {
+        let serial_note = if serial {
+            " (counting one character for %SERIAL%)"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "`{template}` makes device names of at least {shortest} characters{serial_note}: Windows limits a computer name to {DEVICE_NAME_MAX}, and Intune refuses the template"
+        ));
+    }
+    if !serial && fixed.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "`{template}` makes names of digits only, which Intune refuses"
+        ));
+    }
+    None
+}
+
 /// Where the iOS VPP apps come from, said when one is missing: Intune makes an `iosVppApp` only
 /// when the agency's Apple VPP token syncs the licences bought in Apple Business Manager.
 const VPP_APP_MISSING: &str = "Intune adds an iOS VPP app only when the agency's Apple VPP token syncs the licences bought for it in Apple Business Manager (Apps and Books); buy the app's licences for the token's location, upload the token under Tenant administration > Connectors and tokens > Apple VPP tokens (or sync it there) and check the token is active and the app is listed under Apps > iOS/iPadOS";
@@ -1264,5 +1327,21 @@ mod tests {
         assert_eq!(k.access.expand.map(|e| e.query), Some("apps"));
         assert!(k.has_assignments());
         assert_eq!(k.assign_parameter(), "assignments");
+    }
+
+    #[test]
+    fn a_device_name_template_keeps_to_fifteen_characters_of_intunes_alphabet() {
+        assert_eq!(device_name_template_problem("EXA-%SERIAL%"), None);
+        assert_eq!(device_name_template_problem("ABCDEFGHIJKLM-%SERIAL%"), None);
+        assert_eq!(device_name_template_problem("MYPC-%RAND:6%"), None);
+        let long = device_name_template_problem("ABCDEFGHIJKLMN-%SERIAL%").unwrap();
+        assert!(long.contains("at least 16 characters"), "{long}");
+        assert!(device_name_template_problem("EXA-%RAND:12%").is_some());
+        assert!(device_name_template_problem("EXA-%serial%").is_some());
+        assert!(device_name_template_problem("EXA_%SERIAL%").is_some());
+        assert!(device_name_template_problem("EXA %SERIAL%").is_some());
+        assert!(device_name_template_problem("%RAND:6%").is_some());
+        assert!(device_name_template_problem("12%RAND:6%").is_some());
+        assert_eq!(device_name_template_problem("12-%RAND:6%"), None);
     }
 }

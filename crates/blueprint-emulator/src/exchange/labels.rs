@@ -1,5 +1,6 @@
-//! Sensitivity labels and label policies (Security & Compliance's `*-Label` and
-//! `*-LabelPolicy`), as Microsoft's cmdlet reference states them:
+//! Sensitivity labels, label policies and auto-labelling (Security & Compliance's `*-Label`,
+//! `*-LabelPolicy`, `*-AutoSensitivityLabelPolicy` and `*-AutoSensitivityLabelRule`), as
+//! Microsoft's cmdlet reference states them:
 //!
 //! - `New-Label` needs `-Name` (unique, at most 64 characters), `-DisplayName` and `-Tooltip`;
 //!   `-ParentId` names the parent label (by name, DN or GUID) and the label reads it back as the
@@ -17,6 +18,11 @@
 //! - `New-LabelPolicy` needs `-Name` (at most 64 characters) and `-Labels`; `Set-LabelPolicy`
 //!   changes the labels only through `-AddLabels`/`-RemoveLabels` and its locations only through
 //!   `-Add{Location}`/`-Remove{Location}`.
+//! - `New-Label -Identity` "migrate[s] an existing Azure Information Protection label by
+//!   specifying a GUID value": the label keeps that GUID.
+//! - `New-AutoSensitivityLabelPolicy` needs `-ApplySensitivityLabel` (a label that exists, read
+//!   back as its GUID); a rule needs `-Policy` and `-Workload`, and its header and
+//!   recipient-domain conditions are for "policies that are scoped only to Exchange".
 //! - A label a label policy publishes, or one with sublabels, is not removed: the policy (or the
 //!   sublabel) goes first. (The reference says nothing of how long a removal takes: the emulator
 //!   removes at once.)
@@ -207,6 +213,27 @@ pub(super) fn checks(
                     .max()
                     .map_or(0, |p| p + 1);
                 parameters.insert("Priority".into(), json!(next));
+                // "The Identity parameter is used to migrate an existing Azure Information
+                // Protection label by specifying a GUID value": the label keeps that GUID.
+                if let Some(id) = parameters.remove("Identity") {
+                    let guid = text(&id).to_ascii_lowercase();
+                    let hex = guid.chars().filter(char::is_ascii_hexdigit).count();
+                    if hex != 32 || guid.len() != 36 {
+                        return Err(bad(
+                            "System.Management.Automation.ParameterBindingArgumentTransformationException",
+                            format!(
+                                "Cannot convert value \"{guid}\" to type \"MasterIdParameter\": a label is migrated by its GUID."
+                            ),
+                        ));
+                    }
+                    if find(objects(tenant, noun), &guid).is_some() {
+                        return Err(bad(
+                            "Microsoft.Exchange.Management.Tasks.ManagementObjectAlreadyExistsException",
+                            format!("A label with the GUID '{guid}' already exists."),
+                        ));
+                    }
+                    parameters.insert("Guid".into(), json!(guid));
+                }
                 parameters.insert("Disabled".into(), json!(false));
                 parameters.insert("Mode".into(), json!("Enforce"));
             }
@@ -290,9 +317,130 @@ pub(super) fn checks(
                 parameters.insert("Settings".into(), settings);
             }
         }
+        ("New" | "Set", "AutoSensitivityLabelPolicy") => {
+            if verb == "New" && !parameters.contains_key("ApplySensitivityLabel") {
+                return Err(missing_parameter("ApplySensitivityLabel"));
+            }
+            // The label must exist; the policy reads it back as the label's GUID.
+            if let Some(label) = parameters.get("ApplySensitivityLabel").cloned() {
+                let (guid, _) = resolve_label(tenant, &text(&label))?;
+                parameters.insert("ApplySensitivityLabel".into(), json!(guid));
+            }
+            if verb == "New" {
+                for location in AUTO_LABEL_LOCATIONS {
+                    if let Some(v) = parameters.get_mut(*location)
+                        && let Some(one) = v.as_str().map(str::to_string)
+                    {
+                        *v = json!([one]);
+                    }
+                }
+            } else {
+                add_remove(&mut parameters, AUTO_LABEL_LOCATIONS);
+            }
+        }
+        ("New" | "Set", "AutoSensitivityLabelRule") => {
+            if verb == "New" {
+                let policy = parameters
+                    .get("Policy")
+                    .map(text)
+                    .ok_or_else(|| missing_parameter("Policy"))?;
+                if !parameters.contains_key("Workload") {
+                    return Err(missing_parameter("Workload"));
+                }
+                let policies = objects(tenant, "AutoSensitivityLabelPolicy");
+                let at =
+                    find(policies, &policy).ok_or_else(|| ExchangeError::not_found(&policy))?;
+                parameters.insert("Policy".into(), policies[at]["Name"].clone());
+            }
+            let workload = parameters
+                .get("Workload")
+                .or_else(|| current.as_ref().and_then(|c| c.get("Workload")))
+                .map(text)
+                .unwrap_or_default();
+            // "You can use this condition in auto-labeling policies that are scoped only to
+            // Exchange."
+            for exchange_only in ["HeaderMatchesPatterns", "RecipientDomainIs"] {
+                if parameters.contains_key(exchange_only) && workload != "Exchange" {
+                    return Err(bad(
+                        "Microsoft.Office.CompliancePolicy.Tasks.InvalidRuleParameterException",
+                        format!(
+                            "The {exchange_only} condition can be used only in rules for the Exchange workload."
+                        ),
+                    ));
+                }
+            }
+            if let Some(patterns) = parameters.get("HeaderMatchesPatterns") {
+                let valid = patterns.as_object().is_some_and(|headers| {
+                    headers.values().all(|p| match p {
+                        Value::String(_) => true,
+                        Value::Array(a) => a.iter().all(Value::is_string),
+                        _ => false,
+                    })
+                });
+                if !valid {
+                    return Err(bad(
+                        "System.Management.Automation.ParameterBindingArgumentTransformationException",
+                        format!(
+                            "Cannot process argument transformation on parameter 'HeaderMatchesPatterns'. Cannot convert value \"{}\" to type \"PswsHashtable\": give each header its patterns.",
+                            text(patterns)
+                        ),
+                    ));
+                }
+            }
+        }
         _ => {}
     }
     Ok(parameters)
+}
+
+/// An auto-labelling policy's locations (`New-AutoSensitivityLabelPolicy`), changed by
+/// `Set-AutoSensitivityLabelPolicy`'s `Add…`/`Remove…` only.
+pub(super) const AUTO_LABEL_LOCATIONS: &[&str] = &[
+    "ExchangeLocation",
+    "OneDriveLocation",
+    "OneDriveLocationException",
+    "SharePointLocation",
+    "SharePointLocationException",
+];
+
+/// `Add{List}`/`Remove{List}` parameters turned into the `{Add, Remove}` change every list
+/// takes.
+fn add_remove(parameters: &mut Map<String, Value>, lists: &[&str]) {
+    let mut changes: Map<String, Value> = Map::new();
+    let keys: Vec<String> = parameters.keys().cloned().collect();
+    for key in keys {
+        let (op, list) = match (key.strip_prefix("Add"), key.strip_prefix("Remove")) {
+            (Some(l), _) => ("Add", l),
+            (_, Some(l)) => ("Remove", l),
+            _ => continue,
+        };
+        if !lists.contains(&list) {
+            continue;
+        }
+        let items = match parameters.remove(&key).unwrap_or(Value::Null) {
+            Value::Array(a) => a,
+            Value::Null => Vec::new(),
+            one => vec![one],
+        };
+        let entry = changes.entry(list.to_string()).or_insert_with(
+            || json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []}),
+        );
+        if let Some(list) = entry[op].as_array_mut() {
+            list.extend(items);
+        }
+    }
+    parameters.extend(changes);
+}
+
+/// What a new auto-labelling policy reads back before its parameters are applied ("Enable
+/// … This value is the default").
+pub(super) fn auto_policy_defaults(object: &mut Map<String, Value>) {
+    object.insert("Mode".into(), json!("Enable"));
+    object.insert("Enabled".into(), json!(true));
+    object.insert("DistributionStatus".into(), json!("Success"));
+    for location in AUTO_LABEL_LOCATIONS {
+        object.insert((*location).into(), json!([]));
+    }
 }
 
 /// Labels named by name, GUID or DN, as the names a label policy reads back.
@@ -632,5 +780,96 @@ mod tests {
             .unwrap();
         let left = org.run("Get-Label", json!({})).unwrap();
         assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn a_migrated_label_keeps_its_guid_and_auto_labelling_applies_an_existing_label() {
+        let mut org = Org::new();
+        let guid = "8260affa-0595-45d6-a83e-a3b79a9c02c4";
+        let mut label = new_label("OFFICIAL");
+        label["Identity"] = json!(guid.to_uppercase());
+        org.run("New-Label", label).unwrap();
+        assert_eq!(org.label("OFFICIAL", false)["Guid"], guid);
+        let mut again = new_label("Other");
+        again["Identity"] = json!(guid);
+        assert!(org.run("New-Label", again).is_err(), "one label per GUID");
+
+        let missing = org
+            .run("New-AutoSensitivityLabelPolicy", json!({"Name": "In"}))
+            .unwrap_err();
+        assert!(
+            missing.message.contains("ApplySensitivityLabel"),
+            "{missing:?}"
+        );
+        assert!(
+            org.run(
+                "New-AutoSensitivityLabelPolicy",
+                json!({"Name": "In", "ApplySensitivityLabel": "Nope"}),
+            )
+            .is_err()
+        );
+        org.run(
+            "New-AutoSensitivityLabelPolicy",
+            json!({"Name": "In", "ApplySensitivityLabel": "OFFICIAL", "ExchangeLocation": "All"}),
+        )
+        .unwrap();
+        let policy = org
+            .run("Get-AutoSensitivityLabelPolicy", json!({}))
+            .unwrap()
+            .remove(0);
+        assert_eq!(policy["ApplySensitivityLabel"], guid);
+        assert_eq!(policy["ExchangeLocation"], json!(["All"]));
+        assert_eq!(policy["Mode"], "Enable");
+        let refused = org
+            .run(
+                "Set-AutoSensitivityLabelPolicy",
+                json!({"Identity": "In", "Mode": "Audit"}),
+            )
+            .unwrap_err();
+        assert!(
+            refused.message.contains("TestWithoutNotifications"),
+            "{refused:?}"
+        );
+
+        // A rule needs its policy and workload; header and recipient-domain conditions are
+        // Exchange's only.
+        let rule = json!({
+            "Name": "In",
+            "Policy": "In",
+            "Workload": "Exchange",
+            "RecipientDomainIs": ["t.gov.au"],
+            "HeaderMatchesPatterns": {"X-Protective-Marking": ["SEC=OFFICIAL"]},
+        });
+        let mut no_workload = rule.clone();
+        no_workload.as_object_mut().unwrap().remove("Workload");
+        assert!(
+            org.run("New-AutoSensitivityLabelRule", no_workload)
+                .unwrap_err()
+                .message
+                .contains("Workload")
+        );
+        let mut sharepoint = rule.clone();
+        sharepoint["Workload"] = json!("SharePoint");
+        let refused = org
+            .run("New-AutoSensitivityLabelRule", sharepoint)
+            .unwrap_err();
+        assert!(refused.message.contains("Exchange"), "{refused:?}");
+        let mut bad = rule.clone();
+        bad["HeaderMatchesPatterns"] = json!("SEC=OFFICIAL");
+        assert!(org.run("New-AutoSensitivityLabelRule", bad).is_err());
+        org.run("New-AutoSensitivityLabelRule", rule).unwrap();
+        let rules = org.run("Get-AutoSensitivityLabelRule", json!({})).unwrap();
+        assert_eq!(rules[0]["Policy"], "In");
+        // Removing the policy takes its rule with it.
+        org.run(
+            "Remove-AutoSensitivityLabelPolicy",
+            json!({"Identity": "In"}),
+        )
+        .unwrap();
+        assert!(
+            org.run("Get-AutoSensitivityLabelRule", json!({}))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -823,6 +823,7 @@ fn compliance_defaults(object: &mut Map<String, Value>, noun: &str) {
             }
         }
         "LabelPolicy" => labels::policy_defaults(object),
+        "AutoSensitivityLabelPolicy" => labels::auto_policy_defaults(object),
         "UnifiedAuditLogRetentionPolicy" => {
             for list in ["RecordTypes", "Operations", "UserIds"] {
                 object.insert(list.into(), json!([]));
@@ -849,7 +850,10 @@ fn compliance_checks(
             .get(n)
             .map_or(&[][..], Vec::as_slice)
     };
-    if matches!(noun, "Label" | "LabelPolicy") {
+    if matches!(
+        noun,
+        "Label" | "LabelPolicy" | "AutoSensitivityLabelPolicy" | "AutoSensitivityLabelRule"
+    ) {
         return labels::checks(tenant, verb, noun, identity, parameters);
     }
     match (verb, noun) {
@@ -1225,9 +1229,14 @@ pub fn execute(
             }
             let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
             objects.remove(at);
-            if noun == "RetentionCompliancePolicy" {
-                // The policy's rule goes with it.
-                if let Some(rules) = tenant.exchange.objects.get_mut("RetentionComplianceRule") {
+            let rules_of = match noun {
+                "RetentionCompliancePolicy" => Some("RetentionComplianceRule"),
+                "AutoSensitivityLabelPolicy" => Some("AutoSensitivityLabelRule"),
+                _ => None,
+            };
+            if let Some(rule_noun) = rules_of {
+                // The policy's rules go with it.
+                if let Some(rules) = tenant.exchange.objects.get_mut(rule_noun) {
                     rules.retain(|r| r["Policy"].as_str() != Some(name.as_str()));
                 }
             }
@@ -1297,9 +1306,12 @@ fn rule_using(
 }
 
 /// The index of the object an identity names: its Identity, Name, Guid or DistinguishedName
-/// (case-insensitive, as Exchange resolves identities).
+/// (case-insensitive, as Exchange resolves identities), or its display name. A sensitivity
+/// label (the objects with a `Tooltip`) is named by "Name, Distinguished name (DN), GUID"
+/// only: labels share display names ("OFFICIAL Sensitive" is a group and its sublabel).
 fn find(objects: &[Value], identity: &str) -> Option<usize> {
     objects.iter().position(|o| {
+        let label = o.get("Tooltip").is_some();
         [
             "Identity",
             "Name",
@@ -1308,6 +1320,7 @@ fn find(objects: &[Value], identity: &str) -> Option<usize> {
             "DisplayName",
         ]
         .iter()
+        .filter(|k| !(label && **k == "DisplayName"))
         .any(|k| {
             o[*k]
                 .as_str()

@@ -1171,6 +1171,18 @@ async fn autopilot_profiles_live_in_beta_and_are_assigned_one_assignment_at_a_ti
             "an underscore",
         ),
         (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "deviceNameTemplate": "EXA-%serial%"}),
+            "a macro in lower case",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "deviceNameTemplate": "12%RAND:6%"}),
+            "digits only",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "deviceNameTemplate": "EXA-%RAND:12%"}),
+            "16 characters with the random digits",
+        ),
+        (
             json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "x", "outOfBoxExperienceSetting": {"userType": "guest"}}),
             "windowsUserType",
         ),

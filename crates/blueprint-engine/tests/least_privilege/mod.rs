@@ -401,6 +401,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
             "purview-audit-logging".to_string(),
             "purview-retention".to_string(),
             "purview-sensitivity-labels".to_string(),
+            "purview-auto-labelling".to_string(),
         ],
     );
     let session = support::session(ws);
@@ -478,7 +479,7 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
         );
         checked.push(kind.name);
     }
-    assert_eq!(checked.len(), 5, "{checked:?}");
+    assert_eq!(checked.len(), 7, "{checked:?}");
     session.close().await;
     running.shutdown().await.unwrap();
 }

@@ -450,3 +450,34 @@ fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
+
+/// A prefix that leaves the Autopilot profile's device name template (`<prefix>-%SERIAL%`)
+/// no room under Windows' 15 characters stops `plan` with exit 2, naming the template and
+/// pointing at the prefix in blueprint.toml; nothing reaches the tenant.
+#[test]
+fn a_prefix_too_long_for_device_names_stops_plan_at_the_prefix() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(dir.path(), "empty-agency", &["--throttle", "off"]);
+    let ws = init(dir.path(), &emulator, dir.path());
+    let profile = ws.join("blueprint.toml");
+    let good = std::fs::read_to_string(&profile).unwrap();
+    let line = good.lines().position(|l| l == "prefix = \"DOE\"").unwrap() + 1;
+    std::fs::write(
+        &profile,
+        good.replace("prefix = \"DOE\"", "prefix = \"DEPTOFEXAMPLES\""),
+    )
+    .unwrap();
+    let before = emulator.state();
+    let out = run(&["plan", "-C", ws.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for part in [
+        "DEPTOFEXAMPLES-%SERIAL%",
+        "agency.prefix",
+        "15",
+        &format!("blueprint.toml:{line}:10"),
+    ] {
+        assert!(says(&err, part), "{part}: {err}");
+    }
+    assert_eq!(emulator.state(), before, "nothing reached the tenant");
+}
