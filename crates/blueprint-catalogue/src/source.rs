@@ -190,6 +190,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic at `span` of `text`, the contents of the file `name` (at its start when
+    /// there is no span): for a problem found after the file was read, such as a rendered
+    /// value that points back at the profile setting it came from.
+    pub fn in_text(
+        kind: ErrorKind,
+        name: &str,
+        text: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut sources = Sources::default();
+        let file = sources.add(name, text);
+        let offset = span.as_ref().map(|s| s.start).unwrap_or(0);
+        let (line, column) = line_col_of_offset(text, offset);
+        let loc = Loc {
+            file,
+            line,
+            column,
+            offset: Some(offset),
+            len: span.map(|s| s.len()).unwrap_or(0),
+        };
+        sources.diagnostic(kind, loc, message)
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self

@@ -160,7 +160,7 @@ pub fn resolve_desired(
     rendered: &mut blueprint_catalogue::Rendered,
     profile: (&str, &str),
 ) {
-    use blueprint_catalogue::source::{ErrorKind, Loc, Sources, line_col_of_offset};
+    use blueprint_catalogue::source::{Diagnostic, ErrorKind};
     let mut failed: Vec<String> = Vec::new();
     for object in &mut rendered.objects {
         let mut paths = Vec::new();
@@ -176,20 +176,11 @@ pub fn resolve_desired(
                     .iter()
                     .find_map(|p| text.find(&format!("\"{p}\"")))
                     .unwrap_or(0);
-                let mut sources = Sources::default();
-                let file = sources.add(name, text);
-                let (line, column) = line_col_of_offset(text, offset);
-                let at = Loc {
-                    file,
-                    line,
-                    column,
-                    offset: Some(offset),
-                    len: 0,
-                };
-                let diagnostic = sources
-                    .diagnostic(
+                let diagnostic = Diagnostic::in_text(
                         ErrorKind::InvalidParameter,
-                        at,
+                        name,
+                        text,
+                        Some(offset..offset),
                         format!(
                             "feature `{}` sends the file {} in the {} `{}`: {why}",
                             object.feature,

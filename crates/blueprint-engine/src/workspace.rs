@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use blueprint_catalogue::profile::{AgencyTable, ParamsTable};
-use blueprint_catalogue::source::{Diagnostics, ErrorKind, Loc, Sources, line_col_of_offset};
+use blueprint_catalogue::source::{Diagnostic, Diagnostics, ErrorKind};
 use blueprint_catalogue::{AgencyProfile, Catalogue};
 use blueprint_graph::{Credential, GraphConfig, SecretString};
 use serde::Deserialize;
@@ -255,18 +255,9 @@ fn located(
     message: String,
     help: &str,
 ) -> Diagnostics {
-    let mut sources = Sources::default();
-    let file = sources.add(name, text);
-    let offset = span.as_ref().map(|s| s.start).unwrap_or(0);
-    let (line, column) = line_col_of_offset(text, offset);
-    let loc = Loc {
-        file,
-        line,
-        column,
-        offset: Some(offset),
-        len: span.map(|s| s.len()).unwrap_or(0),
-    };
-    Diagnostics(vec![sources.diagnostic(kind, loc, message).with_help(help)])
+    Diagnostics(vec![
+        Diagnostic::in_text(kind, name, text, span, message).with_help(help),
+    ])
 }
 
 impl Workspace {
@@ -1087,7 +1078,6 @@ mod connection_rule_tests {
 /// long: the reason points at `prefix` in `[agency]`. `plan` and `deploy` then refuse the
 /// selection (exit 2) before anything is sent.
 fn check_device_names(rendered: &mut blueprint_catalogue::Rendered, profile: (&str, &str)) {
-    use blueprint_catalogue::source::{ErrorKind, Loc, Sources, line_col_of_offset};
     let mut failed: Vec<String> = Vec::new();
     for object in &rendered.objects {
         if object.kind != "windowsAutopilotDeploymentProfile" {
@@ -1101,25 +1091,16 @@ fn check_device_names(rendered: &mut blueprint_catalogue::Rendered, profile: (&s
         };
         let (name, text) = profile;
         let offset = prefix_offset(text).unwrap_or(0);
-        let mut sources = Sources::default();
-        let file = sources.add(name, text);
-        let (line, column) = line_col_of_offset(text, offset);
-        let at = Loc {
-            file,
-            line,
-            column,
-            offset: Some(offset),
-            len: 0,
-        };
-        let diagnostic = sources
-            .diagnostic(
-                ErrorKind::InvalidParameter,
-                at,
-                format!(
-                    "feature `{}`: the {} `{}` names devices by the template made from agency.prefix: {why}",
-                    object.feature, object.kind, object.identity,
-                ),
-            )
+        let diagnostic = Diagnostic::in_text(
+            ErrorKind::InvalidParameter,
+            name,
+            text,
+            Some(offset..offset),
+            format!(
+                "feature `{}`: the {} `{}` names devices by the template made from agency.prefix: {why}",
+                object.feature, object.kind, object.identity,
+            ),
+        )
             .with_help(format!(
                 "use an agency prefix of at most {} characters: the template is the prefix, a hyphen and the serial number (at least one character)",
                 blueprint_catalogue::kinds::DEVICE_NAME_MAX - 2
