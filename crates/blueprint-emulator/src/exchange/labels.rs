@@ -29,7 +29,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{ExchangeError, find, missing_parameter};
+use super::{ExchangeError, find, missing_parameter, record_list_change};
 use crate::tenant::Tenant;
 
 /// A label policy's location parameters (`New-LabelPolicy`), changed by `Set-LabelPolicy`'s
@@ -298,17 +298,7 @@ pub(super) fn checks(
                 if list == "Labels" && !value.is_null() {
                     value = label_names(tenant, &value)?;
                 }
-                let items = match value {
-                    Value::Array(a) => a,
-                    Value::Null => Vec::new(),
-                    one => vec![one],
-                };
-                let entry = changes.entry(list.to_string()).or_insert_with(|| {
-                    json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []})
-                });
-                if let Some(list) = entry[op].as_array_mut() {
-                    list.extend(items);
-                }
+                record_list_change(&mut changes, list, op, value);
             }
             parameters.extend(changes);
             if let Some(advanced) = parameters.remove("AdvancedSettings") {
@@ -417,17 +407,12 @@ fn add_remove(parameters: &mut Map<String, Value>, lists: &[&str]) {
         if !lists.contains(&list) {
             continue;
         }
-        let items = match parameters.remove(&key).unwrap_or(Value::Null) {
-            Value::Array(a) => a,
-            Value::Null => Vec::new(),
-            one => vec![one],
-        };
-        let entry = changes.entry(list.to_string()).or_insert_with(
-            || json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []}),
+        record_list_change(
+            &mut changes,
+            list,
+            op,
+            parameters.remove(&key).unwrap_or(Value::Null),
         );
-        if let Some(list) = entry[op].as_array_mut() {
-            list.extend(items);
-        }
     }
     parameters.extend(changes);
 }

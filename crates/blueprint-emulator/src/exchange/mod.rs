@@ -933,17 +933,7 @@ fn compliance_checks(
                     continue;
                 }
                 let value = parameters.remove(&key).unwrap_or(Value::Null);
-                let items = match value {
-                    Value::Array(a) => a,
-                    Value::Null => Vec::new(),
-                    one => vec![one],
-                };
-                let entry = changes.entry(location.to_string()).or_insert_with(|| {
-                    json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []})
-                });
-                if let Some(list) = entry[op].as_array_mut() {
-                    list.extend(items);
-                }
+                record_list_change(&mut changes, location, op, value);
             }
             parameters.extend(changes);
         }
@@ -1735,6 +1725,22 @@ fn timespan(text: &str) -> Option<String> {
     } else {
         format!("{h:02}:{m:02}:{sec:02}")
     })
+}
+
+/// Adds an `Add{List}`/`Remove{List}` parameter's value (one item, a list, or none) to the
+/// `{Add, Remove}` hash table of changes Exchange keeps for `list`.
+fn record_list_change(changes: &mut Map<String, Value>, list: &str, op: &str, value: Value) {
+    let items = match value {
+        Value::Array(a) => a,
+        Value::Null => Vec::new(),
+        one => vec![one],
+    };
+    let entry = changes.entry(list.to_string()).or_insert_with(
+        || json!({"@odata.type": "#Exchange.GenericHashTable", "Add": [], "Remove": []}),
+    );
+    if let Some(items_of_op) = entry[op].as_array_mut() {
+        items_of_op.extend(items);
+    }
 }
 
 #[cfg(test)]
