@@ -1045,6 +1045,9 @@ async function main() {
   await models.officeSuiteApp(run);
   await models.autopilotProfile(run);
   await models.deliveryOptimisation(run);
+  await models.networkBoundary(run);
+  await models.iosAppProtection(run);
+  await models.administrativeTemplate(run);
   await models.script(run);
   await models.settingsCatalogPolicy(run);
   await models.enrolmentLimit(run);

@@ -503,6 +503,262 @@ export function modelChecks(ctx) {
           p.maximumCacheSize?.maximumCacheSizePercentage === 20,
       }),
 
+    /** Network Boundary (windows10NetworkBoundaryConfiguration, beta only): its isolation
+     * policy's cloud resources (proxiedDomain) and IP ranges, derived types of the abstract
+     * ipRange nested in the policy (microsoft/kiota#6777). */
+    networkBoundary: (run) =>
+      createReadDelete({
+        version: "beta",
+        path: configurations,
+        what: "Network Boundary profile",
+        serialize: beta.serializeWindows10NetworkBoundaryConfiguration,
+        create: beta.createDeviceConfigurationFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.windows10NetworkBoundaryConfiguration",
+          displayName: `sdk-compat ${run} models Network Boundary`,
+          windowsNetworkIsolationPolicy: {
+            enterpriseCloudResources: [{ ipAddressOrFQDN: "sharepoint.com" }, { ipAddressOrFQDN: "teams.microsoft.com", proxy: "proxy.example.gov.au:8080" }],
+            enterpriseNetworkDomainNames: ["corp.example.gov.au"],
+            enterpriseIPRangesAreAuthoritative: true,
+            additionalData: {
+              enterpriseIPRanges: [
+                nestedDerived(beta.serializeIPv4Range, { odataType: "#microsoft.graph.iPv4Range", lowerAddress: "10.0.0.1", upperAddress: "10.0.255.254" }),
+                nestedDerived(beta.serializeIPv6CidrRange, { odataType: "#microsoft.graph.iPv6CidrRange", cidrAddress: "2001:db8::/32" }),
+              ],
+            },
+          },
+        },
+        readBack: (p) => {
+          const policy = p.windowsNetworkIsolationPolicy;
+          const [v4, v6] = policy?.enterpriseIPRanges ?? [];
+          return (
+            policy?.enterpriseCloudResources?.length === 2 &&
+            policy.enterpriseCloudResources[1].proxy === "proxy.example.gov.au:8080" &&
+            policy.enterpriseNetworkDomainNames?.[0] === "corp.example.gov.au" &&
+            policy.enterpriseIPRangesAreAuthoritative === true &&
+            v4?.odataType === "#microsoft.graph.iPv4Range" &&
+            v4.upperAddress === "10.0.255.254" &&
+            v6?.odataType === "#microsoft.graph.iPv6CidrRange" &&
+            v6.cidrAddress === "2001:db8::/32"
+          );
+        },
+      }),
+
+    /** An iOS app protection policy (iosManagedAppProtection, v1.0) written with the SDK's
+     * model (durations Edm.Duration, managedBrowser a flags enum), its apps set through
+     * `targetApps` and read with `$expand=apps`, assigned through `assign`. The typed Node SDK
+     * has no request builders for Intune's paths, so the actions' bodies are the parameters
+     * around values the SDK's models write. */
+    iosAppProtection: async (run) => {
+      const path = "/deviceAppManagement/iosManagedAppProtections";
+      const type = "#microsoft.graph.iosManagedAppProtection";
+      const body = writeModel(v1.serializeIosManagedAppProtection, {
+        odataType: type,
+        displayName: `sdk-compat ${run} models iOS app protection`,
+        description: "App management for Apple",
+        dataBackupBlocked: true,
+        allowedOutboundDataTransferDestinations: "managedApps",
+        allowedInboundDataTransferSources: "managedApps",
+        allowedOutboundClipboardSharingLevel: "managedAppsWithPasteIn",
+        allowedDataStorageLocations: ["oneDriveForBusiness", "sharePoint"],
+        saveAsBlocked: true,
+        appDataEncryptionType: "whenDeviceLocked",
+        managedBrowserToOpenLinksRequired: true,
+        managedBrowser: ["microsoftEdge"],
+        pinRequired: true,
+        pinCharacterSet: "numeric",
+        minimumPinLength: 4,
+        periodBeforePinReset: new Duration({ days: 365 }),
+        periodOnlineBeforeAccessCheck: new Duration({ minutes: 30 }),
+        periodOfflineBeforeAccessCheck: new Duration({ hours: 12 }),
+        periodOfflineBeforeWipeIsEnforced: new Duration({ days: 90 }),
+        maximumPinRetries: 5,
+        minimumRequiredOsVersion: "12.0",
+      });
+      const created = await step(`POST ${path} (models)`, () => client.api(path).post(body));
+      check(typeof created?.id === "string", `POST ${path} creates the iOS app protection policy`, JSON.stringify(created));
+      const itemPath = `${path}/${created.id}`;
+      const group = await step("POST /groups (app protection's group)", () =>
+        client.api("/groups").post({ displayName: `sdk-compat ${run} app protection users`, mailEnabled: false, mailNickname: `sdkcompatapp${run}`, securityEnabled: true }),
+      );
+      try {
+        const got = readsAs("GET the iOS app protection policy", v1.createManagedAppPolicyFromDiscriminatorValue,
+          await step(`GET ${itemPath}`, () => client.api(itemPath).get()), type);
+        check(
+          got.periodOnlineBeforeAccessCheck?.minutes === 30 &&
+            got.periodOfflineBeforeAccessCheck?.hours === 12 &&
+            got.periodBeforePinReset?.days === 365 &&
+            got.appDataEncryptionType === "whenDeviceLocked" &&
+            got.allowedOutboundClipboardSharingLevel === "managedAppsWithPasteIn" &&
+            JSON.stringify(got.allowedDataStorageLocations) === '["oneDriveForBusiness","sharePoint"]' &&
+            got.isAssigned === false &&
+            got.apps === undefined,
+          "the iOS app protection policy reads back through the SDK's model, unassigned, its apps only when expanded",
+          JSON.stringify(got),
+        );
+        // Each app's identifier is a derived type of the abstract mobileAppIdentifier (kiota#6777).
+        const app = (bundleId) =>
+          writeModel(v1.serializeManagedMobileApp, {
+            additionalData: { mobileAppIdentifier: nestedDerived(v1.serializeIosMobileAppIdentifier, { odataType: "#microsoft.graph.iosMobileAppIdentifier", bundleId }) },
+          });
+        await step(`POST ${itemPath}/targetApps (models)`, () =>
+          client.api(`${itemPath}/targetApps`).post({ apps: [app("com.microsoft.office.outlook"), app("com.microsoft.skype.teams")], appGroupType: "selectedPublicApps" }),
+        );
+        const expanded = readsAs("GET the policy with $expand=apps", v1.createManagedAppPolicyFromDiscriminatorValue,
+          await step(`GET ${itemPath}?$expand=apps`, () => client.api(itemPath).expand("apps").get()), type);
+        const bundles = (expanded.apps ?? []).map((a) => a.mobileAppIdentifier?.odataType === "#microsoft.graph.iosMobileAppIdentifier" && a.mobileAppIdentifier.bundleId);
+        check(
+          JSON.stringify(bundles) === '["com.microsoft.office.outlook","com.microsoft.skype.teams"]' && typeof expanded.apps[0].id === "string",
+          "targetApps with the SDK's managedMobileApp sets the apps, read back as iosMobileAppIdentifiers",
+          JSON.stringify(expanded.apps),
+        );
+        const apps = readsAs("GET the policy's apps", v1.createManagedMobileAppCollectionResponseFromDiscriminatorValue,
+          await step(`GET ${itemPath}/apps`, () => client.api(`${itemPath}/apps`).get()));
+        check(apps.value?.length === 2, "GET {id}/apps lists the two apps as managedMobileApp", JSON.stringify(apps));
+        // Each target is a derived type of the abstract deviceAndAppManagementAssignmentTarget.
+        const assignment = (serialize, odataType) =>
+          writeModel(v1.serializeTargetedManagedAppPolicyAssignment, {
+            additionalData: { target: nestedDerived(serialize, { odataType, groupId: group.id }) },
+          });
+        await step(`POST ${itemPath}/assign (models)`, () =>
+          client.api(`${itemPath}/assign`).post({
+            assignments: [assignment(v1.serializeGroupAssignmentTarget, "#microsoft.graph.groupAssignmentTarget")],
+          }),
+        );
+        const assigned = readsAs("GET the policy's assignments", v1.createTargetedManagedAppPolicyAssignmentCollectionResponseFromDiscriminatorValue,
+          await step(`GET ${itemPath}/assignments`, () => client.api(`${itemPath}/assignments`).get()));
+        const after = readModel(v1.createManagedAppPolicyFromDiscriminatorValue, await step(`GET ${itemPath}`, () => client.api(itemPath).get()));
+        check(
+          assigned.value?.length === 1 &&
+            assigned.value[0].target?.odataType === "#microsoft.graph.groupAssignmentTarget" &&
+            assigned.value[0].target.groupId === group.id &&
+            after.isAssigned === true,
+          "assign with the SDK's targetedManagedAppPolicyAssignment reads back, and the policy says it is assigned",
+          JSON.stringify({ assigned, isAssigned: after.isAssigned }),
+        );
+      } finally {
+        await step(`DELETE ${itemPath}`, () => client.api(itemPath).delete());
+        await step(`DELETE /groups/${group.id}`, () => client.api(`/groups/${group.id}`).delete());
+      }
+    },
+
+    /** An administrative template (groupPolicyConfiguration, beta only): Edge's definitions
+     * listed by category path, a drop-down value and a list box value added through
+     * `updateDefinitionValues`, read back expanded into the beta SDK's models, one updated and
+     * one deleted, then the configuration assigned. */
+    administrativeTemplate: async (run) => {
+      const definitionsPath = "/deviceManagement/groupPolicyDefinitions";
+      const listed = readsAs("GET beta the Edge definitions", beta.createGroupPolicyDefinitionCollectionResponseFromDiscriminatorValue,
+        await step(`GET beta ${definitionsPath}?$filter=categoryPath`, () =>
+          client.api(definitionsPath).version("beta").filter("classType eq 'machine' and categoryPath eq '\\Microsoft Edge'").get(),
+        ));
+      const devTools = listed.value?.find((d) => d.displayName === "Control where developer tools can be used");
+      const blockList = listed.value?.find((d) => d.displayName === "Block access to a list of URLs");
+      check(
+        devTools !== undefined && blockList !== undefined &&
+          listed.value.every((d) => d.classType === "machine" && d.categoryPath === "\\Microsoft Edge" && d.policyType === "admxBacked"),
+        "the definitions filtered by class and category path read as the beta SDK's groupPolicyDefinition",
+        JSON.stringify(listed.value?.map((d) => d.displayName)),
+      );
+      const presentationsOf = async (d) =>
+        readsAs(`GET beta the presentations of '${d.displayName}'`, beta.createGroupPolicyPresentationCollectionResponseFromDiscriminatorValue,
+          await step(`GET beta ${definitionsPath}/${d.id}/presentations`, () => client.api(`${definitionsPath}/${d.id}/presentations`).version("beta").get())).value;
+      const [dropdown] = await presentationsOf(devTools);
+      const [listBox] = await presentationsOf(blockList);
+      check(
+        dropdown?.odataType === "#microsoft.graph.groupPolicyPresentationDropdownList" &&
+          dropdown.items?.some((i) => i.value === "2") &&
+          listBox?.odataType === "#microsoft.graph.groupPolicyPresentationListBox",
+        "the presentations read as their derived types (a drop-down with its items, a list box)",
+        JSON.stringify({ dropdown, listBox }),
+      );
+      const path = "/deviceManagement/groupPolicyConfigurations";
+      const created = await step(`POST beta ${path} (models)`, () =>
+        client.api(path).version("beta").post(writeModel(beta.serializeGroupPolicyConfiguration, {
+          displayName: `sdk-compat ${run} models Edge`,
+          description: "Administrative template",
+        })),
+      );
+      const itemPath = `${path}/${created.id}`;
+      const bind = (tail) => `https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('${tail}`;
+      try {
+        // Each value binds its definition, each presentation value its presentation (OData
+        // binds in additionalData); presentation values are derived types (kiota#6777).
+        const value = (definition, enabled, presentationValues) =>
+          writeModel(beta.serializeGroupPolicyDefinitionValue, {
+            enabled,
+            additionalData: { "definition@odata.bind": bind(`${definition.id}')`), presentationValues },
+          });
+        const presentationValue = (serialize, odataType, presentation, definition, fields) =>
+          nestedDerived(serialize, { odataType, ...fields, additionalData: { "presentation@odata.bind": bind(`${definition.id}')/presentations('${presentation.id}')`) } });
+        await step(`POST beta ${itemPath}/updateDefinitionValues (models)`, () =>
+          client.api(`${itemPath}/updateDefinitionValues`).version("beta").post({
+            added: [
+              value(devTools, true, [presentationValue(beta.serializeGroupPolicyPresentationValueText, "#microsoft.graph.groupPolicyPresentationValueText", dropdown, devTools, { value: "2" })]),
+              value(blockList, true, [
+                presentationValue(beta.serializeGroupPolicyPresentationValueList, "#microsoft.graph.groupPolicyPresentationValueList", listBox, blockList, {
+                  values: [{ name: "javascript://*", value: "" }, { name: "file://*", value: "" }],
+                }),
+              ]),
+            ],
+            updated: [],
+            deletedIds: [],
+          }),
+        );
+        const read = async () =>
+          readsAs("GET beta the administrative template with its values expanded", beta.createGroupPolicyConfigurationFromDiscriminatorValue,
+            await step(`GET beta ${itemPath}?$expand=definitionValues(…)`, () =>
+              client.api(itemPath).version("beta").expand("definitionValues($expand=definition,presentationValues($expand=presentation))").get(),
+            ));
+        const got = await read();
+        const valueOf = (g, d) => g.definitionValues?.find((v) => v.definition?.id === d.id);
+        const devValue = valueOf(got, devTools);
+        const listValue = valueOf(got, blockList);
+        check(
+          got.definitionValues?.length === 2 &&
+            devValue?.enabled === true &&
+            devValue.presentationValues?.[0]?.odataType === "#microsoft.graph.groupPolicyPresentationValueText" &&
+            devValue.presentationValues[0].value === "2" &&
+            devValue.presentationValues[0].presentation?.odataType === "#microsoft.graph.groupPolicyPresentationDropdownList" &&
+            listValue?.presentationValues?.[0]?.odataType === "#microsoft.graph.groupPolicyPresentationValueList" &&
+            listValue.presentationValues[0].values?.map((p) => p.name).join(" ") === "javascript://* file://*",
+          "the values read back expanded through the beta SDK's models, their definitions and presentations bound",
+          JSON.stringify(got.definitionValues),
+        );
+        await step(`POST beta ${itemPath}/updateDefinitionValues (update and delete)`, () =>
+          client.api(`${itemPath}/updateDefinitionValues`).version("beta").post({
+            added: [],
+            updated: [writeModel(beta.serializeGroupPolicyDefinitionValue, { id: devValue.id, enabled: false })],
+            deletedIds: [listValue.id],
+          }),
+        );
+        const values = readsAs("GET beta the template's definitionValues", beta.createGroupPolicyDefinitionValueCollectionResponseFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}/definitionValues`, () => client.api(`${itemPath}/definitionValues`).version("beta").get()));
+        check(
+          values.value?.length === 1 && values.value[0].id === devValue.id && values.value[0].enabled === false,
+          "updateDefinitionValues updates a value by its id and deletes another",
+          JSON.stringify(values),
+        );
+        const assignedBack = await step(`POST beta ${itemPath}/assign (models)`, () =>
+          client.api(`${itemPath}/assign`).version("beta").post({
+            assignments: [
+              writeModel(beta.serializeGroupPolicyConfigurationAssignment, {
+                additionalData: { target: nestedDerived(beta.serializeAllDevicesAssignmentTarget, { odataType: "#microsoft.graph.allDevicesAssignmentTarget" }) },
+              }),
+            ],
+          }),
+        );
+        const answer = readsAs("the assign answer", beta.createGroupPolicyConfigurationAssignmentCollectionResponseFromDiscriminatorValue, assignedBack);
+        check(
+          answer.value?.length === 1 && answer.value[0].target?.odataType === "#microsoft.graph.allDevicesAssignmentTarget",
+          "assign answers with the groupPolicyConfigurationAssignments",
+          JSON.stringify(assignedBack),
+        );
+      } finally {
+        await step(`DELETE beta ${itemPath}`, () => client.api(itemPath).version("beta").delete());
+      }
+    },
+
     /** A Windows Autopilot deployment profile (beta), created with the beta SDK's model. */
     autopilotProfile: (run) =>
       createReadDelete({

@@ -478,7 +478,7 @@ fn entity_response(
 /// default property set for users, `$select` applied.
 fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<Value, GraphError> {
     let schema = kind.schema();
-    let mut v = schema.normalise(kind.entity, stored, kind.derived);
+    let mut v = schema.normalise(kind.entity, stored, kind.tags_type());
     // An object both versions show (the authentication methods policy) reads with this
     // version's properties only: what beta stored is not v1.0's to return.
     if let Some(obj) = v.as_object_mut() {

@@ -1205,6 +1205,16 @@ pub static BETA_KINDS: &[Kind] = &[
 pub const BETA: &str = "beta";
 
 impl Kind {
+    /// Whether items read with their `@odata.type`: a polymorphic kind's always, and an app
+    /// protection policy's. Its one concrete type is a derived type of the abstract
+    /// managedAppPolicy, which clients read it through (the service's managedAppPolicies, the
+    /// SDKs' managedAppPolicy factories, which pick the model by the annotation), and
+    /// Microsoft's references return it with the annotation
+    /// (intune-mam-iosmanagedappprotection-get, -list, -create, -update).
+    pub fn tags_type(&self) -> bool {
+        self.derived || self.entity == "iosManagedAppProtection"
+    }
+
     pub fn by_entity(entity: &str) -> &'static Kind {
         KINDS
             .iter()

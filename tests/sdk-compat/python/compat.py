@@ -170,7 +170,55 @@ from msgraph.generated.models.windows_update_active_hours_install import Windows
 from msgraph.generated.models.windows_update_for_business_configuration import (
     WindowsUpdateForBusinessConfiguration,
 )
+from msgraph.generated.device_app_management.ios_managed_app_protections.item.ios_managed_app_protection_item_request_builder import (
+    IosManagedAppProtectionItemRequestBuilder,
+)
+from msgraph.generated.device_app_management.targeted_managed_app_configurations.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as TargetedAssignPostRequestBody,
+)
+from msgraph.generated.device_app_management.targeted_managed_app_configurations.item.target_apps.target_apps_post_request_body import (
+    TargetAppsPostRequestBody,
+)
+from msgraph.generated.models.group_assignment_target import GroupAssignmentTarget
+from msgraph.generated.models.ios_managed_app_protection import IosManagedAppProtection
+from msgraph.generated.models.ios_mobile_app_identifier import IosMobileAppIdentifier
+from msgraph.generated.models.managed_app_clipboard_sharing_level import ManagedAppClipboardSharingLevel
+from msgraph.generated.models.managed_app_data_encryption_type import ManagedAppDataEncryptionType
+from msgraph.generated.models.managed_app_data_storage_location import ManagedAppDataStorageLocation
+from msgraph.generated.models.managed_app_data_transfer_level import ManagedAppDataTransferLevel
+from msgraph.generated.models.managed_app_pin_character_set import ManagedAppPinCharacterSet
+from msgraph.generated.models.managed_browser_type import ManagedBrowserType
+from msgraph.generated.models.managed_mobile_app import ManagedMobileApp
+from msgraph.generated.models.targeted_managed_app_group_type import TargetedManagedAppGroupType
+from msgraph.generated.models.targeted_managed_app_policy_assignment import TargetedManagedAppPolicyAssignment
 from msgraph_beta import GraphRequestAdapter as BetaGraphRequestAdapter
+from msgraph_beta.generated.device_management.group_policy_configurations.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as GroupPolicyAssignPostRequestBody,
+)
+from msgraph_beta.generated.device_management.group_policy_configurations.item.group_policy_configuration_item_request_builder import (
+    GroupPolicyConfigurationItemRequestBuilder,
+)
+from msgraph_beta.generated.device_management.group_policy_configurations.item.update_definition_values.update_definition_values_post_request_body import (
+    UpdateDefinitionValuesPostRequestBody,
+)
+from msgraph_beta.generated.device_management.group_policy_definitions.group_policy_definitions_request_builder import (
+    GroupPolicyDefinitionsRequestBuilder,
+)
+from msgraph_beta.generated.models.group_policy_configuration import GroupPolicyConfiguration
+from msgraph_beta.generated.models.group_policy_configuration_assignment import GroupPolicyConfigurationAssignment
+from msgraph_beta.generated.models.group_policy_definition_class_type import GroupPolicyDefinitionClassType
+from msgraph_beta.generated.models.group_policy_definition_value import GroupPolicyDefinitionValue
+from msgraph_beta.generated.models.group_policy_presentation_dropdown_list import GroupPolicyPresentationDropdownList
+from msgraph_beta.generated.models.group_policy_presentation_list_box import GroupPolicyPresentationListBox
+from msgraph_beta.generated.models.group_policy_presentation_value_list import GroupPolicyPresentationValueList
+from msgraph_beta.generated.models.group_policy_presentation_value_text import GroupPolicyPresentationValueText
+from msgraph_beta.generated.models.group_policy_type import GroupPolicyType
+from msgraph_beta.generated.models.i_pv4_range import IPv4Range
+from msgraph_beta.generated.models.i_pv6_cidr_range import IPv6CidrRange
+from msgraph_beta.generated.models.key_value_pair import KeyValuePair
+from msgraph_beta.generated.models.proxied_domain import ProxiedDomain
+from msgraph_beta.generated.models.windows10_network_boundary_configuration import Windows10NetworkBoundaryConfiguration
+from msgraph_beta.generated.models.windows_network_isolation_policy import WindowsNetworkIsolationPolicy
 from msgraph_beta import GraphServiceClient as BetaGraphServiceClient
 from msgraph_beta.generated.models.admin_apps_and_services import AdminAppsAndServices
 from msgraph_beta.generated.models.admin_forms import AdminForms
@@ -1235,6 +1283,202 @@ async def delivery_optimisation(beta, run):
         await configurations.by_device_configuration_id(created.id).delete()
 
 
+async def network_boundary(beta, run):
+    """Network Boundary (beta only, issue 14): windows10NetworkBoundaryConfiguration with its
+    isolation policy's cloud resources (proxiedDomain, one with a proxy) and IP ranges, derived
+    types of the abstract ipRange, created, read back and deleted with msgraph-beta-sdk's models."""
+    configurations = beta.device_management.device_configurations
+    created = await configurations.post(Windows10NetworkBoundaryConfiguration(
+        display_name=f"sdk-compat-py {run} Network Boundary",
+        windows_network_isolation_policy=WindowsNetworkIsolationPolicy(
+            enterprise_cloud_resources=[ProxiedDomain(ip_address_or_f_q_d_n="sharepoint.com"),
+                                        ProxiedDomain(ip_address_or_f_q_d_n="teams.microsoft.com", proxy="proxy.example.gov.au:8080")],
+            enterprise_i_p_ranges=[IPv4Range(lower_address="10.0.0.1", upper_address="10.0.255.254"),
+                                   IPv6CidrRange(cidr_address="2001:db8::/32")],
+            enterprise_i_p_ranges_are_authoritative=True,
+            enterprise_network_domain_names=["corp.example.gov.au"])))
+    try:
+        check(isinstance(created, Windows10NetworkBoundaryConfiguration) and created.id,
+              "beta deviceConfigurations.post creates a Windows10NetworkBoundaryConfiguration", created)
+        got = await configurations.by_device_configuration_id(created.id).get()
+        policy = got.windows_network_isolation_policy if isinstance(got, Windows10NetworkBoundaryConfiguration) else None
+        ranges = (policy.enterprise_i_p_ranges or []) if policy else []
+        check(policy is not None
+              and [d.ip_address_or_f_q_d_n for d in policy.enterprise_cloud_resources] == ["sharepoint.com", "teams.microsoft.com"]
+              and policy.enterprise_cloud_resources[1].proxy == "proxy.example.gov.au:8080"
+              and len(ranges) == 2 and isinstance(ranges[0], IPv4Range) and ranges[0].upper_address == "10.0.255.254"
+              and isinstance(ranges[1], IPv6CidrRange) and ranges[1].cidr_address == "2001:db8::/32"
+              and policy.enterprise_i_p_ranges_are_authoritative is True,
+              "GET reads the Network Boundary profile back with its cloud resources and derived IP ranges", got)
+        check(not unknown_properties(got), "every property of the Network Boundary profile is one the beta SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(created.id).delete()
+
+
+async def ios_app_protection(client, run):
+    """The iOS app protection policy (v1.0, issue 14): iosManagedAppProtection written with
+    msgraph-sdk's model (durations as Graph's Edm.Duration, see iso_duration), its apps set through
+    `targetApps`, read with `$expand=apps` and at `{id}/apps`, and assigned through `assign`.
+    msgraph-sdk 1.65 builds no request for the two actions on iosManagedAppProtections (v1.0's
+    metadata binds them to targetedManagedAppProtection, the base type, and the generated item
+    builder offers only apps, assignments and deploymentSummary), so each is a RequestInformation
+    at the action's path carrying the SDK's own parameter model (TargetAppsPostRequestBody and
+    AssignPostRequestBody of targetedManagedAppConfigurations, the same parameters)."""
+    policies = client.device_app_management.ios_managed_app_protections
+    created = await policies.post(IosManagedAppProtection(
+        display_name=f"sdk-compat-py {run} iOS app protection", description="App management for Apple",
+        data_backup_blocked=True, save_as_blocked=True,
+        allowed_outbound_data_transfer_destinations=ManagedAppDataTransferLevel.ManagedApps,
+        allowed_inbound_data_transfer_sources=ManagedAppDataTransferLevel.ManagedApps,
+        allowed_outbound_clipboard_sharing_level=ManagedAppClipboardSharingLevel.ManagedAppsWithPasteIn,
+        allowed_data_storage_locations=[ManagedAppDataStorageLocation.OneDriveForBusiness, ManagedAppDataStorageLocation.SharePoint],
+        app_data_encryption_type=ManagedAppDataEncryptionType.WhenDeviceLocked,
+        managed_browser_to_open_links_required=True, managed_browser=ManagedBrowserType.MicrosoftEdge,
+        pin_required=True, pin_character_set=ManagedAppPinCharacterSet.Numeric, minimum_pin_length=4,
+        maximum_pin_retries=5, minimum_required_os_version="12.0",
+        additional_data={
+            "periodBeforePinReset": iso_duration(datetime.timedelta(days=365)),
+            "periodOnlineBeforeAccessCheck": iso_duration(datetime.timedelta(minutes=30)),
+            "periodOfflineBeforeAccessCheck": iso_duration(datetime.timedelta(hours=12)),
+            "periodOfflineBeforeWipeIsEnforced": iso_duration(datetime.timedelta(days=90)),
+        }))
+    group = await client.groups.post(Group(display_name=f"sdk-compat-py {run} app protection users", mail_enabled=False,
+                                            mail_nickname=f"sdkcompatpyapp{run}", security_enabled=True))
+    item = policies.by_ios_managed_app_protection_id(created.id)
+    try:
+        check(isinstance(created, IosManagedAppProtection) and created.id and created.is_assigned is False,
+              "iosManagedAppProtections.post creates an IosManagedAppProtection, unassigned", created)
+        got = await item.get()
+        check(isinstance(got, IosManagedAppProtection)
+              and got.period_online_before_access_check == datetime.timedelta(minutes=30)
+              and got.period_before_pin_reset == datetime.timedelta(days=365)
+              and got.app_data_encryption_type == ManagedAppDataEncryptionType.WhenDeviceLocked
+              and got.allowed_data_storage_locations == [ManagedAppDataStorageLocation.OneDriveForBusiness,
+                                                         ManagedAppDataStorageLocation.SharePoint]
+              and got.managed_browser == [ManagedBrowserType.MicrosoftEdge]
+              and got.apps is None,
+              "GET reads the policy back with its durations and enums, its apps only when expanded", got)
+        check(not unknown_properties(got), "every property of the app protection policy is one the SDK's model knows",
+              unknown_properties(got))
+
+        def action(name, body):
+            request = RequestInformation(
+                Method.POST, "{+baseurl}/deviceAppManagement/iosManagedAppProtections/{iosManagedAppProtection%2Did}/" + name,
+                item.path_parameters)
+            request.set_content_from_parsable(client.request_adapter, "application/json", body)
+            return client.request_adapter.send_no_response_content_async(request, {"XXX": ODataError})
+
+        await action("targetApps", TargetAppsPostRequestBody(
+            app_group_type=TargetedManagedAppGroupType.SelectedPublicApps,
+            apps=[ManagedMobileApp(mobile_app_identifier=IosMobileAppIdentifier(bundle_id=b))
+                  for b in ("com.microsoft.office.outlook", "com.microsoft.skype.teams")]))
+        query = IosManagedAppProtectionItemRequestBuilder.IosManagedAppProtectionItemRequestBuilderGetQueryParameters(expand=["apps"])
+        expanded = await item.get(RequestConfiguration(query_parameters=query))
+        bundles = [a.mobile_app_identifier.bundle_id for a in (expanded.apps or [])
+                   if isinstance(a, ManagedMobileApp) and isinstance(a.mobile_app_identifier, IosMobileAppIdentifier)]
+        check(bundles == ["com.microsoft.office.outlook", "com.microsoft.skype.teams"],
+              "targetApps with the SDK's ManagedMobileApp sets the apps, read with $expand=apps as IosMobileAppIdentifiers",
+              expanded.apps)
+        check(not unknown_properties(expanded), "every property of the expanded policy is one the SDK's model knows",
+              unknown_properties(expanded))
+        apps = await item.apps.get()
+        check(apps is not None and len(apps.value) == 2 and all(a.id and a.version for a in apps.value),
+              "apps.get lists the two ManagedMobileApps with their ids and versions", apps)
+
+        await action("assign", TargetedAssignPostRequestBody(assignments=[
+            TargetedManagedAppPolicyAssignment(target=GroupAssignmentTarget(group_id=group.id))]))
+        assigned = await item.assignments.get()
+        first = assigned.value[0] if assigned and assigned.value else None
+        after = await item.get()
+        check(isinstance(first, TargetedManagedAppPolicyAssignment) and isinstance(first.target, GroupAssignmentTarget)
+              and first.target.group_id == group.id and after.is_assigned is True,
+              "assign sets the group assignment, read back as a TargetedManagedAppPolicyAssignment; the policy is assigned",
+              assigned)
+    finally:
+        await item.delete()
+        await client.groups.by_group_id(group.id).delete()
+
+
+async def administrative_template(beta, run):
+    """An administrative template (groupPolicyConfiguration, beta only, issue 14): Edge's
+    definitions listed by class and category path and their presentations read into
+    msgraph-beta-sdk's models; a drop-down and a list box value added through
+    updateDefinitionValues with the SDK's GroupPolicyDefinitionValue (definitions and
+    presentations bound by @odata.bind in additional_data: the model's `definition` is the
+    navigation property itself), read back expanded, one updated by id and the other deleted,
+    then the configuration assigned. msgraph-beta-sdk 1.66's GroupPolicyPresentationValue* models
+    leave `odata_type` None (where its derived complex types, IPv4Range for one, default it), so a
+    presentation value would go without @odata.type, as the parameter's base type
+    groupPolicyPresentationValue, which has no `value`: each sets its own type."""
+    definitions = beta.device_management.group_policy_definitions
+    query = GroupPolicyDefinitionsRequestBuilder.GroupPolicyDefinitionsRequestBuilderGetQueryParameters(
+        filter="classType eq 'machine' and categoryPath eq '\\Microsoft Edge'")
+    listed = await definitions.get(RequestConfiguration(query_parameters=query))
+    by_name = {d.display_name: d for d in listed.value}
+    dev_tools = by_name.get("Control where developer tools can be used")
+    block_list = by_name.get("Block access to a list of URLs")
+    check(dev_tools is not None and block_list is not None
+          and all(d.class_type == GroupPolicyDefinitionClassType.Machine and d.category_path == "\\Microsoft Edge"
+                  and d.policy_type == GroupPolicyType.AdmxBacked for d in listed.value),
+          "groupPolicyDefinitions.get($filter classType and categoryPath) returns GroupPolicyDefinitions of that path",
+          sorted(by_name))
+    check(not unknown_properties(listed.value), "every property of the definitions is one the beta SDK's model knows",
+          unknown_properties(listed.value))
+    dropdown = (await definitions.by_group_policy_definition_id(dev_tools.id).presentations.get()).value[0]
+    list_box = (await definitions.by_group_policy_definition_id(block_list.id).presentations.get()).value[0]
+    check(isinstance(dropdown, GroupPolicyPresentationDropdownList) and any(i.value == "2" for i in dropdown.items)
+          and isinstance(list_box, GroupPolicyPresentationListBox),
+          "presentations.get reads a GroupPolicyPresentationDropdownList with its items and a GroupPolicyPresentationListBox",
+          [dropdown, list_box])
+
+    configurations = beta.device_management.group_policy_configurations
+    created = await configurations.post(GroupPolicyConfiguration(
+        display_name=f"sdk-compat-py {run} Edge", description="Administrative template"))
+    item = configurations.by_group_policy_configuration_id(created.id)
+    bind = "https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('{}')"
+    try:
+        check(isinstance(created, GroupPolicyConfiguration) and created.id and created.role_scope_tag_ids == ["0"],
+              "groupPolicyConfigurations.post creates a GroupPolicyConfiguration with the Default scope tag", created)
+        await item.update_definition_values.post(UpdateDefinitionValuesPostRequestBody(added=[
+            GroupPolicyDefinitionValue(enabled=True, additional_data={"definition@odata.bind": bind.format(dev_tools.id)},
+                                       presentation_values=[GroupPolicyPresentationValueText(
+                                           odata_type="#microsoft.graph.groupPolicyPresentationValueText", value="2", additional_data={
+                                           "presentation@odata.bind": bind.format(dev_tools.id) + f"/presentations('{dropdown.id}')"})]),
+            GroupPolicyDefinitionValue(enabled=True, additional_data={"definition@odata.bind": bind.format(block_list.id)},
+                                       presentation_values=[GroupPolicyPresentationValueList(
+                                           odata_type="#microsoft.graph.groupPolicyPresentationValueList", values=[
+                                           KeyValuePair(name="javascript://*"), KeyValuePair(name="file://*")], additional_data={
+                                           "presentation@odata.bind": bind.format(block_list.id) + f"/presentations('{list_box.id}')"})]),
+        ], updated=[], deleted_ids=[]))
+        query = GroupPolicyConfigurationItemRequestBuilder.GroupPolicyConfigurationItemRequestBuilderGetQueryParameters(
+            expand=["definitionValues($expand=definition,presentationValues($expand=presentation))"])
+        got = await item.get(RequestConfiguration(query_parameters=query))
+        values = {v.definition.id: v for v in (got.definition_values or []) if v.definition}
+        dev_value, list_value = values.get(dev_tools.id), values.get(block_list.id)
+        check(len(values) == 2 and dev_value.enabled is True
+              and isinstance(dev_value.presentation_values[0], GroupPolicyPresentationValueText)
+              and dev_value.presentation_values[0].value == "2"
+              and isinstance(dev_value.presentation_values[0].presentation, GroupPolicyPresentationDropdownList)
+              and isinstance(list_value.presentation_values[0], GroupPolicyPresentationValueList)
+              and [p.name for p in list_value.presentation_values[0].values] == ["javascript://*", "file://*"],
+              "GET with definitionValues expanded reads the values back with their definitions and presentations", got)
+        check(not unknown_properties(got), "every property of the expanded template is one the beta SDK's model knows",
+              unknown_properties(got))
+        await item.update_definition_values.post(UpdateDefinitionValuesPostRequestBody(
+            added=[], updated=[GroupPolicyDefinitionValue(id=dev_value.id, enabled=False)], deleted_ids=[list_value.id]))
+        left = await item.definition_values.get()
+        check(left is not None and len(left.value) == 1 and left.value[0].id == dev_value.id and left.value[0].enabled is False,
+              "updateDefinitionValues updates one value by its id and deletes the other", left)
+        answer = await item.assign.post(GroupPolicyAssignPostRequestBody(assignments=[
+            GroupPolicyConfigurationAssignment(target=BetaAllDevicesAssignmentTarget())]))
+        check(answer is not None and len(answer.value) == 1 and isinstance(answer.value[0], GroupPolicyConfigurationAssignment)
+              and isinstance(answer.value[0].target, BetaAllDevicesAssignmentTarget),
+              "assign answers with the GroupPolicyConfigurationAssignment", answer)
+    finally:
+        await item.delete()
+
+
 async def autopilot_profile(beta, run):
     """The Windows Autopilot deployment profile (beta only, issue 14): a Microsoft Entra joined
     profile created with msgraph-beta-sdk's model and its current out-of-box settings, assigned
@@ -1593,6 +1837,9 @@ async def main(ready_path):
         await microsoft_365_apps(client, beta_client(ready, secret), run)
         await autopilot_profile(beta_client(ready, secret), run)
         await delivery_optimisation(beta_client(ready, secret), run)
+        await network_boundary(beta_client(ready, secret), run)
+        await ios_app_protection(client, run)
+        await administrative_template(beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)

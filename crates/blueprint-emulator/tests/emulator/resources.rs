@@ -2447,7 +2447,9 @@ async fn group_licences_are_assigned_through_assign_license_and_read_on_select()
 /// `targetApps` (204), which replaces the whole list, and read back only with `$expand=apps`
 /// or at `{id}/apps`; `apps` in a PATCH is refused, as is a parameter `targetApps` does not
 /// have, an app without a bundle id and an unknown `appGroupType`. Assignments through `assign`
-/// (204). The auditor reads, and may not write.
+/// (204). The auditor reads, and may not write. Every read names the policy's type
+/// (intune-mam-iosmanagedappprotection-get/-list/-create/-update), the derived type of
+/// managedAppPolicy a client reads it through.
 #[tokio::test]
 async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_expanded() {
     let emu = start("empty-agency").await;
@@ -2468,6 +2470,14 @@ async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_ex
     let id = created.body["id"].as_str().unwrap().to_string();
     assert_eq!(created.body["isAssigned"], false);
     assert!(created.body.get("apps").is_none(), "{}", created.text);
+    let ios = "#microsoft.graph.iosManagedAppProtection";
+    assert_eq!(created.body["@odata.type"], ios, "{}", created.text);
+    let listed = emu.get(&t, path).await;
+    assert_eq!(
+        listed.body["value"][0]["@odata.type"], ios,
+        "{}",
+        listed.text
+    );
     let outlook = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.office.outlook"}});
     let teams = json!({"mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "com.microsoft.skype.teams"}});
     let target = format!("{path}/{id}/targetApps");
@@ -2500,6 +2510,11 @@ async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_ex
     assert_eq!(set.status, 204, "{}", set.text);
     let plain = emu.get(&t, &format!("{path}/{id}")).await;
     assert!(plain.body.get("apps").is_none(), "{}", plain.text);
+    assert_eq!(plain.body["@odata.type"], ios, "{}", plain.text);
+    let selected = emu
+        .get(&t, &format!("{path}/{id}?$select=displayName"))
+        .await;
+    assert_eq!(selected.body["@odata.type"], ios, "{}", selected.text);
     let expanded = emu.get(&t, &format!("{path}/{id}?$expand=apps")).await;
     assert_eq!(expanded.status, 200, "{}", expanded.text);
     let apps = expanded.body["apps"].as_array().unwrap();
@@ -2535,6 +2550,7 @@ async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_ex
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.body["printBlocked"], true);
+    assert_eq!(patched.body["@odata.type"], ios, "{}", patched.text);
 
     // The settings only beta has: refused by v1.0, written and read under /beta on the same
     // policy, whose v1.0 settings and apps beta shows too; v1.0 never shows beta's.
