@@ -4598,13 +4598,6 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
         .find(|a| a.reference == "deviceManagementScript:RemoveBuiltInApps")
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!(action.op, Op::Create);
-    let beta = plan
-        .actions
-        .iter()
-        .find(|a| a.reference == "iosManagedAppProtectionBeta:iOS App Protection Policy")
-        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
-    assert_eq!((beta.op, beta.api), (Op::Update, "graph-beta"));
-    assert!(beta.depends_on.contains(&action.reference), "{beta:#?}");
     let (_, report) = s
         .deploy(&DeployOptions {
             sprint: Some(1),
@@ -5108,6 +5101,13 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
         .find(|a| a.reference == "iosManagedAppProtection:iOS App Protection Policy")
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!(action.op, Op::Create);
+    let beta = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "iosManagedAppProtectionBeta:iOS App Protection Policy")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!((beta.op, beta.api), (Op::Update, "graph-beta"));
+    assert!(beta.depends_on.contains(&action.reference), "{beta:#?}");
     let (_, report) = s
         .deploy(&DeployOptions {
             sprint: Some(1),
