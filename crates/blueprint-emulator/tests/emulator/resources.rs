@@ -2701,8 +2701,8 @@ async fn the_b2b_management_policy_is_one_per_tenant_in_beta() {
 /// by `$filter` on their category path (a literal holding ` and `), each with its
 /// presentations; a configuration's values written through `updateDefinitionValues` (204), bound
 /// to a definition and its presentations, read only through `$expand`; a definition Intune
-/// lacks is its 404, a drop-down value not among its items or a value of the wrong type 400,
-/// and nothing of a refused request is applied.
+/// lacks is its 404, a drop-down value not among its items, a number outside a decimal box's
+/// bounds or a value of the wrong type 400, and nothing of a refused request is applied.
 #[tokio::test]
 async fn administrative_template_values_bind_intunes_definitions_and_read_on_expand() {
     let emu = start("empty-agency").await;
@@ -2785,8 +2785,48 @@ async fn administrative_template_values_bind_intunes_definitions_and_read_on_exp
              "presentation@odata.bind": format!("{}/presentations('{pid}')", bind(&devtools))}
         ]})
     };
+    // A decimal box takes a number within its ADMX bounds: the Security log's floor is
+    // 20480 KB (its siblings' 1024). A category path may hold parentheses.
+    let security = emu
+        .get(&t, &beta("groupPolicyDefinitions?$filter=categoryPath%20eq%20'%5CWindows%20Components%5CEvent%20Log%20Service%5CSecurity'"))
+        .await;
+    let log = security.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log_box = emu
+        .get(
+            &t,
+            &beta(&format!("groupPolicyDefinitions/{log}/presentations")),
+        )
+        .await;
+    assert_eq!(
+        log_box.body["value"][0]["minValue"], 20480,
+        "{}",
+        log_box.text
+    );
+    let log_pid = log_box.body["value"][0]["id"].as_str().unwrap().to_string();
+    let mss = emu
+        .get(
+            &t,
+            &beta("groupPolicyDefinitions?$filter=categoryPath%20eq%20'%5CMSS%20(Legacy)'"),
+        )
+        .await;
+    assert_eq!(
+        mss.body["value"].as_array().unwrap().len(),
+        4,
+        "{}",
+        mss.text
+    );
     let unknown = "00000000-0000-0000-0000-00000000dead";
     for (body, status, why) in [
+        (
+            json!({"added": [{"enabled": true, "definition@odata.bind": bind(&log), "presentationValues": [
+                {"@odata.type": "#microsoft.graph.groupPolicyPresentationValueDecimal", "value": 1024,
+                 "presentation@odata.bind": format!("{}/presentations('{log_pid}')", bind(&log))}]}], "updated": [], "deletedIds": []}),
+            400,
+            "below the decimal box's minimum",
+        ),
         (
             json!({"added": [{"enabled": true, "definition@odata.bind": bind(unknown)}], "updated": [], "deletedIds": []}),
             404,
