@@ -5609,12 +5609,22 @@ fn stored_template<'a>(
 
 /// The stored value of the machine definition at `path` named `name`.
 fn stored_value<'a>(values: &'a mut [Value], path: &str, name: &str) -> &'a mut Value {
-    let id = blueprint_emulator::definition_id("machine", path, name)
-        .unwrap_or_else(|| panic!("the emulator defines {path}\\{name}"));
+    stored_value_of_class(values, "machine", path, name)
+}
+
+/// The stored value of the definition of `class_type` (`machine`, `user`) at `path` named `name`.
+fn stored_value_of_class<'a>(
+    values: &'a mut [Value],
+    class_type: &str,
+    path: &str,
+    name: &str,
+) -> &'a mut Value {
+    let id = blueprint_emulator::definition_id(class_type, path, name)
+        .unwrap_or_else(|| panic!("the emulator defines {class_type} {path}\\{name}"));
     values
         .iter_mut()
         .find(|v| v["definitionId"] == id.as_str())
-        .unwrap_or_else(|| panic!("a value for {name}"))
+        .unwrap_or_else(|| panic!("a value for {path}\\{name}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -5722,6 +5732,75 @@ async fn the_edge_administrative_template_deploys_by_definition_drifts_updates_a
     let mut diff = Vec::new();
     differences(&before, &after, "", &mut diff);
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+}
+
+/// ACSC – Microsoft Office Hardening: the ABAC's 120 Office settings as user-class values (each
+/// bound by its own category path among the applications' settings of the same name; the file
+/// validation drop-down named by its empty label beside its check box), assigned to both role
+/// groups; Word's macro notification switched to "Enable all macros" in the tenant is exactly
+/// one finding; a rollback leaves the legacy tenant as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_template_binds_user_settings_reports_one_changed_option_and_rolls_back() {
+    const WORD: &str = "\\Microsoft Word 2016\\Word Options\\Security\\Trust Center";
+    const VBA: &str = "VBA Macro Notification Settings";
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = vec![
+        "identity-role-groups".to_string(),
+        "intune-windows-office-hardening".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let report = deploy_sprint(&s, 1).await;
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant = running
+        .emulator()
+        .tenant(&running.info().tenants[0].id)
+        .unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (office_id, values) = stored_template(&mut t, "ACSC – Microsoft Office Hardening");
+        assert_eq!(values.len(), 120);
+        let validation = stored_value_of_class(
+            values,
+            "user",
+            &format!("{WORD}\\Protected View"),
+            "Set document behavior if file validation fails",
+        );
+        assert_eq!(validation["enabled"], true);
+        assert_eq!(validation["presentationValues"][0]["value"], "0");
+        let excel_2 = stored_value_of_class(
+            values,
+            "user",
+            "\\Microsoft Excel 2016\\Excel Options\\Security\\Trust Center\\File Block Settings",
+            "Excel 2 worksheets",
+        );
+        assert_eq!(excel_2["presentationValues"][0]["value"], "2");
+        let targets: Vec<&str> = t.assignments[&office_id]
+            .iter()
+            .filter_map(|a| a["target"]["groupId"].as_str())
+            .collect();
+        assert_eq!(targets.len(), 2);
+        assert!(targets.contains(&users.as_str()) && targets.contains(&admins.as_str()));
+        // Someone enables all macros in Word.
+        let (_, values) = stored_template(&mut t, "ACSC – Microsoft Office Hardening");
+        let vba = stored_value_of_class(values, "user", WORD, VBA);
+        assert_eq!(vba["presentationValues"][0]["value"], "3");
+        vba["presentationValues"][0]["value"] = "1".into();
+    }
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "intune-windows-office-hardening");
+    assert_eq!(
+        finding.diff.path,
+        format!("definitionValues[user | {WORD} | {VBA}].presentationValues")
+    );
+    assert_eq!(finding.diff.expected, serde_json::json!([{ "value": "3" }]));
+    assert_eq!(finding.diff.actual[0]["value"], "1");
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
