@@ -5607,51 +5607,126 @@ fn stored_template<'a>(
     (id, object["definitionValues"].as_array_mut().unwrap())
 }
 
-/// The stored value of the machine definition at `path` named `name`.
-fn stored_value<'a>(values: &'a mut [Value], path: &str, name: &str) -> &'a mut Value {
-    stored_value_of_class(values, "machine", path, name)
-}
-
-/// The stored value of the definition of `class_type` (`machine`, `user`) at `path` named `name`.
-fn stored_value_of_class<'a>(
+/// The stored value of the definition of class `class` at `path` named `name`.
+fn stored_value_of<'a>(
     values: &'a mut [Value],
-    class_type: &str,
+    class: &str,
     path: &str,
     name: &str,
 ) -> &'a mut Value {
-    let id = blueprint_emulator::definition_id(class_type, path, name)
-        .unwrap_or_else(|| panic!("the emulator defines {class_type} {path}\\{name}"));
+    let id = blueprint_emulator::definition_id(class, path, name)
+        .unwrap_or_else(|| panic!("the emulator defines {class} {path}\\{name}"));
     values
         .iter_mut()
         .find(|v| v["definitionId"] == id.as_str())
-        .unwrap_or_else(|| panic!("a value for {path}\\{name}"))
+        .unwrap_or_else(|| panic!("a value for {class} {path}\\{name}"))
+}
+
+/// The stored value of the machine definition at `path` named `name`.
+fn stored_value<'a>(values: &'a mut [Value], path: &str, name: &str) -> &'a mut Value {
+    stored_value_of(values, "machine", path, name)
+}
+
+/// The group ids an object is assigned to.
+fn assigned_groups(tenant: &blueprint_emulator::Tenant, id: &str) -> Vec<String> {
+    tenant.assignments[id]
+        .iter()
+        .filter_map(|a| a["target"]["groupId"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The administrative template tests' start: `features` deployed to the legacy tenant in
+/// sprint 1 and every feature evaluated passing; `before` is the tenant as it was (write times
+/// aside), which a full rollback must restore.
+struct DeployedTemplates {
+    _dir: tempfile::TempDir,
+    running: RunningEmulator,
+    before: Value,
+    session: blueprint_engine::Session,
+}
+
+impl DeployedTemplates {
+    async fn new(features: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+        let before = without_write_times(state(&running).await);
+        let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
+        let session = session(workspace(dir.path(), &running, &features));
+        let report = deploy_sprint(&session, 1).await;
+        assert_eq!(report.failed(), 0, "{:#?}", report.results);
+        assert_every_feature_passes(&session.evaluate().await.unwrap());
+        DeployedTemplates {
+            _dir: dir,
+            running,
+            before,
+            session,
+        }
+    }
+
+    /// `look` at (or change) the tenant.
+    fn tenant<R>(&self, look: impl FnOnce(&mut blueprint_emulator::Tenant) -> R) -> R {
+        let id = self.running.info().tenants[0].id.clone();
+        let tenant = self.running.emulator().tenant(&id).unwrap();
+        let mut t = tenant.lock().unwrap();
+        look(&mut t)
+    }
+
+    /// Someone makes `change` in the tenant: evaluate finds nothing outside `feature`, and
+    /// returns what it reports for `feature` (path, desired, found).
+    async fn drift(
+        &self,
+        change: impl FnOnce(&mut blueprint_emulator::Tenant),
+        feature: &str,
+    ) -> Vec<(String, Value, Value)> {
+        self.tenant(change);
+        let evaluation = self.session.evaluate().await.unwrap();
+        let mut findings = findings_by_feature(&evaluation);
+        let reported = findings.remove(feature).unwrap_or_default();
+        findings.retain(|_, f| !f.is_empty());
+        assert!(findings.is_empty(), "{findings:#?}");
+        reported
+    }
+
+    /// Rolls `sprint` back without an error (`force`: over the tenant's later changes).
+    async fn roll_back(&self, sprint: i64, force: bool) {
+        use blueprint_engine::rollback::RollbackOptions;
+        let report = self
+            .session
+            .rollback(&RollbackOptions { sprint, force })
+            .await
+            .unwrap();
+        let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
+        assert!(failures.is_empty(), "sprint {sprint}: {failures:#?}");
+    }
+
+    /// The tenant is as before the deploy (write times aside).
+    async fn assert_as_before(&self) {
+        let after = without_write_times(state(&self.running).await);
+        let mut diff = Vec::new();
+        differences(&self.before, &after, "", &mut diff);
+        assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+    }
+}
+
+/// The finding path of a value's field: the value keyed by class, category path and name.
+fn value_field(class: &str, setting: (&str, &str), field: &str) -> String {
+    format!(
+        "definitionValues[{class} | {} | {}].{field}",
+        setting.0, setting.1
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_edge_administrative_template_deploys_by_definition_drifts_updates_and_rolls_back() {
-    use blueprint_engine::rollback::RollbackOptions;
-    let dir = tempfile::tempdir().unwrap();
-    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
-    let before = without_write_times(state(&running).await);
-    let features = vec![
-        "intune-windows-device-group".to_string(),
-        "intune-windows-edge-browser".to_string(),
-    ];
-    let s = session(workspace(dir.path(), &running, &features));
-    let report = deploy_sprint(&s, 1).await;
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    assert_every_feature_passes(&s.evaluate().await.unwrap());
-
+    let d = DeployedTemplates::new(&["intune-windows-device-group", "intune-windows-edge-browser"])
+        .await;
     let smartscreen = (
         "\\Microsoft Edge\\SmartScreen settings",
         "Configure Microsoft Defender SmartScreen",
     );
-    let tenant_id = running.info().tenants[0].id.clone();
-    let tenant = running.emulator().tenant(&tenant_id).unwrap();
-    {
-        let mut t = tenant.lock().unwrap();
-        let (group_id, _) = stored(&mut t, "group", "grp-EXA-windows10-dynamic");
-        let (edge_id, values) = stored_template(&mut t, "ACSC – Edge Browser");
+    d.tenant(|t| {
+        let (group_id, _) = stored(t, "group", "grp-EXA-windows10-dynamic");
+        let (edge_id, values) = stored_template(t, "ACSC – Edge Browser");
         assert_eq!(values.len(), 20);
         // Bound to the machine-class definition, not its user-class twin of the same name.
         let dnt = stored_value(values, "\\Microsoft Edge", "Configure Do Not Track");
@@ -5672,100 +5747,73 @@ async fn the_edge_administrative_template_deploys_by_definition_drifts_updates_a
             "Allow users to proceed from the HTTPS warning page",
         );
         assert_eq!(https["enabled"], false);
-        assert_eq!(
-            t.assignments[&edge_id][0]["target"]["groupId"],
-            group_id.as_str()
-        );
-        // Someone turns SmartScreen off in the portal.
-        let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
-        stored_value(values, smartscreen.0, smartscreen.1)["enabled"] = false.into();
-    }
-    let evaluation = s.evaluate().await.unwrap();
-    let findings = findings_by_feature(&evaluation);
+        assert_eq!(assigned_groups(t, &edge_id), vec![group_id]);
+    });
+    // Someone turns SmartScreen off in the portal.
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, "ACSC – Edge Browser");
+                stored_value(values, smartscreen.0, smartscreen.1)["enabled"] = false.into();
+            },
+            "intune-windows-edge-browser",
+        )
+        .await;
     assert_eq!(
-        findings["intune-windows-edge-browser"],
+        reported,
         vec![(
-            format!(
-                "definitionValues[machine | {} | {}].enabled",
-                smartscreen.0, smartscreen.1
-            ),
+            value_field("machine", smartscreen, "enabled"),
             true.into(),
-            false.into()
+            false.into(),
         )]
     );
 
     // The next sprint puts it back through updateDefinitionValues (the value updated by id).
-    let report = deploy_sprint(&s, 2).await;
+    let report = deploy_sprint(&d.session, 2).await;
     assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    assert_every_feature_passes(&s.evaluate().await.unwrap());
-    {
-        let mut t = tenant.lock().unwrap();
-        let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
+    assert_every_feature_passes(&d.session.evaluate().await.unwrap());
+    d.tenant(|t| {
+        let (_, values) = stored_template(t, "ACSC – Edge Browser");
         assert_eq!(values.len(), 20, "updated in place, not added twice");
         assert_eq!(
             stored_value(values, smartscreen.0, smartscreen.1)["enabled"],
             true
         );
-    }
+    });
 
     // Rolling back sprint 2 restores the value as the sprint found it; sprint 1, the tenant.
-    for sprint in [2, 1] {
-        let report = s
-            .rollback(&RollbackOptions {
-                sprint,
-                force: true,
-            })
-            .await
-            .unwrap();
-        let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
-        assert!(failures.is_empty(), "sprint {sprint}: {failures:#?}");
-        if sprint == 2 {
-            let mut t = tenant.lock().unwrap();
-            let (_, values) = stored_template(&mut t, "ACSC – Edge Browser");
-            assert_eq!(
-                stored_value(values, smartscreen.0, smartscreen.1)["enabled"],
-                false
-            );
-        }
-    }
-    let after = without_write_times(state(&running).await);
-    let mut diff = Vec::new();
-    differences(&before, &after, "", &mut diff);
-    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+    d.roll_back(2, true).await;
+    d.tenant(|t| {
+        let (_, values) = stored_template(t, "ACSC – Edge Browser");
+        assert_eq!(
+            stored_value(values, smartscreen.0, smartscreen.1)["enabled"],
+            false
+        );
+    });
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
 }
 
 /// ACSC – Microsoft Office Hardening: the ABAC's 120 Office settings as user-class values (each
 /// bound by its own category path among the applications' settings of the same name; the file
-/// validation drop-down named by its empty label beside its check box), assigned to both role
-/// groups; Word's macro notification switched to "Enable all macros" in the tenant is exactly
-/// one finding; a rollback leaves the legacy tenant as it was.
+/// validation drop-down named by its empty label beside its check box; a file type's own
+/// block options), assigned to both role groups; Word's macro notification switched to "Enable
+/// all macros" in the tenant is exactly one finding; rollback restores the tenant.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_office_template_binds_user_settings_reports_one_changed_option_and_rolls_back() {
     const WORD: &str = "\\Microsoft Word 2016\\Word Options\\Security\\Trust Center";
-    const VBA: &str = "VBA Macro Notification Settings";
-    let dir = tempfile::tempdir().unwrap();
-    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
-    let before = without_write_times(state(&running).await);
-    let features = vec![
-        "identity-role-groups".to_string(),
-        "intune-windows-office-hardening".to_string(),
-    ];
-    let s = session(workspace(dir.path(), &running, &features));
-    let report = deploy_sprint(&s, 1).await;
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    assert_every_feature_passes(&s.evaluate().await.unwrap());
-
-    let tenant = running
-        .emulator()
-        .tenant(&running.info().tenants[0].id)
-        .unwrap();
-    {
-        let mut t = tenant.lock().unwrap();
-        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
-        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
-        let (office_id, values) = stored_template(&mut t, "ACSC – Microsoft Office Hardening");
+    let vba = (WORD, "VBA Macro Notification Settings");
+    let template = "ACSC – Microsoft Office Hardening";
+    let d =
+        DeployedTemplates::new(&["identity-role-groups", "intune-windows-office-hardening"]).await;
+    d.tenant(|t| {
+        let mut groups: Vec<String> = ["rol-EXA-users", "rol-EXA-administrators"]
+            .iter()
+            .map(|g| stored(t, "group", g).0)
+            .collect();
+        let (id, values) = stored_template(t, template);
         assert_eq!(values.len(), 120);
-        let validation = stored_value_of_class(
+        let validation = stored_value_of(
             values,
             "user",
             &format!("{WORD}\\Protected View"),
@@ -5773,34 +5821,39 @@ async fn the_office_template_binds_user_settings_reports_one_changed_option_and_
         );
         assert_eq!(validation["enabled"], true);
         assert_eq!(validation["presentationValues"][0]["value"], "0");
-        let excel_2 = stored_value_of_class(
+        let excel_2 = stored_value_of(
             values,
             "user",
             "\\Microsoft Excel 2016\\Excel Options\\Security\\Trust Center\\File Block Settings",
             "Excel 2 worksheets",
         );
         assert_eq!(excel_2["presentationValues"][0]["value"], "2");
-        let targets: Vec<&str> = t.assignments[&office_id]
-            .iter()
-            .filter_map(|a| a["target"]["groupId"].as_str())
-            .collect();
-        assert_eq!(targets.len(), 2);
-        assert!(targets.contains(&users.as_str()) && targets.contains(&admins.as_str()));
-        // Someone enables all macros in Word.
-        let (_, values) = stored_template(&mut t, "ACSC – Microsoft Office Hardening");
-        let vba = stored_value_of_class(values, "user", WORD, VBA);
-        assert_eq!(vba["presentationValues"][0]["value"], "3");
-        vba["presentationValues"][0]["value"] = "1".into();
-    }
-    let (feature, finding) = the_one_finding(&s).await;
-    assert_eq!(feature, "intune-windows-office-hardening");
-    assert_eq!(
-        finding.diff.path,
-        format!("definitionValues[user | {WORD} | {VBA}].presentationValues")
-    );
-    assert_eq!(finding.diff.expected, serde_json::json!([{ "value": "3" }]));
-    assert_eq!(finding.diff.actual[0]["value"], "1");
-    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+        assert_eq!(
+            stored_value_of(values, "user", vba.0, vba.1)["presentationValues"][0]["value"],
+            "3"
+        );
+        let mut targets = assigned_groups(t, &id);
+        targets.sort();
+        groups.sort();
+        assert_eq!(targets, groups);
+    });
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                stored_value_of(values, "user", vba.0, vba.1)["presentationValues"][0]["value"] =
+                    "1".into();
+            },
+            "intune-windows-office-hardening",
+        )
+        .await;
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    let (path, desired, found) = &reported[0];
+    assert_eq!(*path, value_field("user", vba, "presentationValues"));
+    assert_eq!(*desired, serde_json::json!([{ "value": "3" }]));
+    assert_eq!(found[0]["value"], "1");
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -5858,28 +5911,18 @@ async fn an_administrative_template_setting_the_tenant_lacks_blocks_the_plan_nam
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_onedrive_templates_bind_device_and_user_definitions_with_the_agencys_tenant() {
-    use blueprint_engine::rollback::RollbackOptions;
-    let dir = tempfile::tempdir().unwrap();
-    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
-    let before = without_write_times(state(&running).await);
-    let features = vec![
-        "intune-windows-device-group".to_string(),
-        "identity-role-groups".to_string(),
-        "intune-windows-onedrive-device".to_string(),
-        "intune-windows-onedrive-user".to_string(),
-    ];
-    let s = session(workspace(dir.path(), &running, &features));
-    let report = deploy_sprint(&s, 1).await;
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
-    assert_every_feature_passes(&s.evaluate().await.unwrap());
-
-    let tenant_id = running.info().tenants[0].id.clone();
-    let tenant = running.emulator().tenant(&tenant_id).unwrap();
-    {
-        let mut t = tenant.lock().unwrap();
-        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
-        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
-        let (device_id, values) = stored_template(&mut t, "Blueprint - OneDrive Device");
+    let d = DeployedTemplates::new(&[
+        "intune-windows-device-group",
+        "identity-role-groups",
+        "intune-windows-onedrive-device",
+        "intune-windows-onedrive-user",
+    ])
+    .await;
+    let tenant_id = d.running.info().tenants[0].id.clone();
+    d.tenant(|t| {
+        let (users, _) = stored(t, "group", "rol-EXA-users");
+        let (admins, _) = stored(t, "group", "rol-EXA-administrators");
+        let (device_id, values) = stored_template(t, "Blueprint - OneDrive Device");
         assert_eq!(values.len(), 6);
         // Known folder move names the tenant the workspace connects to, without a notification,
         // all three folders ticked.
@@ -5895,39 +5938,145 @@ async fn the_onedrive_templates_bind_device_and_user_definitions_with_the_agency
         assert_eq!(options.iter().filter(|o| o["value"] == true).count(), 3);
         let ring = stored_value(values, "\\OneDrive", "Set the sync app update ring");
         assert_eq!(ring["presentationValues"][0]["value"], "5");
-        let (user_id, values) = stored_template(&mut t, "Blueprint - OneDrive User");
+        let (user_id, values) = stored_template(t, "Blueprint - OneDrive User");
         assert_eq!(values.len(), 2);
         // User-class definitions: no machine definition of these names exists.
-        let personal = blueprint_emulator::definition_id(
+        stored_value_of(
+            values,
             "user",
             "\\OneDrive",
             "Prevent users from syncing personal OneDrive accounts",
+        );
+        let targets = assigned_groups(t, &user_id);
+        assert_eq!(targets.len(), 2);
+        assert!(targets.contains(&users) && targets.contains(&admins));
+        assert_eq!(assigned_groups(t, &device_id).len(), 1);
+    });
+    d.roll_back(1, false).await;
+    d.assert_as_before().await;
+}
+
+/// ACSC – Windows 10 Hardening: 57 values, machine and user, bound by class, category path and
+/// name (the same name under several paths, a machine setting whose user twin Intune also
+/// lists), with text, number, list and check box options; one option changed in the tenant is
+/// exactly the finding; rollback restores the tenant.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_windows_hardening_template_binds_each_setting_by_class_and_path_and_drifts_by_one_option()
+ {
+    let d = DeployedTemplates::new(&[
+        "intune-windows-device-group",
+        "identity-role-groups",
+        "intune-windows-hardening",
+    ])
+    .await;
+    let template = "ACSC – Windows 10 Hardening";
+    let security_log = (
+        "\\Windows Components\\Event Log Service\\Security",
+        "Specify the maximum log file size (KB)",
+    );
+    let winrm =
+        |end: &str| format!("\\Windows Components\\Windows Remote Management (WinRM)\\{end}");
+    d.tenant(|t| {
+        let groups: Vec<String> = [
+            "grp-EXA-windows10-dynamic",
+            "rol-EXA-administrators",
+            "rol-EXA-users",
+        ]
+        .iter()
+        .map(|g| stored(t, "group", g).0)
+        .collect();
+        let (id, values) = stored_template(t, template);
+        assert_eq!(values.len(), 57);
+        // One name, two paths: each value bound to its own definition.
+        let basic = "Allow Basic authentication";
+        assert_eq!(
+            stored_value(values, &winrm("WinRM Client"), basic)["enabled"],
+            false
+        );
+        assert_eq!(
+            stored_value(values, &winrm("WinRM Service"), basic)["enabled"],
+            false
+        );
+        // A number in a decimal box, per event log.
+        let log = stored_value(values, security_log.0, security_log.1);
+        assert_eq!(
+            log["presentationValues"][0]["@odata.type"],
+            "#microsoft.graph.groupPolicyPresentationValueDecimal"
+        );
+        assert_eq!(log["presentationValues"][0]["value"], 2097152);
+        // Name/value pairs in the list box beside the setting's label-only texts.
+        let unc = stored_value(values, "\\Network\\Network Provider", "Hardened UNC Paths");
+        let paths = &unc["presentationValues"][0];
+        assert_eq!(
+            paths["@odata.type"],
+            "#microsoft.graph.groupPolicyPresentationValueList"
+        );
+        assert_eq!(paths["values"][1]["name"], "\\\\*\\NETLOGON");
+        // Four options, each found by its label.
+        let solicited = stored_value(
+            values,
+            "\\System\\Remote Assistance",
+            "Configure Solicited Remote Assistance",
+        );
+        assert_eq!(solicited["presentationValues"].as_array().unwrap().len(), 4);
+        // A list and a check box.
+        let ids = stored_value(
+            values,
+            "\\System\\Device Installation\\Device Installation Restrictions",
+            "Prevent installation of devices that match any of these device IDs",
+        );
+        let options = ids["presentationValues"].as_array().unwrap();
+        assert!(options.iter().any(|o| o["value"] == true));
+        assert!(
+            options
+                .iter()
+                .any(|o| o["values"][0]["name"] == "PCI\\CC_0C0010")
+        );
+        // User settings bound to user definitions; a machine setting not to its user twin.
+        stored_value_of(
+            values,
+            "user",
+            "\\Windows Components\\Attachment Manager",
+            "Hide mechanisms to remove zone information",
+        );
+        let autorun_user = blueprint_emulator::definition_id(
+            "user",
+            "\\Windows Components\\AutoPlay Policies",
+            "Set the default behavior for AutoRun",
         )
         .unwrap();
         assert!(
-            values
+            !values
                 .iter()
-                .any(|v| v["definitionId"] == personal.as_str())
+                .any(|v| v["definitionId"] == autorun_user.as_str())
         );
-        let targets: Vec<&str> = t.assignments[&user_id]
-            .iter()
-            .filter_map(|a| a["target"]["groupId"].as_str())
-            .collect();
-        assert_eq!(targets.len(), 2);
-        assert!(targets.contains(&users.as_str()) && targets.contains(&admins.as_str()));
-        assert_eq!(t.assignments[&device_id].len(), 1);
-    }
-    let report = s
-        .rollback(&RollbackOptions {
-            sprint: 1,
-            force: false,
-        })
-        .await
-        .unwrap();
-    let failures: Vec<_> = report.steps.iter().filter(|s| s.error.is_some()).collect();
-    assert!(failures.is_empty(), "{failures:#?}");
-    let after = without_write_times(state(&running).await);
-    let mut diff = Vec::new();
-    differences(&before, &after, "", &mut diff);
-    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+        let mut targets = assigned_groups(t, &id);
+        targets.sort();
+        let mut expected = groups;
+        expected.sort();
+        assert_eq!(targets, expected);
+    });
+    // Someone shrinks the Security log to its floor in the portal: the one finding is that
+    // setting's options (unkeyed, so the blueprint's option beside the tenant's as read).
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                stored_value(values, security_log.0, security_log.1)["presentationValues"][0]
+                    ["value"] = 20480.into();
+            },
+            "intune-windows-hardening",
+        )
+        .await;
+    let [(path, desired, found)] = reported.as_slice() else {
+        panic!("one finding: {reported:#?}");
+    };
+    assert_eq!(
+        *path,
+        value_field("machine", security_log, "presentationValues")
+    );
+    assert_eq!(*desired, serde_json::json!([{ "value": 2097152 }]));
+    assert_eq!(found[0]["value"], 20480);
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
 }
