@@ -5824,6 +5824,68 @@ async fn the_edge_administrative_template_deploys_by_definition_drifts_updates_a
     d.assert_as_before().await;
 }
 
+/// ACSC – Microsoft Office Hardening: the ABAC's 120 Office settings as user-class values (each
+/// bound by its own category path among the applications' settings of the same name; the file
+/// validation drop-down named by its empty label beside its check box; a file type's own
+/// block options), assigned to both role groups; Word's macro notification switched to "Enable
+/// all macros" in the tenant is exactly one finding; rollback restores the tenant.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_template_binds_user_settings_reports_one_changed_option_and_rolls_back() {
+    const WORD: &str = "\\Microsoft Word 2016\\Word Options\\Security\\Trust Center";
+    let vba = (WORD, "VBA Macro Notification Settings");
+    let template = "ACSC – Microsoft Office Hardening";
+    let d =
+        DeployedTemplates::new(&["identity-role-groups", "intune-windows-office-hardening"]).await;
+    d.tenant(|t| {
+        let mut groups: Vec<String> = ["rol-EXA-users", "rol-EXA-administrators"]
+            .iter()
+            .map(|g| stored(t, "group", g).0)
+            .collect();
+        let (id, values) = stored_template(t, template);
+        assert_eq!(values.len(), 120);
+        let validation = stored_value_of(
+            values,
+            "user",
+            &format!("{WORD}\\Protected View"),
+            "Set document behavior if file validation fails",
+        );
+        assert_eq!(validation["enabled"], true);
+        assert_eq!(validation["presentationValues"][0]["value"], "0");
+        let excel_2 = stored_value_of(
+            values,
+            "user",
+            "\\Microsoft Excel 2016\\Excel Options\\Security\\Trust Center\\File Block Settings",
+            "Excel 2 worksheets",
+        );
+        assert_eq!(excel_2["presentationValues"][0]["value"], "2");
+        assert_eq!(
+            stored_value_of(values, "user", vba.0, vba.1)["presentationValues"][0]["value"],
+            "3"
+        );
+        let mut targets = assigned_groups(t, &id);
+        targets.sort();
+        groups.sort();
+        assert_eq!(targets, groups);
+    });
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                stored_value_of(values, "user", vba.0, vba.1)["presentationValues"][0]["value"] =
+                    "1".into();
+            },
+            "intune-windows-office-hardening",
+        )
+        .await;
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    let (path, desired, found) = &reported[0];
+    assert_eq!(*path, value_field("user", vba, "presentationValues"));
+    assert_eq!(*desired, serde_json::json!([{ "value": "3" }]));
+    assert_eq!(found[0]["value"], "1");
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrative_template_setting_the_tenant_lacks_blocks_the_plan_naming_it() {
     let dir = tempfile::tempdir().unwrap();
