@@ -990,6 +990,45 @@ pub(super) const WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE: KindSpec = KindSpec {
     },
 };
 
+/// Apple enrolment type profiles (`/deviceManagement/appleUserInitiatedEnrollmentProfiles`,
+/// Graph beta only; the portal's Devices > Enroll devices > Apple enrollment > Enrollment types):
+/// which enrolment an iPhone or iPad its user enrols gets (device or user enrolment). Properties
+/// are `appleUserInitiatedEnrollmentProfile`'s in msgraph-metadata's beta type mappings and
+/// intune-enrollment-appleuserinitiatedenrollmentprofile-create that a client writes, less the
+/// `priority` Intune orders profiles by (written through the `setPriority` action, which the
+/// ABAC does not set). Assignments (appleEnrollmentProfileAssignment: a target) are objects of
+/// their own, created with `POST {id}/assignments` and removed with `DELETE {id}/assignments/{id}`
+/// (intune-enrollment-appleenrollmentprofileassignment-create/-delete).
+pub(super) const APPLE_USER_INITIATED_ENROLLMENT_PROFILE: KindSpec = KindSpec {
+    name: "appleUserInitiatedEnrollmentProfile",
+    path: "/deviceManagement/appleUserInitiatedEnrollmentProfiles",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "platform",
+        "defaultEnrollmentType",
+        "availableEnrollmentTypeOptions",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    access: Access {
+        assigned_one_by_one: true,
+        ..Access::ASSIGNED
+    },
+    // intune-enrollment-appleuserinitiatedenrollmentprofile-get/-list (beta):
+    // DeviceManagementServiceConfig.Read.All; -create/-update and the assignments' create and
+    // delete: DeviceManagementServiceConfig.ReadWrite.All.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+};
+
 /// Windows' limit on a computer name, which an Autopilot profile's device name template must
 /// keep to.
 pub const DEVICE_NAME_MAX: usize = 15;

@@ -1136,6 +1136,69 @@ async fn microsoft_365_apps_is_a_beta_app_left_out_of_the_v1_list() {
     assert_eq!(write.status, 403, "{}", write.text);
 }
 
+/// Apple enrolment type profiles live in beta only: enums checked (platform, enrolment type),
+/// PATCH answers 200 with the profile, and each assignment (a target only, no source) is created
+/// with `POST {id}/assignments` (201) and deleted on its own (204).
+#[tokio::test]
+async fn apple_enrolment_type_profiles_live_in_beta_and_are_assigned_one_at_a_time() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!(
+        "{}/beta/deviceManagement/appleUserInitiatedEnrollmentProfiles",
+        emu.base
+    );
+    let v1 = emu
+        .get(&t, "deviceManagement/appleUserInitiatedEnrollmentProfiles")
+        .await;
+    assert!(matches!(v1.status.as_u16(), 400 | 404), "{}", v1.text);
+    for (bad, why) in [
+        (
+            json!({"displayName": "x", "platform": "iPadOS"}),
+            "devicePlatformType",
+        ),
+        (
+            json!({"displayName": "x", "defaultEnrollmentType": "byod"}),
+            "appleUserInitiatedEnrollmentType",
+        ),
+        (json!({"platform": "iOS"}), "no name"),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"displayName": "iOS DEP Enrolment", "platform": "iOS", "defaultEnrollmentType": "device", "availableEnrollmentTypeOptions": [{"ownerType": "company", "enrollmentType": "device"}]}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(created.body["createdDateTime"].is_string());
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"defaultEnrollmentType": "user"}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["platform"], "iOS");
+    assert_eq!(patched.body["defaultEnrollmentType"], "user");
+    let added = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assignments"),
+            json!({"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert!(added.body.get("source").is_none(), "{}", added.text);
+    let assignment = added.body["id"].as_str().unwrap();
+    let removed = emu
+        .delete(&t, &format!("{path}/{id}/assignments/{assignment}"))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"], json!([]));
+}
+
 /// Windows Autopilot deployment profiles live in beta only, take a derived type per join type
 /// and Microsoft's current out-of-box settings, check the device name template, and are
 /// assigned one assignment at a time (`POST`/`DELETE {id}/assignments`), not through `assign`.
