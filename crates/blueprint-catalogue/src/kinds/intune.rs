@@ -529,6 +529,45 @@ const WINDOWS_DELIVERY_OPTIMIZATION: &[&str] = &[
 /// windows10networkboundaryconfiguration): the network isolation policy, a complex value.
 const WINDOWS10_NETWORK_BOUNDARY: &[&str] = &["windowsNetworkIsolationPolicy"];
 
+/// The iOS VPN profile (`iosVpnConfiguration`, beta only: v1.0 has no Apple VPN type): the
+/// properties a client writes of appleVpnConfiguration and iosVpnConfiguration in Microsoft's
+/// beta metadata (type mappings; intune-deviceconfig-iosvpnconfiguration-create), less the
+/// navigation properties (the identity certificate and derived credential settings, objects of
+/// their own). The ABAC's "Custom - Per App VPN" names the agency's VPN provider and server,
+/// which the catalogue does not hold, so no feature writes it yet.
+const IOS_VPN: &[&str] = &[
+    "associatedDomains",
+    "authenticationMethod",
+    "connectionName",
+    "connectionType",
+    "customData",
+    "customKeyValueData",
+    "disableOnDemandUserOverride",
+    "disconnectOnIdle",
+    "disconnectOnIdleTimerInSeconds",
+    "enablePerApp",
+    "enableSplitTunneling",
+    "excludedDomains",
+    "excludeLocalNetworks",
+    "identifier",
+    "includeAllNetworks",
+    "loginGroupOrDomain",
+    "onDemandRules",
+    "optInToDeviceIdSharing",
+    "providerType",
+    "proxyServer",
+    "realm",
+    "role",
+    "safariDomains",
+    "server",
+    "cloudName",
+    "excludeList",
+    "microsoftTunnelSiteId",
+    "strictEnforcement",
+    "targetedMobileApps",
+    "userDomain",
+];
+
 /// Device configuration profiles whose type only Graph beta has (Delivery Optimisation, Network
 /// Boundary): the same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`,
 /// created when missing, assigned through `POST {id}/assign`. Found by display name among the
@@ -554,6 +593,7 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
             "#microsoft.graph.windows10NetworkBoundaryConfiguration",
             WINDOWS10_NETWORK_BOUNDARY,
         ),
+        ("#microsoft.graph.iosVpnConfiguration", IOS_VPN),
     ],
     create_only: &[],
     keyed_arrays: &[],
@@ -1418,6 +1458,11 @@ mod tests {
         assert!(k.allows("windowsNetworkIsolationPolicy", boundary));
         assert!(!k.allows("windowsNetworkIsolationPolicy", delivery));
         assert!(k.access.only_of_own_type && k.access.only_of_type.is_none());
+        // The iOS VPN type, beta only; its server is a complex value.
+        let vpn = Some("#microsoft.graph.iosVpnConfiguration");
+        assert!(k.allows("server", vpn) && k.allows("enablePerApp", vpn));
+        assert!(!k.allows("server", delivery));
+        assert!(!DEVICE_CONFIGURATION.allows("server", vpn));
         assert!(k.never_created().is_none());
     }
 

@@ -740,6 +740,45 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         policy["enterpriseIPRanges"][0]["cidrAddress"],
         "203.0.113.0/24"
     );
+    // The iOS VPN profile (beta only; appleVpnConfiguration is abstract): its server a complex
+    // value, its connection type one of Apple's.
+    let vpn = |extra: Value| {
+        let mut v = json!({"@odata.type": "#microsoft.graph.iosVpnConfiguration", "displayName": "Custom - Per App VPN",
+            "connectionName": "PerApp VPN", "connectionType": "ciscoAnyConnectV2", "authenticationMethod": "usernameAndPassword",
+            "enableSplitTunneling": false, "enablePerApp": true, "disableOnDemandUserOverride": true,
+            "server": {"address": "vpn.example.gov.au", "description": "PerApp VPN", "isDefaultServer": true}});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v
+    };
+    let in_v1 = emu.post(&t, path, vpn(json!({}))).await;
+    assert_eq!(
+        in_v1.status, 400,
+        "v1.0 has no Apple VPN type: {}",
+        in_v1.text
+    );
+    for (bad, why) in [
+        (
+            vpn(json!({"connectionType": "openVpn"})),
+            "appleVpnConnectionType",
+        ),
+        (
+            vpn(json!({"@odata.type": "#microsoft.graph.appleVpnConfiguration"})),
+            "abstract",
+        ),
+        (
+            vpn(json!({"server": "vpn.example.gov.au"})),
+            "server is a vpnServer",
+        ),
+    ] {
+        let r = emu.post(&t, &beta_path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, &beta_path, vpn(json!({}))).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["server"]["address"], "vpn.example.gov.au");
+    assert_eq!(created.body["onDemandRules"], json!([]));
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
