@@ -1034,6 +1034,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::GROUP_POLICY_CONFIGURATION,
     intune::IOS_MANAGED_APP_PROTECTION,
     intune::IOS_MANAGED_APP_PROTECTION_BETA,
+    intune::APPLE_USER_INITIATED_ENROLLMENT_PROFILE,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).

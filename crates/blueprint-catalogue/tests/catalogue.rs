@@ -1820,7 +1820,9 @@ fn user_texts_and_abac_filing_follow_the_abac() {
             .map(|r| r.value.heading.clone())
             .collect()
     };
-    assert!(files("intune-apple-enrolment").contains(&"Enrolment types (preview)".to_string()));
+    assert!(
+        files("intune-apple-enrolment-types").contains(&"Enrolment types (preview)".to_string())
+    );
     assert!(!files("intune-windows-enrolment").contains(&"Enrolment types (preview)".to_string()));
     // The iOS manual list names what is manual (build, screen timeout, MDE risk score), not
     // what the automated policy already sets (device threat level, lock "Immediately").

@@ -1163,6 +1163,37 @@ pub static BETA_KINDS: &[Kind] = &[
     // Intune device configuration profiles: the same collection, with the profile types only
     // beta has (Delivery Optimisation).
     DEVICE_CONFIGURATION,
+    // Apple enrolment type profiles (beta only): PATCH answers 200 with the profile; each
+    // assignment is created with `POST {id}/assignments` (201) and removed with
+    // `DELETE {id}/assignments/{id}` (204); no `assign` action.
+    // intune-enrollment-appleuserinitiatedenrollmentprofile-get/-list:
+    // DeviceManagementServiceConfig.Read.All or .ReadWrite.All; -create/-update:
+    // DeviceManagementServiceConfig.ReadWrite.All; the assignments' pages add
+    // DeviceManagementConfiguration.Read.All / .ReadWrite.All.
+    Kind {
+        entity: "appleUserInitiatedEnrollmentProfile",
+        path: "deviceManagement/appleUserInitiatedEnrollmentProfiles",
+        shape: Shape::Collection,
+        style: ErrorStyle::Service,
+        derived: false,
+        patch_returns_body: true,
+        can_create: true,
+        can_delete: true,
+        page_default: 1000,
+        page_max: 1000,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+        ],
+        write: &["DeviceManagementServiceConfig.ReadWrite.All"],
+        throttle: ThrottleClass::Intune,
+        count_needs_eventual: false,
+        server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
+        inline_nav: &["assignments"],
+        write_only: &["assignments"],
+        assignable: true,
+        filterable: &["displayName"],
+    },
     // Windows Autopilot deployment profiles (beta only): derived types per join type; PATCH
     // answers 200 with the profile (intune-enrollment-azureadwindowsautopilotdeploymentprofile-
     // update); each assignment is created with `POST {id}/assignments` (201) and removed with

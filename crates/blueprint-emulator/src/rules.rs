@@ -101,6 +101,11 @@ pub fn before_create(
             obj.insert("createdDateTime".into(), json!(now));
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
+        "appleUserInitiatedEnrollmentProfile" => {
+            require_string(kind, obj, "displayName")?;
+            obj.insert("createdDateTime".into(), json!(now));
+            obj.insert("lastModifiedDateTime".into(), json!(now));
+        }
         "groupPolicyConfiguration" => {
             // Values go through updateDefinitionValues (or definitionValues), not inline.
             require_string(kind, obj, "displayName")?;
@@ -248,7 +253,9 @@ pub fn before_update(
             require_string(kind, obj, "scriptContent")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }
-        "groupPolicyConfiguration" | "iosManagedAppProtection" => {
+        "groupPolicyConfiguration"
+        | "iosManagedAppProtection"
+        | "appleUserInitiatedEnrollmentProfile" => {
             require_string(kind, obj, "displayName")?;
             obj.insert("lastModifiedDateTime".into(), json!(now));
         }

@@ -558,7 +558,9 @@ impl Tenant {
         if kind.is_beta()
             && !matches!(
                 kind.entity,
-                "deviceManagementScript" | "groupPolicyConfiguration"
+                "deviceManagementScript"
+                    | "groupPolicyConfiguration"
+                    | "appleUserInitiatedEnrollmentProfile"
             )
         {
             // The settings catalog's assignments say where they came from.
@@ -638,15 +640,21 @@ pub fn assign_parameter(kind: &Kind) -> &'static str {
 /// Whether an assignable kind's assignments are objects of their own, created with
 /// `POST {id}/assignments` and removed with `DELETE {id}/assignments/{id}`, with no `assign`
 /// action taking them (Windows Autopilot deployment profiles, whose `assign` takes device ids:
-/// intune-enrollment-windowsautopilotdeploymentprofileassignment-create/-delete).
+/// intune-enrollment-windowsautopilotdeploymentprofileassignment-create/-delete; Apple enrolment
+/// type profiles, which have no `assign`: intune-enrollment-appleenrollmentprofileassignment-
+/// create/-delete).
 pub fn assigned_one_by_one(kind: &Kind) -> bool {
-    kind.entity == "windowsAutopilotDeploymentProfile"
+    matches!(
+        kind.entity,
+        "windowsAutopilotDeploymentProfile" | "appleUserInitiatedEnrollmentProfile"
+    )
 }
 
 /// The entity type of an assignable kind's assignments.
 pub fn assignment_type(kind: &Kind) -> &'static str {
     match kind.entity {
         "windowsAutopilotDeploymentProfile" => "windowsAutopilotDeploymentProfileAssignment",
+        "appleUserInitiatedEnrollmentProfile" => "appleEnrollmentProfileAssignment",
         "mobileApp" => "mobileAppAssignment",
         "deviceManagementScript" => "deviceManagementScriptAssignment",
         "deviceCompliancePolicy" => "deviceCompliancePolicyAssignment",

@@ -4360,6 +4360,64 @@ async fn the_autopilot_profile_is_adopted_assigned_one_by_one_drifts_and_rolls_b
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
 
+/// The Apple enrolment type profile (Graph beta): created with device enrolment for iOS and
+/// its two role-group assignments, each its own `POST {id}/assignments`; the enrolment type
+/// changed in the tenant is reported as exactly that; the rollback removes the profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_apple_enrolment_type_profile_is_assigned_one_by_one_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = ["identity-role-groups", "intune-apple-enrolment-types"].map(String::from);
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "appleUserInitiatedEnrollmentProfile:iOS DEP Enrolment")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!((action.op, action.api), (Op::Create, "graph-beta"));
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (id, profile) = stored(
+            &mut t,
+            "appleUserInitiatedEnrollmentProfile",
+            "iOS DEP Enrolment",
+        );
+        assert_eq!(profile["platform"], "iOS");
+        assert_eq!(profile["defaultEnrollmentType"], "device");
+        let groups: Vec<&str> = t.assignments[&id]
+            .iter()
+            .map(|a| a["target"]["groupId"].as_str().unwrap())
+            .collect();
+        assert_eq!(groups, [users.as_str(), admins.as_str()]);
+        // Someone switches the profile to user enrolment.
+        let (_, profile) = stored(
+            &mut t,
+            "appleUserInitiatedEnrollmentProfile",
+            "iOS DEP Enrolment",
+        );
+        profile["defaultEnrollmentType"] = "user".into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(
+        findings_by_feature(&evaluation)["intune-apple-enrolment-types"],
+        vec![(
+            "defaultEnrollmentType".to_string(),
+            "device".into(),
+            "user".into()
+        )]
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
 const VPP_FEATURES: &[&str] = &["intune-apple-vpp-token", "intune-ios-vpp-applications"];
 
 /// The ten bundle ids of the blueprint's iOS VPP apps.

@@ -529,6 +529,45 @@ const WINDOWS_DELIVERY_OPTIMIZATION: &[&str] = &[
 /// windows10networkboundaryconfiguration): the network isolation policy, a complex value.
 const WINDOWS10_NETWORK_BOUNDARY: &[&str] = &["windowsNetworkIsolationPolicy"];
 
+/// The iOS VPN profile (`iosVpnConfiguration`, beta only: v1.0 has no Apple VPN type): the
+/// properties a client writes of appleVpnConfiguration and iosVpnConfiguration in Microsoft's
+/// beta metadata (type mappings; intune-deviceconfig-iosvpnconfiguration-create), less the
+/// navigation properties (the identity certificate and derived credential settings, objects of
+/// their own). The ABAC's "Custom - Per App VPN" names the agency's VPN provider and server,
+/// which the catalogue does not hold, so no feature writes it yet.
+const IOS_VPN: &[&str] = &[
+    "associatedDomains",
+    "authenticationMethod",
+    "connectionName",
+    "connectionType",
+    "customData",
+    "customKeyValueData",
+    "disableOnDemandUserOverride",
+    "disconnectOnIdle",
+    "disconnectOnIdleTimerInSeconds",
+    "enablePerApp",
+    "enableSplitTunneling",
+    "excludedDomains",
+    "excludeLocalNetworks",
+    "identifier",
+    "includeAllNetworks",
+    "loginGroupOrDomain",
+    "onDemandRules",
+    "optInToDeviceIdSharing",
+    "providerType",
+    "proxyServer",
+    "realm",
+    "role",
+    "safariDomains",
+    "server",
+    "cloudName",
+    "excludeList",
+    "microsoftTunnelSiteId",
+    "strictEnforcement",
+    "targetedMobileApps",
+    "userDomain",
+];
+
 /// Device configuration profiles whose type only Graph beta has (Delivery Optimisation, Network
 /// Boundary): the same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`,
 /// created when missing, assigned through `POST {id}/assign`. Found by display name among the
@@ -554,6 +593,7 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
             "#microsoft.graph.windows10NetworkBoundaryConfiguration",
             WINDOWS10_NETWORK_BOUNDARY,
         ),
+        ("#microsoft.graph.iosVpnConfiguration", IOS_VPN),
     ],
     create_only: &[],
     keyed_arrays: &[],
@@ -990,6 +1030,45 @@ pub(super) const WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILE: KindSpec = KindSpec {
     },
 };
 
+/// Apple enrolment type profiles (`/deviceManagement/appleUserInitiatedEnrollmentProfiles`,
+/// Graph beta only; the portal's Devices > Enroll devices > Apple enrollment > Enrollment types):
+/// which enrolment an iPhone or iPad its user enrols gets (device or user enrolment). Properties
+/// are `appleUserInitiatedEnrollmentProfile`'s in msgraph-metadata's beta type mappings and
+/// intune-enrollment-appleuserinitiatedenrollmentprofile-create that a client writes, less the
+/// `priority` Intune orders profiles by (written through the `setPriority` action, which the
+/// ABAC does not set). Assignments (appleEnrollmentProfileAssignment: a target) are objects of
+/// their own, created with `POST {id}/assignments` and removed with `DELETE {id}/assignments/{id}`
+/// (intune-enrollment-appleenrollmentprofileassignment-create/-delete).
+pub(super) const APPLE_USER_INITIATED_ENROLLMENT_PROFILE: KindSpec = KindSpec {
+    name: "appleUserInitiatedEnrollmentProfile",
+    path: "/deviceManagement/appleUserInitiatedEnrollmentProfiles",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "description",
+        "platform",
+        "defaultEnrollmentType",
+        "availableEnrollmentTypeOptions",
+        "assignments",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    access: Access {
+        assigned_one_by_one: true,
+        ..Access::ASSIGNED
+    },
+    // intune-enrollment-appleuserinitiatedenrollmentprofile-get/-list (beta):
+    // DeviceManagementServiceConfig.Read.All; -create/-update and the assignments' create and
+    // delete: DeviceManagementServiceConfig.ReadWrite.All.
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+};
+
 /// Windows' limit on a computer name, which an Autopilot profile's device name template must
 /// keep to.
 pub const DEVICE_NAME_MAX: usize = 15;
@@ -1379,6 +1458,11 @@ mod tests {
         assert!(k.allows("windowsNetworkIsolationPolicy", boundary));
         assert!(!k.allows("windowsNetworkIsolationPolicy", delivery));
         assert!(k.access.only_of_own_type && k.access.only_of_type.is_none());
+        // The iOS VPN type, beta only; its server is a complex value.
+        let vpn = Some("#microsoft.graph.iosVpnConfiguration");
+        assert!(k.allows("server", vpn) && k.allows("enablePerApp", vpn));
+        assert!(!k.allows("server", delivery));
+        assert!(!DEVICE_CONFIGURATION.allows("server", vpn));
         assert!(k.never_created().is_none());
     }
 

@@ -740,6 +740,45 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         policy["enterpriseIPRanges"][0]["cidrAddress"],
         "203.0.113.0/24"
     );
+    // The iOS VPN profile (beta only; appleVpnConfiguration is abstract): its server a complex
+    // value, its connection type one of Apple's.
+    let vpn = |extra: Value| {
+        let mut v = json!({"@odata.type": "#microsoft.graph.iosVpnConfiguration", "displayName": "Custom - Per App VPN",
+            "connectionName": "PerApp VPN", "connectionType": "ciscoAnyConnectV2", "authenticationMethod": "usernameAndPassword",
+            "enableSplitTunneling": false, "enablePerApp": true, "disableOnDemandUserOverride": true,
+            "server": {"address": "vpn.example.gov.au", "description": "PerApp VPN", "isDefaultServer": true}});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v
+    };
+    let in_v1 = emu.post(&t, path, vpn(json!({}))).await;
+    assert_eq!(
+        in_v1.status, 400,
+        "v1.0 has no Apple VPN type: {}",
+        in_v1.text
+    );
+    for (bad, why) in [
+        (
+            vpn(json!({"connectionType": "openVpn"})),
+            "appleVpnConnectionType",
+        ),
+        (
+            vpn(json!({"@odata.type": "#microsoft.graph.appleVpnConfiguration"})),
+            "abstract",
+        ),
+        (
+            vpn(json!({"server": "vpn.example.gov.au"})),
+            "server is a vpnServer",
+        ),
+    ] {
+        let r = emu.post(&t, &beta_path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu.post(&t, &beta_path, vpn(json!({}))).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["server"]["address"], "vpn.example.gov.au");
+    assert_eq!(created.body["onDemandRules"], json!([]));
     let id = ios.body["id"].as_str().unwrap();
     let all_devices = emu
         .post(&t, &format!("{path}/{id}/assign"), json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}))
@@ -1134,6 +1173,69 @@ async fn microsoft_365_apps_is_a_beta_app_left_out_of_the_v1_list() {
         )
         .await;
     assert_eq!(write.status, 403, "{}", write.text);
+}
+
+/// Apple enrolment type profiles live in beta only: enums checked (platform, enrolment type),
+/// PATCH answers 200 with the profile, and each assignment (a target only, no source) is created
+/// with `POST {id}/assignments` (201) and deleted on its own (204).
+#[tokio::test]
+async fn apple_enrolment_type_profiles_live_in_beta_and_are_assigned_one_at_a_time() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!(
+        "{}/beta/deviceManagement/appleUserInitiatedEnrollmentProfiles",
+        emu.base
+    );
+    let v1 = emu
+        .get(&t, "deviceManagement/appleUserInitiatedEnrollmentProfiles")
+        .await;
+    assert!(matches!(v1.status.as_u16(), 400 | 404), "{}", v1.text);
+    for (bad, why) in [
+        (
+            json!({"displayName": "x", "platform": "iPadOS"}),
+            "devicePlatformType",
+        ),
+        (
+            json!({"displayName": "x", "defaultEnrollmentType": "byod"}),
+            "appleUserInitiatedEnrollmentType",
+        ),
+        (json!({"platform": "iOS"}), "no name"),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(&t, path, json!({"displayName": "iOS DEP Enrolment", "platform": "iOS", "defaultEnrollmentType": "device", "availableEnrollmentTypeOptions": [{"ownerType": "company", "enrollmentType": "device"}]}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(created.body["createdDateTime"].is_string());
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(
+            &t,
+            &format!("{path}/{id}"),
+            json!({"defaultEnrollmentType": "user"}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["platform"], "iOS");
+    assert_eq!(patched.body["defaultEnrollmentType"], "user");
+    let added = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assignments"),
+            json!({"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert!(added.body.get("source").is_none(), "{}", added.text);
+    let assignment = added.body["id"].as_str().unwrap();
+    let removed = emu
+        .delete(&t, &format!("{path}/{id}/assignments/{assignment}"))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(listed.body["value"], json!([]));
 }
 
 /// Windows Autopilot deployment profiles live in beta only, take a derived type per join type

@@ -218,6 +218,7 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
 /// The Graph beta kinds this test checks (under `/beta`); the others are to follow, each with
 /// its own no-op write.
 const BETA_KINDS_CHECKED: &[&str] = &[
+    "appleUserInitiatedEnrollmentProfile",
     "b2bManagementPolicy",
     "deviceConfigurationBeta",
     "deviceManagementScript",
