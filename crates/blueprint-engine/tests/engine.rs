@@ -2303,8 +2303,54 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
         .unwrap_err();
     assert!(refused.to_string().contains("published"), "{refused}");
 
-    // The rollback removes the policy first, then sublabels before their parents.
+    // A parent changed by hand and put back by a deploy: its newest change is now the sprint's
+    // last, yet the rollback still removes the policy first, then sublabels before their
+    // parents (Security & Compliance refuses a parent with sublabels, or a published label).
+    scc.update("Label", Some("P group"), &json!({"Tooltip": "changed"}))
+        .await
+        .unwrap();
+    deploy().await;
+    let steps = s
+        .rollback_preview(&blueprint_engine::rollback::RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    let at = |reference: &str| {
+        steps
+            .iter()
+            .position(|step| step.reference == reference)
+            .unwrap()
+    };
+    assert_eq!(at("labelPolicy:Sensitivity labels policy"), 0);
+    assert!(at("label:P LP") < at("label:P group"), "{steps:#?}");
     force_rollback_restores(&s, &running, &seeded).await;
+}
+
+#[test]
+fn objects_are_removed_label_policy_first_then_sublabels_then_their_parents() {
+    use serde_json::json;
+    // As the store lists what a deploy allowed to delete removes (by reference): a parent
+    // before its sublabel, the policy last.
+    let parent = json!({"Name": "A group", "ParentId": null});
+    let sublabel = json!({"Name": "B", "ParentId": "A group"});
+    let policy = json!({"Name": "Z policy", "Labels": ["A group", "B"]});
+    let mut objects = vec![
+        ("label", Some(&parent)),
+        ("label", Some(&sublabel)),
+        ("retentionCompliancePolicy", None),
+        ("labelPolicy", Some(&policy)),
+    ];
+    blueprint_engine::resources::sort_for_removal(&mut objects, |(kind, object)| (*kind, *object));
+    let order: Vec<&str> = objects
+        .iter()
+        .map(|(kind, object)| object.and_then(|o| o["Name"].as_str()).unwrap_or(*kind))
+        .collect();
+    assert_eq!(
+        order,
+        ["Z policy", "retentionCompliancePolicy", "B", "A group"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
