@@ -1963,6 +1963,39 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     .await
     .unwrap();
 
+    // One staff mailbox whose send limit someone raised: the per-mailbox check names that
+    // mailbox and setting only, and a plan (even enforcing) only looks: no mailbox is written.
+    exo.update(
+        "Mailbox",
+        Some("alex.example@examples.gov.au"),
+        &json!({"MaxSendSize": "150MB"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-mailbox-per-mailbox-settings");
+    assert_eq!(finding.reference, "mailboxes");
+    assert_eq!(finding.diff.path, "Mailboxes[Alex Example].MaxSendSize");
+    assert_eq!(finding.diff.expected, "90 MB (94,371,840 bytes)");
+    assert_eq!(finding.diff.actual, "150 MB (157,286,400 bytes)");
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    for reference in ["mailboxes", "mailboxUsers", "mailboxRegionalConfigurations"] {
+        let action = plan
+            .actions
+            .iter()
+            .find(|a| a.reference == reference)
+            .unwrap();
+        assert_eq!(action.op, Op::Check, "{action:#?}");
+        assert!(action.changes.is_empty(), "{action:#?}");
+    }
+    exo.update(
+        "Mailbox",
+        Some("alex.example@examples.gov.au"),
+        &json!({"MaxSendSize": "90MB"}),
+    )
+    .await
+    .unwrap();
+
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
             .await
