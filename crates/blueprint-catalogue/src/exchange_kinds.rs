@@ -1229,6 +1229,67 @@ pub const JOURNAL_RULES: KindSpec = KindSpec {
 /// The one property of [`JOURNAL_RULES`]: the names of the organisation's journal rules.
 pub const JOURNAL_RULE_NAMES: &str = "Rules";
 
+/// Why the per-mailbox kinds are evaluated only: a deploy reaches no mailbox.
+const PER_MAILBOX: &str = "the mailboxes are the agency's, and most do not exist when the blueprint is deployed (a mailbox plan gives new ones theirs): evaluate reports each mailbox that differs, and a person sets it with exchange-mailbox-per-mailbox-scripts' scripts";
+
+/// The organisation's user mailboxes (`Get-Mailbox -RecipientTypeDetails UserMailbox
+/// -ResultSize Unlimited`), seen as one object: [`MAILBOXES_PROPERTY`] maps each mailbox's
+/// identity to its [`per_mailbox`] settings, which the blueprint wants the same on every one
+/// (a desired `"*"` entry, compared with every mailbox). Evaluated only ([`PER_MAILBOX`]).
+pub const MAILBOXES: KindSpec = KindSpec {
+    lifecycle: Lifecycle::EvaluatedOnly(PER_MAILBOX),
+    ..exchange_kind(
+        "mailboxes",
+        "/exchange/Mailbox",
+        IdentityKey::Singleton,
+        &[MAILBOXES_PROPERTY],
+    )
+};
+
+/// The users of those mailboxes (`Get-User -RecipientTypeDetails UserMailbox`), seen as
+/// [`MAILBOXES`] are: Exchange Online PowerShell access is a user's setting.
+pub const MAILBOX_USERS: KindSpec = KindSpec {
+    lifecycle: Lifecycle::EvaluatedOnly(PER_MAILBOX),
+    ..exchange_kind(
+        "mailboxUsers",
+        "/exchange/User",
+        IdentityKey::Singleton,
+        &[MAILBOXES_PROPERTY],
+    )
+};
+
+/// Every mailbox's regional settings (`Get-MailboxRegionalConfiguration` without `-Identity`,
+/// which "returns *all* objects"), seen as [`MAILBOXES`] are.
+pub const MAILBOX_REGIONAL_CONFIGURATIONS: KindSpec = KindSpec {
+    lifecycle: Lifecycle::EvaluatedOnly(PER_MAILBOX),
+    ..exchange_kind(
+        "mailboxRegionalConfigurations",
+        "/exchange/MailboxRegionalConfiguration",
+        IdentityKey::Singleton,
+        &[MAILBOXES_PROPERTY],
+    )
+};
+
+/// The one property of the per-mailbox kinds: each mailbox's settings by its identity.
+pub const MAILBOXES_PROPERTY: &str = "Mailboxes";
+
+/// The settings a per-mailbox kind reads of each mailbox (none for other kinds): what the
+/// ABAC sets per mailbox, as `Get-Mailbox`, `Get-User` and `Get-MailboxRegionalConfiguration`
+/// show them.
+pub fn per_mailbox(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "mailboxes" => &[
+            "MaxSendSize",
+            "MaxReceiveSize",
+            "LitigationHoldEnabled",
+            "ArchiveStatus",
+        ],
+        "mailboxUsers" => &["RemotePowerShellEnabled"],
+        "mailboxRegionalConfigurations" => &["Language", "TimeZone"],
+        _ => &[],
+    }
+}
+
 /// The parameters `Get-{Noun}` reads a kind's objects with (none for most: the family's
 /// objects): the organisation's add-ins are `Get-App -OrganizationApp`.
 pub fn read_parameters(kind: &str) -> serde_json::Value {
@@ -1236,14 +1297,40 @@ pub fn read_parameters(kind: &str) -> serde_json::Value {
         "organizationAddIns" => serde_json::json!({ "OrganizationApp": true }),
         // Markings read back as the properties they are set by, not only as LabelActions JSON.
         "label" => serde_json::json!({ "IncludeDetailedLabelActions": true }),
+        // Every user mailbox, not the first 1000 (the cmdlets' default ResultSize).
+        "mailboxes" | "mailboxUsers" => serde_json::json!({
+            "RecipientTypeDetails": ["UserMailbox"],
+            "ResultSize": "Unlimited",
+        }),
         _ => serde_json::json!({}),
     }
 }
 
 /// For a kind whose one object sums up its family's rows, that object (`None` for the rest):
 /// the organisation's add-ins become `{"Identity": "Organization", "NonDefaultApps": [...]}`,
-/// its journal rules `{"Identity": "Organization", "Rules": [...]}`.
+/// its journal rules `{"Identity": "Organization", "Rules": [...]}`, a per-mailbox kind's rows
+/// `{"Identity": "Organization", "Mailboxes": {identity: {setting: value, ...}, ...}}`.
 pub fn summarise(kind: &str, rows: &[serde_json::Value]) -> Option<serde_json::Value> {
+    let settings = per_mailbox(kind);
+    if !settings.is_empty() {
+        let mailboxes: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|row| {
+                let identity = row["Identity"].as_str().or(row["Name"].as_str());
+                let checked = settings
+                    .iter()
+                    .map(|s| (s.to_string(), row[*s].clone()))
+                    .collect();
+                (
+                    identity.unwrap_or_default().to_string(),
+                    serde_json::Value::Object(checked),
+                )
+            })
+            .collect();
+        return Some(
+            serde_json::json!({ "Identity": "Organization", MAILBOXES_PROPERTY: mailboxes }),
+        );
+    }
     if kind == JOURNAL_RULES.name {
         let mut names: Vec<String> = rows
             .iter()
@@ -1619,7 +1706,7 @@ pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
 }
 
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub const EXCHANGE_KINDS: [KindSpec; 29] = [
+pub static EXCHANGE_KINDS: [KindSpec; 32] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1649,6 +1736,9 @@ pub const EXCHANGE_KINDS: [KindSpec; 29] = [
     ORGANIZATION_ADD_INS,
     JOURNAL_RULES,
     MAILBOX_PLAN,
+    MAILBOXES,
+    MAILBOX_USERS,
+    MAILBOX_REGIONAL_CONFIGURATIONS,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity

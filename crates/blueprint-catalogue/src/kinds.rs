@@ -1075,6 +1075,9 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::LABEL_POLICY,
     crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_POLICY,
     crate::exchange_kinds::AUTO_SENSITIVITY_LABEL_RULE,
+    crate::exchange_kinds::MAILBOXES,
+    crate::exchange_kinds::MAILBOX_USERS,
+    crate::exchange_kinds::MAILBOX_REGIONAL_CONFIGURATIONS,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

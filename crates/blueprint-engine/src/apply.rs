@@ -393,12 +393,23 @@ pub async fn apply(
     }
     let mut results: Vec<ActionResult> = results.into_iter().flatten().collect();
     if plan.allow_delete {
-        // After the walk, so nothing the agency still wants is left pointing at them; policies
-        // before the locations and groups they might name.
-        let mut orphans = plan.orphans.clone();
-        orphans.sort_by_key(|o| delete_order(&o.kind));
-        for orphan in &orphans {
-            let outcome = match delete(&ctx, orphan).await {
+        // After the walk, so nothing the agency still wants is left pointing at them; each
+        // read first, so they go in the order a rollback removes them in (which may depend on
+        // the object: a sublabel before its parent).
+        let mut orphans = Vec::with_capacity(plan.orphans.len());
+        for orphan in &plan.orphans {
+            orphans.push((orphan, read_orphan(&ctx, orphan).await));
+        }
+        resources::sort_for_removal(&mut orphans, |(o, read)| {
+            let object = read.as_ref().ok().and_then(|(_, before)| before.as_ref());
+            (o.kind.as_str(), object)
+        });
+        for (orphan, read) in orphans {
+            let deleted = match read {
+                Ok((path, before)) => delete(&ctx, orphan, &path, before).await,
+                Err(e) => Err(e),
+            };
+            let outcome = match deleted {
                 Ok(true) => Outcome::Done {
                     op: "delete".into(),
                     object_id: orphan.object_id.clone(),
@@ -588,34 +599,33 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
     })
 }
 
-/// Objects that name others go before what they name: conditional access policies (groups,
-/// locations, terms of use) and label policies (the labels they publish, which cannot be
-/// removed while published), then whatever is assigned to groups (Intune), then the rest.
-fn delete_order(kind: &str) -> u8 {
-    match kind {
-        "conditionalAccessPolicy" | "labelPolicy" => 0,
-        _ if resources::has_assignments(kind) => 1,
-        "agreement" | "namedLocation" => 2,
-        "groupSetting" | "groupLifecyclePolicy" => 3,
-        _ => 4,
-    }
-}
-
-/// Deletes an object the tool created, its previous state journalled first. Returns false when
-/// it was already gone.
-async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Failure> {
+/// An object the tool created, as the tenant has it now (None: already gone), with its path.
+async fn read_orphan(
+    ctx: &Context,
+    orphan: &crate::plan::Orphan,
+) -> Result<(String, Option<Value>), Failure> {
     let path = blueprint_catalogue::kinds::kind(&orphan.kind)
         .and_then(|k| resources::journalled_path(k, Some(&orphan.object_id)))
         .ok_or_else(|| format!("unknown kind {}", orphan.kind))?;
-    let before = match ctx
+    match ctx
         .client
         .get(&resources::read_one(&orphan.kind, &path))
         .await
     {
-        Ok(v) => Some(v),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e.into()),
-    };
+        Ok(v) => Ok((path, Some(v))),
+        Err(e) if e.is_not_found() => Ok((path, None)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes an object the tool created (read as `before`), its previous state journalled first.
+/// Returns false when it was already gone.
+async fn delete(
+    ctx: &Context,
+    orphan: &crate::plan::Orphan,
+    path: &str,
+    before: Option<Value>,
+) -> Result<bool, Failure> {
     let change = ctx
         .store
         .record_intent(&ChangeIntent {
@@ -630,7 +640,7 @@ async fn delete(ctx: &Context, orphan: &crate::plan::Orphan) -> Result<bool, Fai
         .await?;
     let gone = match before {
         None => Ok(false),
-        Some(_) => match ctx.client.delete(&path).await {
+        Some(_) => match ctx.client.delete(path).await {
             Ok(()) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(Failure::from(e)),

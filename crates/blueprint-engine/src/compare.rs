@@ -1,11 +1,16 @@
 //! Field-level comparison of what the blueprint sets with what the tenant has. Only the fields
 //! the blueprint sets are compared, after normalising Graph's defaults: an omitted collection
 //! reads as `[]` and an omitted value as `null`, lists of plain values are sets, and keyed lists
-//! (a setting's `values` by `name`) are matched by key.
+//! (a setting's `values` by `name`) are matched by key. A desired map's [`EVERY`] entry is
+//! compared with each entry of the tenant's map that the blueprint does not name (every
+//! mailbox's settings), reported as `path[key]`.
 
 use serde_json::Value;
 
 pub use blueprint_report::plan::FieldDiff;
+
+/// The key of a desired map's entry that every other entry of the tenant's map must match.
+pub const EVERY: &str = "*";
 
 /// Compares `desired` (the blueprint's fields) against `actual` (the tenant object).
 pub fn diff(desired: &Value, actual: &Value, keyed: &[(&str, &str)]) -> Vec<FieldDiff> {
@@ -49,7 +54,7 @@ fn walk(
                 }
                 return;
             }
-            for (k, v) in map {
+            for (k, v) in map.iter().filter(|(k, _)| *k != EVERY) {
                 walk(
                     &join(path, k),
                     v,
@@ -57,6 +62,11 @@ fn walk(
                     keyed,
                     out,
                 );
+            }
+            if let (Some(every), Some(entries)) = (map.get(EVERY), actual.as_object()) {
+                for (k, a) in entries.iter().filter(|(k, _)| !map.contains_key(*k)) {
+                    walk(&format!("{path}[{k}]"), every, a, keyed, out);
+                }
             }
         }
         Value::Array(items) => {

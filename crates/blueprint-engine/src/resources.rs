@@ -230,6 +230,43 @@ pub fn has_assignments(kind: &str) -> bool {
     access_of(kind).is_some_and(KindSpec::has_assignments)
 }
 
+/// Where an object the tool created comes in the order such objects are removed (lowest
+/// first), by a rollback and by a deploy allowed to delete alike; `object` is the object as
+/// last read or journalled, when known. What names others goes before what it names:
+/// conditional access policies (groups, locations, terms of use) and label policies (the
+/// labels they publish, which Security & Compliance will not remove while published), then
+/// whatever is assigned to groups (Intune), then the rest; sensitivity labels come last, a
+/// sublabel before its parent (a label with sublabels is not removed either).
+fn removal_order(kind: &str, object: Option<&Value>) -> u8 {
+    match kind {
+        "conditionalAccessPolicy" | "labelPolicy" => 0,
+        _ if has_assignments(kind) => 1,
+        "agreement" | "namedLocation" => 2,
+        "groupSetting" | "groupLifecyclePolicy" => 3,
+        "label" if object.is_some_and(has_parent) => 5,
+        "label" => 6,
+        _ => 4,
+    }
+}
+
+/// Sorts objects the tool created into the order they are removed in (stable: objects of one
+/// rank keep their order), `of` giving each one's kind and, when known, the object.
+pub fn sort_for_removal<T>(items: &mut [T], of: impl Fn(&T) -> (&str, Option<&Value>)) {
+    items.sort_by_key(|item| {
+        let (kind, object) = of(item);
+        removal_order(kind, object)
+    });
+}
+
+/// Whether a sensitivity label is a sublabel: it names its parent (by GUID as Get-Label reads
+/// it, by name as the blueprint compares it).
+fn has_parent(label: &Value) -> bool {
+    label
+        .get("ParentId")
+        .and_then(Value::as_str)
+        .is_some_and(|p| !p.is_empty())
+}
+
 /// A navigation property Graph returns only when asked (`$expand`) and not on the list the
 /// lookup reads, which the blueprint sets and so must read object by object: a settings
 /// catalog policy's `settings`.

@@ -226,6 +226,25 @@ fn changed_since(kind: &KindSpec, current: &Value, accepted: &[&Value]) -> Vec<S
         .collect()
 }
 
+/// Puts each run of consecutive removals among `undo` (newest change first) in the order a
+/// deploy allowed to delete removes objects in ([`resources::sort_for_removal`]). Newest first
+/// alone is not enough: a later deploy that updated a parent label (or one whose changes to
+/// the labels came after the label policy's) would have it removed while its sublabels (or
+/// the policy) still name it. A restore or recreate stays where it is and no removal passes
+/// it: it may be of the very object a removal takes (a beta kind's settings on an object the
+/// sprint created through v1.0).
+fn in_removal_order(undo: &mut [Undo]) {
+    for run in
+        undo.chunk_by_mut(|a, b| a.action == UndoAction::Remove && b.action == UndoAction::Remove)
+    {
+        // Stable: within a rank, newest change first as before.
+        resources::sort_for_removal(run, |u| {
+            let kind = u.reference.split(':').next().unwrap_or_default();
+            (kind, u.left.as_ref().or(u.after.as_ref()))
+        });
+    }
+}
+
 /// The kind's table entry for a journalled reference (`kind:identity`).
 fn kind_of(reference: &str) -> Result<&'static KindSpec, String> {
     let kind = reference.split(':').next().unwrap_or_default();
@@ -494,6 +513,7 @@ impl Session {
             u.also = sharing.remove(&u.reference).unwrap_or_default();
         }
         undo.sort_by_key(|u| std::cmp::Reverse(u.last));
+        in_removal_order(&mut undo);
         // References other runs (other sprints, earlier cycles) still manage stay managed.
         let kept: HashSet<String> = changes
             .iter()

@@ -1963,6 +1963,39 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     .await
     .unwrap();
 
+    // One staff mailbox whose send limit someone raised: the per-mailbox check names that
+    // mailbox and setting only, and a plan (even enforcing) only looks: no mailbox is written.
+    exo.update(
+        "Mailbox",
+        Some("alex.example@examples.gov.au"),
+        &json!({"MaxSendSize": "150MB"}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-mailbox-per-mailbox-settings");
+    assert_eq!(finding.reference, "mailboxes");
+    assert_eq!(finding.diff.path, "Mailboxes[Alex Example].MaxSendSize");
+    assert_eq!(finding.diff.expected, "90 MB (94,371,840 bytes)");
+    assert_eq!(finding.diff.actual, "150 MB (157,286,400 bytes)");
+    let (plan, _) = s.plan_with(true, true).await.unwrap();
+    for reference in ["mailboxes", "mailboxUsers", "mailboxRegionalConfigurations"] {
+        let action = plan
+            .actions
+            .iter()
+            .find(|a| a.reference == reference)
+            .unwrap();
+        assert_eq!(action.op, Op::Check, "{action:#?}");
+        assert!(action.changes.is_empty(), "{action:#?}");
+    }
+    exo.update(
+        "Mailbox",
+        Some("alex.example@examples.gov.au"),
+        &json!({"MaxSendSize": "90MB"}),
+    )
+    .await
+    .unwrap();
+
     for (noun, id, parameter, bad, good, feature, reference) in drifts {
         exo.update(noun, id, &json!({ parameter: bad.clone() }))
             .await
@@ -2303,8 +2336,54 @@ async fn sensitivity_labels_deploy_evaluate_drift_and_roll_back() {
         .unwrap_err();
     assert!(refused.to_string().contains("published"), "{refused}");
 
-    // The rollback removes the policy first, then sublabels before their parents.
+    // A parent changed by hand and put back by a deploy: its newest change is now the sprint's
+    // last, yet the rollback still removes the policy first, then sublabels before their
+    // parents (Security & Compliance refuses a parent with sublabels, or a published label).
+    scc.update("Label", Some("P group"), &json!({"Tooltip": "changed"}))
+        .await
+        .unwrap();
+    deploy().await;
+    let steps = s
+        .rollback_preview(&blueprint_engine::rollback::RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    let at = |reference: &str| {
+        steps
+            .iter()
+            .position(|step| step.reference == reference)
+            .unwrap()
+    };
+    assert_eq!(at("labelPolicy:Sensitivity labels policy"), 0);
+    assert!(at("label:P LP") < at("label:P group"), "{steps:#?}");
     force_rollback_restores(&s, &running, &seeded).await;
+}
+
+#[test]
+fn objects_are_removed_label_policy_first_then_sublabels_then_their_parents() {
+    use serde_json::json;
+    // As the store lists what a deploy allowed to delete removes (by reference): a parent
+    // before its sublabel, the policy last.
+    let parent = json!({"Name": "A group", "ParentId": null});
+    let sublabel = json!({"Name": "B", "ParentId": "A group"});
+    let policy = json!({"Name": "Z policy", "Labels": ["A group", "B"]});
+    let mut objects = vec![
+        ("label", Some(&parent)),
+        ("label", Some(&sublabel)),
+        ("retentionCompliancePolicy", None),
+        ("labelPolicy", Some(&policy)),
+    ];
+    blueprint_engine::resources::sort_for_removal(&mut objects, |(kind, object)| (*kind, *object));
+    let order: Vec<&str> = objects
+        .iter()
+        .map(|(kind, object)| object.and_then(|o| o["Name"].as_str()).unwrap_or(*kind))
+        .collect();
+    assert_eq!(
+        order,
+        ["Z policy", "retentionCompliancePolicy", "B", "A group"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -18,6 +18,7 @@
 
 mod http;
 mod labels;
+mod mailboxes;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -1075,6 +1076,11 @@ pub fn execute(
         return result;
     }
     let parameters = compliance_checks(tenant, verb, noun, identity.as_deref(), parameters)?;
+    if let Some(result) = mailboxes::execute(tenant, verb, noun, &parameters, rng) {
+        return result;
+    }
+    // A mailbox named any way it can be (its address, say) is the family's row of that name.
+    let identity = identity.map(|id| mailboxes::row_name(tenant, noun, id));
     if verb == "Get" {
         // A read changes nothing: a family nothing has written stays absent, as it was.
         let objects = tenant
@@ -1089,6 +1095,7 @@ pub fn execute(
                 .map(|i| vec![objects[i].clone()])
                 .ok_or_else(|| ExchangeError::not_found(&id))?,
         };
+        let rows = mailboxes::filter(noun, &parameters, rows);
         if noun == "Label" {
             let detailed = parameters.get("IncludeDetailedLabelActions") == Some(&json!(true));
             return Ok(rows.iter().map(|l| labels::view(l, detailed)).collect());
@@ -1110,6 +1117,8 @@ pub fn execute(
             };
             let mut changes = parameters.clone();
             changes.remove("Identity");
+            // A switch for the folders' names, not a setting the mailbox shows.
+            changes.remove("LocalizeDefaultFolderName");
             if noun == "MailboxPlan" {
                 check_mailbox_plan(&objects[at], &changes)?;
             }
@@ -1308,6 +1317,9 @@ fn find(objects: &[Value], identity: &str) -> Option<usize> {
             "Guid",
             "DistinguishedName",
             "DisplayName",
+            "UserPrincipalName",
+            "PrimarySmtpAddress",
+            "Alias",
         ]
         .iter()
         .filter(|k| !(label && **k == "DisplayName"))
@@ -1531,6 +1543,21 @@ fn bind(
                 b => Ok(json!(show_size(b))),
             }
         }
+        // A culture reads back by its .NET name, whatever case it was given in ("en-au" is
+        // en-AU).
+        "CultureInfo" => match value.as_str().map(|t| t.split_once('-')) {
+            Some(Some((language, region)))
+                if !language.is_empty() && language.chars().all(|c| c.is_ascii_alphabetic()) =>
+            {
+                Ok(json!(format!(
+                    "{}-{}",
+                    language.to_ascii_lowercase(),
+                    region.to_ascii_uppercase()
+                )))
+            }
+            Some(None) => Ok(value.clone()),
+            _ => Err(cannot("Culture is not supported.".into())),
+        },
         // Set-OrganizationConfig's reference: "The value <GroupName> is a literal value that
         // you must always include" (the exact error wording is not documented).
         "DistributionGroupNamingPolicy" => match value.as_str() {
@@ -1978,6 +2005,89 @@ mod tests {
         assert_eq!(rule[0]["Mode"], "Enforce");
         assert_eq!(rule[0]["State"], "Enabled");
         assert_eq!(rule[0]["Priority"], 0);
+    }
+
+    #[test]
+    fn a_mailbox_is_read_as_its_mailbox_user_and_regional_settings() {
+        let mut t = tenant();
+        let missing = run(&mut t, "New-Mailbox", json!({"Name": "Ann"})).unwrap_err();
+        assert!(
+            missing.message.contains("MicrosoftOnlineServicesID"),
+            "{missing:?}"
+        );
+        run(
+            &mut t,
+            "New-Mailbox",
+            json!({"Name": "Ann", "MicrosoftOnlineServicesID": "ann@t.gov.au", "Password": "p"}),
+        )
+        .unwrap();
+        run(
+            &mut t,
+            "New-Mailbox",
+            json!({"Name": "Desk", "Shared": true}),
+        )
+        .unwrap();
+        // The default plan's sizes; no archive, no hold; the password kept nowhere.
+        let ann = &run(&mut t, "Get-Mailbox", json!({"Identity": "ann@t.gov.au"})).unwrap()[0];
+        assert_eq!(ann["MaxSendSize"], "35 MB (36,700,160 bytes)");
+        assert_eq!(ann["ArchiveStatus"], "None");
+        assert_eq!(ann["LitigationHoldEnabled"], false);
+        assert!(
+            !serde_json::to_string(&t.exchange)
+                .unwrap()
+                .contains("\"p\"")
+        );
+        let users = run(
+            &mut t,
+            "Get-User",
+            json!({"RecipientTypeDetails": ["UserMailbox"], "ResultSize": "Unlimited"}),
+        )
+        .unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0]["RemotePowerShellEnabled"], true);
+        // Without -Identity, every mailbox's regional settings, unset until someone sets them.
+        let regional = run(&mut t, "Get-MailboxRegionalConfiguration", json!({})).unwrap();
+        assert_eq!(regional.len(), 2);
+        assert_eq!(regional[0]["Language"], Value::Null);
+
+        run(
+            &mut t,
+            "Set-Mailbox",
+            json!({"Identity": "Ann", "MaxSendSize": "90MB"}),
+        )
+        .unwrap();
+        run(
+            &mut t,
+            "Set-MailboxRegionalConfiguration",
+            json!({"Identity": "ann@t.gov.au", "Language": "en-au", "TimeZone": "AUS Eastern Standard Time", "LocalizeDefaultFolderName": true}),
+        )
+        .unwrap();
+        run(
+            &mut t,
+            "Set-User",
+            json!({"Identity": "ann@t.gov.au", "RemotePowerShellEnabled": false}),
+        )
+        .unwrap();
+        run(
+            &mut t,
+            "Enable-Mailbox",
+            json!({"Identity": "ann@t.gov.au", "Archive": true}),
+        )
+        .unwrap();
+        let ann = &run(&mut t, "Get-Mailbox", json!({"Identity": "Ann"})).unwrap()[0];
+        assert_eq!(ann["MaxSendSize"], "90 MB (94,371,840 bytes)");
+        assert_eq!(ann["ArchiveStatus"], "Active");
+        let regional = &run(
+            &mut t,
+            "Get-MailboxRegionalConfiguration",
+            json!({"Identity": "ann@t.gov.au"}),
+        )
+        .unwrap()[0];
+        assert_eq!(regional["Language"], "en-AU");
+        assert_eq!(regional["TimeZone"], "AUS Eastern Standard Time");
+        assert!(regional.get("LocalizeDefaultFolderName").is_none());
+        let user = &run(&mut t, "Get-User", json!({"Identity": "Ann"})).unwrap()[0];
+        assert_eq!(user["RemotePowerShellEnabled"], false);
     }
 
     #[test]
