@@ -1045,6 +1045,7 @@ async function main() {
   await models.officeSuiteApp(run);
   await models.autopilotProfile(run);
   await models.deliveryOptimisation(run);
+  await models.profileBetaSettings(run);
   await models.script(run);
   await models.settingsCatalogPolicy(run);
   await models.enrolmentLimit(run);
