@@ -1048,6 +1048,7 @@ async function main() {
   await models.networkBoundary(run);
   await models.iosAppProtection(run);
   await models.administrativeTemplate(run);
+  await models.profileBetaSettings(run);
   await models.script(run);
   await models.settingsCatalogPolicy(run);
   await models.enrolmentLimit(run);

@@ -397,6 +397,59 @@ export function modelChecks(ctx) {
       }
     },
 
+    /** The device restrictions and endpoint protection profiles (v1.0), then the settings only
+     * beta has PATCHed onto each with the beta SDK's model (deviceConfiguration,
+     * deviceConfigurationBeta): beta reads the one profile whole, v1.0 without beta's settings. */
+    profileBetaSettings: async (run) => {
+      const profiles = [
+        {
+          what: "endpoint protection profile",
+          odataType: "#microsoft.graph.windows10EndpointProtectionConfiguration",
+          v1Serialize: v1.serializeWindows10EndpointProtectionConfiguration,
+          v1Value: { smartScreenEnableInShell: true },
+          betaSerialize: beta.serializeWindows10EndpointProtectionConfiguration,
+          betaValue: {
+            localSecurityOptionsGuestAccountName: "Blueprint_guest",
+            localSecurityOptionsMinimumSessionSecurityForNtlmSspBasedClients: "ntlmV2And128BitEncryption",
+            lanManagerAuthenticationLevel: "lmAndNtlmV2",
+            xboxServicesLiveNetworkingServiceStartupMode: "disabled",
+          },
+          readBack: (p) =>
+            p.smartScreenEnableInShell === true &&
+            p.localSecurityOptionsGuestAccountName === "Blueprint_guest" &&
+            p.lanManagerAuthenticationLevel === "lmAndNtlmV2" &&
+            p.xboxServicesLiveNetworkingServiceStartupMode === "disabled",
+        },
+        {
+          what: "device restrictions profile",
+          odataType: "#microsoft.graph.windows10GeneralConfiguration",
+          v1Serialize: v1.serializeWindows10GeneralConfiguration,
+          v1Value: { passwordMinimumLength: 14 },
+          betaSerialize: beta.serializeWindows10GeneralConfiguration,
+          betaValue: { searchBlockWebResults: true, lockScreenActivateAppsWithVoice: "disabled", powerHybridSleepOnBattery: "disabled" },
+          readBack: (p) =>
+            p.passwordMinimumLength === 14 && p.searchBlockWebResults === true && p.lockScreenActivateAppsWithVoice === "disabled",
+        },
+      ];
+      for (const p of profiles) {
+        const body = writeModel(p.v1Serialize, { odataType: p.odataType, displayName: `sdk-compat ${run} models ${p.what}`, ...p.v1Value });
+        const created = await step(`POST ${configurations} (${p.what})`, () => client.api(configurations).post(body));
+        const itemPath = `${configurations}/${created.id}`;
+        try {
+          await step(`PATCH beta ${itemPath} (${p.what})`, () =>
+            client.api(itemPath).version("beta").patch(writeModel(p.betaSerialize, { odataType: p.odataType, ...p.betaValue })),
+          );
+          const betaGot = readsAs(`GET beta the ${p.what}`, beta.createDeviceConfigurationFromDiscriminatorValue,
+            await step(`GET beta ${itemPath}`, () => client.api(itemPath).version("beta").get()), p.odataType);
+          check(p.readBack(betaGot), `beta's settings of the ${p.what}, PATCHed with the beta SDK's model, read back on the v1.0 profile`, JSON.stringify(betaGot));
+          readsAs(`GET the ${p.what} (v1.0, without beta's settings)`, v1.createDeviceConfigurationFromDiscriminatorValue,
+            await step(`GET ${itemPath}`, () => client.api(itemPath).get()), p.odataType);
+        } finally {
+          await step(`DELETE ${itemPath}`, () => client.api(itemPath).delete());
+        }
+      }
+    },
+
     /** An iOS compliance policy (v1.0), as the catalogue's iOS policy is. */
     iosCompliancePolicy: (run) =>
       createReadDelete({

@@ -473,12 +473,18 @@ impl KindSpec {
         self.access.assign_parameter
     }
 
-    /// The kind whose objects this kind's resources add settings to: the same objects, read
-    /// and written through another API version (Graph beta's compliance settings that v1.0
-    /// lacks). Such a resource never creates its object: the base kind's resource of the same
-    /// identity does, which the catalogue must hold, and the engine PATCHes it after that one.
-    pub fn adds_to(&self) -> Option<&'static KindSpec> {
-        self.access.adds_to
+    /// The kind whose object a resource of this kind, of derived type `odata_type`, adds
+    /// settings to: the same object, read and written through another API version (Graph
+    /// beta's compliance and profile settings that v1.0 lacks). Such a resource never creates
+    /// its object: the base kind's resource of the same identity does, which the catalogue must
+    /// hold, and the engine PATCHes it after that one. Only an object of a type the base kind
+    /// has too: a type only this kind has (beta's Delivery Optimisation profile) is its own
+    /// object, which it creates.
+    pub fn adds_to(&self, odata_type: Option<&str>) -> Option<&'static KindSpec> {
+        let base = self.access.adds_to?;
+        let base_has_type = base.derived.is_empty()
+            || odata_type.is_some_and(|t| base.derived.iter().any(|(name, _)| *name == t));
+        base_has_type.then_some(base)
     }
 
     /// Whether Graph returns some of the kind's properties only when one object is read by id

@@ -112,7 +112,8 @@ impl Catalogue {
                 let mut references = Vec::new();
                 // The object a kind adds settings to comes first (it is created by the base
                 // kind's resource of the same identity).
-                if let Some(base) = kind.adds_to() {
+                let odata_type = desired_json.get("@odata.type").and_then(Value::as_str);
+                if let Some(base) = kind.adds_to(odata_type) {
                     references.push(reference_text(base.name, &identity));
                 }
                 collect_references(&desired_json, &mut references);

@@ -217,7 +217,8 @@ pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
 /// Intune's device configuration profiles: derived types per profile type; PATCH answers 200
 /// with the profile; `POST {id}/assign` (intune-deviceconfig-deviceconfiguration-*). v1.0 and
 /// beta serve the same collection: beta also has the profile types only it has (Delivery
-/// Optimisation, `windowsDeliveryOptimizationConfiguration`), which v1.0's list leaves out.
+/// Optimisation, `windowsDeliveryOptimizationConfiguration`), which v1.0's list leaves out, and
+/// shows a device restrictions or endpoint protection profile with its beta-only settings too.
 const DEVICE_CONFIGURATION: Kind = Kind {
     entity: "deviceConfiguration",
     path: "deviceManagement/deviceConfigurations",

@@ -144,10 +144,11 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
 }
 
 /// The object a desired object of an adding kind ([`KindSpec::adds_to`]: Graph beta's
-/// compliance settings) adds its settings to: the base kind's reference of the same identity,
-/// whose resource creates it.
+/// compliance and profile settings) adds its settings to: the base kind's reference of the same
+/// identity, whose resource creates it.
 pub fn base_reference(object: &DesiredObject) -> Option<String> {
-    let base = access_of(&object.kind)?.adds_to()?;
+    let odata_type = object.desired.get("@odata.type").and_then(Value::as_str);
+    let base = access_of(&object.kind)?.adds_to(odata_type)?;
     Some(blueprint_catalogue::catalogue::reference_text(
         base.name,
         &object.identity,

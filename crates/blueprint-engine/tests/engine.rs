@@ -2850,6 +2850,8 @@ const INTUNE_PROFILE_FEATURES: &[&str] = &[
     "intune-windows-custom-device-restrictions",
     "intune-windows-delivery-optimisation",
     "intune-windows-network-boundary",
+    "intune-windows-device-restrictions-beta-only-settings",
+    "intune-windows-endpoint-protection-beta-only-settings",
 ];
 
 /// The stored object of an emulator collection with this display name, and its id.
@@ -2873,7 +2875,31 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD as BASE64;
     let dir = tempfile::tempdir().unwrap();
-    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    // An endpoint protection profile of the blueprint's name made by hand in the portal (so
+    // through beta): unverified files allowed to run, a guest account of its own name, and a
+    // smart card removal rule of the agency's, which the blueprint leaves alone.
+    let running = emulator(
+        "legacy-agency",
+        |config| {
+            config.seeds[0].tenants[0]
+                .objects
+                .push(blueprint_emulator::ObjectSpec {
+                    kind: "deviceConfiguration".into(),
+                    body: Some(serde_json::json!({
+                        "@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration",
+                        "displayName": "ACSC – Endpoint Protection",
+                        "smartScreenBlockOverrideForFiles": false,
+                        "localSecurityOptionsGuestAccountName": "Visitor",
+                        "localSecurityOptionsSmartCardRemovalBehavior": "lockWorkstation",
+                    })),
+                    patch: None,
+                    id: None,
+                    beta: true,
+                });
+        },
+        dir.path(),
+    )
+    .await;
     let before = without_write_times(state(&running).await);
     let features: Vec<String> = INTUNE_PROFILE_FEATURES
         .iter()
@@ -2881,12 +2907,14 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         .collect();
     let s = session(workspace(dir.path(), &running, &features));
 
-    // One sprint holds them all: the hand-made banner profile and validity period are adopted.
+    // One sprint holds them all: the hand-made banner and endpoint protection profiles and the
+    // validity period are adopted; the beta-only settings are updates of the two v1.0 profiles,
+    // the one there and the one the sprint creates.
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(
         plan.count(Op::Update),
-        2,
-        "the banner profile and the settings"
+        5,
+        "the banner and endpoint protection profiles, the settings, the two beta overlays"
     );
     let (_, report) = s
         .deploy(&DeployOptions {
@@ -2945,6 +2973,32 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         for id in [&csp_id, &banner_id] {
             assert_eq!(t.assignments[id][0]["target"]["groupId"], group_id.as_str());
         }
+        // Each profile is one object holding its v1.0 and its beta-only settings: neither
+        // version's update reset the other's, nor the agency's own setting.
+        let (_, restrictions) = stored(&mut t, "deviceConfiguration", "ACSC – Device Restrictions");
+        assert_eq!(restrictions["passwordMinimumLength"], 14);
+        assert_eq!(restrictions["searchBlockWebResults"], true);
+        assert_eq!(
+            restrictions["authenticationPreferredAzureADTenantDomainName"],
+            // The workspace's agency domain, the tenant's last.
+            running.info().tenants[0].domains.last().unwrap().as_str()
+        );
+        let (protection_id, protection) =
+            stored(&mut t, "deviceConfiguration", "ACSC – Endpoint Protection");
+        assert_eq!(protection["smartScreenEnableInShell"], true);
+        assert_eq!(
+            protection["localSecurityOptionsGuestAccountName"],
+            "Blueprint_guest"
+        );
+        assert_eq!(protection["lanManagerAuthenticationLevel"], "lmAndNtlmV2");
+        assert_eq!(
+            protection["localSecurityOptionsSmartCardRemovalBehavior"],
+            "lockWorkstation"
+        );
+        assert_eq!(
+            t.assignments[&protection_id][0]["target"]["groupId"],
+            group_id.as_str()
+        );
         assert_eq!(
             t.assignments[&ring_id][0]["target"]["@odata.type"],
             "#microsoft.graph.allDevicesAssignmentTarget"
@@ -2975,6 +3029,8 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         ios["passcodeSignInFailureCountBeforeWipe"] = serde_json::json!(20);
         let (_, protection) = stored(&mut t, "deviceConfiguration", "ACSC – Endpoint Protection");
         protection["smartScreenBlockOverrideForFiles"] = serde_json::json!(false);
+        // And one beta-only setting: an Xbox service back to starting by hand.
+        protection["xboxServicesLiveGameSaveServiceStartupMode"] = serde_json::json!("manual");
         let (_, features) = stored(
             &mut t,
             "deviceConfiguration",
@@ -3104,6 +3160,15 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
             false.into()
         )
     );
+    // Each version reports its own settings of the one profile: beta the Xbox service only.
+    assert_eq!(
+        findings["intune-windows-endpoint-protection-beta-only-settings"],
+        one(
+            "xboxServicesLiveGameSaveServiceStartupMode",
+            "disabled".into(),
+            "manual".into()
+        )
+    );
     assert_eq!(
         findings["intune-ios-device-features"],
         one(
@@ -3121,11 +3186,14 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         "intune-windows-logon-banner",
         "intune-windows-device-group",
         "identity-role-groups",
+        "intune-windows-device-restrictions-beta-only-settings",
     ] {
         assert!(findings[id].is_empty(), "{id}: {:?}", findings[id]);
     }
 
-    // A forced rollback (the tenant changed since the sprint) restores the legacy tenant.
+    // A forced rollback (the tenant changed since the sprint) restores the legacy tenant: the
+    // hand-made endpoint protection profile gets back its v1.0 and its beta-only values (its
+    // guest account name "Visitor", the settings it did not have unset) and keeps its own.
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
 

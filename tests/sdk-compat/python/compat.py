@@ -257,6 +257,18 @@ from msgraph_beta.generated.models.windows_delivery_optimization_configuration i
     WindowsDeliveryOptimizationConfiguration,
 )
 from msgraph_beta.generated.models.windows_delivery_optimization_mode import WindowsDeliveryOptimizationMode
+from msgraph_beta.generated.models.windows10_endpoint_protection_configuration import (
+    Windows10EndpointProtectionConfiguration as BetaWindows10EndpointProtectionConfiguration,
+)
+from msgraph_beta.generated.models.windows10_general_configuration import (
+    Windows10GeneralConfiguration as BetaWindows10GeneralConfiguration,
+)
+from msgraph_beta.generated.models.enablement import Enablement as BetaEnablement
+from msgraph_beta.generated.models.lan_manager_authentication_level import LanManagerAuthenticationLevel
+from msgraph_beta.generated.models.local_security_options_information_shown_on_lock_screen_type import (
+    LocalSecurityOptionsInformationShownOnLockScreenType,
+)
+from msgraph_beta.generated.models.service_start_type import ServiceStartType
 from msgraph_beta.generated.models.office_update_channel import OfficeUpdateChannel
 from msgraph_beta.generated.models.windows_architecture import WindowsArchitecture
 from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profile import (
@@ -1479,6 +1491,50 @@ async def administrative_template(beta, run):
         await item.delete()
 
 
+async def profile_beta_settings(client, beta, run):
+    """The device restrictions and endpoint protection settings only beta has (issue 14): profiles
+    created with msgraph-sdk's v1.0 models take them through msgraph-beta-sdk's models of the same
+    objects, which read them back whole (every property one the beta model knows); v1.0 keeps
+    its own shape."""
+    configurations = client.device_management.device_configurations
+    for v1_model, beta_patch, read_back in [
+        (Windows10EndpointProtectionConfiguration(
+            display_name=f"sdk-compat-py {run} endpoint protection", smart_screen_enable_in_shell=True),
+         BetaWindows10EndpointProtectionConfiguration(
+            local_security_options_guest_account_name="Blueprint_guest",
+            local_security_options_information_shown_on_lock_screen=(
+                LocalSecurityOptionsInformationShownOnLockScreenType.UserDisplayNameOnly),
+            lan_manager_authentication_level=LanManagerAuthenticationLevel.LmAndNtlmV2,
+            xbox_services_live_game_save_service_startup_mode=ServiceStartType.Disabled),
+         lambda got: (got.smart_screen_enable_in_shell is True
+                      and got.local_security_options_guest_account_name == "Blueprint_guest"
+                      and got.lan_manager_authentication_level == LanManagerAuthenticationLevel.LmAndNtlmV2
+                      and got.xbox_services_live_game_save_service_startup_mode == ServiceStartType.Disabled)),
+        (Windows10GeneralConfiguration(
+            display_name=f"sdk-compat-py {run} device restrictions", password_minimum_length=14),
+         BetaWindows10GeneralConfiguration(
+            search_block_web_results=True, power_hybrid_sleep_plugged_in=BetaEnablement.Disabled,
+            authentication_preferred_azure_a_d_tenant_domain_name="example.gov.au"),
+         lambda got: (got.password_minimum_length == 14 and got.search_block_web_results is True
+                      and got.power_hybrid_sleep_plugged_in == BetaEnablement.Disabled)),
+    ]:
+        created = await configurations.post(v1_model)
+        try:
+            item = beta.device_management.device_configurations.by_device_configuration_id(created.id)
+            await item.patch(beta_patch)
+            got = await item.get()
+            check(isinstance(got, type(beta_patch)) and read_back(got),
+                  f"beta: PATCH of {type(beta_patch).__name__}'s beta-only settings reads back on the v1.0 profile",
+                  got)
+            check(not unknown_properties(got), "beta: every property of the profile is one the beta SDK's model knows",
+                  unknown_properties(got))
+            v1 = await configurations.by_device_configuration_id(created.id).get()
+            check(isinstance(v1, type(v1_model)) and not unknown_properties(v1),
+                  "v1.0: the profile reads without beta's settings", unknown_properties(v1))
+        finally:
+            await configurations.by_device_configuration_id(created.id).delete()
+
+
 async def autopilot_profile(beta, run):
     """The Windows Autopilot deployment profile (beta only, issue 14): a Microsoft Entra joined
     profile created with msgraph-beta-sdk's model and its current out-of-box settings, assigned
@@ -1840,6 +1896,7 @@ async def main(ready_path):
         await network_boundary(beta_client(ready, secret), run)
         await ios_app_protection(client, run)
         await administrative_template(beta_client(ready, secret), run)
+        await profile_beta_settings(client, beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)

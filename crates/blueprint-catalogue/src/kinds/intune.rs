@@ -568,12 +568,71 @@ const IOS_VPN: &[&str] = &[
     "userDomain",
 ];
 
-/// Device configuration profiles whose type only Graph beta has (Delivery Optimisation, Network
-/// Boundary): the same collection as [`DEVICE_CONFIGURATION`], read and written under `/beta`,
-/// created when missing, assigned through `POST {id}/assign`. Found by display name among the
-/// profiles of the desired object's own type (`Access::only_of_own_type`): a profile of another
-/// type an agency named the same is not this profile, and Graph would refuse to change its
-/// type.
+/// `windows10GeneralConfiguration` (device restrictions): the properties Microsoft's beta
+/// metadata has and v1.0's lacks (beta-entity-types.json less clean_v10_metadata) that the
+/// blueprint sets: Windows Installer's user control and elevated installs, Autopilot Reset,
+/// direct memory access, voice activation above the lock screen, the preferred tenant domain,
+/// web results in search, hybrid sleep on battery and plugged in.
+const WINDOWS10_GENERAL_BETA: &[&str] = &[
+    "appManagementMSIAllowUserControlOverInstall",
+    "appManagementMSIAlwaysInstallWithElevatedPrivileges",
+    "enableAutomaticRedeployment",
+    "dataProtectionBlockDirectMemoryAccess",
+    "lockScreenActivateAppsWithVoice",
+    "authenticationPreferredAzureADTenantDomainName",
+    "searchBlockWebResults",
+    "powerHybridSleepOnBattery",
+    "powerHybridSleepPluggedIn",
+];
+
+/// `windows10EndpointProtectionConfiguration` (endpoint protection): the beta-only properties
+/// (as for [`WINDOWS10_GENERAL_BETA`]) the blueprint sets: the local device security options,
+/// the LAN Manager settings and the Xbox services' start types.
+const WINDOWS10_ENDPOINT_PROTECTION_BETA: &[&str] = &[
+    "localSecurityOptionsBlockMicrosoftAccounts",
+    "localSecurityOptionsBlockRemoteLogonWithBlankPassword",
+    "localSecurityOptionsDisableAdministratorAccount",
+    "localSecurityOptionsAdministratorAccountName",
+    "localSecurityOptionsDisableGuestAccount",
+    "localSecurityOptionsGuestAccountName",
+    "localSecurityOptionsMachineInactivityLimitInMinutes",
+    "localSecurityOptionsInformationShownOnLockScreen",
+    "localSecurityOptionsRestrictAnonymousAccessToNamedPipesAndShares",
+    "localSecurityOptionsDoNotAllowAnonymousEnumerationOfSAMAccounts",
+    "localSecurityOptionsAllowAnonymousEnumerationOfSAMAccountsAndShares",
+    "localSecurityOptionsDoNotStoreLANManagerHashValueOnNextPasswordChange",
+    "localSecurityOptionsAllowPKU2UAuthenticationRequests",
+    "localSecurityOptionsAllowRemoteCallsToSecurityAccountsManagerHelperBool",
+    "localSecurityOptionsAllowRemoteCallsToSecurityAccountsManager",
+    "localSecurityOptionsMinimumSessionSecurityForNtlmSspBasedClients",
+    "localSecurityOptionsMinimumSessionSecurityForNtlmSspBasedServers",
+    "lanManagerAuthenticationLevel",
+    "lanManagerWorkstationDisableInsecureGuestLogons",
+    "localSecurityOptionsAllowUIAccessApplicationsForSecureLocations",
+    "localSecurityOptionsVirtualizeFileAndRegistryWriteFailuresToPerUserLocations",
+    "localSecurityOptionsDetectApplicationInstallationsAndPromptForElevation",
+    "localSecurityOptionsUseAdminApprovalMode",
+    "localSecurityOptionsUseAdminApprovalModeForAdministrators",
+    "localSecurityOptionsClientSendUnencryptedPasswordToThirdPartySMBServers",
+    "localSecurityOptionsDisableServerDigitallySignCommunicationsAlways",
+    "localSecurityOptionsClientDigitallySignCommunicationsAlways",
+    "xboxServicesAccessoryManagementServiceStartupMode",
+    "xboxServicesLiveAuthManagerServiceStartupMode",
+    "xboxServicesLiveGameSaveServiceStartupMode",
+    "xboxServicesLiveNetworkingServiceStartupMode",
+];
+
+/// Intune device configuration profiles through Graph beta: the same collection as
+/// [`DEVICE_CONFIGURATION`], read and written under `/beta`, assigned through
+/// `POST {id}/assign`. Found by display name among the profiles of the desired object's own
+/// type (`Access::only_of_own_type`): a profile of another type an agency named the same is not
+/// this profile, and Graph would refuse to change its type.
+///
+/// A profile type only beta has (Delivery Optimisation, Network Boundary) is this kind's own
+/// object, created when missing. A type v1.0 has too (device restrictions, endpoint protection)
+/// is the v1.0 resource's object ([`KindSpec::adds_to`]): this kind PATCHes only the beta-only
+/// settings onto it, never creating it, so `[graph] beta = false` leaves a complete v1.0
+/// profile and only those settings manual.
 pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
     name: "deviceConfigurationBeta",
     path: "/deviceManagement/deviceConfigurations",
@@ -594,17 +653,27 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
             WINDOWS10_NETWORK_BOUNDARY,
         ),
         ("#microsoft.graph.iosVpnConfiguration", IOS_VPN),
+        (
+            "#microsoft.graph.windows10GeneralConfiguration",
+            WINDOWS10_GENERAL_BETA,
+        ),
+        (
+            "#microsoft.graph.windows10EndpointProtectionConfiguration",
+            WINDOWS10_ENDPOINT_PROTECTION_BETA,
+        ),
     ],
     create_only: &[],
     keyed_arrays: &[],
     lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
-    // intune-deviceconfig-windowsdeliveryoptimizationconfiguration-create/-update/-get and
+    // intune-deviceconfig-windowsdeliveryoptimizationconfiguration-create/-update/-get,
+    // intune-deviceconfig-windows10generalconfiguration-update and
     // intune-deviceconfig-deviceconfiguration-assign (beta):
     // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: DEVICE_CONFIGURATION.permissions,
     access: Access {
         only_of_own_type: true,
+        adds_to: Some(&DEVICE_CONFIGURATION),
         ..Access::ASSIGNED
     },
 };
@@ -1464,6 +1533,15 @@ mod tests {
         assert!(!k.allows("server", delivery));
         assert!(!DEVICE_CONFIGURATION.allows("server", vpn));
         assert!(k.never_created().is_none());
+        // A type only beta has is its own object; a type v1.0 has is the v1.0 resource's,
+        // which it adds the beta-only settings to (and only those).
+        assert!(k.adds_to(delivery).is_none() && k.adds_to(boundary).is_none());
+        let general = Some("#microsoft.graph.windows10GeneralConfiguration");
+        assert_eq!(k.adds_to(general).unwrap().name, DEVICE_CONFIGURATION.name);
+        assert!(k.allows("searchBlockWebResults", general));
+        assert!(!k.allows("passwordMinimumLength", general));
+        assert!(DEVICE_CONFIGURATION.allows("passwordMinimumLength", general));
+        assert!(!DEVICE_CONFIGURATION.allows("searchBlockWebResults", general));
     }
 
     #[test]

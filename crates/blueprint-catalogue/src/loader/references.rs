@@ -164,7 +164,8 @@ pub(crate) fn feature_references(feature: &Feature) -> Vec<(String, Loc, Option<
     for resource in &feature.doc.resources {
         // A kind that adds settings to another kind's objects needs the object that one
         // creates: the base resource of the same identity is a reference.
-        if let Some(base) = kinds::kind(&resource.kind.value).and_then(|k| k.adds_to())
+        let odata_type = resource.desired.get("@odata.type").and_then(|n| n.as_str());
+        if let Some(base) = kinds::kind(&resource.kind.value).and_then(|k| k.adds_to(odata_type))
             && let kinds::IdentityKey::Property(p) = base.identity
             && let Some(node) = resource.desired.get(p)
             && let Some(identity) = node.as_str()

@@ -673,6 +673,49 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         .post(&t, path, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "EP 2", "localSecurityOptionsBlockMicrosoftAccounts": true}))
         .await;
     assert_eq!(local_options.status, 400, "{}", local_options.text);
+    // Beta shows the same profile with beta's properties too, and writes them: each version's
+    // PATCH keeps the other's settings, and v1.0 still shows none of beta's.
+    let beta_path = format!("{}/beta/{path}", emu.base);
+    let ep = format!("{path}/{}", smart_screen.body["id"].as_str().unwrap());
+    let beta_ep = format!("{beta_path}/{}", smart_screen.body["id"].as_str().unwrap());
+    let as_beta = emu.get(&t, &beta_ep).await;
+    assert_eq!(as_beta.body["smartScreenEnableInShell"], true);
+    assert_eq!(
+        as_beta.body["localSecurityOptionsGuestAccountName"],
+        Value::Null
+    );
+    let type_of = json!("#microsoft.graph.windows10EndpointProtectionConfiguration");
+    let wrong_member = emu
+        .patch(
+            &t,
+            &beta_ep,
+            json!({"@odata.type": type_of, "lanManagerAuthenticationLevel": "ntlmV2"}),
+        )
+        .await;
+    assert_eq!(wrong_member.status, 400, "{}", wrong_member.text);
+    let beta_write = emu
+        .patch(&t, &beta_ep, json!({"@odata.type": type_of, "localSecurityOptionsGuestAccountName": "Blueprint_guest",
+            "lanManagerAuthenticationLevel": "lmAndNtlmV2", "xboxServicesLiveGameSaveServiceStartupMode": "disabled"}))
+        .await;
+    assert_eq!(beta_write.status, 200, "{}", beta_write.text);
+    let v1_write = emu
+        .patch(
+            &t,
+            &ep,
+            json!({"@odata.type": type_of, "smartScreenEnableInShell": false}),
+        )
+        .await;
+    assert_eq!(v1_write.status, 200, "{}", v1_write.text);
+    let as_v1 = emu.get(&t, &ep).await;
+    assert_eq!(as_v1.body["smartScreenEnableInShell"], false);
+    assert!(as_v1.body.get("lanManagerAuthenticationLevel").is_none());
+    let as_beta = emu.get(&t, &beta_ep).await;
+    assert_eq!(as_beta.body["smartScreenEnableInShell"], false);
+    assert_eq!(as_beta.body["lanManagerAuthenticationLevel"], "lmAndNtlmV2");
+    assert_eq!(
+        as_beta.body["xboxServicesLiveGameSaveServiceStartupMode"],
+        "disabled"
+    );
     // Delivery Optimisation is a profile type only beta has: v1.0 refuses it, beta creates it
     // (its bandwidth and cache size an abstract complex value given by a derived type) and lists
     // it, and v1.0's list of the same collection leaves it out.
@@ -682,7 +725,6 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         "maximumCacheSize": {"@odata.type": "#microsoft.graph.deliveryOptimizationMaxCacheSizePercentage", "maximumCacheSizePercentage": 20}});
     let in_v1 = emu.post(&t, path, delivery.clone()).await;
     assert_eq!(in_v1.status, 400, "{}", in_v1.text);
-    let beta_path = format!("{}/beta/{path}", emu.base);
     for (bad, why) in [
         (
             json!({"@odata.type": "#microsoft.graph.windowsDeliveryOptimizationConfiguration", "displayName": "DO 2", "deliveryOptimizationMode": "peering"}),
