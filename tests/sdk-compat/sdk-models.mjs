@@ -750,8 +750,10 @@ export function modelChecks(ctx) {
         );
         const answer = readsAs("the assign answer", beta.createGroupPolicyConfigurationAssignmentCollectionResponseFromDiscriminatorValue, assignedBack);
         check(
-          answer.value?.length === 1 && answer.value[0].target?.odataType === "#microsoft.graph.allDevicesAssignmentTarget",
-          "assign answers with the groupPolicyConfigurationAssignments",
+          answer.value?.length === 1 &&
+            answer.value[0].target?.odataType === "#microsoft.graph.allDevicesAssignmentTarget" &&
+            answer.value[0].lastModifiedDateTime instanceof Date,
+          "assign answers with the groupPolicyConfigurationAssignments, each with its write time",
           JSON.stringify(assignedBack),
         );
       } finally {

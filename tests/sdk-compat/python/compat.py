@@ -1473,8 +1473,9 @@ async def administrative_template(beta, run):
         answer = await item.assign.post(GroupPolicyAssignPostRequestBody(assignments=[
             GroupPolicyConfigurationAssignment(target=BetaAllDevicesAssignmentTarget())]))
         check(answer is not None and len(answer.value) == 1 and isinstance(answer.value[0], GroupPolicyConfigurationAssignment)
-              and isinstance(answer.value[0].target, BetaAllDevicesAssignmentTarget),
-              "assign answers with the GroupPolicyConfigurationAssignment", answer)
+              and isinstance(answer.value[0].target, BetaAllDevicesAssignmentTarget)
+              and isinstance(answer.value[0].last_modified_date_time, datetime.datetime),
+              "assign answers with the GroupPolicyConfigurationAssignment and its write time", answer)
     finally:
         await item.delete()
 
