@@ -649,6 +649,15 @@ export function modelChecks(ctx) {
           "the iOS app protection policy reads back through the SDK's model, unassigned, its apps only when expanded",
           JSON.stringify(got),
         );
+        const patched = readsAs("PATCH the iOS app protection policy", v1.createManagedAppPolicyFromDiscriminatorValue,
+          await step(`PATCH ${itemPath} (models)`, () =>
+            client.api(itemPath).patch(writeModel(v1.serializeIosManagedAppProtection, { odataType: type, printBlocked: true, contactSyncBlocked: true })),
+          ), type);
+        check(
+          patched.printBlocked === true && patched.contactSyncBlocked === true && patched.periodOnlineBeforeAccessCheck?.minutes === 30,
+          "a PATCH with the SDK's model answers with the policy, its other settings kept",
+          JSON.stringify(patched),
+        );
         // Each app's identifier is a derived type of the abstract mobileAppIdentifier (kiota#6777).
         const app = (bundleId) =>
           writeModel(v1.serializeManagedMobileApp, {
@@ -733,6 +742,15 @@ export function modelChecks(ctx) {
         })),
       );
       const itemPath = `${path}/${created.id}`;
+      const renamed = readsAs("PATCH beta the administrative template", beta.createGroupPolicyConfigurationFromDiscriminatorValue,
+        await step(`PATCH beta ${itemPath} (models)`, () =>
+          client.api(itemPath).version("beta").patch(writeModel(beta.serializeGroupPolicyConfiguration, { description: "Edge hardening" })),
+        ));
+      check(
+        renamed.description === "Edge hardening" && renamed.displayName === `sdk-compat ${run} models Edge` && renamed.roleScopeTagIds?.[0] === "0",
+        "a PATCH of the administrative template with the beta SDK's model answers with it",
+        JSON.stringify(renamed),
+      );
       const bind = (tail) => `https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('${tail}`;
       try {
         // Each value binds its definition, each presentation value its presentation (OData
@@ -803,8 +821,10 @@ export function modelChecks(ctx) {
         );
         const answer = readsAs("the assign answer", beta.createGroupPolicyConfigurationAssignmentCollectionResponseFromDiscriminatorValue, assignedBack);
         check(
-          answer.value?.length === 1 && answer.value[0].target?.odataType === "#microsoft.graph.allDevicesAssignmentTarget",
-          "assign answers with the groupPolicyConfigurationAssignments",
+          answer.value?.length === 1 &&
+            answer.value[0].target?.odataType === "#microsoft.graph.allDevicesAssignmentTarget" &&
+            answer.value[0].lastModifiedDateTime instanceof Date,
+          "assign answers with the groupPolicyConfigurationAssignments, each with its write time",
           JSON.stringify(assignedBack),
         );
       } finally {

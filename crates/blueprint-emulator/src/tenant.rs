@@ -547,6 +547,11 @@ impl Tenant {
         }
         let assignment_id = format!("{id}_{}", new_guid(rng));
         let mut assignment = json!({"id": assignment_id, "target": target});
+        if kind.entity == "groupPolicyConfiguration" {
+            // An administrative template's assignment says when it was made
+            // (intune-grouppolicy-grouppolicyconfigurationassignment: lastModifiedDateTime).
+            assignment["lastModifiedDateTime"] = json!(now_rfc3339());
+        }
         if kind.entity == "mobileApp" {
             // An app's assignment says how it is installed (installIntent, not nullable).
             let intent = item.get("intent").filter(|i| !i.is_null()).ok_or_else(|| {

@@ -1373,6 +1373,11 @@ async def ios_app_protection(client, run):
               "GET reads the policy back with its durations and enums, its apps only when expanded", got)
         check(not unknown_properties(got), "every property of the app protection policy is one the SDK's model knows",
               unknown_properties(got))
+        patched = await item.patch(IosManagedAppProtection(print_blocked=True, contact_sync_blocked=True))
+        check(isinstance(patched, IosManagedAppProtection) and patched.print_blocked is True
+              and patched.contact_sync_blocked is True
+              and patched.period_online_before_access_check == datetime.timedelta(minutes=30),
+              "PATCH with the SDK's model answers with the IosManagedAppProtection, its other settings kept", patched)
 
         def action(name, body):
             request = RequestInformation(
@@ -1452,6 +1457,10 @@ async def administrative_template(beta, run):
     try:
         check(isinstance(created, GroupPolicyConfiguration) and created.id and created.role_scope_tag_ids == ["0"],
               "groupPolicyConfigurations.post creates a GroupPolicyConfiguration with the Default scope tag", created)
+        renamed = await item.patch(GroupPolicyConfiguration(description="Edge hardening"))
+        check(isinstance(renamed, GroupPolicyConfiguration) and renamed.description == "Edge hardening"
+              and renamed.display_name == created.display_name,
+              "PATCH with the beta SDK's model answers with the GroupPolicyConfiguration", renamed)
         await item.update_definition_values.post(UpdateDefinitionValuesPostRequestBody(added=[
             GroupPolicyDefinitionValue(enabled=True, additional_data={"definition@odata.bind": bind.format(dev_tools.id)},
                                        presentation_values=[GroupPolicyPresentationValueText(
@@ -1485,8 +1494,9 @@ async def administrative_template(beta, run):
         answer = await item.assign.post(GroupPolicyAssignPostRequestBody(assignments=[
             GroupPolicyConfigurationAssignment(target=BetaAllDevicesAssignmentTarget())]))
         check(answer is not None and len(answer.value) == 1 and isinstance(answer.value[0], GroupPolicyConfigurationAssignment)
-              and isinstance(answer.value[0].target, BetaAllDevicesAssignmentTarget),
-              "assign answers with the GroupPolicyConfigurationAssignment", answer)
+              and isinstance(answer.value[0].target, BetaAllDevicesAssignmentTarget)
+              and isinstance(answer.value[0].last_modified_date_time, datetime.datetime),
+              "assign answers with the GroupPolicyConfigurationAssignment and its write time", answer)
     finally:
         await item.delete()
 

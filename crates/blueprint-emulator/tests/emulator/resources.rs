@@ -3082,4 +3082,34 @@ async fn administrative_template_values_bind_intunes_definitions_and_read_on_exp
         )
         .await;
     assert_eq!(empty.body["value"], json!([]), "{}", empty.text);
+
+    // `assign` answers 200 with the assignments, each with its write time
+    // (intune-grouppolicy-grouppolicyconfiguration-assign, -grouppolicyconfigurationassignment).
+    let assigned = emu
+        .post(
+            &t,
+            &beta(&format!("groupPolicyConfigurations/{id}/assign")),
+            json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]}),
+        )
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    let answered = &assigned.body["value"][0];
+    assert!(
+        answered["lastModifiedDateTime"]
+            .as_str()
+            .is_some_and(|t| t.contains('T')),
+        "{}",
+        assigned.text
+    );
+    let read = emu
+        .get(
+            &t,
+            &beta(&format!("groupPolicyConfigurations/{id}/assignments")),
+        )
+        .await;
+    assert_eq!(
+        read.body["value"][0]["lastModifiedDateTime"], answered["lastModifiedDateTime"],
+        "{}",
+        read.text
+    );
 }
