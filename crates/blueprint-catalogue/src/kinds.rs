@@ -1033,6 +1033,7 @@ pub const KINDS: &[KindSpec] = &[
     identity::GROUP_LICENSES,
     intune::GROUP_POLICY_CONFIGURATION,
     intune::IOS_MANAGED_APP_PROTECTION,
+    intune::IOS_MANAGED_APP_PROTECTION_BETA,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).

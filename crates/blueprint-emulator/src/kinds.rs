@@ -112,6 +112,46 @@ const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
     filterable: &["displayName"],
 };
 
+/// iOS/iPadOS app protection policies: one concrete type; PATCH answers 200 with the
+/// policy (intune-mam-iosmanagedappprotection-update); `assign` takes `assignments`
+/// (targetedManagedAppPolicyAssignment) and answers 204; the apps go through `targetApps`
+/// (crate::app_protection). -list/-get: DeviceManagementApps.Read.All or .ReadWrite.All;
+/// -create/-update/-delete, assign and targetApps: DeviceManagementApps.ReadWrite.All.
+/// v1.0 and beta serve the same policies: beta also has the settings only it has (exempted URL
+/// protocols, the cut-and-copy limit, third-party keyboards, notifications…), each version
+/// showing its own schema's properties.
+const IOS_MANAGED_APP_PROTECTION: Kind = Kind {
+    entity: "iosManagedAppProtection",
+    path: "deviceAppManagement/iosManagedAppProtections",
+    shape: Shape::Collection,
+    style: ErrorStyle::Service,
+    derived: false,
+    patch_returns_body: true,
+    can_create: true,
+    can_delete: true,
+    page_default: 1000,
+    page_max: 1000,
+    read: &[
+        "DeviceManagementApps.Read.All",
+        "DeviceManagementApps.ReadWrite.All",
+    ],
+    write: &["DeviceManagementApps.ReadWrite.All"],
+    throttle: ThrottleClass::Intune,
+    count_needs_eventual: false,
+    server_props: &[
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "version",
+        "isAssigned",
+        "deployedAppCount",
+    ],
+    inline_nav: &["assignments"],
+    write_only: &["assignments"],
+    assignable: true,
+    filterable: &["displayName"],
+};
+
 /// Intune's tenant object: v1.0 serves the Company Portal branding and the compliance settings,
 /// beta also enhanced jailbreak detection.
 const DEVICE_MANAGEMENT: Kind = Kind {
@@ -668,42 +708,7 @@ pub static KINDS: &[Kind] = &[
     },
     DEVICE_MANAGEMENT,
     MOBILE_APP,
-    // iOS/iPadOS app protection policies: one concrete type; PATCH answers 200 with the
-    // policy (intune-mam-iosmanagedappprotection-update); `assign` takes `assignments`
-    // (targetedManagedAppPolicyAssignment) and answers 204; the apps go through `targetApps`
-    // (crate::app_protection). -list/-get: DeviceManagementApps.Read.All or .ReadWrite.All;
-    // -create/-update/-delete, assign and targetApps: DeviceManagementApps.ReadWrite.All.
-    Kind {
-        entity: "iosManagedAppProtection",
-        path: "deviceAppManagement/iosManagedAppProtections",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementApps.Read.All",
-            "DeviceManagementApps.ReadWrite.All",
-        ],
-        write: &["DeviceManagementApps.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
-        server_props: &[
-            "id",
-            "createdDateTime",
-            "lastModifiedDateTime",
-            "version",
-            "isAssigned",
-            "deployedAppCount",
-        ],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
-    },
+    IOS_MANAGED_APP_PROTECTION,
     // Apple VPP tokens (intune-onboarding-vpptoken-list/-get: DeviceManagementApps.Read.All,
     // DeviceManagementServiceConfig.Read.All or either's ReadWrite; -update:
     // DeviceManagementApps.ReadWrite.All or DeviceManagementServiceConfig.ReadWrite.All).
@@ -1095,6 +1100,8 @@ pub static BETA_KINDS: &[Kind] = &[
     },
     // Intune's tenant object: beta's compliance policy settings (enhanced jailbreak detection).
     DEVICE_MANAGEMENT,
+    // iOS/iPadOS app protection policies: the same objects, with beta's own settings.
+    IOS_MANAGED_APP_PROTECTION,
     // Intune's PowerShell scripts (beta only): `scriptContent` is base64 (Edm.Binary) and null on
     // the list; `assign` takes `deviceManagementScriptAssignments` and answers 204
     // (intune-shared-devicemanagementscript-create/-assign).

@@ -4598,6 +4598,13 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
         .find(|a| a.reference == "deviceManagementScript:RemoveBuiltInApps")
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!(action.op, Op::Create);
+    let beta = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == "iosManagedAppProtectionBeta:iOS App Protection Policy")
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!((beta.op, beta.api), (Op::Update, "graph-beta"));
+    assert!(beta.depends_on.contains(&action.reference), "{beta:#?}");
     let (_, report) = s
         .deploy(&DeployOptions {
             sprint: Some(1),
@@ -5056,6 +5063,7 @@ const APP_PROTECTION_FEATURES: &[&str] = &[
     "identity-role-groups",
     "intune-windows-device-group",
     "intune-app-protection-policies",
+    "intune-app-protection-beta-only-settings",
 ];
 
 /// The bundle ids of a stored app protection policy's apps, in order.
@@ -5077,8 +5085,11 @@ fn protected_apps(policy: &Value) -> Vec<String> {
 /// settings, its 21 apps through `targetApps` (read back with `$expand=apps`) and its three
 /// assignments (the two role groups, the Windows device group excluded) through `/assign`. An
 /// app taken off the policy in the tenant and a setting changed are reported as exactly those;
-/// an app added by hand is not the blueprint's to judge. A deploy puts the app and the setting
-/// back and keeps the hand-added app; the rollback removes the policy.
+/// an app added by hand is not the blueprint's to judge. The settings only Graph beta has go
+/// onto the same policy after the v1.0 create (an update under /beta, never a second policy),
+/// and one changed in the tenant is reported as exactly that setting, of the beta feature. A
+/// deploy puts the app and the settings back and keeps the hand-added app; the rollback removes
+/// the policy.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -5131,6 +5142,12 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
             "managedAppsWithPasteIn"
         );
         assert_eq!(policy["minimumRequiredOsVersion"], "12.0");
+        assert_eq!(
+            policy["thirdPartyKeyboardsBlocked"], true,
+            "beta's settings"
+        );
+        assert_eq!(policy["allowedOutboundClipboardSharingExceptionLength"], 0);
+        assert_eq!(policy["exemptedAppProtocols"][2]["value"], "comgooglemaps");
         let assigned = &t.assignments[&id];
         let targets: Vec<(&str, &str)> = assigned
             .iter()
@@ -5162,8 +5179,17 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
         apps.retain(|a| a["mobileAppIdentifier"]["bundleId"] != "com.microsoft.office.word");
         apps.push(serde_json::json!({"id": "au.gov.example.timesheets.ios", "version": "7", "mobileAppIdentifier": {"@odata.type": "#microsoft.graph.iosMobileAppIdentifier", "bundleId": "au.gov.example.timesheets"}}));
         policy["printBlocked"] = false.into();
+        policy["notificationRestriction"] = "allow".into();
     }
     let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(
+        findings_by_feature(&evaluation)["intune-app-protection-beta-only-settings"],
+        vec![(
+            "notificationRestriction".to_string(),
+            "blockOrganizationalData".into(),
+            "allow".into()
+        )]
+    );
     let mut findings = findings_by_feature(&evaluation)["intune-app-protection-policies"].clone();
     findings.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -5179,7 +5205,7 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
     );
 
     let (plan, _) = s.plan(false).await.unwrap();
-    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    assert_eq!(plan.count(Op::Update), 2, "{:#?}", plan.actions);
     let (_, report) = s
         .deploy(&DeployOptions {
             sprint: Some(1),
@@ -5201,14 +5227,16 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
         assert!(apps.contains(&"com.microsoft.office.word".to_string()));
         assert!(apps.contains(&"au.gov.example.timesheets".to_string()));
         assert_eq!(policy["printBlocked"], true);
+        assert_eq!(policy["notificationRestriction"], "blockOrganizationalData");
     }
     sprint_one_rolls_back_to(&s, &running, &before, false).await;
 }
 
 /// An agency that made its "iOS App Protection Policy" by hand (two apps, one of them its
-/// own, no PIN): the deploy adopts it (an update, not a second policy), adds the ABAC's apps
-/// beside the agency's through `targetApps` and assigns it; the rollback puts the policy back
-/// as the agency had it: its settings, its two apps and no assignment.
+/// own, no PIN, third-party keyboards allowed): the deploy adopts it (an update, not a second
+/// policy), adds the ABAC's apps beside the agency's through `targetApps`, its beta-only
+/// settings under /beta, and assigns it; the rollback puts the policy back as the agency had
+/// it: its settings (beta's too), its two apps and no assignment.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored_by_the_rollback() {
     let dir = tempfile::tempdir().unwrap();
@@ -5229,6 +5257,7 @@ async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored
                     "description": "made in the portal",
                     "pinRequired": false,
                     "printBlocked": false,
+                    "thirdPartyKeyboardsBlocked": false,
                     "isAssigned": false,
                     "apps": [ios("com.microsoft.office.outlook"), ios("au.gov.example.timesheets")],
                 }),
@@ -5273,6 +5302,7 @@ async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored
             "the agency's app kept"
         );
         assert_eq!(policy["pinRequired"], true);
+        assert_eq!(policy["thirdPartyKeyboardsBlocked"], true);
         assert_eq!(policy["description"], "App management for Apple");
         assert_eq!(t.assignments[&id].len(), 3);
     }

@@ -1258,6 +1258,87 @@ pub(super) const IOS_MANAGED_APP_PROTECTION: KindSpec = KindSpec {
     },
 };
 
+/// The app protection policy's settings only Graph beta has (`iosManagedAppProtection` and the
+/// types it derives from in Microsoft's beta metadata, less what v1.0 has and what Intune sets):
+/// exempted URL protocols, the cut-and-copy character limit, third-party keyboards, org data
+/// notifications, the remediation actions of conditional launch and the newer iOS controls.
+/// The same objects as `iosManagedAppProtection`, read and written under `/beta`. A resource of
+/// this kind never creates its policy ([`KindSpec::adds_to`]): the v1.0 resource of the same
+/// name does, with its apps and assignments, and this one PATCHes the beta-only settings onto
+/// it, so `[graph] beta = false` leaves a complete v1.0 policy and only these settings manual.
+/// `appGroupType` is left out: `targetApps` sets it with the apps, which the v1.0 kind owns.
+pub(super) const IOS_MANAGED_APP_PROTECTION_BETA: KindSpec = KindSpec {
+    name: "iosManagedAppProtectionBeta",
+    path: "/deviceAppManagement/iosManagedAppProtections",
+    identity: IdentityKey::Property("displayName"),
+    properties: &[
+        "displayName",
+        "roleScopeTagIds",
+        // managedAppProtection (beta).
+        "allowedDataIngestionLocations",
+        "allowedOutboundClipboardSharingExceptionLength",
+        "appActionIfDeviceComplianceRequired",
+        "appActionIfMaximumPinRetriesExceeded",
+        "appActionIfUnableToAuthenticateUser",
+        "blockDataIngestionIntoOrganizationDocuments",
+        "dialerRestrictionLevel",
+        "gracePeriodToBlockAppsDuringOffClockHours",
+        "maximumAllowedDeviceThreatLevel",
+        "maximumRequiredOsVersion",
+        "maximumWarningOsVersion",
+        "maximumWipeOsVersion",
+        "minimumWipeAppVersion",
+        "minimumWipeOsVersion",
+        "mobileThreatDefensePartnerPriority",
+        "mobileThreatDefenseRemediationAction",
+        "notificationRestriction",
+        "pinRequiredInsteadOfBiometricTimeout",
+        "previousPinBlockCount",
+        "protectedMessagingRedirectAppType",
+        "purviewContentEvaluationRequired",
+        // targetedManagedAppProtection (beta).
+        "targetedAppManagementLevels",
+        // iosManagedAppProtection (beta).
+        "allowedIosDeviceModels",
+        "allowWidgetContentSync",
+        "appActionIfAccountIsClockedOut",
+        "appActionIfIosDeviceModelNotAllowed",
+        "customDialerAppProtocol",
+        "disableProtectionOfManagedOutboundOpenInData",
+        "exemptedAppProtocols",
+        "exemptedUniversalLinks",
+        "filterOpenInToOnlyManagedApps",
+        "genmojiConfigurationState",
+        "managedUniversalLinks",
+        "messagingRedirectAppUrlScheme",
+        "minimumWarningSdkVersion",
+        "minimumWipeSdkVersion",
+        "protectInboundDataFromUnknownSources",
+        "screenCaptureConfigurationState",
+        "thirdPartyKeyboardsBlocked",
+        "writingToolsConfigurationState",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    // Never created or removed here: the v1.0 resource owns the policy's life.
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the v1.0 app protection policy of the same name (iosManagedAppProtection) creates it",
+    ),
+    api: Api::GraphBeta,
+    // intune-mam-iosmanagedappprotection-get/-list/-update (beta): DeviceManagementApps.Read.All
+    // to read, DeviceManagementApps.ReadWrite.All to update (the get page also lists the
+    // configuration permissions; the apps permissions are the ones every page lists).
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementApps.Read.All")],
+        write: &[Grant::Graph("DeviceManagementApps.ReadWrite.All")],
+    },
+    access: Access {
+        adds_to: Some(&IOS_MANAGED_APP_PROTECTION),
+        ..Access::PLAIN
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1391,6 +1472,26 @@ mod tests {
         assert_eq!(k.access.expand.map(|e| e.query), Some("apps"));
         assert!(k.has_assignments());
         assert_eq!(k.assign_parameter(), "assignments");
+    }
+
+    #[test]
+    fn the_beta_app_protection_settings_go_onto_the_v1_policy() {
+        let k = &IOS_MANAGED_APP_PROTECTION_BETA;
+        assert!(k.is_beta());
+        assert_eq!(k.adds_to().map(|b| b.name), Some("iosManagedAppProtection"));
+        for beta_only in [
+            "exemptedAppProtocols",
+            "allowedOutboundClipboardSharingExceptionLength",
+            "thirdPartyKeyboardsBlocked",
+            "notificationRestriction",
+        ] {
+            assert!(k.allows(beta_only, None), "{beta_only}");
+            assert!(!IOS_MANAGED_APP_PROTECTION.allows(beta_only, None));
+        }
+        // v1.0's own, and the apps and assignments the v1.0 resource writes.
+        for v1 in ["pinRequired", "apps", "assignments"] {
+            assert!(!k.allows(v1, None), "{v1}");
+        }
     }
 
     #[test]

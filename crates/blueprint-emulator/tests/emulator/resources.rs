@@ -2552,6 +2552,40 @@ async fn ios_app_protection_takes_its_apps_through_target_apps_and_shows_them_ex
     assert_eq!(patched.body["printBlocked"], true);
     assert_eq!(patched.body["@odata.type"], ios, "{}", patched.text);
 
+    // The settings only beta has: refused by v1.0, written and read under /beta on the same
+    // policy, whose v1.0 settings and apps beta shows too; v1.0 never shows beta's.
+    let beta_only = json!({"thirdPartyKeyboardsBlocked": true, "notificationRestriction": "blockOrganizationalData", "allowedOutboundClipboardSharingExceptionLength": 0, "exemptedAppProtocols": [{"name": "Apple Maps", "value": "maps"}]});
+    let v1 = emu
+        .patch(&t, &format!("{path}/{id}"), beta_only.clone())
+        .await;
+    assert_eq!(v1.status, 400, "beta-only in v1.0: {}", v1.text);
+    let beta = format!("{}/beta/{path}/{id}", emu.base);
+    let bad = emu
+        .patch(&t, &beta, json!({"notificationRestriction": "sometimes"}))
+        .await;
+    assert_eq!(
+        bad.status, 400,
+        "managedAppNotificationRestriction: {}",
+        bad.text
+    );
+    let patched = emu.patch(&t, &beta, beta_only).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    let read = emu.get(&t, &format!("{beta}?$expand=apps")).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(read.body["thirdPartyKeyboardsBlocked"], true);
+    assert_eq!(read.body["exemptedAppProtocols"][0]["value"], "maps");
+    assert_eq!(read.body["printBlocked"], true, "v1.0's settings");
+    assert_eq!(
+        read.body["apps"][0]["mobileAppIdentifier"]["bundleId"],
+        "com.microsoft.skype.teams"
+    );
+    let v1 = emu.get(&t, &format!("{path}/{id}")).await;
+    assert!(
+        v1.body.get("thirdPartyKeyboardsBlocked").is_none(),
+        "{}",
+        v1.text
+    );
+
     let group = emu
         .post(
             &t,

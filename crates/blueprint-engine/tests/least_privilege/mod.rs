@@ -221,6 +221,7 @@ const BETA_KINDS_CHECKED: &[&str] = &[
     "b2bManagementPolicy",
     "deviceConfigurationBeta",
     "deviceManagementScript",
+    "iosManagedAppProtectionBeta",
     "mobileAppBeta",
     "windowsAutopilotDeploymentProfile",
 ];
