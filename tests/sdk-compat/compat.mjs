@@ -1047,6 +1047,7 @@ async function main() {
   await models.deliveryOptimisation(run);
   await models.networkBoundary(run);
   await models.iosAppProtection(run);
+  await models.iosAppProtectionBeta(run);
   await models.administrativeTemplate(run);
   await models.profileBetaSettings(run);
   await models.script(run);

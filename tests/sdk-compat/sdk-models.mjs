@@ -704,6 +704,45 @@ export function modelChecks(ctx) {
       }
     },
 
+    /** The iOS app protection policy's settings only beta has (iosManagedAppProtection, beta
+     * SDK): PATCHed onto a v1.0 policy with the beta SDK's model and read back through beta,
+     * v1.0 still reading it with v1.0's properties only. */
+    iosAppProtectionBeta: async (run) => {
+      const path = "/deviceAppManagement/iosManagedAppProtections";
+      const type = "#microsoft.graph.iosManagedAppProtection";
+      const created = await step(`POST ${path} (beta settings)`, () =>
+        client.api(path).post(writeModel(v1.serializeIosManagedAppProtection, { odataType: type, displayName: `sdk-compat ${run} models iOS beta settings` })),
+      );
+      const itemPath = `${path}/${created.id}`;
+      try {
+        await step(`PATCH beta ${itemPath} (models)`, () =>
+          client.api(itemPath).version("beta").patch(writeModel(beta.serializeIosManagedAppProtection, {
+            odataType: type,
+            exemptedAppProtocols: [{ name: "Apple Maps", value: "maps" }, { name: "Google Maps", value: "comgooglemaps" }],
+            allowedOutboundClipboardSharingExceptionLength: 0,
+            thirdPartyKeyboardsBlocked: true,
+            notificationRestriction: "blockOrganizationalData",
+            appActionIfMaximumPinRetriesExceeded: "block",
+          })),
+        );
+        const got = readsAs("GET beta the iOS app protection policy", beta.createManagedAppPolicyFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}`, () => client.api(itemPath).version("beta").get()), type);
+        check(
+          got.exemptedAppProtocols?.map((p) => `${p.name}=${p.value}`).join(" ") === "Apple Maps=maps Google Maps=comgooglemaps" &&
+            got.allowedOutboundClipboardSharingExceptionLength === 0 &&
+            got.thirdPartyKeyboardsBlocked === true &&
+            got.notificationRestriction === "blockOrganizationalData" &&
+            got.appActionIfMaximumPinRetriesExceeded === "block",
+          "beta's settings PATCHed with the beta SDK's model read back through beta",
+          JSON.stringify(got),
+        );
+        readsAs("GET v1.0 the policy after beta's PATCH", v1.createManagedAppPolicyFromDiscriminatorValue,
+          await step(`GET ${itemPath}`, () => client.api(itemPath).get()), type);
+      } finally {
+        await step(`DELETE ${itemPath}`, () => client.api(itemPath).delete());
+      }
+    },
+
     /** An administrative template (groupPolicyConfiguration, beta only): Edge's definitions
      * listed by category path, a drop-down value and a list box value added through
      * `updateDefinitionValues`, read back expanded into the beta SDK's models, one updated and

@@ -216,6 +216,9 @@ from msgraph_beta.generated.models.group_policy_type import GroupPolicyType
 from msgraph_beta.generated.models.i_pv4_range import IPv4Range
 from msgraph_beta.generated.models.i_pv6_cidr_range import IPv6CidrRange
 from msgraph_beta.generated.models.key_value_pair import KeyValuePair
+from msgraph_beta.generated.models.ios_managed_app_protection import IosManagedAppProtection as BetaIosManagedAppProtection
+from msgraph_beta.generated.models.managed_app_notification_restriction import ManagedAppNotificationRestriction
+from msgraph_beta.generated.models.managed_app_remediation_action import ManagedAppRemediationAction
 from msgraph_beta.generated.models.proxied_domain import ProxiedDomain
 from msgraph_beta.generated.models.windows10_network_boundary_configuration import Windows10NetworkBoundaryConfiguration
 from msgraph_beta.generated.models.windows_network_isolation_policy import WindowsNetworkIsolationPolicy
@@ -1417,6 +1420,37 @@ async def ios_app_protection(client, run):
         await client.groups.by_group_id(group.id).delete()
 
 
+async def ios_app_protection_beta(client, beta, run):
+    """The iOS app protection policy's settings only beta has (issue 14): a policy made through
+    v1.0, beta's exempted URL protocols, cut-and-copy limit, third-party keyboards, notification
+    restriction and PIN-retries action PATCHed onto it with msgraph-beta-sdk's model and read back
+    through beta; v1.0 still reads it into msgraph-sdk's model."""
+    created = await client.device_app_management.ios_managed_app_protections.post(
+        IosManagedAppProtection(display_name=f"sdk-compat-py {run} iOS beta settings"))
+    item = beta.device_app_management.ios_managed_app_protections.by_ios_managed_app_protection_id(created.id)
+    try:
+        await item.patch(BetaIosManagedAppProtection(
+            exempted_app_protocols=[KeyValuePair(name="Apple Maps", value="maps"),
+                                    KeyValuePair(name="Google Maps", value="comgooglemaps")],
+            allowed_outbound_clipboard_sharing_exception_length=0, third_party_keyboards_blocked=True,
+            notification_restriction=ManagedAppNotificationRestriction.BlockOrganizationalData,
+            app_action_if_maximum_pin_retries_exceeded=ManagedAppRemediationAction.Block))
+        got = await item.get()
+        check(isinstance(got, BetaIosManagedAppProtection)
+              and [(p.name, p.value) for p in got.exempted_app_protocols] == [("Apple Maps", "maps"), ("Google Maps", "comgooglemaps")]
+              and got.allowed_outbound_clipboard_sharing_exception_length == 0 and got.third_party_keyboards_blocked is True
+              and got.notification_restriction == ManagedAppNotificationRestriction.BlockOrganizationalData
+              and got.app_action_if_maximum_pin_retries_exceeded == ManagedAppRemediationAction.Block,
+              "beta's settings PATCHed with the beta SDK's model read back through beta", got)
+        check(not unknown_properties(got), "every property of the beta policy is one the beta SDK's model knows",
+              unknown_properties(got))
+        v1 = await client.device_app_management.ios_managed_app_protections.by_ios_managed_app_protection_id(created.id).get()
+        check(isinstance(v1, IosManagedAppProtection) and not unknown_properties(v1),
+              "v1.0 still reads the policy into msgraph-sdk's model, without beta's settings", unknown_properties(v1))
+    finally:
+        await client.device_app_management.ios_managed_app_protections.by_ios_managed_app_protection_id(created.id).delete()
+
+
 async def administrative_template(beta, run):
     """An administrative template (groupPolicyConfiguration, beta only, issue 14): Edge's
     definitions listed by class and category path and their presentations read into
@@ -1905,6 +1939,7 @@ async def main(ready_path):
         await delivery_optimisation(beta_client(ready, secret), run)
         await network_boundary(beta_client(ready, secret), run)
         await ios_app_protection(client, run)
+        await ios_app_protection_beta(client, beta_client(ready, secret), run)
         await administrative_template(beta_client(ready, secret), run)
         await profile_beta_settings(client, beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
