@@ -205,6 +205,14 @@ impl PostgresStore {
         Ok(tx)
     }
 
+    /// A plain transaction: PostgreSQL's row locks serialise writers of the same rows; only a
+    /// writer that chains onto what it read (the feature log) needs [`Self::begin_write`]'s lock.
+    async fn begin_change(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
     /// How a job runner picks a job: the row is locked until the claim commits, and a row
     /// another runner has locked is passed over rather than waited for, so runners in several
     /// `serve` processes claim different jobs at once.

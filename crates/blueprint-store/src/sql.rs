@@ -85,7 +85,8 @@ macro_rules! select_log {
 pub(crate) use select_log;
 
 /// Implements [`crate::StateStore`] for `$store`, a struct with a `pool: sqlx::Pool<$db>` field
-/// and inherent methods `begin_write()` (a transaction holding the database's write lock) and
+/// and inherent methods `begin_write()` (a transaction holding the database's write lock),
+/// `begin_change()` (a transaction that writes rows no other writer reads first) and
 /// `verify()`; `$backend` is its [`crate::Backend`].
 macro_rules! impl_state_store {
     ($store:ty, $backend:expr, $db:ty) => {
@@ -446,7 +447,7 @@ macro_rules! impl_state_store {
                 after: &'a serde_json::Value,
             ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_change().await?;
                     sqlx::query(
                         "UPDATE changes SET status = 'done', object_id = $1, after = $2, finished_at = $3 WHERE id = $4",
                     )
@@ -470,7 +471,7 @@ macro_rules! impl_state_store {
                 after: Option<&'a serde_json::Value>,
             ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_change().await?;
                     sqlx::query(
                         "UPDATE changes SET object_id = $1, after = COALESCE($2, after) WHERE id = $3",
                     )
@@ -494,7 +495,7 @@ macro_rules! impl_state_store {
                 release: bool,
             ) -> $crate::StoreFuture<'a, ()> {
                 Box::pin(async move {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_change().await?;
                     sqlx::query(
                         "UPDATE changes SET status = 'done', after = $1, finished_at = $2 WHERE id = $3",
                     )
@@ -543,7 +544,7 @@ macro_rules! impl_state_store {
                 current_run: i64,
             ) -> $crate::StoreFuture<'a, Vec<$crate::Change>> {
                 Box::pin(async move {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_change().await?;
                     let rows = sqlx::query(concat!(
                         "SELECT ",
                         $crate::sql::change_columns!(),

@@ -117,10 +117,13 @@ impl SqliteStore {
             .map_err(open_err)?
             .create_if_missing(true)
             // WAL lets readers (status, evaluate) run while a deploy writes; FULL sync makes
-            // every journal entry durable before the next request goes out.
+            // every journal entry durable before the next request goes out. A writer waits up to
+            // 30 s for the lock: while the disk flushes gigabytes for other programs one FULL
+            // sync can take many seconds (the ten-seed fault test once lost a deploy to
+            // "database is locked" after the 10 s this was).
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(std::time::Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -135,6 +138,13 @@ impl SqliteStore {
     /// (the lock check, the log's last entry) sees what it overwrites.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Every SQLite write transaction takes the write lock at BEGIN, so it waits its turn under
+    /// the busy timeout: a deferred one that reads before it writes (`take_interrupted`) fails
+    /// at once with SQLITE_BUSY when another connection has committed since its read.
+    async fn begin_change(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_write().await
     }
 
     /// How a job runner picks a job: no row locks in SQLite; the write lock [`Self::begin_claim`]

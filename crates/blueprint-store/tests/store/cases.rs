@@ -1153,3 +1153,51 @@ pub async fn two_runners_never_run_two_jobs_of_one_engagement(db: Db) {
         );
     }
 }
+
+/// A deploy journals from several tasks at once: each task's intent and outcome land whatever
+/// the others do (on SQLite every write transaction waits for the one write lock).
+pub async fn journal_writes_from_many_tasks_at_once_all_land(db: Db) {
+    let store = db.open().await;
+    let run = store.begin_run("t", "deploy", None).await.unwrap();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..8 {
+        let store = store.clone();
+        let start = std::sync::Arc::clone(&start);
+        tasks.spawn(async move {
+            start.wait().await;
+            for n in 0..6 {
+                let reference = format!("group:g{task}-{n}");
+                let id = store
+                    .record_intent(&ChangeIntent {
+                        run_id: run,
+                        tenant: "t",
+                        feature: "f",
+                        reference: &reference,
+                        op: "create",
+                        object_id: None,
+                        before: None,
+                    })
+                    .await?;
+                let object = ManagedObject {
+                    reference: reference.clone(),
+                    kind: "group".into(),
+                    object_id: format!("id-{task}-{n}"),
+                    feature: "f".into(),
+                    created_by_tool: true,
+                };
+                store
+                    .record_done(id, &object, "t", &json!({"n": n}))
+                    .await?;
+            }
+            Ok::<_, StoreError>(())
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.unwrap().unwrap();
+    }
+    let changes = store.changes("t").await.unwrap();
+    assert_eq!(changes.len(), 48);
+    assert!(changes.iter().all(|c| c.status == "done"), "{changes:#?}");
+    assert_eq!(store.managed_objects("t").await.unwrap().len(), 48);
+}

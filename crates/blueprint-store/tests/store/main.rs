@@ -50,6 +50,7 @@ on_both_backends!(
     a_schedule_queues_one_job_per_interval_across_servers,
     two_runners_never_claim_the_same_job,
     two_runners_never_run_two_jobs_of_one_engagement,
+    journal_writes_from_many_tasks_at_once_all_land,
 );
 
 /// The second process of `concurrent_appends_from_two_processes_leave_one_chain`: a no-op
