@@ -23,7 +23,7 @@ import {
 // imports, so the sub-path needs its index file spelled out.
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 
-import { beta, modelChecks, v1 } from "./sdk-models.mjs";
+import { beta, modelChecks, v1, writeModel } from "./sdk-models.mjs";
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
@@ -1250,6 +1250,37 @@ async function main() {
     JSON.stringify(organizationAfter),
   );
 
+  // The default company branding, under the organization and asked for by locale
+  // (Accept-Language: 0, organizationalbranding-get, -update): read into the SDK's model, its
+  // sign-in text PATCHed with the SDK's serializer and read back, what the PATCH does not name
+  // kept.
+  const brandingPath = `${organizationPath}/branding`;
+  const defaultLocale = { "Accept-Language": "0" };
+  const brandingBefore = models.readsAs(
+    `GET ${brandingPath}`,
+    v1.createOrganizationalBrandingFromDiscriminatorValue,
+    await step(`GET ${brandingPath}`, () => client.api(brandingPath).headers(defaultLocale).get()),
+  );
+  check(brandingBefore.id === "0", `GET ${brandingPath} answers the default branding`, JSON.stringify(brandingBefore));
+  await step(`PATCH ${brandingPath}`, () =>
+    client
+      .api(brandingPath)
+      .headers(defaultLocale)
+      .patch(writeModel(v1.serializeOrganizationalBranding, { signInPageText: "Authorised use only.", usernameHintText: "user@examples.gov.au" })),
+  );
+  const brandingAfter = models.readsAs(
+    `GET ${brandingPath} after PATCH`,
+    v1.createOrganizationalBrandingFromDiscriminatorValue,
+    await step(`GET ${brandingPath}`, () => client.api(brandingPath).headers(defaultLocale).get()),
+  );
+  check(
+    brandingAfter.signInPageText === "Authorised use only." &&
+      brandingAfter.usernameHintText === "user@examples.gov.au" &&
+      brandingAfter.backgroundColor === brandingBefore.backgroundColor,
+    `PATCH ${brandingPath} with the SDK's model reads back`,
+    JSON.stringify(brandingAfter),
+  );
+
   // A domain's password expiry, PATCHed by the domain's name (domain-update).
   const domains = await step("GET /domains", () => client.api("/domains").get());
   const defaultDomain = domains.value?.find((d) => d.isDefault === true);
@@ -1415,6 +1446,7 @@ async function main() {
     ["PUT", "/v1.0/policies/adminConsentRequestPolicy"],
     ["PUT", "/v1.0/policies/deviceRegistrationPolicy"],
     ["PATCH", "/v1.0/organization/{id}"],
+    ["PATCH", "/v1.0/organization/{id}/branding"],
     ["PATCH", "/v1.0/domains/{id}"],
     ["PATCH", "/v1.0/policies/roleManagementPolicies/{id}/rules/{id}"],
     ["POST", "/v1.0/groups/{id}/assignLicense"],

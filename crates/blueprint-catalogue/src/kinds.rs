@@ -28,6 +28,8 @@
 mod identity;
 mod intune;
 
+pub use identity::ORGANIZATION_ID;
+
 pub use intune::{DEVICE_NAME_MAX, device_name_template_problem};
 
 /// How a kind's objects are identified in the tenant.
@@ -379,7 +381,8 @@ pub struct KindSpec {
     /// The catalogue's name for the kind; also the prefix of references (`group:…`).
     pub name: &'static str,
     /// Path of the collection (or of the singleton) under the API's version, which
-    /// [`KindSpec::request_path`] puts in front.
+    /// [`KindSpec::request_path`] puts in front. It may hold [`ORGANIZATION_ID`] for an object
+    /// under the tenant's organization, which the engine fills in when it sends the request.
     pub path: &'static str,
     pub identity: IdentityKey,
     /// Properties every object of the kind may have.
@@ -1043,6 +1046,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::APPLE_USER_INITIATED_ENROLLMENT_PROFILE,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,
+    identity::ORGANIZATIONAL_BRANDING,
     // Exchange Online and Defender for Office 365 (crate::exchange_kinds).
     crate::exchange_kinds::REMOTE_DOMAIN,
     crate::exchange_kinds::ACCEPTED_DOMAIN,

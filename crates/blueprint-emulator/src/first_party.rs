@@ -126,6 +126,17 @@ const GRAPH_APP_ROLES: &[(&str, &str)] = &[
         "Organization.ReadWrite.All",
         "292d869f-3427-49a8-9dab-8c70152b74e9",
     ), // [ids.md]
+    // Company branding's permissions came after the stored ids.md; their application ids as
+    // Merill's Graph permissions reference lists them (graphpermissions.merill.net), which
+    // a public Graph app-role map and a public tool's permission list agree with ([merill]).
+    (
+        "OrganizationalBranding.Read.All",
+        "eb76ac34-0d62-4454-b97c-185e4250dc20",
+    ), // [merill]
+    (
+        "OrganizationalBranding.ReadWrite.All",
+        "d2ebfbc1-a5f8-424b-83a6-56ab5927a73c",
+    ), // [merill]
     // The OrgSettings-* roles came after the stored ids.md; their application ids are in
     // Microsoft's own permission listings as mirrored by graphpermissions pages ([merill]),
     // and Microsoft365Install.Read.All in one public appRoles dump ([dump]).

@@ -150,6 +150,10 @@ pub fn execute(
     )? {
         return Ok(response);
     }
+    if let Some(response) = crate::branding::execute(emulator, caller, origin, req, &segs, &query)?
+    {
+        return Ok(response);
+    }
     if let Some(response) = crate::group_policy::execute(
         emulator,
         caller,
@@ -476,7 +480,12 @@ fn entity_response(
 
 /// A stored object as Graph returns it: normalised, write-only properties hidden, the
 /// default property set for users, `$select` applied.
-fn read_shape(kind: &Kind, t: &Tenant, stored: &Value, query: &Query) -> Result<Value, GraphError> {
+pub(crate) fn read_shape(
+    kind: &Kind,
+    t: &Tenant,
+    stored: &Value,
+    query: &Query,
+) -> Result<Value, GraphError> {
     let schema = kind.schema();
     let mut v = schema.normalise(kind.entity, stored, kind.tags_type());
     // An object both versions show (the authentication methods policy) reads with this

@@ -820,6 +820,54 @@ pub static KINDS: &[Kind] = &[
         assignable: false,
         filterable: &[],
     },
+    // The tenant's default company branding, `organization/{organization id}/branding`: served
+    // by crate::branding (it lives under the organization, answers 404 until one is made, and
+    // takes `Accept-Language`), stored here as a singleton. organizationalbranding-get:
+    // OrganizationalBranding.Read.All, higher Organization.Read.All,
+    // Organization.ReadWrite.All, OrganizationalBranding.ReadWrite.All;
+    // organizationalbranding-update: OrganizationalBranding.ReadWrite.All, higher
+    // Organization.ReadWrite.All.
+    Kind {
+        entity: "organizationalBranding",
+        path: "organization/{organizationId}/branding",
+        shape: Shape::Singleton,
+        style: ErrorStyle::Directory,
+        derived: false,
+        patch_returns_body: false,
+        can_create: false,
+        can_delete: false,
+        page_default: 1,
+        page_max: 1,
+        read: &[
+            "OrganizationalBranding.Read.All",
+            "OrganizationalBranding.ReadWrite.All",
+            "Organization.Read.All",
+            "Organization.ReadWrite.All",
+        ],
+        write: &[
+            "OrganizationalBranding.ReadWrite.All",
+            "Organization.ReadWrite.All",
+        ],
+        throttle: ThrottleClass::Identity,
+        count_needs_eventual: false,
+        // The id (the locale, `0` for the default), the CDN and the images' URLs are the
+        // service's; the images themselves are written one at a time with PUT.
+        server_props: &[
+            "id",
+            "cdnList",
+            "backgroundImageRelativeUrl",
+            "bannerLogoRelativeUrl",
+            "customCSSRelativeUrl",
+            "faviconRelativeUrl",
+            "headerLogoRelativeUrl",
+            "squareLogoRelativeUrl",
+            "squareLogoDarkRelativeUrl",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &[],
+    },
     // The tenant's domains, by their names. Adding and verifying a domain (POST, verify) is
     // not modelled: the tenant's domains are its fixture's.
     Kind {

@@ -13,6 +13,7 @@ mod app_protection;
 mod apps;
 mod auth;
 mod batch;
+mod branding;
 mod countries;
 mod defaults;
 mod error;

@@ -12,6 +12,7 @@
 // GraphError is the clients' error as the rest of the engine receives it (see blueprint-graph).
 #![allow(clippy::result_large_err)]
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Deref;
 
@@ -121,6 +122,21 @@ impl TenantApis {
         &self.graph
     }
 
+    /// A Graph path as Graph takes it: the tenant's organization id in place of
+    /// [`kinds::ORGANIZATION_ID`] (an object under the organization, its company branding).
+    /// The id is the tenant id the access token names, so it costs no round trip
+    /// ([`GraphClient::organization_id`]); paths stay tenant-neutral everywhere else (the
+    /// journal, reports).
+    async fn at<'p>(&self, path: &'p str) -> Result<Cow<'p, str>, GraphError> {
+        if !path.contains(kinds::ORGANIZATION_ID) {
+            return Ok(Cow::Borrowed(path));
+        }
+        let organization = self.graph.organization_id().await?;
+        Ok(Cow::Owned(
+            path.replace(kinds::ORGANIZATION_ID, &organization),
+        ))
+    }
+
     pub fn exchange(&self) -> &ExchangeClient {
         &self.exchange
     }
@@ -129,7 +145,7 @@ impl TenantApis {
     /// `{"value":[…]}`.
     pub async fn get(&self, path: &str) -> Result<Value, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.get(path).await,
+            Route::Graph => self.graph.get(&self.at(path).await?).await,
             Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
         }
     }
@@ -137,21 +153,21 @@ impl TenantApis {
     /// An object just written: Graph's replicas may lag; Exchange answers from its own store.
     pub async fn get_known(&self, path: &str) -> Result<Value, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.get_known(path).await,
+            Route::Graph => self.graph.get_known(&self.at(path).await?).await,
             Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
         }
     }
 
     pub async fn list(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.list(path).await,
+            Route::Graph => self.graph.list(&self.at(path).await?).await,
             Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
         }
     }
 
     pub async fn list_known(&self, path: &str) -> Result<Vec<Value>, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.list_known(path).await,
+            Route::Graph => self.graph.list_known(&self.at(path).await?).await,
             Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
         }
     }
@@ -160,7 +176,7 @@ impl TenantApis {
     /// take) for an Exchange family.
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.post(path, body).await,
+            Route::Graph => self.graph.post(&self.at(path).await?, body).await,
             Route::Exchange { kind, noun, .. } => {
                 let mut identity = match kind.identity {
                     IdentityKey::Property(p) => p,
@@ -198,7 +214,7 @@ impl TenantApis {
     /// An update: PATCH, or `Set-` (and, for a rule's state, `Enable-` or `Disable-`).
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
         match route(path) {
-            Route::Graph => self.graph.patch(path, body).await,
+            Route::Graph => self.graph.patch(&self.at(path).await?, body).await,
             Route::Exchange { kind, .. } if kind.is_evaluated_only() => {
                 Err(GraphError::Config(format!(
                     "{path}: {} objects are only evaluated, never written",
@@ -247,7 +263,10 @@ impl TenantApis {
             return self.patch(path, &Value::Object(changes)).await.map(|_| ());
         }
         let whole = crate::resources::whole_body(kind, current, &Value::Object(changes));
-        self.graph.put(path, &whole).await.map(|_| ())
+        self.graph
+            .put(&self.at(path).await?, &whole)
+            .await
+            .map(|_| ())
     }
 
     /// Sets the Intune assignments of the object at `object` (a Graph path) to `assignments`
@@ -362,7 +381,7 @@ impl TenantApis {
     /// A delete: DELETE, or `Remove-` (only ever of what the tool created).
     pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
         match route(path) {
-            Route::Graph => self.graph.delete(path).await,
+            Route::Graph => self.graph.delete(&self.at(path).await?).await,
             Route::Exchange { kind, noun, id } => match id {
                 Some(id) => self.admin(kind)?.remove(noun, id).await,
                 None => Err(GraphError::Config(format!(
@@ -384,10 +403,13 @@ impl TenantApis {
         let at = |kind: &KindSpec| usize::from(kind.api == Api::ComplianceAdmin);
         for (i, path) in paths.iter().enumerate() {
             match route(path) {
-                Route::Graph => {
-                    graph_paths.push(path.clone());
-                    graph_at.push(i);
-                }
+                Route::Graph => match self.at(path).await {
+                    Ok(at) => {
+                        graph_paths.push(at.into_owned());
+                        graph_at.push(i);
+                    }
+                    Err(e) => results[i] = Some(Err(e)),
+                },
                 Route::Exchange { kind, noun, .. } => {
                     let reads = &mut families[at(kind)];
                     if !reads.iter().any(|(n, _)| *n == noun) {

@@ -3481,6 +3481,103 @@ async fn a_missing_organization_blocks_its_feature_and_is_never_created() {
     );
 }
 
+/// The tenant's company branding, adopted and never created: read and PATCHed under the
+/// organization's id (`/organization/{tenant id}/branding`, which the engine fills in) with
+/// `Accept-Language: 0` (the emulator refuses the request without it); its username hint and
+/// sign-in page text set, the agency's background colour kept; the text changed in the tenant
+/// is reported as exactly that field; the rollback restores the agency's text. A tenant with
+/// no default branding (Graph answers 404 and makes one only beside a localized branding)
+/// blocks the feature with the reason, and nothing is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn company_branding_is_set_under_the_organization_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let domain = info.tenants[0].domains.last().unwrap().clone();
+    let name = info.tenants[0].name.clone();
+    let tenant = running.emulator().tenant(&info.tenants[0].id).unwrap();
+    let branding = |t: &blueprint_emulator::Tenant| t.singletons["organizationalBranding"].clone();
+    let before = without_write_times(state(&running).await);
+    let features = vec!["identity-company-branding".to_string()];
+    let branding_feature = |e: &blueprint_engine::evaluate::Evaluation| {
+        e.features
+            .iter()
+            .find(|f| f.id == "identity-company-branding")
+            .cloned()
+            .unwrap()
+    };
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let feature = branding_feature(&s.evaluate().await.unwrap());
+    assert_eq!(feature.verdict, Verdict::Pass, "{feature:#?}");
+    {
+        let mut t = tenant.lock().unwrap();
+        let now = branding(&t);
+        assert_eq!(now["usernameHintText"], format!("user@{domain}"));
+        let text = now["signInPageText"].as_str().unwrap();
+        assert!(
+            text.starts_with(&format!("{name} systems are for authorised use only")),
+            "{text}"
+        );
+        assert_eq!(now["backgroundColor"], "#003366");
+        // Someone edits the sign-in page text in the portal.
+        t.singletons.get_mut("organizationalBranding").unwrap()["signInPageText"] =
+            Value::from("Welcome");
+    }
+    let feature = branding_feature(&s.evaluate().await.unwrap());
+    assert_eq!(feature.verdict, Verdict::Fail);
+    let paths: Vec<&str> = feature
+        .findings
+        .iter()
+        .map(|f| f.diff.path.as_str())
+        .collect();
+    assert_eq!(paths, vec!["signInPageText"], "{:#?}", feature.findings);
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+
+    // A tenant with no default branding: blocked with the reason, never created.
+    tenant
+        .lock()
+        .unwrap()
+        .singletons
+        .remove("organizationalBranding");
+    let (plan, _) = s.plan(false).await.unwrap();
+    let blocked: Vec<&str> = plan.blocked().map(|a| a.reference.as_str()).collect();
+    assert_eq!(
+        blocked,
+        vec!["organizationalBranding"],
+        "{:#?}",
+        plan.actions
+    );
+    let reason = plan.blocked().next().unwrap().blocked.clone().unwrap();
+    assert!(
+        reason.contains("upload the agency's sign-in images"),
+        "{reason}"
+    );
+    s.deploy(&DeployOptions {
+        sprint: Some(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(
+        !tenant
+            .lock()
+            .unwrap()
+            .singletons
+            .contains_key("organizationalBranding")
+    );
+}
+
 /// The agency's verified domain, adopted and set, never created: found by its name among
 /// `/domains`, its password expiry PATCHed; the other domains stay as they were; one field
 /// changed in the tenant is reported as exactly that field; a forced rollback restores the

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::client::{RequestSpec, Safety, is_transient_status, version_of};
+use crate::client::{RequestSpec, Safety, is_transient_status, path_headers, version_of};
 use crate::error::parse_graph_error;
 use crate::retry::{RetryBudget, parse_retry_after};
 use crate::{GraphClient, GraphError, GraphEvent};
@@ -205,9 +205,19 @@ impl GraphClient {
         let inner = &self.0;
         let requests: Vec<Value> = chunk
             .iter()
-            .map(
-                |read| json!({"id": read.index.to_string(), "method": "GET", "url": read.relative}),
-            )
+            .map(|read| {
+                let mut item =
+                    json!({"id": read.index.to_string(), "method": "GET", "url": read.relative});
+                let headers = path_headers(&read.relative);
+                if !headers.is_empty() {
+                    item["headers"] = headers
+                        .iter()
+                        .map(|(name, value)| (name.to_string(), json!(value)))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into();
+                }
+                item
+            })
             .collect();
         let body = json!({ "requests": requests });
         let batch = chunk.first().map_or("$batch", |r| r.batch);

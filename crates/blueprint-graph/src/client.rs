@@ -899,6 +899,9 @@ impl Inner {
         for (name, value) in spec.headers {
             request = request.header(*name, value);
         }
+        for (name, value) in path_headers(&self.display_path(&spec.url)) {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = spec.body {
             request = request.json(body);
         }
@@ -1291,6 +1294,26 @@ pub(crate) fn is_conditional_access_path(path: &str) -> bool {
         .starts_with("identity/conditionalaccess/")
 }
 
+/// Headers Graph requires on a path beyond the ones every request carries. Company branding
+/// (`organization/{id}/branding`) is answered and written for the locale `Accept-Language`
+/// names, and the header is required: `0` is the default branding, the one the blueprint
+/// reads and sets (organizationalbranding-get, organizationalbranding-update). Its
+/// localizations (`…/branding/localizations/{locale}`) name their locale in the path.
+pub(crate) fn path_headers(path: &str) -> &'static [(&'static str, &'static str)] {
+    let path = path.trim_start_matches('/');
+    let path = version_of(path).map_or(path, |v| path[v.len()..].trim_start_matches('/'));
+    let path = path.split('?').next().unwrap_or(path);
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        [organization, _, branding]
+            if organization.eq_ignore_ascii_case("organization")
+                && branding.eq_ignore_ascii_case("branding") =>
+        {
+            &[("Accept-Language", "0")]
+        }
+        _ => &[],
+    }
+}
+
 /// The Graph version a relative path names, other than the default v1.0: `beta/…` is beta.
 pub(crate) fn version_of(relative: &str) -> Option<&'static str> {
     relative
@@ -1379,6 +1402,26 @@ mod tests {
             client_id: "00000000-0000-0000-0000-000000000001".to_string(),
             credential: Credential::Secret(SecretString::new("the-client-secret")),
             ..GraphConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_default_company_branding_is_asked_for_by_its_locale() {
+        let default = [("Accept-Language", "0")];
+        for path in [
+            "organization/abc/branding",
+            "/organization/abc/branding?$select=signInPageText",
+            "beta/Organization/abc/Branding",
+        ] {
+            assert_eq!(path_headers(path), default, "{path}");
+        }
+        for path in [
+            "organization",
+            "organization/abc",
+            "organization/abc/branding/localizations/fr-FR",
+            "policies/branding",
+        ] {
+            assert!(path_headers(path).is_empty(), "{path}");
         }
     }
 

@@ -81,6 +81,7 @@ from msgraph.generated.groups.item.group_item_request_builder import GroupItemRe
 from msgraph.generated.models.assigned_license import AssignedLicense
 from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.organization import Organization
+from msgraph.generated.models.organizational_branding import OrganizationalBranding
 from msgraph.generated.models.verified_domain import VerifiedDomain
 from msgraph.generated.models.device_management import DeviceManagement
 from msgraph.generated.models.device_management_settings import DeviceManagementSettings
@@ -598,6 +599,33 @@ async def organization(client):
     check(isinstance(after, Organization) and after.technical_notification_mails == ["ict@example.gov.au"]
           and [d.name for d in after.verified_domains] == [d.name for d in orgs[0].verified_domains],
           "organization: PATCH of the SDK's model reads back, the rest kept", after)
+    return orgs[0].id
+
+
+def default_branding():
+    """A request for the default company branding: Graph answers the locale Accept-Language
+    names, and requires the header (organizationalbranding-get, -update); 0 is the default."""
+    config = RequestConfiguration()
+    config.headers.add("Accept-Language", "0")
+    return config
+
+
+async def company_branding(client, organization_id):
+    """The tenant's default company branding (issue 13), under its organization: read into the
+    SDK's OrganizationalBranding, its sign-in text PATCHed with the SDK's model and read back,
+    what the PATCH does not name kept."""
+    builder = client.organization.by_organization_id(organization_id).branding
+    before = await builder.get(default_branding())
+    check(isinstance(before, OrganizationalBranding) and before.id == "0",
+          "organization/{id}/branding: the default branding as the SDK's OrganizationalBranding", before)
+    check(not unknown_properties(before), "organization/{id}/branding: every property is one the SDK's models know",
+          unknown_properties(before))
+    await builder.patch(OrganizationalBranding(sign_in_page_text="Authorised use only.",
+                                               username_hint_text="user@examples.gov.au"), default_branding())
+    after = await builder.get(default_branding())
+    check(isinstance(after, OrganizationalBranding) and after.sign_in_page_text == "Authorised use only."
+          and after.username_hint_text == "user@examples.gov.au" and after.background_color == before.background_color,
+          "organization/{id}/branding: PATCH of the SDK's model reads back, the rest kept", after)
 
 
 async def group_licences(client, run):
@@ -1912,7 +1940,8 @@ async def main(ready_path):
         await settings_singletons(client, beta_client(ready, secret))
         await admin_consent_request_policy(client)
         await device_registration_policy(client)
-        await organization(client)
+        organization_id = await organization(client)
+        await company_branding(client, organization_id)
         await group_licences(client, run)
         await b2b_management_policy(beta_client(ready, secret), run)
         await domain_password_expiry(client)

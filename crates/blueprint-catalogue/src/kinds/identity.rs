@@ -133,6 +133,63 @@ pub(super) const ORGANIZATION_FACTS: KindSpec = KindSpec {
     },
 };
 
+/// The tenant's default company branding: the sign-in page's text (`signInPageText`, "text
+/// that appears at the bottom of the sign-in box") and username hint (`usernameHintText`),
+/// and the other text and links of Graph v1.0's organizationalBranding (its non-Stream
+/// properties in Microsoft's v1.0 metadata; `contentCustomization` serves External ID tenants
+/// only, and the images are Streams, each written with its own `PUT`). It lives under the
+/// organization, `/organization/{id}/branding`, whose id is the tenant id (organization:
+/// "The tenant ID, a unique identifier representing the organization"); the engine fills in
+/// [`ORGANIZATION_ID`] ([`KindSpec::path`]). Graph answers it for the locale `Accept-Language`
+/// names, `0` the default (organizationalbranding-get, -update: the header is required), which
+/// the Graph client sends. A tenant has no default branding until one is made: `GET` and
+/// `PATCH` answer 404 (organizationalbranding-get: "If no default branding object exists, this
+/// method returns a 404 Not Found error"), and Graph makes it only as a side effect of
+/// creating a localized branding (organizationalbranding-post-localizations; "you can't
+/// explicitly create the default branding", Microsoft on microsoft-graph-docs issue 16225).
+/// The agency's images are uploaded by a person, which makes it: adopted, never created.
+pub(super) const ORGANIZATIONAL_BRANDING: KindSpec = KindSpec {
+    name: "organizationalBranding",
+    path: "/organization/{organizationId}/branding",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "backgroundColor",
+        "customAccountResetCredentialsUrl",
+        "customCannotAccessYourAccountText",
+        "customCannotAccessYourAccountUrl",
+        "customForgotMyPasswordText",
+        "customPrivacyAndCookiesText",
+        "customPrivacyAndCookiesUrl",
+        "customResetItNowText",
+        "customTermsOfUseText",
+        "customTermsOfUseUrl",
+        "headerBackgroundColor",
+        "loginPageLayoutConfiguration",
+        "loginPageTextVisibilitySettings",
+        "signInPageText",
+        "usernameHintText",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "Graph makes the tenant's default branding only beside a localized one; upload the agency's sign-in images in Company branding (the feature's manual step), which makes it",
+    ),
+    api: Api::GraphV1,
+    permissions: Permissions {
+        // organizationalbranding-get: OrganizationalBranding.Read.All; -update:
+        // OrganizationalBranding.ReadWrite.All (which reads it too); Organization.Read.All and
+        // Organization.ReadWrite.All are the higher ones.
+        read: &[Grant::Graph("OrganizationalBranding.Read.All")],
+        write: &[Grant::Graph("OrganizationalBranding.ReadWrite.All")],
+    },
+    access: Access::PLAIN,
+};
+
+/// The placeholder a kind's path holds for the tenant's organization id (its tenant id),
+/// which the engine fills in from the connection ([`ORGANIZATIONAL_BRANDING`]).
+pub const ORGANIZATION_ID: &str = "{organizationId}";
+
 /// One of the tenant's domains: its password expiry (organization-wide in the admin centre,
 /// stored per domain in Graph: domain-update's passwordValidityPeriodInDays and
 /// passwordNotificationWindowInDays). Found by its name (`id`) among `/domains`, written with

@@ -2189,6 +2189,106 @@ async fn the_organization_is_one_object_whose_contacts_are_patched() {
     assert_eq!(denied.status, 403, "{}", denied.text);
 }
 
+/// The default company branding lives under the organization (organizationalbranding-get,
+/// -update): asked for by locale (`Accept-Language: 0`, required), read with
+/// OrganizationalBranding.Read.All, its text PATCHed (204) with
+/// OrganizationalBranding.ReadWrite.All within Graph's limits, an image never in a PATCH; a
+/// tenant with no default branding answers 404 to both, and nothing makes one.
+#[tokio::test]
+async fn company_branding_is_read_by_locale_under_the_organization_and_patched() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let id = emu.tenant().id.clone();
+    const DEFAULT: &[(&str, &str)] = &[("Accept-Language", "0")];
+    let default = DEFAULT;
+    let emu = &emu;
+    let call = |token: &str,
+                method: Method,
+                body: Option<Value>,
+                headers: &'static [(&'static str, &'static str)]| {
+        let token = token.to_string();
+        let path = format!("organization/{id}/branding");
+        async move { emu.call_with(&token, method, &path, body, headers).await }
+    };
+
+    let got = call(&t, Method::GET, None, default).await;
+    assert_eq!(got.status, 200, "{}", got.text);
+    assert_eq!(got.body["id"], "0");
+    assert!(got.body["usernameHintText"].is_null(), "{}", got.text);
+    // The images are returned only on `$select`.
+    assert!(got.body.get("bannerLogo").is_none(), "{}", got.text);
+    let patched = call(
+        &t,
+        Method::PATCH,
+        Some(json!({"signInPageText": "Authorised use only.", "usernameHintText": "user@examples.gov.au"})),
+        default,
+    )
+    .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let after = call(&t, Method::GET, None, &[("Accept-Language", "default")]).await;
+    assert_eq!(after.body["signInPageText"], "Authorised use only.");
+    assert_eq!(after.body["usernameHintText"], "user@examples.gov.au");
+
+    // Graph's limits and rules: a hint of at most 64 characters, an image on its own with PUT,
+    // the schema's types, the locale named, the tenant's own organization.
+    for body in [
+        json!({"usernameHintText": "x".repeat(65)}),
+        json!({"signInPageText": "x", "bannerLogo": "aW1hZ2U="}),
+        json!({"loginPageTextVisibilitySettings": {"hideForgotMyPassword": "yes"}}),
+    ] {
+        let refused = call(&t, Method::PATCH, Some(body.clone()), default).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text);
+    }
+    assert_eq!(call(&t, Method::GET, None, &[]).await.status, 400);
+    let french = call(&t, Method::GET, None, &[("Accept-Language", "fr-FR")]).await;
+    assert_eq!(french.status, 404, "{}", french.text);
+    let other = emu
+        .call_with(
+            &t,
+            Method::GET,
+            "organization/00000000-0000-0000-0000-000000000000/branding",
+            None,
+            default,
+        )
+        .await;
+    assert_eq!(other.status, 404, "{}", other.text);
+
+    // Reading takes OrganizationalBranding.Read.All (the auditor holds it), writing
+    // OrganizationalBranding.ReadWrite.All (the auditor does not).
+    let auditor = emu.token_for("blueprint-auditor").await;
+    assert_eq!(call(&auditor, Method::GET, None, default).await.status, 200);
+    let denied = call(
+        &auditor,
+        Method::PATCH,
+        Some(json!({"signInPageText": "x"})),
+        default,
+    )
+    .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+
+    // No default branding: not found to a read and to a write, and the write makes none.
+    emu.running
+        .emulator()
+        .tenant(&id)
+        .unwrap()
+        .lock()
+        .unwrap()
+        .singletons
+        .remove("organizationalBranding");
+    let missing = call(&t, Method::GET, None, default).await;
+    assert_eq!(missing.status, 404, "{}", missing.text);
+    assert_eq!(missing.code(), "Request_ResourceNotFound");
+    let write = call(
+        &t,
+        Method::PATCH,
+        Some(json!({"signInPageText": "x"})),
+        default,
+    )
+    .await;
+    assert_eq!(write.status, 404, "{}", write.text);
+    assert_eq!(call(&t, Method::GET, None, default).await.status, 404);
+}
+
 /// Intune's default enrolment configurations are in every tenant from the start: one per type,
 /// priority 0, all named "All users and all devices", each with its derived type. A default is
 /// set by PATCH (its type named, which must match), keeps its name and priority, and cannot be

@@ -3,7 +3,7 @@
 //! every kind is read with its read grants alone and written with its write grants alone, and
 //! dropping any one grant of either set is refused (least privilege, proven both ways).
 
-use blueprint_catalogue::kinds::{Api, Grant, IdentityKey, KINDS, KindSpec};
+use blueprint_catalogue::kinds::{Api, Grant, IdentityKey, KINDS, KindSpec, ORGANIZATION_ID};
 use blueprint_emulator::{App, RunningEmulator};
 use blueprint_graph::{Credential, GraphClient, GraphConfig, SecretString};
 use serde_json::{Value, json};
@@ -110,6 +110,16 @@ async fn no_op_write(
     }
 }
 
+/// The kind's path as Graph takes it: the tenant's organization id filled in for an object
+/// under the organization (its company branding), as the engine does.
+async fn request_path(admin: &GraphClient, kind: &KindSpec) -> String {
+    let path = kind.request_path();
+    if !path.contains(ORGANIZATION_ID) {
+        return path;
+    }
+    path.replace(ORGANIZATION_ID, &admin.organization_id().await.unwrap())
+}
+
 fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
     match result {
         Ok(_) => 200,
@@ -121,7 +131,7 @@ fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
 /// (or, for a singleton, its first property holding a value or an object) set to the value it
 /// has.
 async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)> {
-    let request_path = kind.request_path();
+    let request_path = request_path(admin, kind).await;
     let path = request_path.trim_start_matches('/');
     if let Some(listed) =
         blueprint_engine::resources::filtered_collection(kind, "&$expand=policy($expand=rules)")
@@ -255,8 +265,10 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
             );
         };
         // Graph lists PIM policy assignments only under their scope filter.
-        let collection = blueprint_engine::resources::filtered_collection(kind, "")
-            .unwrap_or_else(|| kind.request_path());
+        let collection = match blueprint_engine::resources::filtered_collection(kind, "") {
+            Some(filtered) => filtered,
+            None => request_path(&admin, kind).await,
+        };
         let collection = collection.trim_start_matches('/');
         let read = graph_names(kind.permissions.read);
         let c = client_with(&running, &read, &mut n);
