@@ -1640,7 +1640,10 @@ mod tests {
     fn the_beta_app_protection_settings_go_onto_the_v1_policy() {
         let k = &IOS_MANAGED_APP_PROTECTION_BETA;
         assert!(k.is_beta());
-        assert_eq!(k.adds_to().map(|b| b.name), Some("iosManagedAppProtection"));
+        assert_eq!(
+            k.adds_to(None).map(|b| b.name),
+            Some("iosManagedAppProtection")
+        );
         for beta_only in [
             "exemptedAppProtocols",
             "allowedOutboundClipboardSharingExceptionLength",
