@@ -727,6 +727,14 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
 pub const DEFINITION_VALUE_KEY: &str =
     "definition.classType+definition.categoryPath+definition.displayName";
 
+/// An administrative template value's options (`presentationValues`), each keyed by its
+/// presentation's label (how the blueprint and the portal name an option), so drift names the
+/// one option that differs.
+pub const PRESENTATION_VALUE_KEYS: (&str, &str) = (
+    "definitionValues[].presentationValues",
+    "presentation.label",
+);
+
 /// Administrative templates (`/deviceManagement/groupPolicyConfigurations`, Graph beta only):
 /// the ADMX-backed profiles (Edge, Office, Windows, OneDrive). Properties are
 /// `groupPolicyConfiguration`'s in Microsoft's beta reference that a client writes
@@ -750,7 +758,10 @@ pub(super) const GROUP_POLICY_CONFIGURATION: KindSpec = KindSpec {
     ],
     derived: &[],
     create_only: &[],
-    keyed_arrays: &[("definitionValues", DEFINITION_VALUE_KEY)],
+    keyed_arrays: &[
+        ("definitionValues", DEFINITION_VALUE_KEY),
+        PRESENTATION_VALUE_KEYS,
+    ],
     lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     // intune-grouppolicy-grouppolicyconfiguration-create/-get/-update/-assign,
