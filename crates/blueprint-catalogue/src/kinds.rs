@@ -394,7 +394,8 @@ pub struct KindSpec {
     pub create_only: &'static [&'static str],
     /// Arrays whose items are matched by a key property rather than by position, so two
     /// features may each own different items of a singleton's array. The key may be a dotted
-    /// path into the item (`settingInstance.settingDefinitionId`).
+    /// path into the item (`settingInstance.settingDefinitionId`); an array inside a keyed
+    /// array's items is named with `[]` (`definitionValues[].presentationValues`).
     pub keyed_arrays: &'static [(&'static str, &'static str)],
     /// What the tool may do with the kind's objects: create and set them, only set the ones
     /// the service made, or only check them.

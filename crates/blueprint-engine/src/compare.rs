@@ -3,7 +3,10 @@
 //! reads as `[]` and an omitted value as `null`, lists of plain values are sets, and keyed lists
 //! (a setting's `values` by `name`) are matched by key. A desired map's [`EVERY`] entry is
 //! compared with each entry of the tenant's map that the blueprint does not name (every
-//! mailbox's settings), reported as `path[key]`.
+//! mailbox's settings), reported as `path[key]`. A keyed list inside a keyed list's items is
+//! named with `[]` for the outer item (`definitionValues[].presentationValues`: an
+//! administrative template value's options by label), so a changed option is reported as that
+//! option's field, not as the setting's whole list as the tenant reads it (ids, timestamps).
 
 use serde_json::Value;
 
@@ -15,7 +18,7 @@ pub const EVERY: &str = "*";
 /// Compares `desired` (the blueprint's fields) against `actual` (the tenant object).
 pub fn diff(desired: &Value, actual: &Value, keyed: &[(&str, &str)]) -> Vec<FieldDiff> {
     let mut out = Vec::new();
-    walk("", desired, actual, keyed, &mut out);
+    walk("", "", desired, actual, keyed, &mut out);
     out
 }
 
@@ -35,8 +38,11 @@ fn is_empty_like(v: &Value) -> bool {
     }
 }
 
+/// `path` is the field as reported (`values[EnableGroupCreation].value`); `shape` the same with
+/// each item's key left out (`values[].value`), as nested keyed lists are listed.
 fn walk(
     path: &str,
+    shape: &str,
     desired: &Value,
     actual: &Value,
     keyed: &[(&str, &str)],
@@ -57,6 +63,7 @@ fn walk(
             for (k, v) in map.iter().filter(|(k, _)| *k != EVERY) {
                 walk(
                     &join(path, k),
+                    &join(shape, k),
                     v,
                     actual.get(k).unwrap_or(&Value::Null),
                     keyed,
@@ -65,7 +72,14 @@ fn walk(
             }
             if let (Some(every), Some(entries)) = (map.get(EVERY), actual.as_object()) {
                 for (k, a) in entries.iter().filter(|(k, _)| !map.contains_key(*k)) {
-                    walk(&format!("{path}[{k}]"), every, a, keyed, out);
+                    walk(
+                        &format!("{path}[{k}]"),
+                        &format!("{shape}[]"),
+                        every,
+                        a,
+                        keyed,
+                        out,
+                    );
                 }
             }
         }
@@ -81,18 +95,29 @@ fn walk(
                 });
                 return;
             };
-            let key = keyed.iter().find(|(p, _)| *p == path).map(|(_, k)| *k);
+            let key = keyed.iter().find(|(p, _)| *p == shape).map(|(_, k)| *k);
             if let Some(key) = key {
                 // Keyed: each desired element is compared with the actual element of the
-                // same key; elements the blueprint does not name are left alone.
+                // same key; elements the blueprint does not name are left alone. One the
+                // blueprint leaves unnamed (a setting's only option) is the tenant's only one,
+                // reported under that one's key.
                 for item in items {
-                    let id = item_key(item, key).unwrap_or(Value::Null);
-                    let label = format!("{path}[{}]", key_text(&id));
-                    match actual_items
-                        .iter()
-                        .find(|a| item_key(a, key).as_ref() == Some(&id))
-                    {
-                        Some(a) => walk(&label, item, a, keyed, out),
+                    let id = item_key(item, key);
+                    let found = match &id {
+                        Some(id) => actual_items
+                            .iter()
+                            .find(|a| item_key(a, key).as_ref() == Some(id)),
+                        None => match actual_items.as_slice() {
+                            [only] => Some(only),
+                            _ => None,
+                        },
+                    };
+                    let shown = id
+                        .or_else(|| found.and_then(|a| item_key(a, key)))
+                        .unwrap_or(Value::Null);
+                    let label = format!("{path}[{}]", key_text(&shown));
+                    match found {
+                        Some(a) => walk(&label, &format!("{shape}[]"), item, a, keyed, out),
                         None => out.push(FieldDiff {
                             path: label,
                             expected: item.clone(),
@@ -187,9 +212,11 @@ pub fn item_key(item: &Value, key: &str) -> Option<Value> {
 }
 
 /// A key as a person reads it in a change's path: a string as is, a composite key's parts
-/// joined by ` | ` (`machine | \Microsoft Edge | Configure Do Not Track`).
+/// joined by ` | ` (`machine | \Microsoft Edge | Configure Do Not Track`); an empty string as
+/// `''` (an option the ADML gives no label).
 pub fn key_text(key: &Value) -> String {
     match key {
+        Value::String(s) if s.is_empty() => "''".to_string(),
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts.iter().map(key_text).collect::<Vec<_>>().join(" | "),
         other => other.to_string(),
@@ -270,6 +297,52 @@ mod tests {
         );
         let none = json!({"definitionValues": [value("user", "A", true)]});
         assert_eq!(diff(&desired, &none, &key)[0].actual, Value::Null);
+    }
+
+    #[test]
+    fn a_keyed_list_in_keyed_items_names_the_option_that_differs() {
+        let key = [
+            ("definitionValues", "definition.displayName"),
+            (
+                "definitionValues[].presentationValues",
+                "presentation.label",
+            ),
+        ];
+        let option = |label: &str, value: i64| json!({"id": format!("pv-{label}"), "lastModifiedDateTime": "t", "value": value, "presentation": {"id": "p", "label": label}});
+        let actual = json!({"definitionValues": [{"id": "v", "definition": {"displayName": "Log"},
+            "presentationValues": [option("Size (KB)", 20480), option("Days", 7)]}]});
+        let named = json!({"definitionValues": [{"definition": {"displayName": "Log"},
+            "presentationValues": [{"presentation": {"label": "Size (KB)"}, "value": 32768}, {"presentation": {"label": "Days"}, "value": 7}]}]});
+        let d = diff(&named, &actual, &key);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(
+            d[0].path,
+            "definitionValues[Log].presentationValues[Size (KB)].value"
+        );
+        assert_eq!(
+            (&d[0].expected, &d[0].actual),
+            (&json!(32768), &json!(20480))
+        );
+        // A setting's only option, unnamed in the blueprint, is the tenant's only one.
+        let only = json!({"definitionValues": [{"id": "v", "definition": {"displayName": "Log"},
+            "presentationValues": [option("", 20480)]}]});
+        let unnamed = json!({"definitionValues": [{"definition": {"displayName": "Log"},
+            "presentationValues": [{"value": 32768}]}]});
+        let d = diff(&unnamed, &only, &key);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(
+            d[0].path,
+            "definitionValues[Log].presentationValues[''].value"
+        );
+        // An option the tenant lacks is reported by its label, as missing.
+        let lacking = json!({"definitionValues": [{"definition": {"displayName": "Log"},
+            "presentationValues": [{"presentation": {"label": "Retention"}, "value": true}]}]});
+        let d = diff(&lacking, &actual, &key);
+        assert_eq!(
+            d[0].path,
+            "definitionValues[Log].presentationValues[Retention]"
+        );
+        assert_eq!(d[0].actual, Value::Null);
     }
 
     #[test]

@@ -727,6 +727,14 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
 pub const DEFINITION_VALUE_KEY: &str =
     "definition.classType+definition.categoryPath+definition.displayName";
 
+/// An administrative template value's options (`presentationValues`), each keyed by its
+/// presentation's label (how the blueprint and the portal name an option), so drift names the
+/// one option that differs.
+pub const PRESENTATION_VALUE_KEYS: (&str, &str) = (
+    "definitionValues[].presentationValues",
+    "presentation.label",
+);
+
 /// Administrative templates (`/deviceManagement/groupPolicyConfigurations`, Graph beta only):
 /// the ADMX-backed profiles (Edge, Office, Windows, OneDrive). Properties are
 /// `groupPolicyConfiguration`'s in Microsoft's beta reference that a client writes
@@ -750,7 +758,10 @@ pub(super) const GROUP_POLICY_CONFIGURATION: KindSpec = KindSpec {
     ],
     derived: &[],
     create_only: &[],
-    keyed_arrays: &[("definitionValues", DEFINITION_VALUE_KEY)],
+    keyed_arrays: &[
+        ("definitionValues", DEFINITION_VALUE_KEY),
+        PRESENTATION_VALUE_KEYS,
+    ],
     lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     // intune-grouppolicy-grouppolicyconfiguration-create/-get/-update/-assign,
@@ -1640,7 +1651,10 @@ mod tests {
     fn the_beta_app_protection_settings_go_onto_the_v1_policy() {
         let k = &IOS_MANAGED_APP_PROTECTION_BETA;
         assert!(k.is_beta());
-        assert_eq!(k.adds_to(None).map(|b| b.name), Some("iosManagedAppProtection"));
+        assert_eq!(
+            k.adds_to(None).map(|b| b.name),
+            Some("iosManagedAppProtection")
+        );
         for beta_only in [
             "exemptedAppProtocols",
             "allowedOutboundClipboardSharingExceptionLength",
