@@ -63,6 +63,8 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.start_menu_layout_file", ParamType::Text),
     ("params.lock_screen_image_url", ParamType::Text),
     ("params.desktop_image_url", ParamType::Text),
+    ("params.vpn_server", ParamType::Text),
+    ("params.vpn_connection_type", ParamType::Text),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -146,6 +148,11 @@ pub struct Params {
     /// define"): an http(s) URL Windows downloads the image from, or a file URL on the device.
     pub lock_screen_image_url: Option<String>,
     pub desktop_image_url: Option<String>,
+    /// The agency's VPN for the ABAC's iOS "Custom - Per App VPN" profile ("VPN Address":
+    /// `XXX.XXX.XXX.XXX`, "Connection Type: VPN Provider"): the server's IP address or host name,
+    /// and its provider as Graph's `appleVpnConnectionType` names it (`ciscoAnyConnectV2`, …).
+    pub vpn_server: Option<String>,
+    pub vpn_connection_type: Option<String>,
 }
 
 /// One sensitivity label and its email protective marking.
@@ -458,6 +465,10 @@ pub struct ParamsTable {
     lock_screen_image_url: Option<Spanned<String>>,
     #[serde(default)]
     desktop_image_url: Option<Spanned<String>>,
+    #[serde(default)]
+    vpn_server: Option<Spanned<String>>,
+    #[serde(default)]
+    vpn_connection_type: Option<Spanned<String>>,
 }
 
 /// One `[[params.protective_markings]]` table as written.
@@ -770,6 +781,14 @@ impl Reader<'_> {
             .desktop_image_url
             .as_ref()
             .and_then(|p| self.check("params.desktop_image_url", p, parse_image_url));
+        let vpn_server = params
+            .vpn_server
+            .as_ref()
+            .and_then(|p| self.check("params.vpn_server", p, parse_vpn_server));
+        let vpn_connection_type = params
+            .vpn_connection_type
+            .as_ref()
+            .and_then(|p| self.check("params.vpn_connection_type", p, parse_vpn_connection_type));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -804,6 +823,8 @@ impl Reader<'_> {
                 start_menu_layout_file,
                 lock_screen_image_url,
                 desktop_image_url,
+                vpn_server,
+                vpn_connection_type,
             },
         }
     }
@@ -1029,6 +1050,61 @@ fn parse_image_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// `params.vpn_server`: the VPN server's IP address or host name, as the iOS VPN profile's
+/// `server.address` takes it (the portal's "VPN server address"; the ABAC: `XXX.XXX.XXX.XXX`).
+fn parse_vpn_server(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.parse::<IpAddr>().is_ok() {
+        return Ok(t.to_owned());
+    }
+    DomainName::parse(t).map(|d| d.to_string()).map_err(|_| {
+        format!("`{text}` is not a VPN server address: give its IP address (203.0.113.10) or host name (vpn.agency.gov.au), without a scheme or path")
+    })
+}
+
+/// The connection types of Graph's beta `appleVpnConnectionType` (msgraph-metadata's beta
+/// enum, in its order), which the iOS VPN profile's `connectionType` takes: the provider
+/// ("Connection Type: VPN Provider" in the ABAC) is the agency's.
+const APPLE_VPN_CONNECTION_TYPES: &[&str] = &[
+    "ciscoAnyConnect",
+    "pulseSecure",
+    "f5EdgeClient",
+    "dellSonicWallMobileConnect",
+    "checkPointCapsuleVpn",
+    "customVpn",
+    "ciscoIPSec",
+    "citrix",
+    "ciscoAnyConnectV2",
+    "paloAltoGlobalProtect",
+    "zscalerPrivateAccess",
+    "f5Access2018",
+    "citrixSso",
+    "paloAltoGlobalProtectV2",
+    "ikEv2",
+    "alwaysOn",
+    "microsoftTunnel",
+    "netMotionMobility",
+    "microsoftProtect",
+];
+
+/// `params.vpn_connection_type`: one of [`APPLE_VPN_CONNECTION_TYPES`], spelled as Graph
+/// spells it (an enum member is case-sensitive in Graph's JSON).
+fn parse_vpn_connection_type(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if APPLE_VPN_CONNECTION_TYPES.contains(&t) {
+        return Ok(t.to_owned());
+    }
+    let hint = APPLE_VPN_CONNECTION_TYPES
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(t))
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "`{text}` is not an iOS VPN connection type{hint}: use one of Graph's appleVpnConnectionType values: {}",
+        APPLE_VPN_CONNECTION_TYPES.join(", ")
+    ))
+}
+
 impl AgencyProfile {
     /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
     /// `None` when the profile leaves an optional one unset.
@@ -1105,6 +1181,8 @@ impl AgencyProfile {
             "params.start_menu_layout_file" => Value::String(p.start_menu_layout_file.clone()?),
             "params.lock_screen_image_url" => Value::String(p.lock_screen_image_url.clone()?),
             "params.desktop_image_url" => Value::String(p.desktop_image_url.clone()?),
+            "params.vpn_server" => Value::String(p.vpn_server.clone()?),
+            "params.vpn_connection_type" => Value::String(p.vpn_connection_type.clone()?),
             _ => return None,
         })
     }

@@ -2175,6 +2175,90 @@ fn the_applocker_and_custom_restrictions_profiles_wait_for_the_agencys_files_and
     }
 }
 
+/// The iOS Per App VPN profile names the agency's VPN server and provider: manual, naming what
+/// is missing, until the profile names both; then the ABAC's fixed values with the agency's two,
+/// in Graph beta (manual again with beta off). A server with a scheme or an unknown provider is
+/// refused where it is written.
+#[test]
+fn the_per_app_vpn_profile_waits_for_the_agencys_vpn_server_and_provider() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let id = "intune-ios-per-app-vpn";
+    let only_server =
+        AgencyProfile::from_toml("v.toml", &format!("{base}vpn_server = \"203.0.113.10\"\n"))
+            .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&only_server);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Manual);
+    let why = feature.manual_because.as_deref().unwrap();
+    assert!(
+        why.contains("params.vpn_connection_type") && !why.contains("params.vpn_server"),
+        "{why}"
+    );
+
+    let with = AgencyProfile::from_toml(
+        "v.toml",
+        &format!(
+            "{base}vpn_server = \"VPN.A.gov.au\"\nvpn_connection_type = \"paloAltoGlobalProtectV2\"\n"
+        ),
+    )
+    .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Automated);
+    assert!(feature.needs_beta());
+    let objects = catalogue.render_feature(feature, &with).unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].kind, "deviceConfigurationBeta");
+    let desired = &objects[0].desired;
+    assert_eq!(
+        desired["@odata.type"],
+        "#microsoft.graph.iosVpnConfiguration"
+    );
+    assert_eq!(desired["connectionType"], "paloAltoGlobalProtectV2");
+    assert_eq!(desired["server"]["address"], "vpn.a.gov.au");
+    assert_eq!(desired["connectionName"], "PerApp VPN");
+    assert_eq!(desired["authenticationMethod"], "usernameAndPassword");
+    assert_eq!(desired["enableSplitTunneling"], false);
+    assert_eq!(desired["enablePerApp"], true);
+    assert_eq!(desired["disableOnDemandUserOverride"], true);
+    assert_eq!(desired["assignments"].as_array().unwrap().len(), 2);
+    let without_beta = builtin_catalogue().without_beta().for_profile(&with);
+    assert_eq!(
+        without_beta.feature(id).unwrap().status(),
+        FeatureStatus::Manual
+    );
+    // The ABAC's own placeholder shape: an IP address is a server too.
+    let by_address =
+        AgencyProfile::from_toml("v.toml", &format!("{base}vpn_server = \"2001:db8::10\"\n"))
+            .unwrap();
+    assert_eq!(
+        by_address.lookup("params.vpn_server"),
+        Some(serde_json::json!("2001:db8::10"))
+    );
+
+    for (line, at, why) in [
+        (
+            "vpn_server = \"https://vpn.a.gov.au\"",
+            "b.toml:6:14",
+            "not a VPN server address",
+        ),
+        (
+            "vpn_connection_type = \"openVpn\"",
+            "b.toml:6:23",
+            "not an iOS VPN connection type",
+        ),
+        (
+            "vpn_connection_type = \"CiscoAnyConnectV2\"",
+            "b.toml:6:23",
+            "did you mean `ciscoAnyConnectV2`?",
+        ),
+    ] {
+        let errors =
+            AgencyProfile::from_toml("b.toml", &format!("{base}{line}\n")).expect_err(line);
+        only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
+}
+
 #[test]
 fn the_guest_invitation_allowlist_deploys_once_the_agency_names_its_target_domains() {
     let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";

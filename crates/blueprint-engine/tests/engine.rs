@@ -4662,6 +4662,89 @@ async fn the_apple_enrolment_type_profile_is_assigned_one_by_one_drifts_and_roll
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
 
+/// The iOS Per App VPN profile (Graph beta): manual, nothing planned, while the profile leaves
+/// the agency's VPN out (as the shared test profile does); with `vpn_server` and
+/// `vpn_connection_type` added to this test's own profile, created in beta with the ABAC's values
+/// and the two role-group assignments; split tunnelling turned on in the tenant is reported as
+/// exactly that; the rollback removes the profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_app_vpn_profile_waits_for_the_agencys_vpn_deploys_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = ["identity-role-groups", "intune-ios-per-app-vpn"].map(String::from);
+    let reference = "deviceConfigurationBeta:Custom - Per App VPN";
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        !plan.actions.iter().any(|a| a.reference == reference),
+        "{:#?}",
+        plan.actions
+    );
+
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let with_vpn = profile.replace(
+        "[params]\n",
+        "[params]\nvpn_server = \"vpn.example.gov.au\"\nvpn_connection_type = \"ciscoAnyConnectV2\"\n",
+    );
+    assert_ne!(with_vpn, profile);
+    std::fs::write(ws_dir.join("blueprint.toml"), &with_vpn).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == reference)
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!((action.op, action.api), (Op::Create, "graph-beta"));
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (users, _) = stored(&mut t, "group", "rol-EXA-users");
+        let (admins, _) = stored(&mut t, "group", "rol-EXA-administrators");
+        let (id, vpn) = stored(&mut t, "deviceConfiguration", "Custom - Per App VPN");
+        assert_eq!(vpn["@odata.type"], "#microsoft.graph.iosVpnConfiguration");
+        assert_eq!(vpn["connectionType"], "ciscoAnyConnectV2");
+        assert_eq!(vpn["connectionName"], "PerApp VPN");
+        assert_eq!(vpn["server"]["address"], "vpn.example.gov.au");
+        assert_eq!(vpn["authenticationMethod"], "usernameAndPassword");
+        assert_eq!(
+            (
+                &vpn["enableSplitTunneling"],
+                &vpn["enablePerApp"],
+                &vpn["disableOnDemandUserOverride"]
+            ),
+            (&Value::Bool(false), &Value::Bool(true), &Value::Bool(true))
+        );
+        let mut groups: Vec<&str> = t.assignments[&id]
+            .iter()
+            .map(|a| a["target"]["groupId"].as_str().unwrap())
+            .collect();
+        groups.sort_unstable();
+        let mut expected = [users.as_str(), admins.as_str()];
+        expected.sort_unstable();
+        assert_eq!(groups, expected);
+        // Someone turns split tunnelling on.
+        let (_, vpn) = stored(&mut t, "deviceConfiguration", "Custom - Per App VPN");
+        vpn["enableSplitTunneling"] = true.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(
+        findings_by_feature(&evaluation)["intune-ios-per-app-vpn"],
+        vec![(
+            "enableSplitTunneling".to_string(),
+            false.into(),
+            true.into()
+        )]
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
 const VPP_FEATURES: &[&str] = &["intune-apple-vpp-token", "intune-ios-vpp-applications"];
 
 /// The ten bundle ids of the blueprint's iOS VPP apps.

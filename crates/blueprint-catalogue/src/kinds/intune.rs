@@ -533,8 +533,8 @@ const WINDOWS10_NETWORK_BOUNDARY: &[&str] = &["windowsNetworkIsolationPolicy"];
 /// properties a client writes of appleVpnConfiguration and iosVpnConfiguration in Microsoft's
 /// beta metadata (type mappings; intune-deviceconfig-iosvpnconfiguration-create), less the
 /// navigation properties (the identity certificate and derived credential settings, objects of
-/// their own). The ABAC's "Custom - Per App VPN" names the agency's VPN provider and server,
-/// which the catalogue does not hold, so no feature writes it yet.
+/// their own). The ABAC's "Custom - Per App VPN" (intune-ios-per-app-vpn) writes it once the
+/// profile names the agency's VPN provider and server.
 const IOS_VPN: &[&str] = &[
     "associatedDomains",
     "authenticationMethod",

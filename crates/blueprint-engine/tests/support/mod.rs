@@ -1,14 +1,30 @@
 //! Test support shared by the engine's tests and benchmarks: an emulator on loopback and a
 //! workspace whose profile reaches its tenant with the app certificate.
 
-use blueprint_catalogue::{Catalogue, FeatureStatus};
+use blueprint_catalogue::{AgencyProfile, Catalogue, FeatureStatus};
 use blueprint_emulator::{EmulatorConfig, Fixture, RunningEmulator, ThrottleMode};
 use blueprint_engine::{Session, Workspace};
 use std::path::Path;
 
+/// The features automated as the shared test workspace's profile sees the catalogue: one whose
+/// parameters it leaves out (`automated_when_set`) is manual there, tested with a profile of
+/// its own.
 pub fn automated_features() -> Vec<String> {
-    let catalogue = Catalogue::builtin().unwrap();
-    catalogue
+    let profile = AgencyProfile::from_toml(
+        "blueprint.toml",
+        &format!(
+            "[agency]\nname = \"Example\"\ndomain = \"example.gov.au\"\nprefix = \"EXA\"\n\n{}",
+            params(
+                "example.gov.au",
+                "breakglass01@example.gov.au",
+                "breakglass02@example.gov.au"
+            )
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Catalogue::builtin()
+        .unwrap()
+        .for_profile(&profile)
         .features()
         .iter()
         .filter(|f| f.status() == FeatureStatus::Automated)
@@ -48,36 +64,7 @@ domain = {domain}
 prefix = "EXA"
 implementation = "cloud-native"
 
-[params]
-trusted_ip_ranges = ["203.0.113.0/24"]
-allowed_countries = ["AU"]
-break_glass_upns = [{bg1}, {bg2}]
-sharing_allowed_domains = [{domain}]
-guest_invitation_domains = [{domain}]
-terms_of_use_expiry_start = "2027-07-01"
-terms_of_use_pdf = "aup.pdf"
-wdac_base_policy_file = "wdac/base-policy.cip"
-wdac_base_policy_id = "{{A244370E-44C9-4C06-B551-F6016E563076}}"
-applocker_admins_policy_file = "applocker/block-apps-local-admins.xml"
-applocker_users_policy_file = "applocker/block-users-powershell.xml"
-start_menu_layout_file = "windows/start-menu-layout.xml"
-lock_screen_image_url = "https://intranet.example.gov.au/lock-screen.jpg"
-desktop_image_url = "https://intranet.example.gov.au/desktop.jpg"
-
-[params.contacts]
-group_expiration = "ict@example.gov.au"
-technical = "ict@example.gov.au"
-
-[[params.protective_markings]]
-label = "OFFICIAL"
-label_id = "8260affa-0595-45d6-a83e-a3b79a9c02c4"
-marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL"
-
-[[params.protective_markings]]
-label = "OFFICIAL Sensitive"
-label_id = "42227f60-6734-42bf-b4e6-da15ab730981"
-marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive"
-
+{params}
 [connection]
 tenant_id = {tenant}
 client_id = {client}
@@ -92,8 +79,11 @@ features = [{features}]
 "#,
         name = q(&t.name),
         domain = q(t.domains.last().unwrap()),
-        bg1 = q(&format!("breakglass01@{}", t.domain)),
-        bg2 = q(&format!("breakglass02@{}", t.domain)),
+        params = params(
+            t.domains.last().unwrap(),
+            &format!("breakglass01@{}", t.domain),
+            &format!("breakglass02@{}", t.domain)
+        ),
         tenant = q(&t.id),
         client = q(&app.client_id),
         authority = q(&info.authority),
@@ -141,4 +131,46 @@ features = [{features}]
 
 pub fn session(ws: Workspace) -> Session {
     Session::open(ws, blueprint_engine::progress::quiet()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The shared test workspace's `[params]` tables (the agency's domain and break-glass accounts
+/// given): every agency parameter but those a test adds to a profile of its own.
+fn params(domain: &str, break_glass_1: &str, break_glass_2: &str) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    format!(
+        r#"[params]
+trusted_ip_ranges = ["203.0.113.0/24"]
+allowed_countries = ["AU"]
+break_glass_upns = [{bg1}, {bg2}]
+sharing_allowed_domains = [{domain}]
+guest_invitation_domains = [{domain}]
+terms_of_use_expiry_start = "2027-07-01"
+terms_of_use_pdf = "aup.pdf"
+wdac_base_policy_file = "wdac/base-policy.cip"
+wdac_base_policy_id = "{{A244370E-44C9-4C06-B551-F6016E563076}}"
+applocker_admins_policy_file = "applocker/block-apps-local-admins.xml"
+applocker_users_policy_file = "applocker/block-users-powershell.xml"
+start_menu_layout_file = "windows/start-menu-layout.xml"
+lock_screen_image_url = "https://intranet.example.gov.au/lock-screen.jpg"
+desktop_image_url = "https://intranet.example.gov.au/desktop.jpg"
+
+[params.contacts]
+group_expiration = "ict@example.gov.au"
+technical = "ict@example.gov.au"
+
+[[params.protective_markings]]
+label = "OFFICIAL"
+label_id = "8260affa-0595-45d6-a83e-a3b79a9c02c4"
+marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL"
+
+[[params.protective_markings]]
+label = "OFFICIAL Sensitive"
+label_id = "42227f60-6734-42bf-b4e6-da15ab730981"
+marking = "VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive"
+
+"#,
+        domain = q(domain),
+        bg1 = q(break_glass_1),
+        bg2 = q(break_glass_2),
+    )
 }
