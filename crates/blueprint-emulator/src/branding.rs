@@ -58,15 +58,7 @@ pub(crate) fn execute(
     }
     let kind = Kind::by_entity(ENTITY);
     let method = req.method.to_ascii_uppercase();
-    let writing = !matches!(method.as_str(), "GET" | "HEAD");
-    let allowed = if writing {
-        kind.may_write(caller.permissions())
-    } else {
-        kind.may_read(caller.permissions())
-    };
-    if !allowed {
-        return Err(GraphError::forbidden());
-    }
+    kind.authorize(&method, caller.permissions())?;
     let tenant = emulator
         .tenant(&caller.tenant_id)
         .ok_or_else(|| GraphError::unauthenticated("The tenant for this token does not exist."))?;

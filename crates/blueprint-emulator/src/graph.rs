@@ -188,15 +188,7 @@ pub fn execute(
         return Err(GraphError::unknown_segment(first));
     };
     let method = req.method.to_ascii_uppercase();
-    let writing = !matches!(method.as_str(), "GET" | "HEAD");
-    let allowed = if writing {
-        kind.may_write(caller.permissions())
-    } else {
-        kind.may_read(caller.permissions())
-    };
-    if !allowed {
-        return Err(GraphError::forbidden());
-    }
+    kind.authorize(&method, caller.permissions())?;
     let mut t = tenant.lock().expect("tenant lock");
     match (kind.shape, rest, method.as_str()) {
         (Shape::Singleton, [], "GET") => {

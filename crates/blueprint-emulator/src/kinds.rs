@@ -1351,6 +1351,21 @@ impl Kind {
         if self.is_beta() { BETA } else { "v1.0" }
     }
 
+    /// Graph's 403 unless `roles` may do what `method` does to this kind (read for GET and
+    /// HEAD, write otherwise).
+    pub fn authorize(&self, method: &str, roles: &[String]) -> Result<(), crate::GraphError> {
+        let allowed = if matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD") {
+            self.may_read(roles)
+        } else {
+            self.may_write(roles)
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(crate::GraphError::forbidden())
+        }
+    }
+
     pub fn may_read(&self, roles: &[String]) -> bool {
         roles
             .iter()
