@@ -25,6 +25,7 @@
 //! The permissions a workspace needs are derived from its selected features' kinds
 //! ([`crate::permissions`]), never listed by hand.
 
+pub mod dns;
 mod identity;
 mod intune;
 
@@ -57,6 +58,10 @@ pub enum Api {
     /// through `EXOBanner('AutogenSession')`, tokens for
     /// `https://ps.compliance.protection.outlook.com`): Microsoft Purview's cmdlets.
     ComplianceAdmin,
+    /// The agency's public DNS zone, read with DNS queries (MX, TXT, CNAME) to the system's
+    /// resolver or the connection's `dns` server: records that live at the agency's registrar,
+    /// which no Microsoft API writes, compared with what Microsoft lists for the domain.
+    PublicDns,
 }
 
 impl Api {
@@ -66,6 +71,7 @@ impl Api {
             Api::GraphBeta => "graph-beta",
             Api::ExchangeAdmin => "exchange-admin",
             Api::ComplianceAdmin => "compliance-admin",
+            Api::PublicDns => "public-dns",
         }
     }
 
@@ -76,6 +82,7 @@ impl Api {
             Api::GraphBeta => "Graph beta",
             Api::ExchangeAdmin => "the Exchange admin API",
             Api::ComplianceAdmin => "the Security & Compliance admin API",
+            Api::PublicDns => "the public DNS",
         }
     }
 
@@ -84,7 +91,7 @@ impl Api {
         match self {
             Api::GraphV1 => Some("v1.0"),
             Api::GraphBeta => Some("beta"),
-            Api::ExchangeAdmin | Api::ComplianceAdmin => None,
+            Api::ExchangeAdmin | Api::ComplianceAdmin | Api::PublicDns => None,
         }
     }
 
@@ -1089,6 +1096,8 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::MAILBOXES,
     crate::exchange_kinds::MAILBOX_USERS,
     crate::exchange_kinds::MAILBOX_REGIONAL_CONFIGURATIONS,
+    // The agency's public DNS (kinds::dns).
+    dns::DNS_RECORD,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

@@ -542,6 +542,41 @@ fn missing_field_is_located() {
     );
 }
 
+/// A DNS record whose expected value nobody would read is refused where it is written.
+#[test]
+fn a_dns_record_without_a_known_expected_value_is_located() {
+    let dns = VALID_FEATURE
+        .replace(
+            r#"checks: [{ matches: "group:grp-Extra_Exclude" }]"#,
+            r#"checks: [{ matches: "dnsRecord:MX lists.{{ agency.domain }}" }]"#,
+        )
+        .replace(
+            "      - kind: group\n        desired:\n          displayName: grp-Extra_Exclude\n          mailEnabled: false\n          mailNickname: grp-Extra_Exclude\n          securityEnabled: true\n",
+            "      - kind: dnsRecord\n        desired:\n          Record: \"MX lists.{{ agency.domain }}\"\n          ExpectedFrom: \"/domain/{{ agency.domain }}/records\"\n",
+        );
+    only_error(
+        &overlay_errors(&dns),
+        ErrorKind::InvalidValue,
+        "agency/overlay.yaml:18:25",
+        "does not say what a DNS record should be",
+    );
+    let both = dns.replace(
+        "ExpectedFrom: \"/domain/{{ agency.domain }}/records\"",
+        "ExpectedFrom: \"/exchange/DkimSigningConfig\"\n          Value: x",
+    );
+    only_error(
+        &overlay_errors(&both),
+        ErrorKind::InvalidValue,
+        "agency/overlay.yaml:18:25",
+        "not both",
+    );
+    let fine = dns.replace(
+        "/domain/{{ agency.domain }}/records",
+        "/domains/{{ agency.domain }}/serviceConfigurationRecords",
+    );
+    with_overlay(&fine).unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[test]
 fn invalid_value_is_located() {
     let text = VALID_FEATURE.replace("area: identity", "area: kitchen");
@@ -1427,6 +1462,12 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
                     Api::ExchangeAdmin | Api::ComplianceAdmin,
                     Grant::Exchange(_) | Grant::DirectoryRole(_) | Grant::ExchangeRole(_),
                 ) => {}
+                // The DNS answers anyone: the grants are those of the Graph and Exchange reads
+                // that say what Microsoft wants there.
+                (
+                    Api::PublicDns,
+                    Grant::Graph(_) | Grant::Exchange(_) | Grant::DirectoryRole(_),
+                ) => {}
                 (api, grant) => panic!("{}: {grant:?} cannot be granted for {api:?}", kind.name),
             }
         }
@@ -1437,7 +1478,7 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
             kind.name
         );
         // A Graph kind only ever evaluated writes nothing, so it asks for no more than it reads.
-        if kind.is_evaluated_only() && kind.api == Api::GraphV1 {
+        if kind.is_evaluated_only() && matches!(kind.api, Api::GraphV1 | Api::PublicDns) {
             assert_eq!(p.write, p.read, "{}: an evaluated-only kind", kind.name);
         } else if !kind.is_checked_only() {
             assert!(

@@ -66,6 +66,10 @@ pub struct TenantSpec {
     /// Licences the tenant bought (`GET /subscribedSkus`), by SKU part number.
     #[serde(default)]
     pub subscriptions: Vec<crate::licensing::SubscriptionSpec>,
+    /// Record sets of the tenant's public DNS zone that differ from what Microsoft asks for
+    /// (crate::dns): each replaces the set of its name and type; no values remove it.
+    #[serde(default)]
+    pub dns: Vec<crate::dns::DnsRecordSet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +215,14 @@ impl Fixture {
                     invalid(format!(
                         "tenant '{}', VPP token of {}: {m}",
                         spec.name, token.organization
+                    ))
+                })?;
+            }
+            for set in &spec.dns {
+                crate::dns::set(&mut tenant, set.clone()).map_err(|m| {
+                    invalid(format!(
+                        "tenant '{}', DNS record {}: {m}",
+                        spec.name, set.name
                     ))
                 })?;
             }

@@ -177,6 +177,9 @@ pub fn execute(
             "Query option '$expand' is not supported by this resource in the emulator's model of Microsoft Graph.",
         ));
     }
+    if let Some(response) = crate::dns::execute(emulator, caller, origin, req, &segs)? {
+        return Ok(response);
+    }
     if let Some(response) = crate::licensing::execute(emulator, caller, origin, req, &segs)? {
         return Ok(response);
     }

@@ -75,6 +75,7 @@ pub fn app(emulator: Arc<Emulator>) -> Router {
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/state", get(state_dump))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/dns", get(dns_zone).put(dns_zone))
         .route("/_emulator/health", get(|| async { "ok" }))
         // Browsers ask every host for an icon; the sign-in page has none to give.
         .route(
@@ -1057,6 +1058,20 @@ async fn state_dump(State(em): State<Arc<Emulator>>, req: Request) -> Response {
         })
         .collect();
     axum::Json(json!({"tenants": tenants})).into_response()
+}
+
+/// The tenants' public DNS zones; a PUT changes one record set (crate::dns::operator).
+async fn dns_zone(
+    State(em): State<Arc<Emulator>>,
+    method: axum::http::Method,
+    body: axum::body::Bytes,
+) -> Response {
+    let (status, value) = crate::dns::operator(&em, method.as_str(), &body);
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(value),
+    )
+        .into_response()
 }
 
 async fn reset(State(em): State<Arc<Emulator>>) -> Response {

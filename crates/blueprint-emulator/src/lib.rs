@@ -16,6 +16,7 @@ mod batch;
 mod branding;
 mod countries;
 mod defaults;
+mod dns;
 mod error;
 mod exchange;
 mod faults;
@@ -49,6 +50,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
+pub use dns::DnsRecordSet;
 pub use error::GraphError;
 pub use faults::{FaultConfig, parse_latency};
 pub use first_party::{EXCHANGE_APP_ID, GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID};
@@ -396,6 +398,16 @@ impl Emulator {
 
     pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
         f(&mut self.rng.lock().expect("rng lock"))
+    }
+
+    /// Replaces (no values: removes) a record set of the public DNS zone of the tenant whose
+    /// custom domain holds its name, as the agency's DNS administrator would at its DNS host
+    /// (what `PUT /_emulator/dns` does); why not, when the name is in no tenant's domain or the
+    /// record is not one the zones hold.
+    pub fn set_dns(&self, set: DnsRecordSet) -> Result<(), String> {
+        dns::set_anywhere(self, set)
+            .map(|_| ())
+            .map_err(|(_, why)| why)
     }
 
     pub(crate) fn mark_dirty(&self) {

@@ -34,6 +34,10 @@ pub struct ReadyInfo {
     pub compliance: String,
     /// Plain HTTP on loopback (the same port), also when TLS is on.
     pub plain_http: String,
+    /// The DNS server answering for the tenants' public zones (`127.0.0.1:PORT`, UDP and
+    /// TCP): a profile's `[connection] dns`.
+    #[serde(default)]
+    pub dns: String,
     /// The CA to trust for HTTPS, when TLS is on.
     pub ca_file: Option<PathBuf>,
     pub tls: bool,
@@ -102,6 +106,9 @@ impl ReadyInfo {
         }
         if !self.compliance.is_empty() {
             connection.push(("compliance".into(), self.compliance.clone()));
+        }
+        if !self.dns.is_empty() {
+            connection.push(("dns".into(), self.dns.clone()));
         }
         let paths = [
             ("certificate_path", &app.certificate_path),
@@ -250,12 +257,21 @@ pub async fn serve(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         addr.to_string()
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let dns_ip = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    let dns = crate::dns::bind(dns_ip)
+        .await
+        .map_err(|e| EmulatorError::Setup(format!("binding the DNS server on {dns_ip}: {e}")))?;
     let info = ReadyInfo {
         authority: format!("{scheme}://{host}"),
         graph: format!("{scheme}://{host}"),
         exchange: format!("{scheme}://{host}"),
         compliance: format!("{scheme}://{host}/compliance"),
         plain_http: format!("http://{host}"),
+        dns: dns.addr.to_string(),
         ca_file: tls.as_ref().map(|(_, p)| p.clone()),
         tls: tls.is_some(),
         pid: std::process::id(),
@@ -267,6 +283,11 @@ pub async fn serve(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     let mut tasks = Vec::new();
     let router = app(emulator.clone());
     let acceptor = tls.map(|(a, _)| a);
+    tasks.push(tokio::spawn(crate::dns::serve(
+        emulator.clone(),
+        dns,
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(accept_loop(
         listener,
         router,

@@ -114,6 +114,10 @@ pub struct Tenant {
     /// The Exchange Online organisation (the admin API's objects).
     #[serde(default)]
     pub exchange: crate::exchange::ExchangeState,
+    /// The public DNS zone of the tenant's custom domains, as its DNS host publishes it
+    /// (crate::dns).
+    #[serde(default)]
+    pub dns: Vec<crate::dns::DnsRecordSet>,
 }
 
 /// The stored form of a password.
@@ -153,8 +157,10 @@ impl Tenant {
             password_hashes: BTreeMap::new(),
             fixture_passwords: BTreeMap::new(),
             exchange: Default::default(),
+            dns: Vec::new(),
         };
         crate::defaults::install(&mut tenant);
+        crate::dns::install_zone(&mut tenant);
         tenant
     }
 

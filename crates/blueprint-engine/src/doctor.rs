@@ -208,7 +208,8 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
         config.clone(),
         &workspace.compliance_url(),
         std::sync::Arc::new(|_| {}),
-    )?);
+    )?)
+    .with_dns(workspace.dns_server());
 
     let missing = permissions::missing(&needs, &granted);
     if missing.is_empty() {
@@ -267,6 +268,38 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
                 Status::Skipped,
                 format!("not tried: needs {}", lacking.name()),
             );
+            continue;
+        }
+        // The public DNS: one of the selection's records, asked of the workspace's server.
+        if kind.api == kinds::Api::PublicDns {
+            let Some(object) = rendered.objects.iter().find(|o| o.kind == kind.name) else {
+                continue;
+            };
+            let path = crate::resources::read_path(object);
+            let server = match apis.dns().address() {
+                Ok(address) => address.to_string(),
+                Err(e) => {
+                    d.push(name, Status::Fail, e);
+                    continue;
+                }
+            };
+            match tokio::time::timeout(STEP_TIMEOUT, apis.get(&path)).await {
+                Ok(Ok(_)) => d.push(
+                    name,
+                    Status::Ok,
+                    format!("DNS {} answered by {server}", object.identity),
+                ),
+                Ok(Err(e)) => d.push(name, Status::Fail, e.to_string()),
+                Err(_) => d.push(
+                    name,
+                    Status::Fail,
+                    format!(
+                        "DNS {}: no answer from {server} within {} s",
+                        object.identity,
+                        STEP_TIMEOUT.as_secs()
+                    ),
+                ),
+            }
             continue;
         }
         let path = if kind.is_singleton() || kind.api.is_cmdlet_api() {

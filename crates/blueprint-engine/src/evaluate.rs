@@ -99,9 +99,16 @@ pub fn evaluate(
         let mut present = 0;
         for object in &mine {
             let mut unresolved = Vec::new();
+            // A DNS record Microsoft decides is compared with what Microsoft lists.
+            let wanted = match crate::observe::expected_from(object) {
+                Some(from) => {
+                    crate::dns::expected(object, observation.available.get(from).map(Vec::as_slice))
+                }
+                None => object.desired.clone(),
+            };
             let desired = compared_fields(
                 object,
-                &resolve_refs(&object.desired, observation, &mut unresolved),
+                &resolve_refs(&wanted, observation, &mut unresolved),
                 true,
             );
             match observation.single(&object.reference) {

@@ -10,6 +10,7 @@ pub mod approved;
 pub mod compare;
 pub mod connect;
 mod definitions;
+pub mod dns;
 pub mod doctor;
 pub mod engagement;
 pub mod evaluate;
@@ -269,7 +270,8 @@ impl Session {
             GraphClient::new(config, progress::graph_observer(progress.clone()))?,
             exchange,
         )
-        .with_compliance(compliance);
+        .with_compliance(compliance)
+        .with_dns(workspace.dns_server());
         Ok(Session {
             workspace,
             client,

@@ -112,6 +112,13 @@ pub async fn observe_known(
         .flatten()
         .collect();
     paths.extend(definitions.iter().cloned());
+    // What Microsoft wants of the agency's DNS records (Graph's serviceConfigurationRecords,
+    // Exchange's DKIM selectors): read beside the records, in the same round.
+    let what_microsoft_lists: Vec<String> = objects
+        .iter()
+        .filter_map(|o| expected_from(o).map(str::to_string))
+        .collect();
+    paths.extend(what_microsoft_lists.iter().cloned());
     paths.sort();
     paths.dedup();
     let results = client.get_many(&paths).await;
@@ -138,7 +145,7 @@ pub async fn observe_known(
         let listed = by_path.get(path).map(items).unwrap_or_default();
         observation.available.insert(path.to_string(), listed);
     }
-    for path in definitions {
+    for path in definitions.into_iter().chain(what_microsoft_lists) {
         let listed = by_path.get(&path).map(items).unwrap_or_default();
         observation.available.insert(path, listed);
     }
@@ -196,6 +203,15 @@ pub async fn observe_known(
         }
     }
     Ok(observation)
+}
+
+/// The read that says what a `dnsRecord` should hold, when Microsoft decides it
+/// ([`blueprint_catalogue::kinds::dns::EXPECTED_FROM`]).
+pub fn expected_from(object: &DesiredObject) -> Option<&str> {
+    if object.kind != blueprint_catalogue::kinds::dns::DNS_RECORD.name {
+        return None;
+    }
+    object.desired[blueprint_catalogue::kinds::dns::EXPECTED_FROM].as_str()
 }
 
 /// The reads an object found under `id` needs after the read that found it: its

@@ -37,12 +37,17 @@ pub enum Route<'p> {
         noun: &'static str,
         id: Option<&'p str>,
     },
+    /// The agency's public DNS (`/dns?$filter=Record eq '…'`): read only.
+    Dns,
 }
 
 /// The route of a resource path: `/exchange/{Noun}[/{identity}]` for a kind whose API is the
 /// Exchange admin API, `/compliance/{Noun}[/{identity}]` for Security & Compliance's, Graph for
 /// everything else.
 pub fn route(path: &str) -> Route<'_> {
+    if path == "/dns" || path.starts_with("/dns?") || path.starts_with("/dns/") {
+        return Route::Dns;
+    }
     let (api, rest) = if let Some(rest) = path.strip_prefix("/exchange/") {
         (Api::ExchangeAdmin, rest)
     } else if let Some(rest) = path.strip_prefix("/compliance/") {
@@ -75,6 +80,8 @@ pub struct TenantApis {
     exchange: ExchangeClient,
     /// Security & Compliance: the same admin API client at its own endpoint.
     compliance: Option<ExchangeClient>,
+    /// The DNS server the agency's public records are asked of.
+    dns: crate::dns::DnsServer,
 }
 
 impl Deref for TenantApis {
@@ -91,7 +98,18 @@ impl TenantApis {
             graph,
             exchange,
             compliance: None,
+            dns: crate::dns::DnsServer::System,
         }
+    }
+
+    /// With the DNS server the profile names (without it, the system's).
+    pub fn with_dns(mut self, dns: crate::dns::DnsServer) -> Self {
+        self.dns = dns;
+        self
+    }
+
+    pub fn dns(&self) -> &crate::dns::DnsServer {
+        &self.dns
     }
 
     /// With the Security & Compliance endpoint's client (without it, a compliance kind's
@@ -147,6 +165,7 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.get(&self.at(path).await?).await,
             Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
+            Route::Dns => crate::dns::read(&self.dns, path).await,
         }
     }
 
@@ -155,6 +174,7 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.get_known(&self.at(path).await?).await,
             Route::Exchange { kind, noun, id } => self.exchange_get(kind, noun, id).await,
+            Route::Dns => crate::dns::read(&self.dns, path).await,
         }
     }
 
@@ -162,6 +182,7 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.list(&self.at(path).await?).await,
             Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
+            Route::Dns => Ok(dns_items(crate::dns::read(&self.dns, path).await?)),
         }
     }
 
@@ -169,6 +190,7 @@ impl TenantApis {
         match route(path) {
             Route::Graph => self.graph.list_known(&self.at(path).await?).await,
             Route::Exchange { kind, noun, .. } => self.exchange_list(kind, noun).await,
+            Route::Dns => Ok(dns_items(crate::dns::read(&self.dns, path).await?)),
         }
     }
 
@@ -177,6 +199,7 @@ impl TenantApis {
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
         match route(path) {
             Route::Graph => self.graph.post(&self.at(path).await?, body).await,
+            Route::Dns => Err(never_written(path)),
             Route::Exchange { kind, noun, .. } => {
                 let mut identity = match kind.identity {
                     IdentityKey::Property(p) => p,
@@ -215,6 +238,7 @@ impl TenantApis {
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, GraphError> {
         match route(path) {
             Route::Graph => self.graph.patch(&self.at(path).await?, body).await,
+            Route::Dns => Err(never_written(path)),
             Route::Exchange { kind, .. } if kind.is_evaluated_only() => {
                 Err(GraphError::Config(format!(
                     "{path}: {} objects are only evaluated, never written",
@@ -382,6 +406,7 @@ impl TenantApis {
     pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
         match route(path) {
             Route::Graph => self.graph.delete(&self.at(path).await?).await,
+            Route::Dns => Err(never_written(path)),
             Route::Exchange { kind, noun, id } => match id {
                 Some(id) => self.admin(kind)?.remove(noun, id).await,
                 None => Err(GraphError::Config(format!(
@@ -401,8 +426,14 @@ impl TenantApis {
         // Each admin endpoint's families, each read once.
         let mut families: [Vec<(&'static str, Value)>; 2] = [Vec::new(), Vec::new()];
         let at = |kind: &KindSpec| usize::from(kind.api == Api::ComplianceAdmin);
+        // DNS records, each its own query, all at once.
+        let mut dns_reads = tokio::task::JoinSet::new();
         for (i, path) in paths.iter().enumerate() {
             match route(path) {
+                Route::Dns => {
+                    let (server, path) = (self.dns.clone(), path.clone());
+                    dns_reads.spawn(async move { (i, crate::dns::read(&server, &path).await) });
+                }
                 Route::Graph => match self.at(path).await {
                     Ok(at) => {
                         graph_paths.push(at.into_owned());
@@ -443,7 +474,7 @@ impl TenantApis {
         };
         // Graph and the admin endpoints answer side by side: none waits for another's round
         // trips.
-        let (graph_answers, exchange_answers, compliance_answers) = tokio::join!(
+        let (graph_answers, exchange_answers, compliance_answers, dns_answers) = tokio::join!(
             async {
                 if graph_paths.is_empty() {
                     Vec::new()
@@ -453,7 +484,11 @@ impl TenantApis {
             },
             read_at(0),
             read_at(1),
+            dns_reads.join_all(),
         );
+        for (i, r) in dns_answers {
+            results[i] = Some(r);
+        }
         for (i, r) in graph_at.into_iter().zip(graph_answers) {
             results[i] = Some(r);
         }
@@ -505,6 +540,18 @@ impl TenantApis {
             .await?;
         pick(kind, noun, id, &summarised(kind, &rows))
     }
+}
+
+/// The items of a DNS read's answer.
+fn dns_items(answer: Value) -> Vec<Value> {
+    answer["value"].as_array().cloned().unwrap_or_default()
+}
+
+/// The refusal of a write to the agency's DNS, which lives at its DNS host.
+fn never_written(path: &str) -> GraphError {
+    GraphError::Config(format!(
+        "{path}: the agency's DNS records are only evaluated, never written (they live at its DNS host)"
+    ))
 }
 
 /// What a `Set-` of a cmdlet family takes for `changes` on the object `current`: the

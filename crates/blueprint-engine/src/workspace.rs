@@ -44,6 +44,9 @@ pub struct ConnectionSection {
     /// and the doctor): its client id and its certificate-and-key PEM file.
     pub read_only_client_id: Option<String>,
     pub read_only_certificate_path: Option<PathBuf>,
+    /// The DNS server the agency's public records are asked of (`ADDRESS:PORT`; default the
+    /// system's, `/etc/resolv.conf`): an emulator's ready file names its own under `dns`.
+    pub dns: Option<toml::Spanned<String>>,
 }
 
 /// Where the tenant's services are, without any credential: what a sign-in needs.
@@ -309,6 +312,18 @@ impl Workspace {
                 .tenant_id
                 .as_deref()
                 .and_then(|t| blueprint_catalogue::profile::TenantId::parse(t).ok());
+        }
+        if let Some(dns) = &document.connection.dns
+            && let Err(why) = crate::dns::DnsServer::parse(dns.get_ref())
+        {
+            return Err(EngineError::Input(located(
+                &name,
+                &text,
+                Some(dns.span()),
+                ErrorKind::InvalidValue,
+                format!("[connection] dns: {why}"),
+                "name the DNS server evaluate asks for the agency's MX, SPF, DMARC and DKIM records (an emulator's ready file gives its own), or leave dns out to ask the system's",
+            )));
         }
         if let Some(pdf) = &profile.params.terms_of_use_pdf
             && let Err(why) = crate::files::confined(dir, pdf)
@@ -650,6 +665,16 @@ impl Workspace {
                 .to_string(),
             _ => blueprint_exchange::DEFAULT_EXCHANGE.to_string(),
         }
+    }
+
+    /// The DNS server the agency's public records are asked of: `[connection] dns` (checked
+    /// when the workspace was opened), else the system's.
+    pub fn dns_server(&self) -> crate::dns::DnsServer {
+        self.connection
+            .dns
+            .as_ref()
+            .and_then(|d| crate::dns::DnsServer::parse(d.get_ref()).ok())
+            .unwrap_or(crate::dns::DnsServer::System)
     }
 
     /// Where Security & Compliance's discovery is asked: `BLUEPRINT_COMPLIANCE_URL`, else

@@ -2500,6 +2500,276 @@ async fn auto_labelling_deploy_evaluate_drift_and_roll_back() {
     force_rollback_restores(&s, &running, &seeded).await;
 }
 
+/// Sets a record set of the emulated tenant's public DNS zone, as its DNS administrator would.
+fn set_dns(running: &RunningEmulator, name: &str, kind: &str, values: &[&str]) {
+    running
+        .emulator()
+        .set_dns(blueprint_emulator::DnsRecordSet {
+            name: name.into(),
+            kind: kind.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The DNS records for mail (issue 15): read from the emulated tenant's DNS server, compared
+/// with what Graph's serviceConfigurationRecords and Get-DkimSigningConfig list and with the
+/// ABAC's DMARC policy; never written. A changed DMARC policy is reported as exactly that tag of
+/// that record; a removed DKIM selector as exactly that record missing; a selector pointing
+/// elsewhere as its value; and the reads add no Graph round trip of their own.
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_dns_records_are_compared_with_what_microsoft_lists_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    let features = vec![
+        "exchange-dkim-signing".to_string(),
+        "exchange-dns-records-check".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+    let records: Vec<&str> = s
+        .desired
+        .iter()
+        .filter(|o| o.kind == "dnsRecord")
+        .map(|o| o.identity.as_str())
+        .collect();
+    assert_eq!(records.len(), 6, "{records:?}");
+
+    // Planned as checks: nothing is ever written to the DNS.
+    let (plan, _) = s.plan(false).await.unwrap();
+    for action in plan.actions.iter().filter(|a| a.kind == "dnsRecord") {
+        assert_eq!(action.op, Op::Check, "{}", action.reference);
+        assert!(action.blocked.is_none(), "{:?}", action.blocked);
+    }
+    let (_, report) = s
+        .deploy(&DeployOptions {
+            sprint: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let evaluation = s.evaluate().await.unwrap();
+    assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
+
+    // The DMARC record left in quarantine: exactly its policy tag is reported.
+    set_dns(
+        &running,
+        &format!("_dmarc.{domain}"),
+        "TXT",
+        &["v=DMARC1; p=quarantine; pct=100; rua=mailto:d@example.net"],
+    );
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-dns-records-check");
+    assert_eq!(finding.reference, format!("dnsRecord:TXT _dmarc.{domain}"));
+    assert_eq!(finding.diff.path, "Value.p");
+    assert_eq!(finding.diff.expected, "reject");
+    assert_eq!(finding.diff.actual, "quarantine");
+    // Left in monitoring mode, as agencies often leave it: the policy and the missing
+    // percentage, each by its tag.
+    set_dns(
+        &running,
+        &format!("_dmarc.{domain}"),
+        "TXT",
+        &["v=DMARC1; p=none; rua=mailto:d@example.net"],
+    );
+    let drifted = s.evaluate().await.unwrap();
+    let findings: Vec<(String, String, Value)> = drifted
+        .features
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .map(|f| {
+            (
+                f.reference.clone(),
+                f.diff.path.clone(),
+                f.diff.actual.clone(),
+            )
+        })
+        .collect();
+    let dmarc = format!("dnsRecord:TXT _dmarc.{domain}");
+    assert_eq!(
+        findings,
+        vec![
+            (dmarc.clone(), "Value.p".to_string(), Value::from("none")),
+            (dmarc, "Value.pct".to_string(), Value::Null),
+        ]
+    );
+    set_dns(
+        &running,
+        &format!("_dmarc.{domain}"),
+        "TXT",
+        &["v=DMARC1; p=reject; pct=100"],
+    );
+
+    // A DKIM selector CNAME removed: exactly that record is missing.
+    let selector1 = format!("selector1._domainkey.{domain}");
+    let zone = running.emulator().snapshot()[0].dns.clone();
+    let target = zone
+        .iter()
+        .find(|r| r.name == selector1)
+        .map(|r| r.values[0].clone())
+        .unwrap();
+    set_dns(&running, &selector1, "CNAME", &[]);
+    let drifted = s.evaluate().await.unwrap();
+    let failing: Vec<_> = drifted
+        .features
+        .iter()
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].id, "exchange-dns-records-check");
+    assert!(failing[0].findings.is_empty(), "{:#?}", failing[0].findings);
+    assert_eq!(
+        failing[0].missing,
+        vec![format!("dnsRecord:CNAME {selector1}")]
+    );
+
+    // Pointing at another tenant's key: the target Exchange gives is expected.
+    set_dns(
+        &running,
+        &selector1,
+        "CNAME",
+        &["selector1-other._domainkey.other.onmicrosoft.com"],
+    );
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(finding.reference, format!("dnsRecord:CNAME {selector1}"));
+    assert_eq!(finding.diff.path, "Value");
+    assert_eq!(finding.diff.expected, target.as_str());
+    assert_eq!(
+        finding.diff.actual,
+        "selector1-other._domainkey.other.onmicrosoft.com"
+    );
+    set_dns(&running, &selector1, "CNAME", &[&target]);
+
+    // Mail routed elsewhere: the MX Microsoft lists is expected.
+    set_dns(&running, &domain, "MX", &["10 mx.gateway.example.net"]);
+    let (_, finding) = the_one_finding(&s).await;
+    assert_eq!(finding.reference, format!("dnsRecord:MX {domain}"));
+    assert_eq!(
+        finding.diff.expected,
+        format!("{}.mail.protection.outlook.com", domain.replace('.', "-")).as_str()
+    );
+    assert_eq!(finding.diff.actual, "mx.gateway.example.net");
+
+    // What Microsoft lists is one Graph read for the three records it decides, in the
+    // evaluation's first round; the DNS queries are no Graph round trip.
+    let before = s.client.stats().round_trips;
+    s.evaluate().await.unwrap();
+    let trips = s.client.stats().round_trips - before;
+    assert_eq!(trips, 1, "Graph round trips of one evaluation");
+    running.shutdown().await.unwrap();
+}
+
+/// A hybrid agency's MX, SPF, autodiscover and DKIM selectors are its gateway's: only its DMARC
+/// record is compared, and a gateway MX is no finding.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hybrid_agency_has_only_its_dmarc_record_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    let features = vec![
+        "exchange-dkim-signing".to_string(),
+        "exchange-dns-records-check".to_string(),
+    ];
+    let cloud_ws = workspace(dir.path(), &running, &features);
+    let ws_dir = dir.path().join("hybrid");
+    std::fs::create_dir_all(&ws_dir).unwrap();
+    let profile = std::fs::read_to_string(cloud_ws.dir.join("blueprint.toml"))
+        .unwrap()
+        .replace(
+            r#"implementation = "cloud-native""#,
+            r#"implementation = "hybrid""#,
+        );
+    std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
+    std::fs::copy(cloud_ws.dir.join("aup.pdf"), ws_dir.join("aup.pdf")).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}")));
+    let records: Vec<&str> = s
+        .desired
+        .iter()
+        .filter(|o| o.kind == "dnsRecord")
+        .map(|o| o.identity.as_str())
+        .collect();
+    assert_eq!(records, vec![format!("TXT _dmarc.{domain}")]);
+    set_dns(&running, &domain, "MX", &["10 mx.gateway.example.net"]);
+    set_dns(
+        &running,
+        &domain,
+        "TXT",
+        &["v=spf1 include:gateway.example.net -all"],
+    );
+    let evaluation = s.evaluate().await.unwrap();
+    let dns = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-dns-records-check")
+        .unwrap();
+    assert_eq!(dns.verdict, Verdict::Pass, "{dns:#?}");
+    set_dns(&running, &format!("_dmarc.{domain}"), "TXT", &[]);
+    let evaluation = s.evaluate().await.unwrap();
+    let dns = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-dns-records-check")
+        .unwrap();
+    assert_eq!(dns.missing, vec![format!("dnsRecord:TXT _dmarc.{domain}")]);
+    running.shutdown().await.unwrap();
+}
+
+/// A `[connection] dns` that names no server is refused where it is written (exit code 2); a
+/// server that does not answer fails the evaluation with the record and the server named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_or_silent_dns_server_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let features = vec![
+        "exchange-dkim-signing".to_string(),
+        "exchange-dns-records-check".to_string(),
+    ];
+    let ws = workspace(dir.path(), &running, &features);
+    let path = ws.dir.join("blueprint.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let line = good.lines().position(|l| l.starts_with("dns = ")).unwrap() + 1;
+    std::fs::write(
+        &path,
+        good.replace(
+            &format!("dns = \"{}\"", running.info().dns),
+            "dns = \"dns.example.net\"",
+        ),
+    )
+    .unwrap();
+    let error = blueprint_engine::Workspace::open(&ws.dir)
+        .err()
+        .expect("refused");
+    assert!(error.is_input());
+    let text = error.to_string();
+    assert!(text.contains(&format!("blueprint.toml:{line}:7")), "{text}");
+    assert!(text.contains("[connection] dns"), "{text}");
+    assert!(text.contains("dns.example.net"), "{text}");
+
+    // A loopback port nobody answers on.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = silent.local_addr().unwrap();
+    std::fs::write(
+        &path,
+        good.replace(
+            &format!("dns = \"{}\"", running.info().dns),
+            &format!("dns = \"{address}\""),
+        ),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    let error = s.evaluate().await.expect_err("no answer");
+    assert!(error.is_input(), "{error}");
+    let text = error.to_string();
+    assert!(text.starts_with("DNS "), "{text}");
+    assert!(
+        text.contains(&format!("asking {address}: no answer in 2 attempts of 2 s")),
+        "{text}"
+    );
+    drop(silent);
+    running.shutdown().await.unwrap();
+}
+
 /// A forced rollback of sprint 1 succeeds and leaves Exchange as it was seeded.
 async fn force_rollback_restores(
     s: &blueprint_engine::Session,

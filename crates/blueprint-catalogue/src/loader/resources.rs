@@ -75,6 +75,18 @@ impl Loader {
             }
         }
         self.check_properties(kind, odata_type, &resource.desired, false);
+        if kind.name == kinds::dns::DNS_RECORD.name {
+            let field = |name: &str| resource.desired.get(name);
+            let expected_from = field(kinds::dns::EXPECTED_FROM);
+            if let Some(problem) = kinds::dns::desired_problem(
+                field(kinds::dns::RECORD).and_then(Node::as_str),
+                field(kinds::dns::VALUE).is_some(),
+                expected_from.and_then(Node::as_str),
+            ) {
+                let at = expected_from.map_or(resource.desired.at, |n| n.at);
+                self.at(ErrorKind::InvalidValue, at, problem);
+            }
+        }
         if let Some(hybrid) = &resource.hybrid {
             self.check_properties(kind, odata_type, hybrid, false);
         }

@@ -198,7 +198,8 @@ pub fn install_defaults(tenant: &mut Tenant, rng: &mut impl Rng) {
                     }
                     let v = match v.as_str() {
                         Some(s) => json!(
-                            s.replace("{{initial}}", &initial)
+                            s.replace("{{initial_dashes}}", &crate::dns::dashes(&initial))
+                                .replace("{{initial}}", &initial)
                                 .replace("{{domain}}", domain.as_deref().unwrap_or(&initial))
                                 .replace("{{guid}}", &guid)
                         ),
@@ -1102,6 +1103,7 @@ pub fn execute(
         }
         return Ok(rows);
     }
+    let initial = tenant.initial_domain().to_string();
     let objects = tenant.exchange.objects.entry(noun.to_string()).or_default();
     match verb {
         "Set" => {
@@ -1156,6 +1158,11 @@ pub fn execute(
             if noun == "DkimSigningConfig" {
                 object.insert("Domain".into(), json!(name));
                 object.insert("KeySize".into(), json!(2048));
+                // The CNAME targets the domain's selectors must point to, in the tenant's
+                // initial domain (Get-DkimSigningConfig's Selector1CNAME, Selector2CNAME).
+                let [one, two] = crate::dns::dkim_selectors(&name, &initial);
+                object.insert("Selector1CNAME".into(), json!(one));
+                object.insert("Selector2CNAME".into(), json!(two));
             }
             let is_rule = is_rule(noun);
             if is_rule {

@@ -3213,3 +3213,235 @@ async fn administrative_template_values_bind_intunes_definitions_and_read_on_exp
         read.text
     );
 }
+
+/// Asks the emulator's DNS server (UDP, or TCP with its two-byte length) one question, as a
+/// stub resolver would, and decodes the answer.
+async fn dns_query(
+    server: &str,
+    name: &str,
+    kind: hickory_proto::rr::RecordType,
+    tcp: bool,
+) -> hickory_proto::op::Message {
+    use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::Name;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut request = Message::query();
+    request.metadata.recursion_desired = true;
+    request.add_query(Query::query(Name::from_ascii(name).unwrap(), kind));
+    let bytes = request.to_vec().unwrap();
+    let answer = if tcp {
+        let mut stream = tokio::net::TcpStream::connect(server).await.unwrap();
+        stream
+            .write_all(&(bytes.len() as u16).to_be_bytes())
+            .await
+            .unwrap();
+        stream.write_all(&bytes).await.unwrap();
+        let mut length = [0u8; 2];
+        stream.read_exact(&mut length).await.unwrap();
+        let mut answer = vec![0u8; u16::from_be_bytes(length) as usize];
+        stream.read_exact(&mut answer).await.unwrap();
+        answer
+    } else {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.send_to(&bytes, server).await.unwrap();
+        let mut buffer = vec![0u8; 4096];
+        let (n, _) = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.recv_from(&mut buffer),
+        )
+        .await
+        .expect("an answer")
+        .unwrap();
+        buffer.truncate(n);
+        buffer
+    };
+    let message = Message::from_vec(&answer).unwrap();
+    assert_eq!(message.id, request.id);
+    message
+}
+
+fn rdata_text(message: &hickory_proto::op::Message) -> Vec<String> {
+    message.answers.iter().map(|r| r.data.to_string()).collect()
+}
+
+/// The tenant's public DNS zone over UDP and TCP, as an authoritative server answers (records
+/// Microsoft asks for on its custom domain, NXDOMAIN for a name the zone lacks, REFUSED for a
+/// zone it does not serve); Graph's serviceConfigurationRecords with Microsoft's shapes; and
+/// the operator's change, which the next answer carries.
+#[tokio::test]
+async fn the_public_dns_zone_answers_queries_and_graph_lists_what_microsoft_asks_for() {
+    use hickory_proto::op::ResponseCode;
+    use hickory_proto::rr::RecordType;
+    let emu = start("empty-agency").await;
+    let server = emu.running.info().dns.clone();
+    assert!(server.starts_with("127.0.0.1:"), "{server}");
+    let initial = emu.tenant().domains[0].clone();
+    let domain = emu.tenant().domains.last().unwrap().clone();
+    let dashes = domain.replace('.', "-");
+
+    let mx = dns_query(&server, &format!("{domain}."), RecordType::MX, false).await;
+    assert_eq!(mx.response_code, ResponseCode::NoError);
+    assert!(mx.authoritative);
+    assert_eq!(
+        rdata_text(&mx),
+        vec![format!("10 {dashes}.mail.protection.outlook.com.")]
+    );
+    let spf = dns_query(&server, &format!("{domain}."), RecordType::TXT, true).await;
+    assert_eq!(
+        rdata_text(&spf),
+        vec!["v=spf1 include:spf.protection.outlook.com -all".to_string()]
+    );
+    let dmarc = dns_query(
+        &server,
+        &format!("_dmarc.{domain}."),
+        RecordType::TXT,
+        false,
+    )
+    .await;
+    assert!(
+        rdata_text(&dmarc)[0].starts_with("v=DMARC1; p=reject; pct=100;"),
+        "{:?}",
+        rdata_text(&dmarc)
+    );
+    let selector = dns_query(
+        &server,
+        &format!("selector1._domainkey.{domain}."),
+        RecordType::CNAME,
+        false,
+    )
+    .await;
+    assert_eq!(
+        rdata_text(&selector),
+        vec![format!("selector1-{dashes}._domainkey.{initial}.")]
+    );
+    // No such name in the zone; a zone the server does not hold.
+    let none = dns_query(
+        &server,
+        &format!("nothing.{domain}."),
+        RecordType::TXT,
+        false,
+    )
+    .await;
+    assert_eq!(none.response_code, ResponseCode::NXDomain);
+    assert!(none.answers.is_empty());
+    let other = dns_query(&server, "example.com.", RecordType::MX, true).await;
+    assert_eq!(other.response_code, ResponseCode::Refused);
+
+    // What Microsoft 365 asks the domain to publish, with Domain.Read.All.
+    let token = emu.token_for("blueprint-auditor").await;
+    let listed = emu
+        .get(
+            &token,
+            &format!("domains/{domain}/serviceConfigurationRecords"),
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let records = listed.body["value"].as_array().unwrap();
+    let mx = records.iter().find(|r| r["recordType"] == "Mx").unwrap();
+    assert_eq!(mx["@odata.type"], "#microsoft.graph.domainDnsMxRecord");
+    assert_eq!(mx["label"], domain.as_str());
+    assert_eq!(
+        mx["mailExchange"],
+        format!("{dashes}.mail.protection.outlook.com")
+    );
+    assert_eq!(mx["supportedService"], "Email");
+    assert_eq!(mx["isOptional"], false);
+    let txt = records.iter().find(|r| r["recordType"] == "Txt").unwrap();
+    assert_eq!(
+        txt["text"],
+        "v=spf1 include:spf.protection.outlook.com -all"
+    );
+    assert!(records.iter().any(|r| r["recordType"] == "CName"
+        && r["label"] == format!("autodiscover.{domain}")
+        && r["canonicalName"] == "autodiscover.outlook.com"));
+    let missing = emu
+        .get(
+            &token,
+            "domains/nowhere.example/serviceConfigurationRecords",
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    // The operator changes a record: the next answer has it; a name outside every tenant's
+    // domains is refused.
+    let put = emu
+        .http
+        .put(format!("{}/_emulator/dns", emu.base))
+        .json(&json!({"name": format!("_dmarc.{domain}"), "type": "TXT", "values": ["v=DMARC1; p=none"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let dmarc = dns_query(
+        &server,
+        &format!("_dmarc.{domain}."),
+        RecordType::TXT,
+        false,
+    )
+    .await;
+    assert_eq!(rdata_text(&dmarc), vec!["v=DMARC1; p=none".to_string()]);
+    let refused = emu
+        .http
+        .put(format!("{}/_emulator/dns", emu.base))
+        .json(&json!({"name": "example.com", "type": "TXT", "values": ["x"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    let bad = emu
+        .http
+        .put(format!("{}/_emulator/dns", emu.base))
+        .json(&json!({"name": domain, "type": "MX", "values": ["mail.example.net"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+/// A fixture's `dns:` replaces the record sets it names in the zone Microsoft's defaults make
+/// (no values: the set is removed), and one outside the tenant's custom domains is refused.
+#[test]
+fn a_fixture_sets_records_of_its_tenants_zone() {
+    use rand::SeedableRng;
+    let fixture = |dns: &str| {
+        blueprint_emulator::Fixture::parse(
+            &format!(
+                "name: t\ndescription: t\ntenants:\n  - name: T\n    domains: [t.onmicrosoft.com, t.gov.au]\n    dns:\n{dns}"
+            ),
+            "inline",
+        )
+        .unwrap()
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let built = fixture(
+        "      - { name: _dmarc.t.gov.au, type: TXT, values: [\"v=DMARC1; p=none\"] }\n      - { name: selector2._domainkey.t.gov.au, type: CNAME, values: [] }\n",
+    )
+    .build(&mut rng)
+    .unwrap();
+    let zone = &built[0].dns;
+    let dmarc: Vec<_> = zone
+        .iter()
+        .filter(|r| r.name == "_dmarc.t.gov.au")
+        .collect();
+    assert_eq!(dmarc.len(), 1);
+    assert_eq!(dmarc[0].values, vec!["v=DMARC1; p=none".to_string()]);
+    assert!(
+        !zone
+            .iter()
+            .any(|r| r.name == "selector2._domainkey.t.gov.au")
+    );
+    assert!(
+        zone.iter()
+            .any(|r| r.name == "selector1._domainkey.t.gov.au"
+                && r.values == vec!["selector1-t-gov-au._domainkey.t.onmicrosoft.com".to_string()])
+    );
+    assert!(zone.iter().any(|r| r.name == "t.gov.au" && r.kind == "MX"));
+    // Microsoft's zone of the initial domain is not the tenant's to publish.
+    assert!(!zone.iter().any(|r| r.name.ends_with("onmicrosoft.com")));
+    let refused = fixture("      - { name: t.example.com, type: TXT, values: [x] }\n")
+        .build(&mut rng)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("t.example.com"), "{refused}");
+    assert!(refused.contains("custom domains"), "{refused}");
+}

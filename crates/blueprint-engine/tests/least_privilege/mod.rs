@@ -497,3 +497,25 @@ async fn compliance_kinds_work_with_their_declared_grants_alone_and_none_of_them
     session.close().await;
     running.shutdown().await.unwrap();
 }
+
+/// The DNS records' Graph read (what Microsoft 365 asks the domain to publish, Graph's
+/// serviceConfigurationRecords) works with the kind's Graph read grant alone and is refused
+/// without it; the DNS itself needs no grant, and Get-DkimSigningConfig takes the Exchange read
+/// grants every Exchange kind declares.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dns_records_expected_values_are_read_with_the_kinds_graph_grant_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = support::emulator("empty-agency", |_| {}, dir.path()).await;
+    let kind = blueprint_catalogue::kinds::kind("dnsRecord").unwrap();
+    let domain = running.info().tenants[0].domains.last().unwrap().clone();
+    let path = blueprint_catalogue::kinds::dns::domain_records_path(&domain);
+    let path = path.trim_start_matches('/');
+    let read = graph_names(kind.permissions.read);
+    assert_eq!(read, vec!["Domain.Read.All"]);
+    let mut n = 0;
+    let c = client_with(&running, &read, &mut n);
+    assert_eq!(status(c.get(path).await), 200);
+    let c = client_with(&running, &[], &mut n);
+    assert_eq!(status(c.get(path).await), 403);
+    running.shutdown().await.unwrap();
+}

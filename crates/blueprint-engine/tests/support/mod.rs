@@ -73,6 +73,7 @@ graph = {graph}
 certificate_path = {cert}
 private_key_path = {key}
 ca_file = {ca}
+dns = {dns}
 
 [plan]
 features = [{features}]
@@ -91,6 +92,7 @@ features = [{features}]
         cert = q(&app.certificate_path.as_ref().unwrap().display().to_string()),
         key = q(&app.private_key_path.as_ref().unwrap().display().to_string()),
         ca = q(&info.ca_file.as_ref().unwrap().display().to_string()),
+        dns = q(&info.dns),
         features = list(features),
     );
     let ws_dir = dir.join("workspace");

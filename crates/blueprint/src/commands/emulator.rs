@@ -170,6 +170,10 @@ fn print_banner(info: &blueprint_emulator::ReadyInfo) {
     if info.tls {
         println!("  plain http  {} (loopback only)", info.plain_http);
     }
+    println!(
+        "  dns         {} (UDP and TCP: the tenants' public zones)",
+        info.dns
+    );
     if let Some(ca) = &info.ca_file {
         println!("  CA file     {}", ca.display());
     }
