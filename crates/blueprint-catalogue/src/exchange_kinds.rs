@@ -1517,7 +1517,6 @@ const LABEL_PROPERTIES: &[&str] = &[
     "Comment",
     "ContentType",
     "ParentId",
-    "Priority",
     "ApplyContentMarkingHeaderEnabled",
     "ApplyContentMarkingHeaderText",
     "ApplyContentMarkingHeaderFontSize",
@@ -1538,6 +1537,8 @@ const LABEL_PROPERTIES: &[&str] = &[
     "ApplyWaterMarkingFontColor",
     "ApplyWaterMarkingFontName",
     "ApplyWaterMarkingLayout",
+    // Last: `New-Label` takes every parameter before it (see [`new_parameters`]).
+    "Priority",
 ];
 
 /// Sensitivity labels (Purview information protection, `*-Label`): a sublabel names its parent
@@ -1798,35 +1799,10 @@ pub fn new_parameters(kind: &str) -> &'static [&'static str] {
             "RetentionDuration",
             "RetentionDurationDisplayHint",
         ],
-        // New-Label takes every compared parameter but Priority (Set-Label's only).
-        "label" => &[
-            "Name",
-            "DisplayName",
-            "Tooltip",
-            "Comment",
-            "ContentType",
-            "ParentId",
-            "ApplyContentMarkingHeaderEnabled",
-            "ApplyContentMarkingHeaderText",
-            "ApplyContentMarkingHeaderFontSize",
-            "ApplyContentMarkingHeaderFontColor",
-            "ApplyContentMarkingHeaderFontName",
-            "ApplyContentMarkingHeaderAlignment",
-            "ApplyContentMarkingHeaderMargin",
-            "ApplyContentMarkingFooterEnabled",
-            "ApplyContentMarkingFooterText",
-            "ApplyContentMarkingFooterFontSize",
-            "ApplyContentMarkingFooterFontColor",
-            "ApplyContentMarkingFooterFontName",
-            "ApplyContentMarkingFooterAlignment",
-            "ApplyContentMarkingFooterMargin",
-            "ApplyWaterMarkingEnabled",
-            "ApplyWaterMarkingText",
-            "ApplyWaterMarkingFontSize",
-            "ApplyWaterMarkingFontColor",
-            "ApplyWaterMarkingFontName",
-            "ApplyWaterMarkingLayout",
-        ],
+        // New-Label takes every compared parameter but Priority (Set-Label's only, last).
+        "label" => LABEL_PROPERTIES
+            .split_last()
+            .map_or(&[], |(_priority, before)| before),
         "labelPolicy" => LABEL_POLICY.properties,
         "autoSensitivityLabelPolicy" => AUTO_SENSITIVITY_LABEL_POLICY.properties,
         "autoSensitivityLabelRule" => &[
