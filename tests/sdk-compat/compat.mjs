@@ -1299,6 +1299,29 @@ async function main() {
     `PATCH ${domainPath} reads back`,
     JSON.stringify(domainAfter),
   );
+  // What Microsoft 365 asks the domain to publish (domain-list-serviceconfigurationrecords),
+  // which evaluate compares the public DNS with: each record read into the SDK's model of its
+  // derived type (domainDnsMxRecord, domainDnsTxtRecord, domainDnsCnameRecord).
+  const recordsPath = `${domainPath}/serviceConfigurationRecords`;
+  const records = models.readsAs(
+    `GET ${recordsPath}`,
+    v1.createDomainDnsRecordCollectionResponseFromDiscriminatorValue,
+    await step(`GET ${recordsPath}`, () => client.api(recordsPath).get()),
+  );
+  const byType = (odataType) => (records.value ?? []).find((r) => r.odataType === odataType);
+  const mxRecord = byType("#microsoft.graph.domainDnsMxRecord");
+  const txtRecord = byType("#microsoft.graph.domainDnsTxtRecord");
+  const cnameRecord = byType("#microsoft.graph.domainDnsCnameRecord");
+  check(
+    mxRecord?.recordType === "Mx" &&
+      mxRecord.label === defaultDomain.id &&
+      typeof mxRecord.mailExchange === "string" &&
+      Number.isInteger(mxRecord.preference) &&
+      txtRecord?.text?.startsWith("v=spf1 ") &&
+      typeof cnameRecord?.canonicalName === "string",
+    `GET ${recordsPath} lists the domain's MX, SPF TXT and CNAME records in the SDK's models`,
+    JSON.stringify(records),
+  );
 
   // PIM role settings: a directory role's policy is found through its assignment (Graph
   // requires the scope filter) with the policy and its rules expanded; each rule is PATCHed on

@@ -76,6 +76,9 @@ from msgraph.generated.models.local_admin_settings import LocalAdminSettings
 from msgraph.generated.models.multi_factor_auth_configuration import MultiFactorAuthConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.domain import Domain
+from msgraph.generated.models.domain_dns_cname_record import DomainDnsCnameRecord
+from msgraph.generated.models.domain_dns_mx_record import DomainDnsMxRecord
+from msgraph.generated.models.domain_dns_txt_record import DomainDnsTxtRecord
 from msgraph.generated.groups.item.assign_license.assign_license_post_request_body import AssignLicensePostRequestBody
 from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
 from msgraph.generated.models.assigned_license import AssignedLicense
@@ -715,6 +718,20 @@ async def domain_password_expiry(client):
     check(isinstance(after, Domain) and after.password_validity_period_in_days == 365
           and after.password_notification_window_in_days == 14 and after.supported_services == default.supported_services,
           "domains: PATCH of the SDK's model reads back, the rest kept", after)
+    # What Microsoft 365 asks the domain to publish (domain-list-serviceconfigurationrecords),
+    # which evaluate compares the public DNS with: each record in its derived type's model.
+    records = (await builder.service_configuration_records.get()).value or []
+    mx = next((r for r in records if isinstance(r, DomainDnsMxRecord)), None)
+    txt = next((r for r in records if isinstance(r, DomainDnsTxtRecord)), None)
+    cname = next((r for r in records if isinstance(r, DomainDnsCnameRecord)), None)
+    check(mx is not None and mx.record_type == "Mx" and mx.label == default.id
+          and isinstance(mx.mail_exchange, str) and isinstance(mx.preference, int)
+          and txt is not None and txt.text.startswith("v=spf1 ")
+          and cname is not None and isinstance(cname.canonical_name, str),
+          "domains: serviceConfigurationRecords in the SDK's MX, TXT and CNAME record models", records)
+    check(not any(unknown_properties(r) for r in records),
+          "domains: every record property is one the SDK's model knows",
+          [unknown_properties(r) for r in records])
 
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
