@@ -347,6 +347,7 @@ impl Workspace {
                 "start_menu_layout_file",
                 params.start_menu_layout_file.as_ref(),
             ),
+            ("firewall_rules", params.firewall_rules.as_ref()),
         ];
         for (param, path) in sent {
             if let Some(path) = path
@@ -362,6 +363,25 @@ impl Workspace {
                     "keep the file in the workspace directory, not behind a link that leads out of it",
                 )));
             }
+        }
+        // The firewall rules file becomes the rules policies' settings: read (and checked, each
+        // rule Intune cannot take at its line and column) now, before anything is planned.
+        if let Some(rules) = profile.params.firewall_rules.clone() {
+            let path = dir.join(&rules);
+            let offset = text.find("firewall_rules");
+            let rules_text = std::fs::read_to_string(&path).map_err(|e| {
+                EngineError::Input(located(
+                    &name,
+                    &text,
+                    offset.map(|o| o..o + "firewall_rules".len()),
+                    ErrorKind::InvalidParameter,
+                    format!("params.firewall_rules: {} cannot be read: {e}", path.display()),
+                    "export the reference computer's rules into that file (the command is in the intune-endpoint-security-firewall-rules feature's manual steps), or remove params.firewall_rules",
+                ))
+            })?;
+            profile
+                .read_firewall_rules(&path.display().to_string(), &rules_text)
+                .map_err(EngineError::Input)?;
         }
         let overlay = dir.join("catalogue");
         let catalogue = if overlay.is_dir() {
