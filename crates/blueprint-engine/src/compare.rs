@@ -301,6 +301,32 @@ mod tests {
         assert!(diff(&desired, &same, &key).is_empty());
     }
 
+    /// A settings group's items keyed by the value of one child (`children[settingDefinitionId=
+    /// …_name]`), their children by definition id: the rule that differs is named, in whatever
+    /// order the tenant lists the rules; an only item neither side names is named by its list.
+    #[test]
+    fn keyed_lists_match_by_a_selected_childs_value() {
+        let keys = [
+            ("groups", "children[id=name].value"),
+            ("groups[].children", "id"),
+        ];
+        let rule = |name: &str, action: &str| json!({"children": [{"id": "name", "value": name}, {"id": "action", "value": action}]});
+        let desired = json!({"groups": [rule("DNS", "allow"), rule("App", "allow")]});
+        let actual =
+            json!({"groups": [rule("App", "allow"), rule("Old", "block"), rule("DNS", "block")]});
+        let d = diff(&desired, &actual, &keys);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path, "groups[DNS].children[action].value");
+        assert_eq!(
+            (&d[0].expected, &d[0].actual),
+            (&json!("allow"), &json!("block"))
+        );
+        let unnamed =
+            |action: &str| json!({"groups": [{"children": [{"id": "action", "value": action}]}]});
+        let d = diff(&unnamed("allow"), &unnamed("block"), &keys);
+        assert_eq!(d[0].path, "groups.children[action].value");
+    }
+
     #[test]
     fn keyed_lists_match_by_a_composite_key() {
         let key = [(
