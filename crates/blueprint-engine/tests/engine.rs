@@ -4259,6 +4259,78 @@ async fn imported_firewall_rules_deploy_report_one_changed_rule_and_roll_back() 
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }
 
+/// 151 rules are two Windows Firewall Rules policies, 150 and 1 (the emulator, as Intune,
+/// refuses a 151st rule in one policy): both created, evaluate passes, both rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_151st_firewall_rule_goes_into_a_second_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = [
+        "intune-windows-device-group",
+        "intune-endpoint-security-firewall",
+        "intune-endpoint-security-firewall-rules",
+    ]
+    .map(String::from);
+    workspace(dir.path(), &running, &features);
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("[params]\n", "[params]\nfirewall_rules = \"rules.json\"\n"),
+    )
+    .unwrap();
+    let rules: Vec<String> = (0..151)
+        .map(|i| format!(r#"{{"DisplayName": "Rule {i}", "Direction": "Inbound", "Action": "Allow", "Enabled": "True", "Protocol": "TCP", "LocalPort": ["{}"]}}"#, 2000 + i))
+        .collect();
+    std::fs::write(
+        ws_dir.join("rules.json"),
+        format!("[{}]", rules.join(",\n")),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (plan, _) = s.plan(false).await.unwrap();
+    let mut policies: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            a.reference
+                .starts_with("configurationPolicy:ACSC - Defender Firewall Rules")
+        })
+        .map(|a| a.reference.as_str())
+        .collect();
+    policies.sort_unstable();
+    assert_eq!(
+        policies,
+        [
+            "configurationPolicy:ACSC - Defender Firewall Rules 0",
+            "configurationPolicy:ACSC - Defender Firewall Rules 1"
+        ]
+    );
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let rules_setting = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+    {
+        let tenant = running
+            .emulator()
+            .tenant(&running.info().tenants[0].id)
+            .unwrap();
+        let mut t = tenant.lock().unwrap();
+        for (name, count) in [
+            ("ACSC - Defender Firewall Rules 0", 150),
+            ("ACSC - Defender Firewall Rules 1", 1),
+        ] {
+            let (_, policy) = stored_policy(&mut t, name);
+            let rules = setting(policy, rules_setting)["groupSettingCollectionValue"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert_eq!(rules, count, "{name}");
+        }
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
 fn assert_every_feature_passes(evaluation: &blueprint_engine::Evaluation) {
     let failing: Vec<_> = evaluation
         .features
