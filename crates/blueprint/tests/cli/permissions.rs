@@ -276,6 +276,19 @@ mod connect {
                 .any(|c| c["detail"].as_str().unwrap().starts_with("GET /exchange/")),
             "{doctor}"
         );
+        // The public DNS: one of the selection's records, asked of the emulator's DNS server
+        // (the ready file's `dns`, which init wrote into the profile).
+        let dns = reads
+            .iter()
+            .find(|c| c["name"] == "read dnsRecord")
+            .unwrap_or_else(|| panic!("doctor reads the DNS: {doctor}"));
+        assert!(
+            says(
+                dns["detail"].as_str().unwrap(),
+                &format!("answered by {}", emulator.ready["dns"].as_str().unwrap())
+            ),
+            "{dns}"
+        );
         ok(&bp(&ws, &["plan"]));
         let deploy = bp(&ws, &["deploy", "--yes"]);
         ok(&deploy);
