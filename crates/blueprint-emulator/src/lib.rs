@@ -16,6 +16,7 @@ mod batch;
 mod branding;
 mod countries;
 mod defaults;
+mod dep;
 mod error;
 mod exchange;
 mod faults;
