@@ -1103,6 +1103,7 @@ async function main() {
   await models.vppApp();
   await models.officeSuiteApp(run);
   await models.autopilotProfile(run);
+  await models.depProfile(run);
   await models.deliveryOptimisation(run);
   await models.networkBoundary(run);
   await models.iosAppProtection(run);

@@ -895,6 +895,55 @@ export function modelChecks(ctx) {
           p.enrollmentStatusScreenSettings?.installProgressTimeoutInMinutes === 60,
       }),
 
+    /** An Apple enrolment (DEP) profile (beta), created with the beta SDK's model under the
+     * tenant's Apple enrolment program token, which is read first with the token's model
+     * (`/deviceManagement/depOnboardingSettings/{id}/enrollmentProfiles`). */
+    depProfile: async (run) => {
+      const listed = await step("GET beta /deviceManagement/depOnboardingSettings", () =>
+        client.api("/deviceManagement/depOnboardingSettings").version("beta").get(),
+      );
+      const tokens = readsAs(
+        "GET beta depOnboardingSettings",
+        beta.createDepOnboardingSettingCollectionResponseFromDiscriminatorValue,
+        listed,
+      );
+      const token = tokens?.value?.[0];
+      check(
+        tokens?.value?.length === 1 && token.tokenType === "dep" && token.tokenExpirationDateTime instanceof Date,
+        "the tenant's one Apple enrolment program token reads into the SDK's model",
+        JSON.stringify(listed),
+      );
+      if (token?.id === undefined) return undefined;
+      return createReadDelete({
+        version: "beta",
+        path: `/deviceManagement/depOnboardingSettings/${token.id}/enrollmentProfiles`,
+        what: "Apple enrolment profile",
+        serialize: beta.serializeDepIOSEnrollmentProfile,
+        create: beta.createEnrollmentProfileFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.depIOSEnrollmentProfile",
+          displayName: `sdk-compat ${run} models DEP profile`,
+          requiresUserAuthentication: true,
+          enableAuthenticationViaCompanyPortal: true,
+          supervisedModeEnabled: true,
+          profileRemovalDisabled: true,
+          enableSharedIPad: false,
+          iTunesPairingMode: "disallow",
+          deviceNameTemplate: "{SERIAL}-{DEVICETYPE}",
+          supportDepartment: "Example Agency",
+          passCodeDisabled: true,
+          restoreFromAndroidDisabled: true,
+          updateCompleteScreenDisabled: true,
+        },
+        readBack: (p) =>
+          p.iTunesPairingMode === "disallow" &&
+          p.supervisedModeEnabled === true &&
+          p.deviceNameTemplate === "{SERIAL}-{DEVICETYPE}" &&
+          p.updateCompleteScreenDisabled === true &&
+          p.enableSharedIPad === false,
+      });
+    },
+
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */
     script: (run) =>
       createReadDelete({

@@ -30,6 +30,7 @@ mod identity;
 mod intune;
 
 pub use identity::ORGANIZATION_ID;
+pub use intune::DEP_ONBOARDING_SETTING_ID;
 
 pub use intune::{DEVICE_NAME_MAX, device_name_template_problem};
 
@@ -221,6 +222,60 @@ pub struct Access {
     /// that replaces the whole collection ([`SetByAction`]: an app protection policy's `apps`
     /// through `targetApps`).
     pub set_by_action: Option<&'static SetByAction>,
+    /// A placeholder the kind's path holds, which the engine fills in when it sends a request
+    /// ([`PathParameter`]: the organization's id, an Apple enrolment program token's id).
+    pub path_parameter: Option<PathParameter>,
+}
+
+/// A placeholder in a kind's path (`{organizationId}`), and where its value comes from: the
+/// objects of such a kind live under another object, whose id Graph's path names. The
+/// catalogue and the journal keep the placeholder (paths stay tenant-neutral); the engine
+/// fills it in when it sends a request.
+#[derive(Debug, Clone, Copy)]
+pub struct PathParameter {
+    /// The placeholder as the path holds it (`{depOnboardingSettingId}`).
+    pub placeholder: &'static str,
+    /// Where its value comes from.
+    pub from: ParameterSource,
+}
+
+/// Where the value of a [`PathParameter`] comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum ParameterSource {
+    /// The tenant id the access token names (the organization's id is the tenant id).
+    TenantId,
+    /// The id of the tenant's object of this kind that a resource of the same feature finds
+    /// (the parent Graph nests the objects under: an enrolment profile under its Apple
+    /// enrolment program token). The engine reads the parent with the first round of reads and
+    /// the nested collection with the second; a resource of the nested kind depends on the
+    /// parent's, so a missing (or ambiguous) parent blocks it with the parent's reason.
+    Parent(&'static KindSpec),
+}
+
+impl PathParameter {
+    /// The parent kind whose object's id fills the placeholder, when it is one.
+    pub fn parent(&self) -> Option<&'static KindSpec> {
+        match self.from {
+            ParameterSource::Parent(kind) => Some(kind),
+            ParameterSource::TenantId => None,
+        }
+    }
+}
+
+/// Every path parameter the kinds declare, each once.
+pub fn path_parameters() -> impl Iterator<Item = PathParameter> {
+    KINDS
+        .iter()
+        .filter_map(|k| k.access.path_parameter)
+        .enumerate()
+        .filter(|(i, p)| {
+            !KINDS
+                .iter()
+                .filter_map(|k| k.access.path_parameter)
+                .take(*i)
+                .any(|q| q.placeholder == p.placeholder)
+        })
+        .map(|(_, p)| p)
 }
 
 /// A collection navigation property written through an action of its object that takes the
@@ -327,6 +382,7 @@ impl Access {
         read_by_id: &[],
         written_by_action: None,
         set_by_action: None,
+        path_parameter: None,
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -388,8 +444,9 @@ pub struct KindSpec {
     /// The catalogue's name for the kind; also the prefix of references (`group:…`).
     pub name: &'static str,
     /// Path of the collection (or of the singleton) under the API's version, which
-    /// [`KindSpec::request_path`] puts in front. It may hold [`ORGANIZATION_ID`] for an object
-    /// under the tenant's organization, which the engine fills in when it sends the request.
+    /// [`KindSpec::request_path`] puts in front. It may hold the placeholder of the kind's
+    /// [`Access::path_parameter`] ([`ORGANIZATION_ID`] for an object under the tenant's
+    /// organization), which the engine fills in when it sends the request.
     pub path: &'static str,
     pub identity: IdentityKey,
     /// Properties every object of the kind may have.
@@ -512,6 +569,11 @@ impl KindSpec {
     /// The collection written through an action that replaces it ([`Access::set_by_action`]).
     pub fn set_by_action(&self) -> Option<SetByAction> {
         self.access.set_by_action.copied()
+    }
+
+    /// The kind whose object's id the kind's path names ([`ParameterSource::Parent`]).
+    pub fn parent(&self) -> Option<&'static KindSpec> {
+        self.access.path_parameter?.parent()
     }
 
     /// Whether `assignments` goes through `/assign` ([`Access::assignments`]).
@@ -1052,6 +1114,8 @@ pub const KINDS: &[KindSpec] = &[
     intune::IOS_MANAGED_APP_PROTECTION,
     intune::IOS_MANAGED_APP_PROTECTION_BETA,
     intune::APPLE_USER_INITIATED_ENROLLMENT_PROFILE,
+    intune::DEP_ONBOARDING_SETTING,
+    intune::DEP_ENROLLMENT_PROFILE,
     identity::B2B_MANAGEMENT_POLICY,
     identity::ORGANIZATION_FACTS,
     identity::ORGANIZATIONAL_BRANDING,

@@ -138,6 +138,43 @@ impl Catalogue {
                 });
             }
         }
+        // An object Graph nests under another object's id depends on the feature's resource
+        // that finds that parent ([`kinds::ParameterSource::Parent`]): the engine fills the
+        // path in from it, and a parent the tenant lacks blocks it.
+        for resource in &feature.doc.resources {
+            let Some(parent) = kinds::kind(&resource.kind.value).and_then(|k| k.parent()) else {
+                continue;
+            };
+            let parent_reference = objects
+                .iter()
+                .find(|o| o.kind == parent.name)
+                .map(|o| o.reference.clone());
+            let Some(parent_reference) = parent_reference else {
+                problems.push(
+                    self.sources
+                        .diagnostic(
+                            ErrorKind::InvalidValue,
+                            feature.loc(&resource.kind),
+                            format!(
+                                "a {} lives under a {}, which feature `{}` does not name",
+                                resource.kind.value,
+                                parent.name,
+                                feature.id()
+                            ),
+                        )
+                        .with_help(format!(
+                            "add a `{}` resource to the feature: the engine finds the parent through it",
+                            parent.name
+                        )),
+                );
+                continue;
+            };
+            for object in objects.iter_mut().filter(|o| o.kind == resource.kind.value) {
+                if !object.references.contains(&parent_reference) {
+                    object.references.insert(0, parent_reference.clone());
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(objects)
         } else {

@@ -395,9 +395,14 @@ fn create_object(tenant: &mut Tenant, spec: &ObjectSpec, rng: &mut impl Rng) -> 
         }
         (Shape::Collection, Some(body), None) => {
             let body = substitute(tenant, body, &password)?;
-            let created = tenant
-                .create(kind, body.clone(), rng)
-                .map_err(|e| e.message)?;
+            // What a client cannot create, the service made (an Apple enrolment program
+            // token, from the token Apple issued).
+            let created = if kind.can_create {
+                tenant.create(kind, body.clone(), rng)
+            } else {
+                tenant.seed(kind, body.clone(), rng)
+            }
+            .map_err(|e| e.message)?;
             if let (Some(upn), Some(p)) = (
                 created["userPrincipalName"].as_str(),
                 body["passwordProfile"]["password"].as_str(),

@@ -154,6 +154,9 @@ pub fn execute(
     {
         return Ok(response);
     }
+    if let Some(response) = crate::dep::execute(emulator, caller, origin, req, &segs, &query)? {
+        return Ok(response);
+    }
     if let Some(response) = crate::group_policy::execute(
         emulator,
         caller,
@@ -659,7 +662,7 @@ fn list(
 /// apps leaves out the app types only beta has (Microsoft 365 Apps, `officeSuiteApp`), which
 /// beta's list of the same collection shows (Microsoft's Intune PowerShell SDK issue 11: the
 /// v1.0 list lacked an officeSuiteApp the beta list had; its GET by id still answered).
-fn of_a_type_this_version_has(kind: &Kind, item: &Value) -> bool {
+pub(crate) fn of_a_type_this_version_has(kind: &Kind, item: &Value) -> bool {
     if !kind.derived {
         return true;
     }
@@ -785,7 +788,7 @@ impl Query {
     }
 
     /// Single-object reads take only `$select`.
-    fn reject_collection_options(&self, kind: &Kind) -> Result<(), GraphError> {
+    pub(crate) fn reject_collection_options(&self, kind: &Kind) -> Result<(), GraphError> {
         if self.filter.is_some() || self.top.is_some() || self.skip_token.is_some() {
             return Err(GraphError::bad_request(
                 kind.style,
@@ -795,7 +798,11 @@ impl Query {
         Ok(())
     }
 
-    fn filter_for(&self, kind: &Kind, req: &GraphRequest) -> Result<Option<Filter>, GraphError> {
+    pub(crate) fn filter_for(
+        &self,
+        kind: &Kind,
+        req: &GraphRequest,
+    ) -> Result<Option<Filter>, GraphError> {
         let Some(text) = &self.filter else {
             return Ok(None);
         };

@@ -1127,6 +1127,67 @@ pub static BETA_KINDS: &[Kind] = &[
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
         ..INTUNE_POLICIES
     },
+    // Apple enrolment program tokens (`deviceManagement/depOnboardingSettings`, beta only):
+    // the service makes one from the token Apple Business Manager issues (uploadDepToken), so
+    // a client neither creates nor deletes one here; PATCH answers 200 with the token
+    // (intune-enrollment-deponboardingsetting-update). The current reference pages list
+    // application permissions as their delegated ones: -get/-list
+    // DeviceManagementServiceConfig.Read.All or .ReadWrite.All; -update
+    // DeviceManagementServiceConfig.ReadWrite.All. The profiles under a token are served by
+    // crate::dep.
+    Kind {
+        entity: "depOnboardingSetting",
+        path: "deviceManagement/depOnboardingSettings",
+        can_create: false,
+        can_delete: false,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+        ],
+        write: &["DeviceManagementServiceConfig.ReadWrite.All"],
+        server_props: &[
+            "id",
+            "lastModifiedDateTime",
+            "lastSuccessfulSyncDateTime",
+            "lastSyncTriggeredDateTime",
+            "lastSyncErrorCode",
+            "syncedDeviceCount",
+        ],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        filterable: &["tokenName"],
+        ..INTUNE_POLICIES
+    },
+    // Apple enrolment (DEP) profiles, which Graph has only under their token:
+    // `deviceManagement/depOnboardingSettings/{id}/enrollmentProfiles` (the path here is that
+    // template; crate::dep routes the requests and keeps each profile with its token). Derived
+    // types per platform (depIOSEnrollmentProfile, …); PATCH answers 200 with the profile
+    // (intune-enrollment-depiosenrollmentprofile-update); create 201, delete 204.
+    // intune-enrollment-enrollmentprofile-get/-list: DeviceManagementServiceConfig.Read.All,
+    // .ReadWrite.All, DeviceManagementConfiguration.Read.All, .ReadWrite.All;
+    // -create/-update/-delete: DeviceManagementServiceConfig.ReadWrite.All,
+    // DeviceManagementConfiguration.ReadWrite.All.
+    Kind {
+        entity: "enrollmentProfile",
+        path: "deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles",
+        derived: true,
+        read: &[
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        write: &[
+            "DeviceManagementServiceConfig.ReadWrite.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        server_props: &["id", "isDefault"],
+        inline_nav: &[],
+        write_only: &[],
+        assignable: false,
+        ..INTUNE_POLICIES
+    },
     // Windows Autopilot deployment profiles (beta only): derived types per join type; PATCH
     // answers 200 with the profile (intune-enrollment-azureadwindowsautopilotdeploymentprofile-
     // update); each assignment is created with `POST {id}/assignments` (201) and removed with

@@ -17,6 +17,7 @@ mod branding;
 mod countries;
 mod defaults;
 mod dns;
+mod dep;
 mod error;
 mod exchange;
 mod faults;

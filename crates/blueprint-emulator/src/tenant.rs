@@ -336,6 +336,30 @@ impl Tenant {
         if kind.shape != Shape::Collection || !kind.can_create {
             return Err(GraphError::method_not_allowed());
         }
+        self.insert_new(kind, body, rng)
+    }
+
+    /// Stores an object a client cannot create (an Apple enrolment program token, which the
+    /// service makes from the token Apple issued): validated and given its id as a create is.
+    /// For fixtures.
+    pub fn seed(
+        &mut self,
+        kind: &'static Kind,
+        body: Value,
+        rng: &mut impl Rng,
+    ) -> Result<Value, GraphError> {
+        if kind.shape != Shape::Collection {
+            return Err(GraphError::method_not_allowed());
+        }
+        self.insert_new(kind, body, rng)
+    }
+
+    fn insert_new(
+        &mut self,
+        kind: &'static Kind,
+        body: Value,
+        rng: &mut impl Rng,
+    ) -> Result<Value, GraphError> {
         let mut obj = check_body(kind, body, None)?;
         let id = new_guid(rng);
         let password = new_password(kind, &obj);

@@ -814,7 +814,26 @@ async fn journal_done(
     ctx.store
         .record_done(change, &managed(action, id, created), &ctx.tenant, after)
         .await
-        .map_err(Failure::from)
+        .map_err(Failure::from)?;
+    // The parent the object is nested under (its Apple enrolment program token), found and
+    // never changed: journalled so that the next run reads the object under its id at once.
+    if let Some((parameter, Some(reference))) = resources::nested_under(&action.object)
+        && let Some(parent) = parameter.parent()
+        && let Some(parent_id) = ctx.client.bound(parameter.placeholder)
+    {
+        let found = ManagedObject {
+            reference,
+            kind: parent.name.to_string(),
+            object_id: parent_id,
+            feature: action.feature.clone(),
+            created_by_tool: false,
+        };
+        ctx.store
+            .rely_on(&ctx.tenant, &found)
+            .await
+            .map_err(Failure::from)?;
+    }
+    Ok(())
 }
 
 /// Finds the object by its identity after a create whose outcome is unknown.

@@ -93,7 +93,17 @@ pub async fn observe_known(
     known: &HashMap<String, String>,
     purpose: Purpose,
 ) -> Result<Observation, EngineError> {
-    let mut paths: Vec<String> = objects.iter().map(|o| resources::read_path(o)).collect();
+    // An object nested under a parent's id is read once the first round has found the parent,
+    // or with the first round under the parent's journalled id (kept only when the first round
+    // finds the parent under that very id).
+    let (nested, objects_first): (Vec<&DesiredObject>, Vec<&DesiredObject>) = objects
+        .iter()
+        .copied()
+        .partition(|o| resources::nested_under(o).is_some());
+    let mut paths: Vec<String> = objects_first
+        .iter()
+        .map(|o| resources::read_path(o))
+        .collect();
     let wants_roles = objects
         .iter()
         .any(|o| o.references.iter().any(|r| r == "directoryRoleTemplate:*"));
@@ -109,13 +119,24 @@ pub async fn observe_known(
         .collect();
     paths.extend(available.iter().map(|p| p.to_string()));
     // Read ahead by the journalled id: only what no first-round read asks for already.
-    let ahead: std::collections::HashSet<String> = objects
+    let mut ahead: std::collections::HashSet<String> = objects_first
         .iter()
         .filter_map(|o| Some((*o, known.get(&o.reference)?)))
         .flat_map(|(o, id)| second_reads(o, id))
         .map(|(_, path)| path)
         .filter(|path| !paths.contains(path))
         .collect();
+    // Each nested object's collection under its parent's journalled id, by reference.
+    let nested_ahead: HashMap<String, (String, String)> = nested
+        .iter()
+        .filter_map(|o| {
+            let (parameter, parent) = resources::nested_under(o)?;
+            let parent_id = known.get(&parent?)?;
+            let path = resources::read_path(o).replace(parameter.placeholder, parent_id);
+            Some((o.reference.clone(), (parent_id.clone(), path)))
+        })
+        .collect();
+    ahead.extend(nested_ahead.values().map(|(_, path)| path.clone()));
     paths.extend(ahead.iter().cloned());
     // The definitions administrative template values name (Intune's, by category path).
     let definitions: Vec<String> = objects
@@ -185,7 +206,39 @@ pub async fn observe_known(
     // the id the first round found is taken as read.
     let mut read = Vec::new();
     let mut second = Vec::new();
-    for object in objects {
+    // Each nested object's collection, under the parent the first round found; none without
+    // one (the plan blocks the object on its parent).
+    for object in &nested {
+        let Some((parameter, parent_reference)) = resources::nested_under(object) else {
+            continue;
+        };
+        // Observed with its parent, the parent the tenant has now; observed alone (a create
+        // looked for after a lost answer), the one this run found.
+        let parent = match parent_reference {
+            Some(r) if objects.iter().any(|o| o.reference == r) => {
+                let parent = observation.id_of(&r);
+                client.bind(parameter.placeholder, parent.as_deref());
+                parent
+            }
+            _ => client.bound(parameter.placeholder),
+        };
+        let Some(parent) = parent else {
+            continue;
+        };
+        match nested_ahead.get(&object.reference) {
+            Some((journalled, path)) if *journalled == parent && by_path.contains_key(path) => {
+                read.push((
+                    Second::Nested(object.reference.clone()),
+                    by_path[path].clone(),
+                ));
+            }
+            _ => second.push((
+                Second::Nested(object.reference.clone()),
+                resources::read_path(object).replace(parameter.placeholder, &parent),
+            )),
+        }
+    }
+    for object in objects_first.iter() {
         let Some(id) = observation.id_of(&object.reference) else {
             continue;
         };
@@ -202,6 +255,40 @@ pub async fn observe_known(
     if !second.is_empty() {
         let paths: Vec<String> = second.iter().map(|(_, p)| p.clone()).collect();
         for ((what, _), result) in second.into_iter().zip(client.get_many(&paths).await) {
+            match (what, result) {
+                // The parent went between the rounds: nothing under it.
+                (Second::Nested(reference), Err(e)) if e.is_not_found() => {
+                    observation.matches.insert(reference, Vec::new());
+                }
+                (what, result) => read.push((what, result?)),
+            }
+        }
+    }
+    // The nested objects found in the second round, and what they need read after that.
+    let mut third = Vec::new();
+    for (what, value) in &read {
+        let Second::Nested(reference) = what else {
+            continue;
+        };
+        let Some(object) = nested.iter().find(|o| &o.reference == reference) else {
+            continue;
+        };
+        let matches: Vec<Value> = match resources::lookup(object) {
+            Lookup::Singleton => vec![value.clone()],
+            _ => items(value)
+                .into_iter()
+                .filter(|c| resources::is_counterpart(object, c))
+                .collect(),
+        };
+        observation.matches.insert(reference.clone(), matches);
+        if let Some(id) = observation.id_of(reference) {
+            third.extend(second_reads(object, &id));
+        }
+    }
+    read.retain(|(what, _)| !matches!(what, Second::Nested(_)));
+    if !third.is_empty() {
+        let paths: Vec<String> = third.iter().map(|(_, p)| p.clone()).collect();
+        for ((what, _), result) in third.into_iter().zip(client.get_many(&paths).await) {
             read.push((what, result?));
         }
     }
@@ -216,6 +303,7 @@ pub async fn observe_known(
                 }
                 observation.matches.insert(reference, vec![value]);
             }
+            Second::Nested(_) => {}
         }
     }
     Ok(observation)
@@ -254,6 +342,8 @@ enum Second {
     Assignments(String),
     /// An object read whole (expanded), replacing its match, by reference.
     Whole(String),
+    /// The collection of an object nested under its parent's id, by the object's reference.
+    Nested(String),
 }
 
 /// The items of a collection response (or of an already merged list).

@@ -93,6 +93,20 @@ pub fn lookup(object: &DesiredObject) -> Lookup {
     }
 }
 
+/// Where an object of a kind Graph nests under another object's id lives: the kind's path
+/// parameter and the reference of the feature's object that finds the parent (among the
+/// object's references, which the catalogue gives it: `None` if missing). None for the rest.
+pub fn nested_under(object: &DesiredObject) -> Option<(kinds::PathParameter, Option<String>)> {
+    let parameter = access_of(&object.kind)?.access.path_parameter?;
+    let parent = parameter.parent()?;
+    let reference = object
+        .references
+        .iter()
+        .find(|r| r.split(':').next() == Some(parent.name))
+        .cloned();
+    Some((parameter, reference))
+}
+
 /// The read path for a desired object (the query that finds it).
 pub fn read_path(object: &DesiredObject) -> String {
     match lookup(object) {

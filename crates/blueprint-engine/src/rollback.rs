@@ -722,6 +722,7 @@ impl Session {
                     // Already gone (an interrupted rollback removed it): recorded as undone.
                     let id = intent("rollback-remove", undo.object_id.clone()).await?;
                     self.settle(store, id, tenant, undo, Ok(None), true).await?;
+                    self.let_go_of_parent(store, tenant, kind).await?;
                     return Ok((Value::Null, Value::Null));
                 };
                 if !force {
@@ -738,6 +739,7 @@ impl Session {
                 };
                 self.settle(store, id, tenant, undo, removed.map(|()| None), true)
                     .await?;
+                self.let_go_of_parent(store, tenant, kind).await?;
                 Ok((current, Value::Null))
             }
             UndoAction::Restore => {
@@ -832,6 +834,33 @@ impl Session {
                 Ok((Value::Null, now.unwrap_or(Value::Null)))
             }
         }
+    }
+
+    /// Once the last object nested under a parent is removed (the last enrolment profile
+    /// under the Apple token), the journal stops recording the parent the deploy relied on
+    /// ([`blueprint_store::StateStore::rely_on`]): the tool manages nothing there any more.
+    async fn let_go_of_parent(
+        &self,
+        store: &Store,
+        tenant: &str,
+        kind: &KindSpec,
+    ) -> Result<(), Failure> {
+        let Some(parent) = kind.parent().filter(|p| p.is_singleton()) else {
+            return Ok(());
+        };
+        let managed = store.managed_objects(tenant).await.map_err(Failure::from)?;
+        let still_nested = managed.iter().any(|m| {
+            blueprint_catalogue::kinds::kind(&m.kind)
+                .and_then(KindSpec::parent)
+                .is_some_and(|p| p.name == parent.name)
+        });
+        if !still_nested {
+            store
+                .let_go(tenant, parent.name)
+                .await
+                .map_err(Failure::from)?;
+        }
+        Ok(())
     }
 
     /// The object at `path` as the journal's snapshots hold it (with its Intune assignments);

@@ -15,9 +15,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use blueprint_catalogue::exchange_kinds;
-use blueprint_catalogue::kinds::{self, Api, IdentityKey, KindSpec};
+use blueprint_catalogue::kinds::{self, Api, IdentityKey, KindSpec, ParameterSource};
 use blueprint_exchange::ExchangeClient;
 use blueprint_graph::{GraphClient, GraphError};
 use serde_json::{Map, Value, json};
@@ -82,6 +83,10 @@ pub struct TenantApis {
     compliance: Option<ExchangeClient>,
     /// The DNS server the agency's public records are asked of.
     dns: crate::dns::DnsServer,
+    /// The parents' ids found so far, by the placeholder their children's paths hold
+    /// ([`ParameterSource::Parent`]): set by the reads that find the parent
+    /// ([`TenantApis::bind`]), shared by the clones of this face.
+    parents: Arc<Mutex<HashMap<&'static str, String>>>,
 }
 
 impl Deref for TenantApis {
@@ -99,6 +104,7 @@ impl TenantApis {
             exchange,
             compliance: None,
             dns: crate::dns::DnsServer::System,
+            parents: Arc::default(),
         }
     }
 
@@ -140,19 +146,114 @@ impl TenantApis {
         &self.graph
     }
 
-    /// A Graph path as Graph takes it: the tenant's organization id in place of
-    /// [`kinds::ORGANIZATION_ID`] (an object under the organization, its company branding).
-    /// The id is the tenant id the access token names, so it costs no round trip
-    /// ([`GraphClient::organization_id`]); paths stay tenant-neutral everywhere else (the
-    /// journal, reports).
+    /// Records the id of the parent object whose children's paths hold `placeholder` (the
+    /// tenant's Apple enrolment program token, found by the first round of reads), or forgets
+    /// it (`None`: the tenant has no such parent, or several).
+    pub fn bind(&self, placeholder: &'static str, id: Option<&str>) {
+        let mut parents = self.parents.lock().expect("parents lock");
+        match id {
+            Some(id) => parents.insert(placeholder, id.to_string()),
+            None => parents.remove(placeholder),
+        };
+    }
+
+    /// The id a parent placeholder was bound to, if any.
+    pub fn bound(&self, placeholder: &str) -> Option<String> {
+        self.parents
+            .lock()
+            .expect("parents lock")
+            .get(placeholder)
+            .cloned()
+    }
+
+    /// A Graph path as Graph takes it: each path parameter's placeholder
+    /// ([`kinds::PathParameter`]) replaced by its value. The tenant's organization id is the
+    /// tenant id the access token names, so it costs no round trip
+    /// ([`GraphClient::organization_id`]). A parent's id is the one the reads that found the
+    /// parent bound ([`TenantApis::bind`]); a request made before any read did (a rollback in a
+    /// new run) lists the parent's collection once and takes its only object. Paths stay
+    /// tenant-neutral everywhere else (the catalogue, the journal, reports).
     async fn at<'p>(&self, path: &'p str) -> Result<Cow<'p, str>, GraphError> {
-        if !path.contains(kinds::ORGANIZATION_ID) {
+        if !path.contains('{') {
             return Ok(Cow::Borrowed(path));
         }
-        let organization = self.graph.organization_id().await?;
-        Ok(Cow::Owned(
-            path.replace(kinds::ORGANIZATION_ID, &organization),
-        ))
+        let mut filled = path.to_string();
+        for parameter in kinds::path_parameters() {
+            if !filled.contains(parameter.placeholder) {
+                continue;
+            }
+            let value = match parameter.from {
+                ParameterSource::TenantId => self.graph.organization_id().await?,
+                ParameterSource::Parent(parent) => match self.bound(parameter.placeholder) {
+                    Some(id) => id,
+                    None => {
+                        self.parent_of(parent, parameter.placeholder, &filled)
+                            .await?
+                    }
+                },
+            };
+            filled = filled.replace(parameter.placeholder, &value);
+        }
+        Ok(Cow::Owned(filled))
+    }
+
+    /// The parent whose id fills `placeholder` in `path` when no read bound one: the tenant's
+    /// only object of the parent kind (then bound); with several, the one that holds the object
+    /// `path` names by id (what a rollback removes or restores), looked for under each. With
+    /// none, what lives under it is not found.
+    async fn parent_of(
+        &self,
+        parent: &KindSpec,
+        placeholder: &'static str,
+        path: &str,
+    ) -> Result<String, GraphError> {
+        let listed = self.graph.list(&parent.request_path()).await?;
+        let ids: Vec<&str> = listed.iter().filter_map(|p| p["id"].as_str()).collect();
+        match ids.as_slice() {
+            [id] => {
+                self.bind(placeholder, Some(id));
+                Ok(id.to_string())
+            }
+            [] => Err(GraphError::Api {
+                status: 404,
+                code: "NotFound".into(),
+                message: format!(
+                    "the tenant has no {} ({}), under which the object lives",
+                    parent.name,
+                    parent.request_path()
+                ),
+                request_id: None,
+                client_request_id: String::new(),
+                method: "GET".into(),
+                path: parent.request_path(),
+            }),
+            many => {
+                // `{placeholder}/{collection}/{id}`: an object known by id.
+                let after = path.split_once(placeholder).map_or("", |(_, a)| a);
+                let names_object = after
+                    .split('?')
+                    .next()
+                    .is_some_and(|a| a.split('/').filter(|s| !s.is_empty()).count() >= 2);
+                if names_object {
+                    let object = path.split('?').next().unwrap_or(path);
+                    for id in many {
+                        match self.graph.get(&object.replace(placeholder, id)).await {
+                            Ok(_) => return Ok(id.to_string()),
+                            Err(e) if e.is_not_found() => continue,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    // Under none of them: gone.
+                    return Ok(many[0].to_string());
+                }
+                Err(GraphError::Config(format!(
+                    "the tenant has {} {} objects ({}) and no read has found which one {placeholder} names: plan again, which finds it or says why not",
+                    many.len(),
+                    parent.name,
+                    parent.request_path()
+                )))
+            }
+        }
     }
 
     pub fn exchange(&self) -> &ExchangeClient {

@@ -7061,3 +7061,185 @@ async fn the_windows_hardening_template_binds_each_setting_by_class_and_path_and
     d.roll_back(1, true).await;
     d.assert_as_before().await;
 }
+
+/// The Apple enrolment (DEP) profile, which Graph beta has only under its Apple enrolment
+/// program token (`depOnboardingSettings/{token id}/enrollmentProfiles`): the token is found,
+/// never created, with the first round of reads and the profile under it with the second (or
+/// with the first, under the token the journal names); the profile is created
+/// under the token with the ABAC's values; one setting changed in the tenant is reported as
+/// exactly that; a rollback in a new run (which has read nothing yet) finds the token and
+/// removes the profile, even beside a second token. Without a token the profile is blocked
+/// with the token's reason; with two, the tool will not guess which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_apple_dep_profile_is_created_under_the_token_drifts_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let info = running.info();
+    let name = info.tenants[0].name.clone();
+    let tenant = running.emulator().tenant(&info.tenants[0].id).unwrap();
+    let token = {
+        let t = tenant.lock().unwrap();
+        let tokens: Vec<&Value> = t.collections["depOnboardingSetting"].values().collect();
+        assert_eq!(tokens.len(), 1);
+        tokens[0]["id"].as_str().unwrap().to_string()
+    };
+    let before = without_write_times(state(&running).await);
+    let features = [
+        "identity-ca-exclusion-group",
+        "identity-break-glass-accounts",
+        "ca-grant-intune-enrolment",
+        "intune-apple-enrolment",
+    ]
+    .map(String::from);
+    let reference = "depEnrollmentProfile:Apple Business Manager Enrollment";
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let ops: Vec<(&str, Op, &str)> = plan
+        .actions
+        .iter()
+        .filter(|a| a.feature == "intune-apple-enrolment")
+        .map(|a| (a.reference.as_str(), a.op, a.api))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("depOnboardingSetting", Op::Unchanged, "graph-beta"),
+            (reference, Op::Create, "graph-beta"),
+        ]
+    );
+    assert!(plan.blocked().next().is_none(), "{:#?}", plan.actions);
+    deploy_sprint_one(&s).await;
+    let evaluation = s.evaluate().await.unwrap();
+    let verdict = |e: &blueprint_engine::Evaluation| {
+        e.features
+            .iter()
+            .find(|f| f.id == "intune-apple-enrolment")
+            .map(|f| f.verdict)
+    };
+    assert_eq!(verdict(&evaluation), Some(Verdict::Pass), "{evaluation:#?}");
+    // The token the profile was created under is journalled as found, not created, so that
+    // the next run reads the profile under it with its first reads.
+    let managed_token = || async {
+        let store = s.workspace.state.open().await.unwrap();
+        let managed = store.managed_objects(&s.tenant_id()).await.unwrap();
+        store.close().await;
+        managed
+            .into_iter()
+            .find(|m| m.reference == "depOnboardingSetting")
+            .map(|m| (m.object_id, m.created_by_tool))
+    };
+    assert_eq!(managed_token().await, Some((token.clone(), false)));
+    {
+        let mut t = tenant.lock().unwrap();
+        let (_, profile) = stored(
+            &mut t,
+            "enrollmentProfile",
+            "Apple Business Manager Enrollment",
+        );
+        // Kept under the token it was created under (the emulator's own record of it).
+        assert_eq!(profile["@emulator.depOnboardingSettingId"], token.as_str());
+        assert_eq!(
+            profile["@odata.type"],
+            "#microsoft.graph.depIOSEnrollmentProfile"
+        );
+        assert_eq!(profile["supervisedModeEnabled"], true);
+        assert_eq!(profile["profileRemovalDisabled"], true);
+        assert_eq!(profile["iTunesPairingMode"], "disallow");
+        assert_eq!(profile["deviceNameTemplate"], "{SERIAL}-{DEVICETYPE}");
+        assert_eq!(profile["supportDepartment"], name.as_str());
+        assert_eq!(profile["updateCompleteScreenDisabled"], true);
+        // Someone lets users pair the devices with computers again.
+        profile["iTunesPairingMode"] = "allow".into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(
+        findings_by_feature(&evaluation)["intune-apple-enrolment"],
+        vec![(
+            "iTunesPairingMode".to_string(),
+            "disallow".into(),
+            "allow".into()
+        )]
+    );
+    // A second token appears (another Apple Business Manager account); a rollback in a new
+    // run finds the profile under the token that holds it.
+    {
+        let mut t = tenant.lock().unwrap();
+        let mut second = t.collections["depOnboardingSetting"][&token].clone();
+        second["id"] = "5f0c2a70-7b43-4d4f-9d5e-2d1c7e4f0a11".into();
+        second["tokenName"] = "Second token".into();
+        t.collections
+            .get_mut("depOnboardingSetting")
+            .unwrap()
+            .insert("5f0c2a70-7b43-4d4f-9d5e-2d1c7e4f0a11".into(), second);
+    }
+    let (plan, _) = s.plan(false).await.unwrap();
+    let blocked: Vec<(&str, &str)> = plan
+        .blocked()
+        .map(|a| (a.reference.as_str(), a.blocked.as_deref().unwrap()))
+        .collect();
+    assert_eq!(blocked.len(), 2, "{blocked:#?}");
+    assert!(
+        blocked[0]
+            .1
+            .starts_with("2 objects in the tenant match depOnboardingSetting"),
+        "{blocked:#?}"
+    );
+    assert_eq!(
+        blocked[1],
+        (
+            reference,
+            "depends on depOnboardingSetting, which is blocked"
+        )
+    );
+    let fresh = session(blueprint_engine::Workspace::open(&dir.path().join("workspace")).unwrap());
+    let report = fresh
+        .rollback(&blueprint_engine::rollback::RollbackOptions {
+            sprint: 1,
+            force: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.steps);
+    // With the profile gone, the journal no longer holds the token.
+    assert_eq!(managed_token().await, None);
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("depOnboardingSetting")
+        .unwrap()
+        .shift_remove("5f0c2a70-7b43-4d4f-9d5e-2d1c7e4f0a11");
+    let after = without_write_times(state(&running).await);
+    let mut diff = Vec::new();
+    differences(&before, &after, "", &mut diff);
+    assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
+
+    // No token: the profile is blocked with the token's reason, and nothing is created.
+    tenant
+        .lock()
+        .unwrap()
+        .collections
+        .get_mut("depOnboardingSetting")
+        .unwrap()
+        .clear();
+    let (plan, _) = s.plan(false).await.unwrap();
+    let blocked: Vec<(&str, &str)> = plan
+        .blocked()
+        .map(|a| (a.reference.as_str(), a.blocked.as_deref().unwrap()))
+        .collect();
+    assert_eq!(blocked.len(), 2, "{blocked:#?}");
+    assert!(
+        blocked[0].1.contains("Enrollment program tokens"),
+        "{blocked:#?}"
+    );
+    assert_eq!(blocked[1].0, reference);
+    deploy_sprint(&s, 1).await;
+    assert!(
+        tenant
+            .lock()
+            .unwrap()
+            .collections
+            .get("enrollmentProfile")
+            .is_none_or(|c| c.is_empty())
+    );
+}

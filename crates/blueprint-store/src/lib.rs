@@ -258,6 +258,16 @@ pub trait StateStore: Send + Sync {
     /// The tenant's changes, oldest first.
     fn changes<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<Change>>;
     fn managed_objects<'a>(&'a self, tenant: &'a str) -> StoreFuture<'a, Vec<ManagedObject>>;
+    /// Records an object the tool found and builds on without changing it: the parent Graph
+    /// nests a managed object under (an Apple enrolment program token, under which the tool
+    /// creates an enrolment profile), so that the next run reads the nested objects under its
+    /// id with its first reads. Never recorded as the tool's creation (`created_by_tool`
+    /// false is kept false; a row the tool created stays so).
+    fn rely_on<'a>(&'a self, tenant: &'a str, object: &'a ManagedObject) -> StoreFuture<'a, ()>;
+    /// Stops recording an object [`StateStore::rely_on`] recorded, once nothing the tool
+    /// manages builds on it (a rollback removed the last profile under the token). An object
+    /// the tool created stays recorded.
+    fn let_go<'a>(&'a self, tenant: &'a str, reference: &'a str) -> StoreFuture<'a, ()>;
     /// Moves the runs, changes and managed objects kept under `alias` (a tenant named another
     /// way: its domain, or its GUID in capitals) to `tenant` (its organization id), in one
     /// transaction. A managed object both hold keeps the newer id and stays "created by the

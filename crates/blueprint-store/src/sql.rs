@@ -592,6 +592,34 @@ macro_rules! impl_state_store {
                 })
             }
 
+            fn let_go<'a>(&'a self, tenant: &'a str, reference: &'a str) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.begin_change().await?;
+                    sqlx::query(
+                        "DELETE FROM managed_objects WHERE tenant = $1 AND reference = $2 AND created_by_tool = 0",
+                    )
+                    .bind(tenant)
+                    .bind(reference)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
+            fn rely_on<'a>(
+                &'a self,
+                tenant: &'a str,
+                object: &'a $crate::ManagedObject,
+            ) -> $crate::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut tx = self.begin_change().await?;
+                    Self::manage_in(&mut tx, tenant, object).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            }
+
             fn managed_objects<'a>(
                 &'a self,
                 tenant: &'a str,

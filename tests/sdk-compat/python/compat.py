@@ -283,6 +283,10 @@ from msgraph_beta.generated.models.azure_a_d_windows_autopilot_deployment_profil
 )
 from msgraph_beta.generated.models.out_of_box_experience_setting import OutOfBoxExperienceSetting
 from msgraph_beta.generated.models.windows_enrollment_status_screen_settings import WindowsEnrollmentStatusScreenSettings
+from msgraph_beta.generated.models.dep_i_o_s_enrollment_profile import DepIOSEnrollmentProfile
+from msgraph_beta.generated.models.dep_onboarding_setting import DepOnboardingSetting
+from msgraph_beta.generated.models.dep_token_type import DepTokenType
+from msgraph_beta.generated.models.i_tunes_pairing_mode import ITunesPairingMode
 from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignment import (
     WindowsAutopilotDeploymentProfileAssignment,
 )
@@ -1679,6 +1683,41 @@ async def autopilot_profile(beta, run):
         await profiles.by_windows_autopilot_deployment_profile_id(created.id).delete()
 
 
+async def dep_profile(beta, run):
+    """The Apple enrolment (DEP) profile (beta only, issue 14), which Graph has only under the
+    Apple enrolment program token: the tenant's token read with msgraph-beta-sdk's model, a
+    depIOSEnrollmentProfile created under it with the SDK's model, read back and deleted."""
+    tokens = await beta.device_management.dep_onboarding_settings.get()
+    check(tokens is not None and len(tokens.value or []) == 1
+          and isinstance(tokens.value[0], DepOnboardingSetting)
+          and tokens.value[0].token_type == DepTokenType.Dep,
+          "depOnboardingSettings.get lists the tenant's one Apple enrolment program token", tokens)
+    check(not unknown_properties(tokens.value[0]),
+          "every property of the token is one the beta SDK's model knows", unknown_properties(tokens.value[0]))
+    profiles = beta.device_management.dep_onboarding_settings.by_dep_onboarding_setting_id(
+        tokens.value[0].id).enrollment_profiles
+    created = await profiles.post(DepIOSEnrollmentProfile(
+        display_name=f"sdk-compat-py {run} DEP profile", requires_user_authentication=True,
+        enable_authentication_via_company_portal=True, supervised_mode_enabled=True,
+        profile_removal_disabled=True, enable_shared_i_pad=False,
+        i_tunes_pairing_mode=ITunesPairingMode.Disallow, device_name_template="{SERIAL}-{DEVICETYPE}",
+        support_department="Example Agency", pass_code_disabled=True, update_complete_screen_disabled=True))
+    try:
+        check(isinstance(created, DepIOSEnrollmentProfile) and created.id,
+              "enrollmentProfiles.post creates a DepIOSEnrollmentProfile", created)
+        got = await profiles.by_enrollment_profile_id(created.id).get()
+        check(isinstance(got, DepIOSEnrollmentProfile)
+              and got.i_tunes_pairing_mode == ITunesPairingMode.Disallow
+              and got.supervised_mode_enabled is True and got.enable_shared_i_pad is False
+              and got.device_name_template == "{SERIAL}-{DEVICETYPE}"
+              and got.update_complete_screen_disabled is True,
+              "GET reads the profile back with its settings", got)
+        check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await profiles.by_enrollment_profile_id(created.id).delete()
+
+
 async def settings_catalog(beta, run):
     """A settings catalog policy (endpoint security antivirus, issue 14), created, read with its
     settings expanded and assigned with the beta SDK's own models."""
@@ -2053,6 +2092,7 @@ async def main(ready_path):
         await vpp_apps(client)
         await microsoft_365_apps(client, beta_client(ready, secret), run)
         await autopilot_profile(beta_client(ready, secret), run)
+        await dep_profile(beta_client(ready, secret), run)
         await delivery_optimisation(beta_client(ready, secret), run)
         await network_boundary(beta_client(ready, secret), run)
         await ios_app_protection(client, run)

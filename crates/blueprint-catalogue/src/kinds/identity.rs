@@ -6,7 +6,7 @@
 
 use super::{
     Access, ActionWrite, Api, Available, Expand, Find, Grant, IdentityKey, ItemPath, KindSpec,
-    Lifecycle, PerItem, Permissions, singleton,
+    Lifecycle, ParameterSource, PathParameter, PerItem, Permissions, singleton,
 };
 
 /// Whether users may ask an administrator to consent to an app they cannot consent to (the
@@ -183,7 +183,13 @@ pub(super) const ORGANIZATIONAL_BRANDING: KindSpec = KindSpec {
         read: &[Grant::Graph("OrganizationalBranding.Read.All")],
         write: &[Grant::Graph("OrganizationalBranding.ReadWrite.All")],
     },
-    access: Access::PLAIN,
+    access: Access {
+        path_parameter: Some(PathParameter {
+            placeholder: ORGANIZATION_ID,
+            from: ParameterSource::TenantId,
+        }),
+        ..Access::PLAIN
+    },
 };
 
 /// The placeholder a kind's path holds for the tenant's organization id (its tenant id),

@@ -7,8 +7,8 @@
 //! changed, and an update keeps the settings an agency added by hand beside the blueprint's.
 
 use super::{
-    Access, ActionWrite, Api, Definitions, Expand, Grant, IdentityKey, KindSpec, Lifecycle,
-    Permissions, SetByAction,
+    Access, ActionWrite, Api, Definitions, Expand, Find, Grant, IdentityKey, KindSpec, Lifecycle,
+    ParameterSource, PathParameter, Permissions, SetByAction,
 };
 
 /// `windows10CustomConfiguration`: its own properties in Microsoft's v1.0 metadata (1).
@@ -1163,6 +1163,156 @@ pub(super) const APPLE_USER_INITIATED_ENROLLMENT_PROFILE: KindSpec = KindSpec {
     },
 };
 
+/// The placeholder an Apple enrolment profile's path holds for its token's id
+/// ([`DEP_ENROLLMENT_PROFILE`]), filled in by the engine from the token it found
+/// ([`ParameterSource::Parent`]).
+pub const DEP_ONBOARDING_SETTING_ID: &str = "{depOnboardingSettingId}";
+
+/// An Apple Business Manager (Device Enrolment Program) token Intune holds
+/// (`/deviceManagement/depOnboardingSettings`, Graph beta only; the portal's Devices > Enroll
+/// devices > Apple enrollment > Enrollment program tokens). The token is Apple's: the agency
+/// downloads Intune's public key, makes the MDM server token with it in Apple Business Manager
+/// and uploads it, which no Graph call does for it (depOnboardingSetting's `uploadDepToken`
+/// takes the token Apple issued), so the tool only finds it: the one token of the tenant, under
+/// which its enrolment profiles live. Several tokens block the profile (the tool will not guess
+/// which one the agency's devices are assigned to). Properties: depOnboardingSetting's in
+/// msgraph-metadata's beta type mappings, less the sync state and counts the service keeps.
+/// intune-enrollment-deponboardingsetting-list/-get: DeviceManagementServiceConfig.Read.All
+/// (least privileged); -update: DeviceManagementServiceConfig.ReadWrite.All.
+pub(super) const DEP_ONBOARDING_SETTING: KindSpec = KindSpec {
+    name: "depOnboardingSetting",
+    path: "/deviceManagement/depOnboardingSettings",
+    identity: IdentityKey::Singleton,
+    properties: &[
+        "appleIdentifier",
+        "tokenName",
+        "tokenType",
+        "tokenExpirationDateTime",
+        "dataSharingConsentGranted",
+        "shareTokenWithSchoolDataSyncService",
+        "roleScopeTagIds",
+    ],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the token is Apple Business Manager's: download Intune's public key, create the MDM server token with it in Apple Business Manager and upload it in Microsoft Endpoint Manager > Devices > Enroll devices > Apple enrollment > Enrollment program tokens (the feature's manual step)",
+    ),
+    api: Api::GraphBeta,
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+    access: Access {
+        find: Find::OnlyOneInCollection,
+        ..Access::PLAIN
+    },
+};
+
+/// `enrollmentProfile` and `depEnrollmentBaseProfile`: the properties every Apple enrolment
+/// profile has, in msgraph-metadata's beta type mappings (beta-entity-types.json) and the beta
+/// reference intune-enrollment-depiosenrollmentprofile, less `isDefault`, which the token's
+/// `setDefaultProfile` action sets.
+const DEP_ENROLLMENT_BASE_PROFILE: &[&str] = &[
+    "displayName",
+    "description",
+    "requiresUserAuthentication",
+    "configurationEndpointUrl",
+    "enableAuthenticationViaCompanyPortal",
+    "requireCompanyPortalOnSetupAssistantEnrolledDevices",
+    "appleIdDisabled",
+    "applePayDisabled",
+    "configurationWebUrl",
+    "deviceNameTemplate",
+    "diagnosticsDisabled",
+    "displayToneSetupDisabled",
+    "enabledSkipKeys",
+    "enrollmentTimeAzureAdGroupIds",
+    "isMandatory",
+    "locationDisabled",
+    "privacyPaneDisabled",
+    "profileRemovalDisabled",
+    "restoreBlocked",
+    "screenTimeScreenDisabled",
+    "siriDisabled",
+    "supervisedModeEnabled",
+    "supportDepartment",
+    "supportPhoneNumber",
+    "termsAndConditionsDisabled",
+    "touchIdDisabled",
+    "waitForDeviceConfiguredConfirmation",
+];
+
+/// `depIOSEnrollmentProfile`'s own properties (the same sources).
+const DEP_IOS_ENROLLMENT_PROFILE_OWN: &[&str] = &[
+    "appearanceScreenDisabled",
+    "awaitDeviceConfiguredConfirmation",
+    "carrierActivationUrl",
+    "companyPortalVppTokenId",
+    "deviceToDeviceMigrationDisabled",
+    "enableSharedIPad",
+    "enableSingleAppEnrollmentMode",
+    "expressLanguageScreenDisabled",
+    "forceTemporarySession",
+    "homeButtonScreenDisabled",
+    "iMessageAndFaceTimeScreenDisabled",
+    "iTunesPairingMode",
+    "managementCertificates",
+    "onBoardingScreenDisabled",
+    "passCodeDisabled",
+    "passcodeLockGracePeriodInSeconds",
+    "preferredLanguageScreenDisabled",
+    "restoreCompletedScreenDisabled",
+    "restoreFromAndroidDisabled",
+    "sharedIPadMaximumUserCount",
+    "simSetupScreenDisabled",
+    "softwareUpdateScreenDisabled",
+    "temporarySessionTimeoutInSeconds",
+    "updateCompleteScreenDisabled",
+    "userlessSharedAadModeEnabled",
+    "userSessionTimeoutInSeconds",
+    "watchMigrationScreenDisabled",
+    "welcomeScreenDisabled",
+    "zoomDisabled",
+];
+
+/// Apple enrolment (DEP) profiles, which Graph beta has only under the token they belong to:
+/// `/deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles`
+/// (intune-enrollment-depiosenrollmentprofile-list/-get/-create/-update/-delete). The path
+/// names the token's id, which the engine fills in from the token the feature's
+/// [`DEP_ONBOARDING_SETTING`] resource finds ([`ParameterSource::Parent`]); without one, the
+/// plan blocks the profile with the token's reason. The collection holds every platform's
+/// profiles (`enrollmentProfile`'s derived types), so a profile is found among those of its own
+/// type. Permissions (the pages above, least privileged first): list and get
+/// DeviceManagementServiceConfig.Read.All; create, update and delete
+/// DeviceManagementServiceConfig.ReadWrite.All.
+pub(super) const DEP_ENROLLMENT_PROFILE: KindSpec = KindSpec {
+    name: "depEnrollmentProfile",
+    path: "/deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles",
+    identity: IdentityKey::Property("displayName"),
+    properties: DEP_ENROLLMENT_BASE_PROFILE,
+    derived: &[(
+        "#microsoft.graph.depIOSEnrollmentProfile",
+        DEP_IOS_ENROLLMENT_PROFILE_OWN,
+    )],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All")],
+    },
+    access: Access {
+        only_of_own_type: true,
+        path_parameter: Some(PathParameter {
+            placeholder: DEP_ONBOARDING_SETTING_ID,
+            from: ParameterSource::Parent(&DEP_ONBOARDING_SETTING),
+        }),
+        ..Access::PLAIN
+    },
+};
+
 /// Windows' limit on a computer name, which an Autopilot profile's device name template must
 /// keep to.
 pub const DEVICE_NAME_MAX: usize = 15;
@@ -1534,6 +1684,31 @@ mod tests {
         let protection = Some("#microsoft.graph.windows10EndpointProtectionConfiguration");
         assert!(k.allows("smartScreenBlockOverrideForFiles", protection));
         assert!(!k.allows("localSecurityOptionsBlockMicrosoftAccounts", protection));
+    }
+
+    #[test]
+    fn the_dep_profile_lives_under_its_apple_token_which_is_only_found() {
+        let k = &DEP_ENROLLMENT_PROFILE;
+        assert_eq!(k.parent().map(|p| p.name), Some("depOnboardingSetting"));
+        assert_eq!(
+            k.request_path(),
+            "/beta/deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles"
+        );
+        assert!(k.path.contains(DEP_ONBOARDING_SETTING_ID) && k.never_created().is_none());
+        assert!(k.access.only_of_own_type);
+        let ios = Some("#microsoft.graph.depIOSEnrollmentProfile");
+        assert!(k.allows("iTunesPairingMode", ios) && k.allows("passCodeDisabled", ios));
+        assert!(!k.allows("iTunesPairingMode", None) && !k.allows("isDefault", ios));
+        let token = &DEP_ONBOARDING_SETTING;
+        assert!(token.parent().is_none() && token.never_created().is_some());
+        let mut placeholders: Vec<&str> = crate::kinds::path_parameters()
+            .map(|p| p.placeholder)
+            .collect();
+        placeholders.sort();
+        assert_eq!(
+            placeholders,
+            ["{depOnboardingSettingId}", "{organizationId}"]
+        );
     }
 
     #[test]

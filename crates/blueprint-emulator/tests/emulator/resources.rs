@@ -3518,3 +3518,113 @@ async fn firewall_rules_policies_take_at_most_150_rules_of_known_settings() {
         assert!(refused.text.contains(why), "{why}: {}", refused.text);
     }
 }
+
+/// Apple enrolment (DEP) profiles live in beta only under their Apple enrolment program token
+/// (intune-enrollment-depiosenrollmentprofile-list/-get/-create/-update/-delete): created with
+/// a derived type (201, returned with `@odata.type`), patched (200 with the profile), listed
+/// under their own token only, not found under an id the tenant has no token for, deleted
+/// (204). The token is the service's: a client neither creates nor deletes one.
+#[tokio::test]
+async fn apple_dep_profiles_live_under_their_token_in_beta() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let tokens = emu
+        .get(
+            &t,
+            &format!("{}/beta/deviceManagement/depOnboardingSettings", emu.base),
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let listed = tokens.body["value"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{}", tokens.text);
+    assert_eq!(listed[0]["tokenType"], "dep");
+    let token = listed[0]["id"].as_str().unwrap();
+    let made = emu
+        .post(
+            &t,
+            &format!("{}/beta/deviceManagement/depOnboardingSettings", emu.base),
+            json!({"tokenName": "Another"}),
+        )
+        .await;
+    assert_eq!(made.status, 405, "{}", made.text);
+    let path = &format!(
+        "{}/beta/deviceManagement/depOnboardingSettings/{token}/enrollmentProfiles",
+        emu.base
+    );
+    let v1 = emu
+        .get(
+            &t,
+            &format!("deviceManagement/depOnboardingSettings/{token}/enrollmentProfiles"),
+        )
+        .await;
+    assert!(matches!(v1.status.as_u16(), 400 | 404), "{}", v1.text);
+    for (bad, why) in [
+        (json!({"displayName": "x"}), "no @odata.type"),
+        (
+            json!({"@odata.type": "#microsoft.graph.depIOSEnrollmentProfile", "displayName": "x", "iTunesPairingMode": "denyAll"}),
+            "iTunesPairingMode",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.depIOSEnrollmentProfile", "displayName": "x", "notAProperty": true}),
+            "unknown property",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+    }
+    let created = emu
+        .post(
+            &t,
+            path,
+            json!({"@odata.type": "#microsoft.graph.depIOSEnrollmentProfile", "displayName": "Apple Business Manager Enrollment", "supervisedModeEnabled": true, "iTunesPairingMode": "disallow", "passCodeDisabled": true}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["@odata.type"],
+        "#microsoft.graph.depIOSEnrollmentProfile"
+    );
+    assert!(
+        created
+            .body
+            .get("@emulator.depOnboardingSettingId")
+            .is_none(),
+        "{}",
+        created.text
+    );
+    assert_eq!(created.body["enabledSkipKeys"], json!([]));
+    let id = created.body["id"].as_str().unwrap();
+    let patched = emu
+        .patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.depIOSEnrollmentProfile", "iTunesPairingMode": "allow"}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["iTunesPairingMode"], "allow");
+    assert_eq!(patched.body["supervisedModeEnabled"], true);
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let names: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Apple Business Manager Enrollment"]);
+    assert!(
+        listed.body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .contains("enrollmentProfiles")
+    );
+    // Under an id the tenant has no token for: not found, to reads and writes alike.
+    let elsewhere = format!(
+        "{}/beta/deviceManagement/depOnboardingSettings/00000000-0000-0000-0000-000000000000/enrollmentProfiles",
+        emu.base
+    );
+    assert_eq!(emu.get(&t, &elsewhere).await.status, 404);
+    assert_eq!(emu.get(&t, &format!("{elsewhere}/{id}")).await.status, 404);
+    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(emu.get(&t, &format!("{path}/{id}")).await.status, 404);
+    let listed = emu.get(&t, path).await;
+    assert_eq!(listed.body["value"], json!([]));
+}

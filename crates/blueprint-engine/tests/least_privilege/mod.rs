@@ -3,7 +3,7 @@
 //! every kind is read with its read grants alone and written with its write grants alone, and
 //! dropping any one grant of either set is refused (least privilege, proven both ways).
 
-use blueprint_catalogue::kinds::{Api, Grant, IdentityKey, KINDS, KindSpec, ORGANIZATION_ID};
+use blueprint_catalogue::kinds::{Api, Grant, IdentityKey, KINDS, KindSpec, ParameterSource};
 use blueprint_emulator::{App, RunningEmulator};
 use blueprint_graph::{Credential, GraphClient, GraphConfig, SecretString};
 use serde_json::{Value, json};
@@ -110,14 +110,22 @@ async fn no_op_write(
     }
 }
 
-/// The kind's path as Graph takes it: the tenant's organization id filled in for an object
-/// under the organization (its company branding), as the engine does.
+/// The kind's path as Graph takes it, as the engine sends it: the tenant's organization id
+/// filled in for an object under the organization (its company branding), the parent's id for
+/// an object nested under one (the tenant's one Apple enrolment program token).
 async fn request_path(admin: &GraphClient, kind: &KindSpec) -> String {
-    let path = kind.request_path();
-    if !path.contains(ORGANIZATION_ID) {
-        return path;
+    let mut path = kind.request_path();
+    if let Some(parameter) = kind.access.path_parameter {
+        let value = match parameter.from {
+            ParameterSource::TenantId => admin.organization_id().await.unwrap(),
+            ParameterSource::Parent(parent) => {
+                let listed = admin.list(&parent.request_path()).await.unwrap();
+                listed[0]["id"].as_str().unwrap().to_string()
+            }
+        };
+        path = path.replace(parameter.placeholder, &value);
     }
-    path.replace(ORGANIZATION_ID, &admin.organization_id().await.unwrap())
+    path
 }
 
 fn status(result: Result<impl Sized, blueprint_graph::GraphError>) -> u16 {
@@ -230,6 +238,8 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
 const BETA_KINDS_CHECKED: &[&str] = &[
     "appleUserInitiatedEnrollmentProfile",
     "b2bManagementPolicy",
+    "depEnrollmentProfile",
+    "depOnboardingSetting",
     "deviceConfigurationBeta",
     "deviceManagementScript",
     "iosManagedAppProtectionBeta",
