@@ -579,7 +579,7 @@ const NAMED_LOCATION: KindSpec = KindSpec {
     access: Access::PLAIN,
 };
 
-const GROUP: KindSpec = KindSpec {
+pub(crate) const GROUP: KindSpec = KindSpec {
     name: "group",
     path: "/groups",
     identity: IdentityKey::Property("displayName"),
@@ -1089,6 +1089,7 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::MAILBOXES,
     crate::exchange_kinds::MAILBOX_USERS,
     crate::exchange_kinds::MAILBOX_REGIONAL_CONFIGURATIONS,
+    crate::exchange_kinds::UNIFIED_GROUP,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

@@ -19,6 +19,7 @@
 mod http;
 mod labels;
 mod mailboxes;
+mod unified_groups;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -31,6 +32,7 @@ pub use http::{
     banner_endpoint, batch_endpoint, compliance_batch_endpoint, compliance_invoke_endpoint,
     invoke_endpoint,
 };
+pub(crate) use unified_groups::forget as forget_group;
 
 use crate::graph::Caller;
 use crate::tenant::{Tenant, new_guid};
@@ -109,6 +111,11 @@ pub const COMPLIANCE_REGION: &str = "emu01b";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExchangeState {
     pub objects: BTreeMap<String, Vec<Value>>,
+    /// Microsoft 365 groups Graph made whose mailbox Exchange is still provisioning, by Graph
+    /// id: when each appears to the `*-UnifiedGroup` cmdlets. Not saved: a resumed emulator's
+    /// groups are provisioned.
+    #[serde(skip)]
+    pub provisioning: BTreeMap<String, std::time::Instant>,
 }
 
 /// A parameter as Microsoft's reference declares it.
@@ -1077,6 +1084,9 @@ pub fn execute(
     }
     let parameters = compliance_checks(tenant, verb, noun, identity.as_deref(), parameters)?;
     if let Some(result) = mailboxes::execute(tenant, verb, noun, &parameters, rng) {
+        return result;
+    }
+    if let Some(result) = unified_groups::execute(tenant, verb, noun, &parameters) {
         return result;
     }
     // A mailbox named any way it can be (its address, say) is the family's row of that name.
