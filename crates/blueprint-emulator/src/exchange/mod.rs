@@ -1802,6 +1802,95 @@ mod tests {
         execute(t, cmdlet, p.as_object().unwrap(), &mut rng)
     }
 
+    /// A Microsoft 365 group made through Graph (no provisioning delay here).
+    fn with_unified_group(t: &mut Tenant) -> String {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let group = t
+            .create(
+                crate::kinds::Kind::by_entity("group"),
+                json!({"displayName": "grp-TO365-Outlook", "mailEnabled": true,
+                       "mailNickname": "grp-to365-outlook", "securityEnabled": false,
+                       "groupTypes": ["Unified"]}),
+                &mut rng,
+            )
+            .unwrap();
+        group["id"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_unified_group_is_read_by_any_of_its_names_and_keeps_subscription_rules() {
+        let mut t = tenant();
+        let id = with_unified_group(&mut t);
+        // A security group is not one of Exchange's Microsoft 365 groups.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        t.create(
+            crate::kinds::Kind::by_entity("group"),
+            json!({"displayName": "sec", "mailEnabled": false, "mailNickname": "sec",
+                   "securityEnabled": true}),
+            &mut rng,
+        )
+        .unwrap();
+        let rows = run(&mut t, "Get-UnifiedGroup", json!({})).unwrap();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        assert_eq!(
+            rows[0]["AccessType"], "Public",
+            "Graph's default visibility"
+        );
+        let mail = rows[0]["PrimarySmtpAddress"].as_str().unwrap().to_string();
+        for name in [
+            id.as_str(),
+            "grp-to365-outlook",
+            mail.as_str(),
+            "GRP-TO365-OUTLOOK",
+        ] {
+            let one = run(&mut t, "Get-UnifiedGroup", json!({ "Identity": name })).unwrap();
+            assert_eq!(one[0]["ExternalDirectoryObjectId"], id.as_str(), "{name}");
+        }
+        // "The AutoSubscribeNewMembers must be set to False before setting
+        // SubscriptionEnabled to False."
+        run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "AutoSubscribeNewMembers": true}),
+        )
+        .unwrap();
+        let e = run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "SubscriptionEnabled": false}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 400, "{e:?}");
+        run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "AutoSubscribeNewMembers": false, "SubscriptionEnabled": false}),
+        )
+        .unwrap();
+        let row = &run(&mut t, "Get-UnifiedGroup", json!({})).unwrap()[0];
+        assert_eq!(
+            (&row["AutoSubscribeNewMembers"], &row["SubscriptionEnabled"]),
+            (&json!(false), &json!(false))
+        );
+        // Not yet provisioned: hidden again, and "couldn't be found" to Set-.
+        t.exchange.provisioning.insert(
+            id.clone(),
+            std::time::Instant::now() + std::time::Duration::from_secs(60),
+        );
+        assert!(
+            run(&mut t, "Get-UnifiedGroup", json!({}))
+                .unwrap()
+                .is_empty()
+        );
+        let e = run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "Language": "en-AU"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 404);
+    }
+
     #[test]
     fn a_new_organisation_has_the_default_policies() {
         let mut t = tenant();
