@@ -1302,6 +1302,8 @@ pub fn read_parameters(kind: &str) -> serde_json::Value {
             "RecipientTypeDetails": ["UserMailbox"],
             "ResultSize": "Unlimited",
         }),
+        // Every Microsoft 365 group, not the first 1000.
+        "unifiedGroup" => serde_json::json!({ "ResultSize": "Unlimited" }),
         _ => serde_json::json!({}),
     }
 }
@@ -1381,6 +1383,93 @@ pub const ADMIN_AUDIT_LOG_CONFIG: KindSpec = exchange_kind(
     IdentityKey::Singleton,
     &["UnifiedAuditLogIngestionEnabled"],
 );
+
+/// Microsoft 365 groups as Exchange Online sees them (`Get-`/`Set-UnifiedGroup`): the mail
+/// settings of a group the `group` kind creates through Graph. Graph has some of them
+/// (`autoSubscribeNewMembers`, `allowExternalSenders`) but writes them only with delegated
+/// permissions (group resource, v1.0: "Supported only on the Get group API"; the update's
+/// table), and has no property for the rest (`Language`, who may send, Send on Behalf), so an
+/// app sets them here. The same object as the `group` of the same display name
+/// ([`KindSpec::adds_to`]): Graph creates it, never `New-UnifiedGroup` ("you can't use this
+/// cmdlet to create Microsoft 365 Groups" with app-only authentication, its reference) and
+/// nothing here removes it; a rollback deletes the Graph group and restores what `Set-` changed
+/// on a group the agency had. Found by `DisplayName` (unique among the blueprint's groups; more
+/// than one match blocks the plan), written by the `Identity` `Get-` returns (its `Name`, which
+/// `Set-UnifiedGroup -Identity` takes).
+///
+/// Exchange sees a new group only after it has provisioned the group's mailbox (minutes after
+/// Graph's create): `Set-` before then is "couldn't be found", so the deploy waits for it over
+/// the retry policy's provisioning window. Properties: the `Set-UnifiedGroup` parameters
+/// (office-docs-powershell `Set-UnifiedGroup.md`, every one applicable to Exchange Online), less
+/// `Confirm`, `WhatIf` and `ForceUpgrade` (switches that set nothing).
+pub const UNIFIED_GROUP: KindSpec = KindSpec {
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the group resource of the same name (kind group) creates it through Graph, and Exchange Online shows it once it has provisioned the group's mailbox",
+    ),
+    access: Access {
+        adds_to: Some(&crate::kinds::GROUP),
+        ..Access::PLAIN
+    },
+    ..exchange_kind(
+        "unifiedGroup",
+        "/exchange/UnifiedGroup",
+        IdentityKey::Property("DisplayName"),
+        &[
+            "DisplayName",
+            "AcceptMessagesOnlyFromSendersOrMembers",
+            "AccessType",
+            "Alias",
+            "AlwaysSubscribeMembersToCalendarEvents",
+            "AuditLogAgeLimit",
+            "AutoSubscribeNewMembers",
+            "CalendarMemberReadOnly",
+            "Classification",
+            "ConnectorsEnabled",
+            "CustomAttribute1",
+            "CustomAttribute2",
+            "CustomAttribute3",
+            "CustomAttribute4",
+            "CustomAttribute5",
+            "CustomAttribute6",
+            "CustomAttribute7",
+            "CustomAttribute8",
+            "CustomAttribute9",
+            "CustomAttribute10",
+            "CustomAttribute11",
+            "CustomAttribute12",
+            "CustomAttribute13",
+            "CustomAttribute14",
+            "CustomAttribute15",
+            "DataEncryptionPolicy",
+            "EmailAddresses",
+            "ExtensionCustomAttribute1",
+            "ExtensionCustomAttribute2",
+            "ExtensionCustomAttribute3",
+            "ExtensionCustomAttribute4",
+            "ExtensionCustomAttribute5",
+            "GrantSendOnBehalfTo",
+            "HiddenFromAddressListsEnabled",
+            "HiddenFromExchangeClientsEnabled",
+            "InformationBarrierMode",
+            "IsMemberAllowedToEditContent",
+            "Language",
+            "MailboxRegion",
+            "MailTip",
+            "MailTipTranslations",
+            "MaxReceiveSize",
+            "MaxSendSize",
+            "ModeratedBy",
+            "ModerationEnabled",
+            "Notes",
+            "PrimarySmtpAddress",
+            "RejectMessagesFromSendersOrMembers",
+            "RequireSenderAuthenticationEnabled",
+            "SensitivityLabelId",
+            "SubscriptionEnabled",
+            "UnifiedGroupWelcomeMessageEnabled",
+        ],
+    )
+};
 
 /// Security & Compliance's app-only access: the same `Exchange.ManageAsApp` permission (its
 /// tokens are for `https://ps.compliance.protection.outlook.com`, a resource of Office 365
@@ -1706,7 +1795,7 @@ pub fn set_by_add_remove(kind: &str) -> &'static [&'static str] {
 }
 
 /// Every Exchange kind, in the order `KINDS` lists them.
-pub static EXCHANGE_KINDS: [KindSpec; 32] = [
+pub static EXCHANGE_KINDS: [KindSpec; 33] = [
     REMOTE_DOMAIN,
     ACCEPTED_DOMAIN,
     HOSTED_CONNECTION_FILTER_POLICY,
@@ -1739,6 +1828,7 @@ pub static EXCHANGE_KINDS: [KindSpec; 32] = [
     MAILBOXES,
     MAILBOX_USERS,
     MAILBOX_REGIONAL_CONFIGURATIONS,
+    UNIFIED_GROUP,
 ];
 
 /// The parameter `New-{Noun}` names a new object by, when it is not the kind's identity

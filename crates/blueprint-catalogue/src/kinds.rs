@@ -648,7 +648,7 @@ const NAMED_LOCATION: KindSpec = KindSpec {
     access: Access::PLAIN,
 };
 
-const GROUP: KindSpec = KindSpec {
+pub(crate) const GROUP: KindSpec = KindSpec {
     name: "group",
     path: "/groups",
     identity: IdentityKey::Property("displayName"),
@@ -1162,6 +1162,7 @@ pub const KINDS: &[KindSpec] = &[
     crate::exchange_kinds::MAILBOX_REGIONAL_CONFIGURATIONS,
     // The agency's public DNS (kinds::dns).
     dns::DNS_RECORD,
+    crate::exchange_kinds::UNIFIED_GROUP,
 ];
 
 /// Kinds a reference may name that no catalogue resource defines: the engine looks them up in

@@ -237,6 +237,14 @@ pub fn execute(
             emulator.mark_dirty();
             if let Some(id) = created["id"].as_str() {
                 emulator.replication.created(id);
+                // Exchange shows a new Microsoft 365 group once it has provisioned its mailbox.
+                let unified = created["groupTypes"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|t| t.as_str() == Some("Unified")));
+                if kind.entity == "group" && unified && !emulator.group_provisioning.is_zero() {
+                    let ready = std::time::Instant::now() + emulator.group_provisioning;
+                    t.exchange.provisioning.insert(id.to_string(), ready);
+                }
             }
             let mut v = read_shape(kind, &t, &created, &Query::default())?;
             insert_context(

@@ -93,6 +93,11 @@ pub struct EmulatorConfig {
     /// How long a created object stays invisible to reads (lists, filters, `$count`, get by id,
     /// its assignments), as Entra's replicas lag behind a write. Writes see it at once.
     pub replication_lag: std::time::Duration,
+    /// How long after Graph creates a Microsoft 365 group Exchange Online shows it (its
+    /// mailbox provisioned): until then `Get-UnifiedGroup` leaves it out and `Set-UnifiedGroup`
+    /// answers "couldn't be found". Minutes in Microsoft's service; small here by default, so
+    /// every deploy of the groups meets the wait.
+    pub group_provisioning: std::time::Duration,
     /// The first N creates (POST to a collection) commit but answer HTTP 500, as when Graph
     /// loses the answer: rehearses a create whose outcome is unknown, deterministically.
     pub lose_create_answers: u32,
@@ -124,6 +129,7 @@ impl Default for EmulatorConfig {
             device_code_interval_secs: 5,
             device_code_lifetime_secs: 900,
             replication_lag: std::time::Duration::ZERO,
+            group_provisioning: std::time::Duration::from_millis(500),
             lose_create_answers: 0,
             lose_answers_to: Vec::new(),
             refuse_once: Vec::new(),
@@ -201,6 +207,8 @@ pub struct Emulator {
     /// Device code and authorization code sign-ins in progress.
     pub(crate) signins: signin::SignIns,
     pub(crate) replication: Replication,
+    /// [`EmulatorConfig::group_provisioning`].
+    pub(crate) group_provisioning: std::time::Duration,
     lose_create_answers: std::sync::atomic::AtomicU32,
     /// What `EmulatorConfig::lose_answers_to` still targets.
     lose_answers_to: Mutex<Vec<String>>,
@@ -303,6 +311,7 @@ impl Emulator {
                 std::time::Duration::from_secs(config.device_code_lifetime_secs),
             ),
             replication: Replication::new(config.replication_lag),
+            group_provisioning: config.group_provisioning,
             lose_create_answers: std::sync::atomic::AtomicU32::new(config.lose_create_answers),
             lose_answers_to: Mutex::new(config.lose_answers_to.clone()),
             refuse_once: Mutex::new(config.refuse_once.clone()),

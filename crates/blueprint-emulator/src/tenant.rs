@@ -492,6 +492,10 @@ impl Tenant {
             coll.shift_remove(&id);
         }
         self.assignments.remove(&id);
+        if kind.entity == "group" {
+            // A Microsoft 365 group's Exchange face goes with it.
+            crate::exchange::forget_group(self, &id);
+        }
         Ok(())
     }
 

@@ -566,13 +566,18 @@ async fn execute(ctx: &Context, action: &Action) -> Outcome {
 /// and plans this action's part afresh.
 async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
     let object = &action.object;
+    let elsewhere = resources::provisioned_elsewhere(object);
     let current = match ctx
         .id(&object.reference)
         .or_else(|| action.object_id.clone())
-        .or_else(|| resources::base_reference(object).and_then(|r| ctx.id(&r)))
-    {
+        .or_else(|| {
+            resources::base_reference(object)
+                .filter(|_| !elsewhere)
+                .and_then(|r| ctx.id(&r))
+        }) {
         Some(id) => Some(ctx.client.get_known(&read_one(object, &id)).await?),
         None if !resources::has_id(object) => Some(ctx.client.get(&object.path).await?),
+        None if elsewhere => Some(await_provisioned(ctx, object).await?),
         None => look_up(ctx, object).await?,
     };
     let actual = match &current {
@@ -596,6 +601,30 @@ async fn refresh(ctx: &Context, action: &Action) -> Result<Action, Failure> {
             .map(str::to_string),
         current,
         ..action.clone()
+    })
+}
+
+/// The object another service shows of its base (Exchange Online's face of a Microsoft 365
+/// group Graph made), once it has provisioned it: looked for over the retry policy's
+/// provisioning window, then a failure naming it and what to do.
+async fn await_provisioned(ctx: &Context, object: &DesiredObject) -> Result<Value, Failure> {
+    let found = ctx
+        .client
+        .until_provisioned(&object.reference, || look_up(ctx, object))
+        .await?;
+    found.ok_or_else(|| {
+        let (service, base) = match blueprint_catalogue::kinds::kind(&object.kind) {
+            Some(k) => (
+                k.api.label(),
+                resources::base_reference(object).unwrap_or_default(),
+            ),
+            None => ("the service", String::new()),
+        };
+        Failure::from(format!(
+            "{} did not appear in {service} within {} s of {base} existing: the service shows it once it has provisioned it (for a new Microsoft 365 group, its mailbox; usually minutes). Deploy again later; the group is kept and its settings are then set.",
+            object.reference,
+            ctx.client.provisioning_window().as_secs()
+        ))
     })
 }
 

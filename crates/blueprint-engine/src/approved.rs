@@ -125,7 +125,9 @@ impl ApprovedPlan {
                     if now.desired != print.desired {
                         out.push(PlanDifference::DesiredChanged(reference.clone()));
                     }
-                    if now.observed != print.observed {
+                    // An object the plan waits for another service to provision may have
+                    // appeared since: the deploy sets it to the approved values then.
+                    if now.observed != print.observed && print.observed != AWAITING_PROVISIONING {
                         out.push(PlanDifference::TenantChanged(reference.clone()));
                     }
                 }
@@ -134,10 +136,31 @@ impl ApprovedPlan {
         for reference in b.objects.keys().filter(|r| !a.objects.contains_key(*r)) {
             out.push(PlanDifference::ObjectNew(reference.clone()));
         }
-        if out.is_empty() && self.plan != fresh.plan {
+        if out.is_empty() && self.without_awaited(&self.plan) != self.without_awaited(&fresh.plan) {
             out.push(PlanDifference::Changes);
         }
         out
+    }
+
+    /// A plan's changes without those of the objects this plan awaits (each may have appeared
+    /// since, with some of the approved values already).
+    fn without_awaited(&self, plan: &Value) -> Value {
+        let awaited: Vec<&String> = self
+            .fingerprint
+            .objects
+            .iter()
+            .filter(|(_, p)| p.observed == AWAITING_PROVISIONING)
+            .map(|(r, _)| r)
+            .collect();
+        let mut plan = plan.clone();
+        if let Some(actions) = plan.get_mut("actions").and_then(Value::as_array_mut) {
+            actions.retain(|a| {
+                !a["reference"]
+                    .as_str()
+                    .is_some_and(|r| awaited.iter().any(|w| *w == r))
+            });
+        }
+        plan
     }
 }
 
@@ -195,6 +218,11 @@ impl fmt::Display for PlanDifference {
     }
 }
 
+/// What a fingerprint says of an object another service has not yet provisioned (Exchange
+/// Online's face of a Microsoft 365 group Graph made): absent when planned, it may appear
+/// before the deploy, which then sets it to the approved values ([`crate::resources::provisioned_elsewhere`]).
+const AWAITING_PROVISIONING: &str = "awaiting-provisioning";
+
 /// The fingerprint of a plan made of `objects` and `observation`.
 pub(crate) fn fingerprint(
     tenant: &str,
@@ -214,9 +242,15 @@ pub(crate) fn fingerprint(
                 .filter_map(|m| m["id"].as_str())
                 .filter_map(|id| observation.assignments.get(id))
                 .collect();
+            let awaited =
+                crate::resources::provisioned_elsewhere(o) && matches.is_none_or(|m| m.is_empty());
             let print = ObjectPrint {
                 desired: digest(&serde_json::to_value(o).unwrap_or_default()),
-                observed: digest(&json!({"matches": matches, "assignments": assignments})),
+                observed: if awaited {
+                    AWAITING_PROVISIONING.to_string()
+                } else {
+                    digest(&json!({"matches": matches, "assignments": assignments}))
+                },
             };
             (o.reference.clone(), print)
         })

@@ -96,6 +96,7 @@ pub async fn diagnose(workspace: &Workspace, access: Access) -> Result<Diagnosis
         base_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(2),
         replication_window: Duration::from_secs(1),
+        provisioning_window: Duration::from_secs(1),
     };
     let needs = workspace.required_permissions(access)?;
     let mut d = Diagnosis {

@@ -169,6 +169,18 @@ pub fn base_reference(object: &DesiredObject) -> Option<String> {
     ))
 }
 
+/// Whether a desired object of an adding kind is its base's object as another service shows
+/// it (Exchange Online's face of a Microsoft 365 group Graph made): that service has its own
+/// ids, so the object is found by its own identity there, and only once the service has
+/// provisioned it, never by the base's id.
+pub fn provisioned_elsewhere(object: &DesiredObject) -> bool {
+    let odata_type = object.desired.get("@odata.type").and_then(Value::as_str);
+    access_of(&object.kind).is_some_and(|k| {
+        k.adds_to(odata_type)
+            .is_some_and(|base| k.api.is_cmdlet_api() && !base.api.is_cmdlet_api())
+    })
+}
+
 /// Properties written through a side door rather than the object's own POST/PATCH.
 pub const ASSIGNMENTS: &str = "assignments";
 

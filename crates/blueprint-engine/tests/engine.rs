@@ -437,10 +437,12 @@ async fn objects_of_deselected_features_are_deleted_only_when_allowed() {
         "{before:?}"
     );
 
-    // The agency deselects the collaboration groups.
+    // The agency deselects the collaboration groups (and their mail settings, which build on
+    // them): the groups' Exchange settings were set, not created, so only the groups are
+    // orphans.
     let fewer: Vec<String> = all
         .into_iter()
-        .filter(|f| f != "identity-collaboration-groups")
+        .filter(|f| f != "identity-collaboration-groups" && f != "exchange-collaboration-groups")
         .collect();
     let s = session(workspace(dir.path(), &running, &fewer));
     let (plan, _) = s.plan(false).await.unwrap();
@@ -1372,7 +1374,7 @@ async fn an_approved_plan_runs_exactly_and_a_stale_one_is_refused() {
 /// The features the Exchange admin API deploys.
 fn exchange_features() -> Vec<String> {
     let catalogue = blueprint_catalogue::Catalogue::builtin().unwrap();
-    catalogue
+    let exchange: Vec<String> = catalogue
         .features()
         .iter()
         .filter(|f| {
@@ -1380,7 +1382,17 @@ fn exchange_features() -> Vec<String> {
                 .contains(&blueprint_catalogue::kinds::Api::ExchangeAdmin)
         })
         .map(|f| f.id().to_string())
-        .collect()
+        .collect();
+    // With what they build on (the Graph groups whose mail settings Exchange sets).
+    let mut features = exchange.clone();
+    for id in &exchange {
+        for dependency in catalogue.dependencies(id) {
+            if !features.iter().any(|f| f == dependency) {
+                features.push(dependency.to_string());
+            }
+        }
+    }
+    features
 }
 
 /// The tenant's Exchange organisation, without the times a write moves.
@@ -1742,7 +1754,22 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
         .collect();
     assert!(failing.is_empty(), "{failing:#?}");
     assert_eq!(evaluation.features.len(), features.len());
-    assert!(trips <= 3, "evaluate read Exchange in {trips} round trips");
+    // Each cmdlet family read once, ten to a $batch (the admin API's batches as CIPP sends
+    // them): 31 families since the Microsoft 365 groups' (Get-UnifiedGroup), so 4.
+    let families: std::collections::BTreeSet<&str> = s
+        .desired
+        .iter()
+        .filter(|o| o.path.starts_with("/exchange/"))
+        .map(|o| o.path.as_str())
+        .collect();
+    let batches = families
+        .len()
+        .div_ceil(blueprint_exchange::MAX_EXCHANGE_BATCH) as u64;
+    assert!(
+        trips <= batches,
+        "evaluate read Exchange's {} families in {trips} round trips",
+        families.len()
+    );
 
     // One parameter changed in the tenant: evaluate reports exactly it.
     exo.update(
@@ -3051,6 +3078,215 @@ async fn hand_made_exchange_configuration_survives_deploy_and_rollback() {
     let mut diff = Vec::new();
     differences(&seeded, &after_rollback, "", &mut diff);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// The Outlook and Teams groups (issue 15): Graph creates them private, Exchange Online shows
+/// them only once it has provisioned their mailboxes (the emulator's delay), and the deploy
+/// waits for that before `Set-UnifiedGroup` sets their mail settings; Exchange reads back the
+/// ABAC's values, evaluate passes, one Exchange parameter changed by hand is reported as
+/// exactly it, and the sprint's rollback deletes the groups, their Exchange face with them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_collaboration_groups_wait_for_exchange_drift_and_roll_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let provisioning = std::time::Duration::from_millis(1200);
+    let running = emulator(
+        "empty-agency",
+        |c| c.group_provisioning = provisioning,
+        dir.path(),
+    )
+    .await;
+    let seeded = without_write_times(state(&running).await);
+    let seeded_exchange = exchange_state(&running);
+    let features = vec![
+        "identity-collaboration-groups".to_string(),
+        "exchange-collaboration-groups".to_string(),
+    ];
+    let s = session(workspace(dir.path(), &running, &features));
+
+    let started = std::time::Instant::now();
+    let report = deploy_sprint_one(&s).await;
+    assert!(
+        started.elapsed() >= provisioning,
+        "the deploy set the groups before Exchange had them ({:?})",
+        started.elapsed()
+    );
+    for group in ["grp-EXAO365-Outlook", "grp-EXAo365-Teams"] {
+        let created = created_id(&report, &format!("group:{group}"));
+        let done = report
+            .results
+            .iter()
+            .find(|r| r.reference == format!("unifiedGroup:{group}"))
+            .unwrap();
+        assert!(matches!(done.outcome, Outcome::Done { .. }), "{done:?}");
+        // Private from Graph's create.
+        let tenant = running.emulator().snapshot();
+        let stored = &tenant[0].collections["group"][&created];
+        assert_eq!(stored["visibility"], "Private", "{stored}");
+    }
+
+    // Exchange's own cmdlet reads the ABAC's values back.
+    let exo = s.client.exchange();
+    let rows = exo
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-UnifiedGroup",
+            json!({}),
+        ))
+        .await
+        .unwrap();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["DisplayName"] == name)
+            .unwrap_or_else(|| panic!("{rows:#?}"))
+            .clone()
+    };
+    let (outlook, teams) = (row("grp-EXAO365-Outlook"), row("grp-EXAo365-Teams"));
+    for (group, subscribes) in [(&outlook, true), (&teams, false)] {
+        assert_eq!(group["AutoSubscribeNewMembers"], subscribes, "{group:#}");
+        assert_eq!(group["Language"], "en-AU");
+        assert_eq!(group["RequireSenderAuthenticationEnabled"], true);
+        assert_eq!(group["AccessType"], "Private");
+        assert_eq!(group["AcceptMessagesOnlyFromSendersOrMembers"], json!([]));
+        assert_eq!(group["RejectMessagesFromSendersOrMembers"], json!([]));
+        assert_eq!(group["GrantSendOnBehalfTo"], json!([]));
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    assert_every_feature_passes(&evaluation);
+
+    // One parameter changed in Exchange: evaluate names exactly it.
+    let teams_id = teams["Identity"].as_str().unwrap().to_string();
+    exo.update(
+        "UnifiedGroup",
+        Some(&teams_id),
+        &json!({"RequireSenderAuthenticationEnabled": false}),
+    )
+    .await
+    .unwrap();
+    let (feature, finding) = the_one_finding(&s).await;
+    assert_eq!(feature, "exchange-collaboration-groups");
+    assert_eq!(finding.reference, "unifiedGroup:grp-EXAo365-Teams");
+    assert_eq!(finding.diff.path, "RequireSenderAuthenticationEnabled");
+    assert_eq!(finding.diff.expected, true);
+    assert_eq!(finding.diff.actual, false);
+    // A deploy sets it back, by the Identity Exchange gave the group.
+    let again = deploy_sprint_one(&s).await;
+    let fixed = again
+        .results
+        .iter()
+        .find(|r| r.reference == "unifiedGroup:grp-EXAo365-Teams")
+        .unwrap();
+    assert!(matches!(fixed.outcome, Outcome::Done { .. }), "{fixed:?}");
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    // The rollback deletes the groups the sprint created; Exchange forgets them.
+    sprint_one_rolls_back_to(&s, &running, &seeded, false).await;
+    let mut diff = Vec::new();
+    differences(&seeded_exchange, &exchange_state(&running), "", &mut diff);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// A group Exchange has not provisioned within the provisioning window: the deploy creates
+/// the Graph group, then fails its Exchange settings naming the group and what to do (deploy
+/// again later), and the next deploy, once Exchange shows the group, sets them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_exchange_has_not_provisioned_fails_clearly_and_the_next_deploy_sets_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let provisioning = std::time::Duration::from_secs(5);
+    let running = emulator(
+        "empty-agency",
+        |c| c.group_provisioning = provisioning,
+        dir.path(),
+    )
+    .await;
+    let features = vec![
+        "identity-collaboration-groups".to_string(),
+        "exchange-collaboration-groups".to_string(),
+    ];
+    let mut s = session(workspace(dir.path(), &running, &features));
+    let mut config = s.workspace.graph_config().unwrap();
+    config.retry.provisioning_window = std::time::Duration::from_secs(1);
+    s.client = blueprint_engine::route::TenantApis::new(
+        blueprint_graph::GraphClient::without_observer(config).unwrap(),
+        s.client.exchange().clone(),
+    );
+    let started = std::time::Instant::now();
+    let report = deploy_sprint(&s, 1).await;
+    assert_eq!(report.failed(), 2, "{:#?}", report.results);
+    for group in ["grp-EXAO365-Outlook", "grp-EXAo365-Teams"] {
+        created_id(&report, &format!("group:{group}"));
+        let result = report
+            .results
+            .iter()
+            .find(|r| r.reference == format!("unifiedGroup:{group}"))
+            .unwrap();
+        let Outcome::Failed { error, .. } = &result.outcome else {
+            panic!("{result:?}");
+        };
+        assert!(
+            error.contains(&format!("unifiedGroup:{group} did not appear"))
+                && error.contains("within 1 s")
+                && error.contains("Deploy again later"),
+            "{error}"
+        );
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let exchange = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "exchange-collaboration-groups")
+        .unwrap();
+    assert_eq!(exchange.verdict, Verdict::NotDeployed, "{exchange:#?}");
+
+    // A plan approved while Exchange still lacks the groups is not stale once they appear:
+    // the deploy sets them to the approved values.
+    let planned = s.preview(false, false).await.unwrap();
+    assert!(
+        started.elapsed() < provisioning,
+        "planned before Exchange had the groups"
+    );
+    tokio::time::sleep(provisioning.saturating_sub(started.elapsed())).await;
+    let report = s
+        .apply(
+            &planned.approved(),
+            &DeployOptions {
+                sprint: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    // An object the plan saw changes it still: a stale plan is refused as before.
+    let planned = s.preview(false, false).await.unwrap();
+    let teams = s
+        .client
+        .exchange()
+        .invoke(&blueprint_exchange::Command::new(
+            "Get-UnifiedGroup",
+            serde_json::json!({"Identity": "grp-EXAo365-Teams"}),
+        ))
+        .await
+        .unwrap();
+    s.client
+        .exchange()
+        .update(
+            "UnifiedGroup",
+            teams[0]["Identity"].as_str(),
+            &serde_json::json!({"Language": "en-GB"}),
+        )
+        .await
+        .unwrap();
+    let refused = s
+        .apply(&planned.approved(), &DeployOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("unifiedGroup:grp-EXAo365-Teams changed in the tenant"),
+        "{refused}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -68,6 +68,7 @@ impl Emu {
                 base_backoff: Duration::from_millis(10),
                 max_backoff: Duration::from_millis(200),
                 replication_window: Duration::from_secs(2),
+                provisioning_window: Duration::from_secs(2),
             },
             ..GraphConfig::default()
         }

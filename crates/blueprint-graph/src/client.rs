@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::assertion::AssertionSigner;
 use crate::config::ResolvedProxy;
 use crate::error::{parse_graph_error, truncate};
-use crate::retry::{RetryBudget, parse_retry_after, replication_waits};
+use crate::retry::{RetryBudget, parse_retry_after, provisioning_waits, replication_waits};
 use crate::token::{parse_token_response, refresh_after};
 use crate::{Credential, GraphConfig, GraphError, RetryPolicy, SecretString};
 
@@ -451,6 +451,36 @@ impl GraphClient {
                 None => return Ok(None),
             }
         }
+    }
+
+    /// Looks for an object another service shows only once it has provisioned it (Exchange
+    /// Online's face of a Microsoft 365 group Graph just made) until `look` finds it or
+    /// [`RetryPolicy::provisioning_window`] has passed. `None`: not there within the window.
+    pub async fn until_provisioned<T, E, F>(
+        &self,
+        what: &str,
+        mut look: impl FnMut() -> F,
+    ) -> Result<Option<T>, E>
+    where
+        F: Future<Output = Result<Option<T>, E>>,
+    {
+        let mut waits = provisioning_waits(self.0.retry.provisioning_window);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(found) = look().await? {
+                return Ok(Some(found));
+            }
+            match waits.next() {
+                Some(wait) => self.0.await_replication(what, wait, attempt).await,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The window [`until_provisioned`](Self::until_provisioned) waits over.
+    pub fn provisioning_window(&self) -> Duration {
+        self.0.retry.provisioning_window
     }
 
     /// `PATCH`: `None` for 204, `Some(body)` when the resource answers 200 with itself.

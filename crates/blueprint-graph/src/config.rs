@@ -54,6 +54,11 @@ pub struct RetryPolicy {
     /// over this window before it is believed. Entra documents its replication delay as
     /// "typically brief" (seconds).
     pub replication_window: Duration,
+    /// How long another service may take to show an object Graph made: Exchange Online shows a
+    /// new Microsoft 365 group only once it has provisioned the group's mailbox (minutes). A
+    /// write through that service to such an object waits for it over this window, looking
+    /// less and less often (at most every 30 s), then fails naming it.
+    pub provisioning_window: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -64,6 +69,7 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(32),
             replication_window: Duration::from_secs(30),
+            provisioning_window: Duration::from_secs(15 * 60),
         }
     }
 }

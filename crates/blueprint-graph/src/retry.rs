@@ -83,6 +83,22 @@ pub(crate) fn replication_waits(window: Duration) -> impl Iterator<Item = Durati
     })
 }
 
+/// The waits between looks for an object another service is still provisioning: as
+/// [`replication_waits`] at first, then up to 30 s apart, until `window` is spent.
+pub(crate) fn provisioning_waits(window: Duration) -> impl Iterator<Item = Duration> {
+    let mut next = Duration::from_millis(500);
+    let mut left = window;
+    std::iter::from_fn(move || {
+        if left.is_zero() {
+            return None;
+        }
+        let wait = next.min(left);
+        left -= wait;
+        next = next.saturating_mul(2).min(Duration::from_secs(30));
+        Some(wait)
+    })
+}
+
 /// Tracks one logical call's attempts and waits against the policy.
 #[derive(Debug)]
 pub(crate) struct RetryBudget<'p> {
@@ -203,6 +219,16 @@ mod tests {
         // Full jitter spreads the waits: not every draw is the same.
         let draws: std::collections::HashSet<_> = (0..20).map(|_| backoff(&policy, 3)).collect();
         assert!(draws.len() > 1);
+    }
+
+    #[test]
+    fn provisioning_waits_fill_the_window_at_most_thirty_seconds_apart() {
+        let waits: Vec<Duration> = provisioning_waits(Duration::from_secs(900)).collect();
+        assert_eq!(waits[..3], [500, 1000, 2000].map(Duration::from_millis));
+        assert_eq!(waits.iter().sum::<Duration>(), Duration::from_secs(900));
+        assert!(waits.iter().all(|w| *w <= Duration::from_secs(30)));
+        assert!(waits.len() < 40, "{} looks", waits.len());
+        assert_eq!(provisioning_waits(Duration::ZERO).count(), 0);
     }
 
     #[test]

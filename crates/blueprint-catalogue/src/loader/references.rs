@@ -163,10 +163,12 @@ pub(crate) fn feature_references(feature: &Feature) -> Vec<(String, Loc, Option<
     let mut found = Vec::new();
     for resource in &feature.doc.resources {
         // A kind that adds settings to another kind's objects needs the object that one
-        // creates: the base resource of the same identity is a reference.
+        // creates: the base resource of the same identity (the adding kind's own identity
+        // property: Exchange names the Graph group's displayName `DisplayName`) is a reference.
         let odata_type = resource.desired.get("@odata.type").and_then(|n| n.as_str());
-        if let Some(base) = kinds::kind(&resource.kind.value).and_then(|k| k.adds_to(odata_type))
-            && let kinds::IdentityKey::Property(p) = base.identity
+        if let Some(kind) = kinds::kind(&resource.kind.value)
+            && let Some(base) = kind.adds_to(odata_type)
+            && let kinds::IdentityKey::Property(p) = kind.identity
             && let Some(node) = resource.desired.get(p)
             && let Some(identity) = node.as_str()
         {

@@ -19,6 +19,7 @@
 mod http;
 mod labels;
 mod mailboxes;
+mod unified_groups;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -31,6 +32,7 @@ pub use http::{
     banner_endpoint, batch_endpoint, compliance_batch_endpoint, compliance_invoke_endpoint,
     invoke_endpoint,
 };
+pub(crate) use unified_groups::forget as forget_group;
 
 use crate::graph::Caller;
 use crate::tenant::{Tenant, new_guid};
@@ -109,6 +111,11 @@ pub const COMPLIANCE_REGION: &str = "emu01b";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExchangeState {
     pub objects: BTreeMap<String, Vec<Value>>,
+    /// Microsoft 365 groups Graph made whose mailbox Exchange is still provisioning, by Graph
+    /// id: when each appears to the `*-UnifiedGroup` cmdlets. Not saved: a resumed emulator's
+    /// groups are provisioned.
+    #[serde(skip)]
+    pub provisioning: BTreeMap<String, std::time::Instant>,
 }
 
 /// A parameter as Microsoft's reference declares it.
@@ -1080,6 +1087,9 @@ pub fn execute(
     if let Some(result) = mailboxes::execute(tenant, verb, noun, &parameters, rng) {
         return result;
     }
+    if let Some(result) = unified_groups::execute(tenant, verb, noun, &parameters) {
+        return result;
+    }
     // A mailbox named any way it can be (its address, say) is the family's row of that name.
     let identity = identity.map(|id| mailboxes::row_name(tenant, noun, id));
     if verb == "Get" {
@@ -1797,6 +1807,95 @@ mod tests {
     fn run(t: &mut Tenant, cmdlet: &str, p: Value) -> Result<Vec<Value>, ExchangeError> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         execute(t, cmdlet, p.as_object().unwrap(), &mut rng)
+    }
+
+    /// A Microsoft 365 group made through Graph (no provisioning delay here).
+    fn with_unified_group(t: &mut Tenant) -> String {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let group = t
+            .create(
+                crate::kinds::Kind::by_entity("group"),
+                json!({"displayName": "grp-TO365-Outlook", "mailEnabled": true,
+                       "mailNickname": "grp-to365-outlook", "securityEnabled": false,
+                       "groupTypes": ["Unified"]}),
+                &mut rng,
+            )
+            .unwrap();
+        group["id"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_unified_group_is_read_by_any_of_its_names_and_keeps_subscription_rules() {
+        let mut t = tenant();
+        let id = with_unified_group(&mut t);
+        // A security group is not one of Exchange's Microsoft 365 groups.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        t.create(
+            crate::kinds::Kind::by_entity("group"),
+            json!({"displayName": "sec", "mailEnabled": false, "mailNickname": "sec",
+                   "securityEnabled": true}),
+            &mut rng,
+        )
+        .unwrap();
+        let rows = run(&mut t, "Get-UnifiedGroup", json!({})).unwrap();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        assert_eq!(
+            rows[0]["AccessType"], "Public",
+            "Graph's default visibility"
+        );
+        let mail = rows[0]["PrimarySmtpAddress"].as_str().unwrap().to_string();
+        for name in [
+            id.as_str(),
+            "grp-to365-outlook",
+            mail.as_str(),
+            "GRP-TO365-OUTLOOK",
+        ] {
+            let one = run(&mut t, "Get-UnifiedGroup", json!({ "Identity": name })).unwrap();
+            assert_eq!(one[0]["ExternalDirectoryObjectId"], id.as_str(), "{name}");
+        }
+        // "The AutoSubscribeNewMembers must be set to False before setting
+        // SubscriptionEnabled to False."
+        run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "AutoSubscribeNewMembers": true}),
+        )
+        .unwrap();
+        let e = run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "SubscriptionEnabled": false}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 400, "{e:?}");
+        run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "AutoSubscribeNewMembers": false, "SubscriptionEnabled": false}),
+        )
+        .unwrap();
+        let row = &run(&mut t, "Get-UnifiedGroup", json!({})).unwrap()[0];
+        assert_eq!(
+            (&row["AutoSubscribeNewMembers"], &row["SubscriptionEnabled"]),
+            (&json!(false), &json!(false))
+        );
+        // Not yet provisioned: hidden again, and "couldn't be found" to Set-.
+        t.exchange.provisioning.insert(
+            id.clone(),
+            std::time::Instant::now() + std::time::Duration::from_secs(60),
+        );
+        assert!(
+            run(&mut t, "Get-UnifiedGroup", json!({}))
+                .unwrap()
+                .is_empty()
+        );
+        let e = run(
+            &mut t,
+            "Set-UnifiedGroup",
+            json!({"Identity": id, "Language": "en-AU"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status, 404);
     }
 
     #[test]

@@ -3627,4 +3627,139 @@ async fn apple_dep_profiles_live_under_their_token_in_beta() {
     assert_eq!(emu.get(&t, &format!("{path}/{id}")).await.status, 404);
     let listed = emu.get(&t, path).await;
     assert_eq!(listed.body["value"], json!([]));
+/// A Microsoft 365 group Graph makes reaches Exchange Online once its mailbox is provisioned:
+/// until then `Get-UnifiedGroup` leaves it out and `Set-UnifiedGroup` answers Exchange's
+/// "couldn't be found"; then both faces show one group (Graph's privacy is Exchange's
+/// `AccessType`, and a write through either is seen by the other), new groups carry Graph's
+/// documented defaults (no auto-subscription, no mail from outside), and deleting the group in
+/// Graph takes its Exchange face with it.
+#[tokio::test]
+async fn a_microsoft_365_group_reaches_exchange_once_provisioned_one_state_two_faces() {
+    let mut cfg = config("empty-agency");
+    cfg.group_provisioning = std::time::Duration::from_millis(1500);
+    let emu = start_with(cfg).await;
+    let t = emu.token().await;
+    let x = exchange_token(&emu).await;
+    let made = emu
+        .post(
+            &t,
+            "groups",
+            json!({
+                "displayName": "grp-EXAO365-Outlook",
+                "mailEnabled": true,
+                "mailNickname": "grp-exao365-outlook",
+                "securityEnabled": false,
+                "groupTypes": ["Unified"],
+                "visibility": "Private"
+            }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let of_group = |rows: &Value| -> Option<Value> {
+        rows["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["ExternalDirectoryObjectId"] == id.as_str())
+            .cloned()
+    };
+
+    // Not provisioned yet: absent from the list, "couldn't be found" to Set-.
+    let listed = invoke(&emu, &x, "Get-UnifiedGroup", json!({})).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(of_group(&listed.body), None);
+    let early = invoke(
+        &emu,
+        &x,
+        "Set-UnifiedGroup",
+        json!({"Identity": "grp-exao365-outlook", "AutoSubscribeNewMembers": true}),
+    )
+    .await;
+    assert_eq!(early.status, 404, "{}", early.text);
+    assert_eq!(early.body["error"]["message"], "Invalid Operation");
+    let inner = early.body["error"]["innererror"]["internalexception"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(inner.contains("couldn't be found"), "{inner}");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let listed = invoke(&emu, &x, "Get-UnifiedGroup", json!({})).await;
+    let row = of_group(&listed.body).unwrap_or_else(|| panic!("{}", listed.text));
+    assert_eq!(row["DisplayName"], "grp-EXAO365-Outlook");
+    assert_eq!(row["Alias"], "grp-exao365-outlook");
+    assert_eq!(row["PrimarySmtpAddress"], made.body["mail"]);
+    assert_eq!(row["AccessType"], "Private");
+    assert_eq!(row["RecipientTypeDetails"], "GroupMailbox");
+    assert_eq!(row["AutoSubscribeNewMembers"], false);
+    assert_eq!(row["RequireSenderAuthenticationEnabled"], true);
+    assert_eq!(row["AcceptMessagesOnlyFromSendersOrMembers"], json!([]));
+    assert_eq!(row["GrantSendOnBehalfTo"], json!([]));
+    let name = row["Identity"].as_str().unwrap().to_string();
+    assert_ne!(name, id, "Exchange names the group itself");
+
+    // Set- by the Identity Get- gave: Exchange's settings, and Graph's privacy through Graph.
+    let set = invoke(
+        &emu,
+        &x,
+        "Set-UnifiedGroup",
+        json!({"Identity": name, "AutoSubscribeNewMembers": true, "Language": "en-au", "AccessType": "pub"}),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let again = invoke(&emu, &x, "Get-UnifiedGroup", json!({"Identity": name})).await;
+    let row = &again.body["value"][0];
+    assert_eq!(row["AutoSubscribeNewMembers"], true);
+    assert_eq!(row["Language"], "en-AU");
+    assert_eq!(row["AccessType"], "Public");
+    let graph = emu.get(&t, &format!("groups/{id}")).await;
+    assert_eq!(graph.body["visibility"], "Public", "{}", graph.text);
+    // ...and Graph's write is Exchange's to read.
+    let patched = emu
+        .patch(
+            &t,
+            &format!("groups/{id}"),
+            json!({"visibility": "Private"}),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let again = invoke(&emu, &x, "Get-UnifiedGroup", json!({"Identity": id})).await;
+    assert_eq!(again.body["value"][0]["AccessType"], "Private");
+
+    // Parameters as the reference declares them; no New- or Remove- here.
+    for (parameters, status) in [
+        (
+            json!({"Identity": name, "RequireSenderAuthenticationEnabled": "maybe"}),
+            400,
+        ),
+        (json!({"Identity": name, "AllowExternalSenders": true}), 400),
+        (json!({"AutoSubscribeNewMembers": false}), 400),
+        (json!({"Identity": name, "AccessType": "Secret"}), 400),
+    ] {
+        let r = invoke(&emu, &x, "Set-UnifiedGroup", parameters.clone()).await;
+        assert_eq!(r.status, status, "{parameters}: {}", r.text);
+    }
+    let new = invoke(
+        &emu,
+        &x,
+        "New-UnifiedGroup",
+        json!({"DisplayName": "x", "Alias": "x"}),
+    )
+    .await;
+    assert_eq!(new.status, 403, "{}", new.text);
+
+    // Deleted in Graph: gone from Exchange, settings and all.
+    assert_eq!(emu.delete(&t, &format!("groups/{id}")).await.status, 204);
+    let gone = invoke(&emu, &x, "Get-UnifiedGroup", json!({"Identity": name})).await;
+    assert_eq!(gone.status, 404, "{}", gone.text);
+    let state = emu.running.emulator().snapshot();
+    assert!(
+        state[0]
+            .exchange
+            .objects
+            .get("UnifiedGroup")
+            .is_none_or(Vec::is_empty),
+        "{:?}",
+        state[0].exchange.objects.get("UnifiedGroup")
+    );
 }

@@ -7,7 +7,7 @@ use blueprint_emulator::{
     EmulatorConfig, Fixture, ReadyApp, ReadyTenant, RunningEmulator, ThrottleMode,
 };
 use reqwest::{Method, StatusCode, header::HeaderMap};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub struct Emu {
     pub running: RunningEmulator,
@@ -220,4 +220,34 @@ pub fn security_group(name: &str, nick: &str) -> Value {
         "mailNickname": nick,
         "securityEnabled": true
     })
+}
+
+/// An app-only token for Exchange Online's admin API.
+pub async fn exchange_token(emu: &Emu) -> String {
+    let a = emu.app("blueprint-deploy");
+    let r = emu
+        .token_request(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &a.client_id),
+            ("client_secret", a.client_secret.as_deref().expect("secret")),
+            ("scope", "https://outlook.office365.com/.default"),
+        ])
+        .await;
+    assert_eq!(r.status, 200, "token: {}", r.text);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+/// One cmdlet through InvokeCommand.
+pub async fn invoke(emu: &Emu, token: &str, cmdlet: &str, parameters: Value) -> Reply {
+    let tenant = &emu.tenant().id;
+    let url = format!("{}/adminapi/beta/{tenant}/InvokeCommand", emu.base);
+    let anchor = format!("APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}");
+    emu.call_with(
+        token,
+        reqwest::Method::POST,
+        &url,
+        Some(json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}})),
+        &[("X-AnchorMailbox", &anchor), ("X-ResponseFormat", "json")],
+    )
+    .await
 }

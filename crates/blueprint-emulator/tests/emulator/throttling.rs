@@ -112,21 +112,6 @@ async fn throttling_off_never_throttles() {
     }
 }
 
-/// An app-only token for Exchange Online's admin API.
-async fn exchange_token(emu: &Emu) -> String {
-    let a = emu.app("blueprint-deploy");
-    let r = emu
-        .token_request(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &a.client_id),
-            ("client_secret", a.client_secret.as_deref().expect("secret")),
-            ("scope", "https://outlook.office365.com/.default"),
-        ])
-        .await;
-    assert_eq!(r.status, 200, "token: {}", r.text);
-    r.body["access_token"].as_str().unwrap().to_string()
-}
-
 /// `Get-RemoteDomain` through InvokeCommand, as the module sends it.
 async fn get_remote_domains(emu: &Emu, token: &str) -> Reply {
     let tenant = &emu.tenant().id;
@@ -187,21 +172,6 @@ async fn exchange_admin_api_is_not_throttled_under_throttle_off() {
         let r = get_remote_domains(&emu, &t).await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
-}
-
-/// One cmdlet through InvokeCommand.
-async fn invoke(emu: &Emu, token: &str, cmdlet: &str, parameters: serde_json::Value) -> Reply {
-    let tenant = &emu.tenant().id;
-    let url = format!("{}/adminapi/beta/{tenant}/InvokeCommand", emu.base);
-    let anchor = format!("APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}");
-    emu.call_with(
-        token,
-        reqwest::Method::POST,
-        &url,
-        Some(json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}})),
-        &[("X-AnchorMailbox", &anchor), ("X-ResponseFormat", "json")],
-    )
-    .await
 }
 
 #[tokio::test]

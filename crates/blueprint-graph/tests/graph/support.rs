@@ -65,6 +65,7 @@ pub fn quick_retries() -> RetryPolicy {
         base_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(400),
         replication_window: Duration::from_secs(3),
+        provisioning_window: Duration::from_secs(3),
     }
 }
 

@@ -72,6 +72,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     replication_lag_ms: u64,
 
+    /// Exchange Online shows a Microsoft 365 group Graph created only N milliseconds later
+    /// (its mailbox provisioned; minutes in Microsoft's service): until then Get-UnifiedGroup
+    /// leaves it out and Set-UnifiedGroup answers "couldn't be found".
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    group_provisioning_ms: u64,
+
     /// The polling interval the device code endpoint asks for, in seconds (Entra: 5); a test
     /// signing in with a device code sets 1.
     #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
@@ -109,6 +115,7 @@ pub fn run(args: EmulatorArgs) -> Result<Outcome, CommandError> {
         throttle: args.throttle,
         rng_seed: args.rng_seed,
         replication_lag: std::time::Duration::from_millis(args.replication_lag_ms),
+        group_provisioning: std::time::Duration::from_millis(args.group_provisioning_ms),
         lose_create_answers: args.lose_create_answers,
         device_code_interval_secs: args.device_code_interval,
         ..EmulatorConfig::default()
