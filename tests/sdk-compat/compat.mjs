@@ -1044,6 +1044,8 @@ async function main() {
   await models.vppApp();
   await models.officeSuiteApp(run);
   await models.autopilotProfile(run);
+  await models.appleEnrolmentTypeProfile(run);
+  await models.iosVpnProfile(run);
   await models.deliveryOptimisation(run);
   await models.networkBoundary(run);
   await models.iosAppProtection(run);

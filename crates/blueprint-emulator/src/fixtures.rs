@@ -237,6 +237,7 @@ impl Fixture {
                     ))
                 })?;
             }
+            tenant.store_defaults();
             tenants.push(tenant);
         }
         Ok(tenants)

@@ -21,6 +21,22 @@ async fn state(running: &RunningEmulator) -> Value {
     serde_json::json!({ "tenants": tenants })
 }
 
+/// The agency's VPN (`vpn_server`, `vpn_connection_type`), which the shared profile leaves out:
+/// with it, the Per App VPN profile (intune-ios-per-app-vpn) is automated.
+const VPN_PARAMS: &str =
+    "vpn_server = \"vpn.example.gov.au\"\nvpn_connection_type = \"ciscoAnyConnectV2\"\n";
+
+/// The workspace in `ws_dir` reopened with `params` (TOML lines) added to its profile's
+/// `[params]`: agency parameters the shared profile leaves out, for a test of its own.
+fn with_params(ws_dir: &std::path::Path, params: &str) -> blueprint_engine::Workspace {
+    let path = ws_dir.join("blueprint.toml");
+    let profile = std::fs::read_to_string(&path).unwrap();
+    let added = profile.replacen("[params]\n", &format!("[params]\n{params}"), 1);
+    assert_ne!(added, profile, "the profile has a [params] table");
+    std::fs::write(&path, added).unwrap();
+    blueprint_engine::Workspace::open(ws_dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Display names (or UPNs) per collection, to find duplicates.
 fn names(state: &Value) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
@@ -4682,15 +4698,7 @@ async fn the_per_app_vpn_profile_waits_for_the_agencys_vpn_deploys_drifts_and_ro
         plan.actions
     );
 
-    let ws_dir = dir.path().join("workspace");
-    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
-    let with_vpn = profile.replace(
-        "[params]\n",
-        "[params]\nvpn_server = \"vpn.example.gov.au\"\nvpn_connection_type = \"ciscoAnyConnectV2\"\n",
-    );
-    assert_ne!(with_vpn, profile);
-    std::fs::write(ws_dir.join("blueprint.toml"), &with_vpn).unwrap();
-    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let s = session(with_params(&dir.path().join("workspace"), VPN_PARAMS));
     let (plan, _) = s.plan(false).await.unwrap();
     let action = plan
         .actions
@@ -5647,6 +5655,8 @@ async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored
                     "apps": [ios("com.microsoft.office.outlook"), ios("au.gov.example.timesheets")],
                 }),
             );
+        // What the portal left out, as Graph holds it (a non-nullable property's default).
+        t.store_defaults();
     }
     let before = without_write_times(state(&running).await);
     let features: Vec<String> = APP_PROTECTION_FEATURES
