@@ -85,14 +85,16 @@ const ALSO_TO_WRITE: &[(&str, &[&str])] = &[
     ("namedLocation", &["Policy.Read.All"]),
 ];
 
-/// Intune compliance policies: served by both versions, one object each shows with its own
-/// schema's properties (beta's firewall, TPM, Defender and iOS build settings).
-const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
-    entity: "deviceCompliancePolicy",
-    path: "deviceManagement/deviceCompliancePolicies",
+/// What most Intune kinds share: a collection of policies of one type, assigned
+/// through `POST {id}/assign` and read at `{id}/assignments`, PATCH answering 200 with the
+/// object, pages of up to 1,000, DeviceManagementConfiguration permissions, Intune's throttling.
+/// A kind names what differs and takes the rest (`..INTUNE_POLICIES`).
+const INTUNE_POLICIES: Kind = Kind {
+    entity: "",
+    path: "",
     shape: Shape::Collection,
     style: ErrorStyle::Service,
-    derived: true,
+    derived: false,
     patch_returns_body: true,
     can_create: true,
     can_delete: true,
@@ -106,10 +108,21 @@ const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
     throttle: ThrottleClass::Intune,
     count_needs_eventual: false,
     server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
-    inline_nav: &["scheduledActionsForRule", "assignments"],
-    write_only: &["scheduledActionsForRule", "assignments"],
+    inline_nav: &["assignments"],
+    write_only: &["assignments"],
     assignable: true,
     filterable: &["displayName"],
+};
+
+/// Intune compliance policies: served by both versions, one object each shows with its own
+/// schema's properties (beta's firewall, TPM, Defender and iOS build settings).
+const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
+    entity: "deviceCompliancePolicy",
+    path: "deviceManagement/deviceCompliancePolicies",
+    derived: true,
+    inline_nav: &["scheduledActionsForRule", "assignments"],
+    write_only: &["scheduledActionsForRule", "assignments"],
+    ..INTUNE_POLICIES
 };
 
 /// iOS/iPadOS app protection policies: one concrete type; PATCH answers 200 with the
@@ -123,21 +136,11 @@ const DEVICE_COMPLIANCE_POLICY: Kind = Kind {
 const IOS_MANAGED_APP_PROTECTION: Kind = Kind {
     entity: "iosManagedAppProtection",
     path: "deviceAppManagement/iosManagedAppProtections",
-    shape: Shape::Collection,
-    style: ErrorStyle::Service,
-    derived: false,
-    patch_returns_body: true,
-    can_create: true,
-    can_delete: true,
-    page_default: 1000,
-    page_max: 1000,
     read: &[
         "DeviceManagementApps.Read.All",
         "DeviceManagementApps.ReadWrite.All",
     ],
     write: &["DeviceManagementApps.ReadWrite.All"],
-    throttle: ThrottleClass::Intune,
-    count_needs_eventual: false,
     server_props: &[
         "id",
         "createdDateTime",
@@ -146,10 +149,7 @@ const IOS_MANAGED_APP_PROTECTION: Kind = Kind {
         "isAssigned",
         "deployedAppCount",
     ],
-    inline_nav: &["assignments"],
-    write_only: &["assignments"],
-    assignable: true,
-    filterable: &["displayName"],
+    ..INTUNE_POLICIES
 };
 
 /// Intune's tenant object: v1.0 serves the Company Portal branding and the compliance settings,
@@ -158,9 +158,6 @@ const DEVICE_MANAGEMENT: Kind = Kind {
     entity: "deviceManagement",
     path: "deviceManagement",
     shape: Shape::Singleton,
-    style: ErrorStyle::Service,
-    derived: false,
-    patch_returns_body: true,
     can_create: false,
     can_delete: false,
     page_default: 1,
@@ -174,13 +171,12 @@ const DEVICE_MANAGEMENT: Kind = Kind {
         "DeviceManagementServiceConfig.ReadWrite.All",
         "DeviceManagementConfiguration.ReadWrite.All",
     ],
-    throttle: ThrottleClass::Intune,
-    count_needs_eventual: false,
     server_props: &["id", "intuneAccountId", "subscriptionState"],
     inline_nav: &[],
     write_only: &[],
     assignable: false,
     filterable: &[],
+    ..INTUNE_POLICIES
 };
 
 /// Intune's enrolment configurations: the defaults every tenant has (Windows Hello for
@@ -192,26 +188,13 @@ const DEVICE_MANAGEMENT: Kind = Kind {
 pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
     entity: "deviceEnrollmentConfiguration",
     path: "deviceManagement/deviceEnrollmentConfigurations",
-    shape: Shape::Collection,
-    style: ErrorStyle::Service,
     derived: true,
-    patch_returns_body: true,
-    can_create: true,
-    can_delete: true,
-    page_default: 1000,
-    page_max: 1000,
     read: &[
         "DeviceManagementServiceConfig.Read.All",
         "DeviceManagementServiceConfig.ReadWrite.All",
     ],
     write: &["DeviceManagementServiceConfig.ReadWrite.All"],
-    throttle: ThrottleClass::Intune,
-    count_needs_eventual: false,
-    server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
-    inline_nav: &["assignments"],
-    write_only: &["assignments"],
-    assignable: true,
-    filterable: &["displayName"],
+    ..INTUNE_POLICIES
 };
 
 /// Intune's device configuration profiles: derived types per profile type; PATCH answers 200
@@ -222,26 +205,8 @@ pub(crate) const DEVICE_ENROLLMENT_CONFIGURATION: Kind = Kind {
 const DEVICE_CONFIGURATION: Kind = Kind {
     entity: "deviceConfiguration",
     path: "deviceManagement/deviceConfigurations",
-    shape: Shape::Collection,
-    style: ErrorStyle::Service,
     derived: true,
-    patch_returns_body: true,
-    can_create: true,
-    can_delete: true,
-    page_default: 1000,
-    page_max: 1000,
-    read: &[
-        "DeviceManagementConfiguration.Read.All",
-        "DeviceManagementConfiguration.ReadWrite.All",
-    ],
-    write: &["DeviceManagementConfiguration.ReadWrite.All"],
-    throttle: ThrottleClass::Intune,
-    count_needs_eventual: false,
-    server_props: &["id", "createdDateTime", "lastModifiedDateTime", "version"],
-    inline_nav: &["assignments"],
-    write_only: &["assignments"],
-    assignable: true,
-    filterable: &["displayName"],
+    ..INTUNE_POLICIES
 };
 
 /// Intune apps: derived types per app type; PATCH answers 200 with the app
@@ -251,14 +216,7 @@ const DEVICE_CONFIGURATION: Kind = Kind {
 const MOBILE_APP: Kind = Kind {
     entity: "mobileApp",
     path: "deviceAppManagement/mobileApps",
-    shape: Shape::Collection,
-    style: ErrorStyle::Service,
     derived: true,
-    patch_returns_body: true,
-    can_create: true,
-    can_delete: true,
-    page_default: 1000,
-    page_max: 1000,
     // intune-apps-webapp-list/-create, intune-apps-officesuiteapp-list/-create (beta):
     // DeviceManagementApps.Read.All / DeviceManagementApps.ReadWrite.All.
     read: &[
@@ -266,8 +224,6 @@ const MOBILE_APP: Kind = Kind {
         "DeviceManagementApps.ReadWrite.All",
     ],
     write: &["DeviceManagementApps.ReadWrite.All"],
-    throttle: ThrottleClass::Intune,
-    count_needs_eventual: false,
     // Beta's read-only counts and states too (intune-shared-mobileapp, beta): a create that
     // sends them, as intune-apps-officesuiteapp-create's example does, has them ignored.
     server_props: &[
@@ -281,10 +237,8 @@ const MOBILE_APP: Kind = Kind {
         "supersedingAppCount",
         "supersededAppCount",
     ],
-    inline_nav: &["assignments"],
-    write_only: &["assignments"],
-    assignable: true,
     filterable: &["displayName", "isFeatured", "publisher"],
+    ..INTUNE_POLICIES
 };
 
 pub static KINDS: &[Kind] = &[
@@ -719,14 +673,8 @@ pub static KINDS: &[Kind] = &[
     Kind {
         entity: "vppToken",
         path: "deviceAppManagement/vppTokens",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
         can_create: false,
         can_delete: false,
-        page_default: 1000,
-        page_max: 1000,
         read: &[
             "DeviceManagementApps.Read.All",
             "DeviceManagementServiceConfig.Read.All",
@@ -735,8 +683,6 @@ pub static KINDS: &[Kind] = &[
             "DeviceManagementApps.ReadWrite.All",
             "DeviceManagementServiceConfig.ReadWrite.All",
         ],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &[
             "id",
             "lastModifiedDateTime",
@@ -752,6 +698,7 @@ pub static KINDS: &[Kind] = &[
         write_only: &["token"],
         assignable: false,
         filterable: &[],
+        ..INTUNE_POLICIES
     },
     // Written only with PUT of the whole policy (crate::identity).
     Kind {
@@ -1105,21 +1052,8 @@ pub static BETA_KINDS: &[Kind] = &[
     Kind {
         entity: "deviceManagementConfigurationPolicy",
         path: "deviceManagement/configurationPolicies",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
         patch_returns_body: false,
-        can_create: true,
-        can_delete: true,
         page_default: 25,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &["DeviceManagementConfiguration.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &[
             "id",
             "createdDateTime",
@@ -1128,9 +1062,8 @@ pub static BETA_KINDS: &[Kind] = &[
             "isAssigned",
         ],
         inline_nav: &["settings", "assignments"],
-        write_only: &["assignments"],
-        assignable: true,
         filterable: &["name", "platforms", "technologies"],
+        ..INTUNE_POLICIES
     },
     // The compliance policies v1.0 serves, with the beta schema's settings (firewall, TPM,
     // Defender, iOS build…): one object, each version showing its own properties.
@@ -1157,26 +1090,8 @@ pub static BETA_KINDS: &[Kind] = &[
     Kind {
         entity: "deviceManagementScript",
         path: "deviceManagement/deviceManagementScripts",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &["DeviceManagementConfiguration.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
+        ..INTUNE_POLICIES
     },
     // Intune's administrative templates (beta only; crate::group_policy): the configuration's
     // own properties here, its `definitionValues` through `updateDefinitionValues` and
@@ -1186,26 +1101,8 @@ pub static BETA_KINDS: &[Kind] = &[
     Kind {
         entity: "groupPolicyConfiguration",
         path: "deviceManagement/groupPolicyConfigurations",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
-        read: &[
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &["DeviceManagementConfiguration.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
+        ..INTUNE_POLICIES
     },
     // Intune apps: the same collection, with Microsoft 365 Apps (officeSuiteApp).
     MOBILE_APP,
@@ -1222,26 +1119,13 @@ pub static BETA_KINDS: &[Kind] = &[
     Kind {
         entity: "appleUserInitiatedEnrollmentProfile",
         path: "deviceManagement/appleUserInitiatedEnrollmentProfiles",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
-        derived: false,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
         read: &[
             "DeviceManagementServiceConfig.Read.All",
             "DeviceManagementServiceConfig.ReadWrite.All",
         ],
         write: &["DeviceManagementServiceConfig.ReadWrite.All"],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
+        ..INTUNE_POLICIES
     },
     // Windows Autopilot deployment profiles (beta only): derived types per join type; PATCH
     // answers 200 with the profile (intune-enrollment-azureadwindowsautopilotdeploymentprofile-
@@ -1253,14 +1137,7 @@ pub static BETA_KINDS: &[Kind] = &[
     Kind {
         entity: "windowsAutopilotDeploymentProfile",
         path: "deviceManagement/windowsAutopilotDeploymentProfiles",
-        shape: Shape::Collection,
-        style: ErrorStyle::Service,
         derived: true,
-        patch_returns_body: true,
-        can_create: true,
-        can_delete: true,
-        page_default: 1000,
-        page_max: 1000,
         read: &[
             "DeviceManagementServiceConfig.Read.All",
             "DeviceManagementServiceConfig.ReadWrite.All",
@@ -1271,13 +1148,8 @@ pub static BETA_KINDS: &[Kind] = &[
             "DeviceManagementServiceConfig.ReadWrite.All",
             "DeviceManagementConfiguration.ReadWrite.All",
         ],
-        throttle: ThrottleClass::Intune,
-        count_needs_eventual: false,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
-        inline_nav: &["assignments"],
-        write_only: &["assignments"],
-        assignable: true,
-        filterable: &["displayName"],
+        ..INTUNE_POLICIES
     },
 ];
 

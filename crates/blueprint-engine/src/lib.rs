@@ -467,7 +467,8 @@ impl Session {
     ) -> Result<(Plan, observe::Observation), EngineError> {
         let objects = self.objects()?;
         let known = self.journalled_ids(store).await?;
-        let observation = observe::observe_known(&self.client, &objects, &known).await?;
+        let observation =
+            observe::observe_known(&self.client, &objects, &known, observe::Purpose::Plan).await?;
         let mut plan = plan::plan(&objects, &observation, enforce);
         plan.allow_delete = allow_delete;
         if let Some(scope) = &self.scope {
@@ -704,7 +705,9 @@ impl Session {
         let objects = self.objects()?;
         let store = self.existing_store().await?;
         let known = self.journalled_ids(store.as_ref()).await?;
-        let observation = observe::observe_known(&self.client, &objects, &known).await?;
+        let observation =
+            observe::observe_known(&self.client, &objects, &known, observe::Purpose::Evaluate)
+                .await?;
         let evaluation = evaluate::evaluate(
             &self.workspace.catalogue,
             &self.selected,

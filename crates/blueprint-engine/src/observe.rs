@@ -61,12 +61,24 @@ impl Observation {
     }
 }
 
-/// Reads the counterparts of `objects`.
+/// What a reading is for. A plan also needs what the tenant could hold, to bind items to it
+/// and to block what it lacks: the licences it bought and the administrative template
+/// definitions the blueprint's values name (one query per category path: 67 for the
+/// catalogue's five templates, more than three `$batch`es). An evaluation compares only what
+/// the tenant holds (a value whose definition the tenant lacks is simply not there), so it
+/// leaves those reads out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Plan,
+    Evaluate,
+}
+
+/// Reads the counterparts of `objects`, for a plan.
 pub async fn observe(
     client: &TenantApis,
     objects: &[&DesiredObject],
 ) -> Result<Observation, EngineError> {
-    observe_known(client, objects, &HashMap::new()).await
+    observe_known(client, objects, &HashMap::new(), Purpose::Plan).await
 }
 
 /// Reads the counterparts of `objects`, given the ids the journal holds for some of them
@@ -79,6 +91,7 @@ pub async fn observe_known(
     client: &TenantApis,
     objects: &[&DesiredObject],
     known: &HashMap<String, String>,
+    purpose: Purpose,
 ) -> Result<Observation, EngineError> {
     let mut paths: Vec<String> = objects.iter().map(|o| resources::read_path(o)).collect();
     let wants_roles = objects
@@ -87,8 +100,10 @@ pub async fn observe_known(
     if wants_roles {
         paths.push(ROLE_TEMPLATES_PATH.to_string());
     }
+    let to_plan = purpose == Purpose::Plan;
     let available: Vec<&'static str> = objects
         .iter()
+        .filter(|_| to_plan)
         .filter_map(|o| resources::written_by_action(&o.kind)?.available)
         .map(|a| a.path)
         .collect();
@@ -105,6 +120,7 @@ pub async fn observe_known(
     // The definitions administrative template values name (Intune's, by category path).
     let definitions: Vec<String> = objects
         .iter()
+        .filter(|_| to_plan)
         .filter_map(|o| {
             let write = resources::written_by_action(&o.kind)?;
             Some(crate::definitions::queries(write, &o.desired))

@@ -203,7 +203,7 @@ impl TenantApis {
                     .create(
                         noun,
                         identity,
-                        exchange_kinds::new_parameters(kind.name),
+                        &exchange_kinds::new_parameters(kind.name),
                         &body,
                     )
                     .await
