@@ -1670,14 +1670,7 @@ async fn exchange_settings_deploy_evaluate_drift_and_roll_back() {
     assert!(features.len() >= 9, "{features:?}");
     let s = session(workspace(dir.path(), &running, &features));
 
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
 
     // Exchange's own cmdlets read the ABAC's values back.
     let exo = s.client.exchange();
@@ -2587,14 +2580,7 @@ async fn a_hybrid_agency_gets_its_mail_connectors_and_a_cloud_native_one_none() 
     std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
     std::fs::copy(cloud_ws.join("aup.pdf"), ws_dir.join("aup.pdf")).unwrap();
     let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap_or_else(|e| panic!("{e}")));
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let exo = s.client.exchange();
     let domain = running.info().tenants[0].domains.last().unwrap().clone();
     let outbound = exo
@@ -2945,14 +2931,7 @@ async fn intune_profiles_deploy_on_the_legacy_tenant_report_one_changed_setting_
         5,
         "the banner and endpoint protection profiles, the settings, the two beta overlays"
     );
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert_eq!(evaluation.features.len(), features.len());
     let failing: Vec<_> = evaluation
@@ -3260,14 +3239,7 @@ async fn a_policy_graph_replaces_whole_deploys_drifts_and_rolls_back_on_the_lega
 
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let report = deploy_sprint_one(&s).await;
     assert_eq!(report.done(), 1, "{:#?}", report.results);
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
@@ -3325,14 +3297,7 @@ async fn device_registration_is_put_whole_keeps_the_agency_s_nested_settings_and
 
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let report = deploy_sprint_one(&s).await;
     assert_eq!(report.done(), 1, "{:#?}", report.results);
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
@@ -3421,14 +3386,7 @@ async fn the_organization_is_adopted_its_technical_contact_set_drifts_and_rolls_
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
     assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
     {
@@ -3539,14 +3497,7 @@ async fn company_branding_is_set_under_the_organization_drifts_and_rolls_back() 
 
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let feature = branding_feature(&s.evaluate().await.unwrap());
     assert_eq!(feature.verdict, Verdict::Pass, "{feature:#?}");
     {
@@ -3627,14 +3578,7 @@ async fn the_agency_s_domain_gets_password_expiry_drifts_and_rolls_back() {
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
     assert_eq!(plan.count(Op::Create), 0, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
     {
@@ -3805,14 +3749,7 @@ async fn pim_role_settings_update_the_existing_policies_drift_by_rule_and_roll_b
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 18, "{:#?}", plan.actions);
     assert_eq!(plan.count(Op::Create), 0);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    let report = deploy_sprint_one(&s).await;
     assert_eq!(report.done(), 18, "{:#?}", report.results);
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
@@ -3972,14 +3909,7 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "the hand-made antivirus policy");
     assert_eq!(plan.count(Op::Create), 7);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     let failing: Vec<_> = evaluation
         .features
@@ -4338,14 +4268,7 @@ async fn intune_apps_adopt_create_assign_report_one_change_and_roll_back() {
     };
     assert_eq!(op("mobileApp:Company Portal"), Op::Update);
     assert_eq!(op("mobileApp:Microsoft Edge for Windows 10"), Op::Create);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
 
     let tenant_id = running.info().tenants[0].id.clone();
@@ -4393,14 +4316,7 @@ async fn intune_apps_adopt_create_assign_report_one_change_and_roll_back() {
     assert_eq!(assignments.1[0]["target"], assignments.2[0]["target"]);
 
     // A deploy puts both back; the rollback then restores the legacy tenant.
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
     let t = tenant.lock().unwrap();
@@ -4439,14 +4355,7 @@ async fn microsoft_365_apps_is_adopted_through_beta_reports_one_change_and_rolls
         .expect("the suite is planned");
     assert_eq!(action.op, Op::Update, "the hand-made suite is adopted");
     assert_eq!(action.api, "graph-beta");
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
 
     let tenant_id = running.info().tenants[0].id.clone();
@@ -4492,14 +4401,7 @@ async fn microsoft_365_apps_is_adopted_through_beta_reports_one_change_and_rolls
     );
 
     // A deploy puts it back; the rollback then restores the legacy tenant.
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
     let mut t = tenant.lock().unwrap();
@@ -4533,14 +4435,7 @@ async fn the_autopilot_profile_is_adopted_assigned_one_by_one_drifts_and_rolls_b
         .expect("the profile is planned");
     assert_eq!(action.op, Op::Update, "the hand-made profile is adopted");
     assert_eq!(action.api, "graph-beta");
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
 
     let tenant_id = running.info().tenants[0].id.clone();
@@ -4607,14 +4502,7 @@ async fn the_autopilot_profile_is_adopted_assigned_one_by_one_drifts_and_rolls_b
     );
 
     // A deploy deletes the hand-made assignment and leaves the blueprint's as it is.
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
     {
         let mut t = tenant.lock().unwrap();
@@ -4833,14 +4721,7 @@ async fn vpp_apps_are_adopted_by_bundle_id_assigned_report_one_change_and_roll_b
         1,
         "only the iOS device group is new"
     );
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let verdict = |evaluation: &blueprint_engine::Evaluation| {
         evaluation
             .features
@@ -4902,14 +4783,7 @@ async fn vpp_apps_are_adopted_by_bundle_id_assigned_report_one_change_and_roll_b
     assert_eq!(assignments.2[0]["settings"]["useDeviceLicensing"], false);
 
     // A deploy puts both back; the rollback then restores the legacy tenant.
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_eq!(verdict(&s.evaluate().await.unwrap()), Verdict::Pass);
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
     let t = tenant.lock().unwrap();
@@ -5004,14 +4878,7 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
         .find(|a| a.reference == "deviceManagementScript:RemoveBuiltInApps")
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!(action.op, Op::Create);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
 
@@ -5046,14 +4913,7 @@ async fn the_remove_built_in_apps_script_deploys_its_content_reports_a_changed_o
 
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 1, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert!(s.evaluate().await.unwrap().all_pass());
     {
         let mut t = tenant.lock().unwrap();
@@ -5072,14 +4932,7 @@ async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_
     let running = emulator("empty-agency", |_| {}, dir.path()).await;
     let features: Vec<String> = SCRIPT_FEATURES.iter().map(|f| f.to_string()).collect();
     let s = session(workspace(dir.path(), &running, &features));
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
 
     let ws_dir = dir.path().join("workspace");
     let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
@@ -5114,14 +4967,7 @@ async fn the_agencys_own_script_replaces_the_catalogues_and_a_missing_one_stops_
         .map(|a| a.reference.as_str())
         .collect();
     assert_eq!(update, vec!["deviceManagementScript:RemoveBuiltInApps"]);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert!(s.evaluate().await.unwrap().all_pass());
     let tenant_id = running.info().tenants[0].id.clone();
     let tenant = running.emulator().tenant(&tenant_id).unwrap();
@@ -5195,14 +5041,7 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_manual_namin
     );
     std::fs::write(ws_dir.join("blueprint.toml"), &with_policy).unwrap();
     let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
     assert_eq!(verdict(&evaluation), Verdict::Pass);
@@ -5254,14 +5093,7 @@ async fn the_wdac_base_policy_deploys_from_the_agencys_binary_or_is_manual_namin
             Value::String(base64_of(b"another policy")),
         )]
     );
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert!(s.evaluate().await.unwrap().all_pass());
     {
         let mut t = tenant.lock().unwrap();
@@ -5514,14 +5346,7 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!((beta.op, beta.api), (Op::Update, "graph-beta"));
     assert!(beta.depends_on.contains(&action.reference), "{beta:#?}");
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let evaluation = s.evaluate().await.unwrap();
     assert!(evaluation.all_pass(), "{:#?}", evaluation.features);
 
@@ -5612,14 +5437,7 @@ async fn the_ios_app_protection_policy_targets_its_apps_reports_a_removed_one_an
 
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(plan.count(Op::Update), 2, "{:#?}", plan.actions);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert!(s.evaluate().await.unwrap().all_pass());
     {
         let mut t = tenant.lock().unwrap();
@@ -5684,14 +5502,7 @@ async fn a_hand_made_app_protection_policy_is_adopted_its_apps_kept_and_restored
         .find(|a| a.reference == "iosManagedAppProtection:iOS App Protection Policy")
         .unwrap_or_else(|| panic!("{:#?}", plan.actions));
     assert_eq!(action.op, Op::Update, "{action:#?}");
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert!(s.evaluate().await.unwrap().all_pass());
     {
         let mut t = tenant.lock().unwrap();
@@ -5777,14 +5588,7 @@ async fn the_b2b_allowlist_replaces_a_hand_made_blocklist_drifts_and_rolls_back(
     let action = b2b_action(&plan);
     assert_eq!(action.op, Op::Update, "the hand-made policy is adopted");
     assert_eq!(action.api, "graph-beta");
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
     let policies = b2b_policies(&running);
     assert_eq!(policies.len(), 1, "adopted, not duplicated: {policies:#?}");
@@ -5825,14 +5629,7 @@ async fn the_b2b_allowlist_replaces_a_hand_made_blocklist_drifts_and_rolls_back(
         "{:#?}",
         feature.findings
     );
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
 
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
@@ -5853,14 +5650,7 @@ async fn the_b2b_allowlist_is_created_where_there_is_none_and_rolled_back() {
     let s = session(workspace(dir.path(), &running, &b2b_features()));
     let (plan, _) = s.plan(false).await.unwrap();
     assert_eq!(b2b_action(&plan).op, Op::Create);
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_every_feature_passes(&s.evaluate().await.unwrap());
     let policies = b2b_policies(&running);
     assert_eq!(policies.len(), 1);
@@ -5944,14 +5734,7 @@ async fn the_tenant_facts_are_reported_never_written() {
         ),
         "{found:#?}"
     );
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     assert_eq!(
         tenant.lock().unwrap().collections["organization"][&tenant_id],
         org_before,
@@ -6017,14 +5800,7 @@ async fn a_prefix_too_long_for_the_device_name_template_is_refused_at_plan_where
     )
     .unwrap();
     let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
-    let (_, report) = s
-        .deploy(&DeployOptions {
-            sprint: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(report.failed(), 0, "{:#?}", report.results);
+    deploy_sprint_one(&s).await;
     let tenant_id = running.info().tenants[0].id.clone();
     let tenant = running.emulator().tenant(&tenant_id).unwrap();
     let mut t = tenant.lock().unwrap();
