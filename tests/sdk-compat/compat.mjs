@@ -1104,6 +1104,8 @@ async function main() {
   await models.officeSuiteApp(run);
   await models.autopilotProfile(run);
   await models.depProfile(run);
+  await models.appleEnrolmentTypeProfile(run);
+  await models.iosVpnProfile(run);
   await models.deliveryOptimisation(run);
   await models.networkBoundary(run);
   await models.iosAppProtection(run);

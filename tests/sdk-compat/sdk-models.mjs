@@ -944,6 +944,81 @@ export function modelChecks(ctx) {
       });
     },
 
+    /** An Apple enrolment type profile (appleUserInitiatedEnrollmentProfile, beta only), created
+     * with the beta SDK's model, assigned one assignment at a time (POST {id}/assignments with
+     * appleEnrollmentProfileAssignment) and read back into the beta SDK's models. */
+    appleEnrolmentTypeProfile: async (run) => {
+      const path = "/deviceManagement/appleUserInitiatedEnrollmentProfiles";
+      const created = await step(`POST beta ${path} (models)`, () =>
+        client.api(path).version("beta").post(writeModel(beta.serializeAppleUserInitiatedEnrollmentProfile, {
+          displayName: `sdk-compat ${run} models enrolment type`,
+          platform: "iOS",
+          defaultEnrollmentType: "device",
+          availableEnrollmentTypeOptions: [{ ownerType: "company", enrollmentType: "device" }],
+        })),
+      );
+      const itemPath = `${path}/${created.id}`;
+      try {
+        const got = readsAs("GET beta the enrolment type profile", beta.createAppleUserInitiatedEnrollmentProfileFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}`, () => client.api(itemPath).version("beta").get()));
+        check(
+          got.platform === "iOS" &&
+            got.defaultEnrollmentType === "device" &&
+            got.availableEnrollmentTypeOptions?.[0]?.ownerType === "company" &&
+            Number.isInteger(got.priority) &&
+            got.createdDateTime instanceof Date,
+          "the enrolment type profile reads back through the beta SDK's model",
+          JSON.stringify(got),
+        );
+        const added = readsAs("the assignment answer", beta.createAppleEnrollmentProfileAssignmentFromDiscriminatorValue,
+          await step(`POST beta ${itemPath}/assignments (models)`, () =>
+            client.api(`${itemPath}/assignments`).version("beta").post(writeModel(beta.serializeAppleEnrollmentProfileAssignment, {
+              additionalData: { target: nestedDerived(beta.serializeAllLicensedUsersAssignmentTarget, { odataType: "#microsoft.graph.allLicensedUsersAssignmentTarget" }) },
+            })),
+          ));
+        const listed = readsAs("GET beta the enrolment type profile's assignments", beta.createAppleEnrollmentProfileAssignmentCollectionResponseFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}/assignments`, () => client.api(`${itemPath}/assignments`).version("beta").get()));
+        check(
+          listed.value?.length === 1 && listed.value[0].id === added.id && listed.value[0].target?.odataType === "#microsoft.graph.allLicensedUsersAssignmentTarget",
+          "the assignment posted with the beta SDK's model is listed",
+          JSON.stringify(listed),
+        );
+        await step(`DELETE beta ${itemPath}/assignments/${added.id}`, () => client.api(`${itemPath}/assignments/${added.id}`).version("beta").delete());
+      } finally {
+        await step(`DELETE beta ${itemPath}`, () => client.api(itemPath).version("beta").delete());
+      }
+    },
+
+    /** The iOS Per App VPN profile (iosVpnConfiguration, beta only) with the catalogue's
+     * settings, its server a vpnServer, created with the beta SDK's model. */
+    iosVpnProfile: (run) =>
+      createReadDelete({
+        version: "beta",
+        path: configurations,
+        what: "iOS Per App VPN profile",
+        serialize: beta.serializeIosVpnConfiguration,
+        create: beta.createDeviceConfigurationFromDiscriminatorValue,
+        value: {
+          odataType: "#microsoft.graph.iosVpnConfiguration",
+          displayName: `sdk-compat ${run} models Per App VPN`,
+          connectionName: "PerApp VPN",
+          connectionType: "ciscoAnyConnectV2",
+          server: { address: "vpn.example.gov.au", description: "PerApp VPN", isDefaultServer: true },
+          authenticationMethod: "usernameAndPassword",
+          enableSplitTunneling: false,
+          enablePerApp: true,
+          disableOnDemandUserOverride: true,
+        },
+        readBack: (p) =>
+          p.connectionType === "ciscoAnyConnectV2" &&
+          p.server?.address === "vpn.example.gov.au" &&
+          p.server.isDefaultServer === true &&
+          p.authenticationMethod === "usernameAndPassword" &&
+          p.enableSplitTunneling === false &&
+          p.enablePerApp === true &&
+          p.disableOnDemandUserOverride === true,
+      }),
+
     /** A PowerShell script (deviceManagementScript, beta), its content bytes written as base64. */
     script: (run) =>
       createReadDelete({

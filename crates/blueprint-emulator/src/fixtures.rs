@@ -249,6 +249,7 @@ impl Fixture {
                     ))
                 })?;
             }
+            tenant.store_defaults();
             tenants.push(tenant);
         }
         Ok(tenants)

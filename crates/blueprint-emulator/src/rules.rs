@@ -309,20 +309,18 @@ pub fn before_update(
     Ok(())
 }
 
-/// A new app: its display name required, a web link's URL an absolute http(s) URL, the
-/// non-nullable properties a client leaves out at Graph's defaults (not featured, no managed
-/// browser, Edge's `dev` channel per windowsMicrosoftEdgeApp), and published at once (an app
-/// with no content to upload: a web link, Edge).
+/// A new app: its display name required, a web link's URL an absolute http(s) URL, and
+/// published at once (an app with no content to upload: a web link, Edge). The non-nullable
+/// properties a client leaves out (not featured, no managed browser, Edge's `dev` channel)
+/// take Graph's defaults as every create's do (`schema/graph-*-defaults.yaml`).
 fn create_mobile_app(kind: &Kind, obj: &mut Obj, now: &str) -> Result<(), GraphError> {
     require_string(kind, obj, "displayName")?;
     let odata_type = obj
         .get("@odata.type")
         .and_then(Value::as_str)
         .unwrap_or_default()
-        .trim_start_matches('#')
-        .to_string();
-    let mut defaults = vec![("isFeatured", json!(false))];
-    match odata_type.as_str() {
+        .trim_start_matches('#');
+    match odata_type {
         "microsoft.graph.webApp" => {
             let url = obj
                 .get("appUrl")
@@ -334,26 +332,20 @@ fn create_mobile_app(kind: &Kind, obj: &mut Obj, now: &str) -> Result<(), GraphE
                     format!("The web app URL '{url}' is not a valid absolute URL."),
                 ));
             }
-            defaults.push(("useManagedBrowser", json!(false)));
         }
-        "microsoft.graph.windowsMicrosoftEdgeApp" => defaults.push(("channel", json!("dev"))),
-        // Microsoft 365 Apps (beta): what a create leaves out reads as its type's zero value
-        // (the properties are not nullable in Microsoft's beta metadata).
-        "microsoft.graph.officeSuiteApp" => defaults.extend([
-            ("autoAcceptEula", json!(false)),
-            ("useSharedComputerActivation", json!(false)),
-            ("shouldUninstallOlderVersionsOfOffice", json!(false)),
-            ("officePlatformArchitecture", json!("none")),
-            ("updateChannel", json!("none")),
-            ("installProgressDisplayLevel", json!("none")),
-            ("officeSuiteAppDefaultFileFormat", json!("notConfigured")),
-        ]),
+        // Microsoft 365 Apps (beta): its default file format, not nullable in Microsoft's beta
+        // metadata, is newer than the June 2021 beta metadata graph-beta-defaults.yaml has.
+        "microsoft.graph.officeSuiteApp"
+            if obj
+                .get("officeSuiteAppDefaultFileFormat")
+                .is_none_or(Value::is_null) =>
+        {
+            obj.insert(
+                "officeSuiteAppDefaultFileFormat".into(),
+                json!("notConfigured"),
+            );
+        }
         _ => {}
-    }
-    for (prop, value) in defaults {
-        if obj.get(prop).is_none_or(Value::is_null) {
-            obj.insert(prop.into(), value);
-        }
     }
     obj.insert("publishingState".into(), json!("published"));
     // What beta also reports (v1.0's schema has none of it): the Default scope tag ("0") when a

@@ -2,8 +2,9 @@
 //! for the kinds served under `/beta/`), and the two things
 //! it is used for: rejecting request bodies that real Graph would reject (unknown properties,
 //! wrong JSON types, unknown enum members, abstract types without `@odata.type`), and giving
-//! reads Graph's shape (every declared property present, omitted collections as `[]` and other
-//! omitted values as `null`).
+//! reads Graph's shape (every declared property present, omitted collections as `[]`, omitted
+//! non-nullable Booleans, numbers and enumerations as their default, other omitted values as
+//! `null`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -15,6 +16,8 @@ use crate::error::{ErrorStyle, GraphError};
 
 const SCHEMA_YAML: &str = include_str!("../schema/graph-v1.yaml");
 const BETA_SCHEMA_YAML: &str = include_str!("../schema/graph-beta.yaml");
+const DEFAULTS_YAML: &str = include_str!("../schema/graph-v1-defaults.yaml");
+const BETA_DEFAULTS_YAML: &str = include_str!("../schema/graph-beta-defaults.yaml");
 const NAMESPACE: &str = "microsoft.graph";
 
 /// A property's declared type.
@@ -86,6 +89,9 @@ pub struct StructuredType {
     pub open: bool,
     /// Own properties in declaration order.
     pub props: Vec<(String, TypeRef)>,
+    /// What a read shows for an own property the metadata declares `Nullable="false"` when
+    /// the object leaves it out (`schema/graph-*-defaults.yaml`).
+    pub defaults: HashMap<String, Value>,
 }
 
 #[derive(Debug)]
@@ -137,18 +143,27 @@ struct RawType {
 /// crate's tests, so failing loudly here is right.
 pub fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::parse(SCHEMA_YAML).expect("schema/graph-v1.yaml is valid"))
+    SCHEMA.get_or_init(|| {
+        Schema::parse(SCHEMA_YAML, DEFAULTS_YAML).expect("schema/graph-v1*.yaml are valid")
+    })
 }
 
 /// The Graph beta subset (`schema/graph-beta.yaml`), for the kinds served under `/beta/`.
 pub fn beta_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::parse(BETA_SCHEMA_YAML).expect("schema/graph-beta.yaml is valid"))
+    SCHEMA.get_or_init(|| {
+        Schema::parse(BETA_SCHEMA_YAML, BETA_DEFAULTS_YAML)
+            .expect("schema/graph-beta*.yaml are valid")
+    })
 }
 
 impl Schema {
-    pub fn parse(text: &str) -> Result<Schema, String> {
+    /// A schema file and its defaults file (type → property → the value a read shows when the
+    /// object leaves the property out).
+    pub fn parse(text: &str, defaults: &str) -> Result<Schema, String> {
         let raw: RawSchema = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut defaults: indexmap::IndexMap<String, indexmap::IndexMap<String, Value>> =
+            serde_saphyr::from_str(defaults).map_err(|e| format!("defaults: {e}"))?;
         let mut schema = Schema {
             types: HashMap::new(),
             enums: HashMap::new(),
@@ -178,6 +193,33 @@ impl Schema {
             {
                 return Err(format!("{name}: unknown base type '{base}'"));
             }
+            let mut own_defaults = HashMap::new();
+            for (prop, value) in defaults.shift_remove(&name).unwrap_or_default() {
+                let Some((_, ty)) = props.iter().find(|(p, _)| *p == prop) else {
+                    return Err(format!("defaults: {name} declares no property '{prop}'"));
+                };
+                let valued = match ty {
+                    TypeRef::Primitive(p) => matches!(
+                        p,
+                        Primitive::Boolean
+                            | Primitive::Int32
+                            | Primitive::Int64
+                            | Primitive::Double
+                    ),
+                    TypeRef::Enum(_) => true,
+                    _ => false,
+                };
+                if !valued || value.is_null() {
+                    return Err(format!(
+                        "defaults: {name}.{prop}: only a Boolean, a number or an enumeration \
+                         has a default"
+                    ));
+                }
+                schema
+                    .validate_value(ty, &value, ErrorStyle::Service)
+                    .map_err(|e| format!("defaults: {name}.{prop}: {}", e.message))?;
+                own_defaults.insert(prop, value);
+            }
             schema.types.insert(
                 name,
                 StructuredType {
@@ -185,8 +227,12 @@ impl Schema {
                     is_abstract: t.is_abstract,
                     open: t.open,
                     props,
+                    defaults: own_defaults,
                 },
             );
+        }
+        if let Some(name) = defaults.keys().next() {
+            return Err(format!("defaults: no type '{name}' in the schema"));
         }
         Ok(schema)
     }
@@ -237,6 +283,19 @@ impl Schema {
         while let Some(t) = current {
             if let Some((_, ty)) = t.props.iter().find(|(n, _)| n == prop) {
                 return Some(ty);
+            }
+            current = t.base.as_deref().and_then(|b| self.types.get(b));
+        }
+        None
+    }
+
+    /// What a read shows for a non-nullable property the object leaves out (None: the
+    /// property is nullable, or has no default).
+    pub fn default_of(&self, type_name: &str, prop: &str) -> Option<&Value> {
+        let mut current = self.types.get(type_name);
+        while let Some(t) = current {
+            if let Some(v) = t.defaults.get(prop) {
+                return Some(v);
             }
             current = t.base.as_deref().and_then(|b| self.types.get(b));
         }
@@ -455,6 +514,16 @@ impl Schema {
         }
     }
 
+    /// The type an object is of: the one its `@odata.type` names, else the declared one.
+    fn concrete_type(&self, obj: &Map<String, Value>, declared: &str) -> String {
+        obj.get("@odata.type")
+            .and_then(Value::as_str)
+            .and_then(|t| t.trim_start_matches('#').strip_prefix("microsoft.graph."))
+            .filter(|t| self.types.contains_key(*t))
+            .unwrap_or(declared)
+            .to_string()
+    }
+
     /// Gives a stored object Graph's read shape: `@odata.type` first for derived types, then
     /// every declared property in declaration order, omitted ones as `[]` or `null`.
     pub fn normalise(&self, type_name: &str, value: &Value, tag_type: bool) -> Value {
@@ -468,13 +537,7 @@ impl Schema {
         let Some(obj) = value.as_object() else {
             return value.clone();
         };
-        let actual = obj
-            .get("@odata.type")
-            .and_then(Value::as_str)
-            .and_then(|t| t.trim_start_matches('#').strip_prefix("microsoft.graph."))
-            .filter(|t| self.types.contains_key(*t))
-            .unwrap_or(type_name)
-            .to_string();
+        let actual = self.concrete_type(obj, type_name);
         let mut out = Map::new();
         if tag_type || actual != type_name {
             out.insert(
@@ -483,11 +546,16 @@ impl Schema {
             );
         }
         for (name, ty) in self.all_props(&actual) {
-            let v = match obj.get(name) {
+            // A property not nullable reads as its default when left out (Graph refuses a
+            // null for one, so a stored null was left out too).
+            let v = match obj.get(name).filter(|v| !v.is_null()) {
                 Some(v) => self.normalise_value(ty, v),
                 None => match ty {
                     TypeRef::Collection(_) => Value::Array(Vec::new()),
-                    _ => Value::Null,
+                    _ => self
+                        .default_of(&actual, name)
+                        .cloned()
+                        .unwrap_or(Value::Null),
                 },
             };
             out.insert(name.to_string(), v);
@@ -500,6 +568,36 @@ impl Schema {
             }
         }
         Value::Object(out)
+    }
+
+    /// Stores in an object the defaults of the non-nullable properties it leaves out, its
+    /// complex values' too: what Graph holds for an object the service made (a tenant's seeded
+    /// objects), so that a client writing back what it read changes nothing.
+    pub fn fill_defaults(&self, type_name: &str, value: &mut Value) {
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
+        let actual = self.concrete_type(obj, type_name);
+        for (name, ty) in self.all_props(&actual) {
+            match obj.get_mut(name) {
+                Some(v) if !v.is_null() => self.fill_value(ty, v),
+                _ => {
+                    if let Some(default) = self.default_of(&actual, name) {
+                        obj.insert(name.to_string(), default.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn fill_value(&self, ty: &TypeRef, v: &mut Value) {
+        match (ty, v) {
+            (TypeRef::Structured(name), v @ Value::Object(_)) => self.fill_defaults(name, v),
+            (TypeRef::Collection(inner), Value::Array(items)) => {
+                items.iter_mut().for_each(|i| self.fill_value(inner, i));
+            }
+            _ => {}
+        }
     }
 
     fn normalise_value(&self, ty: &TypeRef, v: &Value) -> Value {
@@ -602,4 +700,37 @@ fn convert_error(v: &Value, expected: &str, style: ErrorStyle) -> GraphError {
         style,
         format!("Cannot convert the literal '{literal}' to the expected type '{expected}'."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const TYPES: &str = "enums:\n  mode: [a, b]\ncomplex:\n  inner:\n    props:\n      enabled: Boolean\nentities:\n  thing:\n    props:\n      name: String\n      count: Int32\n      mode: mode\n      inner: inner\n";
+
+    #[test]
+    fn defaults_fill_what_a_read_leaves_out_and_a_bad_defaults_file_is_refused() {
+        let schema = Schema::parse(
+            TYPES,
+            "thing: {count: 0, mode: b}\ninner: {enabled: false}\n",
+        )
+        .unwrap();
+        let read = schema.normalise("thing", &json!({"name": "x", "inner": {}}), false);
+        assert_eq!(
+            read,
+            json!({"name": "x", "count": 0, "mode": "b", "inner": {"enabled": false}})
+        );
+        let kept = schema.normalise("thing", &json!({"count": 3, "mode": "a"}), false);
+        assert_eq!((&kept["count"], &kept["mode"]), (&json!(3), &json!("a")));
+        for (bad, why) in [
+            ("thing: {name: x}", "a string has no default"),
+            ("thing: {count: yes}", "not an Int32"),
+            ("thing: {mode: c}", "not a member"),
+            ("thing: {size: 0}", "no such property"),
+            ("other: {count: 0}", "no such type"),
+        ] {
+            assert!(Schema::parse(TYPES, bad).is_err(), "{why}");
+        }
+    }
 }

@@ -325,6 +325,20 @@ impl Tenant {
         self.singletons.get(kind.entity).unwrap_or(&Value::Null)
     }
 
+    /// Every object as Graph stores it: each non-nullable property it leaves out holds its
+    /// default, as in the objects a create makes. For objects put in the tenant other than by
+    /// a request (its seeded objects, a test's hand-made ones).
+    pub fn store_defaults(&mut self) {
+        for (entity, items) in &mut self.collections {
+            items
+                .values_mut()
+                .for_each(|item| store_defaults(entity, item));
+        }
+        for (entity, singleton) in &mut self.singletons {
+            store_defaults(entity, singleton);
+        }
+    }
+
     /// POST to a collection: validate, assign server properties, store. Returns the stored
     /// object.
     pub fn create(
@@ -370,6 +384,7 @@ impl Tenant {
         }
         obj.insert("id".into(), Value::String(id.clone()));
         let mut value = Value::Object(obj);
+        store_defaults(kind.entity, &mut value);
         reorder_id_first(&mut value);
         self.collections
             .entry(kind.entity.to_string())
@@ -715,6 +730,16 @@ fn new_password(kind: &Kind, obj: &Map<String, Value>) -> Option<String> {
                 .map(str::to_string)
         })
         .flatten()
+}
+
+/// What Graph stores for the non-nullable properties an object of `entity` leaves out (by
+/// v1.0's schema, then beta's for what only beta has).
+fn store_defaults(entity: &str, value: &mut Value) {
+    for table in [crate::kinds::KINDS, crate::kinds::BETA_KINDS] {
+        if let Some(kind) = table.iter().find(|k| k.entity == entity) {
+            kind.schema().fill_defaults(entity, value);
+        }
+    }
 }
 
 pub fn not_found(kind: &Kind, key: &str) -> GraphError {

@@ -291,6 +291,17 @@ from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignme
     WindowsAutopilotDeploymentProfileAssignment,
 )
 from msgraph_beta.generated.models.windows_device_usage_type import WindowsDeviceUsageType
+from msgraph_beta.generated.models.all_licensed_users_assignment_target import AllLicensedUsersAssignmentTarget
+from msgraph_beta.generated.models.apple_enrollment_profile_assignment import AppleEnrollmentProfileAssignment
+from msgraph_beta.generated.models.apple_owner_type_enrollment_type import AppleOwnerTypeEnrollmentType
+from msgraph_beta.generated.models.apple_user_initiated_enrollment_profile import AppleUserInitiatedEnrollmentProfile
+from msgraph_beta.generated.models.apple_user_initiated_enrollment_type import AppleUserInitiatedEnrollmentType
+from msgraph_beta.generated.models.apple_vpn_connection_type import AppleVpnConnectionType
+from msgraph_beta.generated.models.device_platform_type import DevicePlatformType
+from msgraph_beta.generated.models.ios_vpn_configuration import IosVpnConfiguration
+from msgraph_beta.generated.models.managed_device_owner_type import ManagedDeviceOwnerType
+from msgraph_beta.generated.models.vpn_authentication_method import VpnAuthenticationMethod
+from msgraph_beta.generated.models.vpn_server import VpnServer
 from msgraph_beta.generated.models.windows_user_type import WindowsUserType
 from msgraph_beta.generated.models.device_management_script import DeviceManagementScript
 from msgraph_beta.generated.models.device_management_script_assignment import DeviceManagementScriptAssignment
@@ -1643,6 +1654,20 @@ async def profile_beta_settings(client, beta, run):
             await configurations.by_device_configuration_id(created.id).delete()
 
 
+async def assigned_one_at_a_time(what, assignments, by_id, assignment):
+    """A profile Graph assigns one assignment at a time (no `assign`): `assignment`, the SDK's
+    model, POSTed to its assignments, listed, then removed with DELETE."""
+    added = await assignments.post(assignment)
+    check(isinstance(added, type(assignment)) and added.id and isinstance(added.target, type(assignment.target)),
+          f"POST assignments creates the {what}'s assignment", added)
+    listed = await assignments.get()
+    check(listed is not None and [a.id for a in listed.value or []] == [added.id],
+          f"GET assignments lists the {what}'s one assignment", listed)
+    await by_id(added.id).delete()
+    left = await assignments.get()
+    check(left is not None and not left.value, f"DELETE removes the {what}'s assignment", left)
+
+
 async def autopilot_profile(beta, run):
     """The Windows Autopilot deployment profile (beta only, issue 14): a Microsoft Entra joined
     profile created with msgraph-beta-sdk's model and its current out-of-box settings, assigned
@@ -1671,14 +1696,9 @@ async def autopilot_profile(beta, run):
               "GET reads the profile back with its out-of-box settings", got)
         check(not unknown_properties(got), "every property of the profile is one the beta SDK's model knows",
               unknown_properties(got))
-        added = await item.assignments.post(WindowsAutopilotDeploymentProfileAssignment(
-            target=BetaAllDevicesAssignmentTarget()))
-        check(isinstance(added, WindowsAutopilotDeploymentProfileAssignment) and added.id
-              and isinstance(added.target, BetaAllDevicesAssignmentTarget),
-              "POST assignments creates the all-devices assignment", added)
-        await item.assignments.by_windows_autopilot_deployment_profile_assignment_id(added.id).delete()
-        left = await item.assignments.get()
-        check(left is not None and not left.value, "DELETE removes the profile's assignment", left)
+        await assigned_one_at_a_time(
+            "Autopilot profile", item.assignments, item.assignments.by_windows_autopilot_deployment_profile_assignment_id,
+            WindowsAutopilotDeploymentProfileAssignment(target=BetaAllDevicesAssignmentTarget()))
     finally:
         await profiles.by_windows_autopilot_deployment_profile_id(created.id).delete()
 
@@ -1716,6 +1736,66 @@ async def dep_profile(beta, run):
               unknown_properties(got))
     finally:
         await profiles.by_enrollment_profile_id(created.id).delete()
+
+
+async def apple_enrolment_type_profile(beta, run):
+    """The Apple enrolment type profile (appleUserInitiatedEnrollmentProfile, beta only, issue 14):
+    iOS device enrolment created with msgraph-beta-sdk's model, read back into it, assigned with
+    one POST to its assignments (appleEnrollmentProfileAssignment) and unassigned with DELETE."""
+    profiles = beta.device_management.apple_user_initiated_enrollment_profiles
+    created = await profiles.post(AppleUserInitiatedEnrollmentProfile(
+        display_name=f"sdk-compat-py {run} enrolment type", platform=DevicePlatformType.IOS,
+        default_enrollment_type=AppleUserInitiatedEnrollmentType.Device,
+        available_enrollment_type_options=[AppleOwnerTypeEnrollmentType(
+            owner_type=ManagedDeviceOwnerType.Company, enrollment_type=AppleUserInitiatedEnrollmentType.Device)]))
+    try:
+        check(isinstance(created, AppleUserInitiatedEnrollmentProfile) and created.id,
+              "appleUserInitiatedEnrollmentProfiles.post creates an AppleUserInitiatedEnrollmentProfile", created)
+        item = profiles.by_apple_user_initiated_enrollment_profile_id(created.id)
+        got = await item.get()
+        options = (got.available_enrollment_type_options or []) if got else []
+        check(isinstance(got, AppleUserInitiatedEnrollmentProfile)
+              and got.platform == DevicePlatformType.IOS
+              and got.default_enrollment_type == AppleUserInitiatedEnrollmentType.Device
+              and len(options) == 1 and options[0].owner_type == ManagedDeviceOwnerType.Company
+              and isinstance(got.priority, int) and got.created_date_time is not None,
+              "GET reads the enrolment type profile back with its enrolment options", got)
+        check(not unknown_properties(got), "every property of the enrolment type profile is one the beta SDK's model knows",
+              unknown_properties(got))
+        await assigned_one_at_a_time(
+            "enrolment type profile", item.assignments, item.assignments.by_apple_enrollment_profile_assignment_id,
+            AppleEnrollmentProfileAssignment(target=AllLicensedUsersAssignmentTarget()))
+    finally:
+        await profiles.by_apple_user_initiated_enrollment_profile_id(created.id).delete()
+
+
+async def ios_vpn_profile(beta, run):
+    """The iOS Per App VPN profile (iosVpnConfiguration, beta only, issue 14): the catalogue's
+    settings created with msgraph-beta-sdk's model, its server a vpnServer, read back and
+    deleted."""
+    configurations = beta.device_management.device_configurations
+    created = await configurations.post(IosVpnConfiguration(
+        display_name=f"sdk-compat-py {run} Per App VPN", connection_name="PerApp VPN",
+        connection_type=AppleVpnConnectionType.CiscoAnyConnectV2,
+        server=VpnServer(address="vpn.example.gov.au", description="PerApp VPN", is_default_server=True),
+        authentication_method=VpnAuthenticationMethod.UsernameAndPassword,
+        enable_split_tunneling=False, enable_per_app=True, disable_on_demand_user_override=True))
+    try:
+        check(isinstance(created, IosVpnConfiguration) and created.id,
+              "beta deviceConfigurations.post creates an IosVpnConfiguration", created)
+        got = await configurations.by_device_configuration_id(created.id).get()
+        check(isinstance(got, IosVpnConfiguration)
+              and got.connection_type == AppleVpnConnectionType.CiscoAnyConnectV2
+              and isinstance(got.server, VpnServer) and got.server.address == "vpn.example.gov.au"
+              and got.server.is_default_server is True
+              and got.authentication_method == VpnAuthenticationMethod.UsernameAndPassword
+              and got.enable_split_tunneling is False and got.enable_per_app is True
+              and got.disable_on_demand_user_override is True,
+              "GET reads the Per App VPN profile back with its server", got)
+        check(not unknown_properties(got), "every property of the VPN profile is one the beta SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await configurations.by_device_configuration_id(created.id).delete()
 
 
 async def settings_catalog(beta, run):
@@ -2093,6 +2173,10 @@ async def main(ready_path):
         await microsoft_365_apps(client, beta_client(ready, secret), run)
         await autopilot_profile(beta_client(ready, secret), run)
         await dep_profile(beta_client(ready, secret), run)
+
+
+        await apple_enrolment_type_profile(beta_client(ready, secret), run)
+        await ios_vpn_profile(beta_client(ready, secret), run)
         await delivery_optimisation(beta_client(ready, secret), run)
         await network_boundary(beta_client(ready, secret), run)
         await ios_app_protection(client, run)

@@ -667,7 +667,8 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
     lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     // intune-deviceconfig-windowsdeliveryoptimizationconfiguration-create/-update/-get,
-    // intune-deviceconfig-windows10generalconfiguration-update and
+    // intune-deviceconfig-windows10generalconfiguration-update,
+    // intune-deviceconfig-iosvpnconfiguration-create/-list and
     // intune-deviceconfig-deviceconfiguration-assign (beta):
     // DeviceManagementConfiguration.ReadWrite.All (and .Read.All to read), nothing narrower.
     permissions: DEVICE_CONFIGURATION.permissions,

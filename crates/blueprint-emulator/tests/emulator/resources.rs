@@ -744,7 +744,8 @@ async fn intune_device_configuration_profiles_take_microsofts_shapes() {
         created.body["bandwidthMode"]["maximumForegroundBandwidthPercentage"],
         70
     );
-    assert_eq!(created.body["vpnPeerCaching"], Value::Null);
+    // Not written, and not nullable: the enumeration's default.
+    assert_eq!(created.body["vpnPeerCaching"], "notConfigured");
     let names = |list: &Value| -> Vec<String> {
         list["value"]
             .as_array()
@@ -1111,7 +1112,10 @@ async fn microsoft_365_apps_is_a_beta_app_left_out_of_the_v1_list() {
     );
     assert_eq!(created.body["updateChannel"], "monthlyEnterprise");
     assert_eq!(created.body["excludedApps"]["oneNote"], true);
-    assert_eq!(created.body["excludedApps"]["excel"], Value::Null);
+    assert_eq!(
+        created.body["excludedApps"]["excel"], false,
+        "not written, and not nullable"
+    );
     assert_eq!(
         created.body["autoAcceptEula"], false,
         "not nullable: the zero value"
@@ -1696,6 +1700,109 @@ async fn durations_are_iso_8601_day_time_durations() {
     }
 }
 
+/// A property Microsoft's metadata declares `Nullable="false"` reads as its type's default when
+/// a create leaves it out (false, 0, the enumeration's member of value 0, which is not always
+/// its first), in v1.0 and beta, on the entity and inside its complex values; a nullable one
+/// still reads null; a value written is kept, and a PATCH of another property keeps it.
+#[tokio::test]
+async fn omitted_non_nullable_properties_read_as_their_defaults() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let configurations = "deviceManagement/deviceConfigurations";
+    let beta_configurations = &format!("{}/beta/{configurations}", emu.base);
+    let created = emu
+        .post(&t, configurations, json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "displayName": "Bare iOS restrictions", "airDropBlocked": true}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    let got = emu.get(&t, &format!("{configurations}/{id}")).await;
+    for (body, read) in [(&created.body, "POST"), (&got.body, "GET")] {
+        // iosGeneralDeviceConfiguration (v1.0 metadata): Booleans and an enumeration not
+        // nullable, the passcode's minimum length nullable.
+        assert_eq!(body["airDropBlocked"], true, "{read}");
+        assert_eq!(body["cameraBlocked"], false, "{read}");
+        assert_eq!(body["passcodeRequired"], false, "{read}");
+        assert_eq!(body["passcodeRequiredType"], "deviceDefault", "{read}");
+        assert_eq!(body["passcodeMinimumLength"], Value::Null, "{read}");
+        assert_eq!(body["description"], Value::Null, "{read}");
+    }
+    let listed = emu.get(&t, configurations).await;
+    let item = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap();
+    assert_eq!(item["appStoreBlocked"], false);
+    let patched = emu
+        .patch(&t, &format!("{configurations}/{id}"), json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "cameraBlocked": true}))
+        .await;
+    assert!(patched.status.is_success(), "{}", patched.text);
+    let got = emu.get(&t, &format!("{configurations}/{id}")).await;
+    assert_eq!(
+        (
+            &got.body["cameraBlocked"],
+            &got.body["airDropBlocked"],
+            &got.body["passcodeRequired"]
+        ),
+        (&Value::Bool(true), &Value::Bool(true), &Value::Bool(false))
+    );
+
+    // A compliance policy (v1.0): its Booleans false, its minimum password length nullable.
+    let compliance = "deviceManagement/deviceCompliancePolicies";
+    let mut bare = windows_compliance("Bare Windows compliance", true);
+    bare.as_object_mut().unwrap().retain(|k, _| {
+        ["@odata.type", "displayName", "scheduledActionsForRule"].contains(&k.as_str())
+    });
+    let created = emu.post(&t, compliance, bare).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let got = emu
+        .get(
+            &t,
+            &format!("{compliance}/{}", created.body["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(got.body["bitLockerEnabled"], false);
+    assert_eq!(got.body["passwordRequiredType"], "deviceDefault");
+    assert_eq!(got.body["passwordMinimumLength"], Value::Null);
+
+    // Beta: the iOS VPN profile's enumerations and its server's Boolean; a property newer than
+    // the beta metadata the defaults come from (includeAllNetworks) stays null.
+    let created = emu
+        .post(
+            &t,
+            beta_configurations,
+            json!({"@odata.type": "#microsoft.graph.iosVpnConfiguration", "displayName": "Bare VPN",
+            "connectionName": "VPN", "server": {"address": "vpn.example.gov.au"}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let got = emu
+        .get(
+            &t,
+            &format!(
+                "{beta_configurations}/{}",
+                created.body["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(got.body["connectionType"], "ciscoAnyConnect");
+    assert_eq!(got.body["authenticationMethod"], "certificate");
+    assert_eq!(got.body["enableSplitTunneling"], false);
+    assert_eq!(got.body["server"]["isDefaultServer"], false);
+    assert_eq!(got.body["server"]["description"], Value::Null);
+    assert_eq!(got.body["includeAllNetworks"], Value::Null);
+    // An enumeration whose member of value 0 is not its first.
+    let created = emu
+        .post(&t, beta_configurations, json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": "Bare endpoint protection"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["localSecurityOptionsSmartCardRemovalBehavior"],
+        "lockWorkstation"
+    );
+}
+
 /// Graph beta: the beta kinds are served under `/beta/` with the beta schema, in their own
 /// `@odata.context`; `/v1.0/` neither has them nor a `beta` segment; a shared object (the
 /// authentication methods policy) shows each version's properties; beta has its own `$batch`.
@@ -1822,7 +1929,8 @@ async fn compliance_policies_take_beta_only_settings_through_beta() {
         "#microsoft.graph.windows10CompliancePolicy"
     );
     assert_eq!(read.body["passwordMinimumLength"], 14);
-    assert!(read.body["tpmRequired"].is_null(), "{}", read.text);
+    // Not written, and not nullable: its default.
+    assert_eq!(read.body["tpmRequired"], false, "{}", read.text);
 
     let v1_refuses = emu
         .patch(&t, &format!("{path}/{id}"), json!({"@odata.type": "#microsoft.graph.windows10CompliancePolicy", "tpmRequired": true}))

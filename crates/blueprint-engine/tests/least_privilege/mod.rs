@@ -233,6 +233,12 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
     Some((format!("{path}/{id}"), body))
 }
 
+/// Derived types checked on an object of their own, beside their kind's first object.
+const TYPES_CHECKED: &[(&str, &str)] = &[(
+    "deviceConfigurationBeta",
+    "#microsoft.graph.iosVpnConfiguration",
+)];
+
 /// The Graph beta kinds this test checks (under `/beta`); the others are to follow, each with
 /// its own no-op write.
 const BETA_KINDS_CHECKED: &[&str] = &[
@@ -247,11 +253,68 @@ const BETA_KINDS_CHECKED: &[&str] = &[
     "windowsAutopilotDeploymentProfile",
 ];
 
+/// The kind read (its collection) with its read grants alone and written (`object`, a write
+/// that changes nothing: `body`) with its write grants alone, and refused without any one of
+/// them.
+async fn grants_alone_and_none_can_go(
+    running: &RunningEmulator,
+    kind: &KindSpec,
+    collection: &str,
+    object: &str,
+    body: &Value,
+    n: &mut u32,
+) {
+    let collection = collection.trim_start_matches('/');
+    let read = graph_names(kind.permissions.read);
+    let c = client_with(running, &read, n);
+    assert_eq!(
+        self::read(&c, kind, collection).await,
+        200,
+        "{}: read with {read:?} alone",
+        kind.name
+    );
+    for dropped in &read {
+        let fewer: Vec<&str> = read.iter().copied().filter(|g| g != dropped).collect();
+        let c = client_with(running, &fewer, n);
+        assert_eq!(
+            self::read(&c, kind, collection).await,
+            403,
+            "{}: read without {dropped}",
+            kind.name
+        );
+    }
+    // Objects only ever checked or evaluated are never written.
+    if !kind.is_checked_only() && !kind.is_evaluated_only() {
+        let write = graph_names(kind.permissions.write);
+        let c = client_with(running, &write, n);
+        assert_eq!(
+            status(no_op_write(&c, kind, object, body).await),
+            200,
+            "{}: write with {write:?} alone ({body})",
+            kind.name
+        );
+        for dropped in &write {
+            let fewer: Vec<&str> = write.iter().copied().filter(|g| g != dropped).collect();
+            let c = client_with(running, &fewer, n);
+            assert_eq!(
+                status(no_op_write(&c, kind, object, body).await),
+                403,
+                "{}: write without {dropped}",
+                kind.name
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go() {
     let dir = tempfile::tempdir().unwrap();
     let running = support::emulator("empty-agency", |_| {}, dir.path()).await;
-    let ws = support::workspace(dir.path(), &running, &support::automated_features());
+    // The whole automated catalogue, and the Per App VPN profile its agency's VPN automates.
+    let mut features = support::automated_features();
+    features.push("intune-ios-per-app-vpn".to_string());
+    support::workspace(dir.path(), &running, &features);
+    let ws = crate::with_params(&dir.path().join("workspace"), crate::VPN_PARAMS);
     let session = support::session(ws);
     let (_, report) = session
         .deploy(&blueprint_engine::DeployOptions::default())
@@ -279,47 +342,28 @@ async fn every_kind_works_with_its_declared_grants_alone_and_none_of_them_can_go
             Some(filtered) => filtered,
             None => request_path(&admin, kind).await,
         };
-        let collection = collection.trim_start_matches('/');
-        let read = graph_names(kind.permissions.read);
-        let c = client_with(&running, &read, &mut n);
-        assert_eq!(
-            self::read(&c, kind, collection).await,
-            200,
-            "{}: read with {read:?} alone",
-            kind.name
-        );
-        for dropped in &read {
-            let fewer: Vec<&str> = read.iter().copied().filter(|g| g != dropped).collect();
-            let c = client_with(&running, &fewer, &mut n);
-            assert_eq!(
-                self::read(&c, kind, collection).await,
-                403,
-                "{}: read without {dropped}",
-                kind.name
-            );
-        }
-        // Objects only ever checked or evaluated are never written.
-        if !kind.is_checked_only() && !kind.is_evaluated_only() {
-            let write = graph_names(kind.permissions.write);
-            let c = client_with(&running, &write, &mut n);
-            assert_eq!(
-                status(no_op_write(&c, kind, &object, &body).await),
-                200,
-                "{}: write with {write:?} alone ({body})",
-                kind.name
-            );
-            for dropped in &write {
-                let fewer: Vec<&str> = write.iter().copied().filter(|g| g != dropped).collect();
-                let c = client_with(&running, &fewer, &mut n);
-                assert_eq!(
-                    status(no_op_write(&c, kind, &object, &body).await),
-                    403,
-                    "{}: write without {dropped}",
-                    kind.name
-                );
-            }
-        }
+        grants_alone_and_none_can_go(&running, kind, &collection, &object, &body, &mut n).await;
         checked.push(kind.name);
+    }
+    // A derived type checked on its own object as well (the kind's first object, checked above,
+    // may be of another type): the Per App VPN profile, whose Graph beta pages (intune-deviceconfig-
+    // iosvpnconfiguration-create, -get, -list, -update) name DeviceManagementConfiguration.
+    // ReadWrite.All to write and .Read.All to read, as for the kind's other types.
+    for (name, odata_type) in TYPES_CHECKED {
+        let kind = KINDS.iter().find(|k| k.name == *name).unwrap();
+        let collection = request_path(&admin, kind).await;
+        let collection = collection.trim_start_matches('/');
+        let item = admin
+            .list(collection)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i["@odata.type"] == *odata_type)
+            .unwrap_or_else(|| panic!("the deployed catalogue holds no {odata_type}"));
+        let object = format!("{collection}/{}", item["id"].as_str().unwrap());
+        let body = json!({"@odata.type": odata_type, "displayName": item["displayName"]});
+        grants_alone_and_none_can_go(&running, kind, collection, &object, &body, &mut n).await;
+        checked.push(odata_type);
     }
     assert!(checked.len() >= 10, "{checked:?}");
     for beta in BETA_KINDS_CHECKED {
