@@ -3735,6 +3735,8 @@ async fn apple_dep_profiles_live_under_their_token_in_beta() {
     assert_eq!(emu.get(&t, &format!("{path}/{id}")).await.status, 404);
     let listed = emu.get(&t, path).await;
     assert_eq!(listed.body["value"], json!([]));
+}
+
 /// A Microsoft 365 group Graph makes reaches Exchange Online once its mailbox is provisioned:
 /// until then `Get-UnifiedGroup` leaves it out and `Set-UnifiedGroup` answers Exchange's
 /// "couldn't be found"; then both faces show one group (Graph's privacy is Exchange's
