@@ -183,6 +183,57 @@ pub async fn adoption_never_downgrades_created_by_tool(db: Db) {
     assert!(store.managed_objects("t").await.unwrap()[0].created_by_tool);
 }
 
+/// A parent the tool builds on without changing it (an Apple enrolment program token) is
+/// recorded as managed, not created by the tool; recording it again keeps it so, and letting
+/// it go removes it, but never a row the tool created.
+pub async fn a_parent_relied_on_is_managed_never_created_and_let_go(db: Db) {
+    let store = db.open().await;
+    let token = ManagedObject {
+        reference: "depOnboardingSetting".into(),
+        kind: "depOnboardingSetting".into(),
+        object_id: "token-1".into(),
+        feature: "intune-apple-enrolment".into(),
+        created_by_tool: false,
+    };
+    store.rely_on("t", &token).await.unwrap();
+    store.rely_on("t", &token).await.unwrap();
+    assert_eq!(
+        store.managed_objects("t").await.unwrap(),
+        vec![token.clone()]
+    );
+    assert!(store.managed_objects("other").await.unwrap().is_empty());
+    store.let_go("t", "depOnboardingSetting").await.unwrap();
+    assert!(store.managed_objects("t").await.unwrap().is_empty());
+    // A row the tool created is not let go.
+    let run = store.begin_run("t", "deploy", None).await.unwrap();
+    let id = store
+        .record_intent(&ChangeIntent {
+            run_id: run,
+            tenant: "t",
+            feature: "f",
+            reference: "group:g",
+            op: "create",
+            object_id: None,
+            before: None,
+        })
+        .await
+        .unwrap();
+    let group = ManagedObject {
+        reference: "group:g".into(),
+        kind: "group".into(),
+        object_id: "1".into(),
+        feature: "f".into(),
+        created_by_tool: true,
+    };
+    store
+        .record_done(id, &group, "t", &json!({}))
+        .await
+        .unwrap();
+    store.let_go("t", "group:g").await.unwrap();
+    assert_eq!(store.managed_objects("t").await.unwrap(), vec![group]);
+    store.close().await;
+}
+
 pub async fn state_kept_under_another_name_of_the_tenant_is_adopted(db: Db) {
     let store = db.open().await;
     let guid = "8f2c6f1e-3b4d-4c55-9d7e-0a1b2c3d4e5f";

@@ -33,6 +33,7 @@ on_both_backends!(
     a_create_is_known_from_the_moment_it_returns,
     engagements_are_registered_once_per_id_and_updated_in_place,
     adoption_never_downgrades_created_by_tool,
+    a_parent_relied_on_is_managed_never_created_and_let_go,
     state_kept_under_another_name_of_the_tenant_is_adopted,
     locks_are_per_tenant_and_never_shared_by_one_host_and_pid,
     a_crashed_holder_is_taken_over_after_expiry_and_not_before,
