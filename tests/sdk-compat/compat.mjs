@@ -808,6 +808,65 @@ async function main() {
     "BadRequest",
   );
 
+  // A Windows Firewall Rules policy (settings catalog, beta) as the firewall rules import sends
+  // it: the rules a group collection, each rule's profiles a choice collection and its ports a
+  // string collection, read back through the beta SDK's model.
+  const fwRule = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+  const rulesPolicy = await step("POST beta configurationPolicies (Windows Firewall Rules)", () =>
+    client.api("/deviceManagement/configurationPolicies").version("beta").post({
+      name: `sdk-compat ${run} firewall rules 0`,
+      platforms: "windows10",
+      technologies: "mdm,microsoftSense",
+      templateReference: { templateId: "19c8aa67-f286-4861-9aa0-f23541d31680_1" },
+      settings: [
+        {
+          settingInstance: {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance",
+            settingDefinitionId: fwRule,
+            groupSettingCollectionValue: [
+              {
+                children: [
+                  {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+                    settingDefinitionId: `${fwRule}_name`,
+                    simpleSettingValue: { "@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", value: "Allow DNS" },
+                  },
+                  {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingCollectionInstance",
+                    settingDefinitionId: `${fwRule}_profiles`,
+                    choiceSettingCollectionValue: [{ value: `${fwRule}_profiles_1`, children: [] }, { value: `${fwRule}_profiles_2`, children: [] }],
+                  },
+                  {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+                    settingDefinitionId: `${fwRule}_remoteportranges`,
+                    simpleSettingCollectionValue: [{ "@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", value: "53" }],
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  );
+  cleanups.push(() => client.api(`/deviceManagement/configurationPolicies/${rulesPolicy.id}`).version("beta").delete());
+  const gotRules = await step(`GET beta configurationPolicies/${rulesPolicy.id}?$expand=settings (firewall rules)`, () =>
+    client.api(`/deviceManagement/configurationPolicies/${rulesPolicy.id}`).version("beta").expand("settings").get(),
+  );
+  const rulesModel = models.readsAs("GET beta the Windows Firewall Rules policy", beta.createDeviceManagementConfigurationPolicyFromDiscriminatorValue, gotRules);
+  const ruleGroup = rulesModel?.settings?.[0]?.settingInstance;
+  const ruleChildren = ruleGroup?.groupSettingCollectionValue?.[0]?.children ?? [];
+  const profilesRead = ruleChildren.find((c) => c.settingDefinitionId === `${fwRule}_profiles`);
+  const portsRead = ruleChildren.find((c) => c.settingDefinitionId === `${fwRule}_remoteportranges`);
+  check(
+    gotRules.templateReference?.templateDisplayName === "Windows Firewall Rules" &&
+      ruleGroup?.odataType === "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance" &&
+      profilesRead?.choiceSettingCollectionValue?.map((v) => v.value).join() === `${fwRule}_profiles_1,${fwRule}_profiles_2` &&
+      portsRead?.simpleSettingCollectionValue?.[0]?.value === "53",
+    "the Windows Firewall Rules policy reads back through the beta SDK's model: the rule group, its profiles and ports",
+    JSON.stringify(gotRules),
+  );
+
   // Intune's PowerShell scripts (beta only), as Microsoft's beta reference writes one
   // (intune-shared-devicemanagementscript-create): the content base64, returned when the script
   // is read by id and null on the list; assigned through /assign with

@@ -17,6 +17,7 @@ pub mod builtin;
 pub mod catalogue;
 pub mod coverage;
 pub mod exchange_kinds;
+pub mod firewall;
 pub mod kinds;
 mod loader;
 pub mod node;

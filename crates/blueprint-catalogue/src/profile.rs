@@ -65,6 +65,10 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.desktop_image_url", ParamType::Text),
     ("params.vpn_server", ParamType::Text),
     ("params.vpn_connection_type", ParamType::Text),
+    (
+        "params.firewall_rules",
+        ParamType::Records(crate::firewall::POLICY_FIELDS),
+    ),
 ];
 
 pub fn parameter_type(name: &str) -> Option<ParamType> {
@@ -153,6 +157,13 @@ pub struct Params {
     /// and its provider as Graph's `appleVpnConnectionType` names it (`ciscoAnyConnectV2`, …).
     pub vpn_server: Option<String>,
     pub vpn_connection_type: Option<String>,
+    /// The Windows Firewall rules captured on the agency's reference computer (the ABAC's
+    /// "Windows Firewall rules import"): a JSON file in the workspace, as
+    /// [`crate::firewall`] describes it.
+    pub firewall_rules: Option<String>,
+    /// That file's rules, once the workspace has read them ([`AgencyProfile::read_firewall_rules`]);
+    /// `params.firewall_rules` renders as their policies, and is unset until then.
+    pub firewall_rule_set: Option<Vec<crate::firewall::FirewallRule>>,
 }
 
 /// One sensitivity label and its email protective marking.
@@ -469,6 +480,8 @@ pub struct ParamsTable {
     vpn_server: Option<Spanned<String>>,
     #[serde(default)]
     vpn_connection_type: Option<Spanned<String>>,
+    #[serde(default)]
+    firewall_rules: Option<Spanned<String>>,
 }
 
 /// One `[[params.protective_markings]]` table as written.
@@ -789,6 +802,10 @@ impl Reader<'_> {
             .vpn_connection_type
             .as_ref()
             .and_then(|p| self.check("params.vpn_connection_type", p, parse_vpn_connection_type));
+        let firewall_rules = params
+            .firewall_rules
+            .as_ref()
+            .and_then(|p| self.check("params.firewall_rules", p, parse_workspace_path));
         AgencyProfile {
             agency: Agency {
                 name: agency.name.get_ref().trim().to_owned(),
@@ -825,6 +842,8 @@ impl Reader<'_> {
                 desktop_image_url,
                 vpn_server,
                 vpn_connection_type,
+                firewall_rules,
+                firewall_rule_set: None,
             },
         }
     }
@@ -1106,6 +1125,14 @@ fn parse_vpn_connection_type(text: &str) -> Result<String, String> {
 }
 
 impl AgencyProfile {
+    /// Reads the firewall rules file the profile names (`params.firewall_rules`): `name` is
+    /// how errors name the file, `text` its contents. A file with any rule Intune cannot take
+    /// is refused whole, each problem at its line and column.
+    pub fn read_firewall_rules(&mut self, name: &str, text: &str) -> Result<(), Diagnostics> {
+        self.params.firewall_rule_set = Some(crate::firewall::parse(name, text)?);
+        Ok(())
+    }
+
     /// The value of a template parameter (`agency.name`, `params.allowed_countries`, …), or
     /// `None` when the profile leaves an optional one unset.
     pub fn lookup(&self, name: &str) -> Option<Value> {
@@ -1183,6 +1210,9 @@ impl AgencyProfile {
             "params.desktop_image_url" => Value::String(p.desktop_image_url.clone()?),
             "params.vpn_server" => Value::String(p.vpn_server.clone()?),
             "params.vpn_connection_type" => Value::String(p.vpn_connection_type.clone()?),
+            "params.firewall_rules" => {
+                Value::Array(crate::firewall::policies(p.firewall_rule_set.as_ref()?))
+            }
             _ => return None,
         })
     }

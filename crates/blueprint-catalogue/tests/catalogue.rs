@@ -20,8 +20,17 @@ use proptest::prelude::*;
 
 const SAMPLE_PROFILE: &str = include_str!("fixtures/sample-agency.toml");
 
+/// The sample agency, with the firewall rules file it names read as the workspace reads it.
 fn sample_profile() -> AgencyProfile {
-    AgencyProfile::from_toml("sample-agency.toml", SAMPLE_PROFILE).unwrap_or_else(|e| panic!("{e}"))
+    let mut profile = AgencyProfile::from_toml("sample-agency.toml", SAMPLE_PROFILE)
+        .unwrap_or_else(|e| panic!("{e}"));
+    profile
+        .read_firewall_rules(
+            "firewall/rules.json",
+            include_str!("fixtures/firewall-rules.json"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    profile
 }
 
 fn builtin_catalogue() -> Catalogue {
@@ -2361,5 +2370,314 @@ features:
             .contains("`params.no_such_thing`, which is not an agency parameter")),
         "{}",
         rendered.join("\n")
+    );
+}
+
+/// A rules file as the documented PowerShell command writes it (ConvertTo-Json's layout): one
+/// rule per object, enumerations by name, the filters' lists as lists.
+fn firewall_rule_json(name: &str) -> String {
+    format!(
+        r#"  {{
+    "DisplayName": "{name}",
+    "Description": null,
+    "Direction": "Outbound",
+    "Action": "Allow",
+    "Enabled": "True",
+    "Profile": "Domain, Private",
+    "Program": "%SystemRoot%\\system32\\svchost.exe",
+    "Package": null,
+    "Service": "Dnscache",
+    "Protocol": "UDP",
+    "LocalPort": ["Any"],
+    "RemotePort": ["53"],
+    "LocalAddress": ["Any"],
+    "RemoteAddress": ["DNS", "10.0.0.0/255.0.0.0"],
+    "InterfaceType": "Any"
+  }}"#
+    )
+}
+
+fn firewall_rules_json(count: usize) -> String {
+    let rules: Vec<String> = (0..count)
+        .map(|i| firewall_rule_json(&format!("Rule {i}")))
+        .collect();
+    format!("[\n{}\n]\n", rules.join(",\n"))
+}
+
+/// The Windows Firewall rules import (wfw-rules-import.md): manual until the profile names the
+/// rules file; with its rules, one Windows Firewall Rules policy per 150 rules (151 rules are
+/// two policies, the second with one rule), each rule the Firewall CSP's settings, assigned to
+/// the test group the feature creates.
+#[test]
+fn firewall_rules_become_policies_of_at_most_150_rules() {
+    use blueprint_catalogue::firewall;
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let id = "intune-endpoint-security-firewall-rules";
+    let without = AgencyProfile::from_toml("f.toml", base).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&without);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Manual);
+    assert!(
+        feature
+            .manual_because
+            .as_deref()
+            .unwrap()
+            .contains("params.firewall_rules")
+    );
+
+    let mut with = AgencyProfile::from_toml(
+        "f.toml",
+        &format!("{base}firewall_rules = \"firewall/rules.json\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        with.params.firewall_rules.as_deref(),
+        Some("firewall/rules.json")
+    );
+    with.read_firewall_rules("firewall/rules.json", &firewall_rules_json(151))
+        .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Automated);
+    let objects = catalogue.render_feature(feature, &with).unwrap();
+    let policies: Vec<_> = objects
+        .iter()
+        .filter(|o| o.kind == "configurationPolicy")
+        .collect();
+    let names: Vec<&str> = policies.iter().map(|o| o.identity.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ACSC - Defender Firewall Rules 0",
+            "ACSC - Defender Firewall Rules 1"
+        ]
+    );
+    let rules_of = |o: &blueprint_catalogue::DesiredObject| {
+        let settings = o.desired["settings"].as_array().unwrap();
+        assert_eq!(settings.len(), 1);
+        let instance = &settings[0]["settingInstance"];
+        assert_eq!(instance["settingDefinitionId"], firewall::RULES_SETTING);
+        instance["groupSettingCollectionValue"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(rules_of(policies[0]).len(), 150);
+    let last = rules_of(policies[1]);
+    assert_eq!(last.len(), 1);
+    assert_eq!(
+        policies[0].desired["templateReference"]["templateId"],
+        firewall::TEMPLATE_ID
+    );
+    assert!(
+        policies[1].desired["description"]
+            .as_str()
+            .unwrap()
+            .contains("), 1 in this policy.")
+    );
+    // The 151st rule, as the CSP takes it: only what the rule sets.
+    let child = |rule: &serde_json::Value, suffix: &str| {
+        rule["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["settingDefinitionId"] == format!("{}_{suffix}", firewall::RULES_SETTING))
+            .cloned()
+    };
+    let rule = &last[0];
+    assert_eq!(
+        child(rule, "name").unwrap()["simpleSettingValue"]["value"],
+        "Rule 150"
+    );
+    let choice = |suffix: &str| {
+        child(rule, suffix).unwrap()["choiceSettingValue"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(choice("direction").ends_with("_direction_out"));
+    assert!(choice("action_type").ends_with("_action_type_1"));
+    assert!(choice("enabled").ends_with("_enabled_1"));
+    let profiles: Vec<String> = child(rule, "profiles").unwrap()["choiceSettingCollectionValue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            v["value"]
+                .as_str()
+                .unwrap()
+                .rsplit('_')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(profiles, ["1", "2"]);
+    assert_eq!(
+        child(rule, "protocol").unwrap()["simpleSettingValue"]["value"],
+        17
+    );
+    assert_eq!(
+        child(rule, "app_filepath").unwrap()["simpleSettingValue"]["value"],
+        "%SystemRoot%\\system32\\svchost.exe"
+    );
+    assert_eq!(
+        child(rule, "app_servicename").unwrap()["simpleSettingValue"]["value"],
+        "Dnscache"
+    );
+    let values = |suffix: &str| -> Vec<String> {
+        child(rule, suffix).unwrap()["simpleSettingCollectionValue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(values("remoteportranges"), ["53"]);
+    assert_eq!(values("remoteaddressranges"), ["DNS", "10.0.0.0/255.0.0.0"]);
+    // "Any" is the setting left out.
+    for absent in [
+        "localportranges",
+        "localaddressranges",
+        "interfacetypes",
+        "description",
+    ] {
+        assert!(child(rule, absent).is_none(), "{absent}");
+    }
+    // Assigned to the test group, which the feature creates.
+    let group = objects.iter().find(|o| o.kind == "group").unwrap();
+    assert_eq!(group.identity, "grp-AA-firewall-rules-test");
+    for p in &policies {
+        assert_eq!(
+            p.desired["assignments"][0]["target"]["groupId"],
+            serde_json::json!({"$ref": "group:grp-AA-firewall-rules-test"})
+        );
+    }
+    // 150 rules are one policy; a single rule written as an object (ConvertTo-Json's shape for
+    // one) is one policy of one rule.
+    assert_eq!(
+        firewall::policies(&firewall::parse("r.json", &firewall_rules_json(150)).unwrap()).len(),
+        1
+    );
+    let one = firewall::parse("r.json", &firewall_rule_json("Only")).unwrap();
+    assert_eq!(one.len(), 1);
+    // PowerShell 5.1 writes UTF-8 with a byte order mark.
+    assert_eq!(
+        firewall::parse("r.json", &format!("\u{feff}{}", firewall_rules_json(2)))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// A rules file with a rule Intune cannot take is refused at the rule's line and column, naming
+/// what is wrong; nothing of it is used.
+#[test]
+fn firewall_rules_files_with_bad_rules_are_refused_where_the_rule_says_so() {
+    use blueprint_catalogue::firewall;
+    let good = firewall_rule_json("Good");
+    // Line 2 is the rule's `{`, line 3 its DisplayName; each case changes one line of the
+    // second rule (which starts on line 19).
+    let second = |from: &str, to: &str| {
+        let bad = firewall_rule_json("Second").replacen(from, to, 1);
+        format!("[\n{good},\n{bad}\n]\n")
+    };
+    for (file, at, why) in [
+        (
+            second("\"Outbound\"", "\"Sideways\""),
+            "r.json:22:18",
+            "unknown Direction `Sideways`",
+        ),
+        (
+            second("\"Outbound\"", "2"),
+            "r.json:22:18",
+            "unknown Direction `2`",
+        ),
+        (
+            second("\"Allow\"", "\"NotConfigured\""),
+            "r.json:23:15",
+            "unknown Action `NotConfigured`",
+        ),
+        (
+            second("\"UDP\"", "\"GRE-ish\""),
+            "r.json:29:17",
+            "unknown Protocol `GRE-ish`",
+        ),
+        (
+            second("[\"53\"]", "[\"RPC\"]"),
+            "r.json:31:20",
+            "RemotePort `RPC` is not a port",
+        ),
+        (
+            second("\"DisplayName\": \"Second\"", "\"DisplayName\": \"  \""),
+            "r.json:20:20",
+            "without a name",
+        ),
+        (
+            second("\"Second\"", "\"good\""),
+            "r.json:20:20",
+            "a second rule named `good` (the first is at line 3)",
+        ),
+        (
+            second("\"Package\": null", "\"Package\": \"S-1-15-2-1\""),
+            "r.json:27:16",
+            "by SID (S-1-15-2-1)",
+        ),
+        (
+            second("\"Service\"", "\"Servce\""),
+            "r.json:28:5",
+            "`Servce` is not a field",
+        ),
+        (
+            second(
+                "[\"Any\"],\n    \"RemoteAddress\"",
+                "[\"LocalSubnet\"],\n    \"RemoteAddress\"",
+            ),
+            "r.json:32:22",
+            "LocalAddress `LocalSubnet` is not an address",
+        ),
+        (
+            second("\"Protocol\": \"UDP\"", "\"Protocol\": \"ICMPv4\""),
+            "r.json:31:19",
+            "ports apply to TCP or UDP rules only",
+        ),
+        (
+            "[\n  {\"DisplayName\": \"x\",}\n]".to_owned(),
+            "r.json:2:23",
+            "not JSON: key must be a string",
+        ),
+        ("[]".to_owned(), "r.json:1:1", "has no rules"),
+    ] {
+        let errors = firewall::parse("r.json", &file).expect_err(&file);
+        only_error(&errors.0, errors.0[0].kind, at, why);
+    }
+    // An unset Direction is missing where the rule starts; every problem of a file is reported.
+    let missing = second("    \"Direction\": \"Outbound\",\n", "");
+    let errors = firewall::parse("r.json", &missing).unwrap_err();
+    only_error(
+        &errors.0,
+        ErrorKind::MissingField,
+        "r.json:19:3",
+        "has no Direction",
+    );
+    let two = format!(
+        "[\n{}\n]",
+        firewall_rule_json("A")
+            .replacen("\"Outbound\"", "\"Up\"", 1)
+            .replacen("\"UDP\"", "\"XYZ\"", 1)
+    );
+    assert_eq!(firewall::parse("r.json", &two).unwrap_err().0.len(), 2);
+    // The profile's path stays in the workspace.
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let errors = AgencyProfile::from_toml(
+        "b.toml",
+        &format!("{base}firewall_rules = \"../rules.json\"\n"),
+    )
+    .unwrap_err();
+    only_error(
+        &errors.0,
+        ErrorKind::InvalidParameter,
+        "b.toml:6:18",
+        "not inside the workspace",
     );
 }

@@ -50,6 +50,10 @@ enum Definition {
         #[serde(default)]
         children: Vec<String>,
     },
+    /// Any number of a list's options.
+    ChoiceCollection {
+        options: Vec<String>,
+    },
     Integer {
         min: i64,
         max: i64,
@@ -60,6 +64,9 @@ enum Definition {
     /// A list of groups, each of child settings.
     GroupCollection {
         children: Vec<String>,
+        /// The most groups the setting takes (`maximumCount`), where Intune limits them.
+        #[serde(default)]
+        max: Option<usize>,
     },
 }
 
@@ -67,6 +74,9 @@ impl Definition {
     fn instance_type(&self) -> &'static str {
         match self {
             Definition::Choice { .. } => "deviceManagementConfigurationChoiceSettingInstance",
+            Definition::ChoiceCollection { .. } => {
+                "deviceManagementConfigurationChoiceSettingCollectionInstance"
+            }
             Definition::Integer { .. } | Definition::String => {
                 "deviceManagementConfigurationSimpleSettingInstance"
             }
@@ -268,12 +278,34 @@ fn check_instance(instance: &Value, allowed: Option<&[String]>) -> Result<(), St
                 }
             }
         }
-        Definition::GroupCollection { children } => {
-            for group in instance["groupSettingCollectionValue"]
+        Definition::ChoiceCollection { options } => {
+            for value in instance["choiceSettingCollectionValue"]
                 .as_array()
                 .into_iter()
                 .flatten()
             {
+                let value = value["value"].as_str().unwrap_or_default();
+                if !options.iter().any(|o| format!("{id}_{o}") == value) {
+                    return Err(format!(
+                        "Value '{value}' is not an option of setting '{id}'."
+                    ));
+                }
+            }
+        }
+        Definition::GroupCollection { children, max } => {
+            let groups = instance["groupSettingCollectionValue"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if let Some(max) = max
+                && groups.len() > *max
+            {
+                return Err(format!(
+                    "Setting '{id}' takes at most {max} values, not {}.",
+                    groups.len()
+                ));
+            }
+            for group in groups {
                 for child in group["children"].as_array().into_iter().flatten() {
                     check_instance(child, Some(children))?;
                 }
@@ -300,9 +332,8 @@ mod tests {
         assert!(c.definitions.len() > 50, "{}", c.definitions.len());
         for (id, d) in &c.definitions {
             let children = match d {
-                Definition::Choice { children, .. } | Definition::GroupCollection { children } => {
-                    children.as_slice()
-                }
+                Definition::Choice { children, .. }
+                | Definition::GroupCollection { children, .. } => children.as_slice(),
                 _ => &[],
             };
             for child in children {
@@ -328,5 +359,49 @@ mod tests {
             "simpleSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue", "value": 51}});
         let e = check_instance(&timeout, None).unwrap_err();
         assert!(e.contains("from 0 to 50"), "{e}");
+    }
+
+    /// A Windows Firewall Rules policy's rules: the group collection and its children, the
+    /// choice collections (profiles, interface types), at most 150 rules.
+    #[test]
+    fn firewall_rules_are_checked_against_their_definitions() {
+        let rule = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+        let group = |direction: &str, profiles: &[&str], n: usize| {
+            let one = json!({"children": [
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+                 "settingDefinitionId": format!("{rule}_name"),
+                 "simpleSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", "value": "DNS out"}},
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+                 "settingDefinitionId": format!("{rule}_direction"),
+                 "choiceSettingValue": {"value": format!("{rule}_direction_{direction}"), "children": []}},
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingCollectionInstance",
+                 "settingDefinitionId": format!("{rule}_profiles"),
+                 "choiceSettingCollectionValue": profiles.iter().map(|p| json!({"value": format!("{rule}_profiles_{p}"), "children": []})).collect::<Vec<_>>()},
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+                 "settingDefinitionId": format!("{rule}_protocol"),
+                 "simpleSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue", "value": 17}},
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+                 "settingDefinitionId": format!("{rule}_remoteportranges"),
+                 "simpleSettingCollectionValue": [{"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", "value": "53"}]},
+            ]});
+            json!({"@odata.type": "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance",
+                "settingDefinitionId": rule, "groupSettingCollectionValue": vec![one; n]})
+        };
+        assert_eq!(
+            check_instance(&group("out", &["1", "4"], 150), None),
+            Ok(())
+        );
+        let e = check_instance(&group("sideways", &["1"], 1), None).unwrap_err();
+        assert!(e.contains("_direction_sideways' is not an option"), "{e}");
+        let e = check_instance(&group("in", &["8"], 1), None).unwrap_err();
+        assert!(e.contains("_profiles_8' is not an option"), "{e}");
+        let e = check_instance(&group("in", &["2"], 151), None).unwrap_err();
+        assert!(e.contains("at most 150 values, not 151"), "{e}");
+        // A child the rule group does not take.
+        let mut stray = group("in", &["2"], 1);
+        stray["groupSettingCollectionValue"][0]["children"][0]["settingDefinitionId"] =
+            json!("vendor_msft_firewall_mdmstore_global_saidletime");
+        let e = check_instance(&stray, None).unwrap_err();
+        assert!(e.contains("not a child of its parent"), "{e}");
     }
 }

@@ -115,7 +115,13 @@ fn walk(
                     let shown = id
                         .or_else(|| found.and_then(|a| item_key(a, key)))
                         .unwrap_or(Value::Null);
-                    let label = format!("{path}[{}]", key_text(&shown));
+                    // An item neither side names (a settings group's only value, which has
+                    // no name child) is the list's only one: named by the list alone.
+                    let label = if shown.is_null() {
+                        path.to_string()
+                    } else {
+                        format!("{path}[{}]", key_text(&shown))
+                    };
                     match found {
                         Some(a) => walk(&label, &format!("{shape}[]"), item, a, keyed, out),
                         None => out.push(FieldDiff {
@@ -198,7 +204,7 @@ static EMPTY: Vec<Value> = Vec::new();
 pub fn item_key(item: &Value, key: &str) -> Option<Value> {
     let one = |path: &str| {
         path.split('.')
-            .try_fold(item, |v, part| v.get(part))
+            .try_fold(item, |v, part| step(v, part))
             .cloned()
     };
     if key.contains('+') {
@@ -209,6 +215,23 @@ pub fn item_key(item: &Value, key: &str) -> Option<Value> {
             .map(Value::Array);
     }
     one(key)
+}
+
+/// One part of a key's path: a property, or `list[field=value]`, the item of the list whose
+/// `field` is `value` (a settings catalog group's child by its definition id).
+fn step<'v>(value: &'v Value, part: &str) -> Option<&'v Value> {
+    match part
+        .strip_suffix(']')
+        .and_then(|p| p.split_once('['))
+        .and_then(|(list, select)| Some((list, select.split_once('=')?)))
+    {
+        Some((list, (field, wanted))) => value
+            .get(list)?
+            .as_array()?
+            .iter()
+            .find(|i| i.get(field).and_then(Value::as_str) == Some(wanted)),
+        None => value.get(part),
+    }
 }
 
 /// A key as a person reads it in a change's path: a string as is, a composite key's parts
@@ -276,6 +299,32 @@ mod tests {
         );
         let same = json!({"settings": [setting("b", "b_0"), setting("a", "a_1")]});
         assert!(diff(&desired, &same, &key).is_empty());
+    }
+
+    /// A settings group's items keyed by the value of one child (`children[settingDefinitionId=
+    /// …_name]`), their children by definition id: the rule that differs is named, in whatever
+    /// order the tenant lists the rules; an only item neither side names is named by its list.
+    #[test]
+    fn keyed_lists_match_by_a_selected_childs_value() {
+        let keys = [
+            ("groups", "children[id=name].value"),
+            ("groups[].children", "id"),
+        ];
+        let rule = |name: &str, action: &str| json!({"children": [{"id": "name", "value": name}, {"id": "action", "value": action}]});
+        let desired = json!({"groups": [rule("DNS", "allow"), rule("App", "allow")]});
+        let actual =
+            json!({"groups": [rule("App", "allow"), rule("Old", "block"), rule("DNS", "block")]});
+        let d = diff(&desired, &actual, &keys);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path, "groups[DNS].children[action].value");
+        assert_eq!(
+            (&d[0].expected, &d[0].actual),
+            (&json!("allow"), &json!("block"))
+        );
+        let unnamed =
+            |action: &str| json!({"groups": [{"children": [{"id": "action", "value": action}]}]});
+        let d = diff(&unnamed("allow"), &unnamed("block"), &keys);
+        assert_eq!(d[0].path, "groups.children[action].value");
     }
 
     #[test]

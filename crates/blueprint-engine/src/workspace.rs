@@ -158,7 +158,56 @@ impl ProfileDocument {
 /// its workspace.
 pub fn agency_profile(name: &str, text: &str) -> Result<AgencyProfile, EngineError> {
     let document = ProfileDocument::parse(name, text)?;
-    AgencyProfile::from_tables(name, text, document.agency, document.params)
+    let mut profile = AgencyProfile::from_tables(name, text, document.agency, document.params)
+        .map_err(EngineError::Input)?;
+    let dir = Path::new(name)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    read_firewall_rules(dir, &mut profile, name, text)?;
+    Ok(profile)
+}
+
+/// Reads the firewall rules file the profile names (`params.firewall_rules`, a path in the
+/// workspace `dir`) into the profile: the rules policies' settings come from it. Each rule
+/// Intune cannot take is reported at its line and column, a file that cannot be read (or that
+/// a link leads out of the workspace) at the parameter in the profile.
+fn read_firewall_rules(
+    dir: &Path,
+    profile: &mut AgencyProfile,
+    name: &str,
+    text: &str,
+) -> Result<(), EngineError> {
+    let Some(rules) = profile.params.firewall_rules.clone() else {
+        return Ok(());
+    };
+    let param = "firewall_rules";
+    let at = |why: String, help: &str| {
+        let offset = text.find(param);
+        EngineError::Input(located(
+            name,
+            text,
+            offset.map(|o| o..o + param.len()),
+            ErrorKind::InvalidParameter,
+            format!("params.{param}: {why}"),
+            help,
+        ))
+    };
+    crate::files::confined(dir, &rules).map_err(|why| {
+        at(
+            why,
+            "keep the file in the workspace directory, not behind a link that leads out of it",
+        )
+    })?;
+    let path = dir.join(&rules);
+    let rules_text = std::fs::read_to_string(&path).map_err(|e| {
+        at(
+            format!("{} cannot be read: {e}", path.display()),
+            "export the reference computer's rules into that file (the command is in the intune-endpoint-security-firewall-rules feature's manual steps), or remove params.firewall_rules",
+        )
+    })?;
+    profile
+        .read_firewall_rules(&path.display().to_string(), &rules_text)
         .map_err(EngineError::Input)
 }
 
@@ -363,6 +412,7 @@ impl Workspace {
                 )));
             }
         }
+        read_firewall_rules(dir, &mut profile, &name, &text)?;
         let overlay = dir.join("catalogue");
         let catalogue = if overlay.is_dir() {
             Catalogue::with_overlay_dir(&overlay)

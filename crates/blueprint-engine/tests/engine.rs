@@ -4291,6 +4291,282 @@ async fn endpoint_security_policies_deploy_keep_the_agencys_settings_report_one_
     assert!(diff.is_empty(), "the rollback left:\n{}", diff.join("\n"));
 }
 
+/// The rules file of the firewall rules import: three rules as the documented PowerShell command
+/// writes them (the second with a local port range, the third blocking an app outbound).
+const FIREWALL_RULES_FILE: &str = r#"[
+  {
+    "DisplayName": "Allow DNS",
+    "Description": "Name resolution",
+    "Direction": "Outbound",
+    "Action": "Allow",
+    "Enabled": "True",
+    "Profile": "Any",
+    "Program": "Any",
+    "Package": null,
+    "Service": "Dnscache",
+    "Protocol": "UDP",
+    "LocalPort": ["Any"],
+    "RemotePort": ["53"],
+    "LocalAddress": ["Any"],
+    "RemoteAddress": ["DNS"],
+    "InterfaceType": "Any"
+  },
+  {
+    "DisplayName": "Agency app in",
+    "Direction": "Inbound",
+    "Action": "Allow",
+    "Enabled": "True",
+    "Profile": "Domain",
+    "Program": "C:\\Program Files\\Agency\\app.exe",
+    "Protocol": "TCP",
+    "LocalPort": ["5000-5020"],
+    "RemotePort": ["Any"],
+    "LocalAddress": ["Any"],
+    "RemoteAddress": ["10.0.0.0/8"],
+    "InterfaceType": "Wired, Wireless"
+  },
+  {
+    "DisplayName": "Block old client",
+    "Direction": "Outbound",
+    "Action": "Block",
+    "Enabled": "False",
+    "Profile": "Public",
+    "Program": "%ProgramFiles%\\Old\\client.exe",
+    "Protocol": "Any"
+  }
+]
+"#;
+
+/// The Windows Firewall rules import (wfw-rules-import.md): nothing planned while the profile
+/// names no rules file; a rules file with a rule Intune cannot take stops the workspace at the
+/// rule's line and column, before anything is sent; with the file, one Windows Firewall Rules
+/// policy (beta settings catalog, the rules' template) holding the three rules as the Firewall
+/// CSP's settings, assigned to the test group the feature creates; one rule's action changed in
+/// the tenant is reported as exactly that rule's setting; the rollback removes it all.
+#[tokio::test(flavor = "multi_thread")]
+async fn imported_firewall_rules_deploy_report_one_changed_rule_and_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = [
+        "intune-windows-device-group",
+        "intune-endpoint-security-firewall",
+        "intune-endpoint-security-firewall-rules",
+    ]
+    .map(String::from);
+    let reference = "configurationPolicy:ACSC - Defender Firewall Rules 0";
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    assert!(
+        !plan.actions.iter().any(|a| a.reference == reference),
+        "{:#?}",
+        plan.actions
+    );
+
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    let with_rules = profile.replace(
+        "[params]\n",
+        "[params]\nfirewall_rules = \"firewall/rules.json\"\n",
+    );
+    assert_ne!(with_rules, profile);
+    std::fs::write(ws_dir.join("blueprint.toml"), &with_rules).unwrap();
+    std::fs::create_dir_all(ws_dir.join("firewall")).unwrap();
+    // A port keyword in the third rule: refused where it is written, the workspace unopened.
+    let keyword = FIREWALL_RULES_FILE.replacen(
+        "\"Protocol\": \"Any\"",
+        "\"Protocol\": \"TCP\", \"LocalPort\": [\"RPC\"]",
+        1,
+    );
+    assert_ne!(keyword, FIREWALL_RULES_FILE);
+    std::fs::write(ws_dir.join("firewall/rules.json"), &keyword).unwrap();
+    let refused = match blueprint_engine::Workspace::open(&ws_dir) {
+        Err(e @ blueprint_engine::EngineError::Input(_)) => e.to_string(),
+        other => panic!("{:?}", other.map(|_| "opened")),
+    };
+    for part in ["rules.json:40:38", "LocalPort `RPC` is not a port"] {
+        assert!(refused.contains(part), "{part}: {refused}");
+    }
+
+    std::fs::write(ws_dir.join("firewall/rules.json"), FIREWALL_RULES_FILE).unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (plan, _) = s.plan(false).await.unwrap();
+    let action = plan
+        .actions
+        .iter()
+        .find(|a| a.reference == reference)
+        .unwrap_or_else(|| panic!("{:#?}", plan.actions));
+    assert_eq!((action.op, action.api), (Op::Create, "graph-beta"));
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    let rules_setting = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        let mut t = tenant.lock().unwrap();
+        let (group_id, _) = stored(&mut t, "group", "grp-EXA-firewall-rules-test");
+        let (id, policy) = stored_policy(&mut t, "ACSC - Defender Firewall Rules 0");
+        assert_eq!(
+            policy["templateReference"]["templateDisplayName"],
+            "Windows Firewall Rules"
+        );
+        assert_eq!(policy["settings"].as_array().unwrap().len(), 1);
+        let rules = setting(policy, rules_setting)["groupSettingCollectionValue"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(rules.len(), 3);
+        let child = |rule: &Value, suffix: &str| -> Value {
+            rule["children"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["settingDefinitionId"] == format!("{rules_setting}_{suffix}"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(
+            child(&rules[1], "localportranges")["simpleSettingCollectionValue"][0]["value"],
+            "5000-5020"
+        );
+        assert_eq!(
+            child(&rules[1], "interfacetypes")["choiceSettingCollectionValue"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            child(&rules[2], "enabled")["choiceSettingValue"]["value"],
+            format!("{rules_setting}_enabled_0")
+        );
+        assert_eq!(child(&rules[2], "protocol"), Value::Null);
+        assert_eq!(
+            t.assignments[&id]
+                .iter()
+                .map(|a| a["target"]["groupId"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            [group_id.as_str()]
+        );
+        // Someone turns the DNS rule into a block in the portal.
+        let (_, policy) = stored_policy(&mut t, "ACSC - Defender Firewall Rules 0");
+        let dns = &mut setting(policy, rules_setting)["groupSettingCollectionValue"][0];
+        let action = dns["children"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|c| c["settingDefinitionId"] == format!("{rules_setting}_action_type"))
+            .unwrap();
+        action["choiceSettingValue"]["value"] = format!("{rules_setting}_action_type_0").into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    let findings = findings_by_feature(&evaluation);
+    assert_eq!(
+        findings["intune-endpoint-security-firewall-rules"],
+        vec![(
+            format!(
+                "settings[{rules_setting}].settingInstance.groupSettingCollectionValue[Allow DNS].children[{rules_setting}_action_type].choiceSettingValue.value"
+            ),
+            format!("{rules_setting}_action_type_1").into(),
+            format!("{rules_setting}_action_type_0").into()
+        )]
+    );
+    assert!(findings["intune-endpoint-security-firewall"].is_empty());
+
+    // The rules policy rides evaluate's existing reads (the policies' list, and each policy's
+    // `$expand=settings` in the beta batch): as many Graph round trips as without the rules.
+    let trips = |profile: &str| {
+        std::fs::write(ws_dir.join("blueprint.toml"), profile).unwrap();
+        let fresh = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+        async move {
+            let evaluation = fresh.evaluate().await.unwrap();
+            (evaluation.features.len(), fresh.client.stats().round_trips)
+        }
+    };
+    let (with_features, with) = trips(&with_rules).await;
+    let (without_features, without) = trips(&profile).await;
+    std::fs::write(ws_dir.join("blueprint.toml"), &with_rules).unwrap();
+    assert_eq!(with_features, without_features);
+    assert_eq!(
+        with, without,
+        "evaluate's round trips with the rules policy"
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// 151 rules are two Windows Firewall Rules policies, 150 and 1 (the emulator, as Intune,
+/// refuses a 151st rule in one policy): both created, evaluate passes, both rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_151st_firewall_rule_goes_into_a_second_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let before = without_write_times(state(&running).await);
+    let features = [
+        "intune-windows-device-group",
+        "intune-endpoint-security-firewall",
+        "intune-endpoint-security-firewall-rules",
+    ]
+    .map(String::from);
+    workspace(dir.path(), &running, &features);
+    let ws_dir = dir.path().join("workspace");
+    let profile = std::fs::read_to_string(ws_dir.join("blueprint.toml")).unwrap();
+    std::fs::write(
+        ws_dir.join("blueprint.toml"),
+        profile.replace("[params]\n", "[params]\nfirewall_rules = \"rules.json\"\n"),
+    )
+    .unwrap();
+    let rules: Vec<String> = (0..151)
+        .map(|i| format!(r#"{{"DisplayName": "Rule {i}", "Direction": "Inbound", "Action": "Allow", "Enabled": "True", "Protocol": "TCP", "LocalPort": ["{}"]}}"#, 2000 + i))
+        .collect();
+    std::fs::write(
+        ws_dir.join("rules.json"),
+        format!("[{}]", rules.join(",\n")),
+    )
+    .unwrap();
+    let s = session(blueprint_engine::Workspace::open(&ws_dir).unwrap());
+    let (plan, _) = s.plan(false).await.unwrap();
+    let mut policies: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            a.reference
+                .starts_with("configurationPolicy:ACSC - Defender Firewall Rules")
+        })
+        .map(|a| a.reference.as_str())
+        .collect();
+    policies.sort_unstable();
+    assert_eq!(
+        policies,
+        [
+            "configurationPolicy:ACSC - Defender Firewall Rules 0",
+            "configurationPolicy:ACSC - Defender Firewall Rules 1"
+        ]
+    );
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+    let rules_setting = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+    {
+        let tenant = running
+            .emulator()
+            .tenant(&running.info().tenants[0].id)
+            .unwrap();
+        let mut t = tenant.lock().unwrap();
+        for (name, count) in [
+            ("ACSC - Defender Firewall Rules 0", 150),
+            ("ACSC - Defender Firewall Rules 1", 1),
+        ] {
+            let (_, policy) = stored_policy(&mut t, name);
+            let rules = setting(policy, rules_setting)["groupSettingCollectionValue"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert_eq!(rules, count, "{name}");
+        }
+    }
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
 fn assert_every_feature_passes(evaluation: &blueprint_engine::Evaluation) {
     let failing: Vec<_> = evaluation
         .features

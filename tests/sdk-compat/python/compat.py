@@ -306,6 +306,21 @@ from msgraph_beta.generated.models.device_management_configuration_policy_templa
     DeviceManagementConfigurationPolicyTemplateReference,
 )
 from msgraph_beta.generated.models.device_management_configuration_setting import DeviceManagementConfigurationSetting
+from msgraph_beta.generated.models.device_management_configuration_choice_setting_collection_instance import (
+    DeviceManagementConfigurationChoiceSettingCollectionInstance,
+)
+from msgraph_beta.generated.models.device_management_configuration_group_setting_collection_instance import (
+    DeviceManagementConfigurationGroupSettingCollectionInstance,
+)
+from msgraph_beta.generated.models.device_management_configuration_group_setting_value import (
+    DeviceManagementConfigurationGroupSettingValue,
+)
+from msgraph_beta.generated.models.device_management_configuration_simple_setting_collection_instance import (
+    DeviceManagementConfigurationSimpleSettingCollectionInstance,
+)
+from msgraph_beta.generated.models.device_management_configuration_string_setting_value import (
+    DeviceManagementConfigurationStringSettingValue,
+)
 from msgraph_beta.generated.models.device_management_configuration_simple_setting_instance import (
     DeviceManagementConfigurationSimpleSettingInstance,
 )
@@ -1713,6 +1728,62 @@ async def settings_catalog(beta, run):
         await item.delete()
 
 
+async def firewall_rules_policy(beta, run):
+    """A Windows Firewall Rules policy (the firewall rules import, issue 14) written with the beta
+    SDK's own models: the rules a group collection, a rule's profiles a choice collection and its
+    ports a string collection, read back with its settings expanded."""
+    policies = beta.device_management.configuration_policies
+    rule = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}"
+    policy = await policies.post(DeviceManagementConfigurationPolicy(
+        name=f"sdk-compat-py {run} firewall rules 0",
+        platforms=DeviceManagementConfigurationPlatforms.Windows10,
+        technologies=DeviceManagementConfigurationTechnologies.Mdm,
+        template_reference=DeviceManagementConfigurationPolicyTemplateReference(
+            template_id="19c8aa67-f286-4861-9aa0-f23541d31680_1"),
+        settings=[DeviceManagementConfigurationSetting(
+            setting_instance=DeviceManagementConfigurationGroupSettingCollectionInstance(
+                setting_definition_id=rule,
+                group_setting_collection_value=[DeviceManagementConfigurationGroupSettingValue(children=[
+                    DeviceManagementConfigurationSimpleSettingInstance(
+                        setting_definition_id=f"{rule}_name",
+                        simple_setting_value=DeviceManagementConfigurationStringSettingValue(value="Allow DNS")),
+                    DeviceManagementConfigurationChoiceSettingInstance(
+                        setting_definition_id=f"{rule}_action_type",
+                        choice_setting_value=DeviceManagementConfigurationChoiceSettingValue(
+                            value=f"{rule}_action_type_1", children=[])),
+                    DeviceManagementConfigurationChoiceSettingCollectionInstance(
+                        setting_definition_id=f"{rule}_profiles",
+                        choice_setting_collection_value=[
+                            DeviceManagementConfigurationChoiceSettingValue(value=f"{rule}_profiles_{p}", children=[])
+                            for p in ("1", "2")]),
+                    DeviceManagementConfigurationSimpleSettingCollectionInstance(
+                        setting_definition_id=f"{rule}_remoteportranges",
+                        simple_setting_collection_value=[DeviceManagementConfigurationStringSettingValue(value="53")]),
+                ])]))],
+    ))
+    item = policies.by_device_management_configuration_policy_id(policy.id)
+    try:
+        query = DeviceManagementConfigurationPolicyItemRequestBuilder.DeviceManagementConfigurationPolicyItemRequestBuilderGetQueryParameters(
+            expand=["settings"])
+        got = await item.get(request_configuration=RequestConfiguration(query_parameters=query))
+        group = got.settings[0].setting_instance if got.settings else None
+        check(isinstance(group, DeviceManagementConfigurationGroupSettingCollectionInstance)
+              and len(group.group_setting_collection_value or []) == 1,
+              "GET $expand=settings reads the rules as a GroupSettingCollectionInstance", got.settings)
+        children = {c.setting_definition_id: c for c in group.group_setting_collection_value[0].children or []}
+        profiles = children.get(f"{rule}_profiles")
+        ports = children.get(f"{rule}_remoteportranges")
+        check(isinstance(profiles, DeviceManagementConfigurationChoiceSettingCollectionInstance)
+              and [v.value for v in profiles.choice_setting_collection_value] == [f"{rule}_profiles_1", f"{rule}_profiles_2"]
+              and isinstance(ports, DeviceManagementConfigurationSimpleSettingCollectionInstance)
+              and ports.simple_setting_collection_value[0].value == "53",
+              "a rule's profiles read as a ChoiceSettingCollectionInstance and its ports as strings", children)
+        check(not unknown_properties(got), "every property of the rules policy is one the SDK's model knows",
+              unknown_properties(got))
+    finally:
+        await item.delete()
+
+
 async def device_management_scripts(beta, run):
     """Intune's PowerShell scripts (beta only, issue 14): created with msgraph-beta-sdk's model,
     the content bytes sent and read back as base64 (Edm.Binary) by id, left out of the list, and
@@ -1972,6 +2043,7 @@ async def main(ready_path):
         await administrative_template(beta_client(ready, secret), run)
         await profile_beta_settings(client, beta_client(ready, secret), run)
         await settings_catalog(beta_client(ready, secret), run)
+        await firewall_rules_policy(beta_client(ready, secret), run)
         await compliance_beta_settings(client, beta_client(ready, secret), run)
         await device_management_scripts(beta_client(ready, secret), run)
         await enrolment_defaults(client, run)

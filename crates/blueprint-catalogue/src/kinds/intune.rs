@@ -686,7 +686,9 @@ pub(super) const DEVICE_CONFIGURATION_BETA: KindSpec = KindSpec {
 /// with `$expand=settings`, `assignments` goes through `POST {id}/assign`.
 ///
 /// Settings are matched by their setting definition id, so drift names the one setting that
-/// changed and an update keeps settings an agency added by hand beside the blueprint's.
+/// changed and an update keeps settings an agency added by hand beside the blueprint's. A group
+/// collection's items are matched by their name child where they have one (a firewall rule,
+/// [`crate::firewall::RULE_KEY`]), and their children by definition id.
 pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     name: "configurationPolicy",
     path: "/deviceManagement/configurationPolicies",
@@ -703,7 +705,19 @@ pub(super) const CONFIGURATION_POLICY: KindSpec = KindSpec {
     ],
     derived: &[],
     create_only: &[],
-    keyed_arrays: &[("settings", "settingInstance.settingDefinitionId")],
+    keyed_arrays: &[
+        ("settings", "settingInstance.settingDefinitionId"),
+        // The Windows Firewall Rules policies' rules, each by its name, and a rule's settings
+        // by definition id: drift names the one rule setting that differs.
+        (
+            "settings[].settingInstance.groupSettingCollectionValue",
+            crate::firewall::RULE_KEY,
+        ),
+        (
+            "settings[].settingInstance.groupSettingCollectionValue[].children",
+            "settingDefinitionId",
+        ),
+    ],
     lifecycle: Lifecycle::Managed,
     api: Api::GraphBeta,
     // intune-deviceconfigv2-devicemanagementconfigurationpolicy-create/-update/-get/-assign:

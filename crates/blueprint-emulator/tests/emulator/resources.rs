@@ -3350,3 +3350,76 @@ async fn a_microsoft_365_group_reaches_exchange_once_provisioned_one_state_two_f
         state[0].exchange.objects.get("UnifiedGroup")
     );
 }
+
+/// A Windows Firewall Rules policy (settings catalog, beta): the template's family and name
+/// set as Intune sets them, each rule a group of the Firewall CSP's settings read back with
+/// `$expand=settings`; a rule's option that is not the definition's, and a 151st rule, refused.
+#[tokio::test]
+async fn firewall_rules_policies_take_at_most_150_rules_of_known_settings() {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = format!("{}/beta/deviceManagement/configurationPolicies", emu.base);
+    let rule_setting = "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}";
+    let rule = |name: &str, direction: &str| {
+        json!({"children": [
+            {"@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+             "settingDefinitionId": format!("{rule_setting}_name"),
+             "simpleSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue", "value": name}},
+            {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+             "settingDefinitionId": format!("{rule_setting}_direction"),
+             "choiceSettingValue": {"value": format!("{rule_setting}_direction_{direction}"), "children": []}},
+            {"@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingCollectionInstance",
+             "settingDefinitionId": format!("{rule_setting}_interfacetypes"),
+             "choiceSettingCollectionValue": [{"value": format!("{rule_setting}_interfacetypes_lan"), "children": []}]},
+        ]})
+    };
+    let policy = |name: &str, rules: Vec<Value>| {
+        json!({"name": name, "platforms": "windows10", "technologies": "mdm,microsoftSense",
+            "templateReference": {"templateId": "19c8aa67-f286-4861-9aa0-f23541d31680_1"},
+            "settings": [{"settingInstance": {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance",
+                "settingDefinitionId": rule_setting, "groupSettingCollectionValue": rules}}]})
+    };
+    let created = emu
+        .post(
+            &t,
+            &path,
+            policy("Rules 0", vec![rule("DNS", "out"), rule("App", "in")]),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["templateReference"]["templateFamily"],
+        "endpointSecurityFirewall"
+    );
+    assert_eq!(
+        created.body["templateReference"]["templateDisplayName"],
+        "Windows Firewall Rules"
+    );
+    let id = created.body["id"].as_str().unwrap();
+    let read = emu.get(&t, &format!("{path}/{id}?$expand=settings")).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let groups = &read.body["settings"][0]["settingInstance"]["groupSettingCollectionValue"];
+    assert_eq!(groups.as_array().unwrap().len(), 2);
+    assert_eq!(
+        groups[1]["children"][0]["simpleSettingValue"]["value"],
+        "App"
+    );
+    for (body, why) in [
+        (
+            policy("Rules 1", vec![rule("DNS", "sideways")]),
+            "is not an option",
+        ),
+        (
+            policy(
+                "Rules 2",
+                (0..151).map(|i| rule(&format!("R{i}"), "in")).collect(),
+            ),
+            "at most 150 values",
+        ),
+    ] {
+        let refused = emu.post(&t, &path, body).await;
+        assert_eq!(refused.status, 400, "{}", refused.text);
+        assert!(refused.text.contains(why), "{why}: {}", refused.text);
+    }
+}

@@ -94,6 +94,80 @@ fn a_file_outside_the_workspace_is_refused_where_the_profile_names_it() {
     }
 }
 
+/// The firewall rules file (`params.firewall_rules`): `init` writes the parameter commented
+/// out; once set, a rule Intune cannot take refuses the workspace at the rule's line and column
+/// (exit 2, nothing planned), a link leading out of the workspace is refused where the profile
+/// names the file, and `catalogue show --profile` renders the rules policy from the file.
+#[test]
+fn the_firewall_rules_file_is_read_checked_and_confined() {
+    let dir = temp_dir();
+    let ws = offline_workspace(
+        dir.path(),
+        "features = [\"intune-windows-device-group\", \"intune-endpoint-security-firewall\", \"intune-endpoint-security-firewall-rules\"]",
+    );
+    let profile = ws.join("blueprint.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let commented = "# firewall_rules = \"firewall-rules.json\"";
+    assert!(text.contains(commented), "{text}");
+    std::fs::write(
+        &profile,
+        text.replace(commented, "firewall_rules = \"firewall-rules.json\""),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("firewall-rules.json"),
+        "[\n  {\"DisplayName\": \"Web\", \"Direction\": \"Inbound\", \"Action\": \"Allow\", \"Enabled\": \"True\",\n   \"Protocol\": \"TCP\", \"LocalPort\": [\"Teredo\"]}\n]\n",
+    )
+    .unwrap();
+    let out = bp(&ws, &["plan"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    for part in [
+        "firewall-rules.json:3:37",
+        "LocalPort `Teredo` is not a port",
+    ] {
+        assert!(says(&said, part), "{part:?} missing from:\n{said}");
+    }
+    assert!(!ws.join(".blueprint/state.db").exists(), "nothing written");
+
+    std::fs::write(
+        ws.join("firewall-rules.json"),
+        "[{\"DisplayName\": \"Web\", \"Direction\": \"Inbound\", \"Action\": \"Allow\", \"Enabled\": \"True\", \"Protocol\": \"TCP\", \"LocalPort\": [\"443\"]}]",
+    )
+    .unwrap();
+    let out = run(&[
+        "catalogue",
+        "show",
+        "intune-endpoint-security-firewall-rules",
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("ACSC - Defender Firewall Rules 0"),
+        "{}",
+        stdout(&out)
+    );
+    #[cfg(unix)]
+    {
+        std::fs::write(dir.path().join("outside.json"), "[]").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.json"), ws.join("linked.json"))
+            .unwrap();
+        let text = std::fs::read_to_string(&profile).unwrap();
+        std::fs::write(
+            &profile,
+            text.replace("\"firewall-rules.json\"", "\"linked.json\""),
+        )
+        .unwrap();
+        let out = bp(&ws, &["plan"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let said = stderr(&out);
+        for part in ["blueprint.toml:", "params.firewall_rules", "symbolic link"] {
+            assert!(says(&said, part), "{part:?} missing from:\n{said}");
+        }
+    }
+}
+
 /// `blueprint init` keeps `.blueprint/` (the state, the credentials) out of git with a
 /// `.gitignore` of its own; running it again keeps the one there; a failed init writes none.
 #[test]
