@@ -93,6 +93,14 @@ pub async fn observe_known(
     known: &HashMap<String, String>,
     purpose: Purpose,
 ) -> Result<Observation, EngineError> {
+    // A plan never writes the public DNS and evaluate compares it, so a plan does not ask it:
+    // a DNS server the planning machine cannot reach must not stop a deploy of everything else.
+    let objects: Vec<&DesiredObject> = objects
+        .iter()
+        .copied()
+        .filter(|o| purpose == Purpose::Evaluate || !is_public_dns(o))
+        .collect();
+    let objects = objects.as_slice();
     // An object nested under a parent's id is read once the first round has found the parent,
     // or with the first round under the parent's journalled id (kept only when the first round
     // finds the parent under that very id).
@@ -307,6 +315,12 @@ pub async fn observe_known(
         }
     }
     Ok(observation)
+}
+
+/// A record of the agency's public DNS, which only evaluate reads.
+pub fn is_public_dns(object: &DesiredObject) -> bool {
+    blueprint_catalogue::kinds::kind(&object.kind)
+        .is_some_and(|k| k.api == blueprint_catalogue::kinds::Api::PublicDns)
 }
 
 /// The read that says what a `dnsRecord` should hold, when Microsoft decides it

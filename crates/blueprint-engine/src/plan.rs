@@ -174,6 +174,12 @@ pub fn plan(objects: &[&DesiredObject], observation: &Observation, enforce: bool
             object: (*object).clone(),
             current: None,
         };
+        // Compared by evaluate, never written, and not read to plan (observe::Purpose).
+        if crate::observe::is_public_dns(object) {
+            action.op = Op::Check;
+            actions.push(action);
+            continue;
+        }
         let refused = never_created(object);
         match observation.single(&object.reference) {
             Err(n) => {

@@ -2765,7 +2765,8 @@ async fn a_hybrid_agency_has_only_its_dmarc_record_compared() {
 }
 
 /// A `[connection] dns` that names no server is refused where it is written (exit code 2); a
-/// server that does not answer fails the evaluation with the record and the server named.
+/// server that does not answer stops neither a plan nor a deploy, which never ask it, and fails
+/// the evaluation with the record and the server named.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_or_silent_dns_server_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -2807,6 +2808,23 @@ async fn a_bad_or_silent_dns_server_is_a_clear_error() {
     )
     .unwrap();
     let s = session(blueprint_engine::Workspace::open(&ws.dir).unwrap());
+    // A plan does not ask the DNS (evaluate compares it; nothing writes it): the records are
+    // checks, and the rest deploys.
+    let (plan, _) = s.plan(false).await.expect("a plan without the DNS");
+    let records: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == "dnsRecord")
+        .collect();
+    assert!(!records.is_empty());
+    assert!(
+        records
+            .iter()
+            .all(|a| a.op == Op::Check && a.blocked.is_none()),
+        "{records:#?}"
+    );
+    let (_, report) = s.deploy(&DeployOptions::default()).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:#?}", report.results);
     let error = s.evaluate().await.expect_err("no answer");
     assert!(error.is_input(), "{error}");
     let text = error.to_string();
