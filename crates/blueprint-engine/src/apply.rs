@@ -261,18 +261,22 @@ pub async fn apply(
         .map(|(i, a)| (a.reference.as_str(), i))
         .collect();
     // Several features may own fields of one object (a singleton, a group setting): their
-    // changes go one after another, each on a fresh reading of the object.
-    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
+    // changes go one after another, each on a fresh reading of the object. A singleton both
+    // API versions write (Intune's settings, v1.0's and beta's) is one object too: written side
+    // by side, each write would carry the fields it read before the other's landed.
+    let mut by_reference: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, a) in plan.actions.iter().enumerate() {
-        by_reference
-            .entry(a.reference.as_str())
-            .or_default()
-            .push(i);
+        let one_object = match a.object.identity_key {
+            None => format!("singleton {}", a.object.path.trim_start_matches("/beta")),
+            Some(_) => a.reference.clone(),
+        };
+        by_reference.entry(one_object).or_default().push(i);
     }
     let shared: HashSet<String> = by_reference
-        .iter()
-        .filter(|(_, v)| v.len() > 1)
-        .map(|(r, _)| r.to_string())
+        .values()
+        .filter(|v| v.len() > 1)
+        .flatten()
+        .map(|&i| plan.actions[i].reference.clone())
         .collect();
     for (i, action) in plan.actions.iter().enumerate() {
         graph.add_node(i);
