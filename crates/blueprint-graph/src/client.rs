@@ -434,23 +434,13 @@ impl GraphClient {
     pub async fn until_replicated<T, E, F>(
         &self,
         what: &str,
-        mut look: impl FnMut() -> F,
+        look: impl FnMut() -> F,
     ) -> Result<Option<T>, E>
     where
         F: Future<Output = Result<Option<T>, E>>,
     {
-        let mut waits = replication_waits(self.0.retry.replication_window);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            if let Some(found) = look().await? {
-                return Ok(Some(found));
-            }
-            match waits.next() {
-                Some(wait) => self.0.await_replication(what, wait, attempt).await,
-                None => return Ok(None),
-            }
-        }
+        let waits = replication_waits(self.0.retry.replication_window);
+        self.look_until_found(what, waits, look).await
     }
 
     /// Looks for an object another service shows only once it has provisioned it (Exchange
@@ -459,12 +449,25 @@ impl GraphClient {
     pub async fn until_provisioned<T, E, F>(
         &self,
         what: &str,
+        look: impl FnMut() -> F,
+    ) -> Result<Option<T>, E>
+    where
+        F: Future<Output = Result<Option<T>, E>>,
+    {
+        let waits = provisioning_waits(self.0.retry.provisioning_window);
+        self.look_until_found(what, waits, look).await
+    }
+
+    /// Looks, then waits each of `waits` and looks again, until `look` finds something.
+    async fn look_until_found<T, E, F>(
+        &self,
+        what: &str,
+        mut waits: impl Iterator<Item = Duration>,
         mut look: impl FnMut() -> F,
     ) -> Result<Option<T>, E>
     where
         F: Future<Output = Result<Option<T>, E>>,
     {
-        let mut waits = provisioning_waits(self.0.retry.provisioning_window);
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -70,22 +70,17 @@ pub(crate) fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
 /// until together they fill `window`. Entra replicates in seconds, so the first looks come soon
 /// and the later ones cover a slow replica.
 pub(crate) fn replication_waits(window: Duration) -> impl Iterator<Item = Duration> {
-    let mut next = Duration::from_millis(500);
-    let mut left = window;
-    std::iter::from_fn(move || {
-        if left.is_zero() {
-            return None;
-        }
-        let wait = next.min(left);
-        left -= wait;
-        next = next.saturating_mul(2).min(Duration::from_secs(8));
-        Some(wait)
-    })
+    doubling_waits(window, Duration::from_secs(8))
 }
 
 /// The waits between looks for an object another service is still provisioning: as
 /// [`replication_waits`] at first, then up to 30 s apart, until `window` is spent.
 pub(crate) fn provisioning_waits(window: Duration) -> impl Iterator<Item = Duration> {
+    doubling_waits(window, Duration::from_secs(30))
+}
+
+/// 0.5 s, doubling to at most `cap`, until together the waits fill `window`.
+fn doubling_waits(window: Duration, cap: Duration) -> impl Iterator<Item = Duration> {
     let mut next = Duration::from_millis(500);
     let mut left = window;
     std::iter::from_fn(move || {
@@ -94,7 +89,7 @@ pub(crate) fn provisioning_waits(window: Duration) -> impl Iterator<Item = Durat
         }
         let wait = next.min(left);
         left -= wait;
-        next = next.saturating_mul(2).min(Duration::from_secs(30));
+        next = next.saturating_mul(2).min(cap);
         Some(wait)
     })
 }
