@@ -424,6 +424,24 @@ impl Schema {
                     ),
                 ));
             };
+            // A non-nullable property (one with a default) refuses null, as OData does.
+            if v.is_null() && self.default_of(&actual, key).is_some() {
+                let expected = match ty {
+                    TypeRef::Primitive(p) => p.edm_name().to_string(),
+                    TypeRef::Enum(name) | TypeRef::Structured(name) => {
+                        format!("{NAMESPACE}.{name}")
+                    }
+                    TypeRef::Collection(_) => "Collection".to_string(),
+                };
+                return Err(GraphError::bad_request(
+                    style,
+                    format!(
+                        "A null value was found for the property named '{key}', which has the \
+                         expected type '{expected}[Nullable=False]'. The expected type \
+                         '{expected}[Nullable=False]' does not allow null values."
+                    ),
+                ));
+            }
             self.validate_value(ty, v, style)?;
         }
         Ok(actual)

@@ -1747,6 +1747,28 @@ async fn omitted_non_nullable_properties_read_as_their_defaults() {
         ),
         (&Value::Bool(true), &Value::Bool(true), &Value::Bool(false))
     );
+    // Null is refused for a non-nullable property (OData's message), taken for a nullable one.
+    let nulled = emu
+        .patch(&t, &format!("{configurations}/{id}"), json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "cameraBlocked": null}))
+        .await;
+    assert_eq!(nulled.status, 400, "{}", nulled.text);
+    assert!(
+        nulled.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'cameraBlocked', which has the expected type 'Edm.Boolean[Nullable=False]'"),
+        "{}",
+        nulled.text
+    );
+    let cleared = emu
+        .patch(&t, &format!("{configurations}/{id}"), json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "passcodeMinimumLength": null}))
+        .await;
+    assert!(cleared.status.is_success(), "{}", cleared.text);
+    assert_eq!(
+        emu.get(&t, &format!("{configurations}/{id}")).await.body["cameraBlocked"],
+        true,
+        "the refused write changed nothing"
+    );
 
     // A compliance policy (v1.0): its Booleans false, its minimum password length nullable.
     let compliance = "deviceManagement/deviceCompliancePolicies";
