@@ -85,6 +85,19 @@ const ALSO_TO_WRITE: &[(&str, &[&str])] = &[
     ("namedLocation", &["Policy.Read.All"]),
 ];
 
+/// Who may read and write Intune's enrolment profiles (DEP, Autopilot): the service
+/// configuration permissions, or the device configuration ones.
+const ENROLMENT_READ: &[&str] = &[
+    "DeviceManagementServiceConfig.Read.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+];
+const ENROLMENT_WRITE: &[&str] = &[
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+];
+
 /// What most Intune kinds share: a collection of policies of one type, assigned
 /// through `POST {id}/assign` and read at `{id}/assignments`, PATCH answering 200 with the
 /// object, pages of up to 1,000, DeviceManagementConfiguration permissions, Intune's throttling.
@@ -1172,16 +1185,8 @@ pub static BETA_KINDS: &[Kind] = &[
         entity: "enrollmentProfile",
         path: "deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles",
         derived: true,
-        read: &[
-            "DeviceManagementServiceConfig.Read.All",
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &[
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
+        read: ENROLMENT_READ,
+        write: ENROLMENT_WRITE,
         server_props: &["id", "isDefault"],
         inline_nav: &[],
         write_only: &[],
@@ -1199,16 +1204,8 @@ pub static BETA_KINDS: &[Kind] = &[
         entity: "windowsAutopilotDeploymentProfile",
         path: "deviceManagement/windowsAutopilotDeploymentProfiles",
         derived: true,
-        read: &[
-            "DeviceManagementServiceConfig.Read.All",
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.Read.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
-        write: &[
-            "DeviceManagementServiceConfig.ReadWrite.All",
-            "DeviceManagementConfiguration.ReadWrite.All",
-        ],
+        read: ENROLMENT_READ,
+        write: ENROLMENT_WRITE,
         server_props: &["id", "createdDateTime", "lastModifiedDateTime"],
         ..INTUNE_POLICIES
     },
