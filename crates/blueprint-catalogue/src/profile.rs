@@ -6,6 +6,7 @@
 //! with [`AgencyProfile::from_tables`]. Every value is checked for its type (a CIDR range, an
 //! ISO 3166 country code, a UPN) and a bad one is reported at its file:line:col.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -25,6 +26,9 @@ pub enum ParamType {
     /// A list of tables with these text fields (`[[params.protective_markings]]`): only a
     /// `for_each` walks it, naming a field of the element as `{{ each.field }}`.
     Records(&'static [&'static str]),
+    /// A table of text values by name (`[params.outlook_managed_add_ins]`): an administrative
+    /// template list box's name/value pairs, rendered whole as `[{"name": …, "value": …}]`.
+    NameValues,
 }
 
 /// The fields of a `[[params.protective_markings]]` table.
@@ -65,6 +69,10 @@ pub const PARAMETERS: &[(&str, ParamType)] = &[
     ("params.desktop_image_url", ParamType::Text),
     ("params.vpn_server", ParamType::Text),
     ("params.vpn_connection_type", ParamType::Text),
+    ("params.explorer_dep", ParamType::Text),
+    ("params.outlook_trusted_add_ins", ParamType::NameValues),
+    ("params.outlook_managed_add_ins", ParamType::NameValues),
+    ("params.powerpoint_97_2003_file_block", ParamType::Text),
     (
         "params.firewall_rules",
         ParamType::Records(crate::firewall::POLICY_FIELDS),
@@ -157,6 +165,24 @@ pub struct Params {
     /// and its provider as Graph's `appleVpnConnectionType` names it (`ciscoAnyConnectV2`, …).
     pub vpn_server: Option<String>,
     pub vpn_connection_type: Option<String>,
+    /// The agency's decision on "Turn off Data Execution Prevention for Explorer" and "Turn off
+    /// heap termination on corruption" (ACSC – Windows 10 Hardening, \Windows Components\File
+    /// Explorer): `abac`, both Enabled as the ABAC sets them (DEP and heap termination off for
+    /// Explorer), or `acsc`, both Disabled as ACSC's Windows hardening guide sets them. No
+    /// default: unset, the two settings stay a manual step naming this parameter.
+    pub explorer_dep: Option<String>,
+    /// Outlook's "Configure trusted add-ins" (ACSC – Microsoft Office Hardening: "Enabled –
+    /// Agency defined list"): each trusted add-in's DLL file name and its hash, as the ADML's
+    /// list asks ("Enter the DLL filename for Value Name and the hash result for Value").
+    pub outlook_trusted_add_ins: Option<Vec<(String, String)>>,
+    /// Outlook's "List of managed add-ins" ("Agency defined"): each COM add-in's ProgID and
+    /// 0 (always disabled), 1 (always enabled) or 2 (configurable by the user), as the ADML's
+    /// explanation gives them.
+    pub outlook_managed_add_ins: Option<Vec<(String, String)>>,
+    /// PowerPoint's "PowerPoint 97-2003 presentations, shows, templates and add-in files" file
+    /// block setting, whose ABAC value ("Always match file type") is not one of its options:
+    /// the agency names one of [`POWERPOINT_FILE_BLOCK_OPTIONS`]; held as its registry value.
+    pub powerpoint_97_2003_file_block: Option<String>,
     /// The Windows Firewall rules captured on the agency's reference computer (the ABAC's
     /// "Windows Firewall rules import"): a JSON file in the workspace, as
     /// [`crate::firewall`] describes it.
@@ -481,6 +507,14 @@ pub struct ParamsTable {
     #[serde(default)]
     vpn_connection_type: Option<Spanned<String>>,
     #[serde(default)]
+    explorer_dep: Option<Spanned<String>>,
+    #[serde(default)]
+    outlook_trusted_add_ins: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    #[serde(default)]
+    outlook_managed_add_ins: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    #[serde(default)]
+    powerpoint_97_2003_file_block: Option<Spanned<String>>,
+    #[serde(default)]
     firewall_rules: Option<Spanned<String>>,
 }
 
@@ -622,6 +656,46 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// A table of name/value pairs (an administrative template list box's entries): at least
+    /// one, each name and value checked; a bad value is reported where it is written, a bad
+    /// name (a TOML key, which carries no position of its own) at its table.
+    fn name_values(
+        &mut self,
+        field: &str,
+        table: &Spanned<BTreeMap<String, Spanned<String>>>,
+        name: impl Fn(&str) -> Result<String, String>,
+        value: impl Fn(&str) -> Result<String, String>,
+    ) -> Vec<(String, String)> {
+        if table.get_ref().is_empty() {
+            let at = self.loc(&table.span());
+            self.problems.push(self.sources.diagnostic(
+                ErrorKind::InvalidParameter,
+                at,
+                format!("{field}: the table names no add-in: list at least one, or leave {field} out for the manual step"),
+            ));
+            return Vec::new();
+        }
+        let mut pairs = Vec::new();
+        for (key, v) in table.get_ref() {
+            let key = match name(key) {
+                Ok(k) => k,
+                Err(message) => {
+                    let at = self.loc(&table.span());
+                    self.problems.push(self.sources.diagnostic(
+                        ErrorKind::InvalidParameter,
+                        at,
+                        format!("{field}: {message}"),
+                    ));
+                    continue;
+                }
+            };
+            if let Some(v) = self.check(field, v, &value) {
+                pairs.push((key, v));
+            }
+        }
+        pairs
     }
 
     fn check_all<T>(
@@ -802,6 +876,34 @@ impl Reader<'_> {
             .vpn_connection_type
             .as_ref()
             .and_then(|p| self.check("params.vpn_connection_type", p, parse_vpn_connection_type));
+        let explorer_dep = params
+            .explorer_dep
+            .as_ref()
+            .and_then(|p| self.check("params.explorer_dep", p, parse_explorer_dep));
+        let outlook_trusted_add_ins = params.outlook_trusted_add_ins.as_ref().map(|t| {
+            self.name_values(
+                "params.outlook_trusted_add_ins",
+                t,
+                parse_trusted_add_in,
+                parse_add_in_hash,
+            )
+        });
+        let outlook_managed_add_ins = params.outlook_managed_add_ins.as_ref().map(|t| {
+            self.name_values(
+                "params.outlook_managed_add_ins",
+                t,
+                parse_prog_id,
+                parse_managed_add_in_state,
+            )
+        });
+        let powerpoint_97_2003_file_block =
+            params.powerpoint_97_2003_file_block.as_ref().and_then(|p| {
+                self.check(
+                    "params.powerpoint_97_2003_file_block",
+                    p,
+                    parse_powerpoint_file_block,
+                )
+            });
         let firewall_rules = params
             .firewall_rules
             .as_ref()
@@ -842,6 +944,10 @@ impl Reader<'_> {
                 desktop_image_url,
                 vpn_server,
                 vpn_connection_type,
+                explorer_dep,
+                outlook_trusted_add_ins,
+                outlook_managed_add_ins,
+                powerpoint_97_2003_file_block,
                 firewall_rules,
                 firewall_rule_set: None,
             },
@@ -1124,6 +1230,112 @@ fn parse_vpn_connection_type(text: &str) -> Result<String, String> {
     ))
 }
 
+/// `params.explorer_dep`'s choices: whose value the two File Explorer settings take.
+pub const EXPLORER_DEP_CHOICES: &[&str] = &["abac", "acsc"];
+
+/// `params.explorer_dep`: `abac` or `acsc` ([`Params::explorer_dep`]), in lower case.
+fn parse_explorer_dep(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if EXPLORER_DEP_CHOICES.contains(&t) {
+        return Ok(t.to_owned());
+    }
+    let hint = EXPLORER_DEP_CHOICES
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(t))
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "`{text}` is not a choice for Explorer's DEP and heap termination{hint}: use `abac` (both settings Enabled, as the ABAC: DEP and heap termination off for Explorer) or `acsc` (both Disabled, as ACSC's hardening guide)"
+    ))
+}
+
+/// A trusted add-in's name in Outlook's "Configure trusted add-ins": its DLL file name (the
+/// ADML: "Enter the DLL filename for Value Name").
+fn parse_trusted_add_in(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let is_file_name = !t.is_empty() && !t.contains(['\\', '/']);
+    if is_file_name && t.to_ascii_lowercase().ends_with(".dll") {
+        Ok(t.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a DLL file name: name each trusted add-in by its DLL's file name (e.g. \"addin.dll\"), as Outlook's list asks"
+        ))
+    }
+}
+
+/// A trusted add-in's hash (the ADML: "the hash result for Value"): one word, no spaces.
+fn parse_add_in_hash(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() || t.contains(char::is_whitespace) {
+        Err(format!(
+            "`{text}` is not a hash: give the add-in DLL's hash result as one word"
+        ))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// A managed add-in's name in Outlook's "List of managed add-ins": a COM add-in's ProgID
+/// (`Vendor.Component.1`: letters, digits, dots, underscores and hyphens).
+fn parse_prog_id(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let valid = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(t.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a ProgID: name each COM add-in by its ProgID (a key under HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Office\\Outlook\\Addins), as Outlook's list asks"
+        ))
+    }
+}
+
+/// A managed add-in's value (the ADML): 0 always disabled (blocked), 1 always enabled, 2
+/// configurable by the user.
+fn parse_managed_add_in_state(text: &str) -> Result<String, String> {
+    match text.trim() {
+        t @ ("0" | "1" | "2") => Ok(t.to_owned()),
+        _ => Err(format!(
+            "`{text}` is not a managed add-in's value: use \"0\" (always disabled), \"1\" (always enabled) or \"2\" (configurable by the user)"
+        )),
+    }
+}
+
+/// The options of PowerPoint's "PowerPoint 97-2003 presentations, shows, templates and add-in
+/// files" file block drop-down ("File block setting:"), each with its registry value, from
+/// Microsoft's ppt16 ADMX/ADML (L_PPTFileBlockStr1..6, binaryfiles 0..5).
+pub const POWERPOINT_FILE_BLOCK_OPTIONS: &[(&str, &str)] = &[
+    ("Do not block", "0"),
+    ("Save blocked", "1"),
+    ("Open/Save blocked, use open policy", "2"),
+    ("Block", "3"),
+    ("Open in Protected View", "4"),
+    ("Allow editing and open in Protected View", "5"),
+];
+
+/// `params.powerpoint_97_2003_file_block`: one of [`POWERPOINT_FILE_BLOCK_OPTIONS`] by its
+/// name, as the portal's drop-down shows it; its registry value.
+fn parse_powerpoint_file_block(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if let Some((_, value)) = POWERPOINT_FILE_BLOCK_OPTIONS.iter().find(|(n, _)| *n == t) {
+        return Ok((*value).to_owned());
+    }
+    let hint = POWERPOINT_FILE_BLOCK_OPTIONS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(t))
+        .map(|(n, _)| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    let names: Vec<&str> = POWERPOINT_FILE_BLOCK_OPTIONS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    Err(format!(
+        "`{text}` is not a file block setting of PowerPoint 97-2003 files{hint}: use one of {}",
+        names.join("; ")
+    ))
+}
+
 impl AgencyProfile {
     /// Reads the firewall rules file the profile names (`params.firewall_rules`): `name` is
     /// how errors name the file, `text` its contents. A file with any rule Intune cannot take
@@ -1140,6 +1352,14 @@ impl AgencyProfile {
         let p = &self.params;
         let texts =
             |items: Vec<String>| Value::Array(items.into_iter().map(Value::String).collect());
+        let name_values = |pairs: &Vec<(String, String)>| {
+            Value::Array(
+                pairs
+                    .iter()
+                    .map(|(name, value)| json!({"name": name, "value": value}))
+                    .collect(),
+            )
+        };
         Some(match name {
             "agency.name" => Value::String(a.name.clone()),
             "agency.domain" => Value::String(a.domain.to_string()),
@@ -1210,6 +1430,12 @@ impl AgencyProfile {
             "params.desktop_image_url" => Value::String(p.desktop_image_url.clone()?),
             "params.vpn_server" => Value::String(p.vpn_server.clone()?),
             "params.vpn_connection_type" => Value::String(p.vpn_connection_type.clone()?),
+            "params.explorer_dep" => Value::String(p.explorer_dep.clone()?),
+            "params.outlook_trusted_add_ins" => name_values(p.outlook_trusted_add_ins.as_ref()?),
+            "params.outlook_managed_add_ins" => name_values(p.outlook_managed_add_ins.as_ref()?),
+            "params.powerpoint_97_2003_file_block" => {
+                Value::String(p.powerpoint_97_2003_file_block.clone()?)
+            }
             "params.firewall_rules" => {
                 Value::Array(crate::firewall::policies(p.firewall_rule_set.as_ref()?))
             }

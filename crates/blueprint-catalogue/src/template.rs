@@ -5,7 +5,9 @@
 //! (`"{{ agency.name }} Internal Network"`) is interpolated and must be text. Filters adapt a
 //! value to the shape Graph wants: `ip_ranges` turns CIDR strings into Graph `ipRange`
 //! objects, `join(";")` joins a list into one string, `lower` lower-cases text, `json` writes
-//! a value as JSON text (for policies Graph keeps as a JSON document inside a string).
+//! a value as JSON text (for policies Graph keeps as a JSON document inside a string), `eq("…")`
+//! turns a text parameter into a boolean, true when it is that value (an agency's choice
+//! between named options deciding a setting's enabled state).
 //!
 //! Templates are checked when the catalogue loads, against the parameter table, so a typo in a
 //! parameter name is caught before any agency renders it.
@@ -33,6 +35,8 @@ pub enum Filter {
     Lower,
     /// The value as JSON text.
     Json,
+    /// Whether the text is this value: a boolean, so only a whole value.
+    Eq(String),
     /// A protective marking's security classification, `SEC=…` up to the next comma
     /// (`VER=2018.4, NS=gov.au, SEC=OFFICIAL:Sensitive` gives `SEC=OFFICIAL:Sensitive`).
     MarkingSec,
@@ -109,6 +113,19 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             "lower" => Filter::Lower,
             "json" => Filter::Json,
             "marking_sec" => Filter::MarkingSec,
+            f if f.starts_with("eq(") && f.ends_with(')') => {
+                let arg = f["eq(".len()..f.len() - 1].trim();
+                let unquoted = arg
+                    .strip_prefix('"')
+                    .and_then(|a| a.strip_suffix('"'))
+                    .ok_or_else(|| {
+                        TemplateError::new(
+                            format!("eq takes a quoted value, e.g. eq(\"acsc\"), not {arg}"),
+                            offset,
+                        )
+                    })?;
+                Filter::Eq(unquoted.to_owned())
+            }
             f if f.starts_with("join(") && f.ends_with(')') => {
                 let arg = f["join(".len()..f.len() - 1].trim();
                 let unquoted = arg
@@ -125,7 +142,7 @@ fn parse_expr(inner: &str, offset: usize) -> Result<Expr, TemplateError> {
             other => {
                 return Err(TemplateError::new(
                     format!(
-                        "unknown template filter `{other}` (known: ip_ranges, join(\"…\"), lower, json)"
+                        "unknown template filter `{other}` (known: ip_ranges, join(\"…\"), lower, json, eq(\"…\"))"
                     ),
                     offset,
                 ));
@@ -145,6 +162,7 @@ enum Shape {
     Text,
     List,
     Objects,
+    Bool,
 }
 
 /// Checks a string's templates against the parameter table. `each` is the type of the list a
@@ -203,6 +221,7 @@ pub fn check(text: &str, each: Option<ParamType>) -> Result<(), TemplateError> {
             match parameter_type(&expr.parameter) {
                 Some(ParamType::Text) => Shape::Text,
                 Some(ParamType::TextList) | Some(ParamType::CidrList) => Shape::List,
+                Some(ParamType::NameValues) => Shape::Objects,
                 // A list of tables only feeds `for_each`; its fields are `each.…` there.
                 Some(ParamType::Records(_)) => {
                     return Err(TemplateError::new(
@@ -240,6 +259,7 @@ pub fn check(text: &str, each: Option<ParamType>) -> Result<(), TemplateError> {
                 (Filter::Join(_), Shape::List) => Shape::Text,
                 (Filter::Lower | Filter::MarkingSec, Shape::Text) => Shape::Text,
                 (Filter::Json, _) => Shape::Text,
+                (Filter::Eq(_), Shape::Text) => Shape::Bool,
                 (f, _) => {
                     return Err(TemplateError::new(
                         format!("filter {f:?} does not apply to `{}`", expr.parameter),
@@ -247,6 +267,15 @@ pub fn check(text: &str, each: Option<ParamType>) -> Result<(), TemplateError> {
                     ));
                 }
             };
+        }
+        if !whole && shape == Shape::Bool {
+            return Err(TemplateError::new(
+                format!(
+                    "`{}` with eq(…) is true or false: it can only be a whole value, not part of a text",
+                    expr.parameter
+                ),
+                expr.offset,
+            ));
         }
         if !whole && shape != Shape::Text {
             return Err(TemplateError::new(
@@ -354,5 +383,6 @@ fn apply(filter: &Filter, value: Value, parameter: &str) -> Result<Value, Render
             Value::String(sec.to_string())
         }
         Filter::Json => Value::String(value.to_string()),
+        Filter::Eq(expected) => Value::Bool(value.as_str() == Some(expected.as_str())),
     })
 }

@@ -1393,8 +1393,15 @@ fn every_kinds_access_facts_agree_with_its_properties() {
             let side_door = a
                 .written_by_action
                 .is_some_and(|w| !base.allows(w.property, None));
+            // Or items of a collection the base writes through the same action, which leaves
+            // the items it does not name alone (an administrative template's values an agency's
+            // decision adds beside the profile's own).
+            let own_items = a.written_by_action.is_some_and(|w| {
+                base.written_by_action()
+                    .is_some_and(|b| b.property == w.property && b.action == w.action)
+            });
             assert!(
-                base.api != kind.api || side_door,
+                base.api != kind.api || side_door || own_items,
                 "{}: adds through the same API as its base, and nothing the base lacks",
                 kind.name
             );
@@ -2316,6 +2323,210 @@ fn the_per_app_vpn_profile_waits_for_the_agencys_vpn_server_and_provider() {
         let errors =
             AgencyProfile::from_toml("b.toml", &format!("{base}{line}\n")).expect_err(line);
         only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
+}
+
+/// File Explorer's DEP and heap termination are the agency's decision (params.explorer_dep, no
+/// default): manual, naming the parameter, until it is set; then both values, added to ACSC –
+/// Windows 10 Hardening, Enabled for `abac` and Disabled for `acsc`. Another word is refused
+/// where it is written, a wrong case with the right spelling.
+#[test]
+fn the_explorer_dep_settings_wait_for_the_agencys_decision() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let id = "intune-windows-explorer-dep";
+    let without = AgencyProfile::from_toml("e.toml", base).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&without);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Manual);
+    let why = feature.manual_because.as_deref().unwrap();
+    assert!(why.contains("params.explorer_dep"), "{why}");
+    assert!(
+        feature.doc.manual[0]
+            .settings
+            .iter()
+            .any(|s| s.contains("params.explorer_dep = \"abac\"")),
+        "the manual step names the parameter and its choices"
+    );
+
+    for (choice, enabled) in [("abac", true), ("acsc", false)] {
+        let with =
+            AgencyProfile::from_toml("e.toml", &format!("{base}explorer_dep = \"{choice}\"\n"))
+                .unwrap();
+        let catalogue = builtin_catalogue().for_profile(&with);
+        let feature = catalogue.feature(id).unwrap();
+        assert_eq!(feature.status(), FeatureStatus::Automated, "{choice}");
+        let objects = catalogue.render_feature(feature, &with).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].kind, "groupPolicyConfigurationValues");
+        assert_eq!(objects[0].identity, "ACSC – Windows 10 Hardening");
+        // Added to the profile intune-windows-hardening creates, which is referenced first.
+        assert_eq!(
+            objects[0].references[0],
+            "groupPolicyConfiguration:ACSC – Windows 10 Hardening"
+        );
+        let values = objects[0].desired["definitionValues"].as_array().unwrap();
+        let names: Vec<&str> = values
+            .iter()
+            .map(|v| v["definition"]["displayName"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Turn off Data Execution Prevention for Explorer",
+                "Turn off heap termination on corruption"
+            ]
+        );
+        for v in values {
+            assert_eq!(v["definition"]["classType"], "machine");
+            assert_eq!(
+                v["definition"]["categoryPath"],
+                "\\Windows Components\\File Explorer"
+            );
+            assert_eq!(v["enabled"], enabled, "{choice}");
+        }
+    }
+
+    for (line, at, why) in [
+        (
+            "explorer_dep = \"off\"",
+            "b.toml:6:16",
+            "not a choice for Explorer's DEP and heap termination",
+        ),
+        (
+            "explorer_dep = \"ACSC\"",
+            "b.toml:6:16",
+            "did you mean `acsc`?",
+        ),
+    ] {
+        let errors =
+            AgencyProfile::from_toml("b.toml", &format!("{base}{line}\n")).expect_err(line);
+        only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
+}
+
+/// The Office settings whose values are the agency's (Outlook's trusted and managed add-ins,
+/// PowerPoint's 97-2003 file block): manual, naming what is missing, until all three are set;
+/// then added to ACSC – Microsoft Office Hardening, the lists as name/value pairs and the file
+/// block as its option's value. A bad entry is refused where it is written (a bad name, a TOML
+/// key, at its table).
+#[test]
+fn the_office_agency_settings_wait_for_the_agencys_add_ins_and_file_block() {
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    let id = "intune-windows-office-agency-settings";
+    let file_block = "powerpoint_97_2003_file_block = \"Open/Save blocked, use open policy\"\n";
+    let trusted = "[params.outlook_trusted_add_ins]\n\"agencyaddin.dll\" = \"A1B2C3\"\n";
+    let managed =
+        "[params.outlook_managed_add_ins]\n\"Agency.Addin.1\" = \"1\"\n\"Old.Addin\" = \"0\"\n";
+    let partial =
+        AgencyProfile::from_toml("o.toml", &format!("{base}{file_block}{trusted}")).unwrap();
+    let catalogue = builtin_catalogue().for_profile(&partial);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Manual);
+    let why = feature.manual_because.as_deref().unwrap();
+    assert!(
+        why.contains("params.outlook_managed_add_ins")
+            && !why.contains("params.outlook_trusted_add_ins")
+            && !why.contains("params.powerpoint_97_2003_file_block"),
+        "{why}"
+    );
+
+    let with = AgencyProfile::from_toml("o.toml", &format!("{base}{file_block}{trusted}{managed}"))
+        .unwrap();
+    let catalogue = builtin_catalogue().for_profile(&with);
+    let feature = catalogue.feature(id).unwrap();
+    assert_eq!(feature.status(), FeatureStatus::Automated);
+    let objects = catalogue.render_feature(feature, &with).unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].kind, "groupPolicyConfigurationValues");
+    assert_eq!(
+        objects[0].references[0],
+        "groupPolicyConfiguration:ACSC – Microsoft Office Hardening"
+    );
+    let values = &objects[0].desired["definitionValues"];
+    assert_eq!(
+        values[0]["presentationValues"][0]["values"],
+        serde_json::json!([{"name": "agencyaddin.dll", "value": "A1B2C3"}])
+    );
+    assert_eq!(
+        values[1]["presentationValues"][0]["values"],
+        serde_json::json!([
+            {"name": "Agency.Addin.1", "value": "1"},
+            {"name": "Old.Addin", "value": "0"}
+        ])
+    );
+    assert_eq!(values[2]["presentationValues"][0]["value"], "2");
+    for v in values.as_array().unwrap() {
+        assert_eq!(v["enabled"], true);
+        assert_eq!(v["definition"]["classType"], "user");
+    }
+
+    for (lines, at, why) in [
+        (
+            "powerpoint_97_2003_file_block = \"Always match file type\"",
+            "b.toml:6:33",
+            "not a file block setting of PowerPoint 97-2003 files",
+        ),
+        (
+            "powerpoint_97_2003_file_block = \"open in protected view\"",
+            "b.toml:6:33",
+            "did you mean `Open in Protected View`?",
+        ),
+        (
+            "[params.outlook_managed_add_ins]\n\"Agency.Addin.1\" = \"yes\"",
+            "b.toml:7:20",
+            "not a managed add-in's value",
+        ),
+        (
+            "[params.outlook_trusted_add_ins]\n\"C:\\\\addins\\\\agency.dll\" = \"A1\"",
+            "b.toml:6:1",
+            "not a DLL file name",
+        ),
+        (
+            "[params.outlook_trusted_add_ins]\n\"agency.dll\" = \"A1 B2\"",
+            "b.toml:7:16",
+            "not a hash",
+        ),
+        (
+            "outlook_managed_add_ins = {}",
+            "b.toml:6:27",
+            "names no add-in",
+        ),
+    ] {
+        let errors =
+            AgencyProfile::from_toml("b.toml", &format!("{base}{lines}\n")).expect_err(lines);
+        only_error(&errors.0, ErrorKind::InvalidParameter, at, why);
+    }
+}
+
+/// `eq("…")` makes a boolean of a text parameter: a whole value only, and only of text.
+#[test]
+fn the_eq_filter_is_a_whole_boolean_of_a_text_parameter() {
+    use blueprint_catalogue::template::{check, render};
+    let whole = "{{ params.explorer_dep | eq(\"abac\") }}";
+    check(whole, None).unwrap();
+    let inside = check(&format!("DEP off: {whole}"), None).unwrap_err();
+    assert!(
+        inside.message.contains("true or false"),
+        "{}",
+        inside.message
+    );
+    let of_list = check("{{ params.allowed_countries | eq(\"AU\") }}", None).unwrap_err();
+    assert!(
+        of_list.message.contains("does not apply"),
+        "{}",
+        of_list.message
+    );
+    let unquoted = check("{{ params.explorer_dep | eq(abac) }}", None).unwrap_err();
+    assert!(unquoted.message.contains("quoted"), "{}", unquoted.message);
+    let base = "[agency]\nname = \"A\"\ndomain = \"a.gov.au\"\nprefix = \"AA\"\n[params]\n";
+    for (choice, expected) in [("abac", true), ("acsc", false)] {
+        let profile =
+            AgencyProfile::from_toml("e.toml", &format!("{base}explorer_dep = \"{choice}\"\n"))
+                .unwrap();
+        assert_eq!(
+            render(whole, &profile, None).unwrap(),
+            serde_json::Value::Bool(expected)
+        );
     }
 }
 

@@ -6661,11 +6661,21 @@ struct DeployedTemplates {
 
 impl DeployedTemplates {
     async fn new(features: &[&str]) -> Self {
+        Self::with_params(features, "").await
+    }
+
+    /// As [`DeployedTemplates::new`], with `params` (TOML lines) added to the profile's
+    /// `[params]`: the agency's decisions the shared profile leaves out.
+    async fn with_params(features: &[&str], params: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let running = emulator("legacy-agency", |_| {}, dir.path()).await;
         let before = without_write_times(state(&running).await);
         let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
-        let session = session(workspace(dir.path(), &running, &features));
+        let mut ws = workspace(dir.path(), &running, &features);
+        if !params.is_empty() {
+            ws = with_params(&dir.path().join("workspace"), params);
+        }
+        let session = session(ws);
         let report = deploy_sprint(&session, 1).await;
         assert_eq!(report.failed(), 0, "{:#?}", report.results);
         assert_every_feature_passes(&session.evaluate().await.unwrap());
@@ -6826,7 +6836,7 @@ async fn the_office_template_binds_user_settings_reports_one_changed_option_and_
             .map(|g| stored(t, "group", g).0)
             .collect();
         let (id, values) = stored_template(t, template);
-        assert_eq!(values.len(), 120);
+        assert_eq!(values.len(), 125);
         let validation = stored_value_of(
             values,
             "user",
@@ -6868,6 +6878,229 @@ async fn the_office_template_binds_user_settings_reports_one_changed_option_and_
             value_field("user", vba, "presentationValues[''].value"),
             "3".into(),
             "1".into(),
+        )]
+    );
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
+}
+
+/// The predefined "Disable commands" of Word, PowerPoint, Visio, Access and Publisher in ACSC –
+/// Microsoft Office Hardening: each bound to its application's definition under
+/// "Disable Items in User Interface\Predefined" (not Word's list of the same name under
+/// "\Custom"), the ABAC's commands as ticked check boxes found by their ADML labels; one box
+/// unticked in the tenant is exactly one finding, that box; rollback restores the tenant.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_disable_commands_tick_the_abacs_check_boxes_and_drift_by_one_box() {
+    let path =
+        |app: &str| format!("\\Microsoft {app} 2016\\Disable Items in User Interface\\Predefined");
+    let word = path("Word");
+    let template = "ACSC – Microsoft Office Hardening";
+    let d =
+        DeployedTemplates::new(&["identity-role-groups", "intune-windows-office-hardening"]).await;
+    d.tenant(|t| {
+        let (_, values) = stored_template(t, template);
+        for (app, ticked) in [
+            ("PowerPoint", 3),
+            ("Word", 4),
+            ("Visio", 2),
+            ("Access", 4),
+            ("Publisher", 5),
+        ] {
+            let value = stored_value_of(values, "user", &path(app), "Disable commands");
+            assert_eq!(value["enabled"], true, "{app}");
+            let boxes = value["presentationValues"].as_array().unwrap();
+            assert_eq!(boxes.len(), ticked, "{app}");
+            for b in boxes {
+                assert_eq!(
+                    b["@odata.type"],
+                    "#microsoft.graph.groupPolicyPresentationValueBoolean"
+                );
+                assert_eq!(b["value"], true, "{app}");
+            }
+        }
+        let custom = blueprint_emulator::definition_id(
+            "user",
+            "\\Microsoft Word 2016\\Disable Items in User Interface\\Custom",
+            "Disable commands",
+        )
+        .unwrap();
+        assert!(!values.iter().any(|v| v["definitionId"] == custom.as_str()));
+    });
+    // Someone unticks Word's Developer tab | Code | Macros in the portal.
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                stored_value_of(values, "user", &word, "Disable commands")["presentationValues"]
+                    [0]["value"] = false.into();
+            },
+            "intune-windows-office-hardening",
+        )
+        .await;
+    assert_eq!(
+        reported,
+        vec![(
+            value_field(
+                "user",
+                (word.as_str(), "Disable commands"),
+                "presentationValues[Developer tab | Code | Macros].value"
+            ),
+            true.into(),
+            false.into(),
+        )]
+    );
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
+}
+
+/// File Explorer's DEP and heap termination (intune-windows-explorer-dep): while the profile
+/// leaves params.explorer_dep unset, nothing is planned for them (the hardening profile deploys
+/// without them); with `acsc`, both are added to ACSC – Windows 10 Hardening as Disabled, beside
+/// the profile's own values, and evaluated; DEP turned off in the tenant is exactly one finding,
+/// of this feature and not the profile's; rollback removes the values and the profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_explorer_dep_decision_waits_for_the_agency_then_adds_to_the_hardening_template() {
+    const FEATURES: &[&str] = &[
+        "intune-windows-device-group",
+        "identity-role-groups",
+        "intune-windows-hardening",
+        "intune-windows-explorer-dep",
+    ];
+    let template = "ACSC – Windows 10 Hardening";
+    let values_reference = format!("groupPolicyConfigurationValues:{template}");
+    let explorer = "\\Windows Components\\File Explorer";
+    let dep = (explorer, "Turn off Data Execution Prevention for Explorer");
+    let heap = (explorer, "Turn off heap termination on corruption");
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let running = emulator("legacy-agency", |_| {}, dir.path()).await;
+        let features: Vec<String> = FEATURES.iter().map(|f| f.to_string()).collect();
+        let s = session(workspace(dir.path(), &running, &features));
+        let (plan, _) = s.plan(false).await.unwrap();
+        assert!(
+            !plan.actions.iter().any(|a| a.reference == values_reference),
+            "{:#?}",
+            plan.actions
+        );
+        assert!(
+            plan.actions
+                .iter()
+                .any(|a| a.reference == format!("groupPolicyConfiguration:{template}"))
+        );
+    }
+    let d = DeployedTemplates::with_params(FEATURES, "explorer_dep = \"acsc\"\n").await;
+    d.tenant(|t| {
+        let (_, values) = stored_template(t, template);
+        // The profile's 57 values and the decision's two, in one profile.
+        assert_eq!(values.len(), 59);
+        assert_eq!(stored_value(values, dep.0, dep.1)["enabled"], false);
+        assert_eq!(stored_value(values, heap.0, heap.1)["enabled"], false);
+    });
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                stored_value(values, dep.0, dep.1)["enabled"] = true.into();
+            },
+            "intune-windows-explorer-dep",
+        )
+        .await;
+    assert_eq!(
+        reported,
+        vec![(
+            value_field("machine", dep, "enabled"),
+            false.into(),
+            true.into()
+        )]
+    );
+    d.roll_back(1, true).await;
+    d.assert_as_before().await;
+}
+
+/// The agency's Office values (intune-windows-office-agency-settings): Outlook's trusted and
+/// managed add-ins as list boxes of name/value pairs and PowerPoint's 97-2003 file block as its
+/// option's value, added to ACSC – Microsoft Office Hardening beside the profile's own values;
+/// one managed add-in switched from always enabled to blocked in the tenant is exactly one
+/// finding, of this feature; rollback removes the values and the profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_agency_add_ins_and_file_block_add_to_the_office_template_and_drift() {
+    const PARAMS: &str = "powerpoint_97_2003_file_block = \"Open/Save blocked, use open policy\"\n\
+        outlook_trusted_add_ins = { \"agencyaddin.dll\" = \"A1B2C3D4\" }\n\
+        outlook_managed_add_ins = { \"Agency.Addin.1\" = \"1\", \"Old.Addin\" = \"0\" }\n";
+    let template = "ACSC – Microsoft Office Hardening";
+    let managed = (
+        "\\Microsoft Outlook 2016\\Miscellaneous",
+        "List of managed add-ins",
+    );
+    let trusted = (
+        "\\Microsoft Outlook 2016\\Security\\Security Form Settings\\Programmatic Security\\Trusted Add-ins",
+        "Configure trusted add-ins",
+    );
+    let file_block = (
+        "\\Microsoft PowerPoint 2016\\PowerPoint Options\\Security\\Trust Center\\File Block Settings",
+        "PowerPoint 97-2003 presentations, shows, templates and add-in files",
+    );
+    let d = DeployedTemplates::with_params(
+        &[
+            "identity-role-groups",
+            "intune-windows-office-hardening",
+            "intune-windows-office-agency-settings",
+        ],
+        PARAMS,
+    )
+    .await;
+    d.tenant(|t| {
+        let (_, values) = stored_template(t, template);
+        // The profile's 125 values and the agency's three, in one profile.
+        assert_eq!(values.len(), 128);
+        let list = &stored_value_of(values, "user", trusted.0, trusted.1)["presentationValues"][0];
+        assert_eq!(
+            list["@odata.type"],
+            "#microsoft.graph.groupPolicyPresentationValueList"
+        );
+        assert_eq!(
+            list["values"],
+            serde_json::json!([{"name": "agencyaddin.dll", "value": "A1B2C3D4"}])
+        );
+        let list = &stored_value_of(values, "user", managed.0, managed.1)["presentationValues"][0];
+        assert_eq!(list["values"].as_array().unwrap().len(), 2);
+        let block = stored_value_of(values, "user", file_block.0, file_block.1);
+        assert_eq!(block["enabled"], true);
+        assert_eq!(block["presentationValues"][0]["value"], "2");
+    });
+    // Someone blocks the agency's add-in in the portal.
+    let reported = d
+        .drift(
+            |t| {
+                let (_, values) = stored_template(t, template);
+                let list = &mut stored_value_of(values, "user", managed.0, managed.1)
+                    ["presentationValues"][0]["values"];
+                for entry in list.as_array_mut().unwrap() {
+                    if entry["name"] == "Agency.Addin.1" {
+                        entry["value"] = "0".into();
+                    }
+                }
+            },
+            "intune-windows-office-agency-settings",
+        )
+        .await;
+    // The one option that differs, the list as the agency gave it and as the tenant holds it.
+    assert_eq!(
+        reported,
+        vec![(
+            value_field(
+                "user",
+                managed,
+                "presentationValues[List of managed add-ins].values"
+            ),
+            serde_json::json!([
+                {"name": "Agency.Addin.1", "value": "1"},
+                {"name": "Old.Addin", "value": "0"}
+            ]),
+            serde_json::json!([
+                {"name": "Agency.Addin.1", "value": "0"},
+                {"name": "Old.Addin", "value": "0"}
+            ]),
         )]
     );
     d.roll_back(1, true).await;

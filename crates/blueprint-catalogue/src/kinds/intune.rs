@@ -750,6 +750,25 @@ pub const PRESENTATION_VALUE_KEYS: (&str, &str) = (
     "presentation.label",
 );
 
+/// An administrative template's values, written through `POST {id}/updateDefinitionValues`
+/// and each bound to one of Intune's `groupPolicyDefinitions` (see [`GROUP_POLICY_CONFIGURATION`]).
+const DEFINITION_VALUES_WRITE: ActionWrite = ActionWrite {
+    property: "definitionValues",
+    action: "updateDefinitionValues",
+    add: "added",
+    remove: "deletedIds",
+    key: DEFINITION_VALUE_KEY,
+    available: None,
+    definitions: Some(&Definitions {
+        path: "/deviceManagement/groupPolicyDefinitions",
+        property: "definition",
+        filter_by: "categoryPath",
+        updated: "updated",
+        values: "presentationValues",
+        remedy: "check the setting's name, class and category path against the Intune portal (Devices > Configuration > Create > Templates > Administrative templates); a setting from an ADMX Intune does not ship needs the ADMX imported first (Devices > Configuration > Import ADMX)",
+    }),
+};
+
 /// Administrative templates (`/deviceManagement/groupPolicyConfigurations`, Graph beta only):
 /// the ADMX-backed profiles (Edge, Office, Windows, OneDrive). Properties are
 /// `groupPolicyConfiguration`'s in Microsoft's beta reference that a client writes
@@ -791,23 +810,48 @@ pub(super) const GROUP_POLICY_CONFIGURATION: KindSpec = KindSpec {
             query: "definitionValues($expand=definition,presentationValues($expand=presentation))",
             on_list: false,
         }),
-        written_by_action: Some(ActionWrite {
-            property: "definitionValues",
-            action: "updateDefinitionValues",
-            add: "added",
-            remove: "deletedIds",
-            key: DEFINITION_VALUE_KEY,
-            available: None,
-            definitions: Some(&Definitions {
-                path: "/deviceManagement/groupPolicyDefinitions",
-                property: "definition",
-                filter_by: "categoryPath",
-                updated: "updated",
-                values: "presentationValues",
-                remedy: "check the setting's name, class and category path against the Intune portal (Devices > Configuration > Create > Templates > Administrative templates); a setting from an ADMX Intune does not ship needs the ADMX imported first (Devices > Configuration > Import ADMX)",
-            }),
-        }),
+        written_by_action: Some(DEFINITION_VALUES_WRITE),
         ..Access::ASSIGNED
+    },
+};
+
+/// Values an agency decides, added to an administrative template another resource creates
+/// ([`KindSpec::adds_to`]): the same objects as [`GROUP_POLICY_CONFIGURATION`] (the resource of
+/// the same display name creates the profile, with its assignments), whose `definitionValues`
+/// this kind writes through the same `updateDefinitionValues` (items it does not name are left
+/// as they are, so each resource keeps its own values). A feature automated only once the
+/// agency sets a parameter (`automated_when_set`) holds its values here, so that the profile
+/// the ABAC names carries them without the rest of the profile waiting for the decision; a
+/// rollback removes only the values this kind added.
+pub(super) const GROUP_POLICY_CONFIGURATION_VALUES: KindSpec = KindSpec {
+    name: "groupPolicyConfigurationValues",
+    path: "/deviceManagement/groupPolicyConfigurations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName", "definitionValues"],
+    derived: &[],
+    create_only: &[],
+    keyed_arrays: &[
+        ("definitionValues", DEFINITION_VALUE_KEY),
+        PRESENTATION_VALUE_KEYS,
+    ],
+    lifecycle: Lifecycle::AdoptedOnly(
+        "the administrative template of the same name (kind groupPolicyConfiguration) creates it",
+    ),
+    api: Api::GraphBeta,
+    // As groupPolicyConfiguration: intune-grouppolicy-grouppolicyconfiguration-get/-list and
+    // -updatedefinitionvalues, DeviceManagementConfiguration.ReadWrite.All (.Read.All to read).
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
+        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
+    },
+    access: Access {
+        expand: Some(Expand {
+            query: "definitionValues($expand=definition,presentationValues($expand=presentation))",
+            on_list: false,
+        }),
+        written_by_action: Some(DEFINITION_VALUES_WRITE),
+        adds_to: Some(&GROUP_POLICY_CONFIGURATION),
+        ..Access::PLAIN
     },
 };
 

@@ -123,6 +123,17 @@ impl Loader {
                         );
                         Some(ParamType::TextList)
                     }
+                    Some(ParamType::NameValues) => {
+                        self.at(
+                            ErrorKind::InvalidValue,
+                            at,
+                            format!(
+                                "for_each needs a list parameter; `{}` is a table of name/value pairs, a whole value (a list box's entries)",
+                                param.value
+                            ),
+                        );
+                        Some(ParamType::TextList)
+                    }
                     None => {
                         self.at(
                             ErrorKind::UnknownTemplateParameter,
