@@ -1105,6 +1105,7 @@ async function main() {
   await models.autopilotProfile(run);
   await models.depProfile(run);
   await models.appleEnrolmentTypeProfile(run);
+  await models.platformRestriction(run);
   await models.iosVpnProfile(run);
   await models.deliveryOptimisation(run);
   await models.networkBoundary(run);

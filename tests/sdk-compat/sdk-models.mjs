@@ -989,6 +989,54 @@ export function modelChecks(ctx) {
       }
     },
 
+    /** One platform's device restriction (deviceEnrollmentPlatformRestrictionConfiguration, beta
+     * only) as intune-device-platform-restrictions creates it, written with the beta SDK's model,
+     * assigned to all users through POST {id}/assign (enrollmentConfigurationAssignments) and
+     * read back, restriction and assignments, into the beta SDK's models. */
+    platformRestriction: async (run) => {
+      const path = "/deviceManagement/deviceEnrollmentConfigurations";
+      const type = "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+      const created = await step(`POST beta ${path} (models, platform restriction)`, () =>
+        client.api(path).version("beta").post(writeModel(beta.serializeDeviceEnrollmentPlatformRestrictionConfiguration, {
+          odataType: type,
+          displayName: `sdk-compat ${run} models restriction`,
+          platformType: "windows",
+          platformRestriction: { platformBlocked: false, personalDeviceEnrollmentBlocked: true, osMinimumVersion: "10.0.19043.0" },
+        })),
+      );
+      const itemPath = `${path}/${created.id}`;
+      try {
+        const got = readsAs("GET beta the platform restriction", beta.createDeviceEnrollmentConfigurationFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}`, () => client.api(itemPath).version("beta").get()), type);
+        check(
+          got.platformType === "windows" &&
+            got.platformRestriction?.platformBlocked === false &&
+            got.platformRestriction?.personalDeviceEnrollmentBlocked === true &&
+            got.platformRestriction?.osMinimumVersion === "10.0.19043.0" &&
+            got.deviceEnrollmentConfigurationType === "singlePlatformRestriction" &&
+            Number.isInteger(got.priority) && got.priority >= 1,
+          "the platform restriction reads back through the beta SDK's model",
+          JSON.stringify(got),
+        );
+        await step(`POST beta ${itemPath}/assign (models)`, () =>
+          client.api(`${itemPath}/assign`).version("beta").post({
+            enrollmentConfigurationAssignments: [writeModel(beta.serializeEnrollmentConfigurationAssignment, {
+              additionalData: { target: nestedDerived(beta.serializeAllLicensedUsersAssignmentTarget, { odataType: "#microsoft.graph.allLicensedUsersAssignmentTarget" }) },
+            })],
+          }),
+        );
+        const listed = readsAs("GET beta the platform restriction's assignments", beta.createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue,
+          await step(`GET beta ${itemPath}/assignments`, () => client.api(`${itemPath}/assignments`).version("beta").get()));
+        check(
+          listed.value?.length === 1 && listed.value[0].target?.odataType === "#microsoft.graph.allLicensedUsersAssignmentTarget",
+          "the assignment posted with the beta SDK's model is listed",
+          JSON.stringify(listed),
+        );
+      } finally {
+        await step(`DELETE beta ${itemPath}`, () => client.api(itemPath).version("beta").delete());
+      }
+    },
+
     /** The iOS Per App VPN profile (iosVpnConfiguration, beta only) with the catalogue's
      * settings, its server a vpnServer, created with the beta SDK's model. */
     iosVpnProfile: (run) =>

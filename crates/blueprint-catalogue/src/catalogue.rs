@@ -108,7 +108,16 @@ impl Feature {
 pub fn raw_identity(kind: &KindSpec, resource: &ResourceDoc) -> Option<String> {
     match kind.identity {
         IdentityKey::Singleton => Some(String::new()),
-        IdentityKey::Property(p) => resource.desired.get(p)?.as_str().map(str::to_owned),
+        IdentityKey::Property(p) => {
+            let name = resource.desired.get(p)?.as_str()?;
+            match kind.access.identity_qualifier {
+                Some(q) => Some(kinds::qualified_identity(
+                    name,
+                    resource.desired.get(q)?.as_str()?,
+                )),
+                None => Some(name.to_owned()),
+            }
+        }
     }
 }
 

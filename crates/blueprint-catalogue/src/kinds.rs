@@ -225,6 +225,18 @@ pub struct Access {
     /// A placeholder the kind's path holds, which the engine fills in when it sends a request
     /// ([`PathParameter`]: the organization's id, an Apple enrolment program token's id).
     pub path_parameter: Option<PathParameter>,
+    /// A second property that, with the identity property, identifies an object: Intune's
+    /// device platform restrictions are one object per platform, and the portal names the
+    /// restrictions on each platform's tab alike, so a restriction is its `displayName` on its
+    /// `platformType`. The identity (and the reference) reads `name (qualifier)`
+    /// ([`qualified_identity`]); the desired fields must set both.
+    pub identity_qualifier: Option<&'static str>,
+}
+
+/// The identity of an object whose kind has an [`Access::identity_qualifier`]: its identity
+/// property's value and the qualifier's, `Organisation Restrictions (windows)`.
+pub fn qualified_identity(name: &str, qualifier: &str) -> String {
+    format!("{name} ({qualifier})")
 }
 
 /// A placeholder in a kind's path (`{organizationId}`), and where its value comes from: the
@@ -383,6 +395,7 @@ impl Access {
         written_by_action: None,
         set_by_action: None,
         path_parameter: None,
+        identity_qualifier: None,
     };
 
     /// An Intune kind whose assignments go through `/assign`.
@@ -1115,6 +1128,7 @@ pub const KINDS: &[KindSpec] = &[
     intune::IOS_MANAGED_APP_PROTECTION,
     intune::IOS_MANAGED_APP_PROTECTION_BETA,
     intune::APPLE_USER_INITIATED_ENROLLMENT_PROFILE,
+    intune::DEVICE_ENROLLMENT_PLATFORM_RESTRICTION,
     intune::DEP_ONBOARDING_SETTING,
     intune::DEP_ENROLLMENT_PROFILE,
     identity::B2B_MANAGEMENT_POLICY,
@@ -1202,6 +1216,13 @@ pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
         "17315797-102d-40b4-93e0-432062caca18",
     ),
     ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+    // Intune's device platform restrictions are written only by Intune Administrator or Global
+    // Administrator (create-platform-restrictions: "you must be signed in as Intune
+    // Administrator"), an app's service principal as much as a person.
+    (
+        "Intune Administrator",
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+    ),
     (
         "Privileged Role Administrator",
         "e8611ab8-c189-46e8-94e1-60213ab1f814",

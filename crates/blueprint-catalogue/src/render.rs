@@ -100,14 +100,20 @@ impl Catalogue {
                 let create_only = resource.create_only.as_ref().map(&mut render);
                 let (identity_key, identity) = match kind.identity {
                     IdentityKey::Singleton => (None, String::new()),
-                    IdentityKey::Property(p) => (
-                        Some(p.to_owned()),
-                        desired_json
-                            .get(p)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                    ),
+                    IdentityKey::Property(p) => {
+                        let value = |p: &str| {
+                            desired_json
+                                .get(p)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        let identity = match kind.access.identity_qualifier {
+                            Some(q) => kinds::qualified_identity(&value(p), &value(q)),
+                            None => value(p),
+                        };
+                        (Some(p.to_owned()), identity)
+                    }
                 };
                 let mut references = Vec::new();
                 // The object a kind adds settings to comes first (it is created by the base

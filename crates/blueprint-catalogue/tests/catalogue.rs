@@ -1488,6 +1488,16 @@ fn every_kind_declares_its_api_and_least_privileged_grants() {
                     Api::ExchangeAdmin | Api::ComplianceAdmin,
                     Grant::Exchange(_) | Grant::DirectoryRole(_) | Grant::ExchangeRole(_),
                 ) => {}
+                // A Graph kind the service also holds to a directory role of the caller's
+                // (Intune's device platform restrictions: Intune Administrator), named as
+                // `connect` assigns it.
+                (Api::GraphV1 | Api::GraphBeta, Grant::DirectoryRole(role)) => {
+                    assert!(
+                        blueprint_catalogue::kinds::directory_role_id(role).is_some(),
+                        "{}: {role} is not a role `connect` knows",
+                        kind.name
+                    );
+                }
                 // The DNS answers anyone: the grants are those of the Graph and Exchange reads
                 // that say what Microsoft wants there.
                 (

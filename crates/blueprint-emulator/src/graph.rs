@@ -196,6 +196,14 @@ pub fn execute(
     let method = req.method.to_ascii_uppercase();
     kind.authorize(&method, caller.permissions())?;
     let mut t = tenant.lock().expect("tenant lock");
+    crate::rules::refuse_platform_restriction_writer(
+        &t,
+        kind,
+        rest,
+        &method,
+        req.body.as_ref(),
+        caller,
+    )?;
     match (kind.shape, rest, method.as_str()) {
         (Shape::Singleton, [], "GET") => {
             query.reject_collection_options(kind)?;

@@ -121,6 +121,19 @@ pub fn before_create(
         }
         "deviceEnrollmentConfiguration" => {
             require_string(kind, obj, "displayName")?;
+            // Since Intune split the platform restrictions by platform, the multi-platform type
+            // is the default restriction's alone: a new one is refused with this message
+            // (Intune's answer quoted in Microsoft365DSC#7189); each platform's restriction is a
+            // deviceEnrollmentPlatformRestrictionConfiguration.
+            if obj.get("@odata.type").and_then(Value::as_str) == Some(PLATFORM_RESTRICTIONS) {
+                return Err(GraphError::bad_request(
+                    kind.style,
+                    "Creating enrollment restrictions in a single policy is no longer supported.",
+                ));
+            }
+            if obj.get("@odata.type").and_then(Value::as_str) == Some(PLATFORM_RESTRICTION) {
+                require_present(kind, obj, "platformType")?;
+            }
             // Priority 0 is the defaults'; a new configuration goes after the existing ones.
             let next = tenant
                 .items(kind)
@@ -143,6 +156,7 @@ pub fn before_create(
                 Some("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration") => {
                     "windows10EnrollmentCompletionPageConfiguration"
                 }
+                Some(PLATFORM_RESTRICTION) => "singlePlatformRestriction",
                 _ => "unknown",
             };
             obj.insert(
@@ -400,6 +414,57 @@ fn check_device_name_template(kind: &Kind, obj: &Obj) -> Result<(), GraphError> 
         ));
     }
     Ok(())
+}
+
+/// The default device platform restriction's type (every platform in one object).
+const PLATFORM_RESTRICTIONS: &str =
+    "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration";
+/// One platform's restriction (Graph beta only).
+const PLATFORM_RESTRICTION: &str =
+    "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+
+/// Intune Administrator's role template id.
+const INTUNE_ADMINISTRATOR: &str = "3a2c62db-5318-420d-8d74-23affee5d9d5";
+/// Global Administrator's role template id.
+const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// A write to a device platform restriction (the default's or a platform's own: its create,
+/// update, delete, assignments or priority) by a caller that is neither Intune Administrator
+/// nor Global Administrator. Microsoft: "To create device platform restrictions … you must be
+/// signed in as Intune Administrator … All other built-in Intune roles have read-only access"
+/// (create-platform-restrictions); Intune holds an app's service principal to it as well,
+/// whatever Graph permission the app has, with this 403 (Microsoft365DSC#5127, #5530,
+/// #7189). Reads need no role.
+pub fn refuse_platform_restriction_writer(
+    tenant: &Tenant,
+    kind: &Kind,
+    rest: &[&str],
+    method: &str,
+    body: Option<&Value>,
+    caller: &crate::graph::Caller,
+) -> Result<(), GraphError> {
+    if kind.entity != "deviceEnrollmentConfiguration" || method == "GET" {
+        return Ok(());
+    }
+    let is_restriction =
+        |t: Option<&str>| matches!(t, Some(PLATFORM_RESTRICTIONS | PLATFORM_RESTRICTION));
+    let restriction = match rest {
+        [] => is_restriction(body.and_then(|b| b["@odata.type"].as_str())),
+        [key, ..] => tenant
+            .find(kind, key)
+            .is_some_and(|c| is_restriction(c["@odata.type"].as_str())),
+    };
+    if !restriction
+        || caller.holds_role(INTUNE_ADMINISTRATOR)
+        || caller.holds_role(GLOBAL_ADMINISTRATOR)
+    {
+        return Ok(());
+    }
+    Err(GraphError::new(
+        403,
+        "Forbidden",
+        "Tenant is not Global Admin or Intune Service Admin. Operation is restricted.",
+    ))
 }
 
 /// One of the enrolment configurations Intune makes in every tenant (priority 0).

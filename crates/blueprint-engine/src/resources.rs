@@ -150,7 +150,19 @@ pub fn is_counterpart(object: &DesiredObject, candidate: &Value) -> bool {
         return false;
     }
     let ignores_case = access.is_some_and(|a| a.identity_ignores_case);
-    match candidate.get(key).and_then(Value::as_str) {
+    let value = candidate.get(key).and_then(Value::as_str);
+    // A kind identified by two properties (a device platform restriction: its name on its
+    // platform) compares both, as the catalogue wrote them.
+    let qualified = access.and_then(|a| a.identity_qualifier).map(|q| {
+        value
+            .zip(candidate.get(q).and_then(Value::as_str))
+            .map(|(name, qualifier)| kinds::qualified_identity(name, qualifier))
+    });
+    let value = match &qualified {
+        Some(identity) => identity.as_deref(),
+        None => value,
+    };
+    match value {
         Some(v) if ignores_case => v.eq_ignore_ascii_case(&object.identity),
         Some(v) => v == object.identity,
         None => false,

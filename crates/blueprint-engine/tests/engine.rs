@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use blueprint_emulator::{FaultConfig, RunningEmulator};
 use blueprint_engine::{DeployOptions, Op, Outcome, Verdict};
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::{automated_features, emulator, session, workspace};
 
 async fn state(running: &RunningEmulator) -> Value {
@@ -5450,6 +5450,153 @@ async fn the_per_app_vpn_profile_waits_for_the_agencys_vpn_deploys_drifts_and_ro
             false.into(),
             true.into()
         )]
+    );
+    sprint_one_rolls_back_to(&s, &running, &before, true).await;
+}
+
+/// The device platform restrictions (Graph beta, one per platform, each "Organisation
+/// Restrictions"): a Windows restriction of that name someone made by hand is found by its name
+/// on its platform and set, the other four are created, all five assigned to all users; a
+/// setting changed on one platform is reported as exactly that setting of that platform's
+/// restriction; the forced rollback puts the hand-made restriction back and removes the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_platform_restrictions_are_found_by_name_and_platform_drift_and_roll_back() {
+    const COLLECTION: &str = "deviceEnrollmentConfiguration";
+    const TYPE: &str = "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+    let dir = tempfile::tempdir().unwrap();
+    let running = emulator("empty-agency", |_| {}, dir.path()).await;
+    let tenant_id = running.info().tenants[0].id.clone();
+    let tenant = running.emulator().tenant(&tenant_id).unwrap();
+    {
+        // Made in the portal on the Windows tab: personal devices allowed, no minimum, not
+        // assigned.
+        let mut t = tenant.lock().unwrap();
+        t.collections.get_mut(COLLECTION).unwrap().insert(
+            "hand-made-windows-restriction".into(),
+            json!({
+                "@odata.type": TYPE,
+                "id": "hand-made-windows-restriction",
+                "displayName": "Organisation Restrictions",
+                "description": "Made by hand",
+                "priority": 1,
+                "createdDateTime": "2026-01-01T00:00:00Z",
+                "lastModifiedDateTime": "2026-01-01T00:00:00Z",
+                "version": 1,
+                "roleScopeTagIds": ["0"],
+                "deviceEnrollmentConfigurationType": "singlePlatformRestriction",
+                "platformType": "windows",
+                "platformRestriction": {
+                    "platformBlocked": false,
+                    "personalDeviceEnrollmentBlocked": false,
+                    "osMinimumVersion": null,
+                    "osMaximumVersion": null,
+                    "blockedManufacturers": [],
+                    "blockedSkus": [],
+                },
+            }),
+        );
+    }
+    let before = without_write_times(state(&running).await);
+    let features = [
+        "intune-windows-enrolment",
+        "intune-device-platform-restrictions",
+    ]
+    .map(String::from);
+    let s = session(workspace(dir.path(), &running, &features));
+    let (plan, _) = s.plan(false).await.unwrap();
+    let platforms = ["windows", "ios", "androidForWork", "android", "mac"];
+    for platform in platforms {
+        let reference =
+            format!("deviceEnrollmentPlatformRestriction:Organisation Restrictions ({platform})");
+        let action = plan
+            .actions
+            .iter()
+            .find(|a| a.reference == reference)
+            .unwrap_or_else(|| panic!("{reference}: {:#?}", plan.actions));
+        let op = if platform == "windows" {
+            Op::Update
+        } else {
+            Op::Create
+        };
+        assert_eq!((action.op, action.api), (op, "graph-beta"), "{reference}");
+    }
+    deploy_sprint_one(&s).await;
+    assert_every_feature_passes(&s.evaluate().await.unwrap());
+
+    {
+        let mut t = tenant.lock().unwrap();
+        let restrictions: Vec<(String, Value)> = t.collections[COLLECTION]
+            .iter()
+            .filter(|(_, c)| c["@odata.type"] == TYPE)
+            .map(|(id, c)| (id.clone(), c.clone()))
+            .collect();
+        assert_eq!(restrictions.len(), 5, "{restrictions:#?}");
+        for (id, restriction) in &restrictions {
+            assert_eq!(restriction["displayName"], "Organisation Restrictions");
+            assert_eq!(
+                restriction["deviceEnrollmentConfigurationType"],
+                "singlePlatformRestriction"
+            );
+            assert!(restriction["priority"].as_i64().unwrap() >= 1);
+            let targets: Vec<&Value> = t.assignments[id]
+                .iter()
+                .map(|a| &a["target"]["@odata.type"])
+                .collect();
+            assert_eq!(
+                targets,
+                ["#microsoft.graph.allLicensedUsersAssignmentTarget"],
+                "{restriction}"
+            );
+            let platform = restriction["platformType"].as_str().unwrap();
+            let expected = match platform {
+                "windows" => json!([false, true, "10.0.19043.0"]),
+                "ios" => json!([false, true, "14.7"]),
+                _ => json!([true, true, null]),
+            };
+            let r = &restriction["platformRestriction"];
+            assert_eq!(
+                json!([
+                    r["platformBlocked"],
+                    r["personalDeviceEnrollmentBlocked"],
+                    r["osMinimumVersion"]
+                ]),
+                expected,
+                "{platform}"
+            );
+        }
+        // The hand-made Windows restriction was set, not duplicated.
+        let windows = &t.collections[COLLECTION]["hand-made-windows-restriction"];
+        assert_eq!(
+            windows["platformRestriction"]["personalDeviceEnrollmentBlocked"],
+            true
+        );
+        // Someone lets personal iPhones enrol.
+        let (_, ios) = t
+            .collections
+            .get_mut(COLLECTION)
+            .unwrap()
+            .iter_mut()
+            .find(|(_, c)| c["@odata.type"] == TYPE && c["platformType"] == "ios")
+            .unwrap();
+        ios["platformRestriction"]["personalDeviceEnrollmentBlocked"] = false.into();
+    }
+    let evaluation = s.evaluate().await.unwrap();
+    assert_eq!(
+        findings_by_feature(&evaluation)["intune-device-platform-restrictions"],
+        vec![(
+            "platformRestriction.personalDeviceEnrollmentBlocked".to_string(),
+            true.into(),
+            false.into()
+        )]
+    );
+    let feature = evaluation
+        .features
+        .iter()
+        .find(|f| f.id == "intune-device-platform-restrictions")
+        .unwrap();
+    assert_eq!(
+        feature.findings[0].reference,
+        "deviceEnrollmentPlatformRestriction:Organisation Restrictions (ios)"
     );
     sprint_one_rolls_back_to(&s, &running, &before, true).await;
 }

@@ -292,6 +292,15 @@ from msgraph_beta.generated.models.windows_autopilot_deployment_profile_assignme
 )
 from msgraph_beta.generated.models.windows_device_usage_type import WindowsDeviceUsageType
 from msgraph_beta.generated.models.all_licensed_users_assignment_target import AllLicensedUsersAssignmentTarget
+from msgraph_beta.generated.device_management.device_enrollment_configurations.item.assign.assign_post_request_body import (
+    AssignPostRequestBody as EnrollmentConfigurationAssignBody,
+)
+from msgraph_beta.generated.models.device_enrollment_platform_restriction import DeviceEnrollmentPlatformRestriction
+from msgraph_beta.generated.models.device_enrollment_platform_restriction_configuration import (
+    DeviceEnrollmentPlatformRestrictionConfiguration,
+)
+from msgraph_beta.generated.models.enrollment_configuration_assignment import EnrollmentConfigurationAssignment
+from msgraph_beta.generated.models.enrollment_restriction_platform_type import EnrollmentRestrictionPlatformType
 from msgraph_beta.generated.models.apple_enrollment_profile_assignment import AppleEnrollmentProfileAssignment
 from msgraph_beta.generated.models.apple_owner_type_enrollment_type import AppleOwnerTypeEnrollmentType
 from msgraph_beta.generated.models.apple_user_initiated_enrollment_profile import AppleUserInitiatedEnrollmentProfile
@@ -1769,6 +1778,44 @@ async def apple_enrolment_type_profile(beta, run):
         await profiles.by_apple_user_initiated_enrollment_profile_id(created.id).delete()
 
 
+async def platform_restriction(beta, run):
+    """One platform's device restriction (deviceEnrollmentPlatformRestrictionConfiguration, beta
+    only, issue 14) as intune-device-platform-restrictions creates it: created with
+    msgraph-beta-sdk's model, read back into it, assigned to all users with the beta assign
+    action's request body (enrollmentConfigurationAssignments) and its assignments read back."""
+    configurations = beta.device_management.device_enrollment_configurations
+    created = await configurations.post(DeviceEnrollmentPlatformRestrictionConfiguration(
+        display_name=f"sdk-compat-py {run} restriction", platform_type=EnrollmentRestrictionPlatformType.Windows,
+        platform_restriction=DeviceEnrollmentPlatformRestriction(
+            platform_blocked=False, personal_device_enrollment_blocked=True, os_minimum_version="10.0.19043.0")))
+    try:
+        check(isinstance(created, DeviceEnrollmentPlatformRestrictionConfiguration) and created.id,
+              "deviceEnrollmentConfigurations.post creates a DeviceEnrollmentPlatformRestrictionConfiguration", created)
+        item = configurations.by_device_enrollment_configuration_id(created.id)
+        got = await item.get()
+        restriction = got.platform_restriction if got else None
+        check(isinstance(got, DeviceEnrollmentPlatformRestrictionConfiguration)
+              and got.platform_type == EnrollmentRestrictionPlatformType.Windows
+              and isinstance(restriction, DeviceEnrollmentPlatformRestriction)
+              and restriction.platform_blocked is False and restriction.personal_device_enrollment_blocked is True
+              and restriction.os_minimum_version == "10.0.19043.0"
+              and isinstance(got.priority, int) and got.priority >= 1,
+              "GET reads the platform restriction back with its platform and settings", got)
+        check(not unknown_properties(got), "every property of the platform restriction is one the beta SDK's model knows",
+              unknown_properties(got))
+        await item.assign.post(EnrollmentConfigurationAssignBody(enrollment_configuration_assignments=[
+            EnrollmentConfigurationAssignment(target=AllLicensedUsersAssignmentTarget())]))
+        listed = await item.assignments.get()
+        assignments = (listed.value or []) if listed else []
+        check(len(assignments) == 1 and isinstance(assignments[0], EnrollmentConfigurationAssignment)
+              and isinstance(assignments[0].target, AllLicensedUsersAssignmentTarget),
+              "the assignment posted with the beta SDK's model is listed", listed)
+        check(not unknown_properties(listed), "every property of the assignments is one the beta SDK's model knows",
+              unknown_properties(listed))
+    finally:
+        await configurations.by_device_enrollment_configuration_id(created.id).delete()
+
+
 async def ios_vpn_profile(beta, run):
     """The iOS Per App VPN profile (iosVpnConfiguration, beta only, issue 14): the catalogue's
     settings created with msgraph-beta-sdk's model, its server a vpnServer, read back and
@@ -2176,6 +2223,7 @@ async def main(ready_path):
 
 
         await apple_enrolment_type_profile(beta_client(ready, secret), run)
+        await platform_restriction(beta_client(ready, secret), run)
         await ios_vpn_profile(beta_client(ready, secret), run)
         await delivery_optimisation(beta_client(ready, secret), run)
         await network_boundary(beta_client(ready, secret), run)

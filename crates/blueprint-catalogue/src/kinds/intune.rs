@@ -1358,6 +1358,79 @@ pub(super) const DEP_ENROLLMENT_PROFILE: KindSpec = KindSpec {
     },
 };
 
+/// Intune's device platform restrictions, one platform each
+/// (`/deviceManagement/deviceEnrollmentConfigurations` of derived type
+/// `deviceEnrollmentPlatformRestrictionConfiguration`, Graph beta only): whether a platform may
+/// enrol, its OS versions and whether personally owned devices may. Since Intune split the
+/// restrictions by platform, the admin center creates one restriction per platform tab
+/// (create-platform-restrictions: "Select the tab along the top of the page that corresponds
+/// with the platform you're configuring … Select Create restriction"), which beta's reference
+/// describes as the configuration "that restricts the types of devices a user can enroll for a
+/// single platform" (intune-onboarding-deviceenrollmentplatformrestrictionconfiguration:
+/// `platformType`, an enrollmentRestrictionPlatformType, and `platformRestriction`, a
+/// deviceEnrollmentPlatformRestriction; Intune reports its deviceEnrollmentConfigurationType
+/// as `singlePlatformRestriction`). v1.0 has only the multi-platform
+/// `deviceEnrollmentPlatformRestrictionsConfiguration` (Microsoft's v1.0 metadata: android,
+/// ios, macOS, windowsMobile and windows restrictions, no Android Enterprise work profile),
+/// which is now the type of the tenant's default restriction alone: Intune refuses to create
+/// another ("Creating enrollment restrictions in a single policy is no longer supported",
+/// Microsoft365DSC#7189).
+///
+/// The restrictions on each platform's tab may share a name, so an object is its `displayName`
+/// on its `platformType` ([`super::Access::identity_qualifier`]). Properties are the type's in
+/// msgraph-metadata's beta type mappings and the create page
+/// (intune-onboarding-deviceenrollmentplatformrestrictionconfiguration-create) that a client
+/// writes, less `priority`: Intune puts a new restriction just above the default
+/// (enrollment-restrictions-set: "When you create a restriction, it's added to the list just
+/// above the default") and moves it only through `POST {id}/setPriority`
+/// (intune-onboarding-deviceenrollmentconfiguration-setpriority). Assignments go through
+/// `POST {id}/assign` with `enrollmentConfigurationAssignments` (204), read from
+/// `{id}/assignments` (intune-onboarding-deviceenrollmentconfiguration-assign).
+///
+/// Writing one takes more than the Graph permission the reference pages name
+/// (DeviceManagementServiceConfig.ReadWrite.All): Microsoft's page on these restrictions says
+/// "you must be signed in as Intune Administrator … All other built-in Intune roles have
+/// read-only access to device platform restrictions", and Intune answers an app whose service
+/// principal holds neither Intune Administrator nor Global Administrator 403 "Tenant is not
+/// Global Admin or Intune Service Admin. Operation is restricted." (Microsoft365DSC#5127,
+/// #5530: a Microsoft support case confirmed it will stay so). `connect` gives the deploying
+/// app the Intune Administrator role; reading needs no role.
+pub(super) const DEVICE_ENROLLMENT_PLATFORM_RESTRICTION: KindSpec = KindSpec {
+    name: "deviceEnrollmentPlatformRestriction",
+    path: "/deviceManagement/deviceEnrollmentConfigurations",
+    identity: IdentityKey::Property("displayName"),
+    properties: &["displayName", "description", "assignments"],
+    derived: &[(
+        PLATFORM_RESTRICTION_TYPE,
+        &["platformType", "platformRestriction"],
+    )],
+    create_only: &[],
+    keyed_arrays: &[],
+    lifecycle: Lifecycle::Managed,
+    api: Api::GraphBeta,
+    access: Access {
+        only_of_type: Some(PLATFORM_RESTRICTION_TYPE),
+        identity_qualifier: Some("platformType"),
+        assign_parameter: "enrollmentConfigurationAssignments",
+        ..Access::ASSIGNED
+    },
+    // intune-onboarding-deviceenrollmentplatformrestrictionconfiguration-get/-list (beta):
+    // DeviceManagementServiceConfig.Read.All; -create/-update/-delete and
+    // intune-onboarding-deviceenrollmentconfiguration-assign: DeviceManagementServiceConfig.
+    // ReadWrite.All, with the Intune Administrator role (above).
+    permissions: Permissions {
+        read: &[Grant::Graph("DeviceManagementServiceConfig.Read.All")],
+        write: &[
+            Grant::Graph("DeviceManagementServiceConfig.ReadWrite.All"),
+            Grant::DirectoryRole("Intune Administrator"),
+        ],
+    },
+};
+
+/// The derived type of a single-platform device platform restriction.
+const PLATFORM_RESTRICTION_TYPE: &str =
+    "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+
 /// Windows' limit on a computer name, which an Autopilot profile's device name template must
 /// keep to.
 pub const DEVICE_NAME_MAX: usize = 15;

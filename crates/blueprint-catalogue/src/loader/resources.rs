@@ -93,7 +93,13 @@ impl Loader {
         if let Some(create_only) = &resource.create_only {
             self.check_properties(kind, odata_type, create_only, true);
         }
-        if let IdentityKey::Property(p) = kind.identity {
+        let identified_by: Vec<&str> = match kind.identity {
+            IdentityKey::Property(p) => std::iter::once(p)
+                .chain(kind.access.identity_qualifier)
+                .collect(),
+            IdentityKey::Singleton => Vec::new(),
+        };
+        for p in identified_by {
             match resource.desired.get(p) {
                 Some(n) if n.as_str().is_some_and(|s| !s.trim().is_empty()) => {}
                 _ => {

@@ -1284,6 +1284,92 @@ async fn apple_enrolment_type_profiles_live_in_beta_and_are_assigned_one_at_a_ti
     assert_eq!(listed.body["value"], json!([]));
 }
 
+/// Device platform restrictions: one platform's restriction lives in beta only
+/// (deviceEnrollmentPlatformRestrictionConfiguration, v1.0's list leaves it out), needs its
+/// platform (a member of enrollmentRestrictionPlatformType), reads as a
+/// `singlePlatformRestriction` above the default and is assigned through `assign` (204); a new
+/// multi-platform restriction is refused as Intune refuses it now.
+#[tokio::test]
+async fn a_platform_restriction_is_one_platform_in_beta_and_the_multi_platform_type_is_the_defaults()
+ {
+    let emu = start("empty-agency").await;
+    let t = emu.token().await;
+    let path = &format!(
+        "{}/beta/deviceManagement/deviceEnrollmentConfigurations",
+        emu.base
+    );
+    let single = "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+    for (bad, why) in [
+        (
+            json!({"@odata.type": single, "displayName": "x", "platformType": "windows10"}),
+            "enrollmentRestrictionPlatformType",
+        ),
+        (
+            json!({"@odata.type": single, "displayName": "x"}),
+            "no platform",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration", "displayName": "x", "iosRestriction": {"platformBlocked": true}}),
+            "no longer supported",
+        ),
+    ] {
+        let r = emu.post(&t, path, bad).await;
+        assert_eq!(r.status, 400, "{why}: {}", r.text);
+        if why == "no longer supported" {
+            assert!(r.text.contains(why), "{}", r.text);
+        }
+    }
+    let created = emu
+        .post(
+            &t,
+            path,
+            json!({"@odata.type": single, "displayName": "Organisation Restrictions", "platformType": "mac",
+                   "platformRestriction": {"platformBlocked": true, "personalDeviceEnrollmentBlocked": true}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["deviceEnrollmentConfigurationType"],
+        "singlePlatformRestriction"
+    );
+    assert!(created.body["priority"].as_i64().unwrap() >= 1);
+    let id = created.body["id"].as_str().unwrap();
+    let v1 = emu
+        .get(&t, "deviceManagement/deviceEnrollmentConfigurations")
+        .await;
+    assert_eq!(v1.status, 200, "{}", v1.text);
+    assert!(
+        v1.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != id),
+        "v1.0 has no single-platform type: {}",
+        v1.text
+    );
+    let assigned = emu
+        .post(
+            &t,
+            &format!("{path}/{id}/assign"),
+            json!({"enrollmentConfigurationAssignments": [{"target": {"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}}]}),
+        )
+        .await;
+    assert_eq!(assigned.status, 204, "{}", assigned.text);
+    let listed = emu.get(&t, &format!("{path}/{id}/assignments")).await;
+    assert_eq!(
+        listed.body["value"][0]["target"]["@odata.type"],
+        "#microsoft.graph.allLicensedUsersAssignmentTarget",
+        "{}",
+        listed.text
+    );
+    // The auditor reads restrictions and writes none.
+    let auditor = emu.token_for("blueprint-auditor").await;
+    let read = emu.get(&auditor, &format!("{path}/{id}")).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let deleted = emu.delete(&t, &format!("{path}/{id}")).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+}
+
 /// Windows Autopilot deployment profiles live in beta only, take a derived type per join type
 /// and Microsoft's current out-of-box settings, check the device name template, and are
 /// assigned one assignment at a time (`POST`/`DELETE {id}/assignments`), not through `assign`.

@@ -10,8 +10,17 @@ use serde_json::{Value, json};
 
 use crate::support;
 
-/// A new app in the emulated tenant holding exactly `grants`, and a client for it.
-fn client_with(running: &RunningEmulator, grants: &[&str], n: &mut u32) -> GraphClient {
+/// A new app in the emulated tenant holding exactly `grants` (Graph permissions), and a client
+/// for it.
+fn client_with(running: &RunningEmulator, grants: &[&'static str], n: &mut u32) -> GraphClient {
+    let grants: Vec<Grant> = grants.iter().map(|g| Grant::Graph(g)).collect();
+    client_holding(running, &grants, n)
+}
+
+/// A new app in the emulated tenant holding exactly `grants`: its Graph permissions, and the
+/// directory roles its service principal holds (Intune's device platform restrictions are
+/// written only by an Intune Administrator), and a client for it.
+fn client_holding(running: &RunningEmulator, grants: &[Grant], n: &mut u32) -> GraphClient {
     *n += 1;
     let info = running.info();
     let tenant = &info.tenants[0];
@@ -32,11 +41,30 @@ fn client_with(running: &RunningEmulator, grants: &[&str], n: &mut u32) -> Graph
                 expires: "2999-01-01T00:00:00Z".into(),
             }],
             certificates: Vec::new(),
-            permissions: grants.iter().map(|g| g.to_string()).collect(),
+            permissions: graph_names(grants).iter().map(|g| g.to_string()).collect(),
             object_id: format!("10000000-0000-4000-8000-{:012}", *n),
             sp_id: format!("20000000-0000-4000-8000-{:012}", *n),
             extra: Default::default(),
         });
+    for grant in grants {
+        if let Grant::DirectoryRole(role) = grant {
+            running
+                .emulator()
+                .tenant(&tenant.id)
+                .unwrap()
+                .lock()
+                .unwrap()
+                .role_assignments
+                .push(blueprint_emulator::RoleAssignment {
+                    id: format!("lp-graph-{n}-{role}"),
+                    principal_id: format!("20000000-0000-4000-8000-{:012}", *n),
+                    role_definition_id: blueprint_catalogue::kinds::directory_role_id(role)
+                        .unwrap()
+                        .to_string(),
+                    directory_scope_id: "/".into(),
+                });
+        }
+    }
     let config = GraphConfig {
         authority: info.authority.clone(),
         graph: info.graph.clone(),
@@ -48,6 +76,16 @@ fn client_with(running: &RunningEmulator, grants: &[&str], n: &mut u32) -> Graph
         ..GraphConfig::default()
     };
     GraphClient::without_observer(config).unwrap()
+}
+
+/// The grants a Graph kind's table holds that an app can be given through Graph: its
+/// permissions and its service principal's directory roles.
+fn graph_grants(grants: &[Grant]) -> Vec<Grant> {
+    grants
+        .iter()
+        .copied()
+        .filter(|g| matches!(g, Grant::Graph(_) | Grant::DirectoryRole(_)))
+        .collect()
 }
 
 fn graph_names(grants: &[Grant]) -> Vec<&'static str> {
@@ -210,12 +248,18 @@ async fn target(admin: &GraphClient, kind: &KindSpec) -> Option<(String, Value)>
         } => format!("{path}?$select={select}"),
         _ => path.to_string(),
     };
+    // A counterpart as the engine finds one: of the kind's type, and of its priority for the
+    // enrolment defaults (the collection holds the agency's restrictions too).
     let item = admin.list(&listed).await.ok()?.into_iter().find(|i| {
         !i[field].is_null()
             && kind
                 .access
                 .only_of_type
                 .is_none_or(|t| i["@odata.type"] == t)
+            && kind
+                .access
+                .only_where
+                .is_none_or(|(p, v)| i[p].as_i64() == Some(v))
     })?;
     let id = item["id"].as_str()?.to_string();
     let body = match &item[field] {
@@ -247,6 +291,7 @@ const BETA_KINDS_CHECKED: &[&str] = &[
     "depEnrollmentProfile",
     "depOnboardingSetting",
     "deviceConfigurationBeta",
+    "deviceEnrollmentPlatformRestriction",
     "deviceManagementScript",
     "iosManagedAppProtectionBeta",
     "mobileAppBeta",
@@ -265,8 +310,8 @@ async fn grants_alone_and_none_can_go(
     n: &mut u32,
 ) {
     let collection = collection.trim_start_matches('/');
-    let read = graph_names(kind.permissions.read);
-    let c = client_with(running, &read, n);
+    let read = graph_grants(kind.permissions.read);
+    let c = client_holding(running, &read, n);
     assert_eq!(
         self::read(&c, kind, collection).await,
         200,
@@ -274,19 +319,19 @@ async fn grants_alone_and_none_can_go(
         kind.name
     );
     for dropped in &read {
-        let fewer: Vec<&str> = read.iter().copied().filter(|g| g != dropped).collect();
-        let c = client_with(running, &fewer, n);
+        let fewer: Vec<Grant> = read.iter().copied().filter(|g| g != dropped).collect();
+        let c = client_holding(running, &fewer, n);
         assert_eq!(
             self::read(&c, kind, collection).await,
             403,
-            "{}: read without {dropped}",
+            "{}: read without {dropped:?}",
             kind.name
         );
     }
     // Objects only ever checked or evaluated are never written.
     if !kind.is_checked_only() && !kind.is_evaluated_only() {
-        let write = graph_names(kind.permissions.write);
-        let c = client_with(running, &write, n);
+        let write = graph_grants(kind.permissions.write);
+        let c = client_holding(running, &write, n);
         assert_eq!(
             status(no_op_write(&c, kind, object, body).await),
             200,
@@ -294,12 +339,12 @@ async fn grants_alone_and_none_can_go(
             kind.name
         );
         for dropped in &write {
-            let fewer: Vec<&str> = write.iter().copied().filter(|g| g != dropped).collect();
-            let c = client_with(running, &fewer, n);
+            let fewer: Vec<Grant> = write.iter().copied().filter(|g| g != dropped).collect();
+            let c = client_holding(running, &fewer, n);
             assert_eq!(
                 status(no_op_write(&c, kind, object, body).await),
                 403,
-                "{}: write without {dropped}",
+                "{}: write without {dropped:?}",
                 kind.name
             );
         }
