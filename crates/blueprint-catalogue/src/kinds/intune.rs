@@ -825,34 +825,18 @@ pub(super) const GROUP_POLICY_CONFIGURATION: KindSpec = KindSpec {
 /// rollback removes only the values this kind added.
 pub(super) const GROUP_POLICY_CONFIGURATION_VALUES: KindSpec = KindSpec {
     name: "groupPolicyConfigurationValues",
-    path: "/deviceManagement/groupPolicyConfigurations",
-    identity: IdentityKey::Property("displayName"),
     properties: &["displayName", "definitionValues"],
-    derived: &[],
-    create_only: &[],
-    keyed_arrays: &[
-        ("definitionValues", DEFINITION_VALUE_KEY),
-        PRESENTATION_VALUE_KEYS,
-    ],
     lifecycle: Lifecycle::AdoptedOnly(
         "the administrative template of the same name (kind groupPolicyConfiguration) creates it",
     ),
-    api: Api::GraphBeta,
-    // As groupPolicyConfiguration: intune-grouppolicy-grouppolicyconfiguration-get/-list and
-    // -updatedefinitionvalues, DeviceManagementConfiguration.ReadWrite.All (.Read.All to read).
-    permissions: Permissions {
-        read: &[Grant::Graph("DeviceManagementConfiguration.Read.All")],
-        write: &[Grant::Graph("DeviceManagementConfiguration.ReadWrite.All")],
-    },
+    // The same objects, read and written as groupPolicyConfiguration is (its grants, its
+    // expanded read, its `updateDefinitionValues`), less the assignments its resource sets.
     access: Access {
-        expand: Some(Expand {
-            query: "definitionValues($expand=definition,presentationValues($expand=presentation))",
-            on_list: false,
-        }),
-        written_by_action: Some(DEFINITION_VALUES_WRITE),
+        assignments: false,
         adds_to: Some(&GROUP_POLICY_CONFIGURATION),
-        ..Access::PLAIN
+        ..GROUP_POLICY_CONFIGURATION.access
     },
+    ..GROUP_POLICY_CONFIGURATION
 };
 
 /// The compliance policies' settings Graph v1.0 lacks (`windows10CompliancePolicy` and
